@@ -1,0 +1,195 @@
+// Package finding owns the one result format every Palisade engine produces and every report
+// consumes: a Finding (what is wrong, where, why it matters and how to fix it) and a ScanError
+// (what could not be checked). It decides nothing: rules create findings, reports format them.
+package finding
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Severity ranks how much a finding matters. The zero value is Info.
+type Severity int
+
+// Severities from least to most serious.
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{"info", "low", "medium", "high", "critical"}
+
+// Severities lists every severity from most to least serious, the order reports use.
+func Severities() []Severity { return []Severity{Critical, High, Medium, Low, Info} }
+
+func (s Severity) String() string {
+	if s < Info || s > Critical {
+		return fmt.Sprintf("severity(%d)", int(s))
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity reads a severity name, case-insensitively.
+func ParseSeverity(name string) (Severity, error) {
+	for i, n := range severityNames {
+		if strings.EqualFold(name, n) {
+			return Severity(i), nil
+		}
+	}
+	return Info, fmt.Errorf("unknown severity %q (want one of critical, high, medium, low, info)", name)
+}
+
+// MarshalText writes the severity's name, so JSON and YAML carry "high", not 3.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// ObjectRef names a Kubernetes object the way kubectl does.
+type ObjectRef struct {
+	APIVersion string `json:"apiVersion,omitempty"`
+	Kind       string `json:"kind,omitempty"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name,omitempty"`
+}
+
+// String renders kind/name, or kind/namespace/name for namespaced objects.
+func (r ObjectRef) String() string {
+	switch {
+	case r.Kind == "" && r.Name == "":
+		return ""
+	case r.Namespace == "":
+		return r.Kind + "/" + r.Name
+	default:
+		return r.Kind + "/" + r.Namespace + "/" + r.Name
+	}
+}
+
+// Location says where something was observed: a position in a file for manifests, a host for
+// nodes and probes, a cluster context for live objects. Line and Column are 1-based; zero means
+// unknown.
+type Location struct {
+	File     string `json:"file,omitempty"`
+	Document int    `json:"document,omitempty"` // 1-based index of the YAML document in File
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	// Template is the chart template that produced the object, when File is a rendered chart.
+	Template string `json:"template,omitempty"`
+	Host     string `json:"host,omitempty"`
+	Cluster  string `json:"cluster,omitempty"`
+}
+
+// String renders file:line:column (or the host or cluster).
+func (l Location) String() string {
+	switch {
+	case l.File != "" && l.Line > 0:
+		return fmt.Sprintf("%s:%d:%d", l.File, l.Line, max(l.Column, 1))
+	case l.File != "":
+		return l.File
+	case l.Host != "":
+		return l.Host
+	default:
+		return l.Cluster
+	}
+}
+
+// Patch is a remedy as data: set (or remove, when Value is nil and Remove is true) the field at
+// Path. `palisade fix` applies patches; it never re-implements a check.
+type Patch struct {
+	Path   string `json:"path"`
+	Value  any    `json:"value,omitempty"`
+	Remove bool   `json:"remove,omitempty"`
+}
+
+// Suppression records why a finding is not counted against the scan.
+type Suppression struct {
+	// Source is "annotation" (the object's palisade.dev/ignore annotation) or "config"
+	// (an exemption in .palisade.yaml).
+	Source string `json:"source"`
+	Reason string `json:"reason"`
+}
+
+// Finding is one violation of one rule by one object (or node, or endpoint).
+type Finding struct {
+	RuleID    string    `json:"rule"`
+	Title     string    `json:"title"`
+	Severity  Severity  `json:"severity"`
+	Object    ObjectRef `json:"object"`
+	Container string    `json:"container,omitempty"`
+	// Path is the offending field, for example
+	// spec.template.spec.containers[1].securityContext.runAsNonRoot.
+	Path string `json:"path,omitempty"`
+	// Location is the position of Path in the source, or of its nearest existing parent when
+	// the field is missing.
+	Location    Location     `json:"location"`
+	Message     string       `json:"message"`
+	Remedy      string       `json:"remedy,omitempty"`
+	Evidence    string       `json:"evidence,omitempty"`
+	Fix         []Patch      `json:"fix,omitempty"`
+	Suppression *Suppression `json:"suppressed,omitempty"`
+}
+
+// ScanError is something Palisade could not check: an unreadable file, a malformed document,
+// an unreachable cluster. Errors are reported beside findings, never instead of them.
+type ScanError struct {
+	Location Location `json:"location"`
+	// Object is set when the error concerns one object (a field of the wrong type, say).
+	Object  ObjectRef `json:"object,omitzero"`
+	Message string    `json:"message"`
+}
+
+func (e ScanError) Error() string {
+	if loc := e.Location.String(); loc != "" {
+		return loc + ": " + e.Message
+	}
+	return e.Message
+}
+
+// Compare orders findings deterministically: by file and position, then object, rule,
+// container and path, so that reports are stable across runs and machines.
+func Compare(a, b Finding) int {
+	return cmp.Or(
+		cmp.Compare(a.Location.File, b.Location.File),
+		cmp.Compare(a.Location.Cluster, b.Location.Cluster),
+		cmp.Compare(a.Location.Host, b.Location.Host),
+		cmp.Compare(a.Location.Document, b.Location.Document),
+		cmp.Compare(a.Object.Namespace, b.Object.Namespace),
+		cmp.Compare(a.Object.Kind, b.Object.Kind),
+		cmp.Compare(a.Object.Name, b.Object.Name),
+		cmp.Compare(a.Location.Line, b.Location.Line),
+		cmp.Compare(a.Location.Column, b.Location.Column),
+		cmp.Compare(a.RuleID, b.RuleID),
+		cmp.Compare(a.Container, b.Container),
+		cmp.Compare(a.Path, b.Path),
+		cmp.Compare(a.Message, b.Message),
+	)
+}
+
+// Sort orders findings with Compare.
+func Sort(fs []Finding) { slices.SortStableFunc(fs, Compare) }
+
+// SortErrors orders scan errors by location and message.
+func SortErrors(es []ScanError) {
+	slices.SortStableFunc(es, func(a, b ScanError) int {
+		return cmp.Or(
+			cmp.Compare(a.Location.File, b.Location.File),
+			cmp.Compare(a.Location.Host, b.Location.Host),
+			cmp.Compare(a.Location.Cluster, b.Location.Cluster),
+			cmp.Compare(a.Location.Document, b.Location.Document),
+			cmp.Compare(a.Location.Line, b.Location.Line),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}

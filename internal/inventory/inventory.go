@@ -1,0 +1,171 @@
+// Package inventory owns the in-memory model that every source fills and every rule reads:
+// Kubernetes objects (typed k8s.io/api values, or unstructured content for kinds Palisade does
+// not know), each with its origin, indexed by kind, namespace and name. It must not decide
+// anything about security: it only holds and finds.
+package inventory
+
+import (
+	"cmp"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"palisade.dev/palisade/internal/finding"
+)
+
+// Origin says where an object came from.
+type Origin struct {
+	// File is the manifest path as the user named it (or "-" for stdin); for a rendered Helm
+	// chart, the chart folder, with Template naming the template file.
+	File     string
+	Template string
+	// Document is the 1-based index of the YAML document within File; Item is the 1-based
+	// index within a kind: List document, or 0.
+	Document int
+	Item     int
+	// Cluster is the kubeconfig context for live objects.
+	Cluster string
+}
+
+// Object is one Kubernetes object of the inventory.
+type Object struct {
+	GVK         schema.GroupVersionKind
+	Namespace   string
+	Name        string
+	Labels      map[string]string
+	Annotations map[string]string
+	// NamespaceImplied is true when the source did not name a namespace and Namespace is the
+	// one the object would be created in (the --namespace of the scan).
+	NamespaceImplied bool
+	// Typed is the k8s.io/api value for kinds Palisade knows; nil otherwise.
+	Typed runtime.Object
+	// Content is the object as plain data (maps, slices, strings, int64, float64, bool). It is
+	// kept only for kinds that have no typed value, such as custom resources.
+	Content map[string]any
+	Origin  Origin
+	// Positions locates fields in the source file; nil for live objects.
+	Positions *Positions
+	// Issues are problems in how the object is written (unknown fields, duplicate keys).
+	Issues []FieldIssue
+	// shapePod is the pod template found in an unstructured object by its shape.
+	shapePod *PodTemplate
+}
+
+// Ref names the object for findings.
+func (o *Object) Ref() finding.ObjectRef {
+	return finding.ObjectRef{APIVersion: o.GVK.GroupVersion().String(), Kind: o.GVK.Kind, Namespace: o.Namespace, Name: o.Name}
+}
+
+// Locate returns where the field at path is in the object's source, or where its nearest
+// existing parent is when the field is missing.
+func (o *Object) Locate(path string) finding.Location {
+	loc := finding.Location{File: o.Origin.File, Document: o.Origin.Document, Template: o.Origin.Template, Cluster: o.Origin.Cluster}
+	loc.Line, loc.Column, _ = o.Positions.Locate(path)
+	return loc
+}
+
+// Inventory holds the objects of one scan.
+type Inventory struct {
+	objects []*Object
+	byKind  map[string][]*Object
+	byNS    map[string][]*Object
+	byKey   map[objectKey]*Object
+}
+
+type objectKey struct{ kind, namespace, name string }
+
+// New returns an empty inventory.
+func New() *Inventory {
+	return &Inventory{byKind: map[string][]*Object{}, byNS: map[string][]*Object{}, byKey: map[objectKey]*Object{}}
+}
+
+// Add puts an object in the inventory. Objects are kept in the order they are added, which
+// sources make deterministic.
+func (inv *Inventory) Add(o *Object) {
+	inv.objects = append(inv.objects, o)
+	inv.byKind[o.GVK.Kind] = append(inv.byKind[o.GVK.Kind], o)
+	inv.byNS[o.Namespace] = append(inv.byNS[o.Namespace], o)
+	k := objectKey{o.GVK.Kind, o.Namespace, o.Name}
+	if _, dup := inv.byKey[k]; !dup {
+		inv.byKey[k] = o
+	}
+}
+
+// Len is the number of objects.
+func (inv *Inventory) Len() int { return len(inv.objects) }
+
+// Objects returns every object in the order they were added.
+func (inv *Inventory) Objects() []*Object { return inv.objects }
+
+// ByKind returns the objects of one kind.
+func (inv *Inventory) ByKind(kind string) []*Object { return inv.byKind[kind] }
+
+// InNamespace returns the objects of one namespace ("" for cluster-scoped objects).
+func (inv *Inventory) InNamespace(ns string) []*Object { return inv.byNS[ns] }
+
+// Get returns the first object of that kind, namespace and name, or nil.
+func (inv *Inventory) Get(kind, namespace, name string) *Object {
+	return inv.byKey[objectKey{kind, namespace, name}]
+}
+
+// Namespaces returns, sorted, every namespace that the inventory defines (a Namespace object)
+// or uses (a namespaced object in it).
+func (inv *Inventory) Namespaces() []string {
+	seen := map[string]bool{}
+	for _, o := range inv.byKind["Namespace"] {
+		seen[o.Name] = true
+	}
+	for ns := range inv.byNS {
+		if ns != "" {
+			seen[ns] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for ns := range seen {
+		out = append(out, ns)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Sort orders objects by origin, then kind, namespace and name.
+func Sort(objs []*Object) {
+	slices.SortStableFunc(objs, func(a, b *Object) int {
+		return cmp.Or(
+			cmp.Compare(a.Origin.File, b.Origin.File),
+			cmp.Compare(a.Origin.Document, b.Origin.Document),
+			cmp.Compare(a.Origin.Item, b.Origin.Item),
+			cmp.Compare(a.GVK.Kind, b.GVK.Kind),
+			cmp.Compare(a.Namespace, b.Namespace),
+			cmp.Compare(a.Name, b.Name),
+		)
+	})
+}
+
+// IssueKind classifies a problem the source found in how an object is written.
+type IssueKind string
+
+// Issue kinds.
+const (
+	// UnknownField is a field the kind does not have: the API server drops it (or rejects the
+	// object under strict field validation), so whatever it meant to set is not set.
+	UnknownField IssueKind = "unknown-field"
+	// DuplicateKey is a key written twice in one map: only the last one counts.
+	DuplicateKey IssueKind = "duplicate-key"
+)
+
+// FieldIssue is a problem in how one field of an object is written.
+type FieldIssue struct {
+	Kind IssueKind
+	// Path is the offending field (field.Path notation); Field its last name.
+	Path  string
+	Field string
+	// Parent is the Go type name of the struct the field was found in (PodSecurityContext).
+	Parent string
+	// Suggestion is the path of what was probably meant, SuggestedField its last name;
+	// WrongLevel is true when the name exists, but at another level of the object.
+	Suggestion     string
+	SuggestedField string
+	WrongLevel     bool
+}

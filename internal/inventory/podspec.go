@@ -1,0 +1,195 @@
+package inventory
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// PodTemplate is the pod an object runs, with the paths of its metadata and spec inside the
+// object, so that a pod rule is written once for every workload kind.
+type PodTemplate struct {
+	Meta     *metav1.ObjectMeta
+	Spec     *corev1.PodSpec
+	MetaPath string // "metadata" for a Pod, "spec.template.metadata" for a Deployment ...
+	SpecPath string // "spec" for a Pod, "spec.template.spec" for a Deployment ...
+}
+
+// PodTemplateOf returns the pod that the object runs: the Pod itself, the template of a
+// PodTemplate or workload controller, the job template of a CronJob, or a pod template found
+// in a custom resource by its shape. ok is false for objects that run no pod.
+func PodTemplateOf(o *Object) (PodTemplate, bool) {
+	if o.Typed == nil {
+		if o.shapePod != nil {
+			return *o.shapePod, true
+		}
+		return PodTemplate{}, false
+	}
+	return podTemplateOfTyped(o.Typed)
+}
+
+func podTemplateOfTyped(obj runtime.Object) (PodTemplate, bool) {
+	tmpl := func(t *corev1.PodTemplateSpec, prefix string) (PodTemplate, bool) {
+		return PodTemplate{Meta: &t.ObjectMeta, Spec: &t.Spec, MetaPath: prefix + ".metadata", SpecPath: prefix + ".spec"}, true
+	}
+	switch t := obj.(type) {
+	case *corev1.Pod:
+		return PodTemplate{Meta: &t.ObjectMeta, Spec: &t.Spec, MetaPath: "metadata", SpecPath: "spec"}, true
+	case *corev1.PodTemplate:
+		return tmpl(&t.Template, "template")
+	case *corev1.ReplicationController:
+		if t.Spec.Template == nil {
+			return PodTemplate{}, false
+		}
+		return tmpl(t.Spec.Template, "spec.template")
+	case *appsv1.Deployment:
+		return tmpl(&t.Spec.Template, "spec.template")
+	case *appsv1.ReplicaSet:
+		return tmpl(&t.Spec.Template, "spec.template")
+	case *appsv1.StatefulSet:
+		return tmpl(&t.Spec.Template, "spec.template")
+	case *appsv1.DaemonSet:
+		return tmpl(&t.Spec.Template, "spec.template")
+	case *batchv1.Job:
+		return tmpl(&t.Spec.Template, "spec.template")
+	case *batchv1.CronJob:
+		return tmpl(&t.Spec.JobTemplate.Spec.Template, "spec.jobTemplate.spec.template")
+	}
+	return PodTemplate{}, false
+}
+
+// FindPodTemplate looks for a pod template in the content of an object of a kind Palisade does
+// not know (a custom resource): first at spec.template and spec.jobTemplate.spec.template,
+// then anywhere a map has a non-empty "containers" list whose items name an image. It returns
+// the template's metadata and spec content and their paths.
+func FindPodTemplate(content map[string]any) (meta, spec map[string]any, metaPath, specPath string, ok bool) {
+	for _, prefix := range [][]string{{"spec", "template"}, {"spec", "jobTemplate", "spec", "template"}} {
+		if t, ok := lookupMap(content, prefix...); ok {
+			if s, ok := t["spec"].(map[string]any); ok && looksLikePodSpec(s) {
+				m, _ := t["metadata"].(map[string]any)
+				p := joinPath(prefix)
+				return m, s, p + ".metadata", p + ".spec", true
+			}
+		}
+	}
+	// By shape: breadth-first, so the outermost pod spec wins, with a depth bound.
+	type item struct {
+		m    map[string]any
+		path string
+	}
+	queue := []item{{content, ""}}
+	for depth := 0; depth < 8 && len(queue) > 0; depth++ {
+		var next []item
+		for _, it := range queue {
+			for k, v := range it.m {
+				child, isMap := v.(map[string]any)
+				if !isMap || k == "metadata" || k == "status" {
+					continue
+				}
+				p := k
+				if it.path != "" {
+					p = it.path + "." + k
+				}
+				if looksLikePodSpec(child) {
+					// The template's metadata sits beside its spec, when the parent is a template.
+					m, _ := it.m["metadata"].(map[string]any)
+					mp := "metadata"
+					if it.path != "" {
+						mp = it.path + ".metadata"
+					}
+					if it.path == "" {
+						m = nil
+					}
+					return m, child, mp, p, true
+				}
+				next = append(next, item{child, p})
+			}
+		}
+		queue = next
+	}
+	return nil, nil, "", "", false
+}
+
+func looksLikePodSpec(m map[string]any) bool {
+	cs, ok := m["containers"].([]any)
+	if !ok || len(cs) == 0 {
+		return false
+	}
+	for _, c := range cs {
+		cm, ok := c.(map[string]any)
+		if !ok {
+			return false
+		}
+		if _, ok := cm["image"]; !ok {
+			if _, ok := cm["name"]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func lookupMap(m map[string]any, keys ...string) (map[string]any, bool) {
+	for _, k := range keys {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		m = next
+	}
+	return m, true
+}
+
+func joinPath(keys []string) string {
+	s := ""
+	for i, k := range keys {
+		if i > 0 {
+			s += "."
+		}
+		s += k
+	}
+	return s
+}
+
+// SetShapePod attaches a pod template found in an unstructured object by FindPodTemplate and
+// decoded by the source.
+func (o *Object) SetShapePod(t PodTemplate) error {
+	if o.Typed != nil {
+		return fmt.Errorf("object %s already has a typed pod spec", o.Ref())
+	}
+	o.shapePod = &t
+	return nil
+}
+
+// ContainerRef is one container of a pod (init, regular or ephemeral) with its path.
+type ContainerRef struct {
+	// Container holds the container's fields; for an ephemeral container it is a converted copy.
+	*corev1.Container
+	// List is "initContainers", "containers" or "ephemeralContainers".
+	List  string
+	Index int
+	Path  string // for example spec.template.spec.containers[1]
+}
+
+// Containers returns every container of the pod: init containers first, then containers, then
+// ephemeral containers, each with its path.
+func (t PodTemplate) Containers() []ContainerRef {
+	s := t.Spec
+	out := make([]ContainerRef, 0, len(s.InitContainers)+len(s.Containers)+len(s.EphemeralContainers))
+	for i := range s.InitContainers {
+		out = append(out, ContainerRef{Container: &s.InitContainers[i], List: "initContainers", Index: i, Path: fmt.Sprintf("%s.initContainers[%d]", t.SpecPath, i)})
+	}
+	for i := range s.Containers {
+		out = append(out, ContainerRef{Container: &s.Containers[i], List: "containers", Index: i, Path: fmt.Sprintf("%s.containers[%d]", t.SpecPath, i)})
+	}
+	for i := range s.EphemeralContainers {
+		// EphemeralContainerCommon has exactly the fields of Container (k8s.io/api core/v1).
+		c := corev1.Container(s.EphemeralContainers[i].EphemeralContainerCommon)
+		out = append(out, ContainerRef{Container: &c, List: "ephemeralContainers", Index: i, Path: fmt.Sprintf("%s.ephemeralContainers[%d]", t.SpecPath, i)})
+	}
+	return out
+}

@@ -1,0 +1,152 @@
+package inventory
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Positions maps field paths of one object to their line and column in the source document.
+// It stores one 16-byte entry per mapping key and sequence item, keyed by a hash of the path,
+// so that a large corpus keeps its positions without keeping its YAML trees.
+type Positions struct {
+	entries []posEntry // sorted by hash
+	root    posEntry
+}
+
+type posEntry struct {
+	hash         uint64
+	line, column uint32
+}
+
+// PathHash identifies a field path. Build it from RootHash with Key and Index, in the order the
+// path is walked; equal paths give equal hashes.
+type PathHash uint64
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// RootHash is the hash of the empty path, the object itself.
+const RootHash PathHash = fnvOffset
+
+// Key is the hash of the field or map key k below h.
+func (h PathHash) Key(k string) PathHash {
+	x := uint64(h)
+	x = (x ^ '.') * fnvPrime
+	for i := 0; i < len(k); i++ {
+		x = (x ^ uint64(k[i])) * fnvPrime
+	}
+	return PathHash((x ^ 0xff) * fnvPrime)
+}
+
+// Index is the hash of the list item i below h.
+func (h PathHash) Index(i int) PathHash {
+	x := uint64(h)
+	x = (x ^ '[') * fnvPrime
+	for u := uint64(i); ; u >>= 8 {
+		x = (x ^ (u & 0xff)) * fnvPrime
+		if u < 0x100 {
+			break
+		}
+	}
+	return PathHash((x ^ ']') * fnvPrime)
+}
+
+// PositionsBuilder collects positions while a document is walked.
+type PositionsBuilder struct {
+	p Positions
+}
+
+// SetRoot records where the object starts.
+func (b *PositionsBuilder) SetRoot(line, column int) {
+	b.p.root = posEntry{hash: uint64(RootHash), line: uint32(line), column: uint32(column)}
+}
+
+// Add records the position of the field whose path hashes to h.
+func (b *PositionsBuilder) Add(h PathHash, line, column int) {
+	b.p.entries = append(b.p.entries, posEntry{hash: uint64(h), line: uint32(line), column: uint32(column)})
+}
+
+// Build sorts the entries and returns the finished index. The builder must not be used again.
+func (b *PositionsBuilder) Build() *Positions {
+	p := b.p
+	slices.SortFunc(p.entries, func(a, b posEntry) int {
+		switch {
+		case a.hash < b.hash:
+			return -1
+		case a.hash > b.hash:
+			return 1
+		}
+		return 0
+	})
+	p.entries = slices.Clip(p.entries)
+	return &p
+}
+
+func (p *Positions) find(h PathHash) (posEntry, bool) {
+	i, ok := slices.BinarySearchFunc(p.entries, uint64(h), func(e posEntry, t uint64) int {
+		switch {
+		case e.hash < t:
+			return -1
+		case e.hash > t:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return posEntry{}, false
+	}
+	return p.entries[i], true
+}
+
+// Locate returns the line and column of the field at path (in the form field.Path renders:
+// spec.containers[0].securityContext, metadata.annotations[some/key]). When the field does not
+// exist it returns the position of its nearest existing parent, and exact is false.
+func (p *Positions) Locate(path string) (line, column int, exact bool) {
+	if p == nil {
+		return 0, 0, false
+	}
+	hashes := PathHashes(path)
+	for i := len(hashes) - 1; i >= 0; i-- {
+		if e, ok := p.find(hashes[i]); ok {
+			return int(e.line), int(e.column), i == len(hashes)-1
+		}
+	}
+	return int(p.root.line), int(p.root.column), path == ""
+}
+
+// PathHashes returns the hash of every prefix of path, shortest first, the path itself last.
+// The empty path yields nothing.
+func PathHashes(path string) []PathHash {
+	var out []PathHash
+	h := RootHash
+	for i := 0; i < len(path); {
+		switch path[i] {
+		case '.':
+			i++
+		case '[':
+			end := i + 1
+			for end < len(path) && path[end] != ']' {
+				end++
+			}
+			seg := path[i+1 : end]
+			if n, err := strconv.Atoi(seg); err == nil && n >= 0 {
+				h = h.Index(n)
+			} else {
+				h = h.Key(seg)
+			}
+			out = append(out, h)
+			i = end + 1
+		default:
+			end := i
+			for end < len(path) && path[end] != '.' && path[end] != '[' {
+				end++
+			}
+			h = h.Key(path[i:end])
+			out = append(out, h)
+			i = end
+		}
+	}
+	return out
+}

@@ -1,0 +1,166 @@
+// Package rules owns the rule contract and the catalog: what a rule is (a value with a stable
+// ID, its documentation and one evaluation function of its scope), how rules are looked up,
+// and how a catalog is evaluated over an inventory. The rules themselves live in the area
+// packages below it; this package must not know any particular rule.
+package rules
+
+import (
+	"fmt"
+	"regexp"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+)
+
+// Area is the part of the scope a rule belongs to (shared/seed and DEVELOPERS.md).
+type Area string
+
+// Areas.
+const (
+	AreaGeneral   Area = "general"
+	AreaManifest  Area = "manifest"
+	AreaWorkload  Area = "workload"
+	AreaPSS       Area = "pod-security-standards"
+	AreaNamespace Area = "namespace"
+	AreaNetwork   Area = "network"
+	AreaRBAC      Area = "rbac"
+)
+
+// Scope is what one evaluation of a rule looks at.
+type Scope string
+
+// Scopes.
+const (
+	// ScopePod rules look at the pod of one workload object (Pod, Deployment, CronJob, a
+	// custom resource with a pod template ...).
+	ScopePod Scope = "pod"
+	// ScopeObject rules look at one object of the kinds they name.
+	ScopeObject Scope = "object"
+	// ScopeNamespace rules look at one namespace and the objects in it.
+	ScopeNamespace Scope = "namespace"
+)
+
+// Reference points to the source of a rule: a CIS Benchmark ID, a Pod Security Standards
+// check, a Kubernetes document.
+type Reference struct {
+	Kind  string `json:"kind"` // CIS, PSS, Docs, KEP
+	ID    string `json:"id,omitempty"`
+	Title string `json:"title,omitempty"`
+	URL   string `json:"url,omitempty"`
+}
+
+// Rule is one check. It states its contract first (the fields it restricts, the values it
+// allows, why it matters, where the requirement comes from) and then evaluates exactly one
+// scope through exactly one of Pod, Object or Namespace.
+type Rule struct {
+	ID       string
+	Title    string
+	Severity finding.Severity
+	Area     Area
+	Scope    Scope
+	// Kinds are the object kinds an object rule applies to. Pod rules apply to every object
+	// that runs a pod and need no kinds.
+	Kinds []string
+	// Description says what the rule checks and why it matters, in a paragraph.
+	Description string
+	// Fields are the restricted field paths, relative to the pod spec for pod rules.
+	Fields []string
+	// Allowed describes the values that pass.
+	Allowed    []string
+	References []Reference
+	Remedy     string
+
+	Pod       func(*PodContext) []Violation
+	Object    func(*ObjectContext) []Violation
+	Namespace func(*NamespaceContext) []Violation
+}
+
+// Violation is what a rule's evaluation reports; the engine turns it into a Finding by adding
+// the rule's metadata, the object and the source location of Path.
+type Violation struct {
+	// Object is the object the finding is about. Pod and object rules may leave it nil (the
+	// evaluated object); namespace rules set it or leave it nil for the namespace itself.
+	Object    *inventory.Object
+	Path      string
+	Container string
+	Message   string
+	Evidence  string
+	Fix       []finding.Patch
+	// Severity overrides the rule's severity for this violation when it is not nil (a
+	// hostPath of / is worse than one of /data).
+	Severity *finding.Severity
+}
+
+// Options are the scan settings rules may read.
+type Options struct {
+	// PSSVersion is the Pod Security Standards version, "latest" or "v1.N".
+	PSSVersion string
+	// FromManifests is true when the inventory comes from files rather than a live cluster;
+	// rules that judge what is absent say so in their messages.
+	FromManifests bool
+}
+
+// PodContext is what a pod rule sees.
+type PodContext struct {
+	Object    *inventory.Object
+	Pod       inventory.PodTemplate
+	Inventory *inventory.Inventory
+	Options   *Options
+}
+
+// ObjectContext is what an object rule sees.
+type ObjectContext struct {
+	Object    *inventory.Object
+	Inventory *inventory.Inventory
+	Options   *Options
+}
+
+// NamespaceContext is what a namespace rule sees.
+type NamespaceContext struct {
+	Name string
+	// Object is the Namespace object when the inventory has it.
+	Object    *inventory.Object
+	Inventory *inventory.Inventory
+	Options   *Options
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Validate reports what is missing or inconsistent in a rule's definition.
+func (r *Rule) Validate() error {
+	if !idPattern.MatchString(r.ID) {
+		return fmt.Errorf("rule ID %q is not of the form area/slug", r.ID)
+	}
+	if r.Title == "" || r.Description == "" || r.Remedy == "" || r.Area == "" {
+		return fmt.Errorf("rule %s: title, description, remedy and area are required", r.ID)
+	}
+	n := 0
+	for _, set := range []bool{r.Pod != nil, r.Object != nil, r.Namespace != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return fmt.Errorf("rule %s: exactly one of Pod, Object, Namespace must be set", r.ID)
+	}
+	switch {
+	case r.Pod != nil && r.Scope != ScopePod,
+		r.Object != nil && r.Scope != ScopeObject,
+		r.Namespace != nil && r.Scope != ScopeNamespace:
+		return fmt.Errorf("rule %s: scope %q does not match its evaluation function", r.ID, r.Scope)
+	}
+	if r.Object != nil && len(r.Kinds) == 0 {
+		return fmt.Errorf("rule %s: an object rule must name the kinds it applies to", r.ID)
+	}
+	return nil
+}
+
+// AppliesToKind reports whether an object rule applies to objects of kind. "*" applies to all.
+func (r *Rule) AppliesToKind(kind string) bool {
+	for _, k := range r.Kinds {
+		if k == kind || k == "*" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,226 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"palisade.dev/palisade/internal/inventory"
+)
+
+// maxExpandedNodes bounds how many values one document may expand to through aliases, so that
+// an alias bomb ("billion laughs") costs bounded time and memory.
+const maxExpandedNodes = 1_000_000
+
+// converted is a document turned into plain data, with its field positions and the problems
+// found on the way.
+type converted struct {
+	content   map[string]any
+	positions *inventory.Positions
+	duplicate []duplicateKey
+}
+
+type duplicateKey struct {
+	path      string
+	line, col int
+}
+
+// converter turns a yaml.v3 node tree into the data kubectl would send to the API server
+// (sigs.k8s.io/yaml resolves plain scalars by YAML 1.1 rules: yes/no/on/off are booleans),
+// recording the position of every mapping key and sequence item.
+type converter struct {
+	pos      inventory.PositionsBuilder
+	expanded int
+	lineBase int // added to node lines: the document's first line in the file, minus one
+	mapLine  func(int) int
+	dups     []duplicateKey
+	segs     []string // the path being converted, for messages
+}
+
+func (c *converter) line(l int) int {
+	l += c.lineBase
+	if c.mapLine != nil {
+		return c.mapLine(l)
+	}
+	return l
+}
+
+func (c *converter) convert(n *yaml.Node, h inventory.PathHash, depth int) (any, error) {
+	c.expanded++
+	if c.expanded > maxExpandedNodes {
+		return nil, fmt.Errorf("line %d: document expands to more than %d values through aliases; refusing to expand it", c.line(n.Line), maxExpandedNodes)
+	}
+	if depth > 10_000 {
+		return nil, fmt.Errorf("line %d: document nests deeper than 10000 levels", c.line(n.Line))
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return nil, fmt.Errorf("line %d: alias *%s has no anchor", c.line(n.Line), n.Value)
+		}
+		return c.convert(n.Alias, h, depth+1)
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return c.convert(n.Content[0], h, depth+1)
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for i, item := range n.Content {
+			ih := h.Index(i)
+			c.pos.Add(ih, c.line(item.Line), item.Column)
+			c.segs = append(c.segs, "["+strconv.Itoa(i)+"]")
+			v, err := c.convert(item, ih, depth+1)
+			c.segs = c.segs[:len(c.segs)-1]
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		if err := c.mapping(n, h, depth, out, true); err != nil {
+			return nil, err
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		return resolveScalar(n)
+	}
+	return nil, fmt.Errorf("line %d: unexpected YAML node", c.line(n.Line))
+}
+
+// mapping fills out with the pairs of n. Merge keys ("<<") add the pairs of the merged maps
+// that n does not set itself, as YAML 1.1 and sigs.k8s.io/yaml do.
+func (c *converter) mapping(n *yaml.Node, h inventory.PathHash, depth int, out map[string]any, own bool) error {
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		key, err := scalarKey(k)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", c.line(k.Line), err)
+		}
+		if _, dup := out[key]; dup {
+			if !own {
+				continue // set by the map itself or an earlier merge
+			}
+			c.dups = append(c.dups, duplicateKey{path: c.path(key), line: c.line(k.Line), col: k.Column})
+		}
+		kh := h.Key(key)
+		if own {
+			c.pos.Add(kh, c.line(k.Line), k.Column)
+		}
+		c.segs = append(c.segs, key)
+		val, err := c.convert(v, kh, depth+1)
+		c.segs = c.segs[:len(c.segs)-1]
+		if err != nil {
+			return err
+		}
+		out[key] = val
+	}
+	for _, m := range merges {
+		c.expanded++
+		targets := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			targets = m.Content
+		}
+		for _, t := range targets {
+			for t.Kind == yaml.AliasNode && t.Alias != nil {
+				t = t.Alias
+			}
+			if t.Kind != yaml.MappingNode {
+				return fmt.Errorf("line %d: a merge key (<<) needs a map or a list of maps", c.line(t.Line))
+			}
+			if err := c.mapping(t, h, depth+1, out, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func scalarKey(k *yaml.Node) (string, error) {
+	for k.Kind == yaml.AliasNode && k.Alias != nil {
+		k = k.Alias
+	}
+	if k.Kind != yaml.ScalarNode {
+		return "", errors.New("a map key must be a plain value, not a map or a list")
+	}
+	return k.Value, nil
+}
+
+// resolveScalar gives a scalar the type sigs.k8s.io/yaml (YAML 1.1 through go-yaml v2) gives
+// it, which is what kubectl sends to the API server.
+func resolveScalar(n *yaml.Node) (any, error) {
+	v := n.Value
+	switch n.Tag {
+	case "!!str", "!!binary", "!!timestamp":
+		return v, nil
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		if b, ok := yaml11Bool(v); ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("line %d: %q is not a boolean", n.Line, v)
+	case "!!int":
+		if i, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 0, 64); err == nil {
+			return i, nil
+		}
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			return f, nil
+		}
+		return v, nil
+	case "!!float":
+		switch strings.ToLower(v) {
+		case ".inf", "+.inf":
+			return math.Inf(1), nil
+		case "-.inf":
+			return math.Inf(-1), nil
+		case ".nan":
+			return math.NaN(), nil
+		}
+		if f, err := strconv.ParseFloat(strings.ReplaceAll(v, "_", ""), 64); err == nil {
+			return f, nil
+		}
+		return v, nil
+	}
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return v, nil
+	}
+	// A plain scalar yaml.v3 resolved as a string may still be a YAML 1.1 boolean.
+	if b, ok := yaml11Bool(v); ok {
+		return b, nil
+	}
+	return v, nil
+}
+
+func yaml11Bool(v string) (bool, bool) {
+	switch v {
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true, true
+	case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false, true
+	}
+	return false, false
+}
+
+// path renders the current path plus key in field.Path's notation.
+func (c *converter) path(key string) string {
+	var b strings.Builder
+	for _, s := range append(c.segs, key) {
+		if b.Len() > 0 && s[0] != '[' {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}

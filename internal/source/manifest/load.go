@@ -1,0 +1,600 @@
+// Package manifest fills an inventory from Kubernetes manifests: files, folders, standard
+// input, and whatever an Expander (Helm, Kustomize) renders from a folder. It decodes each YAML
+// or JSON document once, into the typed k8s.io/api object for built-in kinds and plain data for
+// the rest, records the position of every field, and reports what the API server would drop or
+// reject. It never decides whether an object is secure: that is the rules' job.
+package manifest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	yaml "go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+)
+
+// DefaultMaxDocumentSize bounds one YAML document. The API server refuses requests over 3 MiB,
+// so a larger document cannot be a real object; files may be any size.
+const DefaultMaxDocumentSize = 16 << 20
+
+// Expander renders a folder that is not plain manifests (a Helm chart, a kustomization) into
+// documents. Match is asked for every folder the walk enters; a folder that matches is not
+// walked further.
+type Expander interface {
+	Name() string
+	Match(dir string) bool
+	Expand(ctx context.Context, dir string) ([]Document, error)
+}
+
+// Options control a load.
+type Options struct {
+	// Namespace is given to namespaced objects that name none, as kubectl apply would.
+	Namespace string
+	// MaxDocumentSize bounds one document (DefaultMaxDocumentSize when zero).
+	MaxDocumentSize int
+	// Workers decode documents in parallel (GOMAXPROCS when zero).
+	Workers   int
+	Expanders []Expander
+	// Stdin is read for the path "-".
+	Stdin io.Reader
+}
+
+// Result is what a load produced: the inventory and everything that could not be read.
+type Result struct {
+	Inventory *inventory.Inventory
+	Errors    []finding.ScanError
+	Files     int
+	Documents int
+}
+
+// Load reads every path (file, folder or "-") and decodes all documents found.
+func Load(ctx context.Context, paths []string, opts Options) *Result {
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.MaxDocumentSize == 0 {
+		opts.MaxDocumentSize = DefaultMaxDocumentSize
+	}
+	if opts.Workers == 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	l := &loader{opts: opts, dec: newDecoder(opts.Namespace)}
+	docs := make(chan []Document, 2*opts.Workers)
+	results := make(chan decoded, 4*opts.Workers)
+
+	var wg sync.WaitGroup
+	for range opts.Workers {
+		wg.Go(func() {
+			for batch := range docs {
+				for _, d := range batch {
+					results <- l.dec.decode(d)
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(results) }()
+	go func() {
+		defer close(docs)
+		l.produce(ctx, paths, docs)
+	}()
+
+	var all []decoded
+	for r := range results {
+		all = append(all, r)
+	}
+	res := &Result{Inventory: inventory.New()}
+	res.Errors = append(res.Errors, l.errors...)
+	res.Files = l.files
+	slices.SortFunc(all, func(a, b decoded) int {
+		if a.order.seq != b.order.seq {
+			return a.order.seq - b.order.seq
+		}
+		return a.order.doc - b.order.doc
+	})
+	for _, d := range all {
+		res.Documents++
+		res.Errors = append(res.Errors, d.errs...)
+		for _, o := range d.objects {
+			res.Inventory.Add(o)
+		}
+	}
+	finding.SortErrors(res.Errors)
+	return res
+}
+
+type loader struct {
+	opts   Options
+	dec    *decoder
+	mu     sync.Mutex
+	errors []finding.ScanError
+	files  int
+	seq    int
+}
+
+func (l *loader) fail(loc finding.Location, format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errors = append(l.errors, finding.ScanError{Location: loc, Message: fmt.Sprintf(format, args...)})
+}
+
+// produce walks the paths and sends documents in batches, in a deterministic order.
+func (l *loader) produce(ctx context.Context, paths []string, out chan<- []Document) {
+	for _, p := range paths {
+		if ctx.Err() != nil {
+			l.fail(finding.Location{File: p}, "scan cancelled: %v", ctx.Err())
+			return
+		}
+		if p == "-" {
+			l.readStream(p, l.opts.Stdin, out)
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			l.fail(finding.Location{File: p}, "cannot read: %v", unwrapPathError(err))
+			continue
+		}
+		if info.IsDir() {
+			l.walkDir(ctx, p, map[string]bool{}, out)
+			continue
+		}
+		l.readFile(ctx, p, out)
+	}
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// walkDir reads a folder recursively in name order, skipping hidden entries, following
+// symbolic links to folders once (a link loop is reported, not followed forever), and
+// handing folders that an Expander matches to it.
+func (l *loader) walkDir(ctx context.Context, dir string, visiting map[string]bool, out chan<- []Document) {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		l.fail(finding.Location{File: dir}, "cannot read folder: %v", unwrapPathError(err))
+		return
+	}
+	if visiting[real] {
+		l.fail(finding.Location{File: dir}, "symbolic link loop: %s leads back to %s; not followed again", dir, real)
+		return
+	}
+	visiting[real] = true
+	defer delete(visiting, real)
+
+	for _, e := range l.opts.Expanders {
+		if e.Match(dir) {
+			docs, err := e.Expand(ctx, dir)
+			if err != nil {
+				l.fail(finding.Location{File: dir}, "%s: %v", e.Name(), err)
+			}
+			l.mu.Lock()
+			l.files++
+			l.seq++
+			seq := l.seq
+			l.mu.Unlock()
+			for i := range docs {
+				docs[i].Index = i + 1
+				docs[i].seq = seq
+			}
+			if len(docs) > 0 {
+				out <- docs
+			}
+			return
+		}
+	}
+
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		l.fail(finding.Location{File: dir}, "cannot read folder: %v", unwrapPathError(err))
+		// ReadDir returns what it could read before the error; go on with that.
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		mode := e.Type()
+		if mode&fs.ModeSymlink != 0 {
+			info, err := os.Stat(p)
+			if err != nil {
+				l.fail(finding.Location{File: p}, "cannot follow symbolic link: %v", unwrapPathError(err))
+				continue
+			}
+			mode = info.Mode().Type()
+		}
+		switch {
+		case mode.IsDir():
+			l.walkDir(ctx, p, visiting, out)
+		case mode.IsRegular() && isManifestName(e.Name()):
+			l.readFile(ctx, p, out)
+		}
+	}
+}
+
+func isManifestName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+func (l *loader) readFile(ctx context.Context, path string, out chan<- []Document) {
+	for _, e := range l.opts.Expanders {
+		if m, ok := e.(interface{ MatchFile(string) bool }); ok && m.MatchFile(path) {
+			docs, err := e.Expand(ctx, path)
+			if err != nil {
+				l.fail(finding.Location{File: path}, "%s: %v", e.Name(), err)
+			}
+			l.mu.Lock()
+			l.files++
+			l.seq++
+			seq := l.seq
+			l.mu.Unlock()
+			for i := range docs {
+				docs[i].Index = i + 1
+				docs[i].seq = seq
+			}
+			if len(docs) > 0 {
+				out <- docs
+			}
+			return
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		l.fail(finding.Location{File: path}, "cannot read: %v", unwrapPathError(err))
+		return
+	}
+	defer f.Close()
+	l.readStream(path, f, out)
+}
+
+// readStream splits one file or standard input into documents and sends them in batches.
+func (l *loader) readStream(name string, r io.Reader, out chan<- []Document) {
+	if r == nil {
+		l.fail(finding.Location{File: name}, "no standard input to read")
+		return
+	}
+	l.mu.Lock()
+	l.files++
+	l.seq++
+	seq := l.seq
+	l.mu.Unlock()
+
+	// A NUL byte in the first block means a binary file, not YAML.
+	br := newPeekReader(r)
+	if head := br.peek(8 << 10); bytes.IndexByte(head, 0) >= 0 {
+		l.fail(finding.Location{File: name}, "binary file (it contains NUL bytes); not a manifest")
+		return
+	}
+	const batchSize = 32
+	var batch []Document
+	err := splitStream(br, name, l.opts.MaxDocumentSize, func(d Document) error {
+		d.seq = seq
+		batch = append(batch, d)
+		if len(batch) == batchSize {
+			out <- batch
+			batch = nil
+		}
+		return nil
+	})
+	if len(batch) > 0 {
+		out <- batch
+	}
+	if err != nil {
+		l.fail(finding.Location{File: name}, "reading stopped: %v", unwrapPathError(err))
+	}
+}
+
+// decoded is what one document gave.
+type decoded struct {
+	order   struct{ seq, doc int }
+	objects []*inventory.Object
+	errs    []finding.ScanError
+}
+
+type decoder struct {
+	namespace string
+	strict    strictChecker
+}
+
+func newDecoder(namespace string) *decoder { return &decoder{namespace: namespace} }
+
+func (d *decoder) decode(doc Document) (out decoded) {
+	out.order.seq, out.order.doc = doc.seq, doc.Index
+	loc := finding.Location{File: doc.File, Document: doc.Index, Line: doc.Line, Column: 1, Template: doc.Template}
+	fail := func(line int, format string, args ...any) {
+		l := loc
+		if line > 0 {
+			l.Line = line
+		}
+		out.errs = append(out.errs, finding.ScanError{Location: l, Message: fmt.Sprintf(format, args...)})
+	}
+	if doc.Err != nil {
+		fail(0, "%v", doc.Err)
+		return out
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(doc.Data, &root); err != nil {
+		line, msg := yamlErrorLine(err)
+		if line > 0 {
+			line += doc.Line - 1
+			if doc.MapLine != nil {
+				line = doc.MapLine(line)
+			}
+		}
+		fail(line, "malformed YAML: %s", msg)
+		return out
+	}
+	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && (len(root.Content) == 0 || isNull(root.Content[0]))) {
+		return out // an empty document, or only comments
+	}
+	body := root.Content[0]
+	if body.Kind != yaml.MappingNode {
+		fail(doc.Line+body.Line-1, "document is not an object (it is %s); a manifest must be a map with apiVersion and kind", nodeKindName(body))
+		return out
+	}
+	items := []*yaml.Node{body}
+	itemPaths := []int{0}
+	if k := mapValue(body, "kind"); k != nil && strings.HasSuffix(k.Value, "List") && mapValue(body, "items") != nil {
+		list := mapValue(body, "items")
+		if list.Kind != yaml.SequenceNode && !isNull(list) {
+			fail(doc.Line+list.Line-1, "%s: items must be a list", k.Value)
+			return out
+		}
+		items, itemPaths = nil, nil
+		for i, it := range list.Content {
+			items = append(items, it)
+			itemPaths = append(itemPaths, i+1)
+		}
+	}
+	for i, it := range items {
+		o, errs := d.object(doc, it, itemPaths[i])
+		out.errs = append(out.errs, errs...)
+		if o != nil {
+			out.objects = append(out.objects, o)
+		}
+	}
+	return out
+}
+
+func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Object, []finding.ScanError) {
+	c := &converter{lineBase: doc.Line - 1, mapLine: doc.MapLine}
+	line := c.line(n.Line)
+	loc := finding.Location{File: doc.File, Document: doc.Index, Line: line, Column: n.Column, Template: doc.Template}
+	errAt := func(l finding.Location, format string, args ...any) []finding.ScanError {
+		return []finding.ScanError{{Location: l, Message: fmt.Sprintf(format, args...)}}
+	}
+	c.pos.SetRoot(line, n.Column)
+	v, err := c.convert(n, inventory.RootHash, 0)
+	if err != nil {
+		return nil, errAt(loc, "%v", err)
+	}
+	content, ok := v.(map[string]any)
+	if !ok {
+		return nil, errAt(loc, "list item is not an object (it is %s)", nodeKindName(n))
+	}
+	apiVersion, _ := content["apiVersion"].(string)
+	kind, _ := content["kind"].(string)
+	switch {
+	case apiVersion == "" && kind == "":
+		return nil, errAt(loc, "not a Kubernetes object: apiVersion and kind are missing")
+	case apiVersion == "":
+		return nil, errAt(loc, "%s: apiVersion is missing", kind)
+	case kind == "":
+		return nil, errAt(loc, "apiVersion %s: kind is missing", apiVersion)
+	}
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return nil, errAt(loc, "%s: invalid apiVersion %q: %v", kind, apiVersion, err)
+	}
+	positions := c.pos.Build()
+	o := &inventory.Object{
+		GVK:       gv.WithKind(kind),
+		Origin:    inventory.Origin{File: doc.File, Template: doc.Template, Document: doc.Index, Item: item},
+		Positions: positions,
+	}
+	for _, dup := range c.dups {
+		o.Issues = append(o.Issues, inventory.FieldIssue{Kind: inventory.DuplicateKey, Path: dup.path, Field: lastSegment(dup.path)})
+	}
+	meta, _ := content["metadata"].(map[string]any)
+	if meta != nil {
+		if s, ok := meta["name"].(string); ok {
+			o.Name = s
+		} else if s, ok := meta["generateName"].(string); ok {
+			o.Name = s
+		}
+		if s, ok := meta["namespace"].(string); ok {
+			o.Namespace = s
+		}
+	}
+
+	typed, err := scheme.Scheme.New(o.GVK)
+	if err != nil {
+		// A kind Palisade has no type for: keep it as data, and look for a pod template.
+		o.Content = content
+		o.Labels, o.Annotations = stringMap(meta["labels"]), stringMap(meta["annotations"])
+		d.placeNamespace(o)
+		if err := d.attachShapePod(o); err != nil {
+			return o, errAt(loc, "%s %s: pod template: %v", kind, o.Name, err)
+		}
+		return o, nil
+	}
+	issues, typeErrs := d.strict.check(reflect.TypeOf(typed), content)
+	if len(typeErrs) > 0 {
+		var errs []finding.ScanError
+		for _, te := range typeErrs {
+			l := loc
+			l.Line, l.Column, _ = positions.Locate(te.path)
+			errs = append(errs, finding.ScanError{Location: l, Object: o.Ref(),
+				Message: fmt.Sprintf("%s %s: %s %s; the API server would reject this object, so it was not checked", kind, o.Name, te.path, te.msg)})
+		}
+		return nil, errs
+	}
+	if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(content, typed); err != nil {
+		return nil, errAt(loc, "%s %s: cannot decode: %v", kind, o.Name, err)
+	}
+	o.Typed = typed
+	o.Issues = append(o.Issues, issues...)
+	if acc, ok := typed.(metav1.Object); ok {
+		o.Labels, o.Annotations = acc.GetLabels(), acc.GetAnnotations()
+	}
+	d.placeNamespace(o)
+	redactSecret(typed)
+	return o, nil
+}
+
+// placeNamespace gives a namespaced object without a namespace the scan's namespace, and
+// clears the namespace of cluster-scoped kinds.
+func (d *decoder) placeNamespace(o *inventory.Object) {
+	if inventory.ClusterScoped(o.GVK) {
+		o.Namespace = ""
+		return
+	}
+	if o.Namespace == "" {
+		o.Namespace, o.NamespaceImplied = d.namespace, true
+	}
+}
+
+// redactSecret drops the values of a Secret as soon as it is decoded: no rule needs them, and
+// a scanner must not hold credentials it does not need.
+func redactSecret(obj k8sruntime.Object) {
+	s, ok := obj.(*corev1.Secret)
+	if !ok {
+		return
+	}
+	for k := range s.Data {
+		s.Data[k] = nil
+	}
+	for k := range s.StringData {
+		s.StringData[k] = ""
+	}
+}
+
+func (d *decoder) attachShapePod(o *inventory.Object) error {
+	meta, spec, metaPath, specPath, ok := inventory.FindPodTemplate(o.Content)
+	if !ok {
+		return nil
+	}
+	t := inventory.PodTemplate{Meta: &metav1.ObjectMeta{}, Spec: &corev1.PodSpec{}, MetaPath: metaPath, SpecPath: specPath}
+	if meta != nil {
+		if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(meta, t.Meta); err != nil {
+			return fmt.Errorf("%s: %w", metaPath, err)
+		}
+	}
+	if _, typeErrs := d.strict.check(reflect.TypeFor[*corev1.PodSpec](), spec); len(typeErrs) > 0 {
+		return fmt.Errorf("%s.%s %s", specPath, typeErrs[0].path, typeErrs[0].msg)
+	}
+	if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(spec, t.Spec); err != nil {
+		return fmt.Errorf("%s: %w", specPath, err)
+	}
+	return o.SetShapePod(t)
+}
+
+func stringMap(v any) map[string]string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+func lastSegment(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i >= 0 {
+		return strings.TrimSuffix(path[i+1:], "]")
+	}
+	return path
+}
+
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+func nodeKindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the value %q", truncate(n.Value, 40))
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "not a map"
+}
+
+// yamlErrorLine pulls the line number out of a yaml.v3 error ("yaml: line 7: ...").
+func yamlErrorLine(err error) (int, string) {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	var line int
+	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
+		if i := strings.Index(msg, ":"); i >= 0 {
+			msg = strings.TrimSpace(msg[i+1:])
+		}
+		return line, msg
+	}
+	return 0, msg
+}
+
+// peekReader lets the loader look at the start of a stream before splitting it.
+type peekReader struct {
+	r    io.Reader
+	head []byte
+}
+
+func newPeekReader(r io.Reader) *peekReader { return &peekReader{r: r} }
+
+func (p *peekReader) peek(n int) []byte {
+	buf := make([]byte, n)
+	m, _ := io.ReadFull(p.r, buf)
+	p.head = buf[:m]
+	return p.head
+}
+
+func (p *peekReader) Read(b []byte) (int, error) {
+	if len(p.head) > 0 {
+		n := copy(b, p.head)
+		p.head = p.head[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}

@@ -1,0 +1,142 @@
+package manifest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Document is one YAML or JSON document of a stream, with where it starts.
+type Document struct {
+	// File is the path the user named (or "-"); Template is the chart template that produced
+	// the document, for rendered Helm charts.
+	File     string
+	Template string
+	// Index is the 1-based position of the document in File.
+	Index int
+	// Line is the 1-based line of File where Data starts.
+	Line int
+	Data []byte
+	// MapLine, when set, turns a line of Data's source (Line-based) into the line to report,
+	// for rendered templates whose output lines differ from the template's.
+	MapLine func(int) int
+	// Err is set instead of Data when the document could not be read (too large).
+	Err error
+	// seq orders the file or rendering this document came from within one load.
+	seq int
+}
+
+// splitStream reads a YAML stream and calls emit for every document in it. Documents are
+// separated the way YAML 1.2 defines it (l-document-prefix, c-forbidden): a line that begins
+// with "---" or "..." followed by a space, a tab or the end of the line ends the current
+// document, wherever it appears, even inside a block or quoted scalar. That rule lets one
+// malformed document be reported while the rest of the stream is still read, and lets
+// documents be decoded in parallel. A document larger than maxDoc is reported, skipped and
+// never held in memory whole.
+func splitStream(r io.Reader, file string, maxDoc int, emit func(Document) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var (
+		buf       bytes.Buffer
+		index     = 0
+		line      = 0
+		startLine = 1
+		oversize  = false
+		content   = false // the current document has a non-blank, non-comment line
+	)
+	flush := func() error {
+		defer func() { buf.Reset(); oversize = false; content = false }()
+		if oversize {
+			index++
+			return emit(Document{File: file, Index: index, Line: startLine,
+				Err: fmt.Errorf("document is larger than %d bytes; skipped", maxDoc)})
+		}
+		if !content {
+			return nil
+		}
+		index++
+		data := bytes.Clone(buf.Bytes())
+		return emit(Document{File: file, Index: index, Line: startLine, Data: data})
+	}
+	for {
+		raw, err := readLine(br)
+		if len(raw) == 0 && err != nil {
+			if errors.Is(err, io.EOF) {
+				return flush()
+			}
+			return err
+		}
+		line++
+		if line == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+		}
+		if marker, rest := documentMarker(raw); marker != "" {
+			if err := flush(); err != nil {
+				return err
+			}
+			startLine = line
+			if marker == "---" && len(bytes.TrimSpace(rest)) > 0 && !isComment(rest) {
+				// "--- value" or "--- !tag": the document starts on the marker line.
+				buf.Write(raw)
+				content = true
+			} else {
+				startLine = line + 1
+			}
+			continue
+		}
+		if !content && buf.Len() == 0 && !oversize {
+			startLine = line
+		}
+		if !oversize {
+			if buf.Len()+len(raw) > maxDoc {
+				oversize = true
+				buf.Reset()
+			} else {
+				buf.Write(raw)
+			}
+		}
+		if !content {
+			t := bytes.TrimSpace(raw)
+			if len(t) > 0 && !isComment(t) && t[0] != '%' {
+				content = true
+			}
+		}
+	}
+}
+
+// readLine returns the next line including its newline, however long it is.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if err == nil || !errors.Is(err, bufio.ErrBufferFull) {
+		return line, err
+	}
+	full := bytes.Clone(line)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		line, err = br.ReadSlice('\n')
+		full = append(full, line...)
+	}
+	return full, err
+}
+
+// documentMarker reports whether the line is a document marker ("---" or "...") at column 0
+// followed by white space or the end of the line, and returns what follows it.
+func documentMarker(line []byte) (string, []byte) {
+	if len(line) < 3 {
+		return "", nil
+	}
+	m := string(line[:3])
+	if m != "---" && m != "..." {
+		return "", nil
+	}
+	rest := line[3:]
+	if len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n' || rest[0] == '\r' {
+		return m, rest
+	}
+	return "", nil
+}
+
+func isComment(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '#'
+}
