@@ -1,0 +1,84 @@
+// Package cli builds Palisade's commands: flags, wiring and exit codes only. It decides
+// nothing about security; it connects sources, the catalog, suppression and reports.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"palisade.dev/palisade/internal/version"
+)
+
+// Streams are the command's standard streams: stdout carries the report only, stderr is for
+// people.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// exitError carries an exit code out of a command that already reported what happened.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// Execute runs the command line and returns the process exit code: 0 clean, 1 findings at or
+// above --fail-on, 2 errors (bad usage, unreadable input, an unreachable cluster).
+func Execute(ctx context.Context, args []string, s Streams) int {
+	root := NewRootCommand(s)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		fmt.Fprintf(s.Err, "error: %v\n", err)
+		return 2
+	}
+}
+
+// NewRootCommand builds the palisade command tree.
+func NewRootCommand(s Streams) *cobra.Command {
+	use := "palisade"
+	// Installed as kubectl-palisade, it is a kubectl plugin: `kubectl palisade scan ...`.
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
+		use = "kubectl palisade"
+	}
+	root := &cobra.Command{
+		Use:           use,
+		Short:         "Find and stop insecure Kubernetes configuration",
+		Long:          "Palisade finds insecure Kubernetes configuration in manifests, Helm charts and kustomizations,\nwith one rule catalog and one finding format.",
+		Version:       version.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())
+	})
+	root.AddCommand(
+		newScanCommand(s),
+		newRulesCommand(s),
+		newExplainCommand(s),
+	)
+	return root
+}
+
+// isTerminal reports whether w is a terminal, for colour and progress.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

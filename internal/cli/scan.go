@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/report"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/builtin"
+	"palisade.dev/palisade/internal/scan"
+	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/suppress"
+	"palisade.dev/palisade/internal/version"
+)
+
+// outputFlags are the report flags every scanning command shares.
+type outputFlags struct {
+	formats        []string
+	output         string
+	failOn         string
+	showSuppressed bool
+}
+
+func (o *outputFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.formats, "output-format", "o", nil,
+		"report format: text, json, sarif or junit; repeat for several reports, and write one to a file with FORMAT=FILE (default text)")
+	f.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
+	f.StringVar(&o.failOn, "fail-on", "high", "exit with 1 when a finding is at or above this severity: critical, high, medium, low, info, or none")
+	f.BoolVar(&o.showSuppressed, "show-suppressed", false, "list suppressed findings too (they are always counted)")
+}
+
+// reportTarget is one report to write.
+type reportTarget struct {
+	format string
+	file   string // "" for standard output
+}
+
+func (o *outputFlags) targets() ([]reportTarget, error) {
+	formats := o.formats
+	if len(formats) == 0 {
+		formats = []string{"text"}
+	}
+	var out []reportTarget
+	toStdout := 0
+	for _, spec := range formats {
+		format, file, _ := strings.Cut(spec, "=")
+		if !slices.Contains(report.Formats(), strings.ToLower(format)) {
+			return nil, fmt.Errorf("unknown output format %q (want one of %s)", format, strings.Join(report.Formats(), ", "))
+		}
+		if file == "" {
+			file = o.output
+			toStdout++
+		}
+		out = append(out, reportTarget{format: strings.ToLower(format), file: file})
+	}
+	if toStdout > 1 {
+		return nil, fmt.Errorf("%d reports would go to the same place; give each a file with -o FORMAT=FILE", toStdout)
+	}
+	return out, nil
+}
+
+func (o *outputFlags) failSeverity() (finding.Severity, error) {
+	if strings.EqualFold(o.failOn, "none") {
+		return finding.Critical + 1, nil
+	}
+	return finding.ParseSeverity(o.failOn)
+}
+
+// write writes every report; stdout gets colour only when it is a terminal.
+func (o *outputFlags) write(stdout io.Writer, in *report.Input) error {
+	targets, err := o.targets()
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		in := *in
+		if t.file == "" {
+			in.Color = t.format == "text" && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+			if err := report.Write(stdout, t.format, &in); err != nil {
+				return fmt.Errorf("writing %s report: %w", t.format, err)
+			}
+			continue
+		}
+		if err := writeFile(t.file, func(w io.Writer) error { return report.Write(w, t.format, &in) }); err != nil {
+			return fmt.Errorf("writing %s report to %s: %w", t.format, t.file, err)
+		}
+	}
+	return nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ruleFlags select rules and the Pod Security Standards version.
+type ruleFlags struct {
+	only, skip       []string
+	pssVersion       string
+	config           string
+	noAnnotationExem bool
+}
+
+func (r *ruleFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringSliceVar(&r.only, "rule", nil, "run only these rules (IDs, or area/* prefixes)")
+	f.StringSliceVar(&r.skip, "skip-rule", nil, "do not run these rules (IDs, or area/* prefixes)")
+	f.StringVar(&r.pssVersion, "pss-version", "latest", "Pod Security Standards version to evaluate (latest or v1.N)")
+	f.StringVar(&r.config, "config", "", "config file (default: .palisade.yaml in the scanned folder or a parent)")
+	f.BoolVar(&r.noAnnotationExem, "no-annotation-exemptions", false, "ignore palisade.dev/ignore annotations on objects (anyone who can edit a workload can add one)")
+}
+
+// selection validates the rule IDs the flags name and returns the selector.
+func (r *ruleFlags) selection(c *rules.Catalog) (func(*rules.Rule) bool, error) {
+	if err := c.CheckIDs("--rule", r.only); err != nil {
+		return nil, err
+	}
+	if err := c.CheckIDs("--skip-rule", r.skip); err != nil {
+		return nil, err
+	}
+	match := func(patterns []string, id string) bool {
+		return slices.ContainsFunc(patterns, func(p string) bool { return rules.MatchID(p, id) })
+	}
+	return func(rule *rules.Rule) bool {
+		if len(r.only) > 0 && !match(r.only, rule.ID) {
+			return false
+		}
+		return !match(r.skip, rule.ID)
+	}, nil
+}
+
+// policy loads the config (given, or found upward from the first path) and builds the
+// suppression policy.
+func (r *ruleFlags) policy(c *rules.Catalog, paths []string) (*suppress.Policy, error) {
+	path := r.config
+	if path == "" && len(paths) > 0 && paths[0] != "-" {
+		start := paths[0]
+		if info, err := os.Stat(start); err == nil && !info.IsDir() {
+			start = filepath.Dir(start)
+		}
+		if found, ok := suppress.FindConfig(start); ok {
+			path = found
+		}
+	}
+	cfg := &suppress.Config{}
+	if path != "" {
+		var err error
+		if cfg, err = suppress.LoadConfig(path, c); err != nil {
+			return nil, err
+		}
+	}
+	return &suppress.Policy{Config: cfg, Catalog: c, Annotations: !r.noAnnotationExem}, nil
+}
+
+func newScanCommand(s Streams) *cobra.Command {
+	var (
+		out       outputFlags
+		rf        ruleFlags
+		namespace string
+		ex        expanderFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "scan PATH...",
+		Short: "Scan manifests, Helm charts and kustomizations (files, folders, - for stdin)",
+		Example: `  palisade scan examples/
+  palisade scan deploy/ -o sarif=palisade.sarif -o text
+  helm template my-chart | palisade scan -
+  palisade scan charts/web --values prod.yaml --set image.tag=1.2.3`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			failOn, err := out.failSeverity()
+			if err != nil {
+				return err
+			}
+			if _, err := out.targets(); err != nil {
+				return err
+			}
+			catalog, err := builtin.Catalog()
+			if err != nil {
+				return fmt.Errorf("building the rule catalog: %w", err)
+			}
+			selected, err := rf.selection(catalog)
+			if err != nil {
+				return err
+			}
+			policy, err := rf.policy(catalog, args)
+			if err != nil {
+				return err
+			}
+			expanders, err := ex.expanders(namespace)
+			if err != nil {
+				return err
+			}
+			res := scan.Manifests(cmd.Context(), scan.Request{
+				Paths:    args,
+				Load:     manifest.Options{Namespace: namespace, Stdin: s.In, Expanders: expanders},
+				Catalog:  catalog,
+				Rules:    rules.Options{PSSVersion: rf.pssVersion},
+				Policy:   policy,
+				Selected: selected,
+			})
+			var evaluated []*rules.Rule
+			for _, r := range catalog.All() {
+				if selected(r) && policy.Config.Selected(r) {
+					evaluated = append(evaluated, r)
+				}
+			}
+			in := &report.Input{
+				Command: "scan", Targets: args, Version: version.Version,
+				Findings: res.Findings, Suppressed: res.Suppressed, ShowSuppressed: out.showSuppressed,
+				Errors: res.Errors, Rules: evaluated, FailOn: failOn,
+				Stats: report.Stats{Files: res.Files, Documents: res.Documents, Objects: res.Objects},
+			}
+			if err := out.write(s.Out, in); err != nil {
+				return err
+			}
+			if code := res.ExitCode(failOn); code != 0 {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+	out.register(cmd)
+	rf.register(cmd)
+	ex.register(cmd)
+	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace of objects that name none (as kubectl apply would place them), and the Helm release namespace")
+	return cmd
+}

@@ -1,0 +1,69 @@
+// Package report formats a scan's findings and errors: human text, JSON, SARIF 2.1.0 and JUnit
+// XML. Reports only format; they never decide what is a finding or what fails a scan.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
+)
+
+// Input is everything a report may show.
+type Input struct {
+	// Command is the Palisade command that produced the findings ("scan", "cluster" ...);
+	// Targets what it scanned (paths, contexts, hosts).
+	Command string
+	Targets []string
+	Version string
+	// Findings are the active findings, sorted; Suppressed the suppressed ones, sorted, shown
+	// only when ShowSuppressed (but always counted).
+	Findings       []finding.Finding
+	Suppressed     []finding.Finding
+	ShowSuppressed bool
+	Errors         []finding.ScanError
+	// Rules are the rules that were evaluated, for formats that describe them (SARIF).
+	Rules  []*rules.Rule
+	FailOn finding.Severity
+	Stats  Stats
+	// Color allows ANSI colours in the text format (only on a terminal).
+	Color bool
+}
+
+// Stats count what was read.
+type Stats struct {
+	Files     int `json:"files"`
+	Documents int `json:"documents"`
+	Objects   int `json:"objects"`
+}
+
+// Writer writes one format.
+type Writer func(w io.Writer, in *Input) error
+
+// Formats lists the format names.
+func Formats() []string { return []string{"json", "junit", "sarif", "text"} }
+
+func writerFor(format string) (Writer, bool) {
+	switch strings.ToLower(format) {
+	case "text":
+		return writeText, true
+	case "json":
+		return writeJSON, true
+	case "sarif":
+		return writeSARIF, true
+	case "junit":
+		return writeJUnit, true
+	}
+	return nil, false
+}
+
+// Write writes the report in the named format.
+func Write(w io.Writer, format string, in *Input) error {
+	wr, ok := writerFor(format)
+	if !ok {
+		return fmt.Errorf("unknown output format %q (want one of %s)", format, strings.Join(Formats(), ", "))
+	}
+	return wr(w, in)
+}

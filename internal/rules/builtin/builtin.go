@@ -1,0 +1,25 @@
+// Package builtin composes Palisade's built-in rule catalog from the area packages. It owns
+// the list of areas and nothing else.
+package builtin
+
+import (
+	"slices"
+
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/namespace"
+	"palisade.dev/palisade/internal/rules/podspec"
+	"palisade.dev/palisade/internal/rules/pss"
+	"palisade.dev/palisade/internal/rules/schema"
+	"palisade.dev/palisade/internal/rules/securitycontext"
+)
+
+// Catalog returns a new catalog of every built-in rule.
+func Catalog() (*rules.Catalog, error) {
+	return rules.NewCatalog(slices.Concat(
+		schema.Rules(),
+		securitycontext.Rules(),
+		podspec.Rules(),
+		pss.Rules(),
+		namespace.Rules(),
+	)...)
+}

@@ -1,0 +1,73 @@
+// Package scan runs Palisade's main job on manifests: load them into an inventory, evaluate the
+// catalog, apply suppressions and order the result. It owns that sequence and no check, load
+// or format of its own, so the CLI, the benchmarks and the tests run the very same pipeline.
+package scan
+
+import (
+	"context"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/suppress"
+)
+
+// Request says what to scan and how.
+type Request struct {
+	Paths   []string
+	Load    manifest.Options
+	Catalog *rules.Catalog
+	Rules   rules.Options
+	Policy  *suppress.Policy
+	// Selected narrows the rules further (the --rule/--skip-rule flags); nil keeps all.
+	Selected func(*rules.Rule) bool
+}
+
+// Result is a finished scan.
+type Result struct {
+	Findings   []finding.Finding
+	Suppressed []finding.Finding
+	Errors     []finding.ScanError
+	Files      int
+	Documents  int
+	Objects    int
+}
+
+// Manifests scans files, folders and standard input.
+func Manifests(ctx context.Context, req Request) *Result {
+	loaded := manifest.Load(ctx, req.Paths, req.Load)
+	opts := req.Rules
+	opts.FromManifests = true
+	selected := func(r *rules.Rule) bool {
+		if req.Selected != nil && !req.Selected(r) {
+			return false
+		}
+		return req.Policy == nil || req.Policy.Config == nil || req.Policy.Config.Selected(r)
+	}
+	all := req.Catalog.Evaluate(loaded.Inventory, &opts, selected)
+	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len()}
+	if req.Policy != nil {
+		var errs []finding.ScanError
+		res.Findings, res.Suppressed, errs = req.Policy.Apply(all, loaded.Inventory)
+		res.Errors = append(res.Errors, errs...)
+	} else {
+		res.Findings = all
+	}
+	finding.Sort(res.Findings)
+	finding.Sort(res.Suppressed)
+	finding.SortErrors(res.Errors)
+	return res
+}
+
+// ExitCode is 2 when the scan had errors, else 1 when a finding is at or above failOn, else 0.
+func (r *Result) ExitCode(failOn finding.Severity) int {
+	if len(r.Errors) > 0 {
+		return 2
+	}
+	for _, f := range r.Findings {
+		if f.Severity >= failOn {
+			return 1
+		}
+	}
+	return 0
+}
