@@ -95,46 +95,90 @@ func MatchID(pattern, id string) bool {
 	return pattern == id
 }
 
-// Evaluate runs the selected rules (all when selected is nil) over the inventory and returns
-// their findings, unsorted and unsuppressed. Objects are evaluated on all cores.
-func (c *Catalog) Evaluate(inv *inventory.Inventory, opts *Options, selected func(*Rule) bool) []finding.Finding {
-	var podRules, objRules, nsRules []*Rule
+// Evaluation is one run of a catalog over a stream of objects. Pod and object rules run in
+// Object, as each object is read (on whatever goroutine reads it); namespace rules and deferred
+// checks run in Finish, over the complete inventory. With Release set, an object whose kind no
+// later rule reads keeps only its identity once its own rules have run, so that memory stays
+// bounded by what cross-object rules need, not by the size of the input.
+type Evaluation struct {
+	opts     *Options
+	pod, obj []*Rule
+	ns       []*Rule
+	keep     map[string]bool
+	Release  bool
+
+	mu       sync.Mutex
+	findings []finding.Finding
+	defers   []deferred
+}
+
+// NewEvaluation prepares an evaluation of the selected rules (all when selected is nil).
+func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evaluation {
+	e := &Evaluation{opts: opts, keep: map[string]bool{}}
 	for _, r := range c.rules {
 		if selected != nil && !selected(r) {
 			continue
 		}
 		switch r.Scope {
 		case ScopePod:
-			podRules = append(podRules, r)
+			e.pod = append(e.pod, r)
 		case ScopeObject:
-			objRules = append(objRules, r)
+			e.obj = append(e.obj, r)
 		case ScopeNamespace:
-			nsRules = append(nsRules, r)
+			e.ns = append(e.ns, r)
+		}
+		for _, k := range r.Reads {
+			e.keep[k] = true
 		}
 	}
+	return e
+}
 
-	objs := inv.Objects()
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(objs)/64))
-	results := make([][]finding.Finding, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			var out []finding.Finding
-			for i := w; i < len(objs); i += workers {
-				out = evaluateObject(out, objs[i], inv, opts, podRules, objRules)
+// Object evaluates the pod and object rules on one object. It is safe for concurrent use.
+func (e *Evaluation) Object(o *inventory.Object) {
+	var out []finding.Finding
+	var defers []deferred
+	if pod, ok := inventory.PodTemplateOf(o); ok {
+		for _, r := range e.pod {
+			ctx := &PodContext{Object: o, Pod: pod, Options: e.opts, defers: &defers, rule: r}
+			for _, v := range r.Pod(ctx) {
+				out = append(out, toFinding(r, o, v))
 			}
-			results[w] = out
-		})
+		}
 	}
-	wg.Wait()
-	var all []finding.Finding
-	for _, r := range results {
-		all = append(all, r...)
+	for _, r := range e.obj {
+		if !r.AppliesToKind(o.GVK.Kind) {
+			continue
+		}
+		ctx := &ObjectContext{Object: o, Options: e.opts, defers: &defers, rule: r}
+		for _, v := range r.Object(ctx) {
+			out = append(out, toFinding(r, o, v))
+		}
 	}
+	if e.Release && !e.keep[o.GVK.Kind] {
+		o.Release()
+	}
+	if len(out) == 0 && len(defers) == 0 {
+		return
+	}
+	e.mu.Lock()
+	e.findings = append(e.findings, out...)
+	e.defers = append(e.defers, defers...)
+	e.mu.Unlock()
+}
 
+// Finish runs the deferred checks and the namespace rules over the complete inventory and
+// returns every finding, unsorted and unsuppressed.
+func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
+	all := e.findings
+	for _, d := range e.defers {
+		for _, v := range d.check(inv) {
+			all = append(all, toFinding(d.rule, d.object, v))
+		}
+	}
 	for _, ns := range inv.Namespaces() {
-		ctx := &NamespaceContext{Name: ns, Object: inv.Get("Namespace", "", ns), Inventory: inv, Options: opts}
-		for _, r := range nsRules {
+		ctx := &NamespaceContext{Name: ns, Object: inv.Get("Namespace", "", ns), Inventory: inv, Options: e.opts}
+		for _, r := range e.ns {
 			for _, v := range r.Namespace(ctx) {
 				target := v.Object
 				if target == nil {
@@ -147,27 +191,22 @@ func (c *Catalog) Evaluate(inv *inventory.Inventory, opts *Options, selected fun
 	return all
 }
 
-func evaluateObject(out []finding.Finding, o *inventory.Object, inv *inventory.Inventory, opts *Options, podRules, objRules []*Rule) []finding.Finding {
-	if pod, ok := inventory.PodTemplateOf(o); ok && len(podRules) > 0 {
-		ctx := &PodContext{Object: o, Pod: pod, Inventory: inv, Options: opts}
-		for _, r := range podRules {
-			for _, v := range r.Pod(ctx) {
-				out = append(out, toFinding(r, o, v))
+// Evaluate runs the selected rules over a complete inventory, objects on all cores, and
+// returns their findings, unsorted and unsuppressed. It releases nothing.
+func (c *Catalog) Evaluate(inv *inventory.Inventory, opts *Options, selected func(*Rule) bool) []finding.Finding {
+	e := c.NewEvaluation(opts, selected)
+	objs := inv.Objects()
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(objs)/64))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(objs); i += workers {
+				e.Object(objs[i])
 			}
-		}
+		})
 	}
-	if len(objRules) > 0 {
-		ctx := &ObjectContext{Object: o, Inventory: inv, Options: opts}
-		for _, r := range objRules {
-			if !r.AppliesToKind(o.GVK.Kind) {
-				continue
-			}
-			for _, v := range r.Object(ctx) {
-				out = append(out, toFinding(r, o, v))
-			}
-		}
-	}
-	return out
+	wg.Wait()
+	return e.Finish(inv)
 }
 
 // namespaceTarget picks the object a namespace finding is attached to: the Namespace object

@@ -69,6 +69,10 @@ type Rule struct {
 	Allowed    []string
 	References []Reference
 	Remedy     string
+	// Reads names the kinds a namespace rule, or a deferred check of a pod or object rule,
+	// reads from the inventory. A streaming scan keeps objects of other kinds only as
+	// identities (kind, name, labels, annotations, origin) once their own rules have run.
+	Reads []string
 
 	Pod       func(*PodContext) []Violation
 	Object    func(*ObjectContext) []Violation
@@ -100,19 +104,43 @@ type Options struct {
 	FromManifests bool
 }
 
-// PodContext is what a pod rule sees.
+// PodContext is what a pod rule sees: the object and its pod. A pod rule is evaluated as soon
+// as its object is read, before the rest of the input is, so it cannot look at other objects
+// directly; a rule that needs them (the ServiceAccount a pod uses, say) extracts what it needs
+// from the pod and hands a check to Defer, which runs once the whole inventory is known.
 type PodContext struct {
-	Object    *inventory.Object
-	Pod       inventory.PodTemplate
-	Inventory *inventory.Inventory
-	Options   *Options
+	Object  *inventory.Object
+	Pod     inventory.PodTemplate
+	Options *Options
+	defers  *[]deferred
+	rule    *Rule
 }
 
-// ObjectContext is what an object rule sees.
+// Defer runs check, for the rule being evaluated and the same object, once the inventory is
+// complete. The check must capture only what it needs, not the pod: the object's typed content
+// may be released by then. The rule must name the kinds check reads in Rule.Reads.
+func (c *PodContext) Defer(check func(*inventory.Inventory) []Violation) {
+	*c.defers = append(*c.defers, deferred{rule: c.rule, object: c.Object, check: check})
+}
+
+// ObjectContext is what an object rule sees; like a pod rule, it may Defer checks that need
+// other objects.
 type ObjectContext struct {
-	Object    *inventory.Object
-	Inventory *inventory.Inventory
-	Options   *Options
+	Object  *inventory.Object
+	Options *Options
+	defers  *[]deferred
+	rule    *Rule
+}
+
+// Defer runs check once the inventory is complete; see PodContext.Defer.
+func (c *ObjectContext) Defer(check func(*inventory.Inventory) []Violation) {
+	*c.defers = append(*c.defers, deferred{rule: c.rule, object: c.Object, check: check})
+}
+
+type deferred struct {
+	rule   *Rule
+	object *inventory.Object
+	check  func(*inventory.Inventory) []Violation
 }
 
 // NamespaceContext is what a namespace rule sees.

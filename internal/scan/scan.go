@@ -35,7 +35,6 @@ type Result struct {
 
 // Manifests scans files, folders and standard input.
 func Manifests(ctx context.Context, req Request) *Result {
-	loaded := manifest.Load(ctx, req.Paths, req.Load)
 	opts := req.Rules
 	opts.FromManifests = true
 	selected := func(r *rules.Rule) bool {
@@ -44,7 +43,15 @@ func Manifests(ctx context.Context, req Request) *Result {
 		}
 		return req.Policy == nil || req.Policy.Config == nil || req.Policy.Config.Selected(r)
 	}
-	all := req.Catalog.Evaluate(loaded.Inventory, &opts, selected)
+	// Rules run on each object as it is decoded, on the decoding goroutines, and the object
+	// keeps only what later rules read: one decode per document, memory bounded by the
+	// cross-object rules, both cores busy.
+	eval := req.Catalog.NewEvaluation(&opts, selected)
+	eval.Release = true
+	load := req.Load
+	load.OnObject = eval.Object
+	loaded := manifest.Load(ctx, req.Paths, load)
+	all := eval.Finish(loaded.Inventory)
 	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len()}
 	if req.Policy != nil {
 		var errs []finding.ScanError

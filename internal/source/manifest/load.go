@@ -56,6 +56,9 @@ type Options struct {
 	Expanders []Expander
 	// Stdin is read for the path "-".
 	Stdin io.Reader
+	// OnObject, when set, is called with every object as soon as it is decoded, on the
+	// decoding goroutine (so concurrently), before it is added to the inventory.
+	OnObject func(*inventory.Object)
 }
 
 // Result is what a load produced: the inventory and everything that could not be read.
@@ -86,7 +89,13 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 		wg.Go(func() {
 			for batch := range docs {
 				for _, d := range batch {
-					results <- l.dec.decode(d)
+					r := l.dec.decode(d)
+					if opts.OnObject != nil {
+						for _, o := range r.objects {
+							opts.OnObject(o)
+						}
+					}
+					results <- r
 				}
 			}
 		})
