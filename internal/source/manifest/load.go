@@ -45,6 +45,26 @@ type Expander interface {
 	Expand(ctx context.Context, dir string) ([]Document, error)
 }
 
+// ExpandError is an expansion failure that an Expander could place in a file it read (the
+// chart template and line Helm reports, say), so the scan error points there rather than at
+// the folder.
+type ExpandError struct {
+	Location finding.Location
+	Err      error
+}
+
+func (e *ExpandError) Error() string { return e.Err.Error() }
+func (e *ExpandError) Unwrap() error { return e.Err }
+
+// expandErrorLocation is where an Expander's error is reported: its own location when it
+// gives one, else the folder or file it was expanding.
+func expandErrorLocation(path string, err error) finding.Location {
+	if xe, ok := errors.AsType[*ExpandError](err); ok && xe.Location.File != "" {
+		return xe.Location
+	}
+	return finding.Location{File: path}
+}
+
 // Options control a load.
 type Options struct {
 	// Namespace is given to namespaced objects that name none, as kubectl apply would.
@@ -197,7 +217,7 @@ func (l *loader) walkDir(ctx context.Context, dir string, visiting map[string]bo
 		if e.Match(dir) {
 			docs, err := e.Expand(ctx, dir)
 			if err != nil {
-				l.fail(finding.Location{File: dir}, "%s: %v", e.Name(), err)
+				l.fail(expandErrorLocation(dir, err), "%s: %v", e.Name(), err)
 			}
 			l.mu.Lock()
 			l.files++
@@ -237,10 +257,21 @@ func (l *loader) walkDir(ctx context.Context, dir string, visiting map[string]bo
 		switch {
 		case mode.IsDir():
 			l.walkDir(ctx, p, visiting, out)
-		case mode.IsRegular() && isManifestName(e.Name()):
+		case mode.IsRegular() && (isManifestName(e.Name()) || l.expandsFile(p)):
 			l.readFile(ctx, p, out)
 		}
 	}
+}
+
+// expandsFile reports whether an Expander renders this file (a packaged chart, say), so a
+// folder walk offers it files that are not manifests by name.
+func (l *loader) expandsFile(path string) bool {
+	for _, e := range l.opts.Expanders {
+		if m, ok := e.(interface{ MatchFile(string) bool }); ok && m.MatchFile(path) {
+			return true
+		}
+	}
+	return false
 }
 
 func isManifestName(name string) bool {
@@ -256,7 +287,7 @@ func (l *loader) readFile(ctx context.Context, path string, out chan<- []Documen
 		if m, ok := e.(interface{ MatchFile(string) bool }); ok && m.MatchFile(path) {
 			docs, err := e.Expand(ctx, path)
 			if err != nil {
-				l.fail(finding.Location{File: path}, "%s: %v", e.Name(), err)
+				l.fail(expandErrorLocation(path, err), "%s: %v", e.Name(), err)
 			}
 			l.mu.Lock()
 			l.files++

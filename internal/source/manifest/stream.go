@@ -140,3 +140,14 @@ func isComment(b []byte) bool {
 	b = bytes.TrimSpace(b)
 	return len(b) > 0 && b[0] == '#'
 }
+
+// SplitDocuments splits rendered YAML (a chart template's output, say) into documents by the
+// same rules as files, for Expanders. Each document's Line is where it starts in data.
+func SplitDocuments(data []byte, file string) ([]Document, error) {
+	var docs []Document
+	err := splitStream(bytes.NewReader(data), file, DefaultMaxDocumentSize, func(d Document) error {
+		docs = append(docs, d)
+		return nil
+	})
+	return docs, err
+}
