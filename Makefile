@@ -1,0 +1,34 @@
+# The two commands of the README:
+#   go run ./cmd/palisade scan examples/insecure    (Palisade's main job, no cluster needed)
+#   make test                                       (every test; .ci/run calls exactly this)
+
+GO ?= go
+PKGS := ./...
+
+.PHONY: test check lint fuzz bench build
+
+# test: formatting, vet, and every test (with the race detector), fuzz seeds included.
+test: lint
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+build:
+	$(GO) build -o bin/palisade ./cmd/palisade
+
+# fuzz: run every fuzz target for FUZZTIME each (the seeds already run in `make test`).
+FUZZTIME ?= 60s
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+# bench: throughput and peak memory of `palisade scan` on the 1k, 10k and 100k corpora.
+bench:
+	hack/bench-scan.sh
