@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -484,10 +483,13 @@ func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Objec
 		}
 		return o, nil
 	}
-	issues, typeErrs := d.strict.check(reflect.TypeOf(typed), content)
-	if len(typeErrs) > 0 {
+	walk, err := d.strict.decodeTyped(typed, content)
+	if err != nil {
+		return nil, errAt(loc, "%s %s: cannot decode: %v", kind, o.Name, err)
+	}
+	if len(walk.errs) > 0 {
 		var errs []finding.ScanError
-		for _, te := range typeErrs {
+		for _, te := range walk.errs {
 			l := loc
 			l.Line, l.Column, _ = positions.Locate(te.path)
 			errs = append(errs, finding.ScanError{Location: l, Object: o.Ref(),
@@ -495,9 +497,7 @@ func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Objec
 		}
 		return nil, errs
 	}
-	if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(content, typed); err != nil {
-		return nil, errAt(loc, "%s %s: cannot decode: %v", kind, o.Name, err)
-	}
+	issues := walk.issues
 	o.Typed = typed
 	o.Issues = append(o.Issues, issues...)
 	if acc, ok := typed.(metav1.Object); ok {
@@ -546,11 +546,12 @@ func (d *decoder) attachShapePod(o *inventory.Object) error {
 			return fmt.Errorf("%s: %w", metaPath, err)
 		}
 	}
-	if _, typeErrs := d.strict.check(reflect.TypeFor[*corev1.PodSpec](), spec); len(typeErrs) > 0 {
-		return fmt.Errorf("%s.%s %s", specPath, typeErrs[0].path, typeErrs[0].msg)
-	}
-	if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(spec, t.Spec); err != nil {
+	walk, err := d.strict.decodeTyped(t.Spec, spec)
+	if err != nil {
 		return fmt.Errorf("%s: %w", specPath, err)
+	}
+	if len(walk.errs) > 0 {
+		return fmt.Errorf("%s.%s %s", specPath, walk.errs[0].path, walk.errs[0].msg)
 	}
 	return o.SetShapePod(t)
 }

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 
@@ -12,10 +12,11 @@ import (
 	"palisade.dev/palisade/internal/suggest"
 )
 
-// strictChecker finds what the API server would drop or reject in a document of a known kind:
-// fields the type does not have (with the field probably meant, at the same level or at the
-// level where that name does exist) and values of the wrong JSON type. It caches what it
-// learns about Go types; one checker serves one load and is safe for concurrent use.
+// strictChecker decodes documents of known kinds into their Go types (typed.go) and finds what
+// the API server would drop or reject: fields the type does not have (with the field probably
+// meant, at the same level or at the level where that name does exist) and values of the wrong
+// JSON type. It caches what it learns about Go types; one checker serves one load and is safe
+// for concurrent use.
 type strictChecker struct {
 	fields sync.Map // reflect.Type -> *structInfo
 	homes  sync.Map // reflect.Type (root) -> map[string][]string: field name -> paths where it exists
@@ -27,7 +28,8 @@ type structInfo struct {
 }
 
 type fieldInfo struct {
-	typ reflect.Type
+	typ   reflect.Type
+	index []int // reflect field index, through inline (embedded) structs
 }
 
 var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
@@ -43,8 +45,8 @@ func (c *strictChecker) info(t reflect.Type) *structInfo {
 		return v.(*structInfo)
 	}
 	si := &structInfo{byName: map[string]fieldInfo{}}
-	var add func(t reflect.Type)
-	add = func(t reflect.Type) {
+	var add func(t reflect.Type, prefix []int)
+	add = func(t reflect.Type, prefix []int) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			tag := f.Tag.Get("json")
@@ -58,7 +60,7 @@ func (c *strictChecker) info(t reflect.Type) *structInfo {
 					ft = ft.Elem()
 				}
 				if ft.Kind() == reflect.Struct {
-					add(ft)
+					add(ft, append(slices.Clone(prefix), i))
 					continue
 				}
 			}
@@ -71,20 +73,12 @@ func (c *strictChecker) info(t reflect.Type) *structInfo {
 			if _, dup := si.byName[name]; !dup {
 				si.names = append(si.names, name)
 			}
-			si.byName[name] = fieldInfo{typ: f.Type}
+			si.byName[name] = fieldInfo{typ: f.Type, index: append(slices.Clone(prefix), i)}
 		}
 	}
-	add(t)
+	add(t, nil)
 	v, _ := c.fields.LoadOrStore(t, si)
 	return v.(*structInfo)
-}
-
-// check walks content against root (a pointer to a k8s.io/api struct) and returns the unknown
-// fields and the type errors it finds.
-func (c *strictChecker) check(root reflect.Type, content map[string]any) ([]inventory.FieldIssue, []typeError) {
-	w := &strictWalk{c: c, root: root}
-	w.value(root.Elem(), content, nil)
-	return w.issues, w.errs
 }
 
 type strictWalk struct {
@@ -103,102 +97,6 @@ func renderPath(segs []string) string {
 		b.WriteString(s)
 	}
 	return b.String()
-}
-
-func (w *strictWalk) value(t reflect.Type, v any, segs []string) {
-	if v == nil {
-		return
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if reflect.PointerTo(t).Implements(jsonUnmarshaler) {
-		w.special(t, v, segs)
-		return
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			w.typeErr(segs, "an object", v)
-			return
-		}
-		si := w.c.info(t)
-		for k, child := range m {
-			f, ok := si.byName[k]
-			if !ok {
-				w.unknown(t, si, k, segs)
-				continue
-			}
-			w.value(f.typ, child, append(segs, k))
-		}
-	case reflect.Map:
-		m, ok := v.(map[string]any)
-		if !ok {
-			w.typeErr(segs, "an object", v)
-			return
-		}
-		for k, child := range m {
-			w.value(t.Elem(), child, append(segs, "["+k+"]"))
-		}
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			if _, ok := v.(string); !ok {
-				w.typeErr(segs, "a base64 string", v)
-			}
-			return
-		}
-		l, ok := v.([]any)
-		if !ok {
-			w.typeErr(segs, "a list", v)
-			return
-		}
-		for i, item := range l {
-			w.value(t.Elem(), item, append(segs, "["+strconv.Itoa(i)+"]"))
-		}
-	case reflect.String:
-		if _, ok := v.(string); !ok {
-			w.typeErr(segs, "a string", v)
-		}
-	case reflect.Bool:
-		if _, ok := v.(bool); !ok {
-			w.typeErr(segs, "true or false", v)
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		switch n := v.(type) {
-		case int64:
-		case float64:
-			if n != float64(int64(n)) {
-				w.typeErr(segs, "a whole number", v)
-			}
-		default:
-			w.typeErr(segs, "a number", v)
-		}
-	case reflect.Float32, reflect.Float64:
-		switch v.(type) {
-		case int64, float64:
-		default:
-			w.typeErr(segs, "a number", v)
-		}
-	}
-}
-
-// special checks the JSON shape of types with their own decoding (quantities, int-or-string,
-// times, raw extensions) only as far as the shape goes.
-func (w *strictWalk) special(t reflect.Type, v any, segs []string) {
-	switch t.Name() {
-	case "Quantity", "IntOrString":
-		switch v.(type) {
-		case string, int64, float64:
-		default:
-			w.typeErr(segs, "a number or a string", v)
-		}
-	case "Time", "MicroTime", "Duration":
-		if _, ok := v.(string); !ok {
-			w.typeErr(segs, "a string", v)
-		}
-	}
 }
 
 func (w *strictWalk) typeErr(segs []string, want string, got any) {
