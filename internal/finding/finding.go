@@ -139,6 +139,10 @@ type Finding struct {
 	Evidence    string       `json:"evidence,omitempty"`
 	Fix         []Patch      `json:"fix,omitempty"`
 	Suppression *Suppression `json:"suppressed,omitempty"`
+
+	// ObjectLocation is where the object itself starts in the source, so that reports can head
+	// a group of findings with the object's own file:line.
+	ObjectLocation Location `json:"objectLocation,omitzero"`
 }
 
 // ScanError is something Palisade could not check: an unreadable file, a malformed document,

@@ -245,6 +245,8 @@ func toFinding(r *Rule, o *inventory.Object, v Violation) finding.Finding {
 		Remedy:    r.Remedy,
 		Evidence:  v.Evidence,
 		Fix:       v.Fix,
+
+		ObjectLocation: o.Locate(""),
 	}
 	return f
 }
