@@ -1,0 +1,93 @@
+package securitycontext
+
+import (
+	"fmt"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
+)
+
+// pod/run-as-non-root: every container must be kept from running as root, either by an
+// effective runAsNonRoot=true (the kubelet then refuses to start a container whose user is
+// UID 0) or by an effective non-zero runAsUser. Without either, the image's USER decides, and
+// most images run as root. An explicit runAsNonRoot=false is reported even with a non-zero
+// runAsUser, as the Pod Security Standards (restricted) forbid it.
+//
+// Restricted fields:
+//
+//	spec.securityContext.runAsNonRoot
+//	spec.securityContext.runAsUser
+//	spec.{containers,initContainers,ephemeralContainers}[*].securityContext.runAsNonRoot
+//	spec.{containers,initContainers,ephemeralContainers}[*].securityContext.runAsUser
+//
+// Allowed values: effective runAsNonRoot true; or runAsNonRoot unset and effective runAsUser
+// non-zero. The container's value overrides the pod's; the pod's covers containers that do not
+// set it.
+//
+// User namespaces: with hostUsers: false, UID 0 in the container maps to an unprivileged UID on
+// the node, and Pod Security Admission skips this check from v1.35 (check_runAsNonRoot.go).
+// Root inside the container still owns the container's filesystem, so the finding stays, at
+// medium severity.
+//
+// References: PSS restricted "Running as Non-root"; CIS 5.2.7; Kubernetes docs "Configure a
+// Security Context".
+
+func runAsNonRootRule() rules.Rule {
+	return rules.Rule{
+		ID:       "pod/run-as-non-root",
+		Title:    "Container may run as root",
+		Severity: finding.High,
+		Area:     rules.AreaWorkload,
+		Scope:    rules.ScopePod,
+		Description: "A container that is not required to run as a non-root user runs as whatever user " +
+			"its image names, which is root for most images. A process running as UID 0 owns the " +
+			"container's filesystem, can use every capability the runtime grants, and is root on the " +
+			"node if it escapes the container. runAsNonRoot: true makes the kubelet refuse to start a " +
+			"container whose user is root; a non-zero runAsUser runs it as that user.",
+		Fields: append([]string{"securityContext.runAsNonRoot", "securityContext.runAsUser"},
+			append(containerFields("securityContext.runAsNonRoot"), containerFields("securityContext.runAsUser")...)...),
+		Allowed: []string{
+			"effective runAsNonRoot: true (container value, else pod value)",
+			"runAsNonRoot unset and effective runAsUser non-zero",
+		},
+		References: []rules.Reference{
+			pssRestricted("Running as Non-root"),
+			cis("5.2.7", "Minimize the admission of root containers"),
+			securityContextDocs(),
+		},
+		Remedy: "Set securityContext.runAsNonRoot: true on the pod (it covers every container) or on the " +
+			"container, and build the image with a numeric non-root USER or set runAsUser to a non-zero UID.",
+		Pod: eachContainer(checkRunAsNonRoot),
+	}
+}
+
+func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violation {
+	nonRoot, user := c.runAsNonRoot(), c.runAsUser()
+	var v rules.Violation
+	switch {
+	case nonRoot.Set() && nonRoot.Value:
+		return nil
+	case nonRoot.Set():
+		where := "its own securityContext"
+		if nonRoot.Level == FromPod {
+			where = "the pod securityContext"
+		}
+		v = violation(c, nonRoot.Path,
+			fmt.Sprintf("%s has runAsNonRoot: false (from %s), which explicitly allows it to run as root; "+
+				"a root process owns the container and is root on the node if it escapes", describe(c), where),
+			nonRoot.Evidence())
+	case user.Set() && user.Value != 0:
+		return nil
+	default:
+		v = violation(c, nonRoot.Path,
+			fmt.Sprintf("%s may run as root: runAsNonRoot is not true and runAsUser is not a non-zero UID, "+
+				"so the image's USER decides (root for most images); set runAsNonRoot: true", describe(c)),
+			nonRoot.Evidence()+"; "+user.Evidence())
+	}
+	v.Fix = set(nonRoot.Path, true)
+	if inUserNamespace(ctx.Pod) {
+		v.Severity = severity(finding.Medium)
+		v.Evidence += "; hostUsers=false (UID 0 maps to an unprivileged UID on the node)"
+	}
+	return []rules.Violation{v}
+}
