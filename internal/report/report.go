@@ -1,5 +1,12 @@
 // Package report formats a scan's findings and errors: human text, JSON, SARIF 2.1.0 and JUnit
-// XML. Reports only format; they never decide what is a finding or what fails a scan.
+// XML, one file per format. Reports only format; they never decide what is a finding or what
+// fails a scan: they restate the caller's --fail-on threshold and count against it.
+//
+// Every format counts suppressed findings. Text and JSON list them only when ShowSuppressed
+// (--show-suppressed); SARIF and JUnit always carry them, as results with a suppression and as
+// skipped test cases, because that is how those formats count them and how their viewers hide
+// them by default. Output is deterministic: no timestamps, no machine paths beyond the ones the
+// findings name, and findings in the order the caller sorted them.
 package report
 
 import (
@@ -9,6 +16,12 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
+)
+
+// ToolName and InformationURI identify Palisade in reports that name their tool (JSON, SARIF).
+const (
+	ToolName       = "palisade"
+	InformationURI = "https://palisade.dev"
 )
 
 // Input is everything a report may show.

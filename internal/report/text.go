@@ -3,14 +3,207 @@ package report
 import (
 	"fmt"
 	"io"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"palisade.dev/palisade/internal/finding"
 )
 
+// The text report is for a person at a terminal. Findings are grouped by object, each object
+// headed by its kind/namespace/name, apiVersion and file:line; each finding gives its severity,
+// rule and file:line:column on one line (a form editors and terminals turn into links), then
+// the container and field, the message, the evidence and the remedy. Errors have their own
+// section beside the findings, and one summary line closes the report.
+
+// ANSI styles, used only when Input.Color is set.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+)
+
+// severityStyle colours each severity, most serious loudest.
+var severityStyle = map[finding.Severity]string{
+	finding.Critical: ansiBold + ansiRed,
+	finding.High:     ansiRed,
+	finding.Medium:   ansiYellow,
+	finding.Low:      ansiCyan,
+	finding.Info:     ansiDim,
+}
+
+// continuation indents the lines under a finding's first line.
+const continuation = "      "
+
+type textWriter struct {
+	b     strings.Builder
+	color bool
+}
+
+func (t *textWriter) paint(style, s string) string {
+	if !t.color || style == "" || s == "" {
+		return s
+	}
+	return style + s + ansiReset
+}
+
 func writeText(w io.Writer, in *Input) error {
-	for _, f := range in.Findings {
-		fmt.Fprintf(w, "%s %s %s %s %s\n", f.Location, f.Severity, f.RuleID, f.Object, f.Message)
+	t := &textWriter{color: in.Color}
+	for i, g := range groupByObject(in.Findings) {
+		if i > 0 {
+			t.b.WriteString("\n")
+		}
+		t.group(g)
 	}
-	for _, e := range in.Errors {
-		fmt.Fprintf(w, "error: %v\n", e)
+	if in.ShowSuppressed && len(in.Suppressed) > 0 {
+		t.section(fmt.Sprintf("Suppressed findings (%d)", len(in.Suppressed)))
+		for i, g := range groupByObject(in.Suppressed) {
+			if i > 0 {
+				t.b.WriteString("\n")
+			}
+			t.group(g)
+		}
 	}
-	return nil
+	if len(in.Errors) > 0 {
+		t.section(t.paint(ansiRed, fmt.Sprintf("Errors (%d)", len(in.Errors))))
+		for _, e := range in.Errors {
+			t.scanError(e)
+		}
+	}
+	if t.b.Len() > 0 {
+		t.b.WriteString("\n")
+	}
+	t.summary(in)
+	_, err := io.WriteString(w, t.b.String())
+	return err
+}
+
+func (t *textWriter) section(title string) {
+	if t.b.Len() > 0 {
+		t.b.WriteString("\n")
+	}
+	t.b.WriteString(t.paint(ansiBold, title) + "\n")
+}
+
+// group writes one object's header and its findings.
+func (t *textWriter) group(g objectGroup) {
+	first := g.findings[0]
+	header := t.paint(ansiBold, objectTitle(first.Object))
+	if v := first.Object.APIVersion; v != "" {
+		header += " " + t.paint(ansiDim, "("+v+")")
+	}
+	if loc := objectLocation(first); loc != "" {
+		header += "  " + loc
+	}
+	t.b.WriteString(header + "\n")
+	for _, f := range g.findings {
+		t.finding(f)
+	}
+}
+
+// objectTitle is kind/namespace/name, or what is known of it.
+func objectTitle(ref finding.ObjectRef) string {
+	if s := ref.String(); s != "" {
+		return s
+	}
+	return "(no object)"
+}
+
+// objectLocation is where the object starts, falling back to its file (and document).
+func objectLocation(f finding.Finding) string {
+	loc := f.ObjectLocation
+	if loc.File == "" && loc.Host == "" && loc.Cluster == "" {
+		loc = f.Location
+		loc.Line, loc.Column = 0, 0
+	}
+	s := loc.String()
+	if loc.Line == 0 && loc.Document > 1 {
+		s += fmt.Sprintf(" (document %d)", loc.Document)
+	}
+	if loc.Template != "" && path.Base(loc.Template) != path.Base(filepath.ToSlash(loc.File)) {
+		s += " (template " + loc.Template + ")"
+	}
+	return s
+}
+
+func (t *textWriter) finding(f finding.Finding) {
+	sev := strings.ToUpper(f.Severity.String())
+	line := "  " + t.paint(severityStyle[f.Severity], fmt.Sprintf("%-8s", sev)) + " " + t.paint(ansiBold, f.RuleID)
+	if loc := f.Location.String(); loc != "" {
+		line += "  " + loc
+	}
+	t.b.WriteString(line + "\n")
+	var where []string
+	if f.Container != "" {
+		where = append(where, "container "+f.Container)
+	}
+	if f.Path != "" {
+		where = append(where, f.Path)
+	}
+	if len(where) > 0 {
+		t.detail("", strings.Join(where, ": "))
+	}
+	t.detail("", f.Message)
+	t.detail("evidence: ", f.Evidence)
+	t.detail("remedy: ", f.Remedy)
+	if s := f.Suppression; s != nil {
+		t.detail("suppressed by "+s.Source+": ", s.Reason)
+	}
+}
+
+// detail writes one indented line of a finding; empty values are left out.
+func (t *textWriter) detail(label, value string) {
+	if value = oneLine(value); value == "" {
+		return
+	}
+	t.b.WriteString(continuation + t.paint(ansiDim, label) + value + "\n")
+}
+
+func (t *textWriter) scanError(e finding.ScanError) {
+	var parts []string
+	if loc := e.Location.String(); loc != "" {
+		parts = append(parts, loc)
+	}
+	if obj := e.Object.String(); obj != "" {
+		parts = append(parts, obj)
+	}
+	parts = append(parts, oneLine(e.Message))
+	t.b.WriteString("  " + strings.Join(parts, ": ") + "\n")
+}
+
+// summary writes the closing line: counts by severity, suppressed findings, errors, what was
+// read, and whether the findings fail the scan at --fail-on.
+func (t *textWriter) summary(in *Input) {
+	s := summarize(in)
+	var bySev []string
+	for _, sev := range finding.Severities() {
+		n := s.bySeverity[sev]
+		text := fmt.Sprintf("%d %s", n, sev)
+		if n > 0 {
+			text = t.paint(severityStyle[sev], text)
+		}
+		bySev = append(bySev, text)
+	}
+	line := fmt.Sprintf("%s: %s (%s), %d suppressed, %s; %s in %s.",
+		t.paint(ansiBold, "Summary"), plural(s.total, "finding"), strings.Join(bySev, ", "),
+		s.suppressed, plural(s.errors, "error"),
+		plural(in.Stats.Objects, "object"), plural(in.Stats.Files, "file"))
+	failOn := "--fail-on=" + failOnName(in.FailOn)
+	switch {
+	case in.FailOn > finding.Critical:
+		line += " No finding fails the scan at " + failOn + "."
+	case s.failing > 0:
+		line += " " + t.paint(ansiBold+ansiRed, "Fails") + fmt.Sprintf(" at %s: %s at or above %s.",
+			failOn, plural(s.failing, "finding"), in.FailOn)
+	default:
+		line += " " + t.paint(ansiGreen, "Passes") + " at " + failOn + "."
+	}
+	if s.errors > 0 {
+		line += " " + t.paint(ansiRed, "The scan had errors: what they concern was not checked.")
+	}
+	t.b.WriteString(line + "\n")
 }

@@ -1,0 +1,136 @@
+package report
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"palisade.dev/palisade/internal/finding"
+)
+
+// summary counts what every format reports: findings by severity, those at or above
+// --fail-on, suppressed findings by reason, and errors.
+type summary struct {
+	total      int
+	bySeverity map[finding.Severity]int
+	// failing counts the findings at or above FailOn: the ones that make the scan fail.
+	failing    int
+	suppressed int
+	reasons    []suppressionReason
+	errors     int
+}
+
+// suppressionReason is one distinct reason findings were suppressed for, with how many.
+type suppressionReason struct {
+	Source string `json:"source"`
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
+}
+
+func summarize(in *Input) summary {
+	s := summary{total: len(in.Findings), bySeverity: map[finding.Severity]int{}, suppressed: len(in.Suppressed), errors: len(in.Errors)}
+	for _, f := range in.Findings {
+		s.bySeverity[f.Severity]++
+		if fails(in, f) {
+			s.failing++
+		}
+	}
+	index := map[suppressionReason]int{}
+	for _, f := range in.Suppressed {
+		key := suppressionReason{Source: "unknown"}
+		if f.Suppression != nil {
+			key = suppressionReason{Source: f.Suppression.Source, Reason: f.Suppression.Reason}
+		}
+		i, ok := index[key]
+		if !ok {
+			i = len(s.reasons)
+			index[key] = i
+			s.reasons = append(s.reasons, key)
+		}
+		s.reasons[i].Count++
+	}
+	slices.SortFunc(s.reasons, func(a, b suppressionReason) int {
+		return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Reason, b.Reason))
+	})
+	return s
+}
+
+// fails reports whether a finding is at or above --fail-on, the threshold the caller chose;
+// the report only restates that threshold, it sets none of its own.
+func fails(in *Input, f finding.Finding) bool { return f.Severity >= in.FailOn }
+
+// failOnName is the --fail-on value: a severity, or "none" when no finding fails a scan.
+func failOnName(s finding.Severity) string {
+	if s > finding.Critical {
+		return "none"
+	}
+	return s.String()
+}
+
+// fingerprint identifies a finding across runs: the rule, the file (and chart template), the
+// object, the container and the field, but not the line, so that editing a manifest above an
+// object does not turn its findings into new ones.
+func fingerprint(f finding.Finding) string {
+	h := sha256.New()
+	for _, part := range []string{
+		"v1", f.RuleID, f.Location.File, f.Location.Template, f.Location.Host, f.Location.Cluster,
+		f.Object.Kind, f.Object.Namespace, f.Object.Name, f.Container, f.Path,
+	} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// plural writes a count and a noun, "1 error", "2 errors".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// objectKey groups findings by object: the same object in the same document of the same file.
+type objectKey struct {
+	ref      finding.ObjectRef
+	file     string
+	document int
+	template string
+	cluster  string
+	host     string
+}
+
+func keyOf(f finding.Finding) objectKey {
+	return objectKey{ref: f.Object, file: f.Location.File, document: f.Location.Document,
+		template: f.Location.Template, cluster: f.Location.Cluster, host: f.Location.Host}
+}
+
+// objectGroup is the findings of one object, in report order.
+type objectGroup struct {
+	key      objectKey
+	findings []finding.Finding
+}
+
+// groupByObject groups findings by object. Findings arrive sorted (finding.Sort), which keeps
+// an object's findings together; the groups keep that order.
+func groupByObject(fs []finding.Finding) []objectGroup {
+	var groups []objectGroup
+	index := map[objectKey]int{}
+	for _, f := range fs {
+		k := keyOf(f)
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, objectGroup{key: k})
+		}
+		groups[i].findings = append(groups[i].findings, f)
+	}
+	return groups
+}
+
+// oneLine collapses the line breaks and runs of spaces of a text into single spaces.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,85 @@
+package ruledoc
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"palisade.dev/palisade/internal/rules"
+)
+
+// CatalogSchemaVersion versions the JSON catalog of `palisade rules -o json`. It changes
+// only when a field is renamed, removed or changes meaning; new fields keep the version.
+const CatalogSchemaVersion = "1"
+
+// Catalog is the JSON form of a list of rules.
+type Catalog struct {
+	SchemaVersion string  `json:"schemaVersion"`
+	Rules         []Entry `json:"rules"`
+}
+
+// Entry is the JSON form of one rule: its whole contract, without the evaluation function.
+type Entry struct {
+	ID          string            `json:"id"`
+	Title       string            `json:"title"`
+	Severity    string            `json:"severity"`
+	Area        string            `json:"area"`
+	Scope       string            `json:"scope"`
+	Kinds       []string          `json:"kinds,omitempty"`
+	AppliesTo   string            `json:"appliesTo"`
+	Description string            `json:"description"`
+	Fields      []string          `json:"fields,omitempty"`
+	Allowed     []string          `json:"allowed,omitempty"`
+	References  []rules.Reference `json:"references,omitempty"`
+	Remedy      string            `json:"remedy"`
+	HelpURI     string            `json:"helpUri"`
+}
+
+// NewEntry describes one rule.
+func NewEntry(r *rules.Rule) Entry {
+	return Entry{
+		ID:          r.ID,
+		Title:       r.Title,
+		Severity:    r.Severity.String(),
+		Area:        string(r.Area),
+		Scope:       string(r.Scope),
+		Kinds:       r.Kinds,
+		AppliesTo:   AppliesTo(r),
+		Description: r.Description,
+		Fields:      r.Fields,
+		Allowed:     r.Allowed,
+		References:  r.References,
+		Remedy:      r.Remedy,
+		HelpURI:     HelpURL(r.ID),
+	}
+}
+
+// WriteJSON writes rules as an indented JSON catalog.
+func WriteJSON(w io.Writer, rs []*rules.Rule) error {
+	c := Catalog{SchemaVersion: CatalogSchemaVersion, Rules: make([]Entry, 0, len(rs))}
+	for _, r := range rs {
+		c.Rules = append(c.Rules, NewEntry(r))
+	}
+	return writeIndented(w, c)
+}
+
+// WriteEntryJSON writes one rule as indented JSON.
+func WriteEntryJSON(w io.Writer, r *rules.Rule) error { return writeIndented(w, NewEntry(r)) }
+
+func writeIndented(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// WriteTable writes one line per rule, in columns, the way kubectl lists resources.
+func WriteTable(w io.Writer, rs []*rules.Rule) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tAREA\tSCOPE\tTITLE")
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Severity, r.Area, r.Scope, r.Title)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,122 @@
+package ruledoc
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"palisade.dev/palisade/internal/rules"
+)
+
+// GenerateCommand is the command that regenerates docs/rules.md from the catalog, run from the
+// module root.
+const GenerateCommand = "go run ./internal/ruledoc/generate"
+
+// WriteMarkdown writes the rule reference: an index of the areas, then one section per area
+// with a summary table, then one section per rule with a stable anchor (see Anchor).
+func WriteMarkdown(w io.Writer, rs []*rules.Rule) error {
+	var b strings.Builder
+	groups := ByArea(rs)
+	b.WriteString("# Palisade rules\n\n")
+	fmt.Fprintf(&b, "<!-- Generated from the rule catalog by `%s`. Do not edit. -->\n\n", GenerateCommand)
+	fmt.Fprintf(&b, "Palisade has %d rules in %d areas. `palisade rules` lists them and `palisade explain RULE` "+
+		"prints one of them; both read the same catalog this page is generated from.\n\n", len(rs), len(groups))
+	b.WriteString("Severities, from most to least serious: critical, high, medium, low, info. A scan fails " +
+		"(exit code 1) when a finding is at or above `--fail-on` (default: high).\n\n")
+	for _, g := range groups {
+		fmt.Fprintf(&b, "- [%s](#%s) (%d)\n", AreaTitle(g.Area), areaAnchor(g.Area), len(g.Rules))
+	}
+	for _, g := range groups {
+		fmt.Fprintf(&b, "\n<a id=\"%s\"></a>\n\n## %s\n\n", areaAnchor(g.Area), AreaTitle(g.Area))
+		b.WriteString("| Rule | Severity | Scope | Title |\n| --- | --- | --- | --- |\n")
+		for _, r := range g.Rules {
+			fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %s |\n", r.ID, Anchor(r.ID), r.Severity, r.Scope, tableCell(r.Title))
+		}
+		for _, r := range g.Rules {
+			fmt.Fprintf(&b, "\n<a id=\"%s\"></a>\n\n### `%s`: %s\n\n", Anchor(r.ID), r.ID, r.Title)
+			b.WriteString(RuleMarkdown(r))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// areaAnchor is the HTML id of an area's section; "area-" keeps it apart from rule anchors.
+func areaAnchor(a rules.Area) string { return "area-" + string(a) }
+
+// RuleMarkdown is the body of a rule's section, without its heading: its facts, description,
+// restricted fields, allowed values, remedy and references. SARIF reports use it as the rule's
+// help.
+func RuleMarkdown(r *rules.Rule) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Severity:** %s · **Area:** %s · **Scope:** %s\n\n", r.Severity, r.Area, r.Scope)
+	fmt.Fprintf(&b, "**Applies to:** %s\n\n", AppliesTo(r))
+	for _, p := range paragraphs(r.Description) {
+		b.WriteString(p + "\n\n")
+	}
+	if len(r.Fields) > 0 {
+		b.WriteString("**Restricted fields**\n\n")
+		for _, f := range r.Fields {
+			b.WriteString("- " + codeSpan(f) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Allowed) > 0 {
+		b.WriteString("**Allowed values**\n\n")
+		for _, a := range r.Allowed {
+			b.WriteString("- " + a + "\n")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("**Remedy**\n\n")
+	for _, p := range paragraphs(r.Remedy) {
+		b.WriteString(p + "\n\n")
+	}
+	if len(r.References) > 0 {
+		b.WriteString("**References**\n\n")
+		for _, ref := range r.References {
+			label := ReferenceLabel(ref)
+			if ref.URL != "" {
+				label = "[" + label + "](" + ref.URL + ")"
+			}
+			b.WriteString("- " + label + "\n")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// HelpText is a rule's help as plain text: description, remedy and references.
+func HelpText(r *rules.Rule) string {
+	var b strings.Builder
+	for _, p := range paragraphs(r.Description) {
+		b.WriteString(p + "\n\n")
+	}
+	b.WriteString("Remedy: " + strings.Join(paragraphs(r.Remedy), "\n\n") + "\n")
+	if len(r.References) > 0 {
+		b.WriteString("\nReferences:\n")
+		for _, ref := range r.References {
+			line := "- " + ReferenceLabel(ref)
+			if ref.URL != "" {
+				line += " <" + ref.URL + ">"
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// codeSpan writes s as inline code, with a fence longer than any run of backticks in it.
+func codeSpan(s string) string {
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if fence != "`" {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// tableCell escapes what would end a Markdown table cell.
+func tableCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
