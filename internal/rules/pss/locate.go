@@ -1,0 +1,293 @@
+package pss
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/pod-security-admission/policy"
+
+	"palisade.dev/palisade/internal/inventory"
+)
+
+// checkField says where, in a pod, the field that a Pod Security Standards check restricts is
+// (the "Restricted Fields" of each check in k8s.io/pod-security-admission policy/check_*.go).
+type checkField struct {
+	// container is the field below a container ("" for the container itself).
+	container string
+	// pod is the field below the pod spec ("" when the check has no pod-level field).
+	pod string
+	// podCovers is true when a pod-level value covers the containers that leave the field
+	// unset, so that several offending containers are best fixed at the pod.
+	podCovers bool
+	// volume is the field below an offending volume, for checks that judge volumes.
+	volume    string
+	volumeish bool
+}
+
+// checkFields maps check IDs to their fields. It is a constant table.
+var checkFields = map[policy.CheckID]checkField{
+	"privileged":                 {container: "securityContext.privileged"},
+	"allowPrivilegeEscalation":   {container: "securityContext.allowPrivilegeEscalation"},
+	"capabilities_baseline":      {container: "securityContext.capabilities.add"},
+	"capabilities_restricted":    {container: "securityContext.capabilities"},
+	"hostPorts":                  {container: "ports"},
+	"hostProbesAndHostLifecycle": {container: ""},
+	"procMount":                  {container: "securityContext.procMount"},
+	"procMount_restricted":       {container: "securityContext.procMount"},
+	"runAsNonRoot":               {container: "securityContext.runAsNonRoot", pod: "securityContext.runAsNonRoot", podCovers: true},
+	"runAsUser":                  {container: "securityContext.runAsUser", pod: "securityContext.runAsUser"},
+	"seccompProfile_baseline":    {container: "securityContext.seccompProfile.type", pod: "securityContext.seccompProfile.type"},
+	"seccompProfile_restricted":  {container: "securityContext.seccompProfile", pod: "securityContext.seccompProfile", podCovers: true},
+	"seLinuxOptions":             {container: "securityContext.seLinuxOptions", pod: "securityContext.seLinuxOptions"},
+	"appArmorProfile":            {container: "securityContext.appArmorProfile.type", pod: "securityContext.appArmorProfile.type"},
+	"windowsHostProcess":         {container: "securityContext.windowsOptions.hostProcess", pod: "securityContext.windowsOptions.hostProcess"},
+	"sysctls":                    {pod: "securityContext.sysctls"},
+	"hostNamespaces":             {},
+	"hostPathVolumes":            {pod: "volumes", volume: "hostPath", volumeish: true},
+	"restrictedVolumes":          {pod: "volumes", volumeish: true},
+}
+
+// location is where a failure is: the field path, and the container when one container alone
+// is at fault.
+type location struct {
+	path      string
+	container string
+}
+
+// locator finds the most specific field that makes a check fail. It does not re-implement the
+// checks: it evaluates the failing check again on parts of the pod (the pod-level fields alone,
+// one annotation, one container, one volume) and keeps the parts that fail on their own.
+type locator struct {
+	tmpl     inventory.PodTemplate
+	meta     *metav1.ObjectMeta
+	spec     *corev1.PodSpec // as stored by the API server
+	bareMeta *metav1.ObjectMeta
+	podOnly  *corev1.PodSpec
+	refs     []containerRef
+}
+
+type containerRef struct {
+	list  string
+	index int
+	name  string
+}
+
+func newLocator(tmpl inventory.PodTemplate, spec *corev1.PodSpec) *locator {
+	l := &locator{tmpl: tmpl, meta: tmpl.Meta, spec: spec}
+	if l.meta == nil {
+		l.meta = &metav1.ObjectMeta{}
+	}
+	bare := *l.meta
+	bare.Annotations = nil
+	l.bareMeta = &bare
+	podOnly := *spec
+	podOnly.InitContainers, podOnly.Containers, podOnly.EphemeralContainers = nil, nil, nil
+	l.podOnly = &podOnly
+	for i, c := range spec.InitContainers {
+		l.refs = append(l.refs, containerRef{"initContainers", i, c.Name})
+	}
+	for i, c := range spec.Containers {
+		l.refs = append(l.refs, containerRef{"containers", i, c.Name})
+	}
+	for i, c := range spec.EphemeralContainers {
+		l.refs = append(l.refs, containerRef{"ephemeralContainers", i, c.Name})
+	}
+	return l
+}
+
+func (l *locator) locate(c check) location {
+	if c.Pod == nil {
+		return location{path: l.tmpl.SpecPath}
+	}
+	fails := func(m *metav1.ObjectMeta, s *corev1.PodSpec) bool { return !c.Pod(m, s).Allowed }
+	field := checkFields[c.ID]
+	if fails(l.bareMeta, l.podOnly) {
+		return location{path: l.podLevel(c.ID, field, fails)}
+	}
+	if len(l.meta.Annotations) > 0 && !fails(l.bareMeta, l.spec) {
+		return location{path: l.annotation(fails)}
+	}
+	offenders := l.refs
+	if len(l.refs) > 1 {
+		offenders = slices.DeleteFunc(slices.Clone(l.refs), func(r containerRef) bool { return !fails(l.bareMeta, l.only(r)) })
+	}
+	switch {
+	case len(offenders) == 1:
+		return location{path: l.containerField(offenders[0], c.ID, field), container: offenders[0].name}
+	case len(offenders) > 1 && field.podCovers:
+		return location{path: join(l.tmpl.SpecPath, field.pod)}
+	case len(offenders) > 1:
+		paths := make([]string, len(offenders))
+		for i, r := range offenders {
+			paths[i] = l.containerField(r, c.ID, field)
+		}
+		return location{path: commonPrefix(paths)}
+	}
+	return location{path: l.tmpl.SpecPath}
+}
+
+// podLevel locates a failure that the pod-level fields cause on their own.
+func (l *locator) podLevel(id policy.CheckID, field checkField, fails func(*metav1.ObjectMeta, *corev1.PodSpec) bool) string {
+	spec := l.tmpl.SpecPath
+	switch {
+	case id == "hostNamespaces":
+		var set []string
+		for _, f := range []struct {
+			name string
+			on   bool
+		}{{"hostNetwork", l.spec.HostNetwork}, {"hostPID", l.spec.HostPID}, {"hostIPC", l.spec.HostIPC}} {
+			if f.on {
+				set = append(set, f.name)
+			}
+		}
+		if len(set) == 1 {
+			return join(spec, set[0])
+		}
+		return spec
+	case field.volumeish:
+		var bad []int
+		for i := range l.spec.Volumes {
+			one := *l.podOnly
+			one.Volumes = l.spec.Volumes[i : i+1]
+			if fails(l.bareMeta, &one) {
+				bad = append(bad, i)
+			}
+		}
+		if len(bad) == 1 {
+			return join(fmt.Sprintf("%s.volumes[%d]", spec, bad[0]), field.volume)
+		}
+	}
+	return join(spec, field.pod)
+}
+
+// annotation locates a failure caused by the pod's annotations (the AppArmor and, before
+// v1.19, seccomp annotations).
+func (l *locator) annotation(fails func(*metav1.ObjectMeta, *corev1.PodSpec) bool) string {
+	keys := make([]string, 0, len(l.meta.Annotations))
+	for k := range l.meta.Annotations {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var bad []string
+	for _, k := range keys {
+		m := *l.bareMeta
+		m.Annotations = map[string]string{k: l.meta.Annotations[k]}
+		if fails(&m, l.spec) {
+			bad = append(bad, k)
+		}
+	}
+	annotations := join(l.tmpl.MetaPath, "annotations")
+	if len(bad) == 1 {
+		return annotations + "[" + bad[0] + "]"
+	}
+	return annotations
+}
+
+// only returns the pod with one container and every pod-level field.
+func (l *locator) only(r containerRef) *corev1.PodSpec {
+	s := *l.podOnly
+	switch r.list {
+	case "initContainers":
+		s.InitContainers = l.spec.InitContainers[r.index : r.index+1]
+	case "containers":
+		s.Containers = l.spec.Containers[r.index : r.index+1]
+	case "ephemeralContainers":
+		s.EphemeralContainers = l.spec.EphemeralContainers[r.index : r.index+1]
+	}
+	return &s
+}
+
+func (l *locator) containerPath(r containerRef) string {
+	return fmt.Sprintf("%s.%s[%d]", l.tmpl.SpecPath, r.list, r.index)
+}
+
+// containerField is the restricted field of one container; for host ports, the one port that
+// sets hostPort when there is only one.
+func (l *locator) containerField(r containerRef, id policy.CheckID, field checkField) string {
+	base := l.containerPath(r)
+	if id == "hostPorts" {
+		var ports []corev1.ContainerPort
+		switch r.list {
+		case "initContainers":
+			ports = l.spec.InitContainers[r.index].Ports
+		case "containers":
+			ports = l.spec.Containers[r.index].Ports
+		case "ephemeralContainers":
+			ports = l.spec.EphemeralContainers[r.index].Ports
+		}
+		var set []int
+		for j, p := range ports {
+			if p.HostPort != 0 {
+				set = append(set, j)
+			}
+		}
+		if len(set) == 1 {
+			return fmt.Sprintf("%s.ports[%d].hostPort", base, set[0])
+		}
+	}
+	return join(base, field.container)
+}
+
+func join(path, field string) string {
+	switch {
+	case field == "":
+		return path
+	case path == "":
+		return field
+	}
+	return path + "." + field
+}
+
+// commonPrefix returns the longest field path that every path starts with.
+func commonPrefix(paths []string) string {
+	if len(paths) == 0 {
+		return ""
+	}
+	prefix := pathSegments(paths[0])
+	for _, p := range paths[1:] {
+		segs := pathSegments(p)
+		n := 0
+		for n < len(prefix) && n < len(segs) && prefix[n] == segs[n] {
+			n++
+		}
+		prefix = prefix[:n]
+	}
+	var b strings.Builder
+	for i, s := range prefix {
+		if i > 0 && !strings.HasPrefix(s, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// pathSegments splits a field path into its field names and [index] or [key] parts; a key may
+// hold dots (metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]).
+func pathSegments(path string) []string {
+	var out []string
+	for i := 0; i < len(path); {
+		switch path[i] {
+		case '.':
+			i++
+		case '[':
+			end := strings.IndexByte(path[i:], ']')
+			if end < 0 {
+				return append(out, path[i:])
+			}
+			out = append(out, path[i:i+end+1])
+			i += end + 1
+		default:
+			end := i
+			for end < len(path) && path[end] != '.' && path[end] != '[' {
+				end++
+			}
+			out = append(out, path[i:end])
+			i = end
+		}
+	}
+	return out
+}
