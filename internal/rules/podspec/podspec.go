@@ -1,9 +1,25 @@
 // Package podspec holds the pod rules about what a pod reaches outside its containers and how
 // it is configured: hostPath volumes, host ports, sysctls, resource requests and limits, image
-// references, and service account token mounting.
+// references, and service account token mounting. Each rule lives in its own file (or, for a
+// tight family, one file per family) that opens with its contract: what it is for, the
+// restricted fields, the allowed values and the references. The package only reads pods and the
+// objects a rule names in Reads; it never changes them.
 package podspec
 
 import "palisade.dev/palisade/internal/rules"
 
 // Rules returns the package's rules.
-func Rules() []rules.Rule { return nil }
+func Rules() []rules.Rule {
+	return []rules.Rule{
+		hostPathRule(),
+		hostPortRule(),
+		unsafeSysctlsRule(),
+		resourceRequestsRule(),
+		memoryLimitRule(),
+		cpuLimitRule(),
+		imageTagRule(),
+		imageDigestRule(),
+		automountServiceAccountTokenRule(),
+		defaultServiceAccountRule(),
+	}
+}

@@ -1,0 +1,167 @@
+package podspec
+
+// pod/image-tag, pod/image-digest: which image a container runs. A reference with no tag is
+// pulled as :latest, and :latest (like any tag) can be moved to another image at any time: what
+// runs then depends on when each node pulled, a rollback does not roll back, and a compromised
+// registry or account swaps the code silently. Only a digest names one image for good; when a
+// reference carries a digest, the runtime pulls by digest and ignores the tag.
+//
+// Restricted fields:
+//   spec.{initContainers,containers,ephemeralContainers}[*].image
+//
+// Allowed values:
+//   pod/image-tag     a tag other than `latest`, or a digest (`@sha256:...`)
+//   pod/image-digest  a digest
+//
+// References are parsed with github.com/distribution/reference (the grammar the container
+// runtimes and the kubelet use), so that a registry port (`registry:5000/app`) is never read as
+// a tag and `repo:tag@digest` is read as pinned by its digest. A reference that does not parse
+// is reported by pod/image-tag: the kubelet cannot pull it either.
+//
+// References: https://kubernetes.io/docs/concepts/containers/images/ (image names, "latest"
+// and digests); https://kubernetes.io/docs/concepts/configuration/overview/#container-images
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/distribution/reference"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
+)
+
+// imageRef is a container image reference, split into its parts.
+type imageRef struct {
+	// Name is the repository with its registry, normalized (docker.io/library/nginx).
+	Name   string
+	Tag    string
+	Digest string
+}
+
+// parseImageRef reads an image reference as the kubelet does: a familiar name (nginx) is
+// normalized to its registry and repository; tag and digest are whatever the reference names.
+func parseImageRef(image string) (imageRef, error) {
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return imageRef{}, fmt.Errorf("parsing image reference %q: %w", image, err)
+	}
+	ref := imageRef{Name: named.Name()}
+	if t, ok := named.(reference.Tagged); ok {
+		ref.Tag = t.Tag()
+	}
+	if d, ok := named.(reference.Digested); ok {
+		ref.Digest = d.Digest().String()
+	}
+	return ref, nil
+}
+
+// Pinned reports whether the reference names one image for good.
+func (r imageRef) Pinned() bool { return r.Digest != "" }
+
+// Floating reports whether the reference follows whatever `latest` points to: no tag and no
+// digest (the runtime then pulls :latest), or the tag `latest` without a digest.
+func (r imageRef) Floating() bool {
+	return !r.Pinned() && (r.Tag == "" || r.Tag == "latest")
+}
+
+func imageTagRule() rules.Rule {
+	return rules.Rule{
+		ID:       "pod/image-tag",
+		Title:    "Image without a tag, or tagged latest",
+		Severity: finding.Medium,
+		Area:     rules.AreaWorkload,
+		Scope:    rules.ScopePod,
+		Description: "An image with no tag is pulled as :latest, and :latest moves: what a node runs " +
+			"depends on when it pulled, a rollback does not roll back, and nodes run different code " +
+			"under one name. A digest pins the image whatever the tag says.",
+		Fields:     []string{"spec.{initContainers,containers,ephemeralContainers}[*].image"},
+		Allowed:    []string{"a tag other than latest", "a digest (@sha256:...), with or without a tag"},
+		References: []rules.Reference{docsImages, docsImageBestPract},
+		Remedy:     "Name a specific version tag (nginx:1.27.3), or better pin the digest (nginx:1.27.3@sha256:...).",
+		Pod:        checkImageTags,
+	}
+}
+
+func imageDigestRule() rules.Rule {
+	return rules.Rule{
+		ID:       "pod/image-digest",
+		Title:    "Image not pinned by digest",
+		Severity: finding.Low,
+		Area:     rules.AreaWorkload,
+		Scope:    rules.ScopePod,
+		Description: "A tag can be moved to another image by whoever can push to the repository; only a " +
+			"digest names one image for good, so that what was reviewed and scanned is what runs.",
+		Fields:     []string{"spec.{initContainers,containers,ephemeralContainers}[*].image"},
+		Allowed:    []string{"a reference with a digest (repo@sha256:... or repo:tag@sha256:...)"},
+		References: []rules.Reference{docsImages, docsImageBestPract},
+		Remedy: "Pin the image by digest, keeping the tag for readers: app:1.4.2@sha256:<digest> (crane digest " +
+			"or docker buildx imagetools inspect print it).",
+		Pod: checkImageDigests,
+	}
+}
+
+func checkImageTags(ctx *rules.PodContext) []rules.Violation {
+	var out []rules.Violation
+	for _, c := range ctx.Pod.Containers() {
+		if c.Image == "" {
+			// The API server rejects a container without an image; nothing is pulled.
+			continue
+		}
+		ref, err := parseImageRef(c.Image)
+		var msg string
+		switch {
+		case err != nil:
+			msg = fmt.Sprintf("container %q has an image reference that does not parse (image %q): %v; the kubelet cannot pull it",
+				c.Name, c.Image, errors.Unwrap(err))
+		case !ref.Floating():
+			continue
+		case ref.Tag == "":
+			msg = fmt.Sprintf("container %q names image %q with no tag and no digest (image): the runtime pulls %s:latest, "+
+				"which moves, so nodes may run different code under the same name and a rollback does not roll back", c.Name, c.Image, ref.Name)
+		default:
+			msg = fmt.Sprintf("container %q uses the tag latest (image %q): it moves, so nodes may run different code under the same name "+
+				"and a rollback does not roll back", c.Name, c.Image)
+		}
+		out = append(out, imageViolation(c, ref, msg))
+	}
+	return out
+}
+
+func checkImageDigests(ctx *rules.PodContext) []rules.Violation {
+	var out []rules.Violation
+	for _, c := range ctx.Pod.Containers() {
+		if c.Image == "" {
+			continue
+		}
+		ref, err := parseImageRef(c.Image)
+		if err != nil || ref.Pinned() {
+			// An unparsable reference is pod/image-tag's finding.
+			continue
+		}
+		out = append(out, imageViolation(c, ref, fmt.Sprintf("container %q names image %q by tag, not by digest (image): "+
+			"whoever can push to the repository can change what runs", c.Name, c.Image)))
+	}
+	return out
+}
+
+func imageViolation(c inventory.ContainerRef, ref imageRef, msg string) rules.Violation {
+	evidence := fmt.Sprintf("%s[%d].image: %q", c.List, c.Index, c.Image)
+	if ref.Name != "" {
+		evidence += fmt.Sprintf(" (repository %s, tag %s, digest %s)", ref.Name, orNone(ref.Tag), orNone(ref.Digest))
+	}
+	return rules.Violation{
+		Path:      c.Path + ".image",
+		Container: c.Name,
+		Message:   msg,
+		Evidence:  evidence,
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

@@ -1,0 +1,141 @@
+package podspec_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/builtin"
+	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+// builtinCatalog is the catalog the fixtures run with: the whole built-in catalog, so that a
+// fixture's `# rules:` line is checked against the rule IDs Palisade ships.
+func builtinCatalog(t *testing.T) *rules.Catalog {
+	t.Helper()
+	c, err := builtin.Catalog()
+	if err != nil {
+		t.Fatalf("building the built-in catalog: %v", err)
+	}
+	return c
+}
+
+// TestFixtures runs every fixture in testdata at the default Pod Security Standards version
+// (latest).
+func TestFixtures(t *testing.T) {
+	ruletest.Run(t, builtinCatalog(t), "testdata", nil)
+}
+
+// TestFixturesAtPSSVersion runs the fixtures whose expectations depend on an older Pod
+// Security Standards version (the safe sysctl set grows by version).
+func TestFixturesAtPSSVersion(t *testing.T) {
+	ruletest.Run(t, builtinCatalog(t), filepath.Join("testdata", "pss-v1.28"),
+		&rules.Options{PSSVersion: "v1.28", FromManifests: true})
+}
+
+// evaluate loads one fixture and returns the findings of one rule, sorted.
+func evaluate(t *testing.T, file, ruleID string, opts *rules.Options) []finding.Finding {
+	t.Helper()
+	if opts == nil {
+		opts = &rules.Options{PSSVersion: "latest", FromManifests: true}
+	}
+	res := manifest.Load(context.Background(), []string{file}, manifest.Options{})
+	for _, e := range res.Errors {
+		t.Fatalf("loading %s: %v", file, e)
+	}
+	fs := builtinCatalog(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return r.ID == ruleID })
+	finding.Sort(fs)
+	return fs
+}
+
+// TestAutomountServiceAccountTokenFindings pins what the fixture's locations cannot: every
+// finding carries the fix that sets the pod's field to false, and a ServiceAccount missing from
+// the input is said to be judged from the input alone (and only then).
+func TestAutomountServiceAccountTokenFindings(t *testing.T) {
+	file := filepath.Join("testdata", "automount-service-account-token.yaml")
+	tests := []struct {
+		name      string
+		opts      *rules.Options
+		wantAlone map[string]bool // object name -> message says "judged from the input alone"
+	}{
+		{
+			name: "from manifests",
+			opts: &rules.Options{PSSVersion: "latest", FromManifests: true},
+			wantAlone: map[string]bool{
+				"pod-true-overrides": false, "sa-true": false, "sa-unset": false,
+				"other-namespace": true, "missing-sa": true, "no-default": true,
+			},
+		},
+		{
+			name: "from a live cluster",
+			opts: &rules.Options{PSSVersion: "latest"},
+			wantAlone: map[string]bool{
+				"pod-true-overrides": false, "sa-true": false, "sa-unset": false,
+				"other-namespace": false, "missing-sa": false, "no-default": false,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := evaluate(t, file, "pod/automount-service-account-token", tt.opts)
+			got := map[string]bool{}
+			for _, f := range fs {
+				got[f.Object.Name] = strings.Contains(f.Message, "judged from the input alone")
+				if len(f.Fix) != 1 || f.Fix[0].Path != f.Path || f.Fix[0].Value != false {
+					t.Errorf("%s: Fix = %+v, want one patch setting %s to false", f.Object, f.Fix, f.Path)
+				}
+				if !strings.HasSuffix(f.Path, "spec.automountServiceAccountToken") {
+					t.Errorf("%s: Path = %q, want the pod spec's automountServiceAccountToken", f.Object, f.Path)
+				}
+			}
+			if len(got) != len(tt.wantAlone) {
+				t.Errorf("findings on %v, want on %v", got, tt.wantAlone)
+			}
+			for name, alone := range tt.wantAlone {
+				if g, ok := got[name]; !ok {
+					t.Errorf("no finding on %s", name)
+				} else if g != alone {
+					t.Errorf("%s: message says judged from the input alone = %v, want %v", name, g, alone)
+				}
+			}
+		})
+	}
+}
+
+// TestHostPathSeverities pins, through the engine, the per-violation severities of the
+// host-path fixture: critical for sensitive paths, high for writable ones, medium otherwise.
+func TestHostPathSeverities(t *testing.T) {
+	fs := evaluate(t, filepath.Join("testdata", "host-path.yaml"), "pod/host-path", nil)
+	want := map[string]finding.Severity{
+		"node-agent volumes[0]":   finding.Critical, // /var/run/docker.sock
+		"node-agent volumes[1]":   finding.High,     // /srv/scratch/, writable by an init container
+		"node-agent volumes[2]":   finding.Medium,   // /srv/reports, read-only
+		"node-agent volumes[3]":   finding.Critical, // /var, contains the runtime sockets
+		"node-agent volumes[4]":   finding.Medium,   // /opt/unused, not mounted
+		"cert-rotate volumes[0]":  finding.Critical, // /etc/kubernetes/pki/
+		"cert-rotate volumes[1]":  finding.Critical, // /tmp/../var/lib/kubelet
+		"log-shipper volumes[0]":  finding.Critical, // /var/log
+		"debug-target volumes[0]": finding.High,     // /mnt/data, writable by an ephemeral container
+		"canary volumes[0]":       finding.Critical, // /proc
+	}
+	got := map[string]finding.Severity{}
+	for _, f := range fs {
+		_, volume, ok := strings.Cut(f.Path, "spec.volumes")
+		if !ok {
+			t.Fatalf("%s: path %q is not a volume's", f.Object, f.Path)
+		}
+		got[f.Object.Name+" volumes"+strings.TrimSuffix(volume, ".hostPath.path")] = f.Severity
+	}
+	for k, sev := range want {
+		if g, ok := got[k]; !ok || g != sev {
+			t.Errorf("%s: severity %v (found %v), want %v", k, g, ok, sev)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("findings on %v, want on %v", got, want)
+	}
+}

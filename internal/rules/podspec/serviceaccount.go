@@ -1,0 +1,203 @@
+package podspec
+
+// pod/automount-service-account-token, pod/default-service-account: the Kubernetes API identity
+// a pod gets. Unless told otherwise, the kubelet mounts a token of the pod's ServiceAccount into
+// every container (/var/run/secrets/kubernetes.io/serviceaccount), so whoever compromises any
+// container can call the API server with that account's permissions. A pod that names no
+// ServiceAccount runs as the namespace's "default" one, shared by every such pod, so that a
+// permission granted for one workload is granted to all of them.
+//
+// Restricted fields:
+//   pod/automount-service-account-token  spec.automountServiceAccountToken, and the
+//                                        automountServiceAccountToken of the ServiceAccount the
+//                                        pod uses (spec.serviceAccountName, default "default", in
+//                                        the pod's namespace)
+//   pod/default-service-account          spec.serviceAccountName (and the deprecated
+//                                        spec.serviceAccount, which the API server copies into
+//                                        serviceAccountName when that is empty)
+//
+// Allowed values:
+//   pod/automount-service-account-token  the pod sets false; or the pod leaves it unset and the
+//                                        ServiceAccount sets false. The pod's field wins over the
+//                                        ServiceAccount's, so a pod's true re-enables the token.
+//                                        A ServiceAccount that is not in the input is taken to
+//                                        mount tokens (the API's default), and the finding says
+//                                        it was judged from the input alone.
+//   pod/default-service-account          a ServiceAccount name other than "default"
+//
+// References: CIS Kubernetes Benchmark 5.1.5 and 5.1.6;
+// https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting
+// (the pod's setting takes precedence); https://kubernetes.io/docs/concepts/security/service-accounts/#default-service-accounts
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
+)
+
+// defaultServiceAccount is the ServiceAccount a pod that names none runs as.
+const defaultServiceAccount = "default"
+
+func automountServiceAccountTokenRule() rules.Rule {
+	return rules.Rule{
+		ID:       "pod/automount-service-account-token",
+		Title:    "Service account token mounted automatically",
+		Severity: finding.Medium,
+		Area:     rules.AreaWorkload,
+		Scope:    rules.ScopePod,
+		Description: "Unless the pod or its ServiceAccount sets automountServiceAccountToken: false, every " +
+			"container gets a token for the Kubernetes API. Most applications never call the API, " +
+			"and the token lets anyone who compromises a container act with the ServiceAccount's " +
+			"permissions. The pod's setting wins over the ServiceAccount's.",
+		Fields:     []string{"spec.automountServiceAccountToken", "ServiceAccount automountServiceAccountToken"},
+		Allowed:    []string{"pod: false", "pod: unset, and its ServiceAccount: false"},
+		References: []rules.Reference{cisServiceAccountToken, docsServiceAccounts},
+		Remedy: "Set automountServiceAccountToken: false in the pod spec (or on its ServiceAccount, with the " +
+			"pod's field unset). A workload that needs the API can mount a short-lived token with a " +
+			"projected serviceAccountToken volume in the one container that uses it.",
+		Reads: []string{"ServiceAccount"},
+		Pod:   checkAutomountServiceAccountToken,
+	}
+}
+
+func defaultServiceAccountRule() rules.Rule {
+	return rules.Rule{
+		ID:       "pod/default-service-account",
+		Title:    "Pod runs as the default service account",
+		Severity: finding.Low,
+		Area:     rules.AreaWorkload,
+		Scope:    rules.ScopePod,
+		Description: "A pod that names no ServiceAccount (or names \"default\") shares the namespace's " +
+			"default ServiceAccount with every other such pod: any permission granted to it for one " +
+			"workload is granted to all, and audit logs cannot tell the workloads apart.",
+		Fields:     []string{"spec.serviceAccountName", "spec.serviceAccount (deprecated)"},
+		Allowed:    []string{"a ServiceAccount name other than \"default\""},
+		References: []rules.Reference{cisDefaultServiceAccount, docsDefaultSA},
+		Remedy:     "Create a ServiceAccount for the workload (with automountServiceAccountToken: false unless it calls the API) and name it in spec.serviceAccountName.",
+		Pod:        checkDefaultServiceAccount,
+	}
+}
+
+// serviceAccountOf returns the ServiceAccount a pod runs as and the field that says so: the
+// API server copies the deprecated serviceAccount into an empty serviceAccountName, and the
+// ServiceAccount admission plugin fills in "default" when both are empty.
+func serviceAccountOf(spec *corev1.PodSpec) (name, source string) {
+	switch {
+	case spec.ServiceAccountName != "":
+		return spec.ServiceAccountName, "serviceAccountName"
+	case spec.DeprecatedServiceAccount != "":
+		return spec.DeprecatedServiceAccount, "serviceAccount (deprecated)"
+	default:
+		return defaultServiceAccount, ""
+	}
+}
+
+// tokenMounting is what the pod and its ServiceAccount say about mounting the token.
+type tokenMounting struct {
+	namespace, account string
+	pod                *bool // the pod's automountServiceAccountToken
+	fromInput          bool
+}
+
+func checkAutomountServiceAccountToken(ctx *rules.PodContext) []rules.Violation {
+	spec := ctx.Pod.Spec
+	if spec.AutomountServiceAccountToken != nil && !*spec.AutomountServiceAccountToken {
+		return nil
+	}
+	account, _ := serviceAccountOf(spec)
+	tm := tokenMounting{
+		namespace: ctx.Object.Namespace,
+		account:   account,
+		pod:       spec.AutomountServiceAccountToken,
+		fromInput: ctx.Options == nil || ctx.Options.FromManifests,
+	}
+	path := ctx.Pod.SpecPath + ".automountServiceAccountToken"
+	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
+		return tm.judge(inv, path)
+	})
+	return nil
+}
+
+// judge decides once the ServiceAccounts of the input are known.
+func (tm tokenMounting) judge(inv *inventory.Inventory, path string) []rules.Violation {
+	saName := tm.namespace + "/" + tm.account
+	var saSetting *bool
+	saFound := false
+	if o := inv.Get("ServiceAccount", tm.namespace, tm.account); o != nil {
+		if sa, ok := o.Typed.(*corev1.ServiceAccount); ok {
+			saFound, saSetting = true, sa.AutomountServiceAccountToken
+		}
+	}
+	saSays := "unset"
+	if saSetting != nil {
+		saSays = fmt.Sprint(*saSetting)
+	}
+	const risk = "every container gets a Kubernetes API token, and whoever compromises one acts with the ServiceAccount's permissions"
+
+	var msg, evidence string
+	switch {
+	case tm.pod != nil && saSetting != nil && !*saSetting:
+		msg = fmt.Sprintf("the pod sets automountServiceAccountToken: true, which overrides the false of its ServiceAccount %s: %s", saName, risk)
+		evidence = fmt.Sprintf("pod automountServiceAccountToken: true; ServiceAccount %s automountServiceAccountToken: false", saName)
+	case tm.pod != nil:
+		msg = fmt.Sprintf("the pod sets automountServiceAccountToken: true: %s", risk)
+		evidence = fmt.Sprintf("pod automountServiceAccountToken: true; ServiceAccount %s automountServiceAccountToken: %s", saName, saSays)
+		if !saFound {
+			evidence = fmt.Sprintf("pod automountServiceAccountToken: true; ServiceAccount %s %s", saName, tm.absent())
+		}
+	case saFound && saSetting != nil && !*saSetting:
+		return nil
+	case saFound:
+		msg = fmt.Sprintf("neither the pod nor its ServiceAccount %s sets automountServiceAccountToken: false: %s", saName, risk)
+		evidence = fmt.Sprintf("pod automountServiceAccountToken: unset; ServiceAccount %s automountServiceAccountToken: %s", saName, saSays)
+	default:
+		msg = fmt.Sprintf("the pod does not set automountServiceAccountToken: false and its ServiceAccount %s %s, so the token "+
+			"is taken to be mounted: %s", saName, tm.absent(), risk)
+		evidence = fmt.Sprintf("pod automountServiceAccountToken: unset; ServiceAccount %s %s", saName, tm.absent())
+	}
+	return []rules.Violation{{
+		Path:     path,
+		Message:  msg,
+		Evidence: evidence,
+		Fix:      []finding.Patch{{Path: path, Value: false}},
+	}}
+}
+
+// absent says how a ServiceAccount that is not in the inventory was judged.
+func (tm tokenMounting) absent() string {
+	if tm.fromInput {
+		return "is not in the input (judged from the input alone)"
+	}
+	return "was not found"
+}
+
+func checkDefaultServiceAccount(ctx *rules.PodContext) []rules.Violation {
+	spec := ctx.Pod.Spec
+	account, source := serviceAccountOf(spec)
+	if account != defaultServiceAccount {
+		return nil
+	}
+	path := ctx.Pod.SpecPath + ".serviceAccountName"
+	how := "names no ServiceAccount (serviceAccountName unset), so it runs as"
+	evidence := "serviceAccountName: unset; serviceAccount: unset"
+	switch source {
+	case "serviceAccountName":
+		how = "names"
+		evidence = `serviceAccountName: "default"`
+	case "":
+	default:
+		how = "names, through the deprecated serviceAccount field,"
+		evidence = `serviceAccountName: unset; serviceAccount (deprecated): "default"`
+		path = ctx.Pod.SpecPath + ".serviceAccount"
+	}
+	return []rules.Violation{{
+		Path: path,
+		Message: fmt.Sprintf("the pod %s the default ServiceAccount of namespace %q: every pod there that names none shares it, "+
+			"so a permission granted to one workload is granted to all of them", how, ctx.Object.Namespace),
+		Evidence: evidence,
+	}}
+}
