@@ -12,9 +12,11 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"k8s.io/client-go/kubernetes/scheme"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/suggest"
 )
 
 // ConfigFileName is the config file FindConfig looks for.
@@ -382,7 +384,7 @@ func (r *configReader) exemption(n *yaml.Node, what string) {
 	r.mapping(n, what, []field{
 		{"rules", func(v *yaml.Node) { e.Rules = r.ruleIDs(v, what+".rules") }},
 		{"namespaces", func(v *yaml.Node) { e.Namespaces = r.globs(v, what+".namespaces") }},
-		{"kinds", func(v *yaml.Node) { e.Kinds, _ = r.scalars(v, what+".kinds") }},
+		{"kinds", func(v *yaml.Node) { e.Kinds = r.kinds(v, what+".kinds") }},
 		{"names", func(v *yaml.Node) { e.Names = r.globs(v, what+".names") }},
 		{"labels", func(v *yaml.Node) { e.Labels = r.labels(v, what+".labels") }},
 		{"reason", func(v *yaml.Node) { reason = resolve(v) }},
@@ -419,6 +421,41 @@ func (r *configReader) globs(n *yaml.Node, what string) []string {
 	}
 	return ok
 }
+
+// kinds reads object kinds. A kind can be a custom resource's, so an unknown kind is fine; but
+// one a few letters away from a built-in kind (DeamonSet) is a typo that would exempt nothing.
+func (r *configReader) kinds(n *yaml.Node, what string) []string {
+	values, nodes := r.scalars(n, what)
+	var ok []string
+	for i, k := range values {
+		lower := strings.ToLower(k)
+		if _, known := builtinKinds[lower]; !known {
+			if s := suggest.Closest(lower, builtinKindsLower); s != "" {
+				r.errorf(nodes[i], "%s: unknown kind %q (did you mean %q?)", what, k, builtinKinds[s])
+				continue
+			}
+		}
+		ok = append(ok, k)
+	}
+	return ok
+}
+
+// builtinKinds maps the lower-case name of every kind the Kubernetes API serves (client-go's
+// scheme) to its spelling, and builtinKindsLower lists its keys; both are read-only tables.
+var builtinKinds, builtinKindsLower = func() (map[string]string, []string) {
+	kinds := map[string]string{}
+	var lower []string
+	for gvk := range scheme.Scheme.AllKnownTypes() {
+		k, l := gvk.Kind, strings.ToLower(gvk.Kind)
+		if _, dup := kinds[l]; dup || strings.HasSuffix(k, "List") || strings.HasSuffix(k, "Options") {
+			continue
+		}
+		kinds[l] = k
+		lower = append(lower, l)
+	}
+	slices.Sort(lower)
+	return kinds, lower
+}()
 
 func (r *configReader) labels(n *yaml.Node, what string) map[string]string {
 	n = resolve(n)

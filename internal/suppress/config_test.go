@@ -22,7 +22,7 @@ severity:
 exemptions:
   - rules: [pod/host-network, pod/privileged]
     namespaces: [kube-system]
-    kinds: [DaemonSet]
+    kinds: [DaemonSet, rollout, ScaledObject]
     names: [cilium*]
     labels: {app: cilium}
     reason: >-
@@ -47,7 +47,7 @@ func TestParseConfigValid(t *testing.T) {
 	}
 	e := cfg.Exemptions[0]
 	if e.Reason != "CNI needs the host network and raw sockets" || e.Line != 9 || e.Labels["app"] != "cilium" ||
-		!slices.Equal(e.Kinds, []string{"DaemonSet"}) || !slices.Equal(e.Names, []string{"cilium*"}) {
+		!slices.Equal(e.Kinds, []string{"DaemonSet", "rollout", "ScaledObject"}) || !slices.Equal(e.Names, []string{"cilium*"}) {
 		t.Errorf("exemption = %+v", e)
 	}
 }
@@ -95,6 +95,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "exemption without rules",
 			text: "version: 1\nexemptions:\n  - namespaces: [kube-system]\n    reason: system\n",
 			want: []string{`.palisade.yaml:3:5: exemptions[0] names no rule`}},
+		{name: "misspelt built-in kind",
+			text: "version: 1\nexemptions:\n  - rules: [pod/privileged]\n    kinds: [DeamonSet, Rollout]\n    reason: CNI\n",
+			want: []string{`.palisade.yaml:4:13: exemptions[0].kinds: unknown kind "DeamonSet" (did you mean "DaemonSet"?)`}},
+		{name: "plural kind",
+			text: "version: 1\nexemptions:\n  - rules: [pod/privileged]\n    kinds: [Deployments]\n    reason: CNI\n",
+			want: []string{`unknown kind "Deployments" (did you mean "Deployment"?)`}},
 		{name: "bad glob",
 			text: "version: 1\nexemptions:\n  - rules: [pod/privileged]\n    names: [\"cilium[\"]\n    reason: CNI\n",
 			want: []string{`.palisade.yaml:4:13: exemptions[0].names: "cilium[" is not a valid glob`}},

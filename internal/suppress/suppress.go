@@ -37,8 +37,11 @@ type Policy struct {
 // that its object's annotation names is suppressed with the annotation's reason. Problems in
 // annotations (no reason, an unknown rule ID, a misspelt annotation key) are returned as scan
 // errors located at the annotation, and such an annotation suppresses nothing.
+//
+// active reuses the storage of fs, which a large scan cannot afford to hold twice: the caller
+// must not use fs afterwards.
 func (p *Policy) Apply(fs []finding.Finding, inv *inventory.Inventory) (active, suppressed []finding.Finding, errs []finding.ScanError) {
-	var ignores map[objectKey][]Ignore
+	var ignores annotationIndex
 	if p.Annotations && inv != nil {
 		ignores, errs = p.readAnnotations(inv)
 	}
@@ -46,28 +49,53 @@ func (p *Policy) Apply(fs []finding.Finding, inv *inventory.Inventory) (active, 
 	if p.Config.selectsLabels() && inv != nil {
 		objects = indexObjects(inv)
 	}
-	active = make([]finding.Finding, 0, len(fs))
-	for _, f := range fs {
+	// One suppression value per exemption and per annotation, shared by the findings they
+	// suppress (reports only read them): a large scan may suppress many findings.
+	var exemptions []*finding.Suppression
+	if p.Config != nil {
+		for _, e := range p.Config.Exemptions {
+			exemptions = append(exemptions, &finding.Suppression{Source: SourceConfig, Reason: e.Reason})
+		}
+	}
+	// First decide every finding in place, then move the suppressed ones out; findings are
+	// large, and growing a second slice of them one append at a time would copy them again
+	// and again.
+	n := 0
+	for i := range fs {
+		f := &fs[i]
 		if sev, ok := p.Config.severityFor(f.RuleID); ok {
 			f.Severity = sev
 		}
 		if f.Suppression == nil {
-			key := findingKey(&f)
-			var labels map[string]string
-			if o := objects[key]; o != nil {
-				labels = o.Labels
+			labels := func() map[string]string {
+				if o := objects[findingKey(f)]; o != nil {
+					return o.Labels
+				}
+				return nil
 			}
-			f.Suppression = p.Config.exempt(&f, labels)
-			if f.Suppression == nil {
-				f.Suppression = annotationSuppression(ignores[key], f.RuleID)
+			if i := p.Config.exemption(f, labels); i >= 0 {
+				f.Suppression = exemptions[i]
+			} else {
+				f.Suppression = ignores.suppression(f)
 			}
 		}
 		if f.Suppression != nil {
-			suppressed = append(suppressed, f)
-		} else {
-			active = append(active, f)
+			n++
 		}
 	}
+	if n > 0 {
+		suppressed = make([]finding.Finding, 0, n)
+	}
+	active = fs[:0]
+	for i := range fs {
+		// active never gets ahead of i, so appending overwrites only findings already moved.
+		if fs[i].Suppression != nil {
+			suppressed = append(suppressed, fs[i])
+		} else {
+			active = append(active, fs[i])
+		}
+	}
+	clear(fs[len(active):]) // drop the references the moved findings still hold
 	return active, suppressed, errs
 }
 
@@ -105,19 +133,57 @@ type annotationSite struct {
 	metaPath    string
 }
 
+// annotationIndex holds the valid annotations by object. names lets the common case, a
+// finding about an object without annotation, skip building and hashing the full key.
+type annotationIndex struct {
+	names   map[string]bool
+	objects map[objectKey][]annotationEntry
+}
+
+type annotationEntry struct {
+	rules       []string
+	suppression *finding.Suppression
+}
+
+func (x annotationIndex) add(o *inventory.Object, ig Ignore) {
+	x.names[o.Name] = true
+	e := annotationEntry{rules: ig.Rules, suppression: &finding.Suppression{Source: SourceAnnotation, Reason: ig.Reason}}
+	x.objects[keyOf(o)] = append(x.objects[keyOf(o)], e)
+}
+
+// suppression returns the suppression of the first annotation on the finding's object that
+// names its rule.
+func (x annotationIndex) suppression(f *finding.Finding) *finding.Suppression {
+	if !x.names[f.Object.Name] {
+		return nil
+	}
+	for _, e := range x.objects[findingKey(f)] {
+		if matchesAny(e.rules, f.RuleID) {
+			return e.suppression
+		}
+	}
+	return nil
+}
+
 // readAnnotations parses the palisade.dev/ignore annotations of every object (on its metadata
 // and on its pod template's), reporting each invalid one and every misspelt Palisade annotation
-// key. Only valid annotations are returned.
-func (p *Policy) readAnnotations(inv *inventory.Inventory) (map[objectKey][]Ignore, []finding.ScanError) {
-	out := map[objectKey][]Ignore{}
+// key. Only valid annotations are indexed.
+func (p *Policy) readAnnotations(inv *inventory.Inventory) (annotationIndex, []finding.ScanError) {
+	x := annotationIndex{names: map[string]bool{}, objects: map[objectKey][]annotationEntry{}}
 	var errs []finding.ScanError
 	for _, o := range inv.Objects() {
-		sites := []annotationSite{{o.Annotations, "metadata"}}
+		var sites [2]annotationSite
+		sites[0] = annotationSite{o.Annotations, "metadata"}
+		n := 1
 		if pod, ok := inventory.PodTemplateOf(o); ok && pod.Meta != nil && pod.MetaPath != "metadata" {
-			sites = append(sites, annotationSite{pod.Meta.Annotations, pod.MetaPath})
+			sites[1] = annotationSite{pod.Meta.Annotations, pod.MetaPath}
+			n = 2
 		}
-		for _, site := range sites {
+		for _, site := range sites[:n] {
 			for k, v := range site.annotations {
+				if k != AnnotationKey && !misspeltKey(k) {
+					continue
+				}
 				at := func(format string, args ...any) {
 					errs = append(errs, finding.ScanError{
 						Location: o.Locate(site.metaPath + ".annotations[" + k + "]"),
@@ -126,19 +192,16 @@ func (p *Policy) readAnnotations(inv *inventory.Inventory) (map[objectKey][]Igno
 					})
 				}
 				if k != AnnotationKey {
-					if misspeltKey(k) {
-						at("unknown annotation %s (did you mean %s?); it exempts nothing", k, AnnotationKey)
-					}
+					at("unknown annotation %s (did you mean %s?); it exempts nothing", k, AnnotationKey)
 					continue
 				}
-				ig, ok := p.parseAnnotation(v, at)
-				if ok {
-					out[keyOf(o)] = append(out[keyOf(o)], ig)
+				if ig, ok := p.parseAnnotation(v, at); ok {
+					x.add(o, ig)
 				}
 			}
 		}
 	}
-	return out, errs
+	return x, errs
 }
 
 // parseAnnotation parses and validates one annotation value, reporting every problem through
@@ -147,6 +210,10 @@ func (p *Policy) parseAnnotation(value string, report func(format string, args .
 	ig, err := ParseIgnore(value)
 	if err != nil {
 		report("annotation %s %v; it exempts nothing", AnnotationKey, err)
+		return Ignore{}, false
+	}
+	if p.Catalog == nil {
+		report("annotation %s: no rule catalog to check its rule IDs against; it exempts nothing", AnnotationKey)
 		return Ignore{}, false
 	}
 	ok := true
@@ -171,15 +238,6 @@ func misspeltKey(k string) bool {
 	return suggest.Closest(k, []string{AnnotationKey}) != ""
 }
 
-func annotationSuppression(ignores []Ignore, ruleID string) *finding.Suppression {
-	for _, ig := range ignores {
-		if matchesAny(ig.Rules, ruleID) {
-			return &finding.Suppression{Source: SourceAnnotation, Reason: ig.Reason}
-		}
-	}
-	return nil
-}
-
 func (c *Config) selectsLabels() bool {
 	if c == nil {
 		return false
@@ -192,21 +250,22 @@ func (c *Config) selectsLabels() bool {
 	return false
 }
 
-// exempt returns the suppression of the first exemption that matches the finding.
-func (c *Config) exempt(f *finding.Finding, labels map[string]string) *finding.Suppression {
+// exemption returns the index of the first exemption that matches the finding, or -1. labels
+// gives the labels of the finding's object, and is asked only when an exemption selects by
+// label and everything else matches.
+func (c *Config) exemption(f *finding.Finding, labels func() map[string]string) int {
 	if c == nil {
-		return nil
+		return -1
 	}
 	for i := range c.Exemptions {
-		if c.Exemptions[i].Matches(f, labels) {
-			return &finding.Suppression{Source: SourceConfig, Reason: c.Exemptions[i].Reason}
+		if c.Exemptions[i].matches(f, labels) {
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
-// Matches reports whether the exemption covers a finding about an object with these labels.
-func (e *Exemption) Matches(f *finding.Finding, labels map[string]string) bool {
+func (e *Exemption) matches(f *finding.Finding, labels func() map[string]string) bool {
 	if !matchesAny(e.Rules, f.RuleID) {
 		return false
 	}
@@ -223,8 +282,12 @@ func (e *Exemption) Matches(f *finding.Finding, labels map[string]string) bool {
 	if len(e.Names) > 0 && !anyGlob(e.Names, f.Object.Name) {
 		return false
 	}
+	if len(e.Labels) == 0 {
+		return true
+	}
+	have := labels()
 	for k, v := range e.Labels {
-		if got, ok := labels[k]; !ok || got != v {
+		if got, ok := have[k]; !ok || got != v {
 			return false
 		}
 	}
