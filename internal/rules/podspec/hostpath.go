@@ -32,6 +32,7 @@ package podspec
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -53,11 +54,10 @@ func hostPathRule() rules.Rule {
 			"isolation Kubernetes gives it. Sensitive paths (/, /etc, /proc, /sys, /var/lib/kubelet, " +
 			"the container runtime's socket ...) lead to the node and every pod on it (critical); " +
 			"another writable path is high, a read-only one medium.",
-		Fields: []string{
-			"spec.volumes[*].hostPath.path",
-			"spec.{initContainers,containers,ephemeralContainers}[*].volumeMounts[*].readOnly",
-			"spec.{initContainers,containers,ephemeralContainers}[*].volumeMounts[*].recursiveReadOnly",
-		},
+		Fields: append([]string{"volumes[*].hostPath.path"}, slices.Concat(
+			containerFields(everyContainerList, "volumeMounts[*].readOnly"),
+			containerFields(everyContainerList, "volumeMounts[*].recursiveReadOnly"),
+		)...),
 		Allowed:    []string{"no hostPath volume"},
 		References: []rules.Reference{cisHostPath, pssHostPath, docsHostPath, docsReadOnlyMounts},
 		Remedy: "Use a volume that does not reach into the node (emptyDir, configMap, secret, projected, " +

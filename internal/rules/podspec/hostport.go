@@ -36,7 +36,7 @@ func hostPortRule() rules.Rule {
 		Description: "A hostPort exposes a container port on the node's own IP addresses. Traffic to it " +
 			"bypasses Services and, with many network plugins, NetworkPolicies; the port is taken on " +
 			"the node, so only one such pod fits per node.",
-		Fields:     []string{"spec.{initContainers,containers,ephemeralContainers}[*].ports[*].hostPort"},
+		Fields:     containerFields(everyContainerList, "ports[*].hostPort"),
 		Allowed:    []string{"unset", "0"},
 		References: []rules.Reference{cisHostPort, pssHostPort, docsHostPort},
 		Remedy: "Remove hostPort and expose the container through a Service (ClusterIP, NodePort or " +

@@ -76,7 +76,7 @@ func imageTagRule() rules.Rule {
 		Description: "An image with no tag is pulled as :latest, and :latest moves: what a node runs " +
 			"depends on when it pulled, a rollback does not roll back, and nodes run different code " +
 			"under one name. A digest pins the image whatever the tag says.",
-		Fields:     []string{"spec.{initContainers,containers,ephemeralContainers}[*].image"},
+		Fields:     containerFields(everyContainerList, "image"),
 		Allowed:    []string{"a tag other than latest", "a digest (@sha256:...), with or without a tag"},
 		References: []rules.Reference{docsImages, docsImageBestPract},
 		Remedy:     "Name a specific version tag (nginx:1.27.3), or better pin the digest (nginx:1.27.3@sha256:...).",
@@ -93,7 +93,7 @@ func imageDigestRule() rules.Rule {
 		Scope:    rules.ScopePod,
 		Description: "A tag can be moved to another image by whoever can push to the repository; only a " +
 			"digest names one image for good, so that what was reviewed and scanned is what runs.",
-		Fields:     []string{"spec.{initContainers,containers,ephemeralContainers}[*].image"},
+		Fields:     containerFields(everyContainerList, "image"),
 		Allowed:    []string{"a reference with a digest (repo@sha256:... or repo:tag@sha256:...)"},
 		References: []rules.Reference{docsImages, docsImageBestPract},
 		Remedy: "Pin the image by digest, keeping the tag for readers: app:1.4.2@sha256:<digest> (crane digest " +

@@ -8,6 +8,23 @@ package podspec
 
 import "palisade.dev/palisade/internal/rules"
 
+// Container lists of a pod spec, for rules' Fields. Ephemeral containers may not set resources
+// (the API server rejects them), so resource rules check only the other two lists.
+var (
+	everyContainerList     = []string{"initContainers", "containers", "ephemeralContainers"}
+	resourceContainerLists = []string{"initContainers", "containers"}
+)
+
+// containerFields names field in every container of the given lists, relative to the pod spec
+// as Rule.Fields wants it: containerFields(lists, "image") gives "containers[*].image" ...
+func containerFields(lists []string, field string) []string {
+	out := make([]string, len(lists))
+	for i, l := range lists {
+		out[i] = l + "[*]." + field
+	}
+	return out
+}
+
 // Rules returns the package's rules.
 func Rules() []rules.Rule {
 	return []rules.Rule{

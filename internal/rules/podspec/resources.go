@@ -117,12 +117,12 @@ func cpuLimitRule() rules.Rule {
 }
 
 func (rc resourceCheck) rule() rules.Rule {
-	var fields, allowed []string
+	var fields []string
 	for _, r := range rc.resources {
-		fields = append(fields, fmt.Sprintf("spec.{initContainers,containers}[*].resources.%s.%s", rc.list, r))
+		fields = append(fields, containerFields(resourceContainerLists, fmt.Sprintf("resources.%s.%s", rc.list, r))...)
 	}
-	allowed = append(allowed, "any quantity, set on the container, defaulted from its limit (requests), "+
-		"set in the pod's spec.resources, or defaulted by a LimitRange of the namespace")
+	allowed := []string{"any quantity, set on the container, defaulted from its limit (requests), " +
+		"set in the pod's spec.resources, or defaulted by a LimitRange of the namespace"}
 	return rules.Rule{
 		ID:          rc.id,
 		Title:       rc.title,

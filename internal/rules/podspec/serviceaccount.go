@@ -53,7 +53,7 @@ func automountServiceAccountTokenRule() rules.Rule {
 			"container gets a token for the Kubernetes API. Most applications never call the API, " +
 			"and the token lets anyone who compromises a container act with the ServiceAccount's " +
 			"permissions. The pod's setting wins over the ServiceAccount's.",
-		Fields:     []string{"spec.automountServiceAccountToken", "ServiceAccount automountServiceAccountToken"},
+		Fields:     []string{"automountServiceAccountToken", "ServiceAccount: automountServiceAccountToken"},
 		Allowed:    []string{"pod: false", "pod: unset, and its ServiceAccount: false"},
 		References: []rules.Reference{cisServiceAccountToken, docsServiceAccounts},
 		Remedy: "Set automountServiceAccountToken: false in the pod spec (or on its ServiceAccount, with the " +
@@ -74,7 +74,7 @@ func defaultServiceAccountRule() rules.Rule {
 		Description: "A pod that names no ServiceAccount (or names \"default\") shares the namespace's " +
 			"default ServiceAccount with every other such pod: any permission granted to it for one " +
 			"workload is granted to all, and audit logs cannot tell the workloads apart.",
-		Fields:     []string{"spec.serviceAccountName", "spec.serviceAccount (deprecated)"},
+		Fields:     []string{"serviceAccountName", "serviceAccount (deprecated)"},
 		Allowed:    []string{"a ServiceAccount name other than \"default\""},
 		References: []rules.Reference{cisDefaultServiceAccount, docsDefaultSA},
 		Remedy:     "Create a ServiceAccount for the workload (with automountServiceAccountToken: false unless it calls the API) and name it in spec.serviceAccountName.",
@@ -99,8 +99,10 @@ func serviceAccountOf(spec *corev1.PodSpec) (name, source string) {
 // tokenMounting is what the pod and its ServiceAccount say about mounting the token.
 type tokenMounting struct {
 	namespace, account string
-	pod                *bool // the pod's automountServiceAccountToken
-	fromInput          bool
+	// podTrue is true when the pod itself sets automountServiceAccountToken: true (a pod that
+	// sets false is never judged).
+	podTrue   bool
+	fromInput bool
 }
 
 func checkAutomountServiceAccountToken(ctx *rules.PodContext) []rules.Violation {
@@ -112,7 +114,7 @@ func checkAutomountServiceAccountToken(ctx *rules.PodContext) []rules.Violation 
 	tm := tokenMounting{
 		namespace: ctx.Object.Namespace,
 		account:   account,
-		pod:       spec.AutomountServiceAccountToken,
+		podTrue:   spec.AutomountServiceAccountToken != nil,
 		fromInput: ctx.Options == nil || ctx.Options.FromManifests,
 	}
 	path := ctx.Pod.SpecPath + ".automountServiceAccountToken"
@@ -132,32 +134,34 @@ func (tm tokenMounting) judge(inv *inventory.Inventory, path string) []rules.Vio
 			saFound, saSetting = true, sa.AutomountServiceAccountToken
 		}
 	}
-	saSays := "unset"
+	if saFound && saSetting != nil && !*saSetting && !tm.podTrue {
+		return nil
+	}
+
+	podSays, saSays := "unset", "unset"
+	if tm.podTrue {
+		podSays = "true"
+	}
 	if saSetting != nil {
 		saSays = fmt.Sprint(*saSetting)
 	}
-	const risk = "every container gets a Kubernetes API token, and whoever compromises one acts with the ServiceAccount's permissions"
+	evidence := fmt.Sprintf("pod automountServiceAccountToken: %s; ServiceAccount %s automountServiceAccountToken: %s", podSays, saName, saSays)
+	if !saFound {
+		evidence = fmt.Sprintf("pod automountServiceAccountToken: %s; ServiceAccount %s %s", podSays, saName, tm.absent())
+	}
 
-	var msg, evidence string
+	const risk = "every container gets a Kubernetes API token, and whoever compromises one acts with the ServiceAccount's permissions"
+	var msg string
 	switch {
-	case tm.pod != nil && saSetting != nil && !*saSetting:
+	case tm.podTrue && saSetting != nil && !*saSetting:
 		msg = fmt.Sprintf("the pod sets automountServiceAccountToken: true, which overrides the false of its ServiceAccount %s: %s", saName, risk)
-		evidence = fmt.Sprintf("pod automountServiceAccountToken: true; ServiceAccount %s automountServiceAccountToken: false", saName)
-	case tm.pod != nil:
+	case tm.podTrue:
 		msg = fmt.Sprintf("the pod sets automountServiceAccountToken: true: %s", risk)
-		evidence = fmt.Sprintf("pod automountServiceAccountToken: true; ServiceAccount %s automountServiceAccountToken: %s", saName, saSays)
-		if !saFound {
-			evidence = fmt.Sprintf("pod automountServiceAccountToken: true; ServiceAccount %s %s", saName, tm.absent())
-		}
-	case saFound && saSetting != nil && !*saSetting:
-		return nil
 	case saFound:
 		msg = fmt.Sprintf("neither the pod nor its ServiceAccount %s sets automountServiceAccountToken: false: %s", saName, risk)
-		evidence = fmt.Sprintf("pod automountServiceAccountToken: unset; ServiceAccount %s automountServiceAccountToken: %s", saName, saSays)
 	default:
 		msg = fmt.Sprintf("the pod does not set automountServiceAccountToken: false and its ServiceAccount %s %s, so the token "+
 			"is taken to be mounted: %s", saName, tm.absent(), risk)
-		evidence = fmt.Sprintf("pod automountServiceAccountToken: unset; ServiceAccount %s %s", saName, tm.absent())
 	}
 	return []rules.Violation{{
 		Path:     path,
@@ -181,18 +185,18 @@ func checkDefaultServiceAccount(ctx *rules.PodContext) []rules.Violation {
 	if account != defaultServiceAccount {
 		return nil
 	}
-	path := ctx.Pod.SpecPath + ".serviceAccountName"
-	how := "names no ServiceAccount (serviceAccountName unset), so it runs as"
-	evidence := "serviceAccountName: unset; serviceAccount: unset"
+	var path, how, evidence string
 	switch source {
 	case "serviceAccountName":
-		how = "names"
+		path, how = ctx.Pod.SpecPath+".serviceAccountName", "names"
 		evidence = `serviceAccountName: "default"`
 	case "":
+		path, how = ctx.Pod.SpecPath+".serviceAccountName", "names no ServiceAccount (serviceAccountName unset), so it runs as"
+		evidence = "serviceAccountName: unset; serviceAccount: unset"
 	default:
-		how = "names, through the deprecated serviceAccount field,"
+		// The deprecated field says "default": point at it, it is what should change.
+		path, how = ctx.Pod.SpecPath+".serviceAccount", "names, through the deprecated serviceAccount field,"
 		evidence = `serviceAccountName: unset; serviceAccount (deprecated): "default"`
-		path = ctx.Pod.SpecPath + ".serviceAccount"
 	}
 	return []rules.Violation{{
 		Path: path,

@@ -74,7 +74,7 @@ func unsafeSysctlsRule() rules.Rule {
 			"whole node) or not isolated between pods (one pod can exhaust or disturb the kernel " +
 			"resources of the others). Pod Security Standards baseline forbids them; the safe set " +
 			"grows with the standard's version (--pss-version).",
-		Fields:     []string{"spec.securityContext.sysctls[*].name"},
+		Fields:     []string{"securityContext.sysctls[*].name"},
 		Allowed:    allowed,
 		References: []rules.Reference{pssSysctls, docsSysctls},
 		Remedy: "Remove the sysctl from the pod. When a workload truly needs it, set it on dedicated nodes " +
