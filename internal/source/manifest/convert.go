@@ -108,14 +108,17 @@ func (c *converter) mapping(n *yaml.Node, h inventory.PathHash, depth int, out m
 		if err != nil {
 			return fmt.Errorf("line %d: %w", c.line(k.Line), err)
 		}
-		if _, dup := out[key]; dup {
+		_, dup := out[key]
+		if dup {
 			if !own {
 				continue // set by the map itself or an earlier merge
 			}
 			c.dups = append(c.dups, duplicateKey{path: c.path(key), line: c.line(k.Line), col: k.Column})
 		}
 		kh := h.Key(key)
-		if own {
+		if own && !dup {
+			// A repeated key keeps the position of its first occurrence: the index holds one
+			// entry per path, so Locate does not depend on how entries happen to sort.
 			c.pos.Add(kh, c.line(k.Line), k.Column)
 		}
 		c.segs = append(c.segs, key)
@@ -162,7 +165,16 @@ func scalarKey(k *yaml.Node) (string, error) {
 func resolveScalar(n *yaml.Node) (any, error) {
 	v := n.Value
 	switch n.Tag {
-	case "!!str", "!!binary", "!!timestamp":
+	case "!!str":
+		// yaml.v3 resolves a plain yes/no/on/off as a string (YAML 1.2); kubectl reads it as a
+		// boolean (YAML 1.1). Quoted and explicitly tagged strings stay strings.
+		if n.Style == 0 {
+			if b, ok := yaml11Bool(v); ok {
+				return b, nil
+			}
+		}
+		return v, nil
+	case "!!binary", "!!timestamp":
 		return v, nil
 	case "!!null":
 		return nil, nil

@@ -143,29 +143,39 @@ func (w *strictWalk) unknown(t reflect.Type, si *structInfo, key string, segs []
 }
 
 // homesOf indexes, for a root type, every field name with the paths (list items as []) where
-// it exists, each struct type visited once at its shallowest place.
+// it exists, shallowest first. A struct type is visited at every place it appears (Container
+// under initContainers and containers, ObjectMeta at metadata and spec.template.metadata),
+// but never inside itself.
 func (c *strictChecker) homesOf(root reflect.Type) map[string][]string {
 	if v, ok := c.homes.Load(root); ok {
 		return v.(map[string][]string)
 	}
 	homes := map[string][]string{}
 	type item struct {
-		t    reflect.Type
-		path string
+		t      reflect.Type
+		path   string
+		parent *item
 	}
-	seen := map[reflect.Type]bool{}
-	queue := []item{{root.Elem(), ""}}
+	inside := func(it *item, t reflect.Type) bool {
+		for p := it.parent; p != nil; p = p.parent {
+			if p.t == t {
+				return true
+			}
+		}
+		return false
+	}
+	queue := []*item{{t: root.Elem()}}
 	for depth := 0; depth < 14 && len(queue) > 0; depth++ {
-		var next []item
+		var next []*item
 		for _, it := range queue {
 			t := it.t
 			for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
 				t = t.Elem()
 			}
-			if t.Kind() != reflect.Struct || seen[t] || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+			if t.Kind() != reflect.Struct || inside(it, t) || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
 				continue
 			}
-			seen[t] = true
+			it.t = t
 			si := c.info(t)
 			for _, n := range si.names {
 				p := n
@@ -180,7 +190,7 @@ func (c *strictChecker) homesOf(root reflect.Type) map[string][]string {
 				if ft.Kind() == reflect.Slice && ft.Elem().Kind() != reflect.Uint8 {
 					p += "[]"
 				}
-				next = append(next, item{si.byName[n].typ, p})
+				next = append(next, &item{t: si.byName[n].typ, path: p, parent: it})
 			}
 		}
 		queue = next
@@ -189,7 +199,8 @@ func (c *strictChecker) homesOf(root reflect.Type) map[string][]string {
 	return v.(map[string][]string)
 }
 
-// nearest picks the candidate path that shares the longest prefix with path.
+// nearest picks the candidate path that shares the longest prefix with path, and of those the
+// shortest (containers[] rather than initContainers[] or ephemeralContainers[]).
 func nearest(candidates []string, path string) string {
 	norm := func(s string) []string {
 		var out []string
@@ -209,7 +220,7 @@ func nearest(candidates []string, path string) string {
 		for n < len(parts) && n < len(target) && parts[n] == target[n] {
 			n++
 		}
-		if n > bestN {
+		if n > bestN || n == bestN && len(c) < len(best) {
 			best, bestN = c, n
 		}
 	}
