@@ -30,11 +30,11 @@ func WriteMarkdown(w io.Writer, rs []*rules.Rule) error {
 		fmt.Fprintf(&b, "\n<a id=\"%s\"></a>\n\n## %s\n\n", areaAnchor(g.Area), AreaTitle(g.Area))
 		b.WriteString("| Rule | Severity | Scope | Title |\n| --- | --- | --- | --- |\n")
 		for _, r := range g.Rules {
-			fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %s |\n", r.ID, Anchor(r.ID), r.Severity, r.Scope, tableCell(r.Title))
+			fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %s |\n", r.ID, Anchor(r.ID), r.Severity, r.Scope, tableCell(prose(r.Title)))
 		}
 		for _, r := range g.Rules {
-			fmt.Fprintf(&b, "\n<a id=\"%s\"></a>\n\n### `%s`: %s\n\n", Anchor(r.ID), r.ID, r.Title)
-			b.WriteString(RuleMarkdown(r))
+			fmt.Fprintf(&b, "\n<a id=\"%s\"></a>\n\n### `%s`: %s\n\n", Anchor(r.ID), r.ID, prose(r.Title))
+			b.WriteString(strings.TrimRight(RuleMarkdown(r), "\n") + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -50,9 +50,9 @@ func areaAnchor(a rules.Area) string { return "area-" + string(a) }
 func RuleMarkdown(r *rules.Rule) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Severity:** %s · **Area:** %s · **Scope:** %s\n\n", r.Severity, r.Area, r.Scope)
-	fmt.Fprintf(&b, "**Applies to:** %s\n\n", AppliesTo(r))
+	fmt.Fprintf(&b, "**Applies to:** %s\n\n", prose(AppliesTo(r)))
 	for _, p := range paragraphs(r.Description) {
-		b.WriteString(p + "\n\n")
+		b.WriteString(prose(p) + "\n\n")
 	}
 	if len(r.Fields) > 0 {
 		b.WriteString("**Restricted fields**\n\n")
@@ -64,18 +64,18 @@ func RuleMarkdown(r *rules.Rule) string {
 	if len(r.Allowed) > 0 {
 		b.WriteString("**Allowed values**\n\n")
 		for _, a := range r.Allowed {
-			b.WriteString("- " + a + "\n")
+			b.WriteString("- " + prose(a) + "\n")
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("**Remedy**\n\n")
 	for _, p := range paragraphs(r.Remedy) {
-		b.WriteString(p + "\n\n")
+		b.WriteString(prose(p) + "\n\n")
 	}
 	if len(r.References) > 0 {
 		b.WriteString("**References**\n\n")
 		for _, ref := range r.References {
-			label := ReferenceLabel(ref)
+			label := prose(ReferenceLabel(ref))
 			if ref.URL != "" {
 				label = "[" + label + "](" + ref.URL + ")"
 			}
@@ -120,3 +120,69 @@ func codeSpan(s string) string {
 
 // tableCell escapes what would end a Markdown table cell.
 func tableCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// prose escapes what Markdown would take for markup in plain text written by rule authors
+// (`<profile>` would vanish as an HTML tag, `containers[*]` could start emphasis), and keeps
+// code spans, which authors write in backticks, as they are.
+func prose(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] == '`' {
+			n := 1
+			for i+n < len(s) && s[i+n] == '`' {
+				n++
+			}
+			fence := s[i : i+n]
+			if end := closingFence(s[i+n:], fence); end >= 0 {
+				b.WriteString(s[i : i+n+end+n])
+				i += n + end + n
+				continue
+			}
+			b.WriteString(strings.Repeat("\\`", n))
+			i += n
+			continue
+		}
+		switch s[i] {
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '_':
+			// An underscore inside a word (CAP_SYS_ADMIN) never starts emphasis.
+			if i == 0 || i == len(s)-1 || !isWordByte(s[i-1]) || !isWordByte(s[i+1]) {
+				b.WriteByte('\\')
+			}
+			b.WriteByte('_')
+		case '*', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(s[i])
+		default:
+			b.WriteByte(s[i])
+		}
+		i++
+	}
+	return b.String()
+}
+
+// closingFence finds the run of backticks exactly as long as fence that closes a code span.
+func closingFence(s, fence string) int {
+	for i := 0; i < len(s); {
+		if s[i] != '`' {
+			i++
+			continue
+		}
+		n := 1
+		for i+n < len(s) && s[i+n] == '`' {
+			n++
+		}
+		if n == len(fence) {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
