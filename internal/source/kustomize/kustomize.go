@@ -1,0 +1,183 @@
+// Package kustomize builds kustomizations with the Kustomize API, as `kustomize build` does
+// with its default load restrictions, and hands each resource of the build to the manifest
+// loader as a document that points back into the file the resource came from. It decides
+// nothing about security.
+package kustomize
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	yaml "go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resource"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+// Kustomization is the Expander for kustomizations.
+type Kustomization struct{}
+
+// New returns the Expander.
+func New() *Kustomization { return &Kustomization{} }
+
+// Name implements manifest.Expander.
+func (k *Kustomization) Name() string { return "kustomize" }
+
+// Match reports whether dir holds a kustomization file (kustomization.yaml,
+// kustomization.yml or Kustomization).
+func (k *Kustomization) Match(dir string) bool {
+	_, ok := kustomizationFile(dir)
+	return ok
+}
+
+// kustomizationFile is the kustomization file of dir, if it has one.
+func kustomizationFile(dir string) (string, bool) {
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		p := filepath.Join(dir, name)
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// Expand builds the kustomization in dir and returns one document per resource.
+func (k *Kustomization) Expand(ctx context.Context, dir string) ([]manifest.Document, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	kfile, _ := kustomizationFile(dir)
+	fail := func(err error) error {
+		return &manifest.ExpandError{Location: finding.Location{File: kfile}, Err: fmt.Errorf("building %s: %w", dir, err)}
+	}
+	root, err := filepath.Abs(dir)
+	if err == nil {
+		root, err = filepath.EvalSymlinks(root)
+	}
+	if err != nil {
+		return nil, fail(err)
+	}
+	fs := originTrackingFS{FileSystem: filesys.MakeFsOnDisk(), root: root}
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, root)
+	if err != nil {
+		return nil, fail(err)
+	}
+	sources := sourceFiles{}
+	var docs []manifest.Document
+	for _, r := range resources.Resources() {
+		origin, err := r.GetOrigin()
+		if err != nil {
+			return nil, fail(fmt.Errorf("reading the origin of %s: %w", r.CurId(), err))
+		}
+		// Build metadata is Kustomize's, not the user's: it must not reach the rules.
+		if err := r.SetOrigin(nil); err != nil {
+			return nil, fail(err)
+		}
+		if err := r.ClearTransformations(); err != nil {
+			return nil, fail(err)
+		}
+		data, err := r.AsYAML()
+		if err != nil {
+			return nil, fail(fmt.Errorf("writing %s: %w", r.CurId(), err))
+		}
+		doc := manifest.Document{File: dir, Line: 1, Data: data}
+		if file, ok := originFile(dir, origin); ok {
+			doc.File = file
+			doc.MapLine = sources.lineMap(file, r.GetKind(), r.GetName(), data)
+		}
+		docs = append(docs, doc)
+	}
+	return docs, nil
+}
+
+// originFile is the file a resource came from, as the user would name it: the resource file
+// for resources, the kustomization that configured it for generated ones. Remote resources
+// have none on this disk.
+func originFile(dir string, origin *resource.Origin) (string, bool) {
+	switch {
+	case origin == nil || origin.Repo != "":
+		return "", false
+	case origin.Path != "":
+		return filepath.Join(dir, origin.Path), true
+	case origin.ConfiguredIn != "":
+		return filepath.Join(dir, origin.ConfiguredIn), true
+	}
+	return "", false
+}
+
+// originTrackingFS is the disk, except that the root kustomization asks for origin
+// annotations (buildMetadata: [originAnnotations]), which is the only way the Kustomize API
+// tells where each resource came from. Kustomize passes the setting on to every base.
+type originTrackingFS struct {
+	filesys.FileSystem
+	root string
+}
+
+func (fs originTrackingFS) ReadFile(path string) ([]byte, error) {
+	data, err := fs.FileSystem.ReadFile(path)
+	if err != nil || filepath.Dir(path) != fs.root || !isKustomizationName(filepath.Base(path)) {
+		return data, err
+	}
+	return withOriginAnnotations(data), nil
+}
+
+func isKustomizationName(name string) bool {
+	for _, n := range konfig.RecognizedKustomizationFileNames() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// withOriginAnnotations adds originAnnotations to the kustomization's buildMetadata. A file
+// that does not parse is left as it is, for Kustomize to report.
+func withOriginAnnotations(data []byte) []byte {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return data
+	}
+	top := doc.Content[0]
+	if top.Kind != yaml.MappingNode {
+		return data
+	}
+	item := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: types.OriginAnnotations}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value != "buildMetadata" {
+			continue
+		}
+		list := top.Content[i+1]
+		if list.Kind != yaml.SequenceNode {
+			return data
+		}
+		for _, v := range list.Content {
+			if v.Value == types.OriginAnnotations {
+				return data
+			}
+		}
+		list.Content = append(list.Content, item)
+		return marshal(&doc, data)
+	}
+	top.Content = append(top.Content,
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "buildMetadata"},
+		&yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{item}})
+	return marshal(&doc, data)
+}
+
+func marshal(doc *yaml.Node, original []byte) []byte {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return original
+	}
+	return buf.Bytes()
+}
