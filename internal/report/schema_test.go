@@ -210,3 +210,17 @@ func TestSchemasRejectBrokenReports(t *testing.T) {
 		})
 	}
 }
+
+// TestDocumentedExampleMatchesSchema keeps the example in docs/report-json.md honest.
+func TestDocumentedExampleMatchesSchema(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/report-json.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n")
+	example, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("docs/report-json.md has no ```json example")
+	}
+	validate(t, compileSchema(t, "../../docs/report.schema.json"), []byte(example))
+}
