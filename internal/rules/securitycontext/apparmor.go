@@ -106,8 +106,8 @@ func checkAppArmor(ctx *rules.PodContext, c containerContext) []rules.Violation 
 		path, evidence = src.path, src.evidence
 	}
 	return []rules.Violation{violation(c, path,
-		fmt.Sprintf("%s is privileged and has no Localhost AppArmor profile: runtimes confine privileged "+
-			"containers only with an explicit Localhost profile, so it runs unconfined", describe(c)),
+		fmt.Sprintf("%s is privileged and has no Localhost AppArmor profile: containerd applies neither its "+
+			"default profile nor RuntimeDefault to a privileged container, so it runs unconfined", describe(c)),
 		evidence+"; privileged=true in container securityContext")}
 }
 

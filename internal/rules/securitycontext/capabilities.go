@@ -13,7 +13,8 @@ import (
 // upper-cases it and always prefixes CAP_ (WithCapabilities in its CRI plugin). Both treat
 // "ALL" case-insensitively. A name is therefore normalised here by upper-casing it and
 // removing one CAP_ prefix, so that sys_admin, SYS_ADMIN and CAP_SYS_ADMIN are the same
-// capability.
+// capability. (containerd turns CAP_SYS_ADMIN into CAP_CAP_SYS_ADMIN, a name no kernel knows,
+// while CRI-O grants CAP_SYS_ADMIN; Palisade takes the reading that grants it.)
 
 // capabilityName is a normalised capability name, without the CAP_ prefix.
 type capabilityName string

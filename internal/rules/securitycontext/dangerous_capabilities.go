@@ -48,7 +48,7 @@ type capabilityRisk struct {
 }
 
 var capabilityRisks = map[capabilityName]capabilityRisk{
-	"ALL":             {"grants every capability, the same as a privileged container minus devices", true},
+	"ALL":             {"grants every Linux capability, most of what privileged: true gives", true},
 	"SYS_ADMIN":       {"allows mount, namespace and many other administrative operations, enough to escape the container", true},
 	"SYS_MODULE":      {"allows loading kernel modules, which run with full control of the node", true},
 	"SYS_PTRACE":      {"allows tracing and reading the memory of other processes, including across a shared or host PID namespace", true},

@@ -1,0 +1,262 @@
+package securitycontext_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/securitycontext"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// want is what one violation must carry; the fixtures pin rules and lines, this pins the rest.
+type want struct {
+	container string
+	path      string
+	severity  finding.Severity
+	message   string // a substring
+	evidence  string // a substring
+	fix       []finding.Patch
+}
+
+// TestViolationDetails pins what fixtures cannot: the container, path, severity (including
+// per-violation overrides), message, evidence and remedy patch of a violation.
+func TestViolationDetails(t *testing.T) {
+	tests := []struct {
+		name    string
+		rule    string
+		spec    corev1.PodSpec
+		meta    metav1.ObjectMeta
+		version string
+		want    []want
+	}{
+		{
+			name: "unset runAsNonRoot is reported on the container field with a fix",
+			rule: "pod/run-as-non-root",
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.runAsNonRoot", severity: finding.High,
+				message:  `container "app" may run as root`,
+				evidence: "runAsNonRoot unset in container and pod; runAsUser unset in container and pod",
+				fix:      []finding.Patch{{Path: "spec.containers[0].securityContext.runAsNonRoot", Value: true}},
+			}},
+		},
+		{
+			name: "runAsNonRoot in a user namespace is medium",
+			rule: "pod/run-as-non-root",
+			spec: corev1.PodSpec{HostUsers: ptr(false), InitContainers: []corev1.Container{{Name: "init"}}},
+			want: []want{{
+				container: "init", path: "spec.initContainers[0].securityContext.runAsNonRoot", severity: finding.Medium,
+				message: `init container "init"`, evidence: "hostUsers=false",
+				fix: []finding.Patch{{Path: "spec.initContainers[0].securityContext.runAsNonRoot", Value: true}},
+			}},
+		},
+		{
+			name: "an inherited pod-level false is reported at the pod field",
+			rule: "pod/run-as-non-root",
+			spec: corev1.PodSpec{
+				SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr(false)},
+				Containers:      []corev1.Container{{Name: "app"}},
+			},
+			want: []want{{
+				container: "app", path: "spec.securityContext.runAsNonRoot", severity: finding.High,
+				message: "from the pod securityContext", evidence: "runAsNonRoot=false in pod securityContext",
+				fix: []finding.Patch{{Path: "spec.securityContext.runAsNonRoot", Value: true}},
+			}},
+		},
+		{
+			name: "drop ALL is appended to an existing drop list",
+			rule: "pod/capabilities-drop-all",
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", SecurityContext: &corev1.SecurityContext{
+				Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"NET_RAW"}},
+			}}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.capabilities.drop", severity: finding.Medium,
+				evidence: "capabilities.drop=[NET_RAW]",
+				fix: []finding.Patch{{Path: "spec.containers[0].securityContext.capabilities.drop",
+					Value: []corev1.Capability{"NET_RAW", "ALL"}}},
+			}},
+		},
+		{
+			name: "capabilities are named after normalisation, critical ones raised",
+			rule: "pod/dangerous-capabilities",
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", SecurityContext: &corev1.SecurityContext{
+				Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"cap_sys_admin", "net_raw", "CHOWN", "SYS_ADMN"}},
+			}}}},
+			want: []want{
+				{container: "app", path: "spec.containers[0].securityContext.capabilities.add[0]", severity: finding.Critical,
+					message: "adds CAP_SYS_ADMIN", evidence: `"cap_sys_admin"`},
+				{container: "app", path: "spec.containers[0].securityContext.capabilities.add[1]", severity: finding.High,
+					message: "adds CAP_NET_RAW", evidence: `"net_raw"`},
+				{container: "app", path: "spec.containers[0].securityContext.capabilities.add[3]", severity: finding.High,
+					message: "not a Linux capability", evidence: `"SYS_ADMN"`},
+			},
+		},
+		{
+			name: "privileged implies privilege escalation",
+			rule: "pod/allow-privilege-escalation",
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", SecurityContext: &corev1.SecurityContext{
+				Privileged: ptr(true), AllowPrivilegeEscalation: ptr(false),
+			}}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.privileged", severity: finding.High,
+				message: "privileged: true implies allowPrivilegeEscalation: true",
+			}},
+		},
+		{
+			name: "missing seccomp is medium, with a RuntimeDefault fix",
+			rule: "pod/seccomp",
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.seccompProfile.type", severity: finding.Medium,
+				evidence: "seccompProfile unset in container and pod; no seccomp annotation",
+				fix:      []finding.Patch{{Path: "spec.containers[0].securityContext.seccompProfile.type", Value: "RuntimeDefault"}},
+			}},
+		},
+		{
+			name: "Unconfined seccomp inherited from the pod is high",
+			rule: "pod/seccomp",
+			spec: corev1.PodSpec{
+				SecurityContext: &corev1.PodSecurityContext{SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeUnconfined}},
+				Containers:      []corev1.Container{{Name: "app"}},
+			},
+			want: []want{{
+				container: "app", path: "spec.securityContext.seccompProfile.type", severity: finding.High,
+				evidence: "seccompProfile.type=Unconfined in pod securityContext (container does not set it)",
+				fix:      []finding.Patch{{Path: "spec.securityContext.seccompProfile.type", Value: "RuntimeDefault"}},
+			}},
+		},
+		{
+			name: "a seccomp annotation alone is non-functional at the latest version",
+			rule: "pod/seccomp",
+			meta: metav1.ObjectMeta{Annotations: map[string]string{"seccomp.security.alpha.kubernetes.io/pod": "runtime/default"}},
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
+			want: []want{{
+				container: "app", path: "metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]", severity: finding.Medium,
+				message: "no effect since Kubernetes 1.27",
+				fix:     []finding.Patch{{Path: "spec.containers[0].securityContext.seccompProfile.type", Value: "RuntimeDefault"}},
+			}},
+		},
+		{
+			name:    "a seccomp annotation counts at v1.26",
+			rule:    "pod/seccomp",
+			version: "v1.26",
+			meta:    metav1.ObjectMeta{Annotations: map[string]string{"seccomp.security.alpha.kubernetes.io/pod": "runtime/default"}},
+			spec:    corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
+		},
+		{
+			name: "an unconfined AppArmor annotation is fixed in place",
+			rule: "pod/apparmor",
+			meta: metav1.ObjectMeta{Annotations: map[string]string{"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}},
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
+			want: []want{{
+				container: "app", path: "metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]", severity: finding.Medium,
+				fix: []finding.Patch{{Path: "metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]", Value: "runtime/default"}},
+			}},
+		},
+		{
+			name: "Unmasked /proc in a user namespace is medium",
+			rule: "pod/proc-mount",
+			spec: corev1.PodSpec{HostUsers: ptr(false), Containers: []corev1.Container{{Name: "app",
+				SecurityContext: &corev1.SecurityContext{ProcMount: ptr(corev1.UnmaskedProcMount)}}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.procMount", severity: finding.Medium,
+				fix: []finding.Patch{{Path: "spec.containers[0].securityContext.procMount", Value: "Default"}},
+			}},
+		},
+		{
+			name: "pod-level findings carry no container",
+			rule: "pod/run-as-root-group",
+			spec: corev1.PodSpec{
+				SecurityContext: &corev1.PodSecurityContext{FSGroup: ptr(int64(0)), SupplementalGroups: []int64{5, 0}},
+				Containers:      []corev1.Container{{Name: "app"}},
+			},
+			want: []want{
+				{path: "spec.securityContext.fsGroup", severity: finding.Medium, evidence: "fsGroup=0"},
+				{path: "spec.securityContext.supplementalGroups[1]", severity: finding.Medium},
+			},
+		},
+		{
+			name: "SELinux user is removed by the fix",
+			rule: "pod/selinux",
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", SecurityContext: &corev1.SecurityContext{
+				SELinuxOptions: &corev1.SELinuxOptions{User: "system_u"},
+			}}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.seLinuxOptions.user", severity: finding.High,
+				fix: []finding.Patch{{Path: "spec.containers[0].securityContext.seLinuxOptions.user", Remove: true}},
+			}},
+		},
+	}
+	byID := map[string]rules.Rule{}
+	for _, r := range securitycontext.Rules() {
+		byID[r.ID] = r
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, ok := byID[tt.rule]
+			if !ok {
+				t.Fatalf("no rule %s", tt.rule)
+			}
+			version := tt.version
+			if version == "" {
+				version = "latest"
+			}
+			ctx := &rules.PodContext{
+				Pod:     inventory.PodTemplate{Meta: &tt.meta, Spec: &tt.spec, MetaPath: "metadata", SpecPath: "spec"},
+				Options: &rules.Options{PSSVersion: version, FromManifests: true},
+			}
+			got := r.Pod(ctx)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d violations, want %d: %+v", len(got), len(tt.want), got)
+			}
+			for i, w := range tt.want {
+				checkViolation(t, r, got[i], w)
+			}
+		})
+	}
+}
+
+func checkViolation(t *testing.T, r rules.Rule, v rules.Violation, w want) {
+	t.Helper()
+	sev := r.Severity
+	if v.Severity != nil {
+		sev = *v.Severity
+	}
+	if v.Container != w.container || v.Path != w.path || sev != w.severity {
+		t.Errorf("violation {container %q, path %q, severity %v}, want {%q, %q, %v}",
+			v.Container, v.Path, sev, w.container, w.path, w.severity)
+	}
+	if !strings.Contains(v.Message, w.message) {
+		t.Errorf("message %q does not contain %q", v.Message, w.message)
+	}
+	if !strings.Contains(v.Evidence, w.evidence) || v.Evidence == "" {
+		t.Errorf("evidence %q does not contain %q", v.Evidence, w.evidence)
+	}
+	if w.fix != nil && !reflect.DeepEqual(v.Fix, w.fix) {
+		t.Errorf("fix %+v, want %+v", v.Fix, w.fix)
+	}
+}
+
+// TestRuleContracts checks that every rule states its contract: fields, allowed values and
+// references besides what the catalog itself requires.
+func TestRuleContracts(t *testing.T) {
+	for _, r := range securitycontext.Rules() {
+		if len(r.Fields) == 0 || len(r.Allowed) == 0 || len(r.References) == 0 {
+			t.Errorf("%s: fields, allowed values and references are required", r.ID)
+		}
+		if r.Scope != rules.ScopePod || !strings.HasPrefix(r.ID, "pod/") {
+			t.Errorf("%s: want a pod-scoped rule with a pod/ ID", r.ID)
+		}
+		if err := r.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+}
