@@ -60,6 +60,15 @@ func TestText(t *testing.T) {
 			want:   []string{"No finding fails the scan at --fail-on=none."},
 		},
 		{
+			name: "a rule's remedy is printed at its first finding only",
+			adjust: func(in *report.Input) {
+				second := in.Findings[len(in.Findings)-1]
+				second.Container, second.Location.Line = "sidecar", 40
+				in.Findings = append(in.Findings, second)
+			},
+			want: []string{"container sidecar: spec.template.spec.containers[1].resources.limits.cpu\n      Container \"log-shipper\" sets no CPU limit (resources.limits.cpu).\n\nErrors"},
+		},
+		{
 			name:     "a clean scan is one summary line",
 			adjust:   func(in *report.Input) { in.Findings, in.Suppressed, in.Errors = nil, nil, nil },
 			want:     []string{"Summary: 0 findings (0 critical, 0 high, 0 medium, 0 low, 0 info), 0 suppressed, 0 errors; 4 objects in 5 files. Passes at --fail-on=high.\n"},

@@ -14,7 +14,8 @@ import (
 // headed by its kind/namespace/name, apiVersion and file:line; each finding gives its severity,
 // rule and file:line:column on one line (a form editors and terminals turn into links), then
 // the container and field, the message, the evidence and the remedy. Errors have their own
-// section beside the findings, and one summary line closes the report.
+// section beside the findings, and one summary line closes the report. A rule's remedy is
+// printed at its first finding only, so that a scan of many objects stays readable.
 
 // ANSI styles, used only when Input.Color is set.
 const (
@@ -42,6 +43,9 @@ const continuation = "      "
 type textWriter struct {
 	b     strings.Builder
 	color bool
+	// remedies are the remedies already printed, by rule: a rule's remedy is the same for
+	// each of its findings, so it is printed once, at the first.
+	remedies map[string]string
 }
 
 func (t *textWriter) paint(style, s string) string {
@@ -52,7 +56,7 @@ func (t *textWriter) paint(style, s string) string {
 }
 
 func writeText(w io.Writer, in *Input) error {
-	t := &textWriter{color: in.Color}
+	t := &textWriter{color: in.Color, remedies: map[string]string{}}
 	for i, g := range groupByObject(in.Findings) {
 		if i > 0 {
 			t.b.WriteString("\n")
@@ -149,7 +153,10 @@ func (t *textWriter) finding(f finding.Finding) {
 	}
 	t.detail("", f.Message)
 	t.detail("evidence: ", f.Evidence)
-	t.detail("remedy: ", f.Remedy)
+	if t.remedies[f.RuleID] != f.Remedy {
+		t.remedies[f.RuleID] = f.Remedy
+		t.detail("remedy: ", f.Remedy)
+	}
 	if s := f.Suppression; s != nil {
 		t.detail("suppressed by "+s.Source+": ", s.Reason)
 	}
