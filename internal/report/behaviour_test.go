@@ -41,9 +41,11 @@ func TestText(t *testing.T) {
 			want: []string{"Errors (1)\n  deploy/broken.yaml:3:7: yaml: mapping values", "CRITICAL pod/privileged", "1 error;", "The scan had errors"},
 		},
 		{
-			name:   "error about an object names it",
-			adjust: func(in *report.Input) { in.Errors[0].Object = finding.ObjectRef{Kind: "Pod", Namespace: "a", Name: "b"} },
-			want:   []string{"deploy/broken.yaml:3:7: Pod/a/b: yaml: mapping"},
+			name: "error about an object names it",
+			adjust: func(in *report.Input) {
+				in.Errors[0].Object = finding.ObjectRef{Kind: "Pod", Namespace: "a", Name: "b"}
+			},
+			want: []string{"deploy/broken.yaml:3:7: Pod/a/b: yaml: mapping"},
 		},
 		{
 			name: "summary counts by severity and says the scan fails",

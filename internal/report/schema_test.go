@@ -53,7 +53,7 @@ func validate(t *testing.T, s *jsonschema.Schema, out []byte) {
 // in a file (standard input, a cluster) or that name rules the input did not list.
 func inputVariants() map[string]func(*report.Input) {
 	return map[string]func(*report.Input){
-		"sample": nil,
+		"sample":          nil,
 		"show suppressed": func(in *report.Input) { in.ShowSuppressed = true },
 		"clean scan": func(in *report.Input) {
 			in.Findings, in.Suppressed, in.Errors, in.Targets = nil, nil, nil, nil
