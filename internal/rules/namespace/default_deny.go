@@ -67,6 +67,9 @@ func checkDefaultDeny(ctx *rules.NamespaceContext) []rules.Violation {
 	for _, o := range objectsOf(ctx, "NetworkPolicy") {
 		np, ok := o.Typed.(*networkingv1.NetworkPolicy)
 		if !ok {
+			// Calico, Antrea and others name their own kinds NetworkPolicy too; their
+			// semantics are not those of networking.k8s.io, so they are named, not judged.
+			evidence = append(evidence, fmt.Sprintf("%s NetworkPolicy %s is not a networking.k8s.io NetworkPolicy and is not evaluated", o.GVK.GroupVersion(), o.Name))
 			continue
 		}
 		n++
@@ -79,7 +82,7 @@ func checkDefaultDeny(ctx *rules.NamespaceContext) []rules.Violation {
 			case !isolates(np, d):
 				notes = append(notes, fmt.Sprintf("does not isolate %s", d))
 			case ruleCount(np, d) > 0:
-				notes = append(notes, fmt.Sprintf("allows %s (%d rules)", d, ruleCount(np, d)))
+				notes = append(notes, fmt.Sprintf("allows %s (%s)", d, plural(ruleCount(np, d), "rule", "rules")))
 			default:
 				denied[d] = true
 				notes = append(notes, fmt.Sprintf("denies %s", d))
@@ -106,14 +109,21 @@ func checkDefaultDeny(ctx *rules.NamespaceContext) []rules.Violation {
 	}
 	switch {
 	case n == 0:
-		evidence = append(evidence, fmt.Sprintf("no NetworkPolicy in namespace %s", ctx.Name))
+		evidence = append(evidence, fmt.Sprintf("no networking.k8s.io NetworkPolicy in namespace %s", ctx.Name))
 	case len(evidence) == 0:
-		evidence = append(evidence, fmt.Sprintf("%d NetworkPolicies in namespace %s, none with an empty podSelector", n, ctx.Name))
+		evidence = append(evidence, fmt.Sprintf("%s in namespace %s, none with an empty podSelector", plural(n, "NetworkPolicy", "NetworkPolicies"), ctx.Name))
 	}
 	return []rules.Violation{{
 		Message:  msg + inputAlone(ctx, "the cluster may hold NetworkPolicies that the input does not"),
 		Evidence: strings.Join(evidence, "; ") + "; missing default deny: " + strings.Join(missing, ", "),
 	}}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func selectsEveryPod(np *networkingv1.NetworkPolicy) bool {

@@ -1,0 +1,132 @@
+package namespace_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/builtin"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+func evaluate(t *testing.T, file string, fromManifests bool) []finding.Finding {
+	t.Helper()
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := manifest.Load(context.Background(), []string{filepath.Join("testdata", file)}, manifest.Options{})
+	for _, e := range res.Errors {
+		t.Fatalf("load error: %v", e)
+	}
+	namespaced := func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "namespace/") }
+	return catalog.Evaluate(res.Inventory, &rules.Options{PSSVersion: "latest", FromManifests: fromManifests}, namespaced)
+}
+
+// TestMessages pins what the namespace findings say: what is missing, which direction, which
+// label, and that a manifest scan judges from the input alone.
+func TestMessages(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, namespace, rule string
+		path                        string
+		contains, evidence          []string
+	}{
+		{
+			name: "no quota at all", file: "missing.yaml", namespace: "bare", rule: "namespace/resource-quota",
+			contains: []string{`namespace "bare" has no ResourceQuota`, "(judged from the input alone: the cluster may hold a ResourceQuota that the input does not)"},
+		},
+		{
+			name: "a quota that misses resources says which", file: "quotas.yaml", namespace: "q-cpu-only", rule: "namespace/resource-quota",
+			contains: []string{`the ResourceQuotas of namespace "q-cpu-only" (cpu) do not bound memory, pods`},
+			evidence: []string{"ResourceQuota cpu hard: requests.cpu", "missing: memory, pods"},
+		},
+		{
+			name: "a scoped quota is named as scoped", file: "quotas.yaml", namespace: "q-scoped", rule: "namespace/resource-quota",
+			contains: []string{"do not bound cpu, memory, pods"},
+			evidence: []string{"ResourceQuota high-priority is scoped to PriorityClass In high"},
+		},
+		{
+			name: "a LimitRange without container defaults", file: "limit_ranges.yaml", namespace: "l-storage-only", rule: "namespace/limit-range",
+			contains: []string{`the LimitRanges of namespace "l-storage-only" (claims) give containers no default requests or limits`},
+			evidence: []string{"LimitRange claims: type PersistentVolumeClaim sets max"},
+		},
+		{
+			name: "the missing egress direction", file: "network_policies.yaml", namespace: "np-egress-rules", rule: "namespace/default-deny-network-policy",
+			contains: []string{`namespace "np-egress-rules" has no default-deny NetworkPolicy for egress:`},
+			evidence: []string{"NetworkPolicy deny-ingress-some-egress selects every pod and denies Ingress, allows Egress (1 rule)"},
+		},
+		{
+			name: "an allow-all ingress rule", file: "network_policies.yaml", namespace: "np-allow-all-ingress", rule: "namespace/default-deny-network-policy",
+			contains: []string{"has no default-deny NetworkPolicy for ingress:"},
+		},
+		{
+			name: "absent policyTypes isolate ingress only", file: "network_policies.yaml", namespace: "np-ingress-only", rule: "namespace/default-deny-network-policy",
+			contains: []string{"for egress:"},
+			evidence: []string{"denies Ingress, does not isolate Egress"},
+		},
+		{
+			name: "a policy of another API group is named, not judged", file: "network_policies.yaml", namespace: "np-calico", rule: "namespace/default-deny-network-policy",
+			contains: []string{`namespace "np-calico" has no NetworkPolicy`},
+			evidence: []string{"projectcalico.org/v3 NetworkPolicy default-deny is not a networking.k8s.io NetworkPolicy"},
+		},
+		{
+			name: "an invalid level", file: "labels.yaml", namespace: "invalid-level", rule: "namespace/pod-security-enforce",
+			path:     "metadata.labels[pod-security.kubernetes.io/enforce]",
+			contains: []string{`label pod-security.kubernetes.io/enforce="strict" is invalid (must be one of privileged, baseline, restricted): the API server rejects the Namespace`},
+		},
+		{
+			name: "the privileged level", file: "labels.yaml", namespace: "privileged", rule: "namespace/pod-security-enforce",
+			path:     "metadata.labels[pod-security.kubernetes.io/enforce]",
+			contains: []string{"enforces the privileged level"},
+		},
+		{
+			name: "a Namespace not in the input", file: "several.yaml", namespace: "team-b", rule: "namespace/pod-security-enforce",
+			contains: []string{`namespace "team-b" is used but its Namespace object is not in the input`, "judged from the input alone: the Namespace may exist in the cluster with the label"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var f *finding.Finding
+			for _, g := range evaluate(t, tc.file, true) {
+				if g.RuleID == tc.rule && g.Object.Kind == "Namespace" && g.Object.Name == tc.namespace {
+					f = &g
+					break
+				}
+			}
+			if f == nil {
+				t.Fatalf("no %s finding for namespace %s", tc.rule, tc.namespace)
+			}
+			if f.Path != tc.path {
+				t.Errorf("path %q, want %q", f.Path, tc.path)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(f.Message, s) {
+					t.Errorf("message %q does not say %q", f.Message, s)
+				}
+			}
+			for _, s := range tc.evidence {
+				if !strings.Contains(f.Evidence, s) {
+					t.Errorf("evidence %q does not say %q", f.Evidence, s)
+				}
+			}
+		})
+	}
+}
+
+// TestInputAloneOnlyFromManifests pins that only a manifest scan qualifies its findings: a
+// scan of a live cluster sees every object there is.
+func TestInputAloneOnlyFromManifests(t *testing.T) {
+	for _, fromManifests := range []bool{true, false} {
+		fs := evaluate(t, "several.yaml", fromManifests)
+		if len(fs) == 0 {
+			t.Fatal("no findings")
+		}
+		for _, f := range fs {
+			if got := strings.Contains(f.Message, "judged from the input alone"); got != fromManifests {
+				t.Errorf("from manifests %v: %s on %s says %q", fromManifests, f.RuleID, f.Object, f.Message)
+			}
+		}
+	}
+}
