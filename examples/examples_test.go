@@ -1,0 +1,134 @@
+// Package examples holds the manifests the README scans; this test keeps them honest: the
+// hardened shop scans clean, and every mistake planted in the insecure one is found where
+// it is written.
+package examples
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/builtin"
+	"palisade.dev/palisade/internal/scan"
+	"palisade.dev/palisade/internal/source/helm"
+	"palisade.dev/palisade/internal/source/kustomize"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+func scanExample(t *testing.T, path string) *scan.Result {
+	t.Helper()
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		t.Fatalf("catalog: %v", err)
+	}
+	chart, err := helm.New(helm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan.Manifests(context.Background(), scan.Request{
+		Paths:   []string{path},
+		Load:    manifest.Options{Expanders: []manifest.Expander{chart, kustomize.New()}},
+		Catalog: catalog,
+		Rules:   rules.Options{PSSVersion: "latest"},
+	})
+	for _, e := range res.Errors {
+		t.Errorf("scan error: %s: %s", e.Location, e.Message)
+	}
+	return res
+}
+
+// TestCleanExamples pins that the secure examples have no finding, except what they cannot
+// fix themselves: a chart does not own the namespace it is installed in.
+func TestCleanExamples(t *testing.T) {
+	tests := []struct {
+		path    string
+		allowed string // a rule ID prefix whose findings are expected
+	}{
+		{"hardened", ""},
+		{filepath.Join("kustomize", "overlays", "production"), ""},
+		{filepath.Join("helm", "web"), "namespace/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			for _, f := range scanExample(t, tt.path).Findings {
+				if tt.allowed != "" && strings.HasPrefix(f.RuleID, tt.allowed) {
+					continue
+				}
+				t.Errorf("%s %s %s/%s: %s", f.Location, f.RuleID, f.Object.Kind, f.Object.Name, f.Message)
+			}
+		})
+	}
+}
+
+// TestInsecureExample pins that each mistake of the insecure shop is reported on the line
+// that holds it (namespace-level findings anywhere in the file that defines the namespace).
+func TestInsecureExample(t *testing.T) {
+	res := scanExample(t, "insecure")
+	tests := []struct {
+		file, line, rule string // line: text of the offending line; "" for any line
+	}{
+		{"namespace.yaml", "", "namespace/pod-security-enforce"},
+		{"namespace.yaml", "", "namespace/resource-quota"},
+		{"namespace.yaml", "", "namespace/limit-range"},
+		{"namespace.yaml", "", "namespace/default-deny-network-policy"},
+		{"web.yaml", "annotation:", "manifest/unknown-field"},
+		{"web.yaml", "image: nginx:latest", "pod/image-tag"},
+		{"web.yaml", "    spec:", "pod/default-service-account"},
+		{"web.yaml", "    spec:", "pod/automount-service-account-token"},
+		{"web.yaml", "- name: web", "pod/run-as-non-root"},
+		{"web.yaml", "- name: web", "pod/memory-limit"},
+		{"api.yaml", "runtime/defailt", "manifest/invalid-value"},
+		{"api.yaml", "image: registry.example.com/shop/api", "pod/image-tag"},
+		{"api.yaml", "- NET_RAW", "pod/dangerous-capabilities"},
+		{"api.yaml", "- SYS_PTRACE", "pod/dangerous-capabilities"},
+		{"db.yaml", "runAsUser: 0", "pod/run-as-root-user"},
+		{"db.yaml", "hostPort: 5432", "pod/host-port"},
+		{"db.yaml", "path: /var/lib/shop/postgres", "pod/host-path"},
+		{"db.yaml", "image: postgres:16", "pod/image-digest"},
+		{"backup.yaml", "privileged: true", "pod/privileged"},
+		{"backup.yaml", "path: /var/backups", "pod/host-path"},
+		{"backup.yaml", "image: postgres:latest", "pod/image-tag"},
+		{"networkpolicy.yaml", "- form:", "manifest/unknown-field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file+"/"+tt.rule+"/"+strings.TrimSpace(tt.line), func(t *testing.T) {
+			file := filepath.Join("insecure", tt.file)
+			line := 0
+			if tt.line != "" {
+				line = lineOf(t, file, tt.line)
+			}
+			if !found(res.Findings, file, line, tt.rule) {
+				t.Errorf("no %s at %s:%d (%q)", tt.rule, file, line, tt.line)
+			}
+		})
+	}
+}
+
+func found(fs []finding.Finding, file string, line int, rule string) bool {
+	for _, f := range fs {
+		if f.RuleID == rule && f.Location.File == file && (line == 0 || f.Location.Line == line) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineOf is the first line of file holding text.
+func lineOf(t *testing.T, file, text string) int {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line with %q", file, text)
+	return 0
+}
