@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/source/manifest"
 )
@@ -691,5 +692,28 @@ func TestLoadLocatesDuplicateKeysDeterministically(t *testing.T) {
 		if loc := o.Locate("data.twice"); loc.Line != first {
 			t.Errorf("%d other keys: data.twice at line %d, want its first occurrence, line %d", extra, loc.Line, first)
 		}
+	}
+}
+
+const goodObject = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n"
+
+func assertOneError(t *testing.T, errs []finding.ScanError, file string, line int, cause string) {
+	t.Helper()
+	if len(errs) != 1 {
+		var msgs []string
+		for _, e := range errs {
+			msgs = append(msgs, e.Location.String()+": "+e.Message)
+		}
+		t.Fatalf("%d errors, want 1:\n%s", len(errs), strings.Join(msgs, "\n"))
+	}
+	e := errs[0]
+	if e.Location.File != file {
+		t.Errorf("error names %q, want %q", e.Location.File, file)
+	}
+	if e.Location.Line != line {
+		t.Errorf("error at line %d, want %d (%s)", e.Location.Line, line, e.Message)
+	}
+	if !strings.Contains(e.Message, cause) {
+		t.Errorf("error %q does not say %q", e.Message, cause)
 	}
 }

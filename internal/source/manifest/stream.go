@@ -60,7 +60,7 @@ func splitStream(r io.Reader, file string, maxDoc int, emit func(Document) error
 		return emit(Document{File: file, Index: index, Line: startLine, Data: data})
 	}
 	for {
-		raw, err := readLine(br)
+		raw, err := readLine(br, maxDoc)
 		if len(raw) == 0 && err != nil {
 			if errors.Is(err, io.EOF) {
 				return flush()
@@ -78,7 +78,11 @@ func splitStream(r io.Reader, file string, maxDoc int, emit func(Document) error
 			startLine = line
 			if marker == "---" && len(bytes.TrimSpace(rest)) > 0 && !isComment(rest) {
 				// "--- value" or "--- !tag": the document starts on the marker line.
-				buf.Write(raw)
+				if len(raw) > maxDoc {
+					oversize = true
+				} else {
+					buf.Write(raw)
+				}
 				content = true
 			} else {
 				startLine = line + 1
@@ -105,8 +109,10 @@ func splitStream(r io.Reader, file string, maxDoc int, emit func(Document) error
 	}
 }
 
-// readLine returns the next line including its newline, however long it is.
-func readLine(br *bufio.Reader) ([]byte, error) {
+// readLine returns the next line including its newline. Of a line longer than limit it
+// returns only the first limit+1 bytes (and reads past the rest), so that one huge line costs
+// bounded memory and the caller still sees that it is too long.
+func readLine(br *bufio.Reader, limit int) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
 	if err == nil || !errors.Is(err, bufio.ErrBufferFull) {
 		return line, err
@@ -114,7 +120,9 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	full := bytes.Clone(line)
 	for errors.Is(err, bufio.ErrBufferFull) {
 		line, err = br.ReadSlice('\n')
-		full = append(full, line...)
+		if room := limit + 1 - len(full); room > 0 {
+			full = append(full, line[:min(room, len(line))]...)
+		}
 	}
 	return full, err
 }
