@@ -7,9 +7,13 @@ package kustomize
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -65,10 +69,10 @@ func (k *Kustomization) Expand(ctx context.Context, dir string) ([]manifest.Docu
 	if err != nil {
 		return nil, fail(err)
 	}
-	fs := originTrackingFS{FileSystem: filesys.MakeFsOnDisk(), root: root}
-	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, root)
+	disk := originTrackingFS{FileSystem: filesys.MakeFsOnDisk(), root: root}
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(disk, root)
 	if err != nil {
-		return nil, fail(err)
+		return nil, buildError(dir, kfile, err)
 	}
 	sources := sourceFiles{}
 	var docs []manifest.Document
@@ -96,6 +100,37 @@ func (k *Kustomization) Expand(ctx context.Context, dir string) ([]manifest.Docu
 		docs = append(docs, doc)
 	}
 	return docs, nil
+}
+
+// accumulationError is how Kustomize names the entry of resources: that failed.
+var accumulationError = regexp.MustCompile(`accumulating resources from '([^']+)'`)
+
+// buildError places a failed build at its kustomization file, on the line of the entry of
+// resources: that failed when Kustomize names one, and says plainly when that entry is a
+// local path that does not exist (Kustomize's own message then tells how it tried it as a
+// file and as a folder).
+func buildError(dir, kfile string, err error) error {
+	loc := finding.Location{File: kfile}
+	wrapped := fmt.Errorf("building %s: %w", dir, err)
+	m := accumulationError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return &manifest.ExpandError{Location: loc, Err: wrapped}
+	}
+	entry := m[1]
+	if data, readErr := os.ReadFile(kfile); readErr == nil {
+		for i, l := range strings.Split(string(data), "\n") {
+			if t := strings.TrimSpace(l); strings.HasPrefix(t, "-") && strings.Trim(strings.TrimSpace(t[1:]), `"'`) == entry {
+				loc.Line = i + 1
+				break
+			}
+		}
+	}
+	if !strings.Contains(entry, "://") && !filepath.IsAbs(entry) {
+		if _, statErr := os.Lstat(filepath.Join(dir, entry)); errors.Is(statErr, fs.ErrNotExist) {
+			wrapped = fmt.Errorf("building %s: resource %s: no such file or folder", dir, entry)
+		}
+	}
+	return &manifest.ExpandError{Location: loc, Err: wrapped}
 }
 
 // originFile is the file a resource came from, as the user would name it: the resource file

@@ -227,12 +227,23 @@ func TestBrokenKustomizations(t *testing.T) {
 	tests := []struct {
 		name  string
 		files map[string]string
+		line  int
 		want  []string
 	}{
 		{
 			name:  "resource file missing",
-			files: map[string]string{"app/kustomization.yaml": "resources:\n  - missing.yaml\n"},
-			want:  []string{"missing.yaml"},
+			files: map[string]string{"app/kustomization.yaml": "resources:\n  - cm.yaml\n  - missing.yaml\n", "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"},
+			line:  3,
+			want:  []string{"resource missing.yaml: no such file or folder"},
+		},
+		{
+			name: "resource missing in a base",
+			files: map[string]string{
+				"app/kustomization.yaml":  "resources:\n  - ../base\n",
+				"base/kustomization.yaml": "resources:\n  - gone.yaml\n",
+			},
+			line: 2,
+			want: []string{"../base", "gone.yaml"},
 		},
 		{
 			name:  "kustomization that is not YAML",
@@ -250,6 +261,7 @@ func TestBrokenKustomizations(t *testing.T) {
 				"app/kustomization.yaml": "resources:\n  - ../outside.yaml\n",
 				"outside.yaml":           "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: outside\n",
 			},
+			line: 2,
 			want: []string{"outside.yaml"},
 		},
 	}
@@ -262,8 +274,8 @@ func TestBrokenKustomizations(t *testing.T) {
 				t.Fatalf("errors = %v, want exactly one", res.Errors)
 			}
 			e := res.Errors[0]
-			if want := filepath.Join(dir, "app", "kustomization.yaml"); e.Location.File != want {
-				t.Errorf("error at %s, want %s: %s", e.Location, want, e.Message)
+			if want := filepath.Join(dir, "app", "kustomization.yaml"); e.Location.File != want || e.Location.Line != tt.line {
+				t.Errorf("error at %s, want %s line %d: %s", e.Location, want, tt.line, e.Message)
 			}
 			for _, w := range append(tt.want, "kustomize") {
 				if !strings.Contains(e.Message, w) {
