@@ -22,9 +22,10 @@ type checkField struct {
 	// podCovers is true when a pod-level value covers the containers that leave the field
 	// unset, so that several offending containers are best fixed at the pod.
 	podCovers bool
-	// volume is the field below an offending volume, for checks that judge volumes.
+	// perVolume is true for checks that judge volumes one by one; volume is then the field
+	// below an offending volume ("" for the volume itself).
+	perVolume bool
 	volume    string
-	volumeish bool
 }
 
 // checkFields maps check IDs to their fields. It is a constant table.
@@ -46,8 +47,8 @@ var checkFields = map[policy.CheckID]checkField{
 	"windowsHostProcess":         {container: "securityContext.windowsOptions.hostProcess", pod: "securityContext.windowsOptions.hostProcess"},
 	"sysctls":                    {pod: "securityContext.sysctls"},
 	"hostNamespaces":             {},
-	"hostPathVolumes":            {pod: "volumes", volume: "hostPath", volumeish: true},
-	"restrictedVolumes":          {pod: "volumes", volumeish: true},
+	"hostPathVolumes":            {pod: "volumes", volume: "hostPath", perVolume: true},
+	"restrictedVolumes":          {pod: "volumes", perVolume: true},
 }
 
 // location is where a failure is: the field path, and the container when one container alone
@@ -147,7 +148,7 @@ func (l *locator) podLevel(id policy.CheckID, field checkField, fails func(*meta
 			return join(spec, set[0])
 		}
 		return spec
-	case field.volumeish:
+	case field.perVolume:
 		var bad []int
 		for i := range l.spec.Volumes {
 			one := *l.podOnly
