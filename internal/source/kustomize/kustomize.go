@@ -92,7 +92,9 @@ func (k *Kustomization) Expand(ctx context.Context, dir string) ([]manifest.Docu
 		if err != nil {
 			return nil, fail(fmt.Errorf("writing %s: %w", r.CurId(), err))
 		}
-		doc := manifest.Document{File: dir, Line: 1, Data: data}
+		// Without an origin on this disk (a remote base), the kustomization folder is all
+		// that can be named, and no line of it.
+		doc := manifest.Document{File: dir, Line: 1, Data: data, MapLine: func(int) int { return 1 }}
 		if file, ok := originFile(dir, origin); ok {
 			doc.File = file
 			doc.MapLine = sources.lineMap(file, r.GetKind(), r.GetName(), data)
