@@ -14,6 +14,7 @@ import (
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/builtin"
+	"palisade.dev/palisade/internal/rules/pss"
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/suppress"
@@ -186,6 +187,9 @@ func newScanCommand(s Streams) *cobra.Command {
 			failOn, err := out.failSeverity()
 			if err != nil {
 				return err
+			}
+			if _, err := pss.ParseVersion(rf.pssVersion); err != nil {
+				return fmt.Errorf("--pss-version: %w", err)
 			}
 			if _, err := out.targets(); err != nil {
 				return err
