@@ -122,7 +122,7 @@ func containerFields(field string) []string {
 const (
 	pssURL         = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 	securityCtxURL = "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
-	cisTitle       = "CIS Kubernetes Benchmark v1.9.0"
+	cisTitle       = "CIS Kubernetes Benchmark v1.10.0"
 )
 
 func pssBaseline(check string) rules.Reference {
