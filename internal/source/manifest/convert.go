@@ -229,7 +229,7 @@ func yaml11Bool(v string) (bool, bool) {
 func (c *converter) path(key string) string {
 	var b strings.Builder
 	for _, s := range append(c.segs, key) {
-		if b.Len() > 0 && s[0] != '[' {
+		if b.Len() > 0 && !strings.HasPrefix(s, "[") { // a key may be empty
 			b.WriteByte('.')
 		}
 		b.WriteString(s)

@@ -377,6 +377,10 @@ func (d *decoder) decode(doc Document) (out decoded) {
 		fail(0, "%v", doc.Err)
 		return out
 	}
+	if objects, errs, ok := d.fast(doc); ok {
+		out.objects, out.errs = objects, errs
+		return out
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(doc.Data, &root); err != nil {
 		line, msg := yamlErrorLine(err)
@@ -437,6 +441,15 @@ func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Objec
 	if !ok {
 		return nil, errAt(loc, "list item is not an object (it is %s)", nodeKindName(n))
 	}
+	return d.build(doc, loc, item, content, &c.pos, c.dups)
+}
+
+// build makes the inventory object of one manifest from its data, its field positions (the
+// root already set) and its duplicate keys.
+func (d *decoder) build(doc Document, loc finding.Location, item int, content map[string]any, pos *inventory.PositionsBuilder, dups []duplicateKey) (*inventory.Object, []finding.ScanError) {
+	errAt := func(l finding.Location, format string, args ...any) []finding.ScanError {
+		return []finding.ScanError{{Location: l, Message: fmt.Sprintf(format, args...)}}
+	}
 	apiVersion, _ := content["apiVersion"].(string)
 	kind, _ := content["kind"].(string)
 	switch {
@@ -451,13 +464,13 @@ func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Objec
 	if err != nil {
 		return nil, errAt(loc, "%s: invalid apiVersion %q: %v", kind, apiVersion, err)
 	}
-	positions := c.pos.Build()
+	positions := pos.Build()
 	o := &inventory.Object{
 		GVK:       gv.WithKind(kind),
 		Origin:    inventory.Origin{File: doc.File, Template: doc.Template, Document: doc.Index, Item: item},
 		Positions: positions,
 	}
-	for _, dup := range c.dups {
+	for _, dup := range dups {
 		o.Issues = append(o.Issues, inventory.FieldIssue{Kind: inventory.DuplicateKey, Path: dup.path, Field: lastSegment(dup.path)})
 	}
 	meta, _ := content["metadata"].(map[string]any)

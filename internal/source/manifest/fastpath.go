@@ -1,0 +1,38 @@
+package manifest
+
+import (
+	"strings"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/source/manifest/fastyaml"
+)
+
+// fast decodes a document with fastyaml, which reads the YAML that manifests are usually
+// written in several times faster than yaml.v3 and gives the same data, positions and
+// duplicate keys. It reports false, having decided nothing, for a document outside that
+// subset, for a List (whose items become objects of their own) and for a document that
+// repeats its kind; decode then takes the yaml.v3 path, which also words every YAML error.
+func (d *decoder) fast(doc Document) ([]*inventory.Object, []finding.ScanError, bool) {
+	var pos inventory.PositionsBuilder
+	fd, err := fastyaml.Decode(doc.Data, doc.Line-1, doc.MapLine, &pos)
+	if err != nil {
+		return nil, nil, false
+	}
+	if kind, _ := fd.Content["kind"].(string); strings.HasSuffix(kind, "List") {
+		return nil, nil, false
+	}
+	var dups []duplicateKey
+	for _, dk := range fd.Duplicates {
+		if dk.Path == "kind" {
+			return nil, nil, false // yaml.v3's path reads the first kind to spot Lists
+		}
+		dups = append(dups, duplicateKey{path: dk.Path, line: dk.Line, col: dk.Column})
+	}
+	loc := finding.Location{File: doc.File, Document: doc.Index, Line: fd.Line, Column: fd.Column, Template: doc.Template}
+	o, errs := d.build(doc, loc, 0, fd.Content, &pos, dups)
+	if o == nil {
+		return nil, errs, true
+	}
+	return []*inventory.Object{o}, errs, true
+}

@@ -1,0 +1,512 @@
+// Package fastyaml decodes the YAML that Kubernetes manifests are written in, several times
+// faster than a general YAML parser, into the same plain data, field positions and duplicate
+// keys that the manifest loader's yaml.v3 path produces.
+//
+// It owns one fast path and nothing else: it reads block mappings and sequences, plain,
+// quoted and block scalars, single-line flow collections and comments, in one pass over the
+// bytes, without building a node tree. Anything outside that subset (anchors, aliases, tags,
+// merge keys, complex keys, multi-line plain or quoted scalars, directives, tabs, a document
+// that is not a map) and anything doubtful yields ErrUnsupported, and the caller decodes the
+// document with yaml.v3 instead, which also words every syntax error. It must never accept a
+// document yaml.v3 rejects nor give a different result for one it accepts; the loader's
+// differential test and fuzz target hold it to that.
+package fastyaml
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"palisade.dev/palisade/internal/inventory"
+)
+
+// ErrUnsupported says the document is outside the subset this package decodes (or is not
+// valid YAML); decode it with a general YAML parser.
+var ErrUnsupported = errors.New("fastyaml: document outside the supported subset")
+
+// Limits below those of the loader's yaml.v3 path (10,000 levels, 1,000,000 values), so a
+// document the fast path accepts never trips them there.
+const (
+	maxDepth  = 1000
+	maxValues = 900_000
+	// maxKeyLength keeps keys well inside YAML's limit on simple keys (1024 characters).
+	maxKeyLength = 1000
+)
+
+// Document is a decoded manifest document.
+type Document struct {
+	// Content is the document's map, with scalars resolved as kubectl resolves them.
+	Content map[string]any
+	// Line and Column locate the map itself (its first key).
+	Line, Column int
+	// Duplicates are the keys that appear twice in one map, in document order.
+	Duplicates []DuplicateKey
+}
+
+// DuplicateKey is a key written a second time in the same map; the later value wins.
+type DuplicateKey struct {
+	// Path is the key's field path (spec.containers[0].name).
+	Path         string
+	Line, Column int
+}
+
+// Decode decodes one YAML document (no "---" separator inside it) whose root is a map. It
+// records the position of the map and of every key and list item in pos, with lines counted
+// from 1 at the start of data, plus lineBase, then passed through mapLine when it is set.
+// It returns ErrUnsupported, with pos in an undefined state, for anything it does not decode.
+func Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder) (Document, error) {
+	if !validText(data) {
+		return Document{}, ErrUnsupported
+	}
+	p := &parser{src: data, lineBase: lineBase, mapLine: mapLine, pos: pos}
+	if !p.start() {
+		return Document{}, ErrUnsupported
+	}
+	root := Document{Line: p.line(p.ln), Column: p.ind + 1}
+	pos.SetRoot(root.Line, root.Column)
+	m, ok := p.mapping(p.ind, inventory.RootHash, 0)
+	if !ok || p.ind >= 0 {
+		return Document{}, ErrUnsupported
+	}
+	root.Content = m
+	root.Duplicates = p.dups
+	return root, nil
+}
+
+// validText reports whether data holds only characters YAML accepts, with "\n" as the only
+// line break and no tab, byte order mark or document marker (apart from one "---" before any
+// content). Everything else is left to yaml.v3.
+func validText(b []byte) bool {
+	content, markers := false, 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if i == 0 || b[i-1] == '\n' {
+			marker := (c == '-' || c == '.') && len(b)-i >= 3 && b[i+1] == c && b[i+2] == c &&
+				(len(b)-i == 3 || b[i+3] == ' ' || b[i+3] == '\n')
+			if marker {
+				markers++
+				if c == '.' || content || markers > 1 {
+					return false
+				}
+			} else if !content {
+				j := i
+				for j < len(b) && b[j] == ' ' {
+					j++
+				}
+				content = j < len(b) && b[j] != '\n' && b[j] != '#'
+			}
+		}
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\n') || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return false
+		}
+		// YAML's printable set, less the line breaks NEL, LS and PS and the byte order mark.
+		if !(r >= 0xA0 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000) || r == 0x2028 || r == 0x2029 || r == 0xFEFF {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// parser walks the document line by line. Between constructs it stands on a content line
+// (one that is neither blank nor only a comment): ls is where the line starts, le where it
+// ends (its "\n" or the end of data), ind its indentation, ln its number, and i the byte being
+// read. At the end of the data ind is -1.
+type parser struct {
+	src      []byte
+	lineBase int
+	mapLine  func(int) int
+	pos      *inventory.PositionsBuilder
+
+	i, ls, le, ind, ln int
+
+	values  int
+	dups    []DuplicateKey
+	path    []segment // the keys and indexes above the value being read, for duplicates
+	scratch []byte    // unescaped quoted and block scalars are built here
+}
+
+// segment is one step of a field path: a key, or a list index when key is unset.
+type segment struct {
+	key   string
+	index int
+	isKey bool
+}
+
+func (p *parser) line(l int) int {
+	l += p.lineBase
+	if p.mapLine != nil {
+		return p.mapLine(l)
+	}
+	return l
+}
+
+// start moves to the first content line, past an optional "---" marker, and reports whether
+// it can begin a map.
+func (p *parser) start() bool {
+	p.le, p.ln = -1, 0
+	p.advance()
+	if p.ind == 0 && p.src[p.i] == '-' && bytes.HasPrefix(p.src[p.i:], []byte("---")) && (p.i+3 == p.le || p.src[p.i+3] == ' ') {
+		p.i += 3
+		if !p.endOfLine() {
+			return false
+		}
+		p.advance()
+	}
+	if p.ind < 0 || p.src[p.i] == '%' {
+		return false
+	}
+	return true
+}
+
+// advance moves to the next content line after the current one.
+func (p *parser) advance() {
+	j := p.le + 1
+	p.ln++
+	for j < len(p.src) {
+		k := j
+		for k < len(p.src) && p.src[k] == ' ' {
+			k++
+		}
+		if k == len(p.src) {
+			break
+		}
+		switch p.src[k] {
+		case '\n':
+			j = k + 1
+			p.ln++
+			continue
+		case '#':
+			e := bytes.IndexByte(p.src[k:], '\n')
+			if e < 0 {
+				j = len(p.src)
+				continue
+			}
+			j = k + e + 1
+			p.ln++
+			continue
+		}
+		p.ls, p.i, p.ind = j, k, k-j
+		if e := bytes.IndexByte(p.src[k:], '\n'); e >= 0 {
+			p.le = k + e
+		} else {
+			p.le = len(p.src)
+		}
+		return
+	}
+	p.ls, p.i, p.le, p.ind = len(p.src), len(p.src), len(p.src), -1
+}
+
+// endOfLine skips spaces and reports whether only a comment (after at least one space) or
+// nothing is left on the line.
+func (p *parser) endOfLine() bool {
+	j := p.i
+	for j < p.le && p.src[j] == ' ' {
+		j++
+	}
+	if j == p.le {
+		return true
+	}
+	return p.src[j] == '#' && j > p.i
+}
+
+// isEntry reports whether the current line is a list entry ("-" then a space or the end of
+// the line) at its indentation.
+func (p *parser) isEntry() bool {
+	j := p.ls + p.ind
+	return p.src[j] == '-' && (j+1 == p.le || p.src[j+1] == ' ')
+}
+
+func (p *parser) count() bool {
+	p.values++
+	return p.values <= maxValues
+}
+
+// mapping reads a block map whose keys stand at column n (0-based), starting at p.i on the
+// current line. It returns at the first content line indented less than n, or at one indented
+// exactly n that is not a key (the caller decides whether that line is valid).
+func (p *parser) mapping(n int, h inventory.PathHash, depth int) (map[string]any, bool) {
+	if depth > maxDepth || !p.count() {
+		return nil, false
+	}
+	m := make(map[string]any)
+	for {
+		key, col, ok := p.key()
+		if !ok {
+			return nil, false
+		}
+		kh := h.Key(key)
+		// A repeated key keeps the position of its first occurrence, as the loader records it.
+		if _, dup := m[key]; dup {
+			p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(p.ln), Column: col + 1})
+		} else {
+			p.pos.Add(kh, p.line(p.ln), col+1)
+		}
+		p.path = append(p.path, segment{key: key, isKey: true})
+		v, ok := p.mapValue(n, kh, depth)
+		p.path = p.path[:len(p.path)-1]
+		if !ok {
+			return nil, false
+		}
+		m[key] = v
+		switch {
+		case p.ind < n:
+			return m, true
+		case p.ind > n:
+			return nil, false
+		}
+		if p.isEntry() {
+			return nil, false
+		}
+		p.i = p.ls + n
+	}
+}
+
+// key reads a key and its ':' at p.i and returns it with its 0-based column.
+func (p *parser) key() (string, int, bool) {
+	start := p.i
+	col := start - p.ls
+	var key string
+	switch c := p.src[start]; c {
+	case '"', '\'':
+		s, ok := p.quoted()
+		if !ok {
+			return "", 0, false
+		}
+		key = s
+		for p.i < p.le && p.src[p.i] == ' ' {
+			p.i++
+		}
+		if p.i == p.le || p.src[p.i] != ':' {
+			return "", 0, false
+		}
+	default:
+		if !plainStart(p.src, start, p.le) {
+			return "", 0, false
+		}
+		end, colon := p.scanPlain(start)
+		if colon < 0 || end == start {
+			return "", 0, false
+		}
+		key = intern(p.src[start:end])
+		if key == "<<" {
+			return "", 0, false // a merge key
+		}
+		p.i = colon
+	}
+	if p.i-start > maxKeyLength || !(p.i+1 == p.le || p.src[p.i+1] == ' ') {
+		return "", 0, false
+	}
+	p.i++ // the ':'
+	return key, col, true
+}
+
+// mapValue reads the value of a key in a map at column n, from just after the ':'.
+func (p *parser) mapValue(n int, h inventory.PathHash, depth int) (any, bool) {
+	if !p.endOfLine() {
+		for p.src[p.i] == ' ' {
+			p.i++
+		}
+		return p.inline(n, h, depth, false)
+	}
+	p.advance()
+	switch {
+	case p.ind > n:
+		if p.isEntry() {
+			return p.sequence(p.ind, h, depth+1)
+		}
+		return p.mapping(p.ind, h, depth+1)
+	case p.ind == n && p.isEntry():
+		// A list written at its key's indentation.
+		return p.sequence(n, h, depth+1)
+	}
+	if !p.count() {
+		return nil, false
+	}
+	return nil, true
+}
+
+// sequence reads a block list whose "-" stand at column m, starting on the current line.
+func (p *parser) sequence(m int, h inventory.PathHash, depth int) ([]any, bool) {
+	if depth > maxDepth || !p.count() {
+		return nil, false
+	}
+	var items []any
+	for idx := 0; ; idx++ {
+		p.i = p.ls + m + 1
+		ih := h.Index(idx)
+		p.path = append(p.path, segment{index: idx})
+		var (
+			v  any
+			ok bool
+		)
+		if p.endOfLine() {
+			p.advance()
+			if p.ind <= m {
+				return nil, false // an empty item
+			}
+			p.pos.Add(ih, p.line(p.ln), p.ind+1)
+			if p.isEntry() {
+				v, ok = p.sequence(p.ind, ih, depth+1)
+			} else {
+				v, ok = p.mapping(p.ind, ih, depth+1)
+			}
+		} else {
+			for p.src[p.i] == ' ' {
+				p.i++
+			}
+			p.pos.Add(ih, p.line(p.ln), p.i-p.ls+1)
+			v, ok = p.inline(m, ih, depth+1, true)
+		}
+		p.path = p.path[:len(p.path)-1]
+		if !ok {
+			return nil, false
+		}
+		items = append(items, v)
+		switch {
+		case p.ind > m:
+			return nil, false
+		case p.ind < m || !p.isEntry():
+			return items, true
+		}
+	}
+}
+
+// inline reads a value that starts at p.i on the current line, inside a block collection at
+// column parent. In a list item (item set) it may be a compact map or list.
+func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) (any, bool) {
+	col := p.i - p.ls
+	switch c := p.src[p.i]; c {
+	case '|', '>':
+		if !p.count() {
+			return nil, false
+		}
+		s, ok := p.blockScalar(parent)
+		if !ok {
+			return nil, false
+		}
+		return s, true
+	case '[', '{':
+		v, ok := p.flow(h, depth+1)
+		if !ok || !p.endOfLine() {
+			return nil, false
+		}
+		p.advance()
+		return v, true
+	case '"', '\'':
+		start := p.i
+		s, ok := p.quoted()
+		if !ok {
+			return nil, false
+		}
+		if item && p.isKeyIndicator() {
+			p.i = start
+			return p.mapping(col, h, depth+1)
+		}
+		if !p.endOfLine() || !p.count() {
+			return nil, false
+		}
+		p.advance()
+		return s, true
+	case '-':
+		if item && (p.i+1 == p.le || p.src[p.i+1] == ' ') {
+			return p.sequence(col, h, depth+1)
+		}
+	}
+	start := p.i
+	if !plainStart(p.src, start, p.le) {
+		return nil, false
+	}
+	end, colon := p.scanPlain(start)
+	if colon >= 0 {
+		if !item {
+			return nil, false // "a: b: c"
+		}
+		return p.mapping(col, h, depth+1)
+	}
+	if end == start || !p.count() {
+		return nil, false
+	}
+	v, ok := resolvePlain(p.src[start:end])
+	if !ok {
+		return nil, false
+	}
+	p.advance()
+	return v, true
+}
+
+// isKeyIndicator reports whether a ':' that makes what was just read a key follows p.i.
+func (p *parser) isKeyIndicator() bool {
+	j := p.i
+	for j < p.le && p.src[j] == ' ' {
+		j++
+	}
+	return j < p.le && p.src[j] == ':' && (j+1 == p.le || p.src[j+1] == ' ')
+}
+
+// scanPlain scans a plain scalar in block context from start to the end of the line or a
+// comment, and returns where it ends (trailing spaces excluded) and, when a ':' followed by a
+// space or the end of the line comes first, where that ':' is (else -1).
+func (p *parser) scanPlain(start int) (end, colon int) {
+	end = start
+	s := p.src
+	for j := start; j < p.le; j++ {
+		switch s[j] {
+		case ':':
+			if j+1 == p.le || s[j+1] == ' ' {
+				return end, j
+			}
+		case ' ':
+			if j+1 < p.le && s[j+1] == '#' {
+				return end, -1
+			}
+			continue
+		}
+		end = j + 1
+	}
+	return end, -1
+}
+
+// plainStart reports whether a plain scalar may start at s[i] in block context: not with an
+// indicator, except "-" followed by something other than a space.
+func plainStart(s []byte, i, end int) bool {
+	switch s[i] {
+	case '-':
+		return i+1 < end && s[i+1] != ' '
+	case '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+		return false
+	}
+	return true
+}
+
+// render gives the field path of key below the current path, as the loader writes it.
+func (p *parser) render(key string) string {
+	var b strings.Builder
+	for _, s := range p.path {
+		if s.isKey {
+			if b.Len() > 0 && !strings.HasPrefix(s.key, "[") {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.key)
+			continue
+		}
+		b.WriteByte('[')
+		b.WriteString(strconv.Itoa(s.index))
+		b.WriteByte(']')
+	}
+	if b.Len() > 0 && !strings.HasPrefix(key, "[") {
+		b.WriteByte('.')
+	}
+	b.WriteString(key)
+	return b.String()
+}

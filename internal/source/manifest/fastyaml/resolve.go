@@ -1,0 +1,141 @@
+package fastyaml
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// resolvePlain gives a plain scalar the value the loader's yaml.v3 path gives it: yaml.v3
+// resolves the tag (resolve.go: null, YAML 1.2 booleans, ints in any Go base, floats,
+// .inf/.nan, timestamps), then the loader turns the tag into a value and reads the YAML 1.1
+// booleans (yes/no/on/off/y/n) that sigs.k8s.io/yaml, and so kubectl, accept.
+func resolvePlain(b []byte) (any, bool) {
+	switch b[0] {
+	case 'y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O', '~', '<':
+		switch string(b) {
+		case "true", "True", "TRUE":
+			return true, true
+		case "false", "False", "FALSE":
+			return false, true
+		case "~", "null", "Null", "NULL":
+			return nil, true
+		}
+		if v, ok := yaml11Bool(b); ok {
+			return v, true
+		}
+		return internValue(b), true
+	case '.':
+		switch string(b) {
+		case ".nan", ".NaN", ".NAN":
+			return math.NaN(), true
+		case ".inf", ".Inf", ".INF":
+			return math.Inf(1), true
+		}
+		if f, err := strconv.ParseFloat(string(b), 64); err == nil {
+			return f, true
+		}
+		return internValue(b), true
+	case '+', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return resolveNumber(b), true
+	}
+	return internValue(b), true
+}
+
+// resolveNumber resolves a plain scalar that starts with a sign or a digit.
+func resolveNumber(b []byte) any {
+	switch string(b) {
+	case "+.inf", "+.Inf", "+.INF":
+		return math.Inf(1)
+	case "-.inf", "-.Inf", "-.INF":
+		return math.Inf(-1)
+	}
+	// A timestamp stays a string; anything that starts like one (four digits and '-') is
+	// either a timestamp or no number at all, so it is a string either way.
+	if len(b) > 4 && b[4] == '-' && isDigits(b[:4]) {
+		return internValue(b)
+	}
+	plain := string(b)
+	if strings.IndexByte(plain, '_') >= 0 {
+		plain = strings.ReplaceAll(plain, "_", "")
+	}
+	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return i
+	}
+	if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		// An int too large for int64: the loader reads it as a float when it can.
+		if f, err := strconv.ParseFloat(string(b), 64); err == nil {
+			return f
+		}
+		return internValue(b)
+	}
+	if yamlStyleFloat(plain) {
+		if f, err := strconv.ParseFloat(plain, 64); err == nil {
+			return f
+		}
+	}
+	// yaml.v3 may still tag 0b/0o forms it reads with a sign as ints, but the loader then
+	// fails to read them as int or float and keeps the text.
+	return internValue(b)
+}
+
+func isDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// yamlStyleFloat matches ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$, yaml.v3's
+// pattern for floats.
+func yamlStyleFloat(s string) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	} else {
+		if digits() == 0 {
+			return false
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			digits()
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// yaml11Bool reads the YAML 1.1 booleans that YAML 1.2 reads as strings.
+func yaml11Bool(b []byte) (bool, bool) {
+	switch string(b) {
+	case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON":
+		return true, true
+	case "n", "N", "no", "No", "NO", "off", "Off", "OFF":
+		return false, true
+	}
+	return false, false
+}
