@@ -717,3 +717,19 @@ func assertOneError(t *testing.T, errs []finding.ScanError, file string, line in
 		t.Errorf("error %q does not say %q", e.Message, cause)
 	}
 }
+
+// TestLoadEmptyKeys pins that an empty map key, unknown to the type or written twice, is
+// reported like any other key.
+func TestLoadEmptyKeys(t *testing.T) {
+	input := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: empty\n  \"\": unknown\ndata: {\"\": a, \"\": b}\n"
+	o := only(t, loadClean(t, []string{"-"}, manifest.Options{Stdin: strings.NewReader(input)}))
+	var kinds []string
+	for _, is := range o.Issues {
+		kinds = append(kinds, string(is.Kind)+" "+is.Path)
+	}
+	slices.Sort(kinds)
+	want := []string{"duplicate-key data.", "unknown-field metadata."}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("issues %q, want %q", kinds, want)
+	}
+}

@@ -91,7 +91,7 @@ type strictWalk struct {
 func renderPath(segs []string) string {
 	var b strings.Builder
 	for _, s := range segs {
-		if b.Len() > 0 && s[0] != '[' {
+		if b.Len() > 0 && !strings.HasPrefix(s, "[") { // a key may be empty
 			b.WriteByte('.')
 		}
 		b.WriteString(s)
