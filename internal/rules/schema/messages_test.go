@@ -1,0 +1,144 @@
+package schema_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/schema"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+// TestMessages pins what the findings say and how severe they are: the field or value probably
+// meant, the control the mistake disables, the container they concern.
+func TestMessages(t *testing.T) {
+	tests := []struct {
+		name      string
+		manifest  string
+		path      string
+		severity  finding.Severity
+		container string
+		says      []string
+	}{
+		{
+			name:     "misspelt annotations disable the profiles set there",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotation: {a: b}\nspec:\n  containers: [{name: app, image: i}]\n",
+			path:     "metadata.annotation", severity: finding.High,
+			says: []string{"did you mean `annotations`?", "drops it", "seccomp and AppArmor profiles set there are not applied"},
+		},
+		{
+			name:     "form for from admits every peer",
+			manifest: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np}\nspec:\n  podSelector: {}\n  ingress:\n    - form: [{podSelector: {}}]\n",
+			path:     "spec.ingress[0].form", severity: finding.High,
+			says: []string{"did you mean `from`?", "this rule admits every peer"},
+		},
+		{
+			name:     "readOnlyRootFilesystem in the pod's securityContext",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n    readOnlyRootFilesystem: true\n  containers: [{name: app, image: i}]\n",
+			path:     "spec.securityContext.readOnlyRootFilesystem", severity: finding.High,
+			says: []string{"`readOnlyRootFilesystem` belongs in `containers[].securityContext`, not directly in the pod's securityContext", "the root filesystem stays writable"},
+		},
+		{
+			name:     "a field in a container's securityContext names the container",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: i\n      securityContext: {runAsNonRot: true}\n",
+			path:     "spec.containers[0].securityContext.runAsNonRot", severity: finding.High, container: "app",
+			says: []string{"did you mean `runAsNonRoot`?", "nothing stops the container from running as root"},
+		},
+		{
+			name:     "a field without a security control is medium",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: i\n      workingDr: /app\n",
+			path:     "spec.containers[0].workingDr", severity: finding.Medium, container: "app",
+			says: []string{"did you mean `workingDir`?", "whatever it sets does not apply"},
+		},
+		{
+			name:     "an unknown field with nothing close",
+			manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nfrobnicate: true\n",
+			path:     "frobnicate", severity: finding.Medium,
+			says: []string{"`frobnicate` is not a field of a ConfigMap."},
+		},
+		{
+			name:     "a key written twice",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: i\n      image: j\n",
+			path:     "spec.containers[0].image", severity: finding.Medium, container: "app",
+			says: []string{"`image` is written more than once", "only the last one counts"},
+		},
+		{
+			name:     "runtime/defailt",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {seccomp.security.alpha.kubernetes.io/pod: runtime/defailt}\nspec:\n  containers: [{name: app, image: i}]\n",
+			path:     "metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]", severity: finding.High,
+			says: []string{"`runtime/defailt`", "did you mean `runtime/default`?", "rejects the pod"},
+		},
+		{
+			name:     "an AppArmor annotation naming no container",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {container.apparmor.security.beta.kubernetes.io/ap: runtime/default}\nspec:\n  containers: [{name: app, image: i}]\n",
+			path:     "metadata.annotations[container.apparmor.security.beta.kubernetes.io/ap]", severity: finding.High,
+			says: []string{"names container `ap`, which this pod does not have", "did you mean `app`?"},
+		},
+		{
+			name:     "an unknown capability in drop",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: i\n      securityContext: {capabilities: {drop: [SYS_ADMN]}}\n",
+			path:     "spec.containers[0].securityContext.capabilities.drop[0]", severity: finding.High, container: "app",
+			says: []string{"`SYS_ADMN`", "did you mean `SYS_ADMIN`?", "drops nothing"},
+		},
+		{
+			name:     "an unknown capability in add is medium",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: i\n      securityContext: {capabilities: {add: [NET_BIND]}}\n",
+			path:     "spec.containers[0].securityContext.capabilities.add[0]", severity: finding.Medium, container: "app",
+			says: []string{"`NET_BIND`"},
+		},
+		{
+			name:     "a lower-case protocol is medium",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: i\n      ports: [{containerPort: 80, protocol: udp}]\n",
+			path:     "spec.containers[0].ports[0].protocol", severity: finding.Medium, container: "app",
+			says: []string{"did you mean `UDP`?"},
+		},
+		{
+			name:     "a misspelt Pod Security level",
+			manifest: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n  labels: {pod-security.kubernetes.io/enforce: Restricted}\n",
+			path:     "metadata.labels[pod-security.kubernetes.io/enforce]", severity: finding.High,
+			says: []string{"`Restricted`", "did you mean `restricted`?", "never enforced"},
+		},
+		{
+			name:     "a Pod Security version without its v",
+			manifest: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n  labels: {pod-security.kubernetes.io/warn-version: \"1.31\"}\n",
+			path:     "metadata.labels[pod-security.kubernetes.io/warn-version]", severity: finding.High,
+			says: []string{"did you mean `v1.31`?"},
+		},
+	}
+	catalog, err := rules.NewCatalog(schema.Rules()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(tt.manifest)})
+			if len(res.Errors) > 0 {
+				t.Fatalf("load errors: %v", res.Errors)
+			}
+			fs := catalog.Evaluate(res.Inventory, &rules.Options{FromManifests: true}, nil)
+			if len(fs) != 1 {
+				for _, f := range fs {
+					t.Logf("%s %s: %s", f.RuleID, f.Path, f.Message)
+				}
+				t.Fatalf("%d findings, want 1", len(fs))
+			}
+			f := fs[0]
+			if f.Path != tt.path || f.Severity != tt.severity || f.Container != tt.container {
+				t.Errorf("finding at %s (%s, container %q), want %s (%s, container %q)", f.Path, f.Severity, f.Container, tt.path, tt.severity, tt.container)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(f.Message, s) {
+					t.Errorf("message %q does not say %q", f.Message, s)
+				}
+			}
+		})
+	}
+}
+
+func TestRulesAreValid(t *testing.T) {
+	if _, err := rules.NewCatalog(schema.Rules()...); err != nil {
+		t.Fatal(err)
+	}
+}
