@@ -89,7 +89,11 @@ func (c *converter) convert(n *yaml.Node, h inventory.PathHash, depth int) (any,
 		}
 		return out, nil
 	case yaml.ScalarNode:
-		return resolveScalar(n)
+		v, err := resolveScalar(n)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", c.line(n.Line), err)
+		}
+		return v, nil
 	}
 	return nil, fmt.Errorf("line %d: unexpected YAML node", c.line(n.Line))
 }
@@ -182,7 +186,7 @@ func resolveScalar(n *yaml.Node) (any, error) {
 		if b, ok := yaml11Bool(v); ok {
 			return b, nil
 		}
-		return nil, fmt.Errorf("line %d: %q is not a boolean", n.Line, v)
+		return nil, fmt.Errorf("%q is not a boolean", v)
 	case "!!int":
 		if i, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 0, 64); err == nil {
 			return i, nil

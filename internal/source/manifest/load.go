@@ -327,12 +327,15 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- []Document) {
 	// A NUL byte in the first block means a binary file, not YAML.
 	br := newPeekReader(r)
 	if head := br.peek(8 << 10); bytes.IndexByte(head, 0) >= 0 {
-		l.fail(finding.Location{File: name}, "binary file (it contains NUL bytes); not a manifest")
+		line := bytes.Count(head[:bytes.IndexByte(head, 0)], []byte("\n")) + 1
+		l.fail(finding.Location{File: name, Line: line}, "binary file (it contains NUL bytes); not a manifest")
 		return
 	}
 	const batchSize = 32
 	var batch []Document
+	documents := 0
 	err := splitStream(br, name, l.opts.MaxDocumentSize, func(d Document) error {
+		documents++
 		d.seq = seq
 		batch = append(batch, d)
 		if len(batch) == batchSize {
@@ -346,6 +349,8 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- []Document) {
 	}
 	if err != nil {
 		l.fail(finding.Location{File: name}, "reading stopped: %v", unwrapPathError(err))
+	} else if documents == 0 {
+		l.fail(finding.Location{File: name}, "no Kubernetes object in it: it is empty or holds only comments")
 	}
 }
 
@@ -435,7 +440,13 @@ func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Objec
 	c.pos.SetRoot(line, n.Column)
 	v, err := c.convert(n, inventory.RootHash, 0)
 	if err != nil {
-		return nil, errAt(loc, "%v", err)
+		// The converter's errors start with the line they concern: report them there.
+		l := loc
+		msg := err.Error()
+		if line, rest := yamlErrorLine(err); line > 0 {
+			l.Line, l.Column, msg = line, 0, rest
+		}
+		return nil, errAt(l, "%s", msg)
 	}
 	content, ok := v.(map[string]any)
 	if !ok {
