@@ -85,6 +85,11 @@ func badInputs() []badInput {
 			line: 1, cause: "apiVersion is missing",
 		},
 		{
+			name: "an apiVersion without a version", file: "noversion.yaml",
+			data: "apiVersion: apps/\nkind: Deployment\nmetadata:\n  name: x\n",
+			line: 1, cause: `invalid apiVersion "apps/"`,
+		},
+		{
 			name: "a known kind with a field of the wrong type", file: "wrongtype.yaml",
 			data: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext:\n    runAsNonRoot: \"yes please\"\n  containers:\n    - name: c\n      image: i\n",
 			line: 7, cause: `spec.securityContext.runAsNonRoot must be true or false, not the string "yes please"`,

@@ -472,6 +472,9 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, content ma
 		return nil, errAt(loc, "apiVersion %s: kind is missing", apiVersion)
 	}
 	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err == nil && gv.Version == "" {
+		err = errors.New("the version is empty") // "apps/" parses, but names no version
+	}
 	if err != nil {
 		return nil, errAt(loc, "%s: invalid apiVersion %q: %v", kind, apiVersion, err)
 	}
