@@ -193,10 +193,3 @@ func (t PodTemplate) Containers() []ContainerRef {
 	}
 	return out
 }
-
-// Release drops the object's content (typed value, plain data and pod template), keeping its
-// identity, origin and field positions. A streaming scan releases objects that no further rule
-// reads, so memory does not grow with the size of each object.
-func (o *Object) Release() {
-	o.Typed, o.Content, o.shapePod = nil, nil, nil
-}

@@ -156,7 +156,7 @@ func (e *Evaluation) Object(o *inventory.Object) {
 		}
 	}
 	if e.Release && !e.keep[o.GVK.Kind] {
-		o.Release()
+		o.Release(len(defers) > 0)
 	}
 	if len(out) == 0 && len(defers) == 0 {
 		return
@@ -234,11 +234,12 @@ func toFinding(r *Rule, o *inventory.Object, v Violation) finding.Finding {
 		sev = *v.Severity
 	}
 	f := finding.Finding{
-		RuleID:    r.ID,
-		Title:     r.Title,
-		Severity:  sev,
-		Object:    o.Ref(),
-		Container: v.Container,
+		RuleID:   r.ID,
+		Title:    r.Title,
+		Severity: sev,
+		Object:   o.Ref(),
+		// Copies, so that a finding does not pin the decoded document its strings came from.
+		Container: strings.Clone(v.Container),
 		Path:      v.Path,
 		Location:  o.Locate(v.Path),
 		Message:   v.Message,

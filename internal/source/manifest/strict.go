@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,6 +21,8 @@ import (
 type strictChecker struct {
 	fields sync.Map // reflect.Type -> *structInfo
 	homes  sync.Map // reflect.Type (root) -> map[string][]string: field name -> paths where it exists
+	// selfDecoding caches, per type, whether it implements json.Unmarshaler.
+	selfDecoding sync.Map
 }
 
 type structInfo struct {
@@ -88,18 +91,34 @@ type strictWalk struct {
 	errs   []typeError
 }
 
-func renderPath(segs []string) string {
+// pathSeg is one step of the path being decoded: a field, a map key or a list index. Paths
+// are rendered (in field.Path notation) only when a problem is reported.
+type pathSeg struct {
+	key     string
+	index   int
+	isIndex bool
+	bracket bool // a map key, rendered as [key]
+}
+
+func renderPath(segs []pathSeg) string {
 	var b strings.Builder
 	for _, s := range segs {
-		if b.Len() > 0 && !strings.HasPrefix(s, "[") { // a key may be empty
-			b.WriteByte('.')
+		switch {
+		case s.isIndex:
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		case s.bracket:
+			b.WriteString("[" + s.key + "]")
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.key)
 		}
-		b.WriteString(s)
 	}
 	return b.String()
 }
 
-func (w *strictWalk) typeErr(segs []string, want string, got any) {
+func (w *strictWalk) typeErr(segs []pathSeg, want string, got any) {
 	w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("must be %s, not %s", want, describe(got))})
 }
 
@@ -126,12 +145,12 @@ func truncate(s string, n int) string {
 	return s[:n] + "..."
 }
 
-func (w *strictWalk) unknown(t reflect.Type, si *structInfo, key string, segs []string) {
-	path := renderPath(append(segs, key))
+func (w *strictWalk) unknown(t reflect.Type, si *structInfo, key string, segs []pathSeg) {
+	path := renderPath(append(segs, pathSeg{key: key}))
 	issue := inventory.FieldIssue{Kind: inventory.UnknownField, Path: path, Field: key, Parent: t.Name()}
 	// A misspelling of a field of this level?
 	if best := suggest.Closest(key, si.names); best != "" {
-		issue.Suggestion = renderPath(append(segs, best))
+		issue.Suggestion = renderPath(append(segs, pathSeg{key: best}))
 		issue.SuggestedField = best
 	} else if homes := w.c.homesOf(w.root)[key]; len(homes) > 0 {
 		// A field that exists, but at another level.

@@ -41,7 +41,7 @@ func (c *strictChecker) decodeTyped(dst any, content map[string]any) (*strictWal
 	return w, nil
 }
 
-func (w *strictWalk) set(dv reflect.Value, v any, segs []string) {
+func (w *strictWalk) set(dv reflect.Value, v any, segs []pathSeg) {
 	if v == nil {
 		dv.SetZero()
 		return
@@ -86,7 +86,7 @@ func (w *strictWalk) set(dv reflect.Value, v any, segs []string) {
 		dv.Set(reflect.ValueOf(runtime.RawExtension{Raw: raw}))
 		return
 	}
-	if reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+	if w.c.decodesItself(t) {
 		w.setViaJSON(dv, v, segs)
 		return
 	}
@@ -104,7 +104,7 @@ func (w *strictWalk) set(dv reflect.Value, v any, segs []string) {
 				w.unknown(t, si, k, segs)
 				continue
 			}
-			w.set(fieldByIndex(dv, f.index), child, append(segs, k))
+			w.set(fieldByIndex(dv, f.index), child, append(segs, pathSeg{key: k}))
 		}
 	case reflect.Map:
 		m, ok := v.(map[string]any)
@@ -119,7 +119,7 @@ func (w *strictWalk) set(dv reflect.Value, v any, segs []string) {
 		out := reflect.MakeMapWithSize(t, len(m))
 		for k, child := range m {
 			ev := reflect.New(t.Elem()).Elem()
-			w.set(ev, child, append(segs, "["+k+"]"))
+			w.set(ev, child, append(segs, pathSeg{key: k, bracket: true}))
 			out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), ev)
 		}
 		dv.Set(out)
@@ -145,7 +145,7 @@ func (w *strictWalk) set(dv reflect.Value, v any, segs []string) {
 		}
 		out := reflect.MakeSlice(t, len(l), len(l))
 		for i, item := range l {
-			w.set(out.Index(i), item, append(segs, "["+strconv.Itoa(i)+"]"))
+			w.set(out.Index(i), item, append(segs, pathSeg{index: i, isIndex: true}))
 		}
 		dv.Set(out)
 	case reflect.Interface:
@@ -222,7 +222,7 @@ func wholeNumber(v any) (int64, bool) {
 	return 0, false
 }
 
-func (w *strictWalk) setQuantity(dv reflect.Value, v any, segs []string) {
+func (w *strictWalk) setQuantity(dv reflect.Value, v any, segs []pathSeg) {
 	var s string
 	switch n := v.(type) {
 	case string:
@@ -243,7 +243,7 @@ func (w *strictWalk) setQuantity(dv reflect.Value, v any, segs []string) {
 	dv.Set(reflect.ValueOf(q))
 }
 
-func (w *strictWalk) setIntOrString(dv reflect.Value, v any, segs []string) {
+func (w *strictWalk) setIntOrString(dv reflect.Value, v any, segs []pathSeg) {
 	switch n := v.(type) {
 	case string:
 		dv.Set(reflect.ValueOf(intstr.FromString(n)))
@@ -259,7 +259,7 @@ func (w *strictWalk) setIntOrString(dv reflect.Value, v any, segs []string) {
 	}
 }
 
-func (w *strictWalk) setTime(dv reflect.Value, v any, segs []string) {
+func (w *strictWalk) setTime(dv reflect.Value, v any, segs []pathSeg) {
 	s, ok := v.(string)
 	if !ok {
 		w.typeErr(segs, "a time string (RFC 3339)", v)
@@ -275,7 +275,7 @@ func (w *strictWalk) setTime(dv reflect.Value, v any, segs []string) {
 
 // setViaJSON decodes the remaining types with their own JSON decoding (rare in manifests) the
 // way the API server would: through their UnmarshalJSON.
-func (w *strictWalk) setViaJSON(dv reflect.Value, v any, segs []string) {
+func (w *strictWalk) setViaJSON(dv reflect.Value, v any, segs []pathSeg) {
 	raw, err := json.Marshal(v)
 	if err == nil {
 		err = dv.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw)
@@ -283,4 +283,15 @@ func (w *strictWalk) setViaJSON(dv reflect.Value, v any, segs []string) {
 	if err != nil {
 		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("cannot be decoded as %s: %v", dv.Type(), err)})
 	}
+}
+
+// decodesItself reports whether values of t decode themselves from JSON (a method lookup that
+// is too slow to repeat for every value, so it is cached per type).
+func (c *strictChecker) decodesItself(t reflect.Type) bool {
+	if v, ok := c.selfDecoding.Load(t); ok {
+		return v.(bool)
+	}
+	yes := reflect.PointerTo(t).Implements(jsonUnmarshaler)
+	c.selfDecoding.Store(t, yes)
+	return yes
 }
