@@ -63,6 +63,11 @@ func (b *PositionsBuilder) SetRoot(line, column int) {
 	b.p.root = posEntry{hash: uint64(RootHash), line: uint32(line), column: uint32(column)}
 }
 
+// Grow makes room for n more positions, for a walk that can estimate how many it adds.
+func (b *PositionsBuilder) Grow(n int) {
+	b.p.entries = slices.Grow(b.p.entries, n)
+}
+
 // Add records the position of the field whose path hashes to h.
 func (b *PositionsBuilder) Add(h PathHash, line, column int) {
 	b.p.entries = append(b.p.entries, posEntry{hash: uint64(h), line: uint32(line), column: uint32(column)})

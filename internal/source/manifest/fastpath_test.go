@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -310,6 +311,12 @@ func TestFastPathSameObjects(t *testing.T) {
 		if o != nil {
 			want = append(want, o)
 		}
+		// The strict walk reports unknown fields in map order: compare the issues as sets.
+		for _, o := range append(slices.Clip(objs), want...) {
+			slices.SortFunc(o.Issues, func(a, b inventory.FieldIssue) int {
+				return strings.Compare(a.Path+string(a.Kind), b.Path+string(b.Kind))
+			})
+		}
 		if !reflect.DeepEqual(objs, want) || !reflect.DeepEqual(errs, wantErrs) {
 			t.Errorf("%s#%d: fast path built\n%+v %v\nyaml.v3 path\n%+v %v", doc.File, doc.Index, objs, errs, want, wantErrs)
 		}
@@ -331,13 +338,18 @@ func FuzzDifferential(f *testing.F) {
 	})
 }
 
-// BenchmarkDecodeDocument compares the two paths on the documents of the generated corpus:
+// BenchmarkDecodeDocument compares the two paths on the documents of the generated corpus
+// (1000 objects):
 // parsing and conversion to plain data with positions, per document.
 func BenchmarkDecodeDocument(b *testing.B) {
-	docs := seedDocuments(b, b.TempDir())
+	corpus := b.TempDir()
+	var docs []Document
 	var size int64
-	for _, d := range docs {
-		size += int64(len(d.Data))
+	for _, d := range seedDocuments(b, corpus) {
+		if strings.HasPrefix(d.File, corpus) {
+			docs = append(docs, d)
+			size += int64(len(d.Data))
+		}
 	}
 	b.Run("path=fastyaml", func(b *testing.B) {
 		b.SetBytes(size)
@@ -345,7 +357,7 @@ func BenchmarkDecodeDocument(b *testing.B) {
 		for b.Loop() {
 			for _, d := range docs {
 				var pos inventory.PositionsBuilder
-				if _, err := fastyaml.Decode(d.Data, d.Line-1, nil, &pos); err != nil && !strings.Contains(d.File, "testdata") {
+				if _, err := fastyaml.Decode(d.Data, d.Line-1, nil, &pos); err != nil {
 					b.Fatalf("%s#%d: %v", d.File, d.Index, err)
 				}
 			}

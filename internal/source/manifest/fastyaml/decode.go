@@ -14,6 +14,7 @@ package fastyaml
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"strings"
@@ -61,13 +62,15 @@ func Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.Pos
 		return Document{}, ErrUnsupported
 	}
 	p := &parser{src: data, lineBase: lineBase, mapLine: mapLine, pos: pos}
+	// Nearly every line of a manifest holds one key or list item.
+	pos.Grow(bytes.Count(data, []byte("\n")) + 1)
 	if !p.start() {
 		return Document{}, ErrUnsupported
 	}
 	root := Document{Line: p.line(p.ln), Column: p.ind + 1}
 	pos.SetRoot(root.Line, root.Column)
 	m, ok := p.mapping(p.ind, inventory.RootHash, 0)
-	if !ok || p.ind >= 0 {
+	if !ok || p.ind >= 0 || p.marker {
 		return Document{}, ErrUnsupported
 	}
 	root.Content = m
@@ -76,28 +79,28 @@ func Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.Pos
 }
 
 // validText reports whether data holds only characters YAML accepts, with "\n" as the only
-// line break and no tab, byte order mark or document marker (apart from one "---" before any
-// content). Everything else is left to yaml.v3.
+// line break and no tab or byte order mark. Everything else is left to yaml.v3.
 func validText(b []byte) bool {
-	content, markers := false, 0
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
 	for i := 0; i < len(b); {
-		c := b[i]
-		if i == 0 || b[i-1] == '\n' {
-			marker := (c == '-' || c == '.') && len(b)-i >= 3 && b[i+1] == c && b[i+2] == c &&
-				(len(b)-i == 3 || b[i+3] == ' ' || b[i+3] == '\n')
-			if marker {
-				markers++
-				if c == '.' || content || markers > 1 {
-					return false
-				}
-			} else if !content {
-				j := i
-				for j < len(b) && b[j] == ' ' {
-					j++
-				}
-				content = j < len(b) && b[j] != '\n' && b[j] != '#'
+		// Eight ASCII bytes at once: none at or above 0x80, none below 0x20 but "\n", no DEL.
+		for ; i+8 <= len(b); i += 8 {
+			w := binary.LittleEndian.Uint64(b[i:])
+			if w&highs != 0 {
+				break
+			}
+			control := ^(w + (0x80-0x20)*ones) & highs // bytes below 0x20
+			if control&^zeroBytes(w^'\n'*ones) != 0 || zeroBytes(w^0x7f*ones) != 0 {
+				return false
 			}
 		}
+		if i == len(b) {
+			break
+		}
+		c := b[i]
 		if c < utf8.RuneSelf {
 			if (c < 0x20 && c != '\n') || c == 0x7f {
 				return false
@@ -118,6 +121,22 @@ func validText(b []byte) bool {
 	return true
 }
 
+// zeroBytes has the high bit set in each byte of w that is zero, exactly, for w without any
+// high bit set.
+func zeroBytes(w uint64) uint64 {
+	const highs = 0x8080808080808080
+	return ^(w + 0x7f7f7f7f7f7f7f7f) & highs
+}
+
+// isMarker reports whether a line starting at i is a document marker ("---" or "..." and then
+// a space or the end of the line).
+func isMarker(s []byte, i int) bool {
+	if len(s)-i < 3 || (s[i] != '-' && s[i] != '.') || s[i+1] != s[i] || s[i+2] != s[i] {
+		return false
+	}
+	return len(s)-i == 3 || s[i+3] == ' ' || s[i+3] == '\n'
+}
+
 // parser walks the document line by line. Between constructs it stands on a content line
 // (one that is neither blank nor only a comment): ls is where the line starts, le where it
 // ends (its "\n" or the end of data), ind its indentation, ln its number, and i the byte being
@@ -129,11 +148,15 @@ type parser struct {
 	pos      *inventory.PositionsBuilder
 
 	i, ls, le, ind, ln int
+	// marker is set on reaching a document marker: the parser then unwinds, and the document
+	// (which holds more than one) is left to yaml.v3.
+	marker bool
 
 	values  int
 	dups    []DuplicateKey
 	path    []segment // the keys and indexes above the value being read, for duplicates
 	scratch []byte    // unescaped quoted and block scalars are built here
+	items   []any     // the items of the lists being read, innermost last
 }
 
 // segment is one step of a field path: a key, or a list index when key is unset.
@@ -156,17 +179,15 @@ func (p *parser) line(l int) int {
 func (p *parser) start() bool {
 	p.le, p.ln = -1, 0
 	p.advance()
-	if p.ind == 0 && p.src[p.i] == '-' && bytes.HasPrefix(p.src[p.i:], []byte("---")) && (p.i+3 == p.le || p.src[p.i+3] == ' ') {
+	if p.marker && p.src[p.i] == '-' {
+		p.marker = false
 		p.i += 3
 		if !p.endOfLine() {
 			return false
 		}
 		p.advance()
 	}
-	if p.ind < 0 || p.src[p.i] == '%' {
-		return false
-	}
-	return true
+	return p.ind >= 0 && !p.marker && p.src[p.i] != '%'
 }
 
 // advance moves to the next content line after the current one.
@@ -196,15 +217,24 @@ func (p *parser) advance() {
 			p.ln++
 			continue
 		}
-		p.ls, p.i, p.ind = j, k, k-j
-		if e := bytes.IndexByte(p.src[k:], '\n'); e >= 0 {
-			p.le = k + e
-		} else {
-			p.le = len(p.src)
-		}
+		p.land(j, k)
 		return
 	}
 	p.ls, p.i, p.le, p.ind = len(p.src), len(p.src), len(p.src), -1
+}
+
+// land stands the parser on the content line that starts at ls and whose first non-space
+// character is at i.
+func (p *parser) land(ls, i int) {
+	p.ls, p.i, p.ind = ls, i, i-ls
+	if e := bytes.IndexByte(p.src[i:], '\n'); e >= 0 {
+		p.le = i + e
+	} else {
+		p.le = len(p.src)
+	}
+	if p.ind == 0 && isMarker(p.src, i) {
+		p.marker, p.ind = true, -2
+	}
 }
 
 // endOfLine skips spaces and reports whether only a comment (after at least one space) or
@@ -341,7 +371,7 @@ func (p *parser) sequence(m int, h inventory.PathHash, depth int) ([]any, bool) 
 	if depth > maxDepth || !p.count() {
 		return nil, false
 	}
-	var items []any
+	base := len(p.items)
 	for idx := 0; ; idx++ {
 		p.i = p.ls + m + 1
 		ih := h.Index(idx)
@@ -372,14 +402,23 @@ func (p *parser) sequence(m int, h inventory.PathHash, depth int) ([]any, bool) 
 		if !ok {
 			return nil, false
 		}
-		items = append(items, v)
+		p.items = append(p.items, v)
 		switch {
 		case p.ind > m:
 			return nil, false
 		case p.ind < m || !p.isEntry():
-			return items, true
+			return p.popItems(base), true
 		}
 	}
+}
+
+// popItems returns the list items stacked above base, in a slice of their own.
+func (p *parser) popItems(base int) []any {
+	items := make([]any, len(p.items)-base)
+	copy(items, p.items[base:])
+	clear(p.items[base:])
+	p.items = p.items[:base]
+	return items
 }
 
 // inline reads a value that starts at p.i on the current line, inside a block collection at

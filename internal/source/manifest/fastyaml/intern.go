@@ -81,37 +81,74 @@ configmaps deployments statefulsets daemonsets jobs cronjobs serviceaccounts rol
 rolebindings User Group
 `
 
+// internedString is a word of the vocabulary, as a string and boxed.
 type internedString struct {
 	s string
 	v any
 }
 
-// interned is read only after package initialisation.
-var interned = func() map[string]internedString {
-	words := strings.Fields(vocabulary)
-	m := make(map[string]internedString, len(words))
-	for _, w := range words {
-		m[w] = internedString{s: w, v: w}
+// wordTable finds a word of the vocabulary by a hash of its length and three of its bytes,
+// with linear probing: cheaper than a Go map for the short keys of a manifest. It is read
+// only after package initialisation.
+type wordTable struct {
+	words []internedString
+	slots [wordSlots]uint16 // index into words plus one; 0 is empty
+}
+
+const wordSlots = 2048
+
+var words = newWordTable(strings.Fields(vocabulary))
+
+func newWordTable(list []string) *wordTable {
+	t := &wordTable{}
+	for _, w := range list {
+		if t.find([]byte(w)) >= 0 {
+			continue
+		}
+		t.words = append(t.words, internedString{s: w, v: w})
+		h := wordHash([]byte(w))
+		for t.slots[h] != 0 {
+			h = (h + 1) % wordSlots
+		}
+		t.slots[h] = uint16(len(t.words))
 	}
-	return m
-}()
+	return t
+}
+
+func wordHash(b []byte) uint32 {
+	n := len(b)
+	x := uint32(n) | uint32(b[0])<<8 | uint32(b[n-1])<<16 | uint32(b[n/2])<<24
+	return (x * 0x9E3779B1) >> (32 - 11) // 11 bits: wordSlots
+}
+
+// find returns the index of the word b in t.words, or -1.
+func (t *wordTable) find(b []byte) int {
+	if len(b) == 0 || len(b) > 64 {
+		return -1
+	}
+	for h := wordHash(b); ; h = (h + 1) % wordSlots {
+		i := int(t.slots[h]) - 1
+		if i < 0 {
+			return -1
+		}
+		if t.words[i].s == string(b) {
+			return i
+		}
+	}
+}
 
 // intern returns b as a string, shared when it is a common word.
 func intern(b []byte) string {
-	if len(b) <= 64 {
-		if w, ok := interned[string(b)]; ok {
-			return w.s
-		}
+	if i := words.find(b); i >= 0 {
+		return words.words[i].s
 	}
 	return string(b)
 }
 
 // internValue returns b as a boxed string, shared when it is a common word.
 func internValue(b []byte) any {
-	if len(b) <= 64 {
-		if w, ok := interned[string(b)]; ok {
-			return w.v
-		}
+	if i := words.find(b); i >= 0 {
+		return words.words[i].v
 	}
 	return string(b)
 }

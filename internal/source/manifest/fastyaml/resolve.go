@@ -55,19 +55,24 @@ func resolveNumber(b []byte) any {
 	if len(b) > 4 && b[4] == '-' && isDigits(b[:4]) {
 		return internValue(b)
 	}
+	if !numeric(b) {
+		return internValue(b) // 100m, 256Mi, 1.27.0-alpine: no number parses them
+	}
 	plain := string(b)
 	if strings.IndexByte(plain, '_') >= 0 {
 		plain = strings.ReplaceAll(plain, "_", "")
 	}
-	if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
-		return i
-	}
-	if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
-		// An int too large for int64: the loader reads it as a float when it can.
-		if f, err := strconv.ParseFloat(string(b), 64); err == nil {
-			return f
+	if intLike(plain) {
+		if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
+			return i
 		}
-		return internValue(b)
+		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+			// An int too large for int64: the loader reads it as a float when it can.
+			if f, err := strconv.ParseFloat(string(b), 64); err == nil {
+				return f
+			}
+			return internValue(b)
+		}
 	}
 	if yamlStyleFloat(plain) {
 		if f, err := strconv.ParseFloat(plain, 64); err == nil {
@@ -77,6 +82,37 @@ func resolveNumber(b []byte) any {
 	// yaml.v3 may still tag 0b/0o forms it reads with a sign as ints, but the loader then
 	// fails to read them as int or float and keeps the text.
 	return internValue(b)
+}
+
+// numeric reports whether b holds only characters that Go's number syntax uses; a scalar with
+// any other character is no int and no float for yaml.v3 (strconv.ParseInt and ParseUint with
+// base 0, and its float pattern), so the parsers, and the errors they allocate, are skipped.
+func numeric(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+		case c == 'x', c == 'X', c == 'o', c == 'O', c == '+', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// intLike reports whether strconv.ParseInt or ParseUint with base 0 might accept s: a sign,
+// then digits, or a 0x, 0o or 0b prefix and anything. Anything else (a '.', an exponent) is
+// certainly rejected by both.
+func intLike(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if len(s) > 2 && s[0] == '0' {
+		switch s[1] {
+		case 'x', 'X', 'o', 'O', 'b', 'B':
+			return true
+		}
+	}
+	return s != "" && isDigits([]byte(s))
 }
 
 func isDigits(b []byte) bool {

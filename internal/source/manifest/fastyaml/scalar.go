@@ -230,12 +230,7 @@ func (p *parser) blockScalar(parent int) (string, bool) {
 		return v, true
 	}
 	p.ln = b.line
-	p.ls, p.i, p.ind = b.j-b.col, b.j, b.col
-	if e := bytes.IndexByte(s[b.j:], '\n'); e >= 0 {
-		p.le = b.j + e
-	} else {
-		p.le = len(s)
-	}
+	p.land(b.j-b.col, b.j)
 	if s[b.j] == '#' {
 		p.advance()
 	}
@@ -299,7 +294,7 @@ func (p *parser) flowSequence(h inventory.PathHash, depth int) (any, bool) {
 		p.i++
 		return []any{}, true
 	}
-	var items []any
+	base := len(p.items)
 	for idx := 0; ; idx++ {
 		ih := h.Index(idx)
 		p.pos.Add(ih, p.line(p.ln), p.column())
@@ -309,11 +304,11 @@ func (p *parser) flowSequence(h inventory.PathHash, depth int) (any, bool) {
 		if !ok || !p.flowSpace() {
 			return nil, false
 		}
-		items = append(items, v)
+		p.items = append(p.items, v)
 		switch p.src[p.i] {
 		case ']':
 			p.i++
-			return items, true
+			return p.popItems(base), true
 		case ',':
 			p.i++
 			if !p.flowSpace() || p.src[p.i] == ']' {
