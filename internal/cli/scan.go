@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -210,7 +212,10 @@ func newScanCommand(s Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var progress atomic.Int64
+			stopProgress := showProgress(s.Err, &progress)
 			res := scan.Manifests(cmd.Context(), scan.Request{
+				Progress: &progress,
 				Paths:    args,
 				Load:     manifest.Options{Namespace: namespace, Stdin: s.In, Expanders: expanders},
 				Catalog:  catalog,
@@ -218,6 +223,7 @@ func newScanCommand(s Streams) *cobra.Command {
 				Policy:   policy,
 				Selected: selected,
 			})
+			stopProgress()
 			var evaluated []*rules.Rule
 			for _, r := range catalog.All() {
 				if selected(r) && policy.Config.Selected(r) {
@@ -244,4 +250,29 @@ func newScanCommand(s Streams) *cobra.Command {
 	ex.register(cmd)
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace of objects that name none (as kubectl apply would place them), and the Helm release namespace")
 	return cmd
+}
+
+// showProgress shows, on stderr when it is a terminal, how many objects have been scanned,
+// and returns the function that clears it. Elsewhere it shows nothing.
+func showProgress(stderr io.Writer, objects *atomic.Int64) (stop func()) {
+	if !isTerminal(stderr) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(stderr, "\r\033[K")
+				return
+			case <-tick.C:
+				fmt.Fprintf(stderr, "\rscanning: %d objects", objects.Load())
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

@@ -5,8 +5,10 @@ package scan
 
 import (
 	"context"
+	"sync/atomic"
 
 	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/suppress"
@@ -21,6 +23,8 @@ type Request struct {
 	Policy  *suppress.Policy
 	// Selected narrows the rules further (the --rule/--skip-rule flags); nil keeps all.
 	Selected func(*rules.Rule) bool
+	// Progress, when set, counts the objects evaluated so far, for a progress display.
+	Progress *atomic.Int64
 }
 
 // Result is a finished scan.
@@ -50,6 +54,12 @@ func Manifests(ctx context.Context, req Request) *Result {
 	eval.Release = true
 	load := req.Load
 	load.OnObject = eval.Object
+	if req.Progress != nil {
+		load.OnObject = func(o *inventory.Object) {
+			eval.Object(o)
+			req.Progress.Add(1)
+		}
+	}
 	loaded := manifest.Load(ctx, req.Paths, load)
 	all := eval.Finish(loaded.Inventory)
 	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len()}
