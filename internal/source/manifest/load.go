@@ -578,7 +578,9 @@ func (d *decoder) attachShapePod(o *inventory.Object) error {
 		return fmt.Errorf("%s: %w", specPath, err)
 	}
 	if len(walk.errs) > 0 {
-		return fmt.Errorf("%s.%s %s", specPath, walk.errs[0].path, walk.errs[0].msg)
+		// Maps are walked in random order: report the same error every time.
+		first := slices.MinFunc(walk.errs, func(a, b typeError) int { return strings.Compare(a.path, b.path) })
+		return fmt.Errorf("%s.%s %s", specPath, first.path, first.msg)
 	}
 	return o.SetShapePod(t)
 }

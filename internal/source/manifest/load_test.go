@@ -733,3 +733,41 @@ func TestLoadEmptyKeys(t *testing.T) {
 		t.Errorf("issues %q, want %q", kinds, want)
 	}
 }
+
+// TestLoadIsDeterministic loads inputs whose problems are found while walking maps, whose
+// order Go randomises: the result must be the same every time.
+func TestLoadIsDeterministic(t *testing.T) {
+	inputs := map[string]string{
+		"a custom resource whose pod template has several fields of the wrong type": `apiVersion: example.dev/v1
+kind: Runner
+metadata: {name: r}
+spec:
+  template:
+    spec:
+      initContainers: not-a-list
+      containers:
+        - name: app
+          image: {not: a-string}
+      hostNetwork: maybe-not
+`,
+	}
+	for name, input := range inputs {
+		t.Run(name, func(t *testing.T) {
+			var first []string
+			for i := range 20 {
+				res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(input)})
+				var got []string
+				for _, e := range res.Errors {
+					got = append(got, e.Location.String()+": "+e.Message)
+				}
+				if i == 0 {
+					first = got
+					continue
+				}
+				if !slices.Equal(got, first) {
+					t.Fatalf("load %d gave\n%q\nthe first gave\n%q", i+1, got, first)
+				}
+			}
+		})
+	}
+}
