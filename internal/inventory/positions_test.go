@@ -1,0 +1,86 @@
+package inventory
+
+import "testing"
+
+func TestPathHashesMatchTheWalkOfTheSamePath(t *testing.T) {
+	cases := []struct {
+		path string
+		walk PathHash
+	}{
+		{"spec", RootHash.Key("spec")},
+		{"spec.containers[1].securityContext", RootHash.Key("spec").Key("containers").Index(1).Key("securityContext")},
+		{"metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]", RootHash.Key("metadata").Key("annotations").Key("container.apparmor.security.beta.kubernetes.io/app")},
+		{"items[300].spec", RootHash.Key("items").Index(300).Key("spec")},
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			hs := PathHashes(c.path)
+			if len(hs) == 0 || hs[len(hs)-1] != c.walk {
+				t.Errorf("PathHashes(%q) ends in %x, want %x", c.path, hs, c.walk)
+			}
+		})
+	}
+}
+
+func TestKeysAndIndexesHashApart(t *testing.T) {
+	if RootHash.Key("0") == RootHash.Index(0) {
+		t.Error("key \"0\" and index 0 hash alike")
+	}
+	if RootHash.Key("ab").Key("c") == RootHash.Key("a").Key("bc") {
+		t.Error("a.bc and ab.c hash alike")
+	}
+	if RootHash.Index(1).Index(0) == RootHash.Index(256) {
+		t.Error("[1][0] and [256] hash alike")
+	}
+}
+
+func TestLocateFallsBackToTheNearestParent(t *testing.T) {
+	var b PositionsBuilder
+	b.SetRoot(1, 1)
+	spec := RootHash.Key("spec")
+	b.Add(spec, 5, 1)
+	b.Add(spec.Key("containers"), 6, 3)
+	b.Add(spec.Key("containers").Index(0), 7, 5)
+	b.Add(spec.Key("containers").Index(0).Key("name"), 7, 7)
+	p := b.Build()
+	cases := []struct {
+		path      string
+		line, col int
+		exact     bool
+	}{
+		{"spec.containers[0].name", 7, 7, true},
+		{"spec.containers[0].securityContext.runAsNonRoot", 7, 5, false},
+		{"spec.containers[1]", 6, 3, false},
+		{"status.phase", 1, 1, false},
+		{"", 1, 1, true},
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			line, col, exact := p.Locate(c.path)
+			if line != c.line || col != c.col || exact != c.exact {
+				t.Errorf("Locate(%q) = %d:%d exact=%v, want %d:%d exact=%v", c.path, line, col, exact, c.line, c.col, c.exact)
+			}
+		})
+	}
+	var none *Positions
+	if line, _, _ := none.Locate("spec"); line != 0 {
+		t.Errorf("nil positions located a field at line %d", line)
+	}
+}
+
+func TestTrimKeepsTheGivenPathsAndTheirParents(t *testing.T) {
+	var b PositionsBuilder
+	b.SetRoot(1, 1)
+	meta := RootHash.Key("metadata")
+	b.Add(meta, 3, 1)
+	b.Add(meta.Key("annotations"), 4, 3)
+	b.Add(meta.Key("annotations").Key("a"), 5, 5)
+	b.Add(RootHash.Key("spec"), 6, 1)
+	p := b.Build().trim([]string{"metadata.annotations[a]"})
+	if line, _, exact := p.Locate("metadata.annotations[a]"); line != 5 || !exact {
+		t.Errorf("kept path located at %d (exact %v), want 5", line, exact)
+	}
+	if line, _, exact := p.Locate("spec"); line != 1 || exact {
+		t.Errorf("trimmed path located at %d (exact %v), want the root", line, exact)
+	}
+}

@@ -1,0 +1,147 @@
+package rules
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+)
+
+func podRule(id string, check func(*PodContext) []Violation) Rule {
+	return Rule{ID: id, Title: "t", Description: "d", Remedy: "r", Area: AreaWorkload, Scope: ScopePod, Severity: finding.High, Pod: check}
+}
+
+func TestNewCatalogRejectsInvalidRules(t *testing.T) {
+	ok := podRule("pod/a", func(*PodContext) []Violation { return nil })
+	cases := []struct {
+		name string
+		rule Rule
+		want string
+	}{
+		{"ID without an area", podRule("nope", ok.Pod), "area/slug"},
+		{"no evaluation function", Rule{ID: "pod/b", Title: "t", Description: "d", Remedy: "r", Area: AreaWorkload, Scope: ScopePod}, "exactly one"},
+		{"scope that does not match the function", Rule{ID: "pod/c", Title: "t", Description: "d", Remedy: "r", Area: AreaWorkload, Scope: ScopeObject, Pod: ok.Pod}, "scope"},
+		{"object rule without kinds", Rule{ID: "x/d", Title: "t", Description: "d", Remedy: "r", Area: AreaWorkload, Scope: ScopeObject, Object: func(*ObjectContext) []Violation { return nil }}, "kinds"},
+		{"missing remedy", Rule{ID: "pod/e", Title: "t", Description: "d", Area: AreaWorkload, Scope: ScopePod, Pod: ok.Pod}, "required"},
+		{"duplicate ID", ok, "defined twice"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := NewCatalog(ok, c.rule)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want one mentioning %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestCheckIDsNamesUnknownIDsWithSuggestions(t *testing.T) {
+	c, err := NewCatalog(podRule("pod/run-as-non-root", func(*PodContext) []Violation { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckIDs("--rule", []string{"pod/run-as-non-root", "pod/*"}); err != nil {
+		t.Errorf("known ID and pattern rejected: %v", err)
+	}
+	err = c.CheckIDs("--rule", []string{"pod/run-as-nonroot", "net/*"})
+	if err == nil || !strings.Contains(err.Error(), `did you mean "pod/run-as-non-root"`) || !strings.Contains(err.Error(), `"net/*"`) {
+		t.Errorf("error %v, want both unknown IDs named, with a suggestion for the typo", err)
+	}
+}
+
+func TestMatchID(t *testing.T) {
+	cases := []struct {
+		pattern, id string
+		want        bool
+	}{
+		{"pod/privileged", "pod/privileged", true},
+		{"pod/*", "pod/privileged", true},
+		{"pod/host-*", "pod/host-pid", true},
+		{"pod/*", "pss/baseline", false},
+		{"pod/privileged", "pod/privileged-x", false},
+	}
+	for _, c := range cases {
+		if got := MatchID(c.pattern, c.id); got != c.want {
+			t.Errorf("MatchID(%q, %q) = %v, want %v", c.pattern, c.id, got, c.want)
+		}
+	}
+}
+
+// TestDeferredChecksSeeTheCompleteInventory pins the streaming contract: a pod rule that needs
+// another object defers a check, which runs in Finish, after every object has been read and
+// the pod's own content released.
+func TestDeferredChecksSeeTheCompleteInventory(t *testing.T) {
+	deferring := podRule("pod/uses-missing-sa", func(ctx *PodContext) []Violation {
+		ns, sa := ctx.Object.Namespace, ctx.Pod.Spec.ServiceAccountName
+		ctx.Defer(func(inv *inventory.Inventory) []Violation {
+			if inv.Get("ServiceAccount", ns, sa) != nil {
+				return nil
+			}
+			return []Violation{{Path: "spec.serviceAccountName", Message: "missing " + sa}}
+		})
+		return nil
+	})
+	deferring.Reads = []string{"ServiceAccount"}
+	c, err := NewCatalog(deferring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := func(name, sa string) *inventory.Object {
+		o := &inventory.Object{Name: name, Namespace: "ns", Typed: &corev1.Pod{Spec: corev1.PodSpec{ServiceAccountName: sa}}}
+		o.GVK.Kind = "Pod"
+		return o
+	}
+	sa := &inventory.Object{Name: "present", Namespace: "ns", Typed: &corev1.ServiceAccount{}}
+	sa.GVK.Kind = "ServiceAccount"
+	objs := []*inventory.Object{pod("a", "present"), pod("b", "absent"), sa} // the ServiceAccount comes last
+
+	e := c.NewEvaluation(&Options{}, nil)
+	e.Release = true
+	inv := inventory.New()
+	var wg sync.WaitGroup
+	for _, o := range objs {
+		wg.Go(func() { e.Object(o) })
+	}
+	wg.Wait()
+	for _, o := range objs {
+		inv.Add(o)
+	}
+	fs := e.Finish(inv)
+	if len(fs) != 1 || fs[0].Object.Name != "b" || fs[0].Message != "missing absent" {
+		t.Fatalf("findings = %+v, want one about pod b", fs)
+	}
+	if objs[0].Typed != nil || objs[2].Typed == nil {
+		t.Error("release should drop the pods' content and keep the ServiceAccount the rule reads")
+	}
+}
+
+func TestNamespaceFindingsAttachToTheNamespaceOrItsFirstObject(t *testing.T) {
+	nsRule := Rule{ID: "namespace/x", Title: "t", Description: "d", Remedy: "r", Area: AreaNamespace, Scope: ScopeNamespace,
+		Namespace: func(ctx *NamespaceContext) []Violation { return []Violation{{Message: ctx.Name}} }}
+	c, err := NewCatalog(nsRule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.New()
+	defined := &inventory.Object{Name: "defined", Origin: inventory.Origin{File: "ns.yaml"}}
+	defined.GVK.Kind = "Namespace"
+	used := &inventory.Object{Name: "cm", Namespace: "used", Origin: inventory.Origin{File: "cm.yaml"}}
+	used.GVK.Kind = "ConfigMap"
+	inv.Add(defined)
+	inv.Add(used)
+	fs := c.Evaluate(inv, &Options{}, nil)
+	finding.Sort(fs)
+	if len(fs) != 2 {
+		t.Fatalf("got %d findings, want one per namespace", len(fs))
+	}
+	if fs[0].Location.File != "cm.yaml" || fs[0].Object.Kind != "Namespace" || fs[0].Object.Name != "used" {
+		t.Errorf("a namespace the input only uses: %+v", fs[0])
+	}
+	if fs[1].Location.File != "ns.yaml" || fs[1].Object.Name != "defined" {
+		t.Errorf("a namespace the input defines: %+v", fs[1])
+	}
+}
