@@ -568,20 +568,35 @@ func (d *decoder) attachShapePod(o *inventory.Object) error {
 		return nil
 	}
 	t := inventory.PodTemplate{Meta: &metav1.ObjectMeta{}, Spec: &corev1.PodSpec{}, MetaPath: metaPath, SpecPath: specPath}
-	if meta != nil {
-		if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(meta, t.Meta); err != nil {
-			return fmt.Errorf("%s: %w", metaPath, err)
+	// The template is decoded as strictly as a built-in workload's: its unknown fields are
+	// the object's issues, with their paths in the object.
+	var issues []inventory.FieldIssue
+	for _, part := range []struct {
+		dst     any
+		content map[string]any
+		path    string
+	}{{t.Meta, meta, metaPath}, {t.Spec, spec, specPath}} {
+		if part.content == nil {
+			continue
+		}
+		walk, err := d.strict.decodeTyped(part.dst, part.content)
+		if err != nil {
+			return fmt.Errorf("%s: %w", part.path, err)
+		}
+		if len(walk.errs) > 0 {
+			// Maps are walked in random order: report the same error every time.
+			first := slices.MinFunc(walk.errs, func(a, b typeError) int { return strings.Compare(a.path, b.path) })
+			return fmt.Errorf("%s.%s %s", part.path, first.path, first.msg)
+		}
+		for _, is := range walk.issues {
+			is.Path = part.path + "." + is.Path
+			if is.Suggestion != "" {
+				is.Suggestion = part.path + "." + is.Suggestion
+			}
+			issues = append(issues, is)
 		}
 	}
-	walk, err := d.strict.decodeTyped(t.Spec, spec)
-	if err != nil {
-		return fmt.Errorf("%s: %w", specPath, err)
-	}
-	if len(walk.errs) > 0 {
-		// Maps are walked in random order: report the same error every time.
-		first := slices.MinFunc(walk.errs, func(a, b typeError) int { return strings.Compare(a.path, b.path) })
-		return fmt.Errorf("%s.%s %s", specPath, first.path, first.msg)
-	}
+	o.Issues = append(o.Issues, issues...)
 	return o.SetShapePod(t)
 }
 

@@ -771,3 +771,43 @@ spec:
 		})
 	}
 }
+
+// TestLoadCustomResourcePodTemplateIssues pins that the pod template of a custom resource is
+// decoded as strictly as a Deployment's: its unknown fields are reported with the paths of
+// the custom resource.
+func TestLoadCustomResourcePodTemplateIssues(t *testing.T) {
+	input := `apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: r}
+spec:
+  template:
+    metadata:
+      annotation: {a: b}
+    spec:
+      securityContext:
+        readOnlyRootFilesystem: true
+      containers:
+        - name: app
+          image: i
+          imagePullPolicy: Always
+          comand: [run]
+`
+	o := only(t, loadClean(t, []string{"-"}, manifest.Options{Stdin: strings.NewReader(input)}))
+	got := map[string]string{}
+	for _, is := range o.Issues {
+		got[is.Path] = is.Suggestion
+	}
+	want := map[string]string{
+		"spec.template.metadata.annotation":                         "spec.template.metadata.annotations",
+		"spec.template.spec.securityContext.readOnlyRootFilesystem": "spec.template.spec.containers[].securityContext.readOnlyRootFilesystem",
+		"spec.template.spec.containers[0].comand":                   "spec.template.spec.containers[0].command",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("issues\n%v\nwant\n%v", got, want)
+	}
+	for path := range want {
+		if _, _, exact := o.Positions.Locate(path); !exact {
+			t.Errorf("%s is not located exactly", path)
+		}
+	}
+}
