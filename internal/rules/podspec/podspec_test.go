@@ -8,32 +8,20 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/source/manifest"
 )
 
-// builtinCatalog is the catalog the fixtures run with: the whole built-in catalog, so that a
-// fixture's `# rules:` line is checked against the rule IDs Palisade ships.
-func builtinCatalog(t *testing.T) *rules.Catalog {
-	t.Helper()
-	c, err := builtin.Catalog()
-	if err != nil {
-		t.Fatalf("building the built-in catalog: %v", err)
-	}
-	return c
-}
-
 // TestFixtures runs every fixture in testdata at the default Pod Security Standards version
 // (latest).
 func TestFixtures(t *testing.T) {
-	ruletest.Run(t, builtinCatalog(t), "testdata", nil)
+	ruletest.Run(t, ruletest.Builtin(t), "testdata", nil)
 }
 
 // TestFixturesAtPSSVersion runs the fixtures whose expectations depend on an older Pod
 // Security Standards version (the safe sysctl set grows by version).
 func TestFixturesAtPSSVersion(t *testing.T) {
-	ruletest.Run(t, builtinCatalog(t), filepath.Join("testdata", "pss-v1.28"),
+	ruletest.Run(t, ruletest.Builtin(t), filepath.Join("testdata", "pss-v1.28"),
 		&rules.Options{PSSVersion: "v1.28", FromManifests: true})
 }
 
@@ -47,7 +35,7 @@ func evaluate(t *testing.T, file, ruleID string, opts *rules.Options) []finding.
 	for _, e := range res.Errors {
 		t.Fatalf("loading %s: %v", file, e)
 	}
-	fs := builtinCatalog(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return r.ID == ruleID })
+	fs := ruletest.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return r.ID == ruleID })
 	finding.Sort(fs)
 	return fs
 }

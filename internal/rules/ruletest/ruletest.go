@@ -19,6 +19,7 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/source/manifest"
 )
 
@@ -118,4 +119,15 @@ func readWants(t *testing.T, file string) (map[key]int, []string) {
 		t.Fatal(err)
 	}
 	return want, selectors
+}
+
+// Builtin returns Palisade's built-in catalog, the one fixtures run against, so that a
+// fixture's `# rules:` line is checked against the rule IDs Palisade ships.
+func Builtin(t testing.TB) *rules.Catalog {
+	t.Helper()
+	c, err := builtin.Catalog()
+	if err != nil {
+		t.Fatalf("building the built-in catalog: %v", err)
+	}
+	return c
 }

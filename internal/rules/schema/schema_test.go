@@ -3,16 +3,12 @@ package schema_test
 import (
 	"testing"
 
-	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/rules/ruletest"
 )
 
 // TestFixtures checks every fixture in testdata against the built-in catalog: each finding of
 // the manifest rules stands on its line as a `# want:` comment.
 func TestFixtures(t *testing.T) {
-	catalog, err := builtin.Catalog()
-	if err != nil {
-		t.Fatal(err)
-	}
+	catalog := ruletest.Builtin(t)
 	ruletest.Run(t, catalog, "testdata", nil)
 }

@@ -5,28 +5,18 @@ import (
 	"testing"
 
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/rules/ruletest"
 )
-
-func catalog(t *testing.T) *rules.Catalog {
-	t.Helper()
-	c, err := builtin.Catalog()
-	if err != nil {
-		t.Fatalf("building the built-in catalog: %v", err)
-	}
-	return c
-}
 
 // TestFixtures checks every fixture in testdata against the built-in catalog at the latest
 // Kubernetes version.
 func TestFixtures(t *testing.T) {
-	ruletest.Run(t, catalog(t), "testdata", nil)
+	ruletest.Run(t, ruletest.Builtin(t), "testdata", nil)
 }
 
 // TestFixturesBeforeSeccompAnnotationRemoval checks the fixtures whose findings depend on
 // Kubernetes 1.26 or older, where the seccomp annotations still took effect.
 func TestFixturesBeforeSeccompAnnotationRemoval(t *testing.T) {
-	ruletest.Run(t, catalog(t), filepath.Join("testdata", "v1.26"),
+	ruletest.Run(t, ruletest.Builtin(t), filepath.Join("testdata", "v1.26"),
 		&rules.Options{PSSVersion: "v1.26", FromManifests: true})
 }
