@@ -214,22 +214,7 @@ func (l *loader) walkDir(ctx context.Context, dir string, visiting map[string]bo
 
 	for _, e := range l.opts.Expanders {
 		if e.Match(dir) {
-			docs, err := e.Expand(ctx, dir)
-			if err != nil {
-				l.fail(expandErrorLocation(dir, err), "%s: %v", e.Name(), err)
-			}
-			l.mu.Lock()
-			l.files++
-			l.seq++
-			seq := l.seq
-			l.mu.Unlock()
-			for i := range docs {
-				docs[i].Index = i + 1
-				docs[i].seq = seq
-			}
-			if len(docs) > 0 {
-				out <- docs
-			}
+			l.expand(ctx, e, dir, out)
 			return
 		}
 	}
@@ -284,22 +269,7 @@ func isManifestName(name string) bool {
 func (l *loader) readFile(ctx context.Context, path string, out chan<- []Document) {
 	for _, e := range l.opts.Expanders {
 		if m, ok := e.(interface{ MatchFile(string) bool }); ok && m.MatchFile(path) {
-			docs, err := e.Expand(ctx, path)
-			if err != nil {
-				l.fail(expandErrorLocation(path, err), "%s: %v", e.Name(), err)
-			}
-			l.mu.Lock()
-			l.files++
-			l.seq++
-			seq := l.seq
-			l.mu.Unlock()
-			for i := range docs {
-				docs[i].Index = i + 1
-				docs[i].seq = seq
-			}
-			if len(docs) > 0 {
-				out <- docs
-			}
+			l.expand(ctx, e, path, out)
 			return
 		}
 	}
@@ -310,6 +280,27 @@ func (l *loader) readFile(ctx context.Context, path string, out chan<- []Documen
 	}
 	defer f.Close()
 	l.readStream(path, f, out)
+}
+
+// expand renders a folder or file with an Expander and sends its documents as one batch, in
+// the order the Expander gives them.
+func (l *loader) expand(ctx context.Context, e Expander, path string, out chan<- []Document) {
+	docs, err := e.Expand(ctx, path)
+	if err != nil {
+		l.fail(expandErrorLocation(path, err), "%s: %v", e.Name(), err)
+	}
+	l.mu.Lock()
+	l.files++
+	l.seq++
+	seq := l.seq
+	l.mu.Unlock()
+	for i := range docs {
+		docs[i].Index = i + 1
+		docs[i].seq = seq
+	}
+	if len(docs) > 0 {
+		out <- docs
+	}
 }
 
 // readStream splits one file or standard input into documents and sends them in batches.
