@@ -37,7 +37,7 @@ type reference struct {
 	line, col int
 }
 
-func yamlReference(data []byte, lineBase int) reference {
+func yamlReference(data []byte, lineBase int, mapLine func(int) int) reference {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return reference{parseErr: err}
@@ -46,7 +46,7 @@ func yamlReference(data []byte, lineBase int) reference {
 		return reference{notMap: true}
 	}
 	body := root.Content[0]
-	c := &converter{lineBase: lineBase}
+	c := &converter{lineBase: lineBase, mapLine: mapLine}
 	r := reference{line: c.line(body.Line), col: body.Column}
 	c.pos.SetRoot(r.line, r.col)
 	v, err := c.convert(body, inventory.RootHash, 0)
@@ -62,11 +62,11 @@ func yamlReference(data []byte, lineBase int) reference {
 
 // checkSame decodes data both ways and reports how they differ, if they do. It returns
 // whether the fast path decoded the document.
-func checkSame(t testing.TB, data []byte, lineBase int) bool {
+func checkSame(t testing.TB, data []byte, lineBase int, mapLine func(int) int) bool {
 	t.Helper()
 	var pos inventory.PositionsBuilder
-	fd, err := fastyaml.Decode(data, lineBase, nil, &pos)
-	ref := yamlReference(data, lineBase)
+	fd, err := fastyaml.Decode(data, lineBase, mapLine, &pos)
+	ref := yamlReference(data, lineBase, mapLine)
 	if err != nil {
 		if !errors.Is(err, fastyaml.ErrUnsupported) {
 			t.Errorf("fast path failed with %v, not ErrUnsupported, on:\n%s", err, data)
@@ -264,18 +264,25 @@ var tricky = []string{
 	"a:\n\n\n  b: 1\n",
 	"a:\n  - b\n  c: 1\n",
 	"a: 1\n- b\n",
+	// YAML limits simple keys to 1024 characters, in block and in flow collections.
+	strings.Repeat("k", 1030) + ": 1\n",
+	"- " + strings.Repeat("k", 1030) + ": 1\n",
+	"a: {" + strings.Repeat("k", 1030) + ": 1}\n",
+	"a: {\"" + strings.Repeat("k", 1030) + "\": 1}\n",
+	"a: {" + strings.Repeat("é", 600) + ": 1}\n",
+	"a: [" + strings.Repeat("v", 1030) + "]\n",
 }
 
 func TestFastPathMatchesYAML(t *testing.T) {
 	for _, doc := range tricky {
-		checkSame(t, []byte(doc), 0)
-		checkSame(t, []byte(doc), 41)
+		checkSame(t, []byte(doc), 0, nil)
+		checkSame(t, []byte(doc), 41, func(l int) int { return 1000 - l }) // as a chart template's lines map
 	}
 	corpus := t.TempDir()
 	docs := seedDocuments(t, corpus)
 	var fallbacks []string
 	for _, d := range docs {
-		if !checkSame(t, d.Data, d.Line-1) && plainManifest(d.File, corpus) {
+		if !checkSame(t, d.Data, d.Line-1, nil) && plainManifest(d.File, corpus) {
 			fallbacks = append(fallbacks, fmt.Sprintf("%s#%d", d.File, d.Index))
 		}
 	}
@@ -334,7 +341,7 @@ func FuzzDifferential(f *testing.F) {
 		if bytes.Count(data, []byte("\n")) > 2000 {
 			return // keep each input cheap for yaml.v3
 		}
-		checkSame(t, data, 10)
+		checkSame(t, data, 10, nil)
 	})
 }
 
@@ -369,7 +376,7 @@ func BenchmarkDecodeDocument(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, d := range docs {
-				yamlReference(d.Data, d.Line-1)
+				yamlReference(d.Data, d.Line-1, nil)
 			}
 		}
 		b.ReportMetric(float64(b.N*len(docs))/b.Elapsed().Seconds(), "docs/s")
@@ -407,7 +414,7 @@ func TestFastPathRandomDocuments(t *testing.T) {
 			}
 			b.WriteByte('\n')
 		}
-		if checkSame(t, []byte(b.String()), 3) {
+		if checkSame(t, []byte(b.String()), 3, nil) {
 			accepted++
 		}
 		if t.Failed() {
@@ -433,7 +440,11 @@ func TestFastPathGeneratedDocuments(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			data = damage(rng, data)
 		}
-		if checkSame(t, data, 3) {
+		var mapLine func(int) int
+		if rng.IntN(2) == 0 {
+			mapLine = func(l int) int { return 3*l - 1 }
+		}
+		if checkSame(t, data, 3, mapLine) {
 			accepted++
 		}
 		if t.Failed() {
@@ -468,7 +479,7 @@ type docWriter struct {
 }
 
 var (
-	genKeys   = []string{"a", "b", "name", "key with space", "x.y/z", "-k", "é", "1", "yes", "null", "\"q\"", "'s'", "\"\"", "a#b"}
+	genKeys   = []string{"a", "b", "name", "key with space", "x.y/z", "-k", "é", "1", "yes", "null", "\"q\"", "'s'", "\"\"", "a#b", strings.Repeat("long", 256)}
 	genPlains = []string{"v", "two words", "yes", "No", "on", "1", "-1", "+2", "0x1F", "0o17", "017", "0b11", "1_000",
 		"1.5", ".5", "1e3", "1.", ".inf", "-.Inf", ".NaN", "null", "~", "2001-01-01", "12:30", "x#y", "http://a:1/b",
 		"é ü", "-x", "a'b", "a\"b", "9223372036854775808", "<<", "true", "FALSE", "a,b", "a]b", "a}b", "[x]"}
@@ -484,6 +495,9 @@ func (w *docWriter) extras(indent int) {
 	case 1:
 		w.pad(w.rng.IntN(indent + 3))
 		w.b.WriteString("# comment\n")
+	case 2:
+		w.pad(w.rng.IntN(indent + 3))
+		w.b.WriteString("\n")
 	}
 }
 
@@ -528,12 +542,14 @@ func (w *docWriter) value(indent, depth int, inMap bool) {
 		w.b.WriteString(" " + w.flow(depth))
 	case 5, 6:
 		w.b.WriteString("\n")
+		w.extras(indent)
 		in := indent + 1 + w.rng.IntN(3)
 		w.pad(in)
 		w.mapping(in, depth+1)
 		return
 	case 7:
 		w.b.WriteString("\n")
+		w.extras(indent)
 		in := indent + w.rng.IntN(3)
 		if !inMap && in == indent {
 			in++
@@ -553,6 +569,18 @@ func (w *docWriter) value(indent, depth int, inMap bool) {
 		if inMap {
 			w.b.WriteString(" # c")
 			break
+		}
+		if w.rng.IntN(2) == 0 {
+			// The item's content on the next lines.
+			w.b.WriteString([]string{"\n", " # c\n", "\n\n"}[w.rng.IntN(3)])
+			in := indent + 1 + w.rng.IntN(3)
+			w.pad(in)
+			if w.rng.IntN(2) == 0 {
+				w.mapping(in, depth+1)
+			} else {
+				w.sequence(in, depth+1)
+			}
+			return
 		}
 		w.b.WriteString(" ")
 		w.sequence(indent+2, depth+1) // a compact list in a list item
@@ -596,12 +624,18 @@ func (w *docWriter) flow(depth int) string {
 			v = genPlains[w.rng.IntN(len(genPlains))]
 		}
 		if isMap {
-			v = genKeys[w.rng.IntN(len(genKeys))] + ": " + v
+			sep := []string{": ", ":", " : ", ":  "}[w.rng.IntN(4)]
+			if k := genKeys[w.rng.IntN(len(genKeys))]; w.rng.IntN(3) == 0 {
+				v = `"` + k + `"` + sep + v // JSON style
+			} else {
+				v = k + sep + v
+			}
 		}
 		items = append(items, v)
 	}
+	sep := []string{", ", ",", " , "}[w.rng.IntN(3)]
 	if isMap {
-		return "{" + strings.Join(items, ", ") + "}"
+		return "{" + strings.Join(items, sep) + "}"
 	}
-	return "[" + strings.Join(items, ", ") + "]"
+	return "[" + strings.Join(items, sep) + "]"
 }

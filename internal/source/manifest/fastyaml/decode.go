@@ -62,8 +62,9 @@ func Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.Pos
 		return Document{}, ErrUnsupported
 	}
 	p := &parser{src: data, lineBase: lineBase, mapLine: mapLine, pos: pos}
-	// Nearly every line of a manifest holds one key or list item.
-	pos.Grow(bytes.Count(data, []byte("\n")) + 1)
+	p.path, p.items = p.pathBuf[:0], p.itemBuf[:0]
+	// Nearly every line of a manifest holds one key or list item, "- key:" lines both.
+	pos.Grow(bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("- ")) + 1)
 	if !p.start() {
 		return Document{}, ErrUnsupported
 	}
@@ -157,6 +158,8 @@ type parser struct {
 	path    []segment // the keys and indexes above the value being read, for duplicates
 	scratch []byte    // unescaped quoted and block scalars are built here
 	items   []any     // the items of the lists being read, innermost last
+	pathBuf [16]segment
+	itemBuf [32]any
 }
 
 // segment is one step of a field path: a key, or a list index when key is unset.
@@ -497,23 +500,38 @@ func (p *parser) isKeyIndicator() bool {
 // comment, and returns where it ends (trailing spaces excluded) and, when a ':' followed by a
 // space or the end of the line comes first, where that ':' is (else -1).
 func (p *parser) scanPlain(start int) (end, colon int) {
-	end = start
-	s := p.src
-	for j := start; j < p.le; j++ {
-		switch s[j] {
-		case ':':
-			if j+1 == p.le || s[j+1] == ' ' {
-				return end, j
-			}
-		case ' ':
-			if j+1 < p.le && s[j+1] == '#' {
-				return end, -1
-			}
-			continue
+	s := p.src[:p.le]
+	stop := p.le // a comment, " #", ends the scalar
+	for j := start; ; {
+		k := bytes.IndexByte(s[j:], '#')
+		if k < 0 {
+			break
 		}
-		end = j + 1
+		if k += j; k > start && s[k-1] == ' ' {
+			stop = k - 1
+			break
+		}
+		j = k + 1
 	}
-	return end, -1
+	for j := start; ; {
+		k := bytes.IndexByte(s[j:stop], ':')
+		if k < 0 {
+			break
+		}
+		if k += j; k+1 == p.le || s[k+1] == ' ' {
+			return trimSpaces(s, start, k), k
+		}
+		j = k + 1
+	}
+	return trimSpaces(s, start, stop), -1
+}
+
+// trimSpaces returns where s[start:end] ends without its trailing spaces.
+func trimSpaces(s []byte, start, end int) int {
+	for end > start && s[end-1] == ' ' {
+		end--
+	}
+	return end
 }
 
 // plainStart reports whether a plain scalar may start at s[i] in block context: not with an

@@ -331,7 +331,7 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) (any, bool) {
 		return m, true
 	}
 	for {
-		line, col := p.ln, p.column()
+		line, col, start := p.ln, p.column(), p.i
 		var key string
 		if c := p.src[p.i]; c == '"' || c == '\'' {
 			k, ok := p.quoted()
@@ -340,7 +340,6 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) (any, bool) {
 			}
 			key = k
 		} else {
-			start := p.i
 			end, stop := p.scanFlowPlain(start)
 			if stop != ':' || end == start {
 				return nil, false
@@ -349,6 +348,9 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) (any, bool) {
 			if key == "<<" {
 				return nil, false
 			}
+		}
+		if p.i-start > maxKeyLength {
+			return nil, false
 		}
 		p.i++ // the ':'
 		kh := h.Key(key)
