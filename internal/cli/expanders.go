@@ -14,6 +14,9 @@ type expanderFlags struct {
 	values      helm.Values
 	releaseName string
 	kubeVersion string
+	// allowRemote lets Kustomize fetch remote bases and files; a scan reaches no network
+	// without it.
+	allowRemote bool
 }
 
 func (e *expanderFlags) register(cmd *cobra.Command) {
@@ -25,6 +28,7 @@ func (e *expanderFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&e.values.FromFiles, "set-file", nil, "Helm value for charts read from a file, as helm --set-file: key=path (repeatable)")
 	f.StringVar(&e.releaseName, "release-name", helm.DefaultReleaseName, "Helm release name charts are rendered with")
 	f.StringVar(&e.kubeVersion, "kube-version", "", "Kubernetes version charts see in .Capabilities.KubeVersion (default: the version Palisade's API types come from)")
+	f.BoolVar(&e.allowRemote, "allow-remote-resources", false, "let Kustomize fetch what kustomizations name by URL (git repositories, http(s) files), as kustomize build does; without it such a kustomization is a scan error and the scan makes no network request")
 }
 
 // expanders returns the Expanders in the order folders are offered to them: a folder with
@@ -39,5 +43,7 @@ func (e *expanderFlags) expanders(namespace string) ([]manifest.Expander, error)
 	if err != nil {
 		return nil, err
 	}
-	return []manifest.Expander{chart, kustomize.New()}, nil
+	kustomization := kustomize.New()
+	kustomization.AllowRemoteResources = e.allowRemote
+	return []manifest.Expander{chart, kustomization}, nil
 }

@@ -1,7 +1,8 @@
 // Package kustomize builds kustomizations with the Kustomize API, as `kustomize build` does
 // with its default load restrictions, and hands each resource of the build to the manifest
-// loader as a document that points back into the file the resource came from. It decides
-// nothing about security.
+// loader as a document that points back into the file the resource came from. Unless told
+// otherwise it builds only kustomizations that read nothing but this disk: it never lets
+// Kustomize fetch a remote base or file on its own. It decides nothing about security.
 package kustomize
 
 import (
@@ -27,9 +28,15 @@ import (
 )
 
 // Kustomization is the Expander for kustomizations.
-type Kustomization struct{}
+type Kustomization struct {
+	// AllowRemoteResources lets Kustomize fetch what a kustomization names by URL (git
+	// repositories, http(s) files), as `kustomize build` does. Without it, a kustomization
+	// that names any is not built: the scan reaches no network and gives the same result
+	// offline.
+	AllowRemoteResources bool
+}
 
-// New returns the Expander.
+// New returns the Expander; it builds only kustomizations that read nothing but this disk.
 func New() *Kustomization { return &Kustomization{} }
 
 // Name implements manifest.Expander.
@@ -59,6 +66,11 @@ func (k *Kustomization) Expand(ctx context.Context, dir string) ([]manifest.Docu
 		return nil, err
 	}
 	kfile, _ := kustomizationFile(dir)
+	if !k.AllowRemoteResources {
+		if at, err := checkRemote(dir); err != nil {
+			return nil, &manifest.ExpandError{Location: at, Err: fmt.Errorf("building %s: %w", dir, err)}
+		}
+	}
 	fail := func(err error) error {
 		return &manifest.ExpandError{Location: finding.Location{File: kfile}, Err: fmt.Errorf("building %s: %w", dir, err)}
 	}
@@ -137,10 +149,10 @@ func buildError(dir, kfile string, err error) error {
 
 // originFile is the file a resource came from, as the user would name it: the resource file
 // for resources, the kustomization that configured it for generated ones. Remote resources
-// have none on this disk.
+// (from a git repository or an http(s) URL) have none on this disk.
 func originFile(dir string, origin *resource.Origin) (string, bool) {
 	switch {
-	case origin == nil || origin.Repo != "":
+	case origin == nil || origin.Repo != "" || isRemoteFile(origin.Path):
 		return "", false
 	case origin.Path != "":
 		return filepath.Join(dir, origin.Path), true
