@@ -264,6 +264,10 @@ var tricky = []string{
 	"a:\n\n\n  b: 1\n",
 	"a:\n  - b\n  c: 1\n",
 	"a: 1\n- b\n",
+	// Found by the generated documents: empty keys repeated (the yaml.v3 path's duplicate
+	// report once failed on them) and over-long flow keys (the fast path once accepted them).
+	"x: {\"\": 1, \"\": 2}\n",
+	"x:\n  \"\": 1\n  '': 2\n",
 	// YAML limits simple keys to 1024 characters, in block and in flow collections.
 	strings.Repeat("k", 1030) + ": 1\n",
 	"- " + strings.Repeat("k", 1030) + ": 1\n",
@@ -326,6 +330,31 @@ func TestFastPathSameObjects(t *testing.T) {
 		}
 		if !reflect.DeepEqual(objs, want) || !reflect.DeepEqual(errs, wantErrs) {
 			t.Errorf("%s#%d: fast path built\n%+v %v\nyaml.v3 path\n%+v %v", doc.File, doc.Index, objs, errs, want, wantErrs)
+		}
+	}
+}
+
+// TestFastPathLeavesListsToYAML pins the documents the hook hands to the yaml.v3 path even
+// though fastyaml reads them: Lists, whose items become objects of their own, and documents
+// that repeat their kind (the yaml.v3 path looks at the first to spot a List).
+func TestFastPathLeavesListsToYAML(t *testing.T) {
+	d := newDecoder("default")
+	tests := []struct {
+		name, data string
+		objects    int
+	}{
+		{"List", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n", 1},
+		{"typed list", "apiVersion: v1\nkind: ConfigMapList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n", 1},
+		// The first kind makes it a List (of no items) for the yaml.v3 path.
+		{"kind written twice", "apiVersion: v1\nkind: List\nkind: ConfigMap\nitems: []\nmetadata:\n  name: a\n", 0},
+	}
+	for _, tt := range tests {
+		doc := Document{File: "list.yaml", Index: 1, Line: 1, Data: []byte(tt.data)}
+		if _, _, ok := d.fast(doc); ok {
+			t.Errorf("%s: took the fast path", tt.name)
+		}
+		if out := d.decode(doc); len(out.objects) != tt.objects || len(out.errs) != 0 {
+			t.Errorf("%s: decoded %d objects, errors %v; want %d objects", tt.name, len(out.objects), out.errs, tt.objects)
 		}
 	}
 }
