@@ -85,13 +85,16 @@ func TestInsecureExample(t *testing.T) {
 		{"api.yaml", "image: registry.example.com/shop/api", "pod/image-tag"},
 		{"api.yaml", "- NET_RAW", "pod/dangerous-capabilities"},
 		{"api.yaml", "- SYS_PTRACE", "pod/dangerous-capabilities"},
+		{"api.yaml", "value: Sup3rS3cret!", "pod/credentials-in-env"},
 		{"db.yaml", "runAsUser: 0", "pod/run-as-root-user"},
 		{"db.yaml", "hostPort: 5432", "pod/host-port"},
 		{"db.yaml", "path: /var/lib/shop/postgres", "pod/host-path"},
 		{"db.yaml", "image: postgres:16", "pod/image-digest"},
+		{"db.yaml", "value: Sup3rS3cret!", "pod/credentials-in-env"},
 		{"backup.yaml", "privileged: true", "pod/privileged"},
 		{"backup.yaml", "path: /var/backups", "pod/host-path"},
 		{"backup.yaml", "image: postgres:latest", "pod/image-tag"},
+		{"backup.yaml", "value: Sup3rS3cret!", "pod/credentials-in-env"},
 		{"networkpolicy.yaml", "- form:", "manifest/unknown-field"},
 	}
 	for _, tt := range tests {

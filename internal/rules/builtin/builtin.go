@@ -10,6 +10,7 @@ import (
 	"palisade.dev/palisade/internal/rules/podspec"
 	"palisade.dev/palisade/internal/rules/pss"
 	"palisade.dev/palisade/internal/rules/schema"
+	"palisade.dev/palisade/internal/rules/secrets"
 	"palisade.dev/palisade/internal/rules/securitycontext"
 )
 
@@ -19,6 +20,7 @@ func Catalog() (*rules.Catalog, error) {
 		schema.Rules(),
 		securitycontext.Rules(),
 		podspec.Rules(),
+		secrets.Rules(),
 		pss.Rules(),
 		namespace.Rules(),
 	)...)

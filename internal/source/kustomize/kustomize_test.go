@@ -156,12 +156,12 @@ func TestOverlayLocations(t *testing.T) {
 		{"metadata.name", "  name: api"},
 		{"spec.template.spec.securityContext.runAsNonRoot", "runAsNonRoot: true"},
 		{"spec.template.spec.containers[0].image", "image: registry.example.com/shop/api"},
-		{"spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.key", "key: password"},
+		{"spec.template.spec.volumes[1].secret.items[0].key", "key: password"},
 		{"spec.template.spec.containers[0].securityContext.capabilities.drop[0]", "- ALL"},
 		// Added by the overlay's patch: the base has only the parent.
 		{"spec.template.spec.containers[0].resources.limits.memory", "- name: api"},
 		{"spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem", "  securityContext:\n            allowPrivilegeEscalation"},
-		{"spec.template.spec.volumes[0].emptyDir", "    spec:\n      serviceAccountName"},
+		{"spec.template.spec.volumes[0].emptyDir", "      volumes:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
