@@ -12,18 +12,22 @@ package secrets
 //     PRIVATE_KEY_B64, JWT_SECRET_2) may follow.
 //   - what the value looks like: shapes that are credentials whatever they are called (a PEM
 //     private key, an AWS access key ID, a URL carrying a password, a signed JWT, GitHub and
-//     Slack tokens). Each shape has a literal hint checked before its pattern, so that the
-//     common value (a port, a host name, "info") costs a few substring searches.
+//     Slack tokens). Each shape has a minimum length and literal hints checked before its
+//     pattern, so that the common value (a port, a host name, "info") costs a few comparisons.
+//
+// Names that say only what kind of value they hold (DSN, CONNECTION_STRING) make a credential
+// of it only when it carries a password.
 //
 // A value is never a literal credential when nothing literal is left of it once the variable
 // references Kubernetes expands ($(VAR)) and the placeholders an entrypoint expands (${VAR})
 // are taken out. A name alone does not make a credential of a value that plainly is something
-// else: a boolean, an absolute file path (GOOGLE_APPLICATION_CREDENTIALS holds the path of a
-// key file), a URL without a password, or, for AUTH, the name of an authentication scheme.
+// else: a boolean, a file path (GOOGLE_APPLICATION_CREDENTIALS holds the path of a key file), a
+// URL without a password, or, for AUTH, the name of an authentication scheme.
 
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -123,9 +127,12 @@ var authSchemes = map[string]bool{
 // secretShape is a value that is a credential whatever it is called.
 type secretShape struct {
 	what string
-	// hints are literal substrings one of which every match contains, searched before the
-	// pattern runs.
+	// minLen is the length of the shortest match: shorter values are not searched.
+	minLen int
+	// hints are literal substrings one of which every match contains, and needs substrings
+	// all of which it contains; both are searched before the pattern runs.
 	hints   []string
+	needs   []string
 	pattern *regexp.Regexp
 	// genuine, when set, rejects matches that are placeholders rather than secrets.
 	genuine func(submatch []string) bool
@@ -141,37 +148,44 @@ type secretShape struct {
 var secretShapes = []secretShape{
 	{
 		what:    "a PEM private key",
+		minLen:  len("-----BEGIN PRIVATE KEY-----"),
 		hints:   []string{"PRIVATE KEY"},
 		pattern: regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----`),
 	},
 	{
 		what:    "an AWS access key ID",
+		minLen:  20,
 		hints:   []string{"AKIA", "ASIA"},
 		pattern: regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z0-9]{16}\b`),
 	},
 	{
 		what:    "a URL with a password in it",
-		hints:   []string{"://"},
+		minLen:  len("s://:p@"),
+		needs:   []string{"://", "@"},
 		pattern: regexp.MustCompile(`\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:([^\s/@]+)@`),
 		genuine: func(m []string) bool { return !isPlaceholder(m[1]) },
 	},
 	{
 		what:    "a signed JSON Web Token",
+		minLen:  len("eyJ.eyJ.") + 8 + 8 + 16,
 		hints:   []string{"eyJ"},
 		pattern: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`),
 	},
 	{
 		what:    "a GitHub token",
+		minLen:  len("github_pat_") + 22,
 		hints:   []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
 		pattern: regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b`),
 	},
 	{
 		what:    "a Slack token",
+		minLen:  len("xoxb-") + 10,
 		hints:   []string{"xox"},
 		pattern: regexp.MustCompile(`\bxox[abeoprs]-[A-Za-z0-9-]{10,}`),
 	},
 	{
 		what:    "a Slack webhook URL",
+		minLen:  len("https://hooks.slack.com/services/T/B/x"),
 		hints:   []string{"hooks.slack.com/"},
 		pattern: regexp.MustCompile(`https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+`),
 	},
@@ -242,7 +256,7 @@ func credentialNamed(name string, key bool) (suspicion, bool) {
 func shapeOf(v string) (string, bool) {
 	for i := range secretShapes {
 		s := &secretShapes[i]
-		if !containsAny(v, s.hints) {
+		if len(v) < s.minLen || (len(s.hints) > 0 && !containsAny(v, s.hints)) || !containsAll(v, s.needs) {
 			continue
 		}
 		for _, m := range s.pattern.FindAllStringSubmatch(v, -1) {
@@ -254,6 +268,15 @@ func shapeOf(v string) (string, bool) {
 	return "", false
 }
 
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
 func containsAny(s string, subs []string) bool {
 	for _, sub := range subs {
 		if strings.Contains(s, sub) {
@@ -263,8 +286,74 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
+// anchor is a substring every name holding some credential term contains (upper-cased), with
+// the set of letters it is written with: a name that lacks one of those letters cannot contain
+// it, so most names (LOG_LEVEL, DB_HOST) are settled by one pass over their letters, without
+// being split into words.
+type anchor struct {
+	word    string
+	letters letterSet
+}
+
+var termAnchors = anchorsOf(credentialTerms)
+
+// anchorsOf returns the last word of every term, leaving out those that contain another.
+func anchorsOf(terms []credentialTerm) []anchor {
+	var last []string
+	for _, t := range terms {
+		w := t.words[len(t.words)-1]
+		if !slices.Contains(last, w) {
+			last = append(last, w)
+		}
+	}
+	var out []anchor
+	for _, w := range last {
+		if !slices.ContainsFunc(last, func(o string) bool { return o != w && strings.Contains(w, o) }) {
+			out = append(out, anchor{word: w, letters: lettersOf(w)})
+		}
+	}
+	return out
+}
+
+// letterSet holds the ASCII letters of a string, case-insensitively, one bit each.
+type letterSet uint32
+
+func lettersOf(s string) letterSet {
+	var set letterSet
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'A' && c <= 'Z':
+			set |= 1 << (c - 'A')
+		case c >= 'a' && c <= 'z':
+			set |= 1 << (c - 'a')
+		}
+	}
+	return set
+}
+
+// mayHoldTerm reports whether name contains one of the term anchors.
+func mayHoldTerm(name string) bool {
+	have := lettersOf(name)
+	upper := ""
+	for _, a := range termAnchors {
+		if have&a.letters != a.letters {
+			continue
+		}
+		if upper == "" {
+			upper = strings.ToUpper(name)
+		}
+		if strings.Contains(upper, a.word) {
+			return true
+		}
+	}
+	return false
+}
+
 // termOf returns the credential term a name ends with, if any.
 func termOf(name string, key bool) (credentialTerm, bool) {
+	if !mayHoldTerm(name) {
+		return credentialTerm{}, false
+	}
 	words := nameWords(name)
 	if key && len(words) > 1 && fileExtensions[words[len(words)-1]] {
 		words = words[:len(words)-1]
@@ -310,17 +399,23 @@ func lastMatch(words []string, t credentialTerm) (int, bool) {
 // OAUTH2).
 func matchAt(words []string, t credentialTerm) bool {
 	if len(t.words) == 1 && t.suffix {
-		return strings.HasSuffix(strings.TrimRight(words[0], digits), t.words[0])
+		return strings.HasSuffix(withoutTrailingDigits(words[0]), t.words[0])
 	}
 	for j, w := range t.words {
-		if strings.TrimRight(words[j], digits) != w {
+		if withoutTrailingDigits(words[j]) != w {
 			return false
 		}
 	}
 	return true
 }
 
-const digits = "0123456789"
+func withoutTrailingDigits(w string) string {
+	i := len(w)
+	for i > 0 && w[i-1] >= '0' && w[i-1] <= '9' {
+		i--
+	}
+	return w[:i]
+}
 
 // nameWords splits a name into upper-case words at separators (_ - . and any other
 // punctuation), at lower-to-upper case changes (dbPassword), before the last capital of a run
@@ -397,8 +492,11 @@ func isURL(v string) bool { return urlScheme.MatchString(v) }
 // with one is a shape, found first): as a keyword=value pair, or in the Go MySQL driver's
 // user:password@ form.
 func hasPassword(v string) bool {
-	patterns := []*regexp.Regexp{keywordPassword}
-	if !strings.Contains(v, "://") {
+	var patterns []*regexp.Regexp
+	if strings.Contains(v, "=") {
+		patterns = append(patterns, keywordPassword)
+	}
+	if strings.Contains(v, "@") && !strings.Contains(v, "://") {
 		patterns = append(patterns, driverPassword) // user:password@ in a URL is a shape
 	}
 	for _, re := range patterns {

@@ -194,3 +194,36 @@ func TestRedactedRevealsNothing(t *testing.T) {
 		t.Errorf("redacted(%q) = %q, want %q", "x", got, want)
 	}
 }
+
+// BenchmarkCredentialIn judges the variables of the benchmark corpus (shared/bench/gen-corpus):
+// ordinary names and values, which every workload has many of and which must cost little.
+func BenchmarkCredentialIn(b *testing.B) {
+	names := []string{"LOG_LEVEL", "PORT", "GOMAXPROCS", "JAVA_OPTS", "DB_HOST",
+		"DB_PORT", "DB_NAME", "CACHE_TTL", "FEATURE_FLAGS", "REGION",
+		"OTEL_EXPORTER_OTLP_ENDPOINT", "HTTP_TIMEOUT", "WORKERS",
+		"QUEUE_URL", "SENTRY_DSN", "TZ", "LANG", "MAX_CONNS",
+		"RETRY_BACKOFF", "METRICS_PORT", "UPSTREAM_URL", "APP_MODE"}
+	values := []string{"info", "8080", "2", "-Xmx512m -XX:+UseG1GC",
+		"db.internal", "5432", "30s", "true", "eu-west-1",
+		"http://otel-collector.observability:4317", "UTC",
+		"C.UTF-8", "100", "a,b,c"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		credentialIn(names[i%len(names)], values[i%len(values)], false)
+	}
+}
+
+// TestAnchorsCoverEveryTerm pins that the quick test names go through first never hides a
+// term: every term, written as a name, passes it.
+func TestAnchorsCoverEveryTerm(t *testing.T) {
+	for _, term := range credentialTerms {
+		for _, name := range []string{strings.Join(term.words, "_"), "my" + strings.ToLower(strings.Join(term.words, ""))} {
+			if !mayHoldTerm(name) {
+				t.Errorf("mayHoldTerm(%q) = false, want true", name)
+			}
+		}
+	}
+	if mayHoldTerm("LOG_LEVEL") || mayHoldTerm("DB_HOST") {
+		t.Error("ordinary names pass the quick test")
+	}
+}
