@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -117,78 +119,157 @@ type jsonStats struct {
 	Rules     int `json:"rules"`
 }
 
+// writeJSON streams the report: findings are converted and written one at a time, so a scan
+// with a hundred thousand findings does not hold a second copy of them, nor their encoding, in
+// memory. The bytes are exactly those json.Encoder with a two-space indent would produce for the
+// jsonReport value.
 func writeJSON(w io.Writer, in *Input) error {
 	s := summarize(in)
-	r := jsonReport{
-		Schema:        JSONSchemaURI,
-		SchemaVersion: JSONSchemaVersion,
-		Tool:          jsonTool{Name: ToolName, Version: in.Version},
-		Command:       in.Command,
-		Targets:       append([]string{}, in.Targets...),
-		Summary: jsonSummary{
-			Findings: s.total,
-			BySeverity: jsonSeverity{
-				Critical: s.bySeverity[finding.Critical], High: s.bySeverity[finding.High],
-				Medium: s.bySeverity[finding.Medium], Low: s.bySeverity[finding.Low], Info: s.bySeverity[finding.Info],
-			},
-			FailOn:     failOnName(in.FailOn),
-			Failing:    s.failing,
-			Fails:      s.failing > 0,
-			Suppressed: s.suppressed,
-			Errors:     s.errors,
-		},
-		Findings: jsonFindings(in.Findings),
-		Suppressed: jsonSuppressed{
-			Count:    s.suppressed,
-			Reasons:  append([]suppressionReason{}, s.reasons...),
-			Listed:   in.ShowSuppressed,
-			Findings: []jsonFinding{},
-		},
-		Errors: make([]jsonError, 0, len(in.Errors)),
-		Stats:  jsonStats{Files: in.Stats.Files, Documents: in.Stats.Documents, Objects: in.Stats.Objects, Rules: len(in.Rules)},
-	}
-	if in.ShowSuppressed {
-		r.Suppressed.Findings = jsonFindings(in.Suppressed)
-	}
+	errs := make([]jsonError, 0, len(in.Errors))
 	for _, e := range in.Errors {
 		je := jsonError{Message: e.Message, Location: newJSONLocation(e.Location)}
 		if e.Object != (finding.ObjectRef{}) {
 			je.Object = &e.Object
 		}
-		r.Errors = append(r.Errors, je)
+		errs = append(errs, je)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	var suppressed []finding.Finding
+	if in.ShowSuppressed {
+		suppressed = in.Suppressed
+	}
+	js := newJSONStream(w)
+	js.raw("{\n")
+	js.field("$schema", JSONSchemaURI, false)
+	js.field("schemaVersion", JSONSchemaVersion, false)
+	js.field("tool", jsonTool{Name: ToolName, Version: in.Version}, false)
+	js.field("command", in.Command, false)
+	js.field("targets", append([]string{}, in.Targets...), false)
+	js.field("summary", jsonSummary{
+		Findings: s.total,
+		BySeverity: jsonSeverity{
+			Critical: s.bySeverity[finding.Critical], High: s.bySeverity[finding.High],
+			Medium: s.bySeverity[finding.Medium], Low: s.bySeverity[finding.Low], Info: s.bySeverity[finding.Info],
+		},
+		FailOn:     failOnName(in.FailOn),
+		Failing:    s.failing,
+		Fails:      s.failing > 0,
+		Suppressed: s.suppressed,
+		Errors:     s.errors,
+	}, false)
+	js.raw(`  "findings": `)
+	js.findings(in.Findings, "  ")
+	js.raw(",\n")
+	js.raw("  \"suppressed\": {\n")
+	js.indent = "    "
+	js.field("count", s.suppressed, false)
+	js.field("reasons", append([]suppressionReason{}, s.reasons...), false)
+	js.field("listed", in.ShowSuppressed, false)
+	js.raw(`    "findings": `)
+	js.findings(suppressed, "    ")
+	js.raw("\n  },\n")
+	js.indent = "  "
+	js.field("errors", errs, false)
+	js.field("stats", jsonStats{Files: in.Stats.Files, Documents: in.Stats.Documents, Objects: in.Stats.Objects, Rules: len(in.Rules)}, true)
+	js.raw("}\n")
+	return js.flush()
 }
 
-func jsonFindings(fs []finding.Finding) []jsonFinding {
-	out := make([]jsonFinding, 0, len(fs))
-	for _, f := range fs {
-		jf := jsonFinding{
-			Fingerprint:    fingerprint(f),
-			Rule:           f.RuleID,
-			Title:          f.Title,
-			Severity:       f.Severity.String(),
-			Object:         f.Object,
-			Container:      f.Container,
-			Path:           f.Path,
-			Location:       newJSONLocation(f.Location),
-			ObjectLocation: newJSONLocation(f.ObjectLocation),
-			Message:        f.Message,
-			Evidence:       f.Evidence,
-			Remedy:         f.Remedy,
-		}
-		for _, p := range f.Fix {
-			jf.Fix = append(jf.Fix, jsonPatch(p))
-		}
-		if f.Suppression != nil {
-			jf.Suppression = &jsonSuppression{Source: f.Suppression.Source, Reason: f.Suppression.Reason}
-		}
-		out = append(out, jf)
+// jsonStream writes a JSON document piece by piece, each value indented as json.Encoder would
+// indent it at that depth.
+type jsonStream struct {
+	w      *bufio.Writer
+	buf    bytes.Buffer
+	enc    *json.Encoder
+	indent string
+	err    error
+}
+
+func newJSONStream(w io.Writer) *jsonStream {
+	js := &jsonStream{w: bufio.NewWriterSize(w, 64<<10), indent: "  "}
+	js.enc = json.NewEncoder(&js.buf)
+	js.enc.SetEscapeHTML(false)
+	return js
+}
+
+func (js *jsonStream) raw(s string) {
+	if js.err == nil {
+		_, js.err = js.w.WriteString(s)
 	}
-	return out
+}
+
+// value writes v as it would stand at the given indentation (without a trailing newline).
+func (js *jsonStream) value(v any, prefix string) {
+	if js.err != nil {
+		return
+	}
+	js.buf.Reset()
+	js.enc.SetIndent(prefix, "  ")
+	if js.err = js.enc.Encode(v); js.err != nil {
+		return
+	}
+	_, js.err = js.w.Write(bytes.TrimSuffix(js.buf.Bytes(), []byte("\n")))
+}
+
+func (js *jsonStream) field(name string, v any, last bool) {
+	js.raw(js.indent)
+	js.value(name, "")
+	js.raw(": ")
+	js.value(v, js.indent)
+	if last {
+		js.raw("\n")
+	} else {
+		js.raw(",\n")
+	}
+}
+
+// findings writes a JSON array of findings, converting each as it goes.
+func (js *jsonStream) findings(fs []finding.Finding, prefix string) {
+	if len(fs) == 0 {
+		js.raw("[]")
+		return
+	}
+	js.raw("[\n")
+	for i := range fs {
+		js.raw(prefix + "  ")
+		js.value(toJSONFinding(&fs[i]), prefix+"  ")
+		if i < len(fs)-1 {
+			js.raw(",\n")
+		} else {
+			js.raw("\n")
+		}
+	}
+	js.raw(prefix + "]")
+}
+
+func (js *jsonStream) flush() error {
+	if js.err != nil {
+		return js.err
+	}
+	return js.w.Flush()
+}
+
+func toJSONFinding(f *finding.Finding) jsonFinding {
+	jf := jsonFinding{
+		Fingerprint:    fingerprint(*f),
+		Rule:           f.RuleID,
+		Title:          f.Title,
+		Severity:       f.Severity.String(),
+		Object:         f.Object,
+		Container:      f.Container,
+		Path:           f.Path,
+		Location:       newJSONLocation(f.Location),
+		ObjectLocation: newJSONLocation(f.ObjectLocation),
+		Message:        f.Message,
+		Evidence:       f.Evidence,
+		Remedy:         f.Remedy,
+	}
+	for _, p := range f.Fix {
+		jf.Fix = append(jf.Fix, jsonPatch(p))
+	}
+	if f.Suppression != nil {
+		jf.Suppression = &jsonSuppression{Source: f.Suppression.Source, Reason: f.Suppression.Reason}
+	}
+	return jf
 }
 
 func newJSONLocation(l finding.Location) *jsonLocation {

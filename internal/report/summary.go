@@ -115,19 +115,24 @@ type objectGroup struct {
 }
 
 // groupByObject groups findings by object. Findings arrive sorted (finding.Sort), which keeps
-// an object's findings together; the groups keep that order.
+// an object's findings together, so a group is a run of the slice and nothing is copied; an
+// object whose findings were not together still gets one group, in the order it first appears.
 func groupByObject(fs []finding.Finding) []objectGroup {
 	var groups []objectGroup
 	index := map[objectKey]int{}
-	for _, f := range fs {
-		k := keyOf(f)
-		i, ok := index[k]
-		if !ok {
-			i = len(groups)
-			index[k] = i
-			groups = append(groups, objectGroup{key: k})
+	for start := 0; start < len(fs); {
+		k := keyOf(fs[start])
+		end := start + 1
+		for end < len(fs) && keyOf(fs[end]) == k {
+			end++
 		}
-		groups[i].findings = append(groups[i].findings, f)
+		if i, ok := index[k]; ok {
+			groups[i].findings = append(slices.Clip(groups[i].findings), fs[start:end]...)
+		} else {
+			index[k] = len(groups)
+			groups = append(groups, objectGroup{key: k, findings: fs[start:end]})
+		}
+		start = end
 	}
 	return groups
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"path"
@@ -41,7 +42,7 @@ var severityStyle = map[finding.Severity]string{
 const continuation = "      "
 
 type textWriter struct {
-	b     strings.Builder
+	b     textOut
 	color bool
 	// remedies are the remedies already printed, by rule: a rule's remedy is the same for
 	// each of its findings, so it is printed once, at the first.
@@ -56,7 +57,7 @@ func (t *textWriter) paint(style, s string) string {
 }
 
 func writeText(w io.Writer, in *Input) error {
-	t := &textWriter{color: in.Color, remedies: map[string]string{}}
+	t := &textWriter{b: textOut{w: bufio.NewWriterSize(w, 64<<10)}, color: in.Color, remedies: map[string]string{}}
 	for i, g := range groupByObject(in.Findings) {
 		if i > 0 {
 			t.b.WriteString("\n")
@@ -82,8 +83,34 @@ func writeText(w io.Writer, in *Input) error {
 		t.b.WriteString("\n")
 	}
 	t.summary(in)
-	_, err := io.WriteString(w, t.b.String())
-	return err
+	return t.b.flush()
+}
+
+// textOut writes the report as it is produced, through a buffer, remembering whether anything
+// was written (for the blank lines between sections) and the first write error.
+type textOut struct {
+	w   *bufio.Writer
+	n   int
+	err error
+}
+
+func (o *textOut) WriteString(s string) {
+	if o.err != nil {
+		return
+	}
+	var n int
+	n, o.err = o.w.WriteString(s)
+	o.n += n
+}
+
+// Len is how many bytes were written so far.
+func (o *textOut) Len() int { return o.n }
+
+func (o *textOut) flush() error {
+	if o.err != nil {
+		return o.err
+	}
+	return o.w.Flush()
 }
 
 func (t *textWriter) section(title string) {
