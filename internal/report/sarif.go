@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 	"net/url"
 	"path"
@@ -180,25 +179,47 @@ type sarifSuppress struct {
 	Justification string `json:"justification,omitempty"`
 }
 
+// writeSARIF streams the log: results are converted and written one at a time (see
+// jsonStream), giving exactly the bytes json.Encoder with a two-space indent would give for the
+// sarifLog value.
 func writeSARIF(w io.Writer, in *Input) error {
 	driver, index := sarifRules(in)
-	run := sarifRun{
-		Tool:        sarifTool{Driver: driver},
-		Invocations: []sarifInvocation{sarifInvocationOf(in)},
-		Results:     make([]sarifResult, 0, len(in.Findings)+len(in.Suppressed)),
-		ColumnKind:  "unicodeCodePoints",
-		Properties:  sarifRunProperties(in),
+	props := sarifRunProperties(in)
+	js := newJSONStream(w)
+	js.raw("{\n")
+	js.field("$schema", sarifSchema, false)
+	js.field("version", sarifVersion, false)
+	js.raw("  \"runs\": [\n    {\n")
+	js.indent = "      "
+	js.field("tool", sarifTool{Driver: driver}, false)
+	js.field("invocations", []sarifInvocation{sarifInvocationOf(in)}, false)
+	js.raw(`      "results": `)
+	n := len(in.Findings) + len(in.Suppressed)
+	if n == 0 {
+		js.raw("[]")
+	} else {
+		js.raw("[\n")
+		i := 0
+		for _, fs := range [][]finding.Finding{in.Findings, in.Suppressed} {
+			for _, f := range fs {
+				js.raw("        ")
+				js.value(sarifResultOf(f, index), "        ")
+				if i++; i < n {
+					js.raw(",\n")
+				} else {
+					js.raw("\n")
+				}
+			}
+		}
+		js.raw("      ]")
 	}
-	for _, f := range in.Findings {
-		run.Results = append(run.Results, sarifResultOf(f, index))
+	js.raw(",\n")
+	js.field("columnKind", "unicodeCodePoints", len(props) == 0)
+	if len(props) > 0 {
+		js.field("properties", props, true)
 	}
-	for _, f := range in.Suppressed {
-		run.Results = append(run.Results, sarifResultOf(f, index))
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}})
+	js.raw("    }\n  ]\n}\n")
+	return js.flush()
 }
 
 // sarifRules describes every evaluated rule, plus any rule a finding names that the input did

@@ -1,0 +1,92 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
+)
+
+// streamInput is a scan with findings, a suppressed finding, an error and a rule.
+func streamInput(showSuppressed bool) *Input {
+	rule := &rules.Rule{ID: "pod/privileged", Title: "Privileged container", Severity: finding.Critical, Area: rules.AreaWorkload,
+		Scope: rules.ScopePod, Description: "d <b>&</b>", Remedy: "r"}
+	var fs []finding.Finding
+	for i := range 3 {
+		fs = append(fs, finding.Finding{RuleID: rule.ID, Title: rule.Title, Severity: finding.Critical,
+			Object:   finding.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "ns", Name: fmt.Sprint("p", i)},
+			Location: finding.Location{File: "a.yaml", Document: i + 1, Line: 3 + i, Column: 5},
+			Message:  "m <&>", Evidence: "e", Remedy: "r", Fix: []finding.Patch{{Path: "spec.x", Value: false}}})
+	}
+	sup := fs[2]
+	sup.Suppression = &finding.Suppression{Source: "config", Reason: "why"}
+	return &Input{Command: "scan", Targets: []string{"a.yaml"}, Version: "v", Findings: fs[:2], Suppressed: []finding.Finding{sup},
+		ShowSuppressed: showSuppressed, Errors: []finding.ScanError{{Location: finding.Location{File: "b.yaml", Line: 2}, Message: "malformed"}},
+		Rules: []*rules.Rule{rule}, FailOn: finding.High, Stats: Stats{Files: 2, Documents: 4, Objects: 3}}
+}
+
+func encodeWhole(t *testing.T, v any) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestStreamedJSONEqualsTheWholeEncoding pins that the streamed JSON report is byte for byte
+// what json.Encoder gives for the whole jsonReport value.
+func TestStreamedJSONEqualsTheWholeEncoding(t *testing.T) {
+	for _, show := range []bool{false, true} {
+		in := streamInput(show)
+		s := summarize(in)
+		whole := jsonReport{
+			Schema: JSONSchemaURI, SchemaVersion: JSONSchemaVersion, Tool: jsonTool{Name: ToolName, Version: in.Version},
+			Command: in.Command, Targets: in.Targets,
+			Summary: jsonSummary{Findings: s.total, BySeverity: jsonSeverity{Critical: s.bySeverity[finding.Critical], High: s.bySeverity[finding.High],
+				Medium: s.bySeverity[finding.Medium], Low: s.bySeverity[finding.Low], Info: s.bySeverity[finding.Info]},
+				FailOn: failOnName(in.FailOn), Failing: s.failing, Fails: s.failing > 0, Suppressed: s.suppressed, Errors: s.errors},
+			Suppressed: jsonSuppressed{Count: s.suppressed, Reasons: s.reasons, Listed: show, Findings: []jsonFinding{}},
+			Errors:     []jsonError{{Message: "malformed", Location: newJSONLocation(in.Errors[0].Location)}},
+			Stats:      jsonStats{Files: 2, Documents: 4, Objects: 3, Rules: 1},
+		}
+		for i := range in.Findings {
+			whole.Findings = append(whole.Findings, toJSONFinding(&in.Findings[i]))
+		}
+		if show {
+			whole.Suppressed.Findings = []jsonFinding{toJSONFinding(&in.Suppressed[0])}
+		}
+		var streamed bytes.Buffer
+		if err := writeJSON(&streamed, in); err != nil {
+			t.Fatal(err)
+		}
+		if want := encodeWhole(t, whole); !bytes.Equal(streamed.Bytes(), want) {
+			t.Errorf("show suppressed %v: streamed JSON differs\n--- streamed ---\n%s\n--- whole ---\n%s", show, streamed.Bytes(), want)
+		}
+	}
+}
+
+// TestStreamedSARIFEqualsTheWholeEncoding does the same for the SARIF log.
+func TestStreamedSARIFEqualsTheWholeEncoding(t *testing.T) {
+	in := streamInput(false)
+	driver, index := sarifRules(in)
+	run := sarifRun{Tool: sarifTool{Driver: driver}, Invocations: []sarifInvocation{sarifInvocationOf(in)},
+		ColumnKind: "unicodeCodePoints", Properties: sarifRunProperties(in)}
+	for _, f := range append(append([]finding.Finding{}, in.Findings...), in.Suppressed...) {
+		run.Results = append(run.Results, sarifResultOf(f, index))
+	}
+	var streamed bytes.Buffer
+	if err := writeSARIF(&streamed, in); err != nil {
+		t.Fatal(err)
+	}
+	want := encodeWhole(t, sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}})
+	if !bytes.Equal(streamed.Bytes(), want) {
+		t.Errorf("streamed SARIF differs\n--- streamed ---\n%s\n--- whole ---\n%s", streamed.Bytes(), want)
+	}
+}
