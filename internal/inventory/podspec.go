@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -17,6 +18,15 @@ type PodTemplate struct {
 	Spec     *corev1.PodSpec
 	MetaPath string // "metadata" for a Pod, "spec.template.metadata" for a Deployment ...
 	SpecPath string // "spec" for a Pod, "spec.template.spec" for a Deployment ...
+	// containers caches Containers for a template that every pod rule reads.
+	containers []ContainerRef
+}
+
+// WithContainers returns the template with its container list computed once, for the many
+// rules that each walk it.
+func (t PodTemplate) WithContainers() PodTemplate {
+	t.containers = t.Containers()
+	return t
 }
 
 // PodTemplateOf returns the pod that the object runs: the Pod itself, the template of a
@@ -178,18 +188,21 @@ type ContainerRef struct {
 // Containers returns every container of the pod: init containers first, then containers, then
 // ephemeral containers, each with its path.
 func (t PodTemplate) Containers() []ContainerRef {
+	if t.containers != nil {
+		return t.containers
+	}
 	s := t.Spec
 	out := make([]ContainerRef, 0, len(s.InitContainers)+len(s.Containers)+len(s.EphemeralContainers))
 	for i := range s.InitContainers {
-		out = append(out, ContainerRef{Container: &s.InitContainers[i], List: "initContainers", Index: i, Path: fmt.Sprintf("%s.initContainers[%d]", t.SpecPath, i)})
+		out = append(out, ContainerRef{Container: &s.InitContainers[i], List: "initContainers", Index: i, Path: t.SpecPath + ".initContainers[" + strconv.Itoa(i) + "]"})
 	}
 	for i := range s.Containers {
-		out = append(out, ContainerRef{Container: &s.Containers[i], List: "containers", Index: i, Path: fmt.Sprintf("%s.containers[%d]", t.SpecPath, i)})
+		out = append(out, ContainerRef{Container: &s.Containers[i], List: "containers", Index: i, Path: t.SpecPath + ".containers[" + strconv.Itoa(i) + "]"})
 	}
 	for i := range s.EphemeralContainers {
 		// EphemeralContainerCommon has exactly the fields of Container (k8s.io/api core/v1).
 		c := corev1.Container(s.EphemeralContainers[i].EphemeralContainerCommon)
-		out = append(out, ContainerRef{Container: &c, List: "ephemeralContainers", Index: i, Path: fmt.Sprintf("%s.ephemeralContainers[%d]", t.SpecPath, i)})
+		out = append(out, ContainerRef{Container: &c, List: "ephemeralContainers", Index: i, Path: t.SpecPath + ".ephemeralContainers[" + strconv.Itoa(i) + "]"})
 	}
 	return out
 }

@@ -138,7 +138,8 @@ func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evalu
 func (e *Evaluation) Object(o *inventory.Object) {
 	var out []finding.Finding
 	var defers []deferred
-	if pod, ok := inventory.PodTemplateOf(o); ok {
+	if pod, ok := inventory.PodTemplateOf(o); ok && len(e.pod) > 0 {
+		pod = pod.WithContainers()
 		for _, r := range e.pod {
 			ctx := &PodContext{Object: o, Pod: pod, Options: e.opts, defers: &defers, rule: r}
 			for _, v := range r.Pod(ctx) {

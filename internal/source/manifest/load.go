@@ -6,6 +6,7 @@
 package manifest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -150,6 +151,7 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 }
 
 type loader struct {
+	br     *bufio.Reader // the reader of the file being read
 	opts   Options
 	dec    *decoder
 	mu     sync.Mutex
@@ -315,9 +317,14 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- []Document) {
 	seq := l.seq
 	l.mu.Unlock()
 
-	// A NUL byte in the first block means a binary file, not YAML.
-	br := newPeekReader(r)
-	if head := br.peek(8 << 10); bytes.IndexByte(head, 0) >= 0 {
+	// A NUL byte in the first block means a binary file, not YAML. The one reader is reused
+	// for every file: files are read one after another.
+	if l.br == nil {
+		l.br = bufio.NewReaderSize(r, streamBufferSize)
+	}
+	br := l.br
+	br.Reset(r)
+	if head, _ := br.Peek(8 << 10); bytes.IndexByte(head, 0) >= 0 {
 		line := bytes.Count(head[:bytes.IndexByte(head, 0)], []byte("\n")) + 1
 		l.fail(finding.Location{File: name, Line: line}, "binary file (it contains NUL bytes); not a manifest")
 		return
@@ -649,28 +656,4 @@ func yamlErrorLine(err error) (int, string) {
 		return line, msg
 	}
 	return 0, msg
-}
-
-// peekReader lets the loader look at the start of a stream before splitting it.
-type peekReader struct {
-	r    io.Reader
-	head []byte
-}
-
-func newPeekReader(r io.Reader) *peekReader { return &peekReader{r: r} }
-
-func (p *peekReader) peek(n int) []byte {
-	buf := make([]byte, n)
-	m, _ := io.ReadFull(p.r, buf)
-	p.head = buf[:m]
-	return p.head
-}
-
-func (p *peekReader) Read(b []byte) (int, error) {
-	if len(p.head) > 0 {
-		n := copy(b, p.head)
-		p.head = p.head[n:]
-		return n, nil
-	}
-	return p.r.Read(b)
 }

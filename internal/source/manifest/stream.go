@@ -28,6 +28,10 @@ type Document struct {
 	seq int
 }
 
+// streamBufferSize is the read buffer of a stream: large enough for the lines of most
+// manifests and for the look at a file's start that tells binary files apart.
+const streamBufferSize = 64 << 10
+
 // splitStream reads a YAML stream and calls emit for every document in it. Documents are
 // separated the way YAML 1.2 defines it (l-document-prefix, c-forbidden): a line that begins
 // with "---" or "..." followed by a space, a tab or the end of the line ends the current
@@ -36,7 +40,11 @@ type Document struct {
 // documents be decoded in parallel. A document larger than maxDoc is reported, skipped and
 // never held in memory whole.
 func splitStream(r io.Reader, file string, maxDoc int, emit func(Document) error) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	// A caller that reads many streams passes its own reader, reset for each.
+	br, ok := r.(*bufio.Reader)
+	if !ok || br.Size() < streamBufferSize {
+		br = bufio.NewReaderSize(r, streamBufferSize)
+	}
 	var (
 		buf       bytes.Buffer
 		index     = 0
