@@ -23,6 +23,8 @@ var (
 	timeType        = reflect.TypeFor[metav1.Time]()
 	durationType    = reflect.TypeFor[metav1.Duration]()
 	rawExtType      = reflect.TypeFor[runtime.RawExtension]()
+	// Labels, annotations, selectors and ConfigMap data: decoded without reflection.
+	stringMapType = reflect.TypeFor[map[string]string]()
 )
 
 // decodeTyped fills dst (a pointer to a k8s.io/api struct) from content in one pass, with the
@@ -37,7 +39,10 @@ func (c *strictChecker) decodeTyped(dst any, content map[string]any) (*strictWal
 		return nil, fmt.Errorf("decode target must be a non-nil pointer, not %T", dst)
 	}
 	w := &strictWalk{c: c, root: dv.Type()}
-	w.set(dv.Elem(), content, nil)
+	// The path grows and shrinks as the walk goes down and up; one buffer holds it, so that
+	// stepping into a field does not allocate (a reported path is rendered into a new string).
+	var segs [32]pathSeg
+	w.set(dv.Elem(), content, segs[:0])
 	return w, nil
 }
 
@@ -114,6 +119,10 @@ func (w *strictWalk) set(dv reflect.Value, v any, segs []pathSeg) {
 		}
 		if t.Key().Kind() != reflect.String {
 			w.typeErr(segs, "a map with string keys", v)
+			return
+		}
+		if t == stringMapType {
+			dv.Set(reflect.ValueOf(w.stringMap(m, segs)))
 			return
 		}
 		out := reflect.MakeMapWithSize(t, len(m))
@@ -196,6 +205,24 @@ func (w *strictWalk) set(dv reflect.Value, v any, segs []pathSeg) {
 	}
 }
 
+// stringMap decodes a map of strings, as set would, value by value: null is the empty string
+// and a value of another type is an error (its entry kept empty).
+func (w *strictWalk) stringMap(m map[string]any, segs []pathSeg) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, child := range m {
+		switch s := child.(type) {
+		case string:
+			out[k] = s
+		case nil:
+			out[k] = ""
+		default:
+			w.typeErr(append(segs, pathSeg{key: k, bracket: true}), "a string", child)
+			out[k] = ""
+		}
+	}
+	return out
+}
+
 // fieldByIndex returns the field at index, allocating embedded pointer structs on the way.
 func fieldByIndex(v reflect.Value, index []int) reflect.Value {
 	for i, x := range index {
@@ -240,20 +267,20 @@ func (w *strictWalk) setQuantity(dv reflect.Value, v any, segs []pathSeg) {
 		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("%q is not a quantity (such as 500m or 1Gi)", s)})
 		return
 	}
-	dv.Set(reflect.ValueOf(q))
+	*dv.Addr().Interface().(*resource.Quantity) = q
 }
 
 func (w *strictWalk) setIntOrString(dv reflect.Value, v any, segs []pathSeg) {
 	switch n := v.(type) {
 	case string:
-		dv.Set(reflect.ValueOf(intstr.FromString(n)))
+		*dv.Addr().Interface().(*intstr.IntOrString) = intstr.FromString(n)
 	case int64, float64:
 		i, ok := wholeNumber(n)
 		if !ok || i < math.MinInt32 || i > math.MaxInt32 {
 			w.typeErr(segs, "a 32-bit whole number or a string", v)
 			return
 		}
-		dv.Set(reflect.ValueOf(intstr.FromInt32(int32(i))))
+		*dv.Addr().Interface().(*intstr.IntOrString) = intstr.FromInt32(int32(i))
 	default:
 		w.typeErr(segs, "a number or a string", v)
 	}
