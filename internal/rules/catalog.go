@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/suggest"
@@ -107,10 +109,20 @@ type Evaluation struct {
 	keep     map[string]bool
 	Release  bool
 
-	mu       sync.Mutex
-	findings []finding.Finding
+	// scratch holds per-object finding buffers, so that evaluating an object does not grow a
+	// slice of its own; apiVersions shares one apiVersion string per group and version among
+	// the findings.
+	scratch     sync.Pool
+	apiVersions sync.Map // schema.GroupVersion -> string
+
+	mu sync.Mutex
+	// findings are kept in blocks of findingBlock: a long scan never copies them to grow.
+	findings [][]finding.Finding
 	defers   []deferred
 }
+
+// findingBlock is how many findings one block of an Evaluation holds.
+const findingBlock = 4096
 
 // NewEvaluation prepares an evaluation of the selected rules (all when selected is nil).
 func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evaluation {
@@ -136,14 +148,20 @@ func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evalu
 
 // Object evaluates the pod and object rules on one object. It is safe for concurrent use.
 func (e *Evaluation) Object(o *inventory.Object) {
-	var out []finding.Finding
+	buf, _ := e.scratch.Get().(*[]finding.Finding)
+	if buf == nil {
+		buf = new([]finding.Finding)
+	}
+	out := (*buf)[:0]
 	var defers []deferred
 	if pod, ok := inventory.PodTemplateOf(o); ok && len(e.pod) > 0 {
 		pod = pod.WithContainers()
+		// One context serves every pod rule of the object; only the rule changes.
+		ctx := &PodContext{Object: o, Pod: pod, Options: e.opts, defers: &defers}
 		for _, r := range e.pod {
-			ctx := &PodContext{Object: o, Pod: pod, Options: e.opts, defers: &defers, rule: r}
+			ctx.rule = r
 			for _, v := range r.Pod(ctx) {
-				out = append(out, toFinding(r, o, v))
+				out = append(out, e.toFinding(r, o, v))
 			}
 		}
 	}
@@ -153,28 +171,45 @@ func (e *Evaluation) Object(o *inventory.Object) {
 		}
 		ctx := &ObjectContext{Object: o, Options: e.opts, defers: &defers, rule: r}
 		for _, v := range r.Object(ctx) {
-			out = append(out, toFinding(r, o, v))
+			out = append(out, e.toFinding(r, o, v))
 		}
 	}
 	if e.Release && !e.keep[o.GVK.Kind] {
 		o.Release(len(defers) > 0)
 	}
-	if len(out) == 0 && len(defers) == 0 {
-		return
+	if len(out) > 0 || len(defers) > 0 {
+		e.mu.Lock()
+		e.store(out)
+		e.defers = append(e.defers, defers...)
+		e.mu.Unlock()
 	}
-	e.mu.Lock()
-	e.findings = append(e.findings, out...)
-	e.defers = append(e.defers, defers...)
-	e.mu.Unlock()
+	clear(out)
+	*buf = out[:0]
+	e.scratch.Put(buf)
+}
+
+// store copies findings into the evaluation's blocks; the caller holds e.mu.
+func (e *Evaluation) store(fs []finding.Finding) {
+	for len(fs) > 0 {
+		n := len(e.findings)
+		if n == 0 || len(e.findings[n-1]) == cap(e.findings[n-1]) {
+			e.findings = append(e.findings, make([]finding.Finding, 0, findingBlock))
+			n++
+		}
+		last := &e.findings[n-1]
+		k := min(len(fs), cap(*last)-len(*last))
+		*last = append(*last, fs[:k]...)
+		fs = fs[k:]
+	}
 }
 
 // Finish runs the deferred checks and the namespace rules over the complete inventory and
 // returns every finding, unsorted and unsuppressed.
 func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
-	all := e.findings
+	var later []finding.Finding
 	for _, d := range e.defers {
 		for _, v := range d.check(inv) {
-			all = append(all, toFinding(d.rule, d.object, v))
+			later = append(later, e.toFinding(d.rule, d.object, v))
 		}
 	}
 	for _, ns := range inv.Namespaces() {
@@ -185,11 +220,22 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 				if target == nil {
 					target = ctx.Object
 				}
-				all = append(all, toFinding(r, namespaceTarget(target, ns, inv), v))
+				later = append(later, e.toFinding(r, namespaceTarget(target, ns, inv), v))
 			}
 		}
 	}
-	return all
+	// One slice of exactly the size needed; each block is let go once it is copied.
+	n := len(later)
+	for _, b := range e.findings {
+		n += len(b)
+	}
+	all := make([]finding.Finding, 0, n)
+	for i, b := range e.findings {
+		all = append(all, b...)
+		e.findings[i] = nil
+	}
+	e.findings = nil
+	return append(all, later...)
 }
 
 // Evaluate runs the selected rules over a complete inventory, objects on all cores, and
@@ -226,7 +272,19 @@ func namespaceTarget(o *inventory.Object, ns string, inv *inventory.Inventory) *
 	return synthetic
 }
 
-func toFinding(r *Rule, o *inventory.Object, v Violation) finding.Finding {
+// apiVersion returns the apiVersion of gv, one string per group and version for all findings.
+func (e *Evaluation) apiVersion(gv schema.GroupVersion) string {
+	if gv.Group == "" {
+		return gv.Version // no string to build
+	}
+	if s, ok := e.apiVersions.Load(gv); ok {
+		return s.(string)
+	}
+	s, _ := e.apiVersions.LoadOrStore(gv, gv.String())
+	return s.(string)
+}
+
+func (e *Evaluation) toFinding(r *Rule, o *inventory.Object, v Violation) finding.Finding {
 	if v.Object != nil {
 		o = v.Object
 	}
@@ -238,7 +296,10 @@ func toFinding(r *Rule, o *inventory.Object, v Violation) finding.Finding {
 		RuleID:   r.ID,
 		Title:    r.Title,
 		Severity: sev,
-		Object:   o.Ref(),
+		Object: finding.ObjectRef{
+			APIVersion: e.apiVersion(o.GVK.GroupVersion()),
+			Kind:       o.GVK.Kind, Namespace: o.Namespace, Name: o.Name,
+		},
 		// Copies, so that a finding does not pin the decoded document its strings came from.
 		Container: strings.Clone(v.Container),
 		Path:      v.Path,
