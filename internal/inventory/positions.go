@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 )
@@ -73,20 +74,21 @@ func (b *PositionsBuilder) Add(h PathHash, line, column int) {
 	b.p.entries = append(b.p.entries, posEntry{hash: uint64(h), line: uint32(line), column: uint32(column)})
 }
 
-// Build sorts the entries and returns the finished index. The builder must not be used again.
+// Build sorts the entries and returns the finished index, in a slice of its own of exactly
+// the size needed. The builder may then be Reset and used for another object.
 func (b *PositionsBuilder) Build() *Positions {
-	p := b.p
-	slices.SortFunc(p.entries, func(a, b posEntry) int {
-		switch {
-		case a.hash < b.hash:
-			return -1
-		case a.hash > b.hash:
-			return 1
-		}
-		return 0
-	})
-	p.entries = slices.Clip(p.entries)
-	return &p
+	slices.SortFunc(b.p.entries, func(a, b posEntry) int { return cmp.Compare(a.hash, b.hash) })
+	p := &Positions{root: b.p.root}
+	if len(b.p.entries) > 0 {
+		p.entries = make([]posEntry, len(b.p.entries))
+		copy(p.entries, b.p.entries)
+	}
+	return p
+}
+
+// Reset empties the builder and keeps its room, for the next object.
+func (b *PositionsBuilder) Reset() {
+	b.p = Positions{entries: b.p.entries[:0]}
 }
 
 func (p *Positions) find(h PathHash) (posEntry, bool) {

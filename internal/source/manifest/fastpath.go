@@ -14,8 +14,14 @@ import (
 // subset, for a List (whose items become objects of their own) and for a document that
 // repeats its kind; decode then takes the yaml.v3 path, which also words every YAML error.
 func (d *decoder) fast(doc Document) ([]*inventory.Object, []finding.ScanError, bool) {
-	var pos inventory.PositionsBuilder
-	fd, err := fastyaml.Decode(doc.Data, doc.Line-1, doc.MapLine, &pos)
+	// The positions are collected in a builder reused from document to document; Build copies
+	// them out at their exact size.
+	pos, _ := d.positions.Get().(*inventory.PositionsBuilder)
+	if pos == nil {
+		pos = new(inventory.PositionsBuilder)
+	}
+	defer func() { pos.Reset(); d.positions.Put(pos) }()
+	fd, err := fastyaml.Decode(doc.Data, doc.Line-1, doc.MapLine, pos)
 	if err != nil {
 		return nil, nil, false
 	}
@@ -30,7 +36,7 @@ func (d *decoder) fast(doc Document) ([]*inventory.Object, []finding.ScanError, 
 		dups = append(dups, duplicateKey{path: dk.Path, line: dk.Line, col: dk.Column})
 	}
 	loc := finding.Location{File: doc.File, Document: doc.Index, Line: fd.Line, Column: fd.Column, Template: doc.Template}
-	o, errs := d.build(doc, loc, 0, fd.Content, &pos, dups)
+	o, errs := d.build(doc, loc, 0, fd.Content, pos, dups)
 	if o == nil {
 		return nil, errs, true
 	}

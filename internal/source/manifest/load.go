@@ -362,6 +362,7 @@ type decoded struct {
 type decoder struct {
 	namespace string
 	strict    strictChecker
+	positions sync.Pool // *inventory.PositionsBuilder, for the fast path
 }
 
 func newDecoder(namespace string) *decoder { return &decoder{namespace: namespace} }
