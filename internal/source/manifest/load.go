@@ -152,6 +152,7 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 
 type loader struct {
 	br     *bufio.Reader // the reader of the file being read
+	docBuf bytes.Buffer  // the lines of the document being read
 	opts   Options
 	dec    *decoder
 	mu     sync.Mutex
@@ -332,7 +333,7 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- []Document) {
 	const batchSize = 32
 	var batch []Document
 	documents := 0
-	err := splitStream(br, name, l.opts.MaxDocumentSize, func(d Document) error {
+	err := splitStreamInto(br, name, l.opts.MaxDocumentSize, &l.docBuf, func(d Document) error {
 		documents++
 		d.seq = seq
 		batch = append(batch, d)
@@ -344,6 +345,9 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- []Document) {
 	})
 	if len(batch) > 0 {
 		out <- batch
+	}
+	if l.docBuf.Cap() > 1<<20 {
+		l.docBuf = bytes.Buffer{} // let a rare huge document's room go
 	}
 	if err != nil {
 		l.fail(finding.Location{File: name}, "reading stopped: %v", unwrapPathError(err))

@@ -40,13 +40,23 @@ const streamBufferSize = 64 << 10
 // documents be decoded in parallel. A document larger than maxDoc is reported, skipped and
 // never held in memory whole.
 func splitStream(r io.Reader, file string, maxDoc int, emit func(Document) error) error {
+	return splitStreamInto(r, file, maxDoc, nil, emit)
+}
+
+// splitStreamInto is splitStream collecting the lines of each document in buf (a new buffer
+// when nil): a caller that reads many streams passes the same one for all, so that it grows
+// once, and each document is copied out of it at its exact size.
+func splitStreamInto(r io.Reader, file string, maxDoc int, buf *bytes.Buffer, emit func(Document) error) error {
 	// A caller that reads many streams passes its own reader, reset for each.
 	br, ok := r.(*bufio.Reader)
 	if !ok || br.Size() < streamBufferSize {
 		br = bufio.NewReaderSize(r, streamBufferSize)
 	}
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
 	var (
-		buf       bytes.Buffer
 		index     = 0
 		line      = 0
 		startLine = 1
