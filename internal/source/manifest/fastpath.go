@@ -14,14 +14,15 @@ import (
 // subset, for a List (whose items become objects of their own) and for a document that
 // repeats its kind; decode then takes the yaml.v3 path, which also words every YAML error.
 func (d *decoder) fast(doc Document) ([]*inventory.Object, []finding.ScanError, bool) {
-	// The positions are collected in a builder reused from document to document; Build copies
-	// them out at their exact size.
-	pos, _ := d.positions.Get().(*inventory.PositionsBuilder)
-	if pos == nil {
-		pos = new(inventory.PositionsBuilder)
+	// The parser's stacks and the positions builder are reused from document to document;
+	// Build copies the positions out at their exact size.
+	room, _ := d.fastRoom.Get().(*fastRoom)
+	if room == nil {
+		room = new(fastRoom)
 	}
-	defer func() { pos.Reset(); d.positions.Put(pos) }()
-	fd, err := fastyaml.Decode(doc.Data, doc.Line-1, doc.MapLine, pos)
+	defer func() { room.pos.Reset(); d.fastRoom.Put(room) }()
+	pos := &room.pos
+	fd, err := room.yaml.Decode(doc.Data, doc.Line-1, doc.MapLine, pos)
 	if err != nil {
 		return nil, nil, false
 	}
@@ -41,4 +42,10 @@ func (d *decoder) fast(doc Document) ([]*inventory.Object, []finding.ScanError, 
 		return nil, errs, true
 	}
 	return []*inventory.Object{o}, errs, true
+}
+
+// fastRoom is what one goroutine's fast decoding reuses from document to document.
+type fastRoom struct {
+	yaml fastyaml.Decoder
+	pos  inventory.PositionsBuilder
 }

@@ -366,7 +366,7 @@ type decoded struct {
 type decoder struct {
 	namespace string
 	strict    strictChecker
-	positions sync.Pool // *inventory.PositionsBuilder, for the fast path
+	fastRoom  sync.Pool // *fastRoom
 }
 
 func newDecoder(namespace string) *decoder { return &decoder{namespace: namespace} }

@@ -58,11 +58,25 @@ type DuplicateKey struct {
 // from 1 at the start of data, plus lineBase, then passed through mapLine when it is set.
 // It returns ErrUnsupported, with pos in an undefined state, for anything it does not decode.
 func Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder) (Document, error) {
+	var d Decoder
+	return d.Decode(data, lineBase, mapLine, pos)
+}
+
+// Decoder decodes documents as Decode does, keeping the room it needs (its stacks of keys,
+// values and list items) from one document to the next. It is for one goroutine at a time;
+// nothing it returns refers to that room.
+type Decoder struct {
+	p parser
+}
+
+// Decode decodes one document; see the package function Decode.
+func (d *Decoder) Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder) (Document, error) {
 	if !validText(data) {
 		return Document{}, ErrUnsupported
 	}
-	p := &parser{src: data, lineBase: lineBase, mapLine: mapLine, pos: pos}
-	p.path, p.items = p.pathBuf[:0], p.itemBuf[:0]
+	p := &d.p
+	p.reset(data, lineBase, mapLine, pos)
+	defer p.release()
 	// Nearly every line of a manifest holds one key or list item, "- key:" lines both.
 	pos.Grow(bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("- ")) + 1)
 	if !p.start() {
@@ -77,6 +91,23 @@ func Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.Pos
 	root.Content = m
 	root.Duplicates = p.dups
 	return root, nil
+}
+
+// reset readies the parser for a document, keeping the room of its stacks.
+func (p *parser) reset(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder) {
+	*p = parser{
+		src: data, lineBase: lineBase, mapLine: mapLine, pos: pos,
+		path: p.path[:0], items: p.items[:0], entries: p.entries[:0], scratch: p.scratch[:0],
+	}
+}
+
+// release lets go of what the document's values are held by, so that the stacks kept for
+// the next document do not keep this one's values alive.
+func (p *parser) release() {
+	clear(p.items[:cap(p.items)])
+	clear(p.entries[:cap(p.entries)])
+	clear(p.path[:cap(p.path)])
+	p.src, p.mapLine, p.pos, p.dups = nil, nil, nil, nil
 }
 
 // validText reports whether data holds only characters YAML accepts, with "\n" as the only
@@ -158,9 +189,18 @@ type parser struct {
 	path    []segment // the keys and indexes above the value being read, for duplicates
 	scratch []byte    // unescaped quoted and block scalars are built here
 	items   []any     // the items of the lists being read, innermost last
-	pathBuf [16]segment
-	itemBuf [32]any
+	entries []entry   // the entries of the block maps being read, innermost last
 }
+
+// entry is one key and value of a block map being read.
+type entry struct {
+	key   string
+	value any
+}
+
+// linearKeys is how many entries of a map are searched one by one for a repeated key; a
+// larger map is indexed.
+const linearKeys = 32
 
 // segment is one step of a field path: a key, or a list index when key is unset.
 type segment struct {
@@ -272,7 +312,9 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) (map[string]any
 	if depth > maxDepth || !p.count() {
 		return nil, false
 	}
-	m := make(map[string]any)
+	// The entries are stacked until the map ends and then put in a map made at its size.
+	base := len(p.entries)
+	var index map[string]bool // the keys of a large map
 	for {
 		key, col, ok := p.key()
 		if !ok {
@@ -280,7 +322,7 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) (map[string]any
 		}
 		kh := h.Key(key)
 		// A repeated key keeps the position of its first occurrence, as the loader records it.
-		if _, dup := m[key]; dup {
+		if p.repeated(base, key, &index) {
 			p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(p.ln), Column: col + 1})
 		} else {
 			p.pos.Add(kh, p.line(p.ln), col+1)
@@ -291,10 +333,10 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) (map[string]any
 		if !ok {
 			return nil, false
 		}
-		m[key] = v
+		p.entries = append(p.entries, entry{key: key, value: v})
 		switch {
 		case p.ind < n:
-			return m, true
+			return p.popMap(base), true
 		case p.ind > n:
 			return nil, false
 		}
@@ -303,6 +345,43 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) (map[string]any
 		}
 		p.i = p.ls + n
 	}
+}
+
+// repeated reports whether the map whose entries are stacked above base has key already, and
+// notes key as seen. The index is built once a map has more than linearKeys entries.
+func (p *parser) repeated(base int, key string, index *map[string]bool) bool {
+	stacked := p.entries[base:]
+	if *index == nil && len(stacked) < linearKeys {
+		for i := range stacked {
+			if stacked[i].key == key {
+				return true
+			}
+		}
+		return false
+	}
+	if *index == nil {
+		*index = make(map[string]bool, 2*len(stacked))
+		for _, e := range stacked {
+			(*index)[e.key] = true
+		}
+	}
+	if (*index)[key] {
+		return true
+	}
+	(*index)[key] = true
+	return false
+}
+
+// popMap returns the map of the entries stacked above base; a repeated key's later value wins.
+func (p *parser) popMap(base int) map[string]any {
+	stacked := p.entries[base:]
+	m := make(map[string]any, len(stacked))
+	for _, e := range stacked {
+		m[e.key] = e.value
+	}
+	clear(stacked)
+	p.entries = p.entries[:base]
+	return m
 }
 
 // key reads a key and its ':' at p.i and returns it with its 0-based column.
