@@ -24,6 +24,8 @@ package podspec
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/distribution/reference"
 
@@ -57,6 +59,36 @@ func parseImageRef(image string) (imageRef, error) {
 	return ref, nil
 }
 
+// imageReferences remembers the references a rule has parsed, with the error of those that do
+// not parse: the pods of an input name the same images again and again, and parsing (a large
+// regular expression) would otherwise be a good part of evaluating a pod. It holds at most
+// maxRememberedImages references; it is safe for concurrent use.
+type imageReferences struct {
+	parsed sync.Map // image -> parsedImage
+	count  atomic.Int64
+}
+
+type parsedImage struct {
+	ref imageRef
+	err error
+}
+
+const maxRememberedImages = 1 << 14
+
+func (c *imageReferences) parse(image string) (imageRef, error) {
+	if v, ok := c.parsed.Load(image); ok {
+		p := v.(parsedImage)
+		return p.ref, p.err
+	}
+	ref, err := parseImageRef(image)
+	if c.count.Load() < maxRememberedImages {
+		if _, loaded := c.parsed.LoadOrStore(image, parsedImage{ref, err}); !loaded {
+			c.count.Add(1)
+		}
+	}
+	return ref, err
+}
+
 // Pinned reports whether the reference names one image for good.
 func (r imageRef) Pinned() bool { return r.Digest != "" }
 
@@ -80,7 +112,7 @@ func imageTagRule() rules.Rule {
 		Allowed:    []string{"a tag other than latest", "a digest (@sha256:...), with or without a tag"},
 		References: []rules.Reference{docsImages, docsImageBestPract},
 		Remedy:     "Name a specific version tag (nginx:1.27.3), or better pin the digest (nginx:1.27.3@sha256:...).",
-		Pod:        checkImageTags,
+		Pod:        new(imageReferences).checkImageTags,
 	}
 }
 
@@ -98,18 +130,18 @@ func imageDigestRule() rules.Rule {
 		References: []rules.Reference{docsImages, docsImageBestPract},
 		Remedy: "Pin the image by digest, keeping the tag for readers: app:1.4.2@sha256:<digest> (crane digest " +
 			"or docker buildx imagetools inspect print it).",
-		Pod: checkImageDigests,
+		Pod: new(imageReferences).checkImageDigests,
 	}
 }
 
-func checkImageTags(ctx *rules.PodContext) []rules.Violation {
+func (images *imageReferences) checkImageTags(ctx *rules.PodContext) []rules.Violation {
 	var out []rules.Violation
 	for _, c := range ctx.Pod.Containers() {
 		if c.Image == "" {
 			// The API server rejects a container without an image; nothing is pulled.
 			continue
 		}
-		ref, err := parseImageRef(c.Image)
+		ref, err := images.parse(c.Image)
 		var msg string
 		switch {
 		case err != nil:
@@ -129,13 +161,13 @@ func checkImageTags(ctx *rules.PodContext) []rules.Violation {
 	return out
 }
 
-func checkImageDigests(ctx *rules.PodContext) []rules.Violation {
+func (images *imageReferences) checkImageDigests(ctx *rules.PodContext) []rules.Violation {
 	var out []rules.Violation
 	for _, c := range ctx.Pod.Containers() {
 		if c.Image == "" {
 			continue
 		}
-		ref, err := parseImageRef(c.Image)
+		ref, err := images.parse(c.Image)
 		if err != nil || ref.Pinned() {
 			// An unparsable reference is pod/image-tag's finding.
 			continue
