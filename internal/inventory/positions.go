@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"strconv"
 )
@@ -77,13 +78,65 @@ func (b *PositionsBuilder) Add(h PathHash, line, column int) {
 // Build sorts the entries and returns the finished index, in a slice of its own of exactly
 // the size needed. The builder may then be Reset and used for another object.
 func (b *PositionsBuilder) Build() *Positions {
-	slices.SortFunc(b.p.entries, func(a, b posEntry) int { return cmp.Compare(a.hash, b.hash) })
+	sortEntries(b.p.entries, 2*bits.Len(uint(len(b.p.entries))))
 	p := &Positions{root: b.p.root}
 	if len(b.p.entries) > 0 {
 		p.entries = make([]posEntry, len(b.p.entries))
 		copy(p.entries, b.p.entries)
 	}
 	return p
+}
+
+// sortEntries sorts entries by hash: a quicksort that compares hashes directly (a generic sort
+// calls a comparison function for every pair, and sorting is a good part of decoding a
+// document), with insertion sort for short runs and the standard sort past depth levels.
+func sortEntries(e []posEntry, depth int) {
+	for len(e) > 12 {
+		if depth == 0 {
+			slices.SortFunc(e, func(a, b posEntry) int { return cmp.Compare(a.hash, b.hash) })
+			return
+		}
+		depth--
+		// The median of the first, middle and last hashes is the pivot.
+		m := len(e) / 2
+		if e[m].hash < e[0].hash {
+			e[m], e[0] = e[0], e[m]
+		}
+		if e[len(e)-1].hash < e[m].hash {
+			e[len(e)-1], e[m] = e[m], e[len(e)-1]
+			if e[m].hash < e[0].hash {
+				e[m], e[0] = e[0], e[m]
+			}
+		}
+		pivot := e[m].hash
+		i, j := 0, len(e)-1
+		for i <= j {
+			for e[i].hash < pivot {
+				i++
+			}
+			for e[j].hash > pivot {
+				j--
+			}
+			if i <= j {
+				e[i], e[j] = e[j], e[i]
+				i++
+				j--
+			}
+		}
+		// Recurse into the shorter part, loop on the longer.
+		if j+1 < len(e)-i {
+			sortEntries(e[:j+1], depth)
+			e = e[i:]
+		} else {
+			sortEntries(e[i:], depth)
+			e = e[:j+1]
+		}
+	}
+	for i := 1; i < len(e); i++ {
+		for k := i; k > 0 && e[k].hash < e[k-1].hash; k-- {
+			e[k], e[k-1] = e[k-1], e[k]
+		}
+	}
 }
 
 // Reset empties the builder and keeps its room, for the next object.

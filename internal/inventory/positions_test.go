@@ -1,6 +1,12 @@
 package inventory
 
-import "testing"
+import (
+	"cmp"
+	"math/bits"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
 
 func TestPathHashesMatchTheWalkOfTheSamePath(t *testing.T) {
 	cases := []struct {
@@ -82,5 +88,48 @@ func TestTrimKeepsTheGivenPathsAndTheirParents(t *testing.T) {
 	}
 	if line, _, exact := p.Locate("spec"); line != 1 || exact {
 		t.Errorf("trimmed path located at %d (exact %v), want the root", line, exact)
+	}
+}
+
+func TestSortEntriesOrdersByHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tt := range []struct {
+		name  string
+		n     int
+		hash  func(i int) uint64
+		depth int // levels of quicksort before the standard sort; -1 for the usual
+	}{
+		{"empty", 0, func(int) uint64 { return 0 }, -1},
+		{"short run", 7, func(int) uint64 { return rng.Uint64() }, -1},
+		{"random", 1000, func(int) uint64 { return rng.Uint64() }, -1},
+		{"ascending", 500, func(i int) uint64 { return uint64(i) }, -1},
+		{"descending", 500, func(i int) uint64 { return uint64(1000 - i) }, -1},
+		{"few distinct", 700, func(i int) uint64 { return uint64(i % 3) }, -1},
+		{"all equal", 300, func(int) uint64 { return 42 }, -1},
+		{"depth exhausted", 1000, func(int) uint64 { return rng.Uint64() }, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := make([]posEntry, tt.n)
+			for i := range e {
+				e[i] = posEntry{hash: tt.hash(i), line: uint32(i)}
+			}
+			want := slices.Clone(e)
+			slices.SortStableFunc(want, func(a, b posEntry) int { return cmp.Compare(a.hash, b.hash) })
+			depth := tt.depth
+			if depth < 0 {
+				depth = 2 * bits.Len(uint(len(e)))
+			}
+			sortEntries(e, depth)
+			if !slices.IsSortedFunc(e, func(a, b posEntry) int { return cmp.Compare(a.hash, b.hash) }) {
+				t.Fatalf("not sorted by hash")
+			}
+			// The same entries, whatever the order of equal hashes.
+			byAll := func(a, b posEntry) int { return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.line, b.line)) }
+			slices.SortFunc(e, byAll)
+			slices.SortFunc(want, byAll)
+			if !slices.Equal(e, want) {
+				t.Fatalf("entries changed while sorting")
+			}
+		})
 	}
 }
