@@ -1,10 +1,5 @@
 package inventory
 
-import (
-	"maps"
-	"strings"
-)
-
 // Release drops what a streaming scan no longer needs once an object's own rules have run:
 // its content (typed value, plain data, pod template) and the positions of every field but
 // its metadata (name, namespace, labels and each annotation, of the object and of its pod
@@ -12,8 +7,9 @@ import (
 // rules still point at. keepPositions keeps every position, for an object that deferred
 // checks will still report on.
 //
-// The identity it keeps is copied, so that it does not pin the decoded document (whose
-// strings may share one buffer) in memory.
+// The identity it keeps (name, namespace, labels, annotations) is kept as decoded: decoders
+// give every string and map its own allocation, sized to it, so keeping them pins nothing of
+// the decoded document, and copying them would only double them for a moment.
 func (o *Object) Release(keepPositions bool) {
 	if !keepPositions && o.Positions != nil {
 		keep := []string{"metadata.name", "metadata.namespace", "metadata.labels", "metadata.annotations"}
@@ -29,19 +25,6 @@ func (o *Object) Release(keepPositions bool) {
 		o.Positions = o.Positions.trim(keep)
 	}
 	o.Typed, o.Content, o.shapePod = nil, nil, nil
-	o.Name, o.Namespace = strings.Clone(o.Name), strings.Clone(o.Namespace)
-	o.Labels, o.Annotations = cloneStrings(o.Labels), cloneStrings(o.Annotations)
-}
-
-func cloneStrings(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range maps.All(m) {
-		out[strings.Clone(k)] = strings.Clone(v)
-	}
-	return out
 }
 
 // trim returns the positions of the given paths and of their parents only.
@@ -52,7 +35,13 @@ func (p *Positions) trim(paths []string) *Positions {
 			want[h] = true
 		}
 	}
-	out := &Positions{root: p.root}
+	n := 0
+	for _, e := range p.entries {
+		if want[PathHash(e.hash)] {
+			n++
+		}
+	}
+	out := &Positions{root: p.root, entries: make([]posEntry, 0, n)}
 	for _, e := range p.entries {
 		if want[PathHash(e.hash)] {
 			out.entries = append(out.entries, e)
