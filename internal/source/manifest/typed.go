@@ -315,6 +315,11 @@ func (w *strictWalk) setViaJSON(dv reflect.Value, v any, segs []pathSeg) {
 // decodesItself reports whether values of t decode themselves from JSON (a method lookup that
 // is too slow to repeat for every value, so it is cached per type).
 func (c *strictChecker) decodesItself(t reflect.Type) bool {
+	if t.PkgPath() == "" && t.Kind() != reflect.Struct {
+		// A predeclared type (string, int64) or a type literal ([]T, map[K]V) has no methods;
+		// an unnamed struct may promote some from its embedded fields.
+		return false
+	}
 	if v, ok := c.selfDecoding.Load(t); ok {
 		return v.(bool)
 	}
