@@ -167,7 +167,8 @@ func (p *Positions) Locate(path string) (line, column int, exact bool) {
 	if p == nil {
 		return 0, 0, false
 	}
-	hashes := PathHashes(path)
+	var buf [16]PathHash
+	hashes := appendPathHashes(buf[:0], path)
 	for i := len(hashes) - 1; i >= 0; i-- {
 		if e, ok := p.find(hashes[i]); ok {
 			return int(e.line), int(e.column), i == len(hashes)-1
@@ -179,7 +180,11 @@ func (p *Positions) Locate(path string) (line, column int, exact bool) {
 // PathHashes returns the hash of every prefix of path, shortest first, the path itself last.
 // The empty path yields nothing.
 func PathHashes(path string) []PathHash {
-	var out []PathHash
+	return appendPathHashes(nil, path)
+}
+
+// appendPathHashes appends the hashes of PathHashes(path) to out.
+func appendPathHashes(out []PathHash, path string) []PathHash {
 	h := RootHash
 	for i := 0; i < len(path); {
 		switch path[i] {

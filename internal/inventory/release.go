@@ -30,8 +30,9 @@ func (o *Object) Release(keepPositions bool) {
 // trim returns the positions of the given paths and of their parents only.
 func (p *Positions) trim(paths []string) *Positions {
 	want := map[PathHash]bool{}
+	var buf [16]PathHash
 	for _, path := range paths {
-		for _, h := range PathHashes(path) {
+		for _, h := range appendPathHashes(buf[:0], path) {
 			want[h] = true
 		}
 	}
