@@ -5,7 +5,6 @@ package examples
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"palisade.dev/palisade/internal/source/helm"
 	"palisade.dev/palisade/internal/source/kustomize"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testfiles"
 )
 
 func scanExample(t *testing.T, path string) *scan.Result {
@@ -102,7 +102,7 @@ func TestInsecureExample(t *testing.T) {
 			file := filepath.Join("insecure", tt.file)
 			line := 0
 			if tt.line != "" {
-				line = lineOf(t, file, tt.line)
+				line = testfiles.LineOf(t, file, tt.line)
 			}
 			if !found(res.Findings, file, line, tt.rule) {
 				t.Errorf("no %s at %s:%d (%q)", tt.rule, file, line, tt.line)
@@ -118,20 +118,4 @@ func found(fs []finding.Finding, file string, line int, rule string) bool {
 		}
 	}
 	return false
-}
-
-// lineOf is the first line of file holding text.
-func lineOf(t *testing.T, file, text string) int {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, l := range strings.Split(string(data), "\n") {
-		if strings.Contains(l, text) {
-			return i + 1
-		}
-	}
-	t.Fatalf("%s has no line with %q", file, text)
-	return 0
 }

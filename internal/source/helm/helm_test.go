@@ -16,6 +16,7 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/source/helm"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testfiles"
 )
 
 // exampleChart is the chart under examples/, named as a user in this folder would name it.
@@ -34,37 +35,6 @@ func newChart(t *testing.T, opts helm.Options) *helm.Chart {
 func load(t *testing.T, c *helm.Chart, paths ...string) *manifest.Result {
 	t.Helper()
 	return manifest.Load(context.Background(), paths, manifest.Options{Namespace: "shop", Expanders: []manifest.Expander{c}})
-}
-
-// writeFiles writes a tree of files under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// lineOf is the 1-based line of file holding text: tests find lines by their content, so they
-// do not break when the example is edited.
-func lineOf(t *testing.T, file, text string) int {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, l := range strings.Split(string(data), "\n") {
-		if strings.Contains(l, text) {
-			return i + 1
-		}
-	}
-	t.Fatalf("%s has no line with %q", file, text)
-	return 0
 }
 
 func TestExampleChartDocuments(t *testing.T) {
@@ -130,7 +100,7 @@ func TestExampleChartLocations(t *testing.T) {
 			if loc.File != deployment || loc.Template != "web/templates/deployment.yaml" {
 				t.Errorf("Locate(%s) = %s (template %q), want file %s, template web/templates/deployment.yaml", tt.path, loc, loc.Template, deployment)
 			}
-			if want := lineOf(t, deployment, tt.text) + tt.offset; loc.Line != want {
+			if want := testfiles.LineOf(t, deployment, tt.text) + tt.offset; loc.Line != want {
 				t.Errorf("Locate(%s) line = %d, want %d (%q)", tt.path, loc.Line, want, tt.text)
 			}
 		})
@@ -151,7 +121,7 @@ func names(inv *inventory.Inventory) []string {
 func TestValueOverrides(t *testing.T) {
 	dir := t.TempDir()
 	valuesFile := filepath.Join(dir, "prod.yaml")
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"prod.yaml":  "replicaCount: 4\nimage:\n  tag: \"1.26\"\n  digest: \"\"\nsecurityContext:\n  privileged: true\n",
 		"later.yaml": "replicaCount: 6\n",
 		"banner.txt": "from a file",
@@ -243,7 +213,7 @@ func wantString(t *testing.T, what, got, want string) {
 
 func TestReleaseNamespaceAndKubeVersion(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"Chart.yaml": "apiVersion: v2\nname: probe\nversion: 1.0.0\n",
 		"templates/cm.yaml": `apiVersion: v1
 kind: ConfigMap
@@ -311,7 +281,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 func TestSubcharts(t *testing.T) {
 	dir := t.TempDir()
 	parent := filepath.Join(dir, "shop")
-	writeFiles(t, parent, map[string]string{
+	testfiles.Write(t, parent, map[string]string{
 		"Chart.yaml": `apiVersion: v2
 name: shop
 version: 1.0.0
@@ -384,7 +354,7 @@ func TestPackagedChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"not-a-chart.tgz": "plain text, not an archive",
 		"plain.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n",
 	})
@@ -409,7 +379,7 @@ func TestPackagedChart(t *testing.T) {
 				t.Fatalf("no Deployment from the archive; objects: %v", names(res.Inventory))
 			}
 			loc := o.Locate("spec.template.spec.containers[0].image")
-			wantLine := lineOf(t, filepath.Join(exampleChart, "templates", "deployment.yaml"), "image: {{ include")
+			wantLine := testfiles.LineOf(t, filepath.Join(exampleChart, "templates", "deployment.yaml"), "image: {{ include")
 			if loc.File != archive || loc.Template != "web/templates/deployment.yaml" || loc.Line != wantLine {
 				t.Errorf("image located at %s template %q, want %s:%d template web/templates/deployment.yaml", loc, loc.Template, archive, wantLine)
 			}
@@ -482,8 +452,8 @@ func TestBrokenCharts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			chartDir := filepath.Join(dir, "broken")
-			writeFiles(t, chartDir, tt.files)
-			writeFiles(t, dir, map[string]string{"plain.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n"})
+			testfiles.Write(t, chartDir, tt.files)
+			testfiles.Write(t, dir, map[string]string{"plain.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n"})
 
 			res := load(t, newChart(t, helm.Options{}), dir, exampleChart)
 			if len(res.Errors) != 1 {

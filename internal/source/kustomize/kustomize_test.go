@@ -12,6 +12,7 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/source/kustomize"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testfiles"
 )
 
 var (
@@ -25,35 +26,6 @@ func load(t *testing.T, paths ...string) *manifest.Result {
 	return manifest.Load(context.Background(), paths, manifest.Options{Expanders: []manifest.Expander{kustomize.New()}})
 }
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// lineOf is the 1-based line of file holding text, so tests survive edits of the examples.
-func lineOf(t *testing.T, file, text string) int {
-	t.Helper()
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, l := range strings.Split(string(data), "\n") {
-		if strings.Contains(l, text) {
-			return i + 1
-		}
-	}
-	t.Fatalf("%s has no line with %q", file, text)
-	return 0
-}
-
 func names(inv *inventory.Inventory) []string {
 	var out []string
 	for _, o := range inv.Objects() {
@@ -64,7 +36,7 @@ func names(inv *inventory.Inventory) []string {
 
 func TestMatch(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"yaml/kustomization.yaml": "resources: []\n",
 		"yml/kustomization.yml":   "resources: []\n",
 		"bare/Kustomization":      "resources: []\n",
@@ -184,7 +156,7 @@ func lineOfAfter(t *testing.T, file, first, full string) int {
 	t.Helper()
 	_, second, ok := strings.Cut(full, "\n")
 	if !ok {
-		return lineOf(t, file, first)
+		return testfiles.LineOf(t, file, first)
 	}
 	data, _ := os.ReadFile(file)
 	lines := strings.Split(string(data), "\n")
@@ -201,7 +173,7 @@ func lineOfAfter(t *testing.T, file, first, full string) int {
 // while origins are tracked.
 func TestUserBuildMetadataKept(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"kustomization.yaml": "buildMetadata: [managedByLabel]\nresources:\n  - cm.yaml\n",
 		"cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n",
 	})
@@ -268,7 +240,7 @@ func TestBrokenKustomizations(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFiles(t, dir, tt.files)
+			testfiles.Write(t, dir, tt.files)
 			res := load(t, filepath.Join(dir, "app"), base)
 			if len(res.Errors) != 1 {
 				t.Fatalf("errors = %v, want exactly one", res.Errors)

@@ -14,6 +14,7 @@ import (
 
 	"palisade.dev/palisade/internal/source/kustomize"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testfiles"
 )
 
 const notFetched = "not fetched; Palisade does not reach the network during a scan unless --allow-remote-resources is given"
@@ -174,7 +175,7 @@ func TestRemoteEntriesNotFetched(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			forbidNetwork(t)
 			dir := t.TempDir()
-			writeFiles(t, dir, tt.files)
+			testfiles.Write(t, dir, tt.files)
 			res := load(t, filepath.Join(dir, "app"), base)
 			if len(res.Errors) != 1 {
 				t.Fatalf("errors = %v, want exactly one", res.Errors)
@@ -202,7 +203,7 @@ func TestRemoteEntriesNotFetched(t *testing.T) {
 func TestLocalOnlyBuilds(t *testing.T) {
 	forbidNetwork(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"app/kustomization.yaml": `resources:
   - ../base
   - ../other
@@ -256,7 +257,7 @@ func TestAllowRemoteResources(t *testing.T) {
 	}))
 	defer server.Close()
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"http/kustomization.yaml": "resources:\n  - " + server.URL + "/cm.yaml\n",
 		"git/kustomization.yaml":  "resources:\n  - github.com/example/platform//base?ref=v1\n",
 	})
@@ -288,7 +289,7 @@ func TestRemoteWalkBounds(t *testing.T) {
 	forbidNetwork(t)
 	t.Run("cycle", func(t *testing.T) {
 		dir := t.TempDir()
-		writeFiles(t, dir, map[string]string{
+		testfiles.Write(t, dir, map[string]string{
 			"app/kustomization.yaml":  "resources:\n  - ../loop\n",
 			"loop/kustomization.yaml": "resources:\n  - ../app\n",
 		})
@@ -303,7 +304,7 @@ func TestRemoteWalkBounds(t *testing.T) {
 		for i := 1; i <= 70; i++ {
 			files[fmt.Sprintf("b%d/kustomization.yaml", i)] = fmt.Sprintf("resources:\n  - ../b%d\n", i+1)
 		}
-		writeFiles(t, dir, files)
+		testfiles.Write(t, dir, files)
 		res := load(t, filepath.Join(dir, "app"))
 		if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "nest more than 64 deep") {
 			t.Fatalf("errors = %v, want one about nesting", res.Errors)
@@ -319,7 +320,7 @@ func TestRemoteWalkBounds(t *testing.T) {
 func TestRemoteEntryBehindSymlink(t *testing.T) {
 	forbidNetwork(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"real/app/kustomization.yaml":  "resources:\n  - ../base\n",
 		"real/base/kustomization.yaml": "resources:\n  - https://example.com/deploy.yaml\n",
 	})
