@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"runtime"
 
 	"palisade.dev/palisade/internal/finding"
 )
@@ -224,21 +225,75 @@ func (js *jsonStream) field(name string, v any, last bool) {
 
 // findings writes a JSON array of findings, converting each as it goes.
 func (js *jsonStream) findings(fs []finding.Finding, prefix string) {
-	if len(fs) == 0 {
+	js.array(len(fs), prefix, func(i int) any { return toJSONFinding(&fs[i]) })
+}
+
+// arrayChunk is how many items one goroutine encodes at a time.
+const arrayChunk = 512
+
+// array writes a JSON array of n items, item(i) giving the value of the i-th. Large arrays are
+// encoded on every core, a chunk of items per goroutine, and written in order, at most a few
+// chunks ahead of the writer, so the bytes are those of a sequential encoding.
+func (js *jsonStream) array(n int, prefix string, item func(i int) any) {
+	if js.err != nil {
+		return
+	}
+	if n == 0 {
 		js.raw("[]")
 		return
 	}
 	js.raw("[\n")
-	for i := range fs {
-		js.raw(prefix + "  ")
-		js.value(toJSONFinding(&fs[i]), prefix+"  ")
-		if i < len(fs)-1 {
+	chunks := (n + arrayChunk - 1) / arrayChunk
+	window := 2 * runtime.GOMAXPROCS(0)
+	results := make([]chan chunkResult, chunks)
+	start := func(c int) {
+		results[c] = make(chan chunkResult, 1)
+		go func() { results[c] <- encodeChunk(c*arrayChunk, min(n, (c+1)*arrayChunk), prefix+"  ", item) }()
+	}
+	for c := 0; c < min(window, chunks); c++ {
+		start(c)
+	}
+	for c := range chunks {
+		r := <-results[c]
+		results[c] = nil
+		if c+window < chunks {
+			start(c + window)
+		}
+		if js.err == nil && r.err != nil {
+			js.err = r.err
+		}
+		if js.err == nil {
+			_, js.err = js.w.Write(r.data)
+		}
+		if c < chunks-1 {
 			js.raw(",\n")
-		} else {
-			js.raw("\n")
 		}
 	}
-	js.raw(prefix + "]")
+	js.raw("\n" + prefix + "]")
+}
+
+type chunkResult struct {
+	data []byte
+	err  error
+}
+
+// encodeChunk encodes items [from, to) at the given indentation, separated as in an array.
+func encodeChunk(from, to int, indent string, item func(i int) any) chunkResult {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(indent, "  ")
+	for i := from; i < to; i++ {
+		if i > from {
+			buf.WriteString(",\n")
+		}
+		buf.WriteString(indent)
+		if err := enc.Encode(item(i)); err != nil {
+			return chunkResult{err: err}
+		}
+		buf.Truncate(buf.Len() - 1) // the newline Encode ends with
+	}
+	return chunkResult{data: buf.Bytes()}
 }
 
 func (js *jsonStream) flush() error {

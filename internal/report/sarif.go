@@ -194,25 +194,13 @@ func writeSARIF(w io.Writer, in *Input) error {
 	js.field("tool", sarifTool{Driver: driver}, false)
 	js.field("invocations", []sarifInvocation{sarifInvocationOf(in)}, false)
 	js.raw(`      "results": `)
-	n := len(in.Findings) + len(in.Suppressed)
-	if n == 0 {
-		js.raw("[]")
-	} else {
-		js.raw("[\n")
-		i := 0
-		for _, fs := range [][]finding.Finding{in.Findings, in.Suppressed} {
-			for _, f := range fs {
-				js.raw("        ")
-				js.value(sarifResultOf(f, index), "        ")
-				if i++; i < n {
-					js.raw(",\n")
-				} else {
-					js.raw("\n")
-				}
-			}
+	results := len(in.Findings)
+	js.array(results+len(in.Suppressed), "      ", func(i int) any {
+		if i < results {
+			return sarifResultOf(in.Findings[i], index)
 		}
-		js.raw("      ]")
-	}
+		return sarifResultOf(in.Suppressed[i-results], index)
+	})
 	js.raw(",\n")
 	js.field("columnKind", "unicodeCodePoints", len(props) == 0)
 	if len(props) > 0 {

@@ -11,21 +11,21 @@ import (
 )
 
 // streamInput is a scan with findings, a suppressed finding, an error and a rule.
-func streamInput(showSuppressed bool) *Input {
+func streamInput(showSuppressed bool, n int) *Input {
 	rule := &rules.Rule{ID: "pod/privileged", Title: "Privileged container", Severity: finding.Critical, Area: rules.AreaWorkload,
 		Scope: rules.ScopePod, Description: "d <b>&</b>", Remedy: "r"}
 	var fs []finding.Finding
-	for i := range 3 {
+	for i := range n {
 		fs = append(fs, finding.Finding{RuleID: rule.ID, Title: rule.Title, Severity: finding.Critical,
 			Object:   finding.ObjectRef{APIVersion: "v1", Kind: "Pod", Namespace: "ns", Name: fmt.Sprint("p", i)},
 			Location: finding.Location{File: "a.yaml", Document: i + 1, Line: 3 + i, Column: 5},
 			Message:  "m <&>", Evidence: "e", Remedy: "r", Fix: []finding.Patch{{Path: "spec.x", Value: false}}})
 	}
-	sup := fs[2]
+	sup := fs[n-1]
 	sup.Suppression = &finding.Suppression{Source: "config", Reason: "why"}
-	return &Input{Command: "scan", Targets: []string{"a.yaml"}, Version: "v", Findings: fs[:2], Suppressed: []finding.Finding{sup},
+	return &Input{Command: "scan", Targets: []string{"a.yaml"}, Version: "v", Findings: fs[:n-1], Suppressed: []finding.Finding{sup},
 		ShowSuppressed: showSuppressed, Errors: []finding.ScanError{{Location: finding.Location{File: "b.yaml", Line: 2}, Message: "malformed"}},
-		Rules: []*rules.Rule{rule}, FailOn: finding.High, Stats: Stats{Files: 2, Documents: 4, Objects: 3}}
+		Rules: []*rules.Rule{rule}, FailOn: finding.High, Stats: Stats{Files: 2, Documents: n + 1, Objects: n}}
 }
 
 func encodeWhole(t *testing.T, v any) []byte {
@@ -43,8 +43,12 @@ func encodeWhole(t *testing.T, v any) []byte {
 // TestStreamedJSONEqualsTheWholeEncoding pins that the streamed JSON report is byte for byte
 // what json.Encoder gives for the whole jsonReport value.
 func TestStreamedJSONEqualsTheWholeEncoding(t *testing.T) {
-	for _, show := range []bool{false, true} {
-		in := streamInput(show)
+	// Sizes on both sides of the chunks that are encoded in parallel.
+	for _, c := range []struct {
+		show bool
+		n    int
+	}{{false, 3}, {true, 3}, {false, 2*arrayChunk + 7}, {true, arrayChunk + 1}} {
+		show, in := c.show, streamInput(c.show, c.n)
 		s := summarize(in)
 		whole := jsonReport{
 			Schema: JSONSchemaURI, SchemaVersion: JSONSchemaVersion, Tool: jsonTool{Name: ToolName, Version: in.Version},
@@ -54,7 +58,7 @@ func TestStreamedJSONEqualsTheWholeEncoding(t *testing.T) {
 				FailOn: failOnName(in.FailOn), Failing: s.failing, Fails: s.failing > 0, Suppressed: s.suppressed, Errors: s.errors},
 			Suppressed: jsonSuppressed{Count: s.suppressed, Reasons: s.reasons, Listed: show, Findings: []jsonFinding{}},
 			Errors:     []jsonError{{Message: "malformed", Location: newJSONLocation(in.Errors[0].Location)}},
-			Stats:      jsonStats{Files: 2, Documents: 4, Objects: 3, Rules: 1},
+			Stats:      jsonStats{Files: 2, Documents: c.n + 1, Objects: c.n, Rules: 1},
 		}
 		for i := range in.Findings {
 			whole.Findings = append(whole.Findings, toJSONFinding(&in.Findings[i]))
@@ -67,14 +71,20 @@ func TestStreamedJSONEqualsTheWholeEncoding(t *testing.T) {
 			t.Fatal(err)
 		}
 		if want := encodeWhole(t, whole); !bytes.Equal(streamed.Bytes(), want) {
-			t.Errorf("show suppressed %v: streamed JSON differs\n--- streamed ---\n%s\n--- whole ---\n%s", show, streamed.Bytes(), want)
+			t.Errorf("show suppressed %v, %d findings: streamed JSON differs\n--- streamed ---\n%s\n--- whole ---\n%s", show, c.n, streamed.Bytes(), want)
 		}
 	}
 }
 
 // TestStreamedSARIFEqualsTheWholeEncoding does the same for the SARIF log.
 func TestStreamedSARIFEqualsTheWholeEncoding(t *testing.T) {
-	in := streamInput(false)
+	for _, n := range []int{3, 3*arrayChunk + 2} {
+		testStreamedSARIF(t, streamInput(false, n))
+	}
+}
+
+func testStreamedSARIF(t *testing.T, in *Input) {
+	t.Helper()
 	driver, index := sarifRules(in)
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Invocations: []sarifInvocation{sarifInvocationOf(in)},
 		ColumnKind: "unicodeCodePoints", Properties: sarifRunProperties(in)}
