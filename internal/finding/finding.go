@@ -163,26 +163,77 @@ func (e ScanError) Error() string {
 
 // Compare orders findings deterministically: by file and position, then object, rule,
 // container and path, so that reports are stable across runs and machines.
-func Compare(a, b Finding) int {
-	return cmp.Or(
-		cmp.Compare(a.Location.File, b.Location.File),
-		cmp.Compare(a.Location.Cluster, b.Location.Cluster),
-		cmp.Compare(a.Location.Host, b.Location.Host),
-		cmp.Compare(a.Location.Document, b.Location.Document),
-		cmp.Compare(a.Object.Namespace, b.Object.Namespace),
-		cmp.Compare(a.Object.Kind, b.Object.Kind),
-		cmp.Compare(a.Object.Name, b.Object.Name),
-		cmp.Compare(a.Location.Line, b.Location.Line),
-		cmp.Compare(a.Location.Column, b.Location.Column),
-		cmp.Compare(a.RuleID, b.RuleID),
-		cmp.Compare(a.Container, b.Container),
-		cmp.Compare(a.Path, b.Path),
-		cmp.Compare(a.Message, b.Message),
-	)
+func Compare(a, b Finding) int { return compare(&a, &b) }
+
+// compare is Compare on pointers, deciding at the first key that differs: a report of a hundred
+// thousand findings sorts in a fraction of the time that comparing every key would take.
+func compare(a, b *Finding) int {
+	if c := strings.Compare(a.Location.File, b.Location.File); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Location.Cluster, b.Location.Cluster); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Location.Host, b.Location.Host); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Location.Document, b.Location.Document); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Object.Namespace, b.Object.Namespace); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Object.Kind, b.Object.Kind); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Object.Name, b.Object.Name); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Location.Line, b.Location.Line); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Location.Column, b.Location.Column); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Container, b.Container); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Path, b.Path); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Message, b.Message)
 }
 
-// Sort orders findings with Compare.
-func Sort(fs []Finding) { slices.SortStableFunc(fs, Compare) }
+// Sort orders findings with Compare, stably. It sorts their indexes and then moves each
+// finding once, since findings are large values and a sort moves its elements many times.
+func Sort(fs []Finding) {
+	order := make([]int32, len(fs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return compare(&fs[a], &fs[b]) })
+	// Apply the permutation in place, cycle by cycle: position i receives fs[order[i]].
+	for i := range order {
+		if order[i] < 0 {
+			continue
+		}
+		tmp := fs[i]
+		j := i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				fs[j] = tmp
+				break
+			}
+			fs[j] = fs[k]
+			j = k
+		}
+	}
+}
 
 // SortErrors orders scan errors by location and message.
 func SortErrors(es []ScanError) {
