@@ -115,6 +115,7 @@ func writeFile(path string, write func(io.Writer) error) error {
 type ruleFlags struct {
 	only, skip       []string
 	pssVersion       string
+	kubeVersion      string
 	config           string
 	noAnnotationExem bool
 }
@@ -124,6 +125,7 @@ func (r *ruleFlags) register(cmd *cobra.Command) {
 	f.StringSliceVar(&r.only, "rule", nil, "run only these rules (IDs, or area/* prefixes)")
 	f.StringSliceVar(&r.skip, "skip-rule", nil, "do not run these rules (IDs, or area/* prefixes)")
 	f.StringVar(&r.pssVersion, "pss-version", "latest", "Pod Security Standards version to evaluate (latest or v1.N)")
+	f.StringVar(&r.kubeVersion, "kubernetes-version", "", "Kubernetes version the manifests are for (v1.N; default: the newest Palisade knows), for rules whose verdict depends on it")
 	f.StringVar(&r.config, "config", "", "config file (default: .palisade.yaml in the scanned folder or a parent)")
 	f.BoolVar(&r.noAnnotationExem, "no-annotation-exemptions", false, "ignore palisade.dev/ignore annotations on objects (anyone who can edit a workload can add one)")
 }
@@ -193,6 +195,10 @@ func newScanCommand(s Streams) *cobra.Command {
 			if _, err := pss.ParseVersion(rf.pssVersion); err != nil {
 				return fmt.Errorf("--pss-version: %w", err)
 			}
+			kubeVersion, err := rules.ParseKubernetesVersion(rf.kubeVersion)
+			if err != nil {
+				return fmt.Errorf("--kubernetes-version: %w", err)
+			}
 			if _, err := out.targets(); err != nil {
 				return err
 			}
@@ -219,7 +225,7 @@ func newScanCommand(s Streams) *cobra.Command {
 				Paths:    args,
 				Load:     manifest.Options{Namespace: namespace, Stdin: s.In, Expanders: expanders},
 				Catalog:  catalog,
-				Rules:    rules.Options{PSSVersion: rf.pssVersion},
+				Rules:    rules.Options{PSSVersion: rf.pssVersion, KubernetesVersion: kubeVersion},
 				Policy:   policy,
 				Selected: selected,
 			})

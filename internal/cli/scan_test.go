@@ -137,6 +137,7 @@ spec:
 		{"an unknown format exits 2", []string{"scan", configMap, "-o", "yaml"}, 2},
 		{"an unknown severity exits 2", []string{"scan", configMap, "--fail-on", "severe"}, 2},
 		{"an invalid PSS version exits 2", []string{"scan", configMap, "--pss-version", "1.30"}, 2},
+		{"an invalid Kubernetes version exits 2", []string{"scan", configMap, "--kubernetes-version", "1.30.1"}, 2},
 		{"two reports to stdout exit 2", []string{"scan", configMap, "-o", "json", "-o", "sarif"}, 2},
 	}
 	for _, c := range cases {

@@ -145,3 +145,31 @@ func TestNamespaceFindingsAttachToTheNamespaceOrItsFirstObject(t *testing.T) {
 		t.Errorf("a namespace the input defines: %+v", fs[1])
 	}
 }
+
+func TestParseKubernetesVersion(t *testing.T) {
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "", true},
+		{"latest", "", true},
+		{"v1.26", "v1.26", true},
+		{"1.30", "v1.30", true},
+		{"v1.026", "", false},
+		{"v2.1", "", false},
+		{"v1.30.2", "", false},
+		{"one", "", false},
+	}
+	for _, c := range cases {
+		got, err := ParseKubernetesVersion(c.in)
+		if got != c.want || (err == nil) != c.ok {
+			t.Errorf("ParseKubernetesVersion(%q) = %q, %v; want %q, ok %v", c.in, got, err, c.want, c.ok)
+		}
+	}
+	if m, ok := (&Options{KubernetesVersion: "v1.26"}).KubernetesMinor(); !ok || m != 26 {
+		t.Errorf("KubernetesMinor = %d, %v; want 26", m, ok)
+	}
+	if _, ok := (&Options{}).KubernetesMinor(); ok {
+		t.Error("an empty version should mean the newest known, not a minor")
+	}
+}

@@ -7,6 +7,8 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"strconv"
+	"strings"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
@@ -99,6 +101,11 @@ type Violation struct {
 type Options struct {
 	// PSSVersion is the Pod Security Standards version, "latest" or "v1.N".
 	PSSVersion string
+	// KubernetesVersion is the Kubernetes minor the objects are meant for ("v1.N"); empty
+	// means the newest one Palisade knows. Rules whose verdict depends on what the API server
+	// and the kubelet of a version do (seccomp annotations stopped taking effect in v1.27)
+	// read it.
+	KubernetesVersion string
 	// FromManifests is true when the inventory comes from files rather than a live cluster;
 	// rules that judge what is absent say so in their messages.
 	FromManifests bool
@@ -191,4 +198,37 @@ func (r *Rule) AppliesToKind(kind string) bool {
 		}
 	}
 	return false
+}
+
+// kubernetesVersionPattern is the form of Options.KubernetesVersion.
+var kubernetesVersionPattern = regexp.MustCompile(`^v1\.(0|[1-9][0-9]*)$`)
+
+// ParseKubernetesVersion checks a Kubernetes version given as "v1.N" (or "1.N") and returns it
+// as "v1.N"; "" or "latest" give "".
+func ParseKubernetesVersion(text string) (string, error) {
+	if text == "" || text == "latest" {
+		return "", nil
+	}
+	v := text
+	if !strings.HasPrefix(v, "v") {
+		v = "v" + v
+	}
+	if !kubernetesVersionPattern.MatchString(v) {
+		return "", fmt.Errorf("invalid Kubernetes version %q: want v1.N, such as v1.30", text)
+	}
+	return v, nil
+}
+
+// KubernetesMinor is the minor of Options.KubernetesVersion; ok is false when it is the
+// newest one Palisade knows.
+func (o *Options) KubernetesMinor() (minor int, ok bool) {
+	if o == nil {
+		return 0, false
+	}
+	rest, found := strings.CutPrefix(o.KubernetesVersion, "v1.")
+	if !found {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil
 }

@@ -18,5 +18,5 @@ func TestFixtures(t *testing.T) {
 // Kubernetes 1.26 or older, where the seccomp annotations still took effect.
 func TestFixturesBeforeSeccompAnnotationRemoval(t *testing.T) {
 	ruletest.Run(t, ruletest.Builtin(t), filepath.Join("testdata", "v1.26"),
-		&rules.Options{PSSVersion: "v1.26", FromManifests: true})
+		&rules.Options{PSSVersion: "v1.26", KubernetesVersion: "v1.26", FromManifests: true})
 }

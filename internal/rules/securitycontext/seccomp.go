@@ -2,7 +2,6 @@ package securitycontext
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,8 +46,8 @@ import (
 //     therefore: container field, else container annotation, else pod field, else pod
 //     annotation. Before v1.19 the annotations were the only form.
 //
-// Palisade applies the second order when --pss-version names v1.26 or older, and the first
-// otherwise. Under the first, a profile that only an annotation requests is reported anyway:
+// Palisade applies the second order when --kubernetes-version names v1.26 or older, and the
+// first otherwise. Under the first, a profile that only an annotation requests is reported anyway:
 // an unconfined annotation at high severity (the container does run Unconfined on a default
 // kubelet), any other annotation at medium with the note that it has no effect.
 //
@@ -204,17 +203,9 @@ func seccompAnnotation(ctx *rules.PodContext, key string) *seccompSource {
 	}
 }
 
-// seccompAnnotationsHonoured reports whether the Kubernetes version the scan targets (the Pod
-// Security Standards version, which names a Kubernetes minor) still applied the seccomp
-// annotations: up to v1.26.
+// seccompAnnotationsHonoured reports whether the Kubernetes version the scan targets still
+// applied the seccomp annotations: up to v1.26.
 func seccompAnnotationsHonoured(opts *rules.Options) bool {
-	if opts == nil {
-		return false
-	}
-	minor, ok := strings.CutPrefix(opts.PSSVersion, "v1.")
-	if !ok {
-		return false
-	}
-	n, err := strconv.Atoi(minor)
-	return err == nil && n <= 26
+	minor, ok := opts.KubernetesMinor()
+	return ok && minor <= 26
 }

@@ -205,13 +205,13 @@ func TestViolationDetails(t *testing.T) {
 			if !ok {
 				t.Fatalf("no rule %s", tt.rule)
 			}
-			version := tt.version
+			version, kubernetes := tt.version, tt.version
 			if version == "" {
 				version = "latest"
 			}
 			ctx := &rules.PodContext{
 				Pod:     inventory.PodTemplate{Meta: &tt.meta, Spec: &tt.spec, MetaPath: "metadata", SpecPath: "spec"},
-				Options: &rules.Options{PSSVersion: version, FromManifests: true},
+				Options: &rules.Options{PSSVersion: version, KubernetesVersion: kubernetes, FromManifests: true},
 			}
 			got := r.Pod(ctx)
 			if len(got) != len(tt.want) {
