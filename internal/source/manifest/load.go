@@ -437,9 +437,6 @@ func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Objec
 	c := &converter{lineBase: doc.Line - 1, mapLine: doc.MapLine}
 	line := c.line(n.Line)
 	loc := finding.Location{File: doc.File, Document: doc.Index, Line: line, Column: n.Column, Template: doc.Template}
-	errAt := func(l finding.Location, format string, args ...any) []finding.ScanError {
-		return []finding.ScanError{{Location: l, Message: fmt.Sprintf(format, args...)}}
-	}
 	c.pos.SetRoot(line, n.Column)
 	v, err := c.convert(n, inventory.RootHash, 0)
 	if err != nil {
@@ -458,12 +455,14 @@ func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Objec
 	return d.build(doc, loc, item, content, &c.pos, c.dups)
 }
 
+// errAt is the one scan error of a document that could not become an object.
+func errAt(l finding.Location, format string, args ...any) []finding.ScanError {
+	return []finding.ScanError{{Location: l, Message: fmt.Sprintf(format, args...)}}
+}
+
 // build makes the inventory object of one manifest from its data, its field positions (the
 // root already set) and its duplicate keys.
 func (d *decoder) build(doc Document, loc finding.Location, item int, content map[string]any, pos *inventory.PositionsBuilder, dups []duplicateKey) (*inventory.Object, []finding.ScanError) {
-	errAt := func(l finding.Location, format string, args ...any) []finding.ScanError {
-		return []finding.ScanError{{Location: l, Message: fmt.Sprintf(format, args...)}}
-	}
 	apiVersion, _ := content["apiVersion"].(string)
 	kind, _ := content["kind"].(string)
 	switch {
