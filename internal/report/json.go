@@ -22,19 +22,6 @@ const JSONSchemaVersion = "1.0"
 // JSONSchemaURI names the JSON Schema of the report (docs/report.schema.json).
 const JSONSchemaURI = "https://palisade.dev/schemas/report-1.json"
 
-type jsonReport struct {
-	Schema        string         `json:"$schema"`
-	SchemaVersion string         `json:"schemaVersion"`
-	Tool          jsonTool       `json:"tool"`
-	Command       string         `json:"command"`
-	Targets       []string       `json:"targets"`
-	Summary       jsonSummary    `json:"summary"`
-	Findings      []jsonFinding  `json:"findings"`
-	Suppressed    jsonSuppressed `json:"suppressed"`
-	Errors        []jsonError    `json:"errors"`
-	Stats         jsonStats      `json:"stats"`
-}
-
 type jsonTool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
@@ -123,7 +110,7 @@ type jsonStats struct {
 // writeJSON streams the report: findings are converted and written one at a time, so a scan
 // with a hundred thousand findings does not hold a second copy of them, nor their encoding, in
 // memory. The bytes are exactly those json.Encoder with a two-space indent would produce for the
-// jsonReport value.
+// whole report (TestStreamedJSONEqualsTheWholeEncoding holds it to that).
 func writeJSON(w io.Writer, in *Input) error {
 	s := summarize(in)
 	errs := make([]jsonError, 0, len(in.Errors))

@@ -66,20 +66,6 @@ func problemSeverity(s finding.Severity) string {
 	}
 }
 
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool        sarifTool         `json:"tool"`
-	Invocations []sarifInvocation `json:"invocations"`
-	Results     []sarifResult     `json:"results"`
-	ColumnKind  string            `json:"columnKind"`
-	Properties  map[string]any    `json:"properties,omitempty"`
-}
-
 type sarifTool struct {
 	Driver sarifDriver `json:"driver"`
 }
@@ -181,7 +167,7 @@ type sarifSuppress struct {
 
 // writeSARIF streams the log: results are converted and written one at a time (see
 // jsonStream), giving exactly the bytes json.Encoder with a two-space indent would give for the
-// sarifLog value.
+// whole log (TestStreamedSARIFEqualsTheWholeEncoding holds it to that).
 func writeSARIF(w io.Writer, in *Input) error {
 	driver, index := sarifRules(in)
 	props := sarifRunProperties(in)

@@ -10,6 +10,35 @@ import (
 	"palisade.dev/palisade/internal/rules"
 )
 
+// The whole documents the streamed reports must equal, field for field in their order.
+
+type jsonReport struct {
+	Schema        string         `json:"$schema"`
+	SchemaVersion string         `json:"schemaVersion"`
+	Tool          jsonTool       `json:"tool"`
+	Command       string         `json:"command"`
+	Targets       []string       `json:"targets"`
+	Summary       jsonSummary    `json:"summary"`
+	Findings      []jsonFinding  `json:"findings"`
+	Suppressed    jsonSuppressed `json:"suppressed"`
+	Errors        []jsonError    `json:"errors"`
+	Stats         jsonStats      `json:"stats"`
+}
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	Results     []sarifResult     `json:"results"`
+	ColumnKind  string            `json:"columnKind"`
+	Properties  map[string]any    `json:"properties,omitempty"`
+}
+
 // streamInput is a scan with findings, a suppressed finding, an error and a rule.
 func streamInput(showSuppressed bool, n int) *Input {
 	rule := &rules.Rule{ID: "pod/privileged", Title: "Privileged container", Severity: finding.Critical, Area: rules.AreaWorkload,
