@@ -67,6 +67,9 @@ func (o *Object) Locate(path string) finding.Location {
 
 // Inventory holds the objects of one scan.
 type Inventory struct {
+	// Cluster is what a live-cluster source observed about the cluster; nil for manifests.
+	Cluster *Cluster
+
 	objects []*Object
 	byKind  map[string][]*Object
 	byNS    map[string][]*Object

@@ -106,6 +106,7 @@ type Evaluation struct {
 	opts     *Options
 	pod, obj []*Rule
 	ns       []*Rule
+	cluster  []*Rule
 	keep     map[string]bool
 	Release  bool
 
@@ -138,6 +139,8 @@ func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evalu
 			e.obj = append(e.obj, r)
 		case ScopeNamespace:
 			e.ns = append(e.ns, r)
+		case ScopeCluster:
+			e.cluster = append(e.cluster, r)
 		}
 		for _, k := range r.Reads {
 			e.keep[k] = true
@@ -203,11 +206,15 @@ func (e *Evaluation) store(fs []finding.Finding) {
 	}
 }
 
-// Finish runs the deferred checks and the namespace rules over the complete inventory and
-// returns every finding, unsorted and unsuppressed.
+// Finish runs the deferred checks, the namespace rules and, for an inventory read from a live
+// cluster, the cluster rules over the complete inventory and returns every finding, unsorted
+// and unsuppressed.
 func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 	var later []finding.Finding
 	for _, d := range e.defers {
+		if !readsListed(inv.Cluster, d.rule, d.object.Namespace) {
+			continue
+		}
 		for _, v := range d.check(inv) {
 			later = append(later, e.toFinding(d.rule, d.object, v))
 		}
@@ -215,12 +222,28 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 	for _, ns := range inv.Namespaces() {
 		ctx := &NamespaceContext{Name: ns, Object: inv.Get("Namespace", "", ns), Inventory: inv, Options: e.opts}
 		for _, r := range e.ns {
+			if !readsListed(inv.Cluster, r, ns) {
+				continue // the source reported the gap; absence was not observed
+			}
 			for _, v := range r.Namespace(ctx) {
 				target := v.Object
 				if target == nil {
 					target = ctx.Object
 				}
 				later = append(later, e.toFinding(r, namespaceTarget(target, ns, inv), v))
+			}
+		}
+	}
+	if inv.Cluster != nil {
+		ctx := &ClusterContext{Cluster: inv.Cluster, Inventory: inv, Options: e.opts}
+		self := clusterTarget(inv.Cluster)
+		for _, r := range e.cluster {
+			for _, v := range r.Cluster(ctx) {
+				target := v.Object
+				if target == nil {
+					target = self
+				}
+				later = append(later, e.toFinding(r, target, v))
 			}
 		}
 	}
@@ -270,6 +293,31 @@ func namespaceTarget(o *inventory.Object, ns string, inv *inventory.Inventory) *
 		synthetic.Positions = members[0].Positions
 	}
 	return synthetic
+}
+
+// readsListed reports whether every kind a namespace rule or deferred check reads was listed
+// in ns; always true for manifests.
+func readsListed(c *inventory.Cluster, r *Rule, ns string) bool {
+	if c == nil {
+		return true
+	}
+	for _, k := range r.Reads {
+		if !c.Listed(k, ns) {
+			return false
+		}
+	}
+	return true
+}
+
+// ClusterKind is the kind findings about a cluster itself name: Cluster/<context>.
+const ClusterKind = "Cluster"
+
+// clusterTarget is the object that findings about the cluster itself are attached to.
+func clusterTarget(c *inventory.Cluster) *inventory.Object {
+	o := &inventory.Object{Name: c.Context}
+	o.GVK.Kind = ClusterKind
+	o.Origin.Cluster = c.Context
+	return o
 }
 
 // apiVersion returns the apiVersion of gv, one string per group and version for all findings.

@@ -40,6 +40,10 @@ const (
 	ScopeObject Scope = "object"
 	// ScopeNamespace rules look at one namespace and the objects in it.
 	ScopeNamespace Scope = "namespace"
+	// ScopeCluster rules look at what a live-cluster source observed about the cluster itself
+	// (its version, its discovery, the scan's identity, anonymous access); they run only when
+	// the inventory comes from a cluster.
+	ScopeCluster Scope = "cluster"
 )
 
 // Reference points to the source of a rule: a CIS Benchmark ID, a Pod Security Standards
@@ -53,7 +57,7 @@ type Reference struct {
 
 // Rule is one check. It states its contract first (the fields it restricts, the values it
 // allows, why it matters, where the requirement comes from) and then evaluates exactly one
-// scope through exactly one of Pod, Object or Namespace.
+// scope through exactly one of Pod, Object, Namespace or Cluster.
 type Rule struct {
 	ID       string
 	Title    string
@@ -79,13 +83,15 @@ type Rule struct {
 	Pod       func(*PodContext) []Violation
 	Object    func(*ObjectContext) []Violation
 	Namespace func(*NamespaceContext) []Violation
+	Cluster   func(*ClusterContext) []Violation
 }
 
 // Violation is what a rule's evaluation reports; the engine turns it into a Finding by adding
 // the rule's metadata, the object and the source location of Path.
 type Violation struct {
 	// Object is the object the finding is about. Pod and object rules may leave it nil (the
-	// evaluated object); namespace rules set it or leave it nil for the namespace itself.
+	// evaluated object); namespace rules set it or leave it nil for the namespace itself;
+	// cluster rules set it or leave it nil for the cluster itself.
 	Object    *inventory.Object
 	Path      string
 	Container string
@@ -159,6 +165,13 @@ type NamespaceContext struct {
 	Options   *Options
 }
 
+// ClusterContext is what a cluster rule sees: the facts the source observed and the objects.
+type ClusterContext struct {
+	Cluster   *inventory.Cluster
+	Inventory *inventory.Inventory
+	Options   *Options
+}
+
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Validate reports what is missing or inconsistent in a rule's definition.
@@ -170,18 +183,19 @@ func (r *Rule) Validate() error {
 		return fmt.Errorf("rule %s: title, description, remedy and area are required", r.ID)
 	}
 	n := 0
-	for _, set := range []bool{r.Pod != nil, r.Object != nil, r.Namespace != nil} {
+	for _, set := range []bool{r.Pod != nil, r.Object != nil, r.Namespace != nil, r.Cluster != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return fmt.Errorf("rule %s: exactly one of Pod, Object, Namespace must be set", r.ID)
+		return fmt.Errorf("rule %s: exactly one of Pod, Object, Namespace, Cluster must be set", r.ID)
 	}
 	switch {
 	case r.Pod != nil && r.Scope != ScopePod,
 		r.Object != nil && r.Scope != ScopeObject,
-		r.Namespace != nil && r.Scope != ScopeNamespace:
+		r.Namespace != nil && r.Scope != ScopeNamespace,
+		r.Cluster != nil && r.Scope != ScopeCluster:
 		return fmt.Errorf("rule %s: scope %q does not match its evaluation function", r.ID, r.Scope)
 	}
 	if r.Object != nil && len(r.Kinds) == 0 {
