@@ -58,7 +58,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:           use,
 		Short:         "Find and stop insecure Kubernetes configuration",
-		Long:          "Palisade finds insecure Kubernetes configuration in manifests, Helm charts and kustomizations,\nwith one rule catalog and one finding format.",
+		Long:          "Palisade finds insecure Kubernetes configuration in manifests, Helm charts, kustomizations\nand live clusters, with one rule catalog and one finding format.",
 		Version:       version.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -71,6 +71,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 	})
 	root.AddCommand(
 		newScanCommand(s),
+		newClusterCommand(s),
 		newRulesCommand(s),
 		newExplainCommand(s),
 	)

@@ -17,7 +17,7 @@ import (
 
 // JSONSchemaVersion is the version of the JSON report's schema: the major number changes when
 // a field is removed, renamed or changes meaning; the minor number when fields are added.
-const JSONSchemaVersion = "1.0"
+const JSONSchemaVersion = "1.1"
 
 // JSONSchemaURI names the JSON Schema of the report (docs/report.schema.json).
 const JSONSchemaURI = "https://palisade.dev/schemas/report-1.json"
@@ -132,6 +132,9 @@ func writeJSON(w io.Writer, in *Input) error {
 	js.field("tool", jsonTool{Name: ToolName, Version: in.Version}, false)
 	js.field("command", in.Command, false)
 	js.field("targets", append([]string{}, in.Targets...), false)
+	if len(in.Clusters) > 0 {
+		js.field("clusters", in.Clusters, false)
+	}
 	js.field("summary", jsonSummary{
 		Findings: s.total,
 		BySeverity: jsonSeverity{

@@ -41,6 +41,9 @@ type Input struct {
 	Rules  []*rules.Rule
 	FailOn finding.Severity
 	Stats  Stats
+	// Clusters describe the live clusters a cluster scan read, one per context, in the order
+	// their sections appear; empty for manifests.
+	Clusters []Cluster
 	// Color allows ANSI colours in the text format (only on a terminal).
 	Color bool
 }
@@ -50,6 +53,26 @@ type Stats struct {
 	Files     int `json:"files"`
 	Documents int `json:"documents"`
 	Objects   int `json:"objects"`
+}
+
+// Cluster is what a report says about one scanned cluster: which one, what it runs, who the
+// scan ran as, and how much of it was read.
+type Cluster struct {
+	Context      string   `json:"context"`
+	Server       string   `json:"server,omitempty"`
+	Version      string   `json:"version,omitempty"`
+	Distribution string   `json:"distribution,omitempty"`
+	User         string   `json:"user,omitempty"`
+	Groups       []string `json:"groups,omitempty"`
+	// ClusterAdmin is whether the scan's identity may do everything; nil when unknown.
+	ClusterAdmin *bool `json:"clusterAdmin,omitempty"`
+	Objects      int   `json:"objects"`
+	// Skipped are objects owned by a scanned controller, reported through it.
+	Skipped int `json:"skipped"`
+	// Gaps counts the kinds (per namespace) that could not be listed.
+	Gaps int `json:"gaps"`
+	// Reachable is false when nothing could be read from the cluster.
+	Reachable bool `json:"reachable"`
 }
 
 // Writer writes one format.

@@ -58,8 +58,19 @@ func (t *textWriter) paint(style, s string) string {
 
 func writeText(w io.Writer, in *Input) error {
 	t := &textWriter{b: textOut{w: bufio.NewWriterSize(w, 64<<10)}, color: in.Color, remedies: map[string]string{}}
+	for _, c := range in.Clusters {
+		t.clusterHeader(c)
+	}
+	if len(in.Clusters) > 0 {
+		t.b.WriteString("\n")
+	}
+	cluster := ""
 	for i, g := range groupByObject(in.Findings) {
-		if i > 0 {
+		// Several clusters: each has its own section, headed by its context.
+		if c := g.findings[0].Location.Cluster; len(in.Clusters) > 1 && c != cluster {
+			cluster = c
+			t.section("Cluster " + c)
+		} else if i > 0 {
 			t.b.WriteString("\n")
 		}
 		t.group(g)
@@ -118,6 +129,42 @@ func (t *textWriter) section(title string) {
 		t.b.WriteString("\n")
 	}
 	t.b.WriteString(t.paint(ansiBold, title) + "\n")
+}
+
+// clusterHeader says which cluster was read, what it runs and who read it.
+func (t *textWriter) clusterHeader(c Cluster) {
+	line := t.paint(ansiBold, "Cluster "+c.Context)
+	if c.Server != "" {
+		line += " (" + c.Server + ")"
+	}
+	if !c.Reachable {
+		t.b.WriteString(line + ": " + t.paint(ansiRed, "not scanned: see the errors") + "\n")
+		return
+	}
+	var parts []string
+	if c.Version != "" {
+		v := "Kubernetes " + c.Version
+		if c.Distribution != "" {
+			v += " (" + c.Distribution + ")"
+		}
+		parts = append(parts, v)
+	}
+	if c.User != "" {
+		who := "scanned as " + c.User
+		if c.ClusterAdmin != nil && *c.ClusterAdmin {
+			who += " (cluster-admin)"
+		}
+		parts = append(parts, who)
+	}
+	read := plural(c.Objects, "object")
+	if c.Skipped > 0 {
+		read += fmt.Sprintf(" (and %d reported through their controllers)", c.Skipped)
+	}
+	parts = append(parts, read)
+	if c.Gaps > 0 {
+		parts = append(parts, t.paint(ansiRed, plural(c.Gaps, "coverage gap")))
+	}
+	t.b.WriteString(line + ": " + strings.Join(parts, "; ") + "\n")
 }
 
 // group writes one object's header and its findings.
@@ -209,6 +256,14 @@ func (t *textWriter) scanError(e finding.ScanError) {
 	t.b.WriteString("  " + strings.Join(parts, ": ") + "\n")
 }
 
+// readFrom names where the objects were read from: files, or clusters.
+func readFrom(in *Input) string {
+	if len(in.Clusters) > 0 {
+		return plural(len(in.Clusters), "cluster")
+	}
+	return plural(in.Stats.Files, "file")
+}
+
 // summary writes the closing line: counts by severity, suppressed findings, errors, what was
 // read, and whether the findings fail the scan at --fail-on.
 func (t *textWriter) summary(in *Input) {
@@ -225,7 +280,7 @@ func (t *textWriter) summary(in *Input) {
 	line := fmt.Sprintf("%s: %s (%s), %d suppressed, %s; %s in %s.",
 		t.paint(ansiBold, "Summary"), plural(s.total, "finding"), strings.Join(bySev, ", "),
 		s.suppressed, plural(s.errors, "error"),
-		plural(in.Stats.Objects, "object"), plural(in.Stats.Files, "file"))
+		plural(in.Stats.Objects, "object"), readFrom(in))
 	failOn := "--fail-on=" + failOnName(in.FailOn)
 	switch {
 	case in.FailOn > finding.Critical:

@@ -63,16 +63,7 @@ func Manifests(ctx context.Context, req Request) *Result {
 	loaded := manifest.Load(ctx, req.Paths, load)
 	all := eval.Finish(loaded.Inventory)
 	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len()}
-	if req.Policy != nil {
-		var errs []finding.ScanError
-		res.Findings, res.Suppressed, errs = req.Policy.Apply(all, loaded.Inventory)
-		res.Errors = append(res.Errors, errs...)
-	} else {
-		res.Findings = all
-	}
-	finding.Sort(res.Findings)
-	finding.Sort(res.Suppressed)
-	finding.SortErrors(res.Errors)
+	res.apply(all, loaded.Inventory, req.Policy)
 	return res
 }
 

@@ -1,0 +1,113 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/client-go/rest"
+
+	"palisade.dev/palisade/internal/distro"
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/source/cluster"
+	"palisade.dev/palisade/internal/suppress"
+)
+
+// ClusterRequest says which live cluster to scan and how.
+type ClusterRequest struct {
+	Config *rest.Config
+	// Context names the cluster in findings and errors.
+	Context string
+	// Namespace limits the scan to one namespace; empty scans them all.
+	Namespace string
+	Catalog   *rules.Catalog
+	// Rules are the rule settings. An empty KubernetesVersion is taken from the server; a
+	// given one also stands for the server's version where rules judge it (version support).
+	Rules    rules.Options
+	Policy   *suppress.Policy
+	Selected func(*rules.Rule) bool
+	// Progress, when set, is called after each page read with the kind and the count so far.
+	Progress func(kind string, read int)
+	// SkipAnonymous skips the requests made without credentials.
+	SkipAnonymous bool
+	// Now is the scan's date (default time.Now).
+	Now func() time.Time
+}
+
+// ClusterResult is a finished scan of one cluster.
+type ClusterResult struct {
+	Result
+	// Cluster is what the scan observed about the cluster itself.
+	Cluster *inventory.Cluster
+	// Skipped counts objects not reported on their own because a scanned controller owns them.
+	Skipped int
+}
+
+// Cluster scans a live cluster, read-only.
+func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
+	opts := req.Rules
+	opts.FromManifests = false
+	selected := req.selector()
+	eval := req.Catalog.NewEvaluation(&opts, selected)
+	eval.Release = true
+	var chosen []*rules.Rule
+	for _, r := range req.Catalog.All() {
+		if selected(r) {
+			chosen = append(chosen, r)
+		}
+	}
+	src := cluster.Scan(ctx, req.Config, cluster.Options{
+		Context:       req.Context,
+		Namespace:     req.Namespace,
+		Rules:         chosen,
+		SkipAnonymous: req.SkipAnonymous,
+		Progress:      req.Progress,
+		Now:           req.Now,
+		// Called once the version is known and before any object: rules that depend on the
+		// Kubernetes version judge the server's, unless the user named one.
+		OnVersion: func(gitVersion string) {
+			if opts.KubernetesVersion != "" {
+				return
+			}
+			if _, minor, _, err := distro.ParseVersion(gitVersion); err == nil {
+				opts.KubernetesVersion = fmt.Sprintf("v1.%d", minor)
+			}
+		},
+		OnObject: eval.Object,
+	})
+	inv := src.Inventory
+	if req.Rules.KubernetesVersion != "" && inv.Cluster != nil && inv.Cluster.Version != "" {
+		inv.Cluster.Version = req.Rules.KubernetesVersion
+	}
+	all := eval.Finish(inv)
+	res := &ClusterResult{Cluster: inv.Cluster, Skipped: src.Skipped}
+	res.Errors, res.Objects = src.Errors, inv.Len()
+	res.apply(all, inv, req.Policy)
+	return res
+}
+
+// selector combines the request's selection with the config's.
+func (req *ClusterRequest) selector() func(*rules.Rule) bool {
+	return func(r *rules.Rule) bool {
+		if req.Selected != nil && !req.Selected(r) {
+			return false
+		}
+		return req.Policy == nil || req.Policy.Config == nil || req.Policy.Config.Selected(r)
+	}
+}
+
+// apply suppresses and orders the findings of a finished evaluation.
+func (res *Result) apply(all []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy) {
+	if policy != nil {
+		var errs []finding.ScanError
+		res.Findings, res.Suppressed, errs = policy.Apply(all, inv)
+		res.Errors = append(res.Errors, errs...)
+	} else {
+		res.Findings = all
+	}
+	finding.Sort(res.Findings)
+	finding.Sort(res.Suppressed)
+	finding.SortErrors(res.Errors)
+}

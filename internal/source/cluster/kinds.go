@@ -1,0 +1,126 @@
+package cluster
+
+import (
+	"slices"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"palisade.dev/palisade/internal/rules"
+)
+
+// resource is one kind the scan lists.
+type resource struct {
+	Kind       string
+	GVR        schema.GroupVersionResource
+	Namespaced bool
+	// Typed is true for built-in kinds, which are listed as protobuf into k8s.io/api types;
+	// custom resources are listed as JSON into plain content.
+	Typed bool
+	// Stage orders the listing so that controllers are known before what they own: pods
+	// owned by a scanned controller are not reported twice.
+	Stage int
+}
+
+// Stages of the listing.
+const (
+	stageControllers = iota // Deployments, CronJobs, StatefulSets ... and every non-workload kind
+	stageOwned              // ReplicaSets and Jobs (owned by Deployments and CronJobs)
+	stagePods               // Pods (owned by any of the above)
+	stages
+)
+
+// builtin maps the built-in kinds rules may ask for to their resources. Secrets are absent on
+// purpose: a scan never lists them.
+var builtin = map[string]resource{
+	"Pod":                            {GVR: core("pods"), Namespaced: true, Stage: stagePods},
+	"PodTemplate":                    {GVR: core("podtemplates"), Namespaced: true},
+	"ReplicationController":          {GVR: core("replicationcontrollers"), Namespaced: true},
+	"Deployment":                     {GVR: apps("deployments"), Namespaced: true},
+	"ReplicaSet":                     {GVR: apps("replicasets"), Namespaced: true, Stage: stageOwned},
+	"StatefulSet":                    {GVR: apps("statefulsets"), Namespaced: true},
+	"DaemonSet":                      {GVR: apps("daemonsets"), Namespaced: true},
+	"Job":                            {GVR: batch("jobs"), Namespaced: true, Stage: stageOwned},
+	"CronJob":                        {GVR: batch("cronjobs"), Namespaced: true},
+	"Namespace":                      {GVR: core("namespaces")},
+	"ServiceAccount":                 {GVR: core("serviceaccounts"), Namespaced: true},
+	"ConfigMap":                      {GVR: core("configmaps"), Namespaced: true},
+	"Service":                        {GVR: core("services"), Namespaced: true},
+	"ResourceQuota":                  {GVR: core("resourcequotas"), Namespaced: true},
+	"LimitRange":                     {GVR: core("limitranges"), Namespaced: true},
+	"Node":                           {GVR: core("nodes")},
+	"NetworkPolicy":                  {GVR: schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "networkpolicies"}, Namespaced: true},
+	"Ingress":                        {GVR: schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"}, Namespaced: true},
+	"Role":                           {GVR: rbac("roles"), Namespaced: true},
+	"RoleBinding":                    {GVR: rbac("rolebindings"), Namespaced: true},
+	"ClusterRole":                    {GVR: rbac("clusterroles")},
+	"ClusterRoleBinding":             {GVR: rbac("clusterrolebindings")},
+	"PodDisruptionBudget":            {GVR: schema.GroupVersionResource{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets"}, Namespaced: true},
+	"ValidatingWebhookConfiguration": {GVR: schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations"}},
+	"MutatingWebhookConfiguration":   {GVR: schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations"}},
+}
+
+func core(r string) schema.GroupVersionResource {
+	return schema.GroupVersionResource{Version: "v1", Resource: r}
+}
+func apps(r string) schema.GroupVersionResource {
+	return schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: r}
+}
+func batch(r string) schema.GroupVersionResource {
+	return schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: r}
+}
+func rbac(r string) schema.GroupVersionResource {
+	return schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: r}
+}
+
+// workloadKinds are the kinds that run a pod, whose pod rules apply.
+var workloadKinds = []string{"Pod", "PodTemplate", "ReplicationController", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+
+// Forbidden is the kind a scan never lists, whatever a rule asks for.
+const Forbidden = "Secret"
+
+// NeededKinds returns, sorted, the built-in kinds the selected rules read: the workload kinds
+// when a pod rule is selected, the kinds object rules apply to, and the kinds rules name in
+// Reads, plus Namespace (which defines the namespaces that namespace rules judge). A rule
+// that applies to every kind ("*") asks for nothing of its own: it judges how manifests are
+// written. Kinds Palisade does not know how to list are returned in unknown.
+func NeededKinds(rs []*rules.Rule) (kinds, unknown []string) {
+	want := map[string]bool{"Namespace": true}
+	for _, r := range rs {
+		if r.Scope == rules.ScopePod {
+			for _, k := range workloadKinds {
+				want[k] = true
+			}
+		}
+		for _, k := range r.Kinds {
+			if k != "*" {
+				want[k] = true
+			}
+		}
+		for _, k := range r.Reads {
+			want[k] = true
+		}
+	}
+	delete(want, Forbidden)
+	for k := range want {
+		if _, ok := builtin[k]; ok {
+			kinds = append(kinds, k)
+		} else {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(kinds)
+	slices.Sort(unknown)
+	return kinds, unknown
+}
+
+// hasPodRules reports whether any selected rule is a pod rule, so that custom resources with
+// pod templates must be found.
+func hasPodRules(rs []*rules.Rule) bool {
+	return slices.ContainsFunc(rs, func(r *rules.Rule) bool { return r.Scope == rules.ScopePod })
+}
+
+func builtinResource(kind string) resource {
+	r := builtin[kind]
+	r.Kind, r.Typed = kind, true
+	return r
+}
