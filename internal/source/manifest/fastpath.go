@@ -26,7 +26,8 @@ func (d *decoder) fast(doc Document) ([]*inventory.Object, []finding.ScanError, 
 	if err != nil {
 		return nil, nil, false
 	}
-	if kind, _ := fd.Content["kind"].(string); strings.HasSuffix(kind, "List") {
+	b := &body{nodes: fd.Nodes}
+	if strings.HasSuffix(b.str("kind"), "List") {
 		return nil, nil, false
 	}
 	var dups []duplicateKey
@@ -37,7 +38,7 @@ func (d *decoder) fast(doc Document) ([]*inventory.Object, []finding.ScanError, 
 		dups = append(dups, duplicateKey{path: dk.Path, line: dk.Line, col: dk.Column})
 	}
 	loc := finding.Location{File: doc.File, Document: doc.Index, Line: fd.Line, Column: fd.Column, Template: doc.Template}
-	o, errs := d.build(doc, loc, 0, fd.Content, pos, dups)
+	o, errs := d.build(doc, loc, 0, b, pos, dups)
 	if o == nil {
 		return nil, errs, true
 	}

@@ -84,7 +84,7 @@ func checkSame(t testing.TB, data []byte, lineBase int, mapLine func(int) int) b
 		t.Errorf("fast path accepted a document the converter rejects (%v):\n%s", ref.convErr, data)
 		return true
 	}
-	if diff := valueDiff("", fd.Content, ref.content); diff != "" {
+	if diff := valueDiff("", fd.Content(), ref.content); diff != "" {
 		t.Errorf("content differs at %s on:\n%s", diff, data)
 	}
 	if fd.Line != ref.line || fd.Column != ref.col {

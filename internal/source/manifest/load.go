@@ -30,6 +30,7 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/source/manifest/fastyaml"
 )
 
 // DefaultMaxDocumentSize bounds one YAML document. The API server refuses requests over 3 MiB,
@@ -452,7 +453,32 @@ func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Objec
 	if !ok {
 		return nil, errAt(loc, "list item is not an object (it is %s)", nodeKindName(n))
 	}
-	return d.build(doc, loc, item, content, &c.pos, c.dups)
+	return d.build(doc, loc, item, &body{nodes: fastyaml.AppendValue(nil, "", content), content: content}, &c.pos, c.dups)
+}
+
+// body is a document's map: its nodes, which the typed decoder reads, and the same as plain
+// data, made only for a kind without a Go type.
+type body struct {
+	nodes   []node // the map is nodes[0]
+	content map[string]any
+}
+
+// data returns the body as plain data.
+func (b *body) data() map[string]any {
+	if b.content == nil {
+		b.content = fastyaml.Value(b.nodes, 0).(map[string]any)
+	}
+	return b.content
+}
+
+// str returns the string at the path of keys, or "" when there is none.
+func (b *body) str(keys ...string) string {
+	i := 0
+	for _, k := range keys {
+		i = fastyaml.Lookup(b.nodes, i, k)
+	}
+	s, _ := fastyaml.StringAt(b.nodes, i)
+	return s
 }
 
 // errAt is the one scan error of a document that could not become an object.
@@ -462,9 +488,8 @@ func errAt(l finding.Location, format string, args ...any) []finding.ScanError {
 
 // build makes the inventory object of one manifest from its data, its field positions (the
 // root already set) and its duplicate keys.
-func (d *decoder) build(doc Document, loc finding.Location, item int, content map[string]any, pos *inventory.PositionsBuilder, dups []duplicateKey) (*inventory.Object, []finding.ScanError) {
-	apiVersion, _ := content["apiVersion"].(string)
-	kind, _ := content["kind"].(string)
+func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, pos *inventory.PositionsBuilder, dups []duplicateKey) (*inventory.Object, []finding.ScanError) {
+	apiVersion, kind := b.str("apiVersion"), b.str("kind")
 	switch {
 	case apiVersion == "" && kind == "":
 		return nil, errAt(loc, "not a Kubernetes object: apiVersion and kind are missing")
@@ -489,21 +514,20 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, content ma
 	for _, dup := range dups {
 		o.Issues = append(o.Issues, inventory.FieldIssue{Kind: inventory.DuplicateKey, Path: dup.path, Field: lastSegment(dup.path)})
 	}
-	meta, _ := content["metadata"].(map[string]any)
-	if meta != nil {
-		if s, ok := meta["name"].(string); ok {
+	if meta := fastyaml.Lookup(b.nodes, 0, "metadata"); meta >= 0 {
+		if s, ok := fastyaml.StringAt(b.nodes, fastyaml.Lookup(b.nodes, meta, "name")); ok {
 			o.Name = s
-		} else if s, ok := meta["generateName"].(string); ok {
+		} else if s, ok := fastyaml.StringAt(b.nodes, fastyaml.Lookup(b.nodes, meta, "generateName")); ok {
 			o.Name = s
 		}
-		if s, ok := meta["namespace"].(string); ok {
-			o.Namespace = s
-		}
+		o.Namespace = b.str("metadata", "namespace")
 	}
 
 	typed, err := scheme.Scheme.New(o.GVK)
 	if err != nil {
 		// A kind Palisade has no type for: keep it as data, and look for a pod template.
+		content := b.data()
+		meta, _ := content["metadata"].(map[string]any)
 		o.Content = content
 		o.Labels, o.Annotations = stringMap(meta["labels"]), stringMap(meta["annotations"])
 		d.placeNamespace(o)
@@ -512,7 +536,7 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, content ma
 		}
 		return o, nil
 	}
-	walk, err := d.strict.decodeTyped(typed, content)
+	walk, err := d.strict.decodeTyped(typed, b.nodes)
 	if err != nil {
 		return nil, errAt(loc, "%s %s: cannot decode: %v", kind, o.Name, err)
 	}
@@ -581,7 +605,7 @@ func (d *decoder) attachShapePod(o *inventory.Object) error {
 		if part.content == nil {
 			continue
 		}
-		walk, err := d.strict.decodeTyped(part.dst, part.content)
+		walk, err := d.strict.decodeTyped(part.dst, fastyaml.AppendValue(nil, "", part.content))
 		if err != nil {
 			return fmt.Errorf("%s: %w", part.path, err)
 		}

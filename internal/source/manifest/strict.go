@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/source/manifest/fastyaml"
 	"palisade.dev/palisade/internal/suggest"
 )
 
@@ -21,8 +22,10 @@ import (
 type strictChecker struct {
 	fields sync.Map // reflect.Type -> *structInfo
 	homes  sync.Map // reflect.Type (root) -> map[string][]string: field name -> paths where it exists
-	// selfDecoding caches, per type, whether it implements json.Unmarshaler.
-	selfDecoding sync.Map
+	plans  sync.Map // reflect.Type -> *plan, complete
+	// planMu guards planning, the plans worked out so far (some possibly still being).
+	planMu   sync.Mutex
+	planning map[reflect.Type]*plan
 }
 
 type structInfo struct {
@@ -87,6 +90,7 @@ func (c *strictChecker) info(t reflect.Type) *structInfo {
 type strictWalk struct {
 	c      *strictChecker
 	root   reflect.Type
+	nodes  []node
 	issues []inventory.FieldIssue
 	errs   []typeError
 }
@@ -118,24 +122,26 @@ func renderPath(segs []pathSeg) string {
 	return b.String()
 }
 
-func (w *strictWalk) typeErr(segs []pathSeg, want string, got any) {
+func (w *strictWalk) typeErr(segs []pathSeg, want string, got *node) {
 	w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("must be %s, not %s", want, describe(got))})
 }
 
-func describe(v any) string {
-	switch x := v.(type) {
-	case map[string]any:
+func describe(n *node) string {
+	switch n.Kind {
+	case fastyaml.Map:
 		return "an object"
-	case []any:
+	case fastyaml.List:
 		return "a list"
-	case string:
-		return fmt.Sprintf("the string %q", truncate(x, 40))
+	case fastyaml.String:
+		return fmt.Sprintf("the string %q", truncate(n.Str, 40))
+	}
+	switch x := n.Value.(type) {
 	case bool:
 		return fmt.Sprintf("the boolean %v", x)
 	case int64, float64:
 		return fmt.Sprintf("the number %v", x)
 	}
-	return fmt.Sprintf("%T", v)
+	return fmt.Sprintf("%T", n.Value)
 }
 
 func truncate(s string, n int) string {

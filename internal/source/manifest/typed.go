@@ -13,7 +13,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"palisade.dev/palisade/internal/source/manifest/fastyaml"
 )
+
+// node is one value of a document as the typed decoder reads it: the fast path's nodes as
+// they are, the yaml.v3 path's plain data laid out the same way (fastyaml.AppendValue).
+type node = fastyaml.Node
 
 // Types with their own JSON decoding that manifests use all the time; decoding them directly
 // avoids the JSON round trip the generic path needs (and its allocations).
@@ -27,204 +33,332 @@ var (
 	stringMapType = reflect.TypeFor[map[string]string]()
 )
 
-// decodeTyped fills dst (a pointer to a k8s.io/api struct) from content in one pass, with the
-// semantics of the API server's JSON decoding: exact, case-sensitive field names; unknown
-// fields recorded (with the field probably meant) and otherwise dropped; a value of the wrong
-// JSON type is an error with its path. It replaces a strict walk followed by
-// runtime.DefaultUnstructuredConverter.FromUnstructured, which would walk twice and round-trip
-// every quantity through JSON.
-func (c *strictChecker) decodeTyped(dst any, content map[string]any) (*strictWalk, error) {
+// op is how a plan decodes a value.
+type op uint8
+
+const (
+	opOther op = iota // a type no JSON value decodes into
+	opPointer
+	opQuantity
+	opIntOrString
+	opTime
+	opDuration
+	opRawExtension
+	opSelfDecoding // through its UnmarshalJSON
+	opStruct
+	opStringMap
+	opMap
+	opMapBadKey
+	opBytes
+	opSlice
+	opInterface
+	opString
+	opBool
+	opInt
+	opUint
+	opFloat
+)
+
+// plan is how values of one Go type are decoded, worked out once per type and load so that
+// decoding a value looks nothing up: the plans of a struct's fields, a pointer's, slice's or
+// map's element are linked in.
+type plan struct {
+	t      reflect.Type
+	op     op
+	elem   *plan // of a pointer, slice or map
+	si     *structInfo
+	fields map[string]planField // of a struct, by JSON name
+}
+
+type planField struct {
+	index []int // reflect field index, through inline (embedded) structs
+	plan  *plan
+}
+
+// decodeTyped fills dst (a pointer to a k8s.io/api struct) from the document's nodes (the map
+// at nodes[0]) in one pass, with the semantics of the API server's JSON decoding: exact,
+// case-sensitive field names; unknown fields recorded (with the field probably meant) and
+// otherwise dropped; a value of the wrong JSON type is an error with its path. It replaces a
+// strict walk followed by runtime.DefaultUnstructuredConverter.FromUnstructured, which would
+// walk twice and round-trip every quantity through JSON.
+func (c *strictChecker) decodeTyped(dst any, nodes []node) (*strictWalk, error) {
 	dv := reflect.ValueOf(dst)
 	if dv.Kind() != reflect.Pointer || dv.IsNil() {
 		return nil, fmt.Errorf("decode target must be a non-nil pointer, not %T", dst)
 	}
-	w := &strictWalk{c: c, root: dv.Type()}
+	w := &strictWalk{c: c, root: dv.Type(), nodes: nodes}
 	// The path grows and shrinks as the walk goes down and up; one buffer holds it, so that
 	// stepping into a field does not allocate (a reported path is rendered into a new string).
 	var segs [32]pathSeg
-	w.set(dv.Elem(), content, segs[:0])
+	w.set(dv.Elem(), c.planFor(dv.Type().Elem()), 0, segs[:0])
 	return w, nil
 }
 
-func (w *strictWalk) set(dv reflect.Value, v any, segs []pathSeg) {
-	if v == nil {
+// planFor returns the plan of t, working out those of every type it holds the first time.
+// Plans are published only once complete, so a reader never sees one being worked out.
+func (c *strictChecker) planFor(t reflect.Type) *plan {
+	if v, ok := c.plans.Load(t); ok {
+		return v.(*plan)
+	}
+	c.planMu.Lock()
+	defer c.planMu.Unlock()
+	if c.planning == nil {
+		c.planning = map[reflect.Type]*plan{}
+	}
+	p := c.buildPlan(t)
+	c.plans.Store(t, p)
+	return p
+}
+
+// buildPlan works out the plan of t and, through it, of every type t holds; planning holds
+// those already begun, so that a type that holds itself ends the recursion.
+func (c *strictChecker) buildPlan(t reflect.Type) *plan {
+	if p, ok := c.planning[t]; ok {
+		return p
+	}
+	p := &plan{t: t}
+	c.planning[t] = p
+	switch {
+	case t.Kind() == reflect.Pointer:
+		p.op, p.elem = opPointer, c.buildPlan(t.Elem())
+		return p
+	case t == quantityType:
+		p.op = opQuantity
+		return p
+	case t == intOrStringType:
+		p.op = opIntOrString
+		return p
+	case t == timeType:
+		p.op = opTime
+		return p
+	case t == durationType:
+		p.op = opDuration
+		return p
+	case t == rawExtType:
+		p.op = opRawExtension
+		return p
+	case c.decodesItself(t):
+		p.op = opSelfDecoding
+		return p
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		p.op, p.si = opStruct, c.info(t)
+		p.fields = make(map[string]planField, len(p.si.byName))
+		for name, f := range p.si.byName {
+			p.fields[name] = planField{index: f.index, plan: c.buildPlan(f.typ)}
+		}
+	case reflect.Map:
+		switch {
+		case t.Key().Kind() != reflect.String:
+			p.op = opMapBadKey
+		case t == stringMapType:
+			p.op = opStringMap
+		default:
+			p.op, p.elem = opMap, c.buildPlan(t.Elem())
+		}
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			p.op = opBytes
+		} else {
+			p.op, p.elem = opSlice, c.buildPlan(t.Elem())
+		}
+	case reflect.Interface:
+		p.op = opInterface
+	case reflect.String:
+		p.op = opString
+	case reflect.Bool:
+		p.op = opBool
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		p.op = opInt
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		p.op = opUint
+	case reflect.Float32, reflect.Float64:
+		p.op = opFloat
+	}
+	return p
+}
+
+// isNull reports whether n is a null.
+func isNullNode(n *node) bool { return n.Kind == fastyaml.Scalar && n.Value == nil }
+
+// set decodes the value at w.nodes[i] into dv, whose plan is p.
+func (w *strictWalk) set(dv reflect.Value, p *plan, i int, segs []pathSeg) {
+	n := &w.nodes[i]
+	if isNullNode(n) {
 		dv.SetZero()
 		return
 	}
-	t := dv.Type()
-	if t.Kind() == reflect.Pointer {
+	switch p.op {
+	case opPointer:
 		if dv.IsNil() {
-			dv.Set(reflect.New(t.Elem()))
+			dv.Set(reflect.New(p.t.Elem()))
 		}
-		w.set(dv.Elem(), v, segs)
-		return
-	}
-	switch t {
-	case quantityType:
-		w.setQuantity(dv, v, segs)
-		return
-	case intOrStringType:
-		w.setIntOrString(dv, v, segs)
-		return
-	case timeType:
-		w.setTime(dv, v, segs)
-		return
-	case durationType:
-		s, ok := v.(string)
-		if !ok {
-			w.typeErr(segs, "a duration string", v)
+		w.set(dv.Elem(), p.elem, i, segs)
+	case opQuantity:
+		w.setQuantity(dv, n, segs)
+	case opIntOrString:
+		w.setIntOrString(dv, n, segs)
+	case opTime:
+		w.setTime(dv, n, segs)
+	case opDuration:
+		if n.Kind != fastyaml.String {
+			w.typeErr(segs, "a duration string", n)
 			return
 		}
-		d, err := time.ParseDuration(s)
+		d, err := time.ParseDuration(n.Str)
 		if err != nil {
 			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("is not a duration: %v", err)})
 			return
 		}
 		dv.Set(reflect.ValueOf(metav1.Duration{Duration: d}))
-		return
-	case rawExtType:
-		raw, err := json.Marshal(v)
+	case opRawExtension:
+		raw, err := json.Marshal(fastyaml.Value(w.nodes, i))
 		if err != nil {
 			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("cannot be encoded: %v", err)})
 			return
 		}
 		dv.Set(reflect.ValueOf(runtime.RawExtension{Raw: raw}))
-		return
-	}
-	if w.c.decodesItself(t) {
-		w.setViaJSON(dv, v, segs)
-		return
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		m, ok := v.(map[string]any)
-		if !ok {
-			w.typeErr(segs, "an object", v)
+	case opSelfDecoding:
+		w.setViaJSON(dv, i, segs)
+	case opStruct:
+		if n.Kind != fastyaml.Map {
+			w.typeErr(segs, "an object", n)
 			return
 		}
-		si := w.c.info(t)
-		for k, child := range m {
-			f, ok := si.byName[k]
-			if !ok {
-				w.unknown(t, si, k, segs)
-				continue
+		for j, c := i+1, 0; c < int(n.Len); c++ {
+			e := &w.nodes[j]
+			if !e.Superseded {
+				if f, ok := p.fields[e.Key]; ok {
+					w.set(fieldByIndex(dv, f.index), f.plan, j, append(segs, pathSeg{key: e.Key}))
+				} else {
+					w.unknown(p.t, p.si, e.Key, segs)
+				}
 			}
-			w.set(fieldByIndex(dv, f.index), child, append(segs, pathSeg{key: k}))
+			j = int(e.End)
 		}
-	case reflect.Map:
-		m, ok := v.(map[string]any)
-		if !ok {
-			w.typeErr(segs, "an object", v)
+	case opStringMap, opMap, opMapBadKey:
+		if n.Kind != fastyaml.Map {
+			w.typeErr(segs, "an object", n)
 			return
 		}
-		if t.Key().Kind() != reflect.String {
-			w.typeErr(segs, "a map with string keys", v)
+		switch p.op {
+		case opMapBadKey:
+			w.typeErr(segs, "a map with string keys", n)
+		case opStringMap:
+			dv.Set(reflect.ValueOf(w.stringMap(i, segs)))
+		default:
+			out := reflect.MakeMapWithSize(p.t, int(n.Len))
+			kt := p.t.Key()
+			for j, c := i+1, 0; c < int(n.Len); c++ {
+				e := &w.nodes[j]
+				if !e.Superseded {
+					ev := reflect.New(p.t.Elem()).Elem()
+					w.set(ev, p.elem, j, append(segs, pathSeg{key: e.Key, bracket: true}))
+					out.SetMapIndex(reflect.ValueOf(e.Key).Convert(kt), ev)
+				}
+				j = int(e.End)
+			}
+			dv.Set(out)
+		}
+	case opBytes:
+		if n.Kind != fastyaml.String {
+			w.typeErr(segs, "a base64 string", n)
 			return
 		}
-		if t == stringMapType {
-			dv.Set(reflect.ValueOf(w.stringMap(m, segs)))
+		b, err := base64.StdEncoding.DecodeString(n.Str)
+		if err != nil {
+			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not valid base64"})
 			return
 		}
-		out := reflect.MakeMapWithSize(t, len(m))
-		for k, child := range m {
-			ev := reflect.New(t.Elem()).Elem()
-			w.set(ev, child, append(segs, pathSeg{key: k, bracket: true}))
-			out.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), ev)
+		dv.SetBytes(b)
+	case opSlice:
+		if n.Kind != fastyaml.List {
+			w.typeErr(segs, "a list", n)
+			return
+		}
+		out := reflect.MakeSlice(p.t, int(n.Len), int(n.Len))
+		for j, c := i+1, 0; c < int(n.Len); c++ {
+			w.set(out.Index(c), p.elem, j, append(segs, pathSeg{index: c, isIndex: true}))
+			j = int(w.nodes[j].End)
 		}
 		dv.Set(out)
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			s, ok := v.(string)
-			if !ok {
-				w.typeErr(segs, "a base64 string", v)
-				return
-			}
-			b, err := base64.StdEncoding.DecodeString(s)
-			if err != nil {
-				w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not valid base64"})
-				return
-			}
-			dv.SetBytes(b)
+	case opInterface:
+		dv.Set(reflect.ValueOf(fastyaml.Value(w.nodes, i)))
+	case opString:
+		if n.Kind != fastyaml.String {
+			w.typeErr(segs, "a string", n)
 			return
 		}
-		l, ok := v.([]any)
-		if !ok {
-			w.typeErr(segs, "a list", v)
-			return
-		}
-		out := reflect.MakeSlice(t, len(l), len(l))
-		for i, item := range l {
-			w.set(out.Index(i), item, append(segs, pathSeg{index: i, isIndex: true}))
-		}
-		dv.Set(out)
-	case reflect.Interface:
-		dv.Set(reflect.ValueOf(v))
-	case reflect.String:
-		s, ok := v.(string)
-		if !ok {
-			w.typeErr(segs, "a string", v)
-			return
-		}
-		dv.SetString(s)
-	case reflect.Bool:
-		b, ok := v.(bool)
-		if !ok {
-			w.typeErr(segs, "true or false", v)
+		dv.SetString(n.Str)
+	case opBool:
+		b, ok := n.Value.(bool)
+		if !ok || n.Kind != fastyaml.Scalar {
+			w.typeErr(segs, "true or false", n)
 			return
 		}
 		dv.SetBool(b)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := wholeNumber(v)
+	case opInt:
+		v, ok := wholeNumber(n)
 		if !ok {
-			w.typeErr(segs, "a whole number", v)
+			w.typeErr(segs, "a whole number", n)
 			return
 		}
-		if dv.OverflowInt(n) {
-			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("value %d does not fit in %s", n, t.Kind())})
+		if dv.OverflowInt(v) {
+			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("value %d does not fit in %s", v, p.t.Kind())})
 			return
 		}
-		dv.SetInt(n)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		n, ok := wholeNumber(v)
-		if !ok || n < 0 || dv.OverflowUint(uint64(n)) {
-			w.typeErr(segs, "a non-negative whole number in range", v)
+		dv.SetInt(v)
+	case opUint:
+		v, ok := wholeNumber(n)
+		if !ok || v < 0 || dv.OverflowUint(uint64(v)) {
+			w.typeErr(segs, "a non-negative whole number in range", n)
 			return
 		}
-		dv.SetUint(uint64(n))
-	case reflect.Float32, reflect.Float64:
-		switch n := v.(type) {
+		dv.SetUint(uint64(v))
+	case opFloat:
+		switch x := n.Value.(type) {
 		case int64:
-			dv.SetFloat(float64(n))
+			dv.SetFloat(float64(x))
 		case float64:
-			dv.SetFloat(n)
+			dv.SetFloat(x)
 		default:
-			w.typeErr(segs, "a number", v)
+			w.typeErr(segs, "a number", n)
 		}
 	default:
-		w.typeErr(segs, "a value of type "+t.String(), v)
+		w.typeErr(segs, "a value of type "+p.t.String(), n)
 	}
 }
 
-// stringMap decodes a map of strings, as set would, value by value: null is the empty string
-// and a value of another type is an error (its entry kept empty).
-func (w *strictWalk) stringMap(m map[string]any, segs []pathSeg) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, child := range m {
-		switch s := child.(type) {
-		case string:
-			out[k] = s
-		case nil:
-			out[k] = ""
-		default:
-			w.typeErr(append(segs, pathSeg{key: k, bracket: true}), "a string", child)
-			out[k] = ""
+// stringMap decodes the map at w.nodes[i] into a map of strings, as set would, value by
+// value: null is the empty string and a value of another type is an error (its entry kept
+// empty).
+func (w *strictWalk) stringMap(i int, segs []pathSeg) map[string]string {
+	n := &w.nodes[i]
+	out := make(map[string]string, n.Len)
+	for j, c := i+1, 0; c < int(n.Len); c++ {
+		e := &w.nodes[j]
+		if !e.Superseded {
+			switch {
+			case e.Kind == fastyaml.String:
+				out[e.Key] = e.Str
+			case isNullNode(e):
+				out[e.Key] = ""
+			default:
+				w.typeErr(append(segs, pathSeg{key: e.Key, bracket: true}), "a string", e)
+				out[e.Key] = ""
+			}
 		}
+		j = int(e.End)
 	}
 	return out
 }
 
 // fieldByIndex returns the field at index, allocating embedded pointer structs on the way.
 func fieldByIndex(v reflect.Value, index []int) reflect.Value {
+	if len(index) == 1 {
+		return v.Field(index[0])
+	}
 	for i, x := range index {
 		if i > 0 && v.Kind() == reflect.Pointer {
 			if v.IsNil() {
@@ -237,30 +371,35 @@ func fieldByIndex(v reflect.Value, index []int) reflect.Value {
 	return v
 }
 
-func wholeNumber(v any) (int64, bool) {
-	switch n := v.(type) {
+// wholeNumber returns the number n holds, if it is a whole one.
+func wholeNumber(n *node) (int64, bool) {
+	if n.Kind != fastyaml.Scalar {
+		return 0, false
+	}
+	switch x := n.Value.(type) {
 	case int64:
-		return n, true
+		return x, true
 	case float64:
-		if n == math.Trunc(n) && n >= math.MinInt64 && n <= math.MaxInt64 {
-			return int64(n), true
+		if x == math.Trunc(x) && x >= math.MinInt64 && x <= math.MaxInt64 {
+			return int64(x), true
 		}
 	}
 	return 0, false
 }
 
-func (w *strictWalk) setQuantity(dv reflect.Value, v any, segs []pathSeg) {
+func (w *strictWalk) setQuantity(dv reflect.Value, n *node, segs []pathSeg) {
 	var s string
-	switch n := v.(type) {
-	case string:
-		s = n
+	switch x := n.Value.(type) {
 	case int64:
-		s = strconv.FormatInt(n, 10)
+		s = strconv.FormatInt(x, 10)
 	case float64:
-		s = strconv.FormatFloat(n, 'f', -1, 64)
+		s = strconv.FormatFloat(x, 'f', -1, 64)
 	default:
-		w.typeErr(segs, "a quantity (a number or a string such as 500m or 1Gi)", v)
-		return
+		if n.Kind != fastyaml.String {
+			w.typeErr(segs, "a quantity (a number or a string such as 500m or 1Gi)", n)
+			return
+		}
+		s = n.Str
 	}
 	q, err := resource.ParseQuantity(s)
 	if err != nil {
@@ -270,31 +409,38 @@ func (w *strictWalk) setQuantity(dv reflect.Value, v any, segs []pathSeg) {
 	*dv.Addr().Interface().(*resource.Quantity) = q
 }
 
-func (w *strictWalk) setIntOrString(dv reflect.Value, v any, segs []pathSeg) {
-	switch n := v.(type) {
-	case string:
-		*dv.Addr().Interface().(*intstr.IntOrString) = intstr.FromString(n)
-	case int64, float64:
+func (w *strictWalk) setIntOrString(dv reflect.Value, n *node, segs []pathSeg) {
+	switch {
+	case n.Kind == fastyaml.String:
+		*dv.Addr().Interface().(*intstr.IntOrString) = intstr.FromString(n.Str)
+	case n.Kind == fastyaml.Scalar && isNumber(n.Value):
 		i, ok := wholeNumber(n)
 		if !ok || i < math.MinInt32 || i > math.MaxInt32 {
-			w.typeErr(segs, "a 32-bit whole number or a string", v)
+			w.typeErr(segs, "a 32-bit whole number or a string", n)
 			return
 		}
 		*dv.Addr().Interface().(*intstr.IntOrString) = intstr.FromInt32(int32(i))
 	default:
-		w.typeErr(segs, "a number or a string", v)
+		w.typeErr(segs, "a number or a string", n)
 	}
 }
 
-func (w *strictWalk) setTime(dv reflect.Value, v any, segs []pathSeg) {
-	s, ok := v.(string)
-	if !ok {
-		w.typeErr(segs, "a time string (RFC 3339)", v)
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int64, float64:
+		return true
+	}
+	return false
+}
+
+func (w *strictWalk) setTime(dv reflect.Value, n *node, segs []pathSeg) {
+	if n.Kind != fastyaml.String {
+		w.typeErr(segs, "a time string (RFC 3339)", n)
 		return
 	}
 	var t metav1.Time
-	if err := t.UnmarshalQueryParameter(s); err != nil {
-		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("%q is not an RFC 3339 time", s)})
+	if err := t.UnmarshalQueryParameter(n.Str); err != nil {
+		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("%q is not an RFC 3339 time", n.Str)})
 		return
 	}
 	dv.Set(reflect.ValueOf(t))
@@ -302,8 +448,8 @@ func (w *strictWalk) setTime(dv reflect.Value, v any, segs []pathSeg) {
 
 // setViaJSON decodes the remaining types with their own JSON decoding (rare in manifests) the
 // way the API server would: through their UnmarshalJSON.
-func (w *strictWalk) setViaJSON(dv reflect.Value, v any, segs []pathSeg) {
-	raw, err := json.Marshal(v)
+func (w *strictWalk) setViaJSON(dv reflect.Value, i int, segs []pathSeg) {
+	raw, err := json.Marshal(fastyaml.Value(w.nodes, i))
 	if err == nil {
 		err = dv.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw)
 	}
@@ -312,18 +458,12 @@ func (w *strictWalk) setViaJSON(dv reflect.Value, v any, segs []pathSeg) {
 	}
 }
 
-// decodesItself reports whether values of t decode themselves from JSON (a method lookup that
-// is too slow to repeat for every value, so it is cached per type).
+// decodesItself reports whether values of t decode themselves from JSON.
 func (c *strictChecker) decodesItself(t reflect.Type) bool {
 	if t.PkgPath() == "" && t.Kind() != reflect.Struct {
 		// A predeclared type (string, int64) or a type literal ([]T, map[K]V) has no methods;
 		// an unnamed struct may promote some from its embedded fields.
 		return false
 	}
-	if v, ok := c.selfDecoding.Load(t); ok {
-		return v.(bool)
-	}
-	yes := reflect.PointerTo(t).Implements(jsonUnmarshaler)
-	c.selfDecoding.Store(t, yes)
-	return yes
+	return reflect.PointerTo(t).Implements(jsonUnmarshaler)
 }

@@ -38,12 +38,18 @@ const (
 
 // Document is a decoded manifest document.
 type Document struct {
-	// Content is the document's map, with scalars resolved as kubectl resolves them.
-	Content map[string]any
+	// Nodes are the document's map (Nodes[0]) and everything in it, with scalars resolved as
+	// kubectl resolves them. A Decoder reuses them: they are valid until its next Decode.
+	Nodes []Node
 	// Line and Column locate the map itself (its first key).
 	Line, Column int
 	// Duplicates are the keys that appear twice in one map, in document order.
 	Duplicates []DuplicateKey
+}
+
+// Content returns the document's map as plain data.
+func (d Document) Content() map[string]any {
+	return Value(d.Nodes, 0).(map[string]any)
 }
 
 // DuplicateKey is a key written a second time in the same map; the later value wins.
@@ -63,8 +69,8 @@ func Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.Pos
 }
 
 // Decoder decodes documents as Decode does, keeping the room it needs (its stacks of keys,
-// values and list items) from one document to the next. It is for one goroutine at a time;
-// nothing it returns refers to that room.
+// values) from one document to the next. It is for one goroutine at a time; the nodes of the
+// document it returns are its own, valid until the next Decode.
 type Decoder struct {
 	p parser
 }
@@ -84,27 +90,27 @@ func (d *Decoder) Decode(data []byte, lineBase int, mapLine func(int) int, pos *
 	}
 	root := Document{Line: p.line(p.ln), Column: p.ind + 1}
 	pos.SetRoot(root.Line, root.Column)
-	m, ok := p.mapping(p.ind, inventory.RootHash, 0)
-	if !ok || p.ind >= 0 || p.marker {
+	if !p.mapping(p.ind, inventory.RootHash, 0) || p.ind >= 0 || p.marker {
 		return Document{}, ErrUnsupported
 	}
-	root.Content = m
+	root.Nodes = p.nodes
 	root.Duplicates = p.dups
 	return root, nil
 }
 
 // reset readies the parser for a document, keeping the room of its stacks.
 func (p *parser) reset(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder) {
+	// The last document's nodes are let go of only now: they were the caller's until this call.
+	clear(p.nodes)
 	*p = parser{
 		src: data, lineBase: lineBase, mapLine: mapLine, pos: pos,
-		path: p.path[:0], items: p.items[:0], entries: p.entries[:0], scratch: p.scratch[:0],
+		path: p.path[:0], nodes: p.nodes[:0], entries: p.entries[:0], scratch: p.scratch[:0],
 	}
 }
 
-// release lets go of what the document's values are held by, so that the stacks kept for
-// the next document do not keep this one's values alive.
+// release lets go of what the document's keys are held by, so that the stacks kept for the
+// next document do not keep this one's keys alive (its nodes are the caller's for now).
 func (p *parser) release() {
-	clear(p.items[:cap(p.items)])
 	clear(p.entries[:cap(p.entries)])
 	clear(p.path[:cap(p.path)])
 	p.src, p.mapLine, p.pos, p.dups = nil, nil, nil, nil
@@ -188,14 +194,14 @@ type parser struct {
 	dups    []DuplicateKey
 	path    []segment // the keys and indexes above the value being read, for duplicates
 	scratch []byte    // unescaped quoted and block scalars are built here
-	items   []any     // the items of the lists being read, innermost last
-	entries []entry   // the entries of the block maps being read, innermost last
+	nodes   []Node    // the document read so far
+	entries []entry   // the entries of the maps being read, innermost last
 }
 
-// entry is one key and value of a block map being read.
+// entry is one key of a map being read, and the index of its node.
 type entry struct {
-	key   string
-	value any
+	key  string
+	node int32
 }
 
 // linearKeys is how many entries of a map are searched one by one for a repeated key; a
@@ -308,80 +314,107 @@ func (p *parser) count() bool {
 // mapping reads a block map whose keys stand at column n (0-based), starting at p.i on the
 // current line. It returns at the first content line indented less than n, or at one indented
 // exactly n that is not a key (the caller decides whether that line is valid).
-func (p *parser) mapping(n int, h inventory.PathHash, depth int) (map[string]any, bool) {
+func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 	if depth > maxDepth || !p.count() {
-		return nil, false
+		return false
 	}
-	// The entries are stacked until the map ends and then put in a map made at its size.
+	// The keys are stacked until the map ends, to find repeated ones.
+	self := p.open(Map)
 	base := len(p.entries)
-	var index map[string]bool // the keys of a large map
+	var index map[string]int32 // the keys of a large map
 	for {
 		key, col, ok := p.key()
 		if !ok {
-			return nil, false
+			return false
 		}
 		kh := h.Key(key)
+		node := int32(len(p.nodes))
 		// A repeated key keeps the position of its first occurrence, as the loader records it.
-		if p.repeated(base, key, &index) {
+		if p.repeated(base, key, node, &index) {
 			p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(p.ln), Column: col + 1})
 		} else {
 			p.pos.Add(kh, p.line(p.ln), col+1)
 		}
 		p.path = append(p.path, segment{key: key, isKey: true})
-		v, ok := p.mapValue(n, kh, depth)
+		ok = p.mapValue(n, kh, depth)
 		p.path = p.path[:len(p.path)-1]
 		if !ok {
-			return nil, false
+			return false
 		}
-		p.entries = append(p.entries, entry{key: key, value: v})
+		p.nodes[node].Key = key
 		switch {
 		case p.ind < n:
-			return p.popMap(base), true
+			p.closeMap(self, base)
+			return true
 		case p.ind > n:
-			return nil, false
+			return false
 		}
 		if p.isEntry() {
-			return nil, false
+			return false
 		}
 		p.i = p.ls + n
 	}
 }
 
-// repeated reports whether the map whose entries are stacked above base has key already, and
-// notes key as seen. The index is built once a map has more than linearKeys entries.
-func (p *parser) repeated(base int, key string, index *map[string]bool) bool {
+// open starts a map or list node and returns its index.
+func (p *parser) open(k Kind) int {
+	p.nodes = append(p.nodes, Node{Kind: k})
+	return len(p.nodes) - 1
+}
+
+// closeMap ends the map node at self, whose keys are stacked above base.
+func (p *parser) closeMap(self, base int) {
+	p.nodes[self].Len = int32(len(p.entries) - base)
+	p.nodes[self].End = int32(len(p.nodes))
+	clear(p.entries[base:])
+	p.entries = p.entries[:base]
+}
+
+// closeList ends the list node at self, of n items.
+func (p *parser) closeList(self, n int) {
+	p.nodes[self].Len = int32(n)
+	p.nodes[self].End = int32(len(p.nodes))
+}
+
+// scalar appends a scalar's node.
+func (p *parser) scalar(n Node) {
+	n.End = int32(len(p.nodes) + 1)
+	p.nodes = append(p.nodes, n)
+}
+
+// str appends a string's node.
+func (p *parser) str(s string) {
+	p.nodes = append(p.nodes, Node{Str: s, Kind: String, End: int32(len(p.nodes) + 1)})
+}
+
+// repeated reports whether the map whose keys are stacked above base has key already, and
+// stacks key, whose value's node will be at node. The earlier entry with key is marked
+// superseded: a repeated key's later value wins. The index is built once a map has more than
+// linearKeys entries.
+func (p *parser) repeated(base int, key string, node int32, index *map[string]int32) bool {
 	stacked := p.entries[base:]
+	p.entries = append(p.entries, entry{key: key, node: node})
 	if *index == nil && len(stacked) < linearKeys {
-		for i := range stacked {
+		for i := len(stacked) - 1; i >= 0; i-- {
 			if stacked[i].key == key {
+				p.nodes[stacked[i].node].Superseded = true
 				return true
 			}
 		}
 		return false
 	}
 	if *index == nil {
-		*index = make(map[string]bool, 2*len(stacked))
+		*index = make(map[string]int32, 2*len(stacked))
 		for _, e := range stacked {
-			(*index)[e.key] = true
+			(*index)[e.key] = e.node
 		}
 	}
-	if (*index)[key] {
-		return true
+	earlier, seen := (*index)[key]
+	(*index)[key] = node
+	if seen {
+		p.nodes[earlier].Superseded = true
 	}
-	(*index)[key] = true
-	return false
-}
-
-// popMap returns the map of the entries stacked above base; a repeated key's later value wins.
-func (p *parser) popMap(base int) map[string]any {
-	stacked := p.entries[base:]
-	m := make(map[string]any, len(stacked))
-	for _, e := range stacked {
-		m[e.key] = e.value
-	}
-	clear(stacked)
-	p.entries = p.entries[:base]
-	return m
+	return seen
 }
 
 // key reads a key and its ':' at p.i and returns it with its 0-based column.
@@ -424,7 +457,7 @@ func (p *parser) key() (string, int, bool) {
 }
 
 // mapValue reads the value of a key in a map at column n, from just after the ':'.
-func (p *parser) mapValue(n int, h inventory.PathHash, depth int) (any, bool) {
+func (p *parser) mapValue(n int, h inventory.PathHash, depth int) bool {
 	if !p.endOfLine() {
 		for p.src[p.i] == ' ' {
 			p.i++
@@ -443,102 +476,92 @@ func (p *parser) mapValue(n int, h inventory.PathHash, depth int) (any, bool) {
 		return p.sequence(n, h, depth+1)
 	}
 	if !p.count() {
-		return nil, false
+		return false
 	}
-	return nil, true
+	p.scalar(Node{})
+	return true
 }
 
 // sequence reads a block list whose "-" stand at column m, starting on the current line.
-func (p *parser) sequence(m int, h inventory.PathHash, depth int) ([]any, bool) {
+func (p *parser) sequence(m int, h inventory.PathHash, depth int) bool {
 	if depth > maxDepth || !p.count() {
-		return nil, false
+		return false
 	}
-	base := len(p.items)
+	self := p.open(List)
 	for idx := 0; ; idx++ {
 		p.i = p.ls + m + 1
 		ih := h.Index(idx)
 		p.path = append(p.path, segment{index: idx})
-		var (
-			v  any
-			ok bool
-		)
+		var ok bool
 		if p.endOfLine() {
 			p.advance()
 			if p.ind <= m {
-				return nil, false // an empty item
+				return false // an empty item
 			}
 			p.pos.Add(ih, p.line(p.ln), p.ind+1)
 			if p.isEntry() {
-				v, ok = p.sequence(p.ind, ih, depth+1)
+				ok = p.sequence(p.ind, ih, depth+1)
 			} else {
-				v, ok = p.mapping(p.ind, ih, depth+1)
+				ok = p.mapping(p.ind, ih, depth+1)
 			}
 		} else {
 			for p.src[p.i] == ' ' {
 				p.i++
 			}
 			p.pos.Add(ih, p.line(p.ln), p.i-p.ls+1)
-			v, ok = p.inline(m, ih, depth+1, true)
+			ok = p.inline(m, ih, depth+1, true)
 		}
 		p.path = p.path[:len(p.path)-1]
 		if !ok {
-			return nil, false
+			return false
 		}
-		p.items = append(p.items, v)
 		switch {
 		case p.ind > m:
-			return nil, false
+			return false
 		case p.ind < m || !p.isEntry():
-			return p.popItems(base), true
+			p.closeList(self, idx+1)
+			return true
 		}
 	}
 }
 
-// popItems returns the list items stacked above base, in a slice of their own.
-func (p *parser) popItems(base int) []any {
-	items := make([]any, len(p.items)-base)
-	copy(items, p.items[base:])
-	clear(p.items[base:])
-	p.items = p.items[:base]
-	return items
-}
-
 // inline reads a value that starts at p.i on the current line, inside a block collection at
 // column parent. In a list item (item set) it may be a compact map or list.
-func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) (any, bool) {
+func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) bool {
 	col := p.i - p.ls
 	switch c := p.src[p.i]; c {
 	case '|', '>':
 		if !p.count() {
-			return nil, false
+			return false
 		}
 		s, ok := p.blockScalar(parent)
 		if !ok {
-			return nil, false
+			return false
 		}
-		return s, true
+		p.str(s)
+		return true
 	case '[', '{':
-		v, ok := p.flow(h, depth+1)
-		if !ok || !p.endOfLine() {
-			return nil, false
+		if !p.flow(h, depth+1) || !p.endOfLine() {
+			return false
 		}
 		p.advance()
-		return v, true
+		return true
 	case '"', '\'':
 		start := p.i
 		s, ok := p.quoted()
 		if !ok {
-			return nil, false
+			return false
 		}
 		if item && p.isKeyIndicator() {
 			p.i = start
 			return p.mapping(col, h, depth+1)
 		}
 		if !p.endOfLine() || !p.count() {
-			return nil, false
+			return false
 		}
+		p.str(s)
 		p.advance()
-		return s, true
+		return true
 	case '-':
 		if item && (p.i+1 == p.le || p.src[p.i+1] == ' ') {
 			return p.sequence(col, h, depth+1)
@@ -546,24 +569,21 @@ func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) 
 	}
 	start := p.i
 	if !plainStart(p.src, start, p.le) {
-		return nil, false
+		return false
 	}
 	end, colon := p.scanPlain(start)
 	if colon >= 0 {
 		if !item {
-			return nil, false // "a: b: c"
+			return false // "a: b: c"
 		}
 		return p.mapping(col, h, depth+1)
 	}
 	if end == start || !p.count() {
-		return nil, false
+		return false
 	}
-	v, ok := resolvePlain(p.src[start:end])
-	if !ok {
-		return nil, false
-	}
+	p.scalar(resolvePlain(p.src[start:end]))
 	p.advance()
-	return v, true
+	return true
 }
 
 // isKeyIndicator reports whether a ':' that makes what was just read a key follows p.i.

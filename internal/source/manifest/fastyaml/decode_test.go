@@ -52,8 +52,8 @@ func TestDecodeReadsManifestYAML(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
-			if !reflect.DeepEqual(doc.Content, tt.want) {
-				t.Errorf("got %#v\nwant %#v", doc.Content, tt.want)
+			if !reflect.DeepEqual(doc.Content(), tt.want) {
+				t.Errorf("got %#v\nwant %#v", doc.Content(), tt.want)
 			}
 		})
 	}

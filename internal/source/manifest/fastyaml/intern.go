@@ -3,7 +3,7 @@ package fastyaml
 import "strings"
 
 // vocabulary lists the field names and values that most Kubernetes manifests repeat. Decoded
-// strings found here share one copy, already boxed, so that a corpus of manifests does not
+// strings found here share one copy, so that a corpus of manifests does not
 // allocate them once per object and objects kept after decoding do not hold their own.
 const vocabulary = `
 apiVersion kind metadata name namespace labels annotations generateName ownerReferences
@@ -81,10 +81,9 @@ configmaps deployments statefulsets daemonsets jobs cronjobs serviceaccounts rol
 rolebindings User Group
 `
 
-// internedString is a word of the vocabulary, as a string and boxed.
+// internedString is a word of the vocabulary.
 type internedString struct {
 	s string
-	v any
 }
 
 // wordTable finds a word of the vocabulary by a hash of its length and three of its bytes,
@@ -105,7 +104,7 @@ func newWordTable(list []string) *wordTable {
 		if t.find([]byte(w)) >= 0 {
 			continue
 		}
-		t.words = append(t.words, internedString{s: w, v: w})
+		t.words = append(t.words, internedString{s: w})
 		h := wordHash([]byte(w))
 		for t.slots[h] != 0 {
 			h = (h + 1) % wordSlots
@@ -145,10 +144,7 @@ func intern(b []byte) string {
 	return string(b)
 }
 
-// internValue returns b as a boxed string, shared when it is a common word.
-func internValue(b []byte) any {
-	if i := words.find(b); i >= 0 {
-		return words.words[i].v
-	}
-	return string(b)
+// internValue returns the node of the string b, shared when it is a common word.
+func internValue(b []byte) Node {
+	return Node{Str: intern(b), Kind: String}
 }

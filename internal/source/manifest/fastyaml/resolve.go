@@ -10,45 +10,45 @@ import (
 // resolves the tag (resolve.go: null, YAML 1.2 booleans, ints in any Go base, floats,
 // .inf/.nan, timestamps), then the loader turns the tag into a value and reads the YAML 1.1
 // booleans (yes/no/on/off/y/n) that sigs.k8s.io/yaml, and so kubectl, accept.
-func resolvePlain(b []byte) (any, bool) {
+func resolvePlain(b []byte) Node {
 	switch b[0] {
 	case 'y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O', '~', '<':
 		switch string(b) {
 		case "true", "True", "TRUE":
-			return true, true
+			return scalarOf(true)
 		case "false", "False", "FALSE":
-			return false, true
+			return scalarOf(false)
 		case "~", "null", "Null", "NULL":
-			return nil, true
+			return scalarOf(nil)
 		}
 		if v, ok := yaml11Bool(b); ok {
-			return v, true
+			return scalarOf(v)
 		}
-		return internValue(b), true
+		return internValue(b)
 	case '.':
 		switch string(b) {
 		case ".nan", ".NaN", ".NAN":
-			return math.NaN(), true
+			return scalarOf(math.NaN())
 		case ".inf", ".Inf", ".INF":
-			return math.Inf(1), true
+			return scalarOf(math.Inf(1))
 		}
 		if f, err := strconv.ParseFloat(string(b), 64); err == nil {
-			return f, true
+			return scalarOf(f)
 		}
-		return internValue(b), true
+		return internValue(b)
 	case '+', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return resolveNumber(b), true
+		return resolveNumber(b)
 	}
-	return internValue(b), true
+	return internValue(b)
 }
 
 // resolveNumber resolves a plain scalar that starts with a sign or a digit.
-func resolveNumber(b []byte) any {
+func resolveNumber(b []byte) Node {
 	switch string(b) {
 	case "+.inf", "+.Inf", "+.INF":
-		return math.Inf(1)
+		return scalarOf(math.Inf(1))
 	case "-.inf", "-.Inf", "-.INF":
-		return math.Inf(-1)
+		return scalarOf(math.Inf(-1))
 	}
 	// A timestamp stays a string; anything that starts like one (four digits and '-') is
 	// either a timestamp or no number at all, so it is a string either way.
@@ -64,25 +64,28 @@ func resolveNumber(b []byte) any {
 	}
 	if intLike(plain) {
 		if i, err := strconv.ParseInt(plain, 0, 64); err == nil {
-			return i
+			return scalarOf(i)
 		}
 		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
 			// An int too large for int64: the loader reads it as a float when it can.
 			if f, err := strconv.ParseFloat(string(b), 64); err == nil {
-				return f
+				return scalarOf(f)
 			}
 			return internValue(b)
 		}
 	}
 	if yamlStyleFloat(plain) {
 		if f, err := strconv.ParseFloat(plain, 64); err == nil {
-			return f
+			return scalarOf(f)
 		}
 	}
 	// yaml.v3 may still tag 0b/0o forms it reads with a sign as ints, but the loader then
 	// fails to read them as int or float and keeps the text.
 	return internValue(b)
 }
+
+// scalarOf is the node of a scalar other than a string.
+func scalarOf(v any) Node { return Node{Value: v} }
 
 // numeric reports whether b holds only characters that Go's number syntax uses; a scalar with
 // any other character is no int and no float for yaml.v3 (strconv.ParseInt and ParseUint with

@@ -275,9 +275,9 @@ func (b *blockScan) breaks() {
 }
 
 // flow reads a flow list or map at p.i that closes on the same line.
-func (p *parser) flow(h inventory.PathHash, depth int) (any, bool) {
+func (p *parser) flow(h inventory.PathHash, depth int) bool {
 	if depth > maxDepth || !p.count() {
-		return nil, false
+		return false
 	}
 	if p.src[p.i] == '[' {
 		return p.flowSequence(h, depth)
@@ -285,125 +285,136 @@ func (p *parser) flow(h inventory.PathHash, depth int) (any, bool) {
 	return p.flowMapping(h, depth)
 }
 
-func (p *parser) flowSequence(h inventory.PathHash, depth int) (any, bool) {
+func (p *parser) flowSequence(h inventory.PathHash, depth int) bool {
 	p.i++
 	if !p.flowSpace() {
-		return nil, false
+		return false
 	}
+	self := p.open(List)
 	if p.src[p.i] == ']' {
 		p.i++
-		return []any{}, true
+		p.closeList(self, 0)
+		return true
 	}
-	base := len(p.items)
 	for idx := 0; ; idx++ {
 		ih := h.Index(idx)
 		p.pos.Add(ih, p.line(p.ln), p.column())
 		p.path = append(p.path, segment{index: idx})
-		v, ok := p.flowValue(ih, depth)
+		ok := p.flowValue(ih, depth)
 		p.path = p.path[:len(p.path)-1]
 		if !ok || !p.flowSpace() {
-			return nil, false
+			return false
 		}
-		p.items = append(p.items, v)
 		switch p.src[p.i] {
 		case ']':
 			p.i++
-			return p.popItems(base), true
+			p.closeList(self, idx+1)
+			return true
 		case ',':
 			p.i++
 			if !p.flowSpace() || p.src[p.i] == ']' {
-				return nil, false
+				return false
 			}
 		default:
-			return nil, false
+			return false
 		}
 	}
 }
 
-func (p *parser) flowMapping(h inventory.PathHash, depth int) (any, bool) {
+func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 	p.i++
 	if !p.flowSpace() {
-		return nil, false
+		return false
 	}
-	m := make(map[string]any)
+	self := p.open(Map)
+	base := len(p.entries)
 	if p.src[p.i] == '}' {
 		p.i++
-		return m, true
+		p.closeMap(self, base)
+		return true
 	}
+	var index map[string]int32 // the keys of a large map
 	for {
 		line, col, start := p.ln, p.column(), p.i
 		var key string
 		if c := p.src[p.i]; c == '"' || c == '\'' {
 			k, ok := p.quoted()
 			if !ok || !p.flowSpace() || p.src[p.i] != ':' {
-				return nil, false
+				return false
 			}
 			key = k
 		} else {
 			end, stop := p.scanFlowPlain(start)
 			if stop != ':' || end == start {
-				return nil, false
+				return false
 			}
 			key = intern(p.src[start:end])
 			if key == "<<" {
-				return nil, false
+				return false
 			}
 		}
 		if p.i-start > maxKeyLength {
-			return nil, false
+			return false
 		}
 		p.i++ // the ':'
 		kh := h.Key(key)
-		if _, dup := m[key]; dup {
+		node := int32(len(p.nodes))
+		if p.repeated(base, key, node, &index) {
 			p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(line), Column: col})
 		} else {
 			p.pos.Add(kh, p.line(line), col)
 		}
 		if !p.flowSpace() {
-			return nil, false
+			return false
 		}
 		if c := p.src[p.i]; c == ',' || c == '}' {
-			return nil, false // an empty value
+			return false // an empty value
 		}
 		p.path = append(p.path, segment{key: key, isKey: true})
-		v, ok := p.flowValue(kh, depth)
+		ok := p.flowValue(kh, depth)
 		p.path = p.path[:len(p.path)-1]
 		if !ok || !p.flowSpace() {
-			return nil, false
+			return false
 		}
-		m[key] = v
+		p.nodes[node].Key = key
 		switch p.src[p.i] {
 		case '}':
 			p.i++
-			return m, true
+			p.closeMap(self, base)
+			return true
 		case ',':
 			p.i++
 			if !p.flowSpace() || p.src[p.i] == '}' {
-				return nil, false
+				return false
 			}
 		default:
-			return nil, false
+			return false
 		}
 	}
 }
 
 // flowValue reads a list item or map value inside a flow collection.
-func (p *parser) flowValue(h inventory.PathHash, depth int) (any, bool) {
+func (p *parser) flowValue(h inventory.PathHash, depth int) bool {
 	switch p.src[p.i] {
 	case '[', '{':
 		return p.flow(h, depth+1)
 	case '"', '\'':
 		if !p.count() {
-			return nil, false
+			return false
 		}
-		return p.quoted()
+		s, ok := p.quoted()
+		if ok {
+			p.str(s)
+		}
+		return ok
 	}
 	start := p.i
 	end, stop := p.scanFlowPlain(start)
 	if stop != ',' && stop != ']' && stop != '}' || end == start || !p.count() {
-		return nil, false
+		return false
 	}
-	return resolvePlain(p.src[start:end])
+	p.scalar(resolvePlain(p.src[start:end]))
+	return true
 }
 
 // scanFlowPlain scans a plain scalar inside a flow collection and returns where it ends
