@@ -5,11 +5,18 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test check lint fuzz bench build
+.PHONY: test check lint fuzz bench build testbin
 
-# test: formatting, vet, and every test (with the race detector), fuzz seeds included.
-test: lint
+# test: formatting, vet, and every test (with the race detector), fuzz seeds included. Tests
+# that need a cluster run a real etcd and kube-apiserver (and a hollow kubelet) on loopback;
+# testbin builds them first when they are missing (minutes the first time, then nothing).
+test: lint testbin
 	$(GO) test -race -count=1 $(PKGS)
+
+# testbin: build the test cluster's programs from their Go modules, into a cache folder keyed
+# by their versions (hack/testbin/build.sh --dir prints it).
+testbin:
+	@hack/testbin/build.sh >/dev/null
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -64,6 +64,7 @@ func (c *Cluster) ServesGroupVersion(gv string) bool {
 // cluster-wide: rules that read that kind there were not evaluated, and the scan says so
 // rather than treat "could not see" as "there are none".
 type Gap struct {
+	// Kind is the kind not listed, or "*" when nothing could be read.
 	Kind      string
 	Namespace string
 }
@@ -72,7 +73,7 @@ type Gap struct {
 // gap covers that kind there or cluster-wide.
 func (c *Cluster) Listed(kind, namespace string) bool {
 	for _, g := range c.Gaps {
-		if g.Kind == kind && (g.Namespace == "" || g.Namespace == namespace) {
+		if (g.Kind == kind || g.Kind == "*") && (g.Namespace == "" || g.Namespace == namespace) {
 			return false
 		}
 	}

@@ -68,6 +68,7 @@ func inputVariants() map[string]func(*report.Input) {
 				finding.ScanError{Object: finding.ObjectRef{Kind: "Pod", Name: "p"}, Message: "spec.containers: wrong type"})
 		},
 		"rules not listed": func(in *report.Input) { in.Rules = nil },
+		"clusters":         func(in *report.Input) { *in = *clusterInput() },
 	}
 }
 

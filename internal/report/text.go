@@ -61,13 +61,14 @@ func writeText(w io.Writer, in *Input) error {
 	for _, c := range in.Clusters {
 		t.clusterHeader(c)
 	}
-	if len(in.Clusters) > 0 {
+	sections := len(in.Clusters) > 1
+	if len(in.Clusters) == 1 && len(in.Findings) > 0 {
 		t.b.WriteString("\n")
 	}
 	cluster := ""
 	for i, g := range groupByObject(in.Findings) {
 		// Several clusters: each has its own section, headed by its context.
-		if c := g.findings[0].Location.Cluster; len(in.Clusters) > 1 && c != cluster {
+		if c := g.findings[0].Location.Cluster; sections && (i == 0 || c != cluster) {
 			cluster = c
 			t.section("Cluster " + c)
 		} else if i > 0 {
@@ -211,7 +212,8 @@ func objectLocation(f finding.Finding) string {
 func (t *textWriter) finding(f finding.Finding) {
 	sev := strings.ToUpper(f.Severity.String())
 	line := "  " + t.paint(severityStyle[f.Severity], fmt.Sprintf("%-8s", sev)) + " " + t.paint(ansiBold, f.RuleID)
-	if loc := f.Location.String(); loc != "" {
+	// A live object's findings are all where the object is, which its header says.
+	if loc := f.Location.String(); loc != "" && (f.Location.File != "" || f.Location.Host != "") {
 		line += "  " + loc
 	}
 	t.b.WriteString(line + "\n")

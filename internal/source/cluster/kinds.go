@@ -124,3 +124,9 @@ func builtinResource(kind string) resource {
 	r.Kind, r.Typed = kind, true
 	return r
 }
+
+// Resource returns the resource a built-in kind is listed through.
+func Resource(kind string) (schema.GroupVersionResource, bool) {
+	r, ok := builtin[kind]
+	return r.GVR, ok
+}

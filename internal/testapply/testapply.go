@@ -1,0 +1,131 @@
+// Package testapply creates the objects of manifest files in a test cluster through its API,
+// as `kubectl create -f` would, so that tests and benchmarks can scan the same objects from
+// files and from a live cluster. It is for tests only.
+package testapply
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+// Apply creates every object of the manifests at paths, Namespaces first, with parallel
+// requests at once, and a "default" ServiceAccount in each namespace that has none (the
+// controller manager would make it; without it the API server refuses Pods). Objects that
+// already exist are left alone. It returns how many objects it created.
+func Apply(ctx context.Context, cfg *rest.Config, paths []string, parallel int) (int, error) {
+	loaded := manifest.Load(ctx, paths, manifest.Options{})
+	if len(loaded.Errors) > 0 {
+		return 0, fmt.Errorf("reading %v: %v", paths, loaded.Errors[0])
+	}
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return 0, err
+	}
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return 0, err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return 0, err
+	}
+	// Namespaces first, then ServiceAccounts (the API server refuses a Pod whose
+	// ServiceAccount does not exist yet), then everything else.
+	var namespaces, accounts, others []*inventory.Object
+	for _, o := range loaded.Inventory.Objects() {
+		switch o.GVK.Kind {
+		case "Namespace":
+			namespaces = append(namespaces, o)
+		case "ServiceAccount":
+			accounts = append(accounts, o)
+		default:
+			others = append(others, o)
+		}
+	}
+	total := 0
+	for i, stage := range [][]*inventory.Object{namespaces, accounts, others} {
+		n, err := createAll(ctx, dyn, mapper, stage, parallel)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if i > 0 {
+			continue
+		}
+		for _, ns := range loaded.Inventory.Namespaces() {
+			sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
+			if _, err := client.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+				return total, fmt.Errorf("creating ServiceAccount default in %s: %w", ns, err)
+			}
+		}
+	}
+	return total, nil
+}
+
+func createAll(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, objs []*inventory.Object, parallel int) (int, error) {
+	var (
+		mu       sync.Mutex
+		firstErr error
+		created  int
+		wg       sync.WaitGroup
+	)
+	sem := make(chan struct{}, max(1, parallel))
+	for _, o := range objs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := create(ctx, dyn, mapper, o)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				created++
+			case apierrors.IsAlreadyExists(err):
+			case firstErr == nil:
+				firstErr = fmt.Errorf("creating %s %s/%s: %w", o.GVK.Kind, o.Namespace, o.Name, err)
+			}
+		})
+	}
+	wg.Wait()
+	return created, firstErr
+}
+
+func create(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, o *inventory.Object) error {
+	content := o.Content
+	if o.Typed != nil {
+		var err error
+		if content, err = runtime.DefaultUnstructuredConverter.ToUnstructured(o.Typed); err != nil {
+			return err
+		}
+	}
+	u := &unstructured.Unstructured{Object: content}
+	u.SetGroupVersionKind(o.GVK)
+	mapping, err := mapper.RESTMapping(o.GVK.GroupKind(), o.GVK.Version)
+	if err != nil {
+		return err
+	}
+	r := dyn.Resource(mapping.Resource)
+	if mapping.Scope.Name() == "namespace" {
+		_, err = r.Namespace(o.Namespace).Create(ctx, u, metav1.CreateOptions{})
+	} else {
+		_, err = r.Create(ctx, u, metav1.CreateOptions{})
+	}
+	return err
+}
