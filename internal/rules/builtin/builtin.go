@@ -6,9 +6,11 @@ import (
 	"slices"
 
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/cluster"
 	"palisade.dev/palisade/internal/rules/namespace"
 	"palisade.dev/palisade/internal/rules/podspec"
 	"palisade.dev/palisade/internal/rules/pss"
+	"palisade.dev/palisade/internal/rules/rbac"
 	"palisade.dev/palisade/internal/rules/schema"
 	"palisade.dev/palisade/internal/rules/secrets"
 	"palisade.dev/palisade/internal/rules/securitycontext"
@@ -23,5 +25,7 @@ func Catalog() (*rules.Catalog, error) {
 		secrets.Rules(),
 		pss.Rules(),
 		namespace.Rules(),
+		rbac.Rules(),
+		cluster.Rules(),
 	)...)
 }
