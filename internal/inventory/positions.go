@@ -185,7 +185,12 @@ func PathHashes(path string) []PathHash {
 
 // appendPathHashes appends the hashes of PathHashes(path) to out.
 func appendPathHashes(out []PathHash, path string) []PathHash {
-	h := RootHash
+	return appendPathHashesFrom(out, RootHash, path)
+}
+
+// appendPathHashesFrom appends the hashes of the prefixes of path below the path that hashes
+// to h.
+func appendPathHashesFrom(out []PathHash, h PathHash, path string) []PathHash {
 	for i := 0; i < len(path); {
 		switch path[i] {
 		case '.':
@@ -195,12 +200,7 @@ func appendPathHashes(out []PathHash, path string) []PathHash {
 			for end < len(path) && path[end] != ']' {
 				end++
 			}
-			seg := path[i+1 : end]
-			if n, err := strconv.Atoi(seg); err == nil && n >= 0 {
-				h = h.Index(n)
-			} else {
-				h = h.Key(seg)
-			}
+			h = bracketHash(h, path[i+1:end])
 			out = append(out, h)
 			i = end + 1
 		default:
@@ -214,4 +214,13 @@ func appendPathHashes(out []PathHash, path string) []PathHash {
 		}
 	}
 	return out
+}
+
+// bracketHash is the hash of [seg] below h: a list index when seg is a whole number, else a
+// map key.
+func bracketHash(h PathHash, seg string) PathHash {
+	if n, err := strconv.Atoi(seg); err == nil && n >= 0 {
+		return h.Index(n)
+	}
+	return h.Key(seg)
 }

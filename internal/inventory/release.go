@@ -1,5 +1,10 @@
 package inventory
 
+import (
+	"slices"
+	"strings"
+)
+
 // Release drops what a streaming scan no longer needs once an object's own rules have run:
 // its content (typed value, plain data, pod template) and the positions of every field but
 // its metadata (name, namespace, labels and each annotation, of the object and of its pod
@@ -12,41 +17,75 @@ package inventory
 // the decoded document, and copying them would only double them for a moment.
 func (o *Object) Release(keepPositions bool) {
 	if !keepPositions && o.Positions != nil {
-		keep := []string{"metadata.name", "metadata.namespace", "metadata.labels", "metadata.annotations"}
-		for k := range o.Annotations {
-			keep = append(keep, "metadata.annotations["+k+"]")
-		}
+		// The hashes of the paths kept and of their parents, worked out from the hashes of
+		// their parents rather than from the paths written out.
+		var buf [24]PathHash
+		meta := RootHash.Key("metadata")
+		want := append(buf[:0], meta, meta.Key("name"), meta.Key("namespace"), meta.Key("labels"))
+		want = appendAnnotations(want, meta, o.Annotations)
 		if pod, ok := PodTemplateOf(o); ok && pod.MetaPath != "metadata" {
-			keep = append(keep, pod.MetaPath+".annotations")
-			for k := range pod.Meta.Annotations {
-				keep = append(keep, pod.MetaPath+".annotations["+k+"]")
+			parents := len(want)
+			want = appendPathHashes(want, pod.MetaPath)
+			podMeta := RootHash
+			if len(want) > parents {
+				podMeta = want[len(want)-1]
 			}
+			want = appendAnnotations(want, podMeta, pod.Meta.Annotations)
 		}
-		o.Positions = o.Positions.trim(keep)
+		o.Positions = o.Positions.keep(want)
 	}
 	o.Typed, o.Content, o.shapePod = nil, nil, nil
 }
 
-// trim returns the positions of the given paths and of their parents only.
-func (p *Positions) trim(paths []string) *Positions {
-	want := map[PathHash]bool{}
-	var buf [16]PathHash
-	for _, path := range paths {
-		for _, h := range appendPathHashes(buf[:0], path) {
-			want[h] = true
-		}
-	}
-	n := 0
-	for _, e := range p.entries {
-		if want[PathHash(e.hash)] {
-			n++
-		}
-	}
-	out := &Positions{root: p.root, entries: make([]posEntry, 0, n)}
-	for _, e := range p.entries {
-		if want[PathHash(e.hash)] {
-			out.entries = append(out.entries, e)
-		}
+// appendAnnotations appends the hashes of the path meta.annotations and of each annotation
+// below it (meta.annotations[key]) to out.
+func appendAnnotations(out []PathHash, meta PathHash, annotations map[string]string) []PathHash {
+	ann := meta.Key("annotations")
+	out = append(out, ann)
+	for k := range annotations {
+		out = appendBracketed(out, ann, k)
 	}
 	return out
+}
+
+// appendBracketed appends the hashes that appendPathHashes gives the "[key]" part of a path
+// whose parent hashes to h.
+func appendBracketed(out []PathHash, h PathHash, key string) []PathHash {
+	if strings.IndexByte(key, ']') >= 0 {
+		// A key the path notation cannot hold as written: hash it as Locate would read it.
+		return appendPathHashesFrom(out, h, "["+key+"]")
+	}
+	return append(out, bracketHash(h, key))
+}
+
+// trim returns the positions of the given paths and of their parents only.
+func (p *Positions) trim(paths []string) *Positions {
+	var want []PathHash
+	for _, path := range paths {
+		want = appendPathHashes(want, path)
+	}
+	return p.keep(want)
+}
+
+// keep returns the positions whose path hashes to one of want, in a slice of their own.
+func (p *Positions) keep(want []PathHash) *Positions {
+	slices.Sort(want)
+	want = slices.Compact(want)
+	var found [24]posEntry
+	kept := found[:0]
+	for _, h := range want {
+		i, _ := slices.BinarySearchFunc(p.entries, uint64(h), func(e posEntry, t uint64) int {
+			switch {
+			case e.hash < t:
+				return -1
+			case e.hash > t:
+				return 1
+			}
+			return 0
+		})
+		for ; i < len(p.entries) && p.entries[i].hash == uint64(h); i++ {
+			kept = append(kept, p.entries[i])
+		}
+	}
+	return &Positions{root: p.root, entries: slices.Clone(kept)}
 }
