@@ -27,22 +27,30 @@ func runWithStdin(t *testing.T, stdin string, args ...string) (int, string, stri
 
 // jsonReport is the part of the JSON report these tests read.
 type jsonReport struct {
-	Findings []struct {
-		Rule     string `json:"rule"`
-		Severity string `json:"severity"`
-		Object   struct {
-			Kind, Namespace, Name string
-		} `json:"object"`
-		Container string `json:"container"`
-		Path      string `json:"path"`
-		Location  struct {
-			File         string `json:"file"`
-			Line, Column int
-		} `json:"location"`
-	} `json:"findings"`
-	Errors []struct {
-		Message string `json:"message"`
-	} `json:"errors"`
+	Findings []jsonFinding    `json:"findings"`
+	Errors   []jsonErrorEntry `json:"errors"`
+}
+
+type jsonFinding struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Object   struct {
+		Kind, Namespace, Name string
+	} `json:"object"`
+	Container string `json:"container"`
+	Path      string `json:"path"`
+	Evidence  string `json:"evidence"`
+	Location  struct {
+		File         string `json:"file"`
+		Line, Column int
+	} `json:"location"`
+}
+
+type jsonErrorEntry struct {
+	Message  string `json:"message"`
+	Location struct {
+		Cluster string `json:"cluster"`
+	} `json:"location"`
 }
 
 func scanReport(t *testing.T, stdin string, args ...string) (int, jsonReport, string) {

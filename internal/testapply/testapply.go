@@ -24,27 +24,37 @@ import (
 	"palisade.dev/palisade/internal/source/manifest"
 )
 
+// Result is what Apply did.
+type Result struct {
+	Created int
+	// Rejected are the objects the API server refused as invalid (an AppArmor profile
+	// written "runtime/defailt", say), by "Kind/namespace/name", with its reason: manifests
+	// may hold what a cluster cannot.
+	Rejected map[string]string
+}
+
 // Apply creates every object of the manifests at paths, Namespaces first, with parallel
 // requests at once, and a "default" ServiceAccount in each namespace that has none (the
 // controller manager would make it; without it the API server refuses Pods). Objects that
-// already exist are left alone. It returns how many objects it created.
-func Apply(ctx context.Context, cfg *rest.Config, paths []string, parallel int) (int, error) {
+// already exist are left alone.
+func Apply(ctx context.Context, cfg *rest.Config, paths []string, parallel int) (*Result, error) {
+	res := &Result{Rejected: map[string]string{}}
 	loaded := manifest.Load(ctx, paths, manifest.Options{})
 	if len(loaded.Errors) > 0 {
-		return 0, fmt.Errorf("reading %v: %v", paths, loaded.Errors[0])
+		return res, fmt.Errorf("reading %v: %v", paths, loaded.Errors[0])
 	}
 	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	// Namespaces first, then ServiceAccounts (the API server refuses a Pod whose
 	// ServiceAccount does not exist yet), then everything else.
@@ -59,12 +69,9 @@ func Apply(ctx context.Context, cfg *rest.Config, paths []string, parallel int) 
 			others = append(others, o)
 		}
 	}
-	total := 0
 	for i, stage := range [][]*inventory.Object{namespaces, accounts, others} {
-		n, err := createAll(ctx, dyn, mapper, stage, parallel)
-		total += n
-		if err != nil {
-			return total, err
+		if err := createAll(ctx, dyn, mapper, stage, parallel, res); err != nil {
+			return res, err
 		}
 		if i > 0 {
 			continue
@@ -72,18 +79,17 @@ func Apply(ctx context.Context, cfg *rest.Config, paths []string, parallel int) 
 		for _, ns := range loaded.Inventory.Namespaces() {
 			sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
 			if _, err := client.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-				return total, fmt.Errorf("creating ServiceAccount default in %s: %w", ns, err)
+				return res, fmt.Errorf("creating ServiceAccount default in %s: %w", ns, err)
 			}
 		}
 	}
-	return total, nil
+	return res, nil
 }
 
-func createAll(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, objs []*inventory.Object, parallel int) (int, error) {
+func createAll(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, objs []*inventory.Object, parallel int, res *Result) error {
 	var (
 		mu       sync.Mutex
 		firstErr error
-		created  int
 		wg       sync.WaitGroup
 	)
 	sem := make(chan struct{}, max(1, parallel))
@@ -96,15 +102,17 @@ func createAll(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.De
 			defer mu.Unlock()
 			switch {
 			case err == nil:
-				created++
+				res.Created++
 			case apierrors.IsAlreadyExists(err):
+			case apierrors.IsInvalid(err):
+				res.Rejected[o.GVK.Kind+"/"+o.Namespace+"/"+o.Name] = err.Error()
 			case firstErr == nil:
 				firstErr = fmt.Errorf("creating %s %s/%s: %w", o.GVK.Kind, o.Namespace, o.Name, err)
 			}
 		})
 	}
 	wg.Wait()
-	return created, firstErr
+	return firstErr
 }
 
 func create(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, o *inventory.Object) error {
