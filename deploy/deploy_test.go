@@ -1,0 +1,120 @@
+// Package deploy_test holds Palisade's own in-cluster manifests to its advice: they scan clean
+// under every rule, and the scanner's ClusterRole grants exactly what a scan reads, which is
+// enough to scan a real cluster without a coverage gap.
+package deploy_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"slices"
+	"testing"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+
+	"palisade.dev/palisade/internal/cli"
+	"palisade.dev/palisade/internal/rules/builtin"
+	"palisade.dev/palisade/internal/scan"
+	"palisade.dev/palisade/internal/source/cluster"
+	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testapply"
+	"palisade.dev/palisade/internal/testcluster"
+)
+
+var testCluster testcluster.Shared
+
+func TestMain(m *testing.M) { os.Exit(testCluster.Main(m)) }
+
+func TestDeployScansCleanUnderEveryRule(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := cli.Execute(context.Background(), []string{"scan", ".", "--fail-on", "info"}, cli.Streams{In: &bytes.Buffer{}, Out: &out, Err: &errOut})
+	if code != 0 {
+		t.Errorf("palisade scan deploy/ exited %d:\n%s%s", code, out.String(), errOut.String())
+	}
+}
+
+// scannerRole reads the ClusterRole of rbac.yaml.
+func scannerRole(t *testing.T) *rbacv1.ClusterRole {
+	t.Helper()
+	loaded := manifest.Load(context.Background(), []string{"rbac.yaml"}, manifest.Options{})
+	if len(loaded.Errors) > 0 {
+		t.Fatal(loaded.Errors)
+	}
+	o := loaded.Inventory.Get("ClusterRole", "", "palisade-scanner")
+	if o == nil {
+		t.Fatal("rbac.yaml has no ClusterRole palisade-scanner")
+	}
+	return o.Typed.(*rbacv1.ClusterRole)
+}
+
+// TestScannerRoleGrantsExactlyWhatAScanReads compares the role's grants with the kinds the
+// catalog's rules make a scan list: a rule that reads a new kind must come with a grant, and a
+// grant no rule needs is privilege to take away.
+func TestScannerRoleGrantsExactlyWhatAScanReads(t *testing.T) {
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds, _ := cluster.NeededKinds(catalog.All())
+	want := []string{"get /namespaces", "list /nodes", "list apiextensions.k8s.io/customresourcedefinitions"}
+	for _, k := range kinds {
+		gvr, ok := cluster.Resource(k)
+		if !ok {
+			t.Fatalf("no resource for %s", k)
+		}
+		want = append(want, "list "+gvr.Group+"/"+gvr.Resource)
+	}
+	var got []string
+	for _, r := range scannerRole(t).Rules {
+		if len(r.ResourceNames) > 0 || len(r.NonResourceURLs) > 0 {
+			t.Errorf("unexpected rule %+v", r)
+		}
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				for _, v := range r.Verbs {
+					got = append(got, v+" "+g+"/"+res)
+				}
+			}
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the scanner's ClusterRole grants\n%v\nbut a scan reads\n%v", got, want)
+	}
+}
+
+// TestScannerRoleSufficesOnARealCluster creates deploy/'s namespace and RBAC in a real cluster
+// and scans every namespace as the scanner's ServiceAccount: nothing may be out of its reach.
+func TestScannerRoleSufficesOnARealCluster(t *testing.T) {
+	c := testCluster.Require(t)
+	ctx := context.Background()
+	if _, err := testapply.Apply(ctx, c.Config(testcluster.Admin), []string{"namespace.yaml", "rbac.yaml"}, 4); err != nil {
+		t.Fatal(err)
+	}
+	admin := c.Client(testcluster.Admin)
+	token, err := admin.CoreV1().ServiceAccounts("palisade").CreateToken(ctx, "palisade",
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: new(int64(600))}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("requesting a token for the scanner's ServiceAccount: %v", err)
+	}
+	cfg := rest.AnonymousClientConfig(c.Config(testcluster.Admin))
+	cfg.BearerToken = token.Status.Token
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan.Cluster(ctx, scan.ClusterRequest{Config: cfg, Context: "in-cluster", Catalog: catalog})
+	if len(res.Errors) > 0 {
+		t.Errorf("scanning as the scanner's ServiceAccount: %v", res.Errors)
+	}
+	if id := res.Cluster.Identity; id.User != "system:serviceaccount:palisade:palisade" || id.ClusterAdmin {
+		t.Errorf("identity %+v, want the palisade ServiceAccount, not cluster-admin", id)
+	}
+	if res.Objects == 0 {
+		t.Error("the scan read nothing")
+	}
+}
