@@ -114,6 +114,8 @@ func (c *clusterFlags) tune(cfg *rest.Config) *rest.Config {
 	cfg.QPS, cfg.Burst = c.qps, c.burst
 	cfg.Timeout = c.requestTimeout
 	cfg.UserAgent = "palisade/" + version.Version
+	// The server's warnings (deprecated fields of listed objects) are not the scan's output.
+	cfg.WarningHandler = rest.NoWarnings{}
 	return cfg
 }
 

@@ -36,7 +36,13 @@ func BenchmarkCluster(b *testing.B) {
 		n, _ = strconv.Atoi(s)
 	}
 	dir := corpus(b, n)
-	c := testcluster.New(b, testcluster.Options{})
+	// Without a controller manager, quotas have no usage and priority classes are not made,
+	// and the corpus's namespaces enforce Pod Security Standards its pods break on purpose:
+	// those admission plugins would refuse the corpus's pods. Its Services need more addresses.
+	c := testcluster.New(b, testcluster.Options{ExtraAPIServerFlags: []string{
+		"--disable-admission-plugins=Priority,ResourceQuota,PodSecurity",
+		"--service-cluster-ip-range=10.96.0.0/16",
+	}})
 	start := time.Now()
 	applied, err := testapply.Apply(context.Background(), c.Config(testcluster.Admin), []string{dir}, 16)
 	if err != nil {

@@ -43,6 +43,8 @@ func Apply(ctx context.Context, cfg *rest.Config, paths []string, parallel int) 
 	if len(loaded.Errors) > 0 {
 		return res, fmt.Errorf("reading %v: %v", paths, loaded.Errors[0])
 	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.WarningHandler = rest.NoWarnings{} // deprecated annotations in test corpora, say
 	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return res, err

@@ -3,6 +3,14 @@ package cluster_test
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
 	"encoding/json"
 	"os"
 	"slices"
@@ -360,6 +368,25 @@ func TestScanOfAnUnreachableOrRefusingServer(t *testing.T) {
 	bad.BearerToken = "not-a-token"
 	closed := c.Config(testcluster.Auditor)
 	closed.Host = "https://127.0.0.1:1"
+	// A server that accepts connections and never answers.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		for {
+			conn, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+		}
+	}()
+	hanging := c.Config(testcluster.Auditor)
+	hanging.Host, hanging.Timeout = "https://"+silent.Addr().String(), 300*time.Millisecond
+	untrusted := c.Config(testcluster.Auditor)
+	untrusted.CAFile, untrusted.CAData = "", otherCA(t)
 	tests := []struct {
 		name string
 		cfg  *rest.Config
@@ -367,6 +394,8 @@ func TestScanOfAnUnreachableOrRefusingServer(t *testing.T) {
 	}{
 		{name: "bad credentials", cfg: bad, want: "the server rejected the credentials (401 Unauthorized)"},
 		{name: "nothing listens", cfg: closed, want: "cannot reach the server"},
+		{name: "the server never answers", cfg: hanging, want: "timed out (raise --request-timeout"},
+		{name: "the server's certificate is not trusted", cfg: untrusted, want: "signed by an authority the kubeconfig does not trust"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -379,4 +408,23 @@ func TestScanOfAnUnreachableOrRefusingServer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// otherCA is a CA certificate that signed nothing the test cluster serves.
+func otherCA(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "someone else's CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
