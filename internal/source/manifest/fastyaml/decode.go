@@ -100,19 +100,23 @@ func (d *Decoder) Decode(data []byte, lineBase int, mapLine func(int) int, pos *
 
 // reset readies the parser for a document, keeping the room of its stacks.
 func (p *parser) reset(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder) {
-	// The last document's nodes are let go of only now: they were the caller's until this call.
-	clear(p.nodes)
+	// The last document's nodes, the caller's until this call, are overwritten as this one is
+	// read; what they held stays reachable only until then (clearing them first would write
+	// every node twice).
 	*p = parser{
 		src: data, lineBase: lineBase, mapLine: mapLine, pos: pos,
 		path: p.path[:0], nodes: p.nodes[:0], entries: p.entries[:0], scratch: p.scratch[:0],
+		recent: p.recent,
+	}
+	if p.recent == nil {
+		p.recent = newRecent()
 	}
 }
 
-// release lets go of what the document's keys are held by, so that the stacks kept for the
-// next document do not keep this one's keys alive (its nodes are the caller's for now).
+// release lets go of the document's source and positions. The stacks of keys and the nodes
+// keep what they last held until the next document overwrites it: only keys and values of the
+// last documents, which clearing would cost a write for each.
 func (p *parser) release() {
-	clear(p.entries[:cap(p.entries)])
-	clear(p.path[:cap(p.path)])
 	p.src, p.mapLine, p.pos, p.dups = nil, nil, nil, nil
 }
 
@@ -195,6 +199,7 @@ type parser struct {
 	path    []segment // the keys and indexes above the value being read, for duplicates
 	scratch []byte    // unescaped quoted and block scalars are built here
 	nodes   []Node    // the document read so far
+	recent  *recent   // the strings made lately
 	entries []entry   // the entries of the maps being read, innermost last
 }
 
@@ -366,7 +371,6 @@ func (p *parser) open(k Kind) int {
 func (p *parser) closeMap(self, base int) {
 	p.nodes[self].Len = int32(len(p.entries) - base)
 	p.nodes[self].End = int32(len(p.nodes))
-	clear(p.entries[base:])
 	p.entries = p.entries[:base]
 }
 
@@ -443,7 +447,7 @@ func (p *parser) key() (string, int, bool) {
 		if colon < 0 || end == start {
 			return "", 0, false
 		}
-		key = intern(p.src[start:end])
+		key = p.intern(p.src[start:end])
 		if key == "<<" {
 			return "", 0, false // a merge key
 		}
@@ -581,7 +585,7 @@ func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) 
 	if end == start || !p.count() {
 		return false
 	}
-	p.scalar(resolvePlain(p.src[start:end]))
+	p.scalar(p.resolvePlain(p.src[start:end]))
 	p.advance()
 	return true
 }

@@ -1,6 +1,9 @@
 package fastyaml
 
-import "strings"
+import (
+	"hash/maphash"
+	"strings"
+)
 
 // vocabulary lists the field names and values that most Kubernetes manifests repeat. Decoded
 // strings found here share one copy, so that a corpus of manifests does not
@@ -136,15 +139,44 @@ func (t *wordTable) find(b []byte) int {
 	}
 }
 
-// intern returns b as a string, shared when it is a common word.
-func intern(b []byte) string {
+// intern returns b as a string, shared when it is a common word or one of the strings the
+// parser made lately.
+func (p *parser) intern(b []byte) string {
 	if i := words.find(b); i >= 0 {
 		return words.words[i].s
 	}
-	return string(b)
+	return p.recent.get(b)
 }
 
-// internValue returns the node of the string b, shared when it is a common word.
-func internValue(b []byte) Node {
-	return Node{Str: intern(b), Kind: String}
+// internValue returns the node of the string b, shared as intern shares it.
+func (p *parser) internValue(b []byte) Node {
+	return Node{Str: p.intern(b), Kind: String}
+}
+
+// recent remembers the strings a decoder made lately, one for each of its slots (by hash), so
+// that the strings documents repeat beyond the vocabulary (their namespace, images, label
+// values, environment variables) are made once and shared rather than once per document.
+type recent struct {
+	seed  maphash.Seed
+	slots [recentSlots]string
+}
+
+const (
+	recentSlots = 4096
+	// recentLength bounds the strings remembered: longer ones are seldom repeated.
+	recentLength = 64
+)
+
+func newRecent() *recent { return &recent{seed: maphash.MakeSeed()} }
+
+// get returns b as a string, the one made last time when it is remembered.
+func (r *recent) get(b []byte) string {
+	if r == nil || len(b) > recentLength {
+		return string(b)
+	}
+	slot := &r.slots[maphash.Bytes(r.seed, b)%recentSlots]
+	if *slot != string(b) {
+		*slot = string(b)
+	}
+	return *slot
 }

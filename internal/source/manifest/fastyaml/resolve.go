@@ -10,7 +10,7 @@ import (
 // resolves the tag (resolve.go: null, YAML 1.2 booleans, ints in any Go base, floats,
 // .inf/.nan, timestamps), then the loader turns the tag into a value and reads the YAML 1.1
 // booleans (yes/no/on/off/y/n) that sigs.k8s.io/yaml, and so kubectl, accept.
-func resolvePlain(b []byte) Node {
+func (p *parser) resolvePlain(b []byte) Node {
 	switch b[0] {
 	case 'y', 'Y', 'n', 'N', 't', 'T', 'f', 'F', 'o', 'O', '~', '<':
 		switch string(b) {
@@ -24,7 +24,7 @@ func resolvePlain(b []byte) Node {
 		if v, ok := yaml11Bool(b); ok {
 			return scalarOf(v)
 		}
-		return internValue(b)
+		return p.internValue(b)
 	case '.':
 		switch string(b) {
 		case ".nan", ".NaN", ".NAN":
@@ -35,15 +35,15 @@ func resolvePlain(b []byte) Node {
 		if f, err := strconv.ParseFloat(string(b), 64); err == nil {
 			return scalarOf(f)
 		}
-		return internValue(b)
+		return p.internValue(b)
 	case '+', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return resolveNumber(b)
+		return p.resolveNumber(b)
 	}
-	return internValue(b)
+	return p.internValue(b)
 }
 
 // resolveNumber resolves a plain scalar that starts with a sign or a digit.
-func resolveNumber(b []byte) Node {
+func (p *parser) resolveNumber(b []byte) Node {
 	switch string(b) {
 	case "+.inf", "+.Inf", "+.INF":
 		return scalarOf(math.Inf(1))
@@ -53,10 +53,10 @@ func resolveNumber(b []byte) Node {
 	// A timestamp stays a string; anything that starts like one (four digits and '-') is
 	// either a timestamp or no number at all, so it is a string either way.
 	if len(b) > 4 && b[4] == '-' && isDigits(b[:4]) {
-		return internValue(b)
+		return p.internValue(b)
 	}
 	if !numeric(b) {
-		return internValue(b) // 100m, 256Mi, 1.27.0-alpine: no number parses them
+		return p.internValue(b) // 100m, 256Mi, 1.27.0-alpine: no number parses them
 	}
 	plain := string(b)
 	if strings.IndexByte(plain, '_') >= 0 {
@@ -71,7 +71,7 @@ func resolveNumber(b []byte) Node {
 			if f, err := strconv.ParseFloat(string(b), 64); err == nil {
 				return scalarOf(f)
 			}
-			return internValue(b)
+			return p.internValue(b)
 		}
 	}
 	if yamlStyleFloat(plain) {
@@ -81,7 +81,7 @@ func resolveNumber(b []byte) Node {
 	}
 	// yaml.v3 may still tag 0b/0o forms it reads with a sign as ints, but the loader then
 	// fails to read them as int or float and keeps the text.
-	return internValue(b)
+	return p.internValue(b)
 }
 
 // scalarOf is the node of a scalar other than a string.

@@ -22,7 +22,7 @@ func (p *parser) quoted() (string, bool) {
 				return p.unescape(q, start)
 			}
 			p.i = j + 1
-			return intern(s[start:j]), true
+			return p.intern(s[start:j]), true
 		case '\\':
 			if q == '"' {
 				return p.unescape(q, start)
@@ -348,7 +348,7 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 			if stop != ':' || end == start {
 				return false
 			}
-			key = intern(p.src[start:end])
+			key = p.intern(p.src[start:end])
 			if key == "<<" {
 				return false
 			}
@@ -413,7 +413,7 @@ func (p *parser) flowValue(h inventory.PathHash, depth int) bool {
 	if stop != ',' && stop != ']' && stop != '}' || end == start || !p.count() {
 		return false
 	}
-	p.scalar(resolvePlain(p.src[start:end]))
+	p.scalar(p.resolvePlain(p.src[start:end]))
 	return true
 }
 
