@@ -72,14 +72,18 @@ func (e Effective[T]) Where() string {
 	return ""
 }
 
-// resolve applies the precedence: container value, else pod value, else unset.
-func resolve[T any](field string, ctr *T, ctrPath string, pod *T, podPath string) Effective[T] {
-	e := Effective[T]{Field: field, Path: ctrPath, podLevel: podPath != ""}
+// resolve applies the precedence: container value, else pod value (pod is nil for a field
+// the pod's securityContext does not have), else unset. Of the two paths it writes out only
+// the one the value comes from.
+func resolve[T any](c containerContext, field string, ctr, pod *T, podLevel bool) Effective[T] {
+	e := Effective[T]{Field: field, podLevel: podLevel}
 	switch {
 	case ctr != nil:
-		e.Value, e.Level = *ctr, FromContainer
+		e.Value, e.Level, e.Path = *ctr, FromContainer, c.field(field)
 	case pod != nil:
-		e.Value, e.Level, e.Path = *pod, FromPod, podPath
+		e.Value, e.Level, e.Path = *pod, FromPod, c.podField(field)
+	default:
+		e.Path = c.field(field)
 	}
 	return e
 }
@@ -115,12 +119,12 @@ func (c containerContext) podField(name string) string {
 
 // both resolves a field that the pod and the container securityContext both have.
 func both[T any](c containerContext, name string, ctr, pod *T) Effective[T] {
-	return resolve(name, ctr, c.field(name), pod, c.podField(name))
+	return resolve(c, name, ctr, pod, true)
 }
 
 // containerOnly reads a field that only the container securityContext has.
 func containerOnly[T any](c containerContext, name string, ctr *T) Effective[T] {
-	return resolve(name, ctr, c.field(name), nil, "")
+	return resolve(c, name, ctr, nil, false)
 }
 
 func (c containerContext) runAsNonRoot() Effective[bool] {
