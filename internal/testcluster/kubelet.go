@@ -3,7 +3,9 @@ package testcluster
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -35,11 +37,10 @@ func (c *Cluster) startKubelet(ctx context.Context, bins binaries) error {
 		"--kubelet-port=" + strconv.Itoa(c.KubeletPort),
 		"--kubelet-read-only-port=" + strconv.Itoa(c.KubeletReadOnlyPort),
 		"--use-host-image-service=false",
-	}, []string{
-		// The hollow kubelet makes its root folder and its fake runtime's socket in the
-		// temporary folder; keep them in Dir so that Stop removes them.
-		"TMPDIR=" + c.Dir,
-	})
+		// Have the runtime client log its endpoint, the fake runtime's socket in /tmp, which
+		// kubemark leaves behind; Stop removes it.
+		"--vmodule=remote_runtime=3",
+	}, nil)
 	if err != nil {
 		return err
 	}
@@ -65,4 +66,27 @@ func nodeReady(node *corev1.Node) bool {
 		}
 	}
 	return false
+}
+
+// kubemark logs where it made the kubelet's root folder (it hard-codes /tmp), and, with
+// --vmodule=remote_runtime=3, the fake container runtime's socket (also in /tmp).
+var (
+	hollowRootDir = regexp.MustCompile(`Using (/\S*/hollow-kubelet\.[0-9]+) as root dir for hollow-kubelet`)
+	hollowSocket  = regexp.MustCompile(`"Connecting to runtime service" endpoint="unix://(/\S*/kubelet_remote_[0-9]+\.sock)"`)
+)
+
+// hollowKubeletLeftovers are the files a hollow kubelet made outside Dir, which it does not
+// remove when killed, as its log names them.
+func hollowKubeletLeftovers(p *process) []string {
+	data, err := os.ReadFile(p.log)
+	if err != nil {
+		return nil
+	}
+	var paths []string
+	for _, re := range []*regexp.Regexp{hollowRootDir, hollowSocket} {
+		if m := re.FindSubmatch(data); m != nil {
+			paths = append(paths, string(m[1]))
+		}
+	}
+	return paths
 }

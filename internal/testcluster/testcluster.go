@@ -387,14 +387,20 @@ func poll(ctx context.Context, timeout time.Duration, p *process, what string, o
 }
 
 // Stop kills the cluster's processes with their process groups, waits for them to end and
-// removes Dir. It may be called more than once; later calls return the first one's result.
+// removes Dir, and the files the hollow kubelet made in /tmp. It may be called more than once; later calls return the first one's result.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
+		var leftovers []string
 		for i := len(c.procs) - 1; i >= 0; i-- {
+			if c.procs[i].name == "kubemark" {
+				leftovers = hollowKubeletLeftovers(c.procs[i])
+			}
 			c.procs[i].kill()
 		}
-		if err := os.RemoveAll(c.Dir); err != nil {
-			c.stopErr = fmt.Errorf("removing the cluster folder: %w", err)
+		for _, path := range append(leftovers, c.Dir) {
+			if err := os.RemoveAll(path); err != nil && c.stopErr == nil {
+				c.stopErr = fmt.Errorf("removing the cluster's files: %w", err)
+			}
 		}
 	})
 	return c.stopErr

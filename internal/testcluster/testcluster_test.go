@@ -213,14 +213,16 @@ func TestAnonymousRequestsAreRejectedByDefault(t *testing.T) {
 }
 
 // TestOwnClusterHonoursOptionsAndStops starts a second cluster with anonymous requests and
-// an audit log, and checks that Stop leaves nothing behind.
+// an audit log, and checks that Stop leaves nothing behind, the hollow kubelet's files
+// outside Dir included.
 func TestOwnClusterHonoursOptionsAndStops(t *testing.T) {
 	began := time.Now()
 	c := testcluster.New(t, testcluster.Options{
 		AnonymousAuth: true,
 		AuditPolicy:   "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n",
+		Kubelet:       true,
 	})
-	t.Logf("cluster without kubelet started in %s", time.Since(began).Round(time.Millisecond))
+	t.Logf("cluster with a hollow node started in %s", time.Since(began).Round(time.Millisecond))
 
 	if code := get(t, c, "/version", ""); code != http.StatusOK {
 		t.Errorf("anonymous GET /version answered %d, want 200", code)
@@ -238,11 +240,22 @@ func TestOwnClusterHonoursOptionsAndStops(t *testing.T) {
 	}
 
 	pids := c.PIDs()
+	files := append(c.HollowKubeletFiles(), c.Dir)
+	if len(files) != 3 {
+		t.Errorf("want the hollow kubelet's root folder and runtime socket besides Dir, got %q", files)
+	}
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("before Stop: %v", err)
+		}
+	}
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(c.Dir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("after Stop, %s: %v, want it gone", c.Dir, err)
+	for _, f := range files {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("after Stop, %s: %v, want it gone", f, err)
+		}
 	}
 	for _, pid := range pids {
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
