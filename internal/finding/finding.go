@@ -121,6 +121,18 @@ type Suppression struct {
 	Reason string `json:"reason"`
 }
 
+// Status is the verdict of one evaluation of a rule. Findings are failures; benchmark-style
+// engines (node audits) also record passes and what did not apply, which reports show on
+// request, since auditors want the whole benchmark.
+type Status string
+
+// Statuses. The zero value is a failure, which is what a finding is unless it says otherwise.
+const (
+	Fail          Status = ""
+	Pass          Status = "pass"
+	NotApplicable Status = "not-applicable"
+)
+
 // Finding is one violation of one rule by one object (or node, or endpoint).
 type Finding struct {
 	RuleID    string    `json:"rule"`
@@ -139,6 +151,9 @@ type Finding struct {
 	Evidence    string       `json:"evidence,omitempty"`
 	Fix         []Patch      `json:"fix,omitempty"`
 	Suppression *Suppression `json:"suppressed,omitempty"`
+	// Status is Pass or NotApplicable for the recorded passes of node audits; findings are
+	// failures.
+	Status Status `json:"status,omitempty"`
 
 	// ObjectLocation is where the object itself starts in the source, so that reports can head
 	// a group of findings with the object's own file:line.

@@ -26,6 +26,8 @@ type Origin struct {
 	Item     int
 	// Cluster is the kubeconfig context for live objects.
 	Cluster string
+	// Host is the machine for what a node source read there.
+	Host string
 }
 
 // Object is one Kubernetes object of the inventory.
@@ -60,7 +62,7 @@ func (o *Object) Ref() finding.ObjectRef {
 // Locate returns where the field at path is in the object's source, or where its nearest
 // existing parent is when the field is missing.
 func (o *Object) Locate(path string) finding.Location {
-	loc := finding.Location{File: o.Origin.File, Document: o.Origin.Document, Template: o.Origin.Template, Cluster: o.Origin.Cluster}
+	loc := finding.Location{File: o.Origin.File, Document: o.Origin.Document, Template: o.Origin.Template, Cluster: o.Origin.Cluster, Host: o.Origin.Host}
 	loc.Line, loc.Column, _ = o.Positions.Locate(path)
 	return loc
 }
@@ -69,6 +71,9 @@ func (o *Object) Locate(path string) finding.Location {
 type Inventory struct {
 	// Cluster is what a live-cluster source observed about the cluster; nil for manifests.
 	Cluster *Cluster
+	// Nodes are what node sources observed: the machine Palisade runs on (palisade node),
+	// or the control plane's mirror pods (palisade cluster).
+	Nodes []*Node
 
 	objects []*Object
 	byKind  map[string][]*Object

@@ -107,6 +107,7 @@ type Evaluation struct {
 	pod, obj []*Rule
 	ns       []*Rule
 	cluster  []*Rule
+	node     []*Rule
 	keep     map[string]bool
 	Release  bool
 
@@ -115,6 +116,9 @@ type Evaluation struct {
 	// the findings.
 	scratch     sync.Pool
 	apiVersions sync.Map // schema.GroupVersion -> string
+
+	// Passed are the passes and not-applicable verdicts of node rules, once Finish has run.
+	Passed []finding.Finding
 
 	mu sync.Mutex
 	// findings are kept in blocks of findingBlock: a long scan never copies them to grow.
@@ -141,6 +145,8 @@ func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evalu
 			e.ns = append(e.ns, r)
 		case ScopeCluster:
 			e.cluster = append(e.cluster, r)
+		case ScopeNode:
+			e.node = append(e.node, r)
 		}
 		for _, k := range r.Reads {
 			e.keep[k] = true
@@ -247,6 +253,9 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 			}
 		}
 	}
+	for _, n := range inv.Nodes {
+		later = append(later, e.evaluateNode(n)...)
+	}
 	// One slice of exactly the size needed; each block is let go once it is copied.
 	n := len(later)
 	for _, b := range e.findings {
@@ -307,6 +316,68 @@ func readsListed(c *inventory.Cluster, r *Rule, ns string) bool {
 		}
 	}
 	return true
+}
+
+// evaluateNode runs the node rules on one node: each rule on each component of its kinds, or
+// once on the node. Failures are returned; passes and not-applicable verdicts go to Passed. A
+// rule whose components are not on the node does not apply there, and says so.
+func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
+	var fails []finding.Finding
+	for _, r := range e.node {
+		var targets []*inventory.Component
+		for _, k := range r.Components {
+			targets = append(targets, n.ComponentsOf(k)...)
+		}
+		if len(r.Components) > 0 && len(targets) == 0 {
+			names := make([]string, len(r.Components))
+			for i, k := range r.Components {
+				names[i] = string(k)
+			}
+			f := e.toFinding(r, nodeTarget(n, nil), Violation{Message: "No " + strings.Join(names, " or ") + " was found on this node."})
+			f.Status = finding.NotApplicable
+			e.Passed = append(e.Passed, f)
+			continue
+		}
+		if len(r.Components) == 0 {
+			targets = []*inventory.Component{nil}
+		}
+		for _, c := range targets {
+			verdict := &nodeVerdict{}
+			ctx := &NodeContext{Node: n, Component: c, Options: e.opts, verdict: verdict}
+			vs := r.Node(ctx)
+			self := nodeTarget(n, c)
+			for _, v := range vs {
+				target := v.Object
+				if target == nil {
+					target = self
+				}
+				fails = append(fails, e.toFinding(r, target, v))
+			}
+			if len(vs) > 0 {
+				continue
+			}
+			f := e.toFinding(r, self, Violation{Message: verdict.notApplicable, Evidence: verdict.passEvidence})
+			f.Status = finding.Pass
+			if verdict.notApplicable != "" {
+				f.Status = finding.NotApplicable
+			}
+			e.Passed = append(e.Passed, f)
+		}
+	}
+	return fails
+}
+
+// nodeTarget is the object node findings are attached to: the component (kind
+// kube-apiserver, named after the host, located where its command line was read) or the node.
+func nodeTarget(n *inventory.Node, c *inventory.Component) *inventory.Object {
+	o := &inventory.Object{Name: n.Host}
+	o.Origin.Host = n.Host
+	o.GVK.Kind = "Node"
+	if c != nil {
+		o.GVK.Kind = string(c.Kind)
+		o.Origin.File = c.Path
+	}
+	return o
 }
 
 // ClusterKind is the kind findings about a cluster itself name: Cluster/<context>.

@@ -26,6 +26,12 @@ const (
 	AreaNamespace Area = "namespace"
 	AreaNetwork   Area = "network"
 	AreaRBAC      Area = "rbac"
+	// AreaControlPlane covers the API server, controller manager and scheduler; AreaEtcd,
+	// AreaKubelet and AreaNode the other components and the node's files.
+	AreaControlPlane Area = "control-plane"
+	AreaEtcd         Area = "etcd"
+	AreaKubelet      Area = "kubelet"
+	AreaNode         Area = "node"
 )
 
 // Scope is what one evaluation of a rule looks at.
@@ -40,6 +46,9 @@ const (
 	ScopeObject Scope = "object"
 	// ScopeNamespace rules look at one namespace and the objects in it.
 	ScopeNamespace Scope = "namespace"
+	// ScopeNode rules look at one component of a node (its flags, configuration and the
+	// files they name), or at the node as a whole when they name no component.
+	ScopeNode Scope = "node"
 	// ScopeCluster rules look at what a live-cluster source observed about the cluster itself
 	// (its version, its discovery, the scan's identity, anonymous access); they run only when
 	// the inventory comes from a cluster.
@@ -84,6 +93,10 @@ type Rule struct {
 	Object    func(*ObjectContext) []Violation
 	Namespace func(*NamespaceContext) []Violation
 	Cluster   func(*ClusterContext) []Violation
+	Node      func(*NodeContext) []Violation
+	// Components are the components a node rule judges, each one found on the node in turn;
+	// a node rule that names none judges the node once.
+	Components []inventory.ComponentKind
 }
 
 // Violation is what a rule's evaluation reports; the engine turns it into a Finding by adding
@@ -165,6 +178,29 @@ type NamespaceContext struct {
 	Options   *Options
 }
 
+// NodeContext is what a node rule sees: the node, and the component being judged (nil for a
+// rule on the whole node). A rule reports failures as violations; an evaluation that reports
+// none passes, with the evidence given to Pass, unless NotApplicable says it did not apply.
+type NodeContext struct {
+	Node      *inventory.Node
+	Component *inventory.Component
+	Options   *Options
+	verdict   *nodeVerdict
+}
+
+type nodeVerdict struct {
+	passEvidence  string
+	notApplicable string
+}
+
+// Pass records what was observed when the rule passes: the effective value and where it came
+// from, so that a report of passes is evidence, not a claim.
+func (c *NodeContext) Pass(evidence string) { c.verdict.passEvidence = evidence }
+
+// NotApplicable records that the rule does not apply here, and why (a flag of a component
+// this distribution does not run, a file the node does not have).
+func (c *NodeContext) NotApplicable(reason string) { c.verdict.notApplicable = reason }
+
 // ClusterContext is what a cluster rule sees: the facts the source observed and the objects.
 type ClusterContext struct {
 	Cluster   *inventory.Cluster
@@ -183,19 +219,20 @@ func (r *Rule) Validate() error {
 		return fmt.Errorf("rule %s: title, description, remedy and area are required", r.ID)
 	}
 	n := 0
-	for _, set := range []bool{r.Pod != nil, r.Object != nil, r.Namespace != nil, r.Cluster != nil} {
+	for _, set := range []bool{r.Pod != nil, r.Object != nil, r.Namespace != nil, r.Cluster != nil, r.Node != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return fmt.Errorf("rule %s: exactly one of Pod, Object, Namespace, Cluster must be set", r.ID)
+		return fmt.Errorf("rule %s: exactly one of Pod, Object, Namespace, Cluster, Node must be set", r.ID)
 	}
 	switch {
 	case r.Pod != nil && r.Scope != ScopePod,
 		r.Object != nil && r.Scope != ScopeObject,
 		r.Namespace != nil && r.Scope != ScopeNamespace,
-		r.Cluster != nil && r.Scope != ScopeCluster:
+		r.Cluster != nil && r.Scope != ScopeCluster,
+		r.Node != nil && r.Scope != ScopeNode:
 		return fmt.Errorf("rule %s: scope %q does not match its evaluation function", r.ID, r.Scope)
 	}
 	if r.Object != nil && len(r.Kinds) == 0 {
