@@ -129,6 +129,9 @@ type File struct {
 	Data []byte
 	// Truncated is true when Data holds only the start of a larger file.
 	Truncated bool
+	// Entries are the names in a directory the source listed (a kubelet's --config-dir, a
+	// PKI folder), sorted; their files are in Node.Files too.
+	Entries []string
 }
 
 // File returns the file at path, or nil when the source did not look at it.
