@@ -102,14 +102,14 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	l := &loader{opts: opts, dec: newDecoder(opts.Namespace)}
-	docs := make(chan []Document, 2*opts.Workers)
+	docs := make(chan docBatch, 2*opts.Workers)
 	results := make(chan decoded, 4*opts.Workers)
 
 	var wg sync.WaitGroup
 	for range opts.Workers {
 		wg.Go(func() {
 			for batch := range docs {
-				for _, d := range batch {
+				for _, d := range batch.docs {
 					r := l.dec.decode(d)
 					if opts.OnObject != nil {
 						for _, o := range r.objects {
@@ -118,6 +118,9 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 					}
 					results <- r
 				}
+				// Nothing decoded refers to a document's bytes: the room they were read into
+				// serves other documents now.
+				l.slabs.put(batch.slab)
 			}
 		})
 	}
@@ -154,6 +157,7 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 type loader struct {
 	br     *bufio.Reader // the reader of the file being read
 	docBuf bytes.Buffer  // the lines of the document being read
+	slabs  slabPool      // the room the documents of file batches are kept in
 	opts   Options
 	dec    *decoder
 	mu     sync.Mutex
@@ -169,7 +173,7 @@ func (l *loader) fail(loc finding.Location, format string, args ...any) {
 }
 
 // produce walks the paths and sends documents in batches, in a deterministic order.
-func (l *loader) produce(ctx context.Context, paths []string, out chan<- []Document) {
+func (l *loader) produce(ctx context.Context, paths []string, out chan<- docBatch) {
 	for _, p := range paths {
 		if ctx.Err() != nil {
 			l.fail(finding.Location{File: p}, "scan cancelled: %v", ctx.Err())
@@ -203,7 +207,7 @@ func unwrapPathError(err error) error {
 // walkDir reads a folder recursively in name order, skipping hidden entries, following
 // symbolic links to folders once (a link loop is reported, not followed forever), and
 // handing folders that an Expander matches to it.
-func (l *loader) walkDir(ctx context.Context, dir string, visiting map[string]bool, out chan<- []Document) {
+func (l *loader) walkDir(ctx context.Context, dir string, visiting map[string]bool, out chan<- docBatch) {
 	real, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		l.fail(finding.Location{File: dir}, "cannot read folder: %v", unwrapPathError(err))
@@ -270,7 +274,7 @@ func isManifestName(name string) bool {
 	return false
 }
 
-func (l *loader) readFile(ctx context.Context, path string, out chan<- []Document) {
+func (l *loader) readFile(ctx context.Context, path string, out chan<- docBatch) {
 	for _, e := range l.opts.Expanders {
 		if m, ok := e.(interface{ MatchFile(string) bool }); ok && m.MatchFile(path) {
 			l.expand(ctx, e, path, out)
@@ -288,7 +292,7 @@ func (l *loader) readFile(ctx context.Context, path string, out chan<- []Documen
 
 // expand renders a folder or file with an Expander and sends its documents as one batch, in
 // the order the Expander gives them.
-func (l *loader) expand(ctx context.Context, e Expander, path string, out chan<- []Document) {
+func (l *loader) expand(ctx context.Context, e Expander, path string, out chan<- docBatch) {
 	docs, err := e.Expand(ctx, path)
 	if err != nil {
 		l.fail(expandErrorLocation(path, err), "%s: %v", e.Name(), err)
@@ -303,12 +307,12 @@ func (l *loader) expand(ctx context.Context, e Expander, path string, out chan<-
 		docs[i].seq = seq
 	}
 	if len(docs) > 0 {
-		out <- docs
+		out <- docBatch{docs: docs}
 	}
 }
 
 // readStream splits one file or standard input into documents and sends them in batches.
-func (l *loader) readStream(name string, r io.Reader, out chan<- []Document) {
+func (l *loader) readStream(name string, r io.Reader, out chan<- docBatch) {
 	if r == nil {
 		l.fail(finding.Location{File: name}, "no standard input to read")
 		return
@@ -332,21 +336,41 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- []Document) {
 		return
 	}
 	const batchSize = 32
-	var batch []Document
+	var batch docBatch
+	send := func() {
+		out <- batch
+		batch = docBatch{}
+	}
+	// The documents of a batch are kept in one slab, which the worker that decodes the batch
+	// hands back; a document too large for a slab gets room of its own.
+	keep := func(data []byte) []byte {
+		if len(data) > slabSize/4 {
+			return bytes.Clone(data)
+		}
+		if batch.slab != nil && len(*batch.slab)+len(data) > cap(*batch.slab) {
+			send()
+		}
+		if batch.slab == nil {
+			batch.slab = l.slabs.get()
+		}
+		s := *batch.slab
+		*batch.slab = append(s, data...)
+		return (*batch.slab)[len(s):len(*batch.slab):len(*batch.slab)]
+	}
 	documents := 0
-	err := splitStreamInto(br, name, l.opts.MaxDocumentSize, &l.docBuf, func(d Document) error {
+	err := splitStreamInto(br, name, l.opts.MaxDocumentSize, &l.docBuf, keep, func(d Document) error {
 		documents++
 		d.seq = seq
-		batch = append(batch, d)
-		if len(batch) == batchSize {
-			out <- batch
-			batch = nil
+		batch.docs = append(batch.docs, d)
+		if len(batch.docs) == batchSize {
+			send()
 		}
 		return nil
 	})
-	if len(batch) > 0 {
-		out <- batch
+	if len(batch.docs) > 0 {
+		send()
 	}
+	l.slabs.put(batch.slab) // a slab that holds no document (the last was too large, say)
 	if l.docBuf.Cap() > 1<<20 {
 		l.docBuf = bytes.Buffer{} // let a rare huge document's room go
 	}
@@ -354,6 +378,34 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- []Document) {
 		l.fail(finding.Location{File: name}, "reading stopped: %v", unwrapPathError(err))
 	} else if documents == 0 {
 		l.fail(finding.Location{File: name}, "no Kubernetes object in it: it is empty or holds only comments")
+	}
+}
+
+// docBatch is documents sent to the workers together, and the slab that holds their bytes
+// (nil when each has its own).
+type docBatch struct {
+	docs []Document
+	slab *[]byte
+}
+
+// slabSize is the room of a slab: the documents of a batch of usual manifests.
+const slabSize = 64 << 10
+
+// slabPool keeps the slabs that decoded batches hand back.
+type slabPool struct{ pool sync.Pool }
+
+func (p *slabPool) get() *[]byte {
+	if s, ok := p.pool.Get().(*[]byte); ok {
+		return s
+	}
+	s := make([]byte, 0, slabSize)
+	return &s
+}
+
+func (p *slabPool) put(s *[]byte) {
+	if s != nil {
+		*s = (*s)[:0]
+		p.pool.Put(s)
 	}
 }
 

@@ -40,13 +40,16 @@ const streamBufferSize = 64 << 10
 // documents be decoded in parallel. A document larger than maxDoc is reported, skipped and
 // never held in memory whole.
 func splitStream(r io.Reader, file string, maxDoc int, emit func(Document) error) error {
-	return splitStreamInto(r, file, maxDoc, nil, emit)
+	return splitStreamInto(r, file, maxDoc, nil, nil, emit)
 }
 
 // splitStreamInto is splitStream collecting the lines of each document in buf (a new buffer
 // when nil): a caller that reads many streams passes the same one for all, so that it grows
-// once, and each document is copied out of it at its exact size.
-func splitStreamInto(r io.Reader, file string, maxDoc int, buf *bytes.Buffer, emit func(Document) error) error {
+// once, and each document is copied out of it by keep, or at its exact size when keep is nil.
+func splitStreamInto(r io.Reader, file string, maxDoc int, buf *bytes.Buffer, keep func([]byte) []byte, emit func(Document) error) error {
+	if keep == nil {
+		keep = bytes.Clone
+	}
 	// A caller that reads many streams passes its own reader, reset for each.
 	br, ok := r.(*bufio.Reader)
 	if !ok || br.Size() < streamBufferSize {
@@ -74,7 +77,7 @@ func splitStreamInto(r io.Reader, file string, maxDoc int, buf *bytes.Buffer, em
 			return nil
 		}
 		index++
-		data := bytes.Clone(buf.Bytes())
+		data := keep(buf.Bytes())
 		return emit(Document{File: file, Index: index, Line: startLine, Data: data})
 	}
 	for {
