@@ -274,6 +274,19 @@ func TestOwnClusterHonoursOptionsAndStops(t *testing.T) {
 	}
 }
 
+func TestStartSaysWhichProgramDiedAndWhy(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := testcluster.Start(ctx, testcluster.Options{ExtraAPIServerFlags: []string{"--no-such-flag"}})
+	if err == nil {
+		c.Stop()
+		t.Fatal("Start with an unknown kube-apiserver flag succeeded")
+	}
+	if msg := err.Error(); !strings.Contains(msg, "kube-apiserver exited") || !strings.Contains(msg, "no-such-flag") {
+		t.Errorf("error does not name kube-apiserver and quote its log:\n%v", err)
+	}
+}
+
 func TestHollowNodeRunsPodsAndLeaksThemOnItsReadOnlyPort(t *testing.T) {
 	c := cluster.Require(t)
 	ctx := context.Background()
