@@ -209,24 +209,52 @@ func (c *Cluster) startEtcd(ctx context.Context, bins binaries) error {
 }
 
 func (c *Cluster) startAPIServer(ctx context.Context, bins binaries, opts Options) error {
-	port, err := freePort()
+	args, err := c.apiserverArgs(opts)
 	if err != nil {
 		return err
+	}
+	p, err := startProcess(c.Dir, "kube-apiserver", bins.apiserver, args, nil)
+	if err != nil {
+		return err
+	}
+	c.procs = append(c.procs, p)
+	began := time.Now()
+	var lastErr error
+	err = poll(ctx, apiserverTimeout, p, "waiting for kube-apiserver /readyz", func() bool {
+		lastErr = c.ready(ctx)
+		return lastErr == nil
+	})
+	if err != nil {
+		if lastErr != nil {
+			err = fmt.Errorf("%w\nlast /readyz attempt: %v", err, lastErr)
+		}
+		return err
+	}
+	c.logf("testcluster: kube-apiserver at %s ready in %s", c.Server, time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+// apiserverArgs chooses the API server's port, writes the files its flags name (keys,
+// tokens, policies) into Dir and returns its command line.
+func (c *Cluster) apiserverArgs(opts Options) ([]string, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
 	}
 	c.Server = fmt.Sprintf("https://127.0.0.1:%d", port)
 	certDir := filepath.Join(c.Dir, "apiserver-certs")
 	c.CAFile = filepath.Join(certDir, "apiserver.crt")
 	c.ClientCAFile = filepath.Join(c.Dir, "client-ca.crt")
 	if c.clientCA, err = newClientCA(c.ClientCAFile); err != nil {
-		return err
+		return nil, err
 	}
 	saKey := filepath.Join(c.Dir, "service-account.key")
 	if err := writeServiceAccountKey(saKey); err != nil {
-		return err
+		return nil, err
 	}
 	tokenFile, err := c.writeTokenFile(opts.Kubelet)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mode := opts.AuthorizationMode
 	if mode == "" {
@@ -259,7 +287,7 @@ func (c *Cluster) startAPIServer(ctx context.Context, bins binaries, opts Option
 	if opts.AuditPolicy != "" {
 		policy := filepath.Join(c.Dir, "audit-policy.yaml")
 		if err := os.WriteFile(policy, []byte(opts.AuditPolicy), 0o644); err != nil {
-			return fmt.Errorf("writing the audit policy: %w", err)
+			return nil, fmt.Errorf("writing the audit policy: %w", err)
 		}
 		c.AuditLog = filepath.Join(c.Dir, "audit.log")
 		args = append(args, "--audit-policy-file="+policy, "--audit-log-path="+c.AuditLog)
@@ -267,31 +295,11 @@ func (c *Cluster) startAPIServer(ctx context.Context, bins binaries, opts Option
 	if opts.EncryptionConfig != "" {
 		config := filepath.Join(c.Dir, "encryption-config.yaml")
 		if err := os.WriteFile(config, []byte(opts.EncryptionConfig), 0o600); err != nil {
-			return fmt.Errorf("writing the encryption configuration: %w", err)
+			return nil, fmt.Errorf("writing the encryption configuration: %w", err)
 		}
 		args = append(args, "--encryption-provider-config="+config)
 	}
-	args = append(args, opts.ExtraAPIServerFlags...)
-
-	p, err := startProcess(c.Dir, "kube-apiserver", bins.apiserver, args, nil)
-	if err != nil {
-		return err
-	}
-	c.procs = append(c.procs, p)
-	began := time.Now()
-	var lastErr error
-	err = poll(ctx, apiserverTimeout, p, "waiting for kube-apiserver /readyz", func() bool {
-		lastErr = c.ready(ctx)
-		return lastErr == nil
-	})
-	if err != nil {
-		if lastErr != nil {
-			err = fmt.Errorf("%w\nlast /readyz attempt: %v", err, lastErr)
-		}
-		return err
-	}
-	c.logf("testcluster: kube-apiserver at %s ready in %s", c.Server, time.Since(began).Round(time.Millisecond))
-	return nil
+	return append(args, opts.ExtraAPIServerFlags...), nil
 }
 
 // ready asks /readyz as Admin once the API server has written its serving certificate.
