@@ -91,8 +91,14 @@ type Location struct {
 	Cluster  string `json:"cluster,omitempty"`
 }
 
-// String renders file:line:column (or the host or cluster).
+// String renders file:line:column (or the host or cluster); a file on a node is prefixed by
+// the node's name (cp-1:/etc/kubernetes/manifests/kube-apiserver.yaml).
 func (l Location) String() string {
+	if l.Host != "" && l.File != "" {
+		file := l
+		file.Host = ""
+		return l.Host + ":" + file.String()
+	}
 	switch {
 	case l.File != "" && l.Line > 0:
 		return fmt.Sprintf("%s:%d:%d", l.File, l.Line, max(l.Column, 1))

@@ -62,6 +62,7 @@ type jsonFinding struct {
 	Remedy         string            `json:"remedy,omitempty"`
 	Fix            []jsonPatch       `json:"fix,omitempty"`
 	Suppression    *jsonSuppression  `json:"suppression,omitempty"`
+	Status         string            `json:"status,omitempty"`
 }
 
 type jsonLocation struct {
@@ -159,6 +160,21 @@ func writeJSON(w io.Writer, in *Input) error {
 	js.findings(suppressed, "    ")
 	js.raw("\n  },\n")
 	js.indent = "  "
+	if len(in.Passed) > 0 {
+		var listed []finding.Finding
+		if in.ShowPassed {
+			listed = in.Passed
+		}
+		js.raw("  \"passed\": {\n")
+		js.indent = "    "
+		js.field("count", s.passed, false)
+		js.field("notApplicable", s.notApplicable, false)
+		js.field("listed", in.ShowPassed, false)
+		js.raw(`    "results": `)
+		js.findings(listed, "    ")
+		js.raw("\n  },\n")
+		js.indent = "  "
+	}
 	js.field("errors", errs, false)
 	js.field("stats", jsonStats{Files: in.Stats.Files, Documents: in.Stats.Documents, Objects: in.Stats.Objects, Rules: len(in.Rules)}, true)
 	js.raw("}\n")
@@ -307,6 +323,7 @@ func toJSONFinding(f *finding.Finding) jsonFinding {
 		Message:        f.Message,
 		Evidence:       f.Evidence,
 		Remedy:         f.Remedy,
+		Status:         string(f.Status),
 	}
 	for _, p := range f.Fix {
 		jf.Fix = append(jf.Fix, jsonPatch(p))

@@ -173,6 +173,17 @@ func junitRuleSuites(in *Input) []junitSuite {
 		c.SystemOut = newJUnitText(junitDetails(f))
 		suiteFor(f.RuleID, f.Title, f.Severity).add(c)
 	}
+	if in.ShowPassed {
+		for _, f := range in.Passed {
+			c := junitFindingCase(f)
+			if f.Status == finding.NotApplicable {
+				c.Skipped = &junitSkipped{Message: "not applicable: " + oneLine(f.Message)}
+			} else if f.Evidence != "" {
+				c.SystemOut = newJUnitText(f.Evidence)
+			}
+			suiteFor(f.RuleID, f.Title, f.Severity).add(c)
+		}
+	}
 	for i := range suites {
 		if len(suites[i].Cases) == 0 {
 			suites[i].add(junitCase{Name: "no findings", Classname: suites[i].Name, Time: "0"})

@@ -36,7 +36,11 @@ type Input struct {
 	Findings       []finding.Finding
 	Suppressed     []finding.Finding
 	ShowSuppressed bool
-	Errors         []finding.ScanError
+	// Passed are the passes and not-applicable verdicts of benchmark-style audits (node
+	// rules), sorted; every format counts them, and lists them only when ShowPassed.
+	Passed     []finding.Finding
+	ShowPassed bool
+	Errors     []finding.ScanError
 	// Rules are the rules that were evaluated, for formats that describe them (SARIF).
 	Rules  []*rules.Rule
 	FailOn finding.Severity

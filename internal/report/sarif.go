@@ -123,8 +123,10 @@ type sarifNotification struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
+	RuleID    string `json:"ruleId"`
+	RuleIndex int    `json:"ruleIndex"`
+	// Kind is "pass" or "notApplicable" for the passes of node audits; absent means "fail".
+	Kind                string            `json:"kind,omitempty"`
 	Level               string            `json:"level"`
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
@@ -180,12 +182,19 @@ func writeSARIF(w io.Writer, in *Input) error {
 	js.field("tool", sarifTool{Driver: driver}, false)
 	js.field("invocations", []sarifInvocation{sarifInvocationOf(in)}, false)
 	js.raw(`      "results": `)
-	results := len(in.Findings)
-	js.array(results+len(in.Suppressed), "      ", func(i int) any {
-		if i < results {
+	results, suppressed := len(in.Findings), len(in.Suppressed)
+	var passed []finding.Finding
+	if in.ShowPassed {
+		passed = in.Passed
+	}
+	js.array(results+suppressed+len(passed), "      ", func(i int) any {
+		switch {
+		case i < results:
 			return sarifResultOf(in.Findings[i], index)
+		case i < results+suppressed:
+			return sarifResultOf(in.Suppressed[i-results], index)
 		}
-		return sarifResultOf(in.Suppressed[i-results], index)
+		return sarifResultOf(passed[i-results-suppressed], index)
 	})
 	js.raw(",\n")
 	js.field("columnKind", "unicodeCodePoints", len(props) == 0)
@@ -208,7 +217,7 @@ func sarifRules(in *Input) (sarifDriver, map[string]int) {
 		index[r.ID] = len(d.Rules)
 		d.Rules = append(d.Rules, sarifRuleOf(r))
 	}
-	for _, fs := range [][]finding.Finding{in.Findings, in.Suppressed} {
+	for _, fs := range [][]finding.Finding{in.Findings, in.Suppressed, in.Passed} {
 		for _, f := range fs {
 			if _, ok := index[f.RuleID]; ok {
 				continue
@@ -334,6 +343,12 @@ func sarifResultOf(f finding.Finding, index map[string]int) sarifResult {
 		props["palisade/apiVersion"] = f.Object.APIVersion
 	}
 	res.Properties = props
+	switch f.Status {
+	case finding.Pass:
+		res.Kind, res.Level = "pass", "none"
+	case finding.NotApplicable:
+		res.Kind, res.Level = "notApplicable", "none"
+	}
 	if s := f.Suppression; s != nil {
 		// An annotation on the object is written in the manifest itself; a config exemption
 		// lives outside it.

@@ -69,6 +69,11 @@ func inputVariants() map[string]func(*report.Input) {
 		},
 		"rules not listed": func(in *report.Input) { in.Rules = nil },
 		"clusters":         func(in *report.Input) { *in = *clusterInput() },
+		"node audit":       func(in *report.Input) { *in = *nodeInput() },
+		"node audit, passes counted only": func(in *report.Input) {
+			*in = *nodeInput()
+			in.ShowPassed = false
+		},
 	}
 }
 

@@ -21,6 +21,8 @@ type summary struct {
 	suppressed int
 	reasons    []suppressionReason
 	errors     int
+	// passed and notApplicable count the recorded verdicts of node rules.
+	passed, notApplicable int
 }
 
 // suppressionReason is one distinct reason findings were suppressed for, with how many.
@@ -36,6 +38,13 @@ func summarize(in *Input) summary {
 		s.bySeverity[f.Severity]++
 		if fails(in, f) {
 			s.failing++
+		}
+	}
+	for _, f := range in.Passed {
+		if f.Status == finding.NotApplicable {
+			s.notApplicable++
+		} else {
+			s.passed++
 		}
 	}
 	index := map[suppressionReason]int{}

@@ -85,6 +85,12 @@ func writeText(w io.Writer, in *Input) error {
 			t.group(g)
 		}
 	}
+	if in.ShowPassed && len(in.Passed) > 0 {
+		t.section(t.paint(ansiGreen, fmt.Sprintf("Passed and not applicable (%d)", len(in.Passed))))
+		for _, f := range in.Passed {
+			t.passed(f)
+		}
+	}
 	if len(in.Errors) > 0 {
 		t.section(t.paint(ansiRed, fmt.Sprintf("Errors (%d)", len(in.Errors))))
 		for _, e := range in.Errors {
@@ -238,6 +244,22 @@ func (t *textWriter) finding(f finding.Finding) {
 	}
 }
 
+// passed writes one recorded pass or not-applicable verdict on a line, with its evidence or
+// reason under it.
+func (t *textWriter) passed(f finding.Finding) {
+	status, style := "PASS", ansiGreen
+	if f.Status == finding.NotApplicable {
+		status, style = "N/A", ansiDim
+	}
+	line := "  " + t.paint(style, fmt.Sprintf("%-8s", status)) + " " + t.paint(ansiBold, f.RuleID) + "  " + objectTitle(f.Object)
+	if loc := f.Location.String(); loc != "" {
+		line += "  " + loc
+	}
+	t.b.WriteString(line + "\n")
+	t.detail("", f.Message)
+	t.detail("evidence: ", f.Evidence)
+}
+
 // detail writes one indented line of a finding; empty values are left out.
 func (t *textWriter) detail(label, value string) {
 	if value = oneLine(value); value == "" {
@@ -279,10 +301,17 @@ func (t *textWriter) summary(in *Input) {
 		}
 		bySev = append(bySev, text)
 	}
-	line := fmt.Sprintf("%s: %s (%s), %d suppressed, %s; %s in %s.",
-		t.paint(ansiBold, "Summary"), plural(s.total, "finding"), strings.Join(bySev, ", "),
-		s.suppressed, plural(s.errors, "error"),
-		plural(in.Stats.Objects, "object"), readFrom(in))
+	var line string
+	if len(in.Passed) > 0 {
+		line = fmt.Sprintf("%s: %s (%s), %d passed, %d not applicable, %d suppressed, %s.",
+			t.paint(ansiBold, "Summary"), plural(s.total, "finding"), strings.Join(bySev, ", "),
+			s.passed, s.notApplicable, s.suppressed, plural(s.errors, "error"))
+	} else {
+		line = fmt.Sprintf("%s: %s (%s), %d suppressed, %s; %s in %s.",
+			t.paint(ansiBold, "Summary"), plural(s.total, "finding"), strings.Join(bySev, ", "),
+			s.suppressed, plural(s.errors, "error"),
+			plural(in.Stats.Objects, "object"), readFrom(in))
+	}
 	failOn := "--fail-on=" + failOnName(in.FailOn)
 	switch {
 	case in.FailOn > finding.Critical:

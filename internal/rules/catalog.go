@@ -356,10 +356,11 @@ func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 			if len(vs) > 0 {
 				continue
 			}
-			f := e.toFinding(r, self, Violation{Message: verdict.notApplicable, Evidence: verdict.passEvidence})
+			// A pass says what holds: the rule's title states the good state.
+			f := e.toFinding(r, self, Violation{Message: r.Title + ".", Evidence: verdict.passEvidence})
 			f.Status = finding.Pass
 			if verdict.notApplicable != "" {
-				f.Status = finding.NotApplicable
+				f.Message, f.Status = verdict.notApplicable, finding.NotApplicable
 			}
 			e.Passed = append(e.Passed, f)
 		}
