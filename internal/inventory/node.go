@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"io/fs"
+	"time"
 
 	"palisade.dev/palisade/internal/flags"
 )
@@ -16,6 +17,9 @@ type Node struct {
 	// EKS, GKE, AKS, k3s, RKE2), or "".
 	Distribution string
 	Components   []*Component
+	// ScannedAt is when the source looked at the node; rules that judge dates (certificate
+	// expiry) judge them at this time. Zero when unknown.
+	ScannedAt time.Time
 	// Files are the files the components' flags and configuration name, and the well-known
 	// ones (static pod manifests, kubeconfigs, PKI), by their path on the node.
 	Files map[string]*File
