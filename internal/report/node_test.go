@@ -31,6 +31,7 @@ func nodeInput() *report.Input {
 		},
 		ShowPassed: true,
 		FailOn:     finding.High,
+		Stats:      report.Stats{Objects: 1},
 	}
 }
 

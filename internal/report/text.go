@@ -302,10 +302,10 @@ func (t *textWriter) summary(in *Input) {
 		bySev = append(bySev, text)
 	}
 	var line string
-	if len(in.Passed) > 0 {
-		line = fmt.Sprintf("%s: %s (%s), %d passed, %d not applicable, %d suppressed, %s.",
+	if in.Command == "node" || len(in.Passed) > 0 {
+		line = fmt.Sprintf("%s: %s (%s), %d passed, %d not applicable, %d suppressed, %s; %s.",
 			t.paint(ansiBold, "Summary"), plural(s.total, "finding"), strings.Join(bySev, ", "),
-			s.passed, s.notApplicable, s.suppressed, plural(s.errors, "error"))
+			s.passed, s.notApplicable, s.suppressed, plural(s.errors, "error"), plural(in.Stats.Objects, "component"))
 	} else {
 		line = fmt.Sprintf("%s: %s (%s), %d suppressed, %s; %s in %s.",
 			t.paint(ansiBold, "Summary"), plural(s.total, "finding"), strings.Join(bySev, ", "),
