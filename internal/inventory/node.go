@@ -20,6 +20,13 @@ type Node struct {
 	// ScannedAt is when the source looked at the node; rules that judge dates (certificate
 	// expiry) judge them at this time. Zero when unknown.
 	ScannedAt time.Time
+	// Remote is true for a node seen only through the API server (the control plane's mirror
+	// pods in a cluster scan): its command lines are known, its files are not, and rules that
+	// judge files do not apply to it (NotApplicable, never a failure).
+	Remote bool
+	// Managed, when set, says why no rule applies to this node: a control plane the provider
+	// runs (EKS, GKE, AKS) has no flags or files a scan can see.
+	Managed string
 	// Files are the files the components' flags and configuration name, and the well-known
 	// ones (static pod manifests, kubeconfigs, PKI), by their path on the node.
 	Files map[string]*File

@@ -324,6 +324,12 @@ func readsListed(c *inventory.Cluster, r *Rule, ns string) bool {
 func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 	var fails []finding.Finding
 	for _, r := range e.node {
+		if n.Managed != "" {
+			f := e.toFinding(r, nodeTarget(n, nil), Violation{Message: n.Managed})
+			f.Status = finding.NotApplicable
+			e.Passed = append(e.Passed, f)
+			continue
+		}
 		var targets []*inventory.Component
 		for _, k := range r.Components {
 			targets = append(targets, n.ComponentsOf(k)...)
