@@ -10,12 +10,12 @@ var spec = Spec{"anonymous-auth": Bool, "profiling": Bool, "v": Scalar, "h": Boo
 
 func TestParse(t *testing.T) {
 	tests := []struct {
-		name string
-		args []string
-		flag string
-		want string
+		name  string
+		args  []string
+		flag  string
+		want  string
 		given bool
-		rest []string
+		rest  []string
 	}{
 		{name: "equals form", args: []string{"--authorization-mode=Node,RBAC"}, flag: "authorization-mode", want: "Node,RBAC", given: true},
 		{name: "value as the next argument", args: []string{"--etcd-servers", "https://10.0.0.1:2379"}, flag: "etcd-servers", want: "https://10.0.0.1:2379", given: true},
