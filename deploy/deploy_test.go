@@ -6,6 +6,7 @@ package deploy_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"slices"
 	"testing"
@@ -116,5 +117,45 @@ func TestScannerRoleSufficesOnARealCluster(t *testing.T) {
 	}
 	if res.Objects == 0 {
 		t.Error("the scan read nothing")
+	}
+}
+
+// TestNodeAuditNeedsOnlyItsExplainedExemptions scans the node audit's manifests: they pass
+// every rule but the ones reading a node's processes and files must break, and those are
+// exempted on the objects themselves, with the reason.
+func TestNodeAuditNeedsOnlyItsExplainedExemptions(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := cli.Execute(context.Background(), []string{"scan", "node-audit", "--fail-on", "info", "--show-suppressed", "-o", "json"},
+		cli.Streams{In: &bytes.Buffer{}, Out: &out, Err: &errOut})
+	var rep struct {
+		Findings   []json.RawMessage `json:"findings"`
+		Suppressed struct {
+			Findings []struct {
+				Rule   string `json:"rule"`
+				Object struct{ Kind string }
+			} `json:"findings"`
+		} `json:"suppressed"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("%v: %s", err, errOut.String())
+	}
+	if code != 0 || len(rep.Findings) != 0 {
+		t.Fatalf("exit code %d, %d findings: %s", code, len(rep.Findings), out.String())
+	}
+	exempted := map[string]bool{}
+	for _, f := range rep.Suppressed.Findings {
+		exempted[f.Object.Kind+" "+f.Rule] = true
+	}
+	var got []string
+	for k := range exempted {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	want := []string{"DaemonSet pod/dangerous-capabilities", "DaemonSet pod/host-path", "DaemonSet pod/host-pid", "DaemonSet pod/run-as-non-root",
+		"DaemonSet pod/run-as-root-user", "DaemonSet pss/baseline", "DaemonSet pss/restricted",
+		"Job pod/dangerous-capabilities", "Job pod/host-path", "Job pod/host-pid", "Job pod/run-as-non-root",
+		"Job pod/run-as-root-user", "Job pss/baseline", "Job pss/restricted", "Namespace namespace/pod-security-enforce"}
+	if !slices.Equal(got, want) {
+		t.Errorf("exemptions the node audit needs:\n got %v\nwant %v", got, want)
 	}
 }

@@ -121,9 +121,10 @@ func (c *clusterFlags) tune(cfg *rest.Config) *rest.Config {
 
 func newClusterCommand(s Streams) *cobra.Command {
 	var (
-		out outputFlags
-		rf  ruleFlags
-		cf  clusterFlags
+		out        outputFlags
+		rf         ruleFlags
+		cf         clusterFlags
+		showPassed bool
 	)
 	cmd := &cobra.Command{
 		Use:   "cluster",
@@ -185,13 +186,14 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 			progress.stop()
 			in := &report.Input{
 				Command: "cluster", Version: version.Version,
-				ShowSuppressed: out.showSuppressed, FailOn: failOn,
+				ShowSuppressed: out.showSuppressed, FailOn: failOn, ShowPassed: showPassed,
 			}
 			code := 0
 			for i, r := range results {
 				in.Targets = append(in.Targets, targets[i].context)
 				in.Findings = append(in.Findings, r.Findings...)
 				in.Suppressed = append(in.Suppressed, r.Suppressed...)
+				in.Passed = append(in.Passed, r.Passed...)
 				in.Errors = append(in.Errors, r.Errors...)
 				in.Stats.Objects += r.Objects
 				in.Clusters = append(in.Clusters, clusterSummary(targets[i], r))
@@ -200,6 +202,7 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 			// Each result is sorted; several clusters are merged in the same order.
 			finding.Sort(in.Findings)
 			finding.Sort(in.Suppressed)
+			finding.Sort(in.Passed)
 			finding.SortErrors(in.Errors)
 			for _, r := range catalog.All() {
 				if selected(r) && policy.Config.Selected(r) {
@@ -218,6 +221,7 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 	out.register(cmd)
 	rf.register(cmd)
 	cf.register(cmd)
+	cmd.Flags().BoolVar(&showPassed, "show-passed", false, "list the control-plane checks (judged on its mirror pods) that passed or did not apply too")
 	cmd.Flags().Lookup("kubernetes-version").Usage = "judge the cluster as if it ran this Kubernetes version (v1.N; default: the version the server reports)"
 	cmd.Flags().Lookup("config").Usage = "config file (default: .palisade.yaml in the current folder or a parent)"
 	return cmd

@@ -43,6 +43,9 @@ type ClusterResult struct {
 	Cluster *inventory.Cluster
 	// Skipped counts objects not reported on their own because a scanned controller owns them.
 	Skipped int
+	// Passed are the passes and not-applicable verdicts of the node rules judged on the
+	// control plane's mirror pods.
+	Passed []finding.Finding
 }
 
 // Cluster scans a live cluster, read-only.
@@ -82,7 +85,8 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 		inv.Cluster.Version = req.Rules.KubernetesVersion
 	}
 	all := eval.Finish(inv)
-	res := &ClusterResult{Cluster: inv.Cluster, Skipped: src.Skipped}
+	res := &ClusterResult{Cluster: inv.Cluster, Skipped: src.Skipped, Passed: eval.Passed}
+	finding.Sort(res.Passed)
 	res.Errors, res.Objects = src.Errors, inv.Len()
 	res.apply(all, inv, req.Policy)
 	return res

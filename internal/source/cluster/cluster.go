@@ -86,6 +86,11 @@ func Scan(ctx context.Context, cfg *rest.Config, opts Options) *Result {
 	}
 	s.observe(ctx, facts)
 	s.list(ctx, facts)
+	// The control plane's flags are judged from its mirror pods, when the scan covers
+	// kube-system and read its pods.
+	if (opts.Namespace == "" || opts.Namespace == "kube-system") && facts.Listed("Pod", "kube-system") && hasNodeRules(opts.Rules) {
+		res.Inventory.Nodes = controlPlaneNodes(s.mirrors, facts.Distribution)
+	}
 	return res
 }
 
@@ -104,6 +109,8 @@ type scanner struct {
 	// owners are the UIDs of scanned objects that own pods or other workloads.
 	owners  map[types.UID]bool
 	clients map[schema.GroupVersion]rest.Interface
+	// mirrors are the control-plane components read from mirror pods, by node.
+	mirrors map[string][]*inventory.Component
 }
 
 func newScanner(cfg *rest.Config, opts Options) (*scanner, error) {

@@ -86,6 +86,9 @@ const Forbidden = "Secret"
 func NeededKinds(rs []*rules.Rule) (kinds, unknown []string) {
 	want := map[string]bool{"Namespace": true}
 	for _, r := range rs {
+		if r.Scope == rules.ScopeNode {
+			want["Pod"] = true // the control plane's mirror pods
+		}
 		if r.Scope == rules.ScopePod {
 			for _, k := range workloadKinds {
 				want[k] = true
@@ -111,6 +114,12 @@ func NeededKinds(rs []*rules.Rule) (kinds, unknown []string) {
 	slices.Sort(kinds)
 	slices.Sort(unknown)
 	return kinds, unknown
+}
+
+// hasNodeRules reports whether any selected rule is a node rule, judged on the control
+// plane's mirror pods.
+func hasNodeRules(rs []*rules.Rule) bool {
+	return slices.ContainsFunc(rs, func(r *rules.Rule) bool { return r.Scope == rules.ScopeNode })
 }
 
 // hasPodRules reports whether any selected rule is a pod rule, so that custom resources with

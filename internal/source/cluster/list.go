@@ -263,6 +263,14 @@ func (s *scanner) deliver(r resource, item runtime.Object) {
 		s.mu.Unlock()
 		return
 	}
+	if pod, ok := item.(*corev1.Pod); ok {
+		if c, node, ok := mirrorComponent(pod); ok {
+			if s.mirrors == nil {
+				s.mirrors = map[string][]*inventory.Component{}
+			}
+			s.mirrors[node] = append(s.mirrors[node], c)
+		}
+	}
 	m.SetManagedFields(nil) // never read, often the largest part of an object
 	gvk := r.GVR.GroupVersion().WithKind(r.Kind)
 	o := &inventory.Object{
