@@ -7,6 +7,7 @@ import (
 
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/cluster"
+	"palisade.dev/palisade/internal/rules/etcd"
 	"palisade.dev/palisade/internal/rules/namespace"
 	"palisade.dev/palisade/internal/rules/podspec"
 	"palisade.dev/palisade/internal/rules/pss"
@@ -27,5 +28,6 @@ func Catalog() (*rules.Catalog, error) {
 		namespace.Rules(),
 		rbac.Rules(),
 		cluster.Rules(),
+		etcd.Rules(),
 	)...)
 }

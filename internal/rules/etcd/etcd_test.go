@@ -1,0 +1,296 @@
+package etcd_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/flags"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/etcd"
+)
+
+// etcdSpec is how etcd parses its booleans (Go's flag package: bare or with =value).
+var etcdSpec = flags.Spec{"client-cert-auth": flags.Bool, "auto-tls": flags.Bool, "peer-client-cert-auth": flags.Bool, "peer-auto-tls": flags.Bool}
+
+func etcdProcess(env map[string]string, args ...string) *inventory.Component {
+	return &inventory.Component{Kind: inventory.Etcd, Source: inventory.FromProcess, Path: "/proc/42/cmdline", PID: 42,
+		Args: args, Flags: flags.Parse(args, etcdSpec), Env: env}
+}
+
+func apiServer(args ...string) *inventory.Component {
+	return &inventory.Component{Kind: inventory.KubeAPIServer, Source: inventory.FromStaticPod, Path: "/etc/kubernetes/manifests/kube-apiserver.yaml",
+		Args: args, Flags: flags.Parse(args, nil)}
+}
+
+// kubeadm is the etcd of a kubeadm control-plane node, single member.
+var kubeadm = []string{
+	"--advertise-client-urls=https://10.0.0.5:2379", "--cert-file=/etc/kubernetes/pki/etcd/server.crt", "--client-cert-auth=true",
+	"--data-dir=/var/lib/etcd", "--key-file=/etc/kubernetes/pki/etcd/server.key", "--listen-client-urls=https://127.0.0.1:2379,https://10.0.0.5:2379",
+	"--listen-peer-urls=https://10.0.0.5:2380", "--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt", "--peer-client-cert-auth=true",
+	"--peer-key-file=/etc/kubernetes/pki/etcd/peer.key", "--peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt",
+	"--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt",
+}
+
+// with returns kubeadm's arguments with some replaced or removed (a name with no "=").
+func with(changes ...string) []string {
+	out := append([]string(nil), kubeadm...)
+	for _, c := range changes {
+		name, _, _ := strings.Cut(c, "=")
+		kept := out[:0]
+		for _, a := range out {
+			if n, _, _ := strings.Cut(a, "="); n != name {
+				kept = append(kept, a)
+			}
+		}
+		out = kept
+		if strings.Contains(c, "=") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// verdict is the outcome of one rule on one node.
+type verdict struct {
+	status   finding.Status
+	severity finding.Severity
+	message  string
+	evidence string
+}
+
+func evaluate(t *testing.T, id string, node *inventory.Node) verdict {
+	t.Helper()
+	c, err := rules.NewCatalog(etcd.Rules()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Lookup(id); !ok {
+		t.Fatalf("no rule %s", id)
+	}
+	inv := inventory.New()
+	if node.Host == "" {
+		node.Host = "cp-1"
+	}
+	inv.Nodes = []*inventory.Node{node}
+	e := c.NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return r.ID == id })
+	fails := e.Finish(inv)
+	all := append(fails, e.Passed...)
+	if len(all) != 1 {
+		t.Fatalf("%d verdicts, want 1: %+v", len(all), all)
+	}
+	f := all[0]
+	if f.Status == finding.Fail && (f.Object.Kind != "etcd" || f.Location.Host != "cp-1") {
+		t.Errorf("failure attached to %+v at %+v", f.Object, f.Location)
+	}
+	return verdict{status: f.Status, severity: f.Severity, message: f.Message, evidence: f.Evidence}
+}
+
+type want struct {
+	status   finding.Status
+	severity finding.Severity // checked for failures
+	message  string
+	evidence string
+}
+
+func (w want) check(t *testing.T, got verdict) {
+	t.Helper()
+	if got.status != w.status {
+		t.Fatalf("status %q, want %q (%s | %s)", got.status, w.status, got.message, got.evidence)
+	}
+	if w.status == finding.Fail && got.severity != w.severity {
+		t.Errorf("severity %s, want %s", got.severity, w.severity)
+	}
+	if !strings.Contains(got.message, w.message) {
+		t.Errorf("message %q does not contain %q", got.message, w.message)
+	}
+	if !strings.Contains(got.evidence, w.evidence) {
+		t.Errorf("evidence %q does not contain %q", got.evidence, w.evidence)
+	}
+}
+
+var (
+	pass = finding.Pass
+	fail = finding.Fail
+	na   = finding.NotApplicable
+)
+
+func TestRules(t *testing.T) {
+	tests := []struct {
+		name string
+		rule string
+		node *inventory.Node
+		want want
+	}{
+		// 2.1
+		{"kubeadm's etcd has a serving certificate", "etcd/client-tls", node(etcdProcess(nil, kubeadm...)),
+			want{status: pass, evidence: "etcd (process /proc/42/cmdline) flag --cert-file=/etc/kubernetes/pki/etcd/server.crt"}},
+		{"no key file", "etcd/client-tls", node(etcdProcess(nil, with("--key-file")...)),
+			want{status: fail, severity: finding.High, message: "has no TLS certificate and key of its own (--key-file not set)"}},
+		{"certificate from the environment", "etcd/client-tls", node(etcdProcess(map[string]string{"ETCD_CERT_FILE": "/e/server.crt", "ETCD_KEY_FILE": "/e/server.key"}, with("--cert-file", "--key-file")...)),
+			want{status: pass, evidence: "environment ETCD_CERT_FILE=/e/server.crt"}},
+		{"an empty variable is ignored, as etcd ignores it", "etcd/client-tls", node(etcdProcess(map[string]string{"ETCD_CERT_FILE": "", "ETCD_KEY_FILE": "/e/k"}, with("--cert-file", "--key-file")...)),
+			want{status: fail, severity: finding.High, message: "(--cert-file not set)"}},
+		{"nothing and auto TLS", "etcd/client-tls", node(etcdProcess(nil, "--auto-tls")),
+			want{status: fail, severity: finding.High, message: "(--cert-file and --key-file not set); --auto-tls makes it use a self-signed certificate"}},
+		// 2.2
+		{"client-cert-auth true", "etcd/client-cert-auth", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "flag --client-cert-auth=true"}},
+		{"client-cert-auth unset", "etcd/client-cert-auth", node(etcdProcess(nil, with("--client-cert-auth")...)), want{status: fail, severity: finding.High, evidence: "--client-cert-auth is not set: etcd's default false applies"}},
+		{"client-cert-auth false", "etcd/client-cert-auth", node(etcdProcess(nil, with("--client-cert-auth=false")...)), want{status: fail, severity: finding.High, message: "serves clients that present no certificate"}},
+		{"client-cert-auth from the environment", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "true"}, with("--client-cert-auth")...)), want{status: pass, evidence: "environment ETCD_CLIENT_CERT_AUTH=true"}},
+		{"the flag wins over the environment", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "true"}, with("--client-cert-auth=false")...)), want{status: fail, severity: finding.High, evidence: "flag --client-cert-auth=false"}},
+		{"not a boolean", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "yes"}, with("--client-cert-auth")...)), want{status: fail, severity: finding.High, message: "ETCD_CLIENT_CERT_AUTH=yes is not a boolean"}},
+		// 2.3
+		{"auto TLS unset", "etcd/auto-tls", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "etcd's default false applies"}},
+		{"auto TLS false", "etcd/auto-tls", node(etcdProcess(nil, with("--auto-tls=false")...)), want{status: pass, evidence: "--auto-tls=false"}},
+		{"auto TLS without certificates", "etcd/auto-tls", node(etcdProcess(nil, "--auto-tls", "--listen-client-urls=https://0.0.0.0:2379")),
+			want{status: fail, severity: finding.Medium, message: "uses a self-signed certificate it made itself"}},
+		{"auto TLS ignored beside certificates", "etcd/auto-tls", node(etcdProcess(nil, with("--auto-tls=true")...)),
+			want{status: fail, severity: finding.Low, message: "etcd ignores it because --cert-file is given"}},
+		// 2.4-2.6 and the single member on loopback
+		{"peer certificates", "etcd/peer-tls", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "--peer-key-file="}},
+		{"no peer certificates, peers on the network", "etcd/peer-tls", node(etcdProcess(nil, with("--peer-cert-file", "--peer-key-file")...)),
+			want{status: fail, severity: finding.Medium, message: "etcd's peer listener has no TLS certificate"}},
+		{"no peer certificates, a single member on loopback", "etcd/peer-tls", node(etcdProcess(nil, with("--peer-cert-file", "--peer-key-file", "--listen-peer-urls=http://127.0.0.1:2380")...)),
+			want{status: fail, severity: finding.Low, message: "the peer listener is on loopback only (http://127.0.0.1:2380)"}},
+		{"no peer flags at all: the default peer URL is loopback", "etcd/peer-client-cert-auth", node(etcdProcess(nil)),
+			want{status: fail, severity: finding.Low, message: "on loopback only (http://localhost:2380)"}},
+		{"peer client-cert-auth", "etcd/peer-client-cert-auth", node(etcdProcess(nil, kubeadm...)), want{status: pass}},
+		{"peer auto TLS", "etcd/peer-auto-tls", node(etcdProcess(nil, "--peer-auto-tls=true", "--listen-peer-urls=https://10.0.0.5:2380")),
+			want{status: fail, severity: finding.Medium, message: "members skip verification"}},
+		// 2.7
+		{"etcd's own CA", "etcd/trusted-ca", node(etcdProcess(nil, kubeadm...), apiServer("--client-ca-file=/etc/kubernetes/pki/ca.crt")),
+			want{status: pass, evidence: "kube-apiserver (static-pod /etc/kubernetes/manifests/kube-apiserver.yaml) flag --client-ca-file=/etc/kubernetes/pki/ca.crt"}},
+		{"no API server to compare with", "etcd/trusted-ca", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "no kube-apiserver with --client-ca-file on this node"}},
+		{"the API server's client CA file", "etcd/trusted-ca", node(etcdProcess(nil, with("--trusted-ca-file=/etc/kubernetes/pki/ca.crt")...), apiServer("--client-ca-file=/etc/kubernetes/pki/./ca.crt")),
+			want{status: fail, severity: finding.High, message: "the same CA file the API server trusts"}},
+		{"no trusted CA with client-cert-auth", "etcd/trusted-ca", node(etcdProcess(nil, with("--trusted-ca-file")...)),
+			want{status: fail, severity: finding.High, message: "against the node's system roots"}},
+		{"no trusted CA, no client-cert-auth", "etcd/trusted-ca", node(etcdProcess(nil)),
+			want{status: fail, severity: finding.Medium, message: "cannot require client certificates"}},
+		// listeners
+		{"TLS client URLs", "etcd/client-plain-http", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "--listen-client-urls=https://127.0.0.1:2379,https://10.0.0.5:2379"}},
+		{"the default client URL is plain HTTP", "etcd/client-plain-http", node(etcdProcess(nil)),
+			want{status: fail, severity: finding.High, message: "without TLS on http://localhost:2379", evidence: "etcd's default http://localhost:2379 applies"}},
+		{"an HTTP-only listener over plain HTTP", "etcd/client-plain-http", node(etcdProcess(nil, with("--listen-client-http-urls=http://127.0.0.1:2381")...)),
+			want{status: fail, severity: finding.High, message: "on http://127.0.0.1:2381"}},
+		{"loopback HTTP is not exposed", "etcd/client-exposed", node(etcdProcess(nil, "--listen-client-urls=http://127.0.0.1:2379,http://[::1]:2379,unix://etcd.sock")), want{status: pass}},
+		{"TLS with client-cert-auth is not exposed", "etcd/client-exposed", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "--client-cert-auth=true"}},
+		{"every interface over HTTP", "etcd/client-exposed", node(etcdProcess(nil, "--listen-client-urls=http://0.0.0.0:2379")),
+			want{status: fail, severity: finding.Critical, message: "http://0.0.0.0:2379 listens on every interface of the node over plain HTTP"}},
+		{"a node address with TLS but no client certificates", "etcd/client-exposed", node(etcdProcess(map[string]string{"ETCD_LISTEN_CLIENT_URLS": "https://10.0.0.5:2379"}, "--cert-file=/c", "--key-file=/k")),
+			want{status: fail, severity: finding.Critical, message: "https://10.0.0.5:2379 listens on a network address with TLS but without client-certificate authentication", evidence: "environment ETCD_LISTEN_CLIENT_URLS"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.want.check(t, evaluate(t, tt.rule, tt.node))
+		})
+	}
+}
+
+func node(cs ...*inventory.Component) *inventory.Node {
+	return &inventory.Node{Components: cs, Files: map[string]*inventory.File{}}
+}
+
+func TestConfigFileReplacesFlagsAndEnvironment(t *testing.T) {
+	const cfg = `
+name: m1
+listen-client-urls: https://10.0.0.5:2379
+client-transport-security:
+  cert-file: /etc/etcd/server.crt
+  key-file: /etc/etcd/server.key
+  client-cert-auth: false
+  trusted-ca-file: /etc/etcd/ca.crt
+peer-transport-security:
+  auto-tls: true
+`
+	file := func(data string) map[string]*inventory.File {
+		return map[string]*inventory.File{"/etc/etcd/etcd.yaml": {Path: "/etc/etcd/etcd.yaml", Exists: true, Data: []byte(data), Mode: 0o600}}
+	}
+	// The flags say client-cert-auth; etcd ignores them once it reads a configuration file.
+	withFile := func(data string) *inventory.Node {
+		n := node(etcdProcess(map[string]string{"ETCD_CONFIG_FILE": "/etc/etcd/etcd.yaml"}, "--client-cert-auth=true"))
+		if data != "-" {
+			n.Files = file(data)
+		}
+		return n
+	}
+	tests := []struct {
+		name string
+		rule string
+		node *inventory.Node
+		want want
+	}{
+		{"client certificate from the file", "etcd/client-tls", withFile(cfg), want{status: pass, evidence: "etcd config file /etc/etcd/etcd.yaml client-transport-security.cert-file=/etc/etcd/server.crt"}},
+		{"client-cert-auth false in the file beats the ignored flag", "etcd/client-cert-auth", withFile(cfg),
+			want{status: fail, severity: finding.High, evidence: "client-transport-security.client-cert-auth=false"}},
+		{"exposed through the file", "etcd/client-exposed", withFile(cfg), want{status: fail, severity: finding.Critical, message: "https://10.0.0.5:2379"}},
+		{"peer auto TLS from the file, peers on the default loopback URL", "etcd/peer-auto-tls", withFile(cfg), want{status: fail, severity: finding.Low}},
+		{"a file the source did not read", "etcd/client-tls", withFile("-"), want{status: na, message: "etcd reads its settings from /etc/etcd/etcd.yaml only (etcd (process /proc/42/cmdline) environment ETCD_CONFIG_FILE)"}},
+		{"a file that does not parse", "etcd/client-tls", withFile("client-transport-security: [\n"), want{status: na, message: "etcd's configuration file /etc/etcd/etcd.yaml does not parse"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.want.check(t, evaluate(t, tt.rule, tt.node))
+		})
+	}
+	missing := node(etcdProcess(nil, "--config-file=/etc/etcd/etcd.yaml"))
+	missing.Files["/etc/etcd/etcd.yaml"] = &inventory.File{Path: "/etc/etcd/etcd.yaml"}
+	want{status: na, message: "which does not exist on the node"}.check(t, evaluate(t, "etcd/client-tls", missing))
+}
+
+func TestTrustedCASharedWithTheAPIServerByContent(t *testing.T) {
+	ca := caPEM(t, "kubernetes")
+	other := caPEM(t, "etcd-ca")
+	n := func(etcdCA, apiCA []byte) *inventory.Node {
+		nd := node(etcdProcess(nil, with("--trusted-ca-file=/etc/etcd/ca.crt")...), apiServer("--client-ca-file=/etc/kubernetes/pki/ca.crt"))
+		nd.Files["/etc/etcd/ca.crt"] = &inventory.File{Path: "/etc/etcd/ca.crt", Exists: true, Data: etcdCA}
+		nd.Files["/etc/kubernetes/pki/ca.crt"] = &inventory.File{Path: "/etc/kubernetes/pki/ca.crt", Exists: true, Data: apiCA}
+		return nd
+	}
+	want{status: fail, severity: finding.High, message: "hold the same CA certificate (CN=kubernetes)"}.check(t, evaluate(t, "etcd/trusted-ca", n(append(other, ca...), ca)))
+	want{status: pass}.check(t, evaluate(t, "etcd/trusted-ca", n(other, ca)))
+}
+
+func caPEM(t testing.TB, cn string) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func TestRulesOfOtherComponentsDoNotApply(t *testing.T) {
+	n := node(apiServer("--client-ca-file=/ca.crt"))
+	want{status: na, message: "No etcd was found on this node."}.check(t, evaluate(t, "etcd/client-tls", n))
+}
+
+func BenchmarkRulesOnOneNode(b *testing.B) {
+	c, err := rules.NewCatalog(etcd.Rules()...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	inv := inventory.New()
+	inv.Nodes = []*inventory.Node{{Host: "cp-1", Components: []*inventory.Component{etcdProcess(nil, kubeadm...), apiServer("--client-ca-file=/etc/kubernetes/pki/ca.crt")}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		e := c.NewEvaluation(&rules.Options{}, nil)
+		e.Finish(inv)
+	}
+}
