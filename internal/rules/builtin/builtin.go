@@ -6,8 +6,11 @@ import (
 	"slices"
 
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/apiserver"
 	"palisade.dev/palisade/internal/rules/cluster"
+	"palisade.dev/palisade/internal/rules/kubelet"
 	"palisade.dev/palisade/internal/rules/etcd"
+	"palisade.dev/palisade/internal/rules/files"
 	"palisade.dev/palisade/internal/rules/namespace"
 	"palisade.dev/palisade/internal/rules/podspec"
 	"palisade.dev/palisade/internal/rules/pss"
@@ -28,6 +31,9 @@ func Catalog() (*rules.Catalog, error) {
 		namespace.Rules(),
 		rbac.Rules(),
 		cluster.Rules(),
+		kubelet.Rules(),
+		apiserver.Rules(),
 		etcd.Rules(),
+		files.Rules(),
 	)...)
 }
