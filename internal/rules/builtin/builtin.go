@@ -6,9 +6,7 @@ import (
 	"slices"
 
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/apiserver"
 	"palisade.dev/palisade/internal/rules/cluster"
-	"palisade.dev/palisade/internal/rules/kubelet"
 	"palisade.dev/palisade/internal/rules/etcd"
 	"palisade.dev/palisade/internal/rules/files"
 	"palisade.dev/palisade/internal/rules/namespace"
@@ -31,8 +29,6 @@ func Catalog() (*rules.Catalog, error) {
 		namespace.Rules(),
 		rbac.Rules(),
 		cluster.Rules(),
-		kubelet.Rules(),
-		apiserver.Rules(),
 		etcd.Rules(),
 		files.Rules(),
 	)...)
