@@ -134,7 +134,7 @@ func parseComponent(kind inventory.ComponentKind, src inventory.SourceKind, path
 	return &inventory.Component{
 		Kind: kind, Source: src, Path: path, PID: pid,
 		Args: args, Flags: flags.Parse(flagArgs(kind, args), flags.ComponentSpec(string(kind))),
-		Env:  env,
+		Env: env,
 	}
 }
 
