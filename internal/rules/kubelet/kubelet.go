@@ -1,0 +1,52 @@
+// Package kubelet holds the rules judged on a node's kubelet: its effective configuration
+// (the CIS 4.2 checks) and the permissions and ownership of the files it reads its
+// configuration and credentials from (CIS 4.1). Every verdict names the effective value and
+// where it came from (a flag, the config file, a drop-in, or the default that applies), never
+// a flag's mere absence: a kubelet run without --config has anonymous authentication on,
+// AlwaysAllow and the read-only port open by default. The rules read what the node source
+// observed and never contact the kubelet.
+package kubelet
+
+import (
+	"strings"
+
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/kubeletconfig"
+	"palisade.dev/palisade/internal/rules"
+)
+
+// Rules returns the package's rules.
+func Rules() []rules.Rule {
+	out := []rules.Rule{configValidRule()}
+	out = append(out, settingRules()...)
+	out = append(out, hostnameOverrideRule())
+	out = append(out, fileRules()...)
+	return out
+}
+
+// components are what every rule of the package judges.
+var components = []inventory.ComponentKind{inventory.Kubelet}
+
+// effective is the kubelet's effective configuration, as the node source computed it or
+// computed here from its command line and the node's files.
+func effective(ctx *rules.NodeContext) *kubeletconfig.Effective {
+	c := ctx.Component
+	if e, ok := c.Config.(*kubeletconfig.Effective); ok && e != nil {
+		return e
+	}
+	return kubeletconfig.Resolve(c.Flags, ctx.Node.File)
+}
+
+// evidence is a field as evidence, with a note when the configuration could not be read
+// whole, since the value may then not be the one the kubelet runs with.
+func evidence(e *kubeletconfig.Effective, fields ...kubeletconfig.Field) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = f.String()
+	}
+	s := strings.Join(parts, "; ")
+	if len(e.Errors) > 0 {
+		s += "; the kubelet's configuration could not be read whole (see kubelet/config-valid)"
+	}
+	return s
+}

@@ -1,0 +1,37 @@
+package kubelet
+
+import "palisade.dev/palisade/internal/rules"
+
+// The sources the rules of this package cite. CIS IDs are those of the CIS Kubernetes
+// Benchmark v1.10.0 (kube-bench cfg/cis-1.10/node.yaml) unless a title names another version.
+func cis(id, title string) rules.Reference {
+	return rules.Reference{Kind: "CIS", ID: id, Title: title + " (CIS Kubernetes Benchmark v1.10.0)"}
+}
+
+var (
+	cisKubeconfigPerms   = cis("4.1.5", "Ensure that the --kubeconfig kubelet.conf file permissions are set to 600 or more restrictive")
+	cisKubeconfigOwner   = cis("4.1.6", "Ensure that the --kubeconfig kubelet.conf file ownership is set to root:root")
+	cisConfigPerms       = cis("4.1.9", "If the kubelet config.yaml configuration file is being used validate permissions set to 600 or more restrictive")
+	cisConfigOwner       = cis("4.1.10", "If the kubelet config.yaml configuration file is being used validate file ownership is set to root:root")
+	cisAnonymousAuth     = cis("4.2.1", "Ensure that the --anonymous-auth argument is set to false")
+	cisAuthorizationMode = cis("4.2.2", "Ensure that the --authorization-mode argument is not set to AlwaysAllow")
+	cisClientCAFile      = cis("4.2.3", "Ensure that the --client-ca-file argument is set as appropriate")
+	cisReadOnlyPort      = cis("4.2.4", "Verify that the --read-only-port argument is set to 0")
+	cisStreamingTimeout  = cis("4.2.5", "Ensure that the --streaming-connection-idle-timeout argument is not set to 0")
+	cisIPTablesChains    = cis("4.2.6", "Ensure that the --make-iptables-util-chains argument is set to true")
+	cisHostnameOverride  = cis("4.2.7", "Ensure that the --hostname-override argument is not set")
+	cisEventQPS          = cis("4.2.8", "Ensure that the eventRecordQPS argument is set to a level which ensures appropriate event capture")
+	cisTLSCertFile       = cis("4.2.9", "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate")
+	cisRotateCerts       = cis("4.2.10", "Ensure that the --rotate-certificates argument is not set to false")
+	cisRotateServerCerts = cis("4.2.11", "Verify that the RotateKubeletServerCertificate argument is set to true")
+	cisCipherSuites      = cis("4.2.12", "Ensure that the Kubelet only makes use of Strong Cryptographic Ciphers")
+	cisPodPids           = cis("4.2.13", "Ensure that a limit is set on pod PIDs")
+	cisSeccompDefault    = rules.Reference{Kind: "CIS", ID: "4.2.14", Title: "Ensure that the --seccomp-default parameter is set to true (CIS Kubernetes Benchmark v1.12.0)"}
+
+	docsKubeletAuth   = rules.Reference{Kind: "Docs", Title: "Kubelet authentication/authorization", URL: "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/"}
+	docsConfigFile    = rules.Reference{Kind: "Docs", Title: "Set Kubelet Parameters Via A Configuration File", URL: "https://kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file/"}
+	docsTLSBootstrap  = rules.Reference{Kind: "Docs", Title: "TLS bootstrapping: certificate rotation", URL: "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-tls-bootstrapping/#certificate-rotation"}
+	docsKubeletConfig = rules.Reference{Kind: "Docs", Title: "Kubelet Configuration (v1beta1)", URL: "https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/"}
+	docsSeccomp       = rules.Reference{Kind: "Docs", Title: "Seccomp: enable RuntimeDefault as the default for all workloads", URL: "https://kubernetes.io/docs/tutorials/security/seccomp/#enable-the-use-of-runtimedefault-as-the-default-seccomp-profile-for-all-workloads"}
+	docsPIDLimiting   = rules.Reference{Kind: "Docs", Title: "Process ID Limits And Reservations", URL: "https://kubernetes.io/docs/concepts/policy/pid-limiting/"}
+)
