@@ -95,7 +95,8 @@ func (c *Component) Setting(flag string) (value string, source string, ok bool) 
 	}
 	if c.Env != nil {
 		key := envName(flag)
-		if v, found := c.Env[key]; found {
+		// etcd ignores an empty variable.
+		if v, found := c.Env[key]; found && v != "" {
 			return v, c.describe() + " environment " + key, true
 		}
 	}

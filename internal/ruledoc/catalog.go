@@ -27,6 +27,7 @@ type Entry struct {
 	Area        string            `json:"area"`
 	Scope       string            `json:"scope"`
 	Kinds       []string          `json:"kinds,omitempty"`
+	Components  []string          `json:"components,omitempty"`
 	AppliesTo   string            `json:"appliesTo"`
 	Description string            `json:"description"`
 	Fields      []string          `json:"fields,omitempty"`
@@ -45,6 +46,7 @@ func NewEntry(r *rules.Rule) Entry {
 		Area:        string(r.Area),
 		Scope:       string(r.Scope),
 		Kinds:       r.Kinds,
+		Components:  componentNames(r),
 		AppliesTo:   AppliesTo(r),
 		Description: r.Description,
 		Fields:      r.Fields,
@@ -82,4 +84,13 @@ func WriteTable(w io.Writer, rs []*rules.Rule) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Severity, r.Area, r.Scope, r.Title)
 	}
 	return tw.Flush()
+}
+
+// componentNames are the components a node rule judges.
+func componentNames(r *rules.Rule) []string {
+	var out []string
+	for _, c := range r.Components {
+		out = append(out, string(c))
+	}
+	return out
 }

@@ -96,6 +96,17 @@ func AppliesTo(r *rules.Rule) string {
 		return "every object that runs a pod (Pod, PodTemplate, Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet, Job, CronJob and custom resources with a pod template)"
 	case rules.ScopeNamespace:
 		return "every namespace the input defines or uses"
+	case rules.ScopeCluster:
+		return "the live cluster itself (palisade cluster)"
+	case rules.ScopeNode:
+		if len(r.Components) == 0 {
+			return "the node as a whole (palisade node, and the control plane's mirror pods in palisade cluster)"
+		}
+		names := make([]string, len(r.Components))
+		for i, c := range r.Components {
+			names[i] = string(c)
+		}
+		return "each " + strings.Join(names, ", ") + " on a node (palisade node, and the control plane's mirror pods in palisade cluster)"
 	}
 	if slices.Contains(r.Kinds, "*") {
 		return "objects of every kind"
