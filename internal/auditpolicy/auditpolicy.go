@@ -214,6 +214,12 @@ func (r Request) isResource() bool { return r.Resource != "" }
 
 // String describes a request for evidence: "get secrets in default by alice".
 func (r Request) String() string {
+	// The values probes use for what the policy does not name read as such.
+	r.User = strings.ReplaceAll(r.User, anyUser, "a user the policy does not name")
+	r.Namespace = strings.ReplaceAll(r.Namespace, anyNamespace, "a namespace the policy does not name")
+	if r.Name == anyName {
+		r.Name = ""
+	}
 	var b strings.Builder
 	b.WriteString(r.Verb)
 	b.WriteByte(' ')

@@ -6,7 +6,10 @@ import (
 	"slices"
 
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/apiserver"
+	"palisade.dev/palisade/internal/rules/apiserver"
 	"palisade.dev/palisade/internal/rules/cluster"
+	"palisade.dev/palisade/internal/rules/kubelet"
 	"palisade.dev/palisade/internal/rules/etcd"
 	"palisade.dev/palisade/internal/rules/files"
 	"palisade.dev/palisade/internal/rules/namespace"
@@ -29,6 +32,9 @@ func Catalog() (*rules.Catalog, error) {
 		namespace.Rules(),
 		rbac.Rules(),
 		cluster.Rules(),
+		apiserver.Rules(),
+		kubelet.Rules(),
+		apiserver.Rules(),
 		etcd.Rules(),
 		files.Rules(),
 	)...)

@@ -1,0 +1,171 @@
+package apiserver
+
+// The admission rules judge which admission plugins the API server runs: the plugins enabled
+// by default, plus --enable-admission-plugins, minus --disable-admission-plugins; or exactly
+// the deprecated --admission-control list when it is given.
+//
+// Restricted fields:
+//   --enable-admission-plugins, --disable-admission-plugins, --admission-control (lists)
+//
+// Allowed values:
+//   AlwaysAdmit never enabled; NodeRestriction enabled (it is off by default); ServiceAccount
+//   and NamespaceLifecycle not disabled (they are on by default); EventRateLimit,
+//   AlwaysPullImages and DenyServiceExternalIPs enabled (recommended; Manual in CIS).
+//
+// References: CIS Kubernetes Benchmark v1.10.0 1.2.3, 1.2.9 to 1.2.14;
+// https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
+)
+
+// defaultOnPlugins are the admission plugins the API server runs without being asked
+// (k8s.io/kubernetes pkg/kubeapiserver/options DefaultOffAdmissionPlugins, v1.37) that these
+// rules ask about.
+var defaultOnPlugins = []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "DefaultStorageClass",
+	"PersistentVolumeClaimResize", "DefaultTolerationSeconds", "MutatingAdmissionWebhook", "ValidatingAdmissionWebhook",
+	"ResourceQuota", "StorageObjectInUseProtection", "Priority", "TaintNodesByCondition", "RuntimeClass",
+	"CertificateApproval", "CertificateSigning", "ClusterTrustBundleAttest", "CertificateSubjectRestriction",
+	"DefaultIngressClass", "PodSecurity", "ValidatingAdmissionPolicy", "MutatingAdmissionPolicy"}
+
+// admission is whether a plugin runs and why.
+type admission struct {
+	on  bool
+	why string // "listed in --enable-admission-plugins", "on by default", ...
+	// flag is the flag that decided, for Violation.Path.
+	flag string
+}
+
+func pluginState(c *inventory.Component, plugin string) admission {
+	if legacy := lookup(c, "admission-control"); legacy.Given {
+		if slices.Contains(legacy.List(), plugin) {
+			return admission{true, "listed in the deprecated --admission-control, which replaces the default set", "admission-control"}
+		}
+		return admission{false, "not in the deprecated --admission-control, which replaces the default set", "admission-control"}
+	}
+	if slices.Contains(lookup(c, "disable-admission-plugins").List(), plugin) {
+		return admission{false, "listed in --disable-admission-plugins", "disable-admission-plugins"}
+	}
+	if slices.Contains(lookup(c, "enable-admission-plugins").List(), plugin) {
+		return admission{true, "listed in --enable-admission-plugins", "enable-admission-plugins"}
+	}
+	if slices.Contains(defaultOnPlugins, plugin) {
+		return admission{true, "on by default and not disabled", "disable-admission-plugins"}
+	}
+	return admission{false, "off by default and not in --enable-admission-plugins", "enable-admission-plugins"}
+}
+
+func admissionEvidence(c *inventory.Component) string {
+	var parts []string
+	for _, name := range []string{"enable-admission-plugins", "disable-admission-plugins", "admission-control"} {
+		if w := written(c, name); w != "" {
+			parts = append(parts, w)
+		}
+	}
+	if len(parts) == 0 {
+		return "no admission plugin flags (the default plugins run) in " + where(c)
+	}
+	return strings.Join(parts, " ") + " in " + where(c)
+}
+
+func admissionRule(id, title string, sev finding.Severity, refs []rules.Reference, desc, remedy string, allowed []string,
+	judge func(c *inventory.Component) (string, string)) rules.Rule {
+	return rules.Rule{
+		ID: id, Title: title, Severity: sev, Area: rules.AreaControlPlane, Scope: rules.ScopeNode, Components: apiServer,
+		Description: desc, Fields: []string{"--enable-admission-plugins", "--disable-admission-plugins", "--admission-control"},
+		Allowed: allowed, References: append(refs, docsAdmission), Remedy: remedy,
+		Node: func(ctx *rules.NodeContext) []rules.Violation {
+			if msg, flag := judge(ctx.Component); msg != "" {
+				return fail(flag, msg, admissionEvidence(ctx.Component))
+			}
+			ctx.Pass(admissionEvidence(ctx.Component))
+			return nil
+		},
+	}
+}
+
+func admissionAlwaysAdmitRule() rules.Rule {
+	return admissionRule("apiserver/admission-always-admit", "API server runs the AlwaysAdmit admission plugin", finding.High,
+		[]rules.Reference{cisAlwaysAdmit},
+		"AlwaysAdmit admits every request, whatever the other plugins decide. It is deprecated and has no use in a real cluster.",
+		"Remove AlwaysAdmit from --enable-admission-plugins.", []string{"AlwaysAdmit not enabled"},
+		func(c *inventory.Component) (string, string) {
+			if s := pluginState(c, "AlwaysAdmit"); s.on {
+				return "AlwaysAdmit is " + s.why + ": every request is admitted", s.flag
+			}
+			return "", ""
+		})
+}
+
+func admissionNodeRestrictionRule() rules.Rule {
+	return admissionRule("apiserver/admission-node-restriction", "API server does not run the NodeRestriction admission plugin", finding.High,
+		[]rules.Reference{cisNodeRestriction, docsNodeAuthz},
+		"NodeRestriction limits what a kubelet may change: only its own Node object and the pods bound to it, and not the labels "+
+			"reserved for the control plane (node-restriction.kubernetes.io/). Without it a compromised kubelet can relabel its node "+
+			"to attract sensitive workloads, or change other nodes. It is off by default.",
+		"Add NodeRestriction to --enable-admission-plugins (and Node to --authorization-mode).", []string{"NodeRestriction enabled"},
+		func(c *inventory.Component) (string, string) {
+			if s := pluginState(c, "NodeRestriction"); !s.on {
+				return "NodeRestriction is " + s.why + ": kubelets may modify other nodes and their own node's labels", s.flag
+			}
+			return "", ""
+		})
+}
+
+func admissionNotDisabledRule(plugin string, ref rules.Reference) rules.Rule {
+	why := map[string]string{
+		"ServiceAccount":     "pods are not given a service account, and may name one that does not exist or mount any token",
+		"NamespaceLifecycle": "objects can be created in namespaces being deleted or that do not exist, and kube-system can be deleted",
+	}[plugin]
+	return admissionRule("apiserver/admission-"+kebab(plugin), "API server disables the "+plugin+" admission plugin", finding.Medium,
+		[]rules.Reference{ref},
+		plugin+" is on by default and should stay so: without it "+why+".",
+		"Remove "+plugin+" from --disable-admission-plugins (or from the deprecated --admission-control's omissions).",
+		[]string{plugin + " not disabled"},
+		func(c *inventory.Component) (string, string) {
+			if s := pluginState(c, plugin); !s.on {
+				return fmt.Sprintf("%s is %s: %s", plugin, s.why, why), s.flag
+			}
+			return "", ""
+		})
+}
+
+func admissionRecommendedRule(plugin string, ref rules.Reference) rules.Rule {
+	why := map[string]string{
+		"EventRateLimit":         "nothing bounds how fast clients can create Events, which a noisy or hostile client uses to flood the API server and etcd (it also needs --admission-control-config-file with its limits)",
+		"AlwaysPullImages":       "a pod on a node where a private image is cached can run it without the pull secret that would authorize it",
+		"DenyServiceExternalIPs": "anyone who may create Services can set spec.externalIPs and intercept traffic to those addresses (CVE-2020-8554)",
+	}[plugin]
+	return admissionRule("apiserver/admission-"+kebab(plugin), "API server does not run the "+plugin+" admission plugin", finding.Low,
+		[]rules.Reference{ref},
+		plugin+" is off by default. Without it "+why+". The CIS Benchmark lists it as a Manual check: weigh it for the cluster.",
+		"Add "+plugin+" to --enable-admission-plugins, or record why the cluster does without it by suppressing this rule.",
+		[]string{plugin + " enabled"},
+		func(c *inventory.Component) (string, string) {
+			if s := pluginState(c, plugin); !s.on {
+				return fmt.Sprintf("%s is %s: %s", plugin, s.why, why), s.flag
+			}
+			return "", ""
+		})
+}
+
+// kebab writes a plugin name as an ID slug: "NamespaceLifecycle" is "namespace-lifecycle".
+func kebab(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 && !(s[i-1] >= 'A' && s[i-1] <= 'Z') {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
