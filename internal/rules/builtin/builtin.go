@@ -7,7 +7,6 @@ import (
 
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/apiserver"
-	"palisade.dev/palisade/internal/rules/apiserver"
 	"palisade.dev/palisade/internal/rules/cluster"
 	"palisade.dev/palisade/internal/rules/kubelet"
 	"palisade.dev/palisade/internal/rules/etcd"
@@ -32,7 +31,6 @@ func Catalog() (*rules.Catalog, error) {
 		namespace.Rules(),
 		rbac.Rules(),
 		cluster.Rules(),
-		apiserver.Rules(),
 		kubelet.Rules(),
 		apiserver.Rules(),
 		etcd.Rules(),
