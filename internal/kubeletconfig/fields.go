@@ -196,7 +196,6 @@ func FlagSpec() flags.Spec {
 		"experimental-allocatable-ignore-eviction": flags.Bool,
 		"seccomp-default":                          flags.Bool,
 		"node-labels":                              flags.Map,
-		"register-with-taints":                     flags.List,
 		"runonce":                                  flags.Bool,
 		"cpu-cfs-quota":                            flags.Bool,
 		"kernel-memcg-notification":                flags.Bool,

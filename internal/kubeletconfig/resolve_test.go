@@ -324,3 +324,14 @@ func TestDropInMergePatchReplacesListsAndRemovesWithNull(t *testing.T) {
 	}
 	checkMessages(t, "error", e.Errors, []string{"drop-in /d/sub/30-c.conf: apiVersion kubelet.config.k8s.io/v1, kind KubeletConfiguration"})
 }
+
+// TestFlagSpecAgreesWithTheKubeletComponentSpec pins that the flags this package reads are
+// parsed with the kinds the node source parses the kubelet's command line with.
+func TestFlagSpecAgreesWithTheKubeletComponentSpec(t *testing.T) {
+	theirs := flags.ComponentSpec(string(inventory.Kubelet))
+	for name, kind := range FlagSpec() {
+		if theirs[name] != kind {
+			t.Errorf("--%s: kind %v here, %v in flags.ComponentSpec", name, kind, theirs[name])
+		}
+	}
+}
