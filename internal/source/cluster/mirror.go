@@ -35,7 +35,7 @@ func mirrorComponent(pod *corev1.Pod) (c *inventory.Component, node string, ok b
 		}
 		c := &inventory.Component{
 			Kind: kind, Source: inventory.FromMirrorPod, Path: pod.Namespace + "/" + pod.Name,
-			Args: argv[1:], Flags: flags.Parse(argv[1:], componentSpec(string(kind))),
+			Args: argv[1:], Flags: flags.Parse(argv[1:], flags.ComponentSpec(string(kind))),
 		}
 		for _, e := range ctr.Env {
 			if e.ValueFrom == nil {
@@ -87,6 +87,3 @@ func controlPlaneNodes(components map[string][]*inventory.Component, distributio
 	}
 	return out
 }
-
-// componentSpec is the flag spec the component's command line is parsed with.
-var componentSpec = func(kind string) flags.Spec { return nil }
