@@ -362,8 +362,8 @@ func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 			if len(vs) > 0 {
 				continue
 			}
-			// A pass says what holds: the rule's title states the good state.
-			f := e.toFinding(r, self, Violation{Message: r.Title + ".", Evidence: verdict.passEvidence})
+			// A pass is told by its evidence: what was observed, and where.
+			f := e.toFinding(r, self, Violation{Message: "Passed.", Evidence: verdict.passEvidence})
 			f.Status = finding.Pass
 			if verdict.notApplicable != "" {
 				f.Message, f.Status = verdict.notApplicable, finding.NotApplicable

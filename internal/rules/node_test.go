@@ -54,7 +54,7 @@ func TestNodeRulesRecordFailuresPassesAndWhatDidNotApply(t *testing.T) {
 	for _, p := range e.Passed {
 		got[p.RuleID] = p
 	}
-	if p := got["apiserver/profiling"]; p.Status != finding.Pass || p.Evidence != "--profiling=false" || p.Message != "t." {
+	if p := got["apiserver/profiling"]; p.Status != finding.Pass || p.Evidence != "--profiling=false" || p.Message != "Passed." {
 		t.Errorf("pass = %+v", p)
 	}
 	if p := got["kubelet/read-only-port"]; p.Status != finding.NotApplicable || p.Message != "No kubelet was found on this node." || p.Object.Kind != "Node" {
