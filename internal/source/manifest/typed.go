@@ -67,12 +67,69 @@ type plan struct {
 	op     op
 	elem   *plan // of a pointer, slice or map
 	si     *structInfo
-	fields map[string]planField // of a struct, by JSON name
+	fields fieldTable // of a struct, by JSON name
 }
 
 type planField struct {
+	name  string
 	index []int // reflect field index, through inline (embedded) structs
 	plan  *plan
+}
+
+// fieldTable finds a struct's fields by JSON name: an open-addressing table on a hash of the
+// name's length and three of its bytes, which is cheaper than a Go map for the few dozen short
+// names of a struct (and looked up for every key of every document). The names are the
+// decoder's own copies of the words manifests use, so that a key read from a document is
+// usually the very same string, equal without comparing its bytes.
+type fieldTable struct {
+	slots  []fieldSlot // a power of two, at least twice the fields
+	fields []planField
+}
+
+type fieldSlot struct {
+	name  string
+	field int32 // index into fields plus one; 0 is an unused slot
+}
+
+func newFieldTable(fields []planField) fieldTable {
+	n := 4
+	for n < 2*len(fields) {
+		n *= 2
+	}
+	t := fieldTable{slots: make([]fieldSlot, n), fields: fields}
+	for i := range fields {
+		f := &fields[i]
+		f.name = fastyaml.Canonical(f.name)
+		h := fieldHash(f.name) & uint32(n-1)
+		for t.slots[h].field != 0 {
+			h = (h + 1) & uint32(n-1)
+		}
+		t.slots[h] = fieldSlot{name: f.name, field: int32(i + 1)}
+	}
+	return t
+}
+
+func fieldHash(name string) uint32 {
+	n := len(name)
+	if n == 0 {
+		return 0
+	}
+	x := uint32(n) | uint32(name[0])<<8 | uint32(name[n-1])<<16 | uint32(name[n/2])<<24
+	return (x * 0x9E3779B1) >> 16
+}
+
+// find returns the field named name.
+func (t *fieldTable) find(name string) (*planField, bool) {
+	mask := uint32(len(t.slots) - 1)
+	for h := fieldHash(name) & mask; ; h = (h + 1) & mask {
+		s := &t.slots[h]
+		if s.field == 0 {
+			return nil, false
+		}
+		if s.name == name {
+			return &t.fields[s.field-1], true
+		}
+	}
 }
 
 // decodeTyped fills dst (a pointer to a k8s.io/api struct) from the document's nodes (the map
@@ -144,10 +201,12 @@ func (c *strictChecker) buildPlan(t reflect.Type) *plan {
 	switch t.Kind() {
 	case reflect.Struct:
 		p.op, p.si = opStruct, c.info(t)
-		p.fields = make(map[string]planField, len(p.si.byName))
-		for name, f := range p.si.byName {
-			p.fields[name] = planField{index: f.index, plan: c.buildPlan(f.typ)}
+		fields := make([]planField, 0, len(p.si.names))
+		for _, name := range p.si.names {
+			f := p.si.byName[name]
+			fields = append(fields, planField{name: name, index: f.index, plan: c.buildPlan(f.typ)})
 		}
+		p.fields = newFieldTable(fields)
 	case reflect.Map:
 		switch {
 		case t.Key().Kind() != reflect.String:
@@ -229,7 +288,7 @@ func (w *strictWalk) set(dv reflect.Value, p *plan, i int, segs []pathSeg) {
 		for j, c := i+1, 0; c < int(n.Len); c++ {
 			e := &w.nodes[j]
 			if !e.Superseded {
-				if f, ok := p.fields[e.Key]; ok {
+				if f, ok := p.fields.find(e.Key); ok {
 					w.set(fieldByIndex(dv, f.index), f.plan, j, append(segs, pathSeg{key: e.Key}))
 				} else {
 					w.unknown(p.t, p.si, e.Key, segs)
@@ -249,13 +308,16 @@ func (w *strictWalk) set(dv reflect.Value, p *plan, i int, segs []pathSeg) {
 			dv.Set(reflect.ValueOf(w.stringMap(i, segs)))
 		default:
 			out := reflect.MakeMapWithSize(p.t, int(n.Len))
-			kt := p.t.Key()
+			// SetMapIndex copies the key and the value: one of each serves every entry.
+			key := reflect.New(p.t.Key()).Elem()
+			ev := reflect.New(p.t.Elem()).Elem()
 			for j, c := i+1, 0; c < int(n.Len); c++ {
 				e := &w.nodes[j]
 				if !e.Superseded {
-					ev := reflect.New(p.t.Elem()).Elem()
+					ev.SetZero()
 					w.set(ev, p.elem, j, append(segs, pathSeg{key: e.Key, bracket: true}))
-					out.SetMapIndex(reflect.ValueOf(e.Key).Convert(kt), ev)
+					key.SetString(e.Key)
+					out.SetMapIndex(key, ev)
 				}
 				j = int(e.End)
 			}

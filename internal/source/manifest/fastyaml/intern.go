@@ -139,6 +139,15 @@ func (t *wordTable) find(b []byte) int {
 	}
 }
 
+// Canonical returns the decoder's own copy of s when s is a word manifests use all the time
+// (a field name, say), else s: a key decoded from a document is then the very same string.
+func Canonical(s string) string {
+	if i := words.find([]byte(s)); i >= 0 {
+		return words.words[i].s
+	}
+	return s
+}
+
 // intern returns b as a string, shared when it is a common word or one of the strings the
 // parser made lately.
 func (p *parser) intern(b []byte) string {
