@@ -19,11 +19,11 @@ import (
 // the modes of a real node, and a fake /proc written by the test (its cmdline and environ
 // files hold NULs, which are better written than committed).
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	root string
 }
 
-func newFixture(t *testing.T, tree string) *fixture {
+func newFixture(t testing.TB, tree string) *fixture {
 	t.Helper()
 	root := t.TempDir()
 	if tree != "" {
@@ -37,7 +37,7 @@ func newFixture(t *testing.T, tree string) *fixture {
 
 // copyTree copies a folder, giving files and folders the modes kubeadm gives them: 0600 for
 // keys, kubeconfigs and manifests, 0644 for the rest, 0700 for etcd's data folder.
-func copyTree(t *testing.T, src, dst string) {
+func copyTree(t testing.TB, src, dst string) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -617,3 +617,5 @@ func TestFlagPaths(t *testing.T) {
 		}
 	}
 }
+
+func readTestdata(p string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", filepath.FromSlash(p))) }
