@@ -240,7 +240,7 @@ func TestProcessesWinOverStaticPods(t *testing.T) {
 		t.Fatalf("components %v, want %v", got, want)
 	}
 	api := component(t, n, inventory.KubeAPIServer)
-	if api.PID != 200 || api.Path != filepath.Join(f.root, "proc", "200", "cmdline") {
+	if api.PID != 200 || api.Path != "/proc/200/cmdline" {
 		t.Errorf("apiserver pid %d path %s", api.PID, api.Path)
 	}
 	if api.Env != nil {
@@ -355,7 +355,8 @@ func TestBadInput(t *testing.T) {
 			}
 			f.process(56, []string{"kube-scheduler", "--profiling=false"})
 		},
-		errs: []string{"proc/55/cmdline: reading the command line of process 55"},
+		opts: Options{Host: "n"},
+		errs: []string{"n:/proc/55/cmdline: reading the command line of process 55: is a directory"},
 		check: func(t *testing.T, n *inventory.Node) {
 			if got := kinds(n); !slices.Equal(got, []string{"kube-scheduler/process"}) {
 				t.Errorf("components %v", got)
@@ -618,4 +619,6 @@ func TestFlagPaths(t *testing.T) {
 	}
 }
 
-func readTestdata(p string) ([]byte, error) { return os.ReadFile(filepath.Join("testdata", filepath.FromSlash(p))) }
+func readTestdata(p string) ([]byte, error) {
+	return os.ReadFile(filepath.Join("testdata", filepath.FromSlash(p)))
+}

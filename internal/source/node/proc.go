@@ -61,12 +61,13 @@ func listPIDs(proc string) ([]int, error) {
 // process reads one process and returns it as a component, or nil when it is not one (or
 // is gone).
 func (s *scanner) process(pid int) *inventory.Component {
+	// Reported under the node's own /proc, wherever the host's /proc is mounted here.
 	dir := filepath.Join(s.opts.Proc, strconv.Itoa(pid))
-	cmdlinePath := filepath.Join(dir, "cmdline")
-	data, err := readProcFile(cmdlinePath)
+	onNode := "/proc/" + strconv.Itoa(pid)
+	data, err := readProcFile(filepath.Join(dir, "cmdline"))
 	if err != nil {
 		if !vanished(err) {
-			s.fail(cmdlinePath, fmt.Sprintf("reading the command line of process %d: %v", pid, err))
+			s.fail(onNode+"/cmdline", fmt.Sprintf("reading the command line of process %d: %v", pid, unwrapPath(err)))
 		}
 		return nil
 	}
@@ -76,8 +77,7 @@ func (s *scanner) process(pid int) *inventory.Component {
 	}
 	var env map[string]string
 	if kind == inventory.Etcd {
-		environPath := filepath.Join(dir, "environ")
-		data, err := readProcFile(environPath)
+		data, err := readProcFile(filepath.Join(dir, "environ"))
 		switch {
 		case err == nil:
 			env = etcdEnv(splitNUL(data))
@@ -86,10 +86,10 @@ func (s *scanner) process(pid int) *inventory.Component {
 		default:
 			// etcd reads flags from ETCD_* variables: without them a check could pass a
 			// setting the environment overrides, so say that they were not read.
-			s.fail(environPath, fmt.Sprintf("reading the environment of etcd (process %d): %v", pid, err))
+			s.fail(onNode+"/environ", fmt.Sprintf("reading the environment of etcd (process %d): %v", pid, unwrapPath(err)))
 		}
 	}
-	return parseComponent(kind, inventory.FromProcess, cmdlinePath, pid, args, env)
+	return parseComponent(kind, inventory.FromProcess, onNode+"/cmdline", pid, args, env)
 }
 
 // readProcFile reads a /proc file, bounded.
