@@ -1,0 +1,144 @@
+package pkirules
+
+import (
+	"crypto"
+	"crypto/x509"
+	"fmt"
+
+	"k8s.io/client-go/util/keyutil"
+
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/pki"
+)
+
+// content is a file's bytes, or why there are none. notRead is set when the node source did
+// not read the file (or only stat'ed it), which is no fault of the file; problem says what
+// is wrong with a file that was looked at.
+type content struct {
+	data    []byte
+	notRead bool
+	problem string
+}
+
+// readFile looks up a file a setting names.
+func readFile(n *inventory.Node, path string) content {
+	f := n.File(path)
+	switch {
+	case f == nil:
+		return content{notRead: true}
+	case !f.Exists:
+		return content{problem: "does not exist on the node"}
+	case f.Err != "":
+		return content{problem: "could not be read: " + f.Err}
+	case f.IsDir:
+		return content{problem: "is a directory, not a file"}
+	case f.Data == nil:
+		return content{notRead: true}
+	}
+	return content{data: f.Data}
+}
+
+// parsed is a credential with what could be read of it.
+type parsed struct {
+	credential
+	certs []*x509.Certificate
+	// pubs are the keys of a public key file.
+	pubs []crypto.PublicKey
+	// signer is the private key of a pair, or the key of a private key file.
+	signer crypto.Signer
+}
+
+// fileState is what became of one file a setting names: read and parsed, not read by the
+// source, or with a problem (missing, unreadable, not parsing).
+type fileState struct {
+	setting named
+	what    string
+	use     use
+	isKey   bool
+	notRead bool
+	problem string
+}
+
+// load reads and parses every credential the component names. Every file is reported in
+// states, in order; credentials whose main file could not be parsed are left out of parsed.
+func load(n *inventory.Node, c *inventory.Component) (out []parsed, states []fileState) {
+	for _, cr := range credentials(n, c) {
+		p := parsed{credential: cr}
+		ok, st := parseMain(n, &p)
+		states = append(states, st)
+		if cr.key.path != "" {
+			states = append(states, parseKey(n, &p))
+		}
+		if ok {
+			out = append(out, p)
+		}
+	}
+	return out, states
+}
+
+// parseMain reads the credential's main file into p.
+func parseMain(n *inventory.Node, p *parsed) (bool, fileState) {
+	st := fileState{setting: p.file, what: p.use.String(), use: p.use}
+	c := readFile(n, p.file.path)
+	if c.notRead || c.problem != "" {
+		st.notRead, st.problem = c.notRead, c.problem
+		return false, st
+	}
+	var err error
+	switch {
+	case p.use.holdsCertificates():
+		p.certs, err = pki.ParseCertificates(p.file.path, c.data)
+	case p.use == publicKeys:
+		p.pubs, err = readPublicKeys(p.file.path, c.data)
+	default:
+		p.signer, err = pki.ParsePrivateKey(p.file.path, c.data)
+	}
+	if err != nil {
+		st.problem = "does not parse: " + err.Error()
+		if f := n.File(p.file.path); f != nil && f.Truncated {
+			st.problem += " (the file is larger than the node source reads, and only its start was read)"
+		}
+		return false, st
+	}
+	return true, st
+}
+
+// parseKey reads the private key of a pair into p.
+func parseKey(n *inventory.Node, p *parsed) fileState {
+	st := fileState{setting: p.key, what: "private key of the " + p.use.String(), use: p.use, isKey: true}
+	c := readFile(n, p.key.path)
+	if c.notRead || c.problem != "" {
+		st.notRead, st.problem = c.notRead, c.problem
+		return st
+	}
+	key, err := pki.ParsePrivateKey(p.key.path, c.data)
+	if err != nil {
+		st.problem = "does not parse: " + err.Error()
+		return st
+	}
+	p.signer = key
+	return st
+}
+
+// readPublicKeys reads a service-account key file as the API server does
+// (k8s.io/kubernetes pkg/serviceaccount.ReadPublicKeys): the public keys of its RSA and
+// ECDSA keys, public or private, else the public keys of its certificates.
+func readPublicKeys(name string, data []byte) ([]crypto.PublicKey, error) {
+	keys, err := keyutil.ParsePublicKeysPEM(data)
+	if err == nil {
+		out := make([]crypto.PublicKey, len(keys))
+		for i, k := range keys {
+			out[i] = k
+		}
+		return out, nil
+	}
+	certs, certErr := pki.ParseCertificates(name, data)
+	if certErr != nil {
+		return nil, fmt.Errorf("reading %s: no RSA or ECDSA public key, private key or certificate in it", name)
+	}
+	out := make([]crypto.PublicKey, len(certs))
+	for i, c := range certs {
+		out[i] = c.PublicKey
+	}
+	return out, nil
+}
