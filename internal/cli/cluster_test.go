@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
@@ -37,6 +38,12 @@ func clusterReport(t *testing.T, kubeconfig string, args ...string) (int, cluste
 
 type clusterJSON struct {
 	jsonReport
+	Passed struct {
+		Results []struct {
+			Rule   string `json:"rule"`
+			Status string `json:"status"`
+		} `json:"results"`
+	} `json:"passed"`
 	Clusters []struct {
 		Context, Server, Version, User string
 		ClusterAdmin                   *bool
@@ -226,5 +233,51 @@ func TestClusterAnonymousAccess(t *testing.T) {
 	code, rep, _ = clusterReport(t, shared.Kubeconfig(), "--context", testcluster.Auditor, "-n", "default", "--rule", "cluster/anonymous-access")
 	if code != 0 || len(rep.Findings) != 0 {
 		t.Errorf("anonymous auth off: exit code %d, findings %v; want 0 and none", code, rep.Findings)
+	}
+}
+
+// TestClusterJudgesTheControlPlaneOnItsMirrorPods creates the mirror pod a kubeadm node's
+// kubelet would publish for its kube-apiserver, and pins that the API server's flag rules
+// judge its command line, located at the pod, while the rules on its files do not apply.
+func TestClusterJudgesTheControlPlaneOnItsMirrorPods(t *testing.T) {
+	c := testCluster.Require(t)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "kube-apiserver-cp-1", Namespace: "kube-system",
+			Annotations: map[string]string{"kubernetes.io/config.mirror": "0123456789abcdef"},
+			Labels:      map[string]string{"component": "kube-apiserver", "tier": "control-plane"},
+		},
+		Spec: corev1.PodSpec{
+			NodeName: "cp-1",
+			Containers: []corev1.Container{{
+				Name: "kube-apiserver", Image: "registry.k8s.io/kube-apiserver:v1.37.2",
+				Command: []string{"kube-apiserver", "--authorization-mode=AlwaysAllow", "--profiling=false",
+					"--encryption-provider-config=/etc/kubernetes/enc/config.yaml"},
+			}},
+		},
+	}
+	if _, err := c.Client(testcluster.Admin).CoreV1().Pods("kube-system").Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, rep, errOut := clusterReport(t, c.Kubeconfig(), "--context", testcluster.Auditor,
+		"--rule", "apiserver/authorization-always-allow,apiserver/profiling,apiserver/encryption-secrets-provider", "--show-passed")
+	if code != 1 {
+		t.Errorf("exit code %d, want 1; errors %v; stderr %s", code, rep.Errors, errOut)
+	}
+	got := findingKeys(rep.jsonReport, func(string) bool { return false })
+	if want := []string{"apiserver/authorization-always-allow kube-apiserver//cp-1  --authorization-mode"}; !slices.Equal(got, want) {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+	for _, f := range rep.Findings {
+		if f.Location.File != "kube-system/kube-apiserver-cp-1" {
+			t.Errorf("finding located at %+v, want the mirror pod", f.Location)
+		}
+	}
+	verdicts := map[string]string{}
+	for _, p := range rep.Passed.Results {
+		verdicts[p.Rule] = p.Status
+	}
+	if verdicts["apiserver/profiling"] != "pass" || verdicts["apiserver/encryption-secrets-provider"] != "not-applicable" {
+		t.Errorf("passed and not applicable: %v", verdicts)
 	}
 }
