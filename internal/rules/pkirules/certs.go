@@ -91,7 +91,7 @@ func (sp certSpec) evaluate(ctx *rules.NodeContext) []rules.Violation {
 		ctx.NotApplicable("The time of the scan is not known, so certificate dates cannot be judged.")
 		return nil
 	}
-	ps, states := load(ctx.Node, ctx.Component)
+	ps, states := load(ctx.Node, ctx.Component, sp.uses, sp.keys)
 	var v verdicts
 	judged := 0
 	for _, p := range ps {
@@ -108,9 +108,7 @@ func (sp certSpec) evaluate(ctx *rules.NodeContext) []rules.Violation {
 		if st.problem == "" && !st.notRead {
 			continue
 		}
-		if sp.uses(st.use) && (!st.isKey || sp.keys) {
-			skipped = append(skipped, st.skipped())
-		}
+		skipped = append(skipped, st.skipped())
 	}
 	if judged == 0 {
 		reason := fmt.Sprintf("%s names no %s.", ctx.Component.Kind, sp.none)
@@ -478,7 +476,7 @@ func checkUnreadable(ctx *rules.NodeContext) []rules.Violation {
 		ctx.NotApplicable(remoteReason)
 		return nil
 	}
-	_, states := load(ctx.Node, ctx.Component)
+	_, states := load(ctx.Node, ctx.Component, func(use) bool { return true }, true)
 	if len(states) == 0 {
 		ctx.NotApplicable(fmt.Sprintf("%s names no certificate or key file.", ctx.Component.Kind))
 		return nil

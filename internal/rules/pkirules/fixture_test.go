@@ -20,6 +20,7 @@ import (
 
 	"palisade.dev/palisade/internal/flags"
 	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/kubeletconfig"
 )
 
 // scanTime is when the fixtures' nodes are scanned.
@@ -227,6 +228,9 @@ func newKubeadmNode(t testing.TB) *kubeadmNode {
 	k.put("/var/lib/kubelet/pki/kubelet.crt", serving.pem)
 	k.put("/var/lib/kubelet/pki/kubelet.key", keyPEM(t, serving.key))
 	k.put("/var/lib/kubelet/config.yaml", []byte(kubeletConfig))
+	// The node source computes the kubelet's effective configuration once.
+	kubelet := k.component(inventory.Kubelet)
+	kubelet.Config = kubeletconfig.Resolve(kubelet.Flags, k.node.File)
 	client := issue(t, cert{cn: "system:node:cp-1"}, k.ca)
 	k.put("/var/lib/kubelet/pki/kubelet-client-current.pem", append(append([]byte{}, client.pem...), keyPEM(t, client.key)...))
 	k.kubeconfig("/etc/kubernetes/admin.conf", "kubernetes-admin", k.userCert("kubernetes-admin"))
@@ -281,5 +285,5 @@ func (k *kubeadmNode) component(kind inventory.ComponentKind) *inventory.Compone
 // setArgs replaces a component's command line.
 func (k *kubeadmNode) setArgs(kind inventory.ComponentKind, args ...string) {
 	c := k.component(kind)
-	c.Args, c.Flags = args, flags.Parse(args, flags.ComponentSpec(string(kind)))
+	c.Args, c.Flags, c.Config = args, flags.Parse(args, flags.ComponentSpec(string(kind))), nil
 }

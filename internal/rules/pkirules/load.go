@@ -54,19 +54,22 @@ type fileState struct {
 	setting named
 	what    string
 	use     use
-	isKey   bool
 	notRead bool
 	problem string
 }
 
-// load reads and parses every credential the component names. Every file is reported in
+// load reads and parses the credentials of the uses a rule judges, with the private keys of
+// pairs when keys is set (parsing a key is the costly part). Every file read is reported in
 // states, in order; credentials whose main file could not be parsed are left out of parsed.
-func load(n *inventory.Node, c *inventory.Component) (out []parsed, states []fileState) {
+func load(n *inventory.Node, c *inventory.Component, uses func(use) bool, keys bool) (out []parsed, states []fileState) {
 	for _, cr := range credentials(n, c) {
+		if !uses(cr.use) {
+			continue
+		}
 		p := parsed{credential: cr}
 		ok, st := parseMain(n, &p)
 		states = append(states, st)
-		if cr.key.path != "" {
+		if keys && cr.key.path != "" {
 			states = append(states, parseKey(n, &p))
 		}
 		if ok {
@@ -105,7 +108,7 @@ func parseMain(n *inventory.Node, p *parsed) (bool, fileState) {
 
 // parseKey reads the private key of a pair into p.
 func parseKey(n *inventory.Node, p *parsed) fileState {
-	st := fileState{setting: p.key, what: "private key of the " + p.use.String(), use: p.use, isKey: true}
+	st := fileState{setting: p.key, what: "private key of the " + p.use.String(), use: p.use}
 	c := readFile(n, p.key.path)
 	if c.notRead || c.problem != "" {
 		st.notRead, st.problem = c.notRead, c.problem
