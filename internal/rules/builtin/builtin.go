@@ -12,6 +12,7 @@ import (
 	"palisade.dev/palisade/internal/rules/files"
 	"palisade.dev/palisade/internal/rules/kubelet"
 	"palisade.dev/palisade/internal/rules/namespace"
+	"palisade.dev/palisade/internal/rules/pkirules"
 	"palisade.dev/palisade/internal/rules/podspec"
 	"palisade.dev/palisade/internal/rules/pss"
 	"palisade.dev/palisade/internal/rules/rbac"
@@ -35,5 +36,6 @@ func Catalog() (*rules.Catalog, error) {
 		apiserver.Rules(),
 		etcd.Rules(),
 		files.Rules(),
+		pkirules.Rules(),
 	)...)
 }
