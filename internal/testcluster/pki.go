@@ -12,26 +12,30 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net"
 	"os"
+	"path/filepath"
 	"time"
 )
 
-// clientCA is the certificate authority whose certificates the API server accepts as client
-// certificates (--client-ca-file).
-type clientCA struct {
+// authority is a certificate authority made for one cluster: the CA whose certificates the
+// API server accepts as client certificates (--client-ca-file), and etcd's own CA, which
+// signs etcd's serving and peer certificates and the API server's client certificate.
+type authority struct {
 	cert *x509.Certificate
 	key  crypto.Signer
 }
 
-// newClientCA makes a self-signed CA and writes its certificate to certFile.
-func newClientCA(certFile string) (*clientCA, error) {
+// newAuthority makes a self-signed CA named commonName and writes its certificate to
+// certFile.
+func newAuthority(commonName, certFile string) (*authority, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("generating the client CA key: %w", err)
+		return nil, fmt.Errorf("generating the key of CA %s: %w", commonName, err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "testcluster-client-ca"},
+		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
@@ -40,42 +44,74 @@ func newClientCA(certFile string) (*clientCA, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		return nil, fmt.Errorf("signing the client CA: %w", err)
+		return nil, fmt.Errorf("signing CA %s: %w", commonName, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("parsing the client CA: %w", err)
+		return nil, fmt.Errorf("parsing CA %s: %w", commonName, err)
 	}
 	if err := os.WriteFile(certFile, pemBlock("CERTIFICATE", der), 0o644); err != nil {
-		return nil, fmt.Errorf("writing the client CA: %w", err)
+		return nil, fmt.Errorf("writing CA %s: %w", commonName, err)
 	}
-	return &clientCA{cert: cert, key: key}, nil
+	return &authority{cert: cert, key: key}, nil
 }
 
 // issue makes a client certificate for user in groups: the API server reads the user from
 // the common name and the groups from the organizations.
-func (ca *clientCA) issue(user string, groups []string) (certPEM, keyPEM []byte, err error) {
+func (ca *authority) issue(user string, groups []string) (certPEM, keyPEM []byte, err error) {
+	return ca.sign(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: user, Organization: groups},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+}
+
+// issueServing makes a certificate for a server on loopback (127.0.0.1, ::1 and localhost)
+// that may also act as a client, as etcd's serving and peer certificates must: etcd's gRPC
+// gateway dials etcd itself with the serving certificate, and peers dial one another with
+// theirs.
+func (ca *authority) issueServing(commonName string) (certPEM, keyPEM []byte, err error) {
+	return ca.sign(&x509.Certificate{
+		Subject:     pkix.Name{CommonName: commonName},
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+	})
+}
+
+// sign completes tmpl with a new key, a serial number and a validity of a day, and signs it.
+func (ca *authority) sign(tmpl *x509.Certificate) (certPEM, keyPEM []byte, err error) {
+	name := tmpl.Subject.CommonName
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, nil, fmt.Errorf("generating a key for client certificate of %s: %w", user, err)
+		return nil, nil, fmt.Errorf("generating a key for the certificate of %s: %w", name, err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: user, Organization: groups},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
+	tmpl.SerialNumber = serial()
+	tmpl.NotBefore = time.Now().Add(-time.Hour)
+	tmpl.NotAfter = time.Now().Add(24 * time.Hour)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("signing a client certificate for %s: %w", user, err)
+		return nil, nil, fmt.Errorf("signing the certificate of %s: %w", name, err)
 	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("encoding the key of the client certificate of %s: %w", user, err)
+		return nil, nil, fmt.Errorf("encoding the key of the certificate of %s: %w", name, err)
 	}
 	return pemBlock("CERTIFICATE", der), pemBlock("EC PRIVATE KEY", keyDER), nil
+}
+
+// writeKeyPair writes a certificate to dir/name.crt and its key, readable by its owner only,
+// to dir/name.key, and returns both paths.
+func writeKeyPair(dir, name string, certPEM, keyPEM []byte) (certFile, keyFile string, err error) {
+	certFile, keyFile = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
+	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
+		return "", "", fmt.Errorf("writing certificate %s: %w", name, err)
+	}
+	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
+		return "", "", fmt.Errorf("writing the key of certificate %s: %w", name, err)
+	}
+	return certFile, keyFile, nil
 }
 
 // writeServiceAccountKey writes a new RSA private key, PEM encoded, for the API server to

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -20,8 +21,9 @@ type process struct {
 	err  error         // the exit error; read only after done is closed
 }
 
-// startProcess starts bin with args, writing its output to dir/name.log. env is added to
-// the test process's environment.
+// startProcess starts bin with args, writing its output to dir/name.log. Its environment is
+// the test process's, less any ETCD_* variable (which would configure etcd behind the
+// cluster's back), plus env.
 func startProcess(dir, name, bin string, args, env []string) (*process, error) {
 	logPath := filepath.Join(dir, name+".log")
 	logFile, err := os.Create(logPath)
@@ -30,7 +32,7 @@ func startProcess(dir, name, bin string, args, env []string) (*process, error) {
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(environWithout("ETCD_"), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
@@ -44,6 +46,18 @@ func startProcess(dir, name, bin string, args, env []string) (*process, error) {
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// environWithout is the test process's environment less the variables whose names start
+// with prefix.
+func environWithout(prefix string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, prefix) {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // exited reports whether the process has ended.

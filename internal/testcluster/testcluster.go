@@ -11,9 +11,14 @@
 // default ServiceAccount unless NewNamespace makes one), and Pods run only when created with
 // spec.nodeName set to the hollow node.
 //
+// etcd serves its clients on plain HTTP unless Options.Etcd asks for TLS, client
+// certificate authentication or peer TLS, with certificates of a CA of etcd's own that the
+// cluster makes; it is configured by flags, or by ETCD_* environment variables as some
+// installs do. Cluster.PIDs names the programs' processes, so that tests can audit them
+// through /proc as a scanner on a node would.
+//
 // A test package starts one cluster for all its tests through Shared (see Shared.Main) and
-// isolates its tests by namespace; a test that needs other API server flags starts its own
-// with New.
+// isolates its tests by namespace; a test that needs other options starts its own with New.
 package testcluster
 
 import (
@@ -47,7 +52,7 @@ const (
 // AuditorRole is the ClusterRole (and ClusterRoleBinding) that grants Auditor its rights.
 const AuditorRole = "testcluster-auditor"
 
-// Options choose the API server's flags and whether a hollow node runs.
+// Options choose how etcd runs, the API server's flags and whether a hollow node runs.
 type Options struct {
 	// AuthorizationMode is --authorization-mode; "" means "Node,RBAC".
 	AuthorizationMode string
@@ -64,6 +69,9 @@ type Options struct {
 	// ExtraAPIServerFlags come last on kube-apiserver's command line, so they override
 	// the flags this package sets.
 	ExtraAPIServerFlags []string
+	// Etcd chooses etcd's TLS and authentication, and flags or environment variables for its
+	// settings; the zero value is plain HTTP, configured by flags.
+	Etcd EtcdOptions
 	// Kubelet starts a hollow node named Cluster.NodeName and waits until it is Ready.
 	Kubelet bool
 	// Logf receives one-line summaries (what started where, how long it took); nil
@@ -81,8 +89,19 @@ type Cluster struct {
 	CAFile string
 	// ClientCAFile is the CA the API server trusts for client certificates (see ClientCert).
 	ClientCAFile string
-	// EtcdURL is etcd's client URL, http://127.0.0.1:PORT, without TLS or authentication.
+	// EtcdURL is etcd's client URL, http://127.0.0.1:PORT, or https://127.0.0.1:PORT with
+	// Options.Etcd.TLS.
 	EtcdURL string
+	// EtcdPeerURL is etcd's peer URL, http://127.0.0.1:PORT, or https://127.0.0.1:PORT with
+	// Options.Etcd.PeerTLS. A cluster has one etcd member, so no peer ever connects to it.
+	EtcdPeerURL string
+	// EtcdCAFile is etcd's own CA, which signed its serving and peer certificates and
+	// EtcdCertFile; "" unless Options.Etcd.TLS or PeerTLS.
+	EtcdCAFile string
+	// EtcdCertFile and EtcdKeyFile are the client certificate and key with which the API
+	// server connects to etcd, and with which a test may too (to read what the API server
+	// stored, say); "" unless Options.Etcd.TLS.
+	EtcdCertFile, EtcdKeyFile string
 	// AuditLog is the audit log's path when Options.AuditPolicy was set, else "".
 	AuditLog string
 	// NodeName is the hollow node's name when Options.Kubelet was set, else "".
@@ -93,7 +112,7 @@ type Cluster struct {
 
 	tokens   map[string]string // user -> bearer token
 	caPEM    []byte
-	clientCA *clientCA
+	clientCA *authority
 	procs    []*process // in start order
 	logf     func(string, ...any)
 
@@ -117,6 +136,9 @@ const (
 // until Stop. When a start fails, for instance because a port it chose was taken in the
 // meantime, Start tries once more with new ports.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	if err := opts.Etcd.validate(); err != nil {
+		return nil, err
+	}
 	logf := opts.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -145,7 +167,7 @@ func start(ctx context.Context, bins binaries, opts Options, logf func(string, .
 			_ = c.Stop()
 		}
 	}()
-	if err := c.startEtcd(ctx, bins); err != nil {
+	if err := c.startEtcd(ctx, bins, opts.Etcd); err != nil {
 		return nil, err
 	}
 	if err := c.startAPIServer(ctx, bins, opts); err != nil {
@@ -164,48 +186,6 @@ func start(ctx context.Context, bins binaries, opts Options, logf func(string, .
 	}
 	logf("testcluster: cluster at %s ready in %s (folder %s)", c.Server, time.Since(began).Round(time.Millisecond), c.Dir)
 	return c, nil
-}
-
-func (c *Cluster) startEtcd(ctx context.Context, bins binaries) error {
-	clientPort, err := freePort()
-	if err != nil {
-		return err
-	}
-	peerPort, err := freePort()
-	if err != nil {
-		return err
-	}
-	c.EtcdURL = fmt.Sprintf("http://127.0.0.1:%d", clientPort)
-	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
-	p, err := startProcess(c.Dir, "etcd", bins.etcd, []string{
-		"--name=default",
-		"--data-dir=" + filepath.Join(c.Dir, "etcd"),
-		"--listen-client-urls=" + c.EtcdURL,
-		"--advertise-client-urls=" + c.EtcdURL,
-		"--listen-peer-urls=" + peerURL,
-		"--initial-advertise-peer-urls=" + peerURL,
-		"--initial-cluster=default=" + peerURL,
-		// A test's data need not survive a crash; fsync only slows the shared machine.
-		"--unsafe-no-fsync",
-	}, nil)
-	if err != nil {
-		return err
-	}
-	c.procs = append(c.procs, p)
-	began := time.Now()
-	err = poll(ctx, etcdTimeout, p, "waiting for etcd", func() bool {
-		resp, err := http.Get(c.EtcdURL + "/health")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	if err != nil {
-		return err
-	}
-	c.logf("testcluster: etcd at %s healthy in %s", c.EtcdURL, time.Since(began).Round(time.Millisecond))
-	return nil
 }
 
 func (c *Cluster) startAPIServer(ctx context.Context, bins binaries, opts Options) error {
@@ -245,7 +225,7 @@ func (c *Cluster) apiserverArgs(opts Options) ([]string, error) {
 	certDir := filepath.Join(c.Dir, "apiserver-certs")
 	c.CAFile = filepath.Join(certDir, "apiserver.crt")
 	c.ClientCAFile = filepath.Join(c.Dir, "client-ca.crt")
-	if c.clientCA, err = newClientCA(c.ClientCAFile); err != nil {
+	if c.clientCA, err = newAuthority("testcluster-client-ca", c.ClientCAFile); err != nil {
 		return nil, err
 	}
 	saKey := filepath.Join(c.Dir, "service-account.key")
@@ -261,7 +241,6 @@ func (c *Cluster) apiserverArgs(opts Options) ([]string, error) {
 		mode = "Node,RBAC"
 	}
 	args := []string{
-		"--etcd-servers=" + c.EtcdURL,
 		fmt.Sprintf("--secure-port=%d", port),
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
@@ -281,6 +260,7 @@ func (c *Cluster) apiserverArgs(opts Options) ([]string, error) {
 		// Privileged pods are what a security scanner must find, so let tests create them.
 		"--allow-privileged=true",
 	}
+	args = append(c.etcdAPIServerArgs(), args...)
 	if len(opts.AdmissionPlugins) > 0 {
 		args = append(args, "--enable-admission-plugins="+strings.Join(opts.AdmissionPlugins, ","))
 	}
@@ -395,7 +375,8 @@ func poll(ctx context.Context, timeout time.Duration, p *process, what string, o
 }
 
 // Stop kills the cluster's processes with their process groups, waits for them to end and
-// removes Dir, and the files the hollow kubelet made in /tmp. It may be called more than once; later calls return the first one's result.
+// removes Dir, and the files the hollow kubelet made in /tmp. It may be called more than once;
+// later calls return the first one's result.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		var leftovers []string
@@ -412,6 +393,18 @@ func (c *Cluster) Stop() error {
 		}
 	})
 	return c.stopErr
+}
+
+// PIDs are the process IDs of the cluster's programs by name: "etcd", "kube-apiserver" and,
+// with Options.Kubelet, "kubemark". Each is the program itself, not a shell, so that
+// /proc/PID/cmdline and /proc/PID/environ show how it was configured, as a node's auditor
+// sees its components. After Stop they name processes that have ended.
+func (c *Cluster) PIDs() map[string]int {
+	pids := make(map[string]int, len(c.procs))
+	for _, p := range c.procs {
+		pids[p.name] = p.cmd.Process.Pid
+	}
+	return pids
 }
 
 // Token is the bearer token of user (Admin, User, Auditor, or the hollow node's
