@@ -53,7 +53,7 @@ resources:
   - aescbc:
       keys:
       - name: key1
-        secret: c2VjcmV0IGlzIHNlY3VyZSwgaXMgaXQgbm90PyBhbmQgbG9uZw==
+        secret: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
 `
 	encryptionAESCBCFirst = `apiVersion: apiserver.config.k8s.io/v1
 kind: EncryptionConfiguration
@@ -63,7 +63,7 @@ resources:
   - aescbc:
       keys:
       - name: key1
-        secret: c2VjcmV0IGlzIHNlY3VyZSwgaXMgaXQgbm90PyBhbmQgbG9uZw==
+        secret: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=
   - identity: {}
 `
 )
