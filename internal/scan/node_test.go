@@ -222,3 +222,32 @@ func BenchmarkNodeAudit(b *testing.B) {
 		}
 	}
 }
+
+// TestNodeAuditOfTheHollowKubelet audits the test cluster's hollow node (kubemark), a real
+// kubelet server started with flags only: anonymous requests, AlwaysAllow and the read-only
+// port, exactly what the kubelet rules must catch from its command line.
+func TestNodeAuditOfTheHollowKubelet(t *testing.T) {
+	c := testcluster.New(t, testcluster.Options{Kubelet: true})
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan.Node(context.Background(), scan.NodeRequest{
+		Source: node.Options{PIDs: []int{c.PIDs()["kubemark"]}, Host: c.NodeName}, Catalog: catalog,
+	})
+	if kinds := componentKinds(res); !slices.Equal(kinds, []string{"kubelet"}) {
+		t.Fatalf("components %v, want the hollow kubelet (errors %v)", kinds, res.Errors)
+	}
+	got := verdicts(res, "kubelet")
+	want := map[string]string{"kubelet/anonymous-auth": "fail", "kubelet/authorization-mode": "fail", "kubelet/read-only-port": "fail", "kubelet/hostname-override": "fail"}
+	for rule, v := range want {
+		if got[rule] != v {
+			t.Errorf("%s: %q, want %q", rule, got[rule], v)
+		}
+	}
+	for _, f := range res.Findings {
+		if f.RuleID == "kubelet/read-only-port" && !strings.Contains(f.Evidence, fmt.Sprint(c.KubeletReadOnlyPort)) {
+			t.Errorf("read-only port evidence %q does not name port %d", f.Evidence, c.KubeletReadOnlyPort)
+		}
+	}
+}

@@ -517,7 +517,11 @@ func TestRecognise(t *testing.T) {
 		{[]string{"k3s", "--debug", "agent"}, inventory.K3sAgent, []string{"--debug", "agent"}},
 		{[]string{"rke2", "server"}, inventory.RKE2Server, []string{"server"}},
 		{[]string{"rke2", "agent"}, inventory.RKE2Agent, []string{"agent"}},
+		// The hollow node is the kubelet it runs, with kubemark's flags renamed.
+		{[]string{"/cache/kubemark", "--morph=kubelet", "--name=n1", "--kubeconfig=/k", "--kubelet-port=1", "--kubelet-read-only-port=2", "--use-host-image-service=false"},
+			inventory.Kubelet, []string{"--hostname-override=n1", "--kubeconfig=/k", "--port=1", "--read-only-port=2"}},
 		// Not components.
+		{[]string{"kubemark", "--morph=proxy"}, "", nil},
 		{[]string{"k3s", "kubectl", "get", "pods"}, "", nil},
 		{[]string{"etcdctl", "get"}, "", nil},
 		{[]string{"apiserver"}, "", nil},

@@ -193,9 +193,30 @@ func recognise(argv []string) (kind inventory.ComponentKind, args []string, ok b
 		return kind, argv[1:], true
 	case "apiserver", "controller-manager", "scheduler", "proxy":
 		return "", nil, false
+	case "kubemark":
+		return hollowKubelet(argv[1:])
 	}
 	kind, ok = componentNames[base]
 	return kind, argv[1:], ok
+}
+
+// hollowKubelet reads kubemark --morph=kubelet, Kubernetes' hollow node, as the kubelet it
+// runs: a real kubelet server built by options.NewKubeletConfiguration, which applies the
+// defaults of a kubelet run with flags only, and kubemark's own flags for its ports and name
+// (pkg/kubemark/hollow_kubelet.go). Its other flags are kubemark's and are dropped.
+func hollowKubelet(args []string) (inventory.ComponentKind, []string, bool) {
+	set := flags.Parse(args, nil)
+	if set.Lookup("morph").String() != "kubelet" {
+		return "", nil, false
+	}
+	rename := map[string]string{"kubelet-port": "port", "kubelet-read-only-port": "read-only-port", "name": "hostname-override", "kubeconfig": "kubeconfig"}
+	var out []string
+	for _, o := range set.All() {
+		if to, ok := rename[o.Name]; ok {
+			out = append(out, "--"+to+"="+o.Value)
+		}
+	}
+	return inventory.Kubelet, out, true
 }
 
 // firstPositional is the first argument that is not a flag (k3s's subcommand).
