@@ -12,6 +12,7 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/testfiles"
 	"palisade.dev/palisade/internal/kubeletconfig"
 )
 
@@ -27,47 +28,12 @@ func newFixture(t testing.TB, tree string) *fixture {
 	t.Helper()
 	root := t.TempDir()
 	if tree != "" {
-		copyTree(t, filepath.Join("testdata", tree), root)
+		testfiles.CopyKubeadmTree(t, filepath.Join("testdata", tree), root)
 	}
 	if err := os.MkdirAll(filepath.Join(root, "proc"), 0o555); err != nil {
 		t.Fatal(err)
 	}
 	return &fixture{t: t, root: root}
-}
-
-// copyTree copies a folder, giving files and folders the modes kubeadm gives them: 0600 for
-// keys, kubeconfigs and manifests, 0644 for the rest, 0700 for etcd's data folder.
-func copyTree(t testing.TB, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			mode := fs.FileMode(0o755)
-			if strings.HasSuffix(rel, filepath.Join("var", "lib", "etcd")) {
-				mode = 0o700
-			}
-			return os.MkdirAll(target, mode)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		mode := fs.FileMode(0o644)
-		if strings.HasSuffix(p, ".key") || strings.HasSuffix(p, ".conf") || strings.Contains(rel, "manifests") {
-			mode = 0o600
-		}
-		if err := os.WriteFile(target, data, mode); err != nil {
-			return err
-		}
-		return os.Chmod(target, mode)
-	})
-	if err != nil {
-		t.Fatalf("copying %s: %v", src, err)
-	}
 }
 
 // write writes a file under the root.
@@ -365,7 +331,7 @@ func TestBadInput(t *testing.T) {
 	}, {
 		name: "a malformed manifest is an error naming it; the others are read",
 		setup: func(f *fixture) {
-			copyTree(t, filepath.Join("testdata", "kubeadm"), f.root)
+			testfiles.CopyKubeadmTree(t, filepath.Join("testdata", "kubeadm"), f.root)
 			f.write("etc/kubernetes/manifests/broken.yaml", "apiVersion: v1\nkind: Pod\nspec:\n  containers: {oops\n", 0o600)
 			f.write("etc/kubernetes/manifests/configmap.yaml", "apiVersion: v1\nkind: ConfigMap\n", 0o600)
 		},
@@ -381,7 +347,7 @@ func TestBadInput(t *testing.T) {
 	}, {
 		name: "a file that cannot be read is an error naming it; the rest is read",
 		setup: func(f *fixture) {
-			copyTree(t, filepath.Join("testdata", "kubeadm"), f.root)
+			testfiles.CopyKubeadmTree(t, filepath.Join("testdata", "kubeadm"), f.root)
 			f.symlink("loop-b.key", "etc/kubernetes/pki/loop-a.key")
 			f.symlink("loop-a.key", "etc/kubernetes/pki/loop-b.key")
 		},
