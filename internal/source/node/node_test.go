@@ -12,8 +12,8 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
-	"palisade.dev/palisade/internal/testfiles"
 	"palisade.dev/palisade/internal/kubeletconfig"
+	"palisade.dev/palisade/internal/testfiles"
 )
 
 // fixture is a node's root filesystem in a temporary folder: a copy of a testdata tree with
