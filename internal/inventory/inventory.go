@@ -74,6 +74,8 @@ type Inventory struct {
 	// Nodes are what node sources observed: the machine Palisade runs on (palisade node),
 	// or the control plane's mirror pods (palisade cluster).
 	Nodes []*Node
+	// Endpoints are what probes found on the network (palisade probe).
+	Endpoints []*Endpoint
 
 	objects []*Object
 	byKind  map[string][]*Object

@@ -108,6 +108,7 @@ type Evaluation struct {
 	ns       []*Rule
 	cluster  []*Rule
 	node     []*Rule
+	endpoint []*Rule
 	keep     map[string]bool
 	Release  bool
 
@@ -147,6 +148,8 @@ func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evalu
 			e.cluster = append(e.cluster, r)
 		case ScopeNode:
 			e.node = append(e.node, r)
+		case ScopeEndpoint:
+			e.endpoint = append(e.endpoint, r)
 		}
 		for _, k := range r.Reads {
 			e.keep[k] = true
@@ -255,6 +258,9 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 	}
 	for _, n := range inv.Nodes {
 		later = append(later, e.evaluateNode(n)...)
+	}
+	for _, ep := range inv.Endpoints {
+		later = append(later, e.evaluateEndpoint(ep)...)
 	}
 	// One slice of exactly the size needed; each block is let go once it is copied.
 	n := len(later)
@@ -372,6 +378,45 @@ func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 		}
 	}
 	return fails
+}
+
+// evaluateEndpoint runs the endpoint rules of an endpoint's component on it. Failures are
+// returned; passes and not-applicable verdicts go to Passed.
+func (e *Evaluation) evaluateEndpoint(ep *inventory.Endpoint) []finding.Finding {
+	var fails []finding.Finding
+	self := endpointTarget(ep)
+	for _, r := range e.endpoint {
+		if len(r.EndpointComponents) > 0 && !slices.Contains(r.EndpointComponents, ep.Component) {
+			continue
+		}
+		verdict := &nodeVerdict{}
+		vs := r.Endpoint(&EndpointContext{Endpoint: ep, Options: e.opts, verdict: verdict})
+		for _, v := range vs {
+			fails = append(fails, e.toFinding(r, self, v))
+		}
+		if len(vs) > 0 {
+			continue
+		}
+		f := e.toFinding(r, self, Violation{Message: "Passed.", Evidence: verdict.passEvidence})
+		f.Status = finding.Pass
+		if verdict.notApplicable != "" {
+			f.Message, f.Status = verdict.notApplicable, finding.NotApplicable
+		}
+		e.Passed = append(e.Passed, f)
+	}
+	return fails
+}
+
+// endpointTarget is the object endpoint findings are attached to: the component at its
+// address (kubelet/10.0.0.5:10250), located at the host.
+func endpointTarget(ep *inventory.Endpoint) *inventory.Object {
+	o := &inventory.Object{Name: ep.Address}
+	o.GVK.Kind = ep.Component
+	if o.GVK.Kind == "" {
+		o.GVK.Kind = "Endpoint"
+	}
+	o.Origin.Host = ep.Address
+	return o
 }
 
 // nodeTarget is the object node findings are attached to: the component (kind

@@ -67,3 +67,35 @@ func TestNodeRulesRecordFailuresPassesAndWhatDidNotApply(t *testing.T) {
 		t.Errorf("%d passes and not-applicable verdicts, want 3", len(e.Passed))
 	}
 }
+
+func TestEndpointRulesJudgeTheEndpointsOfTheirComponents(t *testing.T) {
+	kubelet := &inventory.Endpoint{Host: "10.0.0.5", Port: 10255, Address: "10.0.0.5:10255", Component: "kubelet-read-only", Reachable: true, Protocol: "http",
+		Answers: []inventory.Answer{{Method: "GET", Path: "/pods", Status: 200, Summary: "3 pods"}}}
+	closed := &inventory.Endpoint{Host: "10.0.0.6", Port: 10255, Address: "10.0.0.6:10255", Component: "kubelet-read-only"}
+	etcd := &inventory.Endpoint{Host: "10.0.0.7", Port: 2379, Address: "10.0.0.7:2379", Component: "etcd", Reachable: true}
+	inv := inventory.New()
+	inv.Endpoints = []*inventory.Endpoint{kubelet, closed, etcd}
+	c, err := NewCatalog(Rule{ID: "kubelet/read-only-port-open", Title: "t", Description: "d", Remedy: "r", Area: AreaKubelet, Scope: ScopeEndpoint,
+		Severity: finding.High, EndpointComponents: []string{"kubelet-read-only"},
+		Endpoint: func(ctx *EndpointContext) []Violation {
+			if !ctx.Endpoint.Reachable {
+				ctx.NotApplicable("nothing answers")
+				return nil
+			}
+			if a := ctx.Endpoint.Answer("GET", "/pods"); a != nil && a.Status == 200 {
+				return []Violation{{Path: "/pods", Message: "open", Evidence: a.Summary}}
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.NewEvaluation(&Options{}, nil)
+	fails := e.Finish(inv)
+	if len(fails) != 1 || fails[0].Object.Kind != "kubelet-read-only" || fails[0].Object.Name != "10.0.0.5:10255" || fails[0].Location.Host != "10.0.0.5:10255" {
+		t.Fatalf("failures = %+v", fails)
+	}
+	if len(e.Passed) != 1 || e.Passed[0].Status != finding.NotApplicable || e.Passed[0].Object.Name != "10.0.0.6:10255" {
+		t.Errorf("passed = %+v (the etcd endpoint is not the rule's)", e.Passed)
+	}
+}

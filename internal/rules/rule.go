@@ -49,6 +49,9 @@ const (
 	// ScopeNode rules look at one component of a node (its flags, configuration and the
 	// files they name), or at the node as a whole when they name no component.
 	ScopeNode Scope = "node"
+	// ScopeEndpoint rules look at one network endpoint a probe asked (a kubelet, etcd, an API
+	// server), each endpoint of the components they name in turn.
+	ScopeEndpoint Scope = "endpoint"
 	// ScopeCluster rules look at what a live-cluster source observed about the cluster itself
 	// (its version, its discovery, the scan's identity, anonymous access); they run only when
 	// the inventory comes from a cluster.
@@ -94,6 +97,10 @@ type Rule struct {
 	Namespace func(*NamespaceContext) []Violation
 	Cluster   func(*ClusterContext) []Violation
 	Node      func(*NodeContext) []Violation
+	Endpoint  func(*EndpointContext) []Violation
+	// EndpointComponents are the endpoint components an endpoint rule judges ("kubelet",
+	// "etcd" ...); none means every endpoint.
+	EndpointComponents []string
 	// Components are the components a node rule judges, each one found on the node in turn;
 	// a node rule that names none judges the node once.
 	Components []inventory.ComponentKind
@@ -201,6 +208,20 @@ func (c *NodeContext) Pass(evidence string) { c.verdict.passEvidence = evidence 
 // this distribution does not run, a file the node does not have).
 func (c *NodeContext) NotApplicable(reason string) { c.verdict.notApplicable = reason }
 
+// EndpointContext is what an endpoint rule sees; like a node rule, an evaluation that reports
+// no violation passes, with the evidence given to Pass, unless NotApplicable says why not.
+type EndpointContext struct {
+	Endpoint *inventory.Endpoint
+	Options  *Options
+	verdict  *nodeVerdict
+}
+
+// Pass records what was observed when the rule passes.
+func (c *EndpointContext) Pass(evidence string) { c.verdict.passEvidence = evidence }
+
+// NotApplicable records that the rule does not apply to this endpoint, and why.
+func (c *EndpointContext) NotApplicable(reason string) { c.verdict.notApplicable = reason }
+
 // ClusterContext is what a cluster rule sees: the facts the source observed and the objects.
 type ClusterContext struct {
 	Cluster   *inventory.Cluster
@@ -219,20 +240,21 @@ func (r *Rule) Validate() error {
 		return fmt.Errorf("rule %s: title, description, remedy and area are required", r.ID)
 	}
 	n := 0
-	for _, set := range []bool{r.Pod != nil, r.Object != nil, r.Namespace != nil, r.Cluster != nil, r.Node != nil} {
+	for _, set := range []bool{r.Pod != nil, r.Object != nil, r.Namespace != nil, r.Cluster != nil, r.Node != nil, r.Endpoint != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return fmt.Errorf("rule %s: exactly one of Pod, Object, Namespace, Cluster, Node must be set", r.ID)
+		return fmt.Errorf("rule %s: exactly one of Pod, Object, Namespace, Cluster, Node, Endpoint must be set", r.ID)
 	}
 	switch {
 	case r.Pod != nil && r.Scope != ScopePod,
 		r.Object != nil && r.Scope != ScopeObject,
 		r.Namespace != nil && r.Scope != ScopeNamespace,
 		r.Cluster != nil && r.Scope != ScopeCluster,
-		r.Node != nil && r.Scope != ScopeNode:
+		r.Node != nil && r.Scope != ScopeNode,
+		r.Endpoint != nil && r.Scope != ScopeEndpoint:
 		return fmt.Errorf("rule %s: scope %q does not match its evaluation function", r.ID, r.Scope)
 	}
 	if r.Object != nil && len(r.Kinds) == 0 {

@@ -1,0 +1,68 @@
+package inventory
+
+import "time"
+
+// Endpoint is a network endpoint a probe asked, the way an attacker would and without doing
+// harm, and what it answered: proof of what a configuration claims. Endpoint-scope rules
+// judge it.
+type Endpoint struct {
+	// Host and Port are where the probe connected; Address is host:port.
+	Host    string
+	Port    int
+	Address string
+	// Component is what the endpoint is expected to be, from its port or the target given:
+	// "kubelet", "kubelet-read-only", "etcd", "etcd-peer", "kube-apiserver".
+	Component string
+	// Reachable is false when nothing answered (Error says why: refused, timed out, no
+	// route); a closed port is a fact, not an error of the scan.
+	Reachable bool
+	Error     string
+	// Protocol is what the endpoint speaks: "https", "http", or "" when it answered neither.
+	Protocol string
+	// TLS is what the TLS handshake showed; nil for plain HTTP or an unreachable endpoint.
+	TLS *TLSFacts
+	// Answers are the requests made and what came back, in order.
+	Answers []Answer
+	// ProbedAt is when the probe ran; certificate dates are judged at it.
+	ProbedAt time.Time
+}
+
+// TLSFacts are what TLS handshakes with an endpoint showed.
+type TLSFacts struct {
+	// Versions are the protocol versions the endpoint accepted ("TLS 1.0" ... "TLS 1.3").
+	Versions []string
+	// WeakCiphers are the weak cipher suites it accepted (Go's names).
+	WeakCiphers []string
+	// ClientCertRequired is true when a handshake without a client certificate failed for
+	// want of one (etcd with client-cert auth).
+	ClientCertRequired bool
+	// Chain is the serving certificate chain, leaf first, as PEM.
+	Chain [][]byte
+	// VerifiedBy names the CA the chain was verified against, or "" when it was not (no CA
+	// given, or verification failed: VerifyError says why).
+	VerifiedBy  string
+	VerifyError string
+}
+
+// Answer is one request and its answer.
+type Answer struct {
+	Method string
+	Path   string
+	// Status is the HTTP status; 0 when the request got no HTTP answer (Error says why).
+	Status int
+	Error  string
+	// Summary says what the answer disclosed, with every value redacted ("12 pods in 3
+	// namespaces, 7 images; env values redacted"), or what a proof found ("20 Secrets
+	// sampled: 20 encrypted with aescbc").
+	Summary string
+}
+
+// Answer returns the first answer to method and path, or nil.
+func (e *Endpoint) Answer(method, path string) *Answer {
+	for i := range e.Answers {
+		if e.Answers[i].Method == method && e.Answers[i].Path == path {
+			return &e.Answers[i]
+		}
+	}
+	return nil
+}
