@@ -16,9 +16,6 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/report"
-	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/builtin"
-	"palisade.dev/palisade/internal/rules/pss"
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/version"
 )
@@ -138,29 +135,7 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
   palisade cluster --all-contexts -o json=clusters.json -o text`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			failOn, err := out.failSeverity()
-			if err != nil {
-				return err
-			}
-			if _, err := pss.ParseVersion(rf.pssVersion); err != nil {
-				return fmt.Errorf("--pss-version: %w", err)
-			}
-			kubeVersion, err := rules.ParseKubernetesVersion(rf.kubeVersion)
-			if err != nil {
-				return fmt.Errorf("--kubernetes-version: %w", err)
-			}
-			if _, err := out.targets(); err != nil {
-				return err
-			}
-			catalog, err := builtin.Catalog()
-			if err != nil {
-				return fmt.Errorf("building the rule catalog: %w", err)
-			}
-			selected, err := rf.selection(catalog)
-			if err != nil {
-				return err
-			}
-			policy, err := rf.policy(catalog, []string{"."})
+			r, err := prepare(&out, &rf, []string{"."})
 			if err != nil {
 				return err
 			}
@@ -175,8 +150,8 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 				wg.Go(func() {
 					results[i] = scanTarget(cmd.Context(), t, scan.ClusterRequest{
 						Context: t.context, Namespace: cf.namespace,
-						Catalog: catalog, Policy: policy, Selected: selected,
-						Rules:         rules.Options{PSSVersion: rf.pssVersion, KubernetesVersion: kubeVersion},
+						Catalog: r.catalog, Policy: r.policy, Selected: r.selected,
+						Rules:         r.options(&rf),
 						SkipAnonymous: cf.skipAnonymous,
 						Progress:      progress.counter(t.context),
 					})
@@ -186,36 +161,26 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 			progress.stop()
 			in := &report.Input{
 				Command: "cluster", Version: version.Version,
-				ShowSuppressed: out.showSuppressed, FailOn: failOn, ShowPassed: showPassed,
+				ShowSuppressed: out.showSuppressed, FailOn: r.failOn, ShowPassed: showPassed,
+				Rules: r.evaluated(nil),
 			}
 			code := 0
-			for i, r := range results {
+			for i, res := range results {
 				in.Targets = append(in.Targets, targets[i].context)
-				in.Findings = append(in.Findings, r.Findings...)
-				in.Suppressed = append(in.Suppressed, r.Suppressed...)
-				in.Passed = append(in.Passed, r.Passed...)
-				in.Errors = append(in.Errors, r.Errors...)
-				in.Stats.Objects += r.Objects
-				in.Clusters = append(in.Clusters, clusterSummary(targets[i], r))
-				code = max(code, r.ExitCode(failOn))
+				in.Findings = append(in.Findings, res.Findings...)
+				in.Suppressed = append(in.Suppressed, res.Suppressed...)
+				in.Passed = append(in.Passed, res.Passed...)
+				in.Errors = append(in.Errors, res.Errors...)
+				in.Stats.Objects += res.Objects
+				in.Clusters = append(in.Clusters, clusterSummary(targets[i], res))
+				code = max(code, res.ExitCode(r.failOn))
 			}
 			// Each result is sorted; several clusters are merged in the same order.
 			finding.Sort(in.Findings)
 			finding.Sort(in.Suppressed)
 			finding.Sort(in.Passed)
 			finding.SortErrors(in.Errors)
-			for _, r := range catalog.All() {
-				if selected(r) && policy.Config.Selected(r) {
-					in.Rules = append(in.Rules, r)
-				}
-			}
-			if err := out.write(s.Out, in); err != nil {
-				return err
-			}
-			if code != 0 {
-				return exitError{code}
-			}
-			return nil
+			return out.finish(s.Out, in, code)
 		},
 	}
 	out.register(cmd)

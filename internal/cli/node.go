@@ -2,14 +2,12 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/node"
 	"palisade.dev/palisade/internal/version"
@@ -71,46 +69,20 @@ Every result is a pass, a failure or not applicable; --show-passed lists the pas
 
 // runNodeAudit audits the node once and writes the reports.
 func runNodeAudit(cmd *cobra.Command, s Streams, out *outputFlags, rf *ruleFlags, opts node.Options, showPassed bool) error {
-	failOn, err := out.failSeverity()
-	if err != nil {
-		return err
-	}
-	if _, err := out.targets(); err != nil {
-		return err
-	}
-	catalog, err := builtin.Catalog()
-	if err != nil {
-		return fmt.Errorf("building the rule catalog: %w", err)
-	}
-	selected, err := rf.selection(catalog)
-	if err != nil {
-		return err
-	}
-	policy, err := rf.policy(catalog, []string{"."})
+	r, err := prepare(out, rf, []string{"."})
 	if err != nil {
 		return err
 	}
 	res := scan.Node(cmd.Context(), scan.NodeRequest{
-		Source: opts, Catalog: catalog, Policy: policy, Selected: selected,
-		Rules: rules.Options{PSSVersion: rf.pssVersion},
+		Source: opts, Catalog: r.catalog, Policy: r.policy, Selected: r.selected, Rules: r.options(rf),
 	})
 	in := &report.Input{
 		Command: "node", Targets: []string{res.Node.Host}, Version: version.Version,
 		Findings: res.Findings, Suppressed: res.Suppressed, ShowSuppressed: out.showSuppressed,
 		Passed: res.Passed, ShowPassed: showPassed,
-		Errors: res.Errors, FailOn: failOn,
+		Errors: res.Errors, FailOn: r.failOn,
 		Stats: report.Stats{Objects: res.Objects},
+		Rules: r.evaluated(func(rule *rules.Rule) bool { return rule.Scope == rules.ScopeNode }),
 	}
-	for _, r := range catalog.All() {
-		if r.Scope == rules.ScopeNode && selected(r) && policy.Config.Selected(r) {
-			in.Rules = append(in.Rules, r)
-		}
-	}
-	if err := out.write(s.Out, in); err != nil {
-		return err
-	}
-	if code := res.ExitCode(failOn); code != 0 {
-		return exitError{code}
-	}
-	return nil
+	return out.finish(s.Out, in, res.ExitCode(r.failOn))
 }

@@ -111,6 +111,77 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
+// run is what every scanning command settles before it reads anything: the --fail-on
+// threshold, the rule settings, the catalog, the selection and the suppression policy. All
+// flags are checked at once, before any work, so a typo fails in a second, not after a scan.
+type run struct {
+	failOn      finding.Severity
+	kubeVersion string
+	catalog     *rules.Catalog
+	selected    func(*rules.Rule) bool
+	policy      *suppress.Policy
+}
+
+// prepare checks the output and rule flags and loads the catalog and the config (found upward
+// from configFrom[0], or given by --config).
+func prepare(out *outputFlags, rf *ruleFlags, configFrom []string) (*run, error) {
+	failOn, err := out.failSeverity()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pss.ParseVersion(rf.pssVersion); err != nil {
+		return nil, fmt.Errorf("--pss-version: %w", err)
+	}
+	kubeVersion, err := rules.ParseKubernetesVersion(rf.kubeVersion)
+	if err != nil {
+		return nil, fmt.Errorf("--kubernetes-version: %w", err)
+	}
+	if _, err := out.targets(); err != nil {
+		return nil, err
+	}
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		return nil, fmt.Errorf("building the rule catalog: %w", err)
+	}
+	selected, err := rf.selection(catalog)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := rf.policy(catalog, configFrom)
+	if err != nil {
+		return nil, err
+	}
+	return &run{failOn: failOn, kubeVersion: kubeVersion, catalog: catalog, selected: selected, policy: policy}, nil
+}
+
+// options are the rule settings of the flags.
+func (r *run) options(rf *ruleFlags) rules.Options {
+	return rules.Options{PSSVersion: rf.pssVersion, KubernetesVersion: r.kubeVersion}
+}
+
+// evaluated lists the rules that ran (those keep admits, all when keep is nil), for the
+// reports that describe them.
+func (r *run) evaluated(keep func(*rules.Rule) bool) []*rules.Rule {
+	var out []*rules.Rule
+	for _, rule := range r.catalog.All() {
+		if r.selected(rule) && r.policy.Config.Selected(rule) && (keep == nil || keep(rule)) {
+			out = append(out, rule)
+		}
+	}
+	return out
+}
+
+// finish writes the reports and turns a non-zero exit code into the command's result.
+func (o *outputFlags) finish(stdout io.Writer, in *report.Input, code int) error {
+	if err := o.write(stdout, in); err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitError{code}
+	}
+	return nil
+}
+
 // ruleFlags select rules and the Pod Security Standards version.
 type ruleFlags struct {
 	only, skip       []string
@@ -188,29 +259,7 @@ func newScanCommand(s Streams) *cobra.Command {
   palisade scan charts/web --values prod.yaml --set image.tag=1.2.3`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			failOn, err := out.failSeverity()
-			if err != nil {
-				return err
-			}
-			if _, err := pss.ParseVersion(rf.pssVersion); err != nil {
-				return fmt.Errorf("--pss-version: %w", err)
-			}
-			kubeVersion, err := rules.ParseKubernetesVersion(rf.kubeVersion)
-			if err != nil {
-				return fmt.Errorf("--kubernetes-version: %w", err)
-			}
-			if _, err := out.targets(); err != nil {
-				return err
-			}
-			catalog, err := builtin.Catalog()
-			if err != nil {
-				return fmt.Errorf("building the rule catalog: %w", err)
-			}
-			selected, err := rf.selection(catalog)
-			if err != nil {
-				return err
-			}
-			policy, err := rf.policy(catalog, args)
+			r, err := prepare(&out, &rf, args)
 			if err != nil {
 				return err
 			}
@@ -224,31 +273,19 @@ func newScanCommand(s Streams) *cobra.Command {
 				Progress: &progress,
 				Paths:    args,
 				Load:     manifest.Options{Namespace: namespace, Stdin: s.In, Expanders: expanders},
-				Catalog:  catalog,
-				Rules:    rules.Options{PSSVersion: rf.pssVersion, KubernetesVersion: kubeVersion},
-				Policy:   policy,
-				Selected: selected,
+				Catalog:  r.catalog,
+				Rules:    r.options(&rf),
+				Policy:   r.policy,
+				Selected: r.selected,
 			})
 			stopProgress()
-			var evaluated []*rules.Rule
-			for _, r := range catalog.All() {
-				if selected(r) && policy.Config.Selected(r) {
-					evaluated = append(evaluated, r)
-				}
-			}
 			in := &report.Input{
 				Command: "scan", Targets: args, Version: version.Version,
 				Findings: res.Findings, Suppressed: res.Suppressed, ShowSuppressed: out.showSuppressed,
-				Errors: res.Errors, Rules: evaluated, FailOn: failOn,
+				Errors: res.Errors, Rules: r.evaluated(nil), FailOn: r.failOn,
 				Stats: report.Stats{Files: res.Files, Documents: res.Documents, Objects: res.Objects},
 			}
-			if err := out.write(s.Out, in); err != nil {
-				return err
-			}
-			if code := res.ExitCode(failOn); code != 0 {
-				return exitError{code}
-			}
-			return nil
+			return out.finish(s.Out, in, res.ExitCode(r.failOn))
 		},
 	}
 	out.register(cmd)

@@ -356,26 +356,32 @@ func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 		for _, c := range targets {
 			verdict := &nodeVerdict{}
 			ctx := &NodeContext{Node: n, Component: c, Options: e.opts, verdict: verdict}
-			vs := r.Node(ctx)
-			self := nodeTarget(n, c)
-			for _, v := range vs {
-				target := v.Object
-				if target == nil {
-					target = self
-				}
-				fails = append(fails, e.toFinding(r, target, v))
-			}
-			if len(vs) > 0 {
-				continue
-			}
-			// A pass is told by its evidence: what was observed, and where.
-			f := e.toFinding(r, self, Violation{Message: "Passed.", Evidence: verdict.passEvidence})
-			f.Status = finding.Pass
-			if verdict.notApplicable != "" {
-				f.Message, f.Status = verdict.notApplicable, finding.NotApplicable
-			}
-			e.Passed = append(e.Passed, f)
+			fails = append(fails, e.verdict(r, nodeTarget(n, c), r.Node(ctx), verdict)...)
 		}
+	}
+	return fails
+}
+
+// verdict turns one evaluation of a benchmark-style rule into its failures, returned, or into
+// its pass or not-applicable verdict, kept in Passed.
+func (e *Evaluation) verdict(r *Rule, self *inventory.Object, vs []Violation, v *nodeVerdict) []finding.Finding {
+	if len(vs) == 0 {
+		// A pass is told by its evidence: what was observed, and where.
+		f := e.toFinding(r, self, Violation{Message: "Passed.", Evidence: v.passEvidence})
+		f.Status = finding.Pass
+		if v.notApplicable != "" {
+			f.Message, f.Status = v.notApplicable, finding.NotApplicable
+		}
+		e.Passed = append(e.Passed, f)
+		return nil
+	}
+	fails := make([]finding.Finding, 0, len(vs))
+	for _, viol := range vs {
+		target := viol.Object
+		if target == nil {
+			target = self
+		}
+		fails = append(fails, e.toFinding(r, target, viol))
 	}
 	return fails
 }
@@ -391,18 +397,7 @@ func (e *Evaluation) evaluateEndpoint(ep *inventory.Endpoint) []finding.Finding 
 		}
 		verdict := &nodeVerdict{}
 		vs := r.Endpoint(&EndpointContext{Endpoint: ep, Options: e.opts, verdict: verdict})
-		for _, v := range vs {
-			fails = append(fails, e.toFinding(r, self, v))
-		}
-		if len(vs) > 0 {
-			continue
-		}
-		f := e.toFinding(r, self, Violation{Message: "Passed.", Evidence: verdict.passEvidence})
-		f.Status = finding.Pass
-		if verdict.notApplicable != "" {
-			f.Message, f.Status = verdict.notApplicable, finding.NotApplicable
-		}
-		e.Passed = append(e.Passed, f)
+		fails = append(fails, e.verdict(r, self, vs, verdict)...)
 	}
 	return fails
 }
