@@ -229,9 +229,19 @@ func (js *jsonStream) field(name string, v any, last bool) {
 	}
 }
 
-// findings writes a JSON array of findings, converting each as it goes.
+// findings writes a JSON array of findings, each encoded directly (appendFinding).
 func (js *jsonStream) findings(fs []finding.Finding, prefix string) {
-	js.array(len(fs), prefix, func(i int) any { return toJSONFinding(&fs[i]) })
+	js.arrayOf(len(fs), prefix, func(from, to int, indent string) chunkResult {
+		var b []byte
+		for i := from; i < to; i++ {
+			if i > from {
+				b = append(b, ",\n"...)
+			}
+			b = append(b, indent...)
+			b = appendFinding(b, &fs[i], indent)
+		}
+		return chunkResult{data: b}
+	})
 }
 
 // arrayChunk is how many items one goroutine encodes at a time.
@@ -241,6 +251,12 @@ const arrayChunk = 512
 // encoded on every core, a chunk of items per goroutine, and written in order, at most a few
 // chunks ahead of the writer, so the bytes are those of a sequential encoding.
 func (js *jsonStream) array(n int, prefix string, item func(i int) any) {
+	js.arrayOf(n, prefix, func(from, to int, indent string) chunkResult { return encodeChunk(from, to, indent, item) })
+}
+
+// arrayOf writes a JSON array of n items, encode(from, to, indent) giving the bytes of items
+// [from, to), separated as in an array.
+func (js *jsonStream) arrayOf(n int, prefix string, encode func(from, to int, indent string) chunkResult) {
 	if js.err != nil {
 		return
 	}
@@ -254,7 +270,7 @@ func (js *jsonStream) array(n int, prefix string, item func(i int) any) {
 	results := make([]chan chunkResult, chunks)
 	start := func(c int) {
 		results[c] = make(chan chunkResult, 1)
-		go func() { results[c] <- encodeChunk(c*arrayChunk, min(n, (c+1)*arrayChunk), prefix+"  ", item) }()
+		go func() { results[c] <- encode(c*arrayChunk, min(n, (c+1)*arrayChunk), prefix+"  ") }()
 	}
 	for c := 0; c < min(window, chunks); c++ {
 		start(c)
