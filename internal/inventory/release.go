@@ -10,13 +10,24 @@ import (
 // its metadata (name, namespace, labels and each annotation, of the object and of its pod
 // template), which findings about the object as a whole, exemption annotations and namespace
 // rules still point at. keepPositions keeps every position, for an object that deferred
-// checks will still report on.
+// checks will still report on at paths they did not name; ReleaseKeeping keeps the paths
+// named.
 //
 // The identity it keeps (name, namespace, labels, annotations) is kept as decoded: decoders
 // give every string and map its own allocation, sized to it, so keeping them pins nothing of
 // the decoded document, and copying them would only double them for a moment.
 func (o *Object) Release(keepPositions bool) {
-	if !keepPositions && o.Positions != nil {
+	if keepPositions {
+		o.Typed, o.Content, o.shapePod = nil, nil, nil
+		return
+	}
+	o.ReleaseKeeping(nil)
+}
+
+// ReleaseKeeping is Release that also keeps the positions of paths (and of their parents, where
+// a missing field is located), for deferred checks that will report there.
+func (o *Object) ReleaseKeeping(paths []string) {
+	if o.Positions != nil {
 		// The hashes of the paths kept and of their parents, worked out from the hashes of
 		// their parents rather than from the paths written out.
 		var buf [24]PathHash
@@ -31,6 +42,9 @@ func (o *Object) Release(keepPositions bool) {
 				podMeta = want[len(want)-1]
 			}
 			want = appendAnnotations(want, podMeta, pod.Meta.Annotations)
+		}
+		for _, p := range paths {
+			want = appendPathHashes(want, p)
 		}
 		o.Positions = o.Positions.keep(want)
 	}

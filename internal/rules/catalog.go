@@ -187,7 +187,7 @@ func (e *Evaluation) Object(o *inventory.Object) {
 		}
 	}
 	if e.Release && !e.keep[o.GVK.Kind] {
-		o.Release(len(defers) > 0)
+		releaseFor(o, defers)
 	}
 	if len(out) > 0 || len(defers) > 0 {
 		e.mu.Lock()
@@ -198,6 +198,20 @@ func (e *Evaluation) Object(o *inventory.Object) {
 	clear(out)
 	*buf = out[:0]
 	e.scratch.Put(buf)
+}
+
+// releaseFor releases an object, keeping the positions its deferred checks will report at:
+// the paths they named, or every position when one named none.
+func releaseFor(o *inventory.Object, defers []deferred) {
+	var paths []string
+	for _, d := range defers {
+		if !d.pathsNamed {
+			o.Release(true)
+			return
+		}
+		paths = append(paths, d.paths...)
+	}
+	o.ReleaseKeeping(paths)
 }
 
 // store copies findings into the evaluation's blocks; the caller holds e.mu.

@@ -151,9 +151,11 @@ type PodContext struct {
 
 // Defer runs check, for the rule being evaluated and the same object, once the inventory is
 // complete. The check must capture only what it needs, not the pod: the object's typed content
-// may be released by then. The rule must name the kinds check reads in Rule.Reads.
-func (c *PodContext) Defer(check func(*inventory.Inventory) []Violation) {
-	*c.defers = append(*c.defers, deferred{rule: c.rule, object: c.Object, check: check})
+// may be released by then. The rule must name the kinds check reads in Rule.Reads. paths are
+// where check may report: a streaming scan keeps the source positions of those (and of their
+// parents) only; without paths it keeps them all.
+func (c *PodContext) Defer(check func(*inventory.Inventory) []Violation, paths ...string) {
+	*c.defers = append(*c.defers, deferred{rule: c.rule, object: c.Object, check: check, paths: paths, pathsNamed: len(paths) > 0})
 }
 
 // ObjectContext is what an object rule sees; like a pod rule, it may Defer checks that need
@@ -166,14 +168,17 @@ type ObjectContext struct {
 }
 
 // Defer runs check once the inventory is complete; see PodContext.Defer.
-func (c *ObjectContext) Defer(check func(*inventory.Inventory) []Violation) {
-	*c.defers = append(*c.defers, deferred{rule: c.rule, object: c.Object, check: check})
+func (c *ObjectContext) Defer(check func(*inventory.Inventory) []Violation, paths ...string) {
+	*c.defers = append(*c.defers, deferred{rule: c.rule, object: c.Object, check: check, paths: paths, pathsNamed: len(paths) > 0})
 }
 
 type deferred struct {
 	rule   *Rule
 	object *inventory.Object
 	check  func(*inventory.Inventory) []Violation
+	// paths are where check may report, when pathsNamed.
+	paths      []string
+	pathsNamed bool
 }
 
 // NamespaceContext is what a namespace rule sees.

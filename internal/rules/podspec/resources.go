@@ -176,9 +176,13 @@ func (rc resourceCheck) check(ctx *rules.PodContext) []rules.Violation {
 	}
 	namespace := ctx.Object.Namespace
 	fromInput := ctx.Options == nil || ctx.Options.FromManifests
+	paths := make([]string, len(missing))
+	for i, m := range missing {
+		paths[i] = m.path
+	}
 	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
 		return rc.report(missing, namespace, fromInput, inv)
-	})
+	}, paths...)
 	return nil
 }
 

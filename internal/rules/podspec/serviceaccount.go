@@ -120,7 +120,7 @@ func checkAutomountServiceAccountToken(ctx *rules.PodContext) []rules.Violation 
 	path := ctx.Pod.SpecPath + ".automountServiceAccountToken"
 	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
 		return tm.judge(inv, path)
-	})
+	}, path)
 	return nil
 }
 
