@@ -7,6 +7,7 @@ import (
 
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/apiserver"
+	"palisade.dev/palisade/internal/rules/apiserverprobe"
 	"palisade.dev/palisade/internal/rules/cluster"
 	"palisade.dev/palisade/internal/rules/etcd"
 	"palisade.dev/palisade/internal/rules/files"
@@ -34,6 +35,7 @@ func Catalog() (*rules.Catalog, error) {
 		cluster.Rules(),
 		kubelet.Rules(),
 		apiserver.Rules(),
+		apiserverprobe.Rules(),
 		etcd.Rules(),
 		files.Rules(),
 		pkirules.Rules(),
