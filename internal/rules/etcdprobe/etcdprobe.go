@@ -1,0 +1,142 @@
+// Package etcdprobe holds the rules judged on what etcd's ports answered a probe from the
+// network (palisade probe): whether etcd speaks plain HTTP, whether it completes a TLS
+// handshake with a client that has no certificate, whether a caller without credentials
+// counts its keys, and, with the client certificate the user gave, whether the Secrets it
+// holds are encrypted at rest. They are the network proof beside the flag-based rules of
+// package etcd (etcd/client-plain-http, etcd/client-cert-auth) and of package apiserver
+// (--encryption-provider-config). The rules read the answers that internal/probe/etcd
+// recorded in inventory.Endpoint, by the beginnings of their summaries, and never contact
+// anything. An endpoint that did not answer, or answered but not as etcd, is not applicable,
+// never a pass; no message or evidence holds a value read from etcd, since the prober keeps
+// none.
+package etcdprobe
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
+)
+
+// Rules returns the package's rules.
+func Rules() []rules.Rule {
+	return []rules.Rule{
+		plainHTTPRule(),
+		clientCertRule(),
+		keysReadableRule(),
+		encryptionRule(),
+	}
+}
+
+// The endpoint components the rules judge, as the probe engine names them.
+const (
+	etcdClient = "etcd"
+	etcdPeer   = "etcd-peer"
+)
+
+var bothPorts = []string{etcdClient, etcdPeer}
+
+// The requests of etcd's prober and the beginnings of their summaries
+// (probe/etcd.VersionPath, RangePath, AnonymousRangeSummary, ProofSummary; a test pins that
+// they agree).
+const (
+	versionPath    = "/version"
+	rangePath      = "/v3/kv/range"
+	etcdVersion    = "etcd "
+	anonymousRange = "without credentials: "
+	proof          = "encryption proof: "
+)
+
+// answered reports whether the endpoint answered in TLS or HTTP; when it did not, it records
+// why the rule does not apply.
+func answered(ctx *rules.EndpointContext) bool {
+	ep := ctx.Endpoint
+	switch {
+	case !ep.Reachable && ep.Error != "":
+		ctx.NotApplicable(fmt.Sprintf("nothing answers on %s: %s", ep.Address, ep.Error))
+	case !ep.Reachable:
+		ctx.NotApplicable(fmt.Sprintf("nothing answers on %s", ep.Address))
+	case ep.Protocol == "":
+		ctx.NotApplicable(fmt.Sprintf("%s answers, but neither in TLS nor in HTTP: %s", ep.Address, ep.Error))
+	default:
+		return true
+	}
+	return false
+}
+
+// certRequired reports whether the endpoint refused a TLS handshake without a client
+// certificate.
+func certRequired(ep *inventory.Endpoint) bool { return ep.TLS != nil && ep.TLS.ClientCertRequired }
+
+// version is the answer to GET /version when it named etcd's version, else nil.
+func version(ep *inventory.Endpoint) *inventory.Answer {
+	a := ep.Answer("GET", versionPath)
+	if a == nil || a.Status != 200 || !strings.HasPrefix(a.Summary, etcdVersion) {
+		return nil
+	}
+	return a
+}
+
+// versionEvidence says what GET /version answered.
+func versionEvidence(ep *inventory.Endpoint) string {
+	a := ep.Answer("GET", versionPath)
+	switch {
+	case a == nil:
+		return "GET /version not asked"
+	case a.Error != "":
+		return "GET /version: no answer (" + a.Error + ")"
+	case a.Summary == "":
+		return fmt.Sprintf("GET /version: HTTP %d", a.Status)
+	}
+	return fmt.Sprintf("GET /version: HTTP %d, %s", a.Status, a.Summary)
+}
+
+// rangeAnswer is the range request whose summary begins with kind, else nil.
+func rangeAnswer(ep *inventory.Endpoint, kind string) *inventory.Answer {
+	for i := range ep.Answers {
+		a := &ep.Answers[i]
+		if a.Method == "POST" && a.Path == rangePath && strings.HasPrefix(a.Summary, kind) {
+			return a
+		}
+	}
+	return nil
+}
+
+// loopback reports whether the endpoint's host is reachable only from its own node.
+func loopback(ep *inventory.Endpoint) bool {
+	if strings.EqualFold(ep.Host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(ep.Host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// port says which of etcd's ports the endpoint is.
+func port(ep *inventory.Endpoint) string {
+	if ep.Component == etcdPeer {
+		return "etcd's peer port at " + ep.Address
+	}
+	return "etcd at " + ep.Address
+}
+
+// The sources the rules cite. CIS IDs are those of the CIS Kubernetes Benchmark v1.10.0, as
+// kube-bench encodes them in cfg/cis-1.10.
+var (
+	cisCertFile           = cis("2.1", "Ensure that the --cert-file and --key-file arguments are set as appropriate")
+	cisClientCertAuth     = cis("2.2", "Ensure that the --client-cert-auth argument is set to true")
+	cisPeerCertFile       = cis("2.4", "Ensure that the --peer-cert-file and --peer-key-file arguments are set as appropriate")
+	cisPeerCertAuth       = cis("2.5", "Ensure that the --peer-client-cert-auth argument is set to true")
+	cisEncryptionConfig   = cis("1.2.27", "Ensure that the --encryption-provider-config argument is set as appropriate")
+	cisEncryptionProvider = cis("1.2.28", "Ensure that encryption providers are appropriately configured")
+
+	docsTransportSecurity = rules.Reference{Kind: "Docs", Title: "etcd: Transport security model", URL: "https://etcd.io/docs/v3.5/op-guide/security/"}
+	docsOperatingEtcd     = rules.Reference{Kind: "Docs", Title: "Operating etcd clusters for Kubernetes: securing etcd clusters", URL: "https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/#securing-etcd-clusters"}
+	docsGateway           = rules.Reference{Kind: "Docs", Title: "etcd: Why gRPC gateway", URL: "https://etcd.io/docs/v3.5/dev-guide/api_grpc_gateway/"}
+	docsEncryptData       = rules.Reference{Kind: "Docs", Title: "Encrypting Confidential Data at Rest", URL: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/"}
+)
+
+func cis(id, title string) rules.Reference {
+	return rules.Reference{Kind: "CIS", ID: id, Title: title + " (CIS Kubernetes Benchmark v1.10.0)"}
+}
