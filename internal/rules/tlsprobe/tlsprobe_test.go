@@ -1,0 +1,195 @@
+package tlsprobe_test
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/probe/tlsscan"
+	"palisade.dev/palisade/internal/probe/tlsscan/tlstest"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/tlsprobe"
+)
+
+var loopback = []net.IP{net.IPv4(127, 0, 0, 1)}
+
+// judge runs the package's rules on one endpoint and returns each rule's verdict by ID:
+// "fail <severity>", "pass" or "not-applicable", with the finding.
+func judge(t *testing.T, ep *inventory.Endpoint) map[string]finding.Finding {
+	t.Helper()
+	c, err := rules.NewCatalog(tlsprobe.Rules()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.New()
+	inv.Endpoints = []*inventory.Endpoint{ep}
+	e := c.NewEvaluation(&rules.Options{}, nil)
+	out := map[string]finding.Finding{}
+	for _, f := range append(e.Finish(inv), e.Passed...) {
+		out[f.RuleID] = f
+	}
+	return out
+}
+
+func status(f finding.Finding) string {
+	if f.Status == finding.Fail {
+		return "fail " + f.Severity.String()
+	}
+	return string(f.Status)
+}
+
+// scanned is the endpoint the probe engine records for a TLS server: the scan's facts, at
+// the probe's time.
+func scanned(t *testing.T, config *tls.Config) *inventory.Endpoint {
+	t.Helper()
+	s := tlstest.Serve(t, config)
+	facts := tlsscan.Scan(context.Background(), s.Host, s.Port, 2*time.Second)
+	if facts == nil {
+		t.Fatal("the scan found no TLS")
+	}
+	addr := fmt.Sprintf("%s:%d", s.Host, s.Port)
+	return &inventory.Endpoint{Host: s.Host, Port: s.Port, Address: addr, Component: "kube-apiserver",
+		Reachable: true, Protocol: "https", TLS: facts, ProbedAt: time.Now()}
+}
+
+func TestVerdictsOnRealHandshakes(t *testing.T) {
+	ca := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "cluster-ca", IsCA: true})
+	good := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "apiserver", IPs: loopback, Parent: ca})
+	rsaGood := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "apiserver", IPs: loopback, Parent: ca, RSA: true})
+	expiredSelfSigned := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "old", IPs: loopback,
+		NotBefore: time.Now().Add(-400 * 24 * time.Hour), NotAfter: time.Now().Add(-3 * 24 * time.Hour)})
+	// The kubelet without tlsCertFile: a leaf "<host>@<time>" signed by a CA "<host>-ca@<time>"
+	// it made for itself (client-go cert.GenerateSelfSignedCertKey).
+	kubeletCA := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "node-1-ca@1700000000", IsCA: true})
+	kubeletLeaf := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "node-1@1700000000", DNSNames: []string{"node-1"}, Parent: kubeletCA})
+	noSAN := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "no-san", Parent: ca})
+	soon := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "soon", IPs: loopback, Parent: ca, NotAfter: time.Now().Add(10 * 24 * time.Hour)})
+
+	tests := []struct {
+		name   string
+		config *tls.Config
+		want   map[string]string
+	}{
+		{"TLS 1.3 only, issued by a CA: every rule passes",
+			&tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{*good}},
+			map[string]string{"tls/legacy-versions": "pass", "tls/weak-cipher-suites": "pass", "tls/certificate-expiry": "pass",
+				"tls/serving-san": "pass", "tls/self-signed-serving-cert": "pass"}},
+		{"TLS 1.0 accepted",
+			&tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11, Certificates: []tls.Certificate{*good}},
+			map[string]string{"tls/legacy-versions": "fail high", "tls/weak-cipher-suites": "fail low"}},
+		{"TLS 1.1 the oldest accepted",
+			&tls.Config{MinVersion: tls.VersionTLS11, Certificates: []tls.Certificate{*good}},
+			map[string]string{"tls/legacy-versions": "fail medium"}},
+		{"Go's TLS 1.2 defaults accept ECDHE CBC with SHA-1",
+			&tls.Config{Certificates: []tls.Certificate{*good}},
+			map[string]string{"tls/legacy-versions": "pass", "tls/weak-cipher-suites": "fail low"}},
+		{"3DES accepted",
+			&tls.Config{MaxVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*rsaGood},
+				CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}},
+			map[string]string{"tls/weak-cipher-suites": "fail high"}},
+		{"RSA key exchange accepted",
+			&tls.Config{MaxVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*rsaGood},
+				CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_RSA_WITH_AES_128_GCM_SHA256}},
+			map[string]string{"tls/weak-cipher-suites": "fail medium"}},
+		{"expired and self-signed",
+			&tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{*expiredSelfSigned}},
+			map[string]string{"tls/certificate-expiry": "fail critical", "tls/self-signed-serving-cert": "fail medium", "tls/serving-san": "pass"}},
+		{"the kubelet's self-generated certificate",
+			&tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{*kubeletLeaf}},
+			map[string]string{"tls/self-signed-serving-cert": "fail medium", "tls/certificate-expiry": "pass"}},
+		{"no subject alternative name",
+			&tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{*noSAN}},
+			map[string]string{"tls/serving-san": "fail medium", "tls/self-signed-serving-cert": "pass"}},
+		{"expiring within 30 days",
+			&tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{*soon}},
+			map[string]string{"tls/certificate-expiry": "fail medium"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ep := scanned(t, tt.config)
+			got := judge(t, ep)
+			if len(got) != 5 {
+				t.Errorf("%d verdicts, want one per rule: %v", len(got), got)
+			}
+			for id, want := range tt.want {
+				f := got[id]
+				if status(f) != want {
+					t.Errorf("%s = %q (%s; %s), want %q", id, status(f), f.Message, f.Evidence, want)
+				}
+				if !strings.Contains(f.Message+f.Evidence, ep.Address) && f.Status == finding.Fail {
+					t.Errorf("%s: the failure does not name the endpoint: %q", id, f.Message)
+				}
+			}
+		})
+	}
+}
+
+func TestExpiryIsJudgedAtTheProbeTime(t *testing.T) {
+	cert := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "c", IPs: loopback,
+		NotBefore: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)})
+	facts := &inventory.TLSFacts{Versions: []string{"TLS 1.3"}, Chain: [][]byte{tlstest.PEM(cert)}}
+	tests := []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2029, 12, 1, 0, 0, 0, 0, time.UTC), "fail high"},
+		{time.Date(2030, 6, 1, 0, 0, 0, 0, time.UTC), "pass"},
+		{time.Date(2030, 12, 20, 0, 0, 0, 0, time.UTC), "fail medium"},
+		{time.Date(2031, 2, 1, 0, 0, 0, 0, time.UTC), "fail critical"},
+		{time.Time{}, "not-applicable"},
+	}
+	for _, tt := range tests {
+		ep := &inventory.Endpoint{Host: "10.0.0.1", Port: 2379, Address: "10.0.0.1:2379", Component: "etcd",
+			Reachable: true, Protocol: "https", TLS: facts, ProbedAt: tt.at}
+		if got := status(judge(t, ep)["tls/certificate-expiry"]); got != tt.want {
+			t.Errorf("at %s: %q, want %q", tt.at, got, tt.want)
+		}
+	}
+}
+
+// TestEndpointsWithoutTLSAreNotApplicable pins that plain HTTP, closed ports and chains that
+// do not parse give a reason, never a pass.
+func TestEndpointsWithoutTLSAreNotApplicable(t *testing.T) {
+	tests := []struct {
+		name string
+		ep   inventory.Endpoint
+		why  string
+	}{
+		{"plain HTTP", inventory.Endpoint{Reachable: true, Protocol: "http"}, "speaks http"},
+		{"closed", inventory.Endpoint{Error: "connection refused"}, "connection refused"},
+		{"nonsense", inventory.Endpoint{Reachable: true}, "no TLS handshake"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ep := tt.ep
+			ep.Host, ep.Port, ep.Address, ep.Component = "10.0.0.1", 10250, "10.0.0.1:10250", "kubelet"
+			for id, f := range judge(t, &ep) {
+				if f.Status != finding.NotApplicable || !strings.Contains(f.Message, tt.why) {
+					t.Errorf("%s = %q %q, want not applicable because %q", id, status(f), f.Message, tt.why)
+				}
+			}
+		})
+	}
+	t.Run("a chain that does not parse", func(t *testing.T) {
+		ep := &inventory.Endpoint{Host: "10.0.0.1", Port: 443, Address: "10.0.0.1:443", Reachable: true, Protocol: "https", ProbedAt: time.Now(),
+			TLS: &inventory.TLSFacts{Versions: []string{"TLS 1.3"}, Chain: [][]byte{[]byte("-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n")}}}
+		got := judge(t, ep)
+		var ids []string
+		for _, id := range []string{"tls/certificate-expiry", "tls/serving-san", "tls/self-signed-serving-cert"} {
+			if got[id].Status != finding.NotApplicable {
+				ids = append(ids, id+" = "+status(got[id]))
+			}
+		}
+		sort.Strings(ids)
+		if len(ids) > 0 {
+			t.Errorf("want not applicable: %v", ids)
+		}
+	})
+}
