@@ -12,6 +12,7 @@ import (
 	"palisade.dev/palisade/internal/rules/etcd"
 	"palisade.dev/palisade/internal/rules/files"
 	"palisade.dev/palisade/internal/rules/kubelet"
+	"palisade.dev/palisade/internal/rules/kubeletprobe"
 	"palisade.dev/palisade/internal/rules/namespace"
 	"palisade.dev/palisade/internal/rules/pkirules"
 	"palisade.dev/palisade/internal/rules/podspec"
@@ -20,6 +21,7 @@ import (
 	"palisade.dev/palisade/internal/rules/schema"
 	"palisade.dev/palisade/internal/rules/secrets"
 	"palisade.dev/palisade/internal/rules/securitycontext"
+	"palisade.dev/palisade/internal/rules/tlsprobe"
 )
 
 // Catalog returns a new catalog of every built-in rule.
@@ -34,10 +36,12 @@ func Catalog() (*rules.Catalog, error) {
 		rbac.Rules(),
 		cluster.Rules(),
 		kubelet.Rules(),
+		kubeletprobe.Rules(),
 		apiserver.Rules(),
 		apiserverprobe.Rules(),
 		etcd.Rules(),
 		files.Rules(),
 		pkirules.Rules(),
+		tlsprobe.Rules(),
 	)...)
 }
