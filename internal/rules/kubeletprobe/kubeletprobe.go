@@ -7,14 +7,13 @@
 // answered is not applicable, and an answer that is not a kubelet's is reported as
 // unexpected, never as a pass. The rules never contact anything.
 //
-// kubelet/probe-anonymous-access: the main port refuses an anonymous GET /pods with 401.
-// kubelet/probe-read-only-port: nothing answers on the read-only port.
-// kubelet/probe-pod-list-leak: neither port lists pods to an anonymous caller.
-// kubelet/probe-command-endpoint: POST /run on a pod that does not exist is refused (401,
-//
-//	403), not looked up (404 "pod does not exist").
-//
-// kubelet/probe-plain-http: the main port speaks HTTPS.
+// The rules:
+//   - kubelet/probe-anonymous-access: the main port refuses an anonymous GET /pods with 401.
+//   - kubelet/probe-read-only-port: nothing answers on the read-only port.
+//   - kubelet/probe-pod-list-leak: neither port lists pods to an anonymous caller.
+//   - kubelet/probe-command-endpoint: POST /run on a pod that does not exist is refused (401,
+//     403), not looked up (404 "pod does not exist").
+//   - kubelet/probe-plain-http: the main port speaks HTTPS.
 package kubeletprobe
 
 import (
