@@ -73,6 +73,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 		newScanCommand(s),
 		newClusterCommand(s),
 		newNodeCommand(s),
+		newProbeCommand(s),
 		newRulesCommand(s),
 		newExplainCommand(s),
 	)

@@ -113,6 +113,7 @@ func probeEndpoint(ctx context.Context, req *Request, ep *inventory.Endpoint) {
 	if ep.TLS != nil && req.Posture != nil {
 		if p := req.Posture(ctx, ep.Host, ep.Port, req.Timeout); p != nil {
 			ep.TLS.Versions, ep.TLS.WeakCiphers = p.Versions, p.WeakCiphers
+			ep.TLS.ClientCertRequired = ep.TLS.ClientCertRequired || p.ClientCertRequired
 			if p.VerifiedBy != "" || p.VerifyError != "" {
 				ep.TLS.VerifiedBy, ep.TLS.VerifyError = p.VerifiedBy, p.VerifyError
 			}
