@@ -71,6 +71,10 @@ func recognised(ep *inventory.Endpoint) bool {
 
 // notAPIServerHere records that the endpoint answers, but not as the API server.
 func notAPIServerHere(ctx *rules.EndpointContext) {
+	if tls := ctx.Endpoint.TLS; tls != nil && tls.ClientCertRequired {
+		ctx.NotApplicable(fmt.Sprintf("%s requires a client certificate: a caller without one gets no answer to judge", ctx.Endpoint.Address))
+		return
+	}
 	ctx.NotApplicable(fmt.Sprintf("%s answers, but not as a Kubernetes API server (%s)", ctx.Endpoint.Address, answersEvidence(ctx.Endpoint)))
 }
 

@@ -104,6 +104,8 @@ func TestRulesGradeWhatTheAPIServerAnsweredWithoutCredentials(t *testing.T) {
 		{"a closed port is not applicable", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Error: "connection refused"}, anon, "not-applicable", 0, "nothing answers on 10.0.0.1:6443: connection refused"},
 		{"an endpoint the deadline came before", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Error: probe.NotProbed}, anon, "not-applicable", 0, "deadline reached before probing"},
 		{"nonsense is not applicable", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Reachable: true, Error: `unexpected answer: "SSH-2.0"`}, plain, "not-applicable", 0, "neither in TLS nor in HTTP"},
+		{"a port requiring a client certificate gives nothing to judge", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Reachable: true, Protocol: "https",
+			TLS: &inventory.TLSFacts{ClientCertRequired: true}, Answers: []inventory.Answer{{Method: "GET", Path: "/version", Error: "remote error: tls: certificate required"}}}, anon, "not-applicable", 0, "requires a client certificate"},
 		{"TLS on the API server's port passes", endpoint(probe.APIServer, "https", answers(all(401))), plain, "pass", 0, "speaks TLS"},
 		{"plain HTTP answered as the API server is critical", endpoint(probe.APIServer, "http", answers(all(401))), plain, "fail", finding.Critical, "plain HTTP"},
 		{"plain HTTP from something else is not applicable", endpoint(probe.APIServer, "http", html), plain, "not-applicable", 0, "not as a Kubernetes API server"},
