@@ -10,6 +10,7 @@ import (
 	"palisade.dev/palisade/internal/rules/apiserverprobe"
 	"palisade.dev/palisade/internal/rules/cluster"
 	"palisade.dev/palisade/internal/rules/etcd"
+	"palisade.dev/palisade/internal/rules/etcdprobe"
 	"palisade.dev/palisade/internal/rules/files"
 	"palisade.dev/palisade/internal/rules/kubelet"
 	"palisade.dev/palisade/internal/rules/kubeletprobe"
@@ -40,6 +41,7 @@ func Catalog() (*rules.Catalog, error) {
 		apiserver.Rules(),
 		apiserverprobe.Rules(),
 		etcd.Rules(),
+		etcdprobe.Rules(),
 		files.Rules(),
 		pkirules.Rules(),
 		tlsprobe.Rules(),
