@@ -135,7 +135,10 @@ var versionPattern = regexp.MustCompile(`^[0-9A-Za-z.+-]{1,40}$`)
 func askVersion(ctx context.Context, c *conn.Conn, how string) {
 	status, data, i, err := c.Do(ctx, http.MethodGet, VersionPath, nil, nil, 4<<10)
 	if err != nil {
-		if certificateRefused(err) {
+		switch {
+		case certificateRefused(err) && how != "":
+			c.Summarise(i, "refused: etcd refused the client certificate given")
+		case certificateRefused(err):
 			c.Summarise(i, "refused: etcd requires a client certificate")
 		}
 		return
@@ -221,7 +224,7 @@ func describeCount(status int, data []byte, err error, prefix string) string {
 		if perr != nil {
 			return fmt.Sprintf("unexpected answer: HTTP 200 that is not an etcd range answer (%d bytes)", len(data))
 		}
-		return fmt.Sprintf("%d keys readable under %s", r.Count, prefix)
+		return fmt.Sprintf("%s readable under %s", plural(r.Count, "key"), prefix)
 	case status == http.StatusNotFound:
 		return "keys not readable: no v3 gateway at this port (HTTP 404)"
 	}
@@ -229,6 +232,14 @@ func describeCount(status int, data []byte, err error, prefix string) string {
 		return fmt.Sprintf("keys not readable: etcd answered HTTP %d: %s", status, msg)
 	}
 	return fmt.Sprintf("unexpected answer: HTTP %d that is not etcd's (%d bytes)", status, len(data))
+}
+
+// plural is n and noun, in the plural unless n is 1.
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // certificateRefused reports whether err is a TLS server's refusal for want of a client

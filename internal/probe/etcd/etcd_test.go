@@ -98,6 +98,7 @@ func TestDescribeCountGradesTheAnswer(t *testing.T) {
 		want   string
 	}{
 		{"readable", 200, `{"header":{"revision":"9"}, "count":"312"}`, nil, "312 keys readable under /registry/"},
+		{"one key", 200, `{"header":{"revision":"9"}, "count":"1"}`, nil, "1 key readable under /registry/"},
 		{"readable and empty", 200, `{"header":{"revision":"9"}}`, nil, "0 keys readable under /registry/"},
 		{"etcd's own authentication", 400, `{"code":3, "message":"etcdserver: user name is empty"}`, nil,
 			"keys not readable: etcd answered HTTP 400: etcdserver: user name is empty"},

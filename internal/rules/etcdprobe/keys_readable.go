@@ -20,6 +20,7 @@ package etcdprobe
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"palisade.dev/palisade/internal/finding"
@@ -49,6 +50,9 @@ func keysReadableRule() rules.Rule {
 	}
 }
 
+// readablePattern is the summary of a count answered (probe/etcd.describeCount).
+var readablePattern = regexp.MustCompile(`^\d+ keys? readable under `)
+
 func checkKeysReadable(ctx *rules.EndpointContext) []rules.Violation {
 	if !answered(ctx) {
 		return nil
@@ -69,7 +73,7 @@ func checkKeysReadable(ctx *rules.EndpointContext) []rules.Violation {
 	case strings.HasPrefix(result, "keys not readable"):
 		ctx.Pass(evidence)
 		return nil
-	case a.Status != 200 || !strings.Contains(result, " keys readable under "):
+	case a.Status != 200 || !readablePattern.MatchString(result):
 		why := result
 		if a.Error != "" {
 			why += " (" + a.Error + ")"
