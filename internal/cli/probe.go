@@ -36,6 +36,7 @@ type probeFlags struct {
 	active, yes         bool
 	etcdCert, etcdKey   string
 	etcdCA              string
+	etcdPrefix          string
 	showPassed          bool
 }
 
@@ -90,6 +91,7 @@ before).`,
 	f.StringVar(&pf.etcdCert, "etcd-cert", "", "etcd client certificate (PEM), to prove encryption at rest")
 	f.StringVar(&pf.etcdKey, "etcd-key", "", "etcd client key (PEM)")
 	f.StringVar(&pf.etcdCA, "etcd-ca", "", "CA that signed etcd's serving certificate (PEM; default: etcd is not verified)")
+	f.StringVar(&pf.etcdPrefix, "etcd-prefix", etcd.DefaultPrefix, "the API server's --etcd-prefix: where in etcd its objects are")
 	f.BoolVar(&pf.showPassed, "show-passed", false, "list the rules that passed or did not apply too (they are always counted)")
 	for _, name := range []string{"pss-version", "kubernetes-version", "no-annotation-exemptions"} {
 		_ = f.MarkHidden(name)
@@ -137,7 +139,7 @@ func runProbe(cmd *cobra.Command, s Streams, out *outputFlags, rf *ruleFlags, pf
 		Active: pf.active,
 		Probers: map[string]probe.Prober{
 			probe.Kubelet: kubelet.Probe, probe.KubeletReadOnly: kubelet.Probe,
-			probe.Etcd: etcd.Probe, probe.EtcdPeer: etcd.Probe,
+			probe.Etcd: etcd.Options{Prefix: pf.etcdPrefix}.Probe, probe.EtcdPeer: etcd.Options{Prefix: pf.etcdPrefix}.Probe,
 			probe.APIServer: apiserver.Probe, probe.APIServerInsecure: apiserver.Probe,
 		},
 		Posture: tlsscan.Scan,
