@@ -92,5 +92,5 @@ func componentNames(r *rules.Rule) []string {
 	for _, c := range r.Components {
 		out = append(out, string(c))
 	}
-	return out
+	return append(out, r.EndpointComponents...)
 }

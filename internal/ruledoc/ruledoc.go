@@ -98,6 +98,11 @@ func AppliesTo(r *rules.Rule) string {
 		return "every namespace the input defines or uses"
 	case rules.ScopeCluster:
 		return "the live cluster itself (palisade cluster)"
+	case rules.ScopeEndpoint:
+		if len(r.EndpointComponents) == 0 {
+			return "every endpoint a probe reaches (palisade probe)"
+		}
+		return "each " + strings.Join(r.EndpointComponents, ", ") + " endpoint a probe reaches (palisade probe)"
 	case rules.ScopeNode:
 		if len(r.Components) == 0 {
 			return "the node as a whole (palisade node, and the control plane's mirror pods in palisade cluster)"

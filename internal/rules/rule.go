@@ -227,6 +227,15 @@ func (c *EndpointContext) Pass(evidence string) { c.verdict.passEvidence = evide
 // NotApplicable records that the rule does not apply to this endpoint, and why.
 func (c *EndpointContext) NotApplicable(reason string) { c.verdict.notApplicable = reason }
 
+// Unreachable says, the same way for every endpoint rule, that nothing answered at an
+// endpoint and why, for its not-applicable verdict.
+func Unreachable(ep *inventory.Endpoint) string {
+	if ep.Error != "" {
+		return "Nothing answered at " + ep.Address + " (" + ep.Error + ")."
+	}
+	return "Nothing answered at " + ep.Address + "."
+}
+
 // ClusterContext is what a cluster rule sees: the facts the source observed and the objects.
 type ClusterContext struct {
 	Cluster   *inventory.Cluster

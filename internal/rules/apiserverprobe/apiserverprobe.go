@@ -41,10 +41,8 @@ const notAPIServer = "not an API server answer"
 func answered(ctx *rules.EndpointContext) bool {
 	ep := ctx.Endpoint
 	switch {
-	case !ep.Reachable && ep.Error != "":
-		ctx.NotApplicable(fmt.Sprintf("nothing answers on %s: %s", ep.Address, ep.Error))
 	case !ep.Reachable:
-		ctx.NotApplicable(fmt.Sprintf("nothing answers on %s", ep.Address))
+		ctx.NotApplicable(rules.Unreachable(ep))
 	case ep.Protocol == "":
 		ctx.NotApplicable(fmt.Sprintf("%s answers, but neither in TLS nor in HTTP: %s", ep.Address, ep.Error))
 	default:

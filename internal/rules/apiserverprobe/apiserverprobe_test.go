@@ -101,7 +101,7 @@ func TestRulesGradeWhatTheAPIServerAnsweredWithoutCredentials(t *testing.T) {
 		{"discovery readable is high", endpoint(probe.APIServer, "https", answers(map[string]int{"/version": 200, "/api": 200, apiserver.PodsPath: 403})), anon, "fail", finding.High, "/api (API versions: v1)"},
 		{"objects readable is critical", endpoint(probe.APIServer, "https", answers(all(200))), anon, "fail", finding.Critical, "lists pods: 2 in default"},
 		{"a web page on 443 is not an API server", endpoint(probe.APIServer, "https", html), anon, "not-applicable", 0, "not as a Kubernetes API server"},
-		{"a closed port is not applicable", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Error: "connection refused"}, anon, "not-applicable", 0, "nothing answers on 10.0.0.1:6443: connection refused"},
+		{"a closed port is not applicable", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Error: "connection refused"}, anon, "not-applicable", 0, "Nothing answered at 10.0.0.1:6443 (connection refused)."},
 		{"an endpoint the deadline came before", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Error: probe.NotProbed}, anon, "not-applicable", 0, "deadline reached before probing"},
 		{"nonsense is not applicable", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Reachable: true, Error: `unexpected answer: "SSH-2.0"`}, plain, "not-applicable", 0, "neither in TLS nor in HTTP"},
 		{"a port requiring a client certificate gives nothing to judge", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Reachable: true, Protocol: "https",
@@ -110,7 +110,7 @@ func TestRulesGradeWhatTheAPIServerAnsweredWithoutCredentials(t *testing.T) {
 		{"plain HTTP answered as the API server is critical", endpoint(probe.APIServer, "http", answers(all(401))), plain, "fail", finding.Critical, "plain HTTP"},
 		{"plain HTTP from something else is not applicable", endpoint(probe.APIServer, "http", html), plain, "not-applicable", 0, "not as a Kubernetes API server"},
 		{"the insecure port answering is critical", endpoint(probe.APIServerInsecure, "http", answers(all(200))), insecure, "fail", finding.Critical, "legacy insecure port"},
-		{"the insecure port closed is not applicable", &inventory.Endpoint{Address: "10.0.0.1:8080", Component: probe.APIServerInsecure, Error: "connection refused"}, insecure, "not-applicable", 0, "nothing answers on 10.0.0.1:8080"},
+		{"the insecure port closed is not applicable", &inventory.Endpoint{Address: "10.0.0.1:8080", Component: probe.APIServerInsecure, Error: "connection refused"}, insecure, "not-applicable", 0, "Nothing answered at 10.0.0.1:8080"},
 		{"another web server on 8080 is not applicable", endpoint(probe.APIServerInsecure, "http", html), insecure, "not-applicable", 0, "not as a Kubernetes API server"},
 		{"TLS on 8080 is not the insecure port", endpoint(probe.APIServerInsecure, "https", answers(all(401))), insecure, "not-applicable", 0, "speaks TLS"},
 	} {

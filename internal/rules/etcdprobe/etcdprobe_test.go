@@ -117,7 +117,7 @@ func TestRulesJudgeWhatEtcdAnswered(t *testing.T) {
 		{"TLS", "etcd/probe-plain-http", endpoint("10.0.0.5", "etcd", "https", openTLS, version),
 			want{status: pass, evidence: "10.0.0.5:2379 speaks TLS (TLS 1.2, TLS 1.3)"}},
 		{"closed", "etcd/probe-plain-http", &inventory.Endpoint{Host: "10.0.0.9", Address: "10.0.0.9:2379", Component: "etcd", Error: "connection refused"},
-			want{status: na, message: "nothing answers on 10.0.0.9:2379: connection refused"}},
+			want{status: na, message: "Nothing answered at 10.0.0.9:2379 (connection refused)."}},
 		{"nonsense", "etcd/probe-plain-http", &inventory.Endpoint{Host: "10.0.0.9", Address: "10.0.0.9:2379", Component: "etcd", Reachable: true, Error: `unexpected answer: "SSH-2.0"`},
 			want{status: na, message: `neither in TLS nor in HTTP: unexpected answer: "SSH-2.0"`}},
 
@@ -192,7 +192,7 @@ func TestRulesJudgeWhatEtcdAnswered(t *testing.T) {
 		{"no credentials", "etcd/probe-secrets-encryption", endpoint("10.0.0.5", "etcd", "https", certNeeded),
 			want{status: na, message: "give etcd's client certificate, key and CA (palisade probe --etcd-cert, --etcd-key, --etcd-ca)"}},
 		{"unreachable", "etcd/probe-secrets-encryption", &inventory.Endpoint{Host: "10.0.0.9", Address: "10.0.0.9:2379", Component: "etcd", Error: "timed out"},
-			want{status: na, message: "nothing answers on 10.0.0.9:2379: timed out"}},
+			want{status: na, message: "Nothing answered at 10.0.0.9:2379 (timed out)."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := evaluate(t, tc.ep)[tc.rule+" "+tc.ep.Address]

@@ -48,7 +48,7 @@ var (
 // when something did.
 func reachable(ep *inventory.Endpoint) string {
 	if !ep.Reachable {
-		return "Nothing answered at " + ep.Address + whyNot(ep.Error) + "."
+		return rules.Unreachable(ep)
 	}
 	for _, a := range ep.Answers {
 		if a.Status != 0 {

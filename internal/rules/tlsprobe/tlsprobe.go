@@ -53,11 +53,7 @@ func withTLS(ctx *rules.EndpointContext) *inventory.TLSFacts {
 	case ep.TLS != nil:
 		return ep.TLS
 	case !ep.Reachable:
-		why := ""
-		if ep.Error != "" {
-			why = " (" + ep.Error + ")"
-		}
-		ctx.NotApplicable("Nothing answered at " + ep.Address + why + ".")
+		ctx.NotApplicable(rules.Unreachable(ep))
 	case ep.Protocol != "":
 		ctx.NotApplicable("The endpoint at " + ep.Address + " speaks " + ep.Protocol + ", not TLS.")
 	default:
