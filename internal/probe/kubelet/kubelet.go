@@ -6,18 +6,21 @@
 // whether the command line is disclosed (never the line). Judging the answers is for the
 // rules (internal/rules/kubeletprobe).
 //
-// It never runs anything. The command endpoints are proved reachable with POST
+// By default it runs nothing. The command endpoints are proved reachable with POST
 // /run/<namespace>/<pod>/<container> on a pod that does not exist, with a random namespace
 // and name and no command: the kubelet looks the pod up only after authentication and
 // authorization (pkg/kubelet/server/server.go, getRun), so its 404 "pod does not exist" proves
 // an unauthenticated caller got past both, and with no pod and no command there is nothing
-// to run. A real exec into a real pod would prove no more, so it is not made even when
-// conn.Conn.Active allows state-changing requests.
+// to run. Only when conn.Conn.Active allows it (palisade probe --active, confirmed) does it go
+// one step further, as an attacker would: it runs the harmless command `true` in the first
+// container of the first running pod the kubelet listed, which proves that the container
+// runtime executes what an anonymous caller sends.
 package kubelet
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
@@ -100,6 +103,70 @@ func Probe(ctx context.Context, c *conn.Conn) {
 	if status == 404 {
 		c.Summarise(i, summariseRun(data))
 	}
+	if c.Active && c.Endpoint.Answers[i].Summary == CommandReachable {
+		runTrue(ctx, c)
+	}
+}
+
+// ActiveRunPrefix starts the summary of the command the active proof ran.
+const ActiveRunPrefix = "ran `true` as a caller without credentials in "
+
+// runTrue runs `true` in the first container of the first running pod the kubelet listed.
+func runTrue(ctx context.Context, c *conn.Conn) {
+	a := c.Endpoint.Answer("GET", PathRunningPods)
+	if a == nil || a.Status != 200 {
+		return
+	}
+	// The pod list was summarised, not kept: ask for it again, for its first pod's name.
+	status, data, _, err := c.Do(ctx, "GET", PathRunningPods, nil, nil, 0)
+	if err != nil || status != 200 {
+		return
+	}
+	ns, pod, ctr, ok := firstContainer(data)
+	if !ok {
+		return
+	}
+	target := ns + "/" + pod + "/" + ctr
+	status, _, i, _ := c.Do(ctx, "POST", RunPrefix+target+"?cmd=true", nil, nil, 4<<10)
+	if status == 200 {
+		c.Summarise(i, ActiveRunPrefix+"pod "+ns+"/"+pod+", container "+ctr)
+	}
+}
+
+// firstContainer names the first container of the first pod of a kubelet's pod list.
+func firstContainer(data []byte) (namespace, pod, container string, ok bool) {
+	var list struct {
+		Items []struct {
+			Metadata struct{ Name, Namespace string }
+			Spec     struct {
+				Containers []struct{ Name string }
+			}
+		}
+	}
+	if json.Unmarshal(data, &list) != nil {
+		return "", "", "", false
+	}
+	for _, p := range list.Items {
+		if p.Metadata.Name != "" && len(p.Spec.Containers) > 0 && validSegment(p.Metadata.Namespace) && validSegment(p.Metadata.Name) && validSegment(p.Spec.Containers[0].Name) {
+			return p.Metadata.Namespace, p.Metadata.Name, p.Spec.Containers[0].Name, true
+		}
+	}
+	return "", "", "", false
+}
+
+// validSegment admits the names Kubernetes allows (DNS labels and subdomains), so that a
+// name from an untrusted answer cannot bend the path.
+func validSegment(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // runPath is a command-endpoint path on a pod that does not exist: a random namespace and

@@ -252,3 +252,29 @@ func BenchmarkProbe(b *testing.B) {
 		})
 	}
 }
+
+// TestActiveProbeRunsTrueInARealPod is the one test that names --active: only then does the
+// probe run a command, the harmless `true`, in a pod the kubelet listed, and records where.
+func TestActiveProbeRunsTrueInARealPod(t *testing.T) {
+	c := cluster.Require(t)
+	podOnNode(t, c)
+	passive := connTo(t, kubelet.Component, fmt.Sprintf("http://127.0.0.1:%d", c.KubeletPort))
+	kubelet.Probe(context.Background(), passive)
+	for _, a := range passive.Endpoint.Answers {
+		if strings.Contains(a.Path, "cmd=") {
+			t.Fatalf("a probe without --active ran a command: %s %s", a.Method, a.Path)
+		}
+	}
+	active := connTo(t, kubelet.Component, fmt.Sprintf("http://127.0.0.1:%d", c.KubeletPort))
+	active.Active = true
+	kubelet.Probe(context.Background(), active)
+	var ran *inventory.Answer
+	for i, a := range active.Endpoint.Answers {
+		if strings.HasSuffix(a.Path, "?cmd=true") {
+			ran = &active.Endpoint.Answers[i]
+		}
+	}
+	if ran == nil || ran.Status != 200 || !strings.HasPrefix(ran.Summary, kubelet.ActiveRunPrefix) || !strings.Contains(ran.Path, "/web") {
+		t.Fatalf("the active proof = %+v, want 200 running `true` in a listed pod", ran)
+	}
+}

@@ -258,9 +258,16 @@ func commandEndpointRule() rules.Rule {
 			case a == nil || a.Status == 0:
 				ctx.NotApplicable("The command endpoint of " + ep.Address + " was not asked or did not answer.")
 			case a.Summary == kubelet.CommandReachable:
+				evidence := said(a)
+				// With --active, the proof went as far as running `true` in a real pod.
+				for i := range ep.Answers {
+					if strings.HasPrefix(ep.Answers[i].Summary, kubelet.ActiveRunPrefix) {
+						evidence += "; then " + ep.Answers[i].Summary
+					}
+				}
 				return []rules.Violation{{Path: kubelet.RunPrefix,
 					Message:  "The kubelet at " + ep.Address + " lets a caller without credentials reach its command endpoints (run, exec, attach, port-forward).",
-					Evidence: said(a)}}
+					Evidence: evidence}}
 			case a.Status == http.StatusUnauthorized || a.Status == http.StatusForbidden:
 				ctx.Pass(said(a))
 			default:
