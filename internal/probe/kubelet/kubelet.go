@@ -20,9 +20,9 @@ package kubelet
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 
 	"palisade.dev/palisade/internal/probe/conn"
