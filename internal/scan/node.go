@@ -17,6 +17,10 @@ type NodeRequest struct {
 	Rules    rules.Options
 	Policy   *suppress.Policy
 	Selected func(*rules.Rule) bool
+	// Probe, when set, also probes the endpoints the components serve, read-only, and judges
+	// them with the endpoint rules in the same evaluation: the verdicts on the flags and the
+	// network's proof side by side. Nil: the audit reads files only.
+	Probe *NodeProbe
 }
 
 // NodeResult is a finished node audit: failures as findings, and the passes and
@@ -25,6 +29,10 @@ type NodeResult struct {
 	Result
 	Node   *inventory.Node
 	Passed []finding.Finding
+	// Probed are the endpoints derived from the components' settings and Endpoints what
+	// each answered, in the same order; empty unless the request had Probe.
+	Probed    []NodeTarget
+	Endpoints []*inventory.Endpoint
 }
 
 // Node audits the Kubernetes components of the machine Palisade runs on (or of the host
@@ -32,14 +40,20 @@ type NodeResult struct {
 func Node(ctx context.Context, req NodeRequest) *NodeResult {
 	opts := req.Rules
 	selected := (&ClusterRequest{Selected: req.Selected, Policy: req.Policy}).selector()
-	onlyNodeRules := func(r *rules.Rule) bool { return r.Scope == rules.ScopeNode && selected(r) }
-	eval := req.Catalog.NewEvaluation(&opts, onlyNodeRules)
+	nodeRules := func(r *rules.Rule) bool {
+		return (r.Scope == rules.ScopeNode || req.Probe != nil && r.Scope == rules.ScopeEndpoint) && selected(r)
+	}
+	eval := req.Catalog.NewEvaluation(&opts, nodeRules)
 	src := node.Scan(ctx, req.Source)
 	inv := inventory.New()
 	inv.Nodes = []*inventory.Node{src.Node}
-	all := eval.Finish(inv)
-	res := &NodeResult{Node: src.Node, Passed: eval.Passed}
+	res := &NodeResult{Node: src.Node}
 	res.Errors, res.Objects = src.Errors, len(src.Node.Components)
+	if req.Probe != nil {
+		probeNode(ctx, req.Probe, src.Node, inv, res)
+	}
+	all := eval.Finish(inv)
+	res.Passed = eval.Passed
 	res.apply(all, inv, req.Policy)
 	finding.Sort(res.Passed)
 	return res
