@@ -3,11 +3,15 @@ package scan_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +20,7 @@ import (
 	"palisade.dev/palisade/internal/kubeletconfig"
 	"palisade.dev/palisade/internal/probe"
 	"palisade.dev/palisade/internal/probe/apiserver"
+	"palisade.dev/palisade/internal/probe/conn"
 	"palisade.dev/palisade/internal/probe/etcd"
 	"palisade.dev/palisade/internal/probe/kubelet"
 	"palisade.dev/palisade/internal/probe/tlsscan"
@@ -208,6 +213,7 @@ func TestNodeProbeProvesTheHollowKubeletsFlags(t *testing.T) {
 	if want := []string{"kubelet " + main, "kubelet-read-only " + readOnly}; !slices.Equal(probed, want) {
 		t.Fatalf("probed %q, want %q (errors %v)", probed, want, res.Errors)
 	}
+	t.Logf("probed %v\nfindings:\n%s", res.Probed, describeFindings(res.Findings))
 	if !strings.Contains(res.Probed[0].From, fmt.Sprintf("port=%d (flag --port)", c.KubeletPort)) {
 		t.Errorf("the main port's address came from %q, want the kubelet's --port", res.Probed[0].From)
 	}
@@ -261,6 +267,7 @@ func TestNodeProbeProvesAControlPlanesFlags(t *testing.T) {
 	for _, ep := range res.Endpoints {
 		byAddress[ep.Address] = ep
 	}
+	t.Logf("probed %v\nfindings:\n%s", res.Probed, describeFindings(res.Findings))
 	api := byAddress[server.Host]
 	if api == nil || api.Component != probe.APIServer || !api.Reachable || api.Protocol != "https" || len(api.Answers) == 0 {
 		t.Fatalf("API server endpoint %s: %+v (probed %v, errors %v)", server.Host, api, res.Probed, res.Errors)
@@ -285,9 +292,10 @@ func TestNodeProbeProvesAControlPlanesFlags(t *testing.T) {
 	}
 }
 
-// TestNodeAuditWithoutProbeAsksNothing pins the default: a node audit reads files only, even
-// of a component that serves an endpoint.
-func TestNodeAuditWithoutProbeAsksNothing(t *testing.T) {
+// staticAPIServer writes a host root whose only component is a kube-apiserver static pod
+// started with args.
+func staticAPIServer(t *testing.T, args ...string) string {
+	t.Helper()
 	root := t.TempDir()
 	manifest := `apiVersion: v1
 kind: Pod
@@ -296,7 +304,7 @@ spec:
   containers:
   - name: kube-apiserver
     image: registry.k8s.io/kube-apiserver:v1.33.0
-    command: [kube-apiserver, --secure-port=6443, --anonymous-auth=true]
+    command: [kube-apiserver, ` + strings.Join(args, ", ") + `]
 `
 	for dir, files := range map[string]map[string]string{"proc": nil, "etc/kubernetes/manifests": {"kube-apiserver.yaml": manifest}} {
 		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
@@ -308,6 +316,21 @@ spec:
 			}
 		}
 	}
+	return root
+}
+
+// TestNodeProbeIsOffByDefaultAndOnlyReads pins the default, a node audit that reads files
+// only, and that --probe asks the port the component's flags name without ever letting a
+// prober change state, whatever request it was given.
+func TestNodeProbeIsOffByDefaultAndOnlyReads(t *testing.T) {
+	var asked atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "Unauthorized", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	addr := srv.Listener.Addr().(*net.TCPAddr)
+	root := staticAPIServer(t, "--anonymous-auth=true", "--bind-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", addr.Port))
 	catalog, err := builtin.Catalog()
 	if err != nil {
 		t.Fatal(err)
@@ -319,13 +342,34 @@ spec:
 	if v := verdictAt(res, "apiserver/anonymous-auth", "kube-apiserver", "n1"); v != "fail" {
 		t.Errorf("apiserver/anonymous-auth: %q, want fail", v)
 	}
-	if len(res.Probed) != 0 || len(res.Endpoints) != 0 {
-		t.Errorf("probed %v without a probe", res.Probed)
+	if len(res.Probed) != 0 || len(res.Endpoints) != 0 || asked.Load() != 0 {
+		t.Errorf("probed %v (%d requests) without --probe", res.Probed, asked.Load())
 	}
 	for _, f := range append(slices.Clone(res.Findings), res.Passed...) {
 		if strings.Contains(f.RuleID, "/probe-") || strings.HasPrefix(f.RuleID, "tls/") {
-			t.Errorf("endpoint rule %s evaluated without a probe", f.RuleID)
+			t.Errorf("endpoint rule %s evaluated without --probe", f.RuleID)
 		}
+	}
+
+	var active []bool
+	p := readOnlyProbe()
+	p.Request.Probers[probe.APIServer] = func(ctx context.Context, c *conn.Conn) {
+		active = append(active, c.Active)
+		apiserver.Probe(ctx, c)
+	}
+	res = scan.Node(context.Background(), scan.NodeRequest{Source: node.Options{Root: root, Host: "n1"}, Catalog: catalog, Probe: p})
+	want := fmt.Sprintf("127.0.0.1:%d", addr.Port)
+	if len(res.Endpoints) != 1 || res.Endpoints[0].Address != want || res.Endpoints[0].Protocol != "https" {
+		t.Fatalf("endpoints %+v, want %s over TLS", res.Endpoints, want)
+	}
+	if !slices.Equal(active, []bool{false}) || asked.Load() == 0 {
+		t.Errorf("prober ran %d times with Active %v, %d requests: want once, read-only", len(active), active, asked.Load())
+	}
+	if v := verdictAt(res, "apiserver/anonymous-auth", "kube-apiserver", "n1"); v != "fail" {
+		t.Errorf("apiserver/anonymous-auth with --probe: %q, want fail", v)
+	}
+	if v := verdictAt(res, "apiserver/probe-anonymous-access", "kube-apiserver", want); v == "" {
+		t.Errorf("apiserver/probe-anonymous-access at %s not evaluated", want)
 	}
 }
 
