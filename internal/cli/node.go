@@ -7,9 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"palisade.dev/palisade/internal/probe"
-	"palisade.dev/palisade/internal/probe/apiserver"
 	"palisade.dev/palisade/internal/probe/etcd"
-	"palisade.dev/palisade/internal/probe/kubelet"
 	"palisade.dev/palisade/internal/probe/tlsscan"
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/rules"
@@ -108,10 +106,8 @@ func (np *nodeProbeFlags) request() *scan.NodeProbe {
 	return &scan.NodeProbe{
 		Request: probe.Request{
 			Timeout: np.timeout, Deadline: np.deadline,
-			Probers: map[string]probe.Prober{
-				probe.Kubelet: kubelet.Probe, probe.KubeletReadOnly: kubelet.Probe,
-				probe.APIServer: apiserver.Probe, probe.APIServerInsecure: apiserver.Probe,
-			},
+			// etcd's prober is made per node, with the prefix its API server uses.
+			Probers: probers("/registry"),
 			Posture: tlsscan.Scan,
 		},
 		Etcd: func(prefix string) probe.Prober { return etcd.Options{Prefix: prefix}.Probe },

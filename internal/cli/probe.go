@@ -137,11 +137,7 @@ func runProbe(cmd *cobra.Command, s Streams, out *outputFlags, rf *ruleFlags, pf
 	req := probe.Request{
 		Targets: targets, Concurrency: pf.concurrency, Timeout: pf.timeout, Deadline: pf.deadline,
 		Active: pf.active,
-		Probers: map[string]probe.Prober{
-			probe.Kubelet: kubelet.Probe, probe.KubeletReadOnly: kubelet.Probe,
-			probe.Etcd: etcd.Options{Prefix: pf.etcdPrefix}.Probe, probe.EtcdPeer: etcd.Options{Prefix: pf.etcdPrefix}.Probe,
-			probe.APIServer: apiserver.Probe, probe.APIServerInsecure: apiserver.Probe,
-		},
+		Probers: probers(pf.etcdPrefix),
 		Posture: tlsscan.Scan,
 	}
 	if etcdTLS != nil {
@@ -239,4 +235,16 @@ func confirmActive(s Streams, yes bool, targets int) error {
 		return errors.New("--active not confirmed")
 	}
 	return nil
+}
+
+// probers are the component probers of palisade probe and of palisade node --probe: one
+// list, so that the two cannot drift apart. etcdPrefix is where the API server keeps its
+// objects in etcd.
+func probers(etcdPrefix string) map[string]probe.Prober {
+	etcdProbe := etcd.Options{Prefix: etcdPrefix}.Probe
+	return map[string]probe.Prober{
+		probe.Kubelet: kubelet.Probe, probe.KubeletReadOnly: kubelet.Probe,
+		probe.Etcd: etcdProbe, probe.EtcdPeer: etcdProbe,
+		probe.APIServer: apiserver.Probe, probe.APIServerInsecure: apiserver.Probe,
+	}
 }
