@@ -136,7 +136,7 @@ func runProbe(cmd *cobra.Command, s Streams, out *outputFlags, rf *ruleFlags, pf
 	}
 	req := probe.Request{
 		Targets: targets, Concurrency: pf.concurrency, Timeout: pf.timeout, Deadline: pf.deadline,
-		Active: pf.active,
+		Active:  pf.active,
 		Probers: probers(pf.etcdPrefix),
 		Posture: tlsscan.Scan,
 	}
