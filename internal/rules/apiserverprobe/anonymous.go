@@ -25,11 +25,10 @@ package apiserverprobe
 
 import (
 	"fmt"
-	"net/http"
-	"strings"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/anonymous"
 )
 
 func anonymousAccessRule() rules.Rule {
@@ -55,80 +54,24 @@ func anonymousAccessRule() rules.Rule {
 	}
 }
 
-// pathClass is what a probed path reveals when it is readable.
-type pathClass int
-
-const (
-	publicInfo pathClass = iota
-	discovery
-	objects
-)
-
-func classify(path string) pathClass {
-	p, _, _ := strings.Cut(path, "?")
-	switch p {
-	case "/version", "/healthz", "/livez", "/readyz":
-		return publicInfo
-	case "/api", "/apis":
-		return discovery
-	}
-	return objects
-}
-
 func checkAnonymousAccess(ctx *rules.EndpointContext) []rules.Violation {
 	if !answered(ctx) {
 		return nil
 	}
 	ep := ctx.Endpoint
-	var read [3][]string
-	var refused []string
-	judged, allRejected := false, true
-	for _, a := range ep.Answers {
-		switch {
-		case a.Status == http.StatusUnauthorized:
-			judged = true
-		case a.Status == http.StatusForbidden:
-			judged, allRejected = true, false
-			refused = append(refused, a.Path)
-		case readable(a):
-			judged, allRejected = true, false
-			c := classify(a.Path)
-			read[c] = append(read[c], fmt.Sprintf("%s (%s)", a.Path, a.Summary))
-		}
+	answers := make([]anonymous.Answer, len(ep.Answers))
+	for i, a := range ep.Answers {
+		answers[i] = anonymous.Answer{Path: a.Path, Status: a.Status, Read: readable(a), Label: fmt.Sprintf("%s (%s)", a.Path, a.Summary)}
 	}
 	evidence := "GET without credentials on " + ep.Address + ": " + answersEvidence(ep)
+	v := anonymous.Grade(answers, ep.Address)
 	switch {
-	case !judged:
+	case !v.Judged:
 		notAPIServerHere(ctx)
 		return nil
-	case allRejected:
+	case v.Closed:
 		ctx.Pass(evidence)
 		return nil
 	}
-	v := rules.Violation{Path: ep.Address, Evidence: evidence}
-	const on = "anonymous authentication is on: requests without credentials are served as system:anonymous"
-	switch {
-	case len(read[objects]) > 0:
-		v.Severity = ptr(finding.Critical)
-		v.Message = fmt.Sprintf("%s, and may read objects: %s. Anyone who reaches %s reads them; look for bindings to "+
-			"system:anonymous or system:unauthenticated", on, strings.Join(read[objects], ", "), ep.Address)
-	case len(read[discovery]) > 0:
-		v.Severity = ptr(finding.High)
-		v.Message = fmt.Sprintf("%s, and may read the API discovery (%s): every API group, resource and version the "+
-			"cluster serves is public, a map for an attacker (system:discovery has not been granted to "+
-			"unauthenticated users by default since 1.14)", on, strings.Join(read[discovery], ", "))
-	default:
-		v.Severity = ptr(finding.Low)
-		var what []string
-		if len(read[publicInfo]) > 0 {
-			what = append(what, fmt.Sprintf("only the public info Kubernetes grants by default is readable (%s, "+
-				"system:public-info-viewer)", strings.Join(read[publicInfo], ", ")))
-		}
-		if len(refused) > 0 {
-			what = append(what, fmt.Sprintf("RBAC refuses the rest (403 on %s)", strings.Join(refused, ", ")))
-		}
-		v.Message = fmt.Sprintf("%s; %s. Every binding to system:anonymous or system:unauthenticated opens more to "+
-			"anyone who reaches %s", on, strings.Join(what, "; "), ep.Address)
-	}
-	return []rules.Violation{v}
+	return []rules.Violation{{Path: ep.Address, Evidence: evidence, Severity: ptr(v.Severity), Message: v.Message}}
 }

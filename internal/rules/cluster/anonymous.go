@@ -31,51 +31,13 @@ package cluster
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/anonymous"
 )
-
-// publicInfoPaths are the paths the bootstrap ClusterRole system:public-info-viewer lets
-// system:unauthenticated read.
-var publicInfoPaths = map[string]bool{"/version": true, "/version/": true, "/healthz": true, "/livez": true, "/readyz": true}
-
-// pathClass is what a probed path reveals when it is readable.
-type pathClass int
-
-const (
-	publicInfo pathClass = iota
-	discovery
-	objects
-)
-
-func classify(path string) pathClass {
-	p, _, _ := strings.Cut(path, "?")
-	switch {
-	case publicInfoPaths[p] || strings.HasPrefix(p, "/healthz/") || strings.HasPrefix(p, "/livez/") || strings.HasPrefix(p, "/readyz/"):
-		return publicInfo
-	case p == "/api" || p == "/api/" || p == "/apis" || p == "/apis/" || isGroupVersionPath(p) ||
-		strings.HasPrefix(p, "/openapi/"):
-		return discovery
-	}
-	return objects
-}
-
-// isGroupVersionPath reports whether p lists a group's resources rather than objects:
-// /api/v1, /apis/apps, /apis/apps/v1.
-func isGroupVersionPath(p string) bool {
-	parts := strings.Split(strings.Trim(p, "/"), "/")
-	switch parts[0] {
-	case "api":
-		return len(parts) == 2
-	case "apis":
-		return len(parts) == 2 || len(parts) == 3
-	}
-	return false
-}
 
 func anonymousAccessRule() rules.Rule {
 	return rules.Rule{
@@ -104,52 +66,15 @@ func checkAnonymousAccess(ctx *rules.ClusterContext) []rules.Violation {
 	if c == nil || len(c.Anonymous) == 0 {
 		return nil
 	}
-	var readable [3][]string
-	var refused []string
-	judged, allRejected := false, true
-	for _, p := range c.Anonymous {
-		switch {
-		case p.Status == http.StatusUnauthorized:
-			judged = true
-		case p.Status == http.StatusForbidden:
-			judged, allRejected = true, false
-			refused = append(refused, p.Path)
-		case p.Status >= 200 && p.Status < 300:
-			judged, allRejected = true, false
-			class := classify(p.Path)
-			readable[class] = append(readable[class], p.Path)
-		}
-		// Other answers (404, 5xx) and failures are in the evidence, not graded.
+	answers := make([]anonymous.Answer, len(c.Anonymous))
+	for i, p := range c.Anonymous {
+		answers[i] = anonymous.Answer{Path: p.Path, Status: p.Status, Read: p.Status >= 200 && p.Status < 300, Label: p.Path}
 	}
-	if !judged || allRejected {
+	v := anonymous.Grade(answers, "the API server")
+	if !v.Judged || v.Closed {
 		return nil
 	}
-	v := rules.Violation{Evidence: anonymousEvidence(c.Anonymous)}
-	const on = "anonymous authentication is on: requests without credentials are served as system:anonymous"
-	switch {
-	case len(readable[objects]) > 0:
-		v.Severity = ptr(finding.Critical)
-		v.Message = fmt.Sprintf("%s, and may read %s: anyone who reaches the API server reads these objects; "+
-			"look for bindings to system:anonymous or system:unauthenticated (rbac/anonymous-binding)", on, strings.Join(readable[objects], ", "))
-	case len(readable[discovery]) > 0:
-		v.Severity = ptr(finding.High)
-		v.Message = fmt.Sprintf("%s, and may read the API discovery (%s): every API group, resource and version the "+
-			"cluster serves is public, a map for an attacker (system:discovery has not been granted to "+
-			"unauthenticated users by default since 1.14)", on, strings.Join(readable[discovery], ", "))
-	default:
-		v.Severity = ptr(finding.Low)
-		var what []string
-		if len(readable[publicInfo]) > 0 {
-			what = append(what, fmt.Sprintf("only the public info Kubernetes grants by default is readable (%s, "+
-				"system:public-info-viewer)", strings.Join(readable[publicInfo], ", ")))
-		}
-		if len(refused) > 0 {
-			what = append(what, fmt.Sprintf("RBAC refuses the rest (403 on %s)", strings.Join(refused, ", ")))
-		}
-		v.Message = fmt.Sprintf("%s; %s. Every binding to system:anonymous or system:unauthenticated opens more to "+
-			"anyone who reaches the server", on, strings.Join(what, "; "))
-	}
-	return []rules.Violation{v}
+	return []rules.Violation{{Evidence: anonymousEvidence(c.Anonymous), Severity: ptr(v.Severity), Message: v.Message}}
 }
 
 // anonymousEvidence lists every probe and its answer: "/version: 200; /api: 403; /healthz:

@@ -209,7 +209,7 @@ func TestAnonymousAccessGradesTheWorstAnswer(t *testing.T) {
 		{name: "group version listing is discovery", probes: probes("/apis/apps/v1", 200, pods, 403),
 			want: check{sev: finding.High, msg: []string{"(/apis/apps/v1)"}}},
 		{name: "objects readable", probes: probes("/version", 200, "/api", 200, pods, 200, "/api/v1/secrets", 403),
-			want: check{sev: finding.Critical, msg: []string{"may read " + pods, "rbac/anonymous-binding"}, evidence: []string{pods + ": 200", "/api/v1/secrets: 403"}}},
+			want: check{sev: finding.Critical, msg: []string{"may read objects: " + pods, "rbac/anonymous-binding"}, evidence: []string{pods + ": 200", "/api/v1/secrets: 403"}}},
 		{name: "errors and odd answers are listed, not graded", probes: probes("/version", 403, "/api", 500, "/apis", "reset by peer", "/x", 0),
 			want: check{sev: finding.Low, evidence: []string{"/api: 500", "/apis: failed (reset by peer)", "/x: no answer"}}},
 		{name: "only a 404: not judged", probes: probes(pods, 404), want: check{none: true}},
