@@ -497,6 +497,12 @@ func checkUnreadable(ctx *rules.NodeContext) []rules.Violation {
 			read = append(read, st.setting.String())
 		}
 	}
+	return unreadableVerdict(ctx, out, read, notRead)
+}
+
+// unreadableVerdict ends the unreadable-file rules: their failures, else not applicable when
+// the node source read none of the files, else a pass naming what was read and what was not.
+func unreadableVerdict(ctx *rules.NodeContext, out []rules.Violation, read, notRead []string) []rules.Violation {
 	if len(out) > 0 {
 		return out
 	}

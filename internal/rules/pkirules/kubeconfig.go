@@ -594,17 +594,5 @@ func checkKubeconfigUnreadable(ctx *rules.NodeContext) []rules.Violation {
 			read = append(read, st.String())
 		}
 	}
-	if len(out) > 0 {
-		return out
-	}
-	if len(read) == 0 {
-		ctx.NotApplicable("Not read: the node source did not read " + joinEvidence(notRead) + ".")
-		return nil
-	}
-	ev := "read and parsed: " + joinEvidence(read)
-	if len(notRead) > 0 {
-		ev += "; not read by the node source: " + joinEvidence(notRead)
-	}
-	ctx.Pass(ev)
-	return nil
+	return unreadableVerdict(ctx, out, read, notRead)
 }
