@@ -78,6 +78,7 @@ holds the verdicts on the flags and the network's proof side by side.`,
 	f.BoolVar(&np.enabled, "probe", false, "also probe, read-only, the endpoints the components serve by their settings (a DaemonSet needs hostNetwork)")
 	f.DurationVar(&np.timeout, "probe-timeout", probe.DefaultTimeout, "with --probe: how long one connection, handshake or request may take")
 	f.DurationVar(&np.deadline, "probe-deadline", probe.DefaultDeadline, "with --probe: how long probing may take in all")
+	f.Lookup("config").Usage = "config file (default: .palisade.yaml in the current folder or a parent)"
 	for _, name := range []string{"pss-version", "kubernetes-version", "no-annotation-exemptions"} {
 		_ = f.MarkHidden(name)
 	}

@@ -93,6 +93,7 @@ before).`,
 	f.StringVar(&pf.etcdCA, "etcd-ca", "", "CA that signed etcd's serving certificate (PEM; default: etcd is not verified)")
 	f.StringVar(&pf.etcdPrefix, "etcd-prefix", etcd.DefaultPrefix, "the API server's --etcd-prefix: where in etcd its objects are")
 	f.BoolVar(&pf.showPassed, "show-passed", false, "list the rules that passed or did not apply too (they are always counted)")
+	f.Lookup("config").Usage = "config file (default: .palisade.yaml in the current folder or a parent)"
 	for _, name := range []string{"pss-version", "kubernetes-version", "no-annotation-exemptions"} {
 		_ = f.MarkHidden(name)
 	}

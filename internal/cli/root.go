@@ -58,7 +58,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:           use,
 		Short:         "Find and stop insecure Kubernetes configuration",
-		Long:          "Palisade finds insecure Kubernetes configuration in manifests, Helm charts, kustomizations\nand live clusters, with one rule catalog and one finding format.",
+		Long:          "Palisade finds insecure Kubernetes configuration in manifests, Helm charts and kustomizations,\nin live clusters, on control-plane and worker nodes, and on the network endpoints a cluster\nexposes, with one rule catalog and one finding format.",
 		Version:       version.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
