@@ -57,8 +57,10 @@ etcd's client certificate (--etcd-cert, --etcd-key, --etcd-ca) it proves whether
 encrypted at rest, from a bounded sample, never printing or keeping a value.
 
 A TARGET is a host or IP address (probed on every default port: kubelet 10250 and 10255, etcd
-2379 and 2380, API server 6443, 443 and 8080), host:port ([::1]:2379 for IPv6), or a CIDR range
-(at most --max-addresses addresses in all). --from-cluster probes the API server of the
+2379 and 2380, API server 6443, 443 and 8080), host:port ([::1]:2379 for IPv6), a component on
+a port of its own (kube-apiserver=10.0.0.5:8443; components: kubelet, kubelet-read-only, etcd,
+etcd-peer, kube-apiserver, kube-apiserver-insecure), or a CIDR range (at most --max-addresses
+addresses in all). --from-cluster probes the API server of the
 kubeconfig and every node's InternalIP and ExternalIP, listing only the Nodes.
 
 By default a probe only reads. --active allows requests that could change state or run

@@ -62,6 +62,20 @@ type Target struct {
 // Address is host:port, with brackets around an IPv6 host.
 func (t Target) Address() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }
 
+// Components are the component names a target may give (component=host:port).
+func Components() []string {
+	return []string{Kubelet, KubeletReadOnly, Etcd, EtcdPeer, APIServer, APIServerInsecure}
+}
+
+func knownComponent(c string) bool {
+	for _, k := range Components() {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}
+
 // ComponentOfPort is the component a port is the default of, or Unknown.
 func ComponentOfPort(port int) string {
 	for _, d := range DefaultPorts {
@@ -74,8 +88,8 @@ func ComponentOfPort(port int) string {
 
 // ParseTargets turns arguments into targets, in order and without duplicates: "10.0.0.5" and
 // "node1.example" (every default port), "10.0.0.5:10250" and "[::1]:2379" (one port, its
-// component from DefaultPorts or Unknown), "10.0.0.0/28" (every address of the range, on every
-// default port). The addresses of all the arguments together may not exceed maxAddresses
+// component from DefaultPorts or Unknown), "kube-apiserver=10.0.0.5:8443" (a component on a
+// port of its own), "10.0.0.0/28" (every address of the range, on every default port). The addresses of all the arguments together may not exceed maxAddresses
 // (DefaultMaxAddresses when <= 0): a typo such as /8 for /28 must not turn into a scan of 16
 // million hosts.
 func ParseTargets(args []string, maxAddresses int) ([]Target, error) {
@@ -93,14 +107,27 @@ func ParseTargets(args []string, maxAddresses int) ([]Target, error) {
 	}
 	addresses := 0
 	for _, arg := range args {
-		hosts, port, err := parseTarget(arg, maxAddresses-addresses, maxAddresses)
+		component, rest, named := strings.Cut(arg, "=")
+		if !named {
+			rest = arg
+		} else if !knownComponent(component) {
+			return nil, fmt.Errorf("target %q: unknown component %q (want one of %s)", arg, component, strings.Join(Components(), ", "))
+		}
+		hosts, port, err := parseTarget(rest, maxAddresses-addresses, maxAddresses)
 		if err != nil {
 			return nil, err
+		}
+		if named && port == 0 {
+			return nil, fmt.Errorf("target %q: a component names one port: write %s=HOST:PORT", arg, component)
 		}
 		addresses += len(hosts)
 		for _, h := range hosts {
 			if port != 0 {
-				add(Target{Host: h, Port: port, Component: ComponentOfPort(port)})
+				c := ComponentOfPort(port)
+				if named {
+					c = component
+				}
+				add(Target{Host: h, Port: port, Component: c})
 				continue
 			}
 			for _, d := range DefaultPorts {

@@ -47,6 +47,8 @@ func TestParseTargetsReadsEveryForm(t *testing.T) {
 		{"a CIDR range is every address of it on every port", []string{"10.0.0.0/31"}, append(defaults("10.0.0.0"), defaults("10.0.0.1")...)},
 		{"an IPv6 range", []string{"fd00::/127"}, append(defaults("fd00::"), defaults("fd00::1")...)},
 		{"a range not on its boundary starts at it", []string{"10.0.0.3/31"}, append(defaults("10.0.0.2"), defaults("10.0.0.3")...)},
+		{"a component named for a port of its own", []string{"kube-apiserver=10.0.0.5:8443", "etcd=[::1]:12379"}, []string{"kube-apiserver@10.0.0.5:8443", "etcd@[::1]:12379"}},
+		{"a named component overrides the port's default", []string{"kubelet-read-only=10.0.0.5:10250"}, []string{"kubelet-read-only@10.0.0.5:10250"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseTargets(tc.args, 0)
@@ -67,6 +69,9 @@ func TestParseTargetsRefusesBadInputWithTheReason(t *testing.T) {
 		want string
 	}{
 		{[]string{""}, 0, "empty"},
+		{[]string{"apiserver=10.0.0.5:8443"}, 0, `unknown component "apiserver" (want one of kubelet, kubelet-read-only, etcd, etcd-peer, kube-apiserver, kube-apiserver-insecure)`},
+		{[]string{"kube-apiserver=10.0.0.5"}, 0, "a component names one port: write kube-apiserver=HOST:PORT"},
+		{[]string{"etcd=10.0.0.0/30"}, 0, "a component names one port"},
 		{nil, 0, "no target given"},
 		{[]string{"10.0.0.0/16"}, 0, "65536 addresses, more than the limit of 4096"},
 		{[]string{"10.0.0.0/8"}, 0, "more than the limit of 4096"},
