@@ -206,15 +206,7 @@ func checkExpiry(ctx *rules.NodeContext, p parsed, v *verdicts) {
 		v.evidence = append(v.evidence, ev)
 		return
 	}
-	severity := finding.Medium
-	for _, pr := range probs {
-		switch pr.Kind {
-		case pki.Expired:
-			severity = max(severity, finding.Critical)
-		case pki.NotYetValid:
-			severity = max(severity, finding.High)
-		}
-	}
+	severity := dateSeverity(probs)
 	msg := fmt.Sprintf("%s (%s): %s", p.file.String(), p.use, texts(probs))
 	if severity >= finding.High {
 		msg += "; " + p.use.consequence()
@@ -516,4 +508,20 @@ func unreadableVerdict(ctx *rules.NodeContext, out []rules.Violation, read, notR
 	}
 	ctx.Pass(ev)
 	return nil
+}
+
+// dateSeverity grades certificate date problems by the worst of them: an expired certificate
+// is refused (critical), one not yet valid too (high), one expiring soon is an outage to come
+// (medium).
+func dateSeverity(probs []pki.Problem) finding.Severity {
+	severity := finding.Medium
+	for _, pr := range probs {
+		switch pr.Kind {
+		case pki.Expired:
+			severity = max(severity, finding.Critical)
+		case pki.NotYetValid:
+			severity = max(severity, finding.High)
+		}
+	}
+	return severity
 }

@@ -391,15 +391,7 @@ func checkClientCertExpiry(ctx *rules.NodeContext, k loadedKubeconfig, v *kubeco
 			v.evidence = append(v.evidence, ev)
 			continue
 		}
-		severity := finding.Medium
-		for _, pr := range probs {
-			switch pr.Kind {
-			case pki.Expired:
-				severity = max(severity, finding.Critical)
-			case pki.NotYetValid:
-				severity = max(severity, finding.High)
-			}
-		}
+		severity := dateSeverity(probs)
 		msg := where + ": " + texts(probs)
 		if severity >= finding.High {
 			msg += "; the API server refuses it, so whatever uses this kubeconfig cannot authenticate"
