@@ -343,6 +343,7 @@ func readsListed(c *inventory.Cluster, r *Rule, ns string) bool {
 // rule whose components are not on the node does not apply there, and says so.
 func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 	var fails []finding.Finding
+	memo := map[string]any{} // what the node's rules parse, shared among them
 	for _, r := range e.node {
 		if n.Managed != "" {
 			f := e.toFinding(r, nodeTarget(n, nil), Violation{Message: n.Managed})
@@ -369,7 +370,7 @@ func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 		}
 		for _, c := range targets {
 			verdict := &nodeVerdict{}
-			ctx := &NodeContext{Node: n, Component: c, Options: e.opts, verdict: verdict}
+			ctx := &NodeContext{Node: n, Component: c, Options: e.opts, verdict: verdict, memo: memo}
 			fails = append(fails, e.verdict(r, nodeTarget(n, c), r.Node(ctx), verdict)...)
 		}
 	}

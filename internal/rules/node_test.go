@@ -99,3 +99,26 @@ func TestEndpointRulesJudgeTheEndpointsOfTheirComponents(t *testing.T) {
 		t.Errorf("passed = %+v (the etcd endpoint is not the rule's)", e.Passed)
 	}
 }
+
+func TestNodeRulesShareWhatTheyParse(t *testing.T) {
+	n := &inventory.Node{Host: "cp-1", Components: []*inventory.Component{
+		{Kind: inventory.KubeAPIServer, Path: "/proc/1/cmdline", Flags: flags.Parse(nil, nil)},
+		{Kind: inventory.KubeAPIServer, Path: "/proc/2/cmdline", Flags: flags.Parse(nil, nil)},
+	}}
+	inv := inventory.New()
+	inv.Nodes = []*inventory.Node{n, {Host: "cp-2", Components: n.Components}}
+	parses := 0
+	parse := func(ctx *NodeContext) []Violation {
+		ctx.Memo("policy", func() any { parses++; return nil })
+		return nil
+	}
+	kinds := []inventory.ComponentKind{inventory.KubeAPIServer}
+	c, err := NewCatalog(nodeRule("a/one", kinds, parse), nodeRule("a/two", kinds, parse))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.NewEvaluation(&Options{}, nil).Finish(inv)
+	if parses != 2 {
+		t.Errorf("parsed %d times for 2 rules on 2 components of each of 2 nodes, want once per node", parses)
+	}
+}

@@ -198,6 +198,23 @@ type NodeContext struct {
 	Component *inventory.Component
 	Options   *Options
 	verdict   *nodeVerdict
+	memo      map[string]any
+}
+
+// Memo returns what compute returns for key, computing it once per node evaluation: the rules
+// of one node share it, so a file several rules judge (an audit policy, a kubeconfig, a
+// certificate) is parsed once. Keys name the file and what is made of it; what compute returns
+// must not be changed by those who share it.
+func (c *NodeContext) Memo(key string, compute func() any) any {
+	if c.memo == nil {
+		return compute()
+	}
+	if v, ok := c.memo[key]; ok {
+		return v
+	}
+	v := compute()
+	c.memo[key] = v
+	return v
 }
 
 type nodeVerdict struct {

@@ -74,7 +74,15 @@ func policy(ctx *rules.NodeContext, requireFlag bool) (*auditpolicy.Policy, stri
 		}
 		return nil, "", nil, vs
 	}
-	p, err := auditpolicy.Parse(v.String(), f.Data)
+	type parsed struct {
+		p   *auditpolicy.Policy
+		err error
+	}
+	r := ctx.Memo("apiserver/audit-policy:"+v.String(), func() any {
+		p, err := auditpolicy.Parse(v.String(), f.Data)
+		return parsed{p, err}
+	}).(parsed)
+	p, err := r.p, r.err
 	if p == nil {
 		if !requireFlag {
 			ctx.NotApplicable(fmt.Sprintf("%s is not a policy the API server accepts; apiserver/audit-policy-file reports why.", v.String()))

@@ -42,7 +42,15 @@ func encryptionConfig(ctx *rules.NodeContext, requireFlag bool) (*encryptionconf
 	if f == nil {
 		return nil, "", vs
 	}
-	cfg, err := encryptionconfig.Parse(v.String(), f.Data)
+	type parsed struct {
+		cfg *encryptionconfig.Configuration
+		err error
+	}
+	r := ctx.Memo("apiserver/encryption-config:"+v.String(), func() any {
+		cfg, err := encryptionconfig.Parse(v.String(), f.Data)
+		return parsed{cfg, err}
+	}).(parsed)
+	cfg, err := r.cfg, r.err
 	if err != nil {
 		return nil, "", fail("encryption-provider-config", err.Error()+" (--encryption-provider-config)", evidence(c, "encryption-provider-config", ""))
 	}

@@ -130,6 +130,20 @@ type kubeconfigState struct {
 // a parser's short context can appear.
 const maxParseError = 160
 
+// sharedKubeconfigs is loadKubeconfigs once per node, for the four kubeconfig rules. The
+// result is read, never changed, by the rules that share it.
+func sharedKubeconfigs(ctx *rules.NodeContext) ([]loadedKubeconfig, []kubeconfigState) {
+	type loaded struct {
+		ok     []loadedKubeconfig
+		states []kubeconfigState
+	}
+	l := ctx.Memo("pkirules/kubeconfigs", func() any {
+		ok, states := loadKubeconfigs(ctx.Node)
+		return loaded{ok, states}
+	}).(loaded)
+	return l.ok, l.states
+}
+
 // loadKubeconfigs reads and parses the node's kubeconfigs.
 func loadKubeconfigs(n *inventory.Node) (ok []loadedKubeconfig, states []kubeconfigState) {
 	for _, k := range kubeconfigsOf(n) {
@@ -205,7 +219,7 @@ func (sp kubeconfigSpec) evaluate(ctx *rules.NodeContext) []rules.Violation {
 		ctx.NotApplicable("The time of the scan is not known, so certificate dates cannot be judged.")
 		return nil
 	}
-	ok, states := loadKubeconfigs(ctx.Node)
+	ok, states := sharedKubeconfigs(ctx)
 	if len(states) == 0 {
 		ctx.NotApplicable("No kubeconfig is named by a component's flag on this node, and none of kubeadm's (" + strings.Join(wellKnownKubeconfigs, ", ") + ") was found.")
 		return nil
@@ -565,7 +579,7 @@ func checkKubeconfigUnreadable(ctx *rules.NodeContext) []rules.Violation {
 		ctx.NotApplicable(remoteReason)
 		return nil
 	}
-	_, states := loadKubeconfigs(ctx.Node)
+	_, states := sharedKubeconfigs(ctx)
 	if len(states) == 0 {
 		ctx.NotApplicable("No kubeconfig is named by a component's flag on this node, and none of kubeadm's was found.")
 		return nil

@@ -61,13 +61,13 @@ type fileState struct {
 // load reads and parses the credentials of the uses a rule judges, with the private keys of
 // pairs when keys is set (parsing a key is the costly part). Every file read is reported in
 // states, in order; credentials whose main file could not be parsed are left out of parsed.
-func load(n *inventory.Node, c *inventory.Component, uses func(use) bool, keys bool) (out []parsed, states []fileState) {
+func load(n *inventory.Node, c *inventory.Component, memo memoizer, uses func(use) bool, keys bool) (out []parsed, states []fileState) {
 	for _, cr := range credentials(n, c) {
 		if !uses(cr.use) {
 			continue
 		}
 		p := parsed{credential: cr}
-		ok, st := parseMain(n, &p)
+		ok, st := parseMain(n, memo, &p)
 		states = append(states, st)
 		if keys && cr.key.path != "" {
 			states = append(states, parseKey(n, &p))
@@ -80,7 +80,7 @@ func load(n *inventory.Node, c *inventory.Component, uses func(use) bool, keys b
 }
 
 // parseMain reads the credential's main file into p.
-func parseMain(n *inventory.Node, p *parsed) (bool, fileState) {
+func parseMain(n *inventory.Node, memo memoizer, p *parsed) (bool, fileState) {
 	st := fileState{setting: p.file, what: p.use.String(), use: p.use}
 	c := readFile(n, p.file.path)
 	if c.notRead || c.problem != "" {
@@ -90,7 +90,7 @@ func parseMain(n *inventory.Node, p *parsed) (bool, fileState) {
 	var err error
 	switch {
 	case p.use.holdsCertificates():
-		p.certs, err = pki.ParseCertificates(p.file.path, c.data)
+		p.certs, err = parseCertificates(memo, p.file.path, c.data)
 	case p.use == publicKeys:
 		p.pubs, err = readPublicKeys(p.file.path, c.data)
 	default:
@@ -144,4 +144,21 @@ func readPublicKeys(name string, data []byte) ([]crypto.PublicKey, error) {
 		out[i] = c.PublicKey
 	}
 	return out, nil
+}
+
+// memoizer shares what a node's rules parse (rules.NodeContext.Memo).
+type memoizer func(key string, compute func() any) any
+
+// parseCertificates parses a certificate file once per node for every rule and component that
+// judges it. The certificates are read, never changed, by those who share them.
+func parseCertificates(memo memoizer, path string, data []byte) ([]*x509.Certificate, error) {
+	type parsedCerts struct {
+		certs []*x509.Certificate
+		err   error
+	}
+	r := memo("pkirules/certificates:"+path, func() any {
+		certs, err := pki.ParseCertificates(path, data)
+		return parsedCerts{certs, err}
+	}).(parsedCerts)
+	return r.certs, r.err
 }
