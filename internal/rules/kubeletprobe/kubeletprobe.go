@@ -235,7 +235,8 @@ func commandEndpointRule() rules.Rule {
 		Description: "POST /run/<namespace>/<pod>/<container> runs a command in a container. Asked without credentials on " +
 			"a pod that does not exist, a kubelet that enforces authentication or authorization refuses (401, 403); one " +
 			"that answers 404 \"pod does not exist\" looked the pod up, so it would have run the command in a pod that " +
-			"does: remote code execution on every container of the node. The probe runs nothing.",
+			"does: remote code execution on every container of the node. The probe runs nothing, unless palisade probe " +
+			"--active (confirmed) asks it to run the harmless `true` in a pod the kubelet listed, which proves it.",
 		Fields:     []string{"anonymous POST /run/<random namespace>/<random pod>/<container>, without a command"},
 		Allowed:    []string{"401 Unauthorized", "403 Forbidden"},
 		References: []rules.Reference{refKubelet, cisAnonymous, cisAuthz, docsKubeletAuth},
