@@ -36,6 +36,7 @@ fuzz:
 	  done; \
 	done
 
-# bench: throughput and peak memory of `palisade scan` on the 1k, 10k and 100k corpora.
+# bench: throughput and peak memory of `palisade scan` on the 1k, 10k and 100k corpora that
+# internal/testcorpus generates (kept in $TMPDIR between runs).
 bench:
 	hack/bench-scan.sh

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -13,28 +12,15 @@ import (
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/scan"
+	"palisade.dev/palisade/internal/testcorpus"
 )
 
-// corpus writes (once per size, into the test's cache folder) the deterministic benchmark
-// corpus of shared/bench/gen-corpus.
+// corpus returns the folder of the deterministic benchmark corpus of n objects (package
+// testcorpus), generated into the temporary folder the first time and kept for later runs.
 func corpus(b *testing.B, n int) string {
 	b.Helper()
-	gen, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "bench", "gen-corpus"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(gen); err != nil {
-		b.Fatalf("benchmark corpus generator not found at ../shared/bench/gen-corpus: %v", err)
-	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("palisade-corpus-%d", n))
-	if _, err := os.Stat(filepath.Join(dir, ".done")); err == nil {
-		return dir
-	}
-	os.RemoveAll(dir)
-	if out, err := exec.Command(gen, fmt.Sprint(n), dir).CombinedOutput(); err != nil {
-		b.Fatalf("gen-corpus %d: %v\n%s", n, err, out)
-	}
-	if err := os.WriteFile(filepath.Join(dir, ".done"), nil, 0o644); err != nil {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("palisade-testcorpus-%d", n))
+	if err := testcorpus.Ensure(dir, n, 1); err != nil {
 		b.Fatal(err)
 	}
 	return dir

@@ -2,8 +2,6 @@ package scan_test
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -12,19 +10,16 @@ import (
 	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testcorpus"
 )
 
 // TestStreamingScanFindsWhatABatchScanFinds pins the streaming design: rules evaluated as each
 // object is decoded, with objects released once no later rule reads them, find exactly what
 // the same rules find over a complete inventory that keeps every object whole.
 func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
-	gen, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "bench", "gen-corpus"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	if out, err := exec.Command(gen, "1000", dir).CombinedOutput(); err != nil {
-		t.Fatalf("generating the corpus with %s: %v\n%s", gen, err, out)
+	if _, err := testcorpus.Generate(dir, 1000, 1); err != nil {
+		t.Fatal(err)
 	}
 	catalog := ruletest.Builtin(t)
 	opts := rules.Options{PSSVersion: "latest", FromManifests: true}

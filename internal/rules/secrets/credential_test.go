@@ -195,8 +195,9 @@ func TestRedactedRevealsNothing(t *testing.T) {
 	}
 }
 
-// BenchmarkCredentialIn judges the variables of the benchmark corpus (shared/bench/gen-corpus):
-// ordinary names and values, which every workload has many of and which must cost little.
+// BenchmarkCredentialIn judges variables like those of the benchmark corpus (package
+// testcorpus): ordinary names and values, which every workload has many of and which must
+// cost little.
 func BenchmarkCredentialIn(b *testing.B) {
 	names := []string{"LOG_LEVEL", "PORT", "GOMAXPROCS", "JAVA_OPTS", "DB_HOST",
 		"DB_PORT", "DB_NAME", "CACHE_TTL", "FEATURE_FLAGS", "REGION",
