@@ -60,7 +60,7 @@ func fld(path, flag string, kind valueKind, opts ...fieldOpt) field {
 	return f
 }
 
-// fieldTable lists the modelled fields: every field of shared/reference/kubelet.md's table,
+// fieldTable lists the modelled fields: every field of docs/reference/kubelet.md's table,
 // what the CIS 4.2 checks read, and the other settings that bear on the kubelet's exposure.
 var fieldTable = []field{
 	// Authentication and authorization of the kubelet API.

@@ -14,7 +14,8 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 )
 
-// Area is the part of the scope a rule belongs to (shared/seed and DEVELOPERS.md).
+// Area is the part of Palisade's scope a rule belongs to: the sections of docs/rules.md
+// (docs/architecture.md describes them).
 type Area string
 
 // Areas.

@@ -3,8 +3,8 @@ package cluster
 // cluster/identity-cluster-admin: the identity the scan ran as may do everything. A scan only
 // reads; an identity that may do everything, used for daily work, turns every leaked
 // kubeconfig, every mistyped command and every compromised laptop into control of the
-// cluster (the seed: "don't use the cluster admin user for your daily work, treat it like
-// root").
+// cluster (least privilege, as the Kubernetes documentation's RBAC good practices ask:
+// https://kubernetes.io/docs/concepts/security/rbac-good-practices/).
 //
 // Restricted fields:
 //   the scan's identity: a SelfSubjectReview (user, groups) and a SelfSubjectAccessReview of

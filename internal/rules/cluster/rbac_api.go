@@ -3,8 +3,8 @@ package cluster
 // cluster/rbac-api-served: the API server serves rbac.authorization.k8s.io/v1. RBAC is how
 // Kubernetes says who may do what; when its API is not served, no Role or binding can be
 // created or read, so access is decided by something else (ABAC files, a webhook, or
-// AlwaysAllow) that Palisade's RBAC rules cannot judge. The seed checks it with
-// `kubectl api-versions | grep rbac`.
+// AlwaysAllow) that Palisade's RBAC rules cannot judge. It is what `kubectl api-versions`
+// shows (https://kubernetes.io/docs/reference/access-authn-authz/rbac/).
 //
 // Restricted fields:
 //   the group/versions discovery lists (inventory.Cluster.APIGroupVersions)

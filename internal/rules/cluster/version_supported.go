@@ -27,8 +27,7 @@ package cluster
 // (EKS and GKE extended support); the finding says so and judges by the upstream date, the one
 // that says whether the Kubernetes project still fixes the code.
 //
-// References: https://kubernetes.io/releases/; https://kubernetes.io/releases/patch-releases/#support-period;
-// the seed's "update your kubernetes environment version early and often".
+// References: https://kubernetes.io/releases/; https://kubernetes.io/releases/patch-releases/#support-period.
 
 import (
 	"fmt"

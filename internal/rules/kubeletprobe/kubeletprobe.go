@@ -1,7 +1,7 @@
 // Package kubeletprobe holds the rules judged on what a kubelet's API answered an anonymous
 // caller (internal/probe/kubelet): the network proof of what the kubelet rules read from its
 // configuration. They judge the main port (10250) and the read-only port (10255) as the
-// reference grades them (shared/reference/kubelet.md): on the main port 401 means anonymous
+// reference grades them (docs/reference/kubelet.md): on the main port 401 means anonymous
 // authentication is off, 403 that anonymous callers are authenticated but refused, 200 that
 // the API is open; any answer on the read-only port means it is open. An endpoint nothing
 // answered is not applicable, and an answer that is not a kubelet's is reported as

@@ -3,7 +3,7 @@ package rbac
 // rbac/binding-to-missing-role: a binding whose roleRef names a role that does not exist. The
 // binding grants nothing today, but it is a standing grant: whoever later creates a role of
 // that name (a namespace admin may create Roles; a chart may ship a ClusterRole) gives its
-// rules to the binding's subjects without touching the binding (reference/rbac.md item 5).
+// rules to the binding's subjects without touching the binding (docs/reference/rbac.md, "Which bindings apply where").
 //
 // Restricted fields:
 //   ClusterRoleBinding, RoleBinding roleRef.kind, roleRef.name

@@ -99,7 +99,7 @@ func (b binding) describe(s rbacv1.Subject) string {
 }
 
 // serviceAccountNamespace is the namespace of a ServiceAccount subject: its own, or for a
-// RoleBinding that names none, the binding's (reference/rbac.md item 6).
+// RoleBinding that names none, the binding's (docs/reference/rbac.md, "Subjects").
 func (b binding) serviceAccountNamespace(s rbacv1.Subject) string {
 	if s.Namespace == "" {
 		return b.namespace

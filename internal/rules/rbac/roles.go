@@ -72,8 +72,9 @@ func quoted(groups []string) []string {
 // firstGrant returns the first rule of a role that satisfies match. With aggregate set (a
 // manifest scan), for a ClusterRole with an aggregationRule it looks at the rules of every
 // ClusterRole of the inventory the aggregation selects too, iterated to a fixpoint, as the
-// clusterrole-aggregation controller does (reference/rbac.md item 7). In a live cluster the
-// controller has already copied them into the role, so its own rules are the whole answer.
+// clusterrole-aggregation controller does (docs/reference/rbac.md, "Aggregation"). In a live
+// cluster the controller has already copied them into the role, so its own rules are the
+// whole answer.
 func firstGrant(inv *inventory.Inventory, role *inventory.Object, aggregate bool, match func(rbacv1.PolicyRule) bool) (grant, bool) {
 	switch r := role.Typed.(type) {
 	case *rbacv1.Role:

@@ -41,8 +41,8 @@ func (s *scanner) observe(ctx context.Context, facts *inventory.Cluster) {
 }
 
 // identity asks who the scan runs as (SelfSubjectReview) and whether that identity may do
-// everything everywhere (SelfSubjectAccessReview of * on * in *): the seed's "do not use the
-// cluster admin user for daily work".
+// everything everywhere (SelfSubjectAccessReview of * on * in *), for the rule that daily
+// work must not use an identity that may do everything (rules/cluster/identity.go).
 func (s *scanner) identity(ctx context.Context) inventory.Identity {
 	var id inventory.Identity
 	if r, err := s.client.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{}); err == nil {
