@@ -148,7 +148,7 @@ func (g *gen) meta(name, namespace string, labels, annotations mapping) mapping 
 // app is one application of a namespace: what its objects share.
 type app struct {
 	name, namespace, team, stage string
-	labels, selector             mapping
+	selector                     mapping
 	problems                     problems
 	serviceAccount               string
 }
