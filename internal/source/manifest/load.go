@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -438,23 +439,31 @@ func (d *decoder) decode(doc Document) (out decoded) {
 		fail(0, "%v", doc.Err)
 		return out
 	}
-	if objects, errs, ok := d.fast(doc); ok {
-		out.objects, out.errs = objects, errs
-		return out
+	if doc.Column <= 1 { // the fast path counts columns from the start of a line
+		if objects, errs, ok := d.fast(doc); ok {
+			out.objects, out.errs = objects, errs
+			return out
+		}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(doc.Data, &root); err != nil {
-		line, msg := yamlErrorLine(err)
+	root, err := parseYAML(doc.Data)
+	if err != nil {
+		line, col, msg := yamlErrorPlace(doc.Data, err)
 		if line > 0 {
+			if line == 1 && col > 0 && doc.Column > 1 {
+				col += doc.Column - 1
+			}
 			line += doc.Line - 1
 			if doc.MapLine != nil {
 				line = doc.MapLine(line)
 			}
 		}
 		fail(line, "malformed YAML: %s", msg)
+		if line > 0 && col > 0 {
+			out.errs[len(out.errs)-1].Location.Column = col
+		}
 		return out
 	}
-	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && (len(root.Content) == 0 || isNull(root.Content[0]))) {
+	if root == nil {
 		return out // an empty document, or only comments
 	}
 	body := root.Content[0]
@@ -462,22 +471,12 @@ func (d *decoder) decode(doc Document) (out decoded) {
 		fail(doc.Line+body.Line-1, "document is not an object (it is %s); a manifest must be a map with apiVersion and kind", nodeKindName(body))
 		return out
 	}
-	items := []*yaml.Node{body}
-	itemPaths := []int{0}
-	if k := mapValue(body, "kind"); k != nil && strings.HasSuffix(k.Value, "List") && mapValue(body, "items") != nil {
-		list := mapValue(body, "items")
-		if list.Kind != yaml.SequenceNode && !isNull(list) {
-			fail(doc.Line+list.Line-1, "%s: items must be a list", k.Value)
-			return out
-		}
-		items, itemPaths = nil, nil
-		for i, it := range list.Content {
-			items = append(items, it)
-			itemPaths = append(itemPaths, i+1)
-		}
-	}
-	for i, it := range items {
-		o, errs := d.object(doc, it, itemPaths[i])
+	c := &converter{lineBase: doc.Line - 1, mapLine: doc.MapLine, firstCol: max(doc.Column-1, 0)}
+	var items []listItem
+	d.flatten(body, 0, c, &items, &out.errs, loc)
+	budget := 0 // shared by the items of a List: aliases cannot multiply work through them
+	for _, it := range items {
+		o, errs := d.object(doc, it.node, it.item, &budget)
 		out.errs = append(out.errs, errs...)
 		if o != nil {
 			out.objects = append(out.objects, o)
@@ -486,11 +485,153 @@ func (d *decoder) decode(doc Document) (out decoded) {
 	return out
 }
 
-func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Object, []finding.ScanError) {
-	c := &converter{lineBase: doc.Line - 1, mapLine: doc.MapLine}
+// maxListDepth bounds how deep Lists inside Lists are flattened. kubectl flattens them at any
+// depth, but no tool writes more than a few levels (kubectl get gives one; wrapping a
+// rendered List in another gives two or three); sixteen is far past that and keeps a
+// pathological document from costing more than its size.
+const maxListDepth = 16
+
+// listItem is one object of a document: the document's map, or an item of a List in it.
+type listItem struct {
+	node *yaml.Node
+	item int // 1-based over all items of the document, 0 for the document itself
+}
+
+// isList reports whether the map is a List (its kind ends in "List" and it has items), as
+// kubectl tells them apart, and returns its kind and items.
+func isList(n *yaml.Node) (kind string, items *yaml.Node, ok bool) {
+	k, list := mapValue(n, "kind"), mapValue(n, "items")
+	if k == nil || list == nil || k.Kind != yaml.ScalarNode || !strings.HasSuffix(k.Value, "List") {
+		return "", nil, false
+	}
+	return k.Value, list, true
+}
+
+// flatten adds the objects of a document's map to items: the map itself, or the items of a
+// List, and of Lists in those, at any depth up to maxListDepth.
+func (d *decoder) flatten(n *yaml.Node, depth int, c *converter, items *[]listItem, errs *[]finding.ScanError, loc finding.Location) {
+	kind, list, ok := isList(n)
+	if !ok {
+		if depth == 0 {
+			*items = append(*items, listItem{node: n})
+		} else {
+			*items = append(*items, listItem{node: n, item: len(*items) + 1})
+		}
+		return
+	}
+	at := func(n *yaml.Node) finding.Location {
+		l := loc
+		l.Line, l.Column = c.line(n.Line), c.col(n)
+		return l
+	}
+	if depth >= maxListDepth {
+		*errs = append(*errs, errAt(at(n), "%s nested in more than %d Lists; its items were not read", describeName(kind), maxListDepth)...)
+		return
+	}
+	if list.Kind != yaml.SequenceNode {
+		if !isNull(list) {
+			*errs = append(*errs, errAt(at(list), "%s: items must be a list", describeName(kind))...)
+		}
+		return
+	}
+	for _, it := range list.Content {
+		target := it
+		for target.Kind == yaml.AliasNode && target.Alias != nil {
+			target = target.Alias
+		}
+		if target.Kind == yaml.MappingNode {
+			if _, _, nested := isList(target); nested {
+				if target != it {
+					// Through aliases, nested Lists would multiply their items at every level.
+					*errs = append(*errs, errAt(at(it), "a List given as an alias inside a List; write it out")...)
+					continue
+				}
+				d.flatten(it, depth+1, c, items, errs, loc)
+				continue
+			}
+		}
+		*items = append(*items, listItem{node: it, item: len(*items) + 1})
+	}
+}
+
+// parseYAML parses one document with yaml.v3 and returns its root (nil when the document is
+// empty or only comments). yaml.v3 reads the first value of its input and ignores text after
+// it when that value is a flow collection or a scalar ("{a: 1} {b: 2}", "'x' y"): such text is
+// an error here, at its line, never silently dropped.
+func parseYAML(data []byte) (*yaml.Node, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && (len(root.Content) == 0 || isNull(root.Content[0]))) {
+		return nil, nil
+	}
+	if body := root.Content[0]; body.Kind == yaml.ScalarNode || body.Style&yaml.FlowStyle != 0 {
+		if err := trailingText(data); err != nil {
+			return nil, err
+		}
+	}
+	return &root, nil
+}
+
+// trailingText reads data as a stream of YAML documents and reports an error when it holds
+// more than the first.
+func trailingText(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, next yaml.Node
+	if err := dec.Decode(&first); err != nil {
+		return err
+	}
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return err
+	default:
+		return fmt.Errorf("line %d: text after the document's value; a document holds one value", next.Line)
+	}
+}
+
+// yamlErrorPlace finds where a yaml.v3 error is: the line it names, or, for the errors it
+// gives without one (invalid UTF-8, control characters), the first such character, found
+// again in the data. It returns the message without the line and without any quoted input.
+func yamlErrorPlace(data []byte, err error) (line, col int, msg string) {
+	line, msg = yamlErrorLine(err)
+	if line == 0 {
+		if l, c, what := firstBadCharacter(data); l > 0 {
+			return l, c, what
+		}
+	}
+	return line, 0, stripQuoted(msg)
+}
+
+// firstBadCharacter finds the first byte sequence that YAML does not allow in a stream: one
+// that is not UTF-8, or a control character. It returns its line and column (in characters)
+// and what it is.
+func firstBadCharacter(data []byte) (line, col int, what string) {
+	line, col = 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return line, col, "the text is not valid UTF-8 here"
+		case r == '\n':
+			line, col = line+1, 0
+		case r < 0x20 && r != '\t' && r != '\r', r == 0x7f, r >= 0x80 && r < 0xa0 && r != 0x85, r == 0xfffe, r == 0xffff:
+			return line, col, fmt.Sprintf("control character U+%04X is not allowed in YAML", r)
+		}
+		col++
+		i += size
+	}
+	return 0, 0, ""
+}
+
+func (d *decoder) object(doc Document, n *yaml.Node, item int, budget *int) (*inventory.Object, []finding.ScanError) {
+	c := &converter{lineBase: doc.Line - 1, mapLine: doc.MapLine, firstCol: max(doc.Column-1, 0), expanded: *budget}
+	defer func() { *budget = c.expanded }()
 	line := c.line(n.Line)
-	loc := finding.Location{File: doc.File, Document: doc.Index, Line: line, Column: n.Column, Template: doc.Template}
-	c.pos.SetRoot(line, n.Column)
+	loc := finding.Location{File: doc.File, Document: doc.Index, Line: line, Column: c.col(n), Template: doc.Template}
+	c.pos.SetRoot(line, loc.Column)
 	v, err := c.convert(n, inventory.RootHash, 0)
 	if err != nil {
 		// The converter's errors start with the line they concern: report them there.
@@ -546,16 +687,19 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 	case apiVersion == "" && kind == "":
 		return nil, errAt(loc, "not a Kubernetes object: apiVersion and kind are missing")
 	case apiVersion == "":
-		return nil, errAt(loc, "%s: apiVersion is missing", kind)
+		return nil, errAt(loc, "%s: apiVersion is missing", describeName(kind))
 	case kind == "":
-		return nil, errAt(loc, "apiVersion %s: kind is missing", apiVersion)
+		return nil, errAt(loc, "apiVersion %s: kind is missing", describeName(apiVersion))
 	}
 	gv, err := schema.ParseGroupVersion(apiVersion)
-	if err == nil && gv.Version == "" {
+	switch {
+	case err != nil: // its message quotes the apiVersion
+		err = errors.New("it must be group/version or, for the core group, a version alone")
+	case gv.Version == "":
 		err = errors.New("the version is empty") // "apps/" parses, but names no version
 	}
 	if err != nil {
-		return nil, errAt(loc, "%s: invalid apiVersion %q: %v", kind, apiVersion, err)
+		return nil, errAt(loc, "%s: invalid apiVersion %s: %v", describeName(kind), describeName(apiVersion), err)
 	}
 	positions := pos.Build()
 	o := &inventory.Object{
@@ -584,13 +728,13 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 		o.Labels, o.Annotations = stringMap(meta["labels"]), stringMap(meta["annotations"])
 		d.placeNamespace(o)
 		if err := d.attachShapePod(o); err != nil {
-			return o, errAt(loc, "%s %s: pod template: %v", kind, o.Name, err)
+			return o, errAt(loc, "%s %s: pod template: %v", describeName(kind), describeName(o.Name), err)
 		}
 		return o, nil
 	}
 	walk, err := d.strict.decodeTyped(typed, b.nodes)
 	if err != nil {
-		return nil, errAt(loc, "%s %s: cannot decode: %v", kind, o.Name, err)
+		return nil, errAt(loc, "%s %s: cannot decode: %v", describeName(kind), describeName(o.Name), err)
 	}
 	if len(walk.errs) > 0 {
 		var errs []finding.ScanError
@@ -598,7 +742,8 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 			l := loc
 			l.Line, l.Column, _ = positions.Locate(te.path)
 			errs = append(errs, finding.ScanError{Location: l, Object: o.Ref(),
-				Message: fmt.Sprintf("%s %s: %s %s; the API server would reject this object, so it was not checked", kind, o.Name, te.path, te.msg)})
+				Message: fmt.Sprintf("%s %s: %s %s; the API server would reject this object, so it was not checked",
+					describeName(kind), describeName(o.Name), describePath(te.path), te.msg)})
 		}
 		return nil, errs
 	}
@@ -664,7 +809,7 @@ func (d *decoder) attachShapePod(o *inventory.Object) error {
 		if len(walk.errs) > 0 {
 			// Maps are walked in random order: report the same error every time.
 			first := slices.MinFunc(walk.errs, func(a, b typeError) int { return strings.Compare(a.path, b.path) })
-			return fmt.Errorf("%s.%s %s", part.path, first.path, first.msg)
+			return fmt.Errorf("%s.%s %s", part.path, describePath(first.path), first.msg)
 		}
 		for _, is := range walk.issues {
 			is.Path = part.path + "." + is.Path
@@ -717,7 +862,15 @@ func nodeKindName(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		return fmt.Sprintf("the value %q", truncate(n.Value, 40))
+		switch n.Tag {
+		case "!!null":
+			return "null"
+		case "!!bool":
+			return "a boolean"
+		case "!!int", "!!float":
+			return "a number"
+		}
+		return describeString(n.Value)
 	case yaml.AliasNode:
 		return "an alias"
 	}
