@@ -62,7 +62,7 @@ func badInputs() []badInput {
 		{
 			name: "malformed JSON", file: "malformed.json",
 			data: "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"ConfigMap\"\n  \"metadata\": {\"name\": \"x\"}\n}\n",
-			line: 3, cause: "malformed YAML",
+			line: 4, cause: "malformed YAML",
 		},
 		{
 			name: "a document that is a list", file: "list.yaml",
@@ -238,8 +238,8 @@ func TestBadInputFromStandardInput(t *testing.T) {
 		line              int
 	}{
 		{"empty", "", "no Kubernetes object", 0},
-		// yaml.v3 names the line of the map that holds the mistake (line 5).
-		{"malformed", goodObject + "  - : :\n", "malformed YAML", 3},
+		// yaml.v3 names the line of the map that holds the mistake (line 5): line 4.
+		{"malformed", goodObject + "  - : :\n", "malformed YAML", 4},
 		{"binary", "\x00\x00", "binary file", 1},
 	}
 	for _, tt := range tests {

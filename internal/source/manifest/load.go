@@ -586,10 +586,19 @@ func trailingText(data []byte) error {
 	case errors.Is(err, io.EOF):
 		return nil
 	case err != nil:
-		return err
+		return errTrailing(err)
 	default:
 		return fmt.Errorf("line %d: text after the document's value; a document holds one value", next.Line)
 	}
+}
+
+// errTrailing words the error yaml.v3 gives for text after a document's value.
+func errTrailing(err error) error {
+	line, msg := yamlErrorLine(err)
+	if msg != "did not find expected <document start>" {
+		return err
+	}
+	return fmt.Errorf("line %d: text after the document's value; a document holds one value", line+1)
 }
 
 // yamlErrorPlace finds where a yaml.v3 error is: the line it names, or, for the errors it
@@ -597,12 +606,33 @@ func trailingText(data []byte) error {
 // again in the data. It returns the message without the line and without any quoted input.
 func yamlErrorPlace(data []byte, err error) (line, col int, msg string) {
 	line, msg = yamlErrorLine(err)
+	if yamlParserErrors[msg] {
+		// yaml.v3 counts the lines of its parser's errors (not its scanner's) from 0, and
+		// leaves out line 0.
+		line++
+	}
 	if line == 0 {
 		if l, c, what := firstBadCharacter(data); l > 0 {
 			return l, c, what
 		}
 	}
 	return line, 0, stripQuoted(msg)
+}
+
+// yamlParserErrors are the messages of yaml.v3's parser (go.yaml.in/yaml/v3 parserc.go);
+// the other syntax errors are its scanner's.
+var yamlParserErrors = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %YAML directive":        true,
+	"found duplicate %TAG directive":         true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
 }
 
 // firstBadCharacter finds the first byte sequence that YAML does not allow in a stream: one
