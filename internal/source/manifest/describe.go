@@ -15,24 +15,26 @@ import (
 
 // isName reports whether text of the input may be shown in a message: at most 63 bytes of
 // ASCII letters, digits, ".", "-" and "/", starting with a letter, with at most 8 digits in
-// all and no part between separators longer than 12 bytes that holds a digit. Kinds, field
-// names, object names and label keys have that shape; keys, tokens and passwords ("ghp_...",
-// base64, hex, UUIDs) do not, nor does prose.
+// all, and no part between separators longer than 12 bytes that holds a digit or no
+// lower-case letter. Kinds, field names, object names and label keys have that shape; keys,
+// tokens and passwords ("ghp_...", AKIA..., base64, hex, UUIDs) do not, nor does prose.
 func isName(s string) bool {
 	if len(s) == 0 || len(s) > 63 || !isLetter(s[0]) {
 		return false
 	}
-	digits, part, partDigit := 0, 0, false
+	digits, part, partDigit, partLower := 0, 0, false, false
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == '.' || s[i] == '-' || s[i] == '/' {
-			if partDigit && part > 12 {
+			if part > 12 && (partDigit || !partLower) {
 				return false
 			}
-			part, partDigit = 0, false
+			part, partDigit, partLower = 0, false, false
 			continue
 		}
 		c := s[i]
 		switch {
+		case c >= 'a' && c <= 'z':
+			partLower = true
 		case isLetter(c):
 		case c >= '0' && c <= '9':
 			digits++

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -116,8 +117,9 @@ func summary(res *Result) []string {
 }
 
 // FuzzSplitStream checks the document splitter alone: documents are numbered from 1 and
-// start on increasing lines; each holds exactly the input's lines from where it starts, no
-// more than the size limit, and no document marker but on its first line.
+// start on increasing lines (the objects of a JSON stream may share one); each holds exactly
+// the input from where it starts, no more than the size limit, and no document marker but on
+// its first line.
 func FuzzSplitStream(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -143,7 +145,7 @@ func FuzzSplitStream(f *testing.F) {
 			if d.Index != i+1 {
 				t.Errorf("document %d has index %d", i+1, d.Index)
 			}
-			if d.Line <= prevLine || d.Line < 1 {
+			if d.Line < prevLine || d.Line == prevLine && d.Column <= 1 || d.Line < 1 {
 				t.Errorf("document %d starts at line %d, after %d", d.Index, d.Line, prevLine)
 			}
 			prevLine = d.Line
@@ -153,8 +155,20 @@ func FuzzSplitStream(f *testing.F) {
 			if len(d.Data) == 0 || len(d.Data) > maxDoc {
 				t.Errorf("document %d holds %d bytes (limit %d)", d.Index, len(d.Data), maxDoc)
 			}
-			if d.Line > len(lineStart) || !bytes.HasPrefix(input[lineStart[d.Line-1]:], d.Data) {
-				t.Errorf("document %d is not the input from its line %d on: %q", d.Index, d.Line, d.Data)
+			if d.Line > len(lineStart) {
+				t.Fatalf("document %d starts on line %d of %d", d.Index, d.Line, len(lineStart))
+			}
+			// A document after the first object of a JSON stream starts where that ends.
+			from := input[lineStart[d.Line-1]:]
+			for range d.Column - 1 {
+				_, size := utf8.DecodeRune(from)
+				from = from[size:]
+			}
+			if !bytes.HasPrefix(from, d.Data) {
+				t.Errorf("document %d is not the input from its line %d, column %d on: %q", d.Index, d.Line, d.Column, d.Data)
+			}
+			if d.Column > 1 && (i == 0 || docs[i-1].Line > d.Line) {
+				t.Errorf("document %d starts in the middle of line %d, but not after another", d.Index, d.Line)
 			}
 			for j, l := range strings.SplitAfter(string(d.Data), "\n") {
 				if m, _ := documentMarker([]byte(l)); m != "" && j > 0 {
