@@ -3,11 +3,13 @@ package manifest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
@@ -177,4 +179,52 @@ func FuzzSplitStream(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzUnicodeEncodings loads any UTF-8 input, and the same text as UTF-16 (both byte orders)
+// and UTF-32 with a byte order mark: the objects, their positions and the errors must be the
+// same, as transcoding keeps every line and character where it was.
+func FuzzUnicodeEncodings(f *testing.F) {
+	addSeeds(f)
+	f.Add([]byte("a: «größe»\n---\n{\"x\": \"🙂\"}{\"y\": 1}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 || len(data) > 64<<10 {
+			return
+		}
+		load := func(in []byte) []string {
+			return summary(Load(context.Background(), []string{"-"}, Options{Stdin: bytes.NewReader(in), Workers: 1, MaxDocumentSize: 1 << 20}))
+		}
+		want := load(data)
+		runes := []rune(string(data))
+		for _, enc := range []struct {
+			name string
+			data []byte
+		}{
+			{"UTF-16LE", encodeUTF16(runes, binary.LittleEndian)},
+			{"UTF-16BE", encodeUTF16(runes, binary.BigEndian)},
+			{"UTF-32LE", encodeUTF32(runes, binary.LittleEndian)},
+		} {
+			if got := load(enc.data); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s gives\n%q\nUTF-8 gives\n%q", enc.name, got, want)
+			}
+		}
+	})
+}
+
+func encodeUTF16(rs []rune, order binary.ByteOrder) []byte {
+	units := utf16.Encode(append([]rune{0xfeff}, rs...))
+	out := make([]byte, 2*len(units))
+	for i, u := range units {
+		order.PutUint16(out[2*i:], u)
+	}
+	return out
+}
+
+func encodeUTF32(rs []rune, order binary.ByteOrder) []byte {
+	rs = append([]rune{0xfeff}, rs...)
+	out := make([]byte, 4*len(rs))
+	for i, r := range rs {
+		order.PutUint32(out[4*i:], uint32(r))
+	}
+	return out
 }

@@ -22,6 +22,9 @@ import (
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
+	"golang.org/x/text/transform"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -324,15 +327,24 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- docBatch) {
 	seq := l.seq
 	l.mu.Unlock()
 
-	// A NUL byte in the first block means a binary file, not YAML. The one reader is reused
-	// for every file: files are read one after another.
+	// The one reader is reused for every file: files are read one after another.
 	if l.br == nil {
 		l.br = bufio.NewReaderSize(r, streamBufferSize)
 	}
 	br := l.br
 	br.Reset(r)
+	if dec := unicodeDecoder(br); dec != nil {
+		// YAML may be UTF-16 or UTF-32 with a byte order mark (PowerShell writes UTF-16):
+		// it is read as UTF-8, its lines and characters where they were.
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), streamBufferSize)
+	}
+	// A NUL byte in the first block means a binary file, not YAML.
 	if head, _ := br.Peek(8 << 10); bytes.IndexByte(head, 0) >= 0 {
 		line := bytes.Count(head[:bytes.IndexByte(head, 0)], []byte("\n")) + 1
+		if looksUTF16(head) {
+			l.fail(finding.Location{File: name, Line: line}, "UTF-16 text without a byte order mark; save it as UTF-8, or as UTF-16 with a byte order mark")
+			return
+		}
 		l.fail(finding.Location{File: name, Line: line}, "binary file (it contains NUL bytes); not a manifest")
 		return
 	}
@@ -380,6 +392,44 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- docBatch) {
 	} else if documents == 0 {
 		l.fail(finding.Location{File: name}, "no Kubernetes object in it: it is empty or holds only comments")
 	}
+}
+
+// unicodeDecoder returns the decoder to UTF-8 of a stream that starts with the byte order mark
+// of UTF-16 or UTF-32 (the encodings YAML allows besides UTF-8), or nil. The decoder drops the
+// mark.
+func unicodeDecoder(br *bufio.Reader) transform.Transformer {
+	head, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe, 0, 0}):
+		return utf32.UTF32(utf32.LittleEndian, utf32.ExpectBOM).NewDecoder()
+	case bytes.HasPrefix(head, []byte{0, 0, 0xfe, 0xff}):
+		return utf32.UTF32(utf32.BigEndian, utf32.ExpectBOM).NewDecoder()
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
+	}
+	return nil
+}
+
+// looksUTF16 reports whether text holds NUL bytes the way ASCII written as UTF-16 does: at
+// every other byte.
+func looksUTF16(head []byte) bool {
+	head = head[:len(head)&^1]
+	if len(head) < 2 {
+		return false
+	}
+	var even, odd int
+	for i := 0; i < len(head); i += 2 {
+		if head[i] == 0 {
+			even++
+		}
+		if head[i+1] == 0 {
+			odd++
+		}
+	}
+	half := len(head) / 2
+	return even > half*3/4 && odd == 0 || odd > half*3/4 && even == 0
 }
 
 // docBatch is documents sent to the workers together, and the slab that holds their bytes
