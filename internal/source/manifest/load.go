@@ -106,13 +106,19 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	l := &loader{opts: opts, dec: newDecoder(opts.Namespace)}
-	docs := make(chan docBatch, 2*opts.Workers)
-	results := make(chan decoded, 4*opts.Workers)
+	produced := make(chan docBatch, 2*opts.Workers)
+	docs := make(chan numberedBatch, 2*opts.Workers)
+	results := make(chan batchResult, 4*opts.Workers)
+	// Batches are decoded in parallel and consumed in the order they were read; inflight
+	// bounds how many are read and not yet consumed, so that what waits for a slow batch (a
+	// flood of errors, say) stays bounded.
+	inflight := make(chan struct{}, 4*opts.Workers+4)
 
 	var wg sync.WaitGroup
 	for range opts.Workers {
 		wg.Go(func() {
 			for batch := range docs {
+				out := batchResult{ord: batch.ord, docs: make([]decoded, 0, len(batch.docs))}
 				for _, d := range batch.docs {
 					r := l.dec.decode(d)
 					if opts.OnObject != nil {
@@ -120,42 +126,72 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 							opts.OnObject(o)
 						}
 					}
-					results <- r
+					out.docs = append(out.docs, r)
 				}
 				// Nothing decoded refers to a document's bytes: the room they were read into
 				// serves other documents now.
 				l.slabs.put(batch.slab)
+				results <- out
 			}
 		})
 	}
 	go func() { wg.Wait(); close(results) }()
 	go func() {
 		defer close(docs)
-		l.produce(ctx, paths, docs)
+		ord := 0
+		for b := range produced {
+			inflight <- struct{}{}
+			docs <- numberedBatch{docBatch: b, ord: ord}
+			ord++
+		}
+	}()
+	go func() {
+		defer close(produced)
+		l.produce(ctx, paths, produced)
 	}()
 
-	var all []decoded
-	for r := range results {
-		all = append(all, r)
-	}
 	res := &Result{Inventory: inventory.New()}
-	res.Errors = append(res.Errors, l.errors...)
-	res.Files = l.files
-	slices.SortFunc(all, func(a, b decoded) int {
-		if a.order.seq != b.order.seq {
-			return a.order.seq - b.order.seq
-		}
-		return a.order.doc - b.order.doc
-	})
-	for _, d := range all {
-		res.Documents++
-		res.Errors = append(res.Errors, d.errs...)
-		for _, o := range d.objects {
-			res.Inventory.Add(o)
+	errs := newErrorGroups()
+	pending := map[int][]decoded{}
+	next := 0
+	for r := range results {
+		pending[r.ord] = r.docs
+		for {
+			ds, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			for _, d := range ds {
+				res.Documents++
+				for _, e := range d.errs {
+					errs.add(e)
+				}
+				for _, o := range d.objects {
+					res.Inventory.Add(o)
+				}
+			}
+			<-inflight
 		}
 	}
+	res.Errors = append(res.Errors, l.errors...)
+	res.Errors = append(res.Errors, errs.list()...)
+	res.Files = l.files
 	finding.SortErrors(res.Errors)
 	return res
+}
+
+// numberedBatch is a batch with its place in the order batches were read.
+type numberedBatch struct {
+	docBatch
+	ord int
+}
+
+// batchResult is what the documents of one batch gave, in their order.
+type batchResult struct {
+	ord  int
+	docs []decoded
 }
 
 type loader struct {
