@@ -50,6 +50,13 @@ func addSeeds(f *testing.F) {
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {<<: [{a: b}, {c: d}], a: e}\n",
 		"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {k: !!binary c2VjcmV0}\n",
 		"\x00binary",
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\"," +
+			"\"metadata\":{\"name\":\"b\"}}\n {\"kind\": \"x\"} trailing\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---# Source: x.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n---x\n",
+		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items: [{apiVersion: v1, kind: Pod, metadata: {name: p}}, *x]\n",
+		"\xff\xfea\x00:\x00 \x001\x00\n\x00",
+		"\xfe\xff\x00a\x00:\x00 \x001\x00\n",
+		"a: caf\xe9\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -498,7 +498,6 @@ func (p *slabPool) put(s *[]byte) {
 
 // decoded is what one document gave.
 type decoded struct {
-	order   struct{ seq, doc int }
 	objects []*inventory.Object
 	errs    []finding.ScanError
 }
@@ -512,7 +511,6 @@ type decoder struct {
 func newDecoder(namespace string) *decoder { return &decoder{namespace: namespace} }
 
 func (d *decoder) decode(doc Document) (out decoded) {
-	out.order.seq, out.order.doc = doc.seq, doc.Index
 	loc := finding.Location{File: doc.File, Document: doc.Index, Line: doc.Line, Column: 1, Template: doc.Template}
 	fail := func(line int, format string, args ...any) {
 		l := loc
