@@ -62,7 +62,7 @@ func badInputs() []badInput {
 		{
 			name: "malformed JSON", file: "malformed.json",
 			data: "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"ConfigMap\"\n  \"metadata\": {\"name\": \"x\"}\n}\n",
-			line: 3, cause: "malformed YAML",
+			line: 4, cause: "malformed YAML",
 		},
 		{
 			name: "a document that is a list", file: "list.yaml",
@@ -72,7 +72,7 @@ func badInputs() []badInput {
 		{
 			name: "a document that is a scalar", file: "scalar.yaml",
 			data: "just some text\n---\n" + configMap("after"),
-			line: 1, cause: `not an object (it is the value "just some text")`, loaded: []string{"after"},
+			line: 1, cause: `not an object (it is a string of 14 characters)`, loaded: []string{"after"},
 		},
 		{
 			name: "missing kind", file: "nokind.yaml",
@@ -87,17 +87,17 @@ func badInputs() []badInput {
 		{
 			name: "an apiVersion without a version", file: "noversion.yaml",
 			data: "apiVersion: apps/\nkind: Deployment\nmetadata:\n  name: x\n",
-			line: 1, cause: `invalid apiVersion "apps/"`,
+			line: 1, cause: `invalid apiVersion apps/: the version is empty`,
 		},
 		{
 			name: "a known kind with a field of the wrong type", file: "wrongtype.yaml",
 			data: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  securityContext:\n    runAsNonRoot: \"yes please\"\n  containers:\n    - name: c\n      image: i\n",
-			line: 7, cause: `spec.securityContext.runAsNonRoot must be true or false, not the string "yes please"`,
+			line: 7, cause: `spec.securityContext.runAsNonRoot must be true or false, not a string of 10 characters`,
 		},
 		{
 			name: "an explicit tag its value does not fit", file: "tag.yaml",
 			data: configMap("before") + "---\n" + configMap("tagged") + "data:\n  flag: !!bool maybe\n",
-			line: 11, cause: `"maybe" is not a boolean`, loaded: []string{"before"},
+			line: 11, cause: `a value tagged !!bool must be true or false, not a string of 5 characters`, loaded: []string{"before"},
 		},
 		{
 			name: "a binary file", file: "binary.yaml",
@@ -238,8 +238,8 @@ func TestBadInputFromStandardInput(t *testing.T) {
 		line              int
 	}{
 		{"empty", "", "no Kubernetes object", 0},
-		// yaml.v3 names the line of the map that holds the mistake (line 5).
-		{"malformed", goodObject + "  - : :\n", "malformed YAML", 3},
+		// yaml.v3 names the line of the map that holds the mistake (line 5): line 4.
+		{"malformed", goodObject + "  - : :\n", "malformed YAML", 4},
 		{"binary", "\x00\x00", "binary file", 1},
 	}
 	for _, tt := range tests {

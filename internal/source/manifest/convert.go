@@ -33,9 +33,13 @@ type duplicateKey struct {
 // (sigs.k8s.io/yaml resolves plain scalars by YAML 1.1 rules: yes/no/on/off are booleans),
 // recording the position of every mapping key and sequence item.
 type converter struct {
-	pos      inventory.PositionsBuilder
+	pos inventory.PositionsBuilder
+	// expanded counts the values reached through aliases and merge keys; the values written
+	// out are bounded by the document's size.
 	expanded int
+	aliased  int // how many aliases the value being converted is inside
 	lineBase int // added to node lines: the document's first line in the file, minus one
+	firstCol int // added to the columns of the document's first line: where the data starts
 	mapLine  func(int) int
 	dups     []duplicateKey
 	segs     []string // the path being converted, for messages
@@ -49,8 +53,18 @@ func (c *converter) line(l int) int {
 	return l
 }
 
+// col is the column of a node in the file.
+func (c *converter) col(n *yaml.Node) int {
+	if n.Line == 1 {
+		return n.Column + c.firstCol
+	}
+	return n.Column
+}
+
 func (c *converter) convert(n *yaml.Node, h inventory.PathHash, depth int) (any, error) {
-	c.expanded++
+	if c.aliased > 0 {
+		c.expanded++
+	}
 	if c.expanded > maxExpandedNodes {
 		return nil, fmt.Errorf("line %d: document expands to more than %d values through aliases; refusing to expand it", c.line(n.Line), maxExpandedNodes)
 	}
@@ -60,8 +74,10 @@ func (c *converter) convert(n *yaml.Node, h inventory.PathHash, depth int) (any,
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return nil, fmt.Errorf("line %d: alias *%s has no anchor", c.line(n.Line), n.Value)
+			return nil, fmt.Errorf("line %d: alias *%s has no anchor", c.line(n.Line), describeName(n.Value))
 		}
+		c.aliased++
+		defer func() { c.aliased-- }()
 		return c.convert(n.Alias, h, depth+1)
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
@@ -72,7 +88,7 @@ func (c *converter) convert(n *yaml.Node, h inventory.PathHash, depth int) (any,
 		out := make([]any, 0, len(n.Content))
 		for i, item := range n.Content {
 			ih := h.Index(i)
-			c.pos.Add(ih, c.line(item.Line), item.Column)
+			c.pos.Add(ih, c.line(item.Line), c.col(item))
 			c.segs = append(c.segs, "["+strconv.Itoa(i)+"]")
 			v, err := c.convert(item, ih, depth+1)
 			c.segs = c.segs[:len(c.segs)-1]
@@ -117,13 +133,13 @@ func (c *converter) mapping(n *yaml.Node, h inventory.PathHash, depth int, out m
 			if !own {
 				continue // set by the map itself or an earlier merge
 			}
-			c.dups = append(c.dups, duplicateKey{path: c.path(key), line: c.line(k.Line), col: k.Column})
+			c.dups = append(c.dups, duplicateKey{path: c.path(key), line: c.line(k.Line), col: c.col(k)})
 		}
 		kh := h.Key(key)
 		if own && !dup {
 			// A repeated key keeps the position of its first occurrence: the index holds one
 			// entry per path, so Locate does not depend on how entries happen to sort.
-			c.pos.Add(kh, c.line(k.Line), k.Column)
+			c.pos.Add(kh, c.line(k.Line), c.col(k))
 		}
 		c.segs = append(c.segs, key)
 		val, err := c.convert(v, kh, depth+1)
@@ -146,7 +162,10 @@ func (c *converter) mapping(n *yaml.Node, h inventory.PathHash, depth int, out m
 			if t.Kind != yaml.MappingNode {
 				return fmt.Errorf("line %d: a merge key (<<) needs a map or a list of maps", c.line(t.Line))
 			}
-			if err := c.mapping(t, h, depth+1, out, false); err != nil {
+			c.aliased++ // what a merge key brings in counts as expanded
+			err := c.mapping(t, h, depth+1, out, false)
+			c.aliased--
+			if err != nil {
 				return err
 			}
 		}
@@ -186,7 +205,7 @@ func resolveScalar(n *yaml.Node) (any, error) {
 		if b, ok := yaml11Bool(v); ok {
 			return b, nil
 		}
-		return nil, fmt.Errorf("%q is not a boolean", v)
+		return nil, fmt.Errorf("a value tagged !!bool must be true or false, not %s", describeString(v))
 	case "!!int":
 		if i, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 0, 64); err == nil {
 			return i, nil

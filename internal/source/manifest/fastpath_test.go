@@ -337,7 +337,7 @@ func sameObjects(t *testing.T, docs []Document) {
 		if err := yaml.Unmarshal(doc.Data, &root); err != nil {
 			t.Fatalf("%s#%d: %v", doc.File, doc.Index, err)
 		}
-		o, wantErrs := d.object(doc, root.Content[0], 0)
+		o, wantErrs := d.object(doc, root.Content[0], 0, new(int))
 		var want []*inventory.Object
 		if o != nil {
 			want = append(want, o)

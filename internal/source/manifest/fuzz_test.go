@@ -3,11 +3,14 @@ package manifest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -47,6 +50,13 @@ func addSeeds(f *testing.F) {
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {<<: [{a: b}, {c: d}], a: e}\n",
 		"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {k: !!binary c2VjcmV0}\n",
 		"\x00binary",
+		"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\"}}{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\"," +
+			"\"metadata\":{\"name\":\"b\"}}\n {\"kind\": \"x\"} trailing\n",
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---# Source: x.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n---x\n",
+		"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items: [{apiVersion: v1, kind: Pod, metadata: {name: p}}, *x]\n",
+		"\xff\xfea\x00:\x00 \x001\x00\n\x00",
+		"\xfe\xff\x00a\x00:\x00 \x001\x00\n",
+		"a: caf\xe9\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -116,8 +126,9 @@ func summary(res *Result) []string {
 }
 
 // FuzzSplitStream checks the document splitter alone: documents are numbered from 1 and
-// start on increasing lines; each holds exactly the input's lines from where it starts, no
-// more than the size limit, and no document marker but on its first line.
+// start on increasing lines (the objects of a JSON stream may share one); each holds exactly
+// the input from where it starts, no more than the size limit, and no document marker but on
+// its first line.
 func FuzzSplitStream(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -143,7 +154,7 @@ func FuzzSplitStream(f *testing.F) {
 			if d.Index != i+1 {
 				t.Errorf("document %d has index %d", i+1, d.Index)
 			}
-			if d.Line <= prevLine || d.Line < 1 {
+			if d.Line < prevLine || d.Line == prevLine && d.Column <= 1 || d.Line < 1 {
 				t.Errorf("document %d starts at line %d, after %d", d.Index, d.Line, prevLine)
 			}
 			prevLine = d.Line
@@ -153,8 +164,20 @@ func FuzzSplitStream(f *testing.F) {
 			if len(d.Data) == 0 || len(d.Data) > maxDoc {
 				t.Errorf("document %d holds %d bytes (limit %d)", d.Index, len(d.Data), maxDoc)
 			}
-			if d.Line > len(lineStart) || !bytes.HasPrefix(input[lineStart[d.Line-1]:], d.Data) {
-				t.Errorf("document %d is not the input from its line %d on: %q", d.Index, d.Line, d.Data)
+			if d.Line > len(lineStart) {
+				t.Fatalf("document %d starts on line %d of %d", d.Index, d.Line, len(lineStart))
+			}
+			// A document after the first object of a JSON stream starts where that ends.
+			from := input[lineStart[d.Line-1]:]
+			for range d.Column - 1 {
+				_, size := utf8.DecodeRune(from)
+				from = from[size:]
+			}
+			if !bytes.HasPrefix(from, d.Data) {
+				t.Errorf("document %d is not the input from its line %d, column %d on: %q", d.Index, d.Line, d.Column, d.Data)
+			}
+			if d.Column > 1 && (i == 0 || docs[i-1].Line > d.Line) {
+				t.Errorf("document %d starts in the middle of line %d, but not after another", d.Index, d.Line)
 			}
 			for j, l := range strings.SplitAfter(string(d.Data), "\n") {
 				if m, _ := documentMarker([]byte(l)); m != "" && j > 0 {
@@ -163,4 +186,52 @@ func FuzzSplitStream(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzUnicodeEncodings loads any UTF-8 input, and the same text as UTF-16 (both byte orders)
+// and UTF-32 with a byte order mark: the objects, their positions and the errors must be the
+// same, as transcoding keeps every line and character where it was.
+func FuzzUnicodeEncodings(f *testing.F) {
+	addSeeds(f)
+	f.Add([]byte("a: «größe»\n---\n{\"x\": \"🙂\"}{\"y\": 1}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 || len(data) > 64<<10 {
+			return
+		}
+		load := func(in []byte) []string {
+			return summary(Load(context.Background(), []string{"-"}, Options{Stdin: bytes.NewReader(in), Workers: 1, MaxDocumentSize: 1 << 20}))
+		}
+		want := load(data)
+		runes := []rune(string(data))
+		for _, enc := range []struct {
+			name string
+			data []byte
+		}{
+			{"UTF-16LE", encodeUTF16(runes, binary.LittleEndian)},
+			{"UTF-16BE", encodeUTF16(runes, binary.BigEndian)},
+			{"UTF-32LE", encodeUTF32(runes, binary.LittleEndian)},
+		} {
+			if got := load(enc.data); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s gives\n%q\nUTF-8 gives\n%q", enc.name, got, want)
+			}
+		}
+	})
+}
+
+func encodeUTF16(rs []rune, order binary.ByteOrder) []byte {
+	units := utf16.Encode(append([]rune{0xfeff}, rs...))
+	out := make([]byte, 2*len(units))
+	for i, u := range units {
+		order.PutUint16(out[2*i:], u)
+	}
+	return out
+}
+
+func encodeUTF32(rs []rune, order binary.ByteOrder) []byte {
+	rs = append([]rune{0xfeff}, rs...)
+	out := make([]byte, 4*len(rs))
+	for i, r := range rs {
+		order.PutUint32(out[4*i:], uint32(r))
+	}
+	return out
 }

@@ -151,3 +151,49 @@ func TestManySmallDocumentsInOneHugeFile(t *testing.T) {
 		t.Errorf("peak heap %d MiB, want under half the file", peak>>20)
 	}
 }
+
+// TestErrorFloodIsGrouped reads 100,000 small documents that are not objects, with good
+// objects among them: identical errors of the file are one error at the first occurrence,
+// which says how many more there were; the objects are all judged; memory stays bounded, as
+// errors are grouped as they are produced, not gathered first.
+func TestErrorFloodIsGrouped(t *testing.T) {
+	const n = 100_000
+	var b strings.Builder
+	for i := range n {
+		switch {
+		case i%25_000 == 7:
+			b.WriteString(configMap(fmt.Sprintf("good%d", i)) + "---\n")
+		case i%2 == 0:
+			b.WriteString("GITHUB_TOKEN=x\n---\n")
+		default:
+			b.WriteString("- 1\n---\n")
+		}
+	}
+	input := b.String()
+	var res *manifest.Result
+	peak := peakHeap(func() {
+		res = manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(input)})
+	})
+	t.Logf("%d errors, peak heap %d MiB for %d documents", len(res.Errors), peak>>20, n)
+	var got []string
+	for _, e := range res.Errors {
+		got = append(got, fmt.Sprintf("%d: %s", e.Location.Line, e.Message))
+	}
+	want := []string{
+		"1: document is not an object (it is a string of 14 characters); a manifest must be a map with apiVersion and kind (and 49,999 more with the same error in this file)",
+		"3: document is not an object (it is a list); a manifest must be a map with apiVersion and kind (and 49,995 more with the same error in this file)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors\n%q\nwant\n%q", got, want)
+	}
+	if names := names(res.Inventory.Objects()); len(names) != 4 || names[0] != "good7" {
+		t.Errorf("objects %v, want the 4 good ones", names)
+	}
+	if res.Documents != n {
+		t.Errorf("%d documents, want %d", res.Documents, n)
+	}
+	// Gathering the errors first took tens of MiB here; grouping them as they come, a few.
+	if peak > 16<<20 {
+		t.Errorf("peak heap %d MiB, want under 16 MiB", peak>>20)
+	}
+}

@@ -19,8 +19,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
+	"golang.org/x/text/transform"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -102,13 +106,19 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	l := &loader{opts: opts, dec: newDecoder(opts.Namespace)}
-	docs := make(chan docBatch, 2*opts.Workers)
-	results := make(chan decoded, 4*opts.Workers)
+	produced := make(chan docBatch, 2*opts.Workers)
+	docs := make(chan numberedBatch, 2*opts.Workers)
+	results := make(chan batchResult, 4*opts.Workers)
+	// Batches are decoded in parallel and consumed in the order they were read; inflight
+	// bounds how many are read and not yet consumed, so that what waits for a slow batch (a
+	// flood of errors, say) stays bounded.
+	inflight := make(chan struct{}, 4*opts.Workers+4)
 
 	var wg sync.WaitGroup
 	for range opts.Workers {
 		wg.Go(func() {
 			for batch := range docs {
+				out := batchResult{ord: batch.ord, docs: make([]decoded, 0, len(batch.docs))}
 				for _, d := range batch.docs {
 					r := l.dec.decode(d)
 					if opts.OnObject != nil {
@@ -116,42 +126,72 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 							opts.OnObject(o)
 						}
 					}
-					results <- r
+					out.docs = append(out.docs, r)
 				}
 				// Nothing decoded refers to a document's bytes: the room they were read into
 				// serves other documents now.
 				l.slabs.put(batch.slab)
+				results <- out
 			}
 		})
 	}
 	go func() { wg.Wait(); close(results) }()
 	go func() {
 		defer close(docs)
-		l.produce(ctx, paths, docs)
+		ord := 0
+		for b := range produced {
+			inflight <- struct{}{}
+			docs <- numberedBatch{docBatch: b, ord: ord}
+			ord++
+		}
+	}()
+	go func() {
+		defer close(produced)
+		l.produce(ctx, paths, produced)
 	}()
 
-	var all []decoded
-	for r := range results {
-		all = append(all, r)
-	}
 	res := &Result{Inventory: inventory.New()}
-	res.Errors = append(res.Errors, l.errors...)
-	res.Files = l.files
-	slices.SortFunc(all, func(a, b decoded) int {
-		if a.order.seq != b.order.seq {
-			return a.order.seq - b.order.seq
-		}
-		return a.order.doc - b.order.doc
-	})
-	for _, d := range all {
-		res.Documents++
-		res.Errors = append(res.Errors, d.errs...)
-		for _, o := range d.objects {
-			res.Inventory.Add(o)
+	errs := newErrorGroups()
+	pending := map[int][]decoded{}
+	next := 0
+	for r := range results {
+		pending[r.ord] = r.docs
+		for {
+			ds, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			for _, d := range ds {
+				res.Documents++
+				for _, e := range d.errs {
+					errs.add(e)
+				}
+				for _, o := range d.objects {
+					res.Inventory.Add(o)
+				}
+			}
+			<-inflight
 		}
 	}
+	res.Errors = append(res.Errors, l.errors...)
+	res.Errors = append(res.Errors, errs.list()...)
+	res.Files = l.files
 	finding.SortErrors(res.Errors)
 	return res
+}
+
+// numberedBatch is a batch with its place in the order batches were read.
+type numberedBatch struct {
+	docBatch
+	ord int
+}
+
+// batchResult is what the documents of one batch gave, in their order.
+type batchResult struct {
+	ord  int
+	docs []decoded
 }
 
 type loader struct {
@@ -323,15 +363,24 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- docBatch) {
 	seq := l.seq
 	l.mu.Unlock()
 
-	// A NUL byte in the first block means a binary file, not YAML. The one reader is reused
-	// for every file: files are read one after another.
+	// The one reader is reused for every file: files are read one after another.
 	if l.br == nil {
 		l.br = bufio.NewReaderSize(r, streamBufferSize)
 	}
 	br := l.br
 	br.Reset(r)
+	if dec := unicodeDecoder(br); dec != nil {
+		// YAML may be UTF-16 or UTF-32 with a byte order mark (PowerShell writes UTF-16):
+		// it is read as UTF-8, its lines and characters where they were.
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), streamBufferSize)
+	}
+	// A NUL byte in the first block means a binary file, not YAML.
 	if head, _ := br.Peek(8 << 10); bytes.IndexByte(head, 0) >= 0 {
 		line := bytes.Count(head[:bytes.IndexByte(head, 0)], []byte("\n")) + 1
+		if looksUTF16(head) {
+			l.fail(finding.Location{File: name, Line: line}, "UTF-16 text without a byte order mark; save it as UTF-8, or as UTF-16 with a byte order mark")
+			return
+		}
 		l.fail(finding.Location{File: name, Line: line}, "binary file (it contains NUL bytes); not a manifest")
 		return
 	}
@@ -381,6 +430,44 @@ func (l *loader) readStream(name string, r io.Reader, out chan<- docBatch) {
 	}
 }
 
+// unicodeDecoder returns the decoder to UTF-8 of a stream that starts with the byte order mark
+// of UTF-16 or UTF-32 (the encodings YAML allows besides UTF-8), or nil. The decoder drops the
+// mark.
+func unicodeDecoder(br *bufio.Reader) transform.Transformer {
+	head, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe, 0, 0}):
+		return utf32.UTF32(utf32.LittleEndian, utf32.ExpectBOM).NewDecoder()
+	case bytes.HasPrefix(head, []byte{0, 0, 0xfe, 0xff}):
+		return utf32.UTF32(utf32.BigEndian, utf32.ExpectBOM).NewDecoder()
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}):
+		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
+	}
+	return nil
+}
+
+// looksUTF16 reports whether text holds NUL bytes the way ASCII written as UTF-16 does: at
+// every other byte.
+func looksUTF16(head []byte) bool {
+	head = head[:len(head)&^1]
+	if len(head) < 2 {
+		return false
+	}
+	var even, odd int
+	for i := 0; i < len(head); i += 2 {
+		if head[i] == 0 {
+			even++
+		}
+		if head[i+1] == 0 {
+			odd++
+		}
+	}
+	half := len(head) / 2
+	return even > half*3/4 && odd == 0 || odd > half*3/4 && even == 0
+}
+
 // docBatch is documents sent to the workers together, and the slab that holds their bytes
 // (nil when each has its own).
 type docBatch struct {
@@ -411,7 +498,6 @@ func (p *slabPool) put(s *[]byte) {
 
 // decoded is what one document gave.
 type decoded struct {
-	order   struct{ seq, doc int }
 	objects []*inventory.Object
 	errs    []finding.ScanError
 }
@@ -425,7 +511,6 @@ type decoder struct {
 func newDecoder(namespace string) *decoder { return &decoder{namespace: namespace} }
 
 func (d *decoder) decode(doc Document) (out decoded) {
-	out.order.seq, out.order.doc = doc.seq, doc.Index
 	loc := finding.Location{File: doc.File, Document: doc.Index, Line: doc.Line, Column: 1, Template: doc.Template}
 	fail := func(line int, format string, args ...any) {
 		l := loc
@@ -438,23 +523,31 @@ func (d *decoder) decode(doc Document) (out decoded) {
 		fail(0, "%v", doc.Err)
 		return out
 	}
-	if objects, errs, ok := d.fast(doc); ok {
-		out.objects, out.errs = objects, errs
-		return out
+	if doc.Column <= 1 { // the fast path counts columns from the start of a line
+		if objects, errs, ok := d.fast(doc); ok {
+			out.objects, out.errs = objects, errs
+			return out
+		}
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(doc.Data, &root); err != nil {
-		line, msg := yamlErrorLine(err)
+	root, err := parseYAML(doc.Data)
+	if err != nil {
+		line, col, msg := yamlErrorPlace(doc.Data, err)
 		if line > 0 {
+			if line == 1 && col > 0 && doc.Column > 1 {
+				col += doc.Column - 1
+			}
 			line += doc.Line - 1
 			if doc.MapLine != nil {
 				line = doc.MapLine(line)
 			}
 		}
 		fail(line, "malformed YAML: %s", msg)
+		if line > 0 && col > 0 {
+			out.errs[len(out.errs)-1].Location.Column = col
+		}
 		return out
 	}
-	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && (len(root.Content) == 0 || isNull(root.Content[0]))) {
+	if root == nil {
 		return out // an empty document, or only comments
 	}
 	body := root.Content[0]
@@ -462,22 +555,12 @@ func (d *decoder) decode(doc Document) (out decoded) {
 		fail(doc.Line+body.Line-1, "document is not an object (it is %s); a manifest must be a map with apiVersion and kind", nodeKindName(body))
 		return out
 	}
-	items := []*yaml.Node{body}
-	itemPaths := []int{0}
-	if k := mapValue(body, "kind"); k != nil && strings.HasSuffix(k.Value, "List") && mapValue(body, "items") != nil {
-		list := mapValue(body, "items")
-		if list.Kind != yaml.SequenceNode && !isNull(list) {
-			fail(doc.Line+list.Line-1, "%s: items must be a list", k.Value)
-			return out
-		}
-		items, itemPaths = nil, nil
-		for i, it := range list.Content {
-			items = append(items, it)
-			itemPaths = append(itemPaths, i+1)
-		}
-	}
-	for i, it := range items {
-		o, errs := d.object(doc, it, itemPaths[i])
+	c := &converter{lineBase: doc.Line - 1, mapLine: doc.MapLine, firstCol: max(doc.Column-1, 0)}
+	var items []listItem
+	d.flatten(body, 0, c, &items, &out.errs, loc)
+	budget := 0 // shared by the items of a List: aliases cannot multiply work through them
+	for _, it := range items {
+		o, errs := d.object(doc, it.node, it.item, &budget)
 		out.errs = append(out.errs, errs...)
 		if o != nil {
 			out.objects = append(out.objects, o)
@@ -486,11 +569,183 @@ func (d *decoder) decode(doc Document) (out decoded) {
 	return out
 }
 
-func (d *decoder) object(doc Document, n *yaml.Node, item int) (*inventory.Object, []finding.ScanError) {
-	c := &converter{lineBase: doc.Line - 1, mapLine: doc.MapLine}
+// maxListDepth bounds how deep Lists inside Lists are flattened. kubectl flattens them at any
+// depth, but no tool writes more than a few levels (kubectl get gives one; wrapping a
+// rendered List in another gives two or three); sixteen is far past that and keeps a
+// pathological document from costing more than its size.
+const maxListDepth = 16
+
+// listItem is one object of a document: the document's map, or an item of a List in it.
+type listItem struct {
+	node *yaml.Node
+	item int // 1-based over all items of the document, 0 for the document itself
+}
+
+// isList reports whether the map is a List (its kind ends in "List" and it has items), as
+// kubectl tells them apart, and returns its kind and items.
+func isList(n *yaml.Node) (kind string, items *yaml.Node, ok bool) {
+	k, list := mapValue(n, "kind"), mapValue(n, "items")
+	if k == nil || list == nil || k.Kind != yaml.ScalarNode || !strings.HasSuffix(k.Value, "List") {
+		return "", nil, false
+	}
+	return k.Value, list, true
+}
+
+// flatten adds the objects of a document's map to items: the map itself, or the items of a
+// List, and of Lists in those, at any depth up to maxListDepth.
+func (d *decoder) flatten(n *yaml.Node, depth int, c *converter, items *[]listItem, errs *[]finding.ScanError, loc finding.Location) {
+	kind, list, ok := isList(n)
+	if !ok {
+		if depth == 0 {
+			*items = append(*items, listItem{node: n})
+		} else {
+			*items = append(*items, listItem{node: n, item: len(*items) + 1})
+		}
+		return
+	}
+	at := func(n *yaml.Node) finding.Location {
+		l := loc
+		l.Line, l.Column = c.line(n.Line), c.col(n)
+		return l
+	}
+	if depth >= maxListDepth {
+		*errs = append(*errs, errAt(at(n), "%s nested in more than %d Lists; its items were not read", describeName(kind), maxListDepth)...)
+		return
+	}
+	if list.Kind != yaml.SequenceNode {
+		if !isNull(list) {
+			*errs = append(*errs, errAt(at(list), "%s: items must be a list", describeName(kind))...)
+		}
+		return
+	}
+	for _, it := range list.Content {
+		target := it
+		for target.Kind == yaml.AliasNode && target.Alias != nil {
+			target = target.Alias
+		}
+		if target.Kind == yaml.MappingNode {
+			if _, _, nested := isList(target); nested {
+				if target != it {
+					// Through aliases, nested Lists would multiply their items at every level.
+					*errs = append(*errs, errAt(at(it), "a List given as an alias inside a List; write it out")...)
+					continue
+				}
+				d.flatten(it, depth+1, c, items, errs, loc)
+				continue
+			}
+		}
+		*items = append(*items, listItem{node: it, item: len(*items) + 1})
+	}
+}
+
+// parseYAML parses one document with yaml.v3 and returns its root (nil when the document is
+// empty or only comments). yaml.v3 reads the first value of its input and ignores text after
+// it when that value is a flow collection or a scalar ("{a: 1} {b: 2}", "'x' y"): such text is
+// an error here, at its line, never silently dropped.
+func parseYAML(data []byte) (*yaml.Node, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && (len(root.Content) == 0 || isNull(root.Content[0]))) {
+		return nil, nil
+	}
+	if body := root.Content[0]; body.Kind == yaml.ScalarNode || body.Style&yaml.FlowStyle != 0 {
+		if err := trailingText(data); err != nil {
+			return nil, err
+		}
+	}
+	return &root, nil
+}
+
+// trailingText reads data as a stream of YAML documents and reports an error when it holds
+// more than the first.
+func trailingText(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, next yaml.Node
+	if err := dec.Decode(&first); err != nil {
+		return err
+	}
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return errTrailing(err)
+	default:
+		return fmt.Errorf("line %d: text after the document's value; a document holds one value", next.Line)
+	}
+}
+
+// errTrailing words the error yaml.v3 gives for text after a document's value.
+func errTrailing(err error) error {
+	line, msg := yamlErrorLine(err)
+	if msg != "did not find expected <document start>" {
+		return err
+	}
+	return fmt.Errorf("line %d: text after the document's value; a document holds one value", line+1)
+}
+
+// yamlErrorPlace finds where a yaml.v3 error is: the line it names, or, for the errors it
+// gives without one (invalid UTF-8, control characters), the first such character, found
+// again in the data. It returns the message without the line and without any quoted input.
+func yamlErrorPlace(data []byte, err error) (line, col int, msg string) {
+	line, msg = yamlErrorLine(err)
+	if yamlParserErrors[msg] {
+		// yaml.v3 counts the lines of its parser's errors (not its scanner's) from 0, and
+		// leaves out line 0.
+		line++
+	}
+	if line == 0 {
+		if l, c, what := firstBadCharacter(data); l > 0 {
+			return l, c, what
+		}
+	}
+	return line, 0, stripQuoted(msg)
+}
+
+// yamlParserErrors are the messages of yaml.v3's parser (go.yaml.in/yaml/v3 parserc.go);
+// the other syntax errors are its scanner's.
+var yamlParserErrors = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %YAML directive":        true,
+	"found duplicate %TAG directive":         true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+// firstBadCharacter finds the first byte sequence that YAML does not allow in a stream: one
+// that is not UTF-8, or a control character. It returns its line and column (in characters)
+// and what it is.
+func firstBadCharacter(data []byte) (line, col int, what string) {
+	line, col = 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return line, col, "the text is not valid UTF-8 here"
+		case r == '\n':
+			line, col = line+1, 0
+		case r < 0x20 && r != '\t' && r != '\r', r == 0x7f, r >= 0x80 && r < 0xa0 && r != 0x85, r == 0xfffe, r == 0xffff:
+			return line, col, fmt.Sprintf("control character U+%04X is not allowed in YAML", r)
+		}
+		col++
+		i += size
+	}
+	return 0, 0, ""
+}
+
+func (d *decoder) object(doc Document, n *yaml.Node, item int, budget *int) (*inventory.Object, []finding.ScanError) {
+	c := &converter{lineBase: doc.Line - 1, mapLine: doc.MapLine, firstCol: max(doc.Column-1, 0), expanded: *budget}
+	defer func() { *budget = c.expanded }()
 	line := c.line(n.Line)
-	loc := finding.Location{File: doc.File, Document: doc.Index, Line: line, Column: n.Column, Template: doc.Template}
-	c.pos.SetRoot(line, n.Column)
+	loc := finding.Location{File: doc.File, Document: doc.Index, Line: line, Column: c.col(n), Template: doc.Template}
+	c.pos.SetRoot(line, loc.Column)
 	v, err := c.convert(n, inventory.RootHash, 0)
 	if err != nil {
 		// The converter's errors start with the line they concern: report them there.
@@ -546,16 +801,19 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 	case apiVersion == "" && kind == "":
 		return nil, errAt(loc, "not a Kubernetes object: apiVersion and kind are missing")
 	case apiVersion == "":
-		return nil, errAt(loc, "%s: apiVersion is missing", kind)
+		return nil, errAt(loc, "%s: apiVersion is missing", describeName(kind))
 	case kind == "":
-		return nil, errAt(loc, "apiVersion %s: kind is missing", apiVersion)
+		return nil, errAt(loc, "apiVersion %s: kind is missing", describeName(apiVersion))
 	}
 	gv, err := schema.ParseGroupVersion(apiVersion)
-	if err == nil && gv.Version == "" {
+	switch {
+	case err != nil: // its message quotes the apiVersion
+		err = errors.New("it must be group/version or, for the core group, a version alone")
+	case gv.Version == "":
 		err = errors.New("the version is empty") // "apps/" parses, but names no version
 	}
 	if err != nil {
-		return nil, errAt(loc, "%s: invalid apiVersion %q: %v", kind, apiVersion, err)
+		return nil, errAt(loc, "%s: invalid apiVersion %s: %v", describeName(kind), describeName(apiVersion), err)
 	}
 	positions := pos.Build()
 	o := &inventory.Object{
@@ -584,13 +842,13 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 		o.Labels, o.Annotations = stringMap(meta["labels"]), stringMap(meta["annotations"])
 		d.placeNamespace(o)
 		if err := d.attachShapePod(o); err != nil {
-			return o, errAt(loc, "%s %s: pod template: %v", kind, o.Name, err)
+			return o, errAt(loc, "%s %s: pod template: %v", describeName(kind), describeName(o.Name), err)
 		}
 		return o, nil
 	}
 	walk, err := d.strict.decodeTyped(typed, b.nodes)
 	if err != nil {
-		return nil, errAt(loc, "%s %s: cannot decode: %v", kind, o.Name, err)
+		return nil, errAt(loc, "%s %s: cannot decode: %v", describeName(kind), describeName(o.Name), err)
 	}
 	if len(walk.errs) > 0 {
 		var errs []finding.ScanError
@@ -598,7 +856,8 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 			l := loc
 			l.Line, l.Column, _ = positions.Locate(te.path)
 			errs = append(errs, finding.ScanError{Location: l, Object: o.Ref(),
-				Message: fmt.Sprintf("%s %s: %s %s; the API server would reject this object, so it was not checked", kind, o.Name, te.path, te.msg)})
+				Message: fmt.Sprintf("%s %s: %s %s; the API server would reject this object, so it was not checked",
+					describeName(kind), describeName(o.Name), describePath(te.path), te.msg)})
 		}
 		return nil, errs
 	}
@@ -664,7 +923,7 @@ func (d *decoder) attachShapePod(o *inventory.Object) error {
 		if len(walk.errs) > 0 {
 			// Maps are walked in random order: report the same error every time.
 			first := slices.MinFunc(walk.errs, func(a, b typeError) int { return strings.Compare(a.path, b.path) })
-			return fmt.Errorf("%s.%s %s", part.path, first.path, first.msg)
+			return fmt.Errorf("%s.%s %s", part.path, describePath(first.path), first.msg)
 		}
 		for _, is := range walk.issues {
 			is.Path = part.path + "." + is.Path
@@ -717,7 +976,15 @@ func nodeKindName(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		return fmt.Sprintf("the value %q", truncate(n.Value, 40))
+		switch n.Tag {
+		case "!!null":
+			return "null"
+		case "!!bool":
+			return "a boolean"
+		case "!!int", "!!float":
+			return "a number"
+		}
+		return describeString(n.Value)
 	case yaml.AliasNode:
 		return "an alias"
 	}

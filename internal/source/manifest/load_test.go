@@ -174,14 +174,10 @@ func TestLoadDocumentStreams(t *testing.T) {
 			want:  []string{"inline@1:1", "next@2:3"},
 		},
 		{
-			name:  "---x is not a marker",
-			input: "apiVersion: example.dev/v1\nkind: Thing\nmetadata:\n  name: dashes\n---x: kept\n",
-			want:  []string{"dashes@1:1"},
-			check: func(t *testing.T, res *manifest.Result) {
-				if got := res.Inventory.Objects()[0].Content["---x"]; got != "kept" {
-					t.Errorf("---x = %v", got)
-				}
-			},
+			name:   "---x splits as kubectl splits, and is an error there",
+			input:  "apiVersion: example.dev/v1\nkind: Thing\nmetadata:\n  name: dashes\n---x: kept\n" + configMap("after"),
+			want:   []string{"dashes@1:1", "after@3:6"},
+			errors: []string{"5:invalid document separator"},
 		},
 		{
 			name:  "byte order mark and CRLF line ends",

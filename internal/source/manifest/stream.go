@@ -3,9 +3,11 @@ package manifest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // Document is one YAML or JSON document of a stream, with where it starts.
@@ -22,7 +24,11 @@ type Document struct {
 	// MapLine, when set, turns a line of Data's source (Line-based) into the line to report,
 	// for rendered templates whose output lines differ from the template's.
 	MapLine func(int) int
-	// Err is set instead of Data when the document could not be read (too large).
+	// Column is the 1-based column of Line where Data starts: after the first object of a
+	// JSON stream, the next may start in the middle of a line. 0 means 1.
+	Column int
+	// Err is set instead of Data when the document could not be read (too large, or an
+	// invalid separator line).
 	Err error
 	// seq orders the file or rendering this document came from within one load.
 	seq int
@@ -33,12 +39,15 @@ type Document struct {
 const streamBufferSize = 64 << 10
 
 // splitStream reads a YAML stream and calls emit for every document in it. Documents are
-// separated the way YAML 1.2 defines it (l-document-prefix, c-forbidden): a line that begins
-// with "---" or "..." followed by a space, a tab or the end of the line ends the current
-// document, wherever it appears, even inside a block or quoted scalar. That rule lets one
-// malformed document be reported while the rest of the stream is still read, and lets
-// documents be decoded in parallel. A document larger than maxDoc is reported, skipped and
-// never held in memory whole.
+// split where kubectl (k8s.io/apimachinery's YAML reader) splits them, which YAML 1.2 agrees
+// with but for a few lines (see documentMarker): a line that begins with "---" ends the
+// current document, wherever it appears, even inside a block or quoted scalar; so does YAML's
+// "..." (kubectl drops what follows one up to the next "---"; Palisade judges it). That rule
+// lets one malformed document be reported while the rest of the stream is still read, and
+// lets documents be decoded in parallel. A document that is a stream of JSON objects ({...}
+// {...}), as kubectl's YAMLOrJSONDecoder reads one, is split into one document per object
+// (see splitJSON). A document larger than maxDoc is reported, skipped and never held in
+// memory whole.
 func splitStream(r io.Reader, file string, maxDoc int, emit func(Document) error) error {
 	return splitStreamInto(r, file, maxDoc, nil, nil, emit)
 }
@@ -76,9 +85,10 @@ func splitStreamInto(r io.Reader, file string, maxDoc int, buf *bytes.Buffer, ke
 		if !content {
 			return nil
 		}
-		index++
-		data := keep(buf.Bytes())
-		return emit(Document{File: file, Index: index, Line: startLine, Data: data})
+		return splitJSON(buf.Bytes(), startLine, func(data []byte, line, column int) error {
+			index++
+			return emit(Document{File: file, Index: index, Line: line, Column: column, Data: keep(data)})
+		})
 	}
 	for {
 		raw, err := readLine(br, maxDoc)
@@ -97,7 +107,15 @@ func splitStreamInto(r io.Reader, file string, maxDoc int, buf *bytes.Buffer, ke
 				return err
 			}
 			startLine = line
-			if marker == "---" && len(bytes.TrimSpace(rest)) > 0 && !isComment(rest) {
+			switch {
+			case marker == badMarker:
+				// kubectl refuses the stream at such a line; report it there and read on.
+				index++
+				if err := emit(Document{File: file, Index: index, Line: line, Err: errBadSeparator}); err != nil {
+					return err
+				}
+				startLine = line + 1
+			case marker == "---" && len(bytes.TrimSpace(rest)) > 0 && !isComment(rest):
 				// "--- value" or "--- !tag": the document starts on the marker line.
 				if len(raw) > maxDoc {
 					oversize = true
@@ -105,7 +123,7 @@ func splitStreamInto(r io.Reader, file string, maxDoc int, buf *bytes.Buffer, ke
 					buf.Write(raw)
 				}
 				content = true
-			} else {
+			default:
 				startLine = line + 1
 			}
 			continue
@@ -130,6 +148,11 @@ func splitStreamInto(r io.Reader, file string, maxDoc int, buf *bytes.Buffer, ke
 	}
 }
 
+// errBadSeparator is the error of a line that starts with "---" and holds more than a
+// document separator.
+var errBadSeparator = errors.New("invalid document separator: a line that starts with --- may hold only a comment after it " +
+	"(kubectl refuses the file here); the line was skipped")
+
 // readLine returns the next line including its newline. Of a line longer than limit it
 // returns only the first limit+1 bytes (and reads past the rest), so that one huge line costs
 // bounded memory and the caller still sees that it is too long.
@@ -148,8 +171,19 @@ func readLine(br *bufio.Reader, limit int) ([]byte, error) {
 	return full, err
 }
 
-// documentMarker reports whether the line is a document marker ("---" or "...") at column 0
-// followed by white space or the end of the line, and returns what follows it.
+// badMarker is what documentMarker returns for a line that starts with "---" followed by
+// something that is neither white space nor a comment.
+const badMarker = "---?"
+
+// documentMarker reports whether the line ends a document, and returns what follows the
+// marker. kubectl's reader (k8s.io/apimachinery/pkg/util/yaml.YAMLReader) splits at every
+// line that begins with "---" and refuses the stream unless what follows, trimmed of
+// (Unicode) white space, is empty or a comment: so "---", "--- # c", "---# c" and "---\t"
+// are separators ("---" for them), and "---x" or "----" is badMarker. YAML itself allows
+// content after "--- " ("--- {a: 1}", "--- !tag"), which Helm renders and Palisade reads as
+// the start of a document ("---" with that rest); kubectl refuses it. "..." followed by white
+// space or the end of the line is YAML's document end ("..."); kubectl does not split there
+// but ignores what follows it up to the next "---", which Palisade judges.
 func documentMarker(line []byte) (string, []byte) {
 	if len(line) < 3 {
 		return "", nil
@@ -161,6 +195,12 @@ func documentMarker(line []byte) (string, []byte) {
 	rest := line[3:]
 	if len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n' || rest[0] == '\r' {
 		return m, rest
+	}
+	if m == "---" {
+		if t := bytes.TrimSpace(rest); len(t) == 0 || t[0] == '#' {
+			return m, rest
+		}
+		return badMarker, rest
 	}
 	return "", nil
 }
@@ -179,4 +219,82 @@ func SplitDocuments(data []byte, file string) ([]Document, error) {
 		return nil
 	})
 	return docs, err
+}
+
+// splitJSON hands emit a document's data, split into one document per object when it is a
+// stream of JSON objects: kubectl's YAMLOrJSONDecoder reads {...}{...} or {...}\n{...} as
+// several objects and creates each, so Palisade judges each. The split is made only after an
+// object that is valid JSON (what the JSON decoder would have read) and that something
+// follows; what follows and is not another object is the rest of the document, read as YAML
+// as kubectl then does, and reported if it is not an object. Nothing is copied: the pieces are
+// parts of data, each with the line and column where it starts.
+func splitJSON(data []byte, line int, emit func(data []byte, line, column int) error) error {
+	column := 1
+	for {
+		s := skipBlank(data, 0)
+		if s == len(data) || data[s] != '{' {
+			return emit(data, line, column)
+		}
+		e := jsonObjectEnd(data, s)
+		if e < 0 || skipBlank(data, e) == len(data) || !json.Valid(data[s:e]) {
+			return emit(data, line, column)
+		}
+		if err := emit(data[:e], line, column); err != nil {
+			return err
+		}
+		if nl := bytes.LastIndexByte(data[:e], '\n'); nl >= 0 {
+			line += bytes.Count(data[:e], []byte("\n"))
+			column = 1 + utf8.RuneCount(data[nl+1:e])
+		} else {
+			column += utf8.RuneCount(data[:e])
+		}
+		data = data[e:]
+	}
+}
+
+// skipBlank returns the offset of the first byte from i on that is neither white space nor
+// in a comment (data's length if there is none).
+func skipBlank(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		case '#':
+			if i > 0 && data[i-1] != ' ' && data[i-1] != '\t' && data[i-1] != '\n' && data[i-1] != '\r' {
+				return i // "x#" does not start a comment
+			}
+			nl := bytes.IndexByte(data[i:], '\n')
+			if nl < 0 {
+				return len(data)
+			}
+			i += nl + 1
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// jsonObjectEnd returns the offset just past the "}" that closes the "{" at data[start], by
+// JSON's rules for strings, or -1 if it is not closed.
+func jsonObjectEnd(data []byte, start int) int {
+	depth := 0
+	for i := start; i < len(data); i++ {
+		switch data[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return -1
 }

@@ -133,22 +133,15 @@ func describe(n *node) string {
 	case fastyaml.List:
 		return "a list"
 	case fastyaml.String:
-		return fmt.Sprintf("the string %q", truncate(n.Str, 40))
+		return describeString(n.Str)
 	}
 	switch x := n.Value.(type) {
 	case bool:
 		return fmt.Sprintf("the boolean %v", x)
 	case int64, float64:
-		return fmt.Sprintf("the number %v", x)
+		return "a number"
 	}
 	return fmt.Sprintf("%T", n.Value)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 func (w *strictWalk) unknown(t reflect.Type, si *structInfo, key string, segs []pathSeg) {

@@ -267,14 +267,14 @@ func (w *strictWalk) set(dv reflect.Value, p *plan, i int, segs []pathSeg) {
 		}
 		d, err := time.ParseDuration(n.Str)
 		if err != nil {
-			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("is not a duration: %v", err)})
+			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not a duration (such as 30s or 1h): it is " + describeString(n.Str)})
 			return
 		}
 		dv.Set(reflect.ValueOf(metav1.Duration{Duration: d}))
 	case opRawExtension:
 		raw, err := json.Marshal(fastyaml.Value(w.nodes, i))
 		if err != nil {
-			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("cannot be encoded: %v", err)})
+			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "cannot be encoded: " + stripQuoted(err.Error())})
 			return
 		}
 		dv.Set(reflect.ValueOf(runtime.RawExtension{Raw: raw}))
@@ -367,7 +367,7 @@ func (w *strictWalk) set(dv reflect.Value, p *plan, i int, segs []pathSeg) {
 			return
 		}
 		if dv.OverflowInt(v) {
-			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("value %d does not fit in %s", v, p.t.Kind())})
+			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("is a number too large for %s", p.t.Kind())})
 			return
 		}
 		dv.SetInt(v)
@@ -465,7 +465,7 @@ func (w *strictWalk) setQuantity(dv reflect.Value, n *node, segs []pathSeg) {
 	}
 	q, err := resource.ParseQuantity(s)
 	if err != nil {
-		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("%q is not a quantity (such as 500m or 1Gi)", s)})
+		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not a quantity (such as 500m or 1Gi): it is " + describeString(s)})
 		return
 	}
 	*dv.Addr().Interface().(*resource.Quantity) = q
@@ -502,7 +502,7 @@ func (w *strictWalk) setTime(dv reflect.Value, n *node, segs []pathSeg) {
 	}
 	var t metav1.Time
 	if err := t.UnmarshalQueryParameter(n.Str); err != nil {
-		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("%q is not an RFC 3339 time", n.Str)})
+		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not an RFC 3339 time: it is " + describeString(n.Str)})
 		return
 	}
 	dv.Set(reflect.ValueOf(t))
@@ -516,7 +516,7 @@ func (w *strictWalk) setViaJSON(dv reflect.Value, i int, segs []pathSeg) {
 		err = dv.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw)
 	}
 	if err != nil {
-		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("cannot be decoded as %s: %v", dv.Type(), err)})
+		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("cannot be decoded as %s: %s", dv.Type(), stripQuoted(err.Error()))})
 	}
 }
 
