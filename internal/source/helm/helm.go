@@ -205,6 +205,11 @@ func (c *Chart) expand(ctx context.Context, p string, r rendering) ([]manifest.D
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if info, err := os.Stat(p); err == nil && info.IsDir() {
+		if err := checkLinks(ctx, p); err != nil {
+			return nil, fmt.Errorf("loading chart: %w", err)
+		}
+	}
 	chrt, err := loader.Load(p)
 	if err != nil {
 		return nil, chartLoadError(p, err)

@@ -182,6 +182,7 @@ func (l *loader) fail(loc finding.Location, format string, args ...any) {
 // produce walks the paths and sends documents in batches, in a deterministic order.
 func (l *loader) produce(ctx context.Context, paths []string, out chan<- docBatch) {
 	l.roots = resolveRoots(paths)
+	ctx = context.WithValue(ctx, scopeKey{}, Scope{Roots: l.roots, FollowSymlinks: l.opts.FollowSymlinks})
 	stdinRead := false
 	for _, p := range paths {
 		if ctx.Err() != nil {
@@ -238,13 +239,34 @@ func realPath(p string) (string, error) {
 // insideRoots reports whether the real path real is one of the paths given or lies inside
 // one of them.
 func (l *loader) insideRoots(real string) bool {
-	for _, root := range l.roots {
+	return Scope{Roots: l.roots}.Contains(real)
+}
+
+// Scope is what an Expander needs to know of the scan to keep to it as the walk does: the
+// paths given, links resolved, and whether symbolic links may lead out of them.
+type Scope struct {
+	Roots          []string
+	FollowSymlinks bool
+}
+
+// Contains reports whether the real path real (absolute, links resolved) is one of the
+// scope's roots or lies inside one.
+func (s Scope) Contains(real string) bool {
+	for _, root := range s.Roots {
 		rel, err := filepath.Rel(root, real)
 		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return true
 		}
 	}
 	return false
+}
+
+type scopeKey struct{}
+
+// ScopeOf returns the scope of the scan an Expander is called from.
+func ScopeOf(ctx context.Context) (Scope, bool) {
+	s, ok := ctx.Value(scopeKey{}).(Scope)
+	return s, ok
 }
 
 func unwrapPathError(err error) error {
