@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,6 +166,66 @@ func TestScanStandardInputTwice(t *testing.T) {
 				if !strings.Contains(errOut, "standard input (-) is given") || out != "" {
 					t.Errorf("stderr %q, stdout %d bytes; want the usage error alone", errOut, len(out))
 				}
+			}
+		})
+	}
+}
+
+// TestScanKustomizationHelmCharts pins, end to end, kustomizations with helmCharts: without
+// --enable-helm an error that says to pass it (exit 2, the report still written); with it the
+// chart rendered from its local folder and judged, findings at the chart template's lines.
+func TestScanKustomizationHelmCharts(t *testing.T) {
+	tests := []struct {
+		name      string
+		flags     []string
+		wantCode  int
+		wantError string
+		wantAt    string // file:line of pod/privileged
+	}{
+		{name: "without --enable-helm the error says to pass it", wantCode: 2, wantError: "pass --enable-helm to palisade scan"},
+		{name: "with --enable-helm the chart is rendered locally and judged", flags: []string{"--enable-helm"}, wantCode: 1,
+			wantAt: "app/charts/web/templates/deployment.yaml:14"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			for name, data := range map[string]string{
+				"app/kustomization.yaml":                   "namespace: shop\nhelmCharts:\n- name: web\n  releaseName: shop\n",
+				"app/charts/web/Chart.yaml":                "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+				"app/charts/web/values.yaml":               "privileged: true\n",
+				"app/charts/web/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        securityContext: {privileged: {{ .Values.privileged }}}\n        image: registry.example/web:1.0\n",
+			} {
+				if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, out, errOut := run(t, append([]string{"scan", "-o", "json", "--rule", "pod/privileged", "app"}, tt.flags...)...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.wantCode, errOut)
+			}
+			errs := pathErrors(t, out)
+			if tt.wantError != "" {
+				if len(errs) != 1 || !strings.Contains(errs[0], tt.wantError) || !strings.HasPrefix(errs[0], "app/kustomization.yaml") {
+					t.Errorf("errors %q, want one in app/kustomization.yaml saying %q", errs, tt.wantError)
+				}
+				return
+			}
+			if len(errs) > 0 {
+				t.Errorf("errors %q", errs)
+			}
+			var rep jsonReport
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			var at []string
+			for _, f := range rep.Findings {
+				at = append(at, fmt.Sprintf("%s:%d", filepath.ToSlash(f.Location.File), f.Location.Line))
+			}
+			if len(at) != 1 || at[0] != tt.wantAt {
+				t.Errorf("pod/privileged at %v, want %s", at, tt.wantAt)
 			}
 		})
 	}
