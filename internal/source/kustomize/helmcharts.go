@@ -112,9 +112,10 @@ func (b *buildFS) IsDir(path string) bool {
 	return b.FileSystem.IsDir(path)
 }
 
-// display is a path under the build's real root as the user names it.
+// display is a path the build reads (links resolved) as the user names it: from the folder
+// given.
 func (b *buildFS) display(path string) string {
-	if rel, err := filepath.Rel(b.root, path); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, err := filepath.Rel(b.root, path); err == nil {
 		return filepath.Join(b.dir, rel)
 	}
 	return path

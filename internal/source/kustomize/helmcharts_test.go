@@ -148,6 +148,15 @@ func TestHelmChartsErrors(t *testing.T) {
 			want: []string{"is a URL", "never downloads"},
 		},
 		{
+			name: "a HelmChartInflationGenerator named in generators is not run, and its configuration is not quoted",
+			files: map[string]string{
+				"kustomization.yaml": "generators:\n- inflate.yaml\n",
+				"inflate.yaml":       "apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata:\n  name: web\nname: web\nvaluesInline:\n  password: hunter2\n",
+			},
+			enabled: true,
+			want:    []string{"name the chart in helmCharts", "--enable-helm"},
+		},
+		{
 			name:    "an unknown valuesMerge is refused",
 			files:   map[string]string{"kustomization.yaml": "helmCharts:\n- name: web\n  valuesMerge: combine\n  valuesInline: {a: 1}\n"},
 			enabled: true, line: 2,
@@ -181,6 +190,9 @@ func TestHelmChartsErrors(t *testing.T) {
 				if !strings.Contains(e.Message, w) {
 					t.Errorf("error %q does not say %q", e.Message, w)
 				}
+			}
+			if strings.Contains(e.Message, "hunter2") {
+				t.Errorf("error %q quotes the kustomization's values", e.Message)
 			}
 		})
 	}

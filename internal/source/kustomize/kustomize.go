@@ -136,6 +136,11 @@ var accumulationError = regexp.MustCompile(`accumulating resources from '([^']+)
 // file and as a folder).
 func buildError(dir, kfile string, err error) error {
 	loc := finding.Location{File: kfile}
+	if strings.Contains(err.Error(), "must specify --enable-helm") {
+		// A HelmChartInflationGenerator named by generators: Kustomize's own, which runs a
+		// helm binary. (Kustomize's message would also quote the generator's configuration.)
+		return &manifest.ExpandError{Location: loc, Err: fmt.Errorf("building %s: a HelmChartInflationGenerator named in generators is not run (it would run a helm binary); name the chart in helmCharts instead, which palisade scan --enable-helm renders from its local folder", dir)}
+	}
 	wrapped := fmt.Errorf("building %s: %w", dir, err)
 	m := accumulationError.FindStringSubmatch(err.Error())
 	if m == nil {
