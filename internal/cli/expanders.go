@@ -17,6 +17,8 @@ type expanderFlags struct {
 	// allowRemote lets Kustomize fetch remote bases and files; a scan reaches no network
 	// without it.
 	allowRemote bool
+	// enableHelm renders the charts kustomizations name in helmCharts, from local folders.
+	enableHelm bool
 }
 
 func (e *expanderFlags) register(cmd *cobra.Command) {
@@ -28,6 +30,7 @@ func (e *expanderFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&e.values.FromFiles, "set-file", nil, "Helm value for charts read from a file, as helm --set-file: key=path (repeatable)")
 	f.StringVar(&e.releaseName, "release-name", helm.DefaultReleaseName, "Helm release name charts are rendered with")
 	f.StringVar(&e.kubeVersion, "kube-version", "", "Kubernetes version charts see in .Capabilities.KubeVersion (default: the version Palisade's API types come from)")
+	f.BoolVar(&e.enableHelm, "enable-helm", false, "render the Helm charts that kustomizations name in helmCharts, as kustomize build --enable-helm does, but with Palisade's Helm SDK and only from chart folders already on disk (chartHome, charts/ by default): Palisade never downloads a chart")
 	f.BoolVar(&e.allowRemote, "allow-remote-resources", false, "let Kustomize fetch what kustomizations name by URL (git repositories, http(s) files), as kustomize build does; without it such a kustomization is a scan error and the scan makes no network request")
 }
 
@@ -45,5 +48,8 @@ func (e *expanderFlags) expanders(namespace string) ([]manifest.Expander, error)
 	}
 	kustomization := kustomize.New()
 	kustomization.AllowRemoteResources = e.allowRemote
+	if e.enableHelm {
+		kustomization.Helm = chart
+	}
 	return []manifest.Expander{chart, kustomization}, nil
 }

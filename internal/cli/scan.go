@@ -245,10 +245,11 @@ func (r *ruleFlags) policy(c *rules.Catalog, paths []string) (*suppress.Policy, 
 
 func newScanCommand(s Streams) *cobra.Command {
 	var (
-		out       outputFlags
-		rf        ruleFlags
-		namespace string
-		ex        expanderFlags
+		out            outputFlags
+		rf             ruleFlags
+		namespace      string
+		ex             expanderFlags
+		followSymlinks bool
 	)
 	cmd := &cobra.Command{
 		Use:   "scan PATH...",
@@ -259,6 +260,9 @@ func newScanCommand(s Streams) *cobra.Command {
   palisade scan charts/web --values prod.yaml --set image.tag=1.2.3`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if n := countStdin(args); n > 1 {
+				return fmt.Errorf("standard input (-) is given %d times; it can be read only once\nSee '%s --help'.", n, cmd.CommandPath())
+			}
 			r, err := prepare(&out, &rf, args)
 			if err != nil {
 				return err
@@ -272,7 +276,7 @@ func newScanCommand(s Streams) *cobra.Command {
 			res := scan.Manifests(cmd.Context(), scan.Request{
 				Progress: &progress,
 				Paths:    args,
-				Load:     manifest.Options{Namespace: namespace, Stdin: s.In, Expanders: expanders},
+				Load:     manifest.Options{Namespace: namespace, Stdin: s.In, Expanders: expanders, FollowSymlinks: followSymlinks},
 				Catalog:  r.catalog,
 				Rules:    r.options(&rf),
 				Policy:   r.policy,
@@ -292,7 +296,19 @@ func newScanCommand(s Streams) *cobra.Command {
 	rf.register(cmd)
 	ex.register(cmd)
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace of objects that name none (as kubectl apply would place them), and the Helm release namespace")
+	cmd.Flags().BoolVar(&followSymlinks, "follow-symlinks", false, "follow symbolic links in scanned folders that lead outside the paths given (without it they are reported and not followed)")
 	return cmd
+}
+
+// countStdin counts the paths that name standard input.
+func countStdin(args []string) int {
+	n := 0
+	for _, a := range args {
+		if a == "-" {
+			n++
+		}
+	}
+	return n
 }
 
 // showProgress shows, on stderr when it is a terminal, how many objects have been scanned,

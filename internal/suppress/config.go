@@ -108,24 +108,27 @@ func matchesAny(patterns []string, id string) bool {
 // FindConfig looks for .palisade.yaml in start (a file's folder, or a folder) and its parents,
 // up to and including the repository root (the first folder holding .git) or the filesystem
 // root. A relative start gives a path relative to the working folder.
+//
+// A folder that cannot be looked into (start is missing, a symbolic link loop, a path through
+// a file, a name too long, a folder without search permission) is passed over for its
+// parent: that is a problem of the path scanned, which the scan reports on that path alone,
+// not a reason to stop the whole run. A config file that exists is returned even when it
+// cannot be read, so that loading it says why rather than the scan going on without it.
 func FindConfig(start string) (string, bool) {
 	dir, err := filepath.Abs(start)
 	if err != nil {
 		return "", false
 	}
-	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
-		dir = filepath.Dir(dir)
-	}
 	for {
-		candidate := filepath.Join(dir, ConfigFileName)
-		info, err := os.Stat(candidate)
-		// A config that exists but cannot be read is returned, so that loading it reports why
-		// rather than the scan silently going on without it.
-		if (err == nil && !info.IsDir()) || (err != nil && !errors.Is(err, fs.ErrNotExist)) {
-			return displayPath(start, candidate), true
-		}
-		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
-			return "", false
+		if info, err := os.Stat(dir); err == nil && info.IsDir() {
+			candidate := filepath.Join(dir, ConfigFileName)
+			// Lstat: a link named .palisade.yaml is a config, even one that does not resolve.
+			if info, err := os.Lstat(candidate); err == nil && !info.IsDir() && !isDirLink(candidate, info) {
+				return displayPath(start, candidate), true
+			}
+			if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+				return "", false
+			}
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -133,6 +136,16 @@ func FindConfig(start string) (string, bool) {
 		}
 		dir = parent
 	}
+}
+
+// isDirLink reports whether info, the Lstat of p, is a symbolic link to a folder: a folder
+// named like the config is not a config, through a link or not.
+func isDirLink(p string, info fs.FileInfo) bool {
+	if info.Mode()&fs.ModeSymlink == 0 {
+		return false
+	}
+	target, err := os.Stat(p)
+	return err == nil && target.IsDir()
 }
 
 func displayPath(start, abs string) string {

@@ -249,3 +249,53 @@ func TestFindConfig(t *testing.T) {
 		}
 	})
 }
+
+// TestFindConfigPassesOverPathsThatCannotBeLookedInto pins that a scanned path that is not a
+// folder one can look into (a link loop, a path through a file, a name too long, a missing
+// path) leads the search to its parent instead of to a config "found" there that cannot be
+// read, which used to stop the whole run.
+func TestFindConfigPassesOverPathsThatCannotBeLookedInto(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, suppress.ConfigFileName)
+	if err := os.WriteFile(config, []byte("version: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "file.yaml")
+	if err := os.WriteFile(file, []byte("kind: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loop := filepath.Join(dir, "loop.yaml")
+	if err := os.Symlink("loop.yaml", loop); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, start string
+	}{
+		{"a symbolic link loop", loop},
+		{"a path inside a symbolic link loop", filepath.Join(loop, "sub")},
+		{"a path through a file", filepath.Join(file, "child.yaml")},
+		{"a name too long for the system", filepath.Join(dir, strings.Repeat("x", 300))},
+		{"a path too long for the system", filepath.Join(dir, strings.Repeat("long-folder-name/", 300))},
+		{"a missing path", filepath.Join(dir, "missing", "deeper")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, ok := suppress.FindConfig(tt.start); !ok || got != config {
+				t.Errorf("FindConfig = %q, %v; want the parent's %q", got, ok, config)
+			}
+		})
+	}
+	t.Run("a config that is a link loop is found, for loading to say why it cannot be read", func(t *testing.T) {
+		sub := filepath.Join(dir, "sub")
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		broken := filepath.Join(sub, suppress.ConfigFileName)
+		if err := os.Symlink(suppress.ConfigFileName, broken); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := suppress.FindConfig(sub); !ok || got != broken {
+			t.Errorf("FindConfig = %q, %v; want %q", got, ok, broken)
+		}
+	})
+}

@@ -7,6 +7,7 @@ package helm
 
 import (
 	"archive/tar"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -25,6 +26,8 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/release"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/source/manifest"
@@ -137,25 +140,109 @@ func (c *Chart) MatchFile(p string) bool {
 // Expand renders the chart at p (a folder or a .tgz) and returns one document per object of
 // every rendered template, NOTES.txt and partials excepted.
 func (c *Chart) Expand(ctx context.Context, p string) ([]manifest.Document, error) {
+	vals, err := c.opts.Values.Merge()
+	if err != nil {
+		return nil, err
+	}
+	return c.expand(ctx, p, rendering{releaseName: c.opts.ReleaseName, namespace: c.opts.Namespace, kube: c.kube, values: vals})
+}
+
+// Inflation is a chart rendering that a kustomization's helmCharts entry asks for: the
+// settings of kustomize's HelmChart that `helm template` reads, the values already composed
+// from the entry's values file, inline values and additional values files.
+type Inflation struct {
+	// ReleaseName is .Release.Name; the Chart's release name when empty.
+	ReleaseName string
+	// Namespace is .Release.Namespace; the Chart's namespace when empty.
+	Namespace string
+	// KubeVersion is .Capabilities.KubeVersion; the Chart's when empty.
+	KubeVersion string
+	// APIVersions are added to .Capabilities.APIVersions.
+	APIVersions []string
+	// Values are values documents in the order `helm template -f` takes them: a later one
+	// wins, maps merge key by key.
+	Values []map[string]any
+	// IncludeCRDs adds the charts' crds/ files; SkipTests leaves out test hooks and
+	// SkipHooks every hook, as helm template's --include-crds, --skip-tests and --no-hooks.
+	IncludeCRDs, SkipTests, SkipHooks bool
+}
+
+// Inflate renders the chart folder dir as a kustomization's helmCharts entry asks, with the
+// Helm SDK: what kustomize's chart inflation gets from `helm template`, without a helm binary.
+func (c *Chart) Inflate(ctx context.Context, dir string, in Inflation) ([]manifest.Document, error) {
+	r := rendering{
+		releaseName: cmp.Or(in.ReleaseName, c.opts.ReleaseName), namespace: cmp.Or(in.Namespace, c.opts.Namespace),
+		kube: c.kube, apiVersions: in.APIVersions, values: map[string]any{},
+		includeCRDs: in.IncludeCRDs, skipTests: in.SkipTests, skipHooks: in.SkipHooks,
+	}
+	for _, v := range in.Values {
+		r.values = mergeValues(r.values, v)
+	}
+	if err := chartutil.ValidateReleaseName(r.releaseName); err != nil {
+		return nil, fmt.Errorf("release name %q: %w", r.releaseName, err)
+	}
+	if in.KubeVersion != "" {
+		kv, err := chartutil.ParseKubeVersion(in.KubeVersion)
+		if err != nil {
+			return nil, fmt.Errorf("kube version %q: %w", in.KubeVersion, err)
+		}
+		r.kube = *kv
+	}
+	return c.expand(ctx, dir, r)
+}
+
+// rendering is what one `helm template` run is given besides the chart.
+type rendering struct {
+	releaseName, namespace string
+	kube                   chartutil.KubeVersion
+	apiVersions            []string
+	values                 map[string]any
+	includeCRDs            bool
+	skipTests, skipHooks   bool
+}
+
+func (c *Chart) expand(ctx context.Context, p string, r rendering) ([]manifest.Document, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if info, err := os.Stat(p); err == nil && info.IsDir() {
+		if err := checkLinks(ctx, p); err != nil {
+			return nil, fmt.Errorf("loading chart: %w", err)
+		}
 	}
 	chrt, err := loader.Load(p)
 	if err != nil {
 		return nil, chartLoadError(p, err)
 	}
 	files := templateFiles(p, chrt)
-	rendered, err := c.render(chrt)
+	rendered, err := render(chrt, r)
 	if err != nil {
 		return nil, renderError(templateSources(p, chrt, files), chrt, err)
 	}
 	sources := templateSources(p, chrt, files)
+	var docs []manifest.Document
+	if r.includeCRDs {
+		// helm template --include-crds writes the crds/ files first, as they are.
+		for _, crd := range chrt.CRDObjects() {
+			file, ok := files[crd.File]
+			if !ok {
+				file = p
+			}
+			split, err := manifest.SplitDocuments(crd.File.Data, file)
+			if err != nil {
+				return docs, fmt.Errorf("chart %s: %s: %w", chrt.Name(), crd.Filename, err)
+			}
+			for _, d := range split {
+				d.Template = filepath.ToSlash(crd.Filename)
+				docs = append(docs, d)
+			}
+		}
+	}
 	names := make([]string, 0, len(rendered))
 	for name := range rendered {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	var docs []manifest.Document
 	for _, name := range names {
 		out := rendered[name]
 		base := path.Base(name)
@@ -178,6 +265,11 @@ func (c *Chart) Expand(ctx context.Context, p string) ([]manifest.Document, erro
 			return lines[min(max(l, 1), len(lines))-1]
 		}
 		for _, d := range split {
+			if (r.skipHooks || r.skipTests) && d.Err == nil {
+				if events := hookEvents(d.Data); len(events) > 0 && (r.skipHooks || slices.ContainsFunc(events, isTestEvent)) {
+					continue
+				}
+			}
 			d.Template = name
 			d.MapLine = mapLine
 			docs = append(docs, d)
@@ -186,9 +278,37 @@ func (c *Chart) Expand(ctx context.Context, p string) ([]manifest.Document, erro
 	return docs, nil
 }
 
+// hookEvents are the events of the helm.sh/hook annotation of a rendered document, none when
+// it is not a hook (or does not parse: the loader reports that).
+func hookEvents(data []byte) []string {
+	var doc struct {
+		Metadata struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+	}
+	if err := sigsyaml.Unmarshal(data, &doc); err != nil {
+		return nil
+	}
+	hook, ok := doc.Metadata.Annotations[release.HookAnnotation]
+	if !ok {
+		return nil
+	}
+	var events []string
+	for _, e := range strings.Split(hook, ",") {
+		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+			events = append(events, e)
+		}
+	}
+	return events
+}
+
+// isTestEvent reports whether a hook event makes the hook a chart test, which
+// `helm template --skip-tests` leaves out ("test-success" is the older name of "test").
+func isTestEvent(e string) bool { return e == string(release.HookTest) || e == "test-success" }
+
 // render does what `helm template` does before printing: dependencies resolved from the
 // values, release values and capabilities composed, every template executed.
-func (c *Chart) render(chrt *chart.Chart) (map[string]string, error) {
+func render(chrt *chart.Chart, r rendering) (map[string]string, error) {
 	switch chrt.Metadata.Type {
 	case "", "application":
 	default:
@@ -197,20 +317,18 @@ func (c *Chart) render(chrt *chart.Chart) (map[string]string, error) {
 	if err := checkDependencies(chrt); err != nil {
 		return nil, err
 	}
-	vals, err := c.opts.Values.Merge()
-	if err != nil {
-		return nil, err
-	}
+	vals := r.values
 	if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
 		return nil, err
 	}
-	if chrt.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(chrt.Metadata.KubeVersion, c.kube.String()) {
-		return nil, fmt.Errorf("chart requires kubeVersion %s, which is incompatible with Kubernetes %s (set --kube-version)", chrt.Metadata.KubeVersion, c.kube.String())
+	if chrt.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(chrt.Metadata.KubeVersion, r.kube.String()) {
+		return nil, fmt.Errorf("chart requires kubeVersion %s, which is incompatible with Kubernetes %s (set --kube-version)", chrt.Metadata.KubeVersion, r.kube.String())
 	}
 	caps := chartutil.DefaultCapabilities.Copy()
-	caps.KubeVersion = c.kube
-	release := chartutil.ReleaseOptions{Name: c.opts.ReleaseName, Namespace: c.opts.Namespace, Revision: 1, IsInstall: true}
-	top, err := chartutil.ToRenderValues(chrt, vals, release, caps)
+	caps.KubeVersion = r.kube
+	caps.APIVersions = append(caps.APIVersions, r.apiVersions...)
+	rel := chartutil.ReleaseOptions{Name: r.releaseName, Namespace: r.namespace, Revision: 1, IsInstall: true}
+	top, err := chartutil.ToRenderValues(chrt, vals, rel, caps)
 	if err != nil {
 		return nil, err
 	}
@@ -238,14 +356,14 @@ type templateSource struct {
 	data []byte
 }
 
-// templateFiles maps every template of the chart as loaded (before dependencies are
+// templateFiles maps every template and file (crds/ among them) of the chart as loaded (before dependencies are
 // processed, which renames aliased subcharts) to its file: inside the chart folder as the
 // user named it, or the archive it was read from.
 func templateFiles(root string, chrt *chart.Chart) map[*chart.File]string {
 	out := map[*chart.File]string{}
 	var walk func(c *chart.Chart, loc string, archived bool)
 	walk = func(c *chart.Chart, loc string, archived bool) {
-		for _, t := range c.Templates {
+		for _, t := range slices.Concat(c.Templates, c.Files) {
 			if archived {
 				out[t] = loc
 			} else {

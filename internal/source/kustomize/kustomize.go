@@ -21,9 +21,9 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/source/helm"
 	"palisade.dev/palisade/internal/source/manifest"
 )
 
@@ -34,6 +34,11 @@ type Kustomization struct {
 	// that names any is not built: the scan reaches no network and gives the same result
 	// offline.
 	AllowRemoteResources bool
+	// Helm renders the charts that kustomizations name in helmCharts, as `kustomize build
+	// --enable-helm` inflates them, but with the Helm SDK and from local chart folders only.
+	// When nil, a kustomization with helmCharts is a scan error that says to pass
+	// --enable-helm.
+	Helm *helm.Chart
 }
 
 // New returns the Expander; it builds only kustomizations that read nothing but this disk.
@@ -81,8 +86,11 @@ func (k *Kustomization) Expand(ctx context.Context, dir string) ([]manifest.Docu
 	if err != nil {
 		return nil, fail(err)
 	}
-	disk := originTrackingFS{FileSystem: filesys.MakeFsOnDisk(), root: root}
+	disk := newBuildFS(ctx, root, dir, k.Helm)
 	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(disk, root)
+	if disk.err != nil {
+		return nil, disk.err
+	}
 	if err != nil {
 		return nil, buildError(dir, kfile, err)
 	}
@@ -107,7 +115,10 @@ func (k *Kustomization) Expand(ctx context.Context, dir string) ([]manifest.Docu
 		// Without an origin on this disk (a remote base), the kustomization folder is all
 		// that can be named, and no line of it.
 		doc := manifest.Document{File: dir, Line: 1, Data: data, MapLine: func(int) int { return 1 }}
-		if file, ok := originFile(dir, origin); ok {
+		if v, ok := disk.inflatedOrigin(origin); ok {
+			doc.File, doc.Template = v.doc.File, v.doc.Template
+			doc.MapLine = sources.renderedLineMap(v, r.GetKind(), r.GetName(), data)
+		} else if file, ok := originFile(dir, origin); ok {
 			doc.File = file
 			doc.MapLine = sources.lineMap(file, r.GetKind(), r.GetName(), data)
 		}
@@ -125,6 +136,11 @@ var accumulationError = regexp.MustCompile(`accumulating resources from '([^']+)
 // file and as a folder).
 func buildError(dir, kfile string, err error) error {
 	loc := finding.Location{File: kfile}
+	if strings.Contains(err.Error(), "must specify --enable-helm") {
+		// A HelmChartInflationGenerator named by generators: Kustomize's own, which runs a
+		// helm binary. (Kustomize's message would also quote the generator's configuration.)
+		return &manifest.ExpandError{Location: loc, Err: fmt.Errorf("building %s: a HelmChartInflationGenerator named in generators is not run (it would run a helm binary); name the chart in helmCharts instead, which palisade scan --enable-helm renders from its local folder", dir)}
+	}
 	wrapped := fmt.Errorf("building %s: %w", dir, err)
 	m := accumulationError.FindStringSubmatch(err.Error())
 	if m == nil {
@@ -160,22 +176,6 @@ func originFile(dir string, origin *resource.Origin) (string, bool) {
 		return filepath.Join(dir, origin.ConfiguredIn), true
 	}
 	return "", false
-}
-
-// originTrackingFS is the disk, except that the root kustomization asks for origin
-// annotations (buildMetadata: [originAnnotations]), which is the only way the Kustomize API
-// tells where each resource came from. Kustomize passes the setting on to every base.
-type originTrackingFS struct {
-	filesys.FileSystem
-	root string
-}
-
-func (fs originTrackingFS) ReadFile(path string) ([]byte, error) {
-	data, err := fs.FileSystem.ReadFile(path)
-	if err != nil || filepath.Dir(path) != fs.root || !isKustomizationName(filepath.Base(path)) {
-		return data, err
-	}
-	return withOriginAnnotations(data), nil
 }
 
 func isKustomizationName(name string) bool {

@@ -1,6 +1,7 @@
 package kustomize
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
@@ -30,19 +31,39 @@ func (s sourceFiles) documents(file string) []sourceDocument {
 	if docs, ok := s[file]; ok {
 		return docs
 	}
+	data, _ := os.ReadFile(file)
+	s[file] = parseDocuments(data, file)
+	return s[file]
+}
+
+func parseDocuments(data []byte, file string) []sourceDocument {
 	var out []sourceDocument
-	if data, err := os.ReadFile(file); err == nil {
-		split, _ := manifest.SplitDocuments(data, file)
-		for _, d := range split {
-			var n yaml.Node
-			if d.Err != nil || yaml.Unmarshal(d.Data, &n) != nil || len(n.Content) == 0 {
-				continue
-			}
-			out = append(out, sourceDocument{line: d.Line, node: n.Content[0]})
+	split, _ := manifest.SplitDocuments(data, file)
+	for _, d := range split {
+		var n yaml.Node
+		if d.Err != nil || yaml.Unmarshal(d.Data, &n) != nil || len(n.Content) == 0 {
+			continue
 		}
+		out = append(out, sourceDocument{line: d.Line, node: n.Content[0]})
 	}
-	s[file] = out
 	return out
+}
+
+// renderedLineMap is the MapLine of a resource that a chart rendered: its fields are found
+// in the document as rendered, whose lines the chart's own line map takes to the template.
+func (s sourceFiles) renderedLineMap(v *inflated, kind, name string, data []byte) func(int) int {
+	key := "\x00rendered\x00" + v.doc.File + "\x00" + fmt.Sprint(v.doc.Line)
+	if _, ok := s[key]; !ok {
+		s[key] = parseDocuments(v.doc.Data, v.doc.File)
+	}
+	inDoc := s.lineMap(key, kind, name, data)
+	return func(l int) int {
+		rendered := inDoc(l) + v.doc.Line - 1
+		if v.doc.MapLine != nil {
+			return v.doc.MapLine(rendered)
+		}
+		return rendered
+	}
 }
 
 // lineMap returns the MapLine of a resource written as data, from the source file it came

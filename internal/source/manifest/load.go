@@ -81,6 +81,10 @@ type Options struct {
 	Expanders []Expander
 	// Stdin is read for the path "-".
 	Stdin io.Reader
+	// FollowSymlinks follows the symbolic links met in a folder that resolve outside every
+	// path given. Without it such a link is not followed and is a scan error: a scan of a
+	// repository must not read the host (`ln -s / repo/x`) on the repository's say-so.
+	FollowSymlinks bool
 	// OnObject, when set, is called with every object as soon as it is decoded, on the
 	// decoding goroutine (so concurrently), before it is added to the inventory.
 	OnObject func(*inventory.Object)
@@ -204,6 +208,9 @@ type loader struct {
 	errors []finding.ScanError
 	files  int
 	seq    int
+	roots  []string // the real paths of the paths given
+	// walkedOutside are the real paths of the folders outside roots walked so far.
+	walkedOutside map[string]bool
 }
 
 func (l *loader) fail(loc finding.Location, format string, args ...any) {
@@ -214,12 +221,20 @@ func (l *loader) fail(loc finding.Location, format string, args ...any) {
 
 // produce walks the paths and sends documents in batches, in a deterministic order.
 func (l *loader) produce(ctx context.Context, paths []string, out chan<- docBatch) {
+	l.roots = resolveRoots(paths)
+	ctx = context.WithValue(ctx, scopeKey{}, Scope{Roots: l.roots, FollowSymlinks: l.opts.FollowSymlinks})
+	stdinRead := false
 	for _, p := range paths {
 		if ctx.Err() != nil {
 			l.fail(finding.Location{File: p}, "scan cancelled: %v", ctx.Err())
 			return
 		}
 		if p == "-" {
+			if stdinRead {
+				l.fail(finding.Location{File: p}, "standard input is given more than once; it can be read only once")
+				continue
+			}
+			stdinRead = true
 			l.readStream(p, l.opts.Stdin, out)
 			continue
 		}
@@ -236,6 +251,64 @@ func (l *loader) produce(ctx context.Context, paths []string, out chan<- docBatc
 	}
 }
 
+// resolveRoots returns the real paths (absolute, links resolved) of the paths given: a link
+// met in a walk is followed when it resolves inside one of them. A path that cannot be
+// resolved gives none; reading it reports why.
+func resolveRoots(paths []string) []string {
+	var roots []string
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		if real, err := realPath(p); err == nil {
+			roots = append(roots, real)
+		}
+	}
+	return roots
+}
+
+// realPath is p absolute, every symbolic link in it resolved.
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+// insideRoots reports whether the real path real is one of the paths given or lies inside
+// one of them.
+func (l *loader) insideRoots(real string) bool {
+	return Scope{Roots: l.roots}.Contains(real)
+}
+
+// Scope is what an Expander needs to know of the scan to keep to it as the walk does: the
+// paths given, links resolved, and whether symbolic links may lead out of them.
+type Scope struct {
+	Roots          []string
+	FollowSymlinks bool
+}
+
+// Contains reports whether the real path real (absolute, links resolved) is one of the
+// scope's roots or lies inside one.
+func (s Scope) Contains(real string) bool {
+	for _, root := range s.Roots {
+		rel, err := filepath.Rel(root, real)
+		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
+type scopeKey struct{}
+
+// ScopeOf returns the scope of the scan an Expander is called from.
+func ScopeOf(ctx context.Context) (Scope, bool) {
+	s, ok := ctx.Value(scopeKey{}).(Scope)
+	return s, ok
+}
+
 func unwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -245,20 +318,33 @@ func unwrapPathError(err error) error {
 }
 
 // walkDir reads a folder recursively in name order, skipping hidden entries, following
-// symbolic links to folders once (a link loop is reported, not followed forever), and
+// symbolic links that resolve inside the paths given (a link loop is reported, not followed
+// forever; a link out of them is reported and not followed unless FollowSymlinks), and
 // handing folders that an Expander matches to it.
 func (l *loader) walkDir(ctx context.Context, dir string, visiting map[string]bool, out chan<- docBatch) {
-	real, err := filepath.EvalSymlinks(dir)
+	real, err := realPath(dir)
 	if err != nil {
 		l.fail(finding.Location{File: dir}, "cannot read folder: %v", unwrapPathError(err))
 		return
 	}
 	if visiting[real] {
-		l.fail(finding.Location{File: dir}, "symbolic link loop: %s leads back to %s; not followed again", dir, real)
+		l.fail(finding.Location{File: dir}, "symbolic link loop: %s leads back to a folder that holds it; not followed again", dir)
 		return
 	}
 	visiting[real] = true
 	defer delete(visiting, real)
+	if !l.insideRoots(real) {
+		// Only FollowSymlinks leads out of the paths given. There, links can reach one folder
+		// many ways (/proc alone holds thousands of links back into the host): each folder
+		// out there is walked once, so a walk of the host ends.
+		if l.walkedOutside[real] {
+			return
+		}
+		if l.walkedOutside == nil {
+			l.walkedOutside = map[string]bool{}
+		}
+		l.walkedOutside[real] = true
+	}
 
 	for _, e := range l.opts.Expanders {
 		if e.Match(dir) {
@@ -278,7 +364,8 @@ func (l *loader) walkDir(ctx context.Context, dir string, visiting map[string]bo
 		}
 		p := filepath.Join(dir, e.Name())
 		mode := e.Type()
-		if mode&fs.ModeSymlink != 0 {
+		link := mode&fs.ModeSymlink != 0
+		if link {
 			info, err := os.Stat(p)
 			if err != nil {
 				l.fail(finding.Location{File: p}, "cannot follow symbolic link: %v", unwrapPathError(err))
@@ -286,10 +373,24 @@ func (l *loader) walkDir(ctx context.Context, dir string, visiting map[string]bo
 			}
 			mode = info.Mode().Type()
 		}
+		read := mode.IsRegular() && (isManifestName(e.Name()) || l.expandsFile(p))
+		if link && (mode.IsDir() || read) && !l.opts.FollowSymlinks {
+			// Only a link the walk would follow is judged: one to a file that is not a
+			// manifest is skipped like the file itself.
+			real, err := realPath(p)
+			if err != nil {
+				l.fail(finding.Location{File: p}, "cannot follow symbolic link: %v", unwrapPathError(err))
+				continue
+			}
+			if !l.insideRoots(real) {
+				l.fail(finding.Location{File: p}, "points outside the scanned folder; not followed (scan its target too, or pass --follow-symlinks)")
+				continue
+			}
+		}
 		switch {
 		case mode.IsDir():
 			l.walkDir(ctx, p, visiting, out)
-		case mode.IsRegular() && (isManifestName(e.Name()) || l.expandsFile(p)):
+		case read:
 			l.readFile(ctx, p, out)
 		}
 	}
