@@ -427,7 +427,8 @@ func (g *gen) podSpec(a *app, restartPolicy string) (mapping, string) {
 	}
 	names := append([]string{strings.SplitN(a.name, "-", 2)[0]}, "sidecar-envoy", "sidecar-log", "sidecar-metrics")
 	containers := sequence{g.container(a, names[0], 0, false, res)}
-	for i := 1; i < pick(g.r, []int{1, 1, 1, 2, 2, 3, 4}); i++ {
+	count := pick(g.r, []int{1, 1, 1, 2, 2, 3, 4})
+	for i := 1; i < count; i++ {
 		containers = append(containers, g.container(a, names[i], i, false, shared()))
 	}
 	spec.add("containers", containers)

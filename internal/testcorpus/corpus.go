@@ -35,7 +35,7 @@ import (
 
 // Format is the version of what Generate writes; it changes whenever the output for a given
 // size and seed does, so that cached corpora are regenerated.
-const Format = 1
+const Format = 2
 
 // Summary describes a generated corpus.
 type Summary struct {
@@ -101,7 +101,8 @@ func Write(n int, seed uint64, emit func(name string, data []byte) error) (Summa
 	}
 	g := &c.gen
 	for written < n {
-		if g.r.chance(0.03) {
+		// Cluster RBAC after the first namespace, then now and then.
+		if clusterRoles == 0 && namespaces == 1 || g.r.chance(0.03) {
 			var objs []mapping
 			for range g.r.between(1, 6) {
 				objs = append(objs, g.clusterObjects(clusterRoles)...)
