@@ -28,7 +28,7 @@ var secretShapes = []string{
 	"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata: {S: {a: 1}}\n",
 	"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p, annotations: {a: [S]}}\n",
 	"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: 99999999999999999999999}\n",
-	"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec: {behavior: {scaleUp: {stabilizationWindowSeconds: S}}}\n",
+	"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec: {minReplicas: S}\n",
 	"apiVersion: example.dev/v1\nkind: Thing\nmetadata: {name: t}\nspec: {template: {spec: {containers: [{name: c, image: i, securityContext: {privileged: S}}]}}}\n",
 	"apiVersion: example.dev/v1\nkind: Thing\nmetadata: {name: t}\nspec: {template: {metadata: {labels: {S: {a: 1}}}, spec: {containers: []}}}\n",
 	"a: *S\n",
