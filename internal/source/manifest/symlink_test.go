@@ -173,3 +173,13 @@ func TestSymlinksOutOfTheScannedPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestStandardInputGivenTwice pins that "-" given twice reads standard input once and says so
+// for the second, rather than reporting it as empty.
+func TestStandardInputGivenTwice(t *testing.T) {
+	res := manifest.Load(context.Background(), []string{"-", "-"}, manifest.Options{Stdin: strings.NewReader(configMap("once"))})
+	assertOneError(t, res.Errors, "-", 0, "standard input is given more than once")
+	if got := names(res.Inventory.Objects()); !slices.Equal(got, []string{"once"}) {
+		t.Errorf("objects %v, want [once]", got)
+	}
+}
