@@ -18,8 +18,18 @@ import (
 	"palisade.dev/palisade/internal/probe/conn"
 )
 
-// target is the test server at url (http://127.0.0.1:PORT) as a target of component.
+// target is the test server at url (http://127.0.0.1:PORT) as a target of component, named
+// unless it is Unknown.
 func target(t testing.TB, address, component string) Target {
+	t.Helper()
+	tg := hinted(t, address, component)
+	tg.Named = component != Unknown
+	return tg
+}
+
+// hinted is the test server at url as a target expected to be component, as a port's
+// default makes it: its answers decide.
+func hinted(t testing.TB, address, component string) Target {
 	t.Helper()
 	address = strings.TrimPrefix(strings.TrimPrefix(address, "https://"), "http://")
 	host, port, err := net.SplitHostPort(address)

@@ -126,7 +126,7 @@ func kubeletTargets(c *inventory.Component) []NodeTarget {
 		if unspecified {
 			from += ", probed on " + host
 		}
-		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: n, Component: p.component}, Of: c, From: from})
+		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: n, Component: p.component, Named: true}, Of: c, From: from})
 	}
 	return out
 }
@@ -165,7 +165,7 @@ func etcdTargets(c *inventory.Component) ([]NodeTarget, error) {
 			if unspecified {
 				from += ", probed on " + probed
 			}
-			out = append(out, NodeTarget{Target: probe.Target{Host: probed, Port: port, Component: s.component}, Of: c, From: from})
+			out = append(out, NodeTarget{Target: probe.Target{Host: probed, Port: port, Component: s.component, Named: true}, Of: c, From: from})
 		}
 	}
 	if len(errs) > 0 {
@@ -214,7 +214,7 @@ func apiServerTargets(c *inventory.Component) ([]NodeTarget, error) {
 		if unspecified {
 			from += ", probed on " + host
 		}
-		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: secure, Component: probe.APIServer}, Of: c, From: from})
+		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: secure, Component: probe.APIServer, Named: true}, Of: c, From: from})
 	}
 	insecure, insecureFrom, err := portSetting(c, "insecure-port", 0)
 	if err != nil {
@@ -227,7 +227,7 @@ func apiServerTargets(c *inventory.Component) ([]NodeTarget, error) {
 		if unspecified {
 			from += ", probed on " + host
 		}
-		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: insecure, Component: probe.APIServerInsecure}, Of: c, From: from})
+		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: insecure, Component: probe.APIServerInsecure, Named: true}, Of: c, From: from})
 	}
 	return out, nil
 }
