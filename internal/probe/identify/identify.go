@@ -249,9 +249,8 @@ func IsAPIServerAnswer(a Answer) bool {
 	case http.StatusOK:
 		var v struct {
 			GitVersion *string `json:"gitVersion"`
-			Major      *string `json:"major"`
 		}
-		return json.Unmarshal(a.Body, &v) == nil && v.GitVersion != nil && *v.GitVersion != "" && v.Major != nil
+		return json.Unmarshal(a.Body, &v) == nil && v.GitVersion != nil && *v.GitVersion != ""
 	case http.StatusUnauthorized, http.StatusForbidden:
 		var s struct {
 			Kind       string `json:"kind"`
