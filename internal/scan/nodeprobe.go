@@ -64,13 +64,13 @@ func probeHost(host string) (probed string, unspecified bool) {
 	return h, false
 }
 
-// NodeTargets derives the endpoints the node's components serve from their own settings:
-// the kubelet's port and read-only port from its effective configuration (0: off, not
-// probed), etcd's listen URLs from its effective settings (flags, ETCD_* variables or its
-// --config-file, as the etcd rules read them), the
-// API server's --secure-port and --bind-address and its legacy --insecure-port when set and
-// not 0. Each endpoint is listed once, in component order; a setting that cannot be read as
-// an address is an error, a gap in the proof.
+// NodeTargets derives the endpoints the node's components serve from their own settings, read
+// as the rules read them: the kubelet's port and read-only port from its effective
+// configuration (0: off, not probed), etcd's listen URLs from its effective settings (flags,
+// ETCD_* variables or its --config-file), the API server's --secure-port and --bind-address
+// and its legacy --insecure-port when set and not 0. Each endpoint is listed once, in
+// component order; a setting that cannot be read as an address is an error, a gap in the
+// proof.
 func NodeTargets(n *inventory.Node) ([]NodeTarget, []finding.ScanError) {
 	var (
 		out  []NodeTarget
@@ -90,7 +90,7 @@ func NodeTargets(n *inventory.Node) ([]NodeTarget, []finding.ScanError) {
 		)
 		switch c.Kind {
 		case inventory.Kubelet:
-			ts = kubeletTargets(c)
+			ts = kubeletTargets(n, c)
 		case inventory.Etcd:
 			ts, err = etcdTargets(n, c)
 		case inventory.KubeAPIServer:
@@ -107,11 +107,13 @@ func NodeTargets(n *inventory.Node) ([]NodeTarget, []finding.ScanError) {
 }
 
 // kubeletTargets are the kubelet's API port and read-only port, from its effective
-// configuration (its flags, config file and drop-ins merged as the kubelet merges them).
-func kubeletTargets(c *inventory.Component) []NodeTarget {
+// configuration (its flags, config file and drop-ins merged as the kubelet merges them), as
+// the kubelet rules read it: the node source's, else resolved from its flags and the node's
+// files.
+func kubeletTargets(n *inventory.Node, c *inventory.Component) []NodeTarget {
 	e, ok := c.Config.(*kubeletconfig.Effective)
 	if !ok || e == nil {
-		return nil
+		e = kubeletconfig.Resolve(c.Flags, n.File)
 	}
 	addr := e.Get("address")
 	host, unspecified := probeHost(addr.Value)
