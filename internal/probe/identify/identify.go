@@ -18,7 +18,8 @@
 //     JSON PodList and GET /runningpods/ answers (a debugging handler). It speaks TLS, except
 //     a hollow kubelet.
 //   - kubelet, read-only port: plain HTTP, GET /pods is 200 with a JSON PodList, and GET
-//     /runningpods/ is 404 (the port serves none of the debugging handlers).
+//     /runningpods/ is 405 "Debug endpoints are disabled." (the port serves none of the
+//     debugging handlers).
 //   - etcd: GET /version is 200 with {"etcdserver":"3.x.y","etcdcluster":"3.x.0"} on the client
 //     port and on the peer port alike; GET /members is 200 with the member list (a JSON
 //     array) on the peer port only, 404 on the client port. With client certificate
@@ -184,10 +185,12 @@ func Decide(protocol string, certRequired bool, answers []Answer) (id Identity, 
 	switch {
 	case running == nil:
 		return Identity{}, PathRunningPods
-	case running.Status == http.StatusNotFound:
-		return done(true, KubeletReadOnly, Kubelet)
+	case running.Status == http.StatusOK || IsKubeletRefusal(*running):
+		return done(true, Kubelet) // a debugging handler, served on the main port only
 	}
-	return done(true, Kubelet)
+	// 405 "Debug endpoints are disabled." (InstallDebuggingDisabledHandlers), or 404: the
+	// read-only port, or a main port without debugging handlers.
+	return done(true, KubeletReadOnly, Kubelet)
 }
 
 func find(answers []Answer, path string) *Answer {

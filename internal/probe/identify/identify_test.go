@@ -16,7 +16,7 @@ import (
 // The answers of the real components, as their sources write them (and as the tests against
 // the test cluster's real programs see them, in internal/scan).
 const (
-	etcdVersion     = `{"etcdserver":"3.7.0","etcdcluster":"3.7.0"}`
+	etcdVersion     = `{"etcdserver":"3.7.0","etcdcluster":"3.7.0","storage":"3.7.0"}`
 	etcdMembers     = `[{"id":10276657743932975437,"name":"default","peerURLs":["http://127.0.0.1:2380"],"clientURLs":["http://127.0.0.1:2379"]}]`
 	apiVersion      = `{"major":"1","minor":"37","emulationMajor":"1","emulationMinor":"37","gitVersion":"v1.37.2","gitCommit":"0","gitTreeState":"clean","buildDate":"2026-01-01T00:00:00Z","goVersion":"go1.26.8","compiler":"gc","platform":"linux/amd64"}`
 	apiUnauthorized = `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}`
@@ -117,6 +117,10 @@ func TestEndpointTellsEachComponentFromItsAnswers(t *testing.T) {
 			handler: server(map[string]answer{"/pods": {200, podList}, "/runningpods/": {200, podList}}),
 			want:    []string{Kubelet}, decisive: true, asked: []string{"/version", "/pods", "/runningpods/"}},
 		{name: "the kubelet's read-only port lists pods and serves no debugging handler",
+			handler: server(map[string]answer{"/pods": {200, podList}, "/runningpods/": {405, "Debug endpoints are disabled.\n"}}),
+			want:    []string{KubeletReadOnly, Kubelet}, decisive: true, asked: []string{"/version", "/pods", "/runningpods/"},
+			evidence: "GET /runningpods/: 405"},
+		{name: "a kubelet without debugging handlers that knows no /runningpods/",
 			handler: server(map[string]answer{"/pods": {200, podList}}),
 			want:    []string{KubeletReadOnly, Kubelet}, decisive: true, asked: []string{"/version", "/pods", "/runningpods/"}},
 		{name: "a web server answering 200 to everything is nothing known",
