@@ -340,7 +340,7 @@ func shape(a Answer) string {
 		return "the kubelet's refusal"
 	case a.Path == PathMembers && IsMemberList(a):
 		return "etcd's member list"
-	case a.Path == PathPods && IsPodList(a):
+	case (a.Path == PathPods || a.Path == PathRunningPods) && IsPodList(a):
 		return "a pod list"
 	case len(a.Body) == 0:
 		return "empty"
