@@ -115,9 +115,13 @@ func TestProbeIdentifiesEtcdRequiringClientCertificatesOnlyByItsPortOrName(t *te
 	if len(res.Errors) != 2 {
 		t.Fatalf("errors %v, want one for each port", res.Errors)
 	}
-	for i, addr := range []string{client, peer} {
-		if e := res.Errors[i]; e.Location.Host != addr || !strings.Contains(e.Message, "etcd="+addr+" or etcd-peer="+addr) {
-			t.Errorf("error %+v, want one at %s naming etcd= and etcd-peer=", e, addr)
+	errs := map[string]string{}
+	for _, e := range res.Errors {
+		errs[e.Location.Host] = e.Message
+	}
+	for _, addr := range []string{client, peer} {
+		if !strings.Contains(errs[addr], "etcd="+addr+" or etcd-peer="+addr) {
+			t.Errorf("errors %v, want one at %s naming etcd= and etcd-peer=", res.Errors, addr)
 		}
 	}
 	if code := res.ExitCode(finding.Critical); code != 2 {
