@@ -2,7 +2,10 @@ package cli_test
 
 import (
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -115,5 +118,25 @@ func TestProbeReportsEndpointsTheDeadlineCameBeforeAsAnError(t *testing.T) {
 	code, rep, _ := probeReport(t, "127.0.0.1:1", "127.0.0.1:2", "--deadline", "1ns")
 	if code != 2 || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Message, "2 of 2 endpoints not probed") {
 		t.Errorf("exit %d, errors %+v; want 2 and the endpoints not probed", code, rep.Errors)
+	}
+}
+
+// TestProbeSaysWhenANamedPortAnswersAsNoComponent pins the exit code and message of an
+// endpoint on a port the user named that answers as none of the components: an error naming
+// the component= form, never "Passes".
+func TestProbeSaysWhenANamedPortAnswersAsNoComponent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "nonsense")
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	code, rep, errOut := probeReport(t, addr, "--timeout", "2s")
+	if code != 2 || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Message, "COMPONENT="+addr) {
+		t.Errorf("exit %d, errors %+v; stderr %s; want 2 and an error naming COMPONENT=%s", code, rep.Errors, errOut, addr)
+	}
+	// Named, it is judged as the component named, whatever it answers.
+	code, rep, errOut = probeReport(t, "kubelet="+addr, "--timeout", "2s")
+	if code == 2 || len(rep.Errors) != 0 {
+		t.Errorf("named: exit %d, errors %+v; stderr %s; want the kubelet's rules to judge it", code, rep.Errors, errOut)
 	}
 }
