@@ -1,9 +1,11 @@
 // Package probe is the probe engine: it turns what the user names (hosts, host:port, CIDR
 // ranges, or the nodes and API server of a cluster) into endpoints, asks each one, the way an
 // attacker would and without doing harm, whether it answers, in which protocol and with which
-// TLS facts, and hands each endpoint that answers to its component's prober. It owns targets,
-// protocol detection, concurrency, timeouts and the run's deadline; it judges nothing (rules
-// do) and knows no component's API (the probers below it do).
+// TLS facts, has it identified from its answers unless the target names its component
+// (package identify; a port's default is only a hint), and hands each endpoint that answers
+// to its component's prober. It owns targets, protocol detection, concurrency, timeouts and
+// the run's deadline; it judges nothing (rules do) and knows no component's API (the
+// packages below it do).
 package probe
 
 import (
