@@ -7,7 +7,7 @@
 // component found.
 //
 // What each component answers (verified against etcd v3.7, kube-apiserver v1.37 and the
-// kubelet's server of v1.37 run as a hollow node; see the package's tests):
+// kubelet's server of v1.37 run as a hollow node, in internal/scan/identify_real_test.go):
 //   - kube-apiserver: GET /version is 200 with a JSON object holding gitVersion (the bootstrap
 //     role system:public-info-viewer opens it to anonymous callers), or 401 or 403 with a JSON
 //     Status object ({"kind":"Status","apiVersion":"v1",...}) when anonymous callers are
