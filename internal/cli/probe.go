@@ -57,11 +57,16 @@ etcd's client certificate (--etcd-cert, --etcd-key, --etcd-ca) it proves whether
 encrypted at rest, from a bounded sample, never printing or keeping a value.
 
 A TARGET is a host or IP address (probed on every default port: kubelet 10250 and 10255, etcd
-2379 and 2380, API server 6443, 443 and 8080), host:port ([::1]:2379 for IPv6), a component on
-a port of its own (kube-apiserver=10.0.0.5:8443; components: kubelet, kubelet-read-only, etcd,
-etcd-peer, kube-apiserver, kube-apiserver-insecure), or a CIDR range (at most --max-addresses
-addresses in all). --from-cluster probes the API server of the
+2379 and 2380, API server 6443, 443 and 8080), host:port ([::1]:2379 for IPv6), a component
+named on a port of its own (kube-apiserver=10.0.0.5:8443; components: kubelet,
+kubelet-read-only, etcd, etcd-peer, kube-apiserver, kube-apiserver-insecure), or a CIDR range
+(at most --max-addresses addresses in all). --from-cluster probes the API server of the
 kubeconfig and every node's InternalIP and ExternalIP, listing only the Nodes.
+
+Unless a target names it, each endpoint's component is told from what it answers a few
+harmless GETs (/version, /members, /pods, /runningpods/), whatever its port; a default port
+only decides between components the answers fit alike. An endpoint on a port you named that
+answers as none of them is an error naming the COMPONENT=HOST:PORT form.
 
 By default a probe only reads. --active allows requests that could change state or run
 commands on the targets; it asks for confirmation (type "yes") unless --yes is given, and is
@@ -69,11 +74,12 @@ refused when standard input is not a terminal and --yes is missing.
 
 An endpoint that does not answer is reported as not applicable, never as a pass. Exit codes:
 0 clean, 1 findings at or above --fail-on, 2 errors (including endpoints the --deadline came
-before).`,
+before, and endpoints on a named port that answer as no component).`,
 		Example: `  palisade probe 10.0.0.5
   palisade probe 10.0.0.0/28 --show-passed
   palisade probe --from-cluster --context prod -o json=probe.json -o text
-  palisade probe 10.0.0.5:2379 --etcd-cert client.crt --etcd-key client.key --etcd-ca ca.crt`,
+  palisade probe 10.0.0.5:2379 --etcd-cert client.crt --etcd-key client.key --etcd-ca ca.crt
+  palisade probe 10.0.0.5:32303`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runProbe(cmd, s, &out, &rf, &pf, args)
 		},

@@ -2,7 +2,10 @@ package cli_test
 
 import (
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -44,8 +47,9 @@ func (r probeJSON) verdicts() map[string]string {
 }
 
 // TestProbeProvesTheTestClustersAPIServerClosedToAnonymousCallers probes the test cluster's API
-// server (anonymous authentication off) found through its kubeconfig, then by address beside a
-// closed port: the API server's rules pass, nothing passes on the closed port, exit code 0.
+// server (anonymous authentication off) found through its kubeconfig, then by address alone
+// beside a closed port: the API server's rules pass, nothing passes on the closed port, exit
+// code 0.
 func TestProbeProvesTheTestClustersAPIServerClosedToAnonymousCallers(t *testing.T) {
 	c := testCluster.Require(t)
 	u, err := url.Parse(c.Server)
@@ -71,15 +75,15 @@ func TestProbeProvesTheTestClustersAPIServerClosedToAnonymousCallers(t *testing.
 		}
 	}
 
-	// Named by address, the API server's port (a random one) is of no known component: only
-	// the protocol and TLS rules judge it. Nothing on a closed port ever passes.
+	// Named by address only, on a port of its own, the API server is told from what it answers
+	// and judged as the API server. Nothing on a closed port ever passes.
 	code, rep, errOut = probeReport(t, api, closed, "--timeout", "2s")
-	if code != 0 {
-		t.Fatalf("exit %d; stderr: %s", code, errOut)
+	if code != 0 || len(rep.Errors) != 0 {
+		t.Fatalf("exit %d, errors %v; stderr: %s", code, rep.Errors, errOut)
 	}
 	v = rep.verdicts()
-	if v["apiserver/probe-anonymous-access "+api] == "pass" {
-		t.Errorf("%s is not a default API server port: the API server rules should not judge it (verdicts %v)", api, v)
+	if v["apiserver/probe-anonymous-access "+api] != "pass" {
+		t.Errorf("%s answers as the API server: its rules should judge it (verdicts %v)", api, v)
 	}
 	for key := range v {
 		if strings.HasSuffix(key, " "+closed) && v[key] == "pass" {
@@ -114,5 +118,25 @@ func TestProbeReportsEndpointsTheDeadlineCameBeforeAsAnError(t *testing.T) {
 	code, rep, _ := probeReport(t, "127.0.0.1:1", "127.0.0.1:2", "--deadline", "1ns")
 	if code != 2 || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Message, "2 of 2 endpoints not probed") {
 		t.Errorf("exit %d, errors %+v; want 2 and the endpoints not probed", code, rep.Errors)
+	}
+}
+
+// TestProbeSaysWhenANamedPortAnswersAsNoComponent pins the exit code and message of an
+// endpoint on a port the user named that answers as none of the components: an error naming
+// the component= form, never "Passes".
+func TestProbeSaysWhenANamedPortAnswersAsNoComponent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "nonsense")
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	code, rep, errOut := probeReport(t, addr, "--timeout", "2s")
+	if code != 2 || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Message, "COMPONENT="+addr) {
+		t.Errorf("exit %d, errors %+v; stderr %s; want 2 and an error naming COMPONENT=%s", code, rep.Errors, errOut, addr)
+	}
+	// Named, it is judged as the component named, whatever it answers.
+	code, rep, errOut = probeReport(t, "kubelet="+addr, "--timeout", "2s")
+	if code == 2 || len(rep.Errors) != 0 {
+		t.Errorf("named: exit %d, errors %+v; stderr %s; want the kubelet's rules to judge it", code, rep.Errors, errOut)
 	}
 }

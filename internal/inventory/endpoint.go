@@ -10,9 +10,15 @@ type Endpoint struct {
 	Host    string
 	Port    int
 	Address string
-	// Component is what the endpoint is expected to be, from its port or the target given:
-	// "kubelet", "kubelet-read-only", "etcd", "etcd-peer", "kube-apiserver".
+	// Component is what the endpoint is: "kubelet", "kubelet-read-only", "etcd", "etcd-peer",
+	// "kube-apiserver", "kube-apiserver-insecure", as the target named it or as its answers
+	// told (its port's default when nothing answered), or "unknown" when its answers fit no
+	// component.
 	Component string
+	// Identified says what the answers that told Component were, or what the answers that fit
+	// no component were ("GET /version: 200, etcd's version; GET /members: 404"); "" when the
+	// target named the component, or nothing answered.
+	Identified string
 	// Reachable is false when nothing answered (Error says why: refused, timed out, no
 	// route); a closed port is a fact, not an error of the scan.
 	Reachable bool

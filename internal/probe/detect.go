@@ -44,13 +44,16 @@ func detect(ctx context.Context, ep *inventory.Endpoint, timeout time.Duration) 
 	case err == nil:
 		ep.Protocol = "http"
 	case answer != "":
-		ep.Error = fmt.Sprintf("unexpected answer: %q", answer)
+		ep.Error = fmt.Sprintf(unexpectedAnswer+"%q", answer)
 	case tlsErr != nil && describeErr(ctx, tlsErr) == describeErr(ctx, err):
 		ep.Error = "no answer: " + describeErr(ctx, err)
 	default:
-		ep.Error = fmt.Sprintf("unexpected answer: neither TLS (%v) nor HTTP (%v)", tlsErr, describeErr(ctx, err))
+		ep.Error = fmt.Sprintf(unexpectedAnswer+"neither TLS (%v) nor HTTP (%v)", tlsErr, describeErr(ctx, err))
 	}
 }
+
+// unexpectedAnswer begins the Error of an endpoint that answered in neither TLS nor HTTP.
+const unexpectedAnswer = "unexpected answer: "
 
 func dial(ctx context.Context, address string, timeout time.Duration) (net.Conn, error) {
 	d := &net.Dialer{Timeout: timeout}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe/conn"
+	"palisade.dev/palisade/internal/probe/identify"
 )
 
 // Defaults of a Request.
@@ -90,16 +92,16 @@ func Run(ctx context.Context, req Request) []*inventory.Endpoint {
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			probeEndpoint(ctx, &req, ep)
+			probeEndpoint(ctx, &req, req.Targets[i], ep)
 		})
 	}
 	wg.Wait()
 	return eps
 }
 
-// probeEndpoint detects what ep speaks and hands it to its component's prober. A prober that
-// panics fails its endpoint, not the run.
-func probeEndpoint(ctx context.Context, req *Request, ep *inventory.Endpoint) {
+// probeEndpoint detects what ep speaks, tells which component it is unless t names it, and
+// hands it to its component's prober. A prober that panics fails its endpoint, not the run.
+func probeEndpoint(ctx context.Context, req *Request, t Target, ep *inventory.Endpoint) {
 	ep.ProbedAt = req.Now()
 	defer func() {
 		if r := recover(); r != nil {
@@ -108,6 +110,10 @@ func probeEndpoint(ctx context.Context, req *Request, ep *inventory.Endpoint) {
 	}()
 	detect(ctx, ep, req.Timeout)
 	if !ep.Reachable || ep.Protocol == "" {
+		if !t.Named && ep.Reachable && strings.HasPrefix(ep.Error, unexpectedAnswer) {
+			// It answers, in neither TLS nor HTTP: no component Palisade knows.
+			ep.Component, ep.Identified = Unknown, "neither a TLS nor an HTTP answer"
+		}
 		return
 	}
 	if ep.TLS != nil && req.Posture != nil {
@@ -122,16 +128,59 @@ func probeEndpoint(ctx context.Context, req *Request, ep *inventory.Endpoint) {
 			}
 		}
 	}
-	prober := req.Probers[ep.Component]
-	if prober == nil || ctx.Err() != nil {
+	if ctx.Err() != nil {
 		return
 	}
 	c := newConn(ep, req)
 	defer c.HTTP.CloseIdleConnections()
+	if !t.Named {
+		identifyEndpoint(ctx, c, t.Component)
+	}
+	prober := req.Probers[ep.Component]
+	if prober == nil || ctx.Err() != nil {
+		return
+	}
+	c.ClientTLS = req.ClientTLS[ep.Component]
 	prober(ctx, c)
 }
 
-// newConn is the connection a prober gets: an HTTP client in the endpoint's protocol that
+// identifyEndpoint tells which component c's endpoint is from what it answers, expected (its
+// port's default, or Unknown) deciding between components the answers fit alike. An
+// endpoint whose answers fit no component becomes Unknown; one that gave no HTTP answer
+// keeps what it was expected to be.
+func identifyEndpoint(ctx context.Context, c *conn.Conn, expected string) {
+	ep := c.Endpoint
+	certRequired := ep.TLS != nil && ep.TLS.ClientCertRequired
+	id := identify.Endpoint(ctx, c.Peek, ep.Protocol, certRequired)
+	if !id.Answered {
+		return
+	}
+	ep.Identified = id.Evidence
+	if component := id.Resolve(expected); component != "" {
+		ep.Component = component
+		return
+	}
+	ep.Component = Unknown
+}
+
+// Unidentified says why ep, which answers, was judged as no component, and how the user can
+// name its component; ok is false for an endpoint that was identified, named, or did not
+// answer.
+func Unidentified(ep *inventory.Endpoint) (why string, ok bool) {
+	if ep.Component != Unknown || ep.Identified == "" {
+		return "", false
+	}
+	if ep.TLS != nil && ep.TLS.ClientCertRequired {
+		return fmt.Sprintf("%s requires a client certificate, so what it answers cannot tell which component it is "+
+			"(etcd's client and peer ports do so with client certificate authentication): name it, as %s=%s or %s=%s",
+			ep.Address, Etcd, ep.Address, EtcdPeer, ep.Address), true
+	}
+	return fmt.Sprintf("%s answers, but as none of the components Palisade probes (%s): if it is one, name it, as "+
+		"COMPONENT=%s with COMPONENT one of %s", ep.Address, ep.Identified, ep.Address, strings.Join(Components(), ", ")), true
+}
+
+// newConn is the connection identification and a prober get (without the prober's
+// credentials, set once the component is known): an HTTP client in the endpoint's protocol that
 // sends no credentials, trusts no proxy, follows no redirect, verifies no server (the chain is
 // in ep.TLS) and keeps its connection open between a prober's requests.
 func newConn(ep *inventory.Endpoint, req *Request) *conn.Conn {
@@ -156,9 +205,8 @@ func newConn(ep *inventory.Endpoint, req *Request) *conn.Conn {
 			Transport:     transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		BaseURL:   scheme + "://" + ep.Address,
-		Active:    req.Active,
-		ClientTLS: req.ClientTLS[ep.Component],
-		Timeout:   req.Timeout,
+		BaseURL: scheme + "://" + ep.Address,
+		Active:  req.Active,
+		Timeout: req.Timeout,
 	}
 }

@@ -18,8 +18,18 @@ import (
 	"palisade.dev/palisade/internal/probe/conn"
 )
 
-// target is the test server at url (http://127.0.0.1:PORT) as a target of component.
+// target is the test server at url (http://127.0.0.1:PORT) as a target of component, named
+// unless it is Unknown.
 func target(t testing.TB, address, component string) Target {
+	t.Helper()
+	tg := hinted(t, address, component)
+	tg.Named = component != Unknown
+	return tg
+}
+
+// hinted is the test server at url as a target expected to be component, as a port's
+// default makes it: its answers decide.
+func hinted(t testing.TB, address, component string) Target {
 	t.Helper()
 	address = strings.TrimPrefix(strings.TrimPrefix(address, "https://"), "http://")
 	host, port, err := net.SplitHostPort(address)
@@ -269,4 +279,95 @@ func TestRunBoundsConcurrencyAndHonoursTheDeadline(t *testing.T) {
 	if probed < 6 || notProbed < 5 || probed+notProbed != len(targets) {
 		t.Errorf("%d probed and %d not before the deadline, want at least 6 and 5", probed, notProbed)
 	}
+}
+
+// TestRunIdentifiesEachEndpointFromItsAnswers pins that an endpoint not named is judged as
+// what it answers: its port's default only decides between components its answers fit
+// alike, an endpoint whose answers fit none is Unknown and asked by no prober, and one that
+// gives no HTTP answer keeps its port's default.
+func TestRunIdentifiesEachEndpointFromItsAnswers(t *testing.T) {
+	kubeletHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/pods" {
+			_, _ = io.WriteString(w, `{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}`)
+			return
+		}
+		http.NotFound(w, r)
+	})
+	etcdHandler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/version" {
+			_, _ = io.WriteString(w, `{"etcdserver":"3.7.0","etcdcluster":"3.7.0"}`)
+			return
+		}
+		http.NotFound(w, r)
+	})
+	nonsense := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "<html>hello</html>") })
+	serve := func(h http.Handler, tls bool) string {
+		srv := httptest.NewUnstartedServer(h)
+		if tls {
+			srv.StartTLS()
+		} else {
+			srv.Start()
+		}
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	etcdURL := serve(etcdHandler, false)
+	cases := []struct {
+		name       string
+		target     Target
+		want       string
+		identified string
+		probedBy   string
+	}{
+		{"a kubelet over TLS on a port of its own", hinted(t, serve(kubeletHandler, true), Unknown), Kubelet, "GET /pods: 200, a pod list", Kubelet},
+		{"a plain-HTTP kubelet without debugging handlers, on no default port: its read-only port", hinted(t, serve(kubeletHandler, false), Unknown), KubeletReadOnly, "GET /runningpods/: 404", KubeletReadOnly},
+		{"the same on the kubelet's main port: the port's default decides", hinted(t, serve(kubeletHandler, false), Kubelet), Kubelet, "GET /pods: 200", Kubelet},
+		{"etcd where the API server was expected", hinted(t, etcdURL, APIServer), Etcd, "etcd's version", Etcd},
+		{"nonsense where etcd was expected", hinted(t, serve(nonsense, false), Etcd), Unknown, "GET /version: 200, text/html", ""},
+		{"named, it is not identified", target(t, serve(etcdHandler, false), Kubelet), Kubelet, "", Kubelet},
+		{"a TLS endpoint with no HTTP answer keeps its port's default", hinted(t, listen(t, func(c net.Conn) {
+			srv := tls.Server(c, &tls.Config{Certificates: testCertificate(t)})
+			_ = srv.Handshake()
+		}), Etcd), Etcd, "", Etcd},
+	}
+	var targets []Target
+	for _, c := range cases {
+		targets = append(targets, c.target)
+	}
+	var mu sync.Mutex
+	probedBy := map[string]string{}
+	prober := func(component string) Prober {
+		return func(_ context.Context, c *conn.Conn) {
+			mu.Lock()
+			defer mu.Unlock()
+			probedBy[c.Endpoint.Address] = component
+		}
+	}
+	probers := map[string]Prober{}
+	for _, c := range Components() {
+		probers[c] = prober(c)
+	}
+	eps := Run(context.Background(), Request{Targets: targets, Probers: probers, Timeout: 2 * time.Second})
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ep := eps[i]
+			if ep.Component != c.want || !strings.Contains(ep.Identified, c.identified) || (c.identified == "") != (ep.Identified == "") {
+				t.Errorf("component %q identified by %q, want %q by %q", ep.Component, ep.Identified, c.want, c.identified)
+			}
+			if probedBy[ep.Address] != c.probedBy {
+				t.Errorf("probed by the %q prober, want %q", probedBy[ep.Address], c.probedBy)
+			}
+			why, unidentified := Unidentified(ep)
+			if unidentified != (c.want == Unknown) || unidentified && !strings.Contains(why, "COMPONENT="+ep.Address) {
+				t.Errorf("Unidentified = %q, %v", why, unidentified)
+			}
+		})
+	}
+}
+
+// testCertificate is the certificate of httptest's TLS servers.
+func testCertificate(t testing.TB) []tls.Certificate {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	return srv.TLS.Certificates
 }

@@ -1,9 +1,11 @@
 // Package probe is the probe engine: it turns what the user names (hosts, host:port, CIDR
 // ranges, or the nodes and API server of a cluster) into endpoints, asks each one, the way an
 // attacker would and without doing harm, whether it answers, in which protocol and with which
-// TLS facts, and hands each endpoint that answers to its component's prober. It owns targets,
-// protocol detection, concurrency, timeouts and the run's deadline; it judges nothing (rules
-// do) and knows no component's API (the probers below it do).
+// TLS facts, has it identified from its answers unless the target names its component
+// (package identify; a port's default is only a hint), and hands each endpoint that answers
+// to its component's prober. It owns targets, protocol detection, concurrency, timeouts and
+// the run's deadline; it judges nothing (rules do) and knows no component's API (the
+// packages below it do).
 package probe
 
 import (
@@ -20,16 +22,18 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"palisade.dev/palisade/internal/probe/identify"
 )
 
 // Components, as endpoints name them.
 const (
-	Kubelet               = "kubelet"
-	KubeletReadOnly       = "kubelet-read-only"
-	Etcd                  = "etcd"
-	EtcdPeer              = "etcd-peer"
-	APIServer             = "kube-apiserver"
-	APIServerInsecure     = "kube-apiserver-insecure"
+	Kubelet               = identify.Kubelet
+	KubeletReadOnly       = identify.KubeletReadOnly
+	Etcd                  = identify.Etcd
+	EtcdPeer              = identify.EtcdPeer
+	APIServer             = identify.APIServer
+	APIServerInsecure     = identify.APIServerInsecure
 	Unknown               = "unknown"
 	DefaultMaxAddresses   = 4096
 	maxTargetLength       = 512
@@ -39,6 +43,7 @@ const (
 // DefaultPorts are the ports a bare host is probed on, and the component each one is expected
 // to be: the kubelet's API and read-only port, etcd's client and peer ports, the API server's
 // secure port (6443 for kubeadm, 443 for most managed clusters) and its legacy insecure port.
+// The expectation is a hint: what the endpoint answers decides.
 var DefaultPorts = []struct {
 	Port      int
 	Component string
@@ -54,9 +59,19 @@ var DefaultPorts = []struct {
 
 // Target is one endpoint to probe.
 type Target struct {
-	Host      string
-	Port      int
+	Host string
+	Port int
+	// Component is what the endpoint is expected to be: the component named (Named), else
+	// its port's default, a hint its answers confirm or overrule, else Unknown.
 	Component string
+	// Named is true when the component was named (kube-apiserver=10.0.0.5:8443, a node's own
+	// settings, the API server of a kubeconfig): the endpoint is judged as that component
+	// without being identified from its answers.
+	Named bool
+	// PortNamed is true when the user named the port (10.0.0.5:8443): an endpoint there that
+	// answers as no component is an error, where one on a default port of a host is only not
+	// a component.
+	PortNamed bool
 }
 
 // Address is host:port, with brackets around an IPv6 host.
@@ -88,8 +103,10 @@ func ComponentOfPort(port int) string {
 
 // ParseTargets turns arguments into targets, in order and without duplicates: "10.0.0.5" and
 // "node1.example" (every default port), "10.0.0.5:10250" and "[::1]:2379" (one port, its
-// component from DefaultPorts or Unknown), "kube-apiserver=10.0.0.5:8443" (a component on a
-// port of its own), "10.0.0.0/28" (every address of the range, on every default port). The addresses of all the arguments together may not exceed maxAddresses
+// component to be identified from its answers, its port's default from DefaultPorts a hint),
+// "kube-apiserver=10.0.0.5:8443" (a component named on a port of its own), "10.0.0.0/28"
+// (every address of the range, on every default port). The addresses of all the arguments
+// together may not exceed maxAddresses
 // (DefaultMaxAddresses when <= 0): a typo such as /8 for /28 must not turn into a scan of 16
 // million hosts.
 func ParseTargets(args []string, maxAddresses int) ([]Target, error) {
@@ -127,7 +144,7 @@ func ParseTargets(args []string, maxAddresses int) ([]Target, error) {
 				if named {
 					c = component
 				}
-				add(Target{Host: h, Port: port, Component: c})
+				add(Target{Host: h, Port: port, Component: c, Named: named, PortNamed: true})
 				continue
 			}
 			for _, d := range DefaultPorts {
@@ -302,5 +319,5 @@ func apiServerTarget(server string) (Target, error) {
 	if addr, err := netip.ParseAddr(host); err == nil {
 		host = addr.Unmap().String()
 	}
-	return Target{Host: host, Port: port, Component: APIServer}, nil
+	return Target{Host: host, Port: port, Component: APIServer, Named: true}, nil
 }

@@ -12,11 +12,18 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// addrs lists targets as "component@host:port".
+// addrs lists targets as "component@host:port", the component marked "=" when named and
+// the port marked "!" when the user named it: "etcd=@[::1]:12379!".
 func addrs(ts []Target) []string {
 	out := make([]string, len(ts))
 	for i, t := range ts {
 		out[i] = t.Component + "@" + t.Address()
+		if t.Named {
+			out[i] = t.Component + "=@" + t.Address()
+		}
+		if t.PortNamed {
+			out[i] += "!"
+		}
 	}
 	return out
 }
@@ -38,17 +45,17 @@ func TestParseTargetsReadsEveryForm(t *testing.T) {
 		{"a bare IPv4 address is probed on every default port", []string{"10.0.0.5"}, defaults("10.0.0.5")},
 		{"a host name too", []string{"node1.example"}, defaults("node1.example")},
 		{"a bare IPv6 address, with or without brackets", []string{"::1", "[::1]"}, defaults("::1")},
-		{"host:port maps a known port to its component", []string{"10.0.0.5:10250"}, []string{"kubelet@10.0.0.5:10250"}},
-		{"an IPv6 address with a port", []string{"[::1]:2379"}, []string{"etcd@[::1]:2379"}},
-		{"an unknown port is probed for protocol and TLS only", []string{"node1:9999"}, []string{"unknown@node1:9999"}},
-		{"the API server's legacy port", []string{"10.0.0.5:8080"}, []string{"kube-apiserver-insecure@10.0.0.5:8080"}},
-		{"an IPv4-mapped IPv6 address is the IPv4 address", []string{"[::ffff:10.0.0.5]:6443"}, []string{"kube-apiserver@10.0.0.5:6443"}},
-		{"duplicates are probed once, in first order", []string{"10.0.0.5:2379", "10.0.0.5:2379", "10.0.0.4:443"}, []string{"etcd@10.0.0.5:2379", "kube-apiserver@10.0.0.4:443"}},
+		{"host:port expects the component of a known port, to be identified", []string{"10.0.0.5:10250"}, []string{"kubelet@10.0.0.5:10250!"}},
+		{"an IPv6 address with a port", []string{"[::1]:2379"}, []string{"etcd@[::1]:2379!"}},
+		{"an unknown port expects no component, to be identified", []string{"node1:9999"}, []string{"unknown@node1:9999!"}},
+		{"the API server's legacy port", []string{"10.0.0.5:8080"}, []string{"kube-apiserver-insecure@10.0.0.5:8080!"}},
+		{"an IPv4-mapped IPv6 address is the IPv4 address", []string{"[::ffff:10.0.0.5]:6443"}, []string{"kube-apiserver@10.0.0.5:6443!"}},
+		{"duplicates are probed once, in first order", []string{"10.0.0.5:2379", "10.0.0.5:2379", "10.0.0.4:443"}, []string{"etcd@10.0.0.5:2379!", "kube-apiserver@10.0.0.4:443!"}},
 		{"a CIDR range is every address of it on every port", []string{"10.0.0.0/31"}, append(defaults("10.0.0.0"), defaults("10.0.0.1")...)},
 		{"an IPv6 range", []string{"fd00::/127"}, append(defaults("fd00::"), defaults("fd00::1")...)},
 		{"a range not on its boundary starts at it", []string{"10.0.0.3/31"}, append(defaults("10.0.0.2"), defaults("10.0.0.3")...)},
-		{"a component named for a port of its own", []string{"kube-apiserver=10.0.0.5:8443", "etcd=[::1]:12379"}, []string{"kube-apiserver@10.0.0.5:8443", "etcd@[::1]:12379"}},
-		{"a named component overrides the port's default", []string{"kubelet-read-only=10.0.0.5:10250"}, []string{"kubelet-read-only@10.0.0.5:10250"}},
+		{"a component named for a port of its own", []string{"kube-apiserver=10.0.0.5:8443", "etcd=[::1]:12379"}, []string{"kube-apiserver=@10.0.0.5:8443!", "etcd=@[::1]:12379!"}},
+		{"a named component overrides the port's default", []string{"kubelet-read-only=10.0.0.5:10250"}, []string{"kubelet-read-only=@10.0.0.5:10250!"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseTargets(tc.args, 0)
@@ -115,7 +122,7 @@ func TestFromClusterListsTheAPIServerThenEveryNodeAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := strings.TrimPrefix(srv.URL, "http://")
-	want := append([]string{"kube-apiserver@" + api}, defaults("10.0.0.5")...)
+	want := append([]string{"kube-apiserver=@" + api}, defaults("10.0.0.5")...)
 	want = append(want, defaults("203.0.113.9")...)
 	for _, d := range defaults("127.0.0.1") {
 		if !strings.HasSuffix(d, "@"+api) {
@@ -132,10 +139,10 @@ func TestFromClusterListsTheAPIServerThenEveryNodeAddress(t *testing.T) {
 
 func TestAPIServerTargetDefaultsItsPort(t *testing.T) {
 	for server, want := range map[string]string{
-		"https://10.0.0.1":          "kube-apiserver@10.0.0.1:443",
-		"https://[fd00::1]:6443":    "kube-apiserver@[fd00::1]:6443",
-		"api.example:6443":          "kube-apiserver@api.example:6443",
-		"https://api.example/base/": "kube-apiserver@api.example:443",
+		"https://10.0.0.1":          "kube-apiserver=@10.0.0.1:443",
+		"https://[fd00::1]:6443":    "kube-apiserver=@[fd00::1]:6443",
+		"api.example:6443":          "kube-apiserver=@api.example:6443",
+		"https://api.example/base/": "kube-apiserver=@api.example:443",
 	} {
 		got, err := apiServerTarget(server)
 		if err != nil || addrs([]Target{got})[0] != want {
@@ -160,8 +167,9 @@ func FuzzParseTargets(f *testing.F) {
 			if tg.Host == "" || tg.Port < 1 || tg.Port > 65535 || tg.Component == "" {
 				t.Fatalf("ParseTargets(%q) gave %+v", s, tg)
 			}
-			// What it gives parses back to itself.
+			// What it gives parses back to itself, its port then named.
 			again, err := ParseTargets([]string{tg.Address()}, 1)
+			tg.PortNamed = true
 			if err != nil || len(again) != 1 || again[0] != tg {
 				t.Fatalf("ParseTargets(%q) = %v, %v; want %+v", tg.Address(), again, err, tg)
 			}

@@ -2,12 +2,14 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"palisade.dev/palisade/internal/etcdconfig"
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/kubeletconfig"
@@ -42,13 +44,10 @@ func (t NodeTarget) String() string {
 }
 
 // Defaults of the settings endpoints are derived from, where the component's flag is not
-// given. etcd: go.etcd.io/etcd/server/embed/config.go (DefaultListenClientURLs,
-// DefaultListenPeerURLs); kube-apiserver: k8s.io/apiserver/pkg/server/options/serving.go
+// given (etcd's are etcdconfig's). kube-apiserver: k8s.io/apiserver/pkg/server/options/serving.go
 // (--secure-port 6443, --bind-address 0.0.0.0).
 const (
-	etcdDefaultClientURLs = "http://localhost:2379"
-	etcdDefaultPeerURLs   = "http://localhost:2380"
-	apiServerDefaultPort  = 6443
+	apiServerDefaultPort = 6443
 	// insecureDefaultBind is the legacy --insecure-bind-address's default (Kubernetes
 	// before 1.20, when --insecure-port still worked).
 	insecureDefaultBind = "127.0.0.1"
@@ -65,12 +64,13 @@ func probeHost(host string) (probed string, unspecified bool) {
 	return h, false
 }
 
-// NodeTargets derives the endpoints the node's components serve from their own settings:
-// the kubelet's port and read-only port from its effective configuration (0: off, not
-// probed), etcd's --listen-client-urls and --listen-peer-urls (flag or ETCD_* variable), the
-// API server's --secure-port and --bind-address and its legacy --insecure-port when set and
-// not 0. Each endpoint is listed once, in component order; a setting that cannot be read as
-// an address is an error, a gap in the proof.
+// NodeTargets derives the endpoints the node's components serve from their own settings, read
+// as the rules read them: the kubelet's port and read-only port from its effective
+// configuration (0: off, not probed), etcd's listen URLs from its effective settings (flags,
+// ETCD_* variables or its --config-file), the API server's --secure-port and --bind-address
+// and its legacy --insecure-port when set and not 0. Each endpoint is listed once, in
+// component order; a setting that cannot be read as an address is an error, a gap in the
+// proof.
 func NodeTargets(n *inventory.Node) ([]NodeTarget, []finding.ScanError) {
 	var (
 		out  []NodeTarget
@@ -90,9 +90,9 @@ func NodeTargets(n *inventory.Node) ([]NodeTarget, []finding.ScanError) {
 		)
 		switch c.Kind {
 		case inventory.Kubelet:
-			ts = kubeletTargets(c)
+			ts = kubeletTargets(n, c)
 		case inventory.Etcd:
-			ts, err = etcdTargets(c)
+			ts, err = etcdTargets(n, c)
 		case inventory.KubeAPIServer:
 			ts, err = apiServerTargets(c)
 		}
@@ -107,11 +107,13 @@ func NodeTargets(n *inventory.Node) ([]NodeTarget, []finding.ScanError) {
 }
 
 // kubeletTargets are the kubelet's API port and read-only port, from its effective
-// configuration (its flags, config file and drop-ins merged as the kubelet merges them).
-func kubeletTargets(c *inventory.Component) []NodeTarget {
+// configuration (its flags, config file and drop-ins merged as the kubelet merges them), as
+// the kubelet rules read it: the node source's, else resolved from its flags and the node's
+// files.
+func kubeletTargets(n *inventory.Node, c *inventory.Component) []NodeTarget {
 	e, ok := c.Config.(*kubeletconfig.Effective)
 	if !ok || e == nil {
-		return nil
+		e = kubeletconfig.Resolve(c.Flags, n.File)
 	}
 	addr := e.Get("address")
 	host, unspecified := probeHost(addr.Value)
@@ -126,25 +128,34 @@ func kubeletTargets(c *inventory.Component) []NodeTarget {
 		if unspecified {
 			from += ", probed on " + host
 		}
-		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: n, Component: p.component}, Of: c, From: from})
+		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: n, Component: p.component, Named: true}, Of: c, From: from})
 	}
 	return out
 }
 
-// etcdTargets are etcd's client and peer listeners, from --listen-client-urls and
-// --listen-peer-urls (or their ETCD_* variables, or etcd's defaults). unix:// listeners are
-// not on the network and are left out.
-func etcdTargets(c *inventory.Component) ([]NodeTarget, error) {
+// etcdTargets are etcd's client and peer listeners, read from its effective settings as the
+// etcd rules read them (etcdconfig: its --config-file alone when it has one, else its flags
+// and ETCD_* variables, else etcd's defaults): --listen-client-urls and
+// --listen-client-http-urls (both serve clients) and --listen-peer-urls. unix:// listeners
+// are not on the network and are left out. Settings that cannot be known (a configuration
+// file not read) are an error, and no endpoint is guessed in their place.
+func etcdTargets(n *inventory.Node, c *inventory.Component) ([]NodeTarget, error) {
+	settings, reason := etcdconfig.Read(n, c)
+	if reason != "" {
+		return nil, errors.New(reason)
+	}
 	var (
 		out  []NodeTarget
 		errs []string
 	)
 	for _, s := range []struct{ flag, def, component string }{
-		{"listen-client-urls", etcdDefaultClientURLs, probe.Etcd},
-		{"listen-peer-urls", etcdDefaultPeerURLs, probe.EtcdPeer},
+		{"listen-client-urls", etcdconfig.DefaultClientURLs, probe.Etcd},
+		{"listen-client-http-urls", "", probe.Etcd},
+		{"listen-peer-urls", etcdconfig.DefaultPeerURLs, probe.EtcdPeer},
 	} {
-		value, source, ok := c.Setting(s.flag)
-		if !ok {
+		setting := settings.Get(s.flag)
+		value, source := setting.Value, setting.Source
+		if !setting.Set {
 			value, source = s.def, "etcd's default --"+s.flag
 		}
 		for _, raw := range strings.Split(value, ",") {
@@ -165,7 +176,7 @@ func etcdTargets(c *inventory.Component) ([]NodeTarget, error) {
 			if unspecified {
 				from += ", probed on " + probed
 			}
-			out = append(out, NodeTarget{Target: probe.Target{Host: probed, Port: port, Component: s.component}, Of: c, From: from})
+			out = append(out, NodeTarget{Target: probe.Target{Host: probed, Port: port, Component: s.component, Named: true}, Of: c, From: from})
 		}
 	}
 	if len(errs) > 0 {
@@ -214,7 +225,7 @@ func apiServerTargets(c *inventory.Component) ([]NodeTarget, error) {
 		if unspecified {
 			from += ", probed on " + host
 		}
-		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: secure, Component: probe.APIServer}, Of: c, From: from})
+		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: secure, Component: probe.APIServer, Named: true}, Of: c, From: from})
 	}
 	insecure, insecureFrom, err := portSetting(c, "insecure-port", 0)
 	if err != nil {
@@ -227,7 +238,7 @@ func apiServerTargets(c *inventory.Component) ([]NodeTarget, error) {
 		if unspecified {
 			from += ", probed on " + host
 		}
-		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: insecure, Component: probe.APIServerInsecure}, Of: c, From: from})
+		out = append(out, NodeTarget{Target: probe.Target{Host: host, Port: insecure, Component: probe.APIServerInsecure, Named: true}, Of: c, From: from})
 	}
 	return out, nil
 }

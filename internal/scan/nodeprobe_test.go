@@ -3,6 +3,7 @@ package scan_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -51,11 +52,13 @@ func component(kind inventory.ComponentKind, args []string, env map[string]strin
 // settings give, where an unspecified address is asked, and what is left out.
 func TestNodeTargetsComeFromTheComponentsOwnSettings(t *testing.T) {
 	const kubeletConfig = "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nport: 10350\n"
+	const etcdConfig = "name: default\nlisten-client-urls: https://10.0.0.5:2379\nlisten-peer-urls: https://10.0.0.5:2380\n"
 	tests := []struct {
 		name  string
 		comps []*inventory.Component
-		want  []string // component host:port, in order
-		from  []string // a part of each From, in order ("" to skip)
+		files map[string]string // the node's files the source read
+		want  []string          // component host:port, in order
+		from  []string          // a part of each From, in order ("" to skip)
 		err   string
 	}{
 		{name: "a kubelet run with flags only serves its read-only port too",
@@ -66,11 +69,35 @@ func TestNodeTargetsComeFromTheComponentsOwnSettings(t *testing.T) {
 			comps: []*inventory.Component{component(inventory.Kubelet, []string{"--config=/c.yaml", "--address=10.0.0.5"}, nil, map[string]string{"/c.yaml": kubeletConfig})},
 			want:  []string{"kubelet 10.0.0.5:10350"},
 			from:  []string{"port=10350 (config file /c.yaml), address=10.0.0.5 (flag --address)"}},
+		{name: "a kubelet whose effective configuration the source did not compute: resolved as the kubelet rules resolve it",
+			comps: []*inventory.Component{{Kind: inventory.Kubelet, Source: inventory.FromProcess, Path: "/proc/1/cmdline",
+				Flags: flags.Parse([]string{"--config=/c.yaml"}, flags.ComponentSpec("kubelet"))}},
+			files: map[string]string{"/c.yaml": kubeletConfig},
+			want:  []string{"kubelet 127.0.0.1:10350"},
+			from:  []string{"port=10350 (config file /c.yaml)"}},
 		{name: "etcd's listen URLs from its environment and flags, unix sockets left out",
 			comps: []*inventory.Component{component(inventory.Etcd, []string{"--listen-peer-urls=http://[::]:2380"},
 				map[string]string{"ETCD_LISTEN_CLIENT_URLS": "https://0.0.0.0:2379, unix://etcd.sock,http://10.0.0.7:4001"}, nil)},
 			want: []string{"etcd 127.0.0.1:2379", "etcd 10.0.0.7:4001", "etcd-peer 127.0.0.1:2380"},
 			from: []string{"environment ETCD_LISTEN_CLIENT_URLS=https://0.0.0.0:2379, probed on 127.0.0.1", "", "flag --listen-peer-urls=http://[::]:2380"}},
+		{name: "etcd's config file alone, its flags and variables ignored as etcd ignores them",
+			comps: []*inventory.Component{component(inventory.Etcd, []string{"--config-file=/etc/etcd/etcd.yaml", "--listen-client-urls=http://127.0.0.1:4001"},
+				map[string]string{"ETCD_LISTEN_PEER_URLS": "http://127.0.0.1:4002"}, nil)},
+			files: map[string]string{"/etc/etcd/etcd.yaml": etcdConfig},
+			want:  []string{"etcd 10.0.0.5:2379", "etcd-peer 10.0.0.5:2380"},
+			from:  []string{"etcd config file /etc/etcd/etcd.yaml listen-client-urls=https://10.0.0.5:2379", "etcd config file /etc/etcd/etcd.yaml listen-peer-urls=https://10.0.0.5:2380"}},
+		{name: "etcd's config file named by ETCD_CONFIG_FILE, without listen URLs: etcd's defaults",
+			comps: []*inventory.Component{component(inventory.Etcd, []string{"--listen-client-urls=http://127.0.0.1:4001"}, map[string]string{"ETCD_CONFIG_FILE": "/etc/etcd.yaml"}, nil)},
+			files: map[string]string{"/etc/etcd.yaml": "name: default\ndata-dir: /var/lib/etcd\n"},
+			want:  []string{"etcd localhost:2379", "etcd-peer localhost:2380"},
+			from:  []string{"etcd's default --listen-client-urls", "etcd's default --listen-peer-urls"}},
+		{name: "etcd's config file not read: no endpoint guessed, an error",
+			comps: []*inventory.Component{component(inventory.Etcd, []string{"--config-file=/etc/etcd/etcd.yaml"}, nil, nil)},
+			err:   "etcd reads its settings from /etc/etcd/etcd.yaml only"},
+		{name: "etcd's HTTP-only client URLs serve clients too",
+			comps: []*inventory.Component{component(inventory.Etcd, []string{"--listen-client-urls=https://127.0.0.1:2379", "--listen-client-http-urls=http://127.0.0.1:2381"}, nil, nil)},
+			want:  []string{"etcd 127.0.0.1:2379", "etcd 127.0.0.1:2381", "etcd-peer localhost:2380"},
+			from:  []string{"", "flag --listen-client-http-urls=http://127.0.0.1:2381", ""}},
 		{name: "etcd's defaults",
 			comps: []*inventory.Component{component(inventory.Etcd, nil, nil, nil)},
 			want:  []string{"etcd localhost:2379", "etcd-peer localhost:2380"},
@@ -102,7 +129,11 @@ func TestNodeTargetsComeFromTheComponentsOwnSettings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			targets, errs := scan.NodeTargets(&inventory.Node{Host: "n1", Components: tc.comps})
+			n := &inventory.Node{Host: "n1", Components: tc.comps, Files: map[string]*inventory.File{}}
+			for p, data := range tc.files {
+				n.Files[p] = &inventory.File{Path: p, Exists: true, Data: []byte(data)}
+			}
+			targets, errs := scan.NodeTargets(n)
 			var got []string
 			for _, tg := range targets {
 				got = append(got, tg.Component+" "+tg.Address())
@@ -396,6 +427,72 @@ func BenchmarkNodeAuditWithProbe(b *testing.B) {
 			if !ep.Reachable {
 				b.Fatalf("%s %s: %s", ep.Component, ep.Address, ep.Error)
 			}
+		}
+	}
+}
+
+// TestNodeProbeAsksEtcdWhereItsConfigFileSaysItListens audits an etcd static pod configured
+// by --config-file, whose flag --listen-client-urls etcd ignores: the probe asks the client URL
+// of the file, where the etcd rules read it too, and never the flag's.
+func TestNodeProbeAsksEtcdWhereItsConfigFileSaysItListens(t *testing.T) {
+	var asked atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		if r.URL.Path == "/version" {
+			_, _ = io.WriteString(w, `{"etcdserver":"3.7.0","etcdcluster":"3.7.0"}`)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	ignored := closedAddress(t)
+	root := t.TempDir()
+	manifest := `apiVersion: v1
+kind: Pod
+metadata: {name: etcd, namespace: kube-system}
+spec:
+  containers:
+  - name: etcd
+    image: registry.k8s.io/etcd:3.6.4-0
+    command: [etcd, --config-file=/etc/etcd/etcd.yaml, --listen-client-urls=http://` + ignored + `]
+`
+	config := "name: default\nlisten-client-urls: " + srv.URL + "\nlisten-peer-urls: unix://peer.sock\n"
+	for p, data := range map[string]string{"etc/kubernetes/manifests/etcd.yaml": manifest, "etc/etcd/etcd.yaml": config} {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "proc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan.Node(context.Background(), scan.NodeRequest{Source: node.Options{Root: root, Host: "n1"}, Catalog: catalog, Probe: readOnlyProbe()})
+	want := strings.TrimPrefix(srv.URL, "http://")
+	var probed []string
+	for _, tg := range res.Probed {
+		probed = append(probed, tg.Component+" "+tg.Address())
+	}
+	if !slices.Equal(probed, []string{"etcd " + want}) || !strings.Contains(res.Probed[0].From, "etcd config file /etc/etcd/etcd.yaml listen-client-urls=") {
+		t.Fatalf("probed %q from %v, want etcd %s from its config file (errors %v)", probed, res.Probed, want, res.Errors)
+	}
+	if asked.Load() == 0 {
+		t.Error("the config file's client URL was not asked")
+	}
+	if v := verdictAt(res, "etcd/probe-plain-http", "etcd", want); v != "fail" {
+		t.Errorf("etcd/probe-plain-http at %s: %q, want fail", want, v)
+	}
+	if v := verdictAt(res, "etcd/client-plain-http", "etcd", "n1"); v != "fail" {
+		t.Errorf("etcd/client-plain-http from the config file: %q, want fail", v)
+	}
+	for _, f := range append(slices.Clone(res.Findings), res.Passed...) {
+		if strings.Contains(f.Message+f.Evidence, ignored) {
+			t.Errorf("%s speaks of the ignored flag's %s: %s %s", f.RuleID, ignored, f.Message, f.Evidence)
 		}
 	}
 }

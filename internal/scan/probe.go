@@ -30,7 +30,8 @@ type ProbeResult struct {
 
 // Probe asks the endpoints of req.Probe from the network and judges what they answered with
 // the endpoint rules. An endpoint that does not answer is a fact, judged not applicable; the
-// endpoints the deadline came before are a gap in the proof and reported as an error.
+// endpoints the deadline came before, and those on a port the user named that answer as no
+// component, are a gap in the proof and reported as errors.
 func Probe(ctx context.Context, req ProbeRequest) *ProbeResult {
 	opts := req.Rules
 	selected := (&ClusterRequest{Selected: req.Selected, Policy: req.Policy}).selector()
@@ -43,9 +44,14 @@ func Probe(ctx context.Context, req ProbeRequest) *ProbeResult {
 	res := &ProbeResult{Endpoints: eps, Passed: eval.Passed}
 	res.Objects = len(eps)
 	notProbed := 0
-	for _, ep := range eps {
+	for i, ep := range eps {
 		if ep.Error == probe.NotProbed {
 			notProbed++
+		}
+		// An endpoint on a port the user named that answers as no component is a gap in the
+		// proof; one on a default port of a host is only not a Kubernetes component.
+		if why, ok := probe.Unidentified(ep); ok && i < len(req.Probe.Targets) && req.Probe.Targets[i].PortNamed {
+			res.Errors = append(res.Errors, finding.ScanError{Location: finding.Location{Host: ep.Address}, Message: why})
 		}
 	}
 	if notProbed > 0 {

@@ -45,6 +45,19 @@ type Conn struct {
 // records it in the endpoint's answers, and returns it for the prober to summarise. summary
 // is filled in by the caller through the returned answer's index, see Summarise.
 func (c *Conn) Do(ctx context.Context, method, path string, body io.Reader, header http.Header, limit int64) (status int, data []byte, index int, err error) {
+	status, data, err = c.exchange(ctx, method, path, body, header, limit)
+	return status, data, c.record(method, path, status, err), err
+}
+
+// Peek asks GET path without recording it in the endpoint's answers, and reads at most limit
+// bytes of the answer (MaxBody when limit <= 0): for telling what the endpoint is before its
+// component's prober asks it anything. Reading less than the whole answer is no error.
+func (c *Conn) Peek(ctx context.Context, path string, limit int64) (status int, data []byte, err error) {
+	return c.exchange(ctx, http.MethodGet, path, nil, nil, limit)
+}
+
+// exchange makes one request and reads at most limit bytes of the answer.
+func (c *Conn) exchange(ctx context.Context, method, path string, body io.Reader, header http.Header, limit int64) (status int, data []byte, err error) {
 	if limit <= 0 {
 		limit = MaxBody
 	}
@@ -55,21 +68,21 @@ func (c *Conn) Do(ctx context.Context, method, path string, body io.Reader, head
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, body)
 	if err != nil {
-		return 0, nil, c.record(method, path, 0, err), err
+		return 0, nil, err
 	}
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return 0, nil, c.record(method, path, 0, err), err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	data, err = io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return resp.StatusCode, data, c.record(method, path, resp.StatusCode, fmt.Errorf("reading the answer: %w", err)), err
+		return resp.StatusCode, data, fmt.Errorf("reading the answer: %w", err)
 	}
-	return resp.StatusCode, data, c.record(method, path, resp.StatusCode, nil), nil
+	return resp.StatusCode, data, nil
 }
 
 // Summarise sets what answer index disclosed (with every value redacted).
