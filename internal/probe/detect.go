@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"palisade.dev/palisade/internal/inventory"
 )
@@ -44,7 +45,7 @@ func detect(ctx context.Context, ep *inventory.Endpoint, timeout time.Duration) 
 	case err == nil:
 		ep.Protocol = "http"
 	case answer != "":
-		ep.Error = fmt.Sprintf(unexpectedAnswer+"%q", answer)
+		ep.Error = unexpectedAnswer + describeAnswer(answer)
 	case tlsErr != nil && describeErr(ctx, tlsErr) == describeErr(ctx, err):
 		ep.Error = "no answer: " + describeErr(ctx, err)
 	default:
@@ -156,8 +157,32 @@ func plainHTTP(ctx context.Context, address string, timeout time.Duration) (answ
 	return httpAnswer(raw, host)
 }
 
-// maxGarbage bounds what an unexpected answer shows of itself.
+// maxGarbage bounds how much of an unexpected answer is read to describe it.
 const maxGarbage = 64
+
+// describeAnswer says what kind of answer an endpoint gave that is neither TLS nor HTTP: its
+// protocol when its first bytes name a well-known one, else whether it is text and how long,
+// never its bytes (a banner or a page can carry a version, a host name or a token, and reports
+// are published).
+func describeAnswer(answer string) string {
+	switch {
+	case strings.HasPrefix(answer, "SSH-"):
+		return fmt.Sprintf("an SSH banner (%d bytes read)", len(answer))
+	case isText(answer):
+		return fmt.Sprintf("%d bytes of text, not HTTP", len(answer))
+	default:
+		return fmt.Sprintf("%d bytes of binary data, neither TLS nor HTTP", len(answer))
+	}
+}
+
+func isText(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || (r < ' ' && r != '\r' && r != '\n' && r != '\t') || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
 
 // httpAnswer sends GET / on c and reads the status line and headers of the answer, never its
 // body. It returns the start of a non-HTTP answer with an error.

@@ -118,12 +118,15 @@ func TestRunTellsWhatEachEndpointSpeaks(t *testing.T) {
 		{"a listener that never answers", silent(t), true, "", false, "no answer: timed out"},
 		{"a listener that speaks nonsense", listen(t, func(c net.Conn) {
 			_, _ = io.WriteString(c, "SSH-2.0-nonsense\r\n")
-		}), true, "", false, `unexpected answer: "SSH-2.0-nonsense\r\n"`},
+		}), true, "", false, "unexpected answer: an SSH banner (18 bytes read)"},
+		{"a listener whose banner carries a secret is described, never quoted", listen(t, func(c net.Conn) {
+			_, _ = io.WriteString(c, "220 token=s3cr3t-banner-value ready\r\n")
+		}), true, "", false, "unexpected answer: 37 bytes of text, not HTTP"},
 		{"a listener that reads and writes nonsense", listen(t, func(c net.Conn) {
 			buf := make([]byte, 64)
 			_, _ = c.Read(buf)
 			_, _ = io.WriteString(c, "\x00\x01garbage")
-		}), true, "", false, "unexpected answer"},
+		}), true, "", false, "unexpected answer: 9 bytes of binary data, neither TLS nor HTTP"},
 		{"a listener that hangs up at once", listen(t, func(c net.Conn) {}), true, "", false, "no answer: connection closed"},
 		{"a listener that answers TLS records of nonsense", listen(t, func(c net.Conn) {
 			_, _ = c.Write([]byte{0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5})
