@@ -14,7 +14,7 @@ import (
 
 // kubectlDocuments splits data as kubectl does (k8s.io/apimachinery's YAML reader), keeping
 // the documents that hold more than blank lines, comments and directives, with CRLF line ends
-// made LF and the last line ended. failed says the reader refused a line after those.
+// made LF and the last line ended (the reader's line ends are not the splitter's concern). failed says the reader refused a line after those.
 //
 // The reader keeps a separator line that follows another (or starts the stream) as the first
 // line of the next document; it is dropped here, as the loader drops it. For "---" or "--- #c"
@@ -54,11 +54,13 @@ func hasContent(doc []byte) bool {
 }
 
 func normalizeLines(b []byte) string {
-	s := strings.ReplaceAll(string(b), "\r\n", "\n")
-	if !strings.HasSuffix(s, "\n") {
-		s += "\n"
+	// bufio.Reader.ReadLine, which kubectl's reader uses, drops each line's "\r\n" or "\n",
+	// and a last line's "\r"; the reader then ends every line with "\n".
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, "\r")
 	}
-	return s
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // palisadeDocuments splits data as the loader does and joins again the pieces of a JSON
