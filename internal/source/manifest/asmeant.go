@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,17 +33,22 @@ type renames struct {
 	list    []inventory.Rename
 }
 
-// renamesOf collects the unknown fields with a close spelling at their own level. Two
+// renamesOf collects the unknown fields with a close spelling at their own level, in path
+// order (the walk finds them in map order, which the yaml.v3 path does not keep). Two
 // misspellings of one field at one level read the first.
 func renamesOf(issues []inventory.FieldIssue) *renames {
-	var r *renames
+	var misspelt []inventory.FieldIssue
 	for _, is := range issues {
-		if is.Kind != inventory.UnknownField || is.SuggestedField == "" || is.WrongLevel || is.Suggestion == "" {
-			continue
+		if is.Kind == inventory.UnknownField && is.SuggestedField != "" && !is.WrongLevel && is.Suggestion != "" {
+			misspelt = append(misspelt, is)
 		}
-		if r == nil {
-			r = &renames{meant: map[string]string{}, replace: map[string]bool{}}
-		}
+	}
+	if len(misspelt) == 0 {
+		return nil
+	}
+	slices.SortFunc(misspelt, func(a, b inventory.FieldIssue) int { return strings.Compare(a.Path, b.Path) })
+	r := &renames{meant: map[string]string{}, replace: map[string]bool{}}
+	for _, is := range misspelt {
 		if r.replace[is.Suggestion] {
 			continue
 		}
