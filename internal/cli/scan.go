@@ -196,7 +196,7 @@ func (r *ruleFlags) register(cmd *cobra.Command) {
 	f.StringSliceVar(&r.only, "rule", nil, "run only these rules (IDs, or area/* prefixes)")
 	f.StringSliceVar(&r.skip, "skip-rule", nil, "do not run these rules (IDs, or area/* prefixes)")
 	f.StringVar(&r.pssVersion, "pss-version", "latest", "Pod Security Standards version to evaluate (latest or v1.N)")
-	f.StringVar(&r.kubeVersion, "kubernetes-version", "", "Kubernetes version the manifests are for (v1.N; default: the newest Palisade knows), for rules whose verdict depends on it")
+	f.StringVar(&r.kubeVersion, "kubernetes-version", "", "Kubernetes version the manifests are for (v1.N; default: the newest Palisade knows), for rules whose verdict depends on it (seccomp annotations, API versions no longer served)")
 	f.StringVar(&r.config, "config", "", "config file (default: .palisade.yaml in the scanned folder or a parent)")
 	f.BoolVar(&r.noAnnotationExem, "no-annotation-exemptions", false, "ignore palisade.dev/ignore annotations on objects (anyone who can edit a workload can add one)")
 }

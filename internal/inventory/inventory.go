@@ -7,6 +7,7 @@ package inventory
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -48,9 +49,15 @@ type Object struct {
 	Origin  Origin
 	// Positions locates fields in the source file; nil for live objects.
 	Positions *Positions
-	// Issues are problems in how the object is written (unknown fields, duplicate keys).
+	// Issues are problems in how the object is written (unknown fields, duplicate keys, values
+	// of the wrong type under a misspelt field).
 	Issues []FieldIssue
-	// shapePod is the pod template found in an unstructured object by its shape.
+	// AsMeant is the object as it would read if its misspelt fields had the names probably
+	// meant; nil when it has none. Rules that judge values judge it too, and report what they
+	// find there at the misspelt path (AsMeant.WrittenPath).
+	AsMeant *AsMeant
+	// shapePod is the pod template the source found: in an unstructured object by its shape,
+	// or by its Go type in a typed object PodTemplateOf does not list.
 	shapePod *PodTemplate
 }
 
@@ -163,6 +170,9 @@ const (
 	UnknownField IssueKind = "unknown-field"
 	// DuplicateKey is a key written twice in one map: only the last one counts.
 	DuplicateKey IssueKind = "duplicate-key"
+	// WrongType is a value of the wrong type under a misspelt field: the API server drops it
+	// with the field today, and would reject the object once the field's name is corrected.
+	WrongType IssueKind = "wrong-type"
 )
 
 // FieldIssue is a problem in how one field of an object is written.
@@ -178,4 +188,31 @@ type FieldIssue struct {
 	Suggestion     string
 	SuggestedField string
 	WrongLevel     bool
+	// Detail says what is wrong with a WrongType value ("must be true or false, not ...").
+	Detail string
+}
+
+// AsMeant is an object read as if its misspelt fields (unknown fields with a close spelling
+// at their own level) had the names meant: each misspelling's value in the field meant.
+type AsMeant struct {
+	Object  *Object
+	Renames []Rename
+}
+
+// Rename is one misspelt field: the path written and the path of the field meant.
+type Rename struct {
+	Written, Meant string
+}
+
+// WrittenPath returns where a path of the object as meant was written, when it lies in (or
+// is) a field meant: metadata.annotations[x] for metadata.annotation[x]. ok is false for a
+// path outside every field meant, whose value is the real object's.
+func (m *AsMeant) WrittenPath(path string) (written string, ok bool) {
+	for _, r := range m.Renames {
+		rest, found := strings.CutPrefix(path, r.Meant)
+		if found && (rest == "" || rest[0] == '.' || rest[0] == '[') {
+			return r.Written + rest, true
+		}
+	}
+	return "", false
 }

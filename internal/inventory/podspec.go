@@ -30,16 +30,23 @@ func (t PodTemplate) WithContainers() PodTemplate {
 }
 
 // PodTemplateOf returns the pod that the object runs: the Pod itself, the template of a
-// PodTemplate or workload controller, the job template of a CronJob, or a pod template found
-// in a custom resource by its shape. ok is false for objects that run no pod.
+// PodTemplate or workload controller, the job template of a CronJob, or a pod template the
+// source attached (found in a custom resource by its shape, or in a typed object of a kind
+// and version not listed here by its Go type). ok is false for objects that run no pod.
 func PodTemplateOf(o *Object) (PodTemplate, bool) {
+	if o.shapePod != nil {
+		return *o.shapePod, true
+	}
 	if o.Typed == nil {
-		if o.shapePod != nil {
-			return *o.shapePod, true
-		}
 		return PodTemplate{}, false
 	}
 	return podTemplateOfTyped(o.Typed)
+}
+
+// HasKnownPodTemplate reports whether PodTemplateOf finds the pod of obj by its type alone.
+func HasKnownPodTemplate(obj runtime.Object) bool {
+	_, ok := podTemplateOfTyped(obj)
+	return ok
 }
 
 func podTemplateOfTyped(obj runtime.Object) (PodTemplate, bool) {
@@ -165,11 +172,17 @@ func joinPath(keys []string) string {
 	return s
 }
 
-// SetShapePod attaches a pod template found in an unstructured object by FindPodTemplate and
-// decoded by the source.
+// SetShapePod attaches a pod template that the source found: in an unstructured object by
+// FindPodTemplate, or in a typed object whose Go type PodTemplateOf does not list (its Meta
+// and Spec then point into the typed object).
 func (o *Object) SetShapePod(t PodTemplate) error {
+	if t.Spec == nil || t.Meta == nil {
+		return fmt.Errorf("object %s: a pod template needs its metadata and spec", o.Ref())
+	}
 	if o.Typed != nil {
-		return fmt.Errorf("object %s already has a typed pod spec", o.Ref())
+		if _, ok := podTemplateOfTyped(o.Typed); ok {
+			return fmt.Errorf("object %s already has a typed pod spec", o.Ref())
+		}
 	}
 	o.shapePod = &t
 	return nil

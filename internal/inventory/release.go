@@ -18,7 +18,7 @@ import (
 // the decoded document, and copying them would only double them for a moment.
 func (o *Object) Release(keepPositions bool) {
 	if keepPositions {
-		o.Typed, o.Content, o.shapePod = nil, nil, nil
+		o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
 		return
 	}
 	o.ReleaseKeeping(nil)
@@ -48,7 +48,7 @@ func (o *Object) ReleaseKeeping(paths []string) {
 		}
 		o.Positions = o.Positions.keep(want)
 	}
-	o.Typed, o.Content, o.shapePod = nil, nil, nil
+	o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
 }
 
 // appendAnnotations appends the hashes of the path meta.annotations and of each annotation

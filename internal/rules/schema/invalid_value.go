@@ -24,6 +24,11 @@ package schema
 //   - Namespace labels pod-security.kubernetes.io/enforce, audit, warn: privileged, baseline,
 //     restricted; the -version labels: latest or v1.N; no other label under that prefix.
 //
+// Values under a misspelt field: an unknown field with a close spelling at its own level is
+// read as the field meant (the manifest source keeps the object as meant beside the real one);
+// the invalid values found there, and the values of the wrong type found reading it, are
+// reported at the path written, saying so.
+//
 // Severity: high when the field carries a security control (profiles, capabilities dropped,
 // procMount, NetworkPolicy values, Pod Security labels); medium otherwise.
 // Sources: Kubernetes pod validation (k8s.io/kubernetes pkg/apis/core/validation), seccomp and
@@ -58,6 +63,9 @@ func InvalidValue() rules.Rule {
 			"the object, so the setting meant never applies, or is accepted and does nothing, which " +
 			"silently disables the control. An AppArmor or seccomp annotation naming a container the " +
 			"pod does not have applies to nothing. The finding names the value probably meant. " +
+			"Values written under a misspelt field (`metadata.annotation:`, `securityContex:`) are " +
+			"judged as the field meant and reported where they are written, values of the wrong type " +
+			"there included, so one pass finds both mistakes. " +
 			"Severity is high when the value carries a security control and medium otherwise " +
 			"(image pull policy, container port protocol, capabilities added).",
 		Fields: []string{
@@ -97,6 +105,79 @@ var podValueChecks = []podValueCheck{
 
 func checkInvalidValues(ctx *rules.ObjectContext) []rules.Violation {
 	o := ctx.Object
+	out := invalidValues(o)
+	if m := o.AsMeant; m != nil {
+		out = append(out, misspeltValues(o, m)...)
+	}
+	return out
+}
+
+// misspeltValues judges the values written under misspelt fields as the fields meant: the
+// invalid values found in the object as meant, and the values of the wrong type found while
+// reading it, each reported where it is written and said to be under the misspelling.
+func misspeltValues(o *inventory.Object, m *inventory.AsMeant) []rules.Violation {
+	var out []rules.Violation
+	for _, v := range invalidValues(m.Object) {
+		written, ok := m.WrittenPath(v.Path)
+		if !ok {
+			continue // a value of the real object, judged there
+		}
+		v.Message += " " + underMisspelling(m, written, "this value applies")
+		v.Evidence = strings.Replace(v.Evidence, v.Path, written, 1)
+		v.Path = written
+		out = append(out, v)
+	}
+	for _, is := range o.Issues {
+		if is.Kind != inventory.WrongType {
+			continue
+		}
+		v := rules.Violation{
+			Path:      is.Path,
+			Container: containerAt(m.Object, meantPath(m, is.Path)),
+			Message:   fmt.Sprintf("`%s` %s. %s", is.Field, is.Detail, underMisspelling(m, is.Path, "the API server rejects the object for this value")),
+			Evidence:  is.Path + " " + is.Detail,
+		}
+		if !carriesControl(o, is, is.Field) {
+			v.Severity = severity(finding.Medium)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// underMisspelling says that a value lies under a misspelt field, which one, and what that
+// means: nothing today, what once the name is corrected.
+func underMisspelling(m *inventory.AsMeant, written, once string) string {
+	for _, r := range m.Renames {
+		if rest, ok := strings.CutPrefix(written, r.Written); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {
+			return fmt.Sprintf("It is written under the misspelt `%s` (meant: `%s`), which the API server drops "+
+				"with this value; once the name is corrected, %s, so correct both.",
+				lastSegment(r.Written), lastSegment(r.Meant), once)
+		}
+	}
+	return ""
+}
+
+// meantPath is the path in the object as meant of a path written under a misspelt field.
+func meantPath(m *inventory.AsMeant, written string) string {
+	for _, r := range m.Renames {
+		if rest, ok := strings.CutPrefix(written, r.Written); ok && (rest == "" || rest[0] == '.' || rest[0] == '[') {
+			return r.Meant + rest
+		}
+	}
+	return written
+}
+
+// lastSegment is the last field name of a path.
+func lastSegment(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		path = path[i+1:]
+	}
+	return path
+}
+
+// invalidValues finds the invalid values of one object.
+func invalidValues(o *inventory.Object) []rules.Violation {
 	var out []rules.Violation
 	if pod, ok := inventory.PodTemplateOf(o); ok {
 		for _, check := range podValueChecks {

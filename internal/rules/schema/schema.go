@@ -14,7 +14,7 @@ import (
 
 // Rules returns the package's rules.
 func Rules() []rules.Rule {
-	return []rules.Rule{UnknownField(), DuplicateKey(), InvalidValue()}
+	return []rules.Rule{UnknownField(), DuplicateKey(), InvalidValue(), RemovedAPIVersion()}
 }
 
 // The sources the rules of this package cite.

@@ -10,8 +10,11 @@ import (
 // pod/run-as-non-root: every container must be kept from running as root, either by an
 // effective runAsNonRoot=true (the kubelet then refuses to start a container whose user is
 // UID 0) or by an effective non-zero runAsUser. Without either, the image's USER decides, and
-// most images run as root. An explicit runAsNonRoot=false is reported even with a non-zero
-// runAsUser, as the Pod Security Standards (restricted) forbid it.
+// most images run as root. The rule judges the UID the process runs as: runAsNonRoot: false
+// with a non-zero runAsUser runs as that UID, exactly like runAsNonRoot unset, and passes
+// (pss/restricted still reports the false, as the Pod Security Standards require true).
+// runAsUser 0 without runAsNonRoot: true runs as root and is reported (pod/run-as-root-user
+// reports the 0 too).
 //
 // Restricted fields:
 //
@@ -20,8 +23,7 @@ import (
 //	spec.{containers,initContainers,ephemeralContainers}[*].securityContext.runAsNonRoot
 //	spec.{containers,initContainers,ephemeralContainers}[*].securityContext.runAsUser
 //
-// Allowed values: effective runAsNonRoot true; or runAsNonRoot unset and effective runAsUser
-// non-zero. The container's value overrides the pod's; the pod's covers containers that do not
+// Allowed values: effective runAsNonRoot true; or effective runAsUser non-zero. The container's value overrides the pod's; the pod's covers containers that do not
 // set it.
 //
 // User namespaces: with hostUsers: false, UID 0 in the container maps to an unprivileged UID on
@@ -43,12 +45,14 @@ func runAsNonRootRule() rules.Rule {
 			"its image names, which is root for most images. A process running as UID 0 owns the " +
 			"container's filesystem, can use every capability the runtime grants, and is root on the " +
 			"node if it escapes the container. runAsNonRoot: true makes the kubelet refuse to start a " +
-			"container whose user is root; a non-zero runAsUser runs it as that user.",
+			"container whose user is root; a non-zero runAsUser runs it as that user, so the rule judges " +
+			"that user: runAsNonRoot: false with a non-zero runAsUser passes here (pss/restricted still " +
+			"reports the false), runAsUser: 0 without runAsNonRoot: true does not.",
 		Fields: append([]string{"securityContext.runAsNonRoot", "securityContext.runAsUser"},
 			append(containerFields("securityContext.runAsNonRoot"), containerFields("securityContext.runAsUser")...)...),
 		Allowed: []string{
 			"effective runAsNonRoot: true (container value, else pod value)",
-			"runAsNonRoot unset and effective runAsUser non-zero",
+			"effective runAsUser non-zero (whatever runAsNonRoot says)",
 		},
 		References: []rules.Reference{
 			pssRestricted("Running as Non-root"),
@@ -63,21 +67,27 @@ func runAsNonRootRule() rules.Rule {
 
 func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	nonRoot, user := c.runAsNonRoot(), c.runAsUser()
+	if nonRoot.Set() && nonRoot.Value {
+		return nil // the kubelet refuses to start it as UID 0, whatever the user
+	}
+	if user.Set() && user.Value != 0 {
+		return nil // it runs as that UID, whatever runAsNonRoot says
+	}
+	// It can run as root: runAsNonRoot is not true, and the user is 0 or left to the image.
 	var v rules.Violation
 	switch {
-	case nonRoot.Set() && nonRoot.Value:
-		return nil
-	case nonRoot.Set():
-		where := "its own securityContext"
-		if nonRoot.Level == FromPod {
-			where = "the pod securityContext"
-		}
+	case user.Set(): // runAsUser 0
 		v = violation(c, nonRoot.Path,
-			fmt.Sprintf("%s has runAsNonRoot: false (from %s), which explicitly allows it to run as root; "+
-				"a root process owns the container and is root on the node if it escapes", describe(c), where),
-			nonRoot.Evidence())
-	case user.Set() && user.Value != 0:
-		return nil
+			fmt.Sprintf("%s runs as root: runAsUser is 0 (from %s) and runAsNonRoot is not true, "+
+				"so nothing stops it; a root process owns the container and is root on the node if it escapes",
+				describe(c), levelName(user.Level)),
+			nonRoot.Evidence()+"; "+user.Evidence())
+	case nonRoot.Set(): // runAsNonRoot false, no user
+		v = violation(c, nonRoot.Path,
+			fmt.Sprintf("%s has runAsNonRoot: false (from %s) and no non-zero runAsUser, so it runs as the "+
+				"image's USER, root for most images; a root process owns the container and is root on the "+
+				"node if it escapes", describe(c), levelName(nonRoot.Level)),
+			nonRoot.Evidence()+"; "+user.Evidence())
 	default:
 		v = violation(c, nonRoot.Path,
 			fmt.Sprintf("%s may run as root: runAsNonRoot is not true and runAsUser is not a non-zero UID, "+
@@ -90,4 +100,12 @@ func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violat
 		v.Evidence += "; hostUsers=false (UID 0 maps to an unprivileged UID on the node)"
 	}
 	return []rules.Violation{v}
+}
+
+// levelName names the securityContext an effective value comes from, for messages.
+func levelName(l Level) string {
+	if l == FromPod {
+		return "the pod securityContext"
+	}
+	return "its own securityContext"
 }

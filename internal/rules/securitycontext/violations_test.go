@@ -260,3 +260,97 @@ func TestRuleContracts(t *testing.T) {
 		}
 	}
 }
+
+// TestRunAsNonRootJudgesTheEffectiveUser pins pod/run-as-non-root on every combination of
+// runAsNonRoot and runAsUser at the pod and container levels: the container fails only when it
+// can run as root (an effective runAsUser of 0, or no non-zero runAsUser, without an effective
+// runAsNonRoot: true). runAsNonRoot: false with a non-zero runAsUser runs as that UID and passes.
+func TestRunAsNonRootJudgesTheEffectiveUser(t *testing.T) {
+	type levels struct {
+		nonRoot *bool
+		user    *int64
+	}
+	tests := []struct {
+		name           string
+		pod, container levels
+		wantPath       string // "" when the container passes
+		wantMessage    string
+		wantEvidence   string
+	}{
+		{name: "nothing set may run as root", wantPath: "spec.containers[0].securityContext.runAsNonRoot",
+			wantMessage: "may run as root", wantEvidence: "runAsNonRoot unset in container and pod; runAsUser unset in container and pod"},
+		{name: "container runAsNonRoot true passes", container: levels{nonRoot: ptr(true)}},
+		{name: "pod runAsNonRoot true passes", pod: levels{nonRoot: ptr(true)}},
+		{name: "container runAsUser 1000 passes", container: levels{user: ptr(int64(1000))}},
+		{name: "pod runAsUser 1000 passes", pod: levels{user: ptr(int64(1000))}},
+		{name: "container false with container runAsUser 1000 passes",
+			container: levels{nonRoot: ptr(false), user: ptr(int64(1000))}},
+		{name: "pod false with pod runAsUser 1000 passes",
+			pod: levels{nonRoot: ptr(false), user: ptr(int64(1000))}},
+		{name: "container false with inherited pod runAsUser 1000 passes",
+			pod: levels{user: ptr(int64(1000))}, container: levels{nonRoot: ptr(false)}},
+		{name: "pod false with container runAsUser 1000 passes",
+			pod: levels{nonRoot: ptr(false)}, container: levels{user: ptr(int64(1000))}},
+		{name: "container false without a user is reported at the container field",
+			container: levels{nonRoot: ptr(false)}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
+			wantMessage:  "has runAsNonRoot: false (from its own securityContext) and no non-zero runAsUser",
+			wantEvidence: "runAsNonRoot=false in container securityContext; runAsUser unset in container and pod"},
+		{name: "inherited pod false without a user is reported at the pod field",
+			pod: levels{nonRoot: ptr(false)}, wantPath: "spec.securityContext.runAsNonRoot",
+			wantMessage: "(from the pod securityContext)", wantEvidence: "runAsNonRoot=false in pod securityContext"},
+		{name: "runAsUser 0 with runAsNonRoot false runs as root",
+			container: levels{nonRoot: ptr(false), user: ptr(int64(0))}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
+			wantMessage: "runs as root: runAsUser is 0 (from its own securityContext)", wantEvidence: "runAsUser=0 in container securityContext"},
+		{name: "runAsUser 0 unset runAsNonRoot runs as root",
+			container: levels{user: ptr(int64(0))}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
+			wantMessage: "runs as root: runAsUser is 0", wantEvidence: "runAsNonRoot unset in container and pod"},
+		{name: "runAsUser 0 with runAsNonRoot true passes: the kubelet refuses to start it",
+			container: levels{nonRoot: ptr(true), user: ptr(int64(0))}},
+		{name: "container runAsUser 0 overrides the pod's 1000",
+			pod: levels{user: ptr(int64(1000))}, container: levels{user: ptr(int64(0))},
+			wantPath: "spec.containers[0].securityContext.runAsNonRoot", wantMessage: "runAsUser is 0 (from its own securityContext)"},
+		{name: "inherited pod runAsUser 0 is named as the pod's",
+			pod: levels{nonRoot: ptr(false), user: ptr(int64(0))}, wantPath: "spec.securityContext.runAsNonRoot",
+			wantMessage: "runAsUser is 0 (from the pod securityContext)", wantEvidence: "runAsUser=0 in pod securityContext"},
+		{name: "container 1000 overrides the pod's 0",
+			pod: levels{nonRoot: ptr(false), user: ptr(int64(0))}, container: levels{user: ptr(int64(1000))}},
+		{name: "container false overrides the pod's true without a user",
+			pod: levels{nonRoot: ptr(true)}, container: levels{nonRoot: ptr(false)},
+			wantPath: "spec.containers[0].securityContext.runAsNonRoot", wantMessage: "has runAsNonRoot: false"},
+		{name: "container true overrides the pod's false", pod: levels{nonRoot: ptr(false)}, container: levels{nonRoot: ptr(true)}},
+	}
+	var rule rules.Rule
+	for _, r := range securitycontext.Rules() {
+		if r.ID == "pod/run-as-non-root" {
+			rule = r
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}}
+			if tt.pod != (levels{}) {
+				spec.SecurityContext = &corev1.PodSecurityContext{RunAsNonRoot: tt.pod.nonRoot, RunAsUser: tt.pod.user}
+			}
+			if tt.container != (levels{}) {
+				spec.Containers[0].SecurityContext = &corev1.SecurityContext{RunAsNonRoot: tt.container.nonRoot, RunAsUser: tt.container.user}
+			}
+			ctx := &rules.PodContext{
+				Pod:     inventory.PodTemplate{Meta: &metav1.ObjectMeta{}, Spec: &spec, MetaPath: "metadata", SpecPath: "spec"},
+				Options: &rules.Options{PSSVersion: "latest", FromManifests: true},
+			}
+			got := rule.Pod(ctx)
+			if tt.wantPath == "" {
+				if len(got) != 0 {
+					t.Fatalf("want no violation, got %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("want one violation, got %+v", got)
+			}
+			checkViolation(t, rule, got[0], want{container: "app", path: tt.wantPath, severity: finding.High,
+				message: tt.wantMessage, evidence: tt.wantEvidence,
+				fix: []finding.Patch{{Path: tt.wantPath, Value: true}}})
+		})
+	}
+}

@@ -57,6 +57,9 @@ func addSeeds(f *testing.F) {
 		"\xff\xfea\x00:\x00 \x001\x00\n\x00",
 		"\xfe\xff\x00a\x00:\x00 \x001\x00\n",
 		"a: caf\xe9\n",
+		"apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  rollbackTo: {revision: 1}\n  template:\n    spec:\n      containers: [{name: c, image: i, securityContex: {privileged: ture, privilegd: true}}]\n",
+		"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c, annotation: {a: [1]}}\nspec: {jobTemplate: {spec: {template: {spec: {containers: [{name: c}]}}}}}\n",
+		"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringDat: {k: secret}\ndat: {k: c2VjcmV0}\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -102,6 +105,22 @@ func FuzzLoad(f *testing.F) {
 			for _, is := range o.Issues {
 				if is.Path == "" || is.Field == "" {
 					t.Errorf("issue without a path: %+v", is)
+				}
+			}
+			if m := o.AsMeant; m != nil {
+				if m.Object == nil || m.Object.Typed == nil || len(m.Renames) == 0 {
+					t.Errorf("object %s as meant without content or renames", o.Ref())
+				} else if s, ok := m.Object.Typed.(*corev1.Secret); ok && (len(s.Data) > 0 || len(s.StringData) > 0) {
+					for k, v := range s.Data {
+						if len(v) > 0 {
+							t.Errorf("secret %s as meant keeps data[%s]", o.Name, k)
+						}
+					}
+					for k, v := range s.StringData {
+						if v != "" {
+							t.Errorf("secret %s as meant keeps stringData[%s]", o.Name, k)
+						}
+					}
 				}
 			}
 		}

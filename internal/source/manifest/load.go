@@ -607,6 +607,9 @@ type decoder struct {
 	namespace string
 	strict    strictChecker
 	fastRoom  sync.Pool // *fastRoom
+	// podLocations caches where Go types hold their pod (legacy.go): reflect.Type ->
+	// *podLocation.
+	podLocations sync.Map
 }
 
 func newDecoder(namespace string) *decoder { return &decoder{namespace: namespace} }
@@ -964,12 +967,25 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 	}
 	issues := walk.issues
 	o.Typed = typed
+	if current := d.asReplacement(o.GVK, b.nodes); current != nil {
+		// A version no longer served: judged as the version that replaced it reads it.
+		o.Typed = current
+	}
 	o.Issues = append(o.Issues, issues...)
-	if acc, ok := typed.(metav1.Object); ok {
+	if acc, ok := o.Typed.(metav1.Object); ok {
 		o.Labels, o.Annotations = acc.GetLabels(), acc.GetAnnotations()
 	}
+	if !inventory.HasKnownPodTemplate(o.Typed) {
+		// A kind or version whose pod PodTemplateOf does not list: found by its Go type.
+		if t, ok := d.podTemplateIn(o.Typed); ok {
+			if err := o.SetShapePod(t); err != nil {
+				return nil, errAt(loc, "%s %s: pod template: %v", kind, o.Name, err)
+			}
+		}
+	}
 	d.placeNamespace(o)
-	redactSecret(typed)
+	d.asMeant(o, b.nodes)
+	redactSecret(o.Typed)
 	return o, nil
 }
 

@@ -93,6 +93,8 @@ type strictWalk struct {
 	nodes  []node
 	issues []inventory.FieldIssue
 	errs   []typeError
+	// asMeant, when set, makes the walk read misspelt fields as the fields meant (asmeant.go).
+	asMeant *renames
 }
 
 // pathSeg is one step of the path being decoded: a field, a map key or a list index. Paths

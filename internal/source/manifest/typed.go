@@ -151,6 +151,18 @@ func (c *strictChecker) decodeTyped(dst any, nodes []node) (*strictWalk, error) 
 	return w, nil
 }
 
+// decodeTypedAsMeant is decodeTyped reading the misspelt fields r names as the fields meant
+// (asmeant.go).
+func (c *strictChecker) decodeTypedAsMeant(dst any, nodes []node, r *renames) (*strictWalk, error) {
+	dv := reflect.ValueOf(dst)
+	if dv.Kind() != reflect.Pointer || dv.IsNil() {
+		return nil, fmt.Errorf("decode target must be a non-nil pointer, not %T", dst)
+	}
+	w := &strictWalk{c: c, root: dv.Type(), nodes: nodes, asMeant: r}
+	w.set(dv.Elem(), c.planFor(dv.Type().Elem()), 0, nil)
+	return w, nil
+}
+
 // planFor returns the plan of t, working out those of every type it holds the first time.
 // Plans are published only once complete, so a reader never sees one being worked out.
 func (c *strictChecker) planFor(t reflect.Type) *plan {
@@ -288,9 +300,13 @@ func (w *strictWalk) set(dv reflect.Value, p *plan, i int, segs []pathSeg) {
 		for j, c := i+1, 0; c < int(n.Len); c++ {
 			e := &w.nodes[j]
 			if !e.Superseded {
-				if f, ok := p.fields.find(e.Key); ok {
+				f, ok := p.fields.find(e.Key)
+				switch {
+				case w.asMeant != nil:
+					w.setAsMeant(dv, p, f, ok, j, segs)
+				case ok:
 					w.set(fieldByIndex(dv, f.index), f.plan, j, append(segs, pathSeg{key: e.Key}))
-				} else {
+				default:
 					w.unknown(p.t, p.si, e.Key, segs)
 				}
 			}
