@@ -35,7 +35,7 @@ import (
 
 // Format is the version of what Generate writes; it changes whenever the output for a given
 // size and seed does, so that cached corpora are regenerated.
-const Format = 2
+const Format = 3
 
 // Summary describes a generated corpus.
 type Summary struct {
@@ -203,7 +203,7 @@ func (c *corpusWriter) yaml(name string, objs []mapping) {
 	r := c.gen.r
 	w := yamlWriter{b: &c.buf, indentLists: r.chance(0.3)}
 	docs := objs
-	if len(objs) > 1 && r.chance(0.04) && !slices.ContainsFunc(objs, usesAnchors) {
+	if len(objs) > 1 && r.chance(0.01) && !slices.ContainsFunc(objs, usesAnchors) {
 		docs = []mapping{list(objs)}
 	}
 	helm := r.chance(0.3)
