@@ -48,8 +48,8 @@ func checkDuplicateKeys(ctx *rules.ObjectContext) []rules.Violation {
 			Path:      is.Path,
 			Container: containerAt(ctx.Object, is.Path),
 			Message: fmt.Sprintf("`%s` is written more than once in the same map; only the last one counts, "+
-				"so the values written before it are ignored (the API server rejects the object under strict field validation)", is.Field),
-			Evidence: "duplicate key " + is.Path,
+				"so the values written before it are ignored (the API server rejects the object under strict field validation)", finding.DescribeName(is.Field)),
+			Evidence: "duplicate key " + finding.DescribePath(is.Path),
 		})
 	}
 	return out

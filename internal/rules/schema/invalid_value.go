@@ -134,8 +134,8 @@ func misspeltValues(o *inventory.Object, m *inventory.AsMeant) []rules.Violation
 		v := rules.Violation{
 			Path:      is.Path,
 			Container: containerAt(m.Object, meantPath(m, is.Path)),
-			Message:   fmt.Sprintf("`%s` %s. %s", is.Field, is.Detail, underMisspelling(m, is.Path, "the API server rejects the object for this value")),
-			Evidence:  is.Path + " " + is.Detail,
+			Message:   fmt.Sprintf("`%s` %s. %s", finding.DescribeName(is.Field), is.Detail, underMisspelling(m, is.Path, "the API server rejects the object for this value")),
+			Evidence:  finding.DescribePath(is.Path) + " " + is.Detail,
 		}
 		if !carriesControl(o, is, is.Field) {
 			v.Severity = severity(finding.Medium)

@@ -142,3 +142,38 @@ func TestRulesAreValid(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMessagesDescribeKeysThatAreNotNames pins that a key of the input is shown in a message or
+// its evidence only when it has the shape of a name: a token pasted where a field belongs is
+// described by its length, since reports are published.
+func TestMessagesDescribeKeysThatAreNotNames(t *testing.T) {
+	const token = "ghp_R4nd0mT0k3nV4lu3Th4tMustN0tL34k"
+	tests := []struct {
+		name, manifest string
+	}{
+		{"an unknown field", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" + token + ": x\n"},
+		{"an unknown field in a container", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: i\n      " + token + ": x\n"},
+		{"a key written twice", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  " + token + ": a\n  " + token + ": b\n"},
+	}
+	catalog, err := rules.NewCatalog(schema.Rules()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(tt.manifest)})
+			fs := catalog.Evaluate(res.Inventory, &rules.Options{FromManifests: true}, nil)
+			if len(fs) == 0 {
+				t.Fatal("no finding")
+			}
+			for _, f := range fs {
+				if strings.Contains(f.Message, token[:12]) || strings.Contains(f.Evidence, token[:12]) {
+					t.Errorf("%s quotes the key: message %q, evidence %q", f.RuleID, f.Message, f.Evidence)
+				}
+				if !strings.Contains(f.Message+f.Evidence, "a string of 35 characters") {
+					t.Errorf("%s does not describe the key: message %q, evidence %q", f.RuleID, f.Message, f.Evidence)
+				}
+			}
+		})
+	}
+}

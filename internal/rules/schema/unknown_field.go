@@ -69,21 +69,23 @@ func unknownFieldViolation(o *inventory.Object, is inventory.FieldIssue) rules.V
 	if is.SuggestedField != "" {
 		meant = is.SuggestedField
 	}
+	// The key is the input's text: shown only when it has the shape of a name.
+	field := finding.DescribeName(is.Field)
 	var what string
 	switch {
 	case is.WrongLevel:
-		what = fmt.Sprintf("`%s` belongs in %s, not directly in %s", is.Field, belongsIn(is), parentName(o, is))
+		what = fmt.Sprintf("`%s` belongs in %s, not directly in %s", field, belongsIn(is), parentName(o, is))
 	case is.SuggestedField != "":
-		what = fmt.Sprintf("`%s` is not a field of %s; did you mean `%s`?", is.Field, parentName(o, is), is.SuggestedField)
+		what = fmt.Sprintf("`%s` is not a field of %s; did you mean `%s`?", field, parentName(o, is), is.SuggestedField)
 	default:
-		what = fmt.Sprintf("`%s` is not a field of %s", is.Field, parentName(o, is))
+		what = fmt.Sprintf("`%s` is not a field of %s", field, parentName(o, is))
 	}
 	if !strings.HasSuffix(what, "?") {
 		what += "."
 	}
 	msg := what + " The API server drops it (or rejects the object under strict field validation), so " +
 		disabledControl(o, is, meant) + "."
-	evidence := "found `" + is.Field + "` at " + is.Path
+	evidence := "found `" + field + "` at " + finding.DescribePath(is.Path)
 	if is.Suggestion != "" {
 		evidence += "; probably meant " + is.Suggestion
 	}

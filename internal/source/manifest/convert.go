@@ -9,6 +9,7 @@ import (
 
 	yaml "go.yaml.in/yaml/v3"
 
+	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 )
 
@@ -74,7 +75,7 @@ func (c *converter) convert(n *yaml.Node, h inventory.PathHash, depth int) (any,
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return nil, fmt.Errorf("line %d: alias *%s has no anchor", c.line(n.Line), describeName(n.Value))
+			return nil, fmt.Errorf("line %d: alias *%s has no anchor", c.line(n.Line), finding.DescribeName(n.Value))
 		}
 		c.aliased++
 		defer func() { c.aliased-- }()
@@ -205,7 +206,7 @@ func resolveScalar(n *yaml.Node) (any, error) {
 		if b, ok := yaml11Bool(v); ok {
 			return b, nil
 		}
-		return nil, fmt.Errorf("a value tagged !!bool must be true or false, not %s", describeString(v))
+		return nil, fmt.Errorf("a value tagged !!bool must be true or false, not %s", finding.DescribeString(v))
 	case "!!int":
 		if i, err := strconv.ParseInt(strings.ReplaceAll(v, "_", ""), 0, 64); err == nil {
 			return i, nil

@@ -713,12 +713,12 @@ func (d *decoder) flatten(n *yaml.Node, depth int, c *converter, items *[]listIt
 		return l
 	}
 	if depth >= maxListDepth {
-		*errs = append(*errs, errAt(at(n), "%s nested in more than %d Lists; its items were not read", describeName(kind), maxListDepth)...)
+		*errs = append(*errs, errAt(at(n), "%s nested in more than %d Lists; its items were not read", finding.DescribeName(kind), maxListDepth)...)
 		return
 	}
 	if list.Kind != yaml.SequenceNode {
 		if !isNull(list) {
-			*errs = append(*errs, errAt(at(list), "%s: items must be a list", describeName(kind))...)
+			*errs = append(*errs, errAt(at(list), "%s: items must be a list", finding.DescribeName(kind))...)
 		}
 		return
 	}
@@ -804,7 +804,7 @@ func yamlErrorPlace(data []byte, err error) (line, col int, msg string) {
 			return l, c, what
 		}
 	}
-	return line, 0, stripQuoted(msg)
+	return line, 0, finding.StripQuoted(msg)
 }
 
 // yamlParserErrors are the messages of yaml.v3's parser (go.yaml.in/yaml/v3 parserc.go);
@@ -905,9 +905,9 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 	case apiVersion == "" && kind == "":
 		return nil, errAt(loc, "not a Kubernetes object: apiVersion and kind are missing")
 	case apiVersion == "":
-		return nil, errAt(loc, "%s: apiVersion is missing", describeName(kind))
+		return nil, errAt(loc, "%s: apiVersion is missing", finding.DescribeName(kind))
 	case kind == "":
-		return nil, errAt(loc, "apiVersion %s: kind is missing", describeName(apiVersion))
+		return nil, errAt(loc, "apiVersion %s: kind is missing", finding.DescribeName(apiVersion))
 	}
 	gv, err := schema.ParseGroupVersion(apiVersion)
 	switch {
@@ -917,7 +917,7 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 		err = errors.New("the version is empty") // "apps/" parses, but names no version
 	}
 	if err != nil {
-		return nil, errAt(loc, "%s: invalid apiVersion %s: %v", describeName(kind), describeName(apiVersion), err)
+		return nil, errAt(loc, "%s: invalid apiVersion %s: %v", finding.DescribeName(kind), finding.DescribeName(apiVersion), err)
 	}
 	positions := pos.Build()
 	o := &inventory.Object{
@@ -946,13 +946,13 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 		o.Labels, o.Annotations = stringMap(meta["labels"]), stringMap(meta["annotations"])
 		d.placeNamespace(o)
 		if err := d.attachShapePod(o); err != nil {
-			return o, errAt(loc, "%s %s: pod template: %v", describeName(kind), describeName(o.Name), err)
+			return o, errAt(loc, "%s %s: pod template: %v", finding.DescribeName(kind), finding.DescribeName(o.Name), err)
 		}
 		return o, nil
 	}
 	walk, err := d.strict.decodeTyped(typed, b.nodes)
 	if err != nil {
-		return nil, errAt(loc, "%s %s: cannot decode: %v", describeName(kind), describeName(o.Name), err)
+		return nil, errAt(loc, "%s %s: cannot decode: %v", finding.DescribeName(kind), finding.DescribeName(o.Name), err)
 	}
 	if len(walk.errs) > 0 {
 		var errs []finding.ScanError
@@ -961,7 +961,7 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 			l.Line, l.Column, _ = positions.Locate(te.path)
 			errs = append(errs, finding.ScanError{Location: l, Object: o.Ref(),
 				Message: fmt.Sprintf("%s %s: %s %s; the API server would reject this object, so it was not checked",
-					describeName(kind), describeName(o.Name), describePath(te.path), te.msg)})
+					finding.DescribeName(kind), finding.DescribeName(o.Name), finding.DescribePath(te.path), te.msg)})
 		}
 		return nil, errs
 	}
@@ -1040,7 +1040,7 @@ func (d *decoder) attachShapePod(o *inventory.Object) error {
 		if len(walk.errs) > 0 {
 			// Maps are walked in random order: report the same error every time.
 			first := slices.MinFunc(walk.errs, func(a, b typeError) int { return strings.Compare(a.path, b.path) })
-			return fmt.Errorf("%s.%s %s", part.path, describePath(first.path), first.msg)
+			return fmt.Errorf("%s.%s %s", part.path, finding.DescribePath(first.path), first.msg)
 		}
 		for _, is := range walk.issues {
 			is.Path = part.path + "." + is.Path
@@ -1101,7 +1101,7 @@ func nodeKindName(n *yaml.Node) string {
 		case "!!int", "!!float":
 			return "a number"
 		}
-		return describeString(n.Value)
+		return finding.DescribeString(n.Value)
 	case yaml.AliasNode:
 		return "an alias"
 	}

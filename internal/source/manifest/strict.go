@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/source/manifest/fastyaml"
 	"palisade.dev/palisade/internal/suggest"
@@ -135,7 +136,7 @@ func describe(n *node) string {
 	case fastyaml.List:
 		return "a list"
 	case fastyaml.String:
-		return describeString(n.Str)
+		return finding.DescribeString(n.Str)
 	}
 	switch x := n.Value.(type) {
 	case bool:

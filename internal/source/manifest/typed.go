@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/source/manifest/fastyaml"
 )
 
@@ -279,14 +280,14 @@ func (w *strictWalk) set(dv reflect.Value, p *plan, i int, segs []pathSeg) {
 		}
 		d, err := time.ParseDuration(n.Str)
 		if err != nil {
-			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not a duration (such as 30s or 1h): it is " + describeString(n.Str)})
+			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not a duration (such as 30s or 1h): it is " + finding.DescribeString(n.Str)})
 			return
 		}
 		dv.Set(reflect.ValueOf(metav1.Duration{Duration: d}))
 	case opRawExtension:
 		raw, err := json.Marshal(fastyaml.Value(w.nodes, i))
 		if err != nil {
-			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "cannot be encoded: " + stripQuoted(err.Error())})
+			w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "cannot be encoded: " + finding.StripQuoted(err.Error())})
 			return
 		}
 		dv.Set(reflect.ValueOf(runtime.RawExtension{Raw: raw}))
@@ -481,7 +482,7 @@ func (w *strictWalk) setQuantity(dv reflect.Value, n *node, segs []pathSeg) {
 	}
 	q, err := resource.ParseQuantity(s)
 	if err != nil {
-		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not a quantity (such as 500m or 1Gi): it is " + describeString(s)})
+		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not a quantity (such as 500m or 1Gi): it is " + finding.DescribeString(s)})
 		return
 	}
 	*dv.Addr().Interface().(*resource.Quantity) = q
@@ -518,7 +519,7 @@ func (w *strictWalk) setTime(dv reflect.Value, n *node, segs []pathSeg) {
 	}
 	var t metav1.Time
 	if err := t.UnmarshalQueryParameter(n.Str); err != nil {
-		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not an RFC 3339 time: it is " + describeString(n.Str)})
+		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: "is not an RFC 3339 time: it is " + finding.DescribeString(n.Str)})
 		return
 	}
 	dv.Set(reflect.ValueOf(t))
@@ -532,7 +533,7 @@ func (w *strictWalk) setViaJSON(dv reflect.Value, i int, segs []pathSeg) {
 		err = dv.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw)
 	}
 	if err != nil {
-		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("cannot be decoded as %s: %s", dv.Type(), stripQuoted(err.Error()))})
+		w.errs = append(w.errs, typeError{path: renderPath(segs), msg: fmt.Sprintf("cannot be decoded as %s: %s", dv.Type(), finding.StripQuoted(err.Error()))})
 	}
 }
 

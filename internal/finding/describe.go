@@ -1,4 +1,4 @@
-package manifest
+package finding
 
 import (
 	"fmt"
@@ -11,14 +11,14 @@ import (
 // error never quotes a value of the input: it describes it by type and length. The one
 // exception is a name, which an error needs to be useful and which reports show anyway (the
 // kind, the object's name, a field or a label key): text is shown only when it has the shape
-// of a name (isName), else it too is described.
+// of a name (IsName), else it too is described.
 
-// isName reports whether text of the input may be shown in a message: at most 63 bytes of
+// IsName reports whether text of the input may be shown in a message: at most 63 bytes of
 // ASCII letters, digits, ".", "-" and "/", starting with a letter, with at most 8 digits in
 // all, and no part between separators longer than 12 bytes that holds a digit or no
 // lower-case letter. Kinds, field names, object names and label keys have that shape; keys,
 // tokens and passwords ("ghp_...", AKIA..., base64, hex, UUIDs) do not, nor does prose.
-func isName(s string) bool {
+func IsName(s string) bool {
 	if len(s) == 0 || len(s) > 63 || !isLetter(s[0]) {
 		return false
 	}
@@ -49,16 +49,16 @@ func isName(s string) bool {
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-// describeName returns s when it has the shape of a name, else its description.
-func describeName(s string) string {
-	if isName(s) {
+// DescribeName returns s when it has the shape of a name, else its description.
+func DescribeName(s string) string {
+	if IsName(s) {
 		return s
 	}
-	return "(" + describeString(s) + ")"
+	return "(" + DescribeString(s) + ")"
 }
 
-// describeString describes a string of the input by its length.
-func describeString(s string) string {
+// DescribeString describes a string of the input by its length.
+func DescribeString(s string) string {
 	switch n := utf8.RuneCountInString(s); n {
 	case 0:
 		return "an empty string"
@@ -69,10 +69,10 @@ func describeString(s string) string {
 	}
 }
 
-// describePath renders a field path (spec.containers[0].env, metadata.labels[key]) with each
+// DescribePath renders a field path (spec.containers[0].env, metadata.labels[key]) with each
 // key that has not the shape of a name described instead. A path that cannot be read back
 // into its parts is described from the first part that cannot.
-func describePath(path string) string {
+func DescribePath(path string) string {
 	var b strings.Builder
 	rest := path
 	for rest != "" {
@@ -80,13 +80,13 @@ func describePath(path string) string {
 		case rest[0] == '[':
 			end := strings.IndexByte(rest, ']')
 			if end < 0 {
-				return b.String() + "(" + describeString(rest) + ")"
+				return b.String() + "(" + DescribeString(rest) + ")"
 			}
 			key := rest[1:end]
-			if isIndex(key) || isName(key) {
+			if isIndex(key) || IsName(key) {
 				b.WriteString("[" + key + "]")
 			} else {
-				b.WriteString("[(" + describeString(key) + ")]")
+				b.WriteString("[(" + DescribeString(key) + ")]")
 			}
 			rest = rest[end+1:]
 		case rest[0] == '.' && b.Len() > 0:
@@ -98,10 +98,10 @@ func describePath(path string) string {
 				end = len(rest)
 			}
 			key := rest[:end]
-			if isName(key) {
+			if IsName(key) {
 				b.WriteString(key)
 			} else {
-				b.WriteString("(" + describeString(key) + ")")
+				b.WriteString("(" + DescribeString(key) + ")")
 			}
 			rest = rest[end:]
 		}
@@ -121,10 +121,10 @@ func isIndex(s string) bool {
 	return true
 }
 
-// stripQuoted returns a parser's message with the input it quotes ('x', "x" or `x`)
+// StripQuoted returns a parser's message with the input it quotes ('x', "x" or `x`)
 // described: what a parser quotes is often a piece of the input. Short punctuation ("expected
 // ',' or ']'") and names stay as they are.
-func stripQuoted(msg string) string {
+func StripQuoted(msg string) string {
 	var b strings.Builder
 	for i := 0; i < len(msg); i++ {
 		q := msg[i]
@@ -138,10 +138,10 @@ func stripQuoted(msg string) string {
 			break
 		}
 		inner := msg[i+1 : i+1+end]
-		if isName(inner) || isPunctuation(inner) {
+		if IsName(inner) || isPunctuation(inner) {
 			b.WriteString(msg[i : i+end+2])
 		} else {
-			b.WriteString("(" + describeString(inner) + ")")
+			b.WriteString("(" + DescribeString(inner) + ")")
 		}
 		i += end + 1
 	}
