@@ -74,7 +74,7 @@ func TestProbeAsksOnlyGETsAndSummarisesEachAnswer(t *testing.T) {
 	host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
 	p, _ := strconv.Atoi(port)
 	eps := probe.Run(context.Background(), probe.Request{
-		Targets: []probe.Target{{Host: host, Port: p, Component: probe.APIServerInsecure}},
+		Targets: []probe.Target{{Host: host, Port: p, Component: probe.APIServerInsecure, Named: true}},
 		Probers: map[string]probe.Prober{probe.APIServerInsecure: apiserver.Probe},
 	})
 	ep := eps[0]
