@@ -188,8 +188,15 @@ func documentMarker(line []byte) (string, []byte) {
 	if len(line) < 3 {
 		return "", nil
 	}
-	m := string(line[:3])
-	if m != "---" && m != "..." {
+	// The marker is returned as a constant: a string made of the line would be allocated for
+	// every line of every file.
+	var m string
+	switch string(line[:3]) {
+	case "---":
+		m = "---"
+	case "...":
+		m = "..."
+	default:
 		return "", nil
 	}
 	rest := line[3:]
