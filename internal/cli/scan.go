@@ -248,6 +248,7 @@ func newScanCommand(s Streams) *cobra.Command {
 		out       outputFlags
 		rf        ruleFlags
 		namespace string
+		complete  bool
 		ex        expanderFlags
 	)
 	cmd := &cobra.Command{
@@ -277,12 +278,14 @@ func newScanCommand(s Streams) *cobra.Command {
 				Rules:    r.options(&rf),
 				Policy:   r.policy,
 				Selected: r.selected,
+
+				NamespacesComplete: complete,
 			})
 			stopProgress()
 			in := &report.Input{
 				Command: "scan", Targets: args, Version: version.Version,
 				Findings: res.Findings, Suppressed: res.Suppressed, ShowSuppressed: out.showSuppressed,
-				Errors: res.Errors, Rules: r.evaluated(nil), FailOn: r.failOn,
+				Errors: res.Errors, NotApplied: res.NotApplied, Rules: r.evaluated(nil), FailOn: r.failOn,
 				Stats: report.Stats{Files: res.Files, Documents: res.Documents, Objects: res.Objects},
 			}
 			return out.finish(s.Out, in, res.ExitCode(r.failOn))
@@ -291,6 +294,7 @@ func newScanCommand(s Streams) *cobra.Command {
 	out.register(cmd)
 	rf.register(cmd)
 	ex.register(cmd)
+	cmd.Flags().BoolVar(&complete, "namespaces-complete", false, "judge every namespace the input names with the namespace rules, as if the input were all the cluster holds (by default they judge only the namespaces the input defines)")
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace of objects that name none (as kubectl apply would place them), and the Helm release namespace")
 	return cmd
 }

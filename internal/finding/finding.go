@@ -182,6 +182,15 @@ func (e ScanError) Error() string {
 	return e.Message
 }
 
+// NotApplied says that rules were not applied to some namespaces, and why: a coverage note,
+// not an error (nothing went wrong reading) and never a pass. Reports show it beside the
+// findings; it does not change the exit code.
+type NotApplied struct {
+	Rules      []string `json:"rules"`
+	Namespaces []string `json:"namespaces"`
+	Reason     string   `json:"reason"`
+}
+
 // Compare orders findings deterministically: by file and position, then object, rule,
 // container and path, so that reports are stable across runs and machines. It decides at the
 // first key that differs: a report of a hundred thousand findings sorts in a fraction of the

@@ -184,6 +184,18 @@ func junitRuleSuites(in *Input) []junitSuite {
 			suiteFor(f.RuleID, f.Title, f.Severity).add(c)
 		}
 	}
+	// A rule not applied to a namespace is a skipped case there, never a silent "no findings".
+	for _, na := range in.NotApplied {
+		for _, id := range na.Rules {
+			if _, ok := index[id]; !ok {
+				continue
+			}
+			for _, ns := range na.Namespaces {
+				suites[index[id]].add(junitCase{Name: "Namespace/" + ns, Classname: id, Time: "0",
+					Skipped: &junitSkipped{Message: "not applied: " + oneLine(na.Reason)}})
+			}
+		}
+	}
 	for i := range suites {
 		if len(suites[i].Cases) == 0 {
 			suites[i].add(junitCase{Name: "no findings", Classname: suites[i].Name, Time: "0"})

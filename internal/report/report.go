@@ -41,6 +41,9 @@ type Input struct {
 	Passed     []finding.Finding
 	ShowPassed bool
 	Errors     []finding.ScanError
+	// NotApplied are coverage notes: rules not applied to some namespaces, and why. Every
+	// format shows them; they are not errors and do not fail the scan.
+	NotApplied []finding.NotApplied
 	// Rules are the rules that were evaluated, for formats that describe them (SARIF).
 	Rules  []*rules.Rule
 	FailOn finding.Severity

@@ -102,6 +102,8 @@ func sampleInput() *report.Input {
 		Errors: []finding.ScanError{
 			{Location: finding.Location{File: "deploy/broken.yaml", Document: 2, Line: 3, Column: 7}, Message: "yaml: mapping values are not allowed in this context"},
 		},
+		NotApplied: []finding.NotApplied{{Rules: []string{"namespace/default-deny"}, Namespaces: []string{"prod"},
+			Reason: "the input does not define namespace prod (no Namespace object); pass --namespaces-complete to judge it from the input alone"}},
 		Rules:  sampleRules(),
 		FailOn: finding.High,
 		Stats:  report.Stats{Files: 5, Documents: 6, Objects: 4},

@@ -2,9 +2,13 @@ package scan_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
@@ -29,7 +33,7 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 	catalog := ruletest.Builtin(t)
 	opts := rules.Options{PSSVersion: "latest", FromManifests: true}
 
-	streamed := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: opts})
+	streamed := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: opts, NamespacesComplete: true})
 	if len(streamed.Errors) > 0 {
 		t.Fatalf("scan errors: %v", streamed.Errors)
 	}
@@ -50,5 +54,71 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 	}
 	if streamed.Objects != loaded.Inventory.Len() {
 		t.Errorf("streaming counted %d objects, the load %d", streamed.Objects, loaded.Inventory.Len())
+	}
+}
+
+// TestNamespaceRulesJudgeOnlyDefinedNamespaces pins the scope of namespace rules on manifests:
+// a namespace the input names but does not define is not judged (a chart cannot say what the
+// cluster has there) and a coverage note names it; one the input defines is judged; and
+// --namespaces-complete makes the input the whole truth again.
+func TestNamespaceRulesJudgeOnlyDefinedNamespaces(t *testing.T) {
+	const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: %s}\nspec:\n  containers: [{name: app, image: app:1}]\n"
+	const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n"
+	tests := []struct {
+		name     string
+		docs     []string
+		complete bool
+		// judged are the namespaces with a namespace/limit-range finding; notApplied those the
+		// coverage note names.
+		judged, notApplied []string
+	}{
+		{name: "a namespace the input only names is not judged and is named in the note",
+			docs: []string{fmt.Sprintf(pod, "shop")}, notApplied: []string{"shop"}},
+		{name: "a namespace the input defines is judged",
+			docs: []string{fmt.Sprintf(ns, "shop"), fmt.Sprintf(pod, "shop")}, judged: []string{"shop"}},
+		{name: "defined and undefined namespaces side by side",
+			docs:   []string{fmt.Sprintf(ns, "shop"), fmt.Sprintf(pod, "shop"), fmt.Sprintf(pod, "web")},
+			judged: []string{"shop"}, notApplied: []string{"web"}},
+		{name: "--namespaces-complete judges every namespace the input names",
+			docs: []string{fmt.Sprintf(pod, "shop"), fmt.Sprintf(pod, "web")}, complete: true, judged: []string{"shop", "web"}},
+	}
+	catalog := ruletest.Builtin(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "in.yaml")
+			if err := os.WriteFile(file, []byte(strings.Join(tt.docs, "---\n")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			res := scan.Manifests(context.Background(), scan.Request{
+				Paths: []string{file}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest"},
+				Selected:           func(r *rules.Rule) bool { return r.Scope == rules.ScopeNamespace },
+				NamespacesComplete: tt.complete,
+			})
+			if len(res.Errors) > 0 {
+				t.Fatalf("scan errors: %v", res.Errors)
+			}
+			var judged []string
+			for _, f := range res.Findings {
+				if f.RuleID == "namespace/limit-range" {
+					judged = append(judged, f.Object.Name)
+				}
+			}
+			if !slices.Equal(judged, tt.judged) {
+				t.Errorf("namespaces judged = %v, want %v", judged, tt.judged)
+			}
+			var noted []string
+			for _, n := range res.NotApplied {
+				noted = append(noted, n.Namespaces...)
+				if len(n.Rules) != 4 || !strings.Contains(n.Reason, "--namespaces-complete") {
+					t.Errorf("coverage note %+v should name the four namespace rules and the flag", n)
+				}
+			}
+			if !slices.Equal(noted, tt.notApplied) {
+				t.Errorf("namespaces not applied = %v, want %v", noted, tt.notApplied)
+			}
+			if code := res.ExitCode(finding.Critical + 1); code != 0 {
+				t.Errorf("exit code %d with --fail-on=none: a coverage note is not an error", code)
+			}
+		})
 	}
 }
