@@ -238,6 +238,9 @@ func (t *textWriter) finding(f finding.Finding) {
 	}
 	t.detail("", f.Message)
 	t.detail("evidence: ", f.Evidence)
+	if also := f.AlsoBreaks(); len(also) > 0 {
+		t.detail("also breaks: ", strings.Join(also, ", "))
+	}
 	if t.remedies[f.RuleID] != f.Remedy {
 		t.remedies[f.RuleID] = f.Remedy
 		t.detail("remedy: ", f.Remedy)

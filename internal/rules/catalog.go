@@ -521,6 +521,13 @@ func (e *Evaluation) toFinding(r *Rule, o *inventory.Object, v Violation) findin
 		Fix:       v.Fix,
 
 		ObjectLocation: o.Locate(""),
+		Related:        v.Related,
+	}
+	if v.Related != nil {
+		for i := range v.Related.Checks {
+			c := &v.Related.Checks[i]
+			c.Location = o.Locate(c.Path)
+		}
 	}
 	return f
 }

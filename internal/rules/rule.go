@@ -121,6 +121,9 @@ type Violation struct {
 	// Severity overrides the rule's severity for this violation when it is not nil (a
 	// hostPath of / is worse than one of /data).
 	Severity *finding.Severity
+	// Related, for a violation made of several checks, names them (finding.Related): the
+	// engine locates each check's path.
+	Related *finding.Related
 }
 
 // Options are the scan settings rules may read.

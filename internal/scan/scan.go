@@ -71,7 +71,7 @@ func Manifests(ctx context.Context, req Request) *Result {
 	loaded := manifest.Load(ctx, req.Paths, load)
 	all := eval.Finish(loaded.Inventory)
 	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
-	res.apply(all, loaded.Inventory, req.Policy)
+	res.applyFolding(all, loaded.Inventory, req.Policy, true)
 	return res
 }
 
