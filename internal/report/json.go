@@ -61,6 +61,7 @@ type jsonFinding struct {
 	Evidence       string            `json:"evidence,omitempty"`
 	Remedy         string            `json:"remedy,omitempty"`
 	Fix            []jsonPatch       `json:"fix,omitempty"`
+	AlsoBreaks     []string          `json:"alsoBreaks,omitempty"`
 	Suppression    *jsonSuppression  `json:"suppression,omitempty"`
 	Status         string            `json:"status,omitempty"`
 }
@@ -350,6 +351,7 @@ func toJSONFinding(f *finding.Finding) jsonFinding {
 	for _, p := range f.Fix {
 		jf.Fix = append(jf.Fix, jsonPatch(p))
 	}
+	jf.AlsoBreaks = f.AlsoBreaks()
 	if f.Suppression != nil {
 		jf.Suppression = &jsonSuppression{Source: f.Suppression.Source, Reason: f.Suppression.Reason}
 	}

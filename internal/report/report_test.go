@@ -60,6 +60,7 @@ func sampleInput() *report.Input {
 		{RuleID: "pod/run-as-non-root", Title: "Containers run as a non-root user", Severity: finding.High, Object: web, Container: "app",
 			Path: "spec.template.spec.containers[0].securityContext.runAsNonRoot", Location: at("deploy/web.yaml", 1, 22, 11), ObjectLocation: webStart,
 			Message:  `Container "app" may run as root: securityContext.runAsNonRoot is not set in the container or the pod.`,
+			Related:  &finding.Related{AlsoBreaks: []string{"pss/restricted:runAsNonRoot"}},
 			Evidence: "runAsNonRoot unset; runAsUser unset", Remedy: "Set runAsNonRoot: true in the pod or container securityContext.",
 			Fix: []finding.Patch{{Path: "spec.template.spec.containers[0].securityContext.runAsNonRoot", Value: true}}},
 		{RuleID: "pod/privileged", Title: "Containers are not privileged", Severity: finding.Critical, Object: web, Container: "app",

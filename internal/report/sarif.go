@@ -363,6 +363,11 @@ func sarifResultOf(f finding.Finding, index map[string]int) sarifResult {
 	if f.Object.APIVersion != "" {
 		props["palisade/apiVersion"] = f.Object.APIVersion
 	}
+	if also := f.AlsoBreaks(); len(also) > 0 {
+		// The rules and checks of the same cause that this result stands for, so that a view
+		// of one standard (pss/*) still finds every pod that breaks it.
+		props["palisade/alsoBreaks"] = append([]string{}, also...)
+	}
 	res.Properties = props
 	switch f.Status {
 	case finding.Pass:
@@ -386,6 +391,9 @@ func sarifResultOf(f finding.Finding, index map[string]int) sarifResult {
 // alone in an alert's list, so it must say what is wrong and what to do.
 func sarifMessage(f finding.Finding) string {
 	msg := oneLine(f.Message)
+	if also := f.AlsoBreaks(); len(also) > 0 {
+		msg += " Also breaks " + strings.Join(also, ", ") + "."
+	}
 	if f.Remedy != "" {
 		msg += " Remedy: " + oneLine(f.Remedy)
 	}
