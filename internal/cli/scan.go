@@ -34,7 +34,7 @@ type outputFlags struct {
 func (o *outputFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.formats, "output-format", "o", nil,
-		"report format: text, json, sarif or junit; repeat for several reports, and write one to a file with FORMAT=FILE (default text)")
+		"report format: text, compact (one line per finding), json, sarif or junit; repeat for several reports, and write one to a file with FORMAT=FILE (default text)")
 	f.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit with 1 when a finding is at or above this severity: critical, high, medium, low, info, or none")
 	f.BoolVar(&o.showSuppressed, "show-suppressed", false, "list suppressed findings too (they are always counted)")

@@ -181,7 +181,7 @@ func junitRuleSuites(in *Input) []junitSuite {
 			} else {
 				ac.SystemOut = newJUnitText(note + ac.SystemOut.Text)
 			}
-			title, sev := also, f.Severity
+			title, sev := id, f.Severity
 			if r := ruleByID(in, id); r != nil {
 				title, sev = r.Title, r.Severity
 			}

@@ -139,6 +139,8 @@ func TestGolden(t *testing.T) {
 		{"json-show-suppressed.golden", "json", showSuppressed},
 		{"sarif.golden", "sarif", nil},
 		{"junit.golden", "junit", nil},
+		{"compact.golden", "compact", nil},
+		{"compact-show-suppressed.golden", "compact", showSuppressed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
