@@ -34,7 +34,7 @@ type outputFlags struct {
 func (o *outputFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.formats, "output-format", "o", nil,
-		"report format: text, json, sarif or junit; repeat for several reports, and write one to a file with FORMAT=FILE (default text)")
+		"report format: text, compact (one line per finding), json, sarif or junit; repeat for several reports, and write one to a file with FORMAT=FILE (default text)")
 	f.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit with 1 when a finding is at or above this severity: critical, high, medium, low, info, or none")
 	f.BoolVar(&o.showSuppressed, "show-suppressed", false, "list suppressed findings too (they are always counted)")
@@ -248,6 +248,7 @@ func newScanCommand(s Streams) *cobra.Command {
 		out            outputFlags
 		rf             ruleFlags
 		namespace      string
+		complete       bool
 		ex             expanderFlags
 		followSymlinks bool
 	)
@@ -281,12 +282,14 @@ func newScanCommand(s Streams) *cobra.Command {
 				Rules:    r.options(&rf),
 				Policy:   r.policy,
 				Selected: r.selected,
+
+				NamespacesComplete: complete,
 			})
 			stopProgress()
 			in := &report.Input{
 				Command: "scan", Targets: args, Version: version.Version,
 				Findings: res.Findings, Suppressed: res.Suppressed, ShowSuppressed: out.showSuppressed,
-				Errors: res.Errors, Rules: r.evaluated(nil), FailOn: r.failOn,
+				Errors: res.Errors, NotApplied: res.NotApplied, Rules: r.evaluated(nil), FailOn: r.failOn,
 				Stats: report.Stats{Files: res.Files, Documents: res.Documents, Objects: res.Objects},
 			}
 			return out.finish(s.Out, in, res.ExitCode(r.failOn))
@@ -295,6 +298,7 @@ func newScanCommand(s Streams) *cobra.Command {
 	out.register(cmd)
 	rf.register(cmd)
 	ex.register(cmd)
+	cmd.Flags().BoolVar(&complete, "namespaces-complete", false, "judge every namespace the input names with the namespace rules, as if the input were all the cluster holds (by default they judge only the namespaces the input defines)")
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace of objects that name none (as kubectl apply would place them), and the Helm release namespace")
 	cmd.Flags().BoolVar(&followSymlinks, "follow-symlinks", false, "follow symbolic links in scanned folders that lead outside the paths given (without it they are reported and not followed)")
 	return cmd

@@ -164,6 +164,50 @@ type Finding struct {
 	// ObjectLocation is where the object itself starts in the source, so that reports can head
 	// a group of findings with the object's own file:line.
 	ObjectLocation Location `json:"objectLocation,omitzero"`
+
+	// Related holds what the finding shares with other rules, when it shares anything: one
+	// pointer, since most findings share nothing and a large scan holds millions of them.
+	Related *Related `json:"related,omitempty"`
+}
+
+// Related is what one finding shares with other rules: the checks it is made of, for a rule
+// that judges several checks at once (the Pod Security Standards checks of one level), and the
+// other rules and checks that its cause also breaks, once findings of one cause are folded
+// into one.
+type Related struct {
+	// Checks are the checks a composite finding reports; its message is Lead, the checks'
+	// reasons joined by ", ", then Tail, so that a check another finding reports can be taken
+	// out of it.
+	Checks     []Check `json:"checks,omitempty"`
+	Lead, Tail string  `json:"-"`
+	// AlsoBreaks names the other rules ("pod/image-digest") and checks of composite rules
+	// ("pss/restricted:seccompProfile_restricted") that the same cause, at the same object,
+	// container and field, breaks; they are reported by this finding rather than on their own.
+	AlsoBreaks []string `json:"alsoBreaks,omitempty"`
+}
+
+// Check is one check of a composite finding.
+type Check struct {
+	// ID names the check within its rule (seccompProfile_restricted).
+	ID        string `json:"id"`
+	Container string `json:"container,omitempty"`
+	Path      string `json:"path,omitempty"`
+	// Location is where Path is, as for a finding.
+	Location Location `json:"location,omitzero"`
+	// Reason says what fails, as one item of the finding's message.
+	Reason string `json:"reason"`
+	// Field is true when Path is the very field the check restricts, not a parent common to
+	// several fields or containers: only then may it be matched with another rule's finding
+	// about the same field.
+	Field bool `json:"-"`
+}
+
+// AlsoBreaks returns the other rules and checks the finding's cause breaks.
+func (f *Finding) AlsoBreaks() []string {
+	if f.Related == nil {
+		return nil
+	}
+	return f.Related.AlsoBreaks
 }
 
 // ScanError is something Palisade could not check: an unreadable file, a malformed document,
@@ -180,6 +224,15 @@ func (e ScanError) Error() string {
 		return loc + ": " + e.Message
 	}
 	return e.Message
+}
+
+// NotApplied says that rules were not applied to some namespaces, and why: a coverage note,
+// not an error (nothing went wrong reading) and never a pass. Reports show it beside the
+// findings; it does not change the exit code.
+type NotApplied struct {
+	Rules      []string `json:"rules"`
+	Namespaces []string `json:"namespaces"`
+	Reason     string   `json:"reason"`
 }
 
 // Compare orders findings deterministically: by file and position, then object, rule,

@@ -205,12 +205,22 @@ func TestSARIF(t *testing.T) {
 	})
 	t.Run("errors make the run unsuccessful", func(t *testing.T) {
 		inv := run.Invocations[0]
-		if inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 1 || inv.ToolExecutionNotifications[0].Level != "error" {
-			t.Errorf("invocation = %+v; want unsuccessful with one error notification", inv)
+		if inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 2 || inv.ToolExecutionNotifications[0].Level != "error" {
+			t.Errorf("invocation = %+v; want unsuccessful with one error notification and one note", inv)
 		}
 		clean := decodeSARIF(t, func(in *report.Input) { in.Errors = nil })
 		if !clean.Runs[0].Invocations[0].ExecutionSuccessful {
 			t.Error("a scan without errors is reported unsuccessful")
+		}
+	})
+	t.Run("a rule not applied to a namespace is a note that names the rule and keeps the run successful", func(t *testing.T) {
+		clean := decodeSARIF(t, func(in *report.Input) { in.Errors = nil })
+		inv := clean.Runs[0].Invocations[0]
+		if !inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 1 {
+			t.Fatalf("invocation = %+v; want successful with one note", inv)
+		}
+		if n := inv.ToolExecutionNotifications[0]; n.Level != "note" {
+			t.Errorf("notification level = %q, want note", n.Level)
 		}
 	})
 	t.Run("config exemptions are external suppressions", func(t *testing.T) {

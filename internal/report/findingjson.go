@@ -40,6 +40,10 @@ func appendFinding(b []byte, f *finding.Finding, indent string) []byte {
 		w.key("fix")
 		w.b = appendFix(w.b, f.Fix, w.indent)
 	}
+	if also := f.AlsoBreaks(); len(also) > 0 {
+		w.key("alsoBreaks")
+		w.b = appendStrings(w.b, also, w.indent)
+	}
 	if s := f.Suppression; s != nil {
 		w.key("suppression")
 		inner := objWriter{b: w.b, indent: w.indent + "  "}
@@ -116,6 +120,22 @@ func appendLocation(b []byte, l finding.Location, indent string) []byte {
 	w.str("host", l.Host, true)
 	w.str("cluster", l.Cluster, true)
 	return w.close()
+}
+
+// appendStrings writes a list of strings.
+func appendStrings(b []byte, ss []string, indent string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		b = append(b, indent+"  "...)
+		b = appendString(b, s)
+	}
+	b = append(b, '\n')
+	b = append(b, indent...)
+	return append(b, ']')
 }
 
 // appendFix writes the patches; a patch's value is any JSON, encoded by encoding/json.

@@ -17,7 +17,7 @@ import (
 
 // JSONSchemaVersion is the version of the JSON report's schema: the major number changes when
 // a field is removed, renamed or changes meaning; the minor number when fields are added.
-const JSONSchemaVersion = "1.1"
+const JSONSchemaVersion = "1.2"
 
 // JSONSchemaURI names the JSON Schema of the report (docs/report.schema.json).
 const JSONSchemaURI = "https://palisade.dev/schemas/report-1.json"
@@ -61,6 +61,7 @@ type jsonFinding struct {
 	Evidence       string            `json:"evidence,omitempty"`
 	Remedy         string            `json:"remedy,omitempty"`
 	Fix            []jsonPatch       `json:"fix,omitempty"`
+	AlsoBreaks     []string          `json:"alsoBreaks,omitempty"`
 	Suppression    *jsonSuppression  `json:"suppression,omitempty"`
 	Status         string            `json:"status,omitempty"`
 }
@@ -176,6 +177,7 @@ func writeJSON(w io.Writer, in *Input) error {
 		js.indent = "  "
 	}
 	js.field("errors", errs, false)
+	js.field("notApplied", notApplied(in), false)
 	js.field("stats", jsonStats{Files: in.Stats.Files, Documents: in.Stats.Documents, Objects: in.Stats.Objects, Rules: len(in.Rules)}, true)
 	js.raw("}\n")
 	return js.flush()
@@ -325,6 +327,11 @@ func (js *jsonStream) flush() error {
 	return js.w.Flush()
 }
 
+// notApplied is the report's coverage notes, an empty list when there are none.
+func notApplied(in *Input) []finding.NotApplied {
+	return append([]finding.NotApplied{}, in.NotApplied...)
+}
+
 func toJSONFinding(f *finding.Finding) jsonFinding {
 	jf := jsonFinding{
 		Fingerprint:    fingerprint(*f),
@@ -344,6 +351,7 @@ func toJSONFinding(f *finding.Finding) jsonFinding {
 	for _, p := range f.Fix {
 		jf.Fix = append(jf.Fix, jsonPatch(p))
 	}
+	jf.AlsoBreaks = f.AlsoBreaks()
 	if f.Suppression != nil {
 		jf.Suppression = &jsonSuppression{Source: f.Suppression.Source, Reason: f.Suppression.Reason}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
 )
 
 // The JUnit report lets CI systems that read test results (GitLab, Jenkins, Azure Pipelines)
@@ -163,6 +164,29 @@ func junitRuleSuites(in *Input) []junitSuite {
 			c.SystemOut = newJUnitText(fmt.Sprintf("%s, below --fail-on=%s\n%s", f.Severity, failOnName(in.FailOn), junitDetails(f)))
 		}
 		suiteFor(f.RuleID, f.Title, f.Severity).add(c)
+		// Each rule the finding's cause also breaks gets the same case in its own suite, so
+		// that a rule whose findings were folded into another's never shows "no findings".
+		for _, also := range f.AlsoBreaks() {
+			id, check, _ := strings.Cut(also, ":")
+			ac := c
+			ac.Classname = id
+			if check != "" {
+				ac.Name += " (" + check + ")"
+			}
+			note := "reported as " + f.RuleID + " (same cause)\n"
+			if ac.Failure != nil {
+				out := *ac.Failure
+				out.Body = xmlSafe(note + junitDetails(f))
+				ac.Failure = &out
+			} else {
+				ac.SystemOut = newJUnitText(note + ac.SystemOut.Text)
+			}
+			title, sev := id, f.Severity
+			if r := ruleByID(in, id); r != nil {
+				title, sev = r.Title, r.Severity
+			}
+			suiteFor(id, title, sev).add(ac)
+		}
 	}
 	for _, f := range in.Suppressed {
 		c := junitFindingCase(f)
@@ -184,12 +208,34 @@ func junitRuleSuites(in *Input) []junitSuite {
 			suiteFor(f.RuleID, f.Title, f.Severity).add(c)
 		}
 	}
+	// A rule not applied to a namespace is a skipped case there, never a silent "no findings".
+	for _, na := range in.NotApplied {
+		for _, id := range na.Rules {
+			if _, ok := index[id]; !ok {
+				continue
+			}
+			for _, ns := range na.Namespaces {
+				suites[index[id]].add(junitCase{Name: "Namespace/" + ns, Classname: id, Time: "0",
+					Skipped: &junitSkipped{Message: "not applied: " + oneLine(na.Reason)}})
+			}
+		}
+	}
 	for i := range suites {
 		if len(suites[i].Cases) == 0 {
 			suites[i].add(junitCase{Name: "no findings", Classname: suites[i].Name, Time: "0"})
 		}
 	}
 	return suites
+}
+
+// ruleByID returns the evaluated rule with that ID, or nil.
+func ruleByID(in *Input, id string) *rules.Rule {
+	for _, r := range in.Rules {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
 }
 
 // junitFindingCase names a finding's case after its object, container and field; the class

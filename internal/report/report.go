@@ -1,5 +1,5 @@
-// Package report formats a scan's findings and errors: human text, JSON, SARIF 2.1.0 and JUnit
-// XML, one file per format. Reports only format; they never decide what is a finding or what
+// Package report formats a scan's findings and errors: human text (detailed, or compact with
+// one line per finding), JSON, SARIF 2.1.0 and JUnit XML, one file per format. Reports only format; they never decide what is a finding or what
 // fails a scan: they restate the caller's --fail-on threshold and count against it.
 //
 // Every format counts suppressed findings. Text and JSON list them only when ShowSuppressed
@@ -41,6 +41,9 @@ type Input struct {
 	Passed     []finding.Finding
 	ShowPassed bool
 	Errors     []finding.ScanError
+	// NotApplied are coverage notes: rules not applied to some namespaces, and why. Every
+	// format shows them; they are not errors and do not fail the scan.
+	NotApplied []finding.NotApplied
 	// Rules are the rules that were evaluated, for formats that describe them (SARIF).
 	Rules  []*rules.Rule
 	FailOn finding.Severity
@@ -83,12 +86,14 @@ type Cluster struct {
 type Writer func(w io.Writer, in *Input) error
 
 // Formats lists the format names.
-func Formats() []string { return []string{"json", "junit", "sarif", "text"} }
+func Formats() []string { return []string{"compact", "json", "junit", "sarif", "text"} }
 
 func writerFor(format string) (Writer, bool) {
 	switch strings.ToLower(format) {
 	case "text":
 		return writeText, true
+	case "compact":
+		return writeCompact, true
 	case "json":
 		return writeJSON, true
 	case "sarif":

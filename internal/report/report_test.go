@@ -60,6 +60,7 @@ func sampleInput() *report.Input {
 		{RuleID: "pod/run-as-non-root", Title: "Containers run as a non-root user", Severity: finding.High, Object: web, Container: "app",
 			Path: "spec.template.spec.containers[0].securityContext.runAsNonRoot", Location: at("deploy/web.yaml", 1, 22, 11), ObjectLocation: webStart,
 			Message:  `Container "app" may run as root: securityContext.runAsNonRoot is not set in the container or the pod.`,
+			Related:  &finding.Related{AlsoBreaks: []string{"pss/restricted:runAsNonRoot"}},
 			Evidence: "runAsNonRoot unset; runAsUser unset", Remedy: "Set runAsNonRoot: true in the pod or container securityContext.",
 			Fix: []finding.Patch{{Path: "spec.template.spec.containers[0].securityContext.runAsNonRoot", Value: true}}},
 		{RuleID: "pod/privileged", Title: "Containers are not privileged", Severity: finding.Critical, Object: web, Container: "app",
@@ -102,6 +103,8 @@ func sampleInput() *report.Input {
 		Errors: []finding.ScanError{
 			{Location: finding.Location{File: "deploy/broken.yaml", Document: 2, Line: 3, Column: 7}, Message: "yaml: mapping values are not allowed in this context"},
 		},
+		NotApplied: []finding.NotApplied{{Rules: []string{"namespace/default-deny"}, Namespaces: []string{"prod"},
+			Reason: "the input does not define namespace prod (no Namespace object); pass --namespaces-complete to judge it from the input alone"}},
 		Rules:  sampleRules(),
 		FailOn: finding.High,
 		Stats:  report.Stats{Files: 5, Documents: 6, Objects: 4},
@@ -136,6 +139,8 @@ func TestGolden(t *testing.T) {
 		{"json-show-suppressed.golden", "json", showSuppressed},
 		{"sarif.golden", "sarif", nil},
 		{"junit.golden", "junit", nil},
+		{"compact.golden", "compact", nil},
+		{"compact-show-suppressed.golden", "compact", showSuppressed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {

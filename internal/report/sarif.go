@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"net/url"
 	"path"
@@ -117,9 +118,16 @@ type sarifInvocation struct {
 }
 
 type sarifNotification struct {
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations,omitempty"`
+	Level string `json:"level"`
+	// AssociatedRule names the rule a note is about (a rule not applied somewhere).
+	AssociatedRule *sarifRuleRef   `json:"associatedRule,omitempty"`
+	Message        sarifText       `json:"message"`
+	Locations      []sarifLocation `json:"locations,omitempty"`
+}
+
+type sarifRuleRef struct {
+	ID    string `json:"id"`
+	Index int    `json:"index"`
 }
 
 type sarifResult struct {
@@ -180,7 +188,7 @@ func writeSARIF(w io.Writer, in *Input) error {
 	js.raw("  \"runs\": [\n    {\n")
 	js.indent = "      "
 	js.field("tool", sarifTool{Driver: driver}, false)
-	js.field("invocations", []sarifInvocation{sarifInvocationOf(in)}, false)
+	js.field("invocations", []sarifInvocation{sarifInvocationOf(in, index)}, false)
 	js.raw(`      "results": `)
 	results, suppressed := len(in.Findings), len(in.Suppressed)
 	var passed []finding.Finding
@@ -284,7 +292,7 @@ func ruleTags(r *rules.Rule) []string {
 	return tags
 }
 
-func sarifInvocationOf(in *Input) sarifInvocation {
+func sarifInvocationOf(in *Input, index map[string]int) sarifInvocation {
 	inv := sarifInvocation{ExecutionSuccessful: len(in.Errors) == 0}
 	for _, e := range in.Errors {
 		text := e.Message
@@ -296,6 +304,18 @@ func sarifInvocationOf(in *Input) sarifInvocation {
 			n.Locations = []sarifLocation{{PhysicalLocation: pl}}
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
+	// A rule not applied somewhere is a note, one per rule, so that a viewer shows it beside the
+	// rule; it does not make the execution unsuccessful.
+	for _, na := range in.NotApplied {
+		for _, id := range na.Rules {
+			n := sarifNotification{Level: "note", Message: sarifText{Text: fmt.Sprintf("%s was not applied to %s (%s): %s",
+				id, plural(len(na.Namespaces), "namespace"), strings.Join(na.Namespaces, ", "), oneLine(na.Reason))}}
+			if i, ok := index[id]; ok {
+				n.AssociatedRule = &sarifRuleRef{ID: id, Index: i}
+			}
+			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+		}
 	}
 	return inv
 }
@@ -313,6 +333,7 @@ func sarifRunProperties(in *Input) map[string]any {
 		"palisade/files":      in.Stats.Files,
 		"palisade/documents":  in.Stats.Documents,
 		"palisade/objects":    in.Stats.Objects,
+		"palisade/notApplied": notApplied(in),
 	}
 }
 
@@ -342,6 +363,11 @@ func sarifResultOf(f finding.Finding, index map[string]int) sarifResult {
 	if f.Object.APIVersion != "" {
 		props["palisade/apiVersion"] = f.Object.APIVersion
 	}
+	if also := f.AlsoBreaks(); len(also) > 0 {
+		// The rules and checks of the same cause that this result stands for, so that a view
+		// of one standard (pss/*) still finds every pod that breaks it.
+		props["palisade/alsoBreaks"] = append([]string{}, also...)
+	}
 	res.Properties = props
 	switch f.Status {
 	case finding.Pass:
@@ -365,6 +391,9 @@ func sarifResultOf(f finding.Finding, index map[string]int) sarifResult {
 // alone in an alert's list, so it must say what is wrong and what to do.
 func sarifMessage(f finding.Finding) string {
 	msg := oneLine(f.Message)
+	if also := f.AlsoBreaks(); len(also) > 0 {
+		msg += " Also breaks " + strings.Join(also, ", ") + "."
+	}
 	if f.Remedy != "" {
 		msg += " Remedy: " + oneLine(f.Remedy)
 	}

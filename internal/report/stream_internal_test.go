@@ -13,16 +13,17 @@ import (
 // The whole documents the streamed reports must equal, field for field in their order.
 
 type jsonReport struct {
-	Schema        string         `json:"$schema"`
-	SchemaVersion string         `json:"schemaVersion"`
-	Tool          jsonTool       `json:"tool"`
-	Command       string         `json:"command"`
-	Targets       []string       `json:"targets"`
-	Summary       jsonSummary    `json:"summary"`
-	Findings      []jsonFinding  `json:"findings"`
-	Suppressed    jsonSuppressed `json:"suppressed"`
-	Errors        []jsonError    `json:"errors"`
-	Stats         jsonStats      `json:"stats"`
+	Schema        string               `json:"$schema"`
+	SchemaVersion string               `json:"schemaVersion"`
+	Tool          jsonTool             `json:"tool"`
+	Command       string               `json:"command"`
+	Targets       []string             `json:"targets"`
+	Summary       jsonSummary          `json:"summary"`
+	Findings      []jsonFinding        `json:"findings"`
+	Suppressed    jsonSuppressed       `json:"suppressed"`
+	Errors        []jsonError          `json:"errors"`
+	NotApplied    []finding.NotApplied `json:"notApplied"`
+	Stats         jsonStats            `json:"stats"`
 }
 
 type sarifLog struct {
@@ -54,7 +55,8 @@ func streamInput(showSuppressed bool, n int) *Input {
 	sup.Suppression = &finding.Suppression{Source: "config", Reason: "why"}
 	return &Input{Command: "scan", Targets: []string{"a.yaml"}, Version: "v", Findings: fs[:n-1], Suppressed: []finding.Finding{sup},
 		ShowSuppressed: showSuppressed, Errors: []finding.ScanError{{Location: finding.Location{File: "b.yaml", Line: 2}, Message: "malformed"}},
-		Rules: []*rules.Rule{rule}, FailOn: finding.High, Stats: Stats{Files: 2, Documents: n + 1, Objects: n}}
+		NotApplied: []finding.NotApplied{{Rules: []string{"pod/privileged"}, Namespaces: []string{"ns"}, Reason: "not defined"}},
+		Rules:      []*rules.Rule{rule}, FailOn: finding.High, Stats: Stats{Files: 2, Documents: n + 1, Objects: n}}
 }
 
 func encodeWhole(t *testing.T, v any) []byte {
@@ -87,6 +89,7 @@ func TestStreamedJSONEqualsTheWholeEncoding(t *testing.T) {
 				FailOn: failOnName(in.FailOn), Failing: s.failing, Fails: s.failing > 0, Suppressed: s.suppressed, Errors: s.errors},
 			Suppressed: jsonSuppressed{Count: s.suppressed, Reasons: s.reasons, Listed: show, Findings: []jsonFinding{}},
 			Errors:     []jsonError{{Message: "malformed", Location: newJSONLocation(in.Errors[0].Location)}},
+			NotApplied: in.NotApplied,
 			Stats:      jsonStats{Files: 2, Documents: c.n + 1, Objects: c.n, Rules: 1},
 		}
 		for i := range in.Findings {
@@ -115,7 +118,7 @@ func TestStreamedSARIFEqualsTheWholeEncoding(t *testing.T) {
 func testStreamedSARIF(t *testing.T, in *Input) {
 	t.Helper()
 	driver, index := sarifRules(in)
-	run := sarifRun{Tool: sarifTool{Driver: driver}, Invocations: []sarifInvocation{sarifInvocationOf(in)},
+	run := sarifRun{Tool: sarifTool{Driver: driver}, Invocations: []sarifInvocation{sarifInvocationOf(in, index)},
 		ColumnKind: "unicodeCodePoints", Properties: sarifRunProperties(in)}
 	for _, f := range append(append([]finding.Finding{}, in.Findings...), in.Suppressed...) {
 		run.Results = append(run.Results, sarifResultOf(f, index))

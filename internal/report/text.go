@@ -100,6 +100,9 @@ func writeText(w io.Writer, in *Input) error {
 	if t.b.Len() > 0 {
 		t.b.WriteString("\n")
 	}
+	for _, n := range in.NotApplied {
+		t.b.WriteString(t.paint(ansiYellow, "Not applied") + ": " + notAppliedText(n) + "\n")
+	}
 	t.summary(in)
 	return t.b.flush()
 }
@@ -235,6 +238,9 @@ func (t *textWriter) finding(f finding.Finding) {
 	}
 	t.detail("", f.Message)
 	t.detail("evidence: ", f.Evidence)
+	if also := f.AlsoBreaks(); len(also) > 0 {
+		t.detail("also breaks: ", strings.Join(also, ", "))
+	}
 	if t.remedies[f.RuleID] != f.Remedy {
 		t.remedies[f.RuleID] = f.Remedy
 		t.detail("remedy: ", f.Remedy)
@@ -278,6 +284,12 @@ func (t *textWriter) scanError(e finding.ScanError) {
 	}
 	parts = append(parts, oneLine(e.Message))
 	t.b.WriteString("  " + strings.Join(parts, ": ") + "\n")
+}
+
+// notAppliedText says, on one line, which rules were not applied to which namespaces and why.
+func notAppliedText(n finding.NotApplied) string {
+	return plural(len(n.Rules), "rule") + " (" + strings.Join(n.Rules, ", ") + ") to " +
+		plural(len(n.Namespaces), "namespace") + " (" + strings.Join(n.Namespaces, ", ") + "): " + oneLine(n.Reason)
 }
 
 // readFrom names where the objects were read from: files, or clusters.

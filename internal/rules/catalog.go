@@ -120,6 +120,9 @@ type Evaluation struct {
 
 	// Passed are the passes and not-applicable verdicts of node rules, once Finish has run.
 	Passed []finding.Finding
+	// NotApplied says which namespace rules were not applied to which namespaces, once Finish
+	// has run (Options.DefinedNamespacesOnly).
+	NotApplied []finding.NotApplied
 
 	mu sync.Mutex
 	// findings are kept in blocks of findingBlock: a long scan never copies them to grow.
@@ -242,8 +245,13 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 			later = append(later, e.toFinding(d.rule, d.object, v))
 		}
 	}
+	var undefined []string
 	for _, ns := range inv.Namespaces() {
 		ctx := &NamespaceContext{Name: ns, Object: inv.Get("Namespace", "", ns), Inventory: inv, Options: e.opts}
+		if ctx.Object == nil && e.opts != nil && e.opts.DefinedNamespacesOnly && len(e.ns) > 0 {
+			undefined = append(undefined, ns)
+			continue
+		}
 		for _, r := range e.ns {
 			if !readsListed(inv.Cluster, r, ns) {
 				continue // the source reported the gap; absence was not observed
@@ -256,6 +264,9 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 				later = append(later, e.toFinding(r, namespaceTarget(target, ns, inv), v))
 			}
 		}
+	}
+	if len(undefined) > 0 {
+		e.NotApplied = append(e.NotApplied, notAppliedTo(e.ns, undefined))
 	}
 	if inv.Cluster != nil {
 		ctx := &ClusterContext{Cluster: inv.Cluster, Inventory: inv, Options: e.opts}
@@ -306,6 +317,25 @@ func (c *Catalog) Evaluate(inv *inventory.Inventory, opts *Options, selected fun
 	}
 	wg.Wait()
 	return e.Finish(inv)
+}
+
+// notAppliedTo is the coverage note for namespace rules left out of namespaces the input
+// names but does not define.
+func notAppliedTo(rs []*Rule, namespaces []string) finding.NotApplied {
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	what := "namespace " + namespaces[0]
+	if len(namespaces) > 1 {
+		what = "namespaces " + strings.Join(namespaces, ", ")
+	}
+	return finding.NotApplied{
+		Rules:      ids,
+		Namespaces: namespaces,
+		Reason: "the input does not define " + what + " (no Namespace object), so what the cluster has there " +
+			"is unknown; pass --namespaces-complete to judge it from the input alone",
+	}
 }
 
 // namespaceTarget picks the object a namespace finding is attached to: the Namespace object
@@ -491,6 +521,13 @@ func (e *Evaluation) toFinding(r *Rule, o *inventory.Object, v Violation) findin
 		Fix:       v.Fix,
 
 		ObjectLocation: o.Locate(""),
+		Related:        v.Related,
+	}
+	if v.Related != nil {
+		for i := range v.Related.Checks {
+			c := &v.Related.Checks[i]
+			c.Location = o.Locate(c.Path)
+		}
 	}
 	return f
 }

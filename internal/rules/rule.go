@@ -122,6 +122,9 @@ type Violation struct {
 	// Severity overrides the rule's severity for this violation when it is not nil (a
 	// hostPath of / is worse than one of /data).
 	Severity *finding.Severity
+	// Related, for a violation made of several checks, names them (finding.Related): the
+	// engine locates each check's path.
+	Related *finding.Related
 }
 
 // Options are the scan settings rules may read.
@@ -136,6 +139,13 @@ type Options struct {
 	// FromManifests is true when the inventory comes from files rather than a live cluster;
 	// rules that judge what is absent say so in their messages.
 	FromManifests bool
+	// DefinedNamespacesOnly makes namespace rules judge only the namespaces the inventory
+	// defines (a Namespace object in it). A manifest scan sets it unless the user says the
+	// input is the whole truth (--namespaces-complete): a chart or a file names namespaces it
+	// does not define, and whether those have a NetworkPolicy, a LimitRange, a ResourceQuota or
+	// Pod Security labels is not in the input. The namespaces left out are reported as a
+	// coverage note (Evaluation.NotApplied), never as a pass.
+	DefinedNamespacesOnly bool
 }
 
 // PodContext is what a pod rule sees: the object and its pod. A pod rule is evaluated as soon

@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/client-go/rest"
 
+	"palisade.dev/palisade/internal/cause"
 	"palisade.dev/palisade/internal/distro"
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
@@ -88,7 +89,7 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	res := &ClusterResult{Cluster: inv.Cluster, Skipped: src.Skipped, Passed: eval.Passed}
 	finding.Sort(res.Passed)
 	res.Errors, res.Objects = src.Errors, inv.Len()
-	res.apply(all, inv, req.Policy)
+	res.applyFolding(all, inv, req.Policy, true)
 	return res
 }
 
@@ -104,6 +105,15 @@ func (req *ClusterRequest) selector() func(*rules.Rule) bool {
 
 // apply suppresses and orders the findings of a finished evaluation.
 func (res *Result) apply(all []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy) {
+	res.applyFolding(all, inv, policy, false)
+}
+
+// applyFolding suppresses and orders the findings of a finished evaluation and, when fold is
+// set, folds the active findings of one cause into one (package cause). Object scans fold;
+// benchmark-style audits (nodes, endpoints) do not, as each of their rules is a control an
+// auditor reads on its own. Folding runs after suppression: a suppressed rule never hides an
+// active one, and suppressed findings stay one per rule, each with its own reason.
+func (res *Result) applyFolding(all []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy, fold bool) {
 	if policy != nil {
 		var errs []finding.ScanError
 		res.Findings, res.Suppressed, errs = policy.Apply(all, inv)
@@ -112,6 +122,9 @@ func (res *Result) apply(all []finding.Finding, inv *inventory.Inventory, policy
 		res.Findings = all
 	}
 	finding.Sort(res.Findings)
+	if fold {
+		res.Findings = cause.Fold(res.Findings)
+	}
 	finding.Sort(res.Suppressed)
 	finding.SortErrors(res.Errors)
 }

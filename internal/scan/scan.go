@@ -25,6 +25,10 @@ type Request struct {
 	Selected func(*rules.Rule) bool
 	// Progress, when set, counts the objects evaluated so far, for a progress display.
 	Progress *atomic.Int64
+	// NamespacesComplete makes the input the whole truth about its namespaces: namespace rules
+	// judge every namespace the input names, defined or not. Otherwise they judge only the
+	// namespaces it defines, and Result.NotApplied names the others.
+	NamespacesComplete bool
 }
 
 // Result is a finished scan.
@@ -35,12 +39,16 @@ type Result struct {
 	Files      int
 	Documents  int
 	Objects    int
+	// NotApplied says which rules were not applied where, and why: coverage notes that every
+	// report shows and that do not change the exit code.
+	NotApplied []finding.NotApplied
 }
 
 // Manifests scans files, folders and standard input.
 func Manifests(ctx context.Context, req Request) *Result {
 	opts := req.Rules
 	opts.FromManifests = true
+	opts.DefinedNamespacesOnly = !req.NamespacesComplete
 	selected := func(r *rules.Rule) bool {
 		if req.Selected != nil && !req.Selected(r) {
 			return false
@@ -62,8 +70,8 @@ func Manifests(ctx context.Context, req Request) *Result {
 	}
 	loaded := manifest.Load(ctx, req.Paths, load)
 	all := eval.Finish(loaded.Inventory)
-	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len()}
-	res.apply(all, loaded.Inventory, req.Policy)
+	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
+	res.applyFolding(all, loaded.Inventory, req.Policy, true)
 	return res
 }
 

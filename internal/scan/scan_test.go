@@ -2,14 +2,21 @@ package scan_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
+	"palisade.dev/palisade/internal/cause"
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/suppress"
 	"palisade.dev/palisade/internal/testcorpus"
 )
 
@@ -24,13 +31,14 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 	catalog := ruletest.Builtin(t)
 	opts := rules.Options{PSSVersion: "latest", FromManifests: true}
 
-	streamed := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: opts})
+	streamed := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: opts, NamespacesComplete: true})
 	if len(streamed.Errors) > 0 {
 		t.Fatalf("scan errors: %v", streamed.Errors)
 	}
 	loaded := manifest.Load(context.Background(), []string{dir}, manifest.Options{})
 	batch := catalog.Evaluate(loaded.Inventory, &opts, nil)
 	finding.Sort(batch)
+	batch = cause.Fold(batch)
 
 	if len(streamed.Findings) == 0 {
 		t.Fatal("the corpus gave no finding; it is built to have many")
@@ -45,5 +53,167 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 	}
 	if streamed.Objects != loaded.Inventory.Len() {
 		t.Errorf("streaming counted %d objects, the load %d", streamed.Objects, loaded.Inventory.Len())
+	}
+}
+
+// TestNamespaceRulesJudgeOnlyDefinedNamespaces pins the scope of namespace rules on manifests:
+// a namespace the input names but does not define is not judged (a chart cannot say what the
+// cluster has there) and a coverage note names it; one the input defines is judged; and
+// --namespaces-complete makes the input the whole truth again.
+func TestNamespaceRulesJudgeOnlyDefinedNamespaces(t *testing.T) {
+	const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: app, namespace: %s}\nspec:\n  containers: [{name: app, image: app:1}]\n"
+	const ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n"
+	tests := []struct {
+		name     string
+		docs     []string
+		complete bool
+		// judged are the namespaces with a namespace/limit-range finding; notApplied those the
+		// coverage note names.
+		judged, notApplied []string
+	}{
+		{name: "a namespace the input only names is not judged and is named in the note",
+			docs: []string{fmt.Sprintf(pod, "shop")}, notApplied: []string{"shop"}},
+		{name: "a namespace the input defines is judged",
+			docs: []string{fmt.Sprintf(ns, "shop"), fmt.Sprintf(pod, "shop")}, judged: []string{"shop"}},
+		{name: "defined and undefined namespaces side by side",
+			docs:   []string{fmt.Sprintf(ns, "shop"), fmt.Sprintf(pod, "shop"), fmt.Sprintf(pod, "web")},
+			judged: []string{"shop"}, notApplied: []string{"web"}},
+		{name: "--namespaces-complete judges every namespace the input names",
+			docs: []string{fmt.Sprintf(pod, "shop"), fmt.Sprintf(pod, "web")}, complete: true, judged: []string{"shop", "web"}},
+	}
+	catalog := ruletest.Builtin(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "in.yaml")
+			if err := os.WriteFile(file, []byte(strings.Join(tt.docs, "---\n")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			res := scan.Manifests(context.Background(), scan.Request{
+				Paths: []string{file}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest"},
+				Selected:           func(r *rules.Rule) bool { return r.Scope == rules.ScopeNamespace },
+				NamespacesComplete: tt.complete,
+			})
+			if len(res.Errors) > 0 {
+				t.Fatalf("scan errors: %v", res.Errors)
+			}
+			var judged []string
+			for _, f := range res.Findings {
+				if f.RuleID == "namespace/limit-range" {
+					judged = append(judged, f.Object.Name)
+				}
+			}
+			if !slices.Equal(judged, tt.judged) {
+				t.Errorf("namespaces judged = %v, want %v", judged, tt.judged)
+			}
+			var noted []string
+			for _, n := range res.NotApplied {
+				noted = append(noted, n.Namespaces...)
+				if len(n.Rules) != 4 || !strings.Contains(n.Reason, "--namespaces-complete") {
+					t.Errorf("coverage note %+v should name the four namespace rules and the flag", n)
+				}
+			}
+			if !slices.Equal(noted, tt.notApplied) {
+				t.Errorf("namespaces not applied = %v, want %v", noted, tt.notApplied)
+			}
+			if code := res.ExitCode(finding.Critical + 1); code != 0 {
+				t.Errorf("exit code %d with --fail-on=none: a coverage note is not an error", code)
+			}
+		})
+	}
+}
+
+// TestOneCauseOneFinding pins how findings of one cause are folded: the most severe rule speaks
+// and names the others; a rule that was not selected, or is suppressed, is not folded in (and
+// never swallows one that is active); severity overrides decide who speaks; the exit code is
+// the one the unfolded findings give.
+func TestOneCauseOneFinding(t *testing.T) {
+	const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: shop}
+spec:
+  automountServiceAccountToken: false
+  securityContext: {runAsNonRoot: true}
+  containers:
+  - name: app
+    image: registry.example/app:latest
+    resources: {requests: {cpu: 10m, memory: 10Mi}, limits: {cpu: 10m, memory: 10Mi}}
+    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+`
+	tests := []struct {
+		name     string
+		rules    []string
+		config   string
+		failOn   finding.Severity
+		want     []string // active findings at the seccomp and image fields, "rule [also...]"
+		wantSupp []string // suppressed findings' rules
+		wantExit int
+	}{
+		{name: "every rule: the pod rule speaks and names the pss check and the other image rule",
+			rules: []string{"pod/seccomp", "pss/restricted", "pod/image-tag", "pod/image-digest"}, failOn: finding.Medium,
+			want:     []string{"pod/image-tag [pod/image-digest]", "pod/seccomp [pss/restricted:seccompProfile_restricted]"},
+			wantExit: 1},
+		{name: "only pss/restricted selected: its finding stands on its own",
+			rules: []string{"pss/restricted"}, failOn: finding.High,
+			want: []string{"pss/restricted []"}},
+		{name: "pod/seccomp suppressed: the pss check is reported, not swallowed",
+			rules:    []string{"pod/seccomp", "pss/restricted"},
+			config:   "version: 1\nexemptions:\n- rules: [pod/seccomp]\n  namespaces: [shop]\n  reason: runtime default set on the nodes\n",
+			failOn:   finding.Medium,
+			want:     []string{"pss/restricted []"},
+			wantSupp: []string{"pod/seccomp"}, wantExit: 1},
+		{name: "an override makes pss/restricted the most severe: it speaks and names pod/seccomp",
+			rules:  []string{"pod/seccomp", "pss/restricted"},
+			config: "version: 1\nseverity:\n  pss/restricted: critical\n", failOn: finding.Critical,
+			want: []string{"pss/restricted [pod/seccomp]"}, wantExit: 1},
+		{name: "an override lowers the speaker: --fail-on still sees the most severe rule of the cause",
+			rules:  []string{"pod/seccomp", "pss/restricted"},
+			config: "version: 1\nseverity:\n  pod/seccomp: low\n", failOn: finding.Medium,
+			want: []string{"pss/restricted [pod/seccomp]"}, wantExit: 1},
+	}
+	catalog := ruletest.Builtin(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "pod.yaml")
+			if err := os.WriteFile(file, []byte(pod), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg := &suppress.Config{}
+			if tt.config != "" {
+				path := filepath.Join(dir, ".palisade.yaml")
+				if err := os.WriteFile(path, []byte(tt.config), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				if cfg, err = suppress.LoadConfig(path, catalog); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res := scan.Manifests(context.Background(), scan.Request{
+				Paths: []string{file}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest"},
+				Policy:   &suppress.Policy{Config: cfg, Catalog: catalog, Annotations: true},
+				Selected: func(r *rules.Rule) bool { return slices.Contains(tt.rules, r.ID) },
+			})
+			if len(res.Errors) > 0 {
+				t.Fatalf("scan errors: %v", res.Errors)
+			}
+			var got []string
+			for _, f := range res.Findings {
+				got = append(got, f.RuleID+" ["+strings.Join(f.AlsoBreaks(), " ")+"]")
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("findings = %q, want %q", got, tt.want)
+			}
+			var supp []string
+			for _, f := range res.Suppressed {
+				supp = append(supp, f.RuleID)
+			}
+			if !slices.Equal(supp, tt.wantSupp) {
+				t.Errorf("suppressed = %q, want %q", supp, tt.wantSupp)
+			}
+			if code := res.ExitCode(tt.failOn); code != tt.wantExit {
+				t.Errorf("exit code %d at --fail-on=%s, want %d", code, tt.failOn, tt.wantExit)
+			}
+		})
 	}
 }

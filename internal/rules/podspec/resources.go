@@ -144,6 +144,7 @@ func (rc resourceCheck) rule() rules.Rule {
 type missingResource struct {
 	container string
 	path      string // the field that should be set
+	list      string // its list, the container's resources.requests or resources.limits
 	resource  corev1.ResourceName
 	evidence  string
 }
@@ -166,6 +167,7 @@ func (rc resourceCheck) check(ctx *rules.PodContext) []rules.Violation {
 			missing = append(missing, missingResource{
 				container: c.Name,
 				path:      fmt.Sprintf("%s.resources.%s.%s", c.Path, rc.list, r),
+				list:      fmt.Sprintf("%s.resources.%s", c.Path, rc.list),
 				resource:  r,
 				evidence:  describeResources(c.Resources),
 			})
@@ -209,25 +211,59 @@ func (rc resourceCheck) setInPod(res *corev1.ResourceRequirements, r corev1.Reso
 
 func (rc resourceCheck) report(missing []missingResource, namespace string, fromInput bool, inv *inventory.Inventory) []rules.Violation {
 	defaults := limitRangeDefaults(inv, namespace, rc.list)
+	noDefault := fmt.Sprintf("no LimitRange of namespace %q gives it a default", namespace)
+	if fromInput {
+		noDefault = fmt.Sprintf("no LimitRange of namespace %q in the input gives it a default (judged from the input alone)", namespace)
+	}
 	var out []rules.Violation
-	for _, m := range missing {
-		if slices.Contains(defaults, m.resource) {
+	// One violation per container: a container that sets neither cpu nor memory request has one
+	// problem, its missing requests, not two. missing holds a container's resources together.
+	for start := 0; start < len(missing); {
+		end := start
+		var unset []missingResource
+		for ; end < len(missing) && missing[end].list == missing[start].list; end++ {
+			if !slices.Contains(defaults, missing[end].resource) {
+				unset = append(unset, missing[end])
+			}
+		}
+		start = end
+		if len(unset) == 0 {
 			continue
 		}
-		noDefault := fmt.Sprintf("no LimitRange of namespace %q gives it a default", namespace)
-		if fromInput {
-			noDefault = fmt.Sprintf("no LimitRange of namespace %q in the input gives it a default (judged from the input alone)", namespace)
-		}
-		out = append(out, rules.Violation{
+		out = append(out, rc.violation(unset, noDefault))
+	}
+	return out
+}
+
+// violation reports the resources one container leaves unset: at the field itself when there
+// is one, at the list (resources.requests) when there are several.
+func (rc resourceCheck) violation(unset []missingResource, noDefault string) rules.Violation {
+	m := unset[0]
+	kind := strings.TrimSuffix(string(rc.list), "s")
+	if len(unset) == 1 {
+		return rules.Violation{
 			Path:      m.path,
 			Container: m.container,
 			Message: fmt.Sprintf("container %q sets no %s %s (resources.%s.%s): %s; %s",
-				m.container, m.resource, strings.TrimSuffix(string(rc.list), "s"), rc.list, m.resource,
-				rc.consequence[m.resource], noDefault),
+				m.container, m.resource, kind, rc.list, m.resource, rc.consequence[m.resource], noDefault),
 			Evidence: m.evidence,
-		})
+		}
 	}
-	return out
+	names := make([]string, len(unset))
+	fields := make([]string, len(unset))
+	consequences := make([]string, len(unset))
+	for i, u := range unset {
+		names[i] = string(u.resource)
+		fields[i] = fmt.Sprintf("resources.%s.%s", rc.list, u.resource)
+		consequences[i] = rc.consequence[u.resource]
+	}
+	return rules.Violation{
+		Path:      m.list,
+		Container: m.container,
+		Message: fmt.Sprintf("container %q sets no %s %s (%s): %s; %s",
+			m.container, strings.Join(names, " and no "), kind, strings.Join(fields, ", "), strings.Join(consequences, "; "), noDefault),
+		Evidence: m.evidence,
+	}
 }
 
 // limitRangeDefaults returns the resources that a LimitRange of type Container in the namespace

@@ -1,6 +1,7 @@
 package pss
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/pod-security-admission/policy"
 
+	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 )
 
@@ -56,6 +58,9 @@ var checkFields = map[policy.CheckID]checkField{
 type location struct {
 	path      string
 	container string
+	// field is true when path is the very field the check restricts, not a parent common to
+	// several fields, containers or volumes.
+	field bool
 }
 
 // locator finds the most specific field that makes a check fail. It does not re-implement the
@@ -106,10 +111,12 @@ func (l *locator) locate(c check) location {
 	fails := func(m *metav1.ObjectMeta, s *corev1.PodSpec) bool { return !c.Pod(m, s).Allowed }
 	field := checkFields[c.ID]
 	if fails(l.bareMeta, l.podOnly) {
-		return location{path: l.podLevel(c.ID, field, fails)}
+		path, exact := l.podLevel(c.ID, field, fails)
+		return location{path: path, field: exact}
 	}
 	if len(l.meta.Annotations) > 0 && !fails(l.bareMeta, l.spec) {
-		return location{path: l.annotation(fails)}
+		path, exact := l.annotation(fails)
+		return location{path: path, field: exact}
 	}
 	offenders := l.refs
 	if len(l.refs) > 1 {
@@ -117,9 +124,10 @@ func (l *locator) locate(c check) location {
 	}
 	switch {
 	case len(offenders) == 1:
-		return location{path: l.containerField(offenders[0], c.ID, field), container: offenders[0].name}
+		path := l.containerField(offenders[0], c.ID, field)
+		return location{path: path, container: offenders[0].name, field: field.container != "" && !strings.HasSuffix(path, "securityContext.capabilities")}
 	case len(offenders) > 1 && field.podCovers:
-		return location{path: join(l.tmpl.SpecPath, field.pod)}
+		return location{path: join(l.tmpl.SpecPath, field.pod), field: true}
 	case len(offenders) > 1:
 		paths := make([]string, len(offenders))
 		for i, r := range offenders {
@@ -130,8 +138,9 @@ func (l *locator) locate(c check) location {
 	return location{path: l.tmpl.SpecPath}
 }
 
-// podLevel locates a failure that the pod-level fields cause on their own.
-func (l *locator) podLevel(id policy.CheckID, field checkField, fails func(*metav1.ObjectMeta, *corev1.PodSpec) bool) string {
+// podLevel locates a failure that the pod-level fields cause on their own, and says whether the
+// path is the one field at fault.
+func (l *locator) podLevel(id policy.CheckID, field checkField, fails func(*metav1.ObjectMeta, *corev1.PodSpec) bool) (string, bool) {
 	spec := l.tmpl.SpecPath
 	switch {
 	case id == "hostNamespaces":
@@ -145,9 +154,9 @@ func (l *locator) podLevel(id policy.CheckID, field checkField, fails func(*meta
 			}
 		}
 		if len(set) == 1 {
-			return join(spec, set[0])
+			return join(spec, set[0]), true
 		}
-		return spec
+		return spec, false
 	case field.perVolume:
 		var bad []int
 		for i := range l.spec.Volumes {
@@ -158,15 +167,37 @@ func (l *locator) podLevel(id policy.CheckID, field checkField, fails func(*meta
 			}
 		}
 		if len(bad) == 1 {
-			return join(fmt.Sprintf("%s.volumes[%d]", spec, bad[0]), field.volume)
+			volume := field.volume
+			if volume == "" {
+				volume = volumeType(l.spec.Volumes[bad[0]])
+			}
+			return join(fmt.Sprintf("%s.volumes[%d]", spec, bad[0]), volume), volume != ""
 		}
+		return join(spec, field.pod), false
 	}
-	return join(spec, field.pod)
+	return join(spec, field.pod), field.pod != ""
+}
+
+// volumeType is the field of a volume's source (hostPath, nfs ...), its one member besides
+// the name: the field a volume type check restricts.
+func volumeType(v corev1.Volume) string {
+	b, err := json.Marshal(v.VolumeSource)
+	if err != nil {
+		return ""
+	}
+	var source map[string]json.RawMessage
+	if json.Unmarshal(b, &source) != nil || len(source) != 1 {
+		return ""
+	}
+	for k := range source {
+		return k
+	}
+	return ""
 }
 
 // annotation locates a failure caused by the pod's annotations (the AppArmor and, before
-// v1.19, seccomp annotations).
-func (l *locator) annotation(fails func(*metav1.ObjectMeta, *corev1.PodSpec) bool) string {
+// v1.19, seccomp annotations), and says whether it is one annotation.
+func (l *locator) annotation(fails func(*metav1.ObjectMeta, *corev1.PodSpec) bool) (string, bool) {
 	keys := make([]string, 0, len(l.meta.Annotations))
 	for k := range l.meta.Annotations {
 		keys = append(keys, k)
@@ -182,9 +213,9 @@ func (l *locator) annotation(fails func(*metav1.ObjectMeta, *corev1.PodSpec) boo
 	}
 	annotations := join(l.tmpl.MetaPath, "annotations")
 	if len(bad) == 1 {
-		return annotations + "[" + bad[0] + "]"
+		return annotations + "[" + bad[0] + "]", true
 	}
-	return annotations
+	return annotations, false
 }
 
 // only returns the pod with one container and every pod-level field.
@@ -209,6 +240,11 @@ func (l *locator) containerPath(r containerRef) string {
 // sets hostPort when there is only one.
 func (l *locator) containerField(r containerRef, id policy.CheckID, field checkField) string {
 	base := l.containerPath(r)
+	if id == "capabilities_restricted" {
+		// Two fields fail it: drop without ALL, and add with more than NET_BIND_SERVICE. Name
+		// the one at fault, or their parent when both are.
+		return join(base, capabilitiesField(l.container(r).SecurityContext))
+	}
 	if id == "hostPorts" {
 		var ports []corev1.ContainerPort
 		switch r.list {
@@ -232,6 +268,40 @@ func (l *locator) containerField(r containerRef, id policy.CheckID, field checkF
 	return join(base, field.container)
 }
 
+// container returns the container a reference names.
+func (l *locator) container(r containerRef) *corev1.Container {
+	switch r.list {
+	case "initContainers":
+		return &l.spec.InitContainers[r.index]
+	case "ephemeralContainers":
+		c := corev1.Container(l.spec.EphemeralContainers[r.index].EphemeralContainerCommon)
+		return &c
+	}
+	return &l.spec.Containers[r.index]
+}
+
+// capabilitiesField is the field of a container's capabilities that fails the restricted
+// level: capabilities.drop when it lacks ALL, capabilities.add when it adds more than
+// NET_BIND_SERVICE, capabilities when both do.
+func capabilitiesField(sc *corev1.SecurityContext) string {
+	var caps *corev1.Capabilities
+	if sc != nil {
+		caps = sc.Capabilities
+	}
+	if caps == nil {
+		return "securityContext.capabilities.drop"
+	}
+	dropsAll := slices.Contains(caps.Drop, "ALL")
+	addsMore := slices.ContainsFunc(caps.Add, func(c corev1.Capability) bool { return c != "NET_BIND_SERVICE" })
+	switch {
+	case !dropsAll && addsMore:
+		return "securityContext.capabilities"
+	case addsMore:
+		return "securityContext.capabilities.add"
+	}
+	return "securityContext.capabilities.drop"
+}
+
 func join(path, field string) string {
 	switch {
 	case field == "":
@@ -243,52 +313,4 @@ func join(path, field string) string {
 }
 
 // commonPrefix returns the longest field path that every path starts with.
-func commonPrefix(paths []string) string {
-	if len(paths) == 0 {
-		return ""
-	}
-	prefix := pathSegments(paths[0])
-	for _, p := range paths[1:] {
-		segs := pathSegments(p)
-		n := 0
-		for n < len(prefix) && n < len(segs) && prefix[n] == segs[n] {
-			n++
-		}
-		prefix = prefix[:n]
-	}
-	var b strings.Builder
-	for i, s := range prefix {
-		if i > 0 && !strings.HasPrefix(s, "[") {
-			b.WriteByte('.')
-		}
-		b.WriteString(s)
-	}
-	return b.String()
-}
-
-// pathSegments splits a field path into its field names and [index] or [key] parts; a key may
-// hold dots (metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]).
-func pathSegments(path string) []string {
-	var out []string
-	for i := 0; i < len(path); {
-		switch path[i] {
-		case '.':
-			i++
-		case '[':
-			end := strings.IndexByte(path[i:], ']')
-			if end < 0 {
-				return append(out, path[i:])
-			}
-			out = append(out, path[i:i+end+1])
-			i += end + 1
-		default:
-			end := i
-			for end < len(path) && path[end] != '.' && path[end] != '[' {
-				end++
-			}
-			out = append(out, path[i:end])
-			i = end
-		}
-	}
-	return out
-}
+func commonPrefix(paths []string) string { return finding.CommonPath(paths) }

@@ -95,9 +95,9 @@ func TestMessages(t *testing.T) {
 			contains: []string{`runAsNonRoot != true (pod or containers "app", "sidecar" must set securityContext.runAsNonRoot=true)`},
 		},
 		{
-			name: "a restricted volume is located at the volume",
+			name: "a restricted volume is located at its type's field",
 			file: "latest/restricted.yaml", kind: "Pod", object: "nfs-volume", rule: "pss/restricted",
-			path:     "spec.volumes[0]",
+			path:     "spec.volumes[0].nfs",
 			contains: []string{`restricted volume types (volume "data" uses restricted volume type "nfs")`},
 		},
 		{

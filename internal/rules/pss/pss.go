@@ -13,10 +13,10 @@ package pss
 
 import (
 	"fmt"
-	"strings"
 
 	"k8s.io/pod-security-admission/api"
 
+	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
 )
 
@@ -84,35 +84,21 @@ func (s *standards) versionLabel(v api.Version) string {
 // failing check with its reason and detail, the path is the most specific field common to
 // all of them, and the evidence gives each check's own field.
 func violation(ctx *rules.PodContext, level api.Level, version string, fs []failure, l *locator, note string) rules.Violation {
-	reasons := make([]string, len(fs))
-	evidence := make([]string, len(fs))
-	paths := make([]string, len(fs))
-	locs := make([]location, len(fs))
+	related := &finding.Related{Checks: make([]finding.Check, len(fs))}
 	for i, f := range fs {
-		locs[i] = l.locate(f.check)
-	}
-	container := locs[0].container
-	for i, f := range fs {
-		reasons[i] = describe(f)
-		evidence[i] = fmt.Sprintf("%s at %s: %s", f.check.ID, locs[i].path, describe(f))
-		paths[i] = locs[i].path
-		if locs[i].container != container {
-			container = ""
-		}
+		loc := l.locate(f.check)
+		related.Checks[i] = finding.Check{ID: string(f.check.ID), Container: loc.container, Path: loc.path, Reason: describe(f), Field: loc.field}
 	}
 	subject := "the pods of this " + ctx.Object.GVK.Kind + " fail"
 	rejected := "them"
 	if isPod(ctx.Object) {
 		subject, rejected = "the pod fails", "it"
 	}
-	msg := fmt.Sprintf("%s the Pod Security Standards %s level at %s: %s; a namespace that enforces %s rejects %s",
-		subject, level, version, strings.Join(reasons, ", "), level, rejected)
-	return rules.Violation{
-		Path:      commonPrefix(paths),
-		Container: container,
-		Message:   msg + note,
-		Evidence:  strings.Join(evidence, "; "),
-	}
+	related.Lead = fmt.Sprintf("%s the Pod Security Standards %s level at %s: ", subject, level, version)
+	related.Tail = fmt.Sprintf("; a namespace that enforces %s rejects %s%s", level, rejected, note)
+	v := rules.Violation{Related: related}
+	v.Message, v.Evidence, v.Path, v.Container = related.Describe()
+	return v
 }
 
 // describe writes a check result as the API server's admission message does: the reason,

@@ -1,0 +1,80 @@
+package finding
+
+import "strings"
+
+// Describe writes a composite finding from its checks: the message (Lead, each check's reason,
+// Tail), the evidence (each check's ID, field and reason), the most specific field common to
+// every check, and the container when one container alone is at fault.
+func (r *Related) Describe() (message, evidence, path, container string) {
+	reasons := make([]string, len(r.Checks))
+	items := make([]string, len(r.Checks))
+	paths := make([]string, len(r.Checks))
+	if len(r.Checks) > 0 {
+		container = r.Checks[0].Container
+	}
+	for i, c := range r.Checks {
+		reasons[i] = c.Reason
+		items[i] = c.ID + " at " + c.Path + ": " + c.Reason
+		paths[i] = c.Path
+		if c.Container != container {
+			container = ""
+		}
+	}
+	return r.Lead + strings.Join(reasons, ", ") + r.Tail, strings.Join(items, "; "), CommonPath(paths), container
+}
+
+// CommonPath returns the longest field path that every path starts with.
+func CommonPath(paths []string) string {
+	if len(paths) == 0 {
+		return ""
+	}
+	prefix := PathSegments(paths[0])
+	for _, p := range paths[1:] {
+		segs := PathSegments(p)
+		n := 0
+		for n < len(prefix) && n < len(segs) && prefix[n] == segs[n] {
+			n++
+		}
+		prefix = prefix[:n]
+	}
+	return JoinPath(prefix)
+}
+
+// JoinPath writes field path segments back as a path.
+func JoinPath(segments []string) string {
+	var b strings.Builder
+	for i, s := range segments {
+		if i > 0 && !strings.HasPrefix(s, "[") {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// PathSegments splits a field path into its field names and [index] or [key] parts; a key may
+// hold dots (metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]).
+func PathSegments(path string) []string {
+	var out []string
+	for i := 0; i < len(path); {
+		switch path[i] {
+		case '.':
+			i++
+		case '[':
+			end := strings.IndexByte(path[i:], ']')
+			if end < 0 {
+				return append(out, path[i:])
+			}
+			out = append(out, path[i:i+end+1])
+			i += end + 1
+		default:
+			end := i
+			for end < len(path) && path[end] != '.' && path[end] != '[' {
+				end++
+			}
+			out = append(out, path[i:end])
+			i = end
+		}
+	}
+	return out
+}
