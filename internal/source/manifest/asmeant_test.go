@@ -1,10 +1,7 @@
 package manifest
 
 import (
-	"context"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -145,15 +142,7 @@ spec:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file := filepath.Join(t.TempDir(), "m.yaml")
-			if err := os.WriteFile(file, []byte(tt.doc), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			res := Load(context.Background(), []string{file}, Options{})
-			if len(res.Errors) > 0 || res.Inventory.Len() != 1 {
-				t.Fatalf("load: %d objects, errors %v", res.Inventory.Len(), res.Errors)
-			}
-			o := res.Inventory.Objects()[0]
+			o := loadOne(t, tt.doc)
 			var issues []string
 			for _, is := range o.Issues {
 				issues = append(issues, string(is.Kind)+" "+is.Path)

@@ -195,15 +195,7 @@ func TestRemovedVersionsKeepTheirOwnSchema(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file := filepath.Join(t.TempDir(), "m.yaml")
-			if err := os.WriteFile(file, []byte(tt.doc), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			res := Load(context.Background(), []string{file}, Options{})
-			if len(res.Errors) > 0 || res.Inventory.Len() != 1 {
-				t.Fatalf("load: %d objects, errors %v", res.Inventory.Len(), res.Errors)
-			}
-			o := res.Inventory.Objects()[0]
+			o := loadOne(t, tt.doc)
 			if got := reflect.TypeOf(o.Typed).String(); got != tt.wantType || !strings.HasPrefix(reflect.TypeOf(o.Typed).Elem().PkgPath(), "k8s.io/api/") {
 				t.Errorf("typed as %s, want %s", got, tt.wantType)
 			}
@@ -219,4 +211,18 @@ func TestRemovedVersionsKeepTheirOwnSchema(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadOne loads doc from a file and returns its one object; load errors fail the test.
+func loadOne(t *testing.T, doc string) *inventory.Object {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "m.yaml")
+	if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := Load(context.Background(), []string{file}, Options{})
+	if len(res.Errors) > 0 || res.Inventory.Len() != 1 {
+		t.Fatalf("load: %d objects, errors %v", res.Inventory.Len(), res.Errors)
+	}
+	return res.Inventory.Objects()[0]
 }
