@@ -38,7 +38,7 @@ func TestFold(t *testing.T) {
 		want []string
 	}{
 		{name: "two rules at one field: the more severe speaks",
-			in: []finding.Finding{plain("pod/image-digest", finding.Low, "app", c0+".image"), plain("pod/image-tag", finding.Medium, "app", c0+".image")},
+			in:   []finding.Finding{plain("pod/image-digest", finding.Low, "app", c0+".image"), plain("pod/image-tag", finding.Medium, "app", c0+".image")},
 			want: []string{"pod/image-tag " + c0 + ".image [pod/image-digest]"}},
 		{name: "equal severity: a finding of its own speaks before a composite's check, which leaves the composite",
 			in: []finding.Finding{
