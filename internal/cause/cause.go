@@ -79,6 +79,7 @@ type unit struct {
 
 // folder keeps the buffers one object's folding needs, reused from object to object.
 type folder struct {
+	segs   []string // the units' path segments, one buffer for all
 	units  []unit
 	order  []int
 	causes [][]int
@@ -86,19 +87,24 @@ type folder struct {
 
 // object folds the findings of one object and reports whether any was changed.
 func (f *folder) object(fs []finding.Finding) bool {
-	f.units = f.units[:0]
+	f.units, f.segs = f.units[:0], f.segs[:0]
+	split := func(path string) []string {
+		start := len(f.segs)
+		f.segs = finding.AppendPathSegments(f.segs, path)
+		return f.segs[start:len(f.segs):len(f.segs)]
+	}
 	for i := range fs {
 		x := &fs[i]
 		if x.Related != nil && len(x.Related.Checks) > 0 {
 			for j, c := range x.Related.Checks {
 				if c.Field {
-					f.units = append(f.units, unit{finding: i, check: j, rule: x.RuleID + ":" + c.ID, container: c.Container, path: finding.PathSegments(c.Path), severity: x.Severity})
+					f.units = append(f.units, unit{finding: i, check: j, rule: x.RuleID + ":" + c.ID, container: c.Container, path: split(c.Path), severity: x.Severity})
 				}
 			}
 			continue
 		}
 		if x.Path != "" && x.Status == finding.Fail {
-			f.units = append(f.units, unit{finding: i, check: -1, rule: x.RuleID, container: x.Container, path: finding.PathSegments(x.Path), severity: x.Severity})
+			f.units = append(f.units, unit{finding: i, check: -1, rule: x.RuleID, container: x.Container, path: split(x.Path), severity: x.Severity})
 		}
 	}
 	us := f.units

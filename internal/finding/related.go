@@ -54,8 +54,11 @@ func JoinPath(segments []string) string {
 
 // PathSegments splits a field path into its field names and [index] or [key] parts; a key may
 // hold dots (metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]).
-func PathSegments(path string) []string {
-	var out []string
+func PathSegments(path string) []string { return AppendPathSegments(nil, path) }
+
+// AppendPathSegments appends the segments of path to out, so that a caller splitting many
+// paths reuses one buffer.
+func AppendPathSegments(out []string, path string) []string {
 	for i := 0; i < len(path); {
 		switch path[i] {
 		case '.':

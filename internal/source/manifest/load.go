@@ -747,37 +747,30 @@ func (d *decoder) flatten(n *yaml.Node, depth int, c *converter, items *[]listIt
 // it when that value is a flow collection or a scalar ("{a: 1} {b: 2}", "'x' y"): such text is
 // an error here, at its line, never silently dropped.
 func parseYAML(data []byte) (*yaml.Node, error) {
+	// One decoder reads the document and, where yaml.v3 would stop early, what follows it: the
+	// document is parsed once.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
 		return nil, err
 	}
 	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && (len(root.Content) == 0 || isNull(root.Content[0]))) {
 		return nil, nil
 	}
 	if body := root.Content[0]; body.Kind == yaml.ScalarNode || body.Style&yaml.FlowStyle != 0 {
-		if err := trailingText(data); err != nil {
-			return nil, err
+		var next yaml.Node
+		switch err := dec.Decode(&next); {
+		case errors.Is(err, io.EOF):
+		case err != nil:
+			return nil, errTrailing(err)
+		default:
+			return nil, fmt.Errorf("line %d: text after the document's value; a document holds one value", next.Line)
 		}
 	}
 	return &root, nil
-}
-
-// trailingText reads data as a stream of YAML documents and reports an error when it holds
-// more than the first.
-func trailingText(data []byte) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var first, next yaml.Node
-	if err := dec.Decode(&first); err != nil {
-		return err
-	}
-	switch err := dec.Decode(&next); {
-	case errors.Is(err, io.EOF):
-		return nil
-	case err != nil:
-		return errTrailing(err)
-	default:
-		return fmt.Errorf("line %d: text after the document's value; a document holds one value", next.Line)
-	}
 }
 
 // errTrailing words the error yaml.v3 gives for text after a document's value.
