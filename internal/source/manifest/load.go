@@ -919,7 +919,7 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 		Positions: positions,
 	}
 	for _, dup := range dups {
-		o.Issues = append(o.Issues, inventory.FieldIssue{Kind: inventory.DuplicateKey, Path: dup.path, Field: lastSegment(dup.path)})
+		o.Issues = append(o.Issues, inventory.FieldIssue{Kind: inventory.DuplicateKey, Path: dup.path, Field: lastKey(dup.path)})
 	}
 	if meta := fastyaml.Lookup(b.nodes, 0, "metadata"); meta >= 0 {
 		if s, ok := fastyaml.StringAt(b.nodes, fastyaml.Lookup(b.nodes, meta, "name")); ok {
@@ -1059,13 +1059,6 @@ func stringMap(v any) map[string]string {
 		}
 	}
 	return out
-}
-
-func lastSegment(path string) string {
-	if i := strings.LastIndexAny(path, ".["); i >= 0 {
-		return strings.TrimSuffix(path[i+1:], "]")
-	}
-	return path
 }
 
 func mapValue(m *yaml.Node, key string) *yaml.Node {
