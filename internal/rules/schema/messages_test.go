@@ -107,17 +107,9 @@ func TestMessages(t *testing.T) {
 			says: []string{"did you mean `v1.31`?"},
 		},
 	}
-	catalog, err := rules.NewCatalog(schema.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(tt.manifest)})
-			if len(res.Errors) > 0 {
-				t.Fatalf("load errors: %v", res.Errors)
-			}
-			fs := catalog.Evaluate(res.Inventory, &rules.Options{FromManifests: true}, nil)
+			fs := evaluate(t, tt.manifest)
 			if len(fs) != 1 {
 				for _, f := range fs {
 					t.Logf("%s %s: %s", f.RuleID, f.Path, f.Message)
@@ -135,6 +127,21 @@ func TestMessages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// evaluate loads one manifest and returns the schema rules' findings on it; load errors fail
+// the test.
+func evaluate(t *testing.T, doc string) []finding.Finding {
+	t.Helper()
+	catalog, err := rules.NewCatalog(schema.Rules()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(doc)})
+	if len(res.Errors) > 0 {
+		t.Fatalf("load errors: %v", res.Errors)
+	}
+	return catalog.Evaluate(res.Inventory, &rules.Options{FromManifests: true}, nil)
 }
 
 func TestRulesAreValid(t *testing.T) {
@@ -155,14 +162,9 @@ func TestMessagesDescribeKeysThatAreNotNames(t *testing.T) {
 		{"an unknown field in a container", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: app\n      image: i\n      " + token + ": x\n"},
 		{"a key written twice", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  " + token + ": a\n  " + token + ": b\n"},
 	}
-	catalog, err := rules.NewCatalog(schema.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(tt.manifest)})
-			fs := catalog.Evaluate(res.Inventory, &rules.Options{FromManifests: true}, nil)
+			fs := evaluate(t, tt.manifest)
 			if len(fs) == 0 {
 				t.Fatal("no finding")
 			}
