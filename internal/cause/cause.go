@@ -248,6 +248,6 @@ func dropChecks(x *finding.Finding, removed []bool) {
 	var path string
 	x.Message, x.Evidence, path, x.Container = rel.Describe()
 	if len(rel.Checks) == 1 {
-		x.Path, x.Location = path, rel.Checks[0].Location
+		x.Path, x.Location = path, rel.Checks[0].At.In(x.Location)
 	}
 }

@@ -6,6 +6,7 @@ package finding
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -161,9 +162,10 @@ type Finding struct {
 	// failures.
 	Status Status `json:"status,omitempty"`
 
-	// ObjectLocation is where the object itself starts in the source, so that reports can head
-	// a group of findings with the object's own file:line.
-	ObjectLocation Location `json:"objectLocation,omitzero"`
+	// ObjectAt is where the object itself starts in its document, so that reports can head a
+	// group of findings with the object's own file:line (ObjectLocation). Its file is the
+	// finding's: a large scan does not hold it twice per finding.
+	ObjectAt Position `json:"-"`
 
 	// Related holds what the finding shares with other rules, when it shares anything: one
 	// pointer, since most findings share nothing and a large scan holds millions of them.
@@ -192,14 +194,45 @@ type Check struct {
 	ID        string `json:"id"`
 	Container string `json:"container,omitempty"`
 	Path      string `json:"path,omitempty"`
-	// Location is where Path is, as for a finding.
-	Location Location `json:"location,omitzero"`
 	// Reason says what fails, as one item of the finding's message.
 	Reason string `json:"reason"`
+	// At is where Path is in the finding's document.
+	At Position `json:"-"`
 	// Field is true when Path is the very field the check restricts, not a parent common to
 	// several fields or containers: only then may it be matched with another rule's finding
-	// about the same field.
+	// about the same field. (It follows At, whose padding it fills.)
 	Field bool `json:"-"`
+}
+
+// ObjectLocation is where the object the finding is about starts in the source; the zero
+// Location when that is not known.
+func (f *Finding) ObjectLocation() Location { return f.ObjectAt.In(f.Location) }
+
+// Position is a line and column in the document of a finding: where another part of the same
+// object is, kept without the file, document and template the finding's Location already holds.
+type Position struct {
+	Line, Column int32
+	// Known is false for the zero Position: nothing is known, not even the file.
+	Known bool
+}
+
+// PositionOf keeps the line and column of l.
+func PositionOf(l Location) Position {
+	return Position{Line: clampInt32(l.Line), Column: clampInt32(l.Column), Known: true}
+}
+
+// In returns the position in the document of l: l with the position's line and column, or the
+// zero Location when the position is not known.
+func (p Position) In(l Location) Location {
+	if !p.Known {
+		return Location{}
+	}
+	l.Line, l.Column = int(p.Line), int(p.Column)
+	return l
+}
+
+func clampInt32(n int) int32 {
+	return int32(min(max(n, 0), math.MaxInt32))
 }
 
 // AlsoBreaks returns the other rules and checks the finding's cause breaks.

@@ -4,7 +4,8 @@ import "strings"
 
 // Describe writes a composite finding from its checks: the message (Lead, each check's reason,
 // Tail), the evidence (each check's ID, field and reason), the most specific field common to
-// every check, and the container when one container alone is at fault.
+// every check, and the container when one container alone is at fault. It then points Lead,
+// Tail and the reasons into the message, so that a finding holds its text once.
 func (r *Related) Describe() (message, evidence, path, container string) {
 	reasons := make([]string, len(r.Checks))
 	items := make([]string, len(r.Checks))
@@ -20,7 +21,17 @@ func (r *Related) Describe() (message, evidence, path, container string) {
 			container = ""
 		}
 	}
-	return r.Lead + strings.Join(reasons, ", ") + r.Tail, strings.Join(items, "; "), CommonPath(paths), container
+	const sep = ", "
+	message = r.Lead + strings.Join(reasons, sep) + r.Tail
+	at := len(r.Lead)
+	r.Lead = message[:at]
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		c.Reason = message[at : at+len(c.Reason)]
+		at += len(c.Reason) + len(sep)
+	}
+	r.Tail = message[len(message)-len(r.Tail):]
+	return message, strings.Join(items, "; "), CommonPath(paths), container
 }
 
 // CommonPath returns the longest field path that every path starts with.

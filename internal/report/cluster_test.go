@@ -18,14 +18,14 @@ func clusterInput() *report.Input {
 	web := finding.ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
 	findings := []finding.Finding{
 		{RuleID: "pod/privileged", Title: "Containers are not privileged", Severity: finding.Critical, Object: web, Container: "app",
-			Path: "spec.template.spec.containers[0].securityContext.privileged", Location: live("prod"), ObjectLocation: live("prod"),
+			Path: "spec.template.spec.containers[0].securityContext.privileged", Location: live("prod"), ObjectAt: finding.PositionOf(live("prod")),
 			Message: `Container "app" runs privileged: securityContext.privileged is true.`, Remedy: "Set securityContext.privileged to false."},
 		{RuleID: "cluster/identity-cluster-admin", Title: "The scan does not run as cluster-admin", Severity: finding.Medium,
-			Object: finding.ObjectRef{Kind: rules.ClusterKind, Name: "staging"}, Location: live("staging"), ObjectLocation: live("staging"),
+			Object: finding.ObjectRef{Kind: rules.ClusterKind, Name: "staging"}, Location: live("staging"), ObjectAt: finding.PositionOf(live("staging")),
 			Message: `The identity "kubernetes-admin" may do everything on every resource.`, Evidence: "user kubernetes-admin; groups system:masters",
 			Remedy: "Scan with a read-only identity."},
 		{RuleID: "pod/privileged", Title: "Containers are not privileged", Severity: finding.Critical, Object: web, Container: "app",
-			Path: "spec.template.spec.containers[0].securityContext.privileged", Location: live("staging"), ObjectLocation: live("staging"),
+			Path: "spec.template.spec.containers[0].securityContext.privileged", Location: live("staging"), ObjectAt: finding.PositionOf(live("staging")),
 			Message: `Container "app" runs privileged: securityContext.privileged is true.`, Remedy: "Set securityContext.privileged to false."},
 	}
 	finding.Sort(findings)

@@ -29,9 +29,9 @@ func appendFinding(b []byte, f *finding.Finding, indent string) []byte {
 		w.key("location")
 		w.b = appendLocation(w.b, f.Location, w.indent)
 	}
-	if f.ObjectLocation != (finding.Location{}) {
+	if f.ObjectAt.Known {
 		w.key("objectLocation")
-		w.b = appendLocation(w.b, f.ObjectLocation, w.indent)
+		w.b = appendLocation(w.b, f.ObjectLocation(), w.indent)
 	}
 	w.str("message", f.Message, false)
 	w.str("evidence", f.Evidence, true)

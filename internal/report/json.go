@@ -342,7 +342,7 @@ func toJSONFinding(f *finding.Finding) jsonFinding {
 		Container:      f.Container,
 		Path:           f.Path,
 		Location:       newJSONLocation(f.Location),
-		ObjectLocation: newJSONLocation(f.ObjectLocation),
+		ObjectLocation: newJSONLocation(f.ObjectLocation()),
 		Message:        f.Message,
 		Evidence:       f.Evidence,
 		Remedy:         f.Remedy,

@@ -18,12 +18,12 @@ func nodeInput() *report.Input {
 		Command: "node", Targets: []string{"cp-1"}, Version: "1.2.3",
 		Findings: []finding.Finding{{
 			RuleID: "apiserver/authorization-mode", Title: "The API server authorizes with Node and RBAC, never AlwaysAllow", Severity: finding.Critical,
-			Object: api, Path: "--authorization-mode", Location: at, ObjectLocation: at,
+			Object: api, Path: "--authorization-mode", Location: at, ObjectAt: finding.PositionOf(at),
 			Message:  "--authorization-mode allows every request: AlwaysAllow.",
 			Evidence: "--authorization-mode=AlwaysAllow (kube-apiserver, process 812)", Remedy: "Set --authorization-mode=Node,RBAC.",
 		}},
 		Passed: []finding.Finding{
-			{RuleID: "apiserver/profiling", Title: "The API server does not serve profiling data", Severity: finding.Low, Object: api, Location: at, ObjectLocation: at,
+			{RuleID: "apiserver/profiling", Title: "The API server does not serve profiling data", Severity: finding.Low, Object: api, Location: at, ObjectAt: finding.PositionOf(at),
 				Message: "The API server does not serve profiling data.", Evidence: "--profiling=false (kube-apiserver, process 812)", Status: finding.Pass},
 			{RuleID: "kubelet/read-only-port", Title: "The kubelet's read-only port is off", Severity: finding.High,
 				Object: finding.ObjectRef{Kind: "Node", Name: "cp-1"}, Location: finding.Location{Host: "cp-1"},

@@ -62,7 +62,7 @@ func inputVariants() map[string]func(*report.Input) {
 		"outside files": func(in *report.Input) {
 			in.Findings[0].Location = finding.Location{File: "-", Document: 3, Line: 2, Column: 1}
 			in.Findings[1].Location = finding.Location{Cluster: "prod-eu"}
-			in.Findings[1].ObjectLocation = finding.Location{}
+			in.Findings[1].ObjectAt = finding.Position{}
 			in.Findings[2].Location.File = "/abs/path with space/web.yaml"
 			in.Errors = append(in.Errors, finding.ScanError{Message: "context deadline exceeded"},
 				finding.ScanError{Object: finding.ObjectRef{Kind: "Pod", Name: "p"}, Message: "spec.containers: wrong type"})

@@ -203,7 +203,7 @@ func objectTitle(ref finding.ObjectRef) string {
 
 // objectLocation is where the object starts, falling back to its file (and document).
 func objectLocation(f finding.Finding) string {
-	loc := f.ObjectLocation
+	loc := f.ObjectLocation()
 	if loc.File == "" && loc.Host == "" && loc.Cluster == "" {
 		loc = f.Location
 		loc.Line, loc.Column = 0, 0

@@ -520,13 +520,19 @@ func (e *Evaluation) toFinding(r *Rule, o *inventory.Object, v Violation) findin
 		Evidence:  v.Evidence,
 		Fix:       v.Fix,
 
-		ObjectLocation: o.Locate(""),
-		Related:        v.Related,
+		ObjectAt: finding.PositionOf(o.Locate("")),
+		Related:  v.Related,
 	}
 	if v.Related != nil {
 		for i := range v.Related.Checks {
 			c := &v.Related.Checks[i]
-			c.Location = o.Locate(c.Path)
+			c.At = finding.PositionOf(o.Locate(c.Path))
+			// A copy, as for the finding's container; most checks share the finding's.
+			if c.Container == v.Container {
+				c.Container = f.Container
+			} else {
+				c.Container = strings.Clone(c.Container)
+			}
 		}
 	}
 	return f

@@ -144,10 +144,13 @@ func (rc resourceCheck) rule() rules.Rule {
 type missingResource struct {
 	container string
 	path      string // the field that should be set
-	list      string // its list, the container's resources.requests or resources.limits
 	resource  corev1.ResourceName
 	evidence  string
 }
+
+// list is the field's list, the container's resources.requests or resources.limits: a part of
+// path, so that a deferred check does not hold it twice.
+func (m *missingResource) list() string { return m.path[:len(m.path)-len(m.resource)-1] }
 
 // check finds what the pod itself leaves unset and defers the LimitRange look-up, which needs
 // the namespace's objects.
@@ -160,16 +163,19 @@ func (rc resourceCheck) check(ctx *rules.PodContext) []rules.Violation {
 			// run within the pod's existing reservation.
 			continue
 		}
+		evidence := "" // one per container, shared by its missing resources
 		for _, r := range rc.resources {
 			if rc.setInContainer(c.Resources, r) || rc.setInPod(spec.Resources, r) {
 				continue
 			}
+			if evidence == "" {
+				evidence = describeResources(c.Resources)
+			}
 			missing = append(missing, missingResource{
 				container: c.Name,
 				path:      fmt.Sprintf("%s.resources.%s.%s", c.Path, rc.list, r),
-				list:      fmt.Sprintf("%s.resources.%s", c.Path, rc.list),
 				resource:  r,
-				evidence:  describeResources(c.Resources),
+				evidence:  evidence,
 			})
 		}
 	}
@@ -221,7 +227,7 @@ func (rc resourceCheck) report(missing []missingResource, namespace string, from
 	for start := 0; start < len(missing); {
 		end := start
 		var unset []missingResource
-		for ; end < len(missing) && missing[end].list == missing[start].list; end++ {
+		for ; end < len(missing) && missing[end].list() == missing[start].list(); end++ {
 			if !slices.Contains(defaults, missing[end].resource) {
 				unset = append(unset, missing[end])
 			}
@@ -258,7 +264,7 @@ func (rc resourceCheck) violation(unset []missingResource, noDefault string) rul
 		consequences[i] = rc.consequence[u.resource]
 	}
 	return rules.Violation{
-		Path:      m.list,
+		Path:      m.list(),
 		Container: m.container,
 		Message: fmt.Sprintf("container %q sets no %s %s (%s): %s; %s",
 			m.container, strings.Join(names, " and no "), kind, strings.Join(fields, ", "), strings.Join(consequences, "; "), noDefault),
