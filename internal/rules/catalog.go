@@ -245,6 +245,7 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 			later = append(later, e.toFinding(d.rule, d.object, v))
 		}
 	}
+	e.defers = nil // their objects and captured values are not needed again
 	var undefined []string
 	for _, ns := range inv.Namespaces() {
 		ctx := &NamespaceContext{Name: ns, Object: inv.Get("Namespace", "", ns), Inventory: inv, Options: e.opts}
