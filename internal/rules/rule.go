@@ -125,6 +125,10 @@ type Violation struct {
 	// Related, for a violation made of several checks, names them (finding.Related): the
 	// engine locates each check's path.
 	Related *finding.Related
+	// Err, when set, says that the rule could not judge the object (a user's policy that
+	// failed or ran out of time): the evaluation reports a scan error on the object, at Path,
+	// instead of a finding, so that what could not be judged is never taken for a pass.
+	Err error
 }
 
 // Options are the scan settings rules may read.
