@@ -84,8 +84,8 @@ func evalError(ctx context.Context, err error, timeout time.Duration) error {
 
 // evalOn evaluates a policy's query on one object; base is the pod spec's path for a pod
 // policy, whose paths are relative to it.
-func evalOn(q *Query, in *inputs, o *inventory.Object, base string, timeout time.Duration) []rules.Violation {
-	input, err := in.of(o)
+func evalOn(q *Query, in *Cache, o *inventory.Object, base string, timeout time.Duration) []rules.Violation {
+	input, err := in.Of(o)
 	if err != nil {
 		return []rules.Violation{{Err: err}}
 	}

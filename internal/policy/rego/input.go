@@ -76,12 +76,13 @@ func at(m map[string]any, path string) (any, bool) {
 	return cur, true
 }
 
-// inputs remembers the input of the last objects evaluated, so that the policies of one set
+// Cache remembers the input of the last objects evaluated, so that the policies of one set
 // judging one object convert it once, not once each. An entry holds its object, so no other
-// object can take its address while it is remembered.
-type inputs struct {
-	mu   sync.Mutex
-	ring [16]struct {
+// object can take its address while it is remembered. It is safe for concurrent use.
+type Cache struct {
+	build func(*inventory.Object) (ast.Value, error)
+	mu    sync.Mutex
+	ring  [16]struct {
 		obj *inventory.Object
 		val ast.Value
 		err error
@@ -89,9 +90,11 @@ type inputs struct {
 	next int
 }
 
-func newInputs() *inputs { return &inputs{} }
+// NewCache returns a cache of what build makes of an object.
+func NewCache(build func(*inventory.Object) (ast.Value, error)) *Cache { return &Cache{build: build} }
 
-func (c *inputs) of(o *inventory.Object) (ast.Value, error) {
+// Of returns what build makes of o, built once while o is among the last objects asked for.
+func (c *Cache) Of(o *inventory.Object) (ast.Value, error) {
 	c.mu.Lock()
 	for i := range c.ring {
 		if c.ring[i].obj == o {
@@ -101,7 +104,7 @@ func (c *inputs) of(o *inventory.Object) (ast.Value, error) {
 		}
 	}
 	c.mu.Unlock()
-	v, err := Input(o)
+	v, err := c.build(o)
 	c.mu.Lock()
 	e := &c.ring[c.next]
 	e.obj, e.val, e.err = o, v, err

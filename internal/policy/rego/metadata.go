@@ -215,7 +215,7 @@ func describe(v any) string {
 }
 
 // rule builds the catalog rule of a policy.
-func (p *policyModule) rule(q *Query, in *inputs, timeout time.Duration) rules.Rule {
+func (p *policyModule) rule(q *Query, in *Cache, timeout time.Duration) rules.Rule {
 	m := p.meta
 	r := rules.Rule{
 		ID: m.ID, Title: m.Title, Severity: m.Severity, Area: m.Area, Scope: m.Scope, Kinds: m.Kinds,

@@ -84,7 +84,7 @@ func Rules(ctx context.Context, files []File, opts Options) ([]rules.Rule, error
 	if err != nil {
 		return nil, err
 	}
-	shared := newInputs()
+	shared := NewCache(Input)
 	out := make([]rules.Rule, 0, len(policies))
 	seen := map[string]string{}
 	for _, p := range policies {
