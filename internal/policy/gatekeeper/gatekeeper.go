@@ -55,7 +55,9 @@ func Rules(ctx context.Context, docs Documents, opts Options) ([]rules.Rule, err
 		timeout = rego.DefaultTimeout
 	}
 	var errs []error
-	fail := func(o *inventory.Object, err error) { errs = append(errs, fmt.Errorf("%s: %w", o.Locate("").String(), err)) }
+	fail := func(o *inventory.Object, err error) {
+		errs = append(errs, fmt.Errorf("%s: %w", o.Locate("").String(), err))
+	}
 	templates := map[string]*compiled{}
 	for _, o := range docs.Templates {
 		t, err := DecodeTemplate(o)
