@@ -156,7 +156,7 @@ func compile(ctx context.Context, t *Template) (*compiled, error) {
 	if !slices.ContainsFunc(main.Rules, func(r *ast.Rule) bool { return r.Head.Ref()[0].Value.String() == "violation" }) {
 		return nil, fmt.Errorf("%s: ConstraintTemplate %s: its Rego defines no violation rule", where(t.Modules[0].Field, 0), t.Name)
 	}
-	comp := ast.NewCompiler().WithEnablePrintStatements(false)
+	comp := rego.NewCompiler()
 	comp.Compile(modules)
 	if comp.Failed() {
 		addErrs(comp.Errors)

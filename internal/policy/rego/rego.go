@@ -125,12 +125,24 @@ func ParseVersion(name string, data []byte, v ast.RegoVersion) (*ast.Module, err
 // Compile compiles modules together, so that policies can import each other's packages and
 // libraries. Every error names its file and line.
 func Compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
-	c := ast.NewCompiler().WithEnablePrintStatements(false)
+	c := NewCompiler()
 	c.Compile(modules)
 	if c.Failed() {
 		return nil, astError("", c.Errors)
 	}
 	return c, nil
+}
+
+// withheld are the built-in functions a policy may not call: those that reach the network
+// (a policy read from a scanned repository must not make Palisade a messenger) and the one
+// that reads Palisade's own environment. Calling one is a compile error.
+var withheld = []string{"http.send", "net.lookup_ip_addr", "opa.runtime"}
+
+// NewCompiler returns a compiler whose capabilities leave out the withheld built-ins.
+func NewCompiler() *ast.Compiler {
+	caps := ast.CapabilitiesForThisVersion()
+	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool { return slices.Contains(withheld, b.Name) })
+	return ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
 }
 
 // Prepare prepares the query once, for every evaluation to come. With strict, a built-in

@@ -167,6 +167,8 @@ func TestLoadErrorsNameTheFileAndLine(t *testing.T) {
 		{"a bad severity", strings.Replace(podPolicy, "severity: medium", "severity: urgent", 1), []string{"custom.severity"}},
 		{"an object policy names its kinds", strings.Replace(podPolicy, "scope: pod", "scope: object", 1), []string{"custom.kinds is required"}},
 		{"metadata without a violation rule", header, []string{"defines no violation"}},
+		{"the network is out of a policy's reach", header + "violation contains x if { x := http.send({\"method\": \"get\", \"url\": \"http://example.com\"}) }\n", []string{"p.rego:10:", "undefined function http.send"}},
+		{"Palisade's environment is out of a policy's reach", header + "violation contains x if { x := opa.runtime().env.HOME }\n", []string{"p.rego:10:", "undefined function opa.runtime"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := rego.Rules(context.Background(), []rego.File{{Name: "p.rego", Data: []byte(tc.src)}}, rego.Options{})
