@@ -95,10 +95,10 @@ func compileError(err error) error {
 	var errs []error
 	for _, e := range list {
 		if e.Location != nil {
-			errs = append(errs, fmt.Errorf("%s:%d:%d: %s: %s", e.Location.File, e.Location.Row, e.Location.Col, e.Code, e.Message))
+			errs = append(errs, fmt.Errorf("%s:%d:%d: %s: %s", e.Location.File, e.Location.Row, e.Location.Col, e.Code, rego.OneLine(e.Message)))
 			continue
 		}
-		errs = append(errs, fmt.Errorf("%s: %s", e.Code, e.Message))
+		errs = append(errs, fmt.Errorf("%s: %s", e.Code, rego.OneLine(e.Message)))
 	}
 	return errors.Join(errs...)
 }

@@ -132,7 +132,7 @@ func compile(ctx context.Context, t *Template) (*compiled, error) {
 			if e.Location != nil {
 				name, row = e.Location.File, e.Location.Row
 			}
-			errs = append(errs, fmt.Errorf("%s: ConstraintTemplate %s: %s: %s", where(name, row), t.Name, e.Code, e.Message))
+			errs = append(errs, fmt.Errorf("%s: ConstraintTemplate %s: %s: %s", where(name, row), t.Name, e.Code, rego.OneLine(e.Message)))
 		}
 	}
 	readsInventory := false

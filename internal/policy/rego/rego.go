@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -172,7 +173,17 @@ func astError(name string, err error) error {
 				where = fmt.Sprintf("%s:%d:%d", name, e.Location.Row, e.Location.Col)
 			}
 		}
-		errs = append(errs, fmt.Errorf("%s: %s: %s", where, e.Code, e.Message))
+		errs = append(errs, fmt.Errorf("%s: %s: %s", where, e.Code, OneLine(e.Message)))
 	}
 	return errors.Join(errs...)
+}
+
+// quoted are the values OPA's messages quote from the source (a METADATA block's YAML error
+// does).
+var quoted = regexp.MustCompile("`[^`]*`")
+
+// OneLine words an OPA message on one line, without the source text it may quote.
+func OneLine(msg string) string {
+	msg = quoted.ReplaceAllString(msg, "a value")
+	return strings.Join(strings.Fields(msg), " ")
 }
