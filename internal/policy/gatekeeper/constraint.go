@@ -2,7 +2,6 @@ package gatekeeper
 
 import (
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 
@@ -213,11 +212,14 @@ func anyOf(patterns []string, v string) bool {
 	return slices.Contains(patterns, "*") || slices.Contains(patterns, v)
 }
 
-// globMatch is Gatekeeper's namespace and name glob: a trailing or leading * for a prefix or
-// suffix, else the exact name.
+// globMatch is Gatekeeper's namespace and name glob: a trailing * for a prefix, a leading *
+// for a suffix, else the exact name.
 func globMatch(pattern, v string) bool {
-	if ok, err := path.Match(pattern, v); err == nil && ok {
-		return true
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(v, p)
+	}
+	if s, ok := strings.CutPrefix(pattern, "*"); ok {
+		return strings.HasSuffix(v, s)
 	}
 	return pattern == v
 }
