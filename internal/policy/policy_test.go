@@ -139,8 +139,11 @@ func TestLoadErrors(t *testing.T) {
 		{"a file of another type named directly",
 			map[string]string{"notes.txt": "x"},
 			[]string{"notes.txt: not a .rego, .yaml, .yml or .json file"}},
-		{"an inventory template matching every kind without a Config",
-			map[string]string{"u.yaml": strings.Replace(mustRead(t, "testdata/gatekeeper/uniqueingress.yaml"), "    kinds:\n      - apiGroups: [\"extensions\", \"networking.k8s.io\"]\n        kinds: [\"Ingress\"]\n", "    kinds: []\n", 1)},
+		{"an inventory template matching every kind without a Config or a sync annotation",
+			map[string]string{"u.yaml": strings.NewReplacer(
+				"    kinds:\n      - apiGroups: [\"extensions\", \"networking.k8s.io\"]\n        kinds: [\"Ingress\"]\n", "    kinds: []\n",
+				"metadata.gatekeeper.sh/requires-sync-data", "x-unused",
+			).Replace(mustRead(t, "testdata/gatekeeper/uniqueingress.yaml"))},
 			[]string{"reads data.inventory and it matches every kind"}},
 		{"ValidatingAdmissionPolicies with nothing to judge them",
 			map[string]string{"v.yaml": vap},

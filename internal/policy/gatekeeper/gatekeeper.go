@@ -233,12 +233,17 @@ func constraintRule(t *compiled, c *Constraint, synced []string, reviews *rego.C
 	}
 	var inv *inventoryData
 	if t.readsInventory {
+		// What Gatekeeper would have synced: the Config's kinds; else what the template
+		// says it needs; else the kinds the constraint matches.
 		kinds := synced
+		if kinds == nil {
+			kinds = t.SyncKinds
+		}
 		if kinds == nil {
 			kinds = r.Kinds
 		}
 		if slices.Contains(kinds, "*") {
-			return rules.Rule{}, fmt.Errorf("its template reads data.inventory and it matches every kind: name the kinds in spec.match.kinds, or the kinds to sync in a config.gatekeeper.sh Config (spec.sync.syncOnly)")
+			return rules.Rule{}, fmt.Errorf("its template reads data.inventory and it matches every kind: name the kinds in spec.match.kinds, in the template's %s annotation, or in a config.gatekeeper.sh Config (spec.sync.syncOnly)", requiresSyncData)
 		}
 		r.Reads = slices.Clone(kinds)
 		inv = &inventoryData{kinds: kinds}

@@ -187,6 +187,50 @@ func TestInventoryHasGatekeepersShape(t *testing.T) {
 	}
 }
 
+func TestInventoryKinds(t *testing.T) {
+	const template = `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8sinv
+  annotations:
+    metadata.gatekeeper.sh/requires-sync-data: |
+      "[[{"groups": [""], "versions": ["v1"], "kinds": ["Service"]}, {"groups": ["networking.k8s.io"], "versions": ["v1"], "kinds": ["Ingress"]}], [{"groups": [""], "versions": ["v1"], "kinds": ["Namespace"]}]]"
+spec:
+  crd: {spec: {names: {kind: K8sInv}}}
+  targets:
+  - target: admission.k8s.io
+    rego: |
+      package k8sinv
+      violation[{"msg": "x"}] { data.inventory.cluster.v1.Namespace[input.review.object.metadata.name].metadata.labels.bad }
+`
+	const constraint = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sInv\nmetadata: {name: inv}\nspec: {match: {kinds: [{apiGroups: [\"\"], kinds: [Pod]}]}}\n"
+	const config = "apiVersion: config.gatekeeper.sh/v1alpha1\nkind: Config\nmetadata: {name: config}\nspec: {sync: {syncOnly: [{group: \"\", version: v1, kind: ConfigMap}]}}\n"
+	for _, tc := range []struct {
+		name     string
+		template string
+		configs  string
+		want     []string
+	}{
+		{"a Config's syncOnly", template, config, []string{"ConfigMap"}},
+		{"the template's requires-sync-data", template, "", []string{"Service", "Ingress", "Namespace"}},
+		{"else the matched kinds", strings.Replace(template, "metadata.gatekeeper.sh/requires-sync-data", "x-other", 1), "", []string{"Pod"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			docs := gatekeeper.Documents{Templates: objects(t, tc.template), Constraints: objects(t, constraint)}
+			if tc.configs != "" {
+				docs.Configs = objects(t, tc.configs)
+			}
+			rs, err := gatekeeper.Rules(context.Background(), docs, gatekeeper.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(rs[0].Reads, tc.want) {
+				t.Errorf("reads %q, want %q", rs[0].Reads, tc.want)
+			}
+		})
+	}
+}
+
 // FuzzConstraintTemplate decodes and compiles arbitrary ConstraintTemplate documents: it must
 // never panic, and every error must name where the document is.
 func FuzzConstraintTemplate(f *testing.F) {

@@ -8,6 +8,7 @@ package gatekeeper
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -31,6 +32,9 @@ type Template struct {
 	Kind        string // the kind of its constraints (spec.crd.spec.names.kind)
 	Title       string
 	Description string
+	// SyncKinds are the kinds the template says it reads from data.inventory (its
+	// metadata.gatekeeper.sh/requires-sync-data annotation); nil when it does not say.
+	SyncKinds []string
 	// Modules are the template's Rego source and libraries, each with where it is written.
 	Modules []Source
 	Object  *inventory.Object
@@ -81,6 +85,13 @@ func DecodeTemplate(o *inventory.Object) (*Template, error) {
 	t.Description = doc.Metadata.Annotations["description"]
 	if t.Name == "" {
 		return nil, fmt.Errorf("ConstraintTemplate has no metadata.name")
+	}
+	if a, ok := doc.Metadata.Annotations[requiresSyncData]; ok {
+		kinds, err := parseRequiresSyncData(a)
+		if err != nil {
+			return nil, fmt.Errorf("ConstraintTemplate %s: annotation %s: %w", t.Name, requiresSyncData, err)
+		}
+		t.SyncKinds = kinds
 	}
 	if t.Kind == "" {
 		return nil, fmt.Errorf("ConstraintTemplate %s: spec.crd.spec.names.kind is required", t.Name)
@@ -134,6 +145,36 @@ func DecodeTemplate(o *inventory.Object) (*Template, error) {
 		return nil, fmt.Errorf("ConstraintTemplate %s: spec.targets[0] has no rego", t.Name)
 	}
 	return t, nil
+}
+
+// requiresSyncData is the annotation by which a template says what it reads from
+// data.inventory: a JSON list of requirements, each a list of alternatives
+// ({"groups": [...], "versions": [...], "kinds": [...]}), the whole usually quoted once more.
+const requiresSyncData = "metadata.gatekeeper.sh/requires-sync-data"
+
+// parseRequiresSyncData returns every kind the annotation names.
+func parseRequiresSyncData(a string) ([]string, error) {
+	a = strings.TrimSpace(a)
+	if len(a) >= 2 && a[0] == '"' && a[len(a)-1] == '"' {
+		a = a[1 : len(a)-1]
+	}
+	var reqs [][]struct {
+		Kinds []string `json:"kinds"`
+	}
+	if err := json.Unmarshal([]byte(a), &reqs); err != nil {
+		return nil, fmt.Errorf("not a list of lists of {groups, versions, kinds} (%d characters)", len(a))
+	}
+	kinds := []string{}
+	for _, alternatives := range reqs {
+		for _, alt := range alternatives {
+			for _, k := range alt.Kinds {
+				if k != "" && !slices.Contains(kinds, k) {
+					kinds = append(kinds, k)
+				}
+			}
+		}
+	}
+	return kinds, nil
 }
 
 // remarshal decodes an object's content into a Go value through JSON.
