@@ -115,6 +115,12 @@ func readDocuments(ctx context.Context, files []string) (gatekeeper.Documents, [
 // the commands (scan, cluster, rules, explain) and the webhook (on every reload of its
 // configuration's policies) call. With no paths it returns base itself. A custom rule whose ID
 // a built-in rule has is an error; so is every problem Load reports.
+//
+// The policies are compiled here, once; the rules are safe for concurrent evaluation. A custom
+// rule that cannot judge an object (its policy failed or ran out of time) says so with a
+// violation whose Err is set: callers of rules.Evaluation must read Evaluation.Errors and treat
+// each as an object not judged (a scan error; for the webhook, its failure policy), never as
+// a pass.
 func Catalog(ctx context.Context, base *rules.Catalog, paths []string, opts Options) (*rules.Catalog, error) {
 	if len(paths) == 0 {
 		return base, nil

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"palisade.dev/palisade/internal/inventory"
@@ -220,5 +221,29 @@ func TestNamespaceSelectorOnANamespaceNotInTheInputIsAnError(t *testing.T) {
 	errs := ev.Errors()
 	if len(fs) != 0 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "-:1:1: rule gatekeeper/psp-host-namespace: namespace elsewhere is not in the input") {
 		t.Fatalf("findings %v, errors %v", fs, errs)
+	}
+}
+
+// TestPoliciesAreSafeForConcurrentEvaluation runs the same prepared policies and constraint
+// parameters on many objects from several goroutines at once, as a scan's decoders and the
+// webhook's requests do (run with -race).
+func TestPoliciesAreSafeForConcurrentEvaluation(t *testing.T) {
+	c := catalog(t, filepath.Join("testdata", "gatekeeper", "privileged.yaml"), filepath.Join("..", "cli", "testdata", "policies", "no-latest-tag.rego"))
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: web}\nspec:\n  containers: [{name: a, image: 'nginx:latest', securityContext: {privileged: true}}]\n---\n"
+	res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(strings.Repeat(pod, 40))})
+	objs := res.Inventory.Objects()
+	ev := c.NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "gatekeeper/") || strings.HasPrefix(r.ID, "custom/") })
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(objs)*3; i += 4 {
+				ev.Object(objs[i%len(objs)])
+			}
+		})
+	}
+	wg.Wait()
+	fs := ev.Finish(res.Inventory)
+	if len(fs) != 2*3*len(objs) || len(ev.Errors()) > 0 {
+		t.Fatalf("%d findings, want %d; errors %v", len(fs), 2*3*len(objs), ev.Errors())
 	}
 }
