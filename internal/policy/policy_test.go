@@ -232,7 +232,9 @@ func TestPoliciesAreSafeForConcurrentEvaluation(t *testing.T) {
 	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: web}\nspec:\n  containers: [{name: a, image: 'nginx:latest', securityContext: {privileged: true}}]\n---\n"
 	res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(strings.Repeat(pod, 40))})
 	objs := res.Inventory.Objects()
-	ev := c.NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "gatekeeper/") || strings.HasPrefix(r.ID, "custom/") })
+	ev := c.NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool {
+		return strings.HasPrefix(r.ID, "gatekeeper/") || strings.HasPrefix(r.ID, "custom/")
+	})
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {
