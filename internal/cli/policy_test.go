@@ -47,7 +47,7 @@ func TestCustomPoliciesRunLikeBuiltInRules(t *testing.T) {
 			nil, []string{notPolicy + ":1:1: a policy file holds a ConfigMap (v1)"}},
 		{"the config's policies join the catalog", []string{"scan", "-o", "compact", filepath.Join(withConfig, "app.yaml")}, 0,
 			[]string{"app.yaml:15:9: medium custom/no-latest-tag", "1 finding"}, nil},
-		{"gatekeeper constraints judge a streaming scan, data.inventory and namespace labels included",
+		{"gatekeeper constraints judge a streaming scan, data.inventory, namespace labels and expansion included",
 			[]string{"scan", "--policy", "../policy/testdata/gatekeeper", "--rule", "gatekeeper/*", "--fail-on", "none", "-o", "compact", "../policy/testdata/gatekeeper-objects.yaml"}, 0,
 			[]string{
 				"gatekeeper-objects.yaml:13:1: critical gatekeeper/psp-host-namespace: Sharing the host namespace is not allowed: privileged-in-restricted",
@@ -55,7 +55,8 @@ func TestCustomPoliciesRunLikeBuiltInRules(t *testing.T) {
 				"gatekeeper-objects.yaml:63:1: high gatekeeper/psp-pods-allowed-user-ranges: Container app is attempting to run as disallowed user 0",
 				"gatekeeper-objects.yaml:86:1: info gatekeeper/unique-ingress-host: ingress host conflicts with an existing ingress <shop.example.com>",
 				"gatekeeper-objects.yaml:94:1: info gatekeeper/unique-ingress-host",
-				"6 findings",
+				"gatekeeper-objects.yaml:122:3: high gatekeeper/psp-privileged-container: [Implied by expand-deployments] Privileged container is not allowed: app",
+				"7 findings",
 			}, nil},
 		{"policy test passes", []string{"policy", "test", filepath.Join(policies, "no-latest-tag.rego"), filepath.Join(policies, "no-latest-tag_test.rego")}, 0,
 			[]string{"PASS: 3/3"}, nil},

@@ -101,10 +101,12 @@ func readDocuments(ctx context.Context, files []string) (gatekeeper.Documents, [
 			docs.Constraints = append(docs.Constraints, o)
 		case o.GVK.Group == gatekeeper.ConfigGroup && o.GVK.Kind == "Config":
 			docs.Configs = append(docs.Configs, o)
+		case o.GVK.Group == gatekeeper.ExpansionGroup && o.GVK.Kind == "ExpansionTemplate":
+			docs.Expansions = append(docs.Expansions, o)
 		case o.GVK.Group == "admissionregistration.k8s.io" && slices.Contains(admissionKinds, o.GVK.Kind):
 			admission = append(admission, o)
 		default:
-			errs = append(errs, fmt.Errorf("%s: a policy file holds a %s (%s), which is not a policy: want a ConstraintTemplate, a Constraint, a Gatekeeper Config, a ValidatingAdmissionPolicy or a ValidatingAdmissionPolicyBinding",
+			errs = append(errs, fmt.Errorf("%s: a policy file holds a %s (%s), which is not a policy: want a ConstraintTemplate, a Constraint, a Gatekeeper Config or ExpansionTemplate, a ValidatingAdmissionPolicy or a ValidatingAdmissionPolicyBinding",
 				o.Locate(""), o.GVK.Kind, o.GVK.GroupVersion()))
 		}
 	}

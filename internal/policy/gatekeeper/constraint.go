@@ -147,12 +147,7 @@ func (m *Match) kindNames() []string {
 // matches reports whether the constraint applies to o, on everything but its namespace's
 // labels (NamespaceSelector), which need the inventory.
 func (m *Match) matches(o *inventory.Object) bool {
-	if len(m.Kinds) > 0 && !slices.ContainsFunc(m.Kinds, func(k struct {
-		APIGroups []string `json:"apiGroups"`
-		Kinds     []string `json:"kinds"`
-	}) bool {
-		return anyOf(k.APIGroups, o.GVK.Group) && anyOf(k.Kinds, o.GVK.Kind)
-	}) {
+	if len(m.Kinds) > 0 && !m.matchesKind(o) {
 		return false
 	}
 	clusterScoped := o.Namespace == "" && o.GVK.Kind != "Namespace"
@@ -186,6 +181,16 @@ func (m *Match) matches(o *inventory.Object) bool {
 		return false
 	}
 	return true
+}
+
+// matchesKind reports whether one of the kinds criteria selects o's group and kind.
+func (m *Match) matchesKind(o *inventory.Object) bool {
+	return slices.ContainsFunc(m.Kinds, func(k struct {
+		APIGroups []string `json:"apiGroups"`
+		Kinds     []string `json:"kinds"`
+	}) bool {
+		return anyOf(k.APIGroups, o.GVK.Group) && anyOf(k.Kinds, o.GVK.Kind)
+	})
 }
 
 // namespaceMatches applies the namespace selector: to a Namespace, its own labels; to a

@@ -12,6 +12,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/policy/rego"
 	"palisade.dev/palisade/internal/rules"
@@ -36,6 +37,9 @@ type Documents struct {
 	// Configs are config.gatekeeper.sh Configs: their spec.sync.syncOnly kinds are what
 	// data.inventory holds.
 	Configs []*inventory.Object
+	// Expansions are ExpansionTemplates: constraints on the resource they make of a workload
+	// (its Pod) judge the workload too.
+	Expansions []*inventory.Object
 }
 
 // compiled is a template ready to evaluate.
@@ -80,6 +84,15 @@ func Rules(ctx context.Context, docs Documents, opts Options) ([]rules.Rule, err
 	if err != nil {
 		errs = append(errs, err)
 	}
+	var expansions []*Expansion
+	for _, o := range docs.Expansions {
+		e, err := DecodeExpansion(o)
+		if err != nil {
+			fail(o, err)
+			continue
+		}
+		expansions = append(expansions, e)
+	}
 	reviews := rego.NewCache(Review)
 	var out []rules.Rule
 	seen := map[string]*inventory.Object{}
@@ -94,7 +107,7 @@ func Rules(ctx context.Context, docs Documents, opts Options) ([]rules.Rule, err
 			fail(o, err)
 			continue
 		}
-		r, err := constraintRule(t, c, synced, reviews, timeout)
+		r, err := constraintRule(t, c, synced, expansions, reviews, timeout)
 		if err != nil {
 			fail(o, err)
 			continue
@@ -202,7 +215,7 @@ func syncedKinds(configs []*inventory.Object) ([]string, error) {
 }
 
 // constraintRule builds the rule of one constraint.
-func constraintRule(t *compiled, c *Constraint, synced []string, reviews *rego.Cache, timeout time.Duration) (rules.Rule, error) {
+func constraintRule(t *compiled, c *Constraint, synced []string, expansions []*Expansion, reviews *rego.Cache, timeout time.Duration) (rules.Rule, error) {
 	slug := strings.ReplaceAll(strings.ToLower(c.Name), ".", "-")
 	if !slugPattern.MatchString(slug) {
 		return rules.Rule{}, fmt.Errorf("constraint name of %d characters does not make a rule ID (lowercase words joined by dashes or dots)", len(c.Name))
@@ -251,34 +264,51 @@ func constraintRule(t *compiled, c *Constraint, synced []string, reviews *rego.C
 	if c.Match.namespaceLabels != nil && !slices.Contains(r.Reads, "Namespace") {
 		r.Reads = append(r.Reads, "Namespace")
 	}
-	deferred := inv != nil || c.Match.namespaceLabels != nil
-	eval := func(o *inventory.Object, input ast.Value, data []rego.Resolver) []rules.Violation {
-		items, err := t.query.Eval(context.Background(), input, timeout, data...)
-		if err != nil {
-			return []rules.Violation{{Err: err}}
+	// The expansions whose resource the constraint matches make it judge their workloads.
+	var expanding []*Expansion
+	for _, e := range expansions {
+		probe := &inventory.Object{GVK: e.Generated, Namespace: "-"}
+		if len(c.Match.Kinds) == 0 || c.Match.matchesKind(probe) {
+			expanding = append(expanding, e)
+			for _, k := range e.kinds() {
+				if !slices.Contains(r.Kinds, k) && !slices.Contains(r.Kinds, "*") {
+					r.Kinds = append(r.Kinds, k)
+				}
+			}
 		}
-		return rego.Violations(items, "")
 	}
-	r.Object = func(ctx *rules.ObjectContext) []rules.Violation {
-		o := ctx.Object
-		if !c.Match.matches(o) {
+	deferred := inv != nil || c.Match.namespaceLabels != nil
+	// judge evaluates the constraint on target (the object, or the resource an expansion made
+	// of it) with its review; what it finds is reported on the object, at prefix.
+	judge := func(ctx *rules.ObjectContext, target *inventory.Object, review ast.Value, prefix, note string, sev *finding.Severity) []rules.Violation {
+		if !c.Match.matches(target) {
 			return nil
-		}
-		review, err := reviews.Of(o)
-		if err != nil {
-			return []rules.Violation{{Err: err}}
 		}
 		input := ast.NewObject(
 			[2]*ast.Term{ast.InternedTerm("review"), ast.NewTerm(review)},
 			[2]*ast.Term{ast.InternedTerm("parameters"), ast.NewTerm(params)},
 		)
+		eval := func(data []rego.Resolver) []rules.Violation {
+			items, err := t.query.Eval(context.Background(), input, timeout, data...)
+			if err != nil {
+				return []rules.Violation{{Err: err, Path: prefix}}
+			}
+			vs := rego.Violations(items, prefix)
+			for i := range vs {
+				vs[i].Message = note + vs[i].Message
+				if sev != nil && vs[i].Err == nil {
+					vs[i].Severity = sev
+				}
+			}
+			return vs
+		}
 		if !deferred {
-			return eval(o, input, nil)
+			return eval(nil)
 		}
 		ctx.Defer(func(all *inventory.Inventory) []rules.Violation {
-			match, ok := c.Match.namespaceMatches(o, all)
+			match, ok := c.Match.namespaceMatches(target, all)
 			if !ok {
-				return []rules.Violation{{Err: fmt.Errorf("namespace %s is not in the input, so spec.match.namespaceSelector cannot be judged", o.Namespace)}}
+				return []rules.Violation{{Err: fmt.Errorf("namespace %s is not in the input, so spec.match.namespaceSelector cannot be judged", target.Namespace)}}
 			}
 			if !match {
 				return nil
@@ -291,9 +321,37 @@ func constraintRule(t *compiled, c *Constraint, synced []string, reviews *rego.C
 				}
 				data = append(data, rego.Resolver{Ref: inventoryRef, Value: v})
 			}
-			return eval(o, input, data)
+			return eval(data)
 		})
 		return nil
+	}
+	r.Object = func(ctx *rules.ObjectContext) []rules.Violation {
+		o := ctx.Object
+		var out []rules.Violation
+		if c.Match.matches(o) {
+			review, err := reviews.Of(o)
+			if err != nil {
+				return []rules.Violation{{Err: err}}
+			}
+			out = judge(ctx, o, review, "", "", nil)
+		}
+		for _, e := range expanding {
+			if !e.appliesTo(o) {
+				continue
+			}
+			id, _, err := e.generated(o)
+			if err != nil {
+				out = append(out, rules.Violation{Err: err})
+				continue
+			}
+			review, err := e.reviews.Of(o)
+			if err != nil {
+				out = append(out, rules.Violation{Err: err})
+				continue
+			}
+			out = append(out, judge(ctx, id, review, e.Source, "[Implied by "+e.Name+"] ", e.Severity)...)
+		}
+		return out
 	}
 	return r, nil
 }
@@ -306,6 +364,10 @@ func Review(o *inventory.Object) (ast.Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	return reviewOf(o, m)
+}
+
+func reviewOf(o *inventory.Object, m map[string]any) (ast.Value, error) {
 	review := map[string]any{
 		"kind":      map[string]any{"group": o.GVK.Group, "version": o.GVK.Version, "kind": o.GVK.Kind},
 		"name":      o.Name,
