@@ -254,6 +254,8 @@ func FuzzConstraintTemplate(f *testing.F) {
 				docs.Templates = append(docs.Templates, o)
 			case gatekeeper.ConstraintGroup:
 				docs.Constraints = append(docs.Constraints, o)
+			case gatekeeper.ExpansionGroup:
+				docs.Expansions = append(docs.Expansions, o)
 			}
 		}
 		rs, err := gatekeeper.Rules(context.Background(), docs, gatekeeper.Options{})
