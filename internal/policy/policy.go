@@ -178,9 +178,19 @@ func TestFiles(paths []string) ([]string, error) {
 }
 
 // find walks paths and returns the Rego and the YAML files, in name order. A file named
-// directly must be one of those types; in folders, other files are passed over.
+// directly must be one of those types; in folders, other files are passed over. A file reached
+// twice (a folder given by --policy and by the config) is read once.
 func find(paths []string, withTests bool) (regoFiles, yamlFiles []string, errs []error) {
+	seen := map[string]bool{}
 	add := func(p string, named bool) {
+		key, err := filepath.Abs(p)
+		if err != nil {
+			key = filepath.Clean(p)
+		}
+		if seen[key] {
+			return
+		}
+		seen[key] = true
 		switch ext := strings.ToLower(filepath.Ext(p)); {
 		case ext == ".rego":
 			if withTests || !rego.IsTest(p) {

@@ -181,6 +181,18 @@ func mustRead(t *testing.T, p string) string {
 	return string(b)
 }
 
+func TestAPolicyReachedTwiceIsReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "p.rego", regoPolicy)
+	set, err := policy.Load(context.Background(), []string{dir, p, filepath.Join(dir, ".", "p.rego")}, policy.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Files != 1 || len(set.Rules) != 1 {
+		t.Errorf("%d files, %d rules; want the one policy once", set.Files, len(set.Rules))
+	}
+}
+
 func TestCustomRuleMayNotTakeABuiltInID(t *testing.T) {
 	base, _ := builtin.Catalog()
 	r := *base.All()[0]
