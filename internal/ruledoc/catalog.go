@@ -53,7 +53,7 @@ func NewEntry(r *rules.Rule) Entry {
 		Allowed:     r.Allowed,
 		References:  r.References,
 		Remedy:      r.Remedy,
-		HelpURI:     HelpURL(r.ID),
+		HelpURI:     RuleHelpURL(r),
 	}
 }
 

@@ -105,6 +105,9 @@ type Rule struct {
 	// Components are the components a node rule judges, each one found on the node in turn;
 	// a node rule that names none judges the node once.
 	Components []inventory.ComponentKind
+	// Origin is where a rule that is not Palisade's own is written (a user's policy file, as
+	// file:line); empty for the built-in rules, which docs/rules.md documents.
+	Origin string
 }
 
 // Violation is what a rule's evaluation reports; the engine turns it into a Finding by adding

@@ -236,6 +236,7 @@ func constraintRule(t *compiled, c *Constraint, synced []string, expansions []*E
 	r := rules.Rule{
 		ID: IDPrefix + slug, Title: title, Severity: c.Severity, Area: Area, Scope: rules.ScopeObject,
 		Kinds: c.Match.kindNames(), Description: desc, Remedy: remedy,
+		Origin: c.Object.Locate("").String() + " (template at " + t.Object.Locate("").String() + ")",
 	}
 	params, err := ast.InterfaceToValue(c.Parameters)
 	if err != nil {

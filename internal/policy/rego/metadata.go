@@ -220,6 +220,7 @@ func (p *policyModule) rule(q *Query, in *Cache, timeout time.Duration) rules.Ru
 	r := rules.Rule{
 		ID: m.ID, Title: m.Title, Severity: m.Severity, Area: m.Area, Scope: m.Scope, Kinds: m.Kinds,
 		Description: m.Description, Fields: m.Fields, Allowed: m.Allowed, References: m.References, Remedy: m.Remedy,
+		Origin: fmt.Sprintf("%s:%d", p.file, p.line),
 	}
 	if m.Scope == rules.ScopePod {
 		r.Pod = func(c *rules.PodContext) []rules.Violation {
