@@ -85,3 +85,13 @@ func TestCustomPoliciesRunLikeBuiltInRules(t *testing.T) {
 		})
 	}
 }
+
+func TestCustomRuleSARIFDoesNotPointAtTheBuiltInReference(t *testing.T) {
+	code, out, errOut := run(t, "scan", "--policy", policies, "--rule", "custom/*", "-o", "sarif", "testdata/policy-workloads.yaml")
+	if code != 0 || !strings.Contains(out, `"id": "custom/no-latest-tag"`) {
+		t.Fatalf("exit %d, stderr %s, stdout %s", code, errOut, out)
+	}
+	if strings.Contains(out, "rules#custom-no-latest-tag") {
+		t.Errorf("the SARIF report points a custom rule at the built-in reference:\n%s", out)
+	}
+}
