@@ -34,6 +34,8 @@ func TestCustomPoliciesRunLikeBuiltInRules(t *testing.T) {
 			[]string{"custom/no-latest-tag", "medium", "custom", "pod", "Images are pinned, never tagged latest"}, nil},
 		{"a custom rule is explained", []string{"explain", "custom/no-latest-tag", "--policy", policies}, 0,
 			[]string{"Images are pinned, never tagged latest", "Pin every image to a version tag", "containers[*].image", "Defined in: testdata/policies/no-latest-tag.rego:1", "https://kubernetes.io/docs/concepts/containers/images/#image-names"}, nil},
+		{"a custom rule's JSON names where it is written", []string{"explain", "custom/no-latest-tag", "--policy", policies, "-o", "json"}, 0,
+			[]string{`"origin": "testdata/policies/no-latest-tag.rego:1"`, `"helpUri": ""`}, nil},
 		{"a custom rule unknown without its policy", []string{"explain", "custom/no-latest-tag"}, 2, nil, []string{`unknown rule "custom/no-latest-tag"`}},
 		{"a scan finds at the line of the path the policy returns", []string{"scan", "--policy", policies, "--rule", "custom/*", "--fail-on", "medium", "-o", "compact", "testdata/policy-workloads.yaml"}, 1,
 			[]string{"testdata/policy-workloads.yaml:15:9: medium custom/no-latest-tag: container app runs an image that is not pinned"}, nil},
