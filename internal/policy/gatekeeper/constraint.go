@@ -125,7 +125,7 @@ func DecodeConstraint(o *inventory.Object) (*Constraint, error) {
 	return c, nil
 }
 
-// Kinds are the kinds the constraint matches, ["*"] for any.
+// kindNames are the kinds the constraint matches, ["*"] for any.
 func (m *Match) kindNames() []string {
 	if len(m.Kinds) == 0 {
 		return []string{"*"}
