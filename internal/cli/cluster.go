@@ -135,7 +135,7 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
   palisade cluster --all-contexts -o json=clusters.json -o text`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := prepare(&out, &rf, []string{"."})
+			r, err := prepare(cmd.Context(), &out, &rf, []string{"."})
 			if err != nil {
 				return err
 			}
@@ -185,6 +185,7 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 	}
 	out.register(cmd)
 	rf.register(cmd)
+	rf.registerPolicies(cmd)
 	cf.register(cmd)
 	cmd.Flags().BoolVar(&showPassed, "show-passed", false, "list the control-plane checks (judged on its mirror pods) that passed or did not apply too")
 	cmd.Flags().Lookup("kubernetes-version").Usage = "judge the cluster as if it ran this Kubernetes version (v1.N; default: the version the server reports)"

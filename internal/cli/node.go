@@ -117,7 +117,7 @@ func (np *nodeProbeFlags) request() *scan.NodeProbe {
 
 // runNodeAudit audits the node once and writes the reports.
 func runNodeAudit(cmd *cobra.Command, s Streams, out *outputFlags, rf *ruleFlags, opts node.Options, showPassed bool, np *nodeProbeFlags) error {
-	r, err := prepare(out, rf, []string{"."})
+	r, err := prepare(cmd.Context(), out, rf, []string{"."})
 	if err != nil {
 		return err
 	}

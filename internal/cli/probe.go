@@ -139,7 +139,7 @@ func runProbe(cmd *cobra.Command, s Streams, out *outputFlags, rf *ruleFlags, pf
 			return err
 		}
 	}
-	r, err := prepare(out, rf, []string{"."})
+	r, err := prepare(cmd.Context(), out, rf, []string{"."})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"palisade.dev/palisade/internal/ruledoc"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/suggest"
 )
 
@@ -19,7 +18,7 @@ var ruleListFormats = []string{"table", "json", "markdown"}
 
 func newRulesCommand(s Streams) *cobra.Command {
 	var format string
-	var areas []string
+	var areas, policies []string
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "List the rules of the catalog",
@@ -30,9 +29,9 @@ func newRulesCommand(s Streams) *cobra.Command {
   palisade rules -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			catalog, err := builtin.Catalog()
+			catalog, err := catalogWith(cmd.Context(), policies, 0)
 			if err != nil {
-				return fmt.Errorf("building the rule catalog: %w", err)
+				return err
 			}
 			list, err := rulesInAreas(catalog, areas)
 			if err != nil {
@@ -43,6 +42,7 @@ func newRulesCommand(s Streams) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&format, "output-format", "o", "table", "output format: "+strings.Join(ruleListFormats, ", "))
 	cmd.Flags().StringSliceVar(&areas, "area", nil, "list only the rules of these areas (workload, namespace, pod-security-standards ...)")
+	registerPolicyFlags(cmd, &policies, nil)
 	return cmd
 }
 
@@ -93,6 +93,7 @@ func writeRuleList(w io.Writer, format string, list []*rules.Rule) error {
 
 func newExplainCommand(s Streams) *cobra.Command {
 	var format string
+	var policies []string
 	cmd := &cobra.Command{
 		Use:   "explain RULE",
 		Short: "Explain one rule: what it checks, why, and how to fix it",
@@ -104,9 +105,9 @@ func newExplainCommand(s Streams) *cobra.Command {
   palisade explain pod/privileged -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			catalog, err := builtin.Catalog()
+			catalog, err := catalogWith(cmd.Context(), policies, 0)
 			if err != nil {
-				return fmt.Errorf("building the rule catalog: %w", err)
+				return err
 			}
 			if err := catalog.CheckIDs("explain", args); err != nil {
 				return fmt.Errorf("%w\nRun '%s rules' to list the rules.", err, cmd.Root().CommandPath())
@@ -121,6 +122,7 @@ func newExplainCommand(s Streams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&format, "output-format", "o", "text", "output format: text or json")
+	registerPolicyFlags(cmd, &policies, nil)
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/policy"
+	regopolicy "palisade.dev/palisade/internal/policy/rego"
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/builtin"
@@ -122,9 +125,10 @@ type run struct {
 	policy      *suppress.Policy
 }
 
-// prepare checks the output and rule flags and loads the catalog and the config (found upward
-// from configFrom[0], or given by --config).
-func prepare(out *outputFlags, rf *ruleFlags, configFrom []string) (*run, error) {
+// prepare checks the output and rule flags and loads the catalog (joined by the policies of
+// --policy and of the config) and the config (found upward from configFrom[0], or given by
+// --config).
+func prepare(ctx context.Context, out *outputFlags, rf *ruleFlags, configFrom []string) (*run, error) {
 	failOn, err := out.failSeverity()
 	if err != nil {
 		return nil, err
@@ -139,15 +143,24 @@ func prepare(out *outputFlags, rf *ruleFlags, configFrom []string) (*run, error)
 	if _, err := out.targets(); err != nil {
 		return nil, err
 	}
-	catalog, err := builtin.Catalog()
+	configPath := rf.configPath(configFrom)
+	paths := rf.policies
+	if configPath != "" {
+		fromConfig, err := suppress.ConfigPolicies(configPath)
+		if err != nil {
+			return nil, err
+		}
+		paths = append(slices.Clone(paths), fromConfig...)
+	}
+	catalog, err := catalogWith(ctx, paths, rf.policyTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("building the rule catalog: %w", err)
+		return nil, err
 	}
 	selected, err := rf.selection(catalog)
 	if err != nil {
 		return nil, err
 	}
-	policy, err := rf.policy(catalog, configFrom)
+	policy, err := rf.policy(catalog, configPath)
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +202,34 @@ type ruleFlags struct {
 	kubeVersion      string
 	config           string
 	noAnnotationExem bool
+	policies         []string
+	policyTimeout    time.Duration
+}
+
+// registerPolicies adds the flags of the user's own policies, for the commands that run them.
+func (r *ruleFlags) registerPolicies(cmd *cobra.Command) {
+	registerPolicyFlags(cmd, &r.policies, &r.policyTimeout)
+}
+
+func registerPolicyFlags(cmd *cobra.Command, paths *[]string, timeout *time.Duration) {
+	f := cmd.Flags()
+	f.StringArrayVar(paths, "policy", nil, "run your own policies too: a Rego file, a Gatekeeper ConstraintTemplate and Constraint file, or a folder of them (repeatable; see docs/policies.md)")
+	if timeout != nil {
+		f.DurationVar(timeout, "policy-timeout", regopolicy.DefaultTimeout, "longest time one policy may take to judge one object; longer is a scan error on the object")
+	}
+}
+
+// catalogWith is the built-in catalog joined by the rules of the policies at paths.
+func catalogWith(ctx context.Context, paths []string, timeout time.Duration) (*rules.Catalog, error) {
+	base, err := builtin.Catalog()
+	if err != nil {
+		return nil, fmt.Errorf("building the rule catalog: %w", err)
+	}
+	c, err := policy.Catalog(ctx, base, paths, policy.Options{Timeout: timeout})
+	if err != nil {
+		return nil, fmt.Errorf("loading policies: %w", err)
+	}
+	return c, nil
 }
 
 func (r *ruleFlags) register(cmd *cobra.Command) {
@@ -220,9 +261,8 @@ func (r *ruleFlags) selection(c *rules.Catalog) (func(*rules.Rule) bool, error) 
 	}, nil
 }
 
-// policy loads the config (given, or found upward from the first path) and builds the
-// suppression policy.
-func (r *ruleFlags) policy(c *rules.Catalog, paths []string) (*suppress.Policy, error) {
+// configPath is the config file: given, or found upward from the first path; "" for none.
+func (r *ruleFlags) configPath(paths []string) string {
 	path := r.config
 	if path == "" && len(paths) > 0 && paths[0] != "-" {
 		start := paths[0]
@@ -233,6 +273,11 @@ func (r *ruleFlags) policy(c *rules.Catalog, paths []string) (*suppress.Policy, 
 			path = found
 		}
 	}
+	return path
+}
+
+// policy loads the config at path ("" for none) and builds the suppression policy.
+func (r *ruleFlags) policy(c *rules.Catalog, path string) (*suppress.Policy, error) {
 	cfg := &suppress.Config{}
 	if path != "" {
 		var err error
@@ -264,7 +309,7 @@ func newScanCommand(s Streams) *cobra.Command {
 			if n := countStdin(args); n > 1 {
 				return fmt.Errorf("standard input (-) is given %d times; it can be read only once\nSee '%s --help'.", n, cmd.CommandPath())
 			}
-			r, err := prepare(&out, &rf, args)
+			r, err := prepare(cmd.Context(), &out, &rf, args)
 			if err != nil {
 				return err
 			}
@@ -297,6 +342,7 @@ func newScanCommand(s Streams) *cobra.Command {
 	}
 	out.register(cmd)
 	rf.register(cmd)
+	rf.registerPolicies(cmd)
 	ex.register(cmd)
 	cmd.Flags().BoolVar(&complete, "namespaces-complete", false, "judge every namespace the input names with the namespace rules, as if the input were all the cluster holds (by default they judge only the namespaces the input defines)")
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace of objects that name none (as kubectl apply would place them), and the Helm release namespace")

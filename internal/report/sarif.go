@@ -242,7 +242,7 @@ func sarifRuleOf(r *rules.Rule) sarifRule {
 		ID:                   r.ID,
 		Name:                 ruleName(r.ID),
 		ShortDescription:     sarifText{Text: r.Title},
-		HelpURI:              ruledoc.HelpURL(r.ID),
+		HelpURI:              ruledoc.RuleHelpURL(r),
 		DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(r.Severity)},
 		Properties: sarifRuleProperty{
 			Tags:             ruleTags(r),

@@ -35,6 +35,8 @@ type Entry struct {
 	References  []rules.Reference `json:"references,omitempty"`
 	Remedy      string            `json:"remedy"`
 	HelpURI     string            `json:"helpUri"`
+	// Origin is where a rule of a user's policy is written; absent for built-in rules.
+	Origin string `json:"origin,omitempty"`
 }
 
 // NewEntry describes one rule.
@@ -53,7 +55,8 @@ func NewEntry(r *rules.Rule) Entry {
 		Allowed:     r.Allowed,
 		References:  r.References,
 		Remedy:      r.Remedy,
-		HelpURI:     HelpURL(r.ID),
+		HelpURI:     RuleHelpURL(r),
+		Origin:      r.Origin,
 	}
 }
 

@@ -53,7 +53,11 @@ func WriteExplanation(w io.Writer, r *rules.Rule) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "Documentation: %s\n", HelpURL(r.ID))
+	if u := RuleHelpURL(r); u != "" {
+		fmt.Fprintf(&b, "Documentation: %s\n", u)
+	} else {
+		fmt.Fprintf(&b, "Defined in: %s\n", r.Origin)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -20,6 +20,15 @@ const DocsURL = "https://palisade.dev/docs/rules"
 // HelpURL is the address of one rule's section in the published reference.
 func HelpURL(id string) string { return DocsURL + "#" + Anchor(id) }
 
+// RuleHelpURL is HelpURL for a built-in rule, and "" for a rule written elsewhere (a user's
+// policy), which the published reference does not document.
+func RuleHelpURL(r *rules.Rule) string {
+	if r.Origin != "" {
+		return ""
+	}
+	return HelpURL(r.ID)
+}
+
 // Anchor is the HTML id of a rule's section: its ID with the slash written as a dash
 // (pod/run-as-non-root becomes pod-run-as-non-root), stable as long as the ID is.
 func Anchor(id string) string { return strings.ReplaceAll(id, "/", "-") }

@@ -125,6 +125,8 @@ type Evaluation struct {
 	NotApplied []finding.NotApplied
 
 	mu sync.Mutex
+	// errors are the violations that were errors (Violation.Err): what a rule could not judge.
+	errors []finding.ScanError
 	// findings are kept in blocks of findingBlock: a long scan never copies them to grow.
 	findings [][]finding.Finding
 	defers   []deferred
@@ -169,6 +171,7 @@ func (e *Evaluation) Object(o *inventory.Object) {
 	}
 	out := (*buf)[:0]
 	var defers []deferred
+	var errs []finding.ScanError
 	if pod, ok := inventory.PodTemplateOf(o); ok && len(e.pod) > 0 {
 		pod = pod.WithContainers()
 		// One context serves every pod rule of the object; only the rule changes.
@@ -176,6 +179,10 @@ func (e *Evaluation) Object(o *inventory.Object) {
 		for _, r := range e.pod {
 			ctx.rule = r
 			for _, v := range r.Pod(ctx) {
+				if v.Err != nil {
+					errs = append(errs, scanError(r, o, v))
+					continue
+				}
 				out = append(out, e.toFinding(r, o, v))
 			}
 		}
@@ -186,16 +193,21 @@ func (e *Evaluation) Object(o *inventory.Object) {
 		}
 		ctx := &ObjectContext{Object: o, Options: e.opts, defers: &defers, rule: r}
 		for _, v := range r.Object(ctx) {
+			if v.Err != nil {
+				errs = append(errs, scanError(r, o, v))
+				continue
+			}
 			out = append(out, e.toFinding(r, o, v))
 		}
 	}
 	if e.Release && !e.keep[o.GVK.Kind] {
 		releaseFor(o, defers)
 	}
-	if len(out) > 0 || len(defers) > 0 {
+	if len(out) > 0 || len(defers) > 0 || len(errs) > 0 {
 		e.mu.Lock()
 		e.store(out)
 		e.defers = append(e.defers, defers...)
+		e.errors = append(e.errors, errs...)
 		e.mu.Unlock()
 	}
 	clear(out)
@@ -242,6 +254,10 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 			continue
 		}
 		for _, v := range d.check(inv) {
+			if v.Err != nil {
+				e.errors = append(e.errors, scanError(d.rule, d.object, v))
+				continue
+			}
 			later = append(later, e.toFinding(d.rule, d.object, v))
 		}
 	}
@@ -300,6 +316,22 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 	}
 	e.findings = nil
 	return append(all, later...)
+}
+
+// Errors returns what the rules could not judge (Violation.Err), as scan errors on the objects,
+// once Finish has run.
+func (e *Evaluation) Errors() []finding.ScanError {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.errors)
+}
+
+// scanError is the scan error of a violation that is an error.
+func scanError(r *Rule, o *inventory.Object, v Violation) finding.ScanError {
+	if v.Object != nil {
+		o = v.Object
+	}
+	return finding.ScanError{Location: o.Locate(v.Path), Object: o.Ref(), Message: "rule " + r.ID + ": " + v.Err.Error()}
 }
 
 // Evaluate runs the selected rules over a complete inventory, objects on all cores, and

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -171,5 +172,38 @@ func TestParseKubernetesVersion(t *testing.T) {
 	}
 	if _, ok := (&Options{}).KubernetesMinor(); ok {
 		t.Error("an empty version should mean the newest known, not a minor")
+	}
+}
+
+func TestViolationsThatAreErrorsAreScanErrorsNotFindings(t *testing.T) {
+	failing := func(*PodContext) []Violation {
+		return []Violation{{Path: "spec.containers[0]", Err: errors.New("the policy failed")}, {Message: "judged"}}
+	}
+	deferredFailing := func(c *PodContext) []Violation {
+		c.Defer(func(*inventory.Inventory) []Violation { return []Violation{{Err: errors.New("later")}} })
+		return nil
+	}
+	c, err := NewCatalog(podRule("pod/failing", failing), podRule("pod/deferred", deferredFailing))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &inventory.Object{Name: "p", Namespace: "ns", Typed: &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "a"}}}}}
+	o.GVK.Version, o.GVK.Kind = "v1", "Pod"
+	o.Origin.File = "p.yaml"
+	inv := inventory.New()
+	inv.Add(o)
+	e := c.NewEvaluation(&Options{}, nil)
+	e.Object(o)
+	fs := e.Finish(inv)
+	if len(fs) != 1 || fs[0].Message != "judged" {
+		t.Errorf("findings %+v, want only the judged one", fs)
+	}
+	var got []string
+	for _, se := range e.Errors() {
+		got = append(got, se.Error()+" "+se.Object.String())
+	}
+	want := []string{"p.yaml: rule pod/failing: the policy failed Pod/ns/p", "p.yaml: rule pod/deferred: later Pod/ns/p"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("errors %q, want %q", got, want)
 	}
 }

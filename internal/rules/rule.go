@@ -105,6 +105,9 @@ type Rule struct {
 	// Components are the components a node rule judges, each one found on the node in turn;
 	// a node rule that names none judges the node once.
 	Components []inventory.ComponentKind
+	// Origin is where a rule that is not Palisade's own is written (a user's policy file, as
+	// file:line); empty for the built-in rules, which docs/rules.md documents.
+	Origin string
 }
 
 // Violation is what a rule's evaluation reports; the engine turns it into a Finding by adding
@@ -125,6 +128,10 @@ type Violation struct {
 	// Related, for a violation made of several checks, names them (finding.Related): the
 	// engine locates each check's path.
 	Related *finding.Related
+	// Err, when set, says that the rule could not judge the object (a user's policy that
+	// failed or ran out of time): the evaluation reports a scan error on the object, at Path,
+	// instead of a finding, so that what could not be judged is never taken for a pass.
+	Err error
 }
 
 // Options are the scan settings rules may read.

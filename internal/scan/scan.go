@@ -70,7 +70,10 @@ func Manifests(ctx context.Context, req Request) *Result {
 	}
 	loaded := manifest.Load(ctx, req.Paths, load)
 	all := eval.Finish(loaded.Inventory)
-	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
+	// What a rule could not judge (a user's policy that failed) is an error beside the load's.
+	errs := append(loaded.Errors, eval.Errors()...)
+	finding.SortErrors(errs)
+	res := &Result{Errors: errs, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
 	res.applyFolding(all, loaded.Inventory, req.Policy, true)
 	return res
 }

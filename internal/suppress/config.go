@@ -41,6 +41,9 @@ type Config struct {
 	Severities []SeverityOverride
 	// Exemptions suppress the findings of some rules on the objects they select.
 	Exemptions []Exemption
+	// Policies are the user's policy files and folders (package policy), relative to the
+	// working folder (the config writes them relative to its own folder).
+	Policies []string
 }
 
 // SeverityOverride gives every finding of the rules Rule matches another severity.
@@ -323,6 +326,7 @@ func (r *configReader) document(doc *yaml.Node) {
 		{"rules", r.selection},
 		{"severity", r.severities},
 		{"exemptions", r.exemptions},
+		{"policies", func(n *yaml.Node) { r.cfg.Policies = r.policies(n) }},
 	})
 	root = resolve(root)
 	if root.Kind != yaml.MappingNode {
@@ -334,6 +338,48 @@ func (r *configReader) document(doc *yaml.Node) {
 	case resolve(version).Kind != yaml.ScalarNode || resolve(version).Value != fmt.Sprint(ConfigVersion):
 		r.errorf(version, "unsupported version %q (this Palisade reads version %d)", resolve(version).Value, ConfigVersion)
 	}
+}
+
+// policies reads the policy paths, relative to the config's folder.
+func (r *configReader) policies(n *yaml.Node) []string {
+	paths, _ := r.scalars(n, "policies")
+	return resolvePolicies(r.file, paths)
+}
+
+func resolvePolicies(file string, paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(file), p)
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// ConfigPolicies reads only the policies a config file names (relative to the working folder),
+// for building the catalog that LoadConfig then checks the rest of the config against.
+func ConfigPolicies(file string) ([]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("config %s: larger than %d bytes", file, maxConfigSize)
+	}
+	var doc struct {
+		Policies yaml.Node `yaml:"policies"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil || doc.Policies.Kind == 0 {
+		// LoadConfig words what is wrong with the file itself.
+		return nil, nil
+	}
+	r := &configReader{file: file}
+	paths, _ := r.scalars(&doc.Policies, "policies")
+	if len(r.errs) > 0 {
+		return nil, errors.Join(r.errs...)
+	}
+	return resolvePolicies(file, paths), nil
 }
 
 func (r *configReader) selection(n *yaml.Node) {

@@ -299,3 +299,45 @@ func TestFindConfigPassesOverPathsThatCannotBeLookedInto(t *testing.T) {
 		}
 	})
 }
+
+func TestConfigPoliciesAreRelativeToTheConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+		wantErr    string
+	}{
+		{"none", "version: 1\n", nil, ""},
+		{"relative and absolute", "version: 1\npolicies: [policies/, /etc/palisade/p.rego]\n", []string{filepath.Join("repo", "policies"), "/etc/palisade/p.rego"}, ""},
+		{"not a list", "version: 1\npolicies: policies/\n", nil, "repo/.palisade.yaml:2:11: policies must be a list"},
+		{"an empty item", "version: 1\npolicies: [\"\"]\n", nil, "policies: every item must be a non-empty string"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.Mkdir(filepath.Join(dir, "repo"), 0o700)
+			file := filepath.Join(dir, "repo", ".palisade.yaml")
+			os.WriteFile(file, []byte(tc.text), 0o600)
+			got, err := suppress.ConfigPolicies(file)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range tc.want {
+				if !filepath.IsAbs(tc.want[i]) {
+					tc.want[i] = filepath.Join(dir, tc.want[i])
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			cfg, err := suppress.ParseConfig(file, []byte(tc.text), testCatalog(t))
+			if err != nil || !slices.Equal(cfg.Policies, got) {
+				t.Errorf("ParseConfig: policies %q (error %v), want %q", cfg.Policies, err, got)
+			}
+		})
+	}
+}

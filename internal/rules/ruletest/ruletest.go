@@ -64,8 +64,18 @@ func RunFile(t *testing.T, c *rules.Catalog, file string, opts *rules.Options) {
 		}
 		return slices.ContainsFunc(selectors, func(s string) bool { return rules.MatchID(s, r.ID) })
 	}
+	// The objects one by one, then the cross-object checks, as a scan runs them; what a rule
+	// could not judge fails the fixture, which would otherwise pass on nothing.
+	e := c.NewEvaluation(opts, selected)
+	for _, o := range res.Inventory.Objects() {
+		e.Object(o)
+	}
+	found := e.Finish(res.Inventory)
+	for _, se := range e.Errors() {
+		t.Errorf("%v", se)
+	}
 	got := map[key][]finding.Finding{}
-	for _, f := range c.Evaluate(res.Inventory, opts, selected) {
+	for _, f := range found {
 		k := key{f.Location.Line, f.RuleID}
 		got[k] = append(got[k], f)
 	}
