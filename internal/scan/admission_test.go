@@ -194,7 +194,7 @@ spec:
 `, name, labels, image)
 }
 
-func failurePolicy(policy string) string {
+func failurePolicy(policy, expression string) string {
 	return `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
@@ -208,7 +208,7 @@ spec:
       operations: ["CREATE"]
       resources: ["deployments"]
   validations:
-  - expression: "object.spec.replicas <= 5"
+  - expression: "` + expression + `"
 ---
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
@@ -306,11 +306,15 @@ func TestScanJudgesAdmissionPolicies(t *testing.T) {
 			errors: []string{"input.yaml:13:5: ValidatingAdmissionPolicy no-privileged: spec.validations[0].expression does not compile: " +
 				"ERROR: <input>:1:29: undeclared reference to 'every' (in container '') (and 4 more errors)"}},
 		{name: "a runtime error under failurePolicy Fail refuses the object",
-			docs: []string{failurePolicy("Fail"), deploymentWithoutReplicas("unset")},
-			want: []wantFinding{{0, "vap/max-replicas", finding.High, "the policy could not be evaluated (expression 'object.spec.replicas <= 5' resulted in error: no such key: replicas), and its failurePolicy Fail refuses the object"}}},
+			docs: []string{failurePolicy("Fail", "object.metadata.labels.team != ''"), deploymentWithoutReplicas("unset")},
+			want: []wantFinding{{0, "vap/max-replicas", finding.High, "the policy could not be evaluated (expression 'object.metadata.labels.team != ''' resulted in error: no such key: labels), and its failurePolicy Fail refuses the object"}}},
 		{name: "a runtime error under failurePolicy Ignore admits the object unjudged, and says so",
-			docs:  []string{failurePolicy("Ignore"), deploymentWithoutReplicas("unset")},
-			notes: []string{"the policy could not be evaluated on Deployment default/unset (expression 'object.spec.replicas <= 5' resulted in error: no such key: replicas), and its failurePolicy Ignore admits it unjudged"}},
+			docs:  []string{failurePolicy("Ignore", "object.metadata.labels.team != ''"), deploymentWithoutReplicas("unset")},
+			notes: []string{"the policy could not be evaluated on Deployment default/unset (expression 'object.metadata.labels.team != ''' resulted in error: no such key: labels), and its failurePolicy Ignore admits it unjudged"}},
+		{name: "an object is judged with the defaults the API server gives it: a Deployment without replicas has one",
+			docs: []string{failurePolicy("Fail", "object.spec.replicas <= 5 && object.spec.template.spec.containers.all(c, c.imagePullPolicy == 'IfNotPresent')"),
+				deploymentWithoutReplicas("unset"), deploymentImage("untagged", "app", "")},
+			want: []wantFinding{{1, "vap/max-replicas", finding.High, "failed expression"}}},
 		{name: "an expression that asks the authorizer is not applied, and says so",
 			docs: []string{strings.Replace(noPrivilegedPolicy, `expression: "object.spec.containers.all(`,
 				`expression: "authorizer.group('').resource('pods').check('create').allowed() || object.spec.containers.all(`, 1), pod("root", true)},

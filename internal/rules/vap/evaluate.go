@@ -121,7 +121,7 @@ func requestObject(o *inventory.Object, namespace string, namespaced bool) (*uns
 	switch {
 	case o.Typed != nil:
 		var err error
-		if m, err = runtime.DefaultUnstructuredConverter.ToUnstructured(o.Typed); err != nil {
+		if m, err = runtime.DefaultUnstructuredConverter.ToUnstructured(withDefaults(o.Typed)); err != nil {
 			return nil, fmt.Errorf("converting the %T to plain data: %w", o.Typed, err)
 		}
 	case o.Content != nil:
