@@ -160,7 +160,12 @@ func dryRunner(t *testing.T, cfg *rest.Config) func(context.Context, *inventory.
 		if err != nil {
 			return err
 		}
-		_, err = dyn.Resource(mapping.Resource).Namespace(o.Namespace).Create(ctx, u, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		r := dyn.Resource(mapping.Resource)
+		if o.Namespace == "" {
+			_, err = r.Create(ctx, u, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+			return err
+		}
+		_, err = r.Namespace(o.Namespace).Create(ctx, u, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		return err
 	}
 }

@@ -320,10 +320,6 @@ func loadBinding(o *inventory.Object) (*binding, []finding.ScanError) {
 		return nil, []finding.ScanError{scanError(o, "", "ValidatingAdmissionPolicyBinding "+o.Name+": "+err.Error())}
 	}
 	defaultMatchResources(spec.Spec.MatchResources)
-	if r := spec.Spec.ParamRef; r != nil && r.ParameterNotFoundAction == nil {
-		deny := admissionregistrationv1.DenyAction
-		r.ParameterNotFoundAction = &deny
-	}
 	var errs []finding.ScanError
 	for _, pr := range checkBinding(spec) {
 		errs = append(errs, scanError(o, pr.path, "ValidatingAdmissionPolicyBinding "+spec.Name+": "+pr.text))
@@ -359,7 +355,10 @@ func checkBinding(b *admissionregistrationv1.ValidatingAdmissionPolicyBinding) [
 		if (r.Name == "") == (r.Selector == nil) {
 			out = append(out, problem{"spec.paramRef", "paramRef needs exactly one of name and selector"})
 		}
-		if a := *r.ParameterNotFoundAction; a != admissionregistrationv1.DenyAction && a != admissionregistrationv1.AllowAction {
+		// Required in v1: the API server has no default for it (checked on v1.37).
+		if r.ParameterNotFoundAction == nil {
+			out = append(out, problem{"spec.paramRef", "spec.paramRef.parameterNotFoundAction is required"})
+		} else if a := *r.ParameterNotFoundAction; a != admissionregistrationv1.DenyAction && a != admissionregistrationv1.AllowAction {
 			out = append(out, problem{"spec.paramRef.parameterNotFoundAction", "parameterNotFoundAction is Allow or Deny"})
 		}
 	}
