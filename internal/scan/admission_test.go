@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -249,7 +250,9 @@ func TestScanJudgesAdmissionPolicies(t *testing.T) {
 		docs     []string
 		given    []string // policies given beside the input (--policy)
 		complete bool
-		want     []wantFinding
+		// stdin gives the input on standard input rather than as a file.
+		stdin bool
+		want  []wantFinding
 		// errors and notes are substrings of the scan errors and coverage notes expected, in
 		// order; each must match one error or note, and there must be no other.
 		errors, notes []string
@@ -259,6 +262,11 @@ func TestScanJudgesAdmissionPolicies(t *testing.T) {
 				replicaLimitParam, replicaLimitPolicy, replicaLimitBinding("Deny", "Deny")},
 			want: []wantFinding{{0, "vap/replica-limit.example.com", finding.High,
 				"ValidatingAdmissionPolicy 'replica-limit.example.com' with binding 'replica-limit-binding' denied request: failed expression: object.spec.replicas <= int(params.data.maxReplicas)"}}},
+		{name: "policies on standard input judge the objects before them",
+			docs: []string{deployment("big", "default", 5, ""), deployment("small", "default", 2, ""),
+				replicaLimitParam, replicaLimitPolicy, replicaLimitBinding("Deny", "Deny")},
+			stdin: true,
+			want:  []wantFinding{{0, "vap/replica-limit.example.com", finding.High, "denied request"}}},
 		{name: "a missing param with parameterNotFoundAction Deny refuses every object the binding matches",
 			docs: []string{deployment("small", "default", 2, ""), replicaLimitPolicy, replicaLimitBinding("Deny", "Deny")},
 			want: []wantFinding{{0, "vap/replica-limit.example.com", finding.High, "no params found for policy binding with `Deny` parameterNotFoundAction"}}},
@@ -347,8 +355,17 @@ func TestScanJudgesAdmissionPolicies(t *testing.T) {
 				testfiles.Write(t, dir, map[string]string{"policies/p.yaml": strings.Join(tc.given, "---\n")})
 				req.AdmissionPolicies = manifest.Load(context.Background(), []string{filepath.Join(dir, "policies")}, manifest.Options{}).Inventory.Objects()
 			}
+			located := file
+			if tc.stdin {
+				data, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Paths, located = []string{"-"}, "-"
+				req.Load.Stdin = bytes.NewReader(data)
+			}
 			res := scan.Manifests(context.Background(), req)
-			checkFindings(t, file, res.Findings, tc.want)
+			checkFindings(t, file, located, res.Findings, tc.want)
 			var errs, notes []string
 			for _, e := range res.Errors {
 				errs = append(errs, strings.TrimPrefix(e.Error(), dir+string(os.PathSeparator)))
@@ -365,7 +382,7 @@ func TestScanJudgesAdmissionPolicies(t *testing.T) {
 var wantMarker = regexp.MustCompile(`# want\s*$`)
 
 // checkFindings compares findings with the wanted ones, located at the markers of file.
-func checkFindings(t *testing.T, file string, got []finding.Finding, want []wantFinding) {
+func checkFindings(t *testing.T, file, located string, got []finding.Finding, want []wantFinding) {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -389,8 +406,8 @@ func checkFindings(t *testing.T, file string, got []finding.Finding, want []want
 		if f.RuleID != w.rule || f.Severity != w.severity || f.Location.Line != markers[w.marker] || !strings.Contains(f.Message, w.msg) {
 			t.Errorf("finding %d = %s\nwant %s %s line %d: ...%s...", i, gotKeys[i], w.rule, w.severity, markers[w.marker], w.msg)
 		}
-		if f.Location.File != file {
-			t.Errorf("finding %d is located in %s, want %s", i, f.Location.File, file)
+		if f.Location.File != located {
+			t.Errorf("finding %d is located in %s, want %s", i, f.Location.File, located)
 		}
 	}
 }
