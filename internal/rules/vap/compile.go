@@ -117,7 +117,7 @@ func loadPolicy(o *inventory.Object, env func() *environment.EnvSet) (*policy, [
 			p.readsNamespace = true
 		}
 	}
-	if !selectsEverything(spec.Spec.MatchConstraints.NamespaceSelector) {
+	if m := spec.Spec.MatchConstraints; m != nil && !selectsEverything(m.NamespaceSelector) {
 		p.readsNamespace = true
 	}
 	if p.broken {
