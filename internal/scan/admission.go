@@ -70,12 +70,14 @@ func (s *stdinReplay) Read(p []byte) (int, error) {
 // it has read them all: the input is read a second time, with only the policies' rules, so
 // that a scan without policies neither keeps nor reads more than it did.
 func judgeAdmissionPolicies(ctx context.Context, req Request, opts *rules.Options, selected func(*rules.Rule) bool,
-	found *admissionPolicies, stdin *stdinReplay) ([]finding.Finding, []finding.ScanError, []finding.NotApplied) {
+	found *admissionPolicies, first *inventory.Inventory, stdin *stdinReplay) ([]finding.Finding, []finding.ScanError, []finding.NotApplied) {
 	inventory.Sort(found.objects) // they arrive in the order decoding goroutines finish
 	set := vap.Compile(slices.Concat(req.AdmissionPolicies, found.objects), vap.Options{
 		NamespacesComplete: req.NamespacesComplete,
 		Resources:          found.custom,
+		Input:              first,
 	})
+	set.Select(selected)
 	errs := set.Errors
 	if len(set.Rules) == 0 {
 		return nil, errs, set.NotApplied()

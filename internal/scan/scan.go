@@ -82,7 +82,7 @@ func Manifests(ctx context.Context, req Request) *Result {
 	all := eval.Finish(loaded.Inventory)
 	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
 	if len(policies.objects) > 0 || len(req.AdmissionPolicies) > 0 {
-		found, errs, notes := judgeAdmissionPolicies(ctx, req, &opts, selected, policies, stdin)
+		found, errs, notes := judgeAdmissionPolicies(ctx, req, &opts, selected, policies, loaded.Inventory, stdin)
 		all = append(all, found...)
 		res.Errors = append(res.Errors, errs...)
 		res.NotApplied = append(res.NotApplied, notes...)

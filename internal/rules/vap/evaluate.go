@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -56,13 +57,24 @@ func (s *Set) rule(p *policy) rules.Rule {
 		Remedy: "Change the object so that the policy's validations hold, or the policy or its binding if they are wrong.",
 		Reads:  reads,
 		Object: func(ctx *rules.ObjectContext) []rules.Violation {
-			o := ctx.Object
-			t, ok := s.target(p, o)
+			t, ok := s.target(p, ctx.Object)
 			if !ok {
 				return nil
 			}
+			defer s.contents.done(ctx.Object)
+			if s.opts.Input != nil && p.paramGVK == nil {
+				// The namespaces are known from the first reading of the input, and the
+				// policy reads no params: judged now, nothing kept.
+				return s.judge(s.opts.Input, nil, p, t)
+			}
 			// A policy's verdict is on the object as a whole: it is located at the object.
-			ctx.Defer(func(inv *inventory.Inventory) []rules.Violation { return s.judge(inv, p, t) }, "")
+			ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
+				namespaces := s.opts.Input
+				if namespaces == nil {
+					namespaces = inv
+				}
+				return s.judge(namespaces, inv, p, t)
+			}, "")
 			return nil
 		},
 	}
@@ -76,11 +88,31 @@ type target struct {
 	resource   schema.GroupVersionResource
 	namespace  string // the request's namespace: the object's, or a Namespace's own name
 	namespaced bool
+	attr       admission.Attributes // without the object, for matching resource rules
 }
 
 // target keeps what the judgement of o needs, when the policy's resource rules name its
 // resource; ok is false when they do not, or o is a kind admission policies never judge.
+// The object's content, converted once for all the policies that judge it, is shared.
 func (s *Set) target(p *policy, o *inventory.Object) (*target, bool) {
+	t, ok := s.request(o)
+	if !ok || !p.names(t) {
+		return nil, false
+	}
+	content, err := s.contents.get(o, func() (*unstructured.Unstructured, error) {
+		return requestObject(o, t.namespace, t.namespaced)
+	}, s.policiesNaming(t))
+	if err != nil {
+		s.note(p.ruleID, fmt.Sprintf("%s %s could not be judged: %v", o.GVK.Kind, objectName(o), err))
+		return nil, false
+	}
+	t.content = content
+	return t, true
+}
+
+// request is the request to create o, without its content; ok is false for kinds admission
+// policies never judge.
+func (s *Set) request(o *inventory.Object) (*target, bool) {
 	// The API server never sends admission configuration to admission policies
 	// (generic.Plugin's excluded resources), so that a policy cannot lock itself in.
 	if o.GVK.Group == Group {
@@ -94,24 +126,72 @@ func (s *Set) target(p *policy, o *inventory.Object) (*target, bool) {
 	if o.GVK.Group == "" && o.GVK.Kind == "Namespace" {
 		t.namespace = o.Name // as the API server sets it for a Namespace
 	}
-	attr := admission.NewAttributesRecord(nil, nil, o.GVK, t.namespace, o.Name, resource, "", admission.Create, nil, false, nil)
-	named := false
+	t.attr = admission.NewAttributesRecord(nil, nil, o.GVK, t.namespace, o.Name, resource, "", admission.Create, nil, false, nil)
+	return t, true
+}
+
+// names reports whether the policy's resource rules name the request's resource.
+func (p *policy) names(t *target) bool {
 	for _, r := range p.spec.Spec.MatchConstraints.ResourceRules {
-		if (&webhookrules.Matcher{Rule: r.RuleWithOperations, Attr: attr}).Matches() {
-			named = true
-			break
+		if (&webhookrules.Matcher{Rule: r.RuleWithOperations, Attr: t.attr}).Matches() {
+			return true
 		}
 	}
-	if !named {
-		return nil, false
+	return false
+}
+
+// policiesNaming counts the bound policies whose resource rules name the request's resource:
+// each of them asks for the object's content once.
+func (s *Set) policiesNaming(t *target) int {
+	n := 0
+	for _, p := range s.bound {
+		if p.names(t) {
+			n++
+		}
 	}
-	content, err := requestObject(o, t.namespace, namespaced)
-	if err != nil {
-		s.note(p.ruleID, fmt.Sprintf("%s %s could not be judged: %v", o.GVK.Kind, objectName(o), err))
-		return nil, false
+	return n
+}
+
+// sharedContents holds the content of objects while the policies that judge them ask for it,
+// so that an object is converted once however many policies judge it.
+type sharedContents struct {
+	mu      sync.Mutex
+	entries map[*inventory.Object]*sharedContent
+}
+
+type sharedContent struct {
+	content *unstructured.Unstructured
+	err     error
+	left    int
+}
+
+// get returns the content of o, made by make the first time; users is how many will ask.
+func (c *sharedContents) get(o *inventory.Object, make func() (*unstructured.Unstructured, error), users int) (*unstructured.Unstructured, error) {
+	c.mu.Lock()
+	e := c.entries[o]
+	if e == nil {
+		e = &sharedContent{left: users}
+		e.content, e.err = make()
+		if users > 1 {
+			if c.entries == nil {
+				c.entries = map[*inventory.Object]*sharedContent{}
+			}
+			c.entries[o] = e
+		}
 	}
-	t.content = content
-	return t, true
+	c.mu.Unlock()
+	return e.content, e.err
+}
+
+// done says one user of o's content has it; the last one lets it go.
+func (c *sharedContents) done(o *inventory.Object) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.entries[o]; e != nil {
+		if e.left--; e.left <= 0 {
+			delete(c.entries, o)
+		}
+	}
 }
 
 // requestObject is the object as the API server hands it to admission: plain data with its
@@ -152,6 +232,7 @@ func objectName(o *inventory.Object) string {
 // the API server's namespace lister would give them, the matcher over them, and the params
 // converted.
 type judgeContext struct {
+	mu        sync.Mutex
 	inv       *inventory.Inventory
 	indexer   cache.Indexer
 	matcher   generic.PolicyMatcher
@@ -160,6 +241,9 @@ type judgeContext struct {
 }
 
 func (s *Set) contextFor(inv *inventory.Inventory) *judgeContext {
+	if inv == nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if jc := s.contexts[inv]; jc != nil {
@@ -184,11 +268,13 @@ func (s *Set) contextFor(inv *inventory.Inventory) *judgeContext {
 // object (its labels and annotations), or one with no labels of its own when the input does
 // not define it. The API server labels every namespace with its name
 // (kubernetes.io/metadata.name).
-func (jc *judgeContext) namespace(name string) *corev1.Namespace {
+func (jc *judgeContext) namespace(name string) (ns *corev1.Namespace, defined bool) {
+	jc.mu.Lock()
+	defer jc.mu.Unlock()
 	if v, ok, _ := jc.indexer.GetByKey(name); ok {
-		return v.(*corev1.Namespace)
+		return v.(*corev1.Namespace), !jc.undefined[name]
 	}
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{}}}
+	ns = &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{}}}
 	ns.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
 	if o := jc.inv.Get("Namespace", "", name); o != nil {
 		maps.Copy(ns.Labels, o.Labels)
@@ -198,7 +284,7 @@ func (jc *judgeContext) namespace(name string) *corev1.Namespace {
 	}
 	ns.Labels[corev1.LabelMetadataName] = name
 	_ = jc.indexer.Add(ns)
-	return ns
+	return ns, !jc.undefined[name]
 }
 
 // objectInterfaces are the scheme's, as the API server's; no resource has an equivalent in
@@ -208,13 +294,17 @@ var objectInterfaces = admission.NewObjectInterfacesFromScheme(scheme.Scheme)
 // judge evaluates a policy on one object once the input is complete, as the API server's
 // validating admission policy dispatcher does (k8s.io/apiserver/pkg/admission/plugin/policy/
 // validating, dispatcher.Dispatch), and returns what it would refuse, warn about or audit.
-func (s *Set) judge(inv *inventory.Inventory, p *policy, t *target) []rules.Violation {
-	jc := s.contextFor(inv)
+//
+// The namespaces are read from namespaces, the params from params (nil when the policy has
+// none): both are the complete input.
+func (s *Set) judge(namespaces, params *inventory.Inventory, p *policy, t *target) []rules.Violation {
+	jc := s.contextFor(namespaces)
 	o := t.obj
 	var ns *corev1.Namespace
 	if t.namespace != "" {
-		ns = jc.namespace(t.namespace)
-		if jc.undefined[t.namespace] && !s.opts.NamespacesComplete && s.readsNamespace(p) {
+		var defined bool
+		ns, defined = jc.namespace(t.namespace)
+		if !defined && !s.opts.NamespacesComplete && s.readsNamespace(p) {
 			s.note(p.ruleID, "the policy or its bindings read the labels of namespaces the input does not define (no Namespace object), "+
 				"so what the cluster has there is unknown; pass --namespaces-complete to judge them from the input alone", t.namespace)
 			return nil
@@ -242,7 +332,7 @@ func (s *Set) judge(inv *inventory.Inventory, p *policy, t *target) []rules.Viol
 		if !matches {
 			continue
 		}
-		params, err := s.collectParams(jc, p, b, t.namespace)
+		params, err := s.collectParams(s.contextFor(params), p, b, t.namespace)
 		if err != nil {
 			out = append(out, s.configError(p, b, o, err)...)
 			continue
@@ -374,7 +464,7 @@ func (s *Set) configError(p *policy, b *binding, o *inventory.Object, err error)
 // generic.CollectParams finds them in the API server's informer.
 func (s *Set) collectParams(jc *judgeContext, p *policy, b *binding, namespace string) ([]runtime.Object, error) {
 	ref := b.spec.Spec.ParamRef
-	if p.paramGVK == nil || ref == nil {
+	if p.paramGVK == nil || ref == nil || jc == nil {
 		return []runtime.Object{nil}, nil
 	}
 	gvk := *p.paramGVK
@@ -422,6 +512,8 @@ func (s *Set) collectParams(jc *judgeContext, p *policy, b *binding, namespace s
 
 // param is a param object as CEL reads it, converted once.
 func (jc *judgeContext) param(o *inventory.Object, gvk schema.GroupVersionKind) (runtime.Object, error) {
+	jc.mu.Lock()
+	defer jc.mu.Unlock()
 	if p, ok := jc.params[o]; ok {
 		return p, nil
 	}

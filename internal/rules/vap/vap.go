@@ -62,6 +62,11 @@ type Options struct {
 	// NamespacesComplete makes the input the whole truth about its namespaces: a namespace it
 	// does not define is judged as one with no labels.
 	NamespacesComplete bool
+	// Input is the complete input as a first reading of it saw it (what a streaming scan keeps
+	// of its objects is enough): with it, a policy that reads no params judges each object as
+	// it is read, from the namespaces Input holds, and keeps nothing. Without it every
+	// judgement waits for the evaluation's end.
+	Input *inventory.Inventory
 	// Resources maps the kinds of custom resources (from the input's
 	// CustomResourceDefinitions) to their resources and scope; built-in kinds need nothing.
 	Resources []CustomResource
@@ -107,6 +112,9 @@ type Set struct {
 	notes    []finding.NotApplied
 	noted    map[string]bool
 	contexts map[*inventory.Inventory]*judgeContext
+	// bound are the policies made rules; contents the objects' content they share.
+	bound    []*policy
+	contents sharedContents
 }
 
 // Compile reads the policies and bindings among objs (other objects are ignored) and makes a
@@ -169,10 +177,28 @@ func Compile(objs []*inventory.Object, opts Options) *Set {
 		default:
 			slices.SortFunc(p.bindings, func(a, b *binding) int { return cmp.Compare(a.spec.Name, b.spec.Name) })
 			s.Rules = append(s.Rules, s.rule(p))
+			s.bound = append(s.bound, p)
 		}
 	}
 	finding.SortErrors(s.Errors)
 	return s
+}
+
+// Select keeps the rules selected (all when selected is nil), so that the policies of the
+// rules left out are not waited for.
+func (s *Set) Select(selected func(*rules.Rule) bool) {
+	if selected == nil {
+		return
+	}
+	var keptRules []rules.Rule
+	var kept []*policy
+	for i := range s.Rules {
+		if selected(&s.Rules[i]) {
+			keptRules = append(keptRules, s.Rules[i])
+			kept = append(kept, s.bound[i])
+		}
+	}
+	s.Rules, s.bound = keptRules, kept
 }
 
 // NotApplied returns the coverage notes: policies not enforced, and objects or bindings that
