@@ -429,3 +429,49 @@ func checkSubstrings(t *testing.T, what string, got, want []string) {
 		t.Errorf("unexpected %s: %s", what, g)
 	}
 }
+
+// TestAdmissionPoliciesJudgeConcurrently pins that policies judged on the decoding goroutines,
+// several at once, find what they find on one: each object once per policy, none lost.
+func TestAdmissionPoliciesJudgeConcurrently(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{"policies.yaml": strings.Join([]string{requireTeamLabel("Deny", ""), noPrivilegedPolicy,
+		replicaLimitPolicy, replicaLimitBinding("Warn", "Deny"), replicaLimitParam}, "---\n")}
+	for f := range 8 {
+		var docs []string
+		for i := range 40 {
+			docs = append(docs, deployment(fmt.Sprintf("d%d-%d", f, i), "default", i%7, map[bool]string{true: "team: a"}[i%3 == 0]),
+				pod(fmt.Sprintf("p%d-%d", f, i), i%2 == 0))
+		}
+		files[fmt.Sprintf("objects-%d.yaml", f)] = strings.Join(docs, "---\n")
+	}
+	testfiles.Write(t, dir, files)
+	catalog, err := rules.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(workers int) map[string]int {
+		res := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Load: manifest.Options{Workers: workers}})
+		if len(res.Errors) > 0 || len(res.NotApplied) > 0 {
+			t.Fatalf("errors %v, notes %v", res.Errors, res.NotApplied)
+		}
+		n := map[string]int{}
+		for _, f := range res.Findings {
+			n[f.RuleID+" "+f.Severity.String()]++
+		}
+		return n
+	}
+	one, many := count(1), count(4)
+	want := map[string]int{
+		"vap/require-team high":                8 * (40 - 14), // i%3 != 0
+		"vap/no-privileged high":               8 * 20,
+		"vap/replica-limit.example.com medium": 8 * 16, // i%7 in 4..6: 16 of 0..39
+	}
+	if fmt.Sprint(one) != fmt.Sprint(many) {
+		t.Errorf("one worker found %v, four %v", one, many)
+	}
+	for k, n := range want {
+		if one[k] != n {
+			t.Errorf("%s: %d findings, want %d (all: %v)", k, one[k], n, one)
+		}
+	}
+}
