@@ -176,7 +176,14 @@ func Compile(objs []*inventory.Object, opts Options) *Set {
 				"and a scan of manifests has no user to ask")
 		default:
 			slices.SortFunc(p.bindings, func(a, b *binding) int { return cmp.Compare(a.spec.Name, b.spec.Name) })
-			s.Rules = append(s.Rules, s.rule(p))
+			r := s.rule(p)
+			if err := r.Validate(); err != nil {
+				// A name Kubernetes accepts that a rule ID cannot hold ("a--b").
+				s.Errors = append(s.Errors, scanError(p.obj, "metadata.name", fmt.Sprintf(
+					"ValidatingAdmissionPolicy %s: its name cannot name a rule (%v); rename the policy to judge with it", p.name, err)))
+				continue
+			}
+			s.Rules = append(s.Rules, r)
 			s.bound = append(s.bound, p)
 		}
 	}
