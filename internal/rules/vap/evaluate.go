@@ -103,6 +103,7 @@ func (s *Set) target(p *policy, o *inventory.Object) (*target, bool) {
 		return requestObject(o, t.namespace, t.namespaced)
 	}, s.policiesNaming(t))
 	if err != nil {
+		s.contents.done(o)
 		s.note(p.ruleID, fmt.Sprintf("%s %s could not be judged: %v", o.GVK.Kind, objectName(o), err))
 		return nil, false
 	}
