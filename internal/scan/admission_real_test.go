@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +47,9 @@ func TestAdmissionPoliciesRefuseWhatTheAPIServerRefuses(t *testing.T) {
 		inNS(replicaLimitParam),
 		// Defaults: replicas and imagePullPolicy are set by the API server before admission.
 		failurePolicy("Fail", "object.spec.replicas <= 5 && object.spec.template.spec.containers.all(c, c.imagePullPolicy == 'IfNotPresent')"),
+		// Warn: the API server admits, with a warning the client sees.
+		strings.NewReplacer("require-team", "warn-team", `apiGroups: ["apps"]`, `apiGroups: [""]`,
+			`resources: ["deployments"]`, `resources: ["pods"]`, "the Deployment ", "the Pod ").Replace(requireTeamLabel("Warn", "")),
 	}
 	objects := []string{
 		inNS(pod("root", true)),
@@ -73,10 +77,13 @@ func TestAdmissionPoliciesRefuseWhatTheAPIServerRefuses(t *testing.T) {
 	if len(res.Errors) > 0 || len(res.NotApplied) > 0 {
 		t.Fatalf("scan errors %v, notes %v", res.Errors, res.NotApplied)
 	}
-	flagged := map[string]bool{}
+	flagged, warnedByScan := map[string]bool{}, map[string]bool{}
 	for _, f := range res.Findings {
-		if strings.HasPrefix(f.RuleID, "vap/") && f.Severity >= finding.High {
+		switch {
+		case strings.HasPrefix(f.RuleID, "vap/") && f.Severity >= finding.High:
 			flagged[f.Object.Kind+"/"+f.Object.Name] = true
+		case f.RuleID == "vap/warn-team" && f.Severity == finding.Medium:
+			warnedByScan[f.Object.Kind+"/"+f.Object.Name] = true
 		}
 	}
 	if len(flagged) == 0 {
@@ -96,15 +103,20 @@ func TestAdmissionPoliciesRefuseWhatTheAPIServerRefuses(t *testing.T) {
 	dryRun := dryRunner(t, cfg)
 	// The API server compiles policies and syncs their params in the background: wait until
 	// every policy refuses something, then compare.
-	var refused map[string]string
+	var refused, warned map[string]string
 	for {
-		refused = map[string]string{}
+		refused, warned = map[string]string{}, map[string]string{}
 		for _, o := range objs {
-			if err := dryRun(ctx, o); err != nil {
+			key := o.GVK.Kind + "/" + o.Name
+			warnings, err := dryRun(ctx, o)
+			if len(warnings) > 0 && err == nil {
+				warned[key] = strings.Join(warnings, "; ")
+			}
+			if err != nil {
 				if !apierrors.IsForbidden(err) && !apierrors.IsInvalid(err) {
 					t.Fatalf("dry run of %s/%s: %v", o.GVK.Kind, o.Name, err)
 				}
-				refused[o.GVK.Kind+"/"+o.Name] = err.Error()
+				refused[key] = err.Error()
 			}
 		}
 		all := strings.Join(slices.Collect(maps.Values(refused)), "\n")
@@ -112,7 +124,7 @@ func TestAdmissionPoliciesRefuseWhatTheAPIServerRefuses(t *testing.T) {
 		for _, p := range []string{"no-privileged", "require-team", "trusted-registry", "replica-limit.example.com", "max-replicas"} {
 			ready = ready && strings.Contains(all, "ValidatingAdmissionPolicy '"+p+"'")
 		}
-		if ready {
+		if ready && len(warned) > 0 {
 			break
 		}
 		if ctx.Err() != nil {
@@ -130,16 +142,29 @@ func TestAdmissionPoliciesRefuseWhatTheAPIServerRefuses(t *testing.T) {
 			t.Errorf("the API server refuses %s (%s), scan does not flag it", key, why)
 		}
 	}
+	// Warnings are compared on the objects the API server admits: a refusal may come first.
+	for key := range warnedByScan {
+		if _, ok := warned[key]; !ok && refused[key] == "" {
+			t.Errorf("scan warns about %s, the API server admits it without a warning", key)
+		}
+	}
+	for key, why := range warned {
+		if !warnedByScan[key] {
+			t.Errorf("the API server warns about %s (%s), scan does not", key, why)
+		}
+	}
 	if testing.Verbose() {
+		t.Logf("warned by both: %v", slices.Sorted(maps.Keys(warned)))
 		t.Logf("refused by both: %v", slices.Sorted(maps.Keys(flagged)))
 	}
 }
 
 // dryRunner asks the API server to create an object without storing it.
-func dryRunner(t *testing.T, cfg *rest.Config) func(context.Context, *inventory.Object) error {
+func dryRunner(t *testing.T, cfg *rest.Config) func(context.Context, *inventory.Object) ([]string, error) {
 	t.Helper()
 	cfg = rest.CopyConfig(cfg)
-	cfg.WarningHandler = rest.NoWarnings{}
+	warnings := &warningLog{}
+	cfg.WarningHandler = warnings
 	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -149,23 +174,46 @@ func dryRunner(t *testing.T, cfg *rest.Config) func(context.Context, *inventory.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(ctx context.Context, o *inventory.Object) error {
+	return func(ctx context.Context, o *inventory.Object) ([]string, error) {
 		content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o.Typed)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		u := &unstructured.Unstructured{Object: content}
 		u.SetGroupVersionKind(o.GVK)
 		mapping, err := mapper.RESTMapping(o.GVK.GroupKind(), o.GVK.Version)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		warnings.take()
+		opts := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
 		r := dyn.Resource(mapping.Resource)
 		if o.Namespace == "" {
-			_, err = r.Create(ctx, u, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-			return err
+			_, err = r.Create(ctx, u, opts)
+		} else {
+			_, err = r.Namespace(o.Namespace).Create(ctx, u, opts)
 		}
-		_, err = r.Namespace(o.Namespace).Create(ctx, u, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
-		return err
+		return warnings.take(), err
 	}
+}
+
+// warningLog keeps the warnings the API server sends, for one request at a time.
+type warningLog struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (w *warningLog) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seen = append(w.seen, text)
+}
+
+// take returns the warnings seen since the last call.
+func (w *warningLog) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.seen
+	w.seen = nil
+	return out
 }
