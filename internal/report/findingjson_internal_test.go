@@ -68,3 +68,28 @@ func FuzzFindingEncoder(f *testing.F) {
 		}
 	})
 }
+
+// TestNotAppliedNamesNamespacesOnlyWhenItHasThem pins the wording of coverage notes: a note
+// about namespaces names them; one about no namespace in particular (an admission policy
+// without a binding) does not speak of "0 namespaces".
+func TestNotAppliedNamesNamespacesOnlyWhenItHasThem(t *testing.T) {
+	tests := []struct {
+		name string
+		note finding.NotApplied
+		want string
+	}{
+		{"a note about namespaces names them",
+			finding.NotApplied{Rules: []string{"namespace/default-deny"}, Namespaces: []string{"a", "b"}, Reason: "undefined"},
+			"1 rule (namespace/default-deny) to 2 namespaces (a, b): undefined"},
+		{"a note about no namespace names none",
+			finding.NotApplied{Rules: []string{"vap/demo"}, Namespaces: []string{}, Reason: "no binding"},
+			"1 rule (vap/demo): no binding"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := notAppliedText(tc.note); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

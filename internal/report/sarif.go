@@ -309,8 +309,8 @@ func sarifInvocationOf(in *Input, index map[string]int) sarifInvocation {
 	// rule; it does not make the execution unsuccessful.
 	for _, na := range in.NotApplied {
 		for _, id := range na.Rules {
-			n := sarifNotification{Level: "note", Message: sarifText{Text: fmt.Sprintf("%s was not applied to %s (%s): %s",
-				id, plural(len(na.Namespaces), "namespace"), strings.Join(na.Namespaces, ", "), oneLine(na.Reason))}}
+			n := sarifNotification{Level: "note", Message: sarifText{Text: fmt.Sprintf("%s was not applied%s: %s",
+				id, notAppliedWhere(na), oneLine(na.Reason))}}
 			if i, ok := index[id]; ok {
 				n.AssociatedRule = &sarifRuleRef{ID: id, Index: i}
 			}

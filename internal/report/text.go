@@ -288,8 +288,16 @@ func (t *textWriter) scanError(e finding.ScanError) {
 
 // notAppliedText says, on one line, which rules were not applied to which namespaces and why.
 func notAppliedText(n finding.NotApplied) string {
-	return plural(len(n.Rules), "rule") + " (" + strings.Join(n.Rules, ", ") + ") to " +
-		plural(len(n.Namespaces), "namespace") + " (" + strings.Join(n.Namespaces, ", ") + "): " + oneLine(n.Reason)
+	return plural(len(n.Rules), "rule") + " (" + strings.Join(n.Rules, ", ") + ")" + notAppliedWhere(n) + ": " + oneLine(n.Reason)
+}
+
+// notAppliedWhere names the namespaces of a coverage note, " to 2 namespaces (a, b)"; nothing
+// for a note that concerns no namespace in particular (an admission policy without a binding).
+func notAppliedWhere(n finding.NotApplied) string {
+	if len(n.Namespaces) == 0 {
+		return ""
+	}
+	return " to " + plural(len(n.Namespaces), "namespace") + " (" + strings.Join(n.Namespaces, ", ") + ")"
 }
 
 // readFrom names where the objects were read from: files, or clusters.

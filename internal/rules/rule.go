@@ -278,7 +278,9 @@ type ClusterContext struct {
 	Options   *Options
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$`)
+// idPattern is the form of rule IDs: area/slug. A slug may hold dots, for the dynamic rules
+// named after the Kubernetes object that defines them (vap/<policy-name>, a DNS subdomain).
+var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+([-.][a-z0-9]+)*$`)
 
 // Validate reports what is missing or inconsistent in a rule's definition.
 func (r *Rule) Validate() error {

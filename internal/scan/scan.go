@@ -5,6 +5,7 @@ package scan
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 
 	"palisade.dev/palisade/internal/finding"
@@ -29,6 +30,9 @@ type Request struct {
 	// judge every namespace the input names, defined or not. Otherwise they judge only the
 	// namespaces it defines, and Result.NotApplied names the others.
 	NamespacesComplete bool
+	// AdmissionPolicies are ValidatingAdmissionPolicies and bindings given beside the input
+	// (--policy); they judge the input's objects with those the input holds.
+	AdmissionPolicies []*inventory.Object
 }
 
 // Result is a finished scan.
@@ -61,19 +65,31 @@ func Manifests(ctx context.Context, req Request) *Result {
 	eval := req.Catalog.NewEvaluation(&opts, selected)
 	eval.Release = true
 	load := req.Load
-	load.OnObject = eval.Object
-	if req.Progress != nil {
-		load.OnObject = func(o *inventory.Object) {
-			eval.Object(o)
+	policies := &admissionPolicies{}
+	load.OnObject = func(o *inventory.Object) {
+		policies.observe(o)
+		eval.Object(o)
+		if req.Progress != nil {
 			req.Progress.Add(1)
 		}
+	}
+	var stdin *stdinReplay
+	if slices.Contains(req.Paths, "-") && load.Stdin != nil {
+		stdin = &stdinReplay{r: load.Stdin}
+		load.Stdin = stdin
 	}
 	loaded := manifest.Load(ctx, req.Paths, load)
 	all := eval.Finish(loaded.Inventory)
 	// What a rule could not judge (a user's policy that failed) is an error beside the load's.
 	errs := append(loaded.Errors, eval.Errors()...)
-	finding.SortErrors(errs)
 	res := &Result{Errors: errs, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
+	if len(policies.objects) > 0 || len(req.AdmissionPolicies) > 0 {
+		found, errs, notes := judgeAdmissionPolicies(ctx, req, &opts, selected, policies, loaded.Inventory, stdin)
+		all = append(all, found...)
+		res.Errors = append(res.Errors, errs...)
+		res.NotApplied = append(res.NotApplied, notes...)
+	}
+	finding.SortErrors(res.Errors)
 	res.applyFolding(all, loaded.Inventory, req.Policy, true)
 	return res
 }

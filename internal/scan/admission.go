@@ -1,0 +1,108 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"slices"
+	"sync"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/vap"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+// admissionPolicies collects, as a scan loads, the ValidatingAdmissionPolicies and bindings of
+// the input (whole, before the evaluation releases them) and what the input's
+// CustomResourceDefinitions say about their kinds. A scan whose input has none keeps nothing.
+type admissionPolicies struct {
+	mu      sync.Mutex
+	objects []*inventory.Object
+	custom  []vap.CustomResource
+}
+
+// observe is called with every object as it is decoded, before its rules run.
+func (a *admissionPolicies) observe(o *inventory.Object) {
+	if vap.IsPolicyObject(o) {
+		kept := *o // the evaluation releases o's content; the copy keeps it
+		a.mu.Lock()
+		a.objects = append(a.objects, &kept)
+		a.mu.Unlock()
+		return
+	}
+	if cr, ok := vap.CustomResourceOf(o); ok {
+		a.mu.Lock()
+		a.custom = append(a.custom, cr)
+		a.mu.Unlock()
+	}
+}
+
+// maxStdinReplay bounds the standard input kept to be read a second time, for the admission
+// policies it may hold. It is kept in memory, never written to disk: it may hold Secrets.
+const maxStdinReplay = 64 << 20
+
+// stdinReplay keeps what a load reads of standard input, up to maxStdinReplay, so that it can
+// be read again.
+type stdinReplay struct {
+	r        io.Reader
+	buf      bytes.Buffer
+	overflow bool
+}
+
+func (s *stdinReplay) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 && !s.overflow {
+		if s.buf.Len()+n > maxStdinReplay {
+			s.overflow = true
+			s.buf = bytes.Buffer{}
+		} else {
+			s.buf.Write(p[:n])
+		}
+	}
+	return n, err
+}
+
+// judgeAdmissionPolicies evaluates the ValidatingAdmissionPolicies of the input, and those the
+// request gives, on the objects of the input. Policies may come anywhere in the input, after
+// the objects they judge, and the first load has released those objects' content by the time
+// it has read them all: the input is read a second time, with only the policies' rules, so
+// that a scan without policies neither keeps nor reads more than it did.
+func judgeAdmissionPolicies(ctx context.Context, req Request, opts *rules.Options, selected func(*rules.Rule) bool,
+	found *admissionPolicies, first *inventory.Inventory, stdin *stdinReplay) ([]finding.Finding, []finding.ScanError, []finding.NotApplied) {
+	inventory.Sort(found.objects) // they arrive in the order decoding goroutines finish
+	set := vap.Compile(slices.Concat(req.AdmissionPolicies, found.objects), vap.Options{
+		NamespacesComplete: req.NamespacesComplete,
+		Resources:          found.custom,
+		Input:              first,
+	})
+	set.Select(selected)
+	errs := set.Errors
+	if len(set.Rules) == 0 {
+		return nil, errs, set.NotApplied()
+	}
+	catalog, err := rules.NewCatalog(set.Rules...)
+	if err != nil {
+		errs = append(errs, finding.ScanError{Message: "admission policies: " + err.Error()})
+	}
+	eval := catalog.NewEvaluation(opts, selected)
+	eval.Release = true
+	load := req.Load
+	load.OnObject = eval.Object
+	if stdin != nil {
+		if stdin.overflow {
+			errs = append(errs, finding.ScanError{Location: finding.Location{File: "-"},
+				Message: "the standard input is too large to be read again for the admission policies of the input " +
+					"(over 64 MiB): give it as files"})
+			return nil, errs, set.NotApplied()
+		}
+		load.Stdin = bytes.NewReader(stdin.buf.Bytes())
+	}
+	// The errors of this load are those of the first one, already reported.
+	again := manifest.Load(ctx, req.Paths, load)
+	if ctx.Err() != nil {
+		errs = append(errs, finding.ScanError{Message: "admission policies: " + context.Cause(ctx).Error()})
+	}
+	return eval.Finish(again.Inventory), errs, set.NotApplied()
+}
