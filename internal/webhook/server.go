@@ -24,6 +24,8 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"palisade.dev/palisade/internal/admission"
 )
 
 // MaxBodyBytes bounds a review's body, as the API server bounds its own requests (3 MiB).
@@ -224,12 +226,12 @@ func (s *Server) validate(ctx context.Context, p *Policy, req *admissionv1.Admis
 }
 
 // decide runs the reviewer; a panic is counted, logged and answered as the policy says.
-func (s *Server) decide(ctx context.Context, p *Policy, req *admissionv1.AdmissionRequest) (d Decision) {
+func (s *Server) decide(ctx context.Context, p *Policy, req *admissionv1.AdmissionRequest) (d admission.Decision) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.metrics.panics.WithLabelValues("").Inc()
 			s.log.Error("panic while reviewing", append(requestAttrs(req), "panic", describePanic(v))...)
-			d = Decision{Response: failureResponse(p.FailClosed, "the review failed with an internal error")}
+			d = admission.Decision{Response: failureResponse(p.FailClosed, "the review failed with an internal error")}
 		}
 	}()
 	return p.Reviewer.Review(ctx, req)
@@ -248,15 +250,15 @@ func failureResponse(failClosed bool, msg string) *admissionv1.AdmissionResponse
 
 // record counts a decision and logs it unless it is a plain admission. A dry run has no
 // audit side effects: its audit-only hits are neither counted nor logged.
-func (s *Server) record(req *admissionv1.AdmissionRequest, d Decision) {
-	dryRun := req.DryRun != nil && *req.DryRun
+func (s *Server) record(req *admissionv1.AdmissionRequest, d admission.Decision) {
+	dryRun := d.DryRun || req.DryRun != nil && *req.DryRun
 	var rules []string
 	for _, h := range d.Hits {
-		action := h.Action
-		if h.Exempt {
+		action := string(h.Action)
+		if h.Exempt != "" {
 			action = "exempt"
 		}
-		if dryRun && (action == "audit" || action == "exempt") {
+		if dryRun && (h.Action == admission.Audit || h.Exempt != "") {
 			continue
 		}
 		s.metrics.decisions.WithLabelValues(h.RuleID, action).Inc()
@@ -266,7 +268,8 @@ func (s *Server) record(req *admissionv1.AdmissionRequest, d Decision) {
 		s.metrics.panics.WithLabelValues(id).Inc()
 	}
 	resp := d.Response
-	if resp.Allowed && len(resp.Warnings) == 0 && len(rules) == 0 && len(d.Panics) == 0 && d.Err == nil {
+	if resp.Allowed && len(resp.Warnings) == 0 && len(rules) == 0 && len(d.Panics) == 0 && d.Err == nil &&
+		d.Skipped == "" && len(d.Unjudged) == 0 {
 		return
 	}
 	slices.Sort(rules)
@@ -281,8 +284,15 @@ func (s *Server) record(req *admissionv1.AdmissionRequest, d Decision) {
 	if d.Err != nil {
 		attrs = append(attrs, "error", d.Err.Error())
 	}
+	if d.Skipped != "" {
+		// An unknown kind, an exempt namespace: admitted unjudged, and said so.
+		attrs = append(attrs, "skipped", d.Skipped)
+	}
+	if len(d.Unjudged) > 0 {
+		attrs = append(attrs, "unjudged", strings.Join(d.Unjudged, "; "))
+	}
 	level := slog.LevelInfo
-	if !resp.Allowed || len(d.Panics) > 0 || d.Err != nil {
+	if !resp.Allowed || len(d.Panics) > 0 || d.Err != nil || len(d.Unjudged) > 0 {
 		level = slog.LevelWarn
 	}
 	s.log.Log(context.Background(), level, "admission decision", attrs...)
