@@ -55,6 +55,8 @@ func NewMetrics() *Metrics {
 	}
 	m.registry.MustRegister(m.requests, m.latency, m.decisions, m.panics, m.configReloads, m.certReloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Series that alerts watch exist from the start, at zero.
+	m.panics.WithLabelValues("")
 	for _, r := range []string{"ok", "failed"} {
 		m.configReloads.WithLabelValues(r)
 		m.certReloads.WithLabelValues(r)
