@@ -55,7 +55,7 @@ func TestDefaultsPatch(t *testing.T) {
 		},
 		{
 			name: "a pod that runs as user 0 explicitly is not made to run as non-root", defaults: Defaults{RunAsNonRoot: true},
-			req:  mutateRequest("", "Pod", admissionv1.Create, `{"spec":{"containers":[{"name":"a","securityContext":{"runAsUser":0}}]}}`),
+			req: mutateRequest("", "Pod", admissionv1.Create, `{"spec":{"containers":[{"name":"a","securityContext":{"runAsUser":0}}]}}`),
 		},
 		{
 			name: "init containers get the default too", defaults: Defaults{AllowPrivilegeEscalation: true},
