@@ -6,6 +6,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"palisade.dev/palisade/internal/admission"
+	"palisade.dev/palisade/internal/rules"
 )
 
 // Reviewer judges one admission request: *admission.Engine, or a stand-in in tests. The
@@ -13,3 +14,23 @@ import (
 type Reviewer interface {
 	Review(ctx context.Context, req *admissionv1.AdmissionRequest) admission.Decision
 }
+
+// NewPolicy builds the policy of a configuration: the admission engine over the catalog with
+// the cluster context, the failure policy, and the secure defaults /mutate sets.
+func NewPolicy(cat *rules.Catalog, cfg *admission.Config, cc admission.ClusterContext) (*Policy, error) {
+	if cfg == nil {
+		cfg = admission.DefaultConfig()
+	}
+	engine, err := admission.New(cat, cfg, cc)
+	if err != nil {
+		return nil, err
+	}
+	return &Policy{
+		Reviewer:   engine,
+		FailClosed: cfg.FailurePolicy != admission.Ignore,
+		Defaults:   defaultsOf(cfg),
+	}, nil
+}
+
+// defaultsOf reads which secure defaults the configuration turns on.
+func defaultsOf(*admission.Config) Defaults { return Defaults{} }
