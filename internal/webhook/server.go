@@ -94,15 +94,37 @@ func (s *Server) Ready() error {
 	return nil
 }
 
-// Handler routes /validate, /mutate, /healthz, /readyz and /metrics.
+// endpoint is what a review path answers.
+type endpoint int
+
+const (
+	// validateAll answers the whole decision: denials and warnings.
+	validateAll endpoint = iota
+	// validateDeny answers the denials only, for a webhook entry with failurePolicy Fail:
+	// its warnings are the other entry's.
+	validateDeny
+	// validateWarn answers the warnings only and never denies, for a webhook entry with
+	// failurePolicy Ignore.
+	validateWarn
+	// mutateDefaults answers the secure defaults' patch.
+	mutateDefaults
+)
+
+func (ep endpoint) String() string {
+	return [...]string{"validate", "validate/deny", "validate/warn", "mutate"}[ep]
+}
+
+// Handler routes /validate, /validate/deny, /validate/warn, /mutate, /healthz, /readyz and
+// /metrics.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/validate", s.instrument("/validate", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveReview(w, r, false)
-	})))
-	mux.Handle("/mutate", s.instrument("/mutate", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveReview(w, r, true)
-	})))
+	for path, ep := range map[string]endpoint{
+		"/validate": validateAll, "/validate/deny": validateDeny, "/validate/warn": validateWarn, "/mutate": mutateDefaults,
+	} {
+		mux.Handle(path, s.instrument(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.serveReview(w, r, ep)
+		})))
+	}
 	mux.Handle("/healthz", s.instrument("/healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})))
@@ -164,7 +186,7 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 }
 
 // serveReview reads, judges and answers one AdmissionReview.
-func (s *Server) serveReview(w http.ResponseWriter, r *http.Request, mutate bool) {
+func (s *Server) serveReview(w http.ResponseWriter, r *http.Request, ep endpoint) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "an AdmissionReview is sent with POST", http.StatusMethodNotAllowed)
@@ -197,10 +219,10 @@ func (s *Server) serveReview(w http.ResponseWriter, r *http.Request, mutate bool
 	}
 	req := review.Request
 	var resp *admissionv1.AdmissionResponse
-	if mutate {
+	if ep == mutateDefaults {
 		resp = s.mutate(p, req)
 	} else {
-		resp = s.validate(r.Context(), p, req)
+		resp = s.validate(r.Context(), p, req, ep)
 	}
 	out, err := encodeReview(req, resp)
 	if err != nil {
@@ -211,27 +233,36 @@ func (s *Server) serveReview(w http.ResponseWriter, r *http.Request, mutate bool
 	_, _ = w.Write(out)
 }
 
-// validate judges a request with the policy's reviewer, recovering from a panic.
-func (s *Server) validate(ctx context.Context, p *Policy, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
-	d := s.decide(ctx, p, req)
+// validate judges a request with the policy's reviewer, recovering from a panic, and
+// answers the part of the decision the endpoint serves.
+func (s *Server) validate(ctx context.Context, p *Policy, req *admissionv1.AdmissionRequest, ep endpoint) *admissionv1.AdmissionResponse {
+	failClosed := p.FailClosed && ep != validateWarn
+	d := s.decide(ctx, p, req, failClosed)
 	if d.Response == nil {
 		msg := "the review could not be done"
 		if d.Err != nil {
 			msg += ": " + d.Err.Error()
 		}
-		d.Response = failureResponse(p.FailClosed, msg)
+		d.Response = failureResponse(failClosed, msg)
 	}
-	s.record(req, d)
-	return d.Response
+	s.record(req, d, ep)
+	resp := *d.Response
+	switch ep {
+	case validateDeny:
+		resp.Warnings = nil
+	case validateWarn:
+		resp.Allowed, resp.Result = true, nil
+	}
+	return &resp
 }
 
 // decide runs the reviewer; a panic is counted, logged and answered as the policy says.
-func (s *Server) decide(ctx context.Context, p *Policy, req *admissionv1.AdmissionRequest) (d admission.Decision) {
+func (s *Server) decide(ctx context.Context, p *Policy, req *admissionv1.AdmissionRequest, failClosed bool) (d admission.Decision) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.metrics.panics.WithLabelValues("").Inc()
 			s.log.Error("panic while reviewing", append(requestAttrs(req), "panic", describePanic(v))...)
-			d = admission.Decision{Response: failureResponse(p.FailClosed, "the review failed with an internal error")}
+			d = admission.Decision{Response: failureResponse(failClosed, "the review failed with an internal error")}
 		}
 	}()
 	return p.Reviewer.Review(ctx, req)
@@ -249,40 +280,50 @@ func failureResponse(failClosed bool, msg string) *admissionv1.AdmissionResponse
 }
 
 // record counts a decision and logs it unless it is a plain admission. A dry run has no
-// audit side effects: its audit-only hits are neither counted nor logged.
-func (s *Server) record(req *admissionv1.AdmissionRequest, d admission.Decision) {
+// audit side effects: its audit-only hits are neither counted nor logged. The two entries
+// of a split webhook configuration review the same request: the deny endpoint records the
+// denials, panics and errors, the warn endpoint the rest, so that nothing counts twice.
+func (s *Server) record(req *admissionv1.AdmissionRequest, d admission.Decision, ep endpoint) {
 	dryRun := d.DryRun || req.DryRun != nil && *req.DryRun
 	var rules []string
 	for _, h := range d.Hits {
-		action := string(h.Action)
-		if h.Exempt != "" {
-			action = "exempt"
+		action := effectiveAction(h)
+		if ep == validateDeny && action != string(admission.Deny) || ep == validateWarn && action == string(admission.Deny) {
+			continue
 		}
-		if dryRun && (h.Action == admission.Audit || h.Exempt != "") {
+		if dryRun && (action == string(admission.Audit) || action == "exempt") {
 			continue
 		}
 		s.metrics.decisions.WithLabelValues(h.RuleID, action).Inc()
 		rules = append(rules, h.RuleID+"="+action)
 	}
-	for _, id := range d.Panics {
+	resp := *d.Response
+	panics, failed := d.Panics, d.Err
+	switch ep {
+	case validateDeny:
+		resp.Warnings = nil
+	case validateWarn:
+		resp.Allowed = true
+		panics, failed = nil, nil
+	}
+	for _, id := range panics {
 		s.metrics.panics.WithLabelValues(id).Inc()
 	}
-	resp := d.Response
-	if resp.Allowed && len(resp.Warnings) == 0 && len(rules) == 0 && len(d.Panics) == 0 && d.Err == nil &&
-		d.Skipped == "" && len(d.Unjudged) == 0 {
+	if resp.Allowed && len(resp.Warnings) == 0 && len(rules) == 0 && len(panics) == 0 && failed == nil &&
+		(d.Skipped == "" || ep == validateWarn) && (len(d.Unjudged) == 0 || ep == validateWarn) {
 		return
 	}
 	slices.Sort(rules)
 	rules = slices.Compact(rules)
-	attrs := append(requestAttrs(req), "allowed", resp.Allowed, "rules", strings.Join(rules, ","))
+	attrs := append(requestAttrs(req), "endpoint", ep.String(), "allowed", resp.Allowed, "rules", strings.Join(rules, ","))
 	if dryRun {
 		attrs = append(attrs, "dryRun", true)
 	}
-	if len(d.Panics) > 0 {
-		attrs = append(attrs, "panickedRules", strings.Join(d.Panics, ","))
+	if len(panics) > 0 {
+		attrs = append(attrs, "panickedRules", strings.Join(panics, ","))
 	}
-	if d.Err != nil {
-		attrs = append(attrs, "error", d.Err.Error())
+	if failed != nil {
+		attrs = append(attrs, "error", failed.Error())
 	}
 	if d.Skipped != "" {
 		// An unknown kind, an exempt namespace: admitted unjudged, and said so.
@@ -292,10 +333,22 @@ func (s *Server) record(req *admissionv1.AdmissionRequest, d admission.Decision)
 		attrs = append(attrs, "unjudged", strings.Join(d.Unjudged, "; "))
 	}
 	level := slog.LevelInfo
-	if !resp.Allowed || len(d.Panics) > 0 || d.Err != nil || len(d.Unjudged) > 0 {
+	if !resp.Allowed || len(panics) > 0 || failed != nil || len(d.Unjudged) > 0 {
 		level = slog.LevelWarn
 	}
 	s.log.Log(context.Background(), level, "admission decision", attrs...)
+}
+
+// effectiveAction is what a hit did: "exempt" when an exemption covered it, "warn" for a
+// denial the old object already had under updates: onlyWorse.
+func effectiveAction(h admission.Hit) string {
+	switch {
+	case h.Exempt != "":
+		return "exempt"
+	case h.Existing && h.Action == admission.Deny:
+		return string(admission.Warn)
+	}
+	return string(h.Action)
 }
 
 // requestAttrs name a request in a log line: who asked what of which object, never the

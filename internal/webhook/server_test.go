@@ -39,7 +39,7 @@ var denyPrivileged = reviewerFunc(func(_ context.Context, req *admissionv1.Admis
 		Kind: req.Kind.Kind,
 		Response: &admissionv1.AdmissionResponse{UID: req.UID, Allowed: false, Result: &metav1.Status{
 			Message: "pod/privileged spec.containers[0].securityContext.privileged: privileged container",
-		}},
+		}, Warnings: []string{"pod/image-tag spec.containers[0].image: no tag"}},
 		Hits: []admission.Hit{
 			{RuleID: "pod/privileged", Action: admission.Deny},
 			{RuleID: "pod/image-tag", Action: admission.Warn},
@@ -341,4 +341,77 @@ func value(c prometheus.Counter) float64 {
 		panic(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+func TestSplitEndpointsAnswerAndCountTheirOwnPart(t *testing.T) {
+	tests := []struct {
+		name          string
+		path          string
+		reviewer      Reviewer
+		wantAllowed   bool
+		wantWarnings  int
+		wantDecisions map[string]float64
+		wantPanics    float64
+	}{
+		{
+			name: "the deny endpoint answers the denial without the warnings and counts only denials", path: "/validate/deny", reviewer: denyPrivileged,
+			wantAllowed: false, wantWarnings: 0,
+			wantDecisions: map[string]float64{"pod/privileged=deny": 1, "pod/image-tag=warn": 0, "pod/resources=audit": 0},
+		},
+		{
+			name: "the warn endpoint never denies, answers the warnings and counts all but denials", path: "/validate/warn", reviewer: denyPrivileged,
+			wantAllowed: true, wantWarnings: 1,
+			wantDecisions: map[string]float64{"pod/privileged=deny": 0, "pod/image-tag=warn": 1, "pod/resources=audit": 1},
+		},
+		{
+			name: "the whole endpoint answers and counts everything", path: "/validate", reviewer: denyPrivileged,
+			wantAllowed: false, wantWarnings: 1,
+			wantDecisions: map[string]float64{"pod/privileged=deny": 1, "pod/image-tag=warn": 1, "pod/resources=audit": 1},
+		},
+		{name: "a panic on the deny endpoint follows failure policy Fail", path: "/validate/deny", reviewer: panicking, wantAllowed: false, wantPanics: 1},
+		{name: "a panic on the warn endpoint admits whatever the failure policy", path: "/validate/warn", reviewer: panicking, wantAllowed: true, wantWarnings: 1, wantPanics: 1},
+		{name: "an error on the warn endpoint admits whatever the failure policy", path: "/validate/warn", reviewer: unjudged, wantAllowed: true, wantWarnings: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := testServer(tt.reviewer, true)
+			rec := post(s.Handler(), tt.path, "application/json", body(t, podReview("u", false)))
+			var out admissionv1.AdmissionReview
+			if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Response == nil {
+				t.Fatalf("answer %d %s: %v", rec.Code, rec.Body, err)
+			}
+			if out.Response.Allowed != tt.wantAllowed || len(out.Response.Warnings) != tt.wantWarnings {
+				t.Errorf("allowed %v with %d warnings, want %v with %d", out.Response.Allowed, len(out.Response.Warnings), tt.wantAllowed, tt.wantWarnings)
+			}
+			if tt.path == "/validate/warn" && out.Response.Result != nil {
+				t.Errorf("the warn endpoint answered a status %+v", out.Response.Result)
+			}
+			for k, want := range tt.wantDecisions {
+				rule, action, _ := strings.Cut(k, "=")
+				if got := value(s.metrics.decisions.WithLabelValues(rule, action)); got != want {
+					t.Errorf("decisions{rule=%s,action=%s} = %v, want %v", rule, action, got, want)
+				}
+			}
+			if got := value(s.metrics.panics.WithLabelValues("")); got != tt.wantPanics {
+				t.Errorf("panics = %v, want %v", got, tt.wantPanics)
+			}
+		})
+	}
+}
+
+func TestExemptAndExistingHitsAreCountedAsWhatTheyDid(t *testing.T) {
+	rev := reviewerFunc(func(_ context.Context, req *admissionv1.AdmissionRequest) admission.Decision {
+		return admission.Decision{Response: &admissionv1.AdmissionResponse{Allowed: true}, Hits: []admission.Hit{
+			{RuleID: "pod/privileged", Action: admission.Deny, Exempt: "break-glass namespace"},
+			{RuleID: "pod/host-network", Action: admission.Deny, Existing: true},
+		}}
+	})
+	s, _ := testServer(rev, true)
+	post(s.Handler(), "/validate", "application/json", body(t, podReview("u", false)))
+	if got := value(s.metrics.decisions.WithLabelValues("pod/privileged", "exempt")); got != 1 {
+		t.Errorf("exempt hit counted %v times as exempt, want 1", got)
+	}
+	if got := value(s.metrics.decisions.WithLabelValues("pod/host-network", "warn")); got != 1 {
+		t.Errorf("a denial the old object had counted %v times as warn, want 1", got)
+	}
 }
