@@ -125,6 +125,9 @@ type Evaluation struct {
 	NotApplied []finding.NotApplied
 
 	mu sync.Mutex
+	// panicMu guards panics, the rule evaluations that panicked (recover.go).
+	panicMu sync.Mutex
+	panics  []RulePanic
 	// findings are kept in blocks of findingBlock: a long scan never copies them to grow.
 	findings [][]finding.Finding
 	defers   []deferred
@@ -175,7 +178,8 @@ func (e *Evaluation) Object(o *inventory.Object) {
 		ctx := &PodContext{Object: o, Pod: pod, Options: e.opts, defers: &defers}
 		for _, r := range e.pod {
 			ctx.rule = r
-			for _, v := range r.Pod(ctx) {
+			vs, _ := e.guard(r, o, func() []Violation { return r.Pod(ctx) })
+			for _, v := range vs {
 				out = append(out, e.toFinding(r, o, v))
 			}
 		}
@@ -185,7 +189,8 @@ func (e *Evaluation) Object(o *inventory.Object) {
 			continue
 		}
 		ctx := &ObjectContext{Object: o, Options: e.opts, defers: &defers, rule: r}
-		for _, v := range r.Object(ctx) {
+		vs, _ := e.guard(r, o, func() []Violation { return r.Object(ctx) })
+		for _, v := range vs {
 			out = append(out, e.toFinding(r, o, v))
 		}
 	}
@@ -241,7 +246,8 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 		if !readsListed(inv.Cluster, d.rule, d.object.Namespace) {
 			continue
 		}
-		for _, v := range d.check(inv) {
+		vs, _ := e.guard(d.rule, d.object, func() []Violation { return d.check(inv) })
+		for _, v := range vs {
 			later = append(later, e.toFinding(d.rule, d.object, v))
 		}
 	}
@@ -252,16 +258,24 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 			undefined = append(undefined, ns)
 			continue
 		}
+		var self *inventory.Object // the namespace's findings' object, made once when needed
 		for _, r := range e.ns {
 			if !readsListed(inv.Cluster, r, ns) {
 				continue // the source reported the gap; absence was not observed
 			}
-			for _, v := range r.Namespace(ctx) {
+			vs, ok := e.guard(r, ctx.Object, func() []Violation { return r.Namespace(ctx) })
+			if !ok && ctx.Object == nil {
+				e.panicAt(namespaceTarget(nil, ns, inv))
+			}
+			for _, v := range vs {
 				target := v.Object
 				if target == nil {
-					target = ctx.Object
+					if self == nil {
+						self = namespaceTarget(ctx.Object, ns, inv)
+					}
+					target = self
 				}
-				later = append(later, e.toFinding(r, namespaceTarget(target, ns, inv), v))
+				later = append(later, e.toFinding(r, target, v))
 			}
 		}
 	}
@@ -272,7 +286,8 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 		ctx := &ClusterContext{Cluster: inv.Cluster, Inventory: inv, Options: e.opts}
 		self := clusterTarget(inv.Cluster)
 		for _, r := range e.cluster {
-			for _, v := range r.Cluster(ctx) {
+			vs, _ := e.guard(r, self, func() []Violation { return r.Cluster(ctx) })
+			for _, v := range vs {
 				target := v.Object
 				if target == nil {
 					target = self
@@ -316,7 +331,12 @@ func (c *Catalog) Evaluate(inv *inventory.Inventory, opts *Options, selected fun
 		})
 	}
 	wg.Wait()
-	return e.Finish(inv)
+	all := e.Finish(inv)
+	if ps := e.Panics(); len(ps) > 0 {
+		// Evaluate has no error to return; its callers are tests, which must not pass.
+		panic(ps[0].ScanError().Error())
+	}
+	return all
 }
 
 // notAppliedTo is the coverage note for namespace rules left out of namespaces the input
@@ -401,7 +421,12 @@ func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 		for _, c := range targets {
 			verdict := &nodeVerdict{}
 			ctx := &NodeContext{Node: n, Component: c, Options: e.opts, verdict: verdict, memo: memo}
-			fails = append(fails, e.verdict(r, nodeTarget(n, c), r.Node(ctx), verdict)...)
+			target := nodeTarget(n, c)
+			vs, ok := e.guard(r, target, func() []Violation { return r.Node(ctx) })
+			if !ok {
+				continue // neither a pass nor a failure: reported with the panics
+			}
+			fails = append(fails, e.verdict(r, target, vs, verdict)...)
 		}
 	}
 	return fails
@@ -441,7 +466,12 @@ func (e *Evaluation) evaluateEndpoint(ep *inventory.Endpoint) []finding.Finding 
 			continue
 		}
 		verdict := &nodeVerdict{}
-		vs := r.Endpoint(&EndpointContext{Endpoint: ep, Options: e.opts, verdict: verdict})
+		vs, ok := e.guard(r, self, func() []Violation {
+			return r.Endpoint(&EndpointContext{Endpoint: ep, Options: e.opts, verdict: verdict})
+		})
+		if !ok {
+			continue // neither a pass nor a failure: reported with the panics
+		}
 		fails = append(fails, e.verdict(r, self, vs, verdict)...)
 	}
 	return fails

@@ -70,7 +70,8 @@ func Manifests(ctx context.Context, req Request) *Result {
 	}
 	loaded := manifest.Load(ctx, req.Paths, load)
 	all := eval.Finish(loaded.Inventory)
-	res := &Result{Errors: loaded.Errors, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
+	// A rule that panicked on an object did not judge it: an error, never a pass.
+	res := &Result{Errors: append(loaded.Errors, eval.PanicErrors()...), Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
 	res.applyFolding(all, loaded.Inventory, req.Policy, true)
 	return res
 }
