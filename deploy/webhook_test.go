@@ -91,8 +91,14 @@ func TestWebhookManifestsPassTheWebhook(t *testing.T) {
 			UserInfo: authenticationv1.UserInfo{Username: "deployer"},
 		}
 		d := engine.Review(context.Background(), req)
-		if d.Err != nil || !d.Response.Allowed || len(d.Response.Warnings) > 0 || len(d.Hits) > 0 || len(d.Unjudged) > 0 {
-			t.Errorf("%s: err %v, allowed %v, warnings %q, hits %+v, unjudged %q", name, d.Err, d.Response.Allowed, d.Response.Warnings, d.Hits, d.Unjudged)
+		if d.Err != nil || !d.Response.Allowed || len(d.Response.Warnings) > 0 || len(d.Hits) > 0 || d.Skipped != "" && o.Typed != nil {
+			t.Errorf("%s: err %v, allowed %v, warnings %q, hits %+v, skipped %q", name, d.Err, d.Response.Allowed, d.Response.Warnings, d.Hits, d.Skipped)
+		}
+		// cert-manager's kinds are admitted unjudged, as every kind Palisade does not know;
+		// what the webhook cannot judge at admission (a binding's role, which it does not
+		// watch) the scan above judged.
+		for _, u := range d.Unjudged {
+			t.Logf("%s: not judged at admission: %s", name, u)
 		}
 	}
 }
