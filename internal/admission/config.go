@@ -16,6 +16,9 @@ import (
 	"palisade.dev/palisade/internal/suggest"
 )
 
+// SecureDefaultNames are the values of secureDefaults.
+var SecureDefaultNames = []string{"allowPrivilegeEscalation", "seccompRuntimeDefault", "runAsNonRoot"}
+
 // ConfigAPIVersion and ConfigKind identify the webhook's configuration file.
 const (
 	ConfigAPIVersion = "palisade.dev/v1alpha1"
@@ -97,6 +100,10 @@ type Config struct {
 	// against the configuration's folder. The engine does not read them: the caller builds
 	// the catalog it gives New from them.
 	Policies []string
+	// SecureDefaults are the defaults the webhook's /mutate sets where a pod leaves them
+	// unset: allowPrivilegeEscalation, seccompRuntimeDefault, runAsNonRoot; none by default.
+	// The engine does not read them.
+	SecureDefaults []string
 }
 
 // RuleAction sets the action of the rules an ID or area/* pattern selects.
@@ -408,6 +415,15 @@ func (r *configReader) document(doc *yaml.Node) {
 			cfg.KubernetesVersion = v
 		}},
 		{"policies", func(n *yaml.Node) { cfg.Policies, _ = r.strings(n, "policies") }},
+		{"secureDefaults", func(n *yaml.Node) {
+			names, where := r.strings(n, "secureDefaults")
+			for i, name := range names {
+				if !slices.Contains(SecureDefaultNames, name) {
+					r.errs = append(r.errs, fmt.Errorf("%s:%d:%d: secureDefaults[%d] must be one of %s", r.file, where[i][0], where[i][1], i, strings.Join(SecureDefaultNames, ", ")))
+				}
+			}
+			cfg.SecureDefaults = names
+		}},
 	})
 	if !ok {
 		return

@@ -33,4 +33,17 @@ func NewPolicy(cat *rules.Catalog, cfg *admission.Config, cc admission.ClusterCo
 }
 
 // defaultsOf reads which secure defaults the configuration turns on.
-func defaultsOf(*admission.Config) Defaults { return Defaults{} }
+func defaultsOf(cfg *admission.Config) Defaults {
+	var d Defaults
+	for _, name := range cfg.SecureDefaults {
+		switch name {
+		case "allowPrivilegeEscalation":
+			d.AllowPrivilegeEscalation = true
+		case "seccompRuntimeDefault":
+			d.SeccompRuntimeDefault = true
+		case "runAsNonRoot":
+			d.RunAsNonRoot = true
+		}
+	}
+	return d
+}
