@@ -36,7 +36,7 @@ func (f *fakeContext) ServiceAccount(namespace, name string) (*corev1.ServiceAcc
 }
 
 func (f *fakeContext) LimitRanges(namespace string) []*corev1.LimitRange { return f.limits[namespace] }
-func (f *fakeContext) Synced() bool                                       { return !f.unsynced }
+func (f *fakeContext) Synced() bool                                      { return !f.unsynced }
 
 func newFakeContext() *fakeContext {
 	return &fakeContext{namespaces: map[string]*corev1.Namespace{}, accounts: map[string]*corev1.ServiceAccount{}, limits: map[string][]*corev1.LimitRange{}}
@@ -185,7 +185,9 @@ func TestReview(t *testing.T) {
 		},
 		{
 			name: "Deployment with a root container denied at its own admission",
-			req:  func(t *testing.T) *admissionv1.AdmissionRequest { return request(t, admissionv1.Create, rootDeployment) },
+			req: func(t *testing.T) *admissionv1.AdmissionRequest {
+				return request(t, admissionv1.Create, rootDeployment)
+			},
 			check: func(t *testing.T, d Decision) {
 				if d.Response.Allowed {
 					t.Fatal("a Deployment with a root container was admitted")
