@@ -57,6 +57,10 @@ type Hit struct {
 	Exempt string
 	// Container names the container the hit is about, when it is about one.
 	Container string
+	// AlsoBreaks are the other rules (and checks of composite rules, "rule:check") that the
+	// same cause breaks, folded into this hit as scan folds them; the hit's action is the
+	// strongest of theirs and its own that are not exempt.
+	AlsoBreaks []string
 	// Existing is true when, under updates: onlyWorse, the old object had the same hit (same
 	// rule ID and path): it does not deny, and warns instead.
 	Existing bool

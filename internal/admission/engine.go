@@ -348,7 +348,8 @@ func (e *Engine) actionFor(id string, sev finding.Severity) Action {
 // breaks that are not exempt (a rule another one speaks for still denies), capped at warn
 // for what the old object already had under updates: onlyWorse.
 func (e *Engine) hit(f *finding.Finding, req *admissionv1.AdmissionRequest, o *inventory.Object, ig *suppress.Ignore, old map[hitKey]bool) Hit {
-	h := Hit{RuleID: f.RuleID, Severity: f.Severity, Path: f.Path, Message: f.Message, Remedy: f.Remedy, Container: f.Container, Action: Audit}
+	h := Hit{RuleID: f.RuleID, Severity: f.Severity, Path: f.Path, Message: f.Message, Remedy: f.Remedy, Container: f.Container, Action: Audit,
+		AlsoBreaks: f.AlsoBreaks()}
 	judged, existing := 0, 0
 	for _, id := range rulesOf(f) {
 		sev := f.Severity
@@ -434,6 +435,11 @@ const maxLine = 400
 func (h *Hit) line(withFix bool) string {
 	var b strings.Builder
 	b.WriteString(h.RuleID)
+	if len(h.AlsoBreaks) > 0 {
+		b.WriteString(" (also ")
+		b.WriteString(strings.Join(h.AlsoBreaks, ", "))
+		b.WriteString(")")
+	}
 	b.WriteString("  ")
 	if h.Path != "" {
 		b.WriteString(h.Path)
