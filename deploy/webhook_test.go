@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -17,12 +18,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"palisade.dev/palisade/internal/admission"
+	"palisade.dev/palisade/internal/admission/clustercontext"
 	"palisade.dev/palisade/internal/cli"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testapply"
+	"palisade.dev/palisade/internal/testcluster"
 )
 
 // webhookFiles are the webhook's manifests, both variants, without the kustomizations.
@@ -123,11 +129,18 @@ func TestWebhookRoleGrantsExactlyWhatTheInformersRead(t *testing.T) {
 			}
 		}
 	}
-	want := []string{
-		"list /limitranges", "list /namespaces", "list /serviceaccounts",
-		"watch /limitranges", "watch /namespaces", "watch /serviceaccounts",
+	var want []string
+	for _, r := range clustercontext.Rules() {
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				for _, v := range r.Verbs {
+					want = append(want, v+" "+g+"/"+res)
+				}
+			}
+		}
 	}
 	slices.Sort(got)
+	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("the webhook's ClusterRole grants\n%v\nbut its informers read\n%v", got, want)
 	}
@@ -187,5 +200,35 @@ func TestWebhookConfigurationIsSafeToRunWith(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestWebhookRoleSufficesOnARealCluster creates the webhook's namespace and RBAC in a real
+// cluster and syncs the cluster context as its ServiceAccount.
+func TestWebhookRoleSufficesOnARealCluster(t *testing.T) {
+	c := testCluster.Require(t)
+	ctx := context.Background()
+	if _, err := testapply.Apply(ctx, c.Config(testcluster.Admin), []string{"webhook/base/namespace.yaml", "webhook/base/rbac.yaml"}, 4); err != nil {
+		t.Fatal(err)
+	}
+	token, err := c.Client(testcluster.Admin).CoreV1().ServiceAccounts("palisade-webhook").CreateToken(ctx, "palisade-webhook",
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: new(int64(600))}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("requesting a token for the webhook's ServiceAccount: %v", err)
+	}
+	cfg := rest.AnonymousClientConfig(c.Config(testcluster.Admin))
+	cfg.BearerToken = token.Status.Token
+	cc, err := clustercontext.New(kubernetes.NewForConfigOrDie(cfg), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syncCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cc.Start(syncCtx)
+	if !cc.WaitForSync(syncCtx) {
+		t.Fatal("the cluster context did not sync as the webhook's ServiceAccount")
+	}
+	if _, ok := cc.Namespace("palisade-webhook"); !ok {
+		t.Error("the cluster context does not see the webhook's namespace")
 	}
 }

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"palisade.dev/palisade/internal/admission"
+	"palisade.dev/palisade/internal/admission/clustercontext"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/version"
@@ -186,9 +188,22 @@ func webhookRESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	return cfg, nil
 }
 
-// startClusterContext starts the informers of the cluster context.
+// clusterContextResync is how often the informers list again what they watch.
+const clusterContextResync = 10 * time.Minute
+
+// startClusterContext starts the informers of the cluster context; /readyz waits for their
+// first sync, and until then reviews are answered by the failure policy.
 func startClusterContext(ctx context.Context, cfg *rest.Config) (admission.ClusterContext, error) {
-	return nil, errors.New("the cluster context is not available in this build; use --no-cluster-context")
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("making the client of the cluster context: %w", err)
+	}
+	cc, err := clustercontext.New(client, clusterContextResync)
+	if err != nil {
+		return nil, err
+	}
+	cc.Start(ctx)
+	return cc, nil
 }
 
 func newWebhookCertsCommand(s Streams) *cobra.Command {

@@ -76,7 +76,7 @@ func (l *lockedBuffer) String() string {
 
 // startWebhook makes certificates with `palisade webhook certs`, writes config and runs
 // `palisade webhook` until the test ends or stopWebhook.
-func startWebhook(t *testing.T, config string) *runningWebhook {
+func startWebhook(t *testing.T, c *testcluster.Cluster, config string) *runningWebhook {
 	t.Helper()
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
@@ -99,7 +99,9 @@ func startWebhook(t *testing.T, config string) *runningWebhook {
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel
 	go func() {
-		w.exited <- cli.Execute(ctx, []string{"webhook", "--listen", addr, "--no-cluster-context", "--config", w.config,
+		w.exited <- cli.Execute(ctx, []string{"webhook", "--listen", addr, "--config", w.config,
+			// The cluster context through informers, as a user who may list and watch.
+			"--kubeconfig", c.Kubeconfig(), "--context", testcluster.Auditor,
 			"--tls-cert-file", filepath.Join(dir, "tls.crt"), "--tls-private-key-file", filepath.Join(dir, "tls.key")},
 			cli.Streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: w.stderr})
 	}()
@@ -245,7 +247,7 @@ func TestWebhookInTheAPIServer(t *testing.T) {
 	ctx := context.Background()
 	// Namespaces first: the webhook judges the ServiceAccounts NewNamespace makes too.
 	judged, exempt := c.NewNamespace(t), c.NewNamespace(t)
-	w := startWebhook(t, fmt.Sprintf("exemptions:\n- namespace: %s\n  reason: the test's exempt namespace\n", exempt))
+	w := startWebhook(t, c, fmt.Sprintf("exemptions:\n- namespace: %s\n  reason: the test's exempt namespace\n", exempt))
 	vwc := register(t, c, w)
 	client, warned := clientWithWarnings(c)
 	pods := client.CoreV1().Pods(judged)
