@@ -321,6 +321,43 @@ func TestWebhookInTheAPIServer(t *testing.T) {
 			return nil
 		})
 	})
+	t.Run("secure defaults turned on are set by /mutate through the API server", func(t *testing.T) {
+		writeConfig(t, w.config, fmt.Sprintf("secureDefaults: [allowPrivilegeEscalation, seccompRuntimeDefault, runAsNonRoot]\nexemptions:\n- namespace: %s\n  reason: the test's exempt namespace\n", exempt))
+		url := "https://" + w.addr + "/mutate"
+		mwc := &admissionregistrationv1.MutatingWebhookConfiguration{
+			ObjectMeta: metav1.ObjectMeta{Name: "palisade-webhook-defaults"},
+			Webhooks: []admissionregistrationv1.MutatingWebhook{{
+				Name:                    "defaults.palisade.dev",
+				ClientConfig:            admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: w.caBundle},
+				AdmissionReviewVersions: []string{"v1"},
+				SideEffects:             new(admissionregistrationv1.SideEffectClassNone),
+				FailurePolicy:           new(admissionregistrationv1.Ignore),
+				TimeoutSeconds:          new(int32(2)),
+				Rules: []admissionregistrationv1.RuleWithOperations{{
+					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create},
+					Rule:       admissionregistrationv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods"}},
+				}},
+			}},
+		}
+		mutating := c.Client(testcluster.Admin).AdmissionregistrationV1().MutatingWebhookConfigurations()
+		if _, err := mutating.Create(ctx, mwc, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = mutating.Delete(ctx, mwc.Name, metav1.DeleteOptions{}) }()
+		bare := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "bare"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example/app:1.0"}}}}
+		eventually(t, "the defaults to be set", func() error {
+			got, err := client.CoreV1().Pods(exempt).Create(ctx, bare, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+			if err != nil {
+				return err
+			}
+			sc, csc := got.Spec.SecurityContext, got.Spec.Containers[0].SecurityContext
+			if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault ||
+				csc == nil || csc.AllowPrivilegeEscalation == nil || *csc.AllowPrivilegeEscalation {
+				return fmt.Errorf("pod security context %+v, container's %+v", sc, csc)
+			}
+			return nil
+		})
+	})
 	t.Run("with the webhook stopped the failure policy decides", func(t *testing.T) {
 		w.shutdown(t)
 		hardened := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "harmless"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example/app:1.0"}}}}
