@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -127,4 +128,59 @@ func TestServeDrainsReviewsInFlightOnShutdown(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Error("Serve did not return once drained")
 	}
+}
+
+func TestRotatedCertificateIsServedWithoutDroppingConnections(t *testing.T) {
+	s, _ := testServer(allowAll, true)
+	dir := t.TempDir()
+	first := writePair(t, dir)
+	certs, err := NewCertReloader(filepath.Join(dir, CertFile), filepath.Join(dir, KeyFile), s.Metrics(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln, TLSConfig(certs.GetCertificate)) }()
+	defer func() { cancel(); <-done }()
+
+	// One connection, kept open across the rotation.
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(first.CA)
+	conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: roots, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ask := func() int {
+		if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: webhook\r\n\r\n")); err != nil {
+			t.Fatalf("writing on the open connection: %v", err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("reading on the open connection: %v", err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := ask(); code != 200 {
+		t.Fatalf("/healthz %d", code)
+	}
+	second := writePair(t, dir)
+	certs.Reload()
+	if code := ask(); code != 200 {
+		t.Errorf("the open connection answered %d after the rotation", code)
+	}
+	// A new connection gets the new certificate: it verifies with the new CA only.
+	roots2 := x509.NewCertPool()
+	roots2.AppendCertsFromPEM(second.CA)
+	c2, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: roots2})
+	if err != nil {
+		t.Fatalf("a new connection after the rotation: %v", err)
+	}
+	c2.Close()
 }
