@@ -196,14 +196,13 @@ func (e *Engine) failed(d Decision, err error) Decision {
 // decode builds the inventory object of a review's raw object with scan's decoder, so that
 // findings, paths and messages are scan's.
 func (e *Engine) decode(kind string, raw []byte, namespace string) (*inventory.Object, error) {
-	objs, errs := e.dec.Decode(kind, raw)
+	o, errs := e.dec.DecodeJSON(kind, raw)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("decoding the %s under review (%d bytes): %s", kind, len(raw), errs[0].Message)
 	}
-	if len(objs) != 1 {
-		return nil, fmt.Errorf("decoding the %s under review (%d bytes): %d objects, want one", kind, len(raw), len(objs))
+	if o == nil {
+		return nil, fmt.Errorf("decoding the %s under review (%d bytes): no object", kind, len(raw))
 	}
-	o := objs[0]
 	if o.NamespaceImplied {
 		o.Namespace, o.NamespaceImplied = namespace, false
 	}

@@ -133,8 +133,12 @@ type Evaluation struct {
 	defers   []deferred
 }
 
-// findingBlock is how many findings one block of an Evaluation holds.
-const findingBlock = 4096
+// findingBlock is how many findings one block of an Evaluation holds; the first holds
+// firstFindingBlock, or the first object's findings when they are more.
+const (
+	findingBlock      = 4096
+	firstFindingBlock = 64
+)
 
 // NewEvaluation prepares an evaluation of the selected rules (all when selected is nil).
 func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evaluation {
@@ -227,7 +231,13 @@ func (e *Evaluation) store(fs []finding.Finding) {
 	for len(fs) > 0 {
 		n := len(e.findings)
 		if n == 0 || len(e.findings[n-1]) == cap(e.findings[n-1]) {
-			e.findings = append(e.findings, make([]finding.Finding, 0, findingBlock))
+			size := findingBlock
+			if n == 0 {
+				// The first block is small: an evaluation of one object (an admission review)
+				// must not allocate thousands of findings.
+				size = max(firstFindingBlock, len(fs))
+			}
+			e.findings = append(e.findings, make([]finding.Finding, 0, size))
 			n++
 		}
 		last := &e.findings[n-1]
