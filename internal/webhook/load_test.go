@@ -193,3 +193,26 @@ func benchReview() any {
 "resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}}}]}}}}`)
 	return r
 }
+
+// BenchmarkValidateHandler is the cost of one review in the handler alone (decoding,
+// judging with the whole built-in catalog, encoding), without HTTP or TLS.
+func BenchmarkValidateHandler(b *testing.B) {
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	engine, err := admission.New(catalog, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := New(Options{})
+	s.SetPolicy(&Policy{Reviewer: engine, FailClosed: true})
+	h := s.Handler()
+	review := body(b, benchReview())
+	b.ReportAllocs()
+	for b.Loop() {
+		if rec := post(h, "/validate", "application/json", review); rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
