@@ -77,6 +77,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 		newRulesCommand(s),
 		newExplainCommand(s),
 		newPolicyCommand(s),
+		newWebhookCommand(s),
 	)
 	return root
 }

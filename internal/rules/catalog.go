@@ -127,13 +127,20 @@ type Evaluation struct {
 	mu sync.Mutex
 	// errors are the violations that were errors (Violation.Err): what a rule could not judge.
 	errors []finding.ScanError
+	// panicMu guards panics, the rule evaluations that panicked (recover.go).
+	panicMu sync.Mutex
+	panics  []RulePanic
 	// findings are kept in blocks of findingBlock: a long scan never copies them to grow.
 	findings [][]finding.Finding
 	defers   []deferred
 }
 
-// findingBlock is how many findings one block of an Evaluation holds.
-const findingBlock = 4096
+// findingBlock is how many findings one block of an Evaluation holds; the first holds
+// firstFindingBlock, or the first object's findings when they are more.
+const (
+	findingBlock      = 4096
+	firstFindingBlock = 64
+)
 
 // NewEvaluation prepares an evaluation of the selected rules (all when selected is nil).
 func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evaluation {
@@ -178,7 +185,8 @@ func (e *Evaluation) Object(o *inventory.Object) {
 		ctx := &PodContext{Object: o, Pod: pod, Options: e.opts, defers: &defers}
 		for _, r := range e.pod {
 			ctx.rule = r
-			for _, v := range r.Pod(ctx) {
+			vs, _ := e.guard(r, o, func() []Violation { return r.Pod(ctx) })
+			for _, v := range vs {
 				if v.Err != nil {
 					errs = append(errs, scanError(r, o, v))
 					continue
@@ -192,7 +200,8 @@ func (e *Evaluation) Object(o *inventory.Object) {
 			continue
 		}
 		ctx := &ObjectContext{Object: o, Options: e.opts, defers: &defers, rule: r}
-		for _, v := range r.Object(ctx) {
+		vs, _ := e.guard(r, o, func() []Violation { return r.Object(ctx) })
+		for _, v := range vs {
 			if v.Err != nil {
 				errs = append(errs, scanError(r, o, v))
 				continue
@@ -234,7 +243,13 @@ func (e *Evaluation) store(fs []finding.Finding) {
 	for len(fs) > 0 {
 		n := len(e.findings)
 		if n == 0 || len(e.findings[n-1]) == cap(e.findings[n-1]) {
-			e.findings = append(e.findings, make([]finding.Finding, 0, findingBlock))
+			size := findingBlock
+			if n == 0 {
+				// The first block is small: an evaluation of one object (an admission review)
+				// must not allocate thousands of findings.
+				size = max(firstFindingBlock, len(fs))
+			}
+			e.findings = append(e.findings, make([]finding.Finding, 0, size))
 			n++
 		}
 		last := &e.findings[n-1]
@@ -253,7 +268,8 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 		if !readsListed(inv.Cluster, d.rule, d.object.Namespace) {
 			continue
 		}
-		for _, v := range d.check(inv) {
+		vs, _ := e.guard(d.rule, d.object, func() []Violation { return d.check(inv) })
+		for _, v := range vs {
 			if v.Err != nil {
 				e.errors = append(e.errors, scanError(d.rule, d.object, v))
 				continue
@@ -269,16 +285,24 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 			undefined = append(undefined, ns)
 			continue
 		}
+		var self *inventory.Object // the namespace's findings' object, made once when needed
 		for _, r := range e.ns {
 			if !readsListed(inv.Cluster, r, ns) {
 				continue // the source reported the gap; absence was not observed
 			}
-			for _, v := range r.Namespace(ctx) {
+			vs, ok := e.guard(r, ctx.Object, func() []Violation { return r.Namespace(ctx) })
+			if !ok && ctx.Object == nil {
+				e.panicAt(namespaceTarget(nil, ns, inv))
+			}
+			for _, v := range vs {
 				target := v.Object
 				if target == nil {
-					target = ctx.Object
+					if self == nil {
+						self = namespaceTarget(ctx.Object, ns, inv)
+					}
+					target = self
 				}
-				later = append(later, e.toFinding(r, namespaceTarget(target, ns, inv), v))
+				later = append(later, e.toFinding(r, target, v))
 			}
 		}
 	}
@@ -289,7 +313,8 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 		ctx := &ClusterContext{Cluster: inv.Cluster, Inventory: inv, Options: e.opts}
 		self := clusterTarget(inv.Cluster)
 		for _, r := range e.cluster {
-			for _, v := range r.Cluster(ctx) {
+			vs, _ := e.guard(r, self, func() []Violation { return r.Cluster(ctx) })
+			for _, v := range vs {
 				target := v.Object
 				if target == nil {
 					target = self
@@ -349,7 +374,12 @@ func (c *Catalog) Evaluate(inv *inventory.Inventory, opts *Options, selected fun
 		})
 	}
 	wg.Wait()
-	return e.Finish(inv)
+	all := e.Finish(inv)
+	if ps := e.Panics(); len(ps) > 0 {
+		// Evaluate has no error to return; its callers are tests, which must not pass.
+		panic(ps[0].ScanError().Error())
+	}
+	return all
 }
 
 // notAppliedTo is the coverage note for namespace rules left out of namespaces the input
@@ -434,7 +464,12 @@ func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 		for _, c := range targets {
 			verdict := &nodeVerdict{}
 			ctx := &NodeContext{Node: n, Component: c, Options: e.opts, verdict: verdict, memo: memo}
-			fails = append(fails, e.verdict(r, nodeTarget(n, c), r.Node(ctx), verdict)...)
+			target := nodeTarget(n, c)
+			vs, ok := e.guard(r, target, func() []Violation { return r.Node(ctx) })
+			if !ok {
+				continue // neither a pass nor a failure: reported with the panics
+			}
+			fails = append(fails, e.verdict(r, target, vs, verdict)...)
 		}
 	}
 	return fails
@@ -474,7 +509,12 @@ func (e *Evaluation) evaluateEndpoint(ep *inventory.Endpoint) []finding.Finding 
 			continue
 		}
 		verdict := &nodeVerdict{}
-		vs := r.Endpoint(&EndpointContext{Endpoint: ep, Options: e.opts, verdict: verdict})
+		vs, ok := e.guard(r, self, func() []Violation {
+			return r.Endpoint(&EndpointContext{Endpoint: ep, Options: e.opts, verdict: verdict})
+		})
+		if !ok {
+			continue // neither a pass nor a failure: reported with the panics
+		}
 		fails = append(fails, e.verdict(r, self, vs, verdict)...)
 	}
 	return fails

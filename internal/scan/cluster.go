@@ -88,7 +88,7 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	all := eval.Finish(inv)
 	res := &ClusterResult{Cluster: inv.Cluster, Skipped: src.Skipped, Passed: eval.Passed}
 	finding.Sort(res.Passed)
-	res.Errors, res.Objects = append(src.Errors, eval.Errors()...), inv.Len()
+	res.Errors, res.Objects = append(append(src.Errors, eval.PanicErrors()...), eval.Errors()...), inv.Len()
 	res.applyFolding(all, inv, req.Policy, true)
 	return res
 }

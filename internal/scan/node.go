@@ -53,6 +53,7 @@ func Node(ctx context.Context, req NodeRequest) *NodeResult {
 		probeNode(ctx, req.Probe, src.Node, inv, res)
 	}
 	all := eval.Finish(inv)
+	res.Errors = append(res.Errors, eval.PanicErrors()...)
 	res.Passed = eval.Passed
 	res.apply(all, inv, req.Policy)
 	finding.Sort(res.Passed)

@@ -42,6 +42,7 @@ func Probe(ctx context.Context, req ProbeRequest) *ProbeResult {
 	inv.Endpoints = eps
 	all := eval.Finish(inv)
 	res := &ProbeResult{Endpoints: eps, Passed: eval.Passed}
+	res.Errors = eval.PanicErrors()
 	res.Objects = len(eps)
 	notProbed := 0
 	for i, ep := range eps {

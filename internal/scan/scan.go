@@ -80,8 +80,9 @@ func Manifests(ctx context.Context, req Request) *Result {
 	}
 	loaded := manifest.Load(ctx, req.Paths, load)
 	all := eval.Finish(loaded.Inventory)
-	// What a rule could not judge (a user's policy that failed) is an error beside the load's.
-	errs := append(loaded.Errors, eval.Errors()...)
+	// What a rule could not judge (a user's policy that failed, a rule that panicked) is an
+	// error beside the load's, never a pass.
+	errs := append(append(loaded.Errors, eval.PanicErrors()...), eval.Errors()...)
 	res := &Result{Errors: errs, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
 	if len(policies.objects) > 0 || len(req.AdmissionPolicies) > 0 {
 		found, errs, notes := judgeAdmissionPolicies(ctx, req, &opts, selected, policies, loaded.Inventory, stdin)

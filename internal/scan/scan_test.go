@@ -217,3 +217,41 @@ spec:
 		})
 	}
 }
+
+// TestARulePanicIsAScanErrorNotACrash pins that a rule that panics on an object makes the scan
+// report an error there (exit code 2) while the other rules and objects are still judged.
+func TestARulePanicIsAScanErrorNotACrash(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pods.yaml")
+	pods := "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: x}]}\n---\n" +
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: x}]}\n"
+	if err := os.WriteFile(file, []byte(pods), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rule := func(id string, check func(*rules.PodContext) []rules.Violation) rules.Rule {
+		return rules.Rule{ID: id, Title: "t", Description: "d", Remedy: "r", Area: rules.AreaWorkload, Scope: rules.ScopePod, Severity: finding.High, Pod: check}
+	}
+	catalog, err := rules.NewCatalog(
+		rule("pod/boom", func(ctx *rules.PodContext) []rules.Violation {
+			if ctx.Object.Name == "a" {
+				var p *rules.Violation
+				return []rules.Violation{*p}
+			}
+			return nil
+		}),
+		rule("pod/fine", func(*rules.PodContext) []rules.Violation { return []rules.Violation{{Message: "seen"}} }),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan.Manifests(context.Background(), scan.Request{Paths: []string{file}, Catalog: catalog})
+	if len(res.Findings) != 2 {
+		t.Errorf("got %d findings, want pod/fine on both pods", len(res.Findings))
+	}
+	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "pod/boom") || res.Errors[0].Object.Name != "a" || res.Errors[0].Location.Line != 1 {
+		t.Fatalf("errors = %+v, want one naming pod/boom at pod a", res.Errors)
+	}
+	if code := res.ExitCode(finding.Critical); code != 2 {
+		t.Errorf("exit code %d, want 2", code)
+	}
+}
