@@ -20,6 +20,26 @@ func TestCustomPoliciesRunLikeBuiltInRules(t *testing.T) {
 	withConfig := t.TempDir()
 	os.WriteFile(filepath.Join(withConfig, ".palisade.yaml"), []byte("version: 1\npolicies: [policies]\nrules:\n  enable: [custom/no-latest-tag]\n"), 0o600)
 	os.CopyFS(filepath.Join(withConfig, "policies"), os.DirFS(policies))
+	vap := filepath.Join(dir, "vap.yaml")
+	os.WriteFile(vap, []byte(`apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: few-replicas}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [deployments]}
+  validations:
+  - expression: "object.spec.template.spec.containers.all(c, !c.image.endsWith(':latest'))"
+    message: no image tagged latest
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: few-replicas}
+spec:
+  policyName: few-replicas
+  validationActions: [Deny]
+`), 0o600)
 	manifest, _ := os.ReadFile("testdata/policy-workloads.yaml")
 	os.WriteFile(filepath.Join(withConfig, "app.yaml"), manifest, 0o600)
 
@@ -45,6 +65,12 @@ func TestCustomPoliciesRunLikeBuiltInRules(t *testing.T) {
 			nil, []string{broken + ":13:1: rego_parse_error"}},
 		{"a policy that fails on an object is a scan error there", []string{"scan", "--policy", failing, "--rule", "custom/*", "-o", "compact", "testdata/policy-workloads.yaml"}, 2,
 			[]string{"testdata/policy-workloads.yaml:1:1: error: Deployment/shop/web: rule custom/failing: evaluation failed (eval_builtin_error at " + failing + ":11)"}, nil},
+		{"a scan judges the ValidatingAdmissionPolicies of a policy file", []string{"scan", "--policy", vap, "--fail-on", "high", "-o", "compact", "testdata/policy-workloads.yaml"}, 1,
+			[]string{"testdata/policy-workloads.yaml:1:1: high vap/few-replicas", "no image tagged latest"}, nil},
+		{"a cluster scan refuses ValidatingAdmissionPolicies it would not judge", []string{"cluster", "--policy", vap, "--kubeconfig", filepath.Join(dir, "none")}, 2,
+			nil, []string{vap + ":1:1: ValidatingAdmissionPolicy in a policy file: this command does not judge ValidatingAdmissionPolicies"}},
+		{"rules lists the catalog beside a file of ValidatingAdmissionPolicies", []string{"rules", "--policy", vap}, 0,
+			[]string{"pod/privileged"}, nil},
 		{"another kind in a policy file is an error naming it", []string{"scan", "--policy", notPolicy, "testdata/policy-workloads.yaml"}, 2,
 			nil, []string{notPolicy + ":1:1: a policy file holds a ConfigMap (v1)"}},
 		{"the config's policies join the catalog", []string{"scan", "-o", "compact", filepath.Join(withConfig, "app.yaml")}, 0,

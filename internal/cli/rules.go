@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/ruledoc"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/suggest"
@@ -29,7 +30,7 @@ func newRulesCommand(s Streams) *cobra.Command {
   palisade rules -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			catalog, err := catalogWith(cmd.Context(), policies, 0)
+			catalog, err := catalogWith(cmd.Context(), policies, 0, ignoreAdmissionPolicies)
 			if err != nil {
 				return err
 			}
@@ -105,7 +106,7 @@ func newExplainCommand(s Streams) *cobra.Command {
   palisade explain pod/privileged -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			catalog, err := catalogWith(cmd.Context(), policies, 0)
+			catalog, err := catalogWith(cmd.Context(), policies, 0, ignoreAdmissionPolicies)
 			if err != nil {
 				return err
 			}
@@ -150,3 +151,7 @@ func writeExplanations(w io.Writer, format string, list []*rules.Rule, pattern b
 	}
 	return fmt.Errorf("unknown output format %q (want text or json)", format)
 }
+
+// ignoreAdmissionPolicies lets rules and explain read policy files that also hold
+// ValidatingAdmissionPolicies: those are not catalog rules, and listing rules judges nothing.
+func ignoreAdmissionPolicies([]*inventory.Object) {}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/policy"
 	regopolicy "palisade.dev/palisade/internal/policy/rego"
 	"palisade.dev/palisade/internal/report"
@@ -123,6 +124,9 @@ type run struct {
 	catalog     *rules.Catalog
 	selected    func(*rules.Rule) bool
 	policy      *suppress.Policy
+	// admissionPolicies are the ValidatingAdmissionPolicies and bindings of the policy files,
+	// for the commands that judge them (ruleFlags.admissionPolicies).
+	admissionPolicies []*inventory.Object
 }
 
 // prepare checks the output and rule flags and loads the catalog (joined by the policies of
@@ -152,7 +156,12 @@ func prepare(ctx context.Context, out *outputFlags, rf *ruleFlags, configFrom []
 		}
 		paths = append(slices.Clone(paths), fromConfig...)
 	}
-	catalog, err := catalogWith(ctx, paths, rf.policyTimeout)
+	var admission []*inventory.Object
+	var keepAdmission func([]*inventory.Object)
+	if rf.admissionPolicies {
+		keepAdmission = func(docs []*inventory.Object) { admission = docs }
+	}
+	catalog, err := catalogWith(ctx, paths, rf.policyTimeout, keepAdmission)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +173,7 @@ func prepare(ctx context.Context, out *outputFlags, rf *ruleFlags, configFrom []
 	if err != nil {
 		return nil, err
 	}
-	return &run{failOn: failOn, kubeVersion: kubeVersion, catalog: catalog, selected: selected, policy: policy}, nil
+	return &run{failOn: failOn, kubeVersion: kubeVersion, catalog: catalog, selected: selected, policy: policy, admissionPolicies: admission}, nil
 }
 
 // options are the rule settings of the flags.
@@ -204,6 +213,9 @@ type ruleFlags struct {
 	noAnnotationExem bool
 	policies         []string
 	policyTimeout    time.Duration
+	// admissionPolicies is set by the commands that judge the ValidatingAdmissionPolicies of
+	// policy files (scan); the others refuse them.
+	admissionPolicies bool
 }
 
 // registerPolicies adds the flags of the user's own policies, for the commands that run them.
@@ -213,19 +225,30 @@ func (r *ruleFlags) registerPolicies(cmd *cobra.Command) {
 
 func registerPolicyFlags(cmd *cobra.Command, paths *[]string, timeout *time.Duration) {
 	f := cmd.Flags()
-	f.StringArrayVar(paths, "policy", nil, "run your own policies too: a Rego file, a Gatekeeper ConstraintTemplate and Constraint file, or a folder of them (repeatable; see docs/policies.md)")
+	f.StringArrayVar(paths, "policy", nil, "run your own policies too: a Rego file, a Gatekeeper ConstraintTemplate and Constraint file, ValidatingAdmissionPolicies and bindings (scan), or a folder of them (repeatable; see docs/policies.md)")
 	if timeout != nil {
 		f.DurationVar(timeout, "policy-timeout", regopolicy.DefaultTimeout, "longest time one policy may take to judge one object; longer is a scan error on the object")
 	}
 }
 
-// catalogWith is the built-in catalog joined by the rules of the policies at paths.
-func catalogWith(ctx context.Context, paths []string, timeout time.Duration) (*rules.Catalog, error) {
+// catalogWith is the built-in catalog joined by the rules of the policies at paths. The
+// ValidatingAdmissionPolicies and bindings of those files are handed to admission, the command
+// that judges them (a manifest scan, with the API server's CEL libraries); with a nil admission
+// they are an error naming the first one: a command that would not judge them must not look as
+// if it had.
+func catalogWith(ctx context.Context, paths []string, timeout time.Duration, admission func([]*inventory.Object)) (*rules.Catalog, error) {
 	base, err := builtin.Catalog()
 	if err != nil {
 		return nil, fmt.Errorf("building the rule catalog: %w", err)
 	}
-	c, err := policy.Catalog(ctx, base, paths, policy.Options{Timeout: timeout})
+	opts := policy.Options{Timeout: timeout}
+	if admission != nil {
+		opts.AdmissionPolicyRules = func(docs []*inventory.Object) ([]rules.Rule, error) {
+			admission(docs)
+			return nil, nil
+		}
+	}
+	c, err := policy.Catalog(ctx, base, paths, opts)
 	if err != nil {
 		return nil, fmt.Errorf("loading policies: %w", err)
 	}
@@ -328,6 +351,7 @@ func newScanCommand(s Streams) *cobra.Command {
 				Policy:   r.policy,
 				Selected: r.selected,
 
+				AdmissionPolicies:  r.admissionPolicies,
 				NamespacesComplete: complete,
 			})
 			stopProgress()
@@ -343,6 +367,7 @@ func newScanCommand(s Streams) *cobra.Command {
 	out.register(cmd)
 	rf.register(cmd)
 	rf.registerPolicies(cmd)
+	rf.admissionPolicies = true
 	ex.register(cmd)
 	cmd.Flags().BoolVar(&complete, "namespaces-complete", false, "judge every namespace the input names with the namespace rules, as if the input were all the cluster holds (by default they judge only the namespaces the input defines)")
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace of objects that name none (as kubectl apply would place them), and the Helm release namespace")

@@ -135,7 +135,7 @@ func Catalog(ctx context.Context, base *rules.Catalog, paths []string, opts Opti
 	if len(set.AdmissionPolicies) > 0 {
 		if opts.AdmissionPolicyRules == nil {
 			o := set.AdmissionPolicies[0]
-			return nil, fmt.Errorf("%s: %s in a policy file: not supported yet (%d such documents)", o.Locate(""), o.GVK.Kind, len(set.AdmissionPolicies))
+			return nil, fmt.Errorf("%s: %s in a policy file: this command does not judge ValidatingAdmissionPolicies (palisade scan does; %d such documents)", o.Locate(""), o.GVK.Kind, len(set.AdmissionPolicies))
 		}
 		rs, err := opts.AdmissionPolicyRules(set.AdmissionPolicies)
 		if err != nil {

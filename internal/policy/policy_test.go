@@ -148,7 +148,7 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"reads data.inventory and it matches every kind"}},
 		{"ValidatingAdmissionPolicies with nothing to judge them",
 			map[string]string{"v.yaml": vap},
-			[]string{"v.yaml:1:1: ValidatingAdmissionPolicy in a policy file: not supported yet (2 such documents)"}},
+			[]string{"v.yaml:1:1: ValidatingAdmissionPolicy in a policy file: this command does not judge ValidatingAdmissionPolicies (palisade scan does; 2 such documents)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
