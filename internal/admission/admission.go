@@ -74,6 +74,9 @@ type Decision struct {
 	Hits     []Hit
 	// Panics are the IDs of the rules whose evaluation panicked during this review.
 	Panics []string
+	// Failed are the IDs of the rules that could not judge the object (a user's policy that
+	// failed or ran out of time): answered like a panic, by the failure policy, never a pass.
+	Failed []string
 	// Err is set when the review could not be judged; Response then follows the failure
 	// policy.
 	Err error

@@ -136,12 +136,12 @@ func (e *Engine) review(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		d.Skipped = "kind " + o.GVK.Kind + " (" + o.GVK.GroupVersion().String() + ") is not known to Palisade and has no pod template: admitted unjudged"
 		return d
 	}
-	fs, panics, unjudged := e.judge(o)
+	fs, panics, failed, unjudged := e.judge(o)
 	d.Unjudged = unjudged
 	var old map[hitKey]bool
 	if req.Operation == admissionv1.Update && e.cfg.Updates == UpdatesOnlyWorse && len(req.OldObject.Raw) > 0 {
 		if oo, err := e.decode(req.Kind.Kind, req.OldObject.Raw, req.Namespace); err == nil {
-			ofs, _, _ := e.judge(oo)
+			ofs, _, _, _ := e.judge(oo)
 			old = keysOf(ofs)
 		}
 		// An old object that cannot be read leaves every hit new: stricter, never laxer.
@@ -153,6 +153,7 @@ func (e *Engine) review(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	for _, p := range panics {
 		d.Panics = append(d.Panics, p.RuleID)
 	}
+	d.Failed = failed
 	e.respond(&d, igErr)
 	return d
 }
@@ -220,7 +221,7 @@ func (e *Engine) hasObjectRule(kind string) bool {
 
 // judge evaluates the rules on one object with its cluster context and folds the findings as
 // scan does.
-func (e *Engine) judge(o *inventory.Object) (fs []finding.Finding, panics []rules.RulePanic, unjudged []string) {
+func (e *Engine) judge(o *inventory.Object) (fs []finding.Finding, panics []rules.RulePanic, failed, unjudged []string) {
 	selected := e.objectRules
 	if o.GVK.Kind == "Namespace" && o.GVK.Group == "" {
 		selected = e.namespaceRules
@@ -236,7 +237,7 @@ func (e *Engine) judge(o *inventory.Object) (fs []finding.Finding, panics []rule
 	fs = ev.Finish(inv)
 	finding.Sort(fs)
 	fs = cause.Fold(fs)
-	return fs, ev.Panics(), e.unjudged(o, selected)
+	return fs, ev.Panics(), ev.FailedRules(), e.unjudged(o, selected)
 }
 
 // unjudged names the rules that apply to o but read a kind the context does not provide.
@@ -487,8 +488,10 @@ func (e *Engine) respond(d *Decision, igErr error) {
 			r.Warnings = append(r.Warnings, h.line(false))
 		}
 	}
-	for _, id := range d.Panics {
-		a := Deny // a rule that is not in the catalog any more cannot panic; be strict
+	failed := make([]string, 0, len(d.Panics)+len(d.Failed))
+	failed = append(append(failed, d.Panics...), d.Failed...)
+	for _, id := range failed {
+		a := Deny // a rule that is not in the catalog any more cannot fail; be strict
 		if rule, ok := e.cat.Lookup(id); ok {
 			a = e.actionFor(id, rule.Severity)
 		}

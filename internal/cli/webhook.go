@@ -18,6 +18,7 @@ import (
 
 	"palisade.dev/palisade/internal/admission"
 	"palisade.dev/palisade/internal/admission/clustercontext"
+	"palisade.dev/palisade/internal/policy"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/version"
@@ -118,7 +119,7 @@ func runWebhook(ctx context.Context, wf *webhookFlags, stderr io.Writer) error {
 		if cfg.Namespace == "" {
 			cfg.Namespace = ownNamespace
 		}
-		cat, err := policyCatalog(catalog, cfg)
+		cat, err := policyCatalog(ctx, catalog, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -164,14 +165,17 @@ func runWebhook(ctx context.Context, wf *webhookFlags, stderr io.Writer) error {
 	}
 }
 
-// policyCatalog is the catalog a configuration runs: the built-in rules, and the policies it
-// names.
-func policyCatalog(builtin *rules.Catalog, cfg *admission.Config) (*rules.Catalog, error) {
-	if len(cfg.Policies) > 0 {
-		// Never a silent pass: a policy the webhook cannot run refuses the configuration.
-		return nil, fmt.Errorf("webhook configuration %s: policies are not supported by this build", cfg.File)
+// policyCatalog is the catalog a configuration runs: the built-in rules, joined by the rules
+// of the policies it names (Rego, Gatekeeper templates and constraints), compiled once per
+// configuration, never per review. A policy that does not load refuses the configuration (the
+// one in force stays); ValidatingAdmissionPolicies are the API server's to enforce, so a
+// webhook configuration that names them is refused too.
+func policyCatalog(ctx context.Context, builtin *rules.Catalog, cfg *admission.Config) (*rules.Catalog, error) {
+	cat, err := policy.Catalog(ctx, builtin, cfg.Policies, policy.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("webhook configuration %s: loading its policies: %w", cfg.File, err)
 	}
-	return builtin, nil
+	return cat, nil
 }
 
 // webhookRESTConfig is the client configuration of --kubeconfig and --context, the way

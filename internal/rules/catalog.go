@@ -126,7 +126,7 @@ type Evaluation struct {
 
 	mu sync.Mutex
 	// errors are the violations that were errors (Violation.Err): what a rule could not judge.
-	errors []finding.ScanError
+	errors []ruleError
 	// panicMu guards panics, the rule evaluations that panicked (recover.go).
 	panicMu sync.Mutex
 	panics  []RulePanic
@@ -178,7 +178,7 @@ func (e *Evaluation) Object(o *inventory.Object) {
 	}
 	out := (*buf)[:0]
 	var defers []deferred
-	var errs []finding.ScanError
+	var errs []ruleError
 	if pod, ok := inventory.PodTemplateOf(o); ok && len(e.pod) > 0 {
 		pod = pod.WithContainers()
 		// One context serves every pod rule of the object; only the rule changes.
@@ -188,7 +188,7 @@ func (e *Evaluation) Object(o *inventory.Object) {
 			vs, _ := e.guard(r, o, func() []Violation { return r.Pod(ctx) })
 			for _, v := range vs {
 				if v.Err != nil {
-					errs = append(errs, scanError(r, o, v))
+					errs = append(errs, ruleError{r.ID, scanError(r, o, v)})
 					continue
 				}
 				out = append(out, e.toFinding(r, o, v))
@@ -203,7 +203,7 @@ func (e *Evaluation) Object(o *inventory.Object) {
 		vs, _ := e.guard(r, o, func() []Violation { return r.Object(ctx) })
 		for _, v := range vs {
 			if v.Err != nil {
-				errs = append(errs, scanError(r, o, v))
+				errs = append(errs, ruleError{r.ID, scanError(r, o, v)})
 				continue
 			}
 			out = append(out, e.toFinding(r, o, v))
@@ -271,7 +271,7 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 		vs, _ := e.guard(d.rule, d.object, func() []Violation { return d.check(inv) })
 		for _, v := range vs {
 			if v.Err != nil {
-				e.errors = append(e.errors, scanError(d.rule, d.object, v))
+				e.errors = append(e.errors, ruleError{d.rule.ID, scanError(d.rule, d.object, v)})
 				continue
 			}
 			later = append(later, e.toFinding(d.rule, d.object, v))
@@ -348,7 +348,31 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 func (e *Evaluation) Errors() []finding.ScanError {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return slices.Clone(e.errors)
+	out := make([]finding.ScanError, len(e.errors))
+	for i, x := range e.errors {
+		out[i] = x.err
+	}
+	return out
+}
+
+// FailedRules returns the IDs of the rules that could not judge an object (Errors), once each,
+// in the order they first failed.
+func (e *Evaluation) FailedRules() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var ids []string
+	for _, x := range e.errors {
+		if !slices.Contains(ids, x.rule) {
+			ids = append(ids, x.rule)
+		}
+	}
+	return ids
+}
+
+// ruleError is what one rule could not judge.
+type ruleError struct {
+	rule string
+	err  finding.ScanError
 }
 
 // scanError is the scan error of a violation that is an error.
