@@ -76,6 +76,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 		newProbeCommand(s),
 		newRulesCommand(s),
 		newExplainCommand(s),
+		newVAPCommand(s),
 	)
 	return root
 }
