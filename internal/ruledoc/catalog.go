@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/vap"
 )
 
 // CatalogSchemaVersion versions the JSON catalog of `palisade rules -o json`. It changes
@@ -35,10 +36,15 @@ type Entry struct {
 	References  []rules.Reference `json:"references,omitempty"`
 	Remedy      string            `json:"remedy"`
 	HelpURI     string            `json:"helpUri"`
+	// ValidatingAdmissionPolicy says whether `palisade vap` can enforce the rule, and
+	// AdmissionNote how or why not.
+	ValidatingAdmissionPolicy bool   `json:"validatingAdmissionPolicy"`
+	AdmissionNote             string `json:"admissionNote"`
 }
 
 // NewEntry describes one rule.
 func NewEntry(r *rules.Rule) Entry {
+	enforceable, note := vap.Coverage(r)
 	return Entry{
 		ID:          r.ID,
 		Title:       r.Title,
@@ -54,6 +60,9 @@ func NewEntry(r *rules.Rule) Entry {
 		References:  r.References,
 		Remedy:      r.Remedy,
 		HelpURI:     HelpURL(r.ID),
+
+		ValidatingAdmissionPolicy: enforceable,
+		AdmissionNote:             note,
 	}
 }
 

@@ -53,6 +53,11 @@ func WriteExplanation(w io.Writer, r *rules.Rule) error {
 		}
 		b.WriteString("\n")
 	}
+	if text := AdmissionText(r); text != "" {
+		b.WriteString("Admission:\n")
+		b.WriteString(wrap(text, textWidth, "  ", "  "))
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "Documentation: %s\n", HelpURL(r.ID))
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -3,8 +3,8 @@ package vap_test
 import (
 	"context"
 	"maps"
-	"slices"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"

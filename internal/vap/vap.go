@@ -35,10 +35,11 @@ const (
 	// ManagedByLabel marks the objects as Palisade's (app.kubernetes.io/managed-by).
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	managedBy      = "palisade"
-	// RuleAnnotation names the rule a policy or binding enforces.
-	RuleAnnotation = "palisade.dev/rule"
+	// RuleAnnotation names the rule a policy or binding enforces. Its domain is not
+	// palisade.dev/, whose annotations on an object are exemptions (palisade.dev/ignore).
+	RuleAnnotation = "policy.palisade.dev/rule"
 	// SeverityLabel is the rule's severity, so that bindings can be selected by it.
-	SeverityLabel = "palisade.dev/severity"
+	SeverityLabel = "policy.palisade.dev/severity"
 )
 
 // Options choose how the bindings enforce the policies.
