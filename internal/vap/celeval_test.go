@@ -156,3 +156,8 @@ func (v verdict) String() string {
 	}
 	return "admitted"
 }
+
+type admissionInput struct {
+	obj *unstructured.Unstructured
+	gvr schema.GroupVersionResource
+}

@@ -49,3 +49,15 @@ func Coverage(r *rules.Rule) (enforceable bool, why string) {
 	}
 	return false, "a ValidatingAdmissionPolicy cannot enforce it: it judges what no admission request carries (" + string(r.Scope) + ")"
 }
+
+// HasReason reports whether a reason is written down for rule id having no policy.
+func HasReason(id string) bool { _, ok := whyNot[id]; return ok }
+
+// Reasons are the rules a reason is written down for, in no order.
+func Reasons() []string {
+	out := make([]string, 0, len(whyNot))
+	for id := range whyNot {
+		out = append(out, id)
+	}
+	return out
+}
