@@ -12,7 +12,6 @@ var whyNot = map[string]string{
 	"pod/memory-limit":                    "it reads the namespace's LimitRanges, other objects",
 	"pod/resource-requests":               "it reads the namespace's LimitRanges, other objects",
 	"pod/credentials-in-env":              "it recognises credentials by patterns of names and values that are not written in CEL yet",
-	"pod/host-path":                       "its severity and message depend on the path, and it is not written in CEL yet",
 	"pod/host-port":                       "the API server sets hostPort to containerPort on pods with hostNetwork, so a policy would see host ports the manifest does not have",
 	"pod/image-digest":                    "it parses image references as the container runtime does, which is not written in CEL yet",
 	"pod/image-tag":                       "it parses image references as the container runtime does, which is not written in CEL yet",
