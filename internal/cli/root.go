@@ -78,6 +78,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 		newExplainCommand(s),
 		newPolicyCommand(s),
 		newWebhookCommand(s),
+		newVAPCommand(s),
 	)
 	return root
 }

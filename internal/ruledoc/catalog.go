@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/vap"
 )
 
 // CatalogSchemaVersion versions the JSON catalog of `palisade rules -o json`. It changes
@@ -37,10 +38,15 @@ type Entry struct {
 	HelpURI     string            `json:"helpUri"`
 	// Origin is where a rule of a user's policy is written; absent for built-in rules.
 	Origin string `json:"origin,omitempty"`
+	// ValidatingAdmissionPolicy says whether `palisade vap` can enforce the rule, and
+	// AdmissionNote how or why not.
+	ValidatingAdmissionPolicy bool   `json:"validatingAdmissionPolicy"`
+	AdmissionNote             string `json:"admissionNote"`
 }
 
 // NewEntry describes one rule.
 func NewEntry(r *rules.Rule) Entry {
+	enforceable, note := vap.Coverage(r)
 	return Entry{
 		ID:          r.ID,
 		Title:       r.Title,
@@ -57,6 +63,9 @@ func NewEntry(r *rules.Rule) Entry {
 		Remedy:      r.Remedy,
 		HelpURI:     RuleHelpURL(r),
 		Origin:      r.Origin,
+
+		ValidatingAdmissionPolicy: enforceable,
+		AdmissionNote:             note,
 	}
 }
 

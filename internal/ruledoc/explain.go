@@ -53,6 +53,11 @@ func WriteExplanation(w io.Writer, r *rules.Rule) error {
 		}
 		b.WriteString("\n")
 	}
+	if text := AdmissionText(r); text != "" {
+		b.WriteString("Admission:\n")
+		b.WriteString(wrap(text, textWidth, "  ", "  "))
+		b.WriteString("\n")
+	}
 	if u := RuleHelpURL(r); u != "" {
 		fmt.Fprintf(&b, "Documentation: %s\n", u)
 	} else {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/vap"
 )
 
 // GenerateCommand is the command that regenerates docs/rules.md from the catalog, run from the
@@ -71,6 +72,9 @@ func RuleMarkdown(r *rules.Rule) string {
 	b.WriteString("**Remedy**\n\n")
 	for _, p := range paragraphs(r.Remedy) {
 		b.WriteString(prose(p) + "\n\n")
+	}
+	if text := AdmissionText(r); text != "" {
+		b.WriteString("**Admission:** " + prose(text) + "\n\n")
 	}
 	if len(r.References) > 0 {
 		b.WriteString("**References**\n\n")
@@ -185,4 +189,19 @@ func closingFence(s, fence string) int {
 
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// AdmissionText says whether a ValidatingAdmissionPolicy written by `palisade vap` can enforce
+// the rule, and how or why not, as a sentence; "" for the rules of nodes, endpoints and the
+// cluster, which judge nothing an admission request carries.
+func AdmissionText(r *rules.Rule) string {
+	switch r.Scope {
+	case rules.ScopeNode, rules.ScopeEndpoint, rules.ScopeCluster:
+		return ""
+	}
+	enforceable, why := vap.Coverage(r)
+	if enforceable {
+		return "Yes: " + why + "."
+	}
+	return "No: " + why + "."
 }

@@ -108,6 +108,24 @@ type Rule struct {
 	// Origin is where a rule that is not Palisade's own is written (a user's policy file, as
 	// file:line); empty for the built-in rules, which docs/rules.md documents.
 	Origin string
+
+	// CEL is the rule written as the validations of a ValidatingAdmissionPolicy, when CEL can
+	// express it exactly: the same verdict as Pod or Object on every object, with the
+	// default Options. nil means it cannot, and `palisade vap` leaves the rule out.
+	CEL []CELCheck
+}
+
+// CELCheck is one validation of a rule's ValidatingAdmissionPolicy: an object passes the rule
+// when every check's Expression is true. A pod rule's expressions read the variables the
+// policy defines for every workload kind (internal/vap): variables.spec (the pod spec, of a
+// Pod, a pod template or a CronJob's job template), variables.podSecurityContext (the pod's
+// securityContext, {} when unset), variables.containers (init, regular and ephemeral
+// containers) and variables.windows (spec.os.name is windows).
+type CELCheck struct {
+	Expression string
+	// MessageExpression, when set, is a CEL string expression that names what failed (the
+	// containers); the policy's static message names the rule.
+	MessageExpression string
 }
 
 // Violation is what a rule's evaluation reports; the engine turns it into a Finding by adding

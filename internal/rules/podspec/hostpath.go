@@ -64,6 +64,10 @@ func hostPathRule() rules.Rule {
 			"a PersistentVolumeClaim). When a node agent truly needs a host path, mount the narrowest " +
 			"path, with readOnly: true and recursiveReadOnly: Enabled on every volumeMount, and run it " +
 			"in a namespace of its own.",
+		CEL: []rules.CELCheck{{
+			Expression:        "!variables.spec.?volumes.orValue([]).exists(v, v.?hostPath.?path.orValue('') != '')",
+			MessageExpression: "'volumes: ' + variables.spec.?volumes.orValue([]).filter(v, v.?hostPath.?path.orValue('') != '').map(v, v.name + ' (' + v.hostPath.path + ')').join(', ')",
+		}},
 		Pod: checkHostPaths,
 	}
 }

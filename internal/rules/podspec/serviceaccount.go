@@ -78,7 +78,11 @@ func defaultServiceAccountRule() rules.Rule {
 		Allowed:    []string{"a ServiceAccount name other than \"default\""},
 		References: []rules.Reference{cisDefaultServiceAccount, docsDefaultSA},
 		Remedy:     "Create a ServiceAccount for the workload (with automountServiceAccountToken: false unless it calls the API) and name it in spec.serviceAccountName.",
-		Pod:        checkDefaultServiceAccount,
+		// serviceAccountOf in CEL. On a Pod the API server's ServiceAccount admission fills in
+		// "default" before any policy runs, which is what serviceAccountOf assumes too.
+		CEL: []rules.CELCheck{{Expression: "variables.spec.?serviceAccountName.orValue('') != '' ? variables.spec.serviceAccountName != '" + defaultServiceAccount + "' : " +
+			"variables.spec.?serviceAccount.orValue('') != '' && variables.spec.serviceAccount != '" + defaultServiceAccount + "'"}},
+		Pod: checkDefaultServiceAccount,
 	}
 }
 

@@ -53,6 +53,12 @@ func secretsInEnvRule() rules.Rule {
 		Remedy: "Mount the Secret as a read-only secret volume (only the keys the container needs, with " +
 			"items) and have the application read the file; many images accept a NAME_FILE variable " +
 			"holding the file's path (POSTGRES_PASSWORD_FILE, for example).",
+		CEL: []rules.CELCheck{{
+			Expression: "variables.containers.all(c, !c.?env.orValue([]).exists(e, e.?valueFrom.?secretKeyRef.hasValue()) && " +
+				"!c.?envFrom.orValue([]).exists(f, f.?secretRef.hasValue()))",
+			MessageExpression: "'containers: ' + variables.containers.filter(c, c.?env.orValue([]).exists(e, e.?valueFrom.?secretKeyRef.hasValue()) || " +
+				"c.?envFrom.orValue([]).exists(f, f.?secretRef.hasValue())).map(c, c.name).join(', ')",
+		}},
 		Pod: checkSecretsInEnv,
 	}
 }

@@ -47,6 +47,9 @@ func allowPrivilegeEscalationRule() rules.Rule {
 		},
 		Remedy: "Set securityContext.allowPrivilegeEscalation: false on every container; remove privileged: " +
 			"true and CAP_SYS_ADMIN, which make escalation possible whatever the field says.",
+		CEL: celLinuxOnly(celEachContainer("!" + celContainerField("privileged") + ".orValue(false) && " +
+			"!" + celContainerField("capabilities.add") + ".orValue([]).exists(a, " + celCapabilityIn("a", []capabilityName{"SYS_ADMIN", capAll}) + ") && " +
+			"!" + celContainerField("allowPrivilegeEscalation") + ".orValue(true)")),
 		Pod: linuxOnly(eachContainer(checkAllowPrivilegeEscalation)),
 	}
 }

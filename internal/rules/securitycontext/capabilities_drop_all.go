@@ -45,6 +45,8 @@ func capabilitiesDropAllRule() rules.Rule {
 		},
 		Remedy: "Set securityContext.capabilities.drop: [ALL] and list in capabilities.add only the " +
 			"capabilities the application needs (NET_BIND_SERVICE to bind ports below 1024, say).",
+		// strings.EqualFold(d, "ALL") folds no letter outside ASCII to A or L, so ASCII upper case is the same test.
+		CEL: celLinuxOnly(celEachContainer(celContainerField("capabilities.drop") + ".orValue([]).exists(d, d.upperAscii() == 'ALL')")),
 		Pod: linuxOnly(eachContainer(checkCapabilitiesDropAll)),
 	}
 }

@@ -94,6 +94,8 @@ func dangerousCapabilitiesRule() rules.Rule {
 		},
 		Remedy: "Remove the capability from capabilities.add; if the workload truly needs it, exempt this " +
 			"workload with a reason rather than granting it everywhere.",
+		CEL: celLinuxOnly(celEachContainer(celContainerField("capabilities.add") + ".orValue([]).all(a, " +
+			celCapabilityIn("a", slices.Sorted(maps.Keys(defaultCapabilities))) + ")")),
 		Pod: linuxOnly(eachContainer(checkDangerousCapabilities)),
 	}
 }

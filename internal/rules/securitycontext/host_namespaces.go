@@ -86,6 +86,7 @@ func hostNamespaceRules() []rules.Rule {
 			Allowed:     []string{"unset", "false"},
 			References:  []rules.Reference{pssBaseline("Host Namespaces"), ns.cis},
 			Remedy:      fmt.Sprintf("Remove %s: true from the pod spec.", ns.field),
+			CEL:         []rules.CELCheck{{Expression: "!variables.spec.?" + ns.field + ".orValue(false)"}},
 			Pod:         ns.check,
 		})
 	}

@@ -38,6 +38,7 @@ func privilegedRule() rules.Rule {
 		},
 		Remedy: "Remove privileged: true; grant only the capabilities the workload needs with " +
 			"capabilities.add, and mount only the devices or host paths it needs.",
+		CEL: []rules.CELCheck{celEachContainer("!" + celContainerField("privileged") + ".orValue(false)")},
 		Pod: eachContainer(checkPrivileged),
 	}
 }

@@ -51,6 +51,7 @@ func procMountRule() rules.Rule {
 			kep("4265", "ProcMount option", "https://github.com/kubernetes/enhancements/tree/master/keps/sig-node/4265-proc-mount"),
 		},
 		Remedy: "Remove procMount or set it to Default.",
+		CEL:    celLinuxOnly(celEachContainer(celContainerField("procMount") + ".orValue('Default') == 'Default'")),
 		Pod:    linuxOnly(eachContainer(checkProcMount)),
 	}
 }

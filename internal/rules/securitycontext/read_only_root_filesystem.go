@@ -41,6 +41,7 @@ func readOnlyRootFilesystemRule() rules.Rule {
 		},
 		Remedy: "Set securityContext.readOnlyRootFilesystem: true on the container and mount an emptyDir " +
 			"volume at each path it must write to (for example /tmp).",
+		CEL: celLinuxOnly(celEachContainer(celContainerField("readOnlyRootFilesystem") + ".orValue(false)")),
 		Pod: linuxOnly(eachContainer(checkReadOnlyRootFilesystem)),
 	}
 }

@@ -61,6 +61,7 @@ func runAsNonRootRule() rules.Rule {
 		},
 		Remedy: "Set securityContext.runAsNonRoot: true on the pod (it covers every container) or on the " +
 			"container, and build the image with a numeric non-root USER or set runAsUser to a non-zero UID.",
+		CEL: []rules.CELCheck{celEachContainer(celEffective("runAsNonRoot", "false") + " || " + celEffective("runAsUser", "0") + " != 0")},
 		Pod: eachContainer(checkRunAsNonRoot),
 	}
 }

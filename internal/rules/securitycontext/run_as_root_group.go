@@ -46,7 +46,12 @@ func runAsRootGroupRule() rules.Rule {
 			securityContextDocs(),
 		},
 		Remedy: "Set runAsGroup and fsGroup to a non-zero GID and remove 0 from supplementalGroups.",
-		Pod:    linuxOnly(checkRunAsRootGroup),
+		CEL: celLinuxOnly(
+			celEachContainer(celEffective("runAsGroup", "1")+" != 0"),
+			rules.CELCheck{Expression: celPodField("fsGroup") + ".orValue(1) != 0", MessageExpression: "'the pod sets fsGroup: 0'"},
+			rules.CELCheck{Expression: "!" + celPodField("supplementalGroups") + ".orValue([]).exists(g, g == 0)", MessageExpression: `"the pod's supplementalGroups include 0"`},
+		),
+		Pod: linuxOnly(checkRunAsRootGroup),
 	}
 }
 

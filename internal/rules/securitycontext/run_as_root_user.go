@@ -43,6 +43,7 @@ func runAsRootUserRule() rules.Rule {
 		},
 		Remedy: "Set runAsUser to a non-zero UID the image's files allow (or remove it and set " +
 			"runAsNonRoot: true with an image whose USER is non-root).",
+		CEL: []rules.CELCheck{celEachContainer(celEffective("runAsUser", "1") + " != 0")},
 		Pod: eachContainer(checkRunAsRootUser),
 	}
 }

@@ -87,6 +87,12 @@ func seccompRule() rules.Rule {
 		},
 		Remedy: "Set securityContext.seccompProfile.type: RuntimeDefault on the pod (it covers every " +
 			"container) or use a Localhost profile; replace the deprecated seccomp annotations by the field.",
+		// With the default Options the annotations take no effect (v1.27+): a container is confined
+		// when its own seccompProfile, else the pod's, is there and not Unconfined; an invalid type is
+		// left to the API server's validation, as checkSeccomp leaves it to the schema rules.
+		CEL: celLinuxOnly(celEachContainer(celContainerField("seccompProfile") + ".hasValue() ? " +
+			celContainerField("seccompProfile.type") + ".orValue('') != 'Unconfined' : " +
+			celPodField("seccompProfile") + ".hasValue() && " + celPodField("seccompProfile.type") + ".orValue('') != 'Unconfined'")),
 		Pod: linuxOnly(eachContainer(checkSeccomp)),
 	}
 }

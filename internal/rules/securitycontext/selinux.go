@@ -62,6 +62,10 @@ func seLinuxRule() rules.Rule {
 		},
 		Remedy: "Remove seLinuxOptions.user and .role, and remove seLinuxOptions.type or set it to " +
 			"container_t, so the runtime assigns the container label.",
+		CEL: celLinuxOnly(
+			rules.CELCheck{Expression: celSELinuxAllowed(celPodField("seLinuxOptions")), MessageExpression: `"the pod's seLinuxOptions"`},
+			celEachContainer(celSELinuxAllowed(celContainerField("seLinuxOptions"))),
+		),
 		Pod: linuxOnly(checkSELinux),
 	}
 }
@@ -102,4 +106,11 @@ func seLinuxViolations(opts *corev1.SELinuxOptions, path, container, who string)
 		add("role", opts.Role, "a custom SELinux role that can lift the confinement SELinux gives containers")
 	}
 	return out
+}
+
+// celSELinuxAllowed is the CEL of seLinuxViolations finding nothing in the seLinuxOptions that
+// options (an optional) reads.
+func celSELinuxAllowed(options string) string {
+	return options + ".?type.orValue('') in " + celStringList(allowedSELinuxTypes) + " && " +
+		options + ".?user.orValue('') == '' && " + options + ".?role.orValue('') == ''"
 }

@@ -45,6 +45,10 @@ func windowsHostProcessRule() rules.Rule {
 		},
 		Remedy: "Remove windowsOptions.hostProcess: true (and hostNetwork: true, which it requires); run the " +
 			"workload as a regular Windows container.",
+		CEL: []rules.CELCheck{
+			{Expression: "!" + celPodField("windowsOptions.hostProcess") + ".orValue(false)", MessageExpression: "'the pod sets windowsOptions.hostProcess: true'"},
+			celEachContainer("!" + celContainerField("windowsOptions.hostProcess") + ".orValue(false)"),
+		},
 		Pod: checkWindowsHostProcess,
 	}
 }
