@@ -458,7 +458,14 @@ func (h *Hit) line(withFix bool) string {
 	return s
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine folds line breaks and tabs into spaces; most messages have none, and are returned
+// as they are.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\n\r\t") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
 
 // firstSentence keeps the remedy short: its first sentence.
 func firstSentence(s string) string {
