@@ -478,6 +478,17 @@ func TestWebhookInTheAPIServer(t *testing.T) {
 			t.Errorf("a pod with team and owner labels: %v", err)
 		}
 	})
+	t.Run("a policy file edited in place takes effect without a restart", func(t *testing.T) {
+		// Only the policy changes, as when its ConfigMap is updated: the configuration stays.
+		writeFile(t, filepath.Join(configDir, "gatekeeper", "required-labels.yaml"),
+			strings.Replace(requiredLabelsPolicy, `labels: ["owner"]`, `labels: ["owner", "tier"]`, 1))
+		eventually(t, "the edited Constraint to be in force", func() error {
+			return refusedWith(hardenedPod("no-tier", map[string]string{"team": "shop", "owner": "alice"}), "gatekeeper/pods-must-have-owner", "tier")
+		})
+		if _, err := pods.Create(ctx, hardenedPod("tiered", map[string]string{"team": "shop", "owner": "alice", "tier": "web"}), metav1.CreateOptions{}); err != nil {
+			t.Errorf("a pod with the labels the edited Constraint requires: %v", err)
+		}
+	})
 	t.Run("a policy that fails to load is refused and the one in force stays", func(t *testing.T) {
 		refusals := strings.Count(w.stderr.String(), "configuration not reloaded")
 		writeFile(t, filepath.Join(configDir, "policies", "broken.rego"), "package e2e.broken\n\nviolation contains msg if {\n")

@@ -205,3 +205,61 @@ func TestCertReloaderFollowsAFileRewrittenInPlace(t *testing.T) {
 
 // Check that TLSConfig needs no static certificate: the handshake asks GetCertificate.
 var _ = TLSConfig(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return nil, nil })
+
+func TestConfigReloaderFollowsThePoliciesItNames(t *testing.T) {
+	configs, policies := &mountedFiles{dir: t.TempDir()}, &mountedFiles{dir: t.TempDir()}
+	configs.swap(t, map[string]string{"config.yaml": "policies"})
+	policies.swap(t, map[string]string{"a.rego": "one"})
+	loose := filepath.Join(t.TempDir(), "loose.rego")
+	if err := os.WriteFile(loose, []byte("loose"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The policy is named by what its sources hold, in name order.
+	build := func(path string) (*Policy, error) {
+		var name []string
+		for _, p := range []string{filepath.Join(policies.dir, "a.rego"), filepath.Join(policies.dir, "b.rego"), loose} {
+			if data, err := os.ReadFile(p); err == nil {
+				name = append(name, string(data))
+			}
+		}
+		return &Policy{Reviewer: namedReviewer{allowAll, strings.Join(name, "+")}, Sources: []string{policies.dir, loose}}, nil
+	}
+	s, _ := testServer(nil, true)
+	r, err := NewConfigReloader(filepath.Join(configs.dir, "config.yaml"), build, s, s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := func() string { return s.policy.Load().Reviewer.(namedReviewer).name }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Watch(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	time.Sleep(50 * time.Millisecond) // the watch is set up
+	for _, step := range []struct {
+		name   string
+		change func()
+		want   string
+	}{
+		{"a policy of a mounted folder edited, the configuration unchanged", func() { policies.swap(t, map[string]string{"a.rego": "two"}) }, "two+loose"},
+		{"a policy added to the folder", func() { policies.swap(t, map[string]string{"a.rego": "two", "b.rego": "three"}) }, "two+three+loose"},
+		{"a policy file named by the configuration rewritten in place", func() {
+			if err := os.WriteFile(loose, []byte("tight"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "two+three+tight"},
+	} {
+		step.change()
+		waitFor(t, step.name, func() bool { return current() == step.want })
+	}
+	// Nothing changed: the reload is not done again.
+	reloads := value(s.metrics.configReloads.WithLabelValues("ok"))
+	r.Reload()
+	if got := value(s.metrics.configReloads.WithLabelValues("ok")); got != reloads {
+		t.Errorf("%v reloads counted after a reload of unchanged files, want %v", got, reloads)
+	}
+}
