@@ -55,12 +55,14 @@ func watchFiles(ctx context.Context, paths func() []string, changed func()) erro
 			}
 			want[filepath.Dir(p)] = true
 		}
+		var errs []error
 		for dir := range want {
 			if watched[dir] {
 				continue
 			}
 			if err := w.Add(dir); err != nil {
-				return fmt.Errorf("watching folder %s: %w", dir, err)
+				errs = append(errs, fmt.Errorf("watching folder %s: %w", dir, err))
+				continue
 			}
 			watched[dir] = true
 		}
@@ -70,7 +72,7 @@ func watchFiles(ctx context.Context, paths func() []string, changed func()) erro
 				delete(watched, dir)
 			}
 		}
-		return nil
+		return errors.Join(errs...)
 	}
 	if err := watch(); err != nil {
 		return err
@@ -245,21 +247,31 @@ func (r *ConfigReloader) reload() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reading the configuration: %w", err)
 	}
-	if r.server.policy.Load() != nil && digest(data, r.sources) == r.sum {
+	before := digest(data, r.sources)
+	if r.server.policy.Load() != nil && before == r.sum {
 		return false, nil
 	}
 	p, err := r.build(r.path)
 	if err != nil {
 		return false, err
 	}
+	// The sum is of the files as they were before the build read them, so that a policy
+	// edited during the build is built again. A configuration that names other sources
+	// than the one in force is built twice: its sources are summed after the first build
+	// names them, then built again from what was summed.
+	sources := r.sources
+	if p != nil && !slices.Equal(p.Sources, r.sources) {
+		sources = slices.Clone(p.Sources)
+		before = digest(data, sources)
+		if p, err = r.build(r.path); err != nil {
+			return false, err
+		}
+	}
 	if p == nil || p.Reviewer == nil {
 		return false, errors.New("the configuration built no reviewer")
 	}
 	r.server.SetPolicy(p)
-	// The sources are read after the build: one changed during it is built again only at
-	// its next change, a window of the build's length.
-	r.sources = slices.Clone(p.Sources)
-	r.sum = digest(data, r.sources)
+	r.sources, r.sum = sources, before
 	return true, nil
 }
 

@@ -263,3 +263,48 @@ func TestConfigReloaderFollowsThePoliciesItNames(t *testing.T) {
 		t.Errorf("%v reloads counted after a reload of unchanged files, want %v", got, reloads)
 	}
 }
+
+func TestConfigReloaderBuildsAgainAPolicyEditedWhileItWasBuilt(t *testing.T) {
+	dir := t.TempDir()
+	config, policy := filepath.Join(dir, "config.yaml"), filepath.Join(dir, "policy.rego")
+	for path, data := range map[string]string{config: "policies: [policy.rego]", policy: "one"} {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Builds 2 and 3 read the policy, then someone edits it before the build ends.
+	edits := map[int]string{2: "two", 3: "three"}
+	builds := 0
+	build := func(string) (*Policy, error) {
+		builds++
+		data, err := os.ReadFile(policy)
+		if err != nil {
+			return nil, err
+		}
+		if next, ok := edits[builds]; ok {
+			if err := os.WriteFile(policy, []byte(next), 0o644); err != nil {
+				return nil, err
+			}
+		}
+		return &Policy{Reviewer: namedReviewer{allowAll, string(data)}, Sources: []string{policy}}, nil
+	}
+	s, _ := testServer(nil, true)
+	r, err := NewConfigReloader(config, build, s, s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := func() string { return s.policy.Load().Reviewer.(namedReviewer).name }
+	for _, want := range []string{
+		"two",   // edited during the second build of the first load, which named the policy
+		"three", // edited during the build of that reload, the sources unchanged
+		"three", // nothing changed since
+	} {
+		r.Reload()
+		if current() != want {
+			t.Fatalf("policy %q after reload, want %q", current(), want)
+		}
+	}
+	if builds != 4 {
+		t.Errorf("%d builds, want 4: twice at the first load, which named new sources, then once per change", builds)
+	}
+}
