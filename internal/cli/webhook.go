@@ -123,7 +123,12 @@ func runWebhook(ctx context.Context, wf *webhookFlags, stderr io.Writer) error {
 		if err != nil {
 			return nil, err
 		}
-		return webhook.NewPolicy(cat, cfg, cc)
+		p, err := webhook.NewPolicy(cat, cfg, cc)
+		if err != nil {
+			return nil, err
+		}
+		p.Sources = cfg.Policies
+		return p, nil
 	}
 	watchErr := make(chan error, 2)
 	if wf.configFile != "" {

@@ -20,6 +20,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -242,6 +243,108 @@ func rootDeployment(name string) *appsv1.Deployment {
 	}
 }
 
+// hardenedPod is a Pod that breaks none of the built-in rules whose action is deny, with
+// labels: what custom policies judge.
+func hardenedPod(name string, labels map[string]string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
+		Spec: corev1.PodSpec{
+			AutomountServiceAccountToken: new(false),
+			SecurityContext: &corev1.PodSecurityContext{
+				RunAsNonRoot: new(true), RunAsUser: new(int64(10001)),
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			},
+			Containers: []corev1.Container{{
+				Name: "app", Image: "registry.example/app:1.0",
+				SecurityContext: &corev1.SecurityContext{
+					AllowPrivilegeEscalation: new(false), ReadOnlyRootFilesystem: new(true),
+					Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+				},
+				Resources: corev1.ResourceRequirements{
+					Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+					Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+				},
+			}},
+		},
+	}
+}
+
+// teamLabelPolicy is a Rego policy of severity high, so denied by the default actions.
+const teamLabelPolicy = `# METADATA
+# title: Pods name their team
+# description: Every pod carries a team label, so that its owner can be found.
+# custom:
+#   id: custom/team-label
+#   severity: high
+#   remedy: Label the pod with its team.
+#   scope: pod
+package e2e.team_label
+
+violation contains {"msg": "the pod has no team label", "path": "metadata.labels"} if {
+	not input.pod.metadata.labels.team
+}
+`
+
+// requiredLabelsPolicy is the gatekeeper-library's required-labels template, as Gatekeeper
+// reads it (Rego v0), and a Constraint of it that denies Pods without an owner label.
+const requiredLabelsPolicy = `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8srequiredlabels
+spec:
+  crd:
+    spec:
+      names:
+        kind: K8sRequiredLabels
+      validation:
+        openAPIV3Schema:
+          type: object
+          properties:
+            labels:
+              type: array
+              items: {type: string}
+  targets:
+  - target: admission.k8s.io
+    rego: |
+      package k8srequiredlabels
+
+      violation[{"msg": msg}] {
+        provided := {label | input.review.object.metadata.labels[label]}
+        required := {label | label := input.parameters.labels[_]}
+        missing := required - provided
+        count(missing) > 0
+        msg := sprintf("the %v %v lacks the labels %v", [input.review.kind.kind, input.review.name, missing])
+      }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sRequiredLabels
+metadata:
+  name: pods-must-have-owner
+spec:
+  enforcementAction: deny
+  match:
+    kinds:
+    - apiGroups: [""]
+      kinds: ["Pod"]
+  parameters:
+    labels: ["owner"]
+`
+
+// writeFile writes a file beside the webhook's configuration, by renaming as an editor does.
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestWebhookInTheAPIServer(t *testing.T) {
 	c := cluster.Require(t)
 	ctx := context.Background()
@@ -320,6 +423,88 @@ func TestWebhookInTheAPIServer(t *testing.T) {
 			}
 			return nil
 		})
+	})
+	// The policies live beside the configuration, which names them relative to its folder.
+	exemption := fmt.Sprintf("exemptions:\n- namespace: %s\n  reason: the test's exempt namespace\n", exempt)
+	configDir := filepath.Dir(w.config)
+	// refusedWith is nil when creating pod (a dry run) is refused naming every one of want.
+	refusedWith := func(pod *corev1.Pod, want ...string) error {
+		_, err := pods.Create(ctx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err == nil {
+			return fmt.Errorf("pod %s admitted, want a denial naming %q", pod.Name, want)
+		}
+		for _, s := range want {
+			if !strings.Contains(err.Error(), s) {
+				return fmt.Errorf("pod %s refused with %v, want %q in the message", pod.Name, err, s)
+			}
+		}
+		return nil
+	}
+	t.Run("a Rego policy added to the configuration at run time takes effect without a restart", func(t *testing.T) {
+		if _, err := pods.Create(ctx, hardenedPod("before-policy", nil), metav1.CreateOptions{}); err != nil {
+			t.Fatalf("a hardened pod without a team label before the policy: %v", err)
+		}
+		writeFile(t, filepath.Join(configDir, "policies", "team-label.rego"), teamLabelPolicy)
+		writeConfig(t, w.config, "policies: [policies/team-label.rego]\n"+exemption)
+		eventually(t, "the Rego policy to be in force", func() error {
+			return refusedWith(hardenedPod("no-team", nil), "custom/team-label")
+		})
+		_, err := pods.Create(ctx, hardenedPod("no-team", nil), metav1.CreateOptions{})
+		if err == nil || !strings.Contains(err.Error(), "custom/team-label") || !strings.Contains(err.Error(), "the pod has no team label") {
+			t.Errorf("error %v, want a denial naming custom/team-label with the policy's message", err)
+		}
+		if _, err := pods.Create(ctx, hardenedPod("with-team", map[string]string{"team": "shop"}), metav1.CreateOptions{}); err != nil {
+			t.Errorf("a pod with a team label: %v", err)
+		}
+		if _, err := client.CoreV1().Pods(exempt).Create(ctx, hardenedPod("no-team", nil), metav1.CreateOptions{}); err != nil {
+			t.Errorf("a pod without a team label in the exempt namespace: %v", err)
+		}
+	})
+	t.Run("a ConstraintTemplate in Gatekeeper's format with its Constraint refuses what it should", func(t *testing.T) {
+		writeFile(t, filepath.Join(configDir, "gatekeeper", "required-labels.yaml"), requiredLabelsPolicy)
+		writeConfig(t, w.config, "policies: [policies/team-label.rego, gatekeeper/required-labels.yaml]\n"+exemption)
+		teamOnly := hardenedPod("no-owner", map[string]string{"team": "shop"})
+		eventually(t, "the Constraint to be in force", func() error {
+			return refusedWith(teamOnly, "gatekeeper/pods-must-have-owner")
+		})
+		_, err := pods.Create(ctx, teamOnly, metav1.CreateOptions{})
+		if err == nil || !strings.Contains(err.Error(), "gatekeeper/pods-must-have-owner") || !strings.Contains(err.Error(), "the Pod no-owner lacks the labels") {
+			t.Errorf("error %v, want a denial naming gatekeeper/pods-must-have-owner with the constraint's message", err)
+		}
+		if err := refusedWith(hardenedPod("no-labels", nil), "gatekeeper/pods-must-have-owner", "custom/team-label"); err != nil {
+			t.Error(err)
+		}
+		if _, err := pods.Create(ctx, hardenedPod("owned", map[string]string{"team": "shop", "owner": "alice"}), metav1.CreateOptions{}); err != nil {
+			t.Errorf("a pod with team and owner labels: %v", err)
+		}
+	})
+	t.Run("a policy file edited in place takes effect without a restart", func(t *testing.T) {
+		// Only the policy changes, as when its ConfigMap is updated: the configuration stays.
+		writeFile(t, filepath.Join(configDir, "gatekeeper", "required-labels.yaml"),
+			strings.Replace(requiredLabelsPolicy, `labels: ["owner"]`, `labels: ["owner", "tier"]`, 1))
+		eventually(t, "the edited Constraint to be in force", func() error {
+			return refusedWith(hardenedPod("no-tier", map[string]string{"team": "shop", "owner": "alice"}), "gatekeeper/pods-must-have-owner", "tier")
+		})
+		if _, err := pods.Create(ctx, hardenedPod("tiered", map[string]string{"team": "shop", "owner": "alice", "tier": "web"}), metav1.CreateOptions{}); err != nil {
+			t.Errorf("a pod with the labels the edited Constraint requires: %v", err)
+		}
+	})
+	t.Run("a policy that fails to load is refused and the one in force stays", func(t *testing.T) {
+		refusals := strings.Count(w.stderr.String(), "configuration not reloaded")
+		writeFile(t, filepath.Join(configDir, "policies", "broken.rego"), "package e2e.broken\n\nviolation contains msg if {\n")
+		writeConfig(t, w.config, "policies: [policies/broken.rego]\n"+exemption)
+		eventually(t, "the configuration to be refused", func() error {
+			if strings.Count(w.stderr.String(), "configuration not reloaded") == refusals {
+				return fmt.Errorf("no refusal logged")
+			}
+			return nil
+		})
+		if logs := w.stderr.String(); !strings.Contains(logs, "broken.rego") {
+			t.Errorf("the refusal does not name the policy's file: %s", logs)
+		}
+		if err := refusedWith(hardenedPod("still-no-owner", map[string]string{"team": "shop"}), "gatekeeper/pods-must-have-owner"); err != nil {
+			t.Errorf("after a policy that does not load: %v, want the Constraint still in force", err)
+		}
 	})
 	t.Run("secure defaults turned on are set by /mutate through the API server", func(t *testing.T) {
 		writeConfig(t, w.config, fmt.Sprintf("secureDefaults: [allowPrivilegeEscalation, seccompRuntimeDefault, runAsNonRoot]\nexemptions:\n- namespace: %s\n  reason: the test's exempt namespace\n", exempt))

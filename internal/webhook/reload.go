@@ -8,9 +8,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,21 +35,47 @@ const resync = time.Minute
 // own name never sees an event, and an editor replaces a file by renaming another over it.
 // changed must itself tell whether the contents differ.
 func WatchFiles(ctx context.Context, paths []string, changed func()) error {
+	return watchFiles(ctx, func() []string { return paths }, changed)
+}
+
+// watchFiles is WatchFiles of a set of paths that may change: paths is asked again after
+// each call of changed. A path that is a folder is watched itself, for the files in it.
+func watchFiles(ctx context.Context, paths func() []string, changed func()) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watching files: %w", err)
 	}
 	defer w.Close()
-	dirs := map[string]bool{}
-	for _, p := range paths {
-		dir := filepath.Dir(p)
-		if dirs[dir] {
-			continue
+	watched := map[string]bool{}
+	watch := func() error {
+		want := map[string]bool{}
+		for _, p := range paths() {
+			if info, err := os.Stat(p); err == nil && info.IsDir() {
+				want[filepath.Clean(p)] = true
+			}
+			want[filepath.Dir(p)] = true
 		}
-		dirs[dir] = true
-		if err := w.Add(dir); err != nil {
-			return fmt.Errorf("watching folder %s: %w", dir, err)
+		var errs []error
+		for dir := range want {
+			if watched[dir] {
+				continue
+			}
+			if err := w.Add(dir); err != nil {
+				errs = append(errs, fmt.Errorf("watching folder %s: %w", dir, err))
+				continue
+			}
+			watched[dir] = true
 		}
+		for dir := range watched {
+			if !want[dir] {
+				_ = w.Remove(dir) // gone already, or no longer named: either way not watched
+				delete(watched, dir)
+			}
+		}
+		return errors.Join(errs...)
+	}
+	if err := watch(); err != nil {
+		return err
 	}
 	timer := time.NewTimer(resync)
 	defer timer.Stop()
@@ -68,6 +97,9 @@ func WatchFiles(ctx context.Context, paths []string, changed func()) error {
 			timer.Reset(settle)
 		case <-timer.C:
 			changed()
+			// A folder of the new set that cannot be watched yet (a policy folder not
+			// made yet) is read again at the next resync.
+			_ = watch()
 			timer.Reset(resync)
 		}
 	}
@@ -167,8 +199,9 @@ type ConfigReloader struct {
 	metrics *Metrics
 	log     *slog.Logger
 
-	mu  sync.Mutex
-	sum [sha256.Size]byte
+	mu      sync.Mutex
+	sum     [sha256.Size]byte
+	sources []string // of the policy in force
 }
 
 // NewConfigReloader builds the policy from path and sets it on server; this first build
@@ -197,9 +230,14 @@ func (r *ConfigReloader) Reload() {
 	}
 }
 
-// Watch reloads the configuration whenever its file changes, until ctx ends.
+// Watch reloads the configuration whenever its file or one of the policies it names
+// changes, until ctx ends.
 func (r *ConfigReloader) Watch(ctx context.Context) error {
-	return WatchFiles(ctx, []string{r.path}, r.Reload)
+	return watchFiles(ctx, func() []string {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return append([]string{r.path}, r.sources...)
+	}, r.Reload)
 }
 
 func (r *ConfigReloader) reload() (bool, error) {
@@ -209,18 +247,73 @@ func (r *ConfigReloader) reload() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reading the configuration: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	if r.server.policy.Load() != nil && sum == r.sum {
+	before := digest(data, r.sources)
+	if r.server.policy.Load() != nil && before == r.sum {
 		return false, nil
 	}
 	p, err := r.build(r.path)
 	if err != nil {
 		return false, err
 	}
+	// The sum is of the files as they were before the build read them, so that a policy
+	// edited during the build is built again. A configuration that names other sources
+	// than the one in force is built twice: its sources are summed after the first build
+	// names them, then built again from what was summed.
+	sources := r.sources
+	if p != nil && !slices.Equal(p.Sources, r.sources) {
+		sources = slices.Clone(p.Sources)
+		before = digest(data, sources)
+		if p, err = r.build(r.path); err != nil {
+			return false, err
+		}
+	}
 	if p == nil || p.Reviewer == nil {
 		return false, errors.New("the configuration built no reviewer")
 	}
 	r.server.SetPolicy(p)
-	r.sum = sum
+	r.sources, r.sum = sources, before
 	return true, nil
+}
+
+// digest sums a configuration and the files of its sources (folders read recursively,
+// hidden entries skipped as the policy loader skips them): names and contents, and what
+// could not be read, so that a file added, removed or edited changes the sum.
+func digest(config []byte, sources []string) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write(config)
+	file := func(p string) {
+		fmt.Fprintf(h, "\x00%s\x00", p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			fmt.Fprintf(h, "unreadable: %v", err)
+			return
+		}
+		fmt.Fprintf(h, "%d\x00", len(data))
+		h.Write(data)
+	}
+	for _, root := range sources {
+		if info, err := os.Stat(root); err != nil || !info.IsDir() {
+			file(root)
+			continue
+		}
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				fmt.Fprintf(h, "\x00%s\x00unreadable: %v", p, err)
+			case p != root && strings.HasPrefix(d.Name(), "."):
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+			case !d.IsDir():
+				file(p)
+			}
+			return nil
+		})
+		if err != nil {
+			fmt.Fprintf(h, "\x00%s\x00unreadable: %v", root, err)
+		}
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }

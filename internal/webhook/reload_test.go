@@ -205,3 +205,106 @@ func TestCertReloaderFollowsAFileRewrittenInPlace(t *testing.T) {
 
 // Check that TLSConfig needs no static certificate: the handshake asks GetCertificate.
 var _ = TLSConfig(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return nil, nil })
+
+func TestConfigReloaderFollowsThePoliciesItNames(t *testing.T) {
+	configs, policies := &mountedFiles{dir: t.TempDir()}, &mountedFiles{dir: t.TempDir()}
+	configs.swap(t, map[string]string{"config.yaml": "policies"})
+	policies.swap(t, map[string]string{"a.rego": "one"})
+	loose := filepath.Join(t.TempDir(), "loose.rego")
+	if err := os.WriteFile(loose, []byte("loose"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The policy is named by what its sources hold, in name order.
+	build := func(path string) (*Policy, error) {
+		var name []string
+		for _, p := range []string{filepath.Join(policies.dir, "a.rego"), filepath.Join(policies.dir, "b.rego"), loose} {
+			if data, err := os.ReadFile(p); err == nil {
+				name = append(name, string(data))
+			}
+		}
+		return &Policy{Reviewer: namedReviewer{allowAll, strings.Join(name, "+")}, Sources: []string{policies.dir, loose}}, nil
+	}
+	s, _ := testServer(nil, true)
+	r, err := NewConfigReloader(filepath.Join(configs.dir, "config.yaml"), build, s, s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := func() string { return s.policy.Load().Reviewer.(namedReviewer).name }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Watch(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	time.Sleep(50 * time.Millisecond) // the watch is set up
+	for _, step := range []struct {
+		name   string
+		change func()
+		want   string
+	}{
+		{"a policy of a mounted folder edited, the configuration unchanged", func() { policies.swap(t, map[string]string{"a.rego": "two"}) }, "two+loose"},
+		{"a policy added to the folder", func() { policies.swap(t, map[string]string{"a.rego": "two", "b.rego": "three"}) }, "two+three+loose"},
+		{"a policy file named by the configuration rewritten in place", func() {
+			if err := os.WriteFile(loose, []byte("tight"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "two+three+tight"},
+	} {
+		step.change()
+		waitFor(t, step.name, func() bool { return current() == step.want })
+	}
+	// Nothing changed: the reload is not done again.
+	reloads := value(s.metrics.configReloads.WithLabelValues("ok"))
+	r.Reload()
+	if got := value(s.metrics.configReloads.WithLabelValues("ok")); got != reloads {
+		t.Errorf("%v reloads counted after a reload of unchanged files, want %v", got, reloads)
+	}
+}
+
+func TestConfigReloaderBuildsAgainAPolicyEditedWhileItWasBuilt(t *testing.T) {
+	dir := t.TempDir()
+	config, policy := filepath.Join(dir, "config.yaml"), filepath.Join(dir, "policy.rego")
+	for path, data := range map[string]string{config: "policies: [policy.rego]", policy: "one"} {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Builds 2 and 3 read the policy, then someone edits it before the build ends.
+	edits := map[int]string{2: "two", 3: "three"}
+	builds := 0
+	build := func(string) (*Policy, error) {
+		builds++
+		data, err := os.ReadFile(policy)
+		if err != nil {
+			return nil, err
+		}
+		if next, ok := edits[builds]; ok {
+			if err := os.WriteFile(policy, []byte(next), 0o644); err != nil {
+				return nil, err
+			}
+		}
+		return &Policy{Reviewer: namedReviewer{allowAll, string(data)}, Sources: []string{policy}}, nil
+	}
+	s, _ := testServer(nil, true)
+	r, err := NewConfigReloader(config, build, s, s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := func() string { return s.policy.Load().Reviewer.(namedReviewer).name }
+	for _, want := range []string{
+		"two",   // edited during the second build of the first load, which named the policy
+		"three", // edited during the build of that reload, the sources unchanged
+		"three", // nothing changed since
+	} {
+		r.Reload()
+		if current() != want {
+			t.Fatalf("policy %q after reload, want %q", current(), want)
+		}
+	}
+	if builds != 4 {
+		t.Errorf("%d builds, want 4: twice at the first load, which named new sources, then once per change", builds)
+	}
+}

@@ -42,6 +42,9 @@ type Policy struct {
 	// rule or could not be done: refused when true, admitted with a warning when false,
 	// as the webhook's failurePolicy (Fail, Ignore) would have the API server do.
 	FailClosed bool
+	// Sources are the files and folders, besides the configuration, that the policy was
+	// built from (the policies it names): a change to any of them builds it again.
+	Sources []string
 }
 
 // Options configure a Server.
