@@ -116,31 +116,8 @@ func TestWebhookRoleGrantsExactlyWhatTheInformersRead(t *testing.T) {
 	if o == nil {
 		t.Fatal("no ClusterRole palisade-webhook")
 	}
-	var got []string
-	for _, r := range o.Typed.(*rbacv1.ClusterRole).Rules {
-		if len(r.ResourceNames) > 0 || len(r.NonResourceURLs) > 0 {
-			t.Errorf("unexpected rule %+v", r)
-		}
-		for _, g := range r.APIGroups {
-			for _, res := range r.Resources {
-				for _, v := range r.Verbs {
-					got = append(got, v+" "+g+"/"+res)
-				}
-			}
-		}
-	}
-	var want []string
-	for _, r := range clustercontext.Rules() {
-		for _, g := range r.APIGroups {
-			for _, res := range r.Resources {
-				for _, v := range r.Verbs {
-					want = append(want, v+" "+g+"/"+res)
-				}
-			}
-		}
-	}
-	slices.Sort(got)
-	slices.Sort(want)
+	got := grants(t, o.Typed.(*rbacv1.ClusterRole).Rules)
+	want := grants(t, clustercontext.Rules())
 	if !slices.Equal(got, want) {
 		t.Errorf("the webhook's ClusterRole grants\n%v\nbut its informers read\n%v", got, want)
 	}

@@ -14,6 +14,7 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/suggest"
+	"palisade.dev/palisade/internal/yamlnode"
 )
 
 // SecureDefaultNames are the values of secureDefaults.
@@ -230,49 +231,17 @@ type field struct {
 }
 
 func (r *configReader) errorf(n *yaml.Node, format string, args ...any) {
-	r.errs = append(r.errs, fmt.Errorf("%s:%d:%d: %s", r.file, n.Line, n.Column, fmt.Sprintf(format, args...)))
-}
-
-// resolve follows an alias; the schema is a few levels deep and every step descends it, so
-// following aliases cannot loop.
-func resolve(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
-
-// describeNode says what a node is, without its value.
-func describeNode(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!null":
-			return "null"
-		case "!!bool":
-			return "a boolean"
-		case "!!int", "!!float":
-			return "a number"
-		}
-		return fmt.Sprintf("a string of %d characters", len(n.Value))
-	}
-	return "an alias"
+	r.errs = append(r.errs, yamlnode.Errorf(r.file, n, format, args...))
 }
 
 // mapping reads a mapping whose keys must be among fields.
 func (r *configReader) mapping(n *yaml.Node, what string, fields []field) bool {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return true
 	}
 	if n.Kind != yaml.MappingNode {
-		r.errorf(n, "%s must be a mapping, not %s", what, describeNode(n))
+		r.errorf(n, "%s must be a mapping, not %s", what, yamlnode.Describe(n))
 		return false
 	}
 	names := make([]string, len(fields))
@@ -281,9 +250,9 @@ func (r *configReader) mapping(n *yaml.Node, what string, fields []field) bool {
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), n.Content[i+1]
+		k, v := yamlnode.Resolve(n.Content[i]), n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			r.errorf(k, "%s: a key must be a string, not %s", what, describeNode(k))
+			r.errorf(k, "%s: a key must be a string, not %s", what, yamlnode.Describe(k))
 			continue
 		}
 		if prev, dup := seen[k.Value]; dup {
@@ -293,7 +262,7 @@ func (r *configReader) mapping(n *yaml.Node, what string, fields []field) bool {
 		seen[k.Value] = k.Line
 		idx := slices.Index(names, k.Value)
 		if idx < 0 {
-			msg := fmt.Sprintf("%s: unknown key (%s)", what, describeNode(k))
+			msg := fmt.Sprintf("%s: unknown key (%s)", what, yamlnode.Describe(k))
 			if s := suggest.Closest(k.Value, names); s != "" {
 				msg += fmt.Sprintf("; did you mean %s?", s)
 			}
@@ -307,9 +276,9 @@ func (r *configReader) mapping(n *yaml.Node, what string, fields []field) bool {
 
 // str reads a non-empty string.
 func (r *configReader) str(n *yaml.Node, what string, dst *string) {
-	n = resolve(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" || strings.TrimSpace(n.Value) == "" {
-		r.errorf(n, "%s must be a non-empty string, not %s", what, describeNode(n))
+		r.errorf(n, "%s must be a non-empty string, not %s", what, yamlnode.Describe(n))
 		return
 	}
 	*dst = n.Value
@@ -317,9 +286,9 @@ func (r *configReader) str(n *yaml.Node, what string, dst *string) {
 
 // boolean reads true or false.
 func (r *configReader) boolean(n *yaml.Node, what string, dst *bool) {
-	n = resolve(n)
+	n = yamlnode.Resolve(n)
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || (n.Value != "true" && n.Value != "false") {
-		r.errorf(n, "%s must be true or false, not %s", what, describeNode(n))
+		r.errorf(n, "%s must be true or false, not %s", what, yamlnode.Describe(n))
 		return
 	}
 	*dst = n.Value == "true"
@@ -333,7 +302,7 @@ func (r *configReader) oneOf(n *yaml.Node, what string, values []string, dst *st
 		return
 	}
 	if !slices.Contains(values, s) {
-		r.errorf(n, "%s must be one of %s, not %s", what, strings.Join(values, ", "), describeNode(resolve(n)))
+		r.errorf(n, "%s must be one of %s, not %s", what, strings.Join(values, ", "), yamlnode.Describe(yamlnode.Resolve(n)))
 		return
 	}
 	*dst = s
@@ -341,12 +310,12 @@ func (r *configReader) oneOf(n *yaml.Node, what string, values []string, dst *st
 
 // strings reads a list of non-empty strings, and where each is.
 func (r *configReader) strings(n *yaml.Node, what string) ([]string, [][2]int) {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return nil, nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		r.errorf(n, "%s must be a list, not %s", what, describeNode(n))
+		r.errorf(n, "%s must be a list, not %s", what, yamlnode.Describe(n))
 		return nil, nil
 	}
 	var out []string
@@ -409,7 +378,7 @@ func (r *configReader) document(doc *yaml.Node) {
 			}
 			v, err := rules.ParseKubernetesVersion(s)
 			if err != nil {
-				r.errorf(n, "kubernetesVersion: want v1.N, such as v1.33, not %s", describeNode(resolve(n)))
+				r.errorf(n, "kubernetesVersion: want v1.N, such as v1.33, not %s", yamlnode.Describe(yamlnode.Resolve(n)))
 				return
 			}
 			cfg.KubernetesVersion = v
@@ -428,8 +397,8 @@ func (r *configReader) document(doc *yaml.Node) {
 	if !ok {
 		return
 	}
-	root = resolve(root)
-	if isNull(root) {
+	root = yamlnode.Resolve(root)
+	if yamlnode.IsNull(root) {
 		r.errorf(root, "configuration is empty; it needs apiVersion: %s and kind: %s", ConfigAPIVersion, ConfigKind)
 		return
 	}
@@ -461,12 +430,12 @@ func (r *configReader) defaultActions(n *yaml.Node) {
 }
 
 func (r *configReader) rules(n *yaml.Node) {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		r.errorf(n, "rules must be a list, not %s", describeNode(n))
+		r.errorf(n, "rules must be a list, not %s", yamlnode.Describe(n))
 		return
 	}
 	for i, item := range n.Content {
@@ -475,7 +444,7 @@ func (r *configReader) rules(n *yaml.Node) {
 		var action string
 		var idNode *yaml.Node
 		if !r.mapping(item, what, []field{
-			{"id", func(v *yaml.Node) { idNode = resolve(v); r.str(v, what+".id", &ra.ID) }},
+			{"id", func(v *yaml.Node) { idNode = yamlnode.Resolve(v); r.str(v, what+".id", &ra.ID) }},
 			{"action", func(v *yaml.Node) { r.oneOf(v, what+".action", actionNames, &action) }},
 		}) {
 			continue
@@ -508,12 +477,12 @@ func (r *configReader) failedAt(n *yaml.Node) bool {
 }
 
 func (r *configReader) exemptions(n *yaml.Node) {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		r.errorf(n, "exemptions must be a list, not %s", describeNode(n))
+		r.errorf(n, "exemptions must be a list, not %s", yamlnode.Describe(n))
 		return
 	}
 	for i, item := range n.Content {

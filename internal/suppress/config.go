@@ -17,6 +17,7 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/suggest"
+	"palisade.dev/palisade/internal/yamlnode"
 )
 
 // ConfigFileName is the config file FindConfig looks for.
@@ -224,25 +225,14 @@ type field struct {
 }
 
 func (r *configReader) errorf(n *yaml.Node, format string, args ...any) {
-	r.errs = append(r.errs, fmt.Errorf("%s:%d:%d: %s", r.file, n.Line, n.Column, fmt.Sprintf(format, args...)))
+	r.errs = append(r.errs, yamlnode.Errorf(r.file, n, format, args...))
 }
-
-func resolve(n *yaml.Node) *yaml.Node {
-	// The schema is a few levels deep and every step descends it, so following aliases cannot
-	// loop.
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
 // mapping reads a mapping whose keys must be among fields; it reports unknown keys (with the
 // closest known one) and keys written twice.
 func (r *configReader) mapping(n *yaml.Node, what string, fields []field) {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
@@ -272,8 +262,8 @@ func (r *configReader) mapping(n *yaml.Node, what string, fields []field) {
 
 // scalars reads a list of non-empty strings and the nodes they came from.
 func (r *configReader) scalars(n *yaml.Node, what string) ([]string, []*yaml.Node) {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return nil, nil
 	}
 	if n.Kind != yaml.SequenceNode {
@@ -283,8 +273,8 @@ func (r *configReader) scalars(n *yaml.Node, what string) ([]string, []*yaml.Nod
 	var values []string
 	var nodes []*yaml.Node
 	for _, item := range n.Content {
-		item = resolve(item)
-		if item.Kind != yaml.ScalarNode || isNull(item) || strings.TrimSpace(item.Value) == "" {
+		item = yamlnode.Resolve(item)
+		if item.Kind != yaml.ScalarNode || yamlnode.IsNull(item) || strings.TrimSpace(item.Value) == "" {
 			r.errorf(item, "%s: every item must be a non-empty string", what)
 			continue
 		}
@@ -328,15 +318,15 @@ func (r *configReader) document(doc *yaml.Node) {
 		{"exemptions", r.exemptions},
 		{"policies", func(n *yaml.Node) { r.cfg.Policies = r.policies(n) }},
 	})
-	root = resolve(root)
+	root = yamlnode.Resolve(root)
 	if root.Kind != yaml.MappingNode {
 		return
 	}
 	switch {
 	case version == nil:
 		r.errorf(root, "version is missing; write \"version: %d\" first", ConfigVersion)
-	case resolve(version).Kind != yaml.ScalarNode || resolve(version).Value != fmt.Sprint(ConfigVersion):
-		r.errorf(version, "unsupported version %q (this Palisade reads version %d)", resolve(version).Value, ConfigVersion)
+	case yamlnode.Resolve(version).Kind != yaml.ScalarNode || yamlnode.Resolve(version).Value != fmt.Sprint(ConfigVersion):
+		r.errorf(version, "unsupported version %q (this Palisade reads version %d)", yamlnode.Resolve(version).Value, ConfigVersion)
 	}
 }
 
@@ -390,8 +380,8 @@ func (r *configReader) selection(n *yaml.Node) {
 }
 
 func (r *configReader) severities(n *yaml.Node) {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
@@ -400,7 +390,7 @@ func (r *configReader) severities(n *yaml.Node) {
 	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		k, v := yamlnode.Resolve(n.Content[i]), yamlnode.Resolve(n.Content[i+1])
 		if prev, dup := seen[k.Value]; dup {
 			r.errorf(k, "severity: %q is written twice (first on line %d); only one can count", k.Value, prev)
 			continue
@@ -423,8 +413,8 @@ func (r *configReader) severities(n *yaml.Node) {
 }
 
 func (r *configReader) exemptions(n *yaml.Node) {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
@@ -432,7 +422,7 @@ func (r *configReader) exemptions(n *yaml.Node) {
 		return
 	}
 	for i, item := range n.Content {
-		r.exemption(resolve(item), fmt.Sprintf("exemptions[%d]", i))
+		r.exemption(yamlnode.Resolve(item), fmt.Sprintf("exemptions[%d]", i))
 	}
 }
 
@@ -446,12 +436,12 @@ func (r *configReader) exemption(n *yaml.Node, what string) {
 		{"kinds", func(v *yaml.Node) { e.Kinds = r.kinds(v, what+".kinds") }},
 		{"names", func(v *yaml.Node) { e.Names = r.globs(v, what+".names") }},
 		{"labels", func(v *yaml.Node) { e.Labels = r.labels(v, what+".labels") }},
-		{"reason", func(v *yaml.Node) { reason = resolve(v) }},
+		{"reason", func(v *yaml.Node) { reason = yamlnode.Resolve(v) }},
 	})
 	if n.Kind != yaml.MappingNode {
 		return
 	}
-	if reason != nil && reason.Kind == yaml.ScalarNode && !isNull(reason) {
+	if reason != nil && reason.Kind == yaml.ScalarNode && !yamlnode.IsNull(reason) {
 		e.Reason = strings.Join(strings.Fields(reason.Value), " ")
 	}
 	if e.Reason == "" {
@@ -517,8 +507,8 @@ var builtinKinds, builtinKindsLower = func() (map[string]string, []string) {
 }()
 
 func (r *configReader) labels(n *yaml.Node, what string) map[string]string {
-	n = resolve(n)
-	if isNull(n) {
+	n = yamlnode.Resolve(n)
+	if yamlnode.IsNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
@@ -527,12 +517,12 @@ func (r *configReader) labels(n *yaml.Node, what string) map[string]string {
 	}
 	out := map[string]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		k, v := yamlnode.Resolve(n.Content[i]), yamlnode.Resolve(n.Content[i+1])
 		if _, dup := out[k.Value]; dup {
 			r.errorf(k, "%s: label %q is written twice", what, k.Value)
 			continue
 		}
-		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode || isNull(v) {
+		if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode || yamlnode.IsNull(v) {
 			r.errorf(k, "%s: label %q must have a string value", what, k.Value)
 			continue
 		}
