@@ -20,6 +20,10 @@ import (
 type Catalog struct {
 	rules []*Rule
 	byID  map[string]*Rule
+	// scratch holds per-object finding buffers for the catalog's evaluations, so that
+	// evaluating an object does not grow a slice of its own, not even in the first object of
+	// an evaluation (an admission review evaluates one object, thousands of times).
+	scratch sync.Pool
 }
 
 // NewCatalog validates the rules and builds a catalog. Duplicate IDs are an error.
@@ -112,10 +116,9 @@ type Evaluation struct {
 	keep     map[string]bool
 	Release  bool
 
-	// scratch holds per-object finding buffers, so that evaluating an object does not grow a
-	// slice of its own; apiVersions shares one apiVersion string per group and version among
-	// the findings.
-	scratch     sync.Pool
+	// scratch is the catalog's pool of per-object finding buffers; apiVersions shares one
+	// apiVersion string per group and version among the findings.
+	scratch     *sync.Pool
 	apiVersions sync.Map // schema.GroupVersion -> string
 
 	// Passed are the passes and not-applicable verdicts of node rules, once Finish has run.
@@ -135,16 +138,14 @@ type Evaluation struct {
 	defers   []deferred
 }
 
-// findingBlock is how many findings one block of an Evaluation holds; the first holds
-// firstFindingBlock, or the first object's findings when they are more.
-const (
-	findingBlock      = 4096
-	firstFindingBlock = 64
-)
+// findingBlock is how many findings one block of an Evaluation holds; the first holds exactly
+// the first object's findings, so that an evaluation of one object (an admission review)
+// allocates no more than it keeps.
+const findingBlock = 4096
 
 // NewEvaluation prepares an evaluation of the selected rules (all when selected is nil).
 func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evaluation {
-	e := &Evaluation{opts: opts, keep: map[string]bool{}}
+	e := &Evaluation{opts: opts, keep: map[string]bool{}, scratch: &c.scratch}
 	for _, r := range c.rules {
 		if selected != nil && !selected(r) {
 			continue
@@ -245,9 +246,7 @@ func (e *Evaluation) store(fs []finding.Finding) {
 		if n == 0 || len(e.findings[n-1]) == cap(e.findings[n-1]) {
 			size := findingBlock
 			if n == 0 {
-				// The first block is small: an evaluation of one object (an admission review)
-				// must not allocate thousands of findings.
-				size = max(firstFindingBlock, len(fs))
+				size = len(fs)
 			}
 			e.findings = append(e.findings, make([]finding.Finding, 0, size))
 			n++
@@ -333,6 +332,11 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 	n := len(later)
 	for _, b := range e.findings {
 		n += len(b)
+	}
+	if len(e.findings) == 1 && len(later) == 0 {
+		all := e.findings[0] // one object's, or one block's: nothing to join
+		e.findings = nil
+		return all
 	}
 	all := make([]finding.Finding, 0, n)
 	for i, b := range e.findings {
