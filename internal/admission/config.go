@@ -429,16 +429,21 @@ func (r *configReader) defaultActions(n *yaml.Node) {
 	r.mapping(n, "defaultActions", fields)
 }
 
-func (r *configReader) rules(n *yaml.Node) {
+// list returns the items of a list field; null is no items, anything else an error.
+func (r *configReader) list(n *yaml.Node, what string) []*yaml.Node {
 	n = yamlnode.Resolve(n)
 	if yamlnode.IsNull(n) {
-		return
+		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		r.errorf(n, "rules must be a list, not %s", yamlnode.Describe(n))
-		return
+		r.errorf(n, "%s must be a list, not %s", what, yamlnode.Describe(n))
+		return nil
 	}
-	for i, item := range n.Content {
+	return n.Content
+}
+
+func (r *configReader) rules(n *yaml.Node) {
+	for i, item := range r.list(n, "rules") {
 		what := fmt.Sprintf("rules[%d]", i)
 		ra := RuleAction{Line: item.Line, Column: item.Column}
 		var action string
@@ -477,15 +482,7 @@ func (r *configReader) failedAt(n *yaml.Node) bool {
 }
 
 func (r *configReader) exemptions(n *yaml.Node) {
-	n = yamlnode.Resolve(n)
-	if yamlnode.IsNull(n) {
-		return
-	}
-	if n.Kind != yaml.SequenceNode {
-		r.errorf(n, "exemptions must be a list, not %s", yamlnode.Describe(n))
-		return
-	}
-	for i, item := range n.Content {
+	for i, item := range r.list(n, "exemptions") {
 		what := fmt.Sprintf("exemptions[%d]", i)
 		ex := Exemption{Line: item.Line, Column: item.Column}
 		before := len(r.errs)
