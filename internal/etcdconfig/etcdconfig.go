@@ -25,13 +25,6 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 )
 
-// etcd's defaults of its listen URLs (go.etcd.io/etcd/server/v3 embed/config.go,
-// DefaultListenClientURLs, DefaultListenPeerURLs).
-const (
-	DefaultClientURLs = "http://localhost:2379"
-	DefaultPeerURLs   = "http://localhost:2380"
-)
-
 // Setting is the effective value of one etcd setting and where it came from.
 type Setting struct {
 	Value string
@@ -119,6 +112,9 @@ func Read(n *inventory.Node, c *inventory.Component) (*Settings, string) {
 	}
 	return s, ""
 }
+
+// FromFile reports whether etcd reads its settings from its --config-file alone.
+func (s *Settings) FromFile() bool { return s.file != nil }
 
 // Get returns the effective value of flag: from the configuration file when etcd reads one,
 // else from the flag or its ETCD_* variable.

@@ -91,20 +91,21 @@ type Component struct {
 // environment variable that stands for it. Flag wins over environment, as in etcd.
 func (c *Component) Setting(flag string) (value string, source string, ok bool) {
 	if v := c.Flags.Lookup(flag); v.Given {
-		return v.String(), c.describe() + " flag --" + v.Name, true
+		return v.String(), c.Describe() + " flag --" + v.Name, true
 	}
 	if c.Env != nil {
 		key := envName(flag)
 		// etcd ignores an empty variable.
 		if v, found := c.Env[key]; found && v != "" {
-			return v, c.describe() + " environment " + key, true
+			return v, c.Describe() + " environment " + key, true
 		}
 	}
 	return "", "", false
 }
 
-// describe says where the command line came from, for evidence.
-func (c *Component) describe() string {
+// Describe says where the command line came from, for evidence: "kube-apiserver (process
+// /proc/1234/cmdline)".
+func (c *Component) Describe() string {
 	return string(c.Kind) + " (" + string(c.Source) + " " + c.Path + ")"
 }
 

@@ -1,0 +1,131 @@
+// Package settings owns the effective settings of the Kubernetes components on a node: for a
+// setting of kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kube-proxy or the
+// kubelet, its effective value, where that value came from (a flag, an environment variable,
+// a configuration file, the default) and the default, each component read with its own
+// precedence; and, from them, the addresses each component listens on. Rules, the endpoints
+// a node audit probes and evidence wording all read settings here, so that they cannot
+// disagree. It reads what the node source collected and judges nothing.
+//
+// Precedence, per component:
+//   - etcd: its --config-file alone when it has one, else a flag, else its ETCD_* variable,
+//     else etcd's default (package etcdconfig).
+//   - the kubelet: flags over the drop-ins of --config-dir over the --config file over the
+//     defaults (package kubeletconfig).
+//   - kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy: the flag, else the
+//     default.
+package settings
+
+import (
+	"palisade.dev/palisade/internal/etcdconfig"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/kubeletconfig"
+)
+
+// SourceKind says which of a component's sources decided a setting.
+type SourceKind string
+
+// Source kinds.
+const (
+	Flag        SourceKind = "flag"
+	Environment SourceKind = "environment"
+	ConfigFile  SourceKind = "config file"
+	Default     SourceKind = "default"
+)
+
+// Setting is the effective value of one setting of a component and where it came from.
+type Setting struct {
+	// Name is the setting's name: the flag's name without dashes, or for the kubelet the
+	// KubeletConfiguration field path.
+	Name string
+	// Value is the effective value: the value given, or Default when none is.
+	Value string
+	// Kind is the source that decided Value; Default when the setting is given nowhere.
+	Kind SourceKind
+	// Source says where Value was read, for evidence: "etcd (process /proc/9/cmdline) flag
+	// --client-cert-auth", "etcd config file /etc/etcd.yaml listen-client-urls", "kubelet
+	// config file /var/lib/kubelet/config.yaml"; "" for a default.
+	Source string
+	// Default is the component's default for the setting, "" when Palisade does not know one
+	// (or it is empty).
+	Default string
+}
+
+// Set reports whether the setting is given somewhere, not left to its default.
+func (s Setting) Set() bool { return s.Kind != Default }
+
+// Component is one component's effective settings.
+type Component struct {
+	Of      *inventory.Component
+	etcd    *etcdconfig.Settings
+	kubelet *kubeletconfig.Effective
+}
+
+// Of reads the effective settings of component c of node n, or returns the reason they
+// cannot be known (etcd's configuration file not read, or not parsing).
+func Of(n *inventory.Node, c *inventory.Component) (*Component, string) {
+	s := &Component{Of: c}
+	switch c.Kind {
+	case inventory.Etcd:
+		e, reason := etcdconfig.Read(n, c)
+		if reason != "" {
+			return nil, reason
+		}
+		s.etcd = e
+	case inventory.Kubelet:
+		e, ok := c.Config.(*kubeletconfig.Effective)
+		if !ok || e == nil {
+			e = kubeletconfig.Resolve(c.Flags, n.File)
+		}
+		s.kubelet = e
+	}
+	return s, ""
+}
+
+// Kubelet is the kubelet's effective configuration, nil for another component.
+func (s *Component) Kubelet() *kubeletconfig.Effective { return s.kubelet }
+
+// Get returns the effective value of a setting: a flag's name for every component but the
+// kubelet, whose settings are named by their KubeletConfiguration field path.
+func (s *Component) Get(name string) Setting {
+	def := Defaults[s.Of.Kind][name]
+	switch {
+	case s.kubelet != nil:
+		f := s.kubelet.Get(name)
+		out := Setting{Name: name, Value: f.Value, Kind: Default, Default: def}
+		switch f.Source.Kind {
+		case kubeletconfig.Flag:
+			out.Kind, out.Source = Flag, "kubelet "+f.Source.String()
+		case kubeletconfig.File, kubeletconfig.DropIn:
+			out.Kind, out.Source = ConfigFile, "kubelet "+f.Source.String()
+		default:
+			out.Default = f.Value
+		}
+		return out
+	case s.etcd != nil:
+		v := s.etcd.Get(name)
+		if !v.Set {
+			return Setting{Name: name, Value: def, Kind: Default, Default: def}
+		}
+		kind := Flag
+		switch {
+		case s.etcd.FromFile():
+			kind = ConfigFile
+		case !s.Of.Flags.Has(name):
+			kind = Environment
+		}
+		return Setting{Name: name, Value: v.Value, Kind: kind, Source: v.Source, Default: def}
+	}
+	if v := s.Of.Flags.Lookup(name); v.Given {
+		return Setting{Name: name, Value: v.String(), Kind: Flag, Source: s.Of.Describe() + " flag --" + name, Default: def}
+	}
+	return Setting{Name: name, Value: def, Kind: Default, Default: def}
+}
+
+// Evidence writes a flag's setting as observed: "kube-apiserver (process /proc/7/cmdline)
+// flag --bind-address=10.0.0.1", or "--bind-address=0.0.0.0 (default)".
+func (s Setting) Evidence() string {
+	if !s.Set() {
+		return "--" + s.Name + "=" + s.Value + " (default)"
+	}
+	return s.Source + "=" + s.Value
+}
