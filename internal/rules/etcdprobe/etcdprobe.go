@@ -122,19 +122,15 @@ func port(ep *inventory.Endpoint) string {
 // The sources the rules cite. CIS IDs are those of the CIS Kubernetes Benchmark v1.10.0, as
 // kube-bench encodes them in cfg/cis-1.10.
 var (
-	cisCertFile           = cis("2.1", "Ensure that the --cert-file and --key-file arguments are set as appropriate")
-	cisClientCertAuth     = cis("2.2", "Ensure that the --client-cert-auth argument is set to true")
-	cisPeerCertFile       = cis("2.4", "Ensure that the --peer-cert-file and --peer-key-file arguments are set as appropriate")
-	cisPeerCertAuth       = cis("2.5", "Ensure that the --peer-client-cert-auth argument is set to true")
-	cisEncryptionConfig   = cis("1.2.27", "Ensure that the --encryption-provider-config argument is set as appropriate")
-	cisEncryptionProvider = cis("1.2.28", "Ensure that encryption providers are appropriately configured")
+	cisCertFile           = rules.CIS("2.1", "Ensure that the --cert-file and --key-file arguments are set as appropriate")
+	cisClientCertAuth     = rules.CIS("2.2", "Ensure that the --client-cert-auth argument is set to true")
+	cisPeerCertFile       = rules.CIS("2.4", "Ensure that the --peer-cert-file and --peer-key-file arguments are set as appropriate")
+	cisPeerCertAuth       = rules.CIS("2.5", "Ensure that the --peer-client-cert-auth argument is set to true")
+	cisEncryptionConfig   = rules.CIS("1.2.27", "Ensure that the --encryption-provider-config argument is set as appropriate")
+	cisEncryptionProvider = rules.CIS("1.2.28", "Ensure that encryption providers are appropriately configured")
 
 	docsTransportSecurity = rules.Reference{Kind: "Docs", Title: "etcd: Transport security model", URL: "https://etcd.io/docs/v3.5/op-guide/security/"}
 	docsOperatingEtcd     = rules.Reference{Kind: "Docs", Title: "Operating etcd clusters for Kubernetes: securing etcd clusters", URL: "https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/#securing-etcd-clusters"}
 	docsGateway           = rules.Reference{Kind: "Docs", Title: "etcd: Why gRPC gateway", URL: "https://etcd.io/docs/v3.5/dev-guide/api_grpc_gateway/"}
 	docsEncryptData       = rules.Reference{Kind: "Docs", Title: "Encrypting Confidential Data at Rest", URL: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/"}
 )
-
-func cis(id, title string) rules.Reference {
-	return rules.Reference{Kind: "CIS", ID: id, Title: title + " (CIS Kubernetes Benchmark v1.10.0)"}
-}

@@ -6,10 +6,10 @@ import "palisade.dev/palisade/internal/rules"
 // Benchmark v1.10.0, as kube-bench encodes them in cfg/cis-1.10; the benchmark requires the
 // files to be set "as appropriate" and judges nothing of their content, which these rules do.
 var (
-	cisAPIServerTLS = cis("1.2.24", "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate")
-	cisClientCA     = cis("1.2.25", "Ensure that the --client-ca-file argument is set as appropriate")
-	cisEtcdCertFile = cis("2.1", "Ensure that the --cert-file and --key-file arguments are set as appropriate")
-	cisKubeletTLS   = cis("4.2.9", "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate")
+	cisAPIServerTLS = rules.CIS("1.2.24", "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate")
+	cisClientCA     = rules.CIS("1.2.25", "Ensure that the --client-ca-file argument is set as appropriate")
+	cisEtcdCertFile = rules.CIS("2.1", "Ensure that the --cert-file and --key-file arguments are set as appropriate")
+	cisKubeletTLS   = rules.CIS("4.2.9", "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate")
 
 	docsPKI             = rules.Reference{Kind: "Docs", Title: "PKI certificates and requirements", URL: "https://kubernetes.io/docs/setup/best-practices/certificates/"}
 	docsKubeadmCerts    = rules.Reference{Kind: "Docs", Title: "Certificate management with kubeadm (checking expiration, renewal)", URL: "https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/"}
@@ -21,7 +21,3 @@ var (
 	docsAuthn           = rules.Reference{Kind: "Docs", Title: "Authenticating: X509 client certificates, static token file, service account tokens", URL: "https://kubernetes.io/docs/reference/access-authn-authz/authentication/"}
 	docsKubeletRotation = rules.Reference{Kind: "Docs", Title: "Configure certificate rotation for the kubelet", URL: "https://kubernetes.io/docs/tasks/tls/certificate-rotation/"}
 )
-
-func cis(id, title string) rules.Reference {
-	return rules.Reference{Kind: "CIS", ID: id, Title: title + " (CIS Kubernetes Benchmark v1.10.0)"}
-}
