@@ -10,8 +10,11 @@ import (
 	sigsjson "sigs.k8s.io/json"
 )
 
-// MaxReviewSize is the body size a server should accept: the API server refuses requests over
-// 3 MiB, and a review carries the object twice at most (object and oldObject) plus little.
+// MaxReviewSize is the largest AdmissionReview body Palisade reads (7 MiB), the one limit of
+// the webhook server and of DecodeReview's callers. The API server refuses a request body over
+// 3 MiB (k8s.io/apiserver pkg/server/config.go, MaxRequestBodyBytes), and the review of an
+// UPDATE carries two objects, object and oldObject, each up to that, with userInfo and options
+// beside them: 2 × 3 MiB and 1 MiB for the rest. A review over it is refused, never truncated.
 const MaxReviewSize = 7 << 20
 
 // DecodeReview reads an AdmissionReview body, strictly: only admission.k8s.io/v1, kind

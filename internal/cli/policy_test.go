@@ -42,6 +42,12 @@ spec:
 `), 0o600)
 	manifest, _ := os.ReadFile("testdata/policy-workloads.yaml")
 	os.WriteFile(filepath.Join(withConfig, "app.yaml"), manifest, 0o600)
+	// A config that selects only the rules of its ValidatingAdmissionPolicies.
+	vapConfig := t.TempDir()
+	vapText, _ := os.ReadFile(vap)
+	os.WriteFile(filepath.Join(vapConfig, "vap.yaml"), vapText, 0o600)
+	os.WriteFile(filepath.Join(vapConfig, ".palisade.yaml"), []byte("version: 1\npolicies: [vap.yaml]\nrules:\n  enable: [vap/*]\n"), 0o600)
+	os.WriteFile(filepath.Join(vapConfig, "app.yaml"), manifest, 0o600)
 
 	for _, tc := range []struct {
 		name     string
@@ -67,6 +73,18 @@ spec:
 			[]string{"testdata/policy-workloads.yaml:1:1: error: Deployment/shop/web: rule custom/failing: evaluation failed (eval_builtin_error at " + failing + ":11)"}, nil},
 		{"a scan judges the ValidatingAdmissionPolicies of a policy file", []string{"scan", "--policy", vap, "--fail-on", "high", "-o", "compact", "testdata/policy-workloads.yaml"}, 1,
 			[]string{"testdata/policy-workloads.yaml:1:1: high vap/few-replicas", "no image tagged latest"}, nil},
+		{"--rule selects the rules of ValidatingAdmissionPolicies by family", []string{"scan", "--policy", vap, "--rule", "vap/*", "--fail-on", "high", "-o", "compact", "testdata/policy-workloads.yaml"}, 1,
+			[]string{"high vap/few-replicas", "1 finding"}, nil},
+		{"--rule selects a ValidatingAdmissionPolicy's rule by name", []string{"scan", "--policy", vap, "--rule", "vap/few-replicas", "--fail-on", "high", "-o", "compact", "testdata/policy-workloads.yaml"}, 1,
+			[]string{"high vap/few-replicas", "1 finding"}, nil},
+		{"--skip-rule skips the rules of ValidatingAdmissionPolicies", []string{"scan", "--policy", vap, "--rule", "vap/*", "--skip-rule", "vap/few-replicas", "-o", "compact", "testdata/policy-workloads.yaml"}, 0,
+			[]string{"0 findings"}, nil},
+		{"--rule names the families of custom rules without their policies", []string{"scan", "--rule", "custom/*", "--rule", "gatekeeper/*", "-o", "compact", "testdata/policy-workloads.yaml"}, 0,
+			[]string{"0 findings"}, nil},
+		{"--rule still refuses a typo of a built-in ID", []string{"scan", "--policy", vap, "--rule", "vap/*", "--rule", "pod/privilegd", "testdata/policy-workloads.yaml"}, 2,
+			nil, []string{`unknown rule "pod/privilegd" (did you mean "pod/privileged"?)`}},
+		{"the config's selection keeps the rules of its ValidatingAdmissionPolicies", []string{"scan", "--fail-on", "high", "-o", "compact", filepath.Join(vapConfig, "app.yaml")}, 1,
+			[]string{"high vap/few-replicas", "1 finding"}, nil},
 		{"a cluster scan refuses ValidatingAdmissionPolicies it would not judge", []string{"cluster", "--policy", vap, "--kubeconfig", filepath.Join(dir, "none")}, 2,
 			nil, []string{vap + ":1:1: ValidatingAdmissionPolicy in a policy file: this command does not judge ValidatingAdmissionPolicies"}},
 		{"rules lists the catalog beside a file of ValidatingAdmissionPolicies", []string{"rules", "--policy", vap}, 0,

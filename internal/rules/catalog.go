@@ -56,8 +56,29 @@ func (c *Catalog) Lookup(id string) (*Rule, bool) {
 	return r, ok
 }
 
+// Prefixes of the rule families made at run time from what Palisade loads, not built in: a
+// selection may name them before any of their rules exist.
+const (
+	// CustomPrefix begins the ID of a rule written in Rego (internal/policy/rego), loaded
+	// with the catalog from --policy files and the configuration's policies.
+	CustomPrefix = "custom/"
+	// GatekeeperPrefix begins the ID of a Gatekeeper Constraint (internal/policy/gatekeeper),
+	// loaded like a Rego policy.
+	GatekeeperPrefix = "gatekeeper/"
+	// InputPrefix begins the ID of a ValidatingAdmissionPolicy's rule (internal/rules/vap):
+	// vap/<policy-name>, made from the policies in the scanned input itself, which only the
+	// scan reads.
+	InputPrefix = "vap/"
+)
+
 // CheckIDs returns an error naming every ID that is not in the catalog, with the closest known
 // ID as a suggestion: a typo in a rule ID must never silently select or exempt nothing.
+//
+// Three selections name rules the catalog may not hold yet, and are accepted: a whole family
+// made at run time (custom/*, gatekeeper/*, vap/*), which selects nothing when nothing of it
+// is loaded, as "every custom rule" should; and vap/<name>, since the policies of the input
+// are read by the scan, after the selection is checked. A custom/ or gatekeeper/ ID is checked
+// like a built-in one: its policies are loaded into the catalog before any selection.
 func (c *Catalog) CheckIDs(where string, ids []string) error {
 	var errs []error
 	for _, id := range ids {
@@ -65,6 +86,9 @@ func (c *Catalog) CheckIDs(where string, ids []string) error {
 			continue
 		}
 		if strings.HasSuffix(id, "/*") && c.hasPrefix(strings.TrimSuffix(id, "*")) {
+			continue
+		}
+		if id == CustomPrefix+"*" || id == GatekeeperPrefix+"*" || strings.HasPrefix(id, InputPrefix) && len(id) > len(InputPrefix) {
 			continue
 		}
 		msg := fmt.Sprintf("%s: unknown rule %q", where, id)

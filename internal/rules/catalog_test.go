@@ -40,17 +40,50 @@ func TestNewCatalogRejectsInvalidRules(t *testing.T) {
 	}
 }
 
-func TestCheckIDsNamesUnknownIDsWithSuggestions(t *testing.T) {
-	c, err := NewCatalog(podRule("pod/run-as-non-root", func(*PodContext) []Violation { return nil }))
+func TestCheckIDs(t *testing.T) {
+	c, err := NewCatalog(
+		podRule("pod/run-as-non-root", func(*PodContext) []Violation { return nil }),
+		podRule("custom/team-label", func(*PodContext) []Violation { return nil }),
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CheckIDs("--rule", []string{"pod/run-as-non-root", "pod/*"}); err != nil {
-		t.Errorf("known ID and pattern rejected: %v", err)
+	cases := []struct {
+		name string
+		ids  []string
+		// want are the texts the error must hold; none means the IDs are accepted.
+		want []string
+	}{
+		{"a known ID and a pattern of known IDs are accepted", []string{"pod/run-as-non-root", "pod/*"}, nil},
+		{"a typo of a built-in ID is named with a suggestion", []string{"pod/run-as-nonroot"}, []string{`did you mean "pod/run-as-non-root"`}},
+		{"a pattern that matches no rule is named", []string{"net/*"}, []string{`"net/*"`}},
+		{"every unknown ID is named", []string{"pod/run-as-nonroot", "net/*"}, []string{`"pod/run-as-nonroot"`, `"net/*"`}},
+		{"the families of loaded rules are accepted before any is loaded", []string{"custom/*", "gatekeeper/*", "vap/*"}, nil},
+		{"a ValidatingAdmissionPolicy of the input is accepted by name", []string{"vap/require-team-label"}, nil},
+		{"a loaded custom rule is accepted by ID", []string{"custom/team-label"}, nil},
+		{"a custom ID that is not loaded is named with a suggestion", []string{"custom/team-labels"}, []string{`did you mean "custom/team-label"`}},
+		{"a gatekeeper ID that is not loaded is named", []string{"gatekeeper/owner"}, []string{`"gatekeeper/owner"`}},
+		{"the family prefix alone is not an ID", []string{"vap/"}, []string{`"vap/"`}},
+		{"a built-in area's pattern is still checked", []string{"pd/*"}, []string{`"pd/*"`}},
 	}
-	err = c.CheckIDs("--rule", []string{"pod/run-as-nonroot", "net/*"})
-	if err == nil || !strings.Contains(err.Error(), `did you mean "pod/run-as-non-root"`) || !strings.Contains(err.Error(), `"net/*"`) {
-		t.Errorf("error %v, want both unknown IDs named, with a suggestion for the typo", err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := c.CheckIDs("--rule", tc.ids)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Errorf("rejected: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("accepted, want an error holding %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %v, want %q in it", err, w)
+				}
+			}
+		})
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -163,6 +164,9 @@ func register(t *testing.T, c *testcluster.Cluster, w *runningWebhook) *admissio
 	if err := yaml.UnmarshalStrict(data, &vwc); err != nil {
 		t.Fatal(err)
 	}
+	// A name of its own: the cluster is shared, and an earlier run may not have removed its
+	// configuration yet.
+	vwc.Name = uniqueName(vwc.Name)
 	for i := range vwc.Webhooks {
 		h := &vwc.Webhooks[i]
 		url := "https://" + w.addr + *h.ClientConfig.Service.Path
@@ -176,6 +180,36 @@ func register(t *testing.T, c *testcluster.Cluster, w *runningWebhook) *admissio
 		_ = c.Client(testcluster.Admin).AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(context.Background(), vwc.Name, metav1.DeleteOptions{})
 	})
 	return created
+}
+
+// hardenedExampleIn writes examples/hardened with its namespace, shop, renamed ns, and returns
+// its folder: every run applies it afresh, beside the other tests' objects in the shared
+// cluster, and never finds the objects of an earlier run (a Namespace is never finalized
+// there: the cluster runs no namespace controller).
+func hardenedExampleIn(t *testing.T, ns string) string {
+	t.Helper()
+	dir := t.TempDir()
+	paths, err := filepath.Glob("../../examples/hardened/*.yaml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("examples/hardened: %d files (%v)", len(paths), err)
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.ReplaceAll(string(data), "namespace: shop\n", "namespace: "+ns+"\n")
+		if filepath.Base(p) == "namespace.yaml" {
+			text = strings.Replace(text, "  name: shop\n", "  name: "+ns+"\n", 1)
+		}
+		writeFile(t, filepath.Join(dir, filepath.Base(p)), text)
+	}
+	return dir
+}
+
+// uniqueName is name with a suffix no other run of a test has used.
+func uniqueName(name string) string {
+	return name + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 }
 
 // eventually retries f for up to 30 s: the API server and the webhook each take a moment to
@@ -386,7 +420,7 @@ func TestWebhookInTheAPIServer(t *testing.T) {
 		}
 	})
 	t.Run("the hardened example is admitted whole", func(t *testing.T) {
-		res, err := testapply.Apply(ctx, c.Config(testcluster.Admin), []string{"../../examples/hardened"}, 4)
+		res, err := testapply.Apply(ctx, c.Config(testcluster.Admin), []string{hardenedExampleIn(t, "shop-"+judged)}, 4)
 		if err != nil {
 			t.Fatalf("applying examples/hardened: %v", err)
 		}
@@ -510,7 +544,7 @@ func TestWebhookInTheAPIServer(t *testing.T) {
 		writeConfig(t, w.config, fmt.Sprintf("secureDefaults: [allowPrivilegeEscalation, seccompRuntimeDefault, runAsNonRoot]\nexemptions:\n- namespace: %s\n  reason: the test's exempt namespace\n", exempt))
 		url := "https://" + w.addr + "/mutate"
 		mwc := &admissionregistrationv1.MutatingWebhookConfiguration{
-			ObjectMeta: metav1.ObjectMeta{Name: "palisade-webhook-defaults"},
+			ObjectMeta: metav1.ObjectMeta{Name: uniqueName("palisade-webhook-defaults")},
 			Webhooks: []admissionregistrationv1.MutatingWebhook{{
 				Name:                    "defaults.palisade.dev",
 				ClientConfig:            admissionregistrationv1.WebhookClientConfig{URL: &url, CABundle: w.caBundle},

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -27,9 +28,6 @@ import (
 
 	"palisade.dev/palisade/internal/admission"
 )
-
-// MaxBodyBytes bounds a review's body, as the API server bounds its own requests (3 MiB).
-const MaxBodyBytes = 3 << 20
 
 // Policy is what the server judges with at one moment. A configuration reload builds a new
 // one and swaps it whole, so a request is judged by one configuration from start to end.
@@ -146,7 +144,10 @@ func (s *Server) Handler() http.Handler {
 // instrument counts a route's requests by status code and times them; path is a fixed label,
 // never the request's own path, so that no caller can grow the metrics.
 func (s *Server) instrument(path string, h http.Handler) http.Handler {
+	// The series of an answered request are resolved once, not looked up (labels hashed,
+	// a map read under a lock) on every request; other codes are rare.
 	latency := s.metrics.latency.WithLabelValues(path)
+	answered := s.metrics.requests.WithLabelValues(path, "200")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		began := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
@@ -164,7 +165,11 @@ func (s *Server) instrument(path string, h http.Handler) http.Handler {
 				}
 			}
 			latency.Observe(time.Since(began).Seconds())
-			s.metrics.requests.WithLabelValues(path, fmt.Sprint(rec.code)).Inc()
+			if rec.code == http.StatusOK {
+				answered.Inc()
+			} else {
+				s.metrics.requests.WithLabelValues(path, strconv.Itoa(rec.code)).Inc()
+			}
 		}()
 		h.ServeHTTP(rec, r)
 	})
@@ -199,11 +204,11 @@ func (s *Server) serveReview(w http.ResponseWriter, r *http.Request, ep endpoint
 		http.Error(w, "an AdmissionReview is sent as application/json", http.StatusUnsupportedMediaType)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, admission.MaxReviewSize))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			http.Error(w, fmt.Sprintf("the review is larger than %d bytes", MaxBodyBytes), http.StatusBadRequest)
+			http.Error(w, fmt.Sprintf("the review is larger than %d bytes", admission.MaxReviewSize), http.StatusBadRequest)
 			return
 		}
 		http.Error(w, "reading the review: the connection failed", http.StatusBadRequest)

@@ -124,6 +124,24 @@ func post(h http.Handler, path, contentType string, b []byte) *httptest.Response
 	return rec
 }
 
+// largestUpdate is the review of an UPDATE of a ConfigMap whose object and old object are
+// each as large as the API server accepts a request body (3 MiB, k8s.io/apiserver's
+// MaxRequestBodyBytes).
+func largestUpdate(t *testing.T) []byte {
+	const apiServerLimit = 3 << 20
+	obj := func(fill byte) []byte {
+		head := `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big","namespace":"team"},"data":{"k":"`
+		tail := `"}}`
+		return []byte(head + strings.Repeat(string(fill), apiServerLimit-len(head)-len(tail)) + tail)
+	}
+	r := podReview("uid-1", false)
+	r.Request.Kind = metav1.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	r.Request.Resource = metav1.GroupVersionResource{Version: "v1", Resource: "configmaps"}
+	r.Request.Operation, r.Request.Name = admissionv1.Update, "big"
+	r.Request.Object.Raw, r.Request.OldObject.Raw = obj('a'), obj('b')
+	return body(t, r)
+}
+
 func TestValidate(t *testing.T) {
 	review := body(t, podReview("uid-1", false))
 	tests := []struct {
@@ -143,7 +161,8 @@ func TestValidate(t *testing.T) {
 		{name: "a GET is refused", reviewer: allowAll, method: http.MethodGet, wantCode: 405},
 		{name: "a body that is not JSON by its content type is refused with 415", reviewer: allowAll, contentType: "application/yaml", body: review, wantCode: 415},
 		{name: "a body without a content type is refused with 415", reviewer: allowAll, contentType: "-", body: review, wantCode: 415},
-		{name: "a body over 3 MiB is refused with 400 naming the limit", reviewer: allowAll, body: append(bytes.Repeat([]byte(" "), MaxBodyBytes), review...), wantCode: 400, wantText: "larger than 3145728 bytes"},
+		{name: "a body over the limit is refused with 400 naming the limit", reviewer: allowAll, body: append(bytes.Repeat([]byte(" "), admission.MaxReviewSize), review...), wantCode: 400, wantText: "larger than 7340032 bytes"},
+		{name: "an UPDATE whose object and old object each have the API server's largest size is judged", reviewer: allowAll, body: largestUpdate(t), wantCode: 200, wantAllowed: new(true)},
 		{name: "malformed JSON is refused with 400 and a byte offset", reviewer: allowAll, body: []byte(`{"apiVersion": ` + secret + `}`), wantCode: 400, wantText: "invalid JSON at byte"},
 		{name: "a wrong JSON type is refused with 400 naming the field", reviewer: allowAll, body: []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":7}}`), wantCode: 400, wantText: "request.uid: a JSON number"},
 		{name: "an empty body is refused with 400", reviewer: allowAll, body: nil, wantCode: 400, wantText: "empty"},

@@ -19,7 +19,7 @@ import (
 )
 
 // IDPrefix begins the rule ID of every Constraint: gatekeeper/<constraint name>.
-const IDPrefix = "gatekeeper/"
+const IDPrefix = rules.GatekeeperPrefix
 
 // Area is the area of Gatekeeper rules.
 const Area rules.Area = "gatekeeper"

@@ -25,7 +25,7 @@ const DefaultTimeout = time.Second
 
 // IDPrefix begins the ID of every custom rule written in Rego, so that no custom rule can take
 // the ID of a built-in one, now or in a later release.
-const IDPrefix = "custom/"
+const IDPrefix = rules.CustomPrefix
 
 // Options tune how policies are evaluated.
 type Options struct {

@@ -32,7 +32,7 @@ import (
 )
 
 // RulePrefix begins the ID of every rule this package makes: vap/<policy-name>.
-const RulePrefix = "vap/"
+const RulePrefix = rules.InputPrefix
 
 // SeverityAnnotation, on a policy, sets the severity of the findings its Deny bindings give
 // (critical, high, medium, low or info); high when absent.
