@@ -502,7 +502,11 @@ func (e *Engine) respond(d *Decision, igErr error) {
 		}
 		return append(msg, '\n')
 	}
-	var line [2 * maxLine]byte // one warning, built here and copied once
+	// The hits' warnings are written one after the other and made one string, which each
+	// warning is a part of: one allocation for all of them.
+	var warnedBuf [4096]byte
+	var endsBuf [32]int
+	warned, ends := warnedBuf[:0], endsBuf[:0]
 	for i := range d.Hits {
 		h := &d.Hits[i]
 		if h.Exempt != "" {
@@ -512,7 +516,16 @@ func (e *Engine) respond(d *Decision, igErr error) {
 		case Deny:
 			msg = h.appendLine(deny(), true)
 		case Warn:
-			r.Warnings = append(r.Warnings, string(h.appendLine(line[:0], false)))
+			warned = h.appendLine(warned, false)
+			ends = append(ends, len(warned))
+		}
+	}
+	if len(ends) > 0 {
+		all, start := string(warned), 0
+		r.Warnings = slices.Grow(r.Warnings, len(ends))
+		for _, end := range ends {
+			r.Warnings = append(r.Warnings, all[start:end])
+			start = end
 		}
 	}
 	failed := make([]string, 0, len(d.Panics)+len(d.Failed))
