@@ -38,6 +38,8 @@ type Engine struct {
 	// objectRules and namespaceRules select what runs on a review: pod and object rules, and
 	// for a Namespace the namespace rules that judge the Namespace itself.
 	objectRules, namespaceRules func(*rules.Rule) bool
+	// objectSel and namespaceSel are those rules sorted by scope once, for every review.
+	objectSel, namespaceSel *rules.Selection
 }
 
 // New builds an engine over a catalog (the built-in rules and any policies) with a
@@ -87,6 +89,7 @@ func New(cat *rules.Catalog, cfg *Config, cc ClusterContext) (*Engine, error) {
 	e.namespaceRules = func(r *rules.Rule) bool {
 		return e.objectRules(r) || r.Scope == rules.ScopeNamespace && len(r.Reads) > 0 && !slices.ContainsFunc(r.Reads, func(k string) bool { return k != "Namespace" })
 	}
+	e.objectSel, e.namespaceSel = cat.Select(e.objectRules), cat.Select(e.namespaceRules)
 	seen := map[string]bool{}
 	for _, r := range cat.All() {
 		for _, k := range r.Reads {
@@ -147,6 +150,7 @@ func (e *Engine) review(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		// An old object that cannot be read leaves every hit new: stricter, never laxer.
 	}
 	ig, igErr := e.objectIgnore(o)
+	d.Hits = make([]Hit, 0, len(fs))
 	for i := range fs {
 		d.Hits = append(d.Hits, e.hit(&fs[i], req, o, ig, old))
 	}
@@ -222,11 +226,11 @@ func (e *Engine) hasObjectRule(kind string) bool {
 // judge evaluates the rules on one object with its cluster context and folds the findings as
 // scan does.
 func (e *Engine) judge(o *inventory.Object) (fs []finding.Finding, panics []rules.RulePanic, failed, unjudged []string) {
-	selected := e.objectRules
+	selected, sel := e.objectRules, e.objectSel
 	if o.GVK.Kind == "Namespace" && o.GVK.Group == "" {
-		selected = e.namespaceRules
+		selected, sel = e.namespaceRules, e.namespaceSel
 	}
-	ev := e.cat.NewEvaluation(&e.opts, selected)
+	ev := e.cat.NewSelectedEvaluation(&e.opts, sel)
 	inv := inventory.New()
 	// The inventory is the object and its context, as a live cluster source would list it:
 	// the kinds the context does not provide are gaps, so that no check judges their absence.
@@ -299,17 +303,18 @@ type hitKey struct{ rule, path string }
 
 func keysOf(fs []finding.Finding) map[hitKey]bool {
 	m := map[hitKey]bool{}
+	var buf [8]string
 	for i := range fs {
-		for _, id := range rulesOf(&fs[i]) {
+		for _, id := range rulesOf(buf[:0], &fs[i]) {
 			m[hitKey{id, fs[i].Path}] = true
 		}
 	}
 	return m
 }
 
-// rulesOf returns the rule of a finding and the rules its cause also breaks.
-func rulesOf(f *finding.Finding) []string {
-	ids := []string{f.RuleID}
+// rulesOf appends to ids the rule of a finding and the rules its cause also breaks.
+func rulesOf(ids []string, f *finding.Finding) []string {
+	ids = append(ids, f.RuleID)
 	for _, a := range f.AlsoBreaks() {
 		id, _, _ := strings.Cut(a, ":")
 		if !slices.Contains(ids, id) {
@@ -351,7 +356,8 @@ func (e *Engine) hit(f *finding.Finding, req *admissionv1.AdmissionRequest, o *i
 	h := Hit{RuleID: f.RuleID, Severity: f.Severity, Path: f.Path, Message: f.Message, Remedy: f.Remedy, Container: f.Container, Action: Audit,
 		AlsoBreaks: f.AlsoBreaks()}
 	judged, existing := 0, 0
-	for _, id := range rulesOf(f) {
+	var buf [8]string
+	for _, id := range rulesOf(buf[:0], f) {
 		sev := f.Severity
 		if id != f.RuleID {
 			if r, ok := e.cat.Lookup(id); ok {
@@ -431,31 +437,35 @@ func (e *Engine) objectIgnore(o *inventory.Object) (*suppress.Ignore, error) {
 // the API server caps what it stores of warnings.
 const maxLine = 400
 
-// line is one hit as kubectl shows it: RULE-ID  field.path: message. Fix: remedy.
-func (h *Hit) line(withFix bool) string {
-	var b strings.Builder
-	b.WriteString(h.RuleID)
+// appendLine appends one hit as kubectl shows it: RULE-ID  field.path: message. Fix: remedy.
+func (h *Hit) appendLine(b []byte, withFix bool) []byte {
+	start := len(b)
+	b = append(b, h.RuleID...)
 	if len(h.AlsoBreaks) > 0 {
-		b.WriteString(" (also ")
-		b.WriteString(strings.Join(h.AlsoBreaks, ", "))
-		b.WriteString(")")
+		b = append(b, " (also "...)
+		for i, a := range h.AlsoBreaks {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, a...)
+		}
+		b = append(b, ')')
 	}
-	b.WriteString("  ")
+	b = append(b, "  "...)
 	if h.Path != "" {
-		b.WriteString(h.Path)
-		b.WriteString(": ")
+		b = append(b, h.Path...)
+		b = append(b, ": "...)
 	}
-	b.WriteString(strings.TrimSuffix(oneLine(h.Message), "."))
-	b.WriteString(".")
+	b = append(b, strings.TrimSuffix(oneLine(h.Message), ".")...)
+	b = append(b, '.')
 	if withFix && h.Remedy != "" {
-		b.WriteString(" Fix: ")
-		b.WriteString(firstSentence(h.Remedy))
+		b = append(b, " Fix: "...)
+		b = append(b, firstSentence(h.Remedy)...)
 	}
-	s := b.String()
-	if len(s) > maxLine {
-		s = s[:maxLine-3] + "..."
+	if len(b)-start > maxLine {
+		b = append(b[:start+maxLine-3], "..."...)
 	}
-	return s
+	return b
 }
 
 // oneLine folds line breaks and tabs into spaces; most messages have none, and are returned
@@ -476,13 +486,27 @@ func firstSentence(s string) string {
 	return s
 }
 
-// respond makes the response from the hits and panics.
+// respond makes the response from the hits and panics: one warning per hit that warns, and a
+// message with one line per hit that denies.
 func (e *Engine) respond(d *Decision, igErr error) {
-	var deny []string
 	r := d.Response
 	if igErr != nil {
 		r.Warnings = append(r.Warnings, "palisade: "+igErr.Error())
 	}
+	var msg []byte // "palisade refused this Kind:", then one line per denial
+	deny := func() []byte {
+		if msg == nil {
+			msg = append(make([]byte, 0, 1024), "palisade refused this "...)
+			msg = append(msg, d.Kind...)
+			msg = append(msg, ':')
+		}
+		return append(msg, '\n')
+	}
+	// The hits' warnings are written one after the other and made one string, which each
+	// warning is a part of: one allocation for all of them.
+	var warnedBuf [4096]byte
+	var endsBuf [32]int
+	warned, ends := warnedBuf[:0], endsBuf[:0]
 	for i := range d.Hits {
 		h := &d.Hits[i]
 		if h.Exempt != "" {
@@ -490,9 +514,18 @@ func (e *Engine) respond(d *Decision, igErr error) {
 		}
 		switch h.Action {
 		case Deny:
-			deny = append(deny, h.line(true))
+			msg = h.appendLine(deny(), true)
 		case Warn:
-			r.Warnings = append(r.Warnings, h.line(false))
+			warned = h.appendLine(warned, false)
+			ends = append(ends, len(warned))
+		}
+	}
+	if len(ends) > 0 {
+		all, start := string(warned), 0
+		r.Warnings = slices.Grow(r.Warnings, len(ends))
+		for _, end := range ends {
+			r.Warnings = append(r.Warnings, all[start:end])
+			start = end
 		}
 	}
 	failed := make([]string, 0, len(d.Panics)+len(d.Failed))
@@ -502,22 +535,22 @@ func (e *Engine) respond(d *Decision, igErr error) {
 		if rule, ok := e.cat.Lookup(id); ok {
 			a = e.actionFor(id, rule.Severity)
 		}
-		msg := id + "  could not be evaluated (the rule failed)"
+		what := id + "  could not be evaluated (the rule failed)"
 		switch {
 		case a == Deny && e.cfg.FailurePolicy == Fail:
-			deny = append(deny, msg+"; refused by failurePolicy Fail.")
+			msg = append(append(deny(), what...), "; refused by failurePolicy Fail."...)
 		case a == Deny:
-			r.Warnings = append(r.Warnings, msg+"; admitted by failurePolicy Ignore.")
+			r.Warnings = append(r.Warnings, what+"; admitted by failurePolicy Ignore.")
 		case a == Warn:
-			r.Warnings = append(r.Warnings, msg+".")
+			r.Warnings = append(r.Warnings, what+".")
 		}
 	}
-	if len(deny) == 0 {
+	if msg == nil {
 		return
 	}
 	r.Allowed = false
 	r.Result = &metav1.Status{
 		Status: metav1.StatusFailure, Code: http.StatusForbidden, Reason: metav1.StatusReasonForbidden,
-		Message: "palisade refused this " + d.Kind + ":\n" + strings.Join(deny, "\n"),
+		Message: string(msg),
 	}
 }

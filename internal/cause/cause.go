@@ -14,6 +14,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 
 	"palisade.dev/palisade/internal/finding"
 )
@@ -33,7 +34,8 @@ import (
 // named in its AlsoBreaks as "rule" or "rule:check". A finding of the same rule as the one
 // that speaks stays on its own: it is another instance, not another rule.
 func Fold(fs []finding.Finding) []finding.Finding {
-	f := folder{}
+	f := folders.Get().(*folder)
+	defer f.release()
 	moved := false
 	for start := 0; start < len(fs); {
 		end := start + 1
@@ -85,6 +87,19 @@ type folder struct {
 	causes [][]int
 }
 
+// folders keeps folders and their buffers from one Fold to the next: an admission webhook
+// folds one object's findings per review, thousands of times.
+var folders = sync.Pool{New: func() any { return new(folder) }}
+
+// release lets go of what the buffers point to (the findings' strings) and returns the folder
+// to the pool.
+func (f *folder) release() {
+	clear(f.segs[:cap(f.segs)])
+	clear(f.units[:cap(f.units)])
+	f.segs, f.units = f.segs[:0], f.units[:0]
+	folders.Put(f)
+}
+
 // object folds the findings of one object and reports whether any was changed.
 func (f *folder) object(fs []finding.Finding) bool {
 	f.units, f.segs = f.units[:0], f.segs[:0]
@@ -130,7 +145,10 @@ func (f *folder) object(fs []finding.Finding) bool {
 				break
 			}
 		}
-		if !placed {
+		if n := len(f.causes); !placed && n < cap(f.causes) {
+			f.causes = f.causes[:n+1] // a cause of an earlier object: its storage is reused
+			f.causes[n] = append(f.causes[n][:0], i)
+		} else if !placed {
 			f.causes = append(f.causes, []int{i})
 		}
 	}

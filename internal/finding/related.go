@@ -7,9 +7,9 @@ import "strings"
 // every check, and the container when one container alone is at fault. It then points Lead,
 // Tail and the reasons into the message, so that a finding holds its text once.
 func (r *Related) Describe() (message, evidence, path, container string) {
-	reasons := make([]string, len(r.Checks))
-	items := make([]string, len(r.Checks))
-	paths := make([]string, len(r.Checks))
+	n := len(r.Checks)
+	parts := make([]string, 3*n) // one allocation for the three lists
+	reasons, items, paths := parts[:n:n], parts[n:2*n:2*n], parts[2*n:]
 	if len(r.Checks) > 0 {
 		container = r.Checks[0].Container
 	}
@@ -39,16 +39,39 @@ func CommonPath(paths []string) string {
 	if len(paths) == 0 {
 		return ""
 	}
-	prefix := PathSegments(paths[0])
+	var first, other [16]string // most paths have fewer segments: no allocation
+	prefix := AppendPathSegments(first[:0], paths[0])
 	for _, p := range paths[1:] {
-		segs := PathSegments(p)
+		segs := AppendPathSegments(other[:0], p)
 		n := 0
 		for n < len(prefix) && n < len(segs) && prefix[n] == segs[n] {
 			n++
 		}
 		prefix = prefix[:n]
 	}
+	if s, ok := joinedPrefix(paths[0], prefix); ok {
+		return s
+	}
 	return JoinPath(prefix)
+}
+
+// joinedPrefix returns the start of path that JoinPath(segments) would write, when path
+// starts with exactly that text (as a path written in the usual form does).
+func joinedPrefix(path string, segments []string) (string, bool) {
+	at := 0
+	for i, s := range segments {
+		if i > 0 && !strings.HasPrefix(s, "[") {
+			if at >= len(path) || path[at] != '.' {
+				return "", false
+			}
+			at++
+		}
+		if !strings.HasPrefix(path[at:], s) {
+			return "", false
+		}
+		at += len(s)
+	}
+	return path[:at], true
 }
 
 // JoinPath writes field path segments back as a path.

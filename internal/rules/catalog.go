@@ -131,14 +131,9 @@ func MatchID(pattern, id string) bool {
 // later rule reads keeps only its identity once its own rules have run, so that memory stays
 // bounded by what cross-object rules need, not by the size of the input.
 type Evaluation struct {
-	opts     *Options
-	pod, obj []*Rule
-	ns       []*Rule
-	cluster  []*Rule
-	node     []*Rule
-	endpoint []*Rule
-	keep     map[string]bool
-	Release  bool
+	opts *Options
+	*Selection
+	Release bool
 
 	// scratch is the catalog's pool of per-object finding buffers; apiVersions shares one
 	// apiVersion string per group and version among the findings.
@@ -167,32 +162,55 @@ type Evaluation struct {
 // allocates no more than it keeps.
 const findingBlock = 4096
 
-// NewEvaluation prepares an evaluation of the selected rules (all when selected is nil).
-func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evaluation {
-	e := &Evaluation{opts: opts, keep: map[string]bool{}, scratch: &c.scratch}
+// Selection is the rules an evaluation runs, by scope, and the kinds they read. It depends
+// only on the catalog and the choice of rules, so that a caller who makes many evaluations of
+// the same rules (an admission engine, one per review) makes it once.
+type Selection struct {
+	pod, obj []*Rule
+	ns       []*Rule
+	cluster  []*Rule
+	node     []*Rule
+	endpoint []*Rule
+	keep     map[string]bool
+}
+
+// Select sorts the selected rules (all when selected is nil) by scope.
+func (c *Catalog) Select(selected func(*Rule) bool) *Selection {
+	s := &Selection{keep: map[string]bool{}}
 	for _, r := range c.rules {
 		if selected != nil && !selected(r) {
 			continue
 		}
 		switch r.Scope {
 		case ScopePod:
-			e.pod = append(e.pod, r)
+			s.pod = append(s.pod, r)
 		case ScopeObject:
-			e.obj = append(e.obj, r)
+			s.obj = append(s.obj, r)
 		case ScopeNamespace:
-			e.ns = append(e.ns, r)
+			s.ns = append(s.ns, r)
 		case ScopeCluster:
-			e.cluster = append(e.cluster, r)
+			s.cluster = append(s.cluster, r)
 		case ScopeNode:
-			e.node = append(e.node, r)
+			s.node = append(s.node, r)
 		case ScopeEndpoint:
-			e.endpoint = append(e.endpoint, r)
+			s.endpoint = append(s.endpoint, r)
 		}
 		for _, k := range r.Reads {
-			e.keep[k] = true
+			s.keep[k] = true
 		}
 	}
-	return e
+	return s
+}
+
+// NewEvaluation prepares an evaluation of the selected rules (all when selected is nil).
+func (c *Catalog) NewEvaluation(opts *Options, selected func(*Rule) bool) *Evaluation {
+	return c.NewSelectedEvaluation(opts, c.Select(selected))
+}
+
+// NewSelectedEvaluation prepares an evaluation of the rules of s, a selection of this
+// catalog's rules, which it does not change.
+func (c *Catalog) NewSelectedEvaluation(opts *Options, s *Selection) *Evaluation {
+	return &Evaluation{opts: opts, Selection: s, scratch: &c.scratch}
 }
 
 // Object evaluates the pod and object rules on one object. It is safe for concurrent use.
@@ -239,7 +257,7 @@ func (e *Evaluation) Object(o *inventory.Object) {
 	}
 	if len(out) > 0 || len(defers) > 0 || len(errs) > 0 {
 		e.mu.Lock()
-		e.store(out)
+		e.store(out, len(defers))
 		e.defers = append(e.defers, defers...)
 		e.errors = append(e.errors, errs...)
 		e.mu.Unlock()
@@ -263,14 +281,16 @@ func releaseFor(o *inventory.Object, defers []deferred) {
 	o.ReleaseKeeping(paths)
 }
 
-// store copies findings into the evaluation's blocks; the caller holds e.mu.
-func (e *Evaluation) store(fs []finding.Finding) {
+// store copies findings into the evaluation's blocks; the caller holds e.mu. The first
+// block holds exactly the first findings and room more: their object's deferred checks
+// usually report at most once each, and Finish stores what they report after them.
+func (e *Evaluation) store(fs []finding.Finding, room int) {
 	for len(fs) > 0 {
 		n := len(e.findings)
 		if n == 0 || len(e.findings[n-1]) == cap(e.findings[n-1]) {
 			size := findingBlock
 			if n == 0 {
-				size = len(fs)
+				size = len(fs) + room
 			}
 			e.findings = append(e.findings, make([]finding.Finding, 0, size))
 			n++
@@ -286,8 +306,9 @@ func (e *Evaluation) store(fs []finding.Finding) {
 // cluster, the cluster rules over the complete inventory and returns every finding, unsorted
 // and unsuppressed.
 func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
-	var later []finding.Finding
-	for _, d := range e.defers {
+	// The deferred checks' findings follow the objects' in their blocks.
+	e.mu.Lock()
+	for i, d := range e.defers {
 		if !readsListed(inv.Cluster, d.rule, d.object.Namespace) {
 			continue
 		}
@@ -297,10 +318,13 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 				e.errors = append(e.errors, ruleError{d.rule.ID, scanError(d.rule, d.object, v)})
 				continue
 			}
-			later = append(later, e.toFinding(d.rule, d.object, v))
+			f := [1]finding.Finding{e.toFinding(d.rule, d.object, v)}
+			e.store(f[:], len(e.defers)-i-1)
 		}
 	}
 	e.defers = nil // their objects and captured values are not needed again
+	e.mu.Unlock()
+	var later []finding.Finding
 	var undefined []string
 	for _, ns := range inv.Namespaces() {
 		ctx := &NamespaceContext{Name: ns, Object: inv.Get("Namespace", "", ns), Inventory: inv, Options: e.opts}

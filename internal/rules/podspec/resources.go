@@ -30,6 +30,7 @@ package podspec
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -173,7 +174,7 @@ func (rc resourceCheck) check(ctx *rules.PodContext) []rules.Violation {
 			}
 			missing = append(missing, missingResource{
 				container: c.Name,
-				path:      fmt.Sprintf("%s.resources.%s.%s", c.Path, rc.list, r),
+				path:      c.Path + ".resources." + string(rc.list) + "." + string(r),
 				resource:  r,
 				evidence:  evidence,
 			})
@@ -217,9 +218,9 @@ func (rc resourceCheck) setInPod(res *corev1.ResourceRequirements, r corev1.Reso
 
 func (rc resourceCheck) report(missing []missingResource, namespace string, fromInput bool, inv *inventory.Inventory) []rules.Violation {
 	defaults := limitRangeDefaults(inv, namespace, rc.list)
-	noDefault := fmt.Sprintf("no LimitRange of namespace %q gives it a default", namespace)
+	noDefault := "no LimitRange of namespace " + strconv.Quote(namespace) + " gives it a default"
 	if fromInput {
-		noDefault = fmt.Sprintf("no LimitRange of namespace %q in the input gives it a default (judged from the input alone)", namespace)
+		noDefault = "no LimitRange of namespace " + strconv.Quote(namespace) + " in the input gives it a default (judged from the input alone)"
 	}
 	var out []rules.Violation
 	// One violation per container: a container that sets neither cpu nor memory request has one

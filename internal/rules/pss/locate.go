@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -67,9 +68,11 @@ type location struct {
 // checks: it evaluates the failing check again on parts of the pod (the pod-level fields alone,
 // one annotation, one container, one volume) and keeps the parts that fail on their own.
 type locator struct {
-	tmpl     inventory.PodTemplate
-	meta     *metav1.ObjectMeta
-	spec     *corev1.PodSpec // as stored by the API server
+	tmpl inventory.PodTemplate
+	meta *metav1.ObjectMeta
+	spec *corev1.PodSpec // as stored by the API server
+	// bareMeta, podOnly and refs are the parts locate evaluates, made when a check first
+	// fails: most pods pass most checks.
 	bareMeta *metav1.ObjectMeta
 	podOnly  *corev1.PodSpec
 	refs     []containerRef
@@ -86,12 +89,22 @@ func newLocator(tmpl inventory.PodTemplate, spec *corev1.PodSpec) *locator {
 	if l.meta == nil {
 		l.meta = &metav1.ObjectMeta{}
 	}
+	return l
+}
+
+// parts makes the pod's parts that locate evaluates, once.
+func (l *locator) parts() {
+	if l.podOnly != nil {
+		return
+	}
+	spec := l.spec
 	bare := *l.meta
 	bare.Annotations = nil
 	l.bareMeta = &bare
 	podOnly := *spec
 	podOnly.InitContainers, podOnly.Containers, podOnly.EphemeralContainers = nil, nil, nil
 	l.podOnly = &podOnly
+	l.refs = make([]containerRef, 0, len(spec.InitContainers)+len(spec.Containers)+len(spec.EphemeralContainers))
 	for i, c := range spec.InitContainers {
 		l.refs = append(l.refs, containerRef{"initContainers", i, c.Name})
 	}
@@ -101,13 +114,13 @@ func newLocator(tmpl inventory.PodTemplate, spec *corev1.PodSpec) *locator {
 	for i, c := range spec.EphemeralContainers {
 		l.refs = append(l.refs, containerRef{"ephemeralContainers", i, c.Name})
 	}
-	return l
 }
 
 func (l *locator) locate(c check) location {
 	if c.Pod == nil {
 		return location{path: l.tmpl.SpecPath}
 	}
+	l.parts()
 	fails := func(m *metav1.ObjectMeta, s *corev1.PodSpec) bool { return !c.Pod(m, s).Allowed }
 	field := checkFields[c.ID]
 	if fails(l.bareMeta, l.podOnly) {
@@ -233,7 +246,7 @@ func (l *locator) only(r containerRef) *corev1.PodSpec {
 }
 
 func (l *locator) containerPath(r containerRef) string {
-	return fmt.Sprintf("%s.%s[%d]", l.tmpl.SpecPath, r.list, r.index)
+	return l.tmpl.SpecPath + "." + r.list + "[" + strconv.Itoa(r.index) + "]"
 }
 
 // containerField is the restricted field of one container; for host ports, the one port that

@@ -94,8 +94,8 @@ func violation(ctx *rules.PodContext, level api.Level, version string, fs []fail
 	if isPod(ctx.Object) {
 		subject, rejected = "the pod fails", "it"
 	}
-	related.Lead = fmt.Sprintf("%s the Pod Security Standards %s level at %s: ", subject, level, version)
-	related.Tail = fmt.Sprintf("; a namespace that enforces %s rejects %s%s", level, rejected, note)
+	related.Lead = subject + " the Pod Security Standards " + string(level) + " level at " + version + ": "
+	related.Tail = "; a namespace that enforces " + string(level) + " rejects " + rejected + note
 	v := rules.Violation{Related: related}
 	v.Message, v.Evidence, v.Path, v.Container = related.Describe()
 	return v
@@ -107,5 +107,5 @@ func describe(f failure) string {
 	if f.result.ForbiddenDetail == "" {
 		return f.result.ForbiddenReason
 	}
-	return fmt.Sprintf("%s (%s)", f.result.ForbiddenReason, f.result.ForbiddenDetail)
+	return f.result.ForbiddenReason + " (" + f.result.ForbiddenDetail + ")"
 }

@@ -180,6 +180,7 @@ func lastSegment(path string) string {
 func invalidValues(o *inventory.Object) []rules.Violation {
 	var out []rules.Violation
 	if pod, ok := inventory.PodTemplateOf(o); ok {
+		pod = pod.WithContainers() // listed once for every check
 		for _, check := range podValueChecks {
 			out = append(out, check(pod)...)
 		}
