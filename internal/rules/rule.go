@@ -289,6 +289,24 @@ func Unreachable(ep *inventory.Endpoint) string {
 	return "Nothing answered at " + ep.Address + "."
 }
 
+// Answering guards an endpoint rule that judges what an endpoint answered: an endpoint
+// nothing answered, or one that answered in neither TLS nor HTTP, is not applicable, with the
+// same reason for every rule, and eval never sees it.
+func Answering(eval func(*EndpointContext) []Violation) func(*EndpointContext) []Violation {
+	return func(ctx *EndpointContext) []Violation {
+		ep := ctx.Endpoint
+		switch {
+		case !ep.Reachable:
+			ctx.NotApplicable(Unreachable(ep))
+		case ep.Protocol == "":
+			ctx.NotApplicable(fmt.Sprintf("%s answers, but neither in TLS nor in HTTP: %s", ep.Address, ep.Error))
+		default:
+			return eval(ctx)
+		}
+		return nil
+	}
+}
+
 // ClusterContext is what a cluster rule sees: the facts the source observed and the objects.
 type ClusterContext struct {
 	Cluster   *inventory.Cluster

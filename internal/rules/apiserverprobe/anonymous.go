@@ -50,14 +50,11 @@ func anonymousAccessRule() rules.Rule {
 		Remedy: "Start the API server with --anonymous-auth=false (on 1.32 and later, an AuthenticationConfiguration " +
 			"may keep anonymous access to /healthz, /livez and /readyz only), or at least remove every binding " +
 			"to system:anonymous and system:unauthenticated but system:public-info-viewer.",
-		Endpoint: checkAnonymousAccess,
+		Endpoint: rules.Answering(checkAnonymousAccess),
 	}
 }
 
 func checkAnonymousAccess(ctx *rules.EndpointContext) []rules.Violation {
-	if !answered(ctx) {
-		return nil
-	}
 	ep := ctx.Endpoint
 	answers := make([]anonymous.Answer, len(ep.Answers))
 	for i, a := range ep.Answers {

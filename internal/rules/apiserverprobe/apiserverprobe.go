@@ -36,21 +36,6 @@ const (
 // not kube-apiserver's (probe/apiserver.NotAPIServer).
 const notAPIServer = "not an API server answer"
 
-// answered reports whether the endpoint answered in HTTP; when it did not, it records why the
-// rule does not apply.
-func answered(ctx *rules.EndpointContext) bool {
-	ep := ctx.Endpoint
-	switch {
-	case !ep.Reachable:
-		ctx.NotApplicable(rules.Unreachable(ep))
-	case ep.Protocol == "":
-		ctx.NotApplicable(fmt.Sprintf("%s answers, but neither in TLS nor in HTTP: %s", ep.Address, ep.Error))
-	default:
-		return true
-	}
-	return false
-}
-
 // readable reports whether an answer is a success that kube-apiserver gave.
 func readable(a inventory.Answer) bool {
 	return a.Status >= 200 && a.Status < 300 && a.Summary != "" && !strings.HasPrefix(a.Summary, notAPIServer)

@@ -39,14 +39,11 @@ func plainHTTPRule() rules.Rule {
 		EndpointComponents: []string{apiServer},
 		Remedy: "Serve the API only over TLS (--tls-cert-file and --tls-private-key-file, or the self-signed " +
 			"certificate kube-apiserver makes); put any plain-HTTP proxy in front of it out of reach.",
-		Endpoint: checkPlainHTTP,
+		Endpoint: rules.Answering(checkPlainHTTP),
 	}
 }
 
 func checkPlainHTTP(ctx *rules.EndpointContext) []rules.Violation {
-	if !answered(ctx) {
-		return nil
-	}
 	ep := ctx.Endpoint
 	switch {
 	case !recognised(ep):

@@ -45,14 +45,11 @@ func clientCertRule() rules.Rule {
 		Remedy: "Require client certificates: --client-cert-auth=true with --trusted-ca-file (a CA of etcd's own) for " +
 			"clients, --peer-client-cert-auth=true with --peer-trusted-ca-file for peers; give the API server " +
 			"--etcd-certfile, --etcd-keyfile and --etcd-cafile.",
-		Endpoint: checkClientCert,
+		Endpoint: rules.Answering(checkClientCert),
 	}
 }
 
 func checkClientCert(ctx *rules.EndpointContext) []rules.Violation {
-	if !answered(ctx) {
-		return nil
-	}
 	ep := ctx.Endpoint
 	switch {
 	case ep.Protocol != "https":

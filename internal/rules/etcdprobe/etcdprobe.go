@@ -49,21 +49,6 @@ const (
 	proof          = "encryption proof: "
 )
 
-// answered reports whether the endpoint answered in TLS or HTTP; when it did not, it records
-// why the rule does not apply.
-func answered(ctx *rules.EndpointContext) bool {
-	ep := ctx.Endpoint
-	switch {
-	case !ep.Reachable:
-		ctx.NotApplicable(rules.Unreachable(ep))
-	case ep.Protocol == "":
-		ctx.NotApplicable(fmt.Sprintf("%s answers, but neither in TLS nor in HTTP: %s", ep.Address, ep.Error))
-	default:
-		return true
-	}
-	return false
-}
-
 // certRequired reports whether the endpoint refused a TLS handshake without a client
 // certificate.
 func certRequired(ep *inventory.Endpoint) bool { return ep.TLS != nil && ep.TLS.ClientCertRequired }

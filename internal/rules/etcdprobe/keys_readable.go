@@ -46,7 +46,7 @@ func keysReadableRule() rules.Rule {
 		Remedy: "Require client certificates on etcd's client port (--client-cert-auth=true, --trusted-ca-file, " +
 			"https:// client URLs) and give only the API server a certificate that CA signed; keep etcd's ports " +
 			"unreachable from anything but the control plane.",
-		Endpoint: checkKeysReadable,
+		Endpoint: rules.Answering(checkKeysReadable),
 	}
 }
 
@@ -54,9 +54,6 @@ func keysReadableRule() rules.Rule {
 var readablePattern = regexp.MustCompile(`^\d+ keys? readable under `)
 
 func checkKeysReadable(ctx *rules.EndpointContext) []rules.Violation {
-	if !answered(ctx) {
-		return nil
-	}
 	ep := ctx.Endpoint
 	if certRequired(ep) {
 		ctx.Pass(fmt.Sprintf("%s refuses a TLS handshake without a client certificate: no request without credentials reaches etcd", ep.Address))

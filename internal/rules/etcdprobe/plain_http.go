@@ -44,14 +44,11 @@ func plainHTTPRule() rules.Rule {
 		Remedy: "Serve etcd over TLS only: https:// URLs in --listen-client-urls and --listen-peer-urls, with " +
 			"--cert-file, --key-file, --client-cert-auth=true and --trusted-ca-file for clients, and --peer-cert-file, " +
 			"--peer-key-file, --peer-client-cert-auth=true and --peer-trusted-ca-file for peers.",
-		Endpoint: checkPlainHTTP,
+		Endpoint: rules.Answering(checkPlainHTTP),
 	}
 }
 
 func checkPlainHTTP(ctx *rules.EndpointContext) []rules.Violation {
-	if !answered(ctx) {
-		return nil
-	}
 	ep := ctx.Endpoint
 	if ep.Protocol == "https" {
 		ctx.Pass(fmt.Sprintf("%s speaks TLS%s", ep.Address, tlsVersions(ep)))

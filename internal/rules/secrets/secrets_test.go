@@ -14,25 +14,13 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/source/manifest"
 )
 
-// builtinCatalog is the catalog the fixtures run with: the whole built-in catalog, so that a
-// fixture's `# rules:` line is checked against the rule IDs Palisade ships.
-func builtinCatalog(t *testing.T) *rules.Catalog {
-	t.Helper()
-	c, err := builtin.Catalog()
-	if err != nil {
-		t.Fatalf("building the built-in catalog: %v", err)
-	}
-	return c
-}
-
 // TestFixtures runs every fixture in testdata.
 func TestFixtures(t *testing.T) {
-	ruletest.Run(t, builtinCatalog(t), "testdata", nil)
+	ruletest.Run(t, ruletest.Builtin(t), "testdata", nil)
 }
 
 // evaluate loads fixtures and returns the findings of the rules matching selector, sorted.
@@ -43,7 +31,7 @@ func evaluate(t *testing.T, selector string, files ...string) ([]finding.Finding
 		t.Fatalf("loading %v: %v", files, e)
 	}
 	opts := &rules.Options{PSSVersion: "latest", FromManifests: true}
-	fs := builtinCatalog(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return rules.MatchID(selector, r.ID) })
+	fs := ruletest.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return rules.MatchID(selector, r.ID) })
 	finding.Sort(fs)
 	return fs, res.Inventory
 }
