@@ -240,26 +240,8 @@ type clusterProgress struct {
 }
 
 func newClusterProgress(stderr io.Writer) *clusterProgress {
-	p := &clusterProgress{counts: map[string]map[string]int{}, stopFn: func() {}}
-	if !isTerminal(stderr) {
-		return p
-	}
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(250 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				fmt.Fprint(stderr, "\r\033[K")
-				return
-			case <-tick.C:
-				fmt.Fprint(stderr, "\r\033[K"+p.line())
-			}
-		}
-	}()
-	p.stopFn = func() { close(done); <-finished }
+	p := &clusterProgress{counts: map[string]map[string]int{}}
+	p.stopFn = showProgress(stderr, p.line)
 	return p
 }
 

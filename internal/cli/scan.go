@@ -341,7 +341,7 @@ func newScanCommand(s Streams) *cobra.Command {
 				return err
 			}
 			var progress atomic.Int64
-			stopProgress := showProgress(s.Err, &progress)
+			stopProgress := showProgress(s.Err, func() string { return fmt.Sprintf("scanning: %d objects", progress.Load()) })
 			res := scan.Manifests(cmd.Context(), scan.Request{
 				Progress: &progress,
 				Paths:    args,
@@ -384,29 +384,4 @@ func countStdin(args []string) int {
 		}
 	}
 	return n
-}
-
-// showProgress shows, on stderr when it is a terminal, how many objects have been scanned,
-// and returns the function that clears it. Elsewhere it shows nothing.
-func showProgress(stderr io.Writer, objects *atomic.Int64) (stop func()) {
-	if !isTerminal(stderr) {
-		return func() {}
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(250 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				fmt.Fprint(stderr, "\r\033[K")
-				return
-			case <-tick.C:
-				fmt.Fprintf(stderr, "\rscanning: %d objects", objects.Load())
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
 }
