@@ -1,6 +1,14 @@
-// Package scan runs Palisade's main job on manifests: load them into an inventory, evaluate the
-// catalog, apply suppressions and order the result. It owns that sequence and no check, load
-// or format of its own, so the CLI, the benchmarks and the tests run the very same pipeline.
+// Package scan sequences each of Palisade's jobs, from a source to ordered, suppressed findings,
+// so that the CLI, the benchmarks and the tests run the very same pipelines:
+//   - Manifests: manifest files (and what the expanders of Request.Load render from Helm charts
+//     and kustomizations) loaded into an inventory, the catalog evaluated on it, with the ValidatingAdmissionPolicies of the input or of --policy files
+//     judged against its objects (admission.go);
+//   - Cluster: a live cluster listed read-only and judged, with its distribution recognised;
+//   - Node: a control-plane or worker node's files and processes judged, and NodeTargets, the
+//     endpoints its components listen on, for node --probe;
+//   - Probe: endpoints probed over the network and the endpoint rules run on the answers.
+//
+// It owns those sequences and no check, load, probe or format of its own.
 package scan
 
 import (
