@@ -1,34 +1,16 @@
 package cli
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"palisade.dev/palisade/internal/testio"
 )
-
-// lockedBuffer is a bytes.Buffer that the drawing goroutine and the test may share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestProgress(t *testing.T) {
 	t.Run("a line is redrawn in place until stop clears it", func(t *testing.T) {
-		var w lockedBuffer
+		var w testio.Buffer
 		stop := drawProgress(&w, time.Millisecond, func() string { return "scanning: 7 objects" })
 		deadline := time.Now().Add(5 * time.Second)
 		for strings.Count(w.String(), "scanning: 7 objects") < 2 && time.Now().Before(deadline) {
@@ -49,7 +31,7 @@ func TestProgress(t *testing.T) {
 		}
 	})
 	t.Run("nothing is shown where stderr is not a terminal", func(t *testing.T) {
-		var w lockedBuffer
+		var w testio.Buffer
 		stop := showProgress(&w, func() string { return "reading" })
 		time.Sleep(2 * progressEvery)
 		stop()

@@ -30,6 +30,7 @@ import (
 	"palisade.dev/palisade/internal/cli"
 	"palisade.dev/palisade/internal/testapply"
 	"palisade.dev/palisade/internal/testcluster"
+	"palisade.dev/palisade/internal/testio"
 )
 
 var cluster testcluster.Shared
@@ -42,7 +43,7 @@ type runningWebhook struct {
 	caBundle              []byte
 	stop                  context.CancelFunc
 	exited                chan int
-	stderr                *lockedBuffer
+	stderr                *testio.Buffer
 	stopped               sync.Once
 	client                *http.Client
 }
@@ -57,23 +58,6 @@ func (w *runningWebhook) get(t *testing.T, path string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // startWebhook makes certificates with `palisade webhook certs`, writes config and runs
@@ -96,7 +80,7 @@ func startWebhook(t *testing.T, c *testcluster.Cluster, config string) *runningW
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	w := &runningWebhook{addr: addr, config: filepath.Join(dir, "webhook.yaml"), certDir: dir, caBundle: bundle, exited: make(chan int, 1), stderr: &lockedBuffer{}}
+	w := &runningWebhook{addr: addr, config: filepath.Join(dir, "webhook.yaml"), certDir: dir, caBundle: bundle, exited: make(chan int, 1), stderr: &testio.Buffer{}}
 	writeConfig(t, w.config, config)
 	ctx, cancel := context.WithCancel(context.Background())
 	w.stop = cancel

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"palisade.dev/palisade/internal/admission"
+	"palisade.dev/palisade/internal/testio"
 )
 
 // reviewerFunc is a Reviewer made of a function.
@@ -85,34 +85,14 @@ func body(t testing.TB, v any) []byte {
 }
 
 // testServer is a server with rev under the given failure policy, logging into a buffer.
-func testServer(rev Reviewer, failClosed bool) (*Server, *syncBuffer) {
-	logs := &syncBuffer{}
+func testServer(rev Reviewer, failClosed bool) (*Server, *testio.Buffer) {
+	logs := &testio.Buffer{}
 	s := New(Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if rev != nil {
 		s.SetPolicy(&Policy{Reviewer: rev, FailClosed: failClosed})
 	}
 	return s, logs
 }
-
-// syncBuffer is a buffer that goroutines may write while a test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *syncBuffer) Len() int { return len(b.String()) }
 
 func post(h http.Handler, path, contentType string, b []byte) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(b))
