@@ -61,7 +61,28 @@ type Answer struct {
 	// namespaces, 7 images; env values redacted"), or what a proof found ("20 Secrets
 	// sampled: 20 encrypted with aescbc").
 	Summary string
+	// Kind is what the prober recognised the answer as: rules judge by it, never by the
+	// wording of Summary, which is for people.
+	Kind AnswerKind
 }
+
+// AnswerKind is what a prober recognised an answer as. It lives here, beside the answers,
+// because it is the contract between the probers that write answers and the rules that judge
+// them, and neither side may import the other. The zero value is an answer given no kind.
+type AnswerKind uint8
+
+const (
+	// AnswerUnexpected is an answer that is not what the component answers: anything may
+	// listen on a port, so such an answer proves nothing either way.
+	AnswerUnexpected AnswerKind = iota + 1
+	// AnswerCommandReachable is a kubelet's 404 "pod does not exist" to POST /run on a pod
+	// that does not exist: it looked the pod up, so the caller got past authentication and
+	// authorization of the command endpoints.
+	AnswerCommandReachable
+	// AnswerCommandRan is a command run in a container at the request of a caller without
+	// credentials (palisade probe --active).
+	AnswerCommandRan
+)
 
 // Answer returns the first answer to method and path, or nil.
 func (e *Endpoint) Answer(method, path string) *Answer {

@@ -280,33 +280,6 @@ func (c *EndpointContext) Pass(evidence string) { c.verdict.passEvidence = evide
 // NotApplicable records that the rule does not apply to this endpoint, and why.
 func (c *EndpointContext) NotApplicable(reason string) { c.verdict.notApplicable = reason }
 
-// Unreachable says, the same way for every endpoint rule, that nothing answered at an
-// endpoint and why, for its not-applicable verdict.
-func Unreachable(ep *inventory.Endpoint) string {
-	if ep.Error != "" {
-		return "Nothing answered at " + ep.Address + " (" + ep.Error + ")."
-	}
-	return "Nothing answered at " + ep.Address + "."
-}
-
-// Answering guards an endpoint rule that judges what an endpoint answered: an endpoint
-// nothing answered, or one that answered in neither TLS nor HTTP, is not applicable, with the
-// same reason for every rule, and eval never sees it.
-func Answering(eval func(*EndpointContext) []Violation) func(*EndpointContext) []Violation {
-	return func(ctx *EndpointContext) []Violation {
-		ep := ctx.Endpoint
-		switch {
-		case !ep.Reachable:
-			ctx.NotApplicable(Unreachable(ep))
-		case ep.Protocol == "":
-			ctx.NotApplicable(fmt.Sprintf("%s answers, but neither in TLS nor in HTTP: %s", ep.Address, ep.Error))
-		default:
-			return eval(ctx)
-		}
-		return nil
-	}
-}
-
 // ClusterContext is what a cluster rule sees: the facts the source observed and the objects.
 type ClusterContext struct {
 	Cluster   *inventory.Cluster

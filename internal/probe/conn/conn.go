@@ -92,6 +92,13 @@ func (c *Conn) Summarise(index int, summary string) {
 	}
 }
 
+// Recognise sets what answer index was recognised as, for the rules to judge by.
+func (c *Conn) Recognise(index int, kind inventory.AnswerKind) {
+	if index >= 0 && index < len(c.Endpoint.Answers) {
+		c.Endpoint.Answers[index].Kind = kind
+	}
+}
+
 func (c *Conn) record(method, path string, status int, err error) int {
 	a := inventory.Answer{Method: method, Path: path, Status: status}
 	if err != nil {

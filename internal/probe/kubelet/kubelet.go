@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe/conn"
 )
 
@@ -48,7 +49,8 @@ const (
 // RunPrefix starts the path of the command-endpoint request (POST).
 const RunPrefix = "/run/"
 
-// Summaries the rules recognise.
+// Summaries of the answers the prober recognises (summariseAnswer gives them their
+// inventory.AnswerKind).
 const (
 	// Unexpected starts the summary of an answer that is not what a kubelet answers (a
 	// server that is not a kubelet, or nonsense).
@@ -93,7 +95,7 @@ func Probe(ctx context.Context, c *conn.Conn) {
 			return
 		}
 		if err == nil && status == 200 {
-			c.Summarise(i, summarise(p, data, limits[p]))
+			summariseAnswer(c, i, summarise(p, data, limits[p]))
 		}
 	}
 	if c.Endpoint.Component == ReadOnlyComponent || ctx.Err() != nil {
@@ -101,9 +103,9 @@ func Probe(ctx context.Context, c *conn.Conn) {
 	}
 	status, data, i, _ := c.Do(ctx, "POST", runPath(), nil, nil, 4<<10)
 	if status == 404 {
-		c.Summarise(i, summariseRun(data))
+		summariseAnswer(c, i, summariseRun(data))
 	}
-	if c.Active && c.Endpoint.Answers[i].Summary == CommandReachable {
+	if c.Active && c.Endpoint.Answers[i].Kind == inventory.AnswerCommandReachable {
 		runTrue(ctx, c)
 	}
 }
@@ -129,7 +131,7 @@ func runTrue(ctx context.Context, c *conn.Conn) {
 	target := ns + "/" + pod + "/" + ctr
 	status, _, i, _ := c.Do(ctx, "POST", RunPrefix+target+"?cmd=true", nil, nil, 4<<10)
 	if status == 200 {
-		c.Summarise(i, ActiveRunPrefix+"pod "+ns+"/"+pod+", container "+ctr)
+		summariseAnswer(c, i, ActiveRunPrefix+"pod "+ns+"/"+pod+", container "+ctr)
 	}
 }
 
@@ -176,6 +178,19 @@ func runPath() string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	id := hex.EncodeToString(b)
 	return RunPrefix + "palisade-probe-" + id[:8] + "/palisade-probe-" + id[8:] + "/none"
+}
+
+// summariseAnswer sets an answer's summary and the kind the rules judge it by.
+func summariseAnswer(c *conn.Conn, i int, summary string) {
+	c.Summarise(i, summary)
+	switch {
+	case summary == CommandReachable:
+		c.Recognise(i, inventory.AnswerCommandReachable)
+	case strings.HasPrefix(summary, ActiveRunPrefix):
+		c.Recognise(i, inventory.AnswerCommandRan)
+	case strings.HasPrefix(summary, Unexpected):
+		c.Recognise(i, inventory.AnswerUnexpected)
+	}
 }
 
 func summarise(path string, data []byte, limit int64) string {

@@ -23,7 +23,6 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
-	"palisade.dev/palisade/internal/probe/kubelet"
 	"palisade.dev/palisade/internal/rules"
 )
 
@@ -32,9 +31,20 @@ func Rules() []rules.Rule {
 	return []rules.Rule{anonymousAccessRule(), readOnlyPortRule(), podListLeakRule(), commandEndpointRule(), plainHTTPRule()}
 }
 
+// The endpoint components the rules judge, as the probe engine names them, and the
+// requests of the kubelet's prober (probe/kubelet.Component, ReadOnlyComponent, PathPods,
+// PathRunningPods, RunPrefix; a test pins that they agree).
+const (
+	kubeletMain     = "kubelet"
+	kubeletReadOnly = "kubelet-read-only"
+	pathPods        = "/pods"
+	pathRunningPods = "/runningpods/"
+	runPrefix       = "/run/"
+)
+
 var (
-	mainPort = []string{kubelet.Component}
-	anyPort  = []string{kubelet.Component, kubelet.ReadOnlyComponent}
+	mainPort = []string{kubeletMain}
+	anyPort  = []string{kubeletMain, kubeletReadOnly}
 
 	refKubelet      = rules.Reference{Kind: "Docs", Title: "The kubelet API's handlers and their authentication and authorization filter (pkg/kubelet/server/server.go)", URL: "https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/server/server.go"}
 	docsKubeletAuth = rules.Reference{Kind: "Docs", Title: "Kubelet authentication/authorization", URL: "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/"}
@@ -43,23 +53,6 @@ var (
 	cisReadOnlyPort = rules.Reference{Kind: "CIS", ID: "4.2.4", Title: "Verify that the --read-only-port argument is set to 0 (CIS Kubernetes Benchmark v1.10.0)"}
 	cisTLSCert      = rules.Reference{Kind: "CIS", ID: "4.2.9", Title: "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate (CIS Kubernetes Benchmark v1.10.0)"}
 )
-
-// reachable says why the rules do not apply to an endpoint nothing answered over HTTP, or ""
-// when something did.
-func reachable(ep *inventory.Endpoint) string {
-	if !ep.Reachable {
-		return rules.Unreachable(ep)
-	}
-	for _, a := range ep.Answers {
-		if a.Status != 0 {
-			return ""
-		}
-	}
-	if len(ep.Answers) == 0 {
-		return "The endpoint at " + ep.Address + " was not asked anything."
-	}
-	return "No HTTP answer from " + ep.Address + whyNot(ep.Answers[0].Error) + "."
-}
 
 func whyNot(err string) string {
 	if err == "" {
@@ -85,7 +78,7 @@ func opened(ep *inventory.Endpoint) string {
 	var out []string
 	for i := range ep.Answers {
 		a := &ep.Answers[i]
-		if a.Method == "GET" && a.Status == http.StatusOK && !strings.HasPrefix(a.Summary, kubelet.Unexpected) {
+		if a.Method == "GET" && a.Status == http.StatusOK && a.Kind != inventory.AnswerUnexpected {
 			out = append(out, said(a))
 		}
 	}
@@ -110,13 +103,9 @@ func anonymousAccessRule() rules.Rule {
 		References: []rules.Reference{refKubelet, cisAnonymous, cisAuthz, docsKubeletAuth},
 		Remedy: "Set authentication.anonymous.enabled: false and authorization.mode: Webhook (with authentication.webhook.enabled: true) " +
 			"in the kubelet's config file, or --anonymous-auth=false --authorization-mode=Webhook, and restart the kubelet.",
-		Endpoint: func(ctx *rules.EndpointContext) []rules.Violation {
+		Endpoint: rules.AnsweredHTTP(func(ctx *rules.EndpointContext) []rules.Violation {
 			ep := ctx.Endpoint
-			if why := reachable(ep); why != "" {
-				ctx.NotApplicable(why)
-				return nil
-			}
-			a := ep.Answer("GET", kubelet.PathPods)
+			a := ep.Answer("GET", pathPods)
 			if a == nil || a.Status == 0 {
 				ctx.NotApplicable("GET /pods got no answer from " + ep.Address + ".")
 				return nil
@@ -126,18 +115,18 @@ func anonymousAccessRule() rules.Rule {
 				ctx.Pass(said(a) + ": anonymous authentication is off")
 				return nil
 			case a.Status == http.StatusForbidden:
-				return []rules.Violation{{Path: kubelet.PathPods, Severity: ptr(finding.Medium),
+				return []rules.Violation{{Path: pathPods, Severity: ptr(finding.Medium),
 					Message:  "The kubelet API at " + ep.Address + " authenticates anonymous requests and only its authorization refuses them (403).",
 					Evidence: said(a)}}
-			case a.Status == http.StatusOK && !strings.HasPrefix(a.Summary, kubelet.Unexpected):
-				return []rules.Violation{{Path: kubelet.PathPods,
+			case a.Status == http.StatusOK && a.Kind != inventory.AnswerUnexpected:
+				return []rules.Violation{{Path: pathPods,
 					Message:  "The kubelet API at " + ep.Address + " serves anonymous requests: anyone who reaches it reads every pod of the node and may run commands in them.",
 					Evidence: opened(ep)}}
 			}
-			return []rules.Violation{{Path: kubelet.PathPods, Severity: ptr(finding.Low),
+			return []rules.Violation{{Path: pathPods, Severity: ptr(finding.Low),
 				Message:  "Unexpected answer at " + ep.Address + ": not a kubelet's answer to an anonymous GET /pods, so nothing is proved either way.",
 				Evidence: said(a)}}
-		},
+		}),
 	}
 }
 
@@ -146,7 +135,7 @@ func anonymousAccessRule() rules.Rule {
 func readOnlyPortRule() rules.Rule {
 	return rules.Rule{
 		ID: "kubelet/probe-read-only-port", Title: "Kubelet read-only port answers (probed)", Severity: finding.High,
-		Area: rules.AreaKubelet, Scope: rules.ScopeEndpoint, EndpointComponents: []string{kubelet.ReadOnlyComponent},
+		Area: rules.AreaKubelet, Scope: rules.ScopeEndpoint, EndpointComponents: []string{kubeletReadOnly},
 		Description: "The kubelet's read-only port (10255) serves without authentication or authorization: the specs of " +
 			"every pod on the node, with their images and environment values, and the node's metrics. Any answer on it " +
 			"proves it open.",
@@ -154,12 +143,8 @@ func readOnlyPortRule() rules.Rule {
 		Allowed:    []string{"no answer (readOnlyPort: 0)"},
 		References: []rules.Reference{refKubelet, cisReadOnlyPort},
 		Remedy:     "Set readOnlyPort: 0 in the kubelet's config file (or --read-only-port=0) and restart the kubelet.",
-		Endpoint: func(ctx *rules.EndpointContext) []rules.Violation {
+		Endpoint: rules.AnsweredHTTP(func(ctx *rules.EndpointContext) []rules.Violation {
 			ep := ctx.Endpoint
-			if why := reachable(ep); why != "" {
-				ctx.NotApplicable(why)
-				return nil
-			}
 			var answered []string
 			for i := range ep.Answers {
 				if ep.Answers[i].Status != 0 {
@@ -169,7 +154,7 @@ func readOnlyPortRule() rules.Rule {
 			return []rules.Violation{{
 				Message:  "The kubelet's read-only port at " + ep.Address + " answers without authentication.",
 				Evidence: strings.Join(answered, "; ")}}
-		},
+		}),
 	}
 }
 
@@ -187,21 +172,17 @@ func podListLeakRule() rules.Rule {
 		References: []rules.Reference{refKubelet, cisAnonymous, cisReadOnlyPort, docsKubeletAuth},
 		Remedy: "Close the read-only port (readOnlyPort: 0) and set authentication.anonymous.enabled: false with authorization.mode: Webhook " +
 			"on the kubelet; move secrets out of env values into Secrets.",
-		Endpoint: func(ctx *rules.EndpointContext) []rules.Violation {
+		Endpoint: rules.AnsweredHTTP(func(ctx *rules.EndpointContext) []rules.Violation {
 			ep := ctx.Endpoint
-			if why := reachable(ep); why != "" {
-				ctx.NotApplicable(why)
-				return nil
-			}
 			var leaks, seen []string
 			unexpected := ""
-			for _, p := range []string{kubelet.PathPods, kubelet.PathRunningPods} {
+			for _, p := range []string{pathPods, pathRunningPods} {
 				a := ep.Answer("GET", p)
 				if a == nil || a.Status == 0 {
 					continue
 				}
 				switch {
-				case a.Status == http.StatusOK && !strings.HasPrefix(a.Summary, kubelet.Unexpected):
+				case a.Status == http.StatusOK && a.Kind != inventory.AnswerUnexpected:
 					leaks = append(leaks, said(a))
 				case a.Status == http.StatusUnauthorized || a.Status == http.StatusForbidden:
 					seen = append(seen, said(a))
@@ -211,7 +192,7 @@ func podListLeakRule() rules.Rule {
 			}
 			switch {
 			case len(leaks) > 0:
-				return []rules.Violation{{Path: kubelet.PathPods,
+				return []rules.Violation{{Path: pathPods,
 					Message:  "The kubelet at " + ep.Address + " lists the pods of its node to a caller without credentials.",
 					Evidence: strings.Join(leaks, "; ")}}
 			case unexpected != "":
@@ -222,7 +203,7 @@ func podListLeakRule() rules.Rule {
 				ctx.Pass(strings.Join(seen, "; "))
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -242,15 +223,11 @@ func commandEndpointRule() rules.Rule {
 		References: []rules.Reference{refKubelet, cisAnonymous, cisAuthz, docsKubeletAuth},
 		Remedy: "Set authentication.anonymous.enabled: false and authorization.mode: Webhook in the kubelet's config file " +
 			"(or --anonymous-auth=false --authorization-mode=Webhook) and restart the kubelet.",
-		Endpoint: func(ctx *rules.EndpointContext) []rules.Violation {
+		Endpoint: rules.AnsweredHTTP(func(ctx *rules.EndpointContext) []rules.Violation {
 			ep := ctx.Endpoint
-			if why := reachable(ep); why != "" {
-				ctx.NotApplicable(why)
-				return nil
-			}
 			var a *inventory.Answer
 			for i := range ep.Answers {
-				if ep.Answers[i].Method == "POST" && strings.HasPrefix(ep.Answers[i].Path, kubelet.RunPrefix) {
+				if ep.Answers[i].Method == "POST" && strings.HasPrefix(ep.Answers[i].Path, runPrefix) {
 					a = &ep.Answers[i]
 					break
 				}
@@ -258,15 +235,15 @@ func commandEndpointRule() rules.Rule {
 			switch {
 			case a == nil || a.Status == 0:
 				ctx.NotApplicable("The command endpoint of " + ep.Address + " was not asked or did not answer.")
-			case a.Summary == kubelet.CommandReachable:
+			case a.Kind == inventory.AnswerCommandReachable:
 				evidence := said(a)
 				// With --active, the proof went as far as running `true` in a real pod.
 				for i := range ep.Answers {
-					if strings.HasPrefix(ep.Answers[i].Summary, kubelet.ActiveRunPrefix) {
+					if ep.Answers[i].Kind == inventory.AnswerCommandRan {
 						evidence += "; then " + ep.Answers[i].Summary
 					}
 				}
-				return []rules.Violation{{Path: kubelet.RunPrefix,
+				return []rules.Violation{{Path: runPrefix,
 					Message:  "The kubelet at " + ep.Address + " lets a caller without credentials reach its command endpoints (run, exec, attach, port-forward).",
 					Evidence: evidence}}
 			case a.Status == http.StatusUnauthorized || a.Status == http.StatusForbidden:
@@ -275,7 +252,7 @@ func commandEndpointRule() rules.Rule {
 				ctx.NotApplicable("Unexpected answer at " + ep.Address + " to the command endpoint, so nothing is proved either way: " + said(a))
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -303,7 +280,7 @@ func plainHTTPRule() rules.Rule {
 			case "https":
 				ctx.Pass("protocol https at " + ep.Address)
 			default:
-				why := reachable(ep)
+				why := rules.NoHTTPAnswer(ep)
 				if why == "" {
 					why = "The endpoint at " + ep.Address + " spoke neither HTTP nor HTTPS."
 				}

@@ -46,22 +46,6 @@ var (
 	docsKubeletServe  = rules.Reference{Kind: "Docs", Title: "Kubelet serving certificates signed by the cluster CA (serverTLSBootstrap)", URL: "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-tls-bootstrapping/#certificate-rotation"}
 )
 
-// withTLS returns the endpoint's TLS facts, or records why the rule does not apply.
-func withTLS(ctx *rules.EndpointContext) *inventory.TLSFacts {
-	ep := ctx.Endpoint
-	switch {
-	case ep.TLS != nil:
-		return ep.TLS
-	case !ep.Reachable:
-		ctx.NotApplicable(rules.Unreachable(ep))
-	case ep.Protocol != "":
-		ctx.NotApplicable("The endpoint at " + ep.Address + " speaks " + ep.Protocol + ", not TLS.")
-	default:
-		ctx.NotApplicable("The endpoint at " + ep.Address + " completed no TLS handshake.")
-	}
-	return nil
-}
-
 // chain parses the served chain, or records why the rule does not apply.
 func chain(ctx *rules.EndpointContext, facts *inventory.TLSFacts) []*x509.Certificate {
 	if len(facts.Chain) == 0 {
@@ -93,11 +77,7 @@ func legacyVersionsRule() rules.Rule {
 		References: []rules.Reference{refTLSDeprecation, refCipherSuites},
 		Remedy: "Set the component's minimum TLS version to 1.2 or 1.3: --tls-min-version=VersionTLS12 (kube-apiserver, " +
 			"kube-controller-manager, kube-scheduler), tlsMinVersion: VersionTLS12 (kubelet), --tls-min-version=TLS1.2 (etcd).",
-		Endpoint: func(ctx *rules.EndpointContext) []rules.Violation {
-			facts := withTLS(ctx)
-			if facts == nil {
-				return nil
-			}
+		Endpoint: rules.HandshakeDone(func(ctx *rules.EndpointContext, facts *inventory.TLSFacts) []rules.Violation {
 			accepted := "accepted: " + strings.Join(facts.Versions, ", ")
 			switch {
 			case slices.Contains(facts.Versions, "TLS 1.0"):
@@ -107,7 +87,7 @@ func legacyVersionsRule() rules.Rule {
 			}
 			ctx.Pass(accepted)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -140,11 +120,7 @@ func weakCiphersRule() rules.Rule {
 			"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305," +
 			"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305 (kube-apiserver, kube-controller-manager, kube-scheduler, etcd --cipher-suites; " +
 			"kubelet tlsCipherSuites), or set the minimum version to TLS 1.3.",
-		Endpoint: func(ctx *rules.EndpointContext) []rules.Violation {
-			facts := withTLS(ctx)
-			if facts == nil {
-				return nil
-			}
+		Endpoint: rules.HandshakeDone(func(ctx *rules.EndpointContext, facts *inventory.TLSFacts) []rules.Violation {
 			if len(facts.WeakCiphers) == 0 {
 				ctx.Pass("no weak suite accepted; versions " + strings.Join(facts.Versions, ", "))
 				return nil
@@ -161,7 +137,7 @@ func weakCiphersRule() rules.Rule {
 			return []rules.Violation{{Severity: ptr(severity),
 				Message:  fmt.Sprintf("The endpoint at %s accepts %d weak cipher suite(s).", ctx.Endpoint.Address, len(facts.WeakCiphers)),
 				Evidence: "accepted: " + strings.Join(facts.WeakCiphers, ", ")}}
-		},
+		}),
 	}
 }
 
@@ -179,11 +155,7 @@ func expiryRule() rules.Rule {
 		Allowed:    []string{"valid at the probe and for more than 30 days"},
 		References: []rules.Reference{docsCertRenewal, docsPKI},
 		Remedy:     "Renew the certificate (kubeadm certs renew; the kubelet: rotateCertificates and serverTLSBootstrap) and restart the component that serves it.",
-		Endpoint: func(ctx *rules.EndpointContext) []rules.Violation {
-			facts := withTLS(ctx)
-			if facts == nil {
-				return nil
-			}
+		Endpoint: rules.HandshakeDone(func(ctx *rules.EndpointContext, facts *inventory.TLSFacts) []rules.Violation {
 			if ctx.Endpoint.ProbedAt.IsZero() {
 				ctx.NotApplicable("The time of the probe of " + ctx.Endpoint.Address + " is unknown.")
 				return nil
@@ -213,7 +185,7 @@ func expiryRule() rules.Rule {
 				ctx.Pass(strings.Join(ev, "; "))
 			}
 			return out
-		},
+		}),
 	}
 }
 
@@ -236,11 +208,7 @@ func servingSANRule() rules.Rule {
 		Allowed:    []string{"a DNS or IP subject alternative name"},
 		References: []rules.Reference{docsGoCN, docsPKI},
 		Remedy:     "Reissue the serving certificate with the names and addresses clients use as subject alternative names.",
-		Endpoint: func(ctx *rules.EndpointContext) []rules.Violation {
-			facts := withTLS(ctx)
-			if facts == nil {
-				return nil
-			}
+		Endpoint: rules.HandshakeDone(func(ctx *rules.EndpointContext, facts *inventory.TLSFacts) []rules.Violation {
 			certs := chain(ctx, facts)
 			if certs == nil {
 				return nil
@@ -251,7 +219,7 @@ func servingSANRule() rules.Rule {
 			}
 			ctx.Pass(pki.Subject(certs[0]) + ": " + pki.Names(certs[0]))
 			return nil
-		},
+		}),
 	}
 }
 
@@ -275,11 +243,7 @@ func selfSignedRule() rules.Rule {
 		References: []rules.Reference{docsKubeletServe, docsPKI},
 		Remedy: "Serve a certificate issued by the cluster CA: for the kubelet, serverTLSBootstrap: true with rotateCertificates " +
 			"(and approve its serving CSRs), or tlsCertFile and tlsPrivateKeyFile; for other components, the certificates kubeadm issues.",
-		Endpoint: func(ctx *rules.EndpointContext) []rules.Violation {
-			facts := withTLS(ctx)
-			if facts == nil {
-				return nil
-			}
+		Endpoint: rules.HandshakeDone(func(ctx *rules.EndpointContext, facts *inventory.TLSFacts) []rules.Violation {
 			if facts.VerifiedBy != "" {
 				ctx.Pass("verified by " + facts.VerifiedBy)
 				return nil
@@ -299,7 +263,7 @@ func selfSignedRule() rules.Rule {
 			}
 			ctx.Pass(pki.Subject(leaf) + " issued by " + leaf.Issuer.String())
 			return nil
-		},
+		}),
 	}
 }
 
