@@ -7,8 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"palisade.dev/palisade/internal/probe"
-	"palisade.dev/palisade/internal/probe/etcd"
-	"palisade.dev/palisade/internal/probe/tlsscan"
+	probers "palisade.dev/palisade/internal/probe/builtin"
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/scan"
@@ -104,15 +103,10 @@ func (np *nodeProbeFlags) request() *scan.NodeProbe {
 	if !np.enabled {
 		return nil
 	}
-	return &scan.NodeProbe{
-		Request: probe.Request{
-			Timeout: np.timeout, Deadline: np.deadline,
-			// etcd's prober is made per node, with the prefix its API server uses.
-			Probers: probers("/registry"),
-			Posture: tlsscan.Scan,
-		},
-		Etcd: func(prefix string) probe.Prober { return etcd.Options{Prefix: prefix}.Probe },
-	}
+	req := probers.Request(probers.DefaultEtcdPrefix)
+	req.Timeout, req.Deadline = np.timeout, np.deadline
+	// etcd's prober is made per node, with the prefix its API server uses.
+	return &scan.NodeProbe{Request: req, Etcd: probers.Etcd}
 }
 
 // runNodeAudit audits the node once and writes the reports.

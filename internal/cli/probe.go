@@ -16,10 +16,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"palisade.dev/palisade/internal/probe"
-	"palisade.dev/palisade/internal/probe/apiserver"
-	"palisade.dev/palisade/internal/probe/etcd"
-	"palisade.dev/palisade/internal/probe/kubelet"
-	"palisade.dev/palisade/internal/probe/tlsscan"
+	probers "palisade.dev/palisade/internal/probe/builtin"
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/scan"
@@ -99,7 +96,7 @@ before, and endpoints on a named port that answer as no component).`,
 	f.StringVar(&pf.etcdCert, "etcd-cert", "", "etcd client certificate (PEM), to prove encryption at rest")
 	f.StringVar(&pf.etcdKey, "etcd-key", "", "etcd client key (PEM)")
 	f.StringVar(&pf.etcdCA, "etcd-ca", "", "CA that signed etcd's serving certificate (PEM; default: etcd is not verified)")
-	f.StringVar(&pf.etcdPrefix, "etcd-prefix", etcd.DefaultPrefix, "the API server's --etcd-prefix: where in etcd its objects are")
+	f.StringVar(&pf.etcdPrefix, "etcd-prefix", probers.DefaultEtcdPrefix, "the API server's --etcd-prefix: where in etcd its objects are")
 	f.BoolVar(&pf.showPassed, "show-passed", false, "list the rules that passed or did not apply too (they are always counted)")
 	f.Lookup("config").Usage = "config file (default: .palisade.yaml in the current folder or a parent)"
 	for _, name := range []string{"pss-version", "kubernetes-version", "no-annotation-exemptions"} {
@@ -143,12 +140,9 @@ func runProbe(cmd *cobra.Command, s Streams, out *outputFlags, rf *ruleFlags, pf
 	if err != nil {
 		return err
 	}
-	req := probe.Request{
-		Targets: targets, Concurrency: pf.concurrency, Timeout: pf.timeout, Deadline: pf.deadline,
-		Active:  pf.active,
-		Probers: probers(pf.etcdPrefix),
-		Posture: tlsscan.Scan,
-	}
+	req := probers.Request(pf.etcdPrefix)
+	req.Targets, req.Concurrency, req.Timeout, req.Deadline = targets, pf.concurrency, pf.timeout, pf.deadline
+	req.Active = pf.active
 	if etcdTLS != nil {
 		req.ClientTLS = map[string]*tls.Config{probe.Etcd: etcdTLS}
 	}
@@ -244,16 +238,4 @@ func confirmActive(s Streams, yes bool, targets int) error {
 		return errors.New("--active not confirmed")
 	}
 	return nil
-}
-
-// probers are the component probers of palisade probe and of palisade node --probe: one
-// list, so that the two cannot drift apart. etcdPrefix is where the API server keeps its
-// objects in etcd.
-func probers(etcdPrefix string) map[string]probe.Prober {
-	etcdProbe := etcd.Options{Prefix: etcdPrefix}.Probe
-	return map[string]probe.Prober{
-		probe.Kubelet: kubelet.Probe, probe.KubeletReadOnly: kubelet.Probe,
-		probe.Etcd: etcdProbe, probe.EtcdPeer: etcdProbe,
-		probe.APIServer: apiserver.Probe, probe.APIServerInsecure: apiserver.Probe,
-	}
 }

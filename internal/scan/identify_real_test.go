@@ -30,7 +30,7 @@ func probeArgs(t *testing.T, args ...string) *scan.ProbeResult {
 	}
 	return scan.Probe(context.Background(), scan.ProbeRequest{
 		Catalog: catalog,
-		Probe:   probe.Request{Targets: targets, Probers: probers(), Timeout: 5 * time.Second, Deadline: time.Minute},
+		Probe:   probe.Request{Targets: targets, Probers: allProbers(), Timeout: 5 * time.Second, Deadline: time.Minute},
 	})
 }
 

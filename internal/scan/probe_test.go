@@ -15,8 +15,7 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/probe"
 	"palisade.dev/palisade/internal/probe/apiserver"
-	"palisade.dev/palisade/internal/probe/etcd"
-	"palisade.dev/palisade/internal/probe/kubelet"
+	probers "palisade.dev/palisade/internal/probe/builtin"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/apiserverprobe"
 	"palisade.dev/palisade/internal/rules/builtin"
@@ -109,7 +108,7 @@ func TestProbeReportsAnEndpointThatAnswersAsNoComponentOnANamedPort(t *testing.T
 		t.Run(tc.name, func(t *testing.T) {
 			res := scan.Probe(context.Background(), scan.ProbeRequest{
 				Catalog: catalog,
-				Probe:   probe.Request{Targets: []probe.Target{tc.target}, Probers: probers(), Timeout: 500 * time.Millisecond},
+				Probe:   probe.Request{Targets: []probe.Target{tc.target}, Probers: allProbers(), Timeout: 500 * time.Millisecond},
 			})
 			if tc.err == "" {
 				if len(res.Errors) != 0 {
@@ -135,13 +134,9 @@ func TestProbeReportsAnEndpointThatAnswersAsNoComponentOnANamedPort(t *testing.T
 	}
 }
 
-// probers are palisade probe's.
-func probers() map[string]probe.Prober {
-	return map[string]probe.Prober{
-		probe.Kubelet: kubelet.Probe, probe.KubeletReadOnly: kubelet.Probe,
-		probe.Etcd: etcd.Probe, probe.EtcdPeer: etcd.Probe,
-		probe.APIServer: apiserver.Probe, probe.APIServerInsecure: apiserver.Probe,
-	}
+// allProbers are palisade probe's.
+func allProbers() map[string]probe.Prober {
+	return probers.Request(probers.DefaultEtcdPrefix).Probers
 }
 
 // at is the endpoint at url as a target expected to be component (a hint), its port named by
