@@ -59,7 +59,7 @@ func TestScannerRoleGrantsExactlyWhatAScanReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds, _ := cluster.NeededKinds(catalog.All())
+	kinds, _ := scan.ClusterKinds(catalog.All())
 	want := []string{"get /namespaces", "list /nodes", "list apiextensions.k8s.io/customresourcedefinitions"}
 	for _, k := range kinds {
 		gvr, ok := cluster.Resource(k)

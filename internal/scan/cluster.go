@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -62,10 +63,13 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 			chosen = append(chosen, r)
 		}
 	}
+	kinds, _ := ClusterKinds(chosen)
 	src := cluster.Scan(ctx, req.Config, cluster.Options{
 		Context:       req.Context,
 		Namespace:     req.Namespace,
-		Rules:         chosen,
+		Kinds:         kinds,
+		PodTemplates:  slices.ContainsFunc(chosen, hasScope(rules.ScopePod)),
+		ControlPlane:  slices.ContainsFunc(chosen, hasScope(rules.ScopeNode)),
 		SkipAnonymous: req.SkipAnonymous,
 		Progress:      req.Progress,
 		Now:           req.Now,
@@ -91,6 +95,36 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	res.Errors, res.Objects = append(append(src.Errors, eval.PanicErrors()...), eval.Errors()...), inv.Len()
 	res.applyFolding(all, inv, req.Policy, true)
 	return res
+}
+
+// ClusterKinds returns, sorted, the built-in kinds a cluster scan lists for the selected
+// rules: the workload kinds when a pod rule is selected, Pod when a node rule is (the control
+// plane's mirror pods), the kinds object rules apply to and the kinds rules name in Reads,
+// plus what the source always lists (cluster.Listable). A rule that applies to every kind
+// ("*") asks for nothing of its own: it judges how manifests are written. Kinds the source
+// does not know how to list are returned in unknown.
+func ClusterKinds(rs []*rules.Rule) (kinds, unknown []string) {
+	var want []string
+	for _, r := range rs {
+		switch r.Scope {
+		case rules.ScopeNode:
+			want = append(want, "Pod")
+		case rules.ScopePod:
+			want = append(want, cluster.WorkloadKinds()...)
+		}
+		for _, k := range r.Kinds {
+			if k != "*" {
+				want = append(want, k)
+			}
+		}
+		want = append(want, r.Reads...)
+	}
+	return cluster.Listable(want)
+}
+
+// hasScope says whether a rule is of scope.
+func hasScope(scope rules.Scope) func(*rules.Rule) bool {
+	return func(r *rules.Rule) bool { return r.Scope == scope }
 }
 
 // selector combines the request's selection with the config's.

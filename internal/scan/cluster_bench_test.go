@@ -53,7 +53,7 @@ func BenchmarkCluster(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	kinds, _ := cluster.NeededKinds(catalog.All())
+	kinds, _ := scan.ClusterKinds(catalog.All())
 	cfg := c.Config(testcluster.Auditor)
 
 	var listTime, scanTime time.Duration

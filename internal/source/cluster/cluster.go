@@ -20,7 +20,6 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
-	"palisade.dev/palisade/internal/rules"
 )
 
 // Options say what to read and how.
@@ -30,8 +29,15 @@ type Options struct {
 	// Namespace limits the scan to one namespace; empty scans every namespace. A scan of one
 	// namespace lists no cluster-scoped kind but that Namespace itself.
 	Namespace string
-	// Rules are the selected rules; the scan lists what they read and nothing more.
-	Rules []*rules.Rule
+	// Kinds are the built-in kinds to list: what the selected rules read, and nothing more
+	// (see Listable for what is always and never listed).
+	Kinds []string
+	// PodTemplates finds the custom resources whose schema holds a pod template and lists
+	// them too, for the pod rules.
+	PodTemplates bool
+	// ControlPlane builds the control plane's nodes from its mirror pods in kube-system, for
+	// the node rules that judge its flags; it needs Pod among Kinds.
+	ControlPlane bool
 	// PageSize is the limit of each list request (default 500).
 	PageSize int64
 	// Parallel is how many list requests run at once (default 4).
@@ -88,7 +94,7 @@ func Scan(ctx context.Context, cfg *rest.Config, opts Options) *Result {
 	s.list(ctx, facts)
 	// The control plane's flags are judged from its mirror pods, when the scan covers
 	// kube-system and read its pods.
-	if (opts.Namespace == "" || opts.Namespace == "kube-system") && facts.Listed("Pod", "kube-system") && hasNodeRules(opts.Rules) {
+	if (opts.Namespace == "" || opts.Namespace == "kube-system") && facts.Listed("Pod", "kube-system") && opts.ControlPlane {
 		res.Inventory.Nodes = controlPlaneNodes(s.mirrors, facts.Distribution)
 	}
 	return res

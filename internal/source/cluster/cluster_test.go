@@ -31,8 +31,8 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
-	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/builtin"
+	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/cluster"
 	"palisade.dev/palisade/internal/testcluster"
 )
@@ -49,13 +49,16 @@ var testCluster = testcluster.Shared{Options: testcluster.Options{AuditPolicy: a
 
 func TestMain(m *testing.M) { os.Exit(testCluster.Main(m)) }
 
-func allRules(t testing.TB) []*rules.Rule {
+// listed lists what the built-in rules read, as palisade cluster does.
+func listed(t testing.TB, o cluster.Options) cluster.Options {
 	t.Helper()
 	c, err := builtin.Catalog()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c.All()
+	o.Kinds, _ = scan.ClusterKinds(c.All())
+	o.PodTemplates, o.ControlPlane = true, true
+	return o
 }
 
 // created returns obj, failing t when creating it failed.
@@ -104,7 +107,7 @@ func TestScanListsWhatTheRulesReadOnceEach(t *testing.T) {
 	created[*corev1.Secret](t)(admin.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db"}, StringData: map[string]string{"password": "hunter2"}}, metav1.CreateOptions{}))
 	createPodTemplateCR(t, c, ns)
 
-	res := cluster.Scan(ctx, c.Config(testcluster.Auditor), cluster.Options{Context: "test", Namespace: ns, Rules: allRules(t)})
+	res := cluster.Scan(ctx, c.Config(testcluster.Auditor), listed(t, cluster.Options{Context: "test", Namespace: ns}))
 	if len(res.Errors) > 0 {
 		t.Fatalf("scan errors: %v", res.Errors)
 	}
@@ -203,7 +206,7 @@ func TestScanObservesTheCluster(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := c.NewNamespace(t)
-			res := cluster.Scan(context.Background(), c.Config(tc.user), cluster.Options{Context: "test", Namespace: ns, Rules: allRules(t)})
+			res := cluster.Scan(context.Background(), c.Config(tc.user), listed(t, cluster.Options{Context: "test", Namespace: ns}))
 			facts := res.Inventory.Cluster
 			if facts.Version != "v1.37.2" {
 				t.Errorf("Version = %q, want v1.37.2", facts.Version)
@@ -257,7 +260,7 @@ func TestScanReportsCoverageGaps(t *testing.T) {
 
 	cfg := rest.AnonymousClientConfig(c.Config(testcluster.Admin))
 	cfg.CertData, cfg.KeyData = cert, key
-	res := cluster.Scan(ctx, cfg, cluster.Options{Context: "test", Namespace: open, Rules: allRules(t)})
+	res := cluster.Scan(ctx, cfg, listed(t, cluster.Options{Context: "test", Namespace: open}))
 	if res.Inventory.Get("Pod", open, "visible") == nil {
 		t.Errorf("the pod the identity may read was not read")
 	}
@@ -275,7 +278,7 @@ func TestScanReportsCoverageGaps(t *testing.T) {
 
 	// Across every namespace: the identity may list nothing cluster-wide, so the scan lists
 	// namespace by namespace where it can, but it may not list namespaces either.
-	all := cluster.Scan(ctx, cfg, cluster.Options{Context: "test", Rules: allRules(t)})
+	all := cluster.Scan(ctx, cfg, listed(t, cluster.Options{Context: "test"}))
 	if all.Inventory.Cluster.Listed("Pod", closed) {
 		t.Errorf("pods of %s are not reported as a gap", closed)
 	}
@@ -311,7 +314,7 @@ func TestScanOnlyReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := cluster.Scan(ctx, c.Config(testcluster.Auditor), cluster.Options{Context: "test", Rules: allRules(t)})
+	res := cluster.Scan(ctx, c.Config(testcluster.Auditor), listed(t, cluster.Options{Context: "test"}))
 	if len(res.Errors) > 0 {
 		t.Fatalf("scan errors: %v", res.Errors)
 	}
@@ -399,7 +402,7 @@ func TestScanOfAnUnreachableOrRefusingServer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := cluster.Scan(context.Background(), tc.cfg, cluster.Options{Context: "test", Rules: allRules(t)})
+			res := cluster.Scan(context.Background(), tc.cfg, listed(t, cluster.Options{Context: "test"}))
 			if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, tc.want) {
 				t.Fatalf("errors = %v, want exactly one that says %q", res.Errors, tc.want)
 			}

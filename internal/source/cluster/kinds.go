@@ -4,8 +4,6 @@ import (
 	"slices"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
-
-	"palisade.dev/palisade/internal/rules"
 )
 
 // resource is one kind the scan lists.
@@ -75,33 +73,19 @@ func rbac(r string) schema.GroupVersionResource {
 // workloadKinds are the kinds that run a pod, whose pod rules apply.
 var workloadKinds = []string{"Pod", "PodTemplate", "ReplicationController", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 
+// WorkloadKinds returns the built-in kinds that run a pod: what pod rules judge.
+func WorkloadKinds() []string { return slices.Clone(workloadKinds) }
+
 // Forbidden is the kind a scan never lists, whatever a rule asks for.
 const Forbidden = "Secret"
 
-// NeededKinds returns, sorted, the built-in kinds the selected rules read: the workload kinds
-// when a pod rule is selected, the kinds object rules apply to, and the kinds rules name in
-// Reads, plus Namespace (which defines the namespaces that namespace rules judge). A rule
-// that applies to every kind ("*") asks for nothing of its own: it judges how manifests are
-// written. Kinds Palisade does not know how to list are returned in unknown.
-func NeededKinds(rs []*rules.Rule) (kinds, unknown []string) {
+// Listable returns, sorted, the built-in kinds a scan lists for the kinds asked: those it
+// knows how to list, plus Namespace (which defines the namespaces that namespace rules
+// judge), never Forbidden. Kinds it does not know how to list are returned in unknown.
+func Listable(asked []string) (kinds, unknown []string) {
 	want := map[string]bool{"Namespace": true}
-	for _, r := range rs {
-		if r.Scope == rules.ScopeNode {
-			want["Pod"] = true // the control plane's mirror pods
-		}
-		if r.Scope == rules.ScopePod {
-			for _, k := range workloadKinds {
-				want[k] = true
-			}
-		}
-		for _, k := range r.Kinds {
-			if k != "*" {
-				want[k] = true
-			}
-		}
-		for _, k := range r.Reads {
-			want[k] = true
-		}
+	for _, k := range asked {
+		want[k] = true
 	}
 	delete(want, Forbidden)
 	for k := range want {
@@ -114,18 +98,6 @@ func NeededKinds(rs []*rules.Rule) (kinds, unknown []string) {
 	slices.Sort(kinds)
 	slices.Sort(unknown)
 	return kinds, unknown
-}
-
-// hasNodeRules reports whether any selected rule is a node rule, judged on the control
-// plane's mirror pods.
-func hasNodeRules(rs []*rules.Rule) bool {
-	return slices.ContainsFunc(rs, func(r *rules.Rule) bool { return r.Scope == rules.ScopeNode })
-}
-
-// hasPodRules reports whether any selected rule is a pod rule, so that custom resources with
-// pod templates must be found.
-func hasPodRules(rs []*rules.Rule) bool {
-	return slices.ContainsFunc(rs, func(r *rules.Rule) bool { return r.Scope == rules.ScopePod })
 }
 
 func builtinResource(kind string) resource {

@@ -4,37 +4,24 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
-
-	"palisade.dev/palisade/internal/rules"
 )
 
-func TestNeededKinds(t *testing.T) {
-	pod := &rules.Rule{ID: "pod/x", Scope: rules.ScopePod}
-	binding := &rules.Rule{ID: "rbac/x", Scope: rules.ScopeObject, Kinds: []string{"ClusterRoleBinding", "RoleBinding"}, Reads: []string{"ClusterRole"}}
-	schemaRule := &rules.Rule{ID: "manifest/x", Scope: rules.ScopeObject, Kinds: []string{"*"}}
-	secretRule := &rules.Rule{ID: "secret/x", Scope: rules.ScopeObject, Kinds: []string{"Secret"}}
-	quota := &rules.Rule{ID: "namespace/x", Scope: rules.ScopeNamespace, Reads: []string{"ResourceQuota"}}
-	custom := &rules.Rule{ID: "custom/x", Scope: rules.ScopeObject, Kinds: []string{"Widget"}}
+func TestListable(t *testing.T) {
 	tests := []struct {
-		name          string
-		rules         []*rules.Rule
-		want, unknown []string
+		name                 string
+		asked, want, unknown []string
 	}{
-		{name: "namespaces are always read", want: []string{"Namespace"}},
-		{name: "a pod rule reads every workload kind", rules: []*rules.Rule{pod},
-			want: []string{"CronJob", "DaemonSet", "Deployment", "Job", "Namespace", "Pod", "PodTemplate", "ReplicaSet", "ReplicationController", "StatefulSet"}},
-		{name: "object rules read their kinds and what they name in Reads", rules: []*rules.Rule{binding},
-			want: []string{"ClusterRole", "ClusterRoleBinding", "Namespace", "RoleBinding"}},
-		{name: "a rule on every kind asks for none", rules: []*rules.Rule{schemaRule}, want: []string{"Namespace"}},
-		{name: "secrets are never read, whatever a rule asks", rules: []*rules.Rule{secretRule}, want: []string{"Namespace"}},
-		{name: "namespace rules read what they name", rules: []*rules.Rule{quota}, want: []string{"Namespace", "ResourceQuota"}},
-		{name: "kinds with no known resource are returned apart", rules: []*rules.Rule{custom}, want: []string{"Namespace"}, unknown: []string{"Widget"}},
+		{name: "namespaces are always listed", want: []string{"Namespace"}},
+		{name: "the kinds asked are listed, sorted, once each", asked: []string{"RoleBinding", "ClusterRole", "RoleBinding"},
+			want: []string{"ClusterRole", "Namespace", "RoleBinding"}},
+		{name: "secrets are never listed, whatever is asked", asked: []string{Forbidden, "Pod"}, want: []string{"Namespace", "Pod"}},
+		{name: "kinds with no known resource are returned apart", asked: []string{"Widget"}, want: []string{"Namespace"}, unknown: []string{"Widget"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, unknown := NeededKinds(tc.rules)
+			got, unknown := Listable(tc.asked)
 			if !slices.Equal(got, tc.want) || !slices.Equal(unknown, tc.unknown) {
-				t.Errorf("NeededKinds = %v, unknown %v; want %v, unknown %v", got, unknown, tc.want, tc.unknown)
+				t.Errorf("Listable = %v, unknown %v; want %v, unknown %v", got, unknown, tc.want, tc.unknown)
 			}
 		})
 	}

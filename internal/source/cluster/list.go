@@ -23,7 +23,7 @@ import (
 
 // list reads every needed kind, stage by stage, several kinds at once within a stage.
 func (s *scanner) list(ctx context.Context, facts *inventory.Cluster) {
-	kinds, _ := NeededKinds(s.opts.Rules)
+	kinds, _ := Listable(s.opts.Kinds)
 	var byStage [stages][]resource
 	for _, k := range kinds {
 		r := builtinResource(k)
@@ -46,7 +46,7 @@ func (s *scanner) list(ctx context.Context, facts *inventory.Cluster) {
 	}
 	s.dynamic = dyn
 	s.namespaces = s.readNamespaces(ctx, facts)
-	if hasPodRules(s.opts.Rules) {
+	if s.opts.PodTemplates {
 		byStage[stageControllers] = append(byStage[stageControllers], s.podTemplateResources(ctx, facts)...)
 	}
 	for _, rs := range byStage {
