@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,9 +11,8 @@ import (
 	"testing"
 
 	"palisade.dev/palisade/internal/cli"
+	"palisade.dev/palisade/internal/testfiles"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata from the current output")
 
 // runWithStdin executes a palisade command line with the given standard input and returns its
 // exit code, stdout and stderr.
@@ -86,22 +84,7 @@ func TestInsecureExampleFindings(t *testing.T) {
 			f.Severity, f.Rule, f.Object.Kind, f.Object.Namespace, f.Object.Name, f.Container, f.Path))
 	}
 	got := strings.Join(lines, "\n") + "\n"
-	golden := filepath.Join("testdata", "insecure-example.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("reading %s (create it with go test ./internal/cli -run TestInsecureExampleFindings -update): %v", golden, err)
-	}
-	if got != string(want) {
-		t.Errorf("findings differ from %s; if intended, run go test ./internal/cli -run TestInsecureExampleFindings -update and review the diff\n--- got ---\n%s", golden, got)
-	}
+	testfiles.Golden(t, filepath.Join("testdata", "insecure-example.golden"), []byte(got))
 	// The example's typos are each caught where they are written.
 	for _, rule := range []string{"manifest/unknown-field", "manifest/invalid-value"} {
 		if !strings.Contains(got, " "+rule+" ") {

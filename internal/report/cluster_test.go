@@ -8,6 +8,7 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/testfiles"
 )
 
 // clusterInput is a fixed scan of two clusters: findings on live objects and on a cluster
@@ -60,7 +61,7 @@ func TestClusterGolden(t *testing.T) {
 			if err := report.Write(&b, tt.format, clusterInput()); err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, filepath.Join("testdata", tt.golden), b.Bytes())
+			testfiles.Golden(t, filepath.Join("testdata", tt.golden), b.Bytes())
 		})
 	}
 }

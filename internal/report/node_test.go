@@ -7,6 +7,7 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/report"
+	"palisade.dev/palisade/internal/testfiles"
 )
 
 // nodeInput is a fixed node audit: one failure, a pass with its evidence, and a rule that did
@@ -47,7 +48,7 @@ func TestNodeGolden(t *testing.T) {
 			if err := report.Write(&b, tt.format, nodeInput()); err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, filepath.Join("testdata", tt.golden), b.Bytes())
+			testfiles.Golden(t, filepath.Join("testdata", tt.golden), b.Bytes())
 		})
 	}
 }

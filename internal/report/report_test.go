@@ -2,17 +2,14 @@ package report_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/testfiles"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
 
 // sampleRules are the rules the sample scan evaluated; pod/host-network found nothing.
 func sampleRules() []*rules.Rule {
@@ -145,28 +142,11 @@ func TestGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
 			got := render(t, tt.format, tt.adjust)
-			checkGolden(t, filepath.Join("testdata", tt.golden), got)
+			testfiles.Golden(t, filepath.Join("testdata", tt.golden), got)
 			if again := render(t, tt.format, tt.adjust); !bytes.Equal(got, again) {
 				t.Errorf("two renderings of the same input differ: the %s report is not deterministic", tt.format)
 			}
 		})
-	}
-}
-
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatalf("updating %s: %v", path, err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading %s (create it with go test ./internal/report -update): %v", path, err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s; if the change is intended, run go test ./internal/report -update and review the diff\n--- got ---\n%s", path, got)
 	}
 }
 

@@ -2,7 +2,6 @@ package ruledoc_test
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +11,8 @@ import (
 	"palisade.dev/palisade/internal/ruledoc"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/builtin"
+	"palisade.dev/palisade/internal/testfiles"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata from the current output")
 
 // rulesDoc is docs/rules.md, relative to this package.
 const rulesDoc = "../../docs/rules.md"
@@ -113,20 +111,7 @@ func TestGolden(t *testing.T) {
 			if err := tt.write(&b); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("reading %s (create it with go test ./internal/ruledoc -update): %v", path, err)
-			}
-			if !bytes.Equal(b.Bytes(), want) {
-				t.Errorf("output differs from %s; if intended, run go test ./internal/ruledoc -update\n--- got ---\n%s", path, b.Bytes())
-			}
+			testfiles.Golden(t, filepath.Join("testdata", tt.golden), b.Bytes())
 		})
 	}
 }
