@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe/conn"
 )
 
@@ -32,7 +33,8 @@ var Paths = []string{
 const PodsPath = "/api/v1/namespaces/default/pods?limit=1"
 
 // NotAPIServer starts the summary of a successful answer that is not what kube-apiserver
-// answers (a web page on port 443, say): rules must not read it as the API server's.
+// answers (a web page on port 443, say); such an answer is of kind
+// inventory.AnswerUnexpected, which rules do not read as the API server's.
 const NotAPIServer = "not an API server answer"
 
 // maxAnswer bounds what is read of one answer: a discovery document or one page of one Pod.
@@ -49,7 +51,11 @@ func Probe(ctx context.Context, c *conn.Conn) {
 		if err != nil || status < 200 || status > 299 {
 			continue
 		}
-		c.Summarise(i, Summarise(p, body))
+		summary := Summarise(p, body)
+		c.Summarise(i, summary)
+		if strings.HasPrefix(summary, NotAPIServer) {
+			c.Recognise(i, inventory.AnswerUnexpected)
+		}
 	}
 }
 

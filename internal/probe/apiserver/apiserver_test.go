@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe"
 	"palisade.dev/palisade/internal/probe/apiserver"
 )
@@ -99,5 +100,27 @@ func TestProbeAsksOnlyGETsAndSummarisesEachAnswer(t *testing.T) {
 		if !strings.HasPrefix(r, "GET ") {
 			t.Errorf("request %s is not a GET", r)
 		}
+	}
+}
+
+func TestProbeMarksAnswersThatAreNotTheAPIServersAsUnexpected(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<html><body>welcome</body></html>"))
+	}))
+	t.Cleanup(srv.Close)
+	host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	p, _ := strconv.Atoi(port)
+	eps := probe.Run(context.Background(), probe.Request{
+		Targets: []probe.Target{{Host: host, Port: p, Component: probe.APIServerInsecure, Named: true}},
+		Probers: map[string]probe.Prober{probe.APIServerInsecure: apiserver.Probe},
+	})
+	for _, path := range apiserver.Paths {
+		t.Run(path, func(t *testing.T) {
+			a := eps[0].Answer("GET", path)
+			if a == nil || a.Kind != inventory.AnswerUnexpected || !strings.HasPrefix(a.Summary, apiserver.NotAPIServer) {
+				t.Errorf("GET %s: %+v, want an unexpected answer", path, a)
+			}
+		})
 	}
 }

@@ -32,13 +32,9 @@ const (
 	apiServerInsecure = "kube-apiserver-insecure"
 )
 
-// notAPIServer starts the summary the API server's prober gives a successful answer that is
-// not kube-apiserver's (probe/apiserver.NotAPIServer).
-const notAPIServer = "not an API server answer"
-
 // readable reports whether an answer is a success that kube-apiserver gave.
 func readable(a inventory.Answer) bool {
-	return a.Status >= 200 && a.Status < 300 && a.Summary != "" && !strings.HasPrefix(a.Summary, notAPIServer)
+	return a.Status >= 200 && a.Status < 300 && a.Summary != "" && a.Kind != inventory.AnswerUnexpected
 }
 
 // recognised reports whether any answer is kube-apiserver's: a success it gave, or a refusal

@@ -86,7 +86,7 @@ func TestRulesGradeWhatTheAPIServerAnsweredWithoutCredentials(t *testing.T) {
 	all := func(s int) map[string]int {
 		return map[string]int{"/version": s, "/healthz": s, "/api": s, "/apis": s, apiserver.PodsPath: s}
 	}
-	html := []inventory.Answer{{Method: "GET", Path: "/version", Status: 200, Summary: apiserver.NotAPIServer + " (text/html, 300 bytes)"}, {Method: "GET", Path: "/api", Status: 404}}
+	html := []inventory.Answer{{Method: "GET", Path: "/version", Status: 200, Summary: apiserver.NotAPIServer + " (text/html, 300 bytes)", Kind: inventory.AnswerUnexpected}, {Method: "GET", Path: "/api", Status: 404}}
 	for _, tc := range []struct {
 		name     string
 		ep       *inventory.Endpoint
