@@ -63,10 +63,34 @@ func Parse(data []byte) ([]fastyaml.Node, error) {
 	return p.nodes, nil
 }
 
+// Raw is the Value of a node Keep keeps as it is: the value is data[Start:End].
+type Raw struct{ Start, End int }
+
+// Keep says which values ParseKeeping leaves as they are in the document: the value of key in
+// an object at depth (the document's value is at depth 0, its entries' values at 1).
+type Keep func(depth int, key string) bool
+
+// ParseKeeping is Parse leaving the values keep names as they are: each is checked as any
+// other, and then is one Scalar node whose Value is a Raw, not nodes of its own. A caller that
+// passes part of a document on as bytes (an object inside an envelope) reads the rest fast.
+func ParseKeeping(data []byte, keep Keep) ([]fastyaml.Node, error) {
+	p := parser{data: data, nodes: make([]fastyaml.Node, 0, 64), keep: keep}
+	p.space()
+	if err := p.value("", 0); err != nil {
+		return nil, err
+	}
+	p.space()
+	if p.i < len(p.data) {
+		return nil, &Error{Offset: p.i, Kind: Trailing}
+	}
+	return p.nodes, nil
+}
+
 type parser struct {
 	data    []byte
 	i       int
 	nodes   []fastyaml.Node
+	keep    Keep    // nil: none
 	entries []entry // the keys of the maps being read, innermost last
 	buf     []byte  // an unescaped string being built
 }
@@ -192,7 +216,18 @@ func (p *parser) object(key string, depth int) error {
 		p.i++
 		p.space()
 		at := int32(len(p.nodes))
-		if err := p.value(k, depth); err != nil {
+		if p.keep != nil && p.keep(depth, k) {
+			// Kept as it is: checked, and one node (a null stays null).
+			start := p.i
+			if err := p.skip(depth); err != nil {
+				return err
+			}
+			var v any = Raw{start, p.i}
+			if string(p.data[start:p.i]) == "null" {
+				v = nil
+			}
+			p.nodes = append(p.nodes, fastyaml.Node{Key: k, Kind: fastyaml.Scalar, Value: v, End: at + 1})
+		} else if err := p.value(k, depth); err != nil {
 			return err
 		}
 		p.repeated(base, k, at, &index)
@@ -274,6 +309,112 @@ func (p *parser) array(key string, depth int) error {
 			return p.syntax()
 		}
 	}
+}
+
+// skip checks the value at p.i as value would, without making nodes or strings of it.
+func (p *parser) skip(depth int) error {
+	if p.i >= len(p.data) {
+		return p.truncated()
+	}
+	switch c := p.data[p.i]; {
+	case c == '{' || c == '[':
+		if depth >= MaxDepth {
+			return p.syntax()
+		}
+		end := byte('}')
+		if c == '[' {
+			end = ']'
+		}
+		p.i++
+		p.space()
+		if p.i < len(p.data) && p.data[p.i] == end {
+			p.i++
+			return nil
+		}
+		for {
+			if c == '{' {
+				if p.i >= len(p.data) {
+					return p.truncated()
+				}
+				if p.data[p.i] != '"' {
+					return p.syntax()
+				}
+				if err := p.skipString(); err != nil {
+					return err
+				}
+				p.space()
+				if p.i >= len(p.data) {
+					return p.truncated()
+				}
+				if p.data[p.i] != ':' {
+					return p.syntax()
+				}
+				p.i++
+				p.space()
+			}
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			p.space()
+			if p.i >= len(p.data) {
+				return p.truncated()
+			}
+			switch p.data[p.i] {
+			case ',':
+				p.i++
+				p.space()
+			case end:
+				p.i++
+				return nil
+			default:
+				return p.syntax()
+			}
+		}
+	case c == '"':
+		return p.skipString()
+	case c == '-' || c >= '0' && c <= '9':
+		_, err := p.numberText()
+		return err
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	}
+	return p.syntax()
+}
+
+// skipString checks the string at p.i (its opening quote) as str would.
+func (p *parser) skipString() error {
+	p.i++ // "
+	for p.i < len(p.data) {
+		switch c := p.data[p.i]; {
+		case c == '"':
+			p.i++
+			return nil
+		case c < ' ':
+			return p.syntax()
+		case c == '\\':
+			p.i++
+			if p.i >= len(p.data) {
+				return p.truncated()
+			}
+			switch p.data[p.i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i++
+			case 'u':
+				if _, err := p.hex4(); err != nil {
+					return err
+				}
+			default:
+				return p.syntax()
+			}
+		default:
+			p.i++ // an invalid UTF-8 byte is read as U+FFFD, never refused
+		}
+	}
+	return p.truncated()
 }
 
 // str reads a string at p.i (its opening quote).
@@ -419,37 +560,9 @@ func hexDigit(c byte) (rune, bool) {
 // number reads a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 func (p *parser) number() (any, error) {
 	start := p.i
-	integer := true
-	if p.data[p.i] == '-' {
-		p.i++
-	}
-	if p.i >= len(p.data) {
-		return nil, p.truncated()
-	}
-	switch c := p.data[p.i]; {
-	case c == '0':
-		p.i++
-	case c >= '1' && c <= '9':
-		p.digits()
-	default:
-		return nil, p.syntax()
-	}
-	if p.i < len(p.data) && p.data[p.i] == '.' {
-		integer = false
-		p.i++
-		if err := p.someDigits(); err != nil {
-			return nil, err
-		}
-	}
-	if p.i < len(p.data) && (p.data[p.i] == 'e' || p.data[p.i] == 'E') {
-		integer = false
-		p.i++
-		if p.i < len(p.data) && (p.data[p.i] == '+' || p.data[p.i] == '-') {
-			p.i++
-		}
-		if err := p.someDigits(); err != nil {
-			return nil, err
-		}
+	integer, err := p.numberText()
+	if err != nil {
+		return nil, err
 	}
 	text := p.data[start:p.i]
 	if integer {
@@ -459,6 +572,43 @@ func (p *parser) number() (any, error) {
 	}
 	f, _ := strconv.ParseFloat(string(text), 64) // a valid number; out of range is ±Inf
 	return f, nil
+}
+
+// numberText reads a number's text and reports whether it is written as an integer.
+func (p *parser) numberText() (integer bool, err error) {
+	integer = true
+	if p.data[p.i] == '-' {
+		p.i++
+	}
+	if p.i >= len(p.data) {
+		return false, p.truncated()
+	}
+	switch c := p.data[p.i]; {
+	case c == '0':
+		p.i++
+	case c >= '1' && c <= '9':
+		p.digits()
+	default:
+		return false, p.syntax()
+	}
+	if p.i < len(p.data) && p.data[p.i] == '.' {
+		integer = false
+		p.i++
+		if err := p.someDigits(); err != nil {
+			return false, err
+		}
+	}
+	if p.i < len(p.data) && (p.data[p.i] == 'e' || p.data[p.i] == 'E') {
+		integer = false
+		p.i++
+		if p.i < len(p.data) && (p.data[p.i] == '+' || p.data[p.i] == '-') {
+			p.i++
+		}
+		if err := p.someDigits(); err != nil {
+			return false, err
+		}
+	}
+	return integer, nil
 }
 
 func (p *parser) digits() {

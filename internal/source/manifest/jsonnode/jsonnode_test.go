@@ -235,3 +235,38 @@ func TestManyRepeatedKeysAreFoundWithAnIndex(t *testing.T) {
 		t.Errorf("Parse = %v, encoding/json = %v", got, ref)
 	}
 }
+
+func TestKeptValuesStayAsTheyAre(t *testing.T) {
+	doc := []byte(` {"a": [1, {"b":"x"}], "o": {"a": {"k": 1}}, "c" :null, "d": 2} `)
+	keep := func(depth int, key string) bool { return depth == 1 && key != "d" || depth == 2 && key == "a" }
+	nodes, err := ParseKeeping(doc, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := func(i int) string {
+		r, ok := nodes[i].Value.(Raw)
+		if !ok {
+			return fmt.Sprintf("not kept: %+v", nodes[i])
+		}
+		return string(doc[r.Start:r.End])
+	}
+	if got := raw(1); got != `[1, {"b":"x"}]` {
+		t.Errorf("a = %s", got)
+	}
+	// o is kept whole at depth 1 (its own a at depth 2 is inside it).
+	if got := raw(2); got != `{"a": {"k": 1}}` {
+		t.Errorf("o = %s", got)
+	}
+	if nodes[3].Key != "c" || nodes[3].Value != nil {
+		t.Errorf("a kept null stays null: %+v", nodes[3])
+	}
+	if nodes[4].Key != "d" || nodes[4].Value != int64(2) {
+		t.Errorf("d is not kept: %+v", nodes[4])
+	}
+	if nodes[0].Len != 4 || nodes[0].End != 5 {
+		t.Errorf("the document's node = %+v, want 4 entries ending at 5", nodes[0])
+	}
+	if _, err := ParseKeeping([]byte(`{"a": [1,}`), keep); err == nil {
+		t.Error("a kept value is checked as any other")
+	}
+}
