@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"palisade.dev/palisade/internal/heap"
 	"palisade.dev/palisade/internal/version"
 )
 
@@ -87,4 +88,15 @@ func NewRootCommand(s Streams) *cobra.Command {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// HeapPolicy is the garbage-collection policy of the command that args run: the webhook's for
+// `palisade webhook` (a long-running server whose reviews must not wait for the collector), a
+// scan's for everything else.
+func HeapPolicy(args []string) heap.Policy {
+	cmd, _, err := NewRootCommand(Streams{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}).Find(args)
+	if err == nil && cmd.Name() == "webhook" && cmd.Parent() != nil && !cmd.Parent().HasParent() {
+		return heap.Server(heap.ContainerLimit())
+	}
+	return heap.Scan
 }

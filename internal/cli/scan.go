@@ -284,6 +284,19 @@ func (r *ruleFlags) selection(c *rules.Catalog) (func(*rules.Rule) bool, error) 
 	}, nil
 }
 
+// inputRules are the IDs the flags name that only the input's ValidatingAdmissionPolicies
+// can make (vap/<policy-name>), which the scan checks once it has read them; vap/* selects
+// the whole family, whatever there is of it.
+func (r *ruleFlags) inputRules() []string {
+	var ids []string
+	for _, id := range slices.Concat(r.only, r.skip) {
+		if strings.HasPrefix(id, rules.InputPrefix) && id != rules.InputPrefix+"*" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
 // configPath is the config file: given, or found upward from the first path; "" for none.
 func (r *ruleFlags) configPath(paths []string) string {
 	path := r.config
@@ -352,6 +365,7 @@ func newScanCommand(s Streams) *cobra.Command {
 				Selected: r.selected,
 
 				AdmissionPolicies:  r.admissionPolicies,
+				InputRules:         rf.inputRules(),
 				NamespacesComplete: complete,
 			})
 			stopProgress()

@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/vap"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/suggest"
 )
 
 // admissionPolicies collects, as a scan loads, the ValidatingAdmissionPolicies and bindings of
@@ -70,17 +72,20 @@ func (s *stdinReplay) Read(p []byte) (int, error) {
 // it has read them all: the input is read a second time, with only the policies' rules, so
 // that a scan without policies neither keeps nor reads more than it did.
 func judgeAdmissionPolicies(ctx context.Context, req Request, opts *rules.Options, selected func(*rules.Rule) bool,
-	found *admissionPolicies, first *inventory.Inventory, stdin *stdinReplay) ([]finding.Finding, []finding.ScanError, []finding.NotApplied) {
+	found *admissionPolicies, first *inventory.Inventory, stdin *stdinReplay) (fs []finding.Finding, errs []finding.ScanError, notes []finding.NotApplied, made []string) {
 	inventory.Sort(found.objects) // they arrive in the order decoding goroutines finish
 	set := vap.Compile(slices.Concat(req.AdmissionPolicies, found.objects), vap.Options{
 		NamespacesComplete: req.NamespacesComplete,
 		Resources:          found.custom,
 		Input:              first,
 	})
+	for _, r := range set.Rules {
+		made = append(made, r.ID)
+	}
 	set.Select(selected)
-	errs := set.Errors
+	errs = set.Errors
 	if len(set.Rules) == 0 {
-		return nil, errs, set.NotApplied()
+		return nil, errs, set.NotApplied(), made
 	}
 	catalog, err := rules.NewCatalog(set.Rules...)
 	if err != nil {
@@ -95,7 +100,7 @@ func judgeAdmissionPolicies(ctx context.Context, req Request, opts *rules.Option
 			errs = append(errs, finding.ScanError{Location: finding.Location{File: "-"},
 				Message: "the standard input is too large to be read again for the admission policies of the input " +
 					"(over 64 MiB): give it as files"})
-			return nil, errs, set.NotApplied()
+			return nil, errs, set.NotApplied(), made
 		}
 		load.Stdin = bytes.NewReader(stdin.buf.Bytes())
 	}
@@ -104,5 +109,23 @@ func judgeAdmissionPolicies(ctx context.Context, req Request, opts *rules.Option
 	if ctx.Err() != nil {
 		errs = append(errs, finding.ScanError{Message: "admission policies: " + context.Cause(ctx).Error()})
 	}
-	return eval.Finish(again.Inventory), errs, set.NotApplied()
+	return eval.Finish(again.Inventory), errs, set.NotApplied(), made
+}
+
+// unknownInputRules returns an error for each of ids (IDs, or prefixes ending in *) that
+// selects no rule the policies made (made holds their IDs), with the closest such ID as a
+// suggestion: a misspelt vap/<policy-name> must not select or skip nothing in silence.
+func unknownInputRules(ids, made []string) []finding.ScanError {
+	var errs []finding.ScanError
+	for _, id := range ids {
+		if slices.ContainsFunc(made, func(m string) bool { return rules.MatchID(id, m) }) {
+			continue
+		}
+		msg := fmt.Sprintf("unknown rule %q: no ValidatingAdmissionPolicy of the input or of --policy has that name", id)
+		if s := suggest.Closest(id, made); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		errs = append(errs, finding.ScanError{Message: msg})
+	}
+	return errs
 }

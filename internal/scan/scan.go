@@ -41,6 +41,10 @@ type Request struct {
 	// AdmissionPolicies are ValidatingAdmissionPolicies and bindings given beside the input
 	// (--policy); they judge the input's objects with those the input holds.
 	AdmissionPolicies []*inventory.Object
+	// InputRules are the rule IDs the selection names that only the input's policies can
+	// make (vap/<policy-name>): each must name a policy of the input or of AdmissionPolicies,
+	// else the scan reports it, as it reports an unknown built-in ID before it starts.
+	InputRules []string
 }
 
 // Result is a finished scan.
@@ -92,12 +96,15 @@ func Manifests(ctx context.Context, req Request) *Result {
 	// error beside the load's, never a pass.
 	errs := append(append(loaded.Errors, eval.PanicErrors()...), eval.Errors()...)
 	res := &Result{Errors: errs, Files: loaded.Files, Documents: loaded.Documents, Objects: loaded.Inventory.Len(), NotApplied: eval.NotApplied}
+	var made []string
 	if len(policies.objects) > 0 || len(req.AdmissionPolicies) > 0 {
-		found, errs, notes := judgeAdmissionPolicies(ctx, req, &opts, selected, policies, loaded.Inventory, stdin)
+		found, errs, notes, ids := judgeAdmissionPolicies(ctx, req, &opts, selected, policies, loaded.Inventory, stdin)
 		all = append(all, found...)
 		res.Errors = append(res.Errors, errs...)
 		res.NotApplied = append(res.NotApplied, notes...)
+		made = ids
 	}
+	res.Errors = append(res.Errors, unknownInputRules(req.InputRules, made)...)
 	finding.SortErrors(res.Errors)
 	res.applyFolding(all, loaded.Inventory, req.Policy, true)
 	return res

@@ -21,13 +21,16 @@ const (
 // decodeReview reads an AdmissionReview v1 request. Its errors describe where the body went
 // wrong (a byte offset, a field, a JSON type), never what it says: reviews carry Secrets too.
 func decodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
-	var review admissionv1.AdmissionReview
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&review); err != nil {
-		return nil, fmt.Errorf("reading the AdmissionReview (%d bytes): %s", len(body), describeJSONError(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("reading the AdmissionReview (%d bytes): more data after the review, at byte %d", len(body), dec.InputOffset())
+	review, ok := readReview(body)
+	if !ok {
+		review = new(admissionv1.AdmissionReview)
+		dec := json.NewDecoder(bytes.NewReader(body))
+		if err := dec.Decode(review); err != nil {
+			return nil, fmt.Errorf("reading the AdmissionReview (%d bytes): %s", len(body), describeJSONError(err))
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("reading the AdmissionReview (%d bytes): more data after the review, at byte %d", len(body), dec.InputOffset())
+		}
 	}
 	if review.APIVersion != reviewAPIVersion || review.Kind != reviewKind {
 		return nil, fmt.Errorf("the body (%d bytes) is not an %s %s (apiVersion of %d bytes, kind of %d bytes)",
@@ -39,7 +42,7 @@ func decodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 	if review.Request.UID == "" {
 		return nil, errors.New("the AdmissionReview's request has no uid")
 	}
-	return &review, nil
+	return review, nil
 }
 
 // describeJSONError words a decoding error without the text of the input: encoding/json

@@ -251,8 +251,8 @@ func (rc resourceCheck) violation(unset []missingResource, noDefault string) rul
 		return rules.Violation{
 			Path:      m.path,
 			Container: m.container,
-			Message: fmt.Sprintf("container %q sets no %s %s (resources.%s.%s): %s; %s",
-				m.container, m.resource, kind, rc.list, m.resource, rc.consequence[m.resource], noDefault),
+			Message: "container " + strconv.Quote(m.container) + " sets no " + string(m.resource) + " " + kind +
+				" (resources." + string(rc.list) + "." + string(m.resource) + "): " + rc.consequence[m.resource] + "; " + noDefault,
 			Evidence: m.evidence,
 		}
 	}
@@ -261,14 +261,14 @@ func (rc resourceCheck) violation(unset []missingResource, noDefault string) rul
 	consequences := make([]string, len(unset))
 	for i, u := range unset {
 		names[i] = string(u.resource)
-		fields[i] = fmt.Sprintf("resources.%s.%s", rc.list, u.resource)
+		fields[i] = "resources." + string(rc.list) + "." + string(u.resource)
 		consequences[i] = rc.consequence[u.resource]
 	}
 	return rules.Violation{
 		Path:      m.list(),
 		Container: m.container,
-		Message: fmt.Sprintf("container %q sets no %s %s (%s): %s; %s",
-			m.container, strings.Join(names, " and no "), kind, strings.Join(fields, ", "), strings.Join(consequences, "; "), noDefault),
+		Message: "container " + strconv.Quote(m.container) + " sets no " + strings.Join(names, " and no ") + " " + kind +
+			" (" + strings.Join(fields, ", ") + "): " + strings.Join(consequences, "; ") + "; " + noDefault,
 		Evidence: m.evidence,
 	}
 }

@@ -57,8 +57,8 @@ func allowPrivilegeEscalationRule() rules.Rule {
 func checkAllowPrivilegeEscalation(_ *rules.PodContext, c containerContext) []rules.Violation {
 	if p := c.privileged(); p.Set() && p.Value {
 		return []rules.Violation{violation(c, p.Path,
-			fmt.Sprintf("%s can escalate privileges: privileged: true implies allowPrivilegeEscalation: true "+
-				"whatever the field says, so setuid binaries and file capabilities can raise a process to root", describe(c)),
+			describe(c)+" can escalate privileges: privileged: true implies allowPrivilegeEscalation: true "+
+				"whatever the field says, so setuid binaries and file capabilities can raise a process to root",
 			"privileged=true in container securityContext")}
 	}
 	if i := c.addedCapability("SYS_ADMIN"); i >= 0 {
@@ -73,8 +73,8 @@ func checkAllowPrivilegeEscalation(_ *rules.PodContext, c containerContext) []ru
 		return nil
 	}
 	v := violation(c, ape.Path,
-		fmt.Sprintf("%s allows privilege escalation (allowPrivilegeEscalation is not false): a setuid binary "+
-			"or a file capability in the image can raise a process to root", describe(c)),
+		describe(c)+" allows privilege escalation (allowPrivilegeEscalation is not false): a setuid binary "+
+			"or a file capability in the image can raise a process to root",
 		ape.Evidence())
 	v.Fix = set(ape.Path, false)
 	return []rules.Violation{v}

@@ -92,8 +92,8 @@ func checkAppArmor(ctx *rules.PodContext, c containerContext) []rules.Violation 
 	src := effectiveAppArmor(ctx, c)
 	if src != nil && src.unconfined {
 		v := violation(c, src.path,
-			fmt.Sprintf("%s runs with AppArmor unconfined, so nothing limits which files, mounts and kernel "+
-				"interfaces its processes may use", describe(c)),
+			describe(c)+" runs with AppArmor unconfined, so nothing limits which files, mounts and kernel "+
+				"interfaces its processes may use",
 			src.evidence)
 		v.Fix = set(src.path, src.remedy)
 		return []rules.Violation{v}
@@ -106,8 +106,8 @@ func checkAppArmor(ctx *rules.PodContext, c containerContext) []rules.Violation 
 		path, evidence = src.path, src.evidence
 	}
 	return []rules.Violation{violation(c, path,
-		fmt.Sprintf("%s is privileged and has no Localhost AppArmor profile: containerd applies neither its "+
-			"default profile nor RuntimeDefault to a privileged container, so it runs unconfined", describe(c)),
+		describe(c)+" is privileged and has no Localhost AppArmor profile: containerd applies neither its "+
+			"default profile nor RuntimeDefault to a privileged container, so it runs unconfined",
 		evidence+"; privileged=true in container securityContext")}
 }
 

@@ -62,8 +62,8 @@ func checkCapabilitiesDropAll(_ *rules.PodContext, c containerContext) []rules.V
 		evidence = fmt.Sprintf("capabilities.drop=%v in container", drop)
 	}
 	v := violation(c, path,
-		fmt.Sprintf("%s does not drop ALL capabilities, so it keeps the runtime's default set (containerd's "+
-			"includes NET_RAW, MKNOD, DAC_OVERRIDE and SETUID) whether it needs them or not", describe(c)),
+		describe(c)+" does not drop ALL capabilities, so it keeps the runtime's default set (containerd's "+
+			"includes NET_RAW, MKNOD, DAC_OVERRIDE and SETUID) whether it needs them or not",
 		evidence)
 	v.Fix = set(path, append(append([]corev1.Capability{}, drop...), corev1.Capability(capAll)))
 	return []rules.Violation{v}

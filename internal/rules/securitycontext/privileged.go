@@ -1,8 +1,6 @@
 package securitycontext
 
 import (
-	"fmt"
-
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
 )
@@ -49,8 +47,8 @@ func checkPrivileged(_ *rules.PodContext, c containerContext) []rules.Violation 
 		return nil
 	}
 	v := violation(c, p.Path,
-		fmt.Sprintf("%s runs privileged: it has every capability and every host device, without seccomp or "+
-			"AppArmor, so a compromise of it is a compromise of the node", describe(c)),
+		describe(c)+" runs privileged: it has every capability and every host device, without seccomp or "+
+			"AppArmor, so a compromise of it is a compromise of the node",
 		p.Evidence())
 	v.Fix = set(p.Path, false)
 	return []rules.Violation{v}

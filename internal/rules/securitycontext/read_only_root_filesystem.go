@@ -1,8 +1,6 @@
 package securitycontext
 
 import (
-	"fmt"
-
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
 )
@@ -52,8 +50,8 @@ func checkReadOnlyRootFilesystem(_ *rules.PodContext, c containerContext) []rule
 		return nil
 	}
 	v := violation(c, ro.Path,
-		fmt.Sprintf("%s has a writable root filesystem (readOnlyRootFilesystem is not true), so a compromised "+
-			"process can replace the image's binaries and drop its own tools", describe(c)),
+		describe(c)+" has a writable root filesystem (readOnlyRootFilesystem is not true), so a compromised "+
+			"process can replace the image's binaries and drop its own tools",
 		ro.Evidence())
 	v.Fix = set(ro.Path, true)
 	return []rules.Violation{v}

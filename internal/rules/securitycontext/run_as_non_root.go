@@ -91,8 +91,8 @@ func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violat
 			nonRoot.Evidence()+"; "+user.Evidence())
 	default:
 		v = violation(c, nonRoot.Path,
-			fmt.Sprintf("%s may run as root: runAsNonRoot is not true and runAsUser is not a non-zero UID, "+
-				"so the image's USER decides (root for most images); set runAsNonRoot: true", describe(c)),
+			describe(c)+" may run as root: runAsNonRoot is not true and runAsUser is not a non-zero UID, "+
+				"so the image's USER decides (root for most images); set runAsNonRoot: true",
 			nonRoot.Evidence()+"; "+user.Evidence())
 	}
 	v.Fix = set(nonRoot.Path, true)

@@ -82,7 +82,7 @@ func checkContainerRootGroup(_ *rules.PodContext, c containerContext) []rules.Vi
 		return nil
 	}
 	return []rules.Violation{violation(c, group.Path,
-		fmt.Sprintf("%s runs with the root group: runAsGroup is 0, so its processes can use every file "+
-			"the root group may read or write", describe(c)),
+		describe(c)+" runs with the root group: runAsGroup is 0, so its processes can use every file "+
+			"the root group may read or write",
 		group.Evidence())}
 }

@@ -151,8 +151,8 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	switch {
 	case effective != nil && effective.unconfined():
 		v := violation(c, effective.path,
-			fmt.Sprintf("%s runs with seccomp Unconfined: every system call is open to it, including the ones "+
-				"kernel exploits use", describe(c)),
+			describe(c)+" runs with seccomp Unconfined: every system call is open to it, including the ones "+
+				"kernel exploits use",
 			effective.evidence)
 		v.Fix = set(effective.path, seccompRemedyValue(effective))
 		return []rules.Violation{v}
@@ -161,24 +161,24 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 		return nil
 	case ignored != nil && ignored.unconfined():
 		v := violation(c, ignored.path,
-			fmt.Sprintf("%s asks for seccomp unconfined through the deprecated annotation and sets no "+
-				"seccompProfile field: the kubelet runs it Unconfined unless its seccompDefault is on", describe(c)),
+			describe(c)+" asks for seccomp unconfined through the deprecated annotation and sets no "+
+				"seccompProfile field: the kubelet runs it Unconfined unless its seccompDefault is on",
 			ignored.evidence+"; seccompProfile unset in container and pod")
 		v.Fix = set(fieldPath, string(corev1.SeccompProfileTypeRuntimeDefault))
 		return []rules.Violation{v}
 	case ignored != nil:
 		v := violation(c, ignored.path,
-			fmt.Sprintf("%s has a seccomp profile only in the deprecated annotation, which has no effect since "+
+			describe(c)+" has a seccomp profile only in the deprecated annotation, which has no effect since "+
 				"Kubernetes 1.27: it runs Unconfined unless the kubelet's seccompDefault is on; set the "+
-				"seccompProfile field", describe(c)),
+				"seccompProfile field",
 			ignored.evidence+"; seccompProfile unset in container and pod")
 		v.Severity = severity(finding.Medium)
 		v.Fix = set(fieldPath, string(corev1.SeccompProfileTypeRuntimeDefault))
 		return []rules.Violation{v}
 	}
 	v := violation(c, fieldPath,
-		fmt.Sprintf("%s has no seccomp profile: it runs Unconfined unless the kubelet's seccompDefault is on, "+
-			"so every system call is open to it; set seccompProfile.type: RuntimeDefault", describe(c)),
+		describe(c)+" has no seccomp profile: it runs Unconfined unless the kubelet's seccompDefault is on, "+
+			"so every system call is open to it; set seccompProfile.type: RuntimeDefault",
 		"seccompProfile unset in container and pod; no seccomp annotation")
 	v.Severity = severity(finding.Medium)
 	v.Fix = set(fieldPath, string(corev1.SeccompProfileTypeRuntimeDefault))

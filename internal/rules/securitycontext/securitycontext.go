@@ -10,8 +10,8 @@
 package securitycontext
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -84,11 +84,11 @@ func inUserNamespace(p inventory.PodTemplate) bool {
 func describe(c containerContext) string {
 	switch c.ref.List {
 	case "initContainers":
-		return fmt.Sprintf("init container %q", c.ref.Name)
+		return "init container " + strconv.Quote(c.ref.Name)
 	case "ephemeralContainers":
-		return fmt.Sprintf("ephemeral container %q", c.ref.Name)
+		return "ephemeral container " + strconv.Quote(c.ref.Name)
 	}
-	return fmt.Sprintf("container %q", c.ref.Name)
+	return "container " + strconv.Quote(c.ref.Name)
 }
 
 // violation starts a finding about one container.

@@ -1,8 +1,6 @@
 package securitycontext
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 
 	"palisade.dev/palisade/internal/finding"
@@ -71,8 +69,8 @@ func checkWindowsHostProcess(ctx *rules.PodContext) []rules.Violation {
 		}
 		path := c.field("windowsOptions.hostProcess")
 		v := violation(c, path,
-			fmt.Sprintf("%s runs as a Windows HostProcess container (windowsOptions.hostProcess: true), a process "+
-				"on the node with its network, filesystem and accounts", describe(c)),
+			describe(c)+" runs as a Windows HostProcess container (windowsOptions.hostProcess: true), a process "+
+				"on the node with its network, filesystem and accounts",
 			"windowsOptions.hostProcess=true in container securityContext")
 		v.Fix = set(path, false)
 		out = append(out, v)

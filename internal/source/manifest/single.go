@@ -1,16 +1,13 @@
 package manifest
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/source/manifest/fastyaml"
+	"palisade.dev/palisade/internal/source/manifest/jsonnode"
 )
 
 // Decoder decodes single documents exactly as Load decodes those of files, for a caller that
@@ -29,66 +26,35 @@ func (d *Decoder) Decode(file string, data []byte) ([]*inventory.Object, []findi
 }
 
 // DecodeJSON decodes one JSON object as Decode would, without its field positions (it has
-// none worth giving: an API server's JSON is one line) and several times faster: the JSON
-// becomes the same plain data the YAML path makes (whole numbers int64, others float64), and
-// from there the object is built by the same code. A List is not split: use Decode.
+// none worth giving: an API server's JSON is one line) and several times faster: package
+// jsonnode reads the JSON into the nodes the YAML path makes (whole numbers int64, others
+// float64), and from there the object is built by the same code. A List is not split: use
+// Decode.
 func (d *Decoder) DecodeJSON(file string, data []byte) (*inventory.Object, []finding.ScanError) {
 	loc := finding.Location{File: file, Document: 1, Line: 1, Column: 1}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	nodes, err := jsonnode.Parse(data)
+	if err != nil {
 		return nil, errAt(loc, "malformed JSON (%d bytes): %s", len(data), jsonProblem(err))
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errAt(loc, "malformed JSON (%d bytes): more than one value", len(data))
-	}
-	content, ok := plainJSON(v, 0).(map[string]any)
-	if !ok {
+	if nodes[0].Kind != fastyaml.Map {
 		return nil, errAt(loc, "the JSON document is not an object")
 	}
 	var pos inventory.PositionsBuilder
 	pos.SetRoot(1, 1)
-	b := &body{nodes: fastyaml.AppendValue(nil, "", content), content: content}
-	return d.d.build(Document{File: file, Index: 1, Line: 1, Data: data}, loc, 0, b, &pos, nil)
-}
-
-// maxJSONDepth bounds the nesting plainJSON follows; encoding/json itself stops at 10,000.
-const maxJSONDepth = 10000
-
-// plainJSON turns json.Number into int64 or float64, as YAML resolves them.
-func plainJSON(v any, depth int) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return i
-		}
-		f, _ := strconv.ParseFloat(string(x), 64)
-		return f
-	case map[string]any:
-		if depth < maxJSONDepth {
-			for k, e := range x {
-				x[k] = plainJSON(e, depth+1)
-			}
-		}
-	case []any:
-		if depth < maxJSONDepth {
-			for i, e := range x {
-				x[i] = plainJSON(e, depth+1)
-			}
-		}
-	}
-	return v
+	return d.d.build(Document{File: file, Index: 1, Line: 1, Data: data}, loc, 0, &body{nodes: nodes}, &pos, nil)
 }
 
 // jsonProblem describes a JSON error without quoting the document.
 func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return fmt.Sprintf("syntax error at byte %d", syn.Offset)
+	var e *jsonnode.Error
+	if !errors.As(err, &e) {
+		return "it cannot be read"
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	switch e.Kind {
+	case jsonnode.Truncated:
 		return "it ends too early"
+	case jsonnode.Trailing:
+		return "more than one value"
 	}
-	return "it cannot be read"
+	return fmt.Sprintf("syntax error at byte %d", e.Offset)
 }

@@ -189,3 +189,12 @@ func (r *recent) get(b []byte) string {
 	}
 	return *slot
 }
+
+// Intern returns b as a string: the decoder's own copy when b is a word manifests use all the
+// time (a field name, say), else a new one.
+func Intern(b []byte) string {
+	if i := words.find(b); i >= 0 {
+		return words.words[i].s
+	}
+	return string(b)
+}

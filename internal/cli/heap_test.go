@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"testing"
+
+	"palisade.dev/palisade/internal/heap"
+)
+
+func TestHeapPolicy(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		args   []string
+		steady bool
+	}{
+		{"the webhook server collects at its budget", []string{"webhook", "--tls-cert-file", "c", "--tls-private-key-file", "k"}, true},
+		{"a scan collects as Go does", []string{"scan", "examples"}, false},
+		{"writing the webhook's certificates is a one-shot command", []string{"webhook", "certs", "--dir", "d"}, false},
+		{"no command at all", nil, false},
+		{"an unknown command", []string{"nonsense"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := HeapPolicy(c.args); got.Steady != c.steady {
+				t.Errorf("HeapPolicy(%q).Steady = %v, want %v", c.args, got.Steady, c.steady)
+			}
+			if !c.steady && HeapPolicy(c.args) != heap.Scan {
+				t.Errorf("HeapPolicy(%q) = %+v, want the scan policy", c.args, HeapPolicy(c.args))
+			}
+		})
+	}
+}

@@ -1,0 +1,164 @@
+// Package heap owns Palisade's garbage-collection policy: how large the heap may grow before
+// the collector runs, for the two kinds of work Palisade does. A scan's live data grows with its
+// input and is dropped at exit, so it collects as Go does by default (when the heap has doubled)
+// within a memory target. The admission webhook's live data is small and steady (the catalog and
+// the cluster context) while every review makes short-lived garbage, so it collects only when
+// its heap reaches a budget: tens of times less often, which keeps the collector out of almost
+// every review's latency.
+//
+// Either way the limit is never less than a multiple of the live heap, so an input or a cluster
+// whose live data alone nears the budget gets more room instead of a collector that runs without
+// pause. A GOGC or GOMEMLIMIT in the environment is the user's choice and is left alone.
+package heap
+
+import (
+	"context"
+	"math"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"time"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
+)
+
+// Policy is one way of trading memory for collection work.
+type Policy struct {
+	// Budget is the heap the process aims to stay within, in bytes.
+	Budget int64
+	// Headroom is the least the heap may grow to before a collection, as a multiple of the
+	// live heap: an input or a cluster whose live data alone nears the budget gets room
+	// instead of a collector that runs without pause.
+	Headroom float64
+	// Steady says the live heap is small and steady: the collector runs when the heap nears
+	// Budget (GOGC is set from the live heap, so the pacer starts marking early, as it does
+	// for any GOGC), not whenever the heap has doubled. Otherwise GOGC stays 100 and Budget is
+	// Go's soft memory limit.
+	Steady bool
+	// Ceiling is Go's soft memory limit of a Steady policy (0: none): a bound the collector
+	// works harder to keep, well above Budget.
+	Ceiling int64
+}
+
+// Scan is the policy of a scan: Go's proportional collection, within 480 MiB. With the default
+// GOGC the heap may reach twice the live data; within this target a 100,000-object scan stays
+// under 600 MB of memory for a little more collection work.
+var Scan = Policy{Budget: 480 << 20, Headroom: 1.5}
+
+// serverBudget is the webhook's budget when its container has no memory limit.
+const serverBudget = 128 << 20
+
+// Server is the policy of the admission webhook, given the memory limit of its container (0
+// when there is none): the collector runs when the heap nears half that limit (the rest is the
+// binary, stacks and the runtime's own), or 128 MiB without a limit, and never sooner than
+// when the heap has doubled, as Go's default would; three quarters of the limit is the ceiling.
+func Server(containerLimit int64) Policy {
+	p := Policy{Budget: serverBudget, Headroom: 2, Steady: true}
+	if containerLimit > 0 {
+		p.Budget, p.Ceiling = containerLimit/2, containerLimit/4*3
+	}
+	return p
+}
+
+// ContainerLimit is the memory limit of the process's cgroup (a container's
+// resources.limits.memory), or 0 when there is none or it cannot be read.
+func ContainerLimit() int64 {
+	limit, err := memlimit.FromCgroup()
+	if err != nil || limit > 1<<62 {
+		return 0
+	}
+	return int64(limit)
+}
+
+// UserSet reports whether the environment sets GOGC or GOMEMLIMIT, which then decide alone.
+func UserSet() bool { return os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" }
+
+// Settings are the runtime's settings for a policy at a live heap.
+type Settings struct {
+	// GCPercent is GOGC.
+	GCPercent int
+	// MemoryLimit is GOMEMLIMIT, math.MaxInt64 for none.
+	MemoryLimit int64
+}
+
+// minLive is the live heap assumed before the first collection has measured one.
+const minLive = 4 << 20
+
+// For is what p sets for a live heap of live bytes.
+func For(p Policy, live uint64) Settings {
+	room := max(p.Budget, int64(float64(live)*p.Headroom))
+	if !p.Steady {
+		return Settings{GCPercent: 100, MemoryLimit: room}
+	}
+	l := max(int64(live), minLive)
+	s := Settings{GCPercent: int(max(100, (room-l)*100/l)), MemoryLimit: math.MaxInt64}
+	if p.Ceiling > 0 {
+		s.MemoryLimit = max(p.Ceiling, room)
+	}
+	return s
+}
+
+// Apply sets p for the process now, for the live heap the last collection measured, and
+// returns a function that restores the settings in force before.
+func Apply(p Policy) (restore func()) {
+	s := For(p, liveHeap())
+	percent := debug.SetGCPercent(s.GCPercent)
+	limit := debug.SetMemoryLimit(s.MemoryLimit)
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+	}
+}
+
+// liveHeap is the live heap the last collection measured, 0 before the first.
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
+}
+
+// Bound applies p and then follows the live heap, checking every interval, until ctx ends; the
+// settings stay as they are then. It does nothing when the environment sets GOGC or GOMEMLIMIT.
+func Bound(ctx context.Context, p Policy, interval time.Duration) {
+	if UserSet() {
+		return
+	}
+	in := For(p, liveHeap())
+	debug.SetGCPercent(in.GCPercent)
+	debug.SetMemoryLimit(in.MemoryLimit)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		want := For(p, liveHeap())
+		if want.GCPercent != in.GCPercent {
+			debug.SetGCPercent(want.GCPercent)
+		}
+		if want.MemoryLimit != in.MemoryLimit {
+			debug.SetMemoryLimit(want.MemoryLimit)
+		}
+		in = want
+	}
+}
+
+// Settle runs work until the collector has completed two cycles: the steady state of a server
+// that has run a while, whose heap has reached its budget and whose pages are its own. A
+// benchmark of a server's latency measures from there.
+func Settle(work func()) {
+	sample := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(sample)
+	until := sample[0].Value.Uint64() + 2
+	for sample[0].Value.Uint64() < until {
+		for range 100 {
+			work()
+		}
+		metrics.Read(sample)
+	}
+}

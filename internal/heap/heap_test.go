@@ -1,0 +1,47 @@
+package heap
+
+import (
+	"math"
+	"runtime/debug"
+	"testing"
+)
+
+func TestFor(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		name string
+		p    Policy
+		live uint64
+		want Settings
+	}{
+		{"a scan collects as Go does, within its target", Scan, 20 * mib, Settings{GCPercent: 100, MemoryLimit: 480 * mib}},
+		{"a scan whose live data nears the target gets half again as much room", Scan, 400 * mib, Settings{GCPercent: 100, MemoryLimit: 600 * mib}},
+		{"the webhook collects when its heap reaches half its container's limit", Server(256 * mib), 8 * mib, Settings{GCPercent: 1500, MemoryLimit: 192 * mib}},
+		{"the webhook never collects more often than at twice its live heap", Server(256 * mib), 100 * mib, Settings{GCPercent: 100, MemoryLimit: 200 * mib}},
+		{"the webhook without a container limit aims at 128 MiB, with no ceiling", Server(0), 16 * mib, Settings{GCPercent: 700, MemoryLimit: math.MaxInt64}},
+		{"before the first collection a live heap of 4 MiB is assumed", Server(0), 0, Settings{GCPercent: 3100, MemoryLimit: math.MaxInt64}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := For(c.p, c.live); got != c.want {
+				t.Errorf("For(%+v, %d) = %+v, want %+v", c.p, c.live, got, c.want)
+			}
+		})
+	}
+}
+
+func TestApplyRestoresTheSettingsBefore(t *testing.T) {
+	percent := debug.SetGCPercent(-1)
+	debug.SetGCPercent(percent)
+	limit := debug.SetMemoryLimit(-1)
+	restore := Apply(Server(256 << 20))
+	if got := debug.SetGCPercent(-1); got <= 100 {
+		t.Errorf("GOGC under the webhook's policy = %d, want more than 100", got)
+	}
+	restore()
+	if got := debug.SetGCPercent(percent); got != percent {
+		t.Errorf("GOGC after restore = %d, want %d", got, percent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Errorf("memory limit after restore = %d, want %d", got, limit)
+	}
+}
