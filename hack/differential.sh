@@ -3,7 +3,7 @@
 # same inputs and diffs their reports. A change of shape must leave every report identical.
 #
 # Inputs: the rule catalog (palisade rules -o json and -o markdown); palisade scan -o json on
-# examples/ and every testdata folder; palisade node -o json --show-passed on every node test
+# examples/, every testdata folder and the generated 10,000-object corpus (hack/gencorpus); palisade node -o json --show-passed on every node test
 # tree and on the node trees of hack/differential/nodes (each a root, with its proc/ as the
 # host's /proc when it has one, so that processes with flags and environment are read too).
 #
@@ -26,6 +26,9 @@ if [ ! -x "$cache/palisade" ]; then
   rm -rf "$cache/src"
 fi
 go build -o "$work/palisade" ./cmd/palisade
+go build -o "$work/gencorpus" ./hack/gencorpus
+corpus=${TMPDIR:-/tmp}/palisade-testcorpus-10000
+"$work/gencorpus" -cached 10000 "$corpus"
 
 # The node trees.
 nodes=()
@@ -58,6 +61,7 @@ run() {
     [ -d "$dir" ] || continue
     report "$bin" "$out" "scan-$(echo "$dir" | tr / _)" scan "$dir" -o json --fail-on none
   done
+  report "$bin" "$out" scan-corpus-10000 scan "$corpus" -o json --fail-on none
   for tree in "${nodes[@]}"; do
     proc=$empty
     [ -d "$tree/proc" ] && proc=$tree/proc
