@@ -65,7 +65,7 @@ const (
 	// GatekeeperPrefix begins the ID of a Gatekeeper Constraint (internal/policy/gatekeeper),
 	// loaded like a Rego policy.
 	GatekeeperPrefix = "gatekeeper/"
-	// InputPrefix begins the ID of a ValidatingAdmissionPolicy's rule (internal/rules/vap):
+	// InputPrefix begins the ID of a ValidatingAdmissionPolicy's rule (internal/rules/admissionpolicy):
 	// vap/<policy-name>, made from the policies in the scanned input itself, which only the
 	// scan reads.
 	InputPrefix = "vap/"

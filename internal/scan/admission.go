@@ -11,7 +11,7 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/vap"
+	"palisade.dev/palisade/internal/rules/admissionpolicy"
 	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/suggest"
 )
@@ -22,19 +22,19 @@ import (
 type admissionPolicies struct {
 	mu      sync.Mutex
 	objects []*inventory.Object
-	custom  []vap.CustomResource
+	custom  []admissionpolicy.CustomResource
 }
 
 // observe is called with every object as it is decoded, before its rules run.
 func (a *admissionPolicies) observe(o *inventory.Object) {
-	if vap.IsPolicyObject(o) {
+	if admissionpolicy.IsPolicyObject(o) {
 		kept := *o // the evaluation releases o's content; the copy keeps it
 		a.mu.Lock()
 		a.objects = append(a.objects, &kept)
 		a.mu.Unlock()
 		return
 	}
-	if cr, ok := vap.CustomResourceOf(o); ok {
+	if cr, ok := admissionpolicy.CustomResourceOf(o); ok {
 		a.mu.Lock()
 		a.custom = append(a.custom, cr)
 		a.mu.Unlock()
@@ -74,7 +74,7 @@ func (s *stdinReplay) Read(p []byte) (int, error) {
 func judgeAdmissionPolicies(ctx context.Context, req Request, opts *rules.Options, selected func(*rules.Rule) bool,
 	found *admissionPolicies, first *inventory.Inventory, stdin *stdinReplay) (fs []finding.Finding, errs []finding.ScanError, notes []finding.NotApplied, made []string) {
 	inventory.Sort(found.objects) // they arrive in the order decoding goroutines finish
-	set := vap.Compile(slices.Concat(req.AdmissionPolicies, found.objects), vap.Options{
+	set := admissionpolicy.Compile(slices.Concat(req.AdmissionPolicies, found.objects), admissionpolicy.Options{
 		NamespacesComplete: req.NamespacesComplete,
 		Resources:          found.custom,
 		Input:              first,

@@ -1,4 +1,4 @@
-package vap_test
+package admissionpolicy_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/vap"
+	"palisade.dev/palisade/internal/rules/admissionpolicy"
 	"palisade.dev/palisade/internal/source/manifest"
 )
 
@@ -28,9 +28,9 @@ spec: {policyName: demo, validationActions: [Deny]}
 `
 
 // compileYAML loads YAML documents and compiles the policies among them.
-func compileYAML(t testing.TB, text string) *vap.Set {
+func compileYAML(t testing.TB, text string) *admissionpolicy.Set {
 	loaded := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(text)})
-	return vap.Compile(loaded.Inventory.Objects(), vap.Options{})
+	return admissionpolicy.Compile(loaded.Inventory.Objects(), admissionpolicy.Options{})
 }
 
 // TestCompileChecksWhatTheAPIServerChecks pins which policies and bindings become rules, and
@@ -130,7 +130,7 @@ func FuzzLoadPolicy(f *testing.F) {
 			return
 		}
 		loaded := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: bytes.NewReader(data)})
-		s := vap.Compile(loaded.Inventory.Objects(), vap.Options{})
+		s := admissionpolicy.Compile(loaded.Inventory.Objects(), admissionpolicy.Options{})
 		for _, e := range s.Errors {
 			if e.Location.File != "-" {
 				t.Errorf("error not located in the input: %v", e)

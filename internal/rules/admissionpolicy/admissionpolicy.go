@@ -1,4 +1,4 @@
-// Package vap owns the evaluation of the ValidatingAdmissionPolicies
+// Package admissionpolicy owns the evaluation of the ValidatingAdmissionPolicies
 // (admissionregistration.k8s.io/v1, and v1beta1) found in Palisade's input: it compiles each
 // policy with the API server's own CEL libraries (k8s.io/apiserver's validating admission
 // policy plugin), binds it as its ValidatingAdmissionPolicyBindings say, and turns it into a
@@ -13,7 +13,7 @@
 // params are the input's objects; the request has no user, so a policy whose expressions ask
 // the authorizer is not applied, and says so; the API server's defaulting of the object is
 // not applied.
-package vap
+package admissionpolicy
 
 import (
 	"cmp"

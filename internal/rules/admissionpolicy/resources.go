@@ -1,4 +1,4 @@
-package vap
+package admissionpolicy
 
 import (
 	"k8s.io/apimachinery/pkg/api/meta"
