@@ -42,18 +42,17 @@ func (f flagRule) rule() rules.Rule {
 // found missing fails too.
 func mustBeSet(why string, names ...string) func(*rules.NodeContext) []rules.Violation {
 	return func(ctx *rules.NodeContext) []rules.Violation {
-		c := ctx.Component
 		var out []rules.Violation
 		var seen []string
 		for _, name := range names {
-			v := lookup(c, name)
+			v := setting(ctx, name)
 			switch {
-			case !v.Given || v.String() == "":
-				out = append(out, fail(name, fmt.Sprintf("--%s is not set: %s", name, why), evidence(c, name, ""))...)
-			case isMissing(ctx.Node.File(v.String())):
-				out = append(out, fail(name, fmt.Sprintf("--%s names %s, which does not exist on the node", name, v.String()), evidence(c, name, ""))...)
+			case !v.Set() || v.Given() == "":
+				out = append(out, fail(name, fmt.Sprintf("--%s is not set: %s", name, why), evidence(ctx, name, ""))...)
+			case isMissing(ctx.Node.File(v.Given())):
+				out = append(out, fail(name, fmt.Sprintf("--%s names %s, which does not exist on the node", name, v.Given()), evidence(ctx, name, ""))...)
 			default:
-				seen = append(seen, evidence(c, name, ""))
+				seen = append(seen, evidence(ctx, name, ""))
 			}
 		}
 		if len(out) == 0 {
@@ -68,11 +67,10 @@ func isMissing(f *inventory.File) bool { return f != nil && !f.Exists && f.Err =
 // mustNotBeSet passes when the flag is absent.
 func mustNotBeSet(name, why string) func(*rules.NodeContext) []rules.Violation {
 	return func(ctx *rules.NodeContext) []rules.Violation {
-		c := ctx.Component
-		if v := lookup(c, name); v.Given {
-			return fail(name, fmt.Sprintf("--%s is set to %s: %s", name, v.String(), why), evidence(c, name, ""))
+		if v := setting(ctx, name); v.Set() {
+			return fail(name, fmt.Sprintf("--%s is set to %s: %s", name, v.Given(), why), evidence(ctx, name, ""))
 		}
-		ctx.Pass(evidence(c, name, ""))
+		ctx.Pass(evidence(ctx, name, ""))
 		return nil
 	}
 }
@@ -81,12 +79,12 @@ func mustNotBeSet(name, why string) func(*rules.NodeContext) []rules.Violation {
 func boolMustBe(name string, want, dflt bool, why string) func(*rules.NodeContext) []rules.Violation {
 	return func(ctx *rules.NodeContext) []rules.Violation {
 		c := ctx.Component
-		got, err := boolFlag(c, name, dflt)
-		ev := evidence(c, name, strconv.FormatBool(dflt))
+		got, err := boolFlag(ctx, name, dflt)
+		ev := evidence(ctx, name, strconv.FormatBool(dflt))
 		switch {
 		case err != nil:
 			return fail(name, fmt.Sprintf("%v: the %s would refuse to start with it", err, c.Kind), ev)
-		case got != want && !lookup(c, name).Given:
+		case got != want && !setting(ctx, name).Set():
 			return fail(name, fmt.Sprintf("--%s is not set, and its default is %t: %s", name, dflt, why), ev)
 		case got != want:
 			return fail(name, fmt.Sprintf("--%s is %t: %s", name, got, why), ev)
@@ -100,18 +98,17 @@ func boolMustBe(name string, want, dflt bool, why string) func(*rules.NodeContex
 // when the API server writes an audit log file.
 func auditLogAtLeast(name string, min int, unit, zero string) func(*rules.NodeContext) []rules.Violation {
 	return func(ctx *rules.NodeContext) []rules.Violation {
-		c := ctx.Component
-		if p := lookup(c, "audit-log-path"); !p.Given || p.String() == "" || p.String() == "-" {
+		if p := setting(ctx, "audit-log-path"); !p.Set() || p.Given() == "" || p.Given() == "-" {
 			ctx.NotApplicable("The API server writes no audit log file (--audit-log-path is not set or is \"-\"); apiserver/audit-log-path judges that.")
 			return nil
 		}
-		v := lookup(c, name)
-		ev := evidence(c, name, "0")
+		v := setting(ctx, name)
+		ev := evidence(ctx, name, "0")
 		n := 0
-		if v.Given {
+		if v.Set() {
 			var err error
-			if n, err = strconv.Atoi(strings.TrimSpace(v.String())); err != nil {
-				return fail(name, fmt.Sprintf("--%s=%s is not a number: the API server would refuse to start with it", name, v.String()), ev)
+			if n, err = strconv.Atoi(strings.TrimSpace(v.Given())); err != nil {
+				return fail(name, fmt.Sprintf("--%s=%s is not a number: the API server would refuse to start with it", name, v.Given()), ev)
 			}
 		}
 		if n >= min {
@@ -132,16 +129,16 @@ func auditLogAtLeast(name string, min int, unit, zero string) func(*rules.NodeCo
 func loopbackBind(dflt string) func(*rules.NodeContext) []rules.Violation {
 	return func(ctx *rules.NodeContext) []rules.Violation {
 		c := ctx.Component
-		if p := lookup(c, "secure-port"); p.Given && strings.TrimSpace(p.String()) == "0" {
-			ctx.Pass(evidence(c, "secure-port", "") + ": the secure port is off")
+		if p := setting(ctx, "secure-port"); p.Set() && strings.TrimSpace(p.Given()) == "0" {
+			ctx.Pass(evidence(ctx, "secure-port", "") + ": the secure port is off")
 			return nil
 		}
-		v := lookup(c, "bind-address")
+		v := setting(ctx, "bind-address")
 		addr := dflt
-		if v.Given {
-			addr = strings.TrimSpace(v.String())
+		if v.Set() {
+			addr = strings.TrimSpace(v.Given())
 		}
-		ev := evidence(c, "bind-address", dflt)
+		ev := evidence(ctx, "bind-address", dflt)
 		if ip := net.ParseIP(addr); ip != nil && ip.IsLoopback() || addr == "localhost" {
 			ctx.Pass(ev)
 			return nil
@@ -151,7 +148,7 @@ func loopbackBind(dflt string) func(*rules.NodeContext) []rules.Violation {
 			what = addr
 		}
 		msg := fmt.Sprintf("the %s serves its health, metrics and (with profiling on) debug endpoints on %s", c.Kind, what)
-		if !v.Given {
+		if !v.Set() {
 			msg = fmt.Sprintf("--bind-address is not set, so it defaults to %s: %s", dflt, msg)
 		}
 		return fail("bind-address", msg, ev)
@@ -161,9 +158,8 @@ func loopbackBind(dflt string) func(*rules.NodeContext) []rules.Violation {
 // featureGateNotOff passes unless --feature-gates turns the gate off.
 func featureGateNotOff(gate, why string) func(*rules.NodeContext) []rules.Violation {
 	return func(ctx *rules.NodeContext) []rules.Violation {
-		c := ctx.Component
-		m, _ := lookup(c, "feature-gates").Map()
-		ev := evidence(c, "feature-gates", "")
+		m, _ := setting(ctx, "feature-gates").Map()
+		ev := evidence(ctx, "feature-gates", "")
 		if v, ok := m[gate]; ok {
 			if on, err := strconv.ParseBool(v); err == nil && !on {
 				return fail("feature-gates", fmt.Sprintf("--feature-gates sets %s=false: %s", gate, why), ev)

@@ -30,6 +30,7 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/settings"
 )
 
 // side is one of etcd's listeners.
@@ -40,22 +41,16 @@ type side struct {
 	authFlag  string
 	autoFlag  string
 	listeners string // the flag listing its URLs
-	dflt      string // etcd's default URLs
 }
 
 var (
-	clientSide = side{name: "client", certFlag: "cert-file", keyFlag: "key-file", authFlag: "client-cert-auth", autoFlag: "auto-tls", listeners: "listen-client-urls", dflt: defaultClientURLs}
-	peerSide   = side{name: "peer", certFlag: "peer-cert-file", keyFlag: "peer-key-file", authFlag: "peer-client-cert-auth", autoFlag: "peer-auto-tls", listeners: "listen-peer-urls", dflt: defaultPeerURLs}
+	clientSide = side{name: "client", certFlag: "cert-file", keyFlag: "key-file", authFlag: "client-cert-auth", autoFlag: "auto-tls", listeners: "listen-client-urls"}
+	peerSide   = side{name: "peer", certFlag: "peer-cert-file", keyFlag: "peer-key-file", authFlag: "peer-client-cert-auth", autoFlag: "peer-auto-tls", listeners: "listen-peer-urls"}
 )
 
 // onlyLoopback reports whether every listener of the side is on loopback, and names them.
-func (sd side) onlyLoopback(s *settings) (bool, string) {
-	urls := s.get(sd.listeners)
-	list := sd.dflt
-	if urls.set {
-		list = urls.value
-	}
-	ls, _ := parseListeners(list)
+func (sd side) onlyLoopback(s *settings.Component) (bool, string) {
+	ls, _ := parseListeners(s.Get(sd.listeners).Value)
 	for _, l := range ls {
 		if !l.loopback {
 			return false, describeListeners(ls)
@@ -120,7 +115,7 @@ var (
 	}
 )
 
-func (sp spec) rule(fields, allowed []string, check func(*rules.NodeContext, *settings) []rules.Violation) rules.Rule {
+func (sp spec) rule(fields, allowed []string, check func(*rules.NodeContext, *settings.Component) []rules.Violation) rules.Rule {
 	return rules.Rule{
 		ID: sp.id, Title: sp.title, Severity: sp.severity, Area: rules.AreaEtcd, Scope: rules.ScopeNode,
 		Components:  etcdOnly,
@@ -134,7 +129,7 @@ func (sp spec) rule(fields, allowed []string, check func(*rules.NodeContext, *se
 }
 
 // peerSeverity lowers a peer finding to low when no other member can reach the listener.
-func (sp spec) peerSeverity(s *settings, v *rules.Violation) {
+func (sp spec) peerSeverity(s *settings.Component, v *rules.Violation) {
 	if sp.side.name != "peer" {
 		return
 	}
@@ -147,18 +142,18 @@ func (sp spec) peerSeverity(s *settings, v *rules.Violation) {
 // filePairRule requires the listener's certificate and key.
 func filePairRule(sp spec) rules.Rule {
 	cert, key := sp.side.certFlag, sp.side.keyFlag
-	return sp.rule([]string{"--" + cert, "--" + key}, []string{"both set"}, func(ctx *rules.NodeContext, s *settings) []rules.Violation {
-		c, k := s.get(cert), s.get(key)
-		if c.set && k.set {
-			ctx.Pass(c.evidence(cert, "") + "; " + k.evidence(key, ""))
+	return sp.rule([]string{"--" + cert, "--" + key}, []string{"both set"}, func(ctx *rules.NodeContext, s *settings.Component) []rules.Violation {
+		c, k := s.Get(cert), s.Get(key)
+		if c.Set() && k.Set() {
+			ctx.Pass(c.Observed("") + "; " + k.Observed(""))
 			return nil
 		}
 		var missing []string
 		for _, m := range []struct {
 			flag string
-			s    setting
+			s    settings.Setting
 		}{{cert, c}, {key, k}} {
-			if !m.s.set {
+			if !m.s.Set() {
 				missing = append(missing, "--"+m.flag)
 			}
 		}
@@ -166,9 +161,9 @@ func filePairRule(sp spec) rules.Rule {
 			Path: "--" + cert,
 			Message: fmt.Sprintf("etcd's %s listener has no TLS certificate and key of its own (%s not set)",
 				sp.side.name, joinAnd(missing)),
-			Evidence: c.evidence(cert, "") + "; " + k.evidence(key, ""),
+			Evidence: c.Observed("") + "; " + k.Observed(""),
 		}
-		if auto, _ := s.get(sp.side.autoFlag).boolean(); auto {
+		if auto, _ := s.Get(sp.side.autoFlag).Bool(); auto {
 			v.Message += fmt.Sprintf("; --%s makes it use a self-signed certificate nobody can verify", sp.side.autoFlag)
 		}
 		sp.peerSeverity(s, &v)
@@ -179,14 +174,14 @@ func filePairRule(sp spec) rules.Rule {
 // mustBeTrueRule requires a boolean setting to be true.
 func mustBeTrueRule(sp spec) rules.Rule {
 	flag := sp.side.authFlag
-	return sp.rule([]string{"--" + flag}, []string{"true"}, func(ctx *rules.NodeContext, s *settings) []rules.Violation {
-		st := s.get(flag)
-		on, err := st.boolean()
+	return sp.rule([]string{"--" + flag}, []string{"true"}, func(ctx *rules.NodeContext, s *settings.Component) []rules.Violation {
+		st := s.Get(flag)
+		on, err := st.Bool()
 		if err == nil && on {
-			ctx.Pass(st.evidence(flag, ""))
+			ctx.Pass(st.Observed(""))
 			return nil
 		}
-		v := rules.Violation{Path: "--" + flag, Evidence: st.evidence(flag, "false")}
+		v := rules.Violation{Path: "--" + flag, Evidence: st.Observed("false")}
 		switch {
 		case err != nil:
 			v.Message = err.Error()
@@ -203,24 +198,24 @@ func mustBeTrueRule(sp spec) rules.Rule {
 // autoTLSRule forbids self-signed automatic TLS.
 func autoTLSRule(sp spec) rules.Rule {
 	flag := sp.side.autoFlag
-	return sp.rule([]string{"--" + flag}, []string{"unset", "false"}, func(ctx *rules.NodeContext, s *settings) []rules.Violation {
-		st := s.get(flag)
-		on, err := st.boolean()
+	return sp.rule([]string{"--" + flag}, []string{"unset", "false"}, func(ctx *rules.NodeContext, s *settings.Component) []rules.Violation {
+		st := s.Get(flag)
+		on, err := st.Bool()
 		if err == nil && !on {
-			ctx.Pass(st.evidence(flag, "false"))
+			ctx.Pass(st.Observed("false"))
 			return nil
 		}
-		v := rules.Violation{Path: "--" + flag, Evidence: st.evidence(flag, "")}
-		cert, key := s.get(sp.side.certFlag), s.get(sp.side.keyFlag)
+		v := rules.Violation{Path: "--" + flag, Evidence: st.Observed("")}
+		cert, key := s.Get(sp.side.certFlag), s.Get(sp.side.keyFlag)
 		switch {
 		case err != nil:
 			v.Message = err.Error()
-		case cert.set || key.set:
+		case cert.Set() || key.Set():
 			// embed.Config.ClientSelfCert / PeerSelfCert return early when certificates are given.
 			v.Severity = ptr(finding.Low)
 			v.Message = fmt.Sprintf("--%s=true is set, but etcd ignores it because --%s is given (it logs \"ignoring %s auto TLS since certs given\"); remove it so that the configuration says what etcd does",
 				flag, sp.side.certFlag, sp.side.name)
-			v.Evidence += "; " + cert.evidence(sp.side.certFlag, "")
+			v.Evidence += "; " + cert.Observed("")
 		default:
 			v.Message = fmt.Sprintf("etcd's %s listener uses a self-signed certificate it made itself (--%s=true): nobody can verify it, so %s skip verification",
 				sp.side.name, flag, map[string]string{"client": "clients", "peer": "members"}[sp.side.name])

@@ -27,14 +27,11 @@ func Rules() []rules.Rule {
 // components are what every rule of the package judges.
 var components = []inventory.ComponentKind{inventory.Kubelet}
 
-// effective is the kubelet's effective configuration, as the node source computed it or
-// computed here from its command line and the node's files.
+// effective is the kubelet's effective configuration, from the node's settings model (as
+// the node source computed it, or computed from its command line and the node's files).
 func effective(ctx *rules.NodeContext) *kubeletconfig.Effective {
-	c := ctx.Component
-	if e, ok := c.Config.(*kubeletconfig.Effective); ok && e != nil {
-		return e
-	}
-	return kubeletconfig.Resolve(c.Flags, ctx.Node.File)
+	s, _ := ctx.Settings() // the kubelet's settings are always known
+	return s.Kubelet()
 }
 
 // evidence is a field as evidence, with a note when the configuration could not be read
