@@ -8,8 +8,6 @@
 package kubelet
 
 import (
-	"strings"
-
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/kubeletconfig"
 	"palisade.dev/palisade/internal/rules"
@@ -32,18 +30,4 @@ var components = []inventory.ComponentKind{inventory.Kubelet}
 func effective(ctx *rules.NodeContext) *kubeletconfig.Effective {
 	s, _ := ctx.Settings() // the kubelet's settings are always known
 	return s.Kubelet()
-}
-
-// evidence is a field as evidence, with a note when the configuration could not be read
-// whole, since the value may then not be the one the kubelet runs with.
-func evidence(e *kubeletconfig.Effective, fields ...kubeletconfig.Field) string {
-	parts := make([]string, len(fields))
-	for i, f := range fields {
-		parts[i] = f.String()
-	}
-	s := strings.Join(parts, "; ")
-	if len(e.Errors) > 0 {
-		s += "; the kubelet's configuration could not be read whole (see kubelet/config-valid)"
-	}
-	return s
 }
