@@ -13,16 +13,17 @@ import (
 
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/setting"
 	"palisade.dev/palisade/internal/settings"
 )
 
 // Rules returns the package's rules.
 func Rules() []rules.Rule {
-	var out []rules.Rule
-	for _, f := range flagRules() {
-		out = append(out, f.rule())
+	declared := flagRules()
+	for i := range declared {
+		declared[i].Area = rules.AreaControlPlane
 	}
-	return append(out,
+	return append(setting.Rules(declared...),
 		authorizationAlwaysAllowRule(), authorizationNodeRule(), authorizationRBACRule(),
 		admissionAlwaysAdmitRule(), admissionNodeRestrictionRule(),
 		admissionNotDisabledRule("ServiceAccount", cisServiceAccountPlug),
@@ -43,15 +44,15 @@ var (
 	scheduler         = []inventory.ComponentKind{inventory.KubeScheduler}
 )
 
-// setting is a setting of the component being judged, from the node's settings model.
-func setting(ctx *rules.NodeContext, name string) settings.Setting {
+// flag is a setting of the component being judged, from the node's settings model.
+func flag(ctx *rules.NodeContext, name string) settings.Setting {
 	s, _ := ctx.Settings() // the command-line components' settings are always known
 	return s.Get(name)
 }
 
 // evidence is a flag as written and where, or that it is not set and what its default is.
 func evidence(ctx *rules.NodeContext, name, dflt string) string {
-	return setting(ctx, name).Observed(dflt)
+	return flag(ctx, name).Observed(dflt)
 }
 
 // fail is one violation naming the flag.
@@ -94,7 +95,7 @@ func nodeFile(ctx *rules.NodeContext, flag, path string) (*inventory.File, []rul
 // boolFlag reads a boolean flag, dflt when it is not given; bad is the error of a value that
 // is not a boolean (the component would not have started).
 func boolFlag(ctx *rules.NodeContext, name string, dflt bool) (value bool, bad error) {
-	v := setting(ctx, name)
+	v := flag(ctx, name)
 	if !v.Set() {
 		return dflt, nil
 	}

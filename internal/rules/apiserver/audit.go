@@ -38,11 +38,11 @@ func auditLogPathRule() rules.Rule {
 		References: []rules.Reference{cisAuditLogPath, docsAudit},
 		Remedy:     "Set --audit-log-path=/var/log/kubernetes/audit/audit.log (mounted from the host) together with --audit-policy-file.",
 		Node: func(ctx *rules.NodeContext) []rules.Violation {
-			if v := setting(ctx, "audit-log-path"); v.Set() && v.Given() != "" {
+			if v := flag(ctx, "audit-log-path"); v.Set() && v.Given() != "" {
 				ctx.Pass(evidence(ctx, "audit-log-path", ""))
 				return nil
 			}
-			if v := setting(ctx, "audit-webhook-config-file"); v.Set() && v.Given() != "" {
+			if v := flag(ctx, "audit-webhook-config-file"); v.Set() && v.Given() != "" {
 				ctx.Pass(evidence(ctx, "audit-webhook-config-file", "") + " (webhook backend)")
 				return nil
 			}
@@ -55,7 +55,7 @@ func auditLogPathRule() rules.Rule {
 // requireFlag is set, else records the rule as not applicable. A policy the API server loads
 // leniently (unknown fields) is returned with its *LenientError.
 func policy(ctx *rules.NodeContext, requireFlag bool) (*auditpolicy.Policy, string, error, []rules.Violation) {
-	v := setting(ctx, "audit-policy-file")
+	v := flag(ctx, "audit-policy-file")
 	if !v.Set() || v.Given() == "" {
 		if requireFlag {
 			return nil, "", nil, fail("audit-policy-file", "--audit-policy-file is not set: without a policy the API server writes no audit events at all, whatever backend is configured", evidence(ctx, "audit-policy-file", ""))

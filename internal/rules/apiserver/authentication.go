@@ -52,7 +52,7 @@ func anonymousAuthRule() rules.Rule {
 }
 
 func checkAnonymousAuth(ctx *rules.NodeContext) []rules.Violation {
-	if cfg := setting(ctx, "authentication-config"); cfg.Set() && cfg.Given() != "" {
+	if cfg := flag(ctx, "authentication-config"); cfg.Set() && cfg.Given() != "" {
 		f, vs := nodeFile(ctx, "authentication-config", cfg.Given())
 		if f == nil {
 			return vs
@@ -101,7 +101,7 @@ func checkAnonymousAuth(ctx *rules.NodeContext) []rules.Violation {
 	switch {
 	case err != nil:
 		return fail("anonymous-auth", err.Error(), ev)
-	case on && !setting(ctx, "anonymous-auth").Set():
+	case on && !flag(ctx, "anonymous-auth").Set():
 		return fail("anonymous-auth", "--anonymous-auth is not set, and its default is true: requests without credentials are served as system:anonymous, and only RBAC decides what they may do", ev)
 	case on:
 		return fail("anonymous-auth", "--anonymous-auth is true: requests without credentials are served as system:anonymous, and only RBAC decides what they may do", ev)
@@ -123,15 +123,15 @@ func insecurePortRule() rules.Rule {
 		References: []rules.Reference{docsAPIServerFlags},
 		Remedy:     "Set --insecure-port=0 and remove --insecure-bind-address; better, upgrade to a supported Kubernetes version.",
 		Node: func(ctx *rules.NodeContext) []rules.Violation {
-			port := setting(ctx, "insecure-port")
+			port := flag(ctx, "insecure-port")
 			ev := evidence(ctx, "insecure-port", "")
-			if addr := setting(ctx, "insecure-bind-address"); addr.Set() {
+			if addr := flag(ctx, "insecure-bind-address"); addr.Set() {
 				ev += "; " + evidence(ctx, "insecure-bind-address", "")
 			}
 			switch {
 			case port.Set() && strings.TrimSpace(port.Given()) != "0":
 				bind := "127.0.0.1"
-				if a := setting(ctx, "insecure-bind-address"); a.Set() {
+				if a := flag(ctx, "insecure-bind-address"); a.Set() {
 					bind = a.Given()
 				}
 				scope := "every process on the node, hostNetwork pods included"

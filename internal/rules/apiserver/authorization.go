@@ -30,7 +30,7 @@ import (
 // authorizationModes returns the authorizers in order, and evidence for them. With
 // --authorization-config it reads the file; a file that cannot be read returns violations.
 func authorizationModes(ctx *rules.NodeContext) (modes []string, ev string, vs []rules.Violation) {
-	if cfg := setting(ctx, "authorization-config"); cfg.Set() && cfg.Given() != "" {
+	if cfg := flag(ctx, "authorization-config"); cfg.Set() && cfg.Given() != "" {
 		f, vs := nodeFile(ctx, "authorization-config", cfg.Given())
 		if f == nil {
 			return nil, "", vs
@@ -53,7 +53,7 @@ func authorizationModes(ctx *rules.NodeContext) (modes []string, ev string, vs [
 		}
 		return modes, fmt.Sprintf("authorizers [%s] in %s (%s)", strings.Join(modes, ", "), cfg.Given(), evidence(ctx, "authorization-config", "")), nil
 	}
-	v := setting(ctx, "authorization-mode")
+	v := flag(ctx, "authorization-mode")
 	if !v.Set() {
 		return []string{"AlwaysAllow"}, evidence(ctx, "authorization-mode", "AlwaysAllow"), nil
 	}
@@ -74,7 +74,7 @@ func authorizationRule(id, title string, sev finding.Severity, ref rules.Referen
 			}
 			if msg := judge(modes); msg != "" {
 				path := "--authorization-mode"
-				if setting(ctx, "authorization-config").Set() {
+				if flag(ctx, "authorization-config").Set() {
 					path = "--authorization-config"
 				}
 				return []rules.Violation{{Path: path, Message: msg, Evidence: ev}}

@@ -29,7 +29,7 @@ import (
 // rule does not apply (the flag is absent: apiserver/encryption-provider-config reports that),
 // or was recorded not applicable.
 func encryptionConfig(ctx *rules.NodeContext, requireFlag bool) (*encryptionconfig.Configuration, string, []rules.Violation) {
-	v := setting(ctx, "encryption-provider-config")
+	v := flag(ctx, "encryption-provider-config")
 	if !v.Set() || v.Given() == "" {
 		if requireFlag {
 			return nil, "", fail("encryption-provider-config", "--encryption-provider-config is not set: Secrets and every other object are stored in etcd as plain text, readable by whoever reads etcd, its backups or its disk", evidence(ctx, "encryption-provider-config", ""))
@@ -133,7 +133,7 @@ func encryptionKeysFileRule() rules.Rule {
 			if cfg == nil {
 				return vs
 			}
-			f := ctx.Node.File(setting(ctx, "encryption-provider-config").Given())
+			f := ctx.Node.File(flag(ctx, "encryption-provider-config").Given())
 			if !cfg.StaticKeys() {
 				ctx.NotApplicable("The configuration holds no static keys (only kms or identity providers).")
 				return nil

@@ -82,7 +82,7 @@ func cipherSuitesRule() rules.Rule {
 }
 
 func checkCipherSuites(ctx *rules.NodeContext) []rules.Violation {
-	v := setting(ctx, "tls-cipher-suites")
+	v := flag(ctx, "tls-cipher-suites")
 	ev := evidence(ctx, "tls-cipher-suites", "Go's defaults")
 	low, medium := finding.Low, finding.Medium
 	if !v.Set() || len(v.List()) == 0 {
