@@ -19,12 +19,12 @@ import (
 // Rules returns the package's rules.
 func Rules() []rules.Rule {
 	return []rules.Rule{
-		filePairRule(clientTLS),
-		filePairRule(peerTLS),
-		mustBeTrueRule(clientCertAuth),
-		mustBeTrueRule(peerClientCertAuth),
-		autoTLSRule(clientAutoTLS),
-		autoTLSRule(peerAutoTLS),
+		filePairRule(clientTLS, clientSide),
+		filePairRule(peerTLS, peerSide),
+		mustBeTrueRule(clientCertAuth, clientSide),
+		mustBeTrueRule(peerClientCertAuth, peerSide),
+		autoTLSRule(clientAutoTLS, clientSide),
+		autoTLSRule(peerAutoTLS, peerSide),
 		trustedCARule(),
 		clientPlainHTTPRule(),
 		clientExposedRule(),
