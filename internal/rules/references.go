@@ -31,4 +31,6 @@ func PSS(id, title string) Reference {
 func Docs(title, url string) Reference { return Reference{Kind: "Docs", Title: title, URL: url} }
 
 // KEP is a reference to a Kubernetes Enhancement Proposal ("KEP-4265").
-func KEP(id, title, url string) Reference { return Reference{Kind: "KEP", ID: id, Title: title, URL: url} }
+func KEP(id, title, url string) Reference {
+	return Reference{Kind: "KEP", ID: id, Title: title, URL: url}
+}

@@ -1,6 +1,7 @@
 package setting
 
 import (
+	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -76,4 +77,17 @@ func Loopback(name, message string) Judge {
 // fail is a verdict of one failure with message, {value} replaced by value.
 func fail(message, value string) Verdict {
 	return Fail(strings.ReplaceAll(message, "{value}", value))
+}
+
+// UnlessInFile makes j not apply when the component is given a configuration file (the flag
+// file names it) that Palisade does not read, and the setting is not given as a flag: the
+// file may set it, so neither its default nor a pass can be claimed.
+func UnlessInFile(name, file string, j Judge) Judge {
+	return func(v *Values) Verdict {
+		if f := v.Get(file); f.Set() && !v.Get(name).Set() {
+			return Verdict{NotApplicable: fmt.Sprintf("%s reads its settings from %s (--%s), which Palisade does not read, and --%s is not given as a flag.",
+				v.Of.Of.Kind, f.Value, file, name)}
+		}
+		return j(v)
+	}
 }
