@@ -46,21 +46,42 @@ type Setting struct {
 	Value string
 	// Kind is the source that decided Value; Default when the setting is given nowhere.
 	Kind SourceKind
-	// Source says where Value was read, for evidence: "etcd (process /proc/9/cmdline) flag
-	// --client-cert-auth", "etcd config file /etc/etcd.yaml listen-client-urls", "kubelet
-	// config file /var/lib/kubelet/config.yaml"; "" for a default.
-	Source string
+	// source is where an etcd setting was read (etcdconfig words it); the others' sources are
+	// worded by Source when asked for, not for every setting read.
+	source string
+	// kubelet is where a kubelet setting was read.
+	kubelet kubeletconfig.Source
 	// Default is the component's default for the setting, "" when Palisade does not know one
 	// (or it is empty).
 	Default string
-	// Written is the flag as it stands on the command line, every occurrence of it
-	// ("--profiling=false", "--audit-log-path /var/log/audit.log"), for the components read
-	// from their command line alone; "" otherwise.
-	Written string
 
-	component inventory.ComponentKind
-	// where names the component's command line: "kube-apiserver (process /proc/7/cmdline)".
-	where string
+	// of is the component, for the wording of evidence.
+	of *inventory.Component
+}
+
+// Written is the flag as it stands on the command line, every occurrence of it
+// ("--profiling=false", "--audit-log-path /var/log/audit.log"), for the components read from
+// their command line alone; "" otherwise.
+func (s Setting) Written() string {
+	if s.Kind != Flag || s.of == nil || s.of.Kind == inventory.Etcd || s.of.Kind == inventory.Kubelet {
+		return ""
+	}
+	return written(s.of, s.Name)
+}
+
+// Source says where Value was read, for evidence: "etcd (process /proc/9/cmdline) flag
+// --client-cert-auth", "etcd config file /etc/etcd.yaml listen-client-urls", "kubelet config
+// file /var/lib/kubelet/config.yaml"; "" for a default.
+func (s Setting) Source() string {
+	switch {
+	case !s.Set() || s.of == nil:
+		return ""
+	case s.of.Kind == inventory.Kubelet:
+		return "kubelet " + s.kubelet.String()
+	case s.source != "":
+		return s.source
+	}
+	return s.of.Describe() + " flag --" + s.Name
 }
 
 // Set reports whether the setting is given somewhere, not left to its default.
@@ -86,8 +107,8 @@ func (s Setting) Bool() (bool, error) {
 	if err == nil {
 		return b, nil
 	}
-	if s.component == inventory.Etcd {
-		return false, fmt.Errorf("%s is not a boolean: etcd refuses to start with it", s.Source+"="+s.Value)
+	if s.of != nil && s.of.Kind == inventory.Etcd {
+		return false, fmt.Errorf("%s is not a boolean: etcd refuses to start with it", s.Source()+"="+s.Value)
 	}
 	return false, fmt.Errorf("--%s=%s is not a boolean", s.Name, s.Value)
 }
@@ -110,22 +131,23 @@ func (s Setting) Map() (m map[string]string, bad []string) {
 //     not set: etcd's default false applies", "--cert-file is set neither as a flag nor as
 //     ETCD_CERT_FILE".
 func (s Setting) Observed(dflt string) string {
-	if s.component == inventory.Etcd {
+	if s.of != nil && s.of.Kind == inventory.Etcd {
 		switch {
 		case s.Set():
-			return s.Source + "=" + s.Value
+			return s.Source() + "=" + s.Value
 		case dflt == "":
 			return "--" + s.Name + " is set neither as a flag nor as ETCD_" + strings.ToUpper(strings.ReplaceAll(s.Name, "-", "_"))
 		}
 		return "--" + s.Name + " is not set: etcd's default " + dflt + " applies"
 	}
+	where := s.of.Describe()
 	switch {
-	case s.Written != "":
-		return s.Written + " in " + s.where
+	case s.Set():
+		return s.Written() + " in " + where
 	case dflt == "":
-		return "--" + s.Name + " not set in " + s.where
+		return "--" + s.Name + " not set in " + where
 	}
-	return "--" + s.Name + " not set (default " + dflt + ") in " + s.where
+	return "--" + s.Name + " not set (default " + dflt + ") in " + where
 }
 
 // Component is one component's effective settings.
@@ -163,7 +185,7 @@ func (s *Component) Kubelet() *kubeletconfig.Effective { return s.kubelet }
 // kubelet, whose settings are named by their KubeletConfiguration field path.
 func (s *Component) Get(name string) Setting {
 	out := s.get(name)
-	out.component, out.where = s.Of.Kind, s.Of.Describe()
+	out.of = s.Of
 	return out
 }
 
@@ -175,9 +197,9 @@ func (s *Component) get(name string) Setting {
 		out := Setting{Name: name, Value: f.Value, Kind: Default, Default: def}
 		switch f.Source.Kind {
 		case kubeletconfig.Flag:
-			out.Kind, out.Source = Flag, "kubelet "+f.Source.String()
+			out.Kind, out.kubelet = Flag, f.Source
 		case kubeletconfig.File, kubeletconfig.DropIn:
-			out.Kind, out.Source = ConfigFile, "kubelet "+f.Source.String()
+			out.Kind, out.kubelet = ConfigFile, f.Source
 		default:
 			out.Default = f.Value
 		}
@@ -194,11 +216,10 @@ func (s *Component) get(name string) Setting {
 		case !s.Of.Flags.Has(name):
 			kind = Environment
 		}
-		return Setting{Name: name, Value: v.Value, Kind: kind, Source: v.Source, Default: def}
+		return Setting{Name: name, Value: v.Value, Kind: kind, source: v.Source, Default: def}
 	}
 	if v := s.Of.Flags.Lookup(name); v.Given {
-		return Setting{Name: name, Value: v.String(), Kind: Flag, Source: s.Of.Describe() + " flag --" + name, Default: def,
-			Written: written(s.Of, name)}
+		return Setting{Name: name, Value: v.String(), Kind: Flag, Default: def}
 	}
 	return Setting{Name: name, Value: def, Kind: Default, Default: def}
 }
@@ -209,7 +230,7 @@ func (s Setting) Evidence() string {
 	if !s.Set() {
 		return "--" + s.Name + "=" + s.Value + " (default)"
 	}
-	return s.Source + "=" + s.Value
+	return s.Source() + "=" + s.Value
 }
 
 // written is a flag as it stands on the command line: "--profiling=false", "--audit-log-path

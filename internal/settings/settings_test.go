@@ -40,7 +40,7 @@ func TestSettingsFollowEachComponentsPrecedence(t *testing.T) {
 				t.Fatal(reason)
 			}
 			got := s.Get(tt.setting)
-			if got.Value != tt.wantValue || got.Kind != tt.wantKind || !strings.HasSuffix(got.Source, tt.wantSource) {
+			if got.Value != tt.wantValue || got.Kind != tt.wantKind || !strings.HasSuffix(got.Source(), tt.wantSource) {
 				t.Errorf("Get(%s) = %+v, want %s from %s %q", tt.setting, got, tt.wantValue, tt.wantKind, tt.wantSource)
 			}
 		})

@@ -64,7 +64,7 @@ func pluginState(s *settings.Component, plugin string) admission {
 func admissionEvidence(s *settings.Component) string {
 	var parts []string
 	for _, name := range []string{"enable-admission-plugins", "disable-admission-plugins", "admission-control"} {
-		if w := s.Get(name).Written; w != "" {
+		if w := s.Get(name).Written(); w != "" {
 			parts = append(parts, w)
 		}
 	}

@@ -20,7 +20,7 @@ import (
 // mustBeSet passes when every flag is given a value; a file a flag names that the node source
 // found missing fails too.
 func mustBeSet(why string, names ...string) setting.Judge {
-	return func(v *setting.Values) setting.Verdict {
+	return func(v setting.Values) setting.Verdict {
 		var out setting.Verdict
 		var seen []string
 		for _, name := range names {
@@ -53,7 +53,7 @@ func passed(evidence string) setting.Verdict { return setting.Verdict{Evidence: 
 
 // mustNotBeSet passes when the flag is absent.
 func mustNotBeSet(name, why string) setting.Judge {
-	return func(v *setting.Values) setting.Verdict {
+	return func(v setting.Values) setting.Verdict {
 		s := v.Get(name)
 		if s.Set() {
 			return failure(name, fmt.Sprintf("--%s is set to %s: %s", name, s.Given(), why), s.Observed(""))
@@ -64,7 +64,7 @@ func mustNotBeSet(name, why string) setting.Judge {
 
 // boolMustBe passes when the boolean flag, or its default when absent, is want.
 func boolMustBe(name string, want, dflt bool, why string) setting.Judge {
-	return func(v *setting.Values) setting.Verdict {
+	return func(v setting.Values) setting.Verdict {
 		s := v.Get(name)
 		got, err := dflt, error(nil)
 		if s.Set() {
@@ -86,7 +86,7 @@ func boolMustBe(name string, want, dflt bool, why string) setting.Judge {
 // auditLogAtLeast passes when an audit log rotation flag is at least min; it applies only
 // when the API server writes an audit log file.
 func auditLogAtLeast(name string, min int, unit, zero string) setting.Judge {
-	return func(v *setting.Values) setting.Verdict {
+	return func(v setting.Values) setting.Verdict {
 		if p := v.Get("audit-log-path").Given(); p == "" || p == "-" {
 			return setting.Verdict{NotApplicable: "The API server writes no audit log file (--audit-log-path is not set or is \"-\"); apiserver/audit-log-path judges that."}
 		}
@@ -114,7 +114,7 @@ func auditLogAtLeast(name string, min int, unit, zero string) setting.Judge {
 // (--secure-port=0). Unlike kube-bench, an absent --bind-address fails: its default is
 // 0.0.0.0, every interface.
 func loopbackBind(dflt string) setting.Judge {
-	return func(v *setting.Values) setting.Verdict {
+	return func(v setting.Values) setting.Verdict {
 		if p := v.Get("secure-port"); p.Set() && strings.TrimSpace(p.Given()) == "0" {
 			return passed(p.Observed("") + ": the secure port is off")
 		}
@@ -141,7 +141,7 @@ func loopbackBind(dflt string) setting.Judge {
 
 // featureGateNotOff passes unless --feature-gates turns the gate off.
 func featureGateNotOff(gate, why string) setting.Judge {
-	return func(v *setting.Values) setting.Verdict {
+	return func(v setting.Values) setting.Verdict {
 		s := v.Get("feature-gates")
 		m, _ := s.Map()
 		ev := s.Observed("")

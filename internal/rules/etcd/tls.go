@@ -128,7 +128,7 @@ func (sd side) peerSeverity(s *settings.Component, f *setting.Failure) {
 // filePairRule requires the listener's certificate and key.
 func filePairRule(r setting.Rule, sd side) rules.Rule {
 	cert, key := sd.certFlag, sd.keyFlag
-	return tlsRule(r, []string{cert, key}, []string{"both set"}, func(v *setting.Values) setting.Verdict {
+	return tlsRule(r, []string{cert, key}, []string{"both set"}, func(v setting.Values) setting.Verdict {
 		c, k := v.Get(cert), v.Get(key)
 		if c.Set() && k.Set() {
 			return setting.Verdict{Evidence: c.Observed("") + "; " + k.Observed("")}
@@ -156,7 +156,7 @@ func filePairRule(r setting.Rule, sd side) rules.Rule {
 // mustBeTrueRule requires the side's client-certificate authentication to be true.
 func mustBeTrueRule(r setting.Rule, sd side) rules.Rule {
 	flag := sd.authFlag
-	return tlsRule(r, []string{flag}, []string{"true"}, func(v *setting.Values) setting.Verdict {
+	return tlsRule(r, []string{flag}, []string{"true"}, func(v setting.Values) setting.Verdict {
 		st := v.Get(flag)
 		on, err := st.Bool()
 		if err == nil && on {
@@ -179,7 +179,7 @@ func mustBeTrueRule(r setting.Rule, sd side) rules.Rule {
 // autoTLSRule forbids self-signed automatic TLS.
 func autoTLSRule(r setting.Rule, sd side) rules.Rule {
 	flag := sd.autoFlag
-	return tlsRule(r, []string{flag}, []string{"unset", "false"}, func(v *setting.Values) setting.Verdict {
+	return tlsRule(r, []string{flag}, []string{"unset", "false"}, func(v setting.Values) setting.Verdict {
 		st := v.Get(flag)
 		on, err := st.Bool()
 		if err == nil && !on {

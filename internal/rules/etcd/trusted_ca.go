@@ -75,7 +75,7 @@ func checkTrustedCA(ctx *rules.NodeContext, s *settings.Component) []rules.Viola
 			continue
 		}
 		compared = true
-		evidence += "; " + apiCA.Source + "=" + clientCA
+		evidence += "; " + apiCA.Source() + "=" + clientCA
 		if filepath.Clean(clientCA) == filepath.Clean(ca.Value) {
 			return []rules.Violation{{
 				Path: "--trusted-ca-file",

@@ -27,7 +27,7 @@ var strongCiphers = []string{
 
 // streamingTimeoutSet fails when streaming connections never time out: only a 0 given on
 // the command line disables the timeout (a config file's 0s is its unset value).
-func streamingTimeoutSet(v *setting.Values) setting.Verdict {
+func streamingTimeoutSet(v setting.Values) setting.Verdict {
 	if d, ok := v.Field("streamingConnectionIdleTimeout").Duration(); ok && d == 0 {
 		return setting.Fail("Streaming connections to the kubelet (exec, attach, port-forward) never time out when idle.")
 	}
@@ -35,7 +35,7 @@ func streamingTimeoutSet(v *setting.Values) setting.Verdict {
 }
 
 // servingCertificate passes with a serving certificate and key, or with serverTLSBootstrap.
-func servingCertificate(v *setting.Values) setting.Verdict {
+func servingCertificate(v setting.Values) setting.Verdict {
 	if v.Field("serverTLSBootstrap").Bool() || (v.Field("tlsCertFile").Value != "" && v.Field("tlsPrivateKeyFile").Value != "") {
 		return setting.Pass()
 	}
@@ -43,7 +43,7 @@ func servingCertificate(v *setting.Values) setting.Verdict {
 }
 
 // strongCipherSuites passes with TLS 1.3 only, or with a list of strongCiphers.
-func strongCipherSuites(v *setting.Values) setting.Verdict {
+func strongCipherSuites(v setting.Values) setting.Verdict {
 	if v.Field("tlsMinVersion").Value == "VersionTLS13" {
 		return setting.Pass()
 	}

@@ -218,8 +218,8 @@ func flagSetting(s *settings.Component, flag string) named {
 	}
 	label := "--" + flag
 	// The source names an environment variable as "... environment ETCD_CERT_FILE".
-	if i := strings.LastIndex(v.Source, " environment "); v.Kind == settings.Environment && i >= 0 {
-		label = v.Source[i+len(" environment "):]
+	if i := strings.LastIndex(v.Source(), " environment "); v.Kind == settings.Environment && i >= 0 {
+		label = v.Source()[i+len(" environment "):]
 	}
 	return named{label: label, path: strings.TrimSpace(v.Value)}
 }

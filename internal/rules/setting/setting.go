@@ -35,7 +35,7 @@ type Rule struct {
 }
 
 // Judge judges a component's settings.
-type Judge func(*Values) Verdict
+type Judge func(Values) Verdict
 
 // Verdict is what a judge decides: failures, or a pass with its evidence, or that the rule
 // does not apply.
@@ -67,20 +67,18 @@ func Pass() Verdict { return Verdict{} }
 type Values struct {
 	Ctx *rules.NodeContext
 	Of  *settings.Component
-	// read are the names of the settings the rule reads.
-	read []string
 }
 
 // Get returns the effective value of a setting.
-func (v *Values) Get(name string) settings.Setting { return v.Of.Get(name) }
+func (v Values) Get(name string) settings.Setting { return v.Of.Get(name) }
 
 // Field returns a field of the kubelet's effective configuration.
-func (v *Values) Field(path string) kubeletconfig.Field { return v.Of.Kubelet().Get(path) }
+func (v Values) Field(path string) kubeletconfig.Field { return v.Of.Kubelet().Get(path) }
 
 // Evidence writes the named settings as observed, in the component's words: the kubelet's
 // fields with their sources (and a note when its configuration could not be read whole), the
 // other components' settings with their defaults.
-func (v *Values) Evidence(names ...string) string {
+func (v Values) Evidence(names ...string) string {
 	parts := make([]string, len(names))
 	if e := v.Of.Kubelet(); e != nil {
 		for i, n := range names {
@@ -116,7 +114,7 @@ func (r Rule) Rule() rules.Rule {
 				ctx.NotApplicable(reason)
 				return nil
 			}
-			v := &Values{Ctx: ctx, Of: of, read: r.Settings}
+			v := Values{Ctx: ctx, Of: of}
 			verdict := r.Judge(v)
 			switch {
 			case verdict.NotApplicable != "":

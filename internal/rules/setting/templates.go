@@ -14,7 +14,7 @@ import (
 // MustBe fails when the setting's effective value is not want. A boolean (want "true" or
 // "false") is read as its component reads booleans, and a value that is not one fails.
 func MustBe(name, want, message string) Judge {
-	return func(v *Values) Verdict {
+	return func(v Values) Verdict {
 		s := v.Get(name)
 		if want == "true" || want == "false" {
 			if b, err := s.Bool(); err == nil && strconv.FormatBool(b) == want {
@@ -29,7 +29,7 @@ func MustBe(name, want, message string) Judge {
 
 // MustNotBe fails when the setting's effective value is one of bad.
 func MustNotBe(name, message string, bad ...string) Judge {
-	return func(v *Values) Verdict {
+	return func(v Values) Verdict {
 		if s := v.Get(name); slices.Contains(bad, s.Value) {
 			return fail(message, s.Value)
 		}
@@ -39,7 +39,7 @@ func MustNotBe(name, message string, bad ...string) Judge {
 
 // MustBeSet fails when the setting's effective value is empty.
 func MustBeSet(name, message string) Judge {
-	return func(v *Values) Verdict {
+	return func(v Values) Verdict {
 		if v.Get(name).Value == "" {
 			return fail(message, "")
 		}
@@ -49,7 +49,7 @@ func MustBeSet(name, message string) Judge {
 
 // AtLeast fails when the setting's effective value is not an integer of at least min.
 func AtLeast(name string, min int64, message string) Judge {
-	return func(v *Values) Verdict {
+	return func(v Values) Verdict {
 		s := v.Get(name)
 		if n, err := strconv.ParseInt(strings.TrimSpace(s.Value), 10, 64); err == nil && n >= min {
 			return Pass()
@@ -61,7 +61,7 @@ func AtLeast(name string, min int64, message string) Judge {
 // Loopback fails when the setting, an address or host:port, is not on a loopback address
 // (127.0.0.0/8, ::1, localhost): an empty host, 0.0.0.0 or :: is every interface.
 func Loopback(name, message string) Judge {
-	return func(v *Values) Verdict {
+	return func(v Values) Verdict {
 		s := v.Get(name)
 		host := strings.TrimSpace(s.Value)
 		if h, _, err := net.SplitHostPort(host); err == nil {
@@ -83,7 +83,7 @@ func fail(message, value string) Verdict {
 // file names it) that Palisade does not read, and the setting is not given as a flag: the
 // file may set it, so neither its default nor a pass can be claimed.
 func UnlessInFile(name, file string, j Judge) Judge {
-	return func(v *Values) Verdict {
+	return func(v Values) Verdict {
 		if f := v.Get(file); f.Set() && !v.Get(name).Set() {
 			return Verdict{NotApplicable: fmt.Sprintf("%s reads its settings from %s (--%s), which Palisade does not read, and --%s is not given as a flag.",
 				v.Of.Of.Kind, f.Value, file, name)}
