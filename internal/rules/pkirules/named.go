@@ -150,13 +150,9 @@ var kubeletFiles = []pair{
 
 // credentials lists the files the component's configuration names, in the order of the
 // tables above; settings that are not given or are empty are left out.
-func credentials(n *inventory.Node, c *inventory.Component) []credential {
+func credentials(s *settings.Component) []credential {
 	var out []credential
-	s, reason := settings.Of(n, c)
-	if reason != "" {
-		return nil // etcd's configuration file cannot be read: the etcd rules say why
-	}
-	if c.Kind == inventory.Kubelet {
+	if s.Of.Kind == inventory.Kubelet {
 		e := s.Kubelet()
 		for _, p := range kubeletFiles {
 			cr := credential{use: p.use, file: kubeletSetting(e, p.file)}
@@ -169,7 +165,7 @@ func credentials(n *inventory.Node, c *inventory.Component) []credential {
 		}
 		return out
 	}
-	for _, p := range componentFiles[c.Kind] {
+	for _, p := range componentFiles[s.Of.Kind] {
 		cr := credential{use: p.use, file: flagSetting(s, p.file)}
 		if p.key != "" {
 			cr.key = flagSetting(s, p.key)
@@ -178,8 +174,8 @@ func credentials(n *inventory.Node, c *inventory.Component) []credential {
 			out = append(out, cr)
 		}
 	}
-	if c.Kind == inventory.KubeAPIServer {
-		out = append(out, apiServerLists(c)...)
+	if s.Of.Kind == inventory.KubeAPIServer {
+		out = append(out, apiServerLists(s.Of)...)
 	}
 	return out
 }
