@@ -17,7 +17,6 @@ package etcdconfig
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -33,31 +32,6 @@ type Setting struct {
 	Source string
 	// Set is false when the setting is set nowhere: etcd's default applies.
 	Set bool
-}
-
-// Evidence writes the setting as observed: "etcd (process /proc/9/cmdline) flag
-// --client-cert-auth=true", or the default (dflt) when it is set nowhere.
-func (s Setting) Evidence(flag, dflt string) string {
-	if !s.Set {
-		if dflt == "" {
-			return "--" + flag + " is set neither as a flag nor as ETCD_" + envSuffix(flag)
-		}
-		return "--" + flag + " is not set: etcd's default " + dflt + " applies"
-	}
-	return s.Source + "=" + s.Value
-}
-
-// Bool reads a boolean setting as etcd does (strconv.ParseBool); unset is false, the default
-// of every boolean etcd has that Palisade reads.
-func (s Setting) Bool() (bool, error) {
-	if !s.Set {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(s.Value)
-	if err != nil {
-		return false, fmt.Errorf("%s is not a boolean: etcd refuses to start with it", s.Source+"="+s.Value)
-	}
-	return b, nil
 }
 
 // Settings are one etcd component's settings.
@@ -151,9 +125,4 @@ func (s *Settings) fromCommandLine(flag string) Setting {
 		return Setting{}
 	}
 	return Setting{Value: v, Source: src, Set: true}
-}
-
-// envSuffix is the part of the ETCD_ variable after the prefix.
-func envSuffix(flag string) string {
-	return strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }

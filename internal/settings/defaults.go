@@ -12,6 +12,7 @@ import "palisade.dev/palisade/internal/inventory"
 //   - kube-apiserver: k8s.io/apiserver/pkg/server/options/serving.go (--secure-port 6443,
 //     --bind-address 0.0.0.0); the legacy --insecure-bind-address was 127.0.0.1, and
 //     --insecure-port is 0 (off) since Kubernetes 1.20.
+//   - kube-proxy: cmd/kube-proxy/app/options.go (--metrics-bind-address 127.0.0.1:10249).
 var Defaults = map[inventory.ComponentKind]map[string]string{
 	inventory.Etcd: {
 		"listen-client-urls": "http://localhost:2379",
@@ -22,5 +23,8 @@ var Defaults = map[inventory.ComponentKind]map[string]string{
 		"bind-address":          "0.0.0.0",
 		"insecure-port":         "0",
 		"insecure-bind-address": "127.0.0.1",
+	},
+	inventory.KubeProxy: {
+		"metrics-bind-address": "127.0.0.1:10249",
 	},
 }

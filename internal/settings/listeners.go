@@ -83,7 +83,7 @@ func (s *Component) etcdListeners() ([]Listener, error) {
 		serves Serves
 	}{{"listen-client-urls", EtcdClient}, {"listen-client-http-urls", EtcdClient}, {"listen-peer-urls", EtcdPeer}} {
 		setting := s.Get(l.flag)
-		source := setting.Source
+		source := setting.Source()
 		if !setting.Set() {
 			source = "etcd's default --" + l.flag
 		}
@@ -165,5 +165,5 @@ func (s *Component) port(name string) (int, string, error) {
 	if !v.Set() {
 		return n, v.Evidence(), nil
 	}
-	return n, fmt.Sprintf("%s=%d", v.Source, n), nil
+	return n, fmt.Sprintf("%s=%d", v.Source(), n), nil
 }

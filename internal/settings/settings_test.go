@@ -1,6 +1,7 @@
 package settings_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -40,7 +41,7 @@ func TestSettingsFollowEachComponentsPrecedence(t *testing.T) {
 				t.Fatal(reason)
 			}
 			got := s.Get(tt.setting)
-			if got.Value != tt.wantValue || got.Kind != tt.wantKind || !strings.HasSuffix(got.Source, tt.wantSource) {
+			if got.Value != tt.wantValue || got.Kind != tt.wantKind || !strings.HasSuffix(got.Source(), tt.wantSource) {
 				t.Errorf("Get(%s) = %+v, want %s from %s %q", tt.setting, got, tt.wantValue, tt.wantKind, tt.wantSource)
 			}
 		})
@@ -66,5 +67,59 @@ func TestEtcdListensWhereItsConfigFileSays(t *testing.T) {
 	}
 	if want := "etcd 10.0.0.5,etcd-peer localhost"; strings.Join(got, ",") != want {
 		t.Errorf("listeners = %q, want %q", got, want)
+	}
+}
+
+func TestSettingsAreWordedInTheirComponentsWords(t *testing.T) {
+	tests := []struct {
+		name     string
+		kind     inventory.ComponentKind
+		args     []string
+		setting  string
+		dflt     string
+		want     string
+		wantBool string
+	}{
+		{"a flag as written", inventory.KubeScheduler, []string{"--profiling=false"}, "profiling", "true",
+			"--profiling=false in kube-scheduler (process /proc/1/cmdline)", "false"},
+		{"a flag written apart from its value", inventory.KubeAPIServer, []string{"--audit-log-path", "/var/log/audit.log"}, "audit-log-path", "",
+			"--audit-log-path /var/log/audit.log in kube-apiserver (process /proc/1/cmdline)", ""},
+		{"a flag left to its default", inventory.KubeControllerManager, nil, "profiling", "true",
+			"--profiling not set (default true) in kube-controller-manager (process /proc/1/cmdline)", ""},
+		{"a flag without a default to name", inventory.KubeAPIServer, nil, "token-auth-file", "",
+			"--token-auth-file not set in kube-apiserver (process /proc/1/cmdline)", ""},
+		{"a command-line boolean that is not one", inventory.KubeAPIServer, []string{"--anonymous-auth=maybe"}, "anonymous-auth", "",
+			"--anonymous-auth=maybe in kube-apiserver (process /proc/1/cmdline)", "--anonymous-auth=maybe is not a boolean"},
+		{"an etcd flag", inventory.Etcd, []string{"--client-cert-auth=true"}, "client-cert-auth", "",
+			"etcd (process /proc/1/cmdline) flag --client-cert-auth=true", "true"},
+		{"an etcd default named", inventory.Etcd, nil, "auto-tls", "false", "--auto-tls is not set: etcd's default false applies", "false"},
+		{"an etcd setting set nowhere", inventory.Etcd, nil, "cert-file", "", "--cert-file is set neither as a flag nor as ETCD_CERT_FILE", ""},
+		{"an etcd boolean that is not one", inventory.Etcd, []string{"--auto-tls=yes"}, "auto-tls", "",
+			"etcd (process /proc/1/cmdline) flag --auto-tls=yes", "etcd (process /proc/1/cmdline) flag --auto-tls=yes is not a boolean: etcd refuses to start with it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &inventory.Component{Kind: tt.kind, Source: inventory.FromProcess, Path: "/proc/1/cmdline", Args: tt.args,
+				Flags: flags.Parse(tt.args, flags.ComponentSpec(string(tt.kind)))}
+			s, reason := settings.Of(&inventory.Node{Components: []*inventory.Component{c}}, c)
+			if reason != "" {
+				t.Fatal(reason)
+			}
+			got := s.Get(tt.setting)
+			if ev := got.Observed(tt.dflt); ev != tt.want {
+				t.Errorf("Observed(%q) = %q, want %q", tt.dflt, ev, tt.want)
+			}
+			if tt.wantBool == "" {
+				return
+			}
+			b, err := got.Bool()
+			gotBool := fmt.Sprint(b)
+			if err != nil {
+				gotBool = err.Error()
+			}
+			if gotBool != tt.wantBool {
+				t.Errorf("Bool() = %q, want %q", gotBool, tt.wantBool)
+			}
+		})
 	}
 }

@@ -21,8 +21,8 @@ import (
 	"strings"
 
 	"palisade.dev/palisade/internal/finding"
-	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/settings"
 )
 
 // defaultOnPlugins are the admission plugins the API server runs without being asked
@@ -42,17 +42,17 @@ type admission struct {
 	flag string
 }
 
-func pluginState(c *inventory.Component, plugin string) admission {
-	if legacy := lookup(c, "admission-control"); legacy.Given {
+func pluginState(s *settings.Component, plugin string) admission {
+	if legacy := s.Get("admission-control"); legacy.Set() {
 		if slices.Contains(legacy.List(), plugin) {
 			return admission{true, "listed in the deprecated --admission-control, which replaces the default set", "admission-control"}
 		}
 		return admission{false, "not in the deprecated --admission-control, which replaces the default set", "admission-control"}
 	}
-	if slices.Contains(lookup(c, "disable-admission-plugins").List(), plugin) {
+	if slices.Contains(s.Get("disable-admission-plugins").List(), plugin) {
 		return admission{false, "listed in --disable-admission-plugins", "disable-admission-plugins"}
 	}
-	if slices.Contains(lookup(c, "enable-admission-plugins").List(), plugin) {
+	if slices.Contains(s.Get("enable-admission-plugins").List(), plugin) {
 		return admission{true, "listed in --enable-admission-plugins", "enable-admission-plugins"}
 	}
 	if slices.Contains(defaultOnPlugins, plugin) {
@@ -61,30 +61,31 @@ func pluginState(c *inventory.Component, plugin string) admission {
 	return admission{false, "off by default and not in --enable-admission-plugins", "enable-admission-plugins"}
 }
 
-func admissionEvidence(c *inventory.Component) string {
+func admissionEvidence(s *settings.Component) string {
 	var parts []string
 	for _, name := range []string{"enable-admission-plugins", "disable-admission-plugins", "admission-control"} {
-		if w := written(c, name); w != "" {
+		if w := s.Get(name).Written(); w != "" {
 			parts = append(parts, w)
 		}
 	}
 	if len(parts) == 0 {
-		return "no admission plugin flags (the default plugins run) in " + where(c)
+		return "no admission plugin flags (the default plugins run) in " + s.Of.Describe()
 	}
-	return strings.Join(parts, " ") + " in " + where(c)
+	return strings.Join(parts, " ") + " in " + s.Of.Describe()
 }
 
 func admissionRule(id, title string, sev finding.Severity, refs []rules.Reference, desc, remedy string, allowed []string,
-	judge func(c *inventory.Component) (string, string)) rules.Rule {
+	judge func(s *settings.Component) (string, string)) rules.Rule {
 	return rules.Rule{
 		ID: id, Title: title, Severity: sev, Area: rules.AreaControlPlane, Scope: rules.ScopeNode, Components: apiServer,
 		Description: desc, Fields: []string{"--enable-admission-plugins", "--disable-admission-plugins", "--admission-control"},
 		Allowed: allowed, References: append(refs, docsAdmission), Remedy: remedy,
 		Node: func(ctx *rules.NodeContext) []rules.Violation {
-			if msg, flag := judge(ctx.Component); msg != "" {
-				return fail(flag, msg, admissionEvidence(ctx.Component))
+			s, _ := ctx.Settings()
+			if msg, flag := judge(s); msg != "" {
+				return fail(flag, msg, admissionEvidence(s))
 			}
-			ctx.Pass(admissionEvidence(ctx.Component))
+			ctx.Pass(admissionEvidence(s))
 			return nil
 		},
 	}
@@ -95,8 +96,8 @@ func admissionAlwaysAdmitRule() rules.Rule {
 		[]rules.Reference{cisAlwaysAdmit},
 		"AlwaysAdmit admits every request, whatever the other plugins decide. It is deprecated and has no use in a real cluster.",
 		"Remove AlwaysAdmit from --enable-admission-plugins.", []string{"AlwaysAdmit not enabled"},
-		func(c *inventory.Component) (string, string) {
-			if s := pluginState(c, "AlwaysAdmit"); s.on {
+		func(of *settings.Component) (string, string) {
+			if s := pluginState(of, "AlwaysAdmit"); s.on {
 				return "AlwaysAdmit is " + s.why + ": every request is admitted", s.flag
 			}
 			return "", ""
@@ -110,8 +111,8 @@ func admissionNodeRestrictionRule() rules.Rule {
 			"reserved for the control plane (node-restriction.kubernetes.io/). Without it a compromised kubelet can relabel its node "+
 			"to attract sensitive workloads, or change other nodes. It is off by default.",
 		"Add NodeRestriction to --enable-admission-plugins (and Node to --authorization-mode).", []string{"NodeRestriction enabled"},
-		func(c *inventory.Component) (string, string) {
-			if s := pluginState(c, "NodeRestriction"); !s.on {
+		func(of *settings.Component) (string, string) {
+			if s := pluginState(of, "NodeRestriction"); !s.on {
 				return "NodeRestriction is " + s.why + ": kubelets may modify other nodes and their own node's labels", s.flag
 			}
 			return "", ""
@@ -128,8 +129,8 @@ func admissionNotDisabledRule(plugin string, ref rules.Reference) rules.Rule {
 		plugin+" is on by default and should stay so: without it "+why+".",
 		"Remove "+plugin+" from --disable-admission-plugins (or from the deprecated --admission-control's omissions).",
 		[]string{plugin + " not disabled"},
-		func(c *inventory.Component) (string, string) {
-			if s := pluginState(c, plugin); !s.on {
+		func(of *settings.Component) (string, string) {
+			if s := pluginState(of, plugin); !s.on {
 				return fmt.Sprintf("%s is %s: %s", plugin, s.why, why), s.flag
 			}
 			return "", ""
@@ -147,8 +148,8 @@ func admissionRecommendedRule(plugin string, ref rules.Reference) rules.Rule {
 		plugin+" is off by default. Without it "+why+". The CIS Benchmark lists it as a Manual check: weigh it for the cluster.",
 		"Add "+plugin+" to --enable-admission-plugins, or record why the cluster does without it by suppressing this rule.",
 		[]string{plugin + " enabled"},
-		func(c *inventory.Component) (string, string) {
-			if s := pluginState(c, plugin); !s.on {
+		func(of *settings.Component) (string, string) {
+			if s := pluginState(of, plugin); !s.on {
 				return fmt.Sprintf("%s is %s: %s", plugin, s.why, why), s.flag
 			}
 			return "", ""

@@ -10,20 +10,20 @@ package apiserver
 
 import (
 	"fmt"
-	"strings"
 
-	"palisade.dev/palisade/internal/flags"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/setting"
+	"palisade.dev/palisade/internal/settings"
 )
 
 // Rules returns the package's rules.
 func Rules() []rules.Rule {
-	var out []rules.Rule
-	for _, f := range flagRules() {
-		out = append(out, f.rule())
+	declared := flagRules()
+	for i := range declared {
+		declared[i].Area = rules.AreaControlPlane
 	}
-	return append(out,
+	return append(setting.Rules(declared...),
 		authorizationAlwaysAllowRule(), authorizationNodeRule(), authorizationRBACRule(),
 		admissionAlwaysAdmitRule(), admissionNodeRestrictionRule(),
 		admissionNotDisabledRule("ServiceAccount", cisServiceAccountPlug),
@@ -44,54 +44,15 @@ var (
 	scheduler         = []inventory.ComponentKind{inventory.KubeScheduler}
 )
 
-// where names the component's command line for evidence: "kube-apiserver (process
-// /proc/1234/cmdline)".
-func where(c *inventory.Component) string {
-	return string(c.Kind) + " (" + string(c.Source) + " " + c.Path + ")"
-}
-
-// written is a flag as it stands on the command line: "--profiling=false", "--audit-log-path
-// /var/log/audit.log", "--profiling" for a bare boolean; every occurrence of a list flag.
-func written(c *inventory.Component, name string) string {
-	occ := c.Flags.Occurrences(name)
-	if len(occ) == 0 {
-		return ""
-	}
-	parts := make([]string, len(occ))
-	for i, o := range occ {
-		// Index is where the value was read: the argument itself for --name=value and a bare
-		// boolean, the next one for "--name value".
-		if strings.Contains(o.Arg, "=") || o.Index < len(c.Args) && c.Args[o.Index] == o.Arg {
-			parts[i] = o.Arg
-		} else {
-			parts[i] = o.Arg + " " + o.Value
-		}
-	}
-	return strings.Join(parts, " ")
+// flag is a setting of the component being judged, from the node's settings model.
+func flag(ctx *rules.NodeContext, name string) settings.Setting {
+	s, _ := ctx.Settings() // the command-line components' settings are always known
+	return s.Get(name)
 }
 
 // evidence is a flag as written and where, or that it is not set and what its default is.
-func evidence(c *inventory.Component, name, dflt string) string {
-	if w := written(c, name); w != "" {
-		return w + " in " + where(c)
-	}
-	if dflt == "" {
-		return "--" + name + " not set in " + where(c)
-	}
-	return "--" + name + " not set (default " + dflt + ") in " + where(c)
-}
-
-// lookup returns a flag's value.
-func lookup(c *inventory.Component, name string) flags.Value { return c.Flags.Lookup(name) }
-
-// boolFlag reads a boolean flag, its default when it is not given; bad is the error of a value
-// that is not a boolean (the component would not have started).
-func boolFlag(c *inventory.Component, name string, dflt bool) (value bool, bad error) {
-	v := lookup(c, name)
-	if !v.Given {
-		return dflt, nil
-	}
-	return v.Bool()
+func evidence(ctx *rules.NodeContext, name, dflt string) string {
+	return flag(ctx, name).Observed(dflt)
 }
 
 // fail is one violation naming the flag.
@@ -118,15 +79,25 @@ func nodeFile(ctx *rules.NodeContext, flag, path string) (*inventory.File, []rul
 		ctx.NotApplicable(fmt.Sprintf("--%s names %s, a file on the control-plane node; a cluster scan reads the mirror pod's command line only (run palisade node there)", flag, path))
 		return nil, nil
 	case f == nil:
-		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, was not read: Palisade cannot judge what it holds", path, flag), evidence(c, flag, ""))
+		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, was not read: Palisade cannot judge what it holds", path, flag), evidence(ctx, flag, ""))
 	case !f.Exists:
-		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, does not exist on the node: the %s would not start with it, or the file was removed since", path, flag, c.Kind), evidence(c, flag, ""))
+		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, does not exist on the node: the %s would not start with it, or the file was removed since", path, flag, c.Kind), evidence(ctx, flag, ""))
 	case f.Err != "":
-		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, could not be read: %s", path, flag, f.Err), evidence(c, flag, ""))
+		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, could not be read: %s", path, flag, f.Err), evidence(ctx, flag, ""))
 	case f.IsDir:
-		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, is a directory, not a file", path, flag), evidence(c, flag, ""))
+		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, is a directory, not a file", path, flag), evidence(ctx, flag, ""))
 	case f.Truncated:
-		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, is larger than Palisade reads; it was not judged", path, flag), evidence(c, flag, ""))
+		return nil, fail(flag, fmt.Sprintf("%s, which --%s names, is larger than Palisade reads; it was not judged", path, flag), evidence(ctx, flag, ""))
 	}
 	return f, nil
+}
+
+// boolFlag reads a boolean flag, dflt when it is not given; bad is the error of a value that
+// is not a boolean (the component would not have started).
+func boolFlag(ctx *rules.NodeContext, name string, dflt bool) (value bool, bad error) {
+	v := flag(ctx, name)
+	if !v.Set() {
+		return dflt, nil
+	}
+	return v.Bool()
 }

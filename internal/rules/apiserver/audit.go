@@ -38,16 +38,15 @@ func auditLogPathRule() rules.Rule {
 		References: []rules.Reference{cisAuditLogPath, docsAudit},
 		Remedy:     "Set --audit-log-path=/var/log/kubernetes/audit/audit.log (mounted from the host) together with --audit-policy-file.",
 		Node: func(ctx *rules.NodeContext) []rules.Violation {
-			c := ctx.Component
-			if v := lookup(c, "audit-log-path"); v.Given && v.String() != "" {
-				ctx.Pass(evidence(c, "audit-log-path", ""))
+			if v := flag(ctx, "audit-log-path"); v.Set() && v.Given() != "" {
+				ctx.Pass(evidence(ctx, "audit-log-path", ""))
 				return nil
 			}
-			if v := lookup(c, "audit-webhook-config-file"); v.Given && v.String() != "" {
-				ctx.Pass(evidence(c, "audit-webhook-config-file", "") + " (webhook backend)")
+			if v := flag(ctx, "audit-webhook-config-file"); v.Set() && v.Given() != "" {
+				ctx.Pass(evidence(ctx, "audit-webhook-config-file", "") + " (webhook backend)")
 				return nil
 			}
-			return fail("audit-log-path", "neither --audit-log-path nor --audit-webhook-config-file is set: the API server records no audit events", evidence(c, "audit-log-path", ""))
+			return fail("audit-log-path", "neither --audit-log-path nor --audit-webhook-config-file is set: the API server records no audit events", evidence(ctx, "audit-log-path", ""))
 		},
 	}
 }
@@ -56,20 +55,19 @@ func auditLogPathRule() rules.Rule {
 // requireFlag is set, else records the rule as not applicable. A policy the API server loads
 // leniently (unknown fields) is returned with its *LenientError.
 func policy(ctx *rules.NodeContext, requireFlag bool) (*auditpolicy.Policy, string, error, []rules.Violation) {
-	c := ctx.Component
-	v := lookup(c, "audit-policy-file")
-	if !v.Given || v.String() == "" {
+	v := flag(ctx, "audit-policy-file")
+	if !v.Set() || v.Given() == "" {
 		if requireFlag {
-			return nil, "", nil, fail("audit-policy-file", "--audit-policy-file is not set: without a policy the API server writes no audit events at all, whatever backend is configured", evidence(c, "audit-policy-file", ""))
+			return nil, "", nil, fail("audit-policy-file", "--audit-policy-file is not set: without a policy the API server writes no audit events at all, whatever backend is configured", evidence(ctx, "audit-policy-file", ""))
 		}
 		ctx.NotApplicable("--audit-policy-file is not set; apiserver/audit-policy-file reports that.")
 		return nil, "", nil, nil
 	}
-	f, vs := nodeFile(ctx, "audit-policy-file", v.String())
+	f, vs := nodeFile(ctx, "audit-policy-file", v.Given())
 	if f == nil {
 		if !requireFlag && vs != nil {
 			// apiserver/audit-policy-file reports the file; the policy's contents are unknown.
-			ctx.NotApplicable(fmt.Sprintf("%s could not be judged; apiserver/audit-policy-file reports why.", v.String()))
+			ctx.NotApplicable(fmt.Sprintf("%s could not be judged; apiserver/audit-policy-file reports why.", v.Given()))
 			return nil, "", nil, nil
 		}
 		return nil, "", nil, vs
@@ -78,19 +76,19 @@ func policy(ctx *rules.NodeContext, requireFlag bool) (*auditpolicy.Policy, stri
 		p   *auditpolicy.Policy
 		err error
 	}
-	r := ctx.Memo("apiserver/audit-policy:"+v.String(), func() any {
-		p, err := auditpolicy.Parse(v.String(), f.Data)
+	r := ctx.Memo("apiserver/audit-policy:"+v.Given(), func() any {
+		p, err := auditpolicy.Parse(v.Given(), f.Data)
 		return parsed{p, err}
 	}).(parsed)
 	p, err := r.p, r.err
 	if p == nil {
 		if !requireFlag {
-			ctx.NotApplicable(fmt.Sprintf("%s is not a policy the API server accepts; apiserver/audit-policy-file reports why.", v.String()))
+			ctx.NotApplicable(fmt.Sprintf("%s is not a policy the API server accepts; apiserver/audit-policy-file reports why.", v.Given()))
 			return nil, "", nil, nil
 		}
-		return nil, "", nil, fail("audit-policy-file", err.Error()+" (--audit-policy-file)", evidence(c, "audit-policy-file", ""))
+		return nil, "", nil, fail("audit-policy-file", err.Error()+" (--audit-policy-file)", evidence(ctx, "audit-policy-file", ""))
 	}
-	return p, evidence(c, "audit-policy-file", ""), err, nil
+	return p, evidence(ctx, "audit-policy-file", ""), err, nil
 }
 
 func auditPolicyFileRule() rules.Rule {

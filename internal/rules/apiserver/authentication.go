@@ -52,9 +52,8 @@ func anonymousAuthRule() rules.Rule {
 }
 
 func checkAnonymousAuth(ctx *rules.NodeContext) []rules.Violation {
-	c := ctx.Component
-	if cfg := lookup(c, "authentication-config"); cfg.Given && cfg.String() != "" {
-		f, vs := nodeFile(ctx, "authentication-config", cfg.String())
+	if cfg := flag(ctx, "authentication-config"); cfg.Set() && cfg.Given() != "" {
+		f, vs := nodeFile(ctx, "authentication-config", cfg.Given())
 		if f == nil {
 			return vs
 		}
@@ -71,10 +70,10 @@ func checkAnonymousAuth(ctx *rules.NodeContext) []rules.Violation {
 			err = sigsjson.UnmarshalCaseSensitivePreserveInts(j, &doc)
 		}
 		if err != nil {
-			return fail("authentication-config", fmt.Sprintf("%s, which --authentication-config names, is not a readable AuthenticationConfiguration: %v", cfg.String(), err), evidence(c, "authentication-config", ""))
+			return fail("authentication-config", fmt.Sprintf("%s, which --authentication-config names, is not a readable AuthenticationConfiguration: %v", cfg.Given(), err), evidence(ctx, "authentication-config", ""))
 		}
 		if a := doc.Anonymous; a != nil {
-			ev := fmt.Sprintf("anonymous.enabled: %t in %s (%s)", a.Enabled, cfg.String(), evidence(c, "authentication-config", ""))
+			ev := fmt.Sprintf("anonymous.enabled: %t in %s (%s)", a.Enabled, cfg.Given(), evidence(ctx, "authentication-config", ""))
 			if !a.Enabled {
 				ctx.Pass(ev)
 				return nil
@@ -97,12 +96,12 @@ func checkAnonymousAuth(ctx *rules.NodeContext) []rules.Violation {
 			return nil
 		}
 	}
-	on, err := boolFlag(c, "anonymous-auth", true)
-	ev := evidence(c, "anonymous-auth", "true")
+	on, err := boolFlag(ctx, "anonymous-auth", true)
+	ev := evidence(ctx, "anonymous-auth", "true")
 	switch {
 	case err != nil:
 		return fail("anonymous-auth", err.Error(), ev)
-	case on && !lookup(c, "anonymous-auth").Given:
+	case on && !flag(ctx, "anonymous-auth").Set():
 		return fail("anonymous-auth", "--anonymous-auth is not set, and its default is true: requests without credentials are served as system:anonymous, and only RBAC decides what they may do", ev)
 	case on:
 		return fail("anonymous-auth", "--anonymous-auth is true: requests without credentials are served as system:anonymous, and only RBAC decides what they may do", ev)
@@ -124,25 +123,24 @@ func insecurePortRule() rules.Rule {
 		References: []rules.Reference{docsAPIServerFlags},
 		Remedy:     "Set --insecure-port=0 and remove --insecure-bind-address; better, upgrade to a supported Kubernetes version.",
 		Node: func(ctx *rules.NodeContext) []rules.Violation {
-			c := ctx.Component
-			port := lookup(c, "insecure-port")
-			ev := evidence(c, "insecure-port", "")
-			if addr := lookup(c, "insecure-bind-address"); addr.Given {
-				ev += "; " + evidence(c, "insecure-bind-address", "")
+			port := flag(ctx, "insecure-port")
+			ev := evidence(ctx, "insecure-port", "")
+			if addr := flag(ctx, "insecure-bind-address"); addr.Set() {
+				ev += "; " + evidence(ctx, "insecure-bind-address", "")
 			}
 			switch {
-			case port.Given && strings.TrimSpace(port.String()) != "0":
+			case port.Set() && strings.TrimSpace(port.Given()) != "0":
 				bind := "127.0.0.1"
-				if a := lookup(c, "insecure-bind-address"); a.Given {
-					bind = a.String()
+				if a := flag(ctx, "insecure-bind-address"); a.Set() {
+					bind = a.Given()
 				}
 				scope := "every process on the node, hostNetwork pods included"
 				if ip := net.ParseIP(bind); ip == nil || !ip.IsLoopback() {
 					scope = "anyone who reaches " + bind
 				}
-				return fail("insecure-port", fmt.Sprintf("--insecure-port=%s serves the API without authentication or authorization on %s: %s is cluster-admin", port.String(), bind, scope), ev)
-			case !port.Given && minorBelow(ctx.Options, 20):
-				return fail("insecure-port", "--insecure-port is not set, and before Kubernetes 1.20 its default is 8080 on 127.0.0.1: every process on the node, hostNetwork pods included, is cluster-admin", evidence(c, "insecure-port", "8080"))
+				return fail("insecure-port", fmt.Sprintf("--insecure-port=%s serves the API without authentication or authorization on %s: %s is cluster-admin", port.Given(), bind, scope), ev)
+			case !port.Set() && minorBelow(ctx.Options, 20):
+				return fail("insecure-port", "--insecure-port is not set, and before Kubernetes 1.20 its default is 8080 on 127.0.0.1: every process on the node, hostNetwork pods included, is cluster-admin", evidence(ctx, "insecure-port", "8080"))
 			}
 			ctx.Pass(ev)
 			return nil

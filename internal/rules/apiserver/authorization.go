@@ -30,9 +30,8 @@ import (
 // authorizationModes returns the authorizers in order, and evidence for them. With
 // --authorization-config it reads the file; a file that cannot be read returns violations.
 func authorizationModes(ctx *rules.NodeContext) (modes []string, ev string, vs []rules.Violation) {
-	c := ctx.Component
-	if cfg := lookup(c, "authorization-config"); cfg.Given && cfg.String() != "" {
-		f, vs := nodeFile(ctx, "authorization-config", cfg.String())
+	if cfg := flag(ctx, "authorization-config"); cfg.Set() && cfg.Given() != "" {
+		f, vs := nodeFile(ctx, "authorization-config", cfg.Given())
 		if f == nil {
 			return nil, "", vs
 		}
@@ -47,18 +46,18 @@ func authorizationModes(ctx *rules.NodeContext) (modes []string, ev string, vs [
 			err = sigsjson.UnmarshalCaseSensitivePreserveInts(j, &doc)
 		}
 		if err != nil {
-			return nil, "", fail("authorization-config", fmt.Sprintf("%s, which --authorization-config names, is not a readable AuthorizationConfiguration: %v", cfg.String(), err), evidence(c, "authorization-config", ""))
+			return nil, "", fail("authorization-config", fmt.Sprintf("%s, which --authorization-config names, is not a readable AuthorizationConfiguration: %v", cfg.Given(), err), evidence(ctx, "authorization-config", ""))
 		}
 		for _, a := range doc.Authorizers {
 			modes = append(modes, a.Type)
 		}
-		return modes, fmt.Sprintf("authorizers [%s] in %s (%s)", strings.Join(modes, ", "), cfg.String(), evidence(c, "authorization-config", "")), nil
+		return modes, fmt.Sprintf("authorizers [%s] in %s (%s)", strings.Join(modes, ", "), cfg.Given(), evidence(ctx, "authorization-config", "")), nil
 	}
-	v := lookup(c, "authorization-mode")
-	if !v.Given {
-		return []string{"AlwaysAllow"}, evidence(c, "authorization-mode", "AlwaysAllow"), nil
+	v := flag(ctx, "authorization-mode")
+	if !v.Set() {
+		return []string{"AlwaysAllow"}, evidence(ctx, "authorization-mode", "AlwaysAllow"), nil
 	}
-	return v.List(), evidence(c, "authorization-mode", ""), nil
+	return v.List(), evidence(ctx, "authorization-mode", ""), nil
 }
 
 func authorizationRule(id, title string, sev finding.Severity, ref rules.Reference, desc, remedy string,
@@ -75,7 +74,7 @@ func authorizationRule(id, title string, sev finding.Severity, ref rules.Referen
 			}
 			if msg := judge(modes); msg != "" {
 				path := "--authorization-mode"
-				if lookup(ctx.Component, "authorization-config").Given {
+				if flag(ctx, "authorization-config").Set() {
 					path = "--authorization-config"
 				}
 				return []rules.Violation{{Path: path, Message: msg, Evidence: ev}}

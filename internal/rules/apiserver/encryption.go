@@ -29,16 +29,15 @@ import (
 // rule does not apply (the flag is absent: apiserver/encryption-provider-config reports that),
 // or was recorded not applicable.
 func encryptionConfig(ctx *rules.NodeContext, requireFlag bool) (*encryptionconfig.Configuration, string, []rules.Violation) {
-	c := ctx.Component
-	v := lookup(c, "encryption-provider-config")
-	if !v.Given || v.String() == "" {
+	v := flag(ctx, "encryption-provider-config")
+	if !v.Set() || v.Given() == "" {
 		if requireFlag {
-			return nil, "", fail("encryption-provider-config", "--encryption-provider-config is not set: Secrets and every other object are stored in etcd as plain text, readable by whoever reads etcd, its backups or its disk", evidence(c, "encryption-provider-config", ""))
+			return nil, "", fail("encryption-provider-config", "--encryption-provider-config is not set: Secrets and every other object are stored in etcd as plain text, readable by whoever reads etcd, its backups or its disk", evidence(ctx, "encryption-provider-config", ""))
 		}
 		ctx.NotApplicable("--encryption-provider-config is not set; apiserver/encryption-provider-config reports that.")
 		return nil, "", nil
 	}
-	f, vs := nodeFile(ctx, "encryption-provider-config", v.String())
+	f, vs := nodeFile(ctx, "encryption-provider-config", v.Given())
 	if f == nil {
 		return nil, "", vs
 	}
@@ -46,15 +45,15 @@ func encryptionConfig(ctx *rules.NodeContext, requireFlag bool) (*encryptionconf
 		cfg *encryptionconfig.Configuration
 		err error
 	}
-	r := ctx.Memo("apiserver/encryption-config:"+v.String(), func() any {
-		cfg, err := encryptionconfig.Parse(v.String(), f.Data)
+	r := ctx.Memo("apiserver/encryption-config:"+v.Given(), func() any {
+		cfg, err := encryptionconfig.Parse(v.Given(), f.Data)
 		return parsed{cfg, err}
 	}).(parsed)
 	cfg, err := r.cfg, r.err
 	if err != nil {
-		return nil, "", fail("encryption-provider-config", err.Error()+" (--encryption-provider-config)", evidence(c, "encryption-provider-config", ""))
+		return nil, "", fail("encryption-provider-config", err.Error()+" (--encryption-provider-config)", evidence(ctx, "encryption-provider-config", ""))
 	}
-	return cfg, evidence(c, "encryption-provider-config", ""), nil
+	return cfg, evidence(ctx, "encryption-provider-config", ""), nil
 }
 
 func encryptionConfigRule() rules.Rule {
@@ -134,7 +133,7 @@ func encryptionKeysFileRule() rules.Rule {
 			if cfg == nil {
 				return vs
 			}
-			f := ctx.Node.File(lookup(ctx.Component, "encryption-provider-config").String())
+			f := ctx.Node.File(flag(ctx, "encryption-provider-config").Given())
 			if !cfg.StaticKeys() {
 				ctx.NotApplicable("The configuration holds no static keys (only kms or identity providers).")
 				return nil

@@ -51,19 +51,19 @@ var (
 	cisExtendTokenExpiration = rules.Reference{Kind: "CIS", ID: "1.2.30",
 		Title: "Ensure that the --service-account-extend-token-expiration parameter is set to false (CIS Kubernetes Benchmark v1.12.0; not in v1.10.0)"}
 
-	docsEncryptData     = rules.Reference{Kind: "Docs", Title: "Encrypting Confidential Data at Rest", URL: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/"}
-	docsKMS             = rules.Reference{Kind: "Docs", Title: "Using a KMS provider for data encryption", URL: "https://kubernetes.io/docs/tasks/administer-cluster/kms-provider/"}
-	docsAudit           = rules.Reference{Kind: "Docs", Title: "Auditing", URL: "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/"}
-	docsAuthz           = rules.Reference{Kind: "Docs", Title: "Authorization", URL: "https://kubernetes.io/docs/reference/access-authn-authz/authorization/"}
-	docsNodeAuthz       = rules.Reference{Kind: "Docs", Title: "Using Node Authorization", URL: "https://kubernetes.io/docs/reference/access-authn-authz/node/"}
-	docsAdmission       = rules.Reference{Kind: "Docs", Title: "Admission Control in Kubernetes", URL: "https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/"}
-	docsAnonymous       = rules.Reference{Kind: "Docs", Title: "Authenticating: anonymous requests", URL: "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests"}
-	docsStaticToken     = rules.Reference{Kind: "Docs", Title: "Authenticating: static token file", URL: "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#static-token-file"}
-	docsKubeletAuth     = rules.Reference{Kind: "Docs", Title: "Kubelet authentication/authorization", URL: "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/"}
-	docsAPIServerFlags  = rules.Reference{Kind: "Docs", Title: "kube-apiserver command line reference", URL: "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/"}
-	docsCMFlags         = rules.Reference{Kind: "Docs", Title: "kube-controller-manager command line reference", URL: "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-controller-manager/"}
-	docsSchedulerFlags  = rules.Reference{Kind: "Docs", Title: "kube-scheduler command line reference", URL: "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-scheduler/"}
-	docsGoTLSCiphers    = rules.Reference{Kind: "Docs", Title: "Go crypto/tls: CipherSuites and InsecureCipherSuites", URL: "https://pkg.go.dev/crypto/tls#InsecureCipherSuites"}
-	docsBoundSATokens   = rules.Reference{Kind: "Docs", Title: "Managing Service Accounts: bound service account tokens", URL: "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/"}
-	docsControllerCreds = rules.Reference{Kind: "Docs", Title: "Controller manager: use of service account credentials", URL: "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#controller-roles"}
+	docsEncryptData     = rules.Docs("Encrypting Confidential Data at Rest", "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/")
+	docsKMS             = rules.Docs("Using a KMS provider for data encryption", "https://kubernetes.io/docs/tasks/administer-cluster/kms-provider/")
+	docsAudit           = rules.Docs("Auditing", "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/")
+	docsAuthz           = rules.Docs("Authorization", "https://kubernetes.io/docs/reference/access-authn-authz/authorization/")
+	docsNodeAuthz       = rules.Docs("Using Node Authorization", "https://kubernetes.io/docs/reference/access-authn-authz/node/")
+	docsAdmission       = rules.Docs("Admission Control in Kubernetes", "https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/")
+	docsAnonymous       = rules.Docs("Authenticating: anonymous requests", "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests")
+	docsStaticToken     = rules.Docs("Authenticating: static token file", "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#static-token-file")
+	docsKubeletAuth     = rules.Docs("Kubelet authentication/authorization", "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/")
+	docsAPIServerFlags  = rules.Docs("kube-apiserver command line reference", "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/")
+	docsCMFlags         = rules.Docs("kube-controller-manager command line reference", "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-controller-manager/")
+	docsSchedulerFlags  = rules.Docs("kube-scheduler command line reference", "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-scheduler/")
+	docsGoTLSCiphers    = rules.Docs("Go crypto/tls: CipherSuites and InsecureCipherSuites", "https://pkg.go.dev/crypto/tls#InsecureCipherSuites")
+	docsBoundSATokens   = rules.Docs("Managing Service Accounts: bound service account tokens", "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/")
+	docsControllerCreds = rules.Docs("Controller manager: use of service account credentials", "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#controller-roles")
 )

@@ -82,11 +82,10 @@ func cipherSuitesRule() rules.Rule {
 }
 
 func checkCipherSuites(ctx *rules.NodeContext) []rules.Violation {
-	c := ctx.Component
-	v := lookup(c, "tls-cipher-suites")
-	ev := evidence(c, "tls-cipher-suites", "Go's defaults")
+	v := flag(ctx, "tls-cipher-suites")
+	ev := evidence(ctx, "tls-cipher-suites", "Go's defaults")
 	low, medium := finding.Low, finding.Medium
-	if !v.Given || len(v.List()) == 0 {
+	if !v.Set() || len(v.List()) == 0 {
 		return []rules.Violation{{Path: "--tls-cipher-suites", Severity: &low, Evidence: ev,
 			Message: "--tls-cipher-suites is not set: the API server offers Go's default TLS 1.2 suites, which include ECDHE suites with AES-CBC and SHA-1"}}
 	}

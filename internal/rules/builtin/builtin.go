@@ -14,6 +14,7 @@ import (
 	"palisade.dev/palisade/internal/rules/files"
 	"palisade.dev/palisade/internal/rules/kubelet"
 	"palisade.dev/palisade/internal/rules/kubeletprobe"
+	"palisade.dev/palisade/internal/rules/kubeproxy"
 	"palisade.dev/palisade/internal/rules/namespace"
 	"palisade.dev/palisade/internal/rules/pkirules"
 	"palisade.dev/palisade/internal/rules/podspec"
@@ -37,6 +38,7 @@ func Catalog() (*rules.Catalog, error) {
 		rbac.Rules(),
 		cluster.Rules(),
 		kubelet.Rules(),
+		kubeproxy.Rules(),
 		kubeletprobe.Rules(),
 		apiserver.Rules(),
 		apiserverprobe.Rules(),

@@ -1,7 +1,7 @@
 // Package etcd holds the rules judged on an etcd server found on a node: TLS on its client
 // and peer listeners, client-certificate authentication, self-signed automatic TLS, its own
 // certificate authority, and listeners that anyone on the network can reach. Every setting
-// is read as etcd reads it (settings.go): the command-line flag, else its ETCD_* environment
+// is read as etcd reads it (package settings): the command-line flag, else its ETCD_* environment
 // variable, or, when --config-file is given, that file alone. The rules judge what the node
 // source recorded and never contact etcd; probing it is internal/probe's.
 package etcd
@@ -19,12 +19,12 @@ import (
 // Rules returns the package's rules.
 func Rules() []rules.Rule {
 	return []rules.Rule{
-		filePairRule(clientTLS),
-		filePairRule(peerTLS),
-		mustBeTrueRule(clientCertAuth),
-		mustBeTrueRule(peerClientCertAuth),
-		autoTLSRule(clientAutoTLS),
-		autoTLSRule(peerAutoTLS),
+		filePairRule(clientTLS, clientSide),
+		filePairRule(peerTLS, peerSide),
+		mustBeTrueRule(clientCertAuth, clientSide),
+		mustBeTrueRule(peerClientCertAuth, peerSide),
+		autoTLSRule(clientAutoTLS, clientSide),
+		autoTLSRule(peerAutoTLS, peerSide),
 		trustedCARule(),
 		clientPlainHTTPRule(),
 		clientExposedRule(),
@@ -32,13 +32,6 @@ func Rules() []rules.Rule {
 }
 
 var etcdOnly = []inventory.ComponentKind{inventory.Etcd}
-
-// Defaults of etcd's listeners (go.etcd.io/etcd/server/v3/embed: DefaultListenClientURLs,
-// DefaultListenPeerURLs).
-const (
-	defaultClientURLs = "http://localhost:2379"
-	defaultPeerURLs   = "http://localhost:2380"
-)
 
 // listener is one URL etcd listens on.
 type listener struct {

@@ -30,21 +30,19 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/settings"
 )
 
 // clientListeners returns etcd's client listeners and the evidence of where they came from.
-func clientListeners(s *settings) (ls []listener, evidence string) {
-	urls := s.get("listen-client-urls")
-	list := defaultClientURLs
-	if urls.set {
-		list = urls.value
-	}
-	parts := []string{urls.evidence("listen-client-urls", defaultClientURLs)}
+func clientListeners(s *settings.Component) (ls []listener, evidence string) {
+	urls := s.Get("listen-client-urls")
+	list := urls.Value
+	parts := []string{urls.Observed(urls.Default)}
 	ls, bad := parseListeners(list)
-	if httpURLs := s.get("listen-client-http-urls"); httpURLs.set {
-		more, badMore := parseListeners(httpURLs.value)
+	if httpURLs := s.Get("listen-client-http-urls"); httpURLs.Set() {
+		more, badMore := parseListeners(httpURLs.Value)
 		ls, bad = append(ls, more...), append(bad, badMore...)
-		parts = append(parts, httpURLs.evidence("listen-client-http-urls", ""))
+		parts = append(parts, httpURLs.Observed(""))
 	}
 	if len(bad) > 0 {
 		parts = append(parts, "URLs that do not parse (etcd refuses to start with them): "+strings.Join(bad, ", "))
@@ -69,7 +67,7 @@ func clientPlainHTTPRule() rules.Rule {
 			"--cert-file, --key-file, --client-cert-auth=true and --trusted-ca-file.",
 		Components: etcdOnly,
 		Node: func(ctx *rules.NodeContext) []rules.Violation {
-			return judge(ctx, func(ctx *rules.NodeContext, s *settings) []rules.Violation {
+			return judge(ctx, func(ctx *rules.NodeContext, s *settings.Component) []rules.Violation {
 				ls, evidence := clientListeners(s)
 				var plain []listener
 				for _, l := range ls {
@@ -109,11 +107,11 @@ func clientExposedRule() rules.Rule {
 			"on loopback only when the API server runs on the same node.",
 		Components: etcdOnly,
 		Node: func(ctx *rules.NodeContext) []rules.Violation {
-			return judge(ctx, func(ctx *rules.NodeContext, s *settings) []rules.Violation {
+			return judge(ctx, func(ctx *rules.NodeContext, s *settings.Component) []rules.Violation {
 				ls, evidence := clientListeners(s)
-				auth := s.get("client-cert-auth")
-				authOn, _ := auth.boolean()
-				evidence += "; " + auth.evidence("client-cert-auth", "false")
+				auth := s.Get("client-cert-auth")
+				authOn, _ := auth.Bool()
+				evidence += "; " + auth.Observed("false")
 				var open []string
 				for _, l := range ls {
 					switch {

@@ -13,7 +13,7 @@ var (
 	cisPeerAutoTLS    = rules.CIS("2.6", "Ensure that the --peer-auto-tls argument is not set to true")
 	cisUniqueCA       = rules.CIS("2.7", "Ensure that a unique Certificate Authority is used for etcd")
 
-	docsTransportSecurity = rules.Reference{Kind: "Docs", Title: "etcd: Transport security model", URL: "https://etcd.io/docs/v3.5/op-guide/security/"}
-	docsEtcdConfiguration = rules.Reference{Kind: "Docs", Title: "etcd: Configuration options (flags, ETCD_* variables, configuration file)", URL: "https://etcd.io/docs/v3.5/op-guide/configuration/"}
-	docsOperatingEtcd     = rules.Reference{Kind: "Docs", Title: "Operating etcd clusters for Kubernetes: securing etcd clusters", URL: "https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/#securing-etcd-clusters"}
+	docsTransportSecurity = rules.Docs("etcd: Transport security model", "https://etcd.io/docs/v3.5/op-guide/security/")
+	docsEtcdConfiguration = rules.Docs("etcd: Configuration options (flags, ETCD_* variables, configuration file)", "https://etcd.io/docs/v3.5/op-guide/configuration/")
+	docsOperatingEtcd     = rules.Docs("Operating etcd clusters for Kubernetes: securing etcd clusters", "https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/#securing-etcd-clusters")
 )

@@ -30,6 +30,8 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/setting"
+	"palisade.dev/palisade/internal/settings"
 )
 
 // side is one of etcd's listeners.
@@ -40,22 +42,16 @@ type side struct {
 	authFlag  string
 	autoFlag  string
 	listeners string // the flag listing its URLs
-	dflt      string // etcd's default URLs
 }
 
 var (
-	clientSide = side{name: "client", certFlag: "cert-file", keyFlag: "key-file", authFlag: "client-cert-auth", autoFlag: "auto-tls", listeners: "listen-client-urls", dflt: defaultClientURLs}
-	peerSide   = side{name: "peer", certFlag: "peer-cert-file", keyFlag: "peer-key-file", authFlag: "peer-client-cert-auth", autoFlag: "peer-auto-tls", listeners: "listen-peer-urls", dflt: defaultPeerURLs}
+	clientSide = side{name: "client", certFlag: "cert-file", keyFlag: "key-file", authFlag: "client-cert-auth", autoFlag: "auto-tls", listeners: "listen-client-urls"}
+	peerSide   = side{name: "peer", certFlag: "peer-cert-file", keyFlag: "peer-key-file", authFlag: "peer-client-cert-auth", autoFlag: "peer-auto-tls", listeners: "listen-peer-urls"}
 )
 
 // onlyLoopback reports whether every listener of the side is on loopback, and names them.
-func (sd side) onlyLoopback(s *settings) (bool, string) {
-	urls := s.get(sd.listeners)
-	list := sd.dflt
-	if urls.set {
-		list = urls.value
-	}
-	ls, _ := parseListeners(list)
+func (sd side) onlyLoopback(s *settings.Component) (bool, string) {
+	ls, _ := parseListeners(s.Get(sd.listeners).Value)
 	for _, l := range ls {
 		if !l.loopback {
 			return false, describeListeners(ls)
@@ -64,169 +60,148 @@ func (sd side) onlyLoopback(s *settings) (bool, string) {
 	return len(ls) > 0, describeListeners(ls)
 }
 
-// spec declares one rule of this file.
-type spec struct {
-	id, title   string
-	side        side
-	severity    finding.Severity
-	ref         rules.Reference
-	description string
-	remedy      string
-}
-
 var (
-	clientTLS = spec{
-		id: "etcd/client-tls", title: "etcd serves clients without its own TLS certificate", side: clientSide, severity: finding.High, ref: cisCertFile,
-		description: "etcd holds every object of the cluster, Secrets included. Without --cert-file and --key-file its client " +
+	clientTLS = setting.Rule{
+		ID: "etcd/client-tls", Title: "etcd serves clients without its own TLS certificate", Severity: finding.High, References: []rules.Reference{cisCertFile},
+		Description: "etcd holds every object of the cluster, Secrets included. Without --cert-file and --key-file its client " +
 			"listener speaks plain HTTP (or a self-signed certificate with --auto-tls): the API server's traffic, every Secret " +
 			"in it, can be read and changed on the way.",
-		remedy: "Give etcd a serving certificate and key issued by its own CA: --cert-file and --key-file (kubeadm: " +
+		Remedy: "Give etcd a serving certificate and key issued by its own CA: --cert-file and --key-file (kubeadm: " +
 			"/etc/kubernetes/pki/etcd/server.crt and server.key), and https:// client URLs.",
 	}
-	peerTLS = spec{
-		id: "etcd/peer-tls", title: "etcd members talk to each other without TLS certificates", side: peerSide, severity: finding.Medium, ref: cisPeerCertFile,
-		description: "Members of an etcd cluster replicate every write to each other over the peer listener. Without " +
+	peerTLS = setting.Rule{
+		ID: "etcd/peer-tls", Title: "etcd members talk to each other without TLS certificates", Severity: finding.Medium, References: []rules.Reference{cisPeerCertFile},
+		Description: "Members of an etcd cluster replicate every write to each other over the peer listener. Without " +
 			"--peer-cert-file and --peer-key-file that traffic, every Secret included, is plain text on the network.",
-		remedy: "Give each member a peer certificate and key (--peer-cert-file, --peer-key-file; kubeadm: " +
+		Remedy: "Give each member a peer certificate and key (--peer-cert-file, --peer-key-file; kubeadm: " +
 			"/etc/kubernetes/pki/etcd/peer.crt and peer.key) and https:// peer URLs.",
 	}
-	clientCertAuth = spec{
-		id: "etcd/client-cert-auth", title: "etcd accepts clients without a client certificate", side: clientSide, severity: finding.High, ref: cisClientCertAuth,
-		description: "With --client-cert-auth=true etcd serves only clients presenting a certificate signed by its " +
+	clientCertAuth = setting.Rule{
+		ID: "etcd/client-cert-auth", Title: "etcd accepts clients without a client certificate", Severity: finding.High, References: []rules.Reference{cisClientCertAuth},
+		Description: "With --client-cert-auth=true etcd serves only clients presenting a certificate signed by its " +
 			"--trusted-ca-file. Without it, anyone who reaches the client port reads and writes every key, which is " +
 			"every object of the cluster, unless etcd's own authentication is enabled.",
-		remedy: "Start etcd with --client-cert-auth=true and --trusted-ca-file naming etcd's CA, and give the API server " +
+		Remedy: "Start etcd with --client-cert-auth=true and --trusted-ca-file naming etcd's CA, and give the API server " +
 			"a client certificate from it (--etcd-certfile, --etcd-keyfile).",
 	}
-	peerClientCertAuth = spec{
-		id: "etcd/peer-client-cert-auth", title: "etcd accepts peers without a client certificate", side: peerSide, severity: finding.Medium, ref: cisPeerCertAuth,
-		description: "With --peer-client-cert-auth=true a member accepts peer connections only from members presenting a " +
+	peerClientCertAuth = setting.Rule{
+		ID: "etcd/peer-client-cert-auth", Title: "etcd accepts peers without a client certificate", Severity: finding.Medium, References: []rules.Reference{cisPeerCertAuth},
+		Description: "With --peer-client-cert-auth=true a member accepts peer connections only from members presenting a " +
 			"certificate signed by --peer-trusted-ca-file. Without it, anyone who reaches the peer port can pose as a member.",
-		remedy: "Start etcd with --peer-client-cert-auth=true and --peer-trusted-ca-file naming the peers' CA.",
+		Remedy: "Start etcd with --peer-client-cert-auth=true and --peer-trusted-ca-file naming the peers' CA.",
 	}
-	clientAutoTLS = spec{
-		id: "etcd/auto-tls", title: "etcd makes itself a self-signed client certificate", side: clientSide, severity: finding.Medium, ref: cisAutoTLS,
-		description: "--auto-tls=true makes etcd generate a self-signed certificate for its client listener when none is " +
+	clientAutoTLS = setting.Rule{
+		ID: "etcd/auto-tls", Title: "etcd makes itself a self-signed client certificate", Severity: finding.Medium, References: []rules.Reference{cisAutoTLS},
+		Description: "--auto-tls=true makes etcd generate a self-signed certificate for its client listener when none is " +
 			"given. Clients cannot verify it, so they either skip verification or fail; traffic is encrypted but not " +
 			"authenticated.",
-		remedy: "Remove --auto-tls (or set it to false) and give etcd a certificate from a CA: --cert-file, --key-file.",
+		Remedy: "Remove --auto-tls (or set it to false) and give etcd a certificate from a CA: --cert-file, --key-file.",
 	}
-	peerAutoTLS = spec{
-		id: "etcd/peer-auto-tls", title: "etcd makes itself a self-signed peer certificate", side: peerSide, severity: finding.Medium, ref: cisPeerAutoTLS,
-		description: "--peer-auto-tls=true makes each member generate a self-signed peer certificate when none is given: " +
+	peerAutoTLS = setting.Rule{
+		ID: "etcd/peer-auto-tls", Title: "etcd makes itself a self-signed peer certificate", Severity: finding.Medium, References: []rules.Reference{cisPeerAutoTLS},
+		Description: "--peer-auto-tls=true makes each member generate a self-signed peer certificate when none is given: " +
 			"peer traffic is encrypted, but members cannot tell a peer from an impostor.",
-		remedy: "Remove --peer-auto-tls (or set it to false) and give each member a peer certificate from a CA: " +
+		Remedy: "Remove --peer-auto-tls (or set it to false) and give each member a peer certificate from a CA: " +
 			"--peer-cert-file, --peer-key-file.",
 	}
 )
 
-func (sp spec) rule(fields, allowed []string, check func(*rules.NodeContext, *settings) []rules.Violation) rules.Rule {
-	return rules.Rule{
-		ID: sp.id, Title: sp.title, Severity: sp.severity, Area: rules.AreaEtcd, Scope: rules.ScopeNode,
-		Components:  etcdOnly,
-		Description: sp.description,
-		Fields:      fields,
-		Allowed:     allowed,
-		References:  []rules.Reference{sp.ref, docsTransportSecurity, docsEtcdConfiguration},
-		Remedy:      sp.remedy,
-		Node:        func(ctx *rules.NodeContext) []rules.Violation { return judge(ctx, check) },
-	}
+// tlsRule completes a declaration of this file: the settings it reads, the values it allows,
+// its judge, and the references every rule of the file cites.
+func tlsRule(r setting.Rule, read, allowed []string, judge setting.Judge) rules.Rule {
+	r.Area, r.Components, r.Settings, r.Allowed, r.Judge = rules.AreaEtcd, etcdOnly, read, allowed, judge
+	r.References = append(r.References, docsTransportSecurity, docsEtcdConfiguration)
+	return r.Rule()
 }
 
 // peerSeverity lowers a peer finding to low when no other member can reach the listener.
-func (sp spec) peerSeverity(s *settings, v *rules.Violation) {
-	if sp.side.name != "peer" {
+func (sd side) peerSeverity(s *settings.Component, f *setting.Failure) {
+	if sd.name != "peer" {
 		return
 	}
-	if only, urls := sp.side.onlyLoopback(s); only {
-		v.Severity = ptr(finding.Low)
-		v.Message += fmt.Sprintf("; the peer listener is on loopback only (%s), a single member no other member talks to", urls)
+	if only, urls := sd.onlyLoopback(s); only {
+		f.Severity = ptr(finding.Low)
+		f.Message += fmt.Sprintf("; the peer listener is on loopback only (%s), a single member no other member talks to", urls)
 	}
 }
 
 // filePairRule requires the listener's certificate and key.
-func filePairRule(sp spec) rules.Rule {
-	cert, key := sp.side.certFlag, sp.side.keyFlag
-	return sp.rule([]string{"--" + cert, "--" + key}, []string{"both set"}, func(ctx *rules.NodeContext, s *settings) []rules.Violation {
-		c, k := s.get(cert), s.get(key)
-		if c.set && k.set {
-			ctx.Pass(c.evidence(cert, "") + "; " + k.evidence(key, ""))
-			return nil
+func filePairRule(r setting.Rule, sd side) rules.Rule {
+	cert, key := sd.certFlag, sd.keyFlag
+	return tlsRule(r, []string{cert, key}, []string{"both set"}, func(v setting.Values) setting.Verdict {
+		c, k := v.Get(cert), v.Get(key)
+		if c.Set() && k.Set() {
+			return setting.Verdict{Evidence: c.Observed("") + "; " + k.Observed("")}
 		}
 		var missing []string
-		for _, m := range []struct {
-			flag string
-			s    setting
-		}{{cert, c}, {key, k}} {
-			if !m.s.set {
-				missing = append(missing, "--"+m.flag)
+		for _, m := range []settings.Setting{c, k} {
+			if !m.Set() {
+				missing = append(missing, "--"+m.Name)
 			}
 		}
-		v := rules.Violation{
-			Path: "--" + cert,
+		f := setting.Failure{
+			Setting: cert,
 			Message: fmt.Sprintf("etcd's %s listener has no TLS certificate and key of its own (%s not set)",
-				sp.side.name, joinAnd(missing)),
-			Evidence: c.evidence(cert, "") + "; " + k.evidence(key, ""),
+				sd.name, joinAnd(missing)),
+			Evidence: c.Observed("") + "; " + k.Observed(""),
 		}
-		if auto, _ := s.get(sp.side.autoFlag).boolean(); auto {
-			v.Message += fmt.Sprintf("; --%s makes it use a self-signed certificate nobody can verify", sp.side.autoFlag)
+		if auto, _ := v.Get(sd.autoFlag).Bool(); auto {
+			f.Message += fmt.Sprintf("; --%s makes it use a self-signed certificate nobody can verify", sd.autoFlag)
 		}
-		sp.peerSeverity(s, &v)
-		return []rules.Violation{v}
+		sd.peerSeverity(v.Of, &f)
+		return setting.Verdict{Failures: []setting.Failure{f}}
 	})
 }
 
-// mustBeTrueRule requires a boolean setting to be true.
-func mustBeTrueRule(sp spec) rules.Rule {
-	flag := sp.side.authFlag
-	return sp.rule([]string{"--" + flag}, []string{"true"}, func(ctx *rules.NodeContext, s *settings) []rules.Violation {
-		st := s.get(flag)
-		on, err := st.boolean()
+// mustBeTrueRule requires the side's client-certificate authentication to be true.
+func mustBeTrueRule(r setting.Rule, sd side) rules.Rule {
+	flag := sd.authFlag
+	return tlsRule(r, []string{flag}, []string{"true"}, func(v setting.Values) setting.Verdict {
+		st := v.Get(flag)
+		on, err := st.Bool()
 		if err == nil && on {
-			ctx.Pass(st.evidence(flag, ""))
-			return nil
+			return setting.Verdict{Evidence: st.Observed("")}
 		}
-		v := rules.Violation{Path: "--" + flag, Evidence: st.evidence(flag, "false")}
+		f := setting.Failure{Setting: flag, Evidence: st.Observed("false")}
 		switch {
 		case err != nil:
-			v.Message = err.Error()
-		case sp.side.name == "client":
-			v.Message = "etcd serves clients that present no certificate: whoever reaches its client port reads and writes every object of the cluster, Secrets included"
+			f.Message = err.Error()
+		case sd.name == "client":
+			f.Message = "etcd serves clients that present no certificate: whoever reaches its client port reads and writes every object of the cluster, Secrets included"
 		default:
-			v.Message = "etcd accepts peer connections without a member certificate: whoever reaches its peer port can pose as a member"
+			f.Message = "etcd accepts peer connections without a member certificate: whoever reaches its peer port can pose as a member"
 		}
-		sp.peerSeverity(s, &v)
-		return []rules.Violation{v}
+		sd.peerSeverity(v.Of, &f)
+		return setting.Verdict{Failures: []setting.Failure{f}}
 	})
 }
 
 // autoTLSRule forbids self-signed automatic TLS.
-func autoTLSRule(sp spec) rules.Rule {
-	flag := sp.side.autoFlag
-	return sp.rule([]string{"--" + flag}, []string{"unset", "false"}, func(ctx *rules.NodeContext, s *settings) []rules.Violation {
-		st := s.get(flag)
-		on, err := st.boolean()
+func autoTLSRule(r setting.Rule, sd side) rules.Rule {
+	flag := sd.autoFlag
+	return tlsRule(r, []string{flag}, []string{"unset", "false"}, func(v setting.Values) setting.Verdict {
+		st := v.Get(flag)
+		on, err := st.Bool()
 		if err == nil && !on {
-			ctx.Pass(st.evidence(flag, "false"))
-			return nil
+			return setting.Verdict{Evidence: st.Observed("false")}
 		}
-		v := rules.Violation{Path: "--" + flag, Evidence: st.evidence(flag, "")}
-		cert, key := s.get(sp.side.certFlag), s.get(sp.side.keyFlag)
+		f := setting.Failure{Setting: flag, Evidence: st.Observed("")}
+		cert, key := v.Get(sd.certFlag), v.Get(sd.keyFlag)
 		switch {
 		case err != nil:
-			v.Message = err.Error()
-		case cert.set || key.set:
+			f.Message = err.Error()
+		case cert.Set() || key.Set():
 			// embed.Config.ClientSelfCert / PeerSelfCert return early when certificates are given.
-			v.Severity = ptr(finding.Low)
-			v.Message = fmt.Sprintf("--%s=true is set, but etcd ignores it because --%s is given (it logs \"ignoring %s auto TLS since certs given\"); remove it so that the configuration says what etcd does",
-				flag, sp.side.certFlag, sp.side.name)
-			v.Evidence += "; " + cert.evidence(sp.side.certFlag, "")
+			f.Severity = ptr(finding.Low)
+			f.Message = fmt.Sprintf("--%s=true is set, but etcd ignores it because --%s is given (it logs \"ignoring %s auto TLS since certs given\"); remove it so that the configuration says what etcd does",
+				flag, sd.certFlag, sd.name)
+			f.Evidence += "; " + cert.Observed("")
 		default:
-			v.Message = fmt.Sprintf("etcd's %s listener uses a self-signed certificate it made itself (--%s=true): nobody can verify it, so %s skip verification",
-				sp.side.name, flag, map[string]string{"client": "clients", "peer": "members"}[sp.side.name])
-			sp.peerSeverity(s, &v)
+			f.Message = fmt.Sprintf("etcd's %s listener uses a self-signed certificate it made itself (--%s=true): nobody can verify it, so %s skip verification",
+				sd.name, flag, map[string]string{"client": "clients", "peer": "members"}[sd.name])
+			sd.peerSeverity(v.Of, &f)
 		}
-		return []rules.Violation{v}
+		return setting.Verdict{Failures: []setting.Failure{f}}
 	})
 }
 

@@ -27,6 +27,7 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/pki"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/settings"
 )
 
 func trustedCARule() rules.Rule {
@@ -52,11 +53,11 @@ func trustedCARule() rules.Rule {
 	}
 }
 
-func checkTrustedCA(ctx *rules.NodeContext, s *settings) []rules.Violation {
-	ca := s.get("trusted-ca-file")
-	if !ca.set {
-		v := rules.Violation{Path: "--trusted-ca-file", Evidence: ca.evidence("trusted-ca-file", "")}
-		if auth, _ := s.get("client-cert-auth").boolean(); auth {
+func checkTrustedCA(ctx *rules.NodeContext, s *settings.Component) []rules.Violation {
+	ca := s.Get("trusted-ca-file")
+	if !ca.Set() {
+		v := rules.Violation{Path: "--trusted-ca-file", Evidence: ca.Observed("")}
+		if auth, _ := s.Get("client-cert-auth").Bool(); auth {
 			v.Message = "etcd has no --trusted-ca-file: it verifies client certificates against the node's system roots, so a certificate from any CA the system trusts is accepted"
 		} else {
 			v.Message = "etcd has no --trusted-ca-file, so it cannot require client certificates from a CA of its own"
@@ -64,28 +65,30 @@ func checkTrustedCA(ctx *rules.NodeContext, s *settings) []rules.Violation {
 		}
 		return []rules.Violation{v}
 	}
-	evidence := ca.evidence("trusted-ca-file", "")
+	evidence := ca.Observed("")
 	compared := false
 	for _, api := range ctx.Node.ComponentsOf(inventory.KubeAPIServer) {
-		clientCA, src, ok := api.Setting("client-ca-file")
-		if !ok || clientCA == "" {
+		apiSettings, _ := ctx.SettingsOf(api)
+		apiCA := apiSettings.Get("client-ca-file")
+		clientCA := apiCA.Given()
+		if clientCA == "" {
 			continue
 		}
 		compared = true
-		evidence += "; " + src + "=" + clientCA
-		if filepath.Clean(clientCA) == filepath.Clean(ca.value) {
+		evidence += "; " + apiCA.Source() + "=" + clientCA
+		if filepath.Clean(clientCA) == filepath.Clean(ca.Value) {
 			return []rules.Violation{{
 				Path: "--trusted-ca-file",
 				Message: fmt.Sprintf("etcd trusts %s, the same CA file the API server trusts for user and kubelet client certificates: every client certificate of the cluster opens etcd, with full access to every object",
-					ca.value),
+					ca.Value),
 				Evidence: evidence,
 			}}
 		}
-		if shared := sharedCertificate(ctx.Node, ca.value, clientCA); shared != "" {
+		if shared := sharedCertificate(ctx.Node, ca.Value, clientCA); shared != "" {
 			return []rules.Violation{{
 				Path: "--trusted-ca-file",
 				Message: fmt.Sprintf("etcd's %s and the API server's %s hold the same CA certificate (%s): every client certificate of the cluster opens etcd, with full access to every object",
-					ca.value, clientCA, shared),
+					ca.Value, clientCA, shared),
 				Evidence: evidence,
 			}}
 		}

@@ -32,6 +32,7 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/settings"
 )
 
 // kubeadm's paths.
@@ -72,7 +73,8 @@ func kubeconfigs(n *inventory.Node, _ *inventory.Component) []string {
 		if c.Kind != inventory.KubeScheduler && c.Kind != inventory.KubeControllerManager {
 			continue
 		}
-		if v, _, ok := c.Setting("kubeconfig"); ok && v != "" {
+		s, _ := settings.Of(n, c)
+		if v := s.Get("kubeconfig").Given(); v != "" {
 			out = append(out, v)
 		}
 	}

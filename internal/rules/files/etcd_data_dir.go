@@ -30,22 +30,27 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/settings"
 )
 
 // passwdPath is the user database the owner rule reads, when the source recorded it.
 const passwdPath = "/etc/passwd"
 
 // dataDir returns the absolute data directory of an etcd component, or "".
-func dataDir(c *inventory.Component) string {
-	v, _, ok := c.Setting("data-dir")
-	if !ok || !path.IsAbs(v) {
+func dataDir(n *inventory.Node, c *inventory.Component) string {
+	s, reason := settings.Of(n, c)
+	if reason != "" {
+		return ""
+	}
+	v := s.Get("data-dir").Given()
+	if !path.IsAbs(v) {
 		return ""
 	}
 	return path.Clean(v)
 }
 
-func dataDirPaths(_ *inventory.Node, c *inventory.Component) []string {
-	if d := dataDir(c); d != "" {
+func dataDirPaths(n *inventory.Node, c *inventory.Component) []string {
+	if d := dataDir(n, c); d != "" {
 		return []string{d}
 	}
 	return nil

@@ -8,8 +8,6 @@
 package kubelet
 
 import (
-	"strings"
-
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/kubeletconfig"
 	"palisade.dev/palisade/internal/rules"
@@ -27,26 +25,9 @@ func Rules() []rules.Rule {
 // components are what every rule of the package judges.
 var components = []inventory.ComponentKind{inventory.Kubelet}
 
-// effective is the kubelet's effective configuration, as the node source computed it or
-// computed here from its command line and the node's files.
+// effective is the kubelet's effective configuration, from the node's settings model (as
+// the node source computed it, or computed from its command line and the node's files).
 func effective(ctx *rules.NodeContext) *kubeletconfig.Effective {
-	c := ctx.Component
-	if e, ok := c.Config.(*kubeletconfig.Effective); ok && e != nil {
-		return e
-	}
-	return kubeletconfig.Resolve(c.Flags, ctx.Node.File)
-}
-
-// evidence is a field as evidence, with a note when the configuration could not be read
-// whole, since the value may then not be the one the kubelet runs with.
-func evidence(e *kubeletconfig.Effective, fields ...kubeletconfig.Field) string {
-	parts := make([]string, len(fields))
-	for i, f := range fields {
-		parts[i] = f.String()
-	}
-	s := strings.Join(parts, "; ")
-	if len(e.Errors) > 0 {
-		s += "; the kubelet's configuration could not be read whole (see kubelet/config-valid)"
-	}
-	return s
+	s, _ := ctx.Settings() // the kubelet's settings are always known
+	return s.Kubelet()
 }

@@ -22,10 +22,10 @@ var (
 	cisPodPids           = rules.CIS("4.2.13", "Ensure that a limit is set on pod PIDs")
 	cisSeccompDefault    = rules.Reference{Kind: "CIS", ID: "4.2.14", Title: "Ensure that the --seccomp-default parameter is set to true (CIS Kubernetes Benchmark v1.12.0)"}
 
-	docsKubeletAuth   = rules.Reference{Kind: "Docs", Title: "Kubelet authentication/authorization", URL: "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/"}
-	docsConfigFile    = rules.Reference{Kind: "Docs", Title: "Set Kubelet Parameters Via A Configuration File", URL: "https://kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file/"}
-	docsTLSBootstrap  = rules.Reference{Kind: "Docs", Title: "TLS bootstrapping: certificate rotation", URL: "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-tls-bootstrapping/#certificate-rotation"}
-	docsKubeletConfig = rules.Reference{Kind: "Docs", Title: "Kubelet Configuration (v1beta1)", URL: "https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/"}
-	docsSeccomp       = rules.Reference{Kind: "Docs", Title: "Seccomp: enable RuntimeDefault as the default for all workloads", URL: "https://kubernetes.io/docs/tutorials/security/seccomp/#enable-the-use-of-runtimedefault-as-the-default-seccomp-profile-for-all-workloads"}
-	docsPIDLimiting   = rules.Reference{Kind: "Docs", Title: "Process ID Limits And Reservations", URL: "https://kubernetes.io/docs/concepts/policy/pid-limiting/"}
+	docsKubeletAuth   = rules.Docs("Kubelet authentication/authorization", "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/")
+	docsConfigFile    = rules.Docs("Set Kubelet Parameters Via A Configuration File", "https://kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file/")
+	docsTLSBootstrap  = rules.Docs("TLS bootstrapping: certificate rotation", "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-tls-bootstrapping/#certificate-rotation")
+	docsKubeletConfig = rules.Docs("Kubelet Configuration (v1beta1)", "https://kubernetes.io/docs/reference/config-api/kubelet-config.v1beta1/")
+	docsSeccomp       = rules.Docs("Seccomp: enable RuntimeDefault as the default for all workloads", "https://kubernetes.io/docs/tutorials/security/seccomp/#enable-the-use-of-runtimedefault-as-the-default-seccomp-profile-for-all-workloads")
+	docsPIDLimiting   = rules.Docs("Process ID Limits And Reservations", "https://kubernetes.io/docs/concepts/policy/pid-limiting/")
 )

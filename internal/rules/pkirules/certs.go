@@ -91,7 +91,7 @@ func (sp certSpec) evaluate(ctx *rules.NodeContext) []rules.Violation {
 		ctx.NotApplicable("The time of the scan is not known, so certificate dates cannot be judged.")
 		return nil
 	}
-	ps, states := load(ctx.Node, ctx.Component, ctx.Memo, sp.uses, sp.keys)
+	ps, states := load(ctx, ctx.Memo, sp.uses, sp.keys)
 	var v verdicts
 	judged := 0
 	for _, p := range ps {
@@ -468,7 +468,7 @@ func checkUnreadable(ctx *rules.NodeContext) []rules.Violation {
 		ctx.NotApplicable(remoteReason)
 		return nil
 	}
-	_, states := load(ctx.Node, ctx.Component, ctx.Memo, func(use) bool { return true }, true)
+	_, states := load(ctx, ctx.Memo, func(use) bool { return true }, true)
 	if len(states) == 0 {
 		ctx.NotApplicable(fmt.Sprintf("%s names no certificate or key file.", ctx.Component.Kind))
 		return nil

@@ -9,6 +9,7 @@ import (
 
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/pki"
+	"palisade.dev/palisade/internal/rules"
 )
 
 // content is a file's bytes, or why there are none. notRead is set when the node source did
@@ -61,8 +62,13 @@ type fileState struct {
 // load reads and parses the credentials of the uses a rule judges, with the private keys of
 // pairs when keys is set (parsing a key is the costly part). Every file read is reported in
 // states, in order; credentials whose main file could not be parsed are left out of parsed.
-func load(n *inventory.Node, c *inventory.Component, memo memoizer, uses func(use) bool, keys bool) (out []parsed, states []fileState) {
-	for _, cr := range credentials(n, c) {
+func load(ctx *rules.NodeContext, memo memoizer, uses func(use) bool, keys bool) (out []parsed, states []fileState) {
+	n := ctx.Node
+	s, reason := ctx.Settings()
+	if reason != "" {
+		return nil, nil // etcd's configuration file cannot be read: the etcd rules say why
+	}
+	for _, cr := range credentials(s) {
 		if !uses(cr.use) {
 			continue
 		}

@@ -35,6 +35,7 @@ import (
 
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/kubeletconfig"
+	"palisade.dev/palisade/internal/settings"
 )
 
 // use is what a file is for, which decides how it is read and what is judged of it.
@@ -149,10 +150,10 @@ var kubeletFiles = []pair{
 
 // credentials lists the files the component's configuration names, in the order of the
 // tables above; settings that are not given or are empty are left out.
-func credentials(n *inventory.Node, c *inventory.Component) []credential {
+func credentials(s *settings.Component) []credential {
 	var out []credential
-	if c.Kind == inventory.Kubelet {
-		e := kubeletEffective(n, c)
+	if s.Of.Kind == inventory.Kubelet {
+		e := s.Kubelet()
 		for _, p := range kubeletFiles {
 			cr := credential{use: p.use, file: kubeletSetting(e, p.file)}
 			if p.key != "" {
@@ -164,17 +165,17 @@ func credentials(n *inventory.Node, c *inventory.Component) []credential {
 		}
 		return out
 	}
-	for _, p := range componentFiles[c.Kind] {
-		cr := credential{use: p.use, file: flagSetting(c, p.file)}
+	for _, p := range componentFiles[s.Of.Kind] {
+		cr := credential{use: p.use, file: flagSetting(s, p.file)}
 		if p.key != "" {
-			cr.key = flagSetting(c, p.key)
+			cr.key = flagSetting(s, p.key)
 		}
 		if cr.file.path != "" {
 			out = append(out, cr)
 		}
 	}
-	if c.Kind == inventory.KubeAPIServer {
-		out = append(out, apiServerLists(c)...)
+	if s.Of.Kind == inventory.KubeAPIServer {
+		out = append(out, apiServerLists(s.Of)...)
 	}
 	return out
 }
@@ -204,28 +205,19 @@ func apiServerLists(c *inventory.Component) []credential {
 	return out
 }
 
-// flagSetting reads a setting of a component: its flag, or for etcd the ETCD_* variable
-// standing for it.
-func flagSetting(c *inventory.Component, flag string) named {
-	v, source, ok := c.Setting(flag)
-	if !ok || strings.TrimSpace(v) == "" {
+// flagSetting reads a setting of a component by its flag's name, labelled by the flag, or for
+// etcd by the ETCD_* variable that gave it.
+func flagSetting(s *settings.Component, flag string) named {
+	v := s.Get(flag)
+	if strings.TrimSpace(v.Given()) == "" {
 		return named{}
 	}
 	label := "--" + flag
-	// Setting names an environment variable as "... environment ETCD_CERT_FILE".
-	if i := strings.LastIndex(source, " environment "); i >= 0 {
-		label = source[i+len(" environment "):]
+	// The source names an environment variable as "... environment ETCD_CERT_FILE".
+	if i := strings.LastIndex(v.Source(), " environment "); v.Kind == settings.Environment && i >= 0 {
+		label = v.Source()[i+len(" environment "):]
 	}
-	return named{label: label, path: strings.TrimSpace(v)}
-}
-
-// kubeletEffective is the kubelet's effective configuration, as the node source computed it
-// or computed here from its command line and the node's files.
-func kubeletEffective(n *inventory.Node, c *inventory.Component) *kubeletconfig.Effective {
-	if e, ok := c.Config.(*kubeletconfig.Effective); ok && e != nil {
-		return e
-	}
-	return kubeletconfig.Resolve(c.Flags, n.File)
+	return named{label: label, path: strings.TrimSpace(v.Value)}
 }
 
 // kubeletSetting reads a field of the kubelet's effective configuration; a value set by a

@@ -25,7 +25,7 @@ import (
 	"palisade.dev/palisade/internal/rules"
 )
 
-var docsDeprecationGuide = rules.Reference{Kind: "Docs", Title: "Deprecated API Migration Guide: removed APIs by release", URL: "https://kubernetes.io/docs/reference/using-api/deprecation-guide/"}
+var docsDeprecationGuide = rules.Docs("Deprecated API Migration Guide: removed APIs by release", "https://kubernetes.io/docs/reference/using-api/deprecation-guide/")
 
 // RemovedAPIVersion is the manifest/removed-api-version rule.
 func RemovedAPIVersion() rules.Rule {

@@ -19,13 +19,13 @@ func Rules() []rules.Rule {
 
 // The sources the rules of this package cite.
 var (
-	docsFieldValidation = rules.Reference{Kind: "Docs", Title: "API concepts: field validation (unknown and duplicate fields)", URL: "https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation"}
-	docsSeccomp         = rules.Reference{Kind: "Docs", Title: "Restrict a container's syscalls with seccomp", URL: "https://kubernetes.io/docs/tutorials/security/seccomp/"}
-	docsAppArmor        = rules.Reference{Kind: "Docs", Title: "Restrict a container's access to resources with AppArmor", URL: "https://kubernetes.io/docs/tutorials/security/apparmor/"}
-	docsCapabilities    = rules.Reference{Kind: "Docs", Title: "capabilities(7): the Linux capability list", URL: "https://man7.org/linux/man-pages/man7/capabilities.7.html"}
-	docsNetworkPolicy   = rules.Reference{Kind: "Docs", Title: "Network policies", URL: "https://kubernetes.io/docs/concepts/services-networking/network-policies/"}
-	docsPSALabels       = rules.Reference{Kind: "Docs", Title: "Pod Security admission labels for namespaces", URL: "https://kubernetes.io/docs/concepts/security/pod-security-admission/#pod-security-admission-labels-for-namespaces"}
-	docsYAMLMappings    = rules.Reference{Kind: "Docs", Title: "YAML 1.2.2: the keys of a mapping are unique", URL: "https://yaml.org/spec/1.2.2/#mapping"}
+	docsFieldValidation = rules.Docs("API concepts: field validation (unknown and duplicate fields)", "https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation")
+	docsSeccomp         = rules.Docs("Restrict a container's syscalls with seccomp", "https://kubernetes.io/docs/tutorials/security/seccomp/")
+	docsAppArmor        = rules.Docs("Restrict a container's access to resources with AppArmor", "https://kubernetes.io/docs/tutorials/security/apparmor/")
+	docsCapabilities    = rules.Docs("capabilities(7): the Linux capability list", "https://man7.org/linux/man-pages/man7/capabilities.7.html")
+	docsNetworkPolicy   = rules.Docs("Network policies", "https://kubernetes.io/docs/concepts/services-networking/network-policies/")
+	docsPSALabels       = rules.Docs("Pod Security admission labels for namespaces", "https://kubernetes.io/docs/concepts/security/pod-security-admission/#pod-security-admission-labels-for-namespaces")
+	docsYAMLMappings    = rules.Docs("YAML 1.2.2: the keys of a mapping are unique", "https://yaml.org/spec/1.2.2/#mapping")
 )
 
 // severity returns a per-violation severity override.

@@ -120,29 +120,27 @@ func containerFields(field string) []string {
 
 // References shared by the rules.
 const (
-	pssURL         = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 	securityCtxURL = "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
-	cisTitle       = "CIS Kubernetes Benchmark v1.10.0"
 )
 
 func pssBaseline(check string) rules.Reference {
-	return rules.Reference{Kind: "PSS", ID: "baseline/" + check, Title: "Pod Security Standards, Baseline: " + check, URL: pssURL + "#baseline"}
+	return rules.PSS("baseline/"+check, "Pod Security Standards, Baseline: "+check)
 }
 
 func pssRestricted(check string) rules.Reference {
-	return rules.Reference{Kind: "PSS", ID: "restricted/" + check, Title: "Pod Security Standards, Restricted: " + check, URL: pssURL + "#restricted"}
+	return rules.PSS("restricted/"+check, "Pod Security Standards, Restricted: "+check)
 }
 
 func cis(id, title string) rules.Reference {
-	return rules.Reference{Kind: "CIS", ID: id, Title: cisTitle + " " + id + ": " + title}
+	return rules.Reference{Kind: "CIS", ID: id, Title: rules.CISBenchmark + " " + id + ": " + title}
 }
 
 func docs(title, url string) rules.Reference {
-	return rules.Reference{Kind: "Docs", Title: title, URL: url}
+	return rules.Docs(title, url)
 }
 
 func kep(id, title, url string) rules.Reference {
-	return rules.Reference{Kind: "KEP", ID: id, Title: title, URL: url}
+	return rules.KEP(id, title, url)
 }
 
 func securityContextDocs() rules.Reference {
