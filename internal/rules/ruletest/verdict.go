@@ -30,8 +30,8 @@ type Verdict struct {
 	Finding finding.Finding
 }
 
-// String is the verdict's status as a reader says it: "fail high", "pass", "not-applicable".
-func (v Verdict) String() string {
+// Outcome is the verdict's status as a reader says it: "fail high", "pass", "not-applicable".
+func (v Verdict) Outcome() string {
 	if v.Status == finding.Fail {
 		return "fail " + v.Severity.String()
 	}
@@ -105,20 +105,24 @@ func judge(t testing.TB, c *rules.Catalog, ruleID string, inv *inventory.Invento
 	return out
 }
 
-// ByRule indexes verdicts by rule ID and by name (host, address or context), the shape of a
-// table that expects one verdict of each rule on each endpoint; a second verdict of the same
-// rule on the same thing fails the test.
-func ByRule(t testing.TB, vs []Verdict) map[string]map[string]Verdict {
+// Index indexes verdicts by rule ID and name (host, address or context), joined by a space
+// ("kubelet/probe-plain-http 10.0.0.5:10250"): the shape of a table that expects one verdict
+// of each rule on each thing. A second verdict of the same rule on the same thing fails the
+// test.
+func Index(t testing.TB, vs []Verdict) map[string]Verdict {
 	t.Helper()
-	out := map[string]map[string]Verdict{}
+	out := make(map[string]Verdict, len(vs))
 	for _, v := range vs {
-		if out[v.Rule] == nil {
-			out[v.Rule] = map[string]Verdict{}
+		key := v.Rule + " " + v.Name
+		if _, dup := out[key]; dup {
+			t.Errorf("ruletest: two verdicts of %s", key)
 		}
-		if _, dup := out[v.Rule][v.Name]; dup {
-			t.Errorf("ruletest: two verdicts of %s on %s", v.Rule, v.Name)
-		}
-		out[v.Rule][v.Name] = v
+		out[key] = v
 	}
 	return out
+}
+
+// String says which rule judged what, and how: "tls/serving-san on 10.0.0.1:6443: pass".
+func (v Verdict) String() string {
+	return v.Rule + " on " + v.Name + ": " + v.Outcome()
 }

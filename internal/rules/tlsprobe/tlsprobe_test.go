@@ -90,14 +90,14 @@ func TestVerdictsOnRealHandshakes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ep := scanned(t, tt.config)
 			vs := ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, ep)
-			got := ruletest.ByRule(t, vs)
+			got := ruletest.Index(t, vs)
 			if len(vs) != 5 || len(got) != 5 {
 				t.Errorf("%d verdicts, want one per rule: %v", len(vs), vs)
 			}
 			for id, want := range tt.want {
-				f := got[id][ep.Address]
-				if f.String() != want {
-					t.Errorf("%s = %q (%s; %s), want %q", id, f, f.Message, f.Evidence, want)
+				f := got[id+" "+ep.Address]
+				if f.Outcome() != want {
+					t.Errorf("%s = %q (%s; %s), want %q", id, f.Outcome(), f.Message, f.Evidence, want)
 				}
 				if !strings.Contains(f.Message+f.Evidence, ep.Address) && f.Status == finding.Fail {
 					t.Errorf("%s: the failure does not name the endpoint: %q", id, f.Message)
@@ -126,7 +126,7 @@ func TestExpiryIsJudgedAtTheProbeTime(t *testing.T) {
 		ep := &inventory.Endpoint{Host: "10.0.0.1", Port: 2379, Address: "10.0.0.1:2379", Component: "etcd",
 			Reachable: true, Protocol: "https", TLS: facts, ProbedAt: tt.at}
 		vs := ruletest.Endpoints(t, c, "tls/certificate-expiry", nil, ep)
-		if len(vs) != 1 || vs[0].String() != tt.want {
+		if len(vs) != 1 || vs[0].Outcome() != tt.want {
 			t.Errorf("at %s: %v, want one %q", tt.at, vs, tt.want)
 		}
 	}
@@ -150,7 +150,7 @@ func TestEndpointsWithoutTLSAreNotApplicable(t *testing.T) {
 			ep.Host, ep.Port, ep.Address, ep.Component = "10.0.0.1", 10250, "10.0.0.1:10250", "kubelet"
 			for _, f := range ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, &ep) {
 				if f.Status != finding.NotApplicable || !strings.Contains(f.Message, tt.why) {
-					t.Errorf("%s = %q %q, want not applicable because %q", f.Rule, f, f.Message, tt.why)
+					t.Errorf("%s = %q %q, want not applicable because %q", f.Rule, f.Outcome(), f.Message, tt.why)
 				}
 			}
 		})
@@ -158,11 +158,11 @@ func TestEndpointsWithoutTLSAreNotApplicable(t *testing.T) {
 	t.Run("a chain that does not parse", func(t *testing.T) {
 		ep := &inventory.Endpoint{Host: "10.0.0.1", Port: 443, Address: "10.0.0.1:443", Reachable: true, Protocol: "https", ProbedAt: time.Now(),
 			TLS: &inventory.TLSFacts{Versions: []string{"TLS 1.3"}, Chain: [][]byte{[]byte("-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n")}}}
-		got := ruletest.ByRule(t, ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, ep))
+		got := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, ep))
 		var ids []string
 		for _, id := range []string{"tls/certificate-expiry", "tls/serving-san", "tls/self-signed-serving-cert"} {
-			if v := got[id][ep.Address]; v.Status != finding.NotApplicable {
-				ids = append(ids, id+" = "+v.String())
+			if v := got[id+" "+ep.Address]; v.Status != finding.NotApplicable {
+				ids = append(ids, id+" = "+v.Outcome())
 			}
 		}
 		sort.Strings(ids)
