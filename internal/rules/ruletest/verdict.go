@@ -122,6 +122,19 @@ func Index(t testing.TB, vs []Verdict) map[string]Verdict {
 	return out
 }
 
+// Text is what the verdict tells a reader: a failure's message and evidence ("message |
+// evidence"), a pass's evidence (its message is always "Passed."), a not-applicable verdict's
+// reason.
+func (v Verdict) Text() string {
+	switch v.Status {
+	case finding.Pass:
+		return v.Evidence
+	case finding.NotApplicable:
+		return v.Message
+	}
+	return v.Message + " | " + v.Evidence
+}
+
 // String says which rule judged what, and how: "tls/serving-san on 10.0.0.1:6443: pass".
 func (v Verdict) String() string {
 	return v.Rule + " on " + v.Name + ": " + v.Outcome()
