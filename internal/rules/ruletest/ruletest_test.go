@@ -206,3 +206,44 @@ func TestVerdicts(t *testing.T) {
 		})
 	}
 }
+
+// TestVerdictIndexAndText pins how a table reads verdicts: by rule and name, a second verdict
+// of the same rule on the same thing failing the test, and what each status tells.
+func TestVerdictIndexAndText(t *testing.T) {
+	fail := Verdict{Rule: "r", Name: "a", Status: finding.Fail, Severity: finding.High, Message: "m", Evidence: "e"}
+	pass := Verdict{Rule: "r", Name: "b", Status: finding.Pass, Message: "Passed.", Evidence: "e"}
+	na := Verdict{Rule: "r", Name: "c", Status: finding.NotApplicable, Message: "why"}
+	for _, tc := range []struct {
+		name          string
+		vs            []Verdict
+		keys          []string
+		failed        bool
+		outcome, text string // of the first verdict
+		said          string // its String
+	}{
+		{"a failure tells its message and evidence", []Verdict{fail, pass}, []string{"r a", "r b"}, false, "fail high", "m | e", "r on a: fail high"},
+		{"a pass tells its evidence", []Verdict{pass}, []string{"r b"}, false, "pass", "e", "r on b: pass"},
+		{"a not-applicable verdict tells its reason", []Verdict{na}, []string{"r c"}, false, "not-applicable", "why", "r on c: not-applicable"},
+		{"two verdicts of a rule on one thing fail the test", []Verdict{fail, fail}, []string{"r a"}, true, "fail high", "m | e", "r on a: fail high"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			got := Index(rec, tc.vs)
+			if len(rec.failed) > 0 != tc.failed {
+				t.Errorf("the test recorded %q, want a failure: %v", rec.failed, tc.failed)
+			}
+			if len(got) != len(tc.keys) {
+				t.Errorf("%d verdicts indexed, want %d", len(got), len(tc.keys))
+			}
+			for _, k := range tc.keys {
+				if _, ok := got[k]; !ok {
+					t.Errorf("no verdict at %q", k)
+				}
+			}
+			v := tc.vs[0]
+			if v.Outcome() != tc.outcome || v.Text() != tc.text || v.String() != tc.said {
+				t.Errorf("%q, %q, %q; want %q, %q, %q", v.Outcome(), v.Text(), v.String(), tc.outcome, tc.text, tc.said)
+			}
+		})
+	}
+}
