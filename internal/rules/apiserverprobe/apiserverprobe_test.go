@@ -12,48 +12,10 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe"
 	"palisade.dev/palisade/internal/probe/apiserver"
-	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/apiserverprobe"
+	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/testcluster"
 )
-
-// verdict is one rule's outcome on one endpoint: "critical: <message>", "pass: <evidence>" or
-// "not-applicable: <reason>".
-type verdict struct {
-	status   string
-	severity finding.Severity
-	text     string
-}
-
-// judge evaluates the package's rules on eps and returns each rule's verdict by endpoint.
-func judge(t *testing.T, eps ...*inventory.Endpoint) map[string]map[string]verdict {
-	t.Helper()
-	c, err := rules.NewCatalog(apiserverprobe.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := inventory.New()
-	inv.Endpoints = eps
-	e := c.NewEvaluation(&rules.Options{}, nil)
-	out := map[string]map[string]verdict{}
-	put := func(f finding.Finding, v verdict) {
-		if out[f.RuleID] == nil {
-			out[f.RuleID] = map[string]verdict{}
-		}
-		out[f.RuleID][f.Object.Name] = v
-	}
-	for _, f := range e.Finish(inv) {
-		put(f, verdict{"fail", f.Severity, f.Message + " | " + f.Evidence})
-	}
-	for _, f := range e.Passed {
-		text := f.Evidence
-		if f.Status == finding.NotApplicable {
-			text = f.Message
-		}
-		put(f, verdict{string(f.Status), 0, text})
-	}
-	return out
-}
 
 func answers(statuses map[string]int) []inventory.Answer {
 	summaries := map[string]string{"/version": "version v1.37.2", "/healthz": "healthy", "/api": "API versions: v1", "/apis": "3 API groups", apiserver.PodsPath: "lists pods: 2 in default"}
@@ -91,33 +53,33 @@ func TestRulesGradeWhatTheAPIServerAnsweredWithoutCredentials(t *testing.T) {
 		name     string
 		ep       *inventory.Endpoint
 		rule     string
-		status   string
+		status   finding.Status
 		severity finding.Severity
 		text     string
 	}{
-		{"401 everywhere passes", endpoint(probe.APIServer, "https", answers(all(401))), anon, "pass", 0, "/version: 401; /healthz: 401"},
-		{"public info readable, the rest refused is low", endpoint(probe.APIServer, "https", answers(map[string]int{"/version": 200, "/healthz": 200, "/api": 403, "/apis": 403, apiserver.PodsPath: 403})), anon, "fail", finding.Low, "/version (version v1.37.2)"},
-		{"only 403s is low", endpoint(probe.APIServer, "https", answers(all(403))), anon, "fail", finding.Low, "RBAC refuses the rest"},
-		{"discovery readable is high", endpoint(probe.APIServer, "https", answers(map[string]int{"/version": 200, "/api": 200, apiserver.PodsPath: 403})), anon, "fail", finding.High, "/api (API versions: v1)"},
-		{"objects readable is critical", endpoint(probe.APIServer, "https", answers(all(200))), anon, "fail", finding.Critical, "lists pods: 2 in default"},
-		{"a web page on 443 is not an API server", endpoint(probe.APIServer, "https", html), anon, "not-applicable", 0, "not as a Kubernetes API server"},
-		{"a closed port is not applicable", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Error: "connection refused"}, anon, "not-applicable", 0, "Nothing answered at 10.0.0.1:6443 (connection refused)."},
-		{"an endpoint the deadline came before", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Error: probe.NotProbed}, anon, "not-applicable", 0, "deadline reached before probing"},
-		{"nonsense is not applicable", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Reachable: true, Error: `unexpected answer: "SSH-2.0"`}, plain, "not-applicable", 0, "neither in TLS nor in HTTP"},
+		{"401 everywhere passes", endpoint(probe.APIServer, "https", answers(all(401))), anon, finding.Pass, 0, "/version: 401; /healthz: 401"},
+		{"public info readable, the rest refused is low", endpoint(probe.APIServer, "https", answers(map[string]int{"/version": 200, "/healthz": 200, "/api": 403, "/apis": 403, apiserver.PodsPath: 403})), anon, finding.Fail, finding.Low, "/version (version v1.37.2)"},
+		{"only 403s is low", endpoint(probe.APIServer, "https", answers(all(403))), anon, finding.Fail, finding.Low, "RBAC refuses the rest"},
+		{"discovery readable is high", endpoint(probe.APIServer, "https", answers(map[string]int{"/version": 200, "/api": 200, apiserver.PodsPath: 403})), anon, finding.Fail, finding.High, "/api (API versions: v1)"},
+		{"objects readable is critical", endpoint(probe.APIServer, "https", answers(all(200))), anon, finding.Fail, finding.Critical, "lists pods: 2 in default"},
+		{"a web page on 443 is not an API server", endpoint(probe.APIServer, "https", html), anon, finding.NotApplicable, 0, "not as a Kubernetes API server"},
+		{"a closed port is not applicable", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Error: "connection refused"}, anon, finding.NotApplicable, 0, "Nothing answered at 10.0.0.1:6443 (connection refused)."},
+		{"an endpoint the deadline came before", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Error: probe.NotProbed}, anon, finding.NotApplicable, 0, "deadline reached before probing"},
+		{"nonsense is not applicable", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Reachable: true, Error: `unexpected answer: "SSH-2.0"`}, plain, finding.NotApplicable, 0, "neither in TLS nor in HTTP"},
 		{"a port requiring a client certificate gives nothing to judge", &inventory.Endpoint{Address: "10.0.0.1:6443", Component: probe.APIServer, Reachable: true, Protocol: "https",
-			TLS: &inventory.TLSFacts{ClientCertRequired: true}, Answers: []inventory.Answer{{Method: "GET", Path: "/version", Error: "remote error: tls: certificate required"}}}, anon, "not-applicable", 0, "requires a client certificate"},
-		{"TLS on the API server's port passes", endpoint(probe.APIServer, "https", answers(all(401))), plain, "pass", 0, "speaks TLS"},
-		{"plain HTTP answered as the API server is critical", endpoint(probe.APIServer, "http", answers(all(401))), plain, "fail", finding.Critical, "plain HTTP"},
-		{"plain HTTP from something else is not applicable", endpoint(probe.APIServer, "http", html), plain, "not-applicable", 0, "not as a Kubernetes API server"},
-		{"the insecure port answering is critical", endpoint(probe.APIServerInsecure, "http", answers(all(200))), insecure, "fail", finding.Critical, "legacy insecure port"},
-		{"the insecure port closed is not applicable", &inventory.Endpoint{Address: "10.0.0.1:8080", Component: probe.APIServerInsecure, Error: "connection refused"}, insecure, "not-applicable", 0, "Nothing answered at 10.0.0.1:8080"},
-		{"another web server on 8080 is not applicable", endpoint(probe.APIServerInsecure, "http", html), insecure, "not-applicable", 0, "not as a Kubernetes API server"},
-		{"TLS on 8080 is not the insecure port", endpoint(probe.APIServerInsecure, "https", answers(all(401))), insecure, "not-applicable", 0, "speaks TLS"},
+			TLS: &inventory.TLSFacts{ClientCertRequired: true}, Answers: []inventory.Answer{{Method: "GET", Path: "/version", Error: "remote error: tls: certificate required"}}}, anon, finding.NotApplicable, 0, "requires a client certificate"},
+		{"TLS on the API server's port passes", endpoint(probe.APIServer, "https", answers(all(401))), plain, finding.Pass, 0, "speaks TLS"},
+		{"plain HTTP answered as the API server is critical", endpoint(probe.APIServer, "http", answers(all(401))), plain, finding.Fail, finding.Critical, "plain HTTP"},
+		{"plain HTTP from something else is not applicable", endpoint(probe.APIServer, "http", html), plain, finding.NotApplicable, 0, "not as a Kubernetes API server"},
+		{"the insecure port answering is critical", endpoint(probe.APIServerInsecure, "http", answers(all(200))), insecure, finding.Fail, finding.Critical, "legacy insecure port"},
+		{"the insecure port closed is not applicable", &inventory.Endpoint{Address: "10.0.0.1:8080", Component: probe.APIServerInsecure, Error: "connection refused"}, insecure, finding.NotApplicable, 0, "Nothing answered at 10.0.0.1:8080"},
+		{"another web server on 8080 is not applicable", endpoint(probe.APIServerInsecure, "http", html), insecure, finding.NotApplicable, 0, "not as a Kubernetes API server"},
+		{"TLS on 8080 is not the insecure port", endpoint(probe.APIServerInsecure, "https", answers(all(401))), insecure, finding.NotApplicable, 0, "speaks TLS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := judge(t, tc.ep)[tc.rule][tc.ep.Address]
-			if !ok || got.status != tc.status || got.severity != tc.severity || !strings.Contains(got.text, tc.text) {
-				t.Errorf("%s on %s = %+v, want %s %v with %q", tc.rule, tc.ep.Address, got, tc.status, tc.severity, tc.text)
+			got, ok := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, apiserverprobe.Rules()...), "", nil, tc.ep))[tc.rule+" "+tc.ep.Address]
+			if !ok || got.Status != tc.status || got.Status == finding.Fail && got.Severity != tc.severity || !strings.Contains(got.Text(), tc.text) {
+				t.Errorf("%s on %s = %s (%s), want %q %v with %q", tc.rule, tc.ep.Address, got.Outcome(), got.Text(), tc.status, tc.severity, tc.text)
 			}
 		})
 	}
@@ -125,7 +87,7 @@ func TestRulesGradeWhatTheAPIServerAnsweredWithoutCredentials(t *testing.T) {
 
 func TestRulesJudgeOnlyTheirComponents(t *testing.T) {
 	kubelet := endpoint(probe.Kubelet, "http", answers(map[string]int{"/version": 200}))
-	if got := judge(t, kubelet); len(got) != 0 {
+	if got := ruletest.Endpoints(t, ruletest.Rules(t, apiserverprobe.Rules()...), "", nil, kubelet); len(got) != 0 {
 		t.Errorf("verdicts on a kubelet endpoint: %v", got)
 	}
 }
@@ -165,16 +127,16 @@ func TestGradedFindingsFollowTheAPIServersAnonymousAuthentication(t *testing.T) 
 	if a := on.Answer("GET", apiserver.PodsPath); a == nil || a.Status != 403 {
 		t.Errorf("anonymous authentication on: the pod list answered %+v, want 403", a)
 	}
-	got := judge(t, off, on)
-	if v := got[anon][off.Address]; v.status != "pass" || !strings.Contains(v.text, "/version: 401") {
-		t.Errorf("anonymous authentication off: %s = %+v, want a pass", anon, v)
+	got := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, apiserverprobe.Rules()...), "", nil, off, on))
+	if v := got[anon+" "+off.Address]; v.Status != finding.Pass || !strings.Contains(v.Text(), "/version: 401") {
+		t.Errorf("anonymous authentication off: %s (%s), want a pass", v, v.Text())
 	}
-	if v := got[anon][on.Address]; v.status != "fail" || v.severity != finding.Low || !strings.Contains(v.text, "/version (version v1.37.2)") || !strings.Contains(v.text, "403 on") {
-		t.Errorf("anonymous authentication on: %s = %+v, want a low finding", anon, v)
+	if v := got[anon+" "+on.Address]; v.Status != finding.Fail || v.Severity != finding.Low || !strings.Contains(v.Text(), "/version (version v1.37.2)") || !strings.Contains(v.Text(), "403 on") {
+		t.Errorf("anonymous authentication on: %s (%s), want a low finding", v, v.Text())
 	}
 	for _, ep := range []*inventory.Endpoint{off, on} {
-		if v := got[plain][ep.Address]; v.status != "pass" {
-			t.Errorf("%s on %s = %+v, want a pass", plain, ep.Address, v)
+		if v := got[plain+" "+ep.Address]; v.Status != finding.Pass {
+			t.Errorf("%s on %s = %s, want a pass", plain, ep.Address, v.Outcome())
 		}
 	}
 }

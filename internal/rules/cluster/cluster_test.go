@@ -12,13 +12,8 @@ import (
 	"palisade.dev/palisade/internal/rules/ruletest"
 )
 
-// evaluate runs one rule over an inventory that holds only the cluster's facts.
-func evaluate(t *testing.T, ruleID string, c *inventory.Cluster) []finding.Finding {
-	t.Helper()
-	inv := inventory.New()
-	inv.Cluster = c
-	return ruletest.Builtin(t).Evaluate(inv, &rules.Options{PSSVersion: "latest"}, func(r *rules.Rule) bool { return r.ID == ruleID })
-}
+// latest are the options a scan of a live cluster runs its cluster rules with.
+var latest = &rules.Options{PSSVersion: "latest"}
 
 // check is what a table case expects: no finding (none), or one of severity sev whose message
 // contains every string of msg and whose evidence contains every string of evidence.
@@ -29,7 +24,7 @@ type check struct {
 	evidence []string
 }
 
-func (want check) verify(t *testing.T, fs []finding.Finding) {
+func (want check) verify(t *testing.T, fs []ruletest.Verdict) {
 	t.Helper()
 	if want.none {
 		if len(fs) != 0 {
@@ -54,10 +49,13 @@ func (want check) verify(t *testing.T, fs []finding.Finding) {
 			t.Errorf("evidence %q does not contain %q", f.Evidence, s)
 		}
 	}
-	if f.Object.Kind != rules.ClusterKind || f.Object.Name != "prod" {
-		t.Errorf("finding names %s/%s, want %s/prod", f.Object.Kind, f.Object.Name, rules.ClusterKind)
+	if f.Status != finding.Fail {
+		t.Errorf("status %q, want a failure", f.Status)
 	}
-	if f.Remedy == "" {
+	if f.Kind != rules.ClusterKind || f.Name != "prod" {
+		t.Errorf("finding names %s/%s, want %s/prod", f.Kind, f.Name, rules.ClusterKind)
+	}
+	if f.Finding.Remedy == "" {
 		t.Error("finding has no remedy")
 	}
 }
@@ -109,7 +107,7 @@ func TestVersionSupportedJudgesTheMinorAtTheScanDate(t *testing.T) {
 			if tt.scanned != "" {
 				c.ScannedAt = date(tt.scanned)
 			}
-			tt.want.verify(t, evaluate(t, "cluster/version-supported", c))
+			tt.want.verify(t, ruletest.Cluster(t, ruletest.Builtin(t), "cluster/version-supported", c, latest))
 		})
 	}
 }
@@ -119,7 +117,7 @@ func TestVersionSupportedEveryMinorOfTheTableIsJudged(t *testing.T) {
 	// wrong one. In 2030 all of them are past their end of life.
 	for minor := 2; minor <= 37; minor++ {
 		c := &inventory.Cluster{Context: "prod", Version: "v1." + strconv.Itoa(minor) + ".0", ScannedAt: date("2030-01-01")}
-		fs := evaluate(t, "cluster/version-supported", c)
+		fs := ruletest.Cluster(t, ruletest.Builtin(t), "cluster/version-supported", c, latest)
 		if len(fs) != 1 || fs[0].Severity != finding.High || !strings.Contains(fs[0].Evidence, "end of life of 1."+strconv.Itoa(minor)+":") {
 			t.Errorf("1.%d in 2030: got %v", minor, fs)
 		}
@@ -145,7 +143,7 @@ func TestIdentityClusterAdmin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.want.verify(t, evaluate(t, "cluster/identity-cluster-admin", &inventory.Cluster{Context: "prod", Identity: tt.id}))
+			tt.want.verify(t, ruletest.Cluster(t, ruletest.Builtin(t), "cluster/identity-cluster-admin", &inventory.Cluster{Context: "prod", Identity: tt.id}, latest))
 		})
 	}
 }
@@ -167,7 +165,7 @@ func TestRBACAPIServed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.want.verify(t, evaluate(t, "cluster/rbac-api-served", &inventory.Cluster{Context: "prod", APIGroupVersions: tt.served}))
+			tt.want.verify(t, ruletest.Cluster(t, ruletest.Builtin(t), "cluster/rbac-api-served", &inventory.Cluster{Context: "prod", APIGroupVersions: tt.served}, latest))
 		})
 	}
 }
@@ -216,7 +214,7 @@ func TestAnonymousAccessGradesTheWorstAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.want.verify(t, evaluate(t, "cluster/anonymous-access", &inventory.Cluster{Context: "prod", Anonymous: tt.probes}))
+			tt.want.verify(t, ruletest.Cluster(t, ruletest.Builtin(t), "cluster/anonymous-access", &inventory.Cluster{Context: "prod", Anonymous: tt.probes}, latest))
 		})
 	}
 }

@@ -6,40 +6,9 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
-	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/etcdprobe"
+	"palisade.dev/palisade/internal/rules/ruletest"
 )
-
-// verdict is the outcome of one rule on one endpoint.
-type verdict struct {
-	status   finding.Status
-	severity finding.Severity
-	message  string
-	evidence string
-}
-
-// evaluate runs the package's rules on the endpoints and returns every verdict by rule ID and
-// endpoint address.
-func evaluate(t *testing.T, eps ...*inventory.Endpoint) map[string]verdict {
-	t.Helper()
-	c, err := rules.NewCatalog(etcdprobe.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := inventory.New()
-	inv.Endpoints = eps
-	e := c.NewEvaluation(&rules.Options{}, nil)
-	fails := e.Finish(inv)
-	out := map[string]verdict{}
-	for _, f := range append(fails, e.Passed...) {
-		key := f.RuleID + " " + f.Object.Name
-		if _, dup := out[key]; dup {
-			t.Errorf("two verdicts of %s", key)
-		}
-		out[key] = verdict{status: f.Status, severity: f.Severity, message: f.Message, evidence: f.Evidence}
-	}
-	return out
-}
 
 type want struct {
 	status   finding.Status
@@ -48,24 +17,24 @@ type want struct {
 	evidence string
 }
 
-func (w want) check(t *testing.T, name string, got verdict, ok bool) {
+func (w want) check(t *testing.T, name string, got ruletest.Verdict, ok bool) {
 	t.Helper()
 	if !ok {
 		t.Errorf("%s: no verdict", name)
 		return
 	}
-	if got.status != w.status {
-		t.Errorf("%s: status %q, want %q (%s | %s)", name, got.status, w.status, got.message, got.evidence)
+	if got.Status != w.status {
+		t.Errorf("%s: status %q, want %q (%s | %s)", name, got.Status, w.status, got.Message, got.Evidence)
 		return
 	}
-	if w.status == finding.Fail && got.severity != w.severity {
-		t.Errorf("%s: severity %s, want %s", name, got.severity, w.severity)
+	if w.status == finding.Fail && got.Severity != w.severity {
+		t.Errorf("%s: severity %s, want %s", name, got.Severity, w.severity)
 	}
-	if !strings.Contains(got.message, w.message) {
-		t.Errorf("%s: message %q does not contain %q", name, got.message, w.message)
+	if !strings.Contains(got.Message, w.message) {
+		t.Errorf("%s: message %q does not contain %q", name, got.Message, w.message)
 	}
-	if !strings.Contains(got.evidence, w.evidence) {
-		t.Errorf("%s: evidence %q does not contain %q", name, got.evidence, w.evidence)
+	if !strings.Contains(got.Evidence, w.evidence) {
+		t.Errorf("%s: evidence %q does not contain %q", name, got.Evidence, w.evidence)
 	}
 }
 
@@ -195,7 +164,7 @@ func TestRulesJudgeWhatEtcdAnswered(t *testing.T) {
 			want{status: na, message: "Nothing answered at 10.0.0.9:2379 (timed out)."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := evaluate(t, tc.ep)[tc.rule+" "+tc.ep.Address]
+			got, ok := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, etcdprobe.Rules()...), "", nil, tc.ep))[tc.rule+" "+tc.ep.Address]
 			tc.want.check(t, tc.rule, got, ok)
 		})
 	}
@@ -204,7 +173,7 @@ func TestRulesJudgeWhatEtcdAnswered(t *testing.T) {
 func TestTheProofIsJudgedOnTheClientPortOnly(t *testing.T) {
 	peer := endpoint("10.0.0.5", "etcd-peer", "https", certNeeded)
 	other := &inventory.Endpoint{Host: "10.0.0.5", Address: "10.0.0.5:10250", Component: "kubelet", Reachable: true, Protocol: "http"}
-	got := evaluate(t, peer, other)
+	got := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, etcdprobe.Rules()...), "", nil, peer, other))
 	if _, ok := got["etcd/probe-secrets-encryption 10.0.0.5:2380"]; ok {
 		t.Errorf("the encryption proof was judged on the peer port")
 	}

@@ -26,8 +26,8 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe/conn"
 	"palisade.dev/palisade/internal/probe/etcd"
-	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/etcdprobe"
+	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/testcluster"
 )
 
@@ -161,22 +161,9 @@ func storedInPlainText(t *testing.T, c *testcluster.Cluster, creds *tls.Config, 
 	return bytes.Contains(resp.Kvs[0].Value, []byte(fakeSecret))
 }
 
-// judged is every verdict of the package's rules on the endpoints, as findings.
-func judged(t *testing.T, eps ...*inventory.Endpoint) []finding.Finding {
-	t.Helper()
-	c, err := rules.NewCatalog(etcdprobe.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := inventory.New()
-	inv.Endpoints = eps
-	e := c.NewEvaluation(&rules.Options{}, nil)
-	return append(e.Finish(inv), e.Passed...)
-}
-
 // checkNoValue fails when fakeSecret shows anywhere in the endpoints' answers or the
 // findings: in plain text, or in base64 at any alignment.
-func checkNoValue(t *testing.T, eps []*inventory.Endpoint, fs []finding.Finding) {
+func checkNoValue(t *testing.T, eps []*inventory.Endpoint, vs []ruletest.Verdict) {
 	t.Helper()
 	forms := []string{fakeSecret}
 	for pad := range 3 {
@@ -191,12 +178,12 @@ func checkNoValue(t *testing.T, eps []*inventory.Endpoint, fs []finding.Finding)
 		}
 		texts["endpoint "+ep.Address] = string(data)
 	}
-	for _, f := range fs {
-		data, err := json.Marshal(f)
+	for _, v := range vs {
+		data, err := json.Marshal(v.Finding)
 		if err != nil {
 			t.Fatal(err)
 		}
-		texts["finding "+f.RuleID+" "+f.Object.Name] = string(data)
+		texts["finding "+v.Rule+" "+v.Name] = string(data)
 	}
 	for where, text := range texts {
 		for _, form := range forms {
@@ -214,12 +201,12 @@ type expect struct {
 	text     string           // in the message or the evidence
 }
 
-func checkVerdicts(t *testing.T, fs []finding.Finding, address string, want map[string]expect) {
+func checkVerdicts(t *testing.T, vs []ruletest.Verdict, address string, want map[string]expect) {
 	t.Helper()
-	got := map[string]finding.Finding{}
-	for _, f := range fs {
-		if f.Object.Name == address {
-			got[f.RuleID] = f
+	got := map[string]ruletest.Verdict{}
+	for _, v := range vs {
+		if v.Name == address {
+			got[v.Rule] = v
 		}
 	}
 	if len(got) != len(want) {
@@ -314,12 +301,12 @@ func TestEtcdVariantsGiveDistinctVerdicts(t *testing.T) {
 				eps = append(eps, probe(t, c.EtcdPeerURL, "etcd-peer", creds))
 			}
 			t.Logf("probed in %s", time.Since(began).Round(time.Millisecond))
-			fs := judged(t, eps...)
-			checkVerdicts(t, fs, eps[0].Address, tc.client)
+			vs := ruletest.Endpoints(t, ruletest.Rules(t, etcdprobe.Rules()...), "", nil, eps...)
+			checkVerdicts(t, vs, eps[0].Address, tc.client)
 			if tc.peer {
-				checkVerdicts(t, fs, eps[1].Address, tc.peerWnt)
+				checkVerdicts(t, vs, eps[1].Address, tc.peerWnt)
 			}
-			checkNoValue(t, eps, fs)
+			checkNoValue(t, eps, vs)
 			if t.Failed() {
 				for _, ep := range eps {
 					t.Logf("%s answers: %+v", ep.Address, ep.Answers)
@@ -331,17 +318,17 @@ func TestEtcdVariantsGiveDistinctVerdicts(t *testing.T) {
 					// in etcd: protobuf, unencrypted.
 					putRaw(t, c, creds, "/registry/secrets/"+ns+"/written-before", "k8s\x00\n\x0c\n\x02v1\x12\x06Secret"+fakeSecret)
 					ep := probe(t, c.EtcdURL, "etcd", creds)
-					fs := judged(t, ep)
+					vs := ruletest.Endpoints(t, ruletest.Rules(t, etcdprobe.Rules()...), "", nil, ep)
 					partly := expect{fail, finding.High, fmt.Sprintf("1 of the %d sampled under /registry/secrets/ (of %d) are plain text, %d encrypted", secrets+1, secrets+1, secrets) +
 						". Encryption is configured, but objects written before it are not re-encrypted; rewrite every Secret so that it is stored encrypted: " +
 						"kubectl get secrets -A -o json | kubectl replace -f -"}
-					checkVerdicts(t, fs, ep.Address, map[string]expect{
+					checkVerdicts(t, vs, ep.Address, map[string]expect{
 						"etcd/probe-plain-http":         tc.client["etcd/probe-plain-http"],
 						"etcd/probe-client-cert-auth":   tc.client["etcd/probe-client-cert-auth"],
 						"etcd/probe-keys-readable":      tc.client["etcd/probe-keys-readable"],
 						"etcd/probe-secrets-encryption": partly,
 					})
-					checkNoValue(t, []*inventory.Endpoint{ep}, fs)
+					checkNoValue(t, []*inventory.Endpoint{ep}, vs)
 				})
 			}
 		})

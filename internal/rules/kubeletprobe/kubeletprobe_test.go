@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,8 +21,8 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe/conn"
 	"palisade.dev/palisade/internal/probe/kubelet"
-	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/kubeletprobe"
+	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/testcluster"
 )
 
@@ -32,35 +31,6 @@ var cluster = testcluster.Shared{Options: testcluster.Options{Kubelet: true}}
 func TestMain(m *testing.M) { os.Exit(cluster.Main(m)) }
 
 const password = "fake-Passw0rd-in-env"
-
-// verdict is one rule's verdict on one endpoint: "fail critical", "pass", "not-applicable".
-type verdict struct {
-	status   string
-	finding  finding.Finding
-	evidence string
-}
-
-// judge probes nothing: it runs the package's rules over endpoints already probed and
-// returns each rule's verdict by rule ID and endpoint address.
-func judge(t *testing.T, eps ...*inventory.Endpoint) map[string]verdict {
-	t.Helper()
-	c, err := rules.NewCatalog(kubeletprobe.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := inventory.New()
-	inv.Endpoints = eps
-	e := c.NewEvaluation(&rules.Options{}, nil)
-	fails := e.Finish(inv)
-	out := map[string]verdict{}
-	for _, f := range fails {
-		out[f.RuleID+" "+f.Object.Name] = verdict{"fail " + f.Severity.String(), f, f.Evidence}
-	}
-	for _, f := range e.Passed {
-		out[f.RuleID+" "+f.Object.Name] = verdict{string(f.Status), f, f.Evidence}
-	}
-	return out
-}
 
 func connTo(t testing.TB, component, protocol, baseURL string) *conn.Conn {
 	t.Helper()
@@ -92,7 +62,8 @@ func TestTheHollowKubeletIsOpenOnEveryCount(t *testing.T) {
 	ns := podOnNode(t, c)
 	mainEP := probe(t, kubelet.Component, "http", fmt.Sprintf("http://127.0.0.1:%d", c.KubeletPort))
 	roEP := probe(t, kubelet.ReadOnlyComponent, "http", fmt.Sprintf("http://127.0.0.1:%d", c.KubeletReadOnlyPort))
-	got := judge(t, mainEP, roEP)
+	vs := ruletest.Endpoints(t, ruletest.Rules(t, kubeletprobe.Rules()...), "", nil, mainEP, roEP)
+	got := ruletest.Index(t, vs)
 
 	want := map[string]string{
 		"kubelet/probe-anonymous-access " + mainEP.Address: "fail critical",
@@ -103,31 +74,22 @@ func TestTheHollowKubeletIsOpenOnEveryCount(t *testing.T) {
 		"kubelet/probe-read-only-port " + roEP.Address:     "fail high",
 	}
 	for key, status := range want {
-		if got[key].status != status {
-			t.Errorf("%s: %q, want %q", key, got[key].status, status)
+		if got[key].Outcome() != status {
+			t.Errorf("%s: %q, want %q", key, got[key].Outcome(), status)
 		}
 	}
 	if len(got) != len(want) {
-		t.Errorf("%d verdicts, want %d: %v", len(got), len(want), keys(got))
+		t.Errorf("%d verdicts, want %d: %v", len(got), len(want), vs)
 	}
-	leak := got["kubelet/probe-pod-list-leak "+roEP.Address].evidence
+	leak := got["kubelet/probe-pod-list-leak "+roEP.Address].Evidence
 	if !strings.Contains(leak, "1 pod in 1 namespace") || !strings.Contains(leak, "env values redacted") {
 		t.Errorf("pod list leak evidence %q does not count the test's pod (namespace %s)", leak, ns)
 	}
 	for key, v := range got {
-		if record, _ := json.Marshal(v.finding); strings.Contains(string(record), password) {
+		if record, _ := json.Marshal(v.Finding); strings.Contains(string(record), password) {
 			t.Errorf("%s: the finding holds the env value: %s", key, record)
 		}
 	}
-}
-
-func keys(m map[string]verdict) []string {
-	var out []string
-	for k, v := range m {
-		out = append(out, k+" = "+v.status)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func podOnNode(t *testing.T, c *testcluster.Cluster) string {
@@ -202,10 +164,10 @@ func TestMainPortVerdictsFollowTheReference(t *testing.T) {
 			s := httptest.NewServer(tt.handler)
 			defer s.Close()
 			ep := probe(t, kubelet.Component, tt.protocol, s.URL)
-			got := judge(t, ep)
+			got := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, kubeletprobe.Rules()...), "", nil, ep))
 			for id, want := range tt.want {
-				if v := got[id+" "+ep.Address]; v.status != want {
-					t.Errorf("%s = %q (%s; %s), want %q", id, v.status, v.finding.Message, v.evidence, want)
+				if v := got[id+" "+ep.Address]; v.Outcome() != want {
+					t.Errorf("%s = %q (%s; %s), want %q", id, v.Outcome(), v.Message, v.Evidence, want)
 				}
 			}
 		})
@@ -216,16 +178,16 @@ func TestEndpointsNothingAnsweredAreNotApplicable(t *testing.T) {
 	closed := &inventory.Endpoint{Host: "127.0.0.1", Port: 10250, Address: "127.0.0.1:10250", Component: kubelet.Component, Error: "connection refused"}
 	silent := &inventory.Endpoint{Host: "127.0.0.1", Port: 10255, Address: "127.0.0.1:10255", Component: kubelet.ReadOnlyComponent, Reachable: true,
 		Answers: []inventory.Answer{{Method: "GET", Path: "/pods", Error: "timed out"}}}
-	got := judge(t, closed, silent)
-	if len(got) != 6 {
-		t.Errorf("verdicts = %v, want the 4 main-port rules and the 2 read-only rules", keys(got))
+	vs := ruletest.Endpoints(t, ruletest.Rules(t, kubeletprobe.Rules()...), "", nil, closed, silent)
+	if got := ruletest.Index(t, vs); len(got) != 6 {
+		t.Errorf("verdicts = %v, want the 4 main-port rules and the 2 read-only rules", vs)
 	}
-	for key, v := range got {
-		if v.status != string(finding.NotApplicable) {
-			t.Errorf("%s = %q, want not applicable", key, v.status)
+	for _, v := range vs {
+		if v.Status != finding.NotApplicable {
+			t.Errorf("%s, want not applicable", v)
 		}
-		if !strings.Contains(v.finding.Message, "connection refused") && !strings.Contains(v.finding.Message, "timed out") {
-			t.Errorf("%s: %q does not say why", key, v.finding.Message)
+		if !strings.Contains(v.Message, "connection refused") && !strings.Contains(v.Message, "timed out") {
+			t.Errorf("%s: %q does not say why", v, v.Message)
 		}
 	}
 }

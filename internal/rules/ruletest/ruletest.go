@@ -13,6 +13,11 @@
 // selector must select a rule of the catalog, and every want must name a selected rule, so
 // that a misspelt ID fails the fixture instead of selecting nothing. Without a `# rules:`
 // line, every rule of the catalog is asserted.
+//
+// Rules that judge what a live audit reads (a node, an endpoint, the cluster) have no
+// manifests to annotate: Node, Endpoints and Cluster run them over the inventory's own types
+// and return one Verdict per rule and thing judged, passes and not-applicable verdicts
+// included, for a table to compare.
 package ruletest
 
 import (

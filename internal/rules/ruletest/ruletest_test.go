@@ -2,8 +2,15 @@ package ruletest
 
 import (
 	"path/filepath"
+	"reflect"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
 )
 
 // TestCheck pins that a fixture fails when its comments do not hold exactly: a misspelt ID,
@@ -78,6 +85,164 @@ func TestParseWants(t *testing.T) {
 			}
 			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// harnessRules are one rule of each live scope, each failing on a thing named "bad".
+func harnessRules() []rules.Rule {
+	base := func(id string, scope rules.Scope) rules.Rule {
+		return rules.Rule{ID: id, Title: id, Severity: finding.High, Area: "test", Scope: scope,
+			Description: "A rule of the harness's tests.", Remedy: "None."}
+	}
+	node := base("test/node", rules.ScopeNode)
+	node.Components = []inventory.ComponentKind{inventory.KubeAPIServer}
+	node.Node = func(c *rules.NodeContext) []rules.Violation {
+		if c.Node.Host == "bad" {
+			return []rules.Violation{{Path: "--flag", Message: "The flag is bad.", Evidence: "--flag=bad"}}
+		}
+		c.Pass("--flag=good")
+		return nil
+	}
+	ep := base("test/endpoint", rules.ScopeEndpoint)
+	ep.Endpoint = func(c *rules.EndpointContext) []rules.Violation {
+		if !c.Endpoint.Reachable {
+			c.NotApplicable("The endpoint did not answer.")
+			return nil
+		}
+		return []rules.Violation{{Message: "The endpoint answers."}}
+	}
+	cl := base("test/cluster", rules.ScopeCluster)
+	cl.Cluster = func(c *rules.ClusterContext) []rules.Violation {
+		if c.Cluster.Context == "bad" {
+			return []rules.Violation{{Message: "The cluster is bad."}}
+		}
+		return nil
+	}
+	return []rules.Rule{node, ep, cl}
+}
+
+// recorder is a test that records its failures; Fatalf ends the goroutine, as testing's does.
+type recorder struct {
+	testing.TB
+	mu     sync.Mutex
+	failed []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.failed = append(r.failed, format)
+}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+// TestVerdicts pins the verdicts the harness returns for each live scope, and that a rule ID
+// the catalog does not have fails the test instead of judging nothing.
+func TestVerdicts(t *testing.T) {
+	apiserver := func(host string) *inventory.Node {
+		return &inventory.Node{Host: host, Components: []*inventory.Component{{Kind: inventory.KubeAPIServer, Path: "/etc/kubernetes/manifests/kube-apiserver.yaml"}}}
+	}
+	for _, tc := range []struct {
+		name   string
+		judge  func(testing.TB, *rules.Catalog) []Verdict
+		want   []Verdict // Finding left out of the comparison
+		failed string    // the failure the test records, if any
+	}{
+		{"a node rule that holds passes with its evidence", func(t testing.TB, c *rules.Catalog) []Verdict {
+			return Node(t, c, "test/node", apiserver("good"), nil)
+		}, []Verdict{{Rule: "test/node", Status: finding.Pass, Severity: finding.High, Message: "Passed.", Evidence: "--flag=good", Kind: "kube-apiserver", Name: "good", File: "/etc/kubernetes/manifests/kube-apiserver.yaml"}}, ""},
+		{"a node rule that does not hold fails with its path and evidence", func(t testing.TB, c *rules.Catalog) []Verdict {
+			return Node(t, c, "", apiserver("bad"), nil)
+		}, []Verdict{{Rule: "test/node", Status: finding.Fail, Severity: finding.High, Message: "The flag is bad.", Path: "--flag", Evidence: "--flag=bad", Kind: "kube-apiserver", Name: "bad", File: "/etc/kubernetes/manifests/kube-apiserver.yaml"}}, ""},
+		{"a node without the rule's component is not applicable", func(t testing.TB, c *rules.Catalog) []Verdict {
+			return Node(t, c, "test/node", &inventory.Node{Host: "worker"}, nil)
+		}, []Verdict{{Rule: "test/node", Status: finding.NotApplicable, Severity: finding.High, Message: "No kube-apiserver was found on this node.", Kind: "Node", Name: "worker"}}, ""},
+		{"an endpoint rule says why it does not apply", func(t testing.TB, c *rules.Catalog) []Verdict {
+			return Endpoints(t, c, "test/endpoint", nil, &inventory.Endpoint{Address: "10.0.0.1:10250", Component: "kubelet"})
+		}, []Verdict{{Rule: "test/endpoint", Status: finding.NotApplicable, Severity: finding.High, Message: "The endpoint did not answer.", Kind: "kubelet", Name: "10.0.0.1:10250"}}, ""},
+		{"an endpoint rule fails on each endpoint it judges", func(t testing.TB, c *rules.Catalog) []Verdict {
+			return Endpoints(t, c, "", nil, &inventory.Endpoint{Address: "10.0.0.1:10250", Component: "kubelet", Reachable: true})
+		}, []Verdict{{Rule: "test/endpoint", Status: finding.Fail, Severity: finding.High, Message: "The endpoint answers.", Kind: "kubelet", Name: "10.0.0.1:10250"}}, ""},
+		{"a cluster rule fails on the cluster", func(t testing.TB, c *rules.Catalog) []Verdict {
+			return Cluster(t, c, "test/cluster", &inventory.Cluster{Context: "bad"}, nil)
+		}, []Verdict{{Rule: "test/cluster", Status: finding.Fail, Severity: finding.High, Message: "The cluster is bad.", Kind: rules.ClusterKind, Name: "bad"}}, ""},
+		{"a cluster rule that holds reports nothing", func(t testing.TB, c *rules.Catalog) []Verdict {
+			return Cluster(t, c, "test/cluster", &inventory.Cluster{Context: "good"}, nil)
+		}, nil, ""},
+		{"a rule ID not in the catalog fails the test", func(t testing.TB, c *rules.Catalog) []Verdict {
+			return Node(t, c, "test/nod", apiserver("good"), nil)
+		}, nil, "ruletest: %v"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Rules(t, harnessRules()...)
+			rec := &recorder{TB: t}
+			var got []Verdict
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				got = tc.judge(rec, c)
+			}()
+			<-done
+			if failed := strings.Join(rec.failed, "; "); failed != tc.failed {
+				t.Errorf("the test recorded %q, want %q", failed, tc.failed)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d verdicts, want %d: %+v", len(got), len(tc.want), got)
+			}
+			for i, v := range got {
+				if v.Finding.RuleID != v.Rule {
+					t.Errorf("verdict %d: its finding is of %s", i, v.Finding.RuleID)
+				}
+				v.Finding = finding.Finding{}
+				if !reflect.DeepEqual(v, tc.want[i]) {
+					t.Errorf("verdict %d:\n got %+v\nwant %+v", i, v, tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// TestVerdictIndexAndText pins how a table reads verdicts: by rule and name, a second verdict
+// of the same rule on the same thing failing the test, and what each status tells.
+func TestVerdictIndexAndText(t *testing.T) {
+	fail := Verdict{Rule: "r", Name: "a", Status: finding.Fail, Severity: finding.High, Message: "m", Evidence: "e"}
+	pass := Verdict{Rule: "r", Name: "b", Status: finding.Pass, Message: "Passed.", Evidence: "e"}
+	na := Verdict{Rule: "r", Name: "c", Status: finding.NotApplicable, Message: "why"}
+	for _, tc := range []struct {
+		name          string
+		vs            []Verdict
+		keys          []string
+		failed        bool
+		outcome, text string // of the first verdict
+		said          string // its String
+	}{
+		{"a failure tells its message and evidence", []Verdict{fail, pass}, []string{"r a", "r b"}, false, "fail high", "m | e", "r on a: fail high"},
+		{"a pass tells its evidence", []Verdict{pass}, []string{"r b"}, false, "pass", "e", "r on b: pass"},
+		{"a not-applicable verdict tells its reason", []Verdict{na}, []string{"r c"}, false, "not-applicable", "why", "r on c: not-applicable"},
+		{"two verdicts of a rule on one thing fail the test", []Verdict{fail, fail}, []string{"r a"}, true, "fail high", "m | e", "r on a: fail high"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			got := Index(rec, tc.vs)
+			if len(rec.failed) > 0 != tc.failed {
+				t.Errorf("the test recorded %q, want a failure: %v", rec.failed, tc.failed)
+			}
+			if len(got) != len(tc.keys) {
+				t.Errorf("%d verdicts indexed, want %d", len(got), len(tc.keys))
+			}
+			for _, k := range tc.keys {
+				if _, ok := got[k]; !ok {
+					t.Errorf("no verdict at %q", k)
+				}
+			}
+			v := tc.vs[0]
+			if v.Outcome() != tc.outcome || v.Text() != tc.text || v.String() != tc.said {
+				t.Errorf("%q, %q, %q; want %q, %q, %q", v.Outcome(), v.Text(), v.String(), tc.outcome, tc.text, tc.said)
 			}
 		})
 	}

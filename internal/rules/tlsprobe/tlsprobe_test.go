@@ -14,36 +14,11 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe/tlsscan"
 	"palisade.dev/palisade/internal/probe/tlsscan/tlstest"
-	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/rules/tlsprobe"
 )
 
 var loopback = []net.IP{net.IPv4(127, 0, 0, 1)}
-
-// judge runs the package's rules on one endpoint and returns each rule's verdict by ID:
-// "fail <severity>", "pass" or "not-applicable", with the finding.
-func judge(t *testing.T, ep *inventory.Endpoint) map[string]finding.Finding {
-	t.Helper()
-	c, err := rules.NewCatalog(tlsprobe.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := inventory.New()
-	inv.Endpoints = []*inventory.Endpoint{ep}
-	e := c.NewEvaluation(&rules.Options{}, nil)
-	out := map[string]finding.Finding{}
-	for _, f := range append(e.Finish(inv), e.Passed...) {
-		out[f.RuleID] = f
-	}
-	return out
-}
-
-func status(f finding.Finding) string {
-	if f.Status == finding.Fail {
-		return "fail " + f.Severity.String()
-	}
-	return string(f.Status)
-}
 
 // scanned is the endpoint the probe engine records for a TLS server: the scan's facts, at
 // the probe's time.
@@ -114,14 +89,15 @@ func TestVerdictsOnRealHandshakes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ep := scanned(t, tt.config)
-			got := judge(t, ep)
-			if len(got) != 5 {
-				t.Errorf("%d verdicts, want one per rule: %v", len(got), got)
+			vs := ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, ep)
+			got := ruletest.Index(t, vs)
+			if len(vs) != 5 || len(got) != 5 {
+				t.Errorf("%d verdicts, want one per rule: %v", len(vs), vs)
 			}
 			for id, want := range tt.want {
-				f := got[id]
-				if status(f) != want {
-					t.Errorf("%s = %q (%s; %s), want %q", id, status(f), f.Message, f.Evidence, want)
+				f := got[id+" "+ep.Address]
+				if f.Outcome() != want {
+					t.Errorf("%s = %q (%s; %s), want %q", id, f.Outcome(), f.Message, f.Evidence, want)
 				}
 				if !strings.Contains(f.Message+f.Evidence, ep.Address) && f.Status == finding.Fail {
 					t.Errorf("%s: the failure does not name the endpoint: %q", id, f.Message)
@@ -145,11 +121,13 @@ func TestExpiryIsJudgedAtTheProbeTime(t *testing.T) {
 		{time.Date(2031, 2, 1, 0, 0, 0, 0, time.UTC), "fail critical"},
 		{time.Time{}, "not-applicable"},
 	}
+	c := ruletest.Rules(t, tlsprobe.Rules()...)
 	for _, tt := range tests {
 		ep := &inventory.Endpoint{Host: "10.0.0.1", Port: 2379, Address: "10.0.0.1:2379", Component: "etcd",
 			Reachable: true, Protocol: "https", TLS: facts, ProbedAt: tt.at}
-		if got := status(judge(t, ep)["tls/certificate-expiry"]); got != tt.want {
-			t.Errorf("at %s: %q, want %q", tt.at, got, tt.want)
+		vs := ruletest.Endpoints(t, c, "tls/certificate-expiry", nil, ep)
+		if len(vs) != 1 || vs[0].Outcome() != tt.want {
+			t.Errorf("at %s: %v, want one %q", tt.at, vs, tt.want)
 		}
 	}
 }
@@ -170,9 +148,9 @@ func TestEndpointsWithoutTLSAreNotApplicable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ep := tt.ep
 			ep.Host, ep.Port, ep.Address, ep.Component = "10.0.0.1", 10250, "10.0.0.1:10250", "kubelet"
-			for id, f := range judge(t, &ep) {
+			for _, f := range ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, &ep) {
 				if f.Status != finding.NotApplicable || !strings.Contains(f.Message, tt.why) {
-					t.Errorf("%s = %q %q, want not applicable because %q", id, status(f), f.Message, tt.why)
+					t.Errorf("%s = %q %q, want not applicable because %q", f.Rule, f.Outcome(), f.Message, tt.why)
 				}
 			}
 		})
@@ -180,11 +158,11 @@ func TestEndpointsWithoutTLSAreNotApplicable(t *testing.T) {
 	t.Run("a chain that does not parse", func(t *testing.T) {
 		ep := &inventory.Endpoint{Host: "10.0.0.1", Port: 443, Address: "10.0.0.1:443", Reachable: true, Protocol: "https", ProbedAt: time.Now(),
 			TLS: &inventory.TLSFacts{Versions: []string{"TLS 1.3"}, Chain: [][]byte{[]byte("-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n")}}}
-		got := judge(t, ep)
+		got := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, ep))
 		var ids []string
 		for _, id := range []string{"tls/certificate-expiry", "tls/serving-san", "tls/self-signed-serving-cert"} {
-			if got[id].Status != finding.NotApplicable {
-				ids = append(ids, id+" = "+status(got[id]))
+			if v := got[id+" "+ep.Address]; v.Status != finding.NotApplicable {
+				ids = append(ids, id+" = "+v.Outcome())
 			}
 		}
 		sort.Strings(ids)
