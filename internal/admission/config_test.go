@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 const head = "apiVersion: palisade.dev/v1alpha1\nkind: WebhookConfiguration\n"
@@ -46,7 +46,7 @@ func TestParseConfigReadsEveryField(t *testing.T) {
 		cfg.PSSVersion != "v1.33", cfg.KubernetesVersion != "v1.33", len(cfg.Policies) != 2:
 		t.Errorf("config read as %+v", cfg)
 	}
-	if _, err := New(ruletest.Builtin(t), cfg, nil); err != nil {
+	if _, err := New(testrules.Builtin(t), cfg, nil); err != nil {
 		t.Errorf("New: %v", err)
 	}
 }
@@ -111,7 +111,7 @@ func TestNewRefusesUnknownRuleIDsWithTheClosest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = New(ruletest.Builtin(t), cfg, nil)
+			_, err = New(testrules.Builtin(t), cfg, nil)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error %v, want %q", err, c.want)
 			}

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // fakeContext is a ClusterContext over fixed objects.
@@ -133,7 +133,7 @@ func engine(t testing.TB, cfg *Config, cc ClusterContext) *Engine {
 	if cc == nil {
 		cc = newFakeContext()
 	}
-	e, err := New(ruletest.Builtin(t), cfg, cc)
+	e, err := New(testrules.Builtin(t), cfg, cc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,9 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // documents returns the documents of the example files in dir.
@@ -82,7 +82,7 @@ func TestHardenedExampleAdmittedWhole(t *testing.T) {
 // of examples/insecure, the hits are scan's findings on that object alone (rule, path and
 // message), but for what needs other objects (namespace rules, checks of Roles).
 func TestHitsAreScansFindings(t *testing.T) {
-	cat := ruletest.Builtin(t)
+	cat := testrules.Builtin(t)
 	e, err := New(cat, nil, nil) // no cluster context: judged from the object alone, as scan is
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 	"palisade.dev/palisade/internal/policy"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/builtin"
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 func catalog(t *testing.T, paths ...string) *rules.Catalog {
@@ -34,7 +34,7 @@ func catalog(t *testing.T, paths ...string) *rules.Catalog {
 
 func TestGatekeeperTemplatesRunAsGatekeeperRunsThem(t *testing.T) {
 	c := catalog(t, filepath.Join("testdata", "gatekeeper"))
-	ruletest.RunFile(t, c, filepath.Join("testdata", "gatekeeper-objects.yaml"), nil)
+	testrules.RunFile(t, c, filepath.Join("testdata", "gatekeeper-objects.yaml"), nil)
 }
 
 func write(t *testing.T, dir, name, text string) string {

@@ -13,11 +13,11 @@ import (
 	"palisade.dev/palisade/internal/cause"
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/suppress"
 	"palisade.dev/palisade/internal/testcorpus"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // TestStreamingScanFindsWhatABatchScanFinds pins the streaming design: rules evaluated as each
@@ -28,7 +28,7 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 	if _, err := testcorpus.Generate(dir, 1000, 1); err != nil {
 		t.Fatal(err)
 	}
-	catalog := ruletest.Builtin(t)
+	catalog := testrules.Builtin(t)
 	opts := rules.Options{PSSVersion: "latest", FromManifests: true}
 
 	streamed := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: opts, NamespacesComplete: true})
@@ -81,7 +81,7 @@ func TestNamespaceRulesJudgeOnlyDefinedNamespaces(t *testing.T) {
 		{name: "--namespaces-complete judges every namespace the input names",
 			docs: []string{fmt.Sprintf(pod, "shop"), fmt.Sprintf(pod, "web")}, complete: true, judged: []string{"shop", "web"}},
 	}
-	catalog := ruletest.Builtin(t)
+	catalog := testrules.Builtin(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "in.yaml")
@@ -170,7 +170,7 @@ spec:
 			config: "version: 1\nseverity:\n  pod/seccomp: low\n", failOn: finding.Medium,
 			want: []string{"pss/restricted [pod/seccomp]"}, wantExit: 1},
 	}
-	catalog := ruletest.Builtin(t)
+	catalog := testrules.Builtin(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/suppress"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // FuzzParseIgnore feeds arbitrary annotation values to the palisade.dev/ignore parser: it must
@@ -36,7 +36,7 @@ func FuzzParseIgnore(f *testing.F) {
 // FuzzParseConfig feeds arbitrary bytes to the .palisade.yaml parser: it must never panic, and
 // a config it accepts must select rules without panicking either.
 func FuzzParseConfig(f *testing.F) {
-	catalog := ruletest.Builtin(f)
+	catalog := testrules.Builtin(f)
 	for _, seed := range []string{
 		"version: 1\nrules:\n  disable: [pod/cpu-limit]\n",
 		"version: 1\nseverity:\n  pod/image-digest: info\nexemptions:\n- rules: [pod/host-network]\n  namespaces: [kube-system]\n  kinds: [DaemonSet]\n  names: [cilium*]\n  labels: {app: cilium}\n  reason: CNI\n",

@@ -14,13 +14,13 @@ import (
 	"time"
 
 	"palisade.dev/palisade/internal/probe/tlsscan"
-	"palisade.dev/palisade/internal/probe/tlsscan/tlstest"
+	"palisade.dev/palisade/internal/testtls"
 )
 
 const timeout = 2 * time.Second
 
 func TestScanFindsTheVersionsSuitesAndClientCertificatePolicy(t *testing.T) {
-	rsaCert := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "rsa", RSA: true, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
+	rsaCert := testtls.Certificate(t, testtls.CertOptions{CommonName: "rsa", RSA: true, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}})
 	tests := []struct {
 		name         string
 		config       *tls.Config
@@ -85,7 +85,7 @@ func TestScanFindsTheVersionsSuitesAndClientCertificatePolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := tlstest.Serve(t, tt.config)
+			s := testtls.Serve(t, tt.config)
 			facts := tlsscan.Scan(context.Background(), s.Host, s.Port, timeout)
 			if facts == nil {
 				t.Fatal("Scan found no TLS")
@@ -115,10 +115,10 @@ func TestScanFindsTheVersionsSuitesAndClientCertificatePolicy(t *testing.T) {
 }
 
 func TestScanRecordsTheChainLeafFirstEvenWhenExpired(t *testing.T) {
-	ca := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "test-ca", IsCA: true})
-	leaf := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "expired", Parent: ca,
+	ca := testtls.Certificate(t, testtls.CertOptions{CommonName: "test-ca", IsCA: true})
+	leaf := testtls.Certificate(t, testtls.CertOptions{CommonName: "expired", Parent: ca,
 		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)})
-	s := tlstest.Serve(t, &tls.Config{Certificates: []tls.Certificate{*leaf}})
+	s := testtls.Serve(t, &tls.Config{Certificates: []tls.Certificate{*leaf}})
 	facts := tlsscan.Scan(context.Background(), s.Host, s.Port, timeout)
 	if facts == nil || len(facts.Chain) != 2 {
 		t.Fatalf("facts = %+v, want a chain of 2", facts)
@@ -170,7 +170,7 @@ func TestScanFindsNoTLSWhereThereIsNone(t *testing.T) {
 }
 
 func TestScanStopsWithItsContext(t *testing.T) {
-	s := tlstest.Serve(t, &tls.Config{MinVersion: tls.VersionTLS10})
+	s := testtls.Serve(t, &tls.Config{MinVersion: tls.VersionTLS10})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if facts := tlsscan.Scan(ctx, s.Host, s.Port, timeout); facts != nil {
@@ -224,7 +224,7 @@ func BenchmarkScan(b *testing.B) {
 		{"TLS 1.0 to 1.3", &tls.Config{MinVersion: tls.VersionTLS10}},
 	} {
 		b.Run(bb.name, func(b *testing.B) {
-			s := tlstest.Serve(b, bb.config)
+			s := testtls.Serve(b, bb.config)
 			for b.Loop() {
 				if tlsscan.Scan(context.Background(), s.Host, s.Port, timeout) == nil {
 					b.Fatal("no TLS found")

@@ -13,8 +13,8 @@ import (
 	"palisade.dev/palisade/internal/probe"
 	"palisade.dev/palisade/internal/probe/apiserver"
 	"palisade.dev/palisade/internal/rules/apiserverprobe"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/testcluster"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 func answers(statuses map[string]int) []inventory.Answer {
@@ -77,7 +77,7 @@ func TestRulesGradeWhatTheAPIServerAnsweredWithoutCredentials(t *testing.T) {
 		{"TLS on 8080 is not the insecure port", endpoint(probe.APIServerInsecure, "https", answers(all(401))), insecure, finding.NotApplicable, 0, "speaks TLS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, apiserverprobe.Rules()...), "", nil, tc.ep))[tc.rule+" "+tc.ep.Address]
+			got, ok := testrules.Index(t, testrules.Endpoints(t, testrules.Rules(t, apiserverprobe.Rules()...), "", nil, tc.ep))[tc.rule+" "+tc.ep.Address]
 			if !ok || got.Status != tc.status || got.Status == finding.Fail && got.Severity != tc.severity || !strings.Contains(got.Text(), tc.text) {
 				t.Errorf("%s on %s = %s (%s), want %q %v with %q", tc.rule, tc.ep.Address, got.Outcome(), got.Text(), tc.status, tc.severity, tc.text)
 			}
@@ -87,7 +87,7 @@ func TestRulesGradeWhatTheAPIServerAnsweredWithoutCredentials(t *testing.T) {
 
 func TestRulesJudgeOnlyTheirComponents(t *testing.T) {
 	kubelet := endpoint(probe.Kubelet, "http", answers(map[string]int{"/version": 200}))
-	if got := ruletest.Endpoints(t, ruletest.Rules(t, apiserverprobe.Rules()...), "", nil, kubelet); len(got) != 0 {
+	if got := testrules.Endpoints(t, testrules.Rules(t, apiserverprobe.Rules()...), "", nil, kubelet); len(got) != 0 {
 		t.Errorf("verdicts on a kubelet endpoint: %v", got)
 	}
 }
@@ -127,7 +127,7 @@ func TestGradedFindingsFollowTheAPIServersAnonymousAuthentication(t *testing.T) 
 	if a := on.Answer("GET", apiserver.PodsPath); a == nil || a.Status != 403 {
 		t.Errorf("anonymous authentication on: the pod list answered %+v, want 403", a)
 	}
-	got := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, apiserverprobe.Rules()...), "", nil, off, on))
+	got := testrules.Index(t, testrules.Endpoints(t, testrules.Rules(t, apiserverprobe.Rules()...), "", nil, off, on))
 	if v := got[anon+" "+off.Address]; v.Status != finding.Pass || !strings.Contains(v.Text(), "/version: 401") {
 		t.Errorf("anonymous authentication off: %s (%s), want a pass", v, v.Text())
 	}

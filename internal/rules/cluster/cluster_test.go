@@ -9,7 +9,7 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // latest are the options a scan of a live cluster runs its cluster rules with.
@@ -24,7 +24,7 @@ type check struct {
 	evidence []string
 }
 
-func (want check) verify(t *testing.T, fs []ruletest.Verdict) {
+func (want check) verify(t *testing.T, fs []testrules.Verdict) {
 	t.Helper()
 	if want.none {
 		if len(fs) != 0 {
@@ -107,7 +107,7 @@ func TestVersionSupportedJudgesTheMinorAtTheScanDate(t *testing.T) {
 			if tt.scanned != "" {
 				c.ScannedAt = date(tt.scanned)
 			}
-			tt.want.verify(t, ruletest.Cluster(t, ruletest.Builtin(t), "cluster/version-supported", c, latest))
+			tt.want.verify(t, testrules.Cluster(t, testrules.Builtin(t), "cluster/version-supported", c, latest))
 		})
 	}
 }
@@ -117,7 +117,7 @@ func TestVersionSupportedEveryMinorOfTheTableIsJudged(t *testing.T) {
 	// wrong one. In 2030 all of them are past their end of life.
 	for minor := 2; minor <= 37; minor++ {
 		c := &inventory.Cluster{Context: "prod", Version: "v1." + strconv.Itoa(minor) + ".0", ScannedAt: date("2030-01-01")}
-		fs := ruletest.Cluster(t, ruletest.Builtin(t), "cluster/version-supported", c, latest)
+		fs := testrules.Cluster(t, testrules.Builtin(t), "cluster/version-supported", c, latest)
 		if len(fs) != 1 || fs[0].Severity != finding.High || !strings.Contains(fs[0].Evidence, "end of life of 1."+strconv.Itoa(minor)+":") {
 			t.Errorf("1.%d in 2030: got %v", minor, fs)
 		}
@@ -143,7 +143,7 @@ func TestIdentityClusterAdmin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.want.verify(t, ruletest.Cluster(t, ruletest.Builtin(t), "cluster/identity-cluster-admin", &inventory.Cluster{Context: "prod", Identity: tt.id}, latest))
+			tt.want.verify(t, testrules.Cluster(t, testrules.Builtin(t), "cluster/identity-cluster-admin", &inventory.Cluster{Context: "prod", Identity: tt.id}, latest))
 		})
 	}
 }
@@ -165,7 +165,7 @@ func TestRBACAPIServed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.want.verify(t, ruletest.Cluster(t, ruletest.Builtin(t), "cluster/rbac-api-served", &inventory.Cluster{Context: "prod", APIGroupVersions: tt.served}, latest))
+			tt.want.verify(t, testrules.Cluster(t, testrules.Builtin(t), "cluster/rbac-api-served", &inventory.Cluster{Context: "prod", APIGroupVersions: tt.served}, latest))
 		})
 	}
 }
@@ -214,14 +214,14 @@ func TestAnonymousAccessGradesTheWorstAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.want.verify(t, ruletest.Cluster(t, ruletest.Builtin(t), "cluster/anonymous-access", &inventory.Cluster{Context: "prod", Anonymous: tt.probes}, latest))
+			tt.want.verify(t, testrules.Cluster(t, testrules.Builtin(t), "cluster/anonymous-access", &inventory.Cluster{Context: "prod", Anonymous: tt.probes}, latest))
 		})
 	}
 }
 
 func TestClusterRulesDoNotRunOnManifests(t *testing.T) {
 	inv := inventory.New() // no Cluster: a manifest scan
-	fs := ruletest.Builtin(t).Evaluate(inv, &rules.Options{FromManifests: true}, func(r *rules.Rule) bool {
+	fs := testrules.Builtin(t).Evaluate(inv, &rules.Options{FromManifests: true}, func(r *rules.Rule) bool {
 		return strings.HasPrefix(r.ID, "cluster/")
 	})
 	if len(fs) != 0 {

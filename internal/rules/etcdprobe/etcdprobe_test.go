@@ -7,7 +7,7 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules/etcdprobe"
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 type want struct {
@@ -17,7 +17,7 @@ type want struct {
 	evidence string
 }
 
-func (w want) check(t *testing.T, name string, got ruletest.Verdict, ok bool) {
+func (w want) check(t *testing.T, name string, got testrules.Verdict, ok bool) {
 	t.Helper()
 	if !ok {
 		t.Errorf("%s: no verdict", name)
@@ -164,7 +164,7 @@ func TestRulesJudgeWhatEtcdAnswered(t *testing.T) {
 			want{status: na, message: "Nothing answered at 10.0.0.9:2379 (timed out)."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, etcdprobe.Rules()...), "", nil, tc.ep))[tc.rule+" "+tc.ep.Address]
+			got, ok := testrules.Index(t, testrules.Endpoints(t, testrules.Rules(t, etcdprobe.Rules()...), "", nil, tc.ep))[tc.rule+" "+tc.ep.Address]
 			tc.want.check(t, tc.rule, got, ok)
 		})
 	}
@@ -173,7 +173,7 @@ func TestRulesJudgeWhatEtcdAnswered(t *testing.T) {
 func TestTheProofIsJudgedOnTheClientPortOnly(t *testing.T) {
 	peer := endpoint("10.0.0.5", "etcd-peer", "https", certNeeded)
 	other := &inventory.Endpoint{Host: "10.0.0.5", Address: "10.0.0.5:10250", Component: "kubelet", Reachable: true, Protocol: "http"}
-	got := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, etcdprobe.Rules()...), "", nil, peer, other))
+	got := testrules.Index(t, testrules.Endpoints(t, testrules.Rules(t, etcdprobe.Rules()...), "", nil, peer, other))
 	if _, ok := got["etcd/probe-secrets-encryption 10.0.0.5:2380"]; ok {
 		t.Errorf("the encryption proof was judged on the peer port")
 	}

@@ -27,8 +27,8 @@ import (
 	"palisade.dev/palisade/internal/probe/conn"
 	"palisade.dev/palisade/internal/probe/etcd"
 	"palisade.dev/palisade/internal/rules/etcdprobe"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/testcluster"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // cluster is the package's test cluster: etcd on plain HTTP, as testcluster runs it by
@@ -163,7 +163,7 @@ func storedInPlainText(t *testing.T, c *testcluster.Cluster, creds *tls.Config, 
 
 // checkNoValue fails when fakeSecret shows anywhere in the endpoints' answers or the
 // findings: in plain text, or in base64 at any alignment.
-func checkNoValue(t *testing.T, eps []*inventory.Endpoint, vs []ruletest.Verdict) {
+func checkNoValue(t *testing.T, eps []*inventory.Endpoint, vs []testrules.Verdict) {
 	t.Helper()
 	forms := []string{fakeSecret}
 	for pad := range 3 {
@@ -201,9 +201,9 @@ type expect struct {
 	text     string           // in the message or the evidence
 }
 
-func checkVerdicts(t *testing.T, vs []ruletest.Verdict, address string, want map[string]expect) {
+func checkVerdicts(t *testing.T, vs []testrules.Verdict, address string, want map[string]expect) {
 	t.Helper()
-	got := map[string]ruletest.Verdict{}
+	got := map[string]testrules.Verdict{}
 	for _, v := range vs {
 		if v.Name == address {
 			got[v.Rule] = v
@@ -301,7 +301,7 @@ func TestEtcdVariantsGiveDistinctVerdicts(t *testing.T) {
 				eps = append(eps, probe(t, c.EtcdPeerURL, "etcd-peer", creds))
 			}
 			t.Logf("probed in %s", time.Since(began).Round(time.Millisecond))
-			vs := ruletest.Endpoints(t, ruletest.Rules(t, etcdprobe.Rules()...), "", nil, eps...)
+			vs := testrules.Endpoints(t, testrules.Rules(t, etcdprobe.Rules()...), "", nil, eps...)
 			checkVerdicts(t, vs, eps[0].Address, tc.client)
 			if tc.peer {
 				checkVerdicts(t, vs, eps[1].Address, tc.peerWnt)
@@ -318,7 +318,7 @@ func TestEtcdVariantsGiveDistinctVerdicts(t *testing.T) {
 					// in etcd: protobuf, unencrypted.
 					putRaw(t, c, creds, "/registry/secrets/"+ns+"/written-before", "k8s\x00\n\x0c\n\x02v1\x12\x06Secret"+fakeSecret)
 					ep := probe(t, c.EtcdURL, "etcd", creds)
-					vs := ruletest.Endpoints(t, ruletest.Rules(t, etcdprobe.Rules()...), "", nil, ep)
+					vs := testrules.Endpoints(t, testrules.Rules(t, etcdprobe.Rules()...), "", nil, ep)
 					partly := expect{fail, finding.High, fmt.Sprintf("1 of the %d sampled under /registry/secrets/ (of %d) are plain text, %d encrypted", secrets+1, secrets+1, secrets) +
 						". Encryption is configured, but objects written before it are not re-encrypted; rewrite every Secret so that it is stored encrypted: " +
 						"kubectl get secrets -A -o json | kubectl replace -f -"}

@@ -10,7 +10,7 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/kubeletconfig"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 const configPath = "/var/lib/kubelet/config.yaml"
@@ -40,7 +40,7 @@ func evaluate(t *testing.T, n *inventory.Node, ruleID string) (verdict, []findin
 	t.Helper()
 	inv := inventory.New()
 	inv.Nodes = []*inventory.Node{n}
-	e := ruletest.Builtin(t).NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return r.ID == ruleID })
+	e := testrules.Builtin(t).NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return r.ID == ruleID })
 	fails := e.Finish(inv)
 	all := append(fails, e.Passed...)
 	if len(all) == 0 {

@@ -22,8 +22,8 @@ import (
 	"palisade.dev/palisade/internal/probe/conn"
 	"palisade.dev/palisade/internal/probe/kubelet"
 	"palisade.dev/palisade/internal/rules/kubeletprobe"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/testcluster"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 var cluster = testcluster.Shared{Options: testcluster.Options{Kubelet: true}}
@@ -62,8 +62,8 @@ func TestTheHollowKubeletIsOpenOnEveryCount(t *testing.T) {
 	ns := podOnNode(t, c)
 	mainEP := probe(t, kubelet.Component, "http", fmt.Sprintf("http://127.0.0.1:%d", c.KubeletPort))
 	roEP := probe(t, kubelet.ReadOnlyComponent, "http", fmt.Sprintf("http://127.0.0.1:%d", c.KubeletReadOnlyPort))
-	vs := ruletest.Endpoints(t, ruletest.Rules(t, kubeletprobe.Rules()...), "", nil, mainEP, roEP)
-	got := ruletest.Index(t, vs)
+	vs := testrules.Endpoints(t, testrules.Rules(t, kubeletprobe.Rules()...), "", nil, mainEP, roEP)
+	got := testrules.Index(t, vs)
 
 	want := map[string]string{
 		"kubelet/probe-anonymous-access " + mainEP.Address: "fail critical",
@@ -164,7 +164,7 @@ func TestMainPortVerdictsFollowTheReference(t *testing.T) {
 			s := httptest.NewServer(tt.handler)
 			defer s.Close()
 			ep := probe(t, kubelet.Component, tt.protocol, s.URL)
-			got := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, kubeletprobe.Rules()...), "", nil, ep))
+			got := testrules.Index(t, testrules.Endpoints(t, testrules.Rules(t, kubeletprobe.Rules()...), "", nil, ep))
 			for id, want := range tt.want {
 				if v := got[id+" "+ep.Address]; v.Outcome() != want {
 					t.Errorf("%s = %q (%s; %s), want %q", id, v.Outcome(), v.Message, v.Evidence, want)
@@ -178,8 +178,8 @@ func TestEndpointsNothingAnsweredAreNotApplicable(t *testing.T) {
 	closed := &inventory.Endpoint{Host: "127.0.0.1", Port: 10250, Address: "127.0.0.1:10250", Component: kubelet.Component, Error: "connection refused"}
 	silent := &inventory.Endpoint{Host: "127.0.0.1", Port: 10255, Address: "127.0.0.1:10255", Component: kubelet.ReadOnlyComponent, Reachable: true,
 		Answers: []inventory.Answer{{Method: "GET", Path: "/pods", Error: "timed out"}}}
-	vs := ruletest.Endpoints(t, ruletest.Rules(t, kubeletprobe.Rules()...), "", nil, closed, silent)
-	if got := ruletest.Index(t, vs); len(got) != 6 {
+	vs := testrules.Endpoints(t, testrules.Rules(t, kubeletprobe.Rules()...), "", nil, closed, silent)
+	if got := testrules.Index(t, vs); len(got) != 6 {
 		t.Errorf("verdicts = %v, want the 4 main-port rules and the 2 read-only rules", vs)
 	}
 	for _, v := range vs {

@@ -8,7 +8,7 @@ import (
 	"palisade.dev/palisade/internal/flags"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 func TestMetricsBindAddressMustBeLoopback(t *testing.T) {
@@ -38,7 +38,7 @@ func TestMetricsBindAddressMustBeLoopback(t *testing.T) {
 				Path: "/proc/7/cmdline", PID: 7, Args: tt.args, Flags: flags.Parse(tt.args, flags.ComponentSpec(string(inventory.KubeProxy)))}}}
 			inv := inventory.New()
 			inv.Nodes = []*inventory.Node{n}
-			e := ruletest.Builtin(t).NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return r.ID == "kube-proxy/metrics-bind-address" })
+			e := testrules.Builtin(t).NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return r.ID == "kube-proxy/metrics-bind-address" })
 			all := append(e.Finish(inv), e.Passed...)
 			if len(all) != 1 {
 				t.Fatalf("got %d verdicts, want 1", len(all))

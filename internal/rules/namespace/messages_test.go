@@ -8,13 +8,13 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 func evaluate(t *testing.T, file string, fromManifests bool) []finding.Finding {
 	t.Helper()
-	catalog := ruletest.Builtin(t)
+	catalog := testrules.Builtin(t)
 	res := manifest.Load(context.Background(), []string{filepath.Join("testdata", file)}, manifest.Options{})
 	for _, e := range res.Errors {
 		t.Fatalf("load error: %v", e)

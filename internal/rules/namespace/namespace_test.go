@@ -3,10 +3,10 @@ package namespace_test
 import (
 	"testing"
 
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 func TestFixtures(t *testing.T) {
-	catalog := ruletest.Builtin(t)
-	ruletest.Run(t, catalog, "testdata", nil)
+	catalog := testrules.Builtin(t)
+	testrules.Run(t, catalog, "testdata", nil)
 }

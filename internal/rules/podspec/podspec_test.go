@@ -8,20 +8,20 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // TestFixtures runs every fixture in testdata at the default Pod Security Standards version
 // (latest).
 func TestFixtures(t *testing.T) {
-	ruletest.Run(t, ruletest.Builtin(t), "testdata", nil)
+	testrules.Run(t, testrules.Builtin(t), "testdata", nil)
 }
 
 // TestFixturesAtPSSVersion runs the fixtures whose expectations depend on an older Pod
 // Security Standards version (the safe sysctl set grows by version).
 func TestFixturesAtPSSVersion(t *testing.T) {
-	ruletest.Run(t, ruletest.Builtin(t), filepath.Join("testdata", "pss-v1.28"),
+	testrules.Run(t, testrules.Builtin(t), filepath.Join("testdata", "pss-v1.28"),
 		&rules.Options{PSSVersion: "v1.28", FromManifests: true})
 }
 
@@ -35,7 +35,7 @@ func evaluate(t *testing.T, file, ruleID string, opts *rules.Options) []finding.
 	for _, e := range res.Errors {
 		t.Fatalf("loading %s: %v", file, e)
 	}
-	fs := ruletest.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return r.ID == ruleID })
+	fs := testrules.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return r.ID == ruleID })
 	finding.Sort(fs)
 	return fs
 }

@@ -7,14 +7,14 @@ import (
 	"testing"
 
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // BenchmarkEvaluate measures both pss rules over the fixture pods, most of which fail a check
 // and so are located too.
 func BenchmarkEvaluate(b *testing.B) {
-	catalog := ruletest.Builtin(b)
+	catalog := testrules.Builtin(b)
 	files, _ := filepath.Glob(filepath.Join("testdata", "latest", "*.yaml"))
 	res := manifest.Load(context.Background(), files, manifest.Options{})
 	pss := func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "pss/") }

@@ -8,14 +8,14 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // evaluate runs the pss rules over one fixture at a version.
 func evaluate(t *testing.T, file, version string) []finding.Finding {
 	t.Helper()
-	catalog := ruletest.Builtin(t)
+	catalog := testrules.Builtin(t)
 	res := manifest.Load(context.Background(), []string{filepath.Join("testdata", file)}, manifest.Options{})
 	for _, e := range res.Errors {
 		t.Fatalf("load error: %v", e)

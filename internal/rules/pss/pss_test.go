@@ -5,16 +5,16 @@ import (
 	"testing"
 
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // TestFixtures runs the fixtures of each folder at the Pod Security Standards version the
 // folder is named after.
 func TestFixtures(t *testing.T) {
-	catalog := ruletest.Builtin(t)
+	catalog := testrules.Builtin(t)
 	for _, version := range []string{"latest", "v1.24", "v1.22", "v1.18"} {
 		t.Run(version, func(t *testing.T) {
-			ruletest.Run(t, catalog, filepath.Join("testdata", version), &rules.Options{PSSVersion: version, FromManifests: true})
+			testrules.Run(t, catalog, filepath.Join("testdata", version), &rules.Options{PSSVersion: version, FromManifests: true})
 		})
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // rbacInventory builds a cluster-sized RBAC inventory: n bindings, half ClusterRoleBindings and
@@ -74,7 +74,7 @@ func rbacInventory(n int) *inventory.Inventory {
 // controller has aggregated the ClusterRoles) and as manifests (aggregation computed for every
 // binding to an aggregated role).
 func BenchmarkRBACRules(b *testing.B) {
-	catalog := ruletest.Builtin(b)
+	catalog := testrules.Builtin(b)
 	const n = 10000
 	inv := rbacInventory(n)
 	selected := func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "rbac/") }

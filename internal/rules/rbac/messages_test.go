@@ -9,8 +9,8 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // evaluate loads fixtures and returns the findings of the rbac rules, keyed by
@@ -21,7 +21,7 @@ func evaluate(t *testing.T, opts *rules.Options, files ...string) map[string]fin
 	for _, e := range res.Errors {
 		t.Fatalf("loading %v: %v", files, e)
 	}
-	fs := ruletest.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "rbac/") })
+	fs := testrules.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "rbac/") })
 	out := map[string]finding.Finding{}
 	for _, f := range fs {
 		out[fmt.Sprintf("%s %s %s/%s %s", f.RuleID, f.Object.Kind, f.Object.Namespace, f.Object.Name, f.Path)] = f

@@ -3,10 +3,10 @@ package rbac_test
 import (
 	"testing"
 
-	"palisade.dev/palisade/internal/rules/ruletest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // TestFixtures runs every fixture of testdata as a manifest scan.
 func TestFixtures(t *testing.T) {
-	ruletest.Run(t, ruletest.Builtin(t), "testdata", nil)
+	testrules.Run(t, testrules.Builtin(t), "testdata", nil)
 }

@@ -12,8 +12,8 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/removedapi"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // Manifests of the kinds whose removed versions read the same in their replacement, with
@@ -94,7 +94,7 @@ spec:
 // in the replacement, at the same paths, lines and columns, plus one
 // manifest/removed-api-version finding on its apiVersion.
 func TestRemovedVersionsAreJudgedAsTheirReplacement(t *testing.T) {
-	catalog := ruletest.Builtin(t)
+	catalog := testrules.Builtin(t)
 	opts := &rules.Options{PSSVersion: "latest", FromManifests: true}
 	covered := 0
 	for _, api := range removedapi.All() {
@@ -179,7 +179,7 @@ func scanDoc(t *testing.T, c *rules.Catalog, opts *rules.Options, doc string) []
 // the release that stopped serving it, by default (the newest version) and never for a version
 // the table does not list.
 func TestRemovedAPIVersionFollowsTheTargetVersion(t *testing.T) {
-	catalog := ruletest.Builtin(t)
+	catalog := testrules.Builtin(t)
 	only := func(r *rules.Rule) bool { return r.ID == "manifest/removed-api-version" }
 	tests := []struct {
 		name, apiVersion, kind, kubernetes string

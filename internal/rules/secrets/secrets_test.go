@@ -14,13 +14,13 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // TestFixtures runs every fixture in testdata.
 func TestFixtures(t *testing.T) {
-	ruletest.Run(t, ruletest.Builtin(t), "testdata", nil)
+	testrules.Run(t, testrules.Builtin(t), "testdata", nil)
 }
 
 // evaluate loads fixtures and returns the findings of the rules matching selector, sorted.
@@ -31,7 +31,7 @@ func evaluate(t *testing.T, selector string, files ...string) ([]finding.Finding
 		t.Fatalf("loading %v: %v", files, e)
 	}
 	opts := &rules.Options{PSSVersion: "latest", FromManifests: true}
-	fs := ruletest.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return rules.MatchID(selector, r.ID) })
+	fs := testrules.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return rules.MatchID(selector, r.ID) })
 	finding.Sort(fs)
 	return fs, res.Inventory
 }

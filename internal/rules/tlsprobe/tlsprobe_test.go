@@ -13,9 +13,9 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe/tlsscan"
-	"palisade.dev/palisade/internal/probe/tlsscan/tlstest"
-	"palisade.dev/palisade/internal/rules/ruletest"
 	"palisade.dev/palisade/internal/rules/tlsprobe"
+	"palisade.dev/palisade/internal/testrules"
+	"palisade.dev/palisade/internal/testtls"
 )
 
 var loopback = []net.IP{net.IPv4(127, 0, 0, 1)}
@@ -24,7 +24,7 @@ var loopback = []net.IP{net.IPv4(127, 0, 0, 1)}
 // the probe's time.
 func scanned(t *testing.T, config *tls.Config) *inventory.Endpoint {
 	t.Helper()
-	s := tlstest.Serve(t, config)
+	s := testtls.Serve(t, config)
 	facts := tlsscan.Scan(context.Background(), s.Host, s.Port, 2*time.Second)
 	if facts == nil {
 		t.Fatal("the scan found no TLS")
@@ -35,17 +35,17 @@ func scanned(t *testing.T, config *tls.Config) *inventory.Endpoint {
 }
 
 func TestVerdictsOnRealHandshakes(t *testing.T) {
-	ca := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "cluster-ca", IsCA: true})
-	good := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "apiserver", IPs: loopback, Parent: ca})
-	rsaGood := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "apiserver", IPs: loopback, Parent: ca, RSA: true})
-	expiredSelfSigned := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "old", IPs: loopback,
+	ca := testtls.Certificate(t, testtls.CertOptions{CommonName: "cluster-ca", IsCA: true})
+	good := testtls.Certificate(t, testtls.CertOptions{CommonName: "apiserver", IPs: loopback, Parent: ca})
+	rsaGood := testtls.Certificate(t, testtls.CertOptions{CommonName: "apiserver", IPs: loopback, Parent: ca, RSA: true})
+	expiredSelfSigned := testtls.Certificate(t, testtls.CertOptions{CommonName: "old", IPs: loopback,
 		NotBefore: time.Now().Add(-400 * 24 * time.Hour), NotAfter: time.Now().Add(-3 * 24 * time.Hour)})
 	// The kubelet without tlsCertFile: a leaf "<host>@<time>" signed by a CA "<host>-ca@<time>"
 	// it made for itself (client-go cert.GenerateSelfSignedCertKey).
-	kubeletCA := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "node-1-ca@1700000000", IsCA: true})
-	kubeletLeaf := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "node-1@1700000000", DNSNames: []string{"node-1"}, Parent: kubeletCA})
-	noSAN := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "no-san", Parent: ca})
-	soon := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "soon", IPs: loopback, Parent: ca, NotAfter: time.Now().Add(10 * 24 * time.Hour)})
+	kubeletCA := testtls.Certificate(t, testtls.CertOptions{CommonName: "node-1-ca@1700000000", IsCA: true})
+	kubeletLeaf := testtls.Certificate(t, testtls.CertOptions{CommonName: "node-1@1700000000", DNSNames: []string{"node-1"}, Parent: kubeletCA})
+	noSAN := testtls.Certificate(t, testtls.CertOptions{CommonName: "no-san", Parent: ca})
+	soon := testtls.Certificate(t, testtls.CertOptions{CommonName: "soon", IPs: loopback, Parent: ca, NotAfter: time.Now().Add(10 * 24 * time.Hour)})
 
 	tests := []struct {
 		name   string
@@ -89,8 +89,8 @@ func TestVerdictsOnRealHandshakes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ep := scanned(t, tt.config)
-			vs := ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, ep)
-			got := ruletest.Index(t, vs)
+			vs := testrules.Endpoints(t, testrules.Rules(t, tlsprobe.Rules()...), "", nil, ep)
+			got := testrules.Index(t, vs)
 			if len(vs) != 5 || len(got) != 5 {
 				t.Errorf("%d verdicts, want one per rule: %v", len(vs), vs)
 			}
@@ -108,9 +108,9 @@ func TestVerdictsOnRealHandshakes(t *testing.T) {
 }
 
 func TestExpiryIsJudgedAtTheProbeTime(t *testing.T) {
-	cert := tlstest.Certificate(t, tlstest.CertOptions{CommonName: "c", IPs: loopback,
+	cert := testtls.Certificate(t, testtls.CertOptions{CommonName: "c", IPs: loopback,
 		NotBefore: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)})
-	facts := &inventory.TLSFacts{Versions: []string{"TLS 1.3"}, Chain: [][]byte{tlstest.PEM(cert)}}
+	facts := &inventory.TLSFacts{Versions: []string{"TLS 1.3"}, Chain: [][]byte{testtls.PEM(cert)}}
 	tests := []struct {
 		at   time.Time
 		want string
@@ -121,11 +121,11 @@ func TestExpiryIsJudgedAtTheProbeTime(t *testing.T) {
 		{time.Date(2031, 2, 1, 0, 0, 0, 0, time.UTC), "fail critical"},
 		{time.Time{}, "not-applicable"},
 	}
-	c := ruletest.Rules(t, tlsprobe.Rules()...)
+	c := testrules.Rules(t, tlsprobe.Rules()...)
 	for _, tt := range tests {
 		ep := &inventory.Endpoint{Host: "10.0.0.1", Port: 2379, Address: "10.0.0.1:2379", Component: "etcd",
 			Reachable: true, Protocol: "https", TLS: facts, ProbedAt: tt.at}
-		vs := ruletest.Endpoints(t, c, "tls/certificate-expiry", nil, ep)
+		vs := testrules.Endpoints(t, c, "tls/certificate-expiry", nil, ep)
 		if len(vs) != 1 || vs[0].Outcome() != tt.want {
 			t.Errorf("at %s: %v, want one %q", tt.at, vs, tt.want)
 		}
@@ -148,7 +148,7 @@ func TestEndpointsWithoutTLSAreNotApplicable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ep := tt.ep
 			ep.Host, ep.Port, ep.Address, ep.Component = "10.0.0.1", 10250, "10.0.0.1:10250", "kubelet"
-			for _, f := range ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, &ep) {
+			for _, f := range testrules.Endpoints(t, testrules.Rules(t, tlsprobe.Rules()...), "", nil, &ep) {
 				if f.Status != finding.NotApplicable || !strings.Contains(f.Message, tt.why) {
 					t.Errorf("%s = %q %q, want not applicable because %q", f.Rule, f.Outcome(), f.Message, tt.why)
 				}
@@ -158,7 +158,7 @@ func TestEndpointsWithoutTLSAreNotApplicable(t *testing.T) {
 	t.Run("a chain that does not parse", func(t *testing.T) {
 		ep := &inventory.Endpoint{Host: "10.0.0.1", Port: 443, Address: "10.0.0.1:443", Reachable: true, Protocol: "https", ProbedAt: time.Now(),
 			TLS: &inventory.TLSFacts{Versions: []string{"TLS 1.3"}, Chain: [][]byte{[]byte("-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n")}}}
-		got := ruletest.Index(t, ruletest.Endpoints(t, ruletest.Rules(t, tlsprobe.Rules()...), "", nil, ep))
+		got := testrules.Index(t, testrules.Endpoints(t, testrules.Rules(t, tlsprobe.Rules()...), "", nil, ep))
 		var ids []string
 		for _, id := range []string{"tls/certificate-expiry", "tls/serving-san", "tls/self-signed-serving-cert"} {
 			if v := got[id+" "+ep.Address]; v.Status != finding.NotApplicable {

@@ -1,4 +1,4 @@
-package ruletest
+package testrules
 
 import (
 	"testing"
@@ -83,7 +83,7 @@ func judge(t testing.TB, c *rules.Catalog, ruleID string, inv *inventory.Invento
 	var selected func(*rules.Rule) bool
 	if ruleID != "" {
 		if _, ok := c.Lookup(ruleID); !ok {
-			t.Fatalf("ruletest: %v", unknown(c, ruleID))
+			t.Fatalf("testrules: %v", unknown(c, ruleID))
 		}
 		selected = func(r *rules.Rule) bool { return r.ID == ruleID }
 	}
@@ -93,7 +93,7 @@ func judge(t testing.TB, c *rules.Catalog, ruleID string, inv *inventory.Invento
 	e := c.NewEvaluation(opts, selected)
 	fails := e.Finish(inv)
 	for _, p := range e.Panics() {
-		t.Errorf("ruletest: %v", p)
+		t.Errorf("testrules: %v", p)
 	}
 	all := append(fails, e.Passed...)
 	out := make([]Verdict, len(all))
@@ -115,7 +115,7 @@ func Index(t testing.TB, vs []Verdict) map[string]Verdict {
 	for _, v := range vs {
 		key := v.Rule + " " + v.Name
 		if _, dup := out[key]; dup {
-			t.Errorf("ruletest: two verdicts of %s", key)
+			t.Errorf("testrules: two verdicts of %s", key)
 		}
 		out[key] = v
 	}

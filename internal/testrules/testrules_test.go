@@ -1,4 +1,4 @@
-package ruletest
+package testrules
 
 import (
 	"path/filepath"
@@ -176,7 +176,7 @@ func TestVerdicts(t *testing.T) {
 		}, nil, ""},
 		{"a rule ID not in the catalog fails the test", func(t testing.TB, c *rules.Catalog) []Verdict {
 			return Node(t, c, "test/nod", apiserver("good"), nil)
-		}, nil, "ruletest: %v"},
+		}, nil, "testrules: %v"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Rules(t, harnessRules()...)

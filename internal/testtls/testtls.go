@@ -1,8 +1,8 @@
-// Package tlstest serves TLS endpoints on loopback for tests of what a TLS scan finds: a
+// Package testtls serves TLS endpoints on loopback for tests of what a TLS scan finds: a
 // server with the versions, cipher suites, certificate and client-certificate policy a test
 // names, and certificates made to order (self-signed or signed by a CA, expired, without
 // subject alternative names). It is for tests only.
-package tlstest
+package testtls
 
 import (
 	"crypto"

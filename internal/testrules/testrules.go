@@ -1,4 +1,4 @@
-// Package ruletest runs rules over fixture manifests whose expected findings are written beside
+// Package testrules runs rules over fixture manifests whose expected findings are written beside
 // the offending lines, as comments, the way go/analysis's analysistest reads its test files:
 //
 //	privileged: true # want: pod/privileged
@@ -18,7 +18,7 @@
 // manifests to annotate: Node, Endpoints and Cluster run them over the inventory's own types
 // and return one Verdict per rule and thing judged, passes and not-applicable verdicts
 // included, for a table to compare.
-package ruletest
+package testrules
 
 import (
 	"bufio"
