@@ -10,15 +10,12 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/apiserver"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 func catalog(t testing.TB) *rules.Catalog {
 	t.Helper()
-	c, err := rules.NewCatalog(apiserver.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testrules.Rules(t, apiserver.Rules()...)
 }
 
 func component(kind inventory.ComponentKind, args ...string) *inventory.Component {
@@ -30,32 +27,13 @@ func file(path, data string, mode fs.FileMode) *inventory.File {
 	return &inventory.File{Path: path, Exists: true, Mode: mode, Data: []byte(data)}
 }
 
-// verdict is one rule's outcome on one component.
-type verdict struct {
-	status   finding.Status
-	severity finding.Severity
-	path     string
-	message  string
-	evidence string
-}
-
-func evaluate(t testing.TB, c *rules.Catalog, ruleID string, comp *inventory.Component, files []*inventory.File, opts *rules.Options) []verdict {
-	t.Helper()
-	node := &inventory.Node{Host: "cp-1", Components: []*inventory.Component{comp}, Files: map[string]*inventory.File{}}
+// node is the control-plane node cp-1 running the component, with the files.
+func node(comp *inventory.Component, files []*inventory.File) *inventory.Node {
+	n := &inventory.Node{Host: "cp-1", Components: []*inventory.Component{comp}, Files: map[string]*inventory.File{}}
 	for _, f := range files {
-		node.Files[f.Path] = f
+		n.Files[f.Path] = f
 	}
-	inv := inventory.New()
-	inv.Nodes = []*inventory.Node{node}
-	if opts == nil {
-		opts = &rules.Options{}
-	}
-	e := c.NewEvaluation(opts, func(r *rules.Rule) bool { return r.ID == ruleID })
-	var out []verdict
-	for _, f := range append(e.Finish(inv), e.Passed...) {
-		out = append(out, verdict{f.Status, f.Severity, f.Path, f.Message, f.Evidence})
-	}
-	return out
+	return n
 }
 
 const (
@@ -247,30 +225,30 @@ func TestRules(t *testing.T) {
 			if strings.HasPrefix(tt.name, "mirror pod") {
 				comp.Source, comp.Path = inventory.FromMirrorPod, "kube-system/kube-apiserver-cp-1"
 			}
-			got := evaluate(t, c, tt.rule, comp, tt.files, tt.opts)
+			got := testrules.Node(t, c, tt.rule, node(comp, tt.files), tt.opts)
 			// A failing rule may report several violations; the first is asserted.
 			if len(got) != 1 && (len(got) == 0 || tt.want.status != finding.Fail) {
 				t.Fatalf("%d verdicts, want 1: %+v", len(got), got)
 			}
 			v := got[0]
-			if v.status != tt.want.status {
-				t.Fatalf("status %s, want %s: %+v", v.status, tt.want.status, v)
+			if v.Status != tt.want.status {
+				t.Fatalf("status %s, want %s: %+v", v.Status, tt.want.status, v)
 			}
-			text := v.message
-			if v.status == finding.Pass {
-				text = v.evidence
+			text := v.Message
+			if v.Status == finding.Pass {
+				text = v.Evidence
 			}
 			for _, s := range tt.want.contains {
 				if !strings.Contains(text, s) {
 					t.Errorf("%q does not contain %q", text, s)
 				}
 			}
-			if v.status == finding.Fail {
-				if v.severity != tt.want.severity || v.path != tt.want.path {
-					t.Errorf("severity %s path %q, want %s %q", v.severity, v.path, tt.want.severity, tt.want.path)
+			if v.Status == finding.Fail {
+				if v.Severity != tt.want.severity || v.Path != tt.want.path {
+					t.Errorf("severity %s path %q, want %s %q", v.Severity, v.Path, tt.want.severity, tt.want.path)
 				}
-				if !strings.Contains(v.evidence, "/proc/42/cmdline") {
-					t.Errorf("evidence %q does not say where the flag was read", v.evidence)
+				if !strings.Contains(v.Evidence, "/proc/42/cmdline") {
+					t.Errorf("evidence %q does not say where the flag was read", v.Evidence)
 				}
 			}
 		})
