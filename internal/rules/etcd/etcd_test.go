@@ -17,6 +17,7 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/etcd"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // etcdSpec is how etcd parses its booleans (Go's flag package: bare or with =value).
@@ -60,39 +61,22 @@ func with(changes ...string) []string {
 	return out
 }
 
-// verdict is the outcome of one rule on one node.
-type verdict struct {
-	status   finding.Status
-	severity finding.Severity
-	message  string
-	evidence string
-}
-
-func evaluate(t *testing.T, id string, node *inventory.Node) verdict {
+// evaluate runs the rule id over the node (cp-1 when it names no host) and returns its one
+// verdict; a failure sits on the etcd component of cp-1.
+func evaluate(t *testing.T, id string, node *inventory.Node) testrules.Verdict {
 	t.Helper()
-	c, err := rules.NewCatalog(etcd.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := c.Lookup(id); !ok {
-		t.Fatalf("no rule %s", id)
-	}
-	inv := inventory.New()
 	if node.Host == "" {
 		node.Host = "cp-1"
 	}
-	inv.Nodes = []*inventory.Node{node}
-	e := c.NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return r.ID == id })
-	fails := e.Finish(inv)
-	all := append(fails, e.Passed...)
-	if len(all) != 1 {
-		t.Fatalf("%d verdicts, want 1: %+v", len(all), all)
+	vs := testrules.Node(t, testrules.Rules(t, etcd.Rules()...), id, node, nil)
+	if len(vs) != 1 {
+		t.Fatalf("%d verdicts, want 1: %v", len(vs), vs)
 	}
-	f := all[0]
-	if f.Status == finding.Fail && (f.Object.Kind != "etcd" || f.Location.Host != "cp-1") {
-		t.Errorf("failure attached to %+v at %+v", f.Object, f.Location)
+	v := vs[0]
+	if v.Status == finding.Fail && (v.Kind != "etcd" || v.Name != "cp-1") {
+		t.Errorf("failure attached to %s %s", v.Kind, v.Name)
 	}
-	return verdict{status: f.Status, severity: f.Severity, message: f.Message, evidence: f.Evidence}
+	return v
 }
 
 type want struct {
@@ -102,19 +86,19 @@ type want struct {
 	evidence string
 }
 
-func (w want) check(t *testing.T, got verdict) {
+func (w want) check(t *testing.T, got testrules.Verdict) {
 	t.Helper()
-	if got.status != w.status {
-		t.Fatalf("status %q, want %q (%s | %s)", got.status, w.status, got.message, got.evidence)
+	if got.Status != w.status {
+		t.Fatalf("status %q, want %q (%s | %s)", got.Status, w.status, got.Message, got.Evidence)
 	}
-	if w.status == finding.Fail && got.severity != w.severity {
-		t.Errorf("severity %s, want %s", got.severity, w.severity)
+	if w.status == finding.Fail && got.Severity != w.severity {
+		t.Errorf("severity %s, want %s", got.Severity, w.severity)
 	}
-	if !strings.Contains(got.message, w.message) {
-		t.Errorf("message %q does not contain %q", got.message, w.message)
+	if !strings.Contains(got.Message, w.message) {
+		t.Errorf("message %q does not contain %q", got.Message, w.message)
 	}
-	if !strings.Contains(got.evidence, w.evidence) {
-		t.Errorf("evidence %q does not contain %q", got.evidence, w.evidence)
+	if !strings.Contains(got.Evidence, w.evidence) {
+		t.Errorf("evidence %q does not contain %q", got.Evidence, w.evidence)
 	}
 }
 
