@@ -9,7 +9,6 @@ import (
 	"palisade.dev/palisade/internal/flags"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/kubeletconfig"
-	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/testrules"
 )
 
@@ -28,26 +27,21 @@ func kubeletNode(args []string, files map[string]string) *inventory.Node {
 	return n
 }
 
-// verdict is one rule's result on one node: its status and the strings its message and
-// evidence contain.
-type verdict struct {
+// want is the verdict a rule should give: its status and strings its message and evidence
+// contain.
+type want struct {
 	status   finding.Status
 	message  string
 	evidence string
 }
 
-func evaluate(t *testing.T, n *inventory.Node, ruleID string) (verdict, []finding.Finding) {
+// first is the first of the verdicts (a failure when there is one); no verdict fails the test.
+func first(t *testing.T, vs []testrules.Verdict) testrules.Verdict {
 	t.Helper()
-	inv := inventory.New()
-	inv.Nodes = []*inventory.Node{n}
-	e := testrules.Builtin(t).NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return r.ID == ruleID })
-	fails := e.Finish(inv)
-	all := append(fails, e.Passed...)
-	if len(all) == 0 {
-		t.Fatalf("%s: no verdict", ruleID)
+	if len(vs) == 0 {
+		t.Fatal("no verdict")
 	}
-	f := all[0]
-	return verdict{status: f.Status, message: f.Message, evidence: f.Evidence}, fails
+	return vs[0]
 }
 
 func TestKubeletSettingRulesJudgeTheEffectiveValue(t *testing.T) {
@@ -68,56 +62,56 @@ protectKernelDefaults: true
 		rule  string
 		args  []string
 		files map[string]string
-		want  verdict
+		want  want
 	}{
-		{"kubelet/anonymous-auth", flagsOnly, nil, verdict{finding.Fail, "system:anonymous", "authentication.anonymous.enabled=true (default for a kubelet run with flags only)"}},
-		{"kubelet/anonymous-auth", kubeadm, hardened, verdict{finding.Pass, "", "authentication.anonymous.enabled=false (config file " + configPath + ")"}},
-		{"kubelet/anonymous-auth", append(kubeadm, "--anonymous-auth"), hardened, verdict{finding.Fail, "", "authentication.anonymous.enabled=true (flag --anonymous-auth)"}},
-		{"kubelet/anonymous-auth", kubeadm, map[string]string{configPath: ""}, verdict{finding.Pass, "", "=false (default with a config file)"}},
-		{"kubelet/authorization-mode", flagsOnly, nil, verdict{finding.Fail, "AlwaysAllow", "authorization.mode=AlwaysAllow (default for a kubelet run with flags only)"}},
-		{"kubelet/authorization-mode", kubeadm, hardened, verdict{finding.Pass, "", "authorization.mode=Webhook"}},
-		{"kubelet/client-ca-file", flagsOnly, nil, verdict{finding.Fail, "no client certificate", "authentication.x509.clientCAFile= (default"}},
-		{"kubelet/client-ca-file", kubeadm, hardened, verdict{finding.Pass, "", "clientCAFile=/etc/kubernetes/pki/ca.crt"}},
-		{"kubelet/read-only-port", flagsOnly, nil, verdict{finding.Fail, "port 10255", "readOnlyPort=10255 (default for a kubelet run with flags only)"}},
-		{"kubelet/read-only-port", kubeadm, hardened, verdict{finding.Pass, "", "readOnlyPort=0 (default with a config file)"}},
-		{"kubelet/read-only-port", kubeadm, map[string]string{configPath: "readOnlyPort: 10255\n"}, verdict{finding.Fail, "", "readOnlyPort=10255 (config file " + configPath + ")"}},
+		{"kubelet/anonymous-auth", flagsOnly, nil, want{finding.Fail, "system:anonymous", "authentication.anonymous.enabled=true (default for a kubelet run with flags only)"}},
+		{"kubelet/anonymous-auth", kubeadm, hardened, want{finding.Pass, "", "authentication.anonymous.enabled=false (config file " + configPath + ")"}},
+		{"kubelet/anonymous-auth", append(kubeadm, "--anonymous-auth"), hardened, want{finding.Fail, "", "authentication.anonymous.enabled=true (flag --anonymous-auth)"}},
+		{"kubelet/anonymous-auth", kubeadm, map[string]string{configPath: ""}, want{finding.Pass, "", "=false (default with a config file)"}},
+		{"kubelet/authorization-mode", flagsOnly, nil, want{finding.Fail, "AlwaysAllow", "authorization.mode=AlwaysAllow (default for a kubelet run with flags only)"}},
+		{"kubelet/authorization-mode", kubeadm, hardened, want{finding.Pass, "", "authorization.mode=Webhook"}},
+		{"kubelet/client-ca-file", flagsOnly, nil, want{finding.Fail, "no client certificate", "authentication.x509.clientCAFile= (default"}},
+		{"kubelet/client-ca-file", kubeadm, hardened, want{finding.Pass, "", "clientCAFile=/etc/kubernetes/pki/ca.crt"}},
+		{"kubelet/read-only-port", flagsOnly, nil, want{finding.Fail, "port 10255", "readOnlyPort=10255 (default for a kubelet run with flags only)"}},
+		{"kubelet/read-only-port", kubeadm, hardened, want{finding.Pass, "", "readOnlyPort=0 (default with a config file)"}},
+		{"kubelet/read-only-port", kubeadm, map[string]string{configPath: "readOnlyPort: 10255\n"}, want{finding.Fail, "", "readOnlyPort=10255 (config file " + configPath + ")"}},
 		// kubeadm's 0s is the unset value: the kubelet runs with 4h. Only a flag's 0 disables the timeout.
-		{"kubelet/streaming-idle-timeout", kubeadm, hardened, verdict{finding.Pass, "", "streamingConnectionIdleTimeout=4h0m0s (default with a config file; streamingConnectionIdleTimeout=0s in " + configPath + " is the unset value)"}},
-		{"kubelet/streaming-idle-timeout", append(kubeadm, "--streaming-connection-idle-timeout=0s"), hardened, verdict{finding.Fail, "never time out", "=0s (flag --streaming-connection-idle-timeout)"}},
-		{"kubelet/make-iptables-util-chains", kubeadm, hardened, verdict{finding.Pass, "", "makeIPTablesUtilChains=true (default with a config file)"}},
-		{"kubelet/make-iptables-util-chains", kubeadm, map[string]string{configPath: "makeIPTablesUtilChains: false\n"}, verdict{finding.Fail, "", "makeIPTablesUtilChains=false (config file"}},
-		{"kubelet/event-qps", kubeadm, hardened, verdict{finding.Pass, "", "eventRecordQPS=50 (default with a config file)"}},
-		{"kubelet/tls-cert-file", kubeadm, hardened, verdict{finding.Pass, "", "serverTLSBootstrap=true"}},
-		{"kubelet/tls-cert-file", flagsOnly, nil, verdict{finding.Fail, "self-signed", "tlsCertFile= ("}},
-		{"kubelet/tls-cert-file", append(flagsOnly, "--tls-cert-file=/pki/k.crt", "--tls-private-key-file=/pki/k.key"), nil, verdict{finding.Pass, "", "tlsCertFile=/pki/k.crt (flag --tls-cert-file)"}},
-		{"kubelet/rotate-certificates", flagsOnly, nil, verdict{finding.Fail, "", "rotateCertificates=false (default for a kubelet run with flags only)"}},
-		{"kubelet/rotate-certificates", kubeadm, hardened, verdict{finding.Pass, "", "rotateCertificates=true"}},
-		{"kubelet/rotate-server-certificates", kubeadm, hardened, verdict{finding.Pass, "", "featureGates.RotateKubeletServerCertificate=true (default of the feature gate)"}},
-		{"kubelet/rotate-server-certificates", append(kubeadm, "--feature-gates=RotateKubeletServerCertificate=false"), hardened, verdict{finding.Fail, "", "=false (flag --feature-gates)"}},
-		{"kubelet/tls-cipher-suites", kubeadm, hardened, verdict{finding.Pass, "", "tlsCipherSuites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}},
-		{"kubelet/tls-cipher-suites", flagsOnly, nil, verdict{finding.Fail, "Go's defaults", "tlsCipherSuites= ("}},
-		{"kubelet/tls-cipher-suites", append(kubeadm, "--tls-cipher-suites=TLS_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), hardened, verdict{finding.Fail, "weak cipher suites: TLS_RSA_WITH_AES_128_GCM_SHA256.", "flag --tls-cipher-suites"}},
-		{"kubelet/tls-cipher-suites", append(flagsOnly, "--tls-min-version=VersionTLS13"), nil, verdict{finding.Pass, "", "tlsMinVersion=VersionTLS13"}},
-		{"kubelet/tls-min-version", append(flagsOnly, "--tls-min-version=VersionTLS11"), nil, verdict{finding.Fail, "VersionTLS11", "flag --tls-min-version"}},
-		{"kubelet/tls-min-version", flagsOnly, nil, verdict{finding.Pass, "", "tlsMinVersion= ("}},
-		{"kubelet/pod-pids-limit", flagsOnly, nil, verdict{finding.Fail, "without limit", "podPidsLimit=-1 (default"}},
-		{"kubelet/pod-pids-limit", kubeadm, hardened, verdict{finding.Pass, "", "podPidsLimit=4096 (config file"}},
-		{"kubelet/seccomp-default", kubeadm, hardened, verdict{finding.Pass, "", "seccompDefault=true (config file"}},
-		{"kubelet/seccomp-default", flagsOnly, nil, verdict{finding.Fail, "Unconfined", "seccompDefault=false (default"}},
-		{"kubelet/protect-kernel-defaults", kubeadm, hardened, verdict{finding.Pass, "", "protectKernelDefaults=true"}},
-		{"kubelet/hostname-override", append(flagsOnly, "--hostname-override", "ip-10-0-1-23"), nil, verdict{finding.Fail, `"ip-10-0-1-23"`, "--hostname-override (flag --hostname-override)"}},
-		{"kubelet/hostname-override", flagsOnly, nil, verdict{finding.Pass, "", "not given"}},
-		{"kubelet/config-valid", kubeadm, hardened, verdict{finding.Pass, "", "config file " + configPath}},
-		{"kubelet/config-valid", []string{"--config=/etc/missing.yaml"}, nil, verdict{finding.Fail, "/etc/missing.yaml: not read by the node source", "config file /etc/missing.yaml"}},
-		{"kubelet/config-valid", kubeadm, map[string]string{configPath: "readOnlyPort: closed\n"}, verdict{finding.Fail, "invalid KubeletConfiguration", ""}},
-		{"kubelet/config-valid", kubeadm, map[string]string{configPath: "readonlyport: 0\n"}, verdict{finding.Pass, "", `unknown field "readonlyport"`}},
+		{"kubelet/streaming-idle-timeout", kubeadm, hardened, want{finding.Pass, "", "streamingConnectionIdleTimeout=4h0m0s (default with a config file; streamingConnectionIdleTimeout=0s in " + configPath + " is the unset value)"}},
+		{"kubelet/streaming-idle-timeout", append(kubeadm, "--streaming-connection-idle-timeout=0s"), hardened, want{finding.Fail, "never time out", "=0s (flag --streaming-connection-idle-timeout)"}},
+		{"kubelet/make-iptables-util-chains", kubeadm, hardened, want{finding.Pass, "", "makeIPTablesUtilChains=true (default with a config file)"}},
+		{"kubelet/make-iptables-util-chains", kubeadm, map[string]string{configPath: "makeIPTablesUtilChains: false\n"}, want{finding.Fail, "", "makeIPTablesUtilChains=false (config file"}},
+		{"kubelet/event-qps", kubeadm, hardened, want{finding.Pass, "", "eventRecordQPS=50 (default with a config file)"}},
+		{"kubelet/tls-cert-file", kubeadm, hardened, want{finding.Pass, "", "serverTLSBootstrap=true"}},
+		{"kubelet/tls-cert-file", flagsOnly, nil, want{finding.Fail, "self-signed", "tlsCertFile= ("}},
+		{"kubelet/tls-cert-file", append(flagsOnly, "--tls-cert-file=/pki/k.crt", "--tls-private-key-file=/pki/k.key"), nil, want{finding.Pass, "", "tlsCertFile=/pki/k.crt (flag --tls-cert-file)"}},
+		{"kubelet/rotate-certificates", flagsOnly, nil, want{finding.Fail, "", "rotateCertificates=false (default for a kubelet run with flags only)"}},
+		{"kubelet/rotate-certificates", kubeadm, hardened, want{finding.Pass, "", "rotateCertificates=true"}},
+		{"kubelet/rotate-server-certificates", kubeadm, hardened, want{finding.Pass, "", "featureGates.RotateKubeletServerCertificate=true (default of the feature gate)"}},
+		{"kubelet/rotate-server-certificates", append(kubeadm, "--feature-gates=RotateKubeletServerCertificate=false"), hardened, want{finding.Fail, "", "=false (flag --feature-gates)"}},
+		{"kubelet/tls-cipher-suites", kubeadm, hardened, want{finding.Pass, "", "tlsCipherSuites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}},
+		{"kubelet/tls-cipher-suites", flagsOnly, nil, want{finding.Fail, "Go's defaults", "tlsCipherSuites= ("}},
+		{"kubelet/tls-cipher-suites", append(kubeadm, "--tls-cipher-suites=TLS_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), hardened, want{finding.Fail, "weak cipher suites: TLS_RSA_WITH_AES_128_GCM_SHA256.", "flag --tls-cipher-suites"}},
+		{"kubelet/tls-cipher-suites", append(flagsOnly, "--tls-min-version=VersionTLS13"), nil, want{finding.Pass, "", "tlsMinVersion=VersionTLS13"}},
+		{"kubelet/tls-min-version", append(flagsOnly, "--tls-min-version=VersionTLS11"), nil, want{finding.Fail, "VersionTLS11", "flag --tls-min-version"}},
+		{"kubelet/tls-min-version", flagsOnly, nil, want{finding.Pass, "", "tlsMinVersion= ("}},
+		{"kubelet/pod-pids-limit", flagsOnly, nil, want{finding.Fail, "without limit", "podPidsLimit=-1 (default"}},
+		{"kubelet/pod-pids-limit", kubeadm, hardened, want{finding.Pass, "", "podPidsLimit=4096 (config file"}},
+		{"kubelet/seccomp-default", kubeadm, hardened, want{finding.Pass, "", "seccompDefault=true (config file"}},
+		{"kubelet/seccomp-default", flagsOnly, nil, want{finding.Fail, "Unconfined", "seccompDefault=false (default"}},
+		{"kubelet/protect-kernel-defaults", kubeadm, hardened, want{finding.Pass, "", "protectKernelDefaults=true"}},
+		{"kubelet/hostname-override", append(flagsOnly, "--hostname-override", "ip-10-0-1-23"), nil, want{finding.Fail, `"ip-10-0-1-23"`, "--hostname-override (flag --hostname-override)"}},
+		{"kubelet/hostname-override", flagsOnly, nil, want{finding.Pass, "", "not given"}},
+		{"kubelet/config-valid", kubeadm, hardened, want{finding.Pass, "", "config file " + configPath}},
+		{"kubelet/config-valid", []string{"--config=/etc/missing.yaml"}, nil, want{finding.Fail, "/etc/missing.yaml: not read by the node source", "config file /etc/missing.yaml"}},
+		{"kubelet/config-valid", kubeadm, map[string]string{configPath: "readOnlyPort: closed\n"}, want{finding.Fail, "invalid KubeletConfiguration", ""}},
+		{"kubelet/config-valid", kubeadm, map[string]string{configPath: "readonlyport: 0\n"}, want{finding.Pass, "", `unknown field "readonlyport"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rule+"/"+tt.want.evidence, func(t *testing.T) {
-			got, _ := evaluate(t, kubeletNode(tt.args, tt.files), tt.rule)
-			if got.status != tt.want.status || !strings.Contains(got.message, tt.want.message) || !strings.Contains(got.evidence, tt.want.evidence) {
+			got := first(t, testrules.Node(t, testrules.Builtin(t), tt.rule, kubeletNode(tt.args, tt.files), nil))
+			if got.Status != tt.want.status || !strings.Contains(got.Message, tt.want.message) || !strings.Contains(got.Evidence, tt.want.evidence) {
 				t.Errorf("got %s %q (evidence %q), want %s with message containing %q and evidence containing %q",
-					got.status, got.message, got.evidence, tt.want.status, tt.want.message, tt.want.evidence)
+					got.Status, got.Message, got.Evidence, tt.want.status, tt.want.message, tt.want.evidence)
 			}
 		})
 	}
@@ -127,7 +121,7 @@ func TestRulesUseTheConfigTheNodeSourceComputed(t *testing.T) {
 	n := kubeletNode([]string{"--config=/not/read.yaml"}, nil)
 	e := kubeletconfig.Resolve(flags.Parse([]string{"--anonymous-auth=false", "--read-only-port=0"}, kubeletconfig.FlagSpec()), nil)
 	n.Components[0].Config = e
-	if got, _ := evaluate(t, n, "kubelet/anonymous-auth"); got.status != finding.Pass || got.evidence != "authentication.anonymous.enabled=false (flag --anonymous-auth)" {
+	if got := first(t, testrules.Node(t, testrules.Builtin(t), "kubelet/anonymous-auth", n, nil)); got.Status != finding.Pass || got.Evidence != "authentication.anonymous.enabled=false (flag --anonymous-auth)" {
 		t.Errorf("got %+v", got)
 	}
 }
@@ -143,23 +137,23 @@ func TestKubeletFileRules(t *testing.T) {
 		rule  string
 		args  []string
 		files map[string]*inventory.File
-		want  verdict
+		want  want
 		fails int
 	}{
-		{"kubeconfig 600 root", "kubelet/kubeconfig-permissions", args, map[string]*inventory.File{kubeconfig: file(0o600, 0, 0)}, verdict{finding.Pass, "", kubeconfig + " mode 600"}, 0},
-		{"kubeconfig 400 is stricter", "kubelet/kubeconfig-permissions", args, map[string]*inventory.File{kubeconfig: file(0o400, 0, 0)}, verdict{finding.Pass, "", "mode 400"}, 0},
-		{"kubeconfig 644", "kubelet/kubeconfig-permissions", args, map[string]*inventory.File{kubeconfig: file(0o644, 0, 0)}, verdict{finding.Fail, "mode 644, more permissive than 600", kubeconfig + " mode 644"}, 1},
-		{"kubeconfig missing", "kubelet/kubeconfig-permissions", args, nil, verdict{finding.NotApplicable, "not on this node: " + kubeconfig, ""}, 0},
-		{"no kubeconfig flag", "kubelet/kubeconfig-ownership", []string{"--config=" + configPath}, nil, verdict{finding.NotApplicable, "standalone", ""}, 0},
-		{"kubeconfig owned by a user", "kubelet/kubeconfig-ownership", args, map[string]*inventory.File{kubeconfig: file(0o600, 1000, 0)}, verdict{finding.Fail, "owned by 1000:0", "owner 1000:0"}, 1},
+		{"kubeconfig 600 root", "kubelet/kubeconfig-permissions", args, map[string]*inventory.File{kubeconfig: file(0o600, 0, 0)}, want{finding.Pass, "", kubeconfig + " mode 600"}, 0},
+		{"kubeconfig 400 is stricter", "kubelet/kubeconfig-permissions", args, map[string]*inventory.File{kubeconfig: file(0o400, 0, 0)}, want{finding.Pass, "", "mode 400"}, 0},
+		{"kubeconfig 644", "kubelet/kubeconfig-permissions", args, map[string]*inventory.File{kubeconfig: file(0o644, 0, 0)}, want{finding.Fail, "mode 644, more permissive than 600", kubeconfig + " mode 644"}, 1},
+		{"kubeconfig missing", "kubelet/kubeconfig-permissions", args, nil, want{finding.NotApplicable, "not on this node: " + kubeconfig, ""}, 0},
+		{"no kubeconfig flag", "kubelet/kubeconfig-ownership", []string{"--config=" + configPath}, nil, want{finding.NotApplicable, "standalone", ""}, 0},
+		{"kubeconfig owned by a user", "kubelet/kubeconfig-ownership", args, map[string]*inventory.File{kubeconfig: file(0o600, 1000, 0)}, want{finding.Fail, "owned by 1000:0", "owner 1000:0"}, 1},
 		{"config and drop-ins judged each", "kubelet/config-file-permissions", args, map[string]*inventory.File{
 			configPath: file(0o600, 0, 0), "/etc/kubernetes/kubelet.conf.d": {Exists: true, IsDir: true, Mode: fs.ModeDir | 0o755, Entries: []string{"10-a.conf", "20-b.conf"}},
 			"/etc/kubernetes/kubelet.conf.d/10-a.conf": file(0o666, 0, 0), "/etc/kubernetes/kubelet.conf.d/20-b.conf": file(0o640, 0, 0),
-		}, verdict{finding.Fail, "10-a.conf has mode 666", ""}, 2},
+		}, want{finding.Fail, "10-a.conf has mode 666", ""}, 2},
 		{"config owned by root", "kubelet/config-file-ownership", args, map[string]*inventory.File{
 			configPath: file(0o600, 0, 0), "/etc/kubernetes/kubelet.conf.d": {Exists: true, IsDir: true},
-		}, verdict{finding.Pass, "", configPath + " owner 0:0"}, 0},
-		{"flags only", "kubelet/config-file-ownership", []string{"--kubeconfig=" + kubeconfig}, nil, verdict{finding.NotApplicable, "no config file", ""}, 0},
+		}, want{finding.Pass, "", configPath + " owner 0:0"}, 0},
+		{"flags only", "kubelet/config-file-ownership", []string{"--kubeconfig=" + kubeconfig}, nil, want{finding.NotApplicable, "no config file", ""}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,12 +162,19 @@ func TestKubeletFileRules(t *testing.T) {
 				f.Path = p
 				n.Files[p] = f
 			}
-			got, fails := evaluate(t, n, tt.rule)
-			if got.status != tt.want.status || !strings.Contains(got.message, tt.want.message) || !strings.Contains(got.evidence, tt.want.evidence) {
-				t.Errorf("got %s %q (evidence %q), want %s %q %q", got.status, got.message, got.evidence, tt.want.status, tt.want.message, tt.want.evidence)
+			vs := testrules.Node(t, testrules.Builtin(t), tt.rule, n, nil)
+			got := first(t, vs)
+			if got.Status != tt.want.status || !strings.Contains(got.Message, tt.want.message) || !strings.Contains(got.Evidence, tt.want.evidence) {
+				t.Errorf("got %s %q (evidence %q), want %s %q %q", got.Status, got.Message, got.Evidence, tt.want.status, tt.want.message, tt.want.evidence)
 			}
-			if len(fails) != tt.fails {
-				t.Errorf("%d failures, want %d", len(fails), tt.fails)
+			fails := 0
+			for _, v := range vs {
+				if v.Status == finding.Fail {
+					fails++
+				}
+			}
+			if fails != tt.fails {
+				t.Errorf("%d failures, want %d", fails, tt.fails)
 			}
 		})
 	}
@@ -182,7 +183,7 @@ func TestKubeletFileRules(t *testing.T) {
 func TestNoKubeletIsNotApplicable(t *testing.T) {
 	n := &inventory.Node{Host: "k3s-1", Components: []*inventory.Component{{Kind: inventory.K3sServer, Flags: flags.Parse(nil, nil)}}}
 	for _, id := range []string{"kubelet/anonymous-auth", "kubelet/config-file-permissions"} {
-		if got, _ := evaluate(t, n, id); got.status != finding.NotApplicable {
+		if got := first(t, testrules.Node(t, testrules.Builtin(t), id, n, nil)); got.Status != finding.NotApplicable {
 			t.Errorf("%s on a k3s node: %+v", id, got)
 		}
 	}
