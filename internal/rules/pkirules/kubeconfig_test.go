@@ -11,6 +11,8 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules/pkirules"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // jwt builds an unsigned token with the given claims; the rules only read its claims.
@@ -147,19 +149,19 @@ func TestKubeconfigRules(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(k)
 			}
-			got := evaluate(t, tt.rule, k.node, "")
+			got := on(t, "", testrules.Node(t, testrules.Rules(t, pkirules.Rules()...), tt.rule, k.node, nil))
 			tt.want.check(t, got)
 			for _, g := range got {
 				for _, s := range secrets {
-					if strings.Contains(g.message, s) || strings.Contains(g.evidence, s) {
-						t.Errorf("a secret is written in %q | %q", g.message, g.evidence)
+					if strings.Contains(g.Message, s) || strings.Contains(g.Evidence, s) {
+						t.Errorf("a secret is written in %q | %q", g.Message, g.Evidence)
 					}
 				}
-				if strings.Contains(g.message+g.evidence, "PRIVATE KEY") || strings.Contains(g.message+g.evidence, "user:pw") {
-					t.Errorf("key material or URL credentials written in %q | %q", g.message, g.evidence)
+				if strings.Contains(g.Message+g.Evidence, "PRIVATE KEY") || strings.Contains(g.Message+g.Evidence, "user:pw") {
+					t.Errorf("key material or URL credentials written in %q | %q", g.Message, g.Evidence)
 				}
-				if tt.file != "" && g.status == finding.Fail && g.object != "Node "+tt.file {
-					t.Errorf("failure attached to %q, want the file %s", g.object, tt.file)
+				if tt.file != "" && g.Status == finding.Fail && (g.Kind != "Node" || g.File != tt.file) {
+					t.Errorf("failure attached to %s %q, want the file %s", g.Kind, g.File, tt.file)
 				}
 			}
 		})

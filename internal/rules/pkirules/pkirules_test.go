@@ -12,45 +12,25 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/pkirules"
+	"palisade.dev/palisade/internal/testrules"
 )
 
-// verdict is the outcome of one rule on one component (or on the node).
-type verdict struct {
-	status   finding.Status
-	severity finding.Severity
-	message  string
-	evidence string
-	object   string // kind, and the file a kubeconfig finding is attached to
-}
-
-// evaluate runs one rule on the node and returns its verdicts on the component of kind
-// (the node's for "").
-func evaluate(t *testing.T, id string, n *inventory.Node, kind inventory.ComponentKind) []verdict {
+// on keeps the verdicts about the component of kind (about the node for ""); none fails the
+// test.
+func on(t *testing.T, kind inventory.ComponentKind, vs []testrules.Verdict) []testrules.Verdict {
 	t.Helper()
-	c, err := rules.NewCatalog(pkirules.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := c.Lookup(id); !ok {
-		t.Fatalf("no rule %s", id)
-	}
-	inv := inventory.New()
-	inv.Nodes = []*inventory.Node{n}
-	e := c.NewEvaluation(&rules.Options{}, func(r *rules.Rule) bool { return r.ID == id })
-	fails := e.Finish(inv)
 	want := string(kind)
 	if kind == "" {
 		want = "Node"
 	}
-	var out []verdict
-	for _, f := range append(fails, e.Passed...) {
-		if f.Object.Kind != want {
-			continue
+	var out []testrules.Verdict
+	for _, v := range vs {
+		if v.Kind == want {
+			out = append(out, v)
 		}
-		out = append(out, verdict{status: f.Status, severity: f.Severity, message: f.Message, evidence: f.Evidence, object: f.Object.Kind + " " + f.Location.File})
 	}
 	if len(out) == 0 {
-		t.Fatalf("no verdict of %s on %q", id, want)
+		t.Fatalf("no verdict on %q among %v", want, vs)
 	}
 	return out
 }
@@ -63,17 +43,17 @@ type want struct {
 }
 
 // check finds a verdict matching w among got.
-func (w want) check(t *testing.T, got []verdict) {
+func (w want) check(t *testing.T, got []testrules.Verdict) {
 	t.Helper()
 	for _, g := range got {
-		if g.status == w.status && (w.status != finding.Fail || g.severity == w.severity) &&
-			strings.Contains(g.message, w.message) && strings.Contains(g.evidence, w.evidence) {
+		if g.Status == w.status && (w.status != finding.Fail || g.Severity == w.severity) &&
+			strings.Contains(g.Message, w.message) && strings.Contains(g.Evidence, w.evidence) {
 			return
 		}
 	}
 	t.Errorf("no verdict %+v among:", w)
 	for _, g := range got {
-		t.Logf("  %s %s: %s | %s | %s", g.status, g.severity, g.message, g.evidence, g.object)
+		t.Logf("  %s %s: %s | %s | %s", g.Status, g.Severity, g.Message, g.Evidence, g.Kind+" "+g.File)
 	}
 }
 
@@ -250,7 +230,7 @@ func TestCertificateRules(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(k)
 			}
-			tt.want.check(t, evaluate(t, tt.rule, k.node, tt.kind))
+			tt.want.check(t, on(t, tt.kind, testrules.Node(t, testrules.Rules(t, pkirules.Rules()...), tt.rule, k.node, nil)))
 		})
 	}
 }
