@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -243,6 +244,37 @@ func TestVerdictIndexAndText(t *testing.T) {
 			v := tc.vs[0]
 			if v.Outcome() != tc.outcome || v.Text() != tc.text || v.String() != tc.said {
 				t.Errorf("%q, %q, %q; want %q, %q, %q", v.Outcome(), v.Text(), v.String(), tc.outcome, tc.text, tc.said)
+			}
+		})
+	}
+}
+
+// TestWantCheck pins what Want.Check accepts and what it reports.
+func TestWantCheck(t *testing.T) {
+	failed := Verdict{Status: finding.Fail, Severity: finding.High, Message: "etcd serves plain HTTP", Evidence: "--listen-client-urls=http://0.0.0.0:2379", File: "/etc/kubernetes/manifests/etcd.yaml"}
+	for _, tc := range []struct {
+		name string
+		want Want
+		v    Verdict
+		errs []string
+	}{
+		{"a verdict as expected passes", Want{Status: finding.Fail, Severity: finding.High, Message: "plain HTTP", Evidence: "0.0.0.0", File: failed.File}, failed, nil},
+		{"another status ends the test", Want{Status: finding.Pass, Message: "never checked"}, failed, []string{"status %q, want %q (%s | %s)"}},
+		{"another severity of a failure is reported", Want{Status: finding.Fail, Severity: finding.Low}, failed, []string{"severity %s, want %s"}},
+		{"a message, evidence or file that differs is reported, each", Want{Status: finding.Fail, Severity: finding.High, Message: "TLS", Evidence: "127.0.0.1", File: "/other"}, failed,
+			[]string{"message %q does not contain %q", "evidence %q does not contain %q", "finding located at %q, want %q"}},
+		{"the severity of a pass is not compared", Want{Status: finding.Pass, Severity: finding.High}, Verdict{Status: finding.Pass}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				tc.want.Check(rec, tc.v)
+			}()
+			<-done
+			if !slices.Equal(rec.failed, tc.errs) {
+				t.Errorf("recorded %q, want %q", rec.failed, tc.errs)
 			}
 		})
 	}

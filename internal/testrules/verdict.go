@@ -1,6 +1,7 @@
 package testrules
 
 import (
+	"strings"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
@@ -138,4 +139,33 @@ func (v Verdict) Text() string {
 // String says which rule judged what, and how: "tls/serving-san on 10.0.0.1:6443: pass".
 func (v Verdict) String() string {
 	return v.Rule + " on " + v.Name + ": " + v.Outcome()
+}
+
+// Want is what a test expects of one verdict: its status, its severity when it fails, texts
+// its message and its evidence contain, and, when File is set, the file it is located at.
+type Want struct {
+	Status            finding.Status
+	Severity          finding.Severity
+	Message, Evidence string
+	File              string
+}
+
+// Check fails the test when v is not what w expects; a wrong status ends it.
+func (w Want) Check(t testing.TB, v Verdict) {
+	t.Helper()
+	if v.Status != w.Status {
+		t.Fatalf("status %q, want %q (%s | %s)", v.Status, w.Status, v.Message, v.Evidence)
+	}
+	if w.Status == finding.Fail && v.Severity != w.Severity {
+		t.Errorf("severity %s, want %s", v.Severity, w.Severity)
+	}
+	if !strings.Contains(v.Message, w.Message) {
+		t.Errorf("message %q does not contain %q", v.Message, w.Message)
+	}
+	if !strings.Contains(v.Evidence, w.Evidence) {
+		t.Errorf("evidence %q does not contain %q", v.Evidence, w.Evidence)
+	}
+	if w.File != "" && v.File != w.File {
+		t.Errorf("finding located at %q, want %q", v.File, w.File)
+	}
 }

@@ -79,28 +79,7 @@ func evaluate(t *testing.T, id string, node *inventory.Node) testrules.Verdict {
 	return v
 }
 
-type want struct {
-	status   finding.Status
-	severity finding.Severity // checked for failures
-	message  string
-	evidence string
-}
-
-func (w want) check(t *testing.T, got testrules.Verdict) {
-	t.Helper()
-	if got.Status != w.status {
-		t.Fatalf("status %q, want %q (%s | %s)", got.Status, w.status, got.Message, got.Evidence)
-	}
-	if w.status == finding.Fail && got.Severity != w.severity {
-		t.Errorf("severity %s, want %s", got.Severity, w.severity)
-	}
-	if !strings.Contains(got.Message, w.message) {
-		t.Errorf("message %q does not contain %q", got.Message, w.message)
-	}
-	if !strings.Contains(got.Evidence, w.evidence) {
-		t.Errorf("evidence %q does not contain %q", got.Evidence, w.evidence)
-	}
-}
+type want = testrules.Want
 
 var (
 	pass = finding.Pass
@@ -117,66 +96,66 @@ func TestRules(t *testing.T) {
 	}{
 		// 2.1
 		{"kubeadm's etcd has a serving certificate", "etcd/client-tls", node(etcdProcess(nil, kubeadm...)),
-			want{status: pass, evidence: "etcd (process /proc/42/cmdline) flag --cert-file=/etc/kubernetes/pki/etcd/server.crt"}},
+			want{Status: pass, Evidence: "etcd (process /proc/42/cmdline) flag --cert-file=/etc/kubernetes/pki/etcd/server.crt"}},
 		{"no key file", "etcd/client-tls", node(etcdProcess(nil, with("--key-file")...)),
-			want{status: fail, severity: finding.High, message: "has no TLS certificate and key of its own (--key-file not set)"}},
+			want{Status: fail, Severity: finding.High, Message: "has no TLS certificate and key of its own (--key-file not set)"}},
 		{"certificate from the environment", "etcd/client-tls", node(etcdProcess(map[string]string{"ETCD_CERT_FILE": "/e/server.crt", "ETCD_KEY_FILE": "/e/server.key"}, with("--cert-file", "--key-file")...)),
-			want{status: pass, evidence: "environment ETCD_CERT_FILE=/e/server.crt"}},
+			want{Status: pass, Evidence: "environment ETCD_CERT_FILE=/e/server.crt"}},
 		{"an empty variable is ignored, as etcd ignores it", "etcd/client-tls", node(etcdProcess(map[string]string{"ETCD_CERT_FILE": "", "ETCD_KEY_FILE": "/e/k"}, with("--cert-file", "--key-file")...)),
-			want{status: fail, severity: finding.High, message: "(--cert-file not set)"}},
+			want{Status: fail, Severity: finding.High, Message: "(--cert-file not set)"}},
 		{"nothing and auto TLS", "etcd/client-tls", node(etcdProcess(nil, "--auto-tls")),
-			want{status: fail, severity: finding.High, message: "(--cert-file and --key-file not set); --auto-tls makes it use a self-signed certificate"}},
+			want{Status: fail, Severity: finding.High, Message: "(--cert-file and --key-file not set); --auto-tls makes it use a self-signed certificate"}},
 		// 2.2
-		{"client-cert-auth true", "etcd/client-cert-auth", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "flag --client-cert-auth=true"}},
-		{"client-cert-auth unset", "etcd/client-cert-auth", node(etcdProcess(nil, with("--client-cert-auth")...)), want{status: fail, severity: finding.High, evidence: "--client-cert-auth is not set: etcd's default false applies"}},
-		{"client-cert-auth false", "etcd/client-cert-auth", node(etcdProcess(nil, with("--client-cert-auth=false")...)), want{status: fail, severity: finding.High, message: "serves clients that present no certificate"}},
-		{"client-cert-auth from the environment", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "true"}, with("--client-cert-auth")...)), want{status: pass, evidence: "environment ETCD_CLIENT_CERT_AUTH=true"}},
-		{"the flag wins over the environment", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "true"}, with("--client-cert-auth=false")...)), want{status: fail, severity: finding.High, evidence: "flag --client-cert-auth=false"}},
-		{"not a boolean", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "yes"}, with("--client-cert-auth")...)), want{status: fail, severity: finding.High, message: "ETCD_CLIENT_CERT_AUTH=yes is not a boolean"}},
+		{"client-cert-auth true", "etcd/client-cert-auth", node(etcdProcess(nil, kubeadm...)), want{Status: pass, Evidence: "flag --client-cert-auth=true"}},
+		{"client-cert-auth unset", "etcd/client-cert-auth", node(etcdProcess(nil, with("--client-cert-auth")...)), want{Status: fail, Severity: finding.High, Evidence: "--client-cert-auth is not set: etcd's default false applies"}},
+		{"client-cert-auth false", "etcd/client-cert-auth", node(etcdProcess(nil, with("--client-cert-auth=false")...)), want{Status: fail, Severity: finding.High, Message: "serves clients that present no certificate"}},
+		{"client-cert-auth from the environment", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "true"}, with("--client-cert-auth")...)), want{Status: pass, Evidence: "environment ETCD_CLIENT_CERT_AUTH=true"}},
+		{"the flag wins over the environment", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "true"}, with("--client-cert-auth=false")...)), want{Status: fail, Severity: finding.High, Evidence: "flag --client-cert-auth=false"}},
+		{"not a boolean", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "yes"}, with("--client-cert-auth")...)), want{Status: fail, Severity: finding.High, Message: "ETCD_CLIENT_CERT_AUTH=yes is not a boolean"}},
 		// 2.3
-		{"auto TLS unset", "etcd/auto-tls", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "etcd's default false applies"}},
-		{"auto TLS false", "etcd/auto-tls", node(etcdProcess(nil, with("--auto-tls=false")...)), want{status: pass, evidence: "--auto-tls=false"}},
+		{"auto TLS unset", "etcd/auto-tls", node(etcdProcess(nil, kubeadm...)), want{Status: pass, Evidence: "etcd's default false applies"}},
+		{"auto TLS false", "etcd/auto-tls", node(etcdProcess(nil, with("--auto-tls=false")...)), want{Status: pass, Evidence: "--auto-tls=false"}},
 		{"auto TLS without certificates", "etcd/auto-tls", node(etcdProcess(nil, "--auto-tls", "--listen-client-urls=https://0.0.0.0:2379")),
-			want{status: fail, severity: finding.Medium, message: "uses a self-signed certificate it made itself"}},
+			want{Status: fail, Severity: finding.Medium, Message: "uses a self-signed certificate it made itself"}},
 		{"auto TLS ignored beside certificates", "etcd/auto-tls", node(etcdProcess(nil, with("--auto-tls=true")...)),
-			want{status: fail, severity: finding.Low, message: "etcd ignores it because --cert-file is given"}},
+			want{Status: fail, Severity: finding.Low, Message: "etcd ignores it because --cert-file is given"}},
 		// 2.4-2.6 and the single member on loopback
-		{"peer certificates", "etcd/peer-tls", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "--peer-key-file="}},
+		{"peer certificates", "etcd/peer-tls", node(etcdProcess(nil, kubeadm...)), want{Status: pass, Evidence: "--peer-key-file="}},
 		{"no peer certificates, peers on the network", "etcd/peer-tls", node(etcdProcess(nil, with("--peer-cert-file", "--peer-key-file")...)),
-			want{status: fail, severity: finding.Medium, message: "etcd's peer listener has no TLS certificate"}},
+			want{Status: fail, Severity: finding.Medium, Message: "etcd's peer listener has no TLS certificate"}},
 		{"no peer certificates, a single member on loopback", "etcd/peer-tls", node(etcdProcess(nil, with("--peer-cert-file", "--peer-key-file", "--listen-peer-urls=http://127.0.0.1:2380")...)),
-			want{status: fail, severity: finding.Low, message: "the peer listener is on loopback only (http://127.0.0.1:2380)"}},
+			want{Status: fail, Severity: finding.Low, Message: "the peer listener is on loopback only (http://127.0.0.1:2380)"}},
 		{"no peer flags at all: the default peer URL is loopback", "etcd/peer-client-cert-auth", node(etcdProcess(nil)),
-			want{status: fail, severity: finding.Low, message: "on loopback only (http://localhost:2380)"}},
-		{"peer client-cert-auth", "etcd/peer-client-cert-auth", node(etcdProcess(nil, kubeadm...)), want{status: pass}},
+			want{Status: fail, Severity: finding.Low, Message: "on loopback only (http://localhost:2380)"}},
+		{"peer client-cert-auth", "etcd/peer-client-cert-auth", node(etcdProcess(nil, kubeadm...)), want{Status: pass}},
 		{"peer auto TLS", "etcd/peer-auto-tls", node(etcdProcess(nil, "--peer-auto-tls=true", "--listen-peer-urls=https://10.0.0.5:2380")),
-			want{status: fail, severity: finding.Medium, message: "members skip verification"}},
+			want{Status: fail, Severity: finding.Medium, Message: "members skip verification"}},
 		// 2.7
 		{"etcd's own CA", "etcd/trusted-ca", node(etcdProcess(nil, kubeadm...), apiServer("--client-ca-file=/etc/kubernetes/pki/ca.crt")),
-			want{status: pass, evidence: "kube-apiserver (static-pod /etc/kubernetes/manifests/kube-apiserver.yaml) flag --client-ca-file=/etc/kubernetes/pki/ca.crt"}},
-		{"no API server to compare with", "etcd/trusted-ca", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "no kube-apiserver with --client-ca-file on this node"}},
+			want{Status: pass, Evidence: "kube-apiserver (static-pod /etc/kubernetes/manifests/kube-apiserver.yaml) flag --client-ca-file=/etc/kubernetes/pki/ca.crt"}},
+		{"no API server to compare with", "etcd/trusted-ca", node(etcdProcess(nil, kubeadm...)), want{Status: pass, Evidence: "no kube-apiserver with --client-ca-file on this node"}},
 		{"the API server's client CA file", "etcd/trusted-ca", node(etcdProcess(nil, with("--trusted-ca-file=/etc/kubernetes/pki/ca.crt")...), apiServer("--client-ca-file=/etc/kubernetes/pki/./ca.crt")),
-			want{status: fail, severity: finding.High, message: "the same CA file the API server trusts"}},
+			want{Status: fail, Severity: finding.High, Message: "the same CA file the API server trusts"}},
 		{"no trusted CA with client-cert-auth", "etcd/trusted-ca", node(etcdProcess(nil, with("--trusted-ca-file")...)),
-			want{status: fail, severity: finding.High, message: "against the node's system roots"}},
+			want{Status: fail, Severity: finding.High, Message: "against the node's system roots"}},
 		{"no trusted CA, no client-cert-auth", "etcd/trusted-ca", node(etcdProcess(nil)),
-			want{status: fail, severity: finding.Medium, message: "cannot require client certificates"}},
+			want{Status: fail, Severity: finding.Medium, Message: "cannot require client certificates"}},
 		// listeners
-		{"TLS client URLs", "etcd/client-plain-http", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "--listen-client-urls=https://127.0.0.1:2379,https://10.0.0.5:2379"}},
+		{"TLS client URLs", "etcd/client-plain-http", node(etcdProcess(nil, kubeadm...)), want{Status: pass, Evidence: "--listen-client-urls=https://127.0.0.1:2379,https://10.0.0.5:2379"}},
 		{"the default client URL is plain HTTP", "etcd/client-plain-http", node(etcdProcess(nil)),
-			want{status: fail, severity: finding.High, message: "without TLS on http://localhost:2379", evidence: "etcd's default http://localhost:2379 applies"}},
+			want{Status: fail, Severity: finding.High, Message: "without TLS on http://localhost:2379", Evidence: "etcd's default http://localhost:2379 applies"}},
 		{"an HTTP-only listener over plain HTTP", "etcd/client-plain-http", node(etcdProcess(nil, with("--listen-client-http-urls=http://127.0.0.1:2381")...)),
-			want{status: fail, severity: finding.High, message: "on http://127.0.0.1:2381"}},
-		{"loopback HTTP is not exposed", "etcd/client-exposed", node(etcdProcess(nil, "--listen-client-urls=http://127.0.0.1:2379,http://[::1]:2379,unix://etcd.sock")), want{status: pass}},
-		{"TLS with client-cert-auth is not exposed", "etcd/client-exposed", node(etcdProcess(nil, kubeadm...)), want{status: pass, evidence: "--client-cert-auth=true"}},
+			want{Status: fail, Severity: finding.High, Message: "on http://127.0.0.1:2381"}},
+		{"loopback HTTP is not exposed", "etcd/client-exposed", node(etcdProcess(nil, "--listen-client-urls=http://127.0.0.1:2379,http://[::1]:2379,unix://etcd.sock")), want{Status: pass}},
+		{"TLS with client-cert-auth is not exposed", "etcd/client-exposed", node(etcdProcess(nil, kubeadm...)), want{Status: pass, Evidence: "--client-cert-auth=true"}},
 		{"every interface over HTTP", "etcd/client-exposed", node(etcdProcess(nil, "--listen-client-urls=http://0.0.0.0:2379")),
-			want{status: fail, severity: finding.Critical, message: "http://0.0.0.0:2379 listens on every interface of the node over plain HTTP"}},
+			want{Status: fail, Severity: finding.Critical, Message: "http://0.0.0.0:2379 listens on every interface of the node over plain HTTP"}},
 		{"a node address with TLS but no client certificates", "etcd/client-exposed", node(etcdProcess(map[string]string{"ETCD_LISTEN_CLIENT_URLS": "https://10.0.0.5:2379"}, "--cert-file=/c", "--key-file=/k")),
-			want{status: fail, severity: finding.Critical, message: "https://10.0.0.5:2379 listens on a network address with TLS but without client-certificate authentication", evidence: "environment ETCD_LISTEN_CLIENT_URLS"}},
+			want{Status: fail, Severity: finding.Critical, Message: "https://10.0.0.5:2379 listens on a network address with TLS but without client-certificate authentication", Evidence: "environment ETCD_LISTEN_CLIENT_URLS"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.want.check(t, evaluate(t, tt.rule, tt.node))
+			tt.want.Check(t, evaluate(t, tt.rule, tt.node))
 		})
 	}
 }
@@ -214,22 +193,22 @@ peer-transport-security:
 		node *inventory.Node
 		want want
 	}{
-		{"client certificate from the file", "etcd/client-tls", withFile(cfg), want{status: pass, evidence: "etcd config file /etc/etcd/etcd.yaml client-transport-security.cert-file=/etc/etcd/server.crt"}},
+		{"client certificate from the file", "etcd/client-tls", withFile(cfg), want{Status: pass, Evidence: "etcd config file /etc/etcd/etcd.yaml client-transport-security.cert-file=/etc/etcd/server.crt"}},
 		{"client-cert-auth false in the file beats the ignored flag", "etcd/client-cert-auth", withFile(cfg),
-			want{status: fail, severity: finding.High, evidence: "client-transport-security.client-cert-auth=false"}},
-		{"exposed through the file", "etcd/client-exposed", withFile(cfg), want{status: fail, severity: finding.Critical, message: "https://10.0.0.5:2379"}},
-		{"peer auto TLS from the file, peers on the default loopback URL", "etcd/peer-auto-tls", withFile(cfg), want{status: fail, severity: finding.Low}},
-		{"a file the source did not read", "etcd/client-tls", withFile("-"), want{status: na, message: "etcd reads its settings from /etc/etcd/etcd.yaml only (etcd (process /proc/42/cmdline) environment ETCD_CONFIG_FILE)"}},
-		{"a file that does not parse", "etcd/client-tls", withFile("client-transport-security: [\n"), want{status: na, message: "etcd's configuration file /etc/etcd/etcd.yaml does not parse"}},
+			want{Status: fail, Severity: finding.High, Evidence: "client-transport-security.client-cert-auth=false"}},
+		{"exposed through the file", "etcd/client-exposed", withFile(cfg), want{Status: fail, Severity: finding.Critical, Message: "https://10.0.0.5:2379"}},
+		{"peer auto TLS from the file, peers on the default loopback URL", "etcd/peer-auto-tls", withFile(cfg), want{Status: fail, Severity: finding.Low}},
+		{"a file the source did not read", "etcd/client-tls", withFile("-"), want{Status: na, Message: "etcd reads its settings from /etc/etcd/etcd.yaml only (etcd (process /proc/42/cmdline) environment ETCD_CONFIG_FILE)"}},
+		{"a file that does not parse", "etcd/client-tls", withFile("client-transport-security: [\n"), want{Status: na, Message: "etcd's configuration file /etc/etcd/etcd.yaml does not parse"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.want.check(t, evaluate(t, tt.rule, tt.node))
+			tt.want.Check(t, evaluate(t, tt.rule, tt.node))
 		})
 	}
 	missing := node(etcdProcess(nil, "--config-file=/etc/etcd/etcd.yaml"))
 	missing.Files["/etc/etcd/etcd.yaml"] = &inventory.File{Path: "/etc/etcd/etcd.yaml"}
-	want{status: na, message: "which does not exist on the node"}.check(t, evaluate(t, "etcd/client-tls", missing))
+	want{Status: na, Message: "which does not exist on the node"}.Check(t, evaluate(t, "etcd/client-tls", missing))
 }
 
 func TestTrustedCASharedWithTheAPIServerByContent(t *testing.T) {
@@ -241,8 +220,8 @@ func TestTrustedCASharedWithTheAPIServerByContent(t *testing.T) {
 		nd.Files["/etc/kubernetes/pki/ca.crt"] = &inventory.File{Path: "/etc/kubernetes/pki/ca.crt", Exists: true, Data: apiCA}
 		return nd
 	}
-	want{status: fail, severity: finding.High, message: "hold the same CA certificate (CN=kubernetes)"}.check(t, evaluate(t, "etcd/trusted-ca", n(append(other, ca...), ca)))
-	want{status: pass}.check(t, evaluate(t, "etcd/trusted-ca", n(other, ca)))
+	want{Status: fail, Severity: finding.High, Message: "hold the same CA certificate (CN=kubernetes)"}.Check(t, evaluate(t, "etcd/trusted-ca", n(append(other, ca...), ca)))
+	want{Status: pass}.Check(t, evaluate(t, "etcd/trusted-ca", n(other, ca)))
 }
 
 func caPEM(t testing.TB, cn string) []byte {
@@ -262,7 +241,7 @@ func caPEM(t testing.TB, cn string) []byte {
 
 func TestRulesOfOtherComponentsDoNotApply(t *testing.T) {
 	n := node(apiServer("--client-ca-file=/ca.crt"))
-	want{status: na, message: "No etcd was found on this node."}.check(t, evaluate(t, "etcd/client-tls", n))
+	want{Status: na, Message: "No etcd was found on this node."}.Check(t, evaluate(t, "etcd/client-tls", n))
 }
 
 func BenchmarkRulesOnOneNode(b *testing.B) {

@@ -59,13 +59,7 @@ func atoi(s string) int {
 
 // want is the verdict a rule should give: its status, its severity (for a failure), strings
 // its message and evidence contain, and the file it is located at (when not empty).
-type want struct {
-	status   finding.Status
-	severity finding.Severity
-	message  string
-	evidence string
-	file     string
-}
+type want = testrules.Want
 
 var kubeadmFiles = []string{
 	"/etc/kubernetes/ 0755 0:0",
@@ -116,42 +110,42 @@ func TestRules(t *testing.T) {
 		count int
 	}{
 		{"kubeadm manifests", "files/static-pod-manifest-mode", fsNode(etcd, kubeadmFiles...),
-			[]want{{status: finding.Pass, evidence: "/etc/kubernetes/manifests/etcd.yaml 0600; /etc/kubernetes/manifests/kube-apiserver.yaml 0600"}}, 1},
+			[]want{{Status: finding.Pass, Evidence: "/etc/kubernetes/manifests/etcd.yaml 0600; /etc/kubernetes/manifests/kube-apiserver.yaml 0600"}}, 1},
 		{"a world-readable manifest", "files/static-pod-manifest-mode", fsNode(etcd, replace(kubeadmFiles, "/etc/kubernetes/manifests/kube-apiserver.yaml 0644 0:0")...),
-			[]want{{status: finding.Fail, severity: finding.High, message: "static pod manifest /etc/kubernetes/manifests/kube-apiserver.yaml has mode 0644, more permissive than 0600: its group may read it, every user may read it", file: "/etc/kubernetes/manifests/kube-apiserver.yaml"}}, 1},
+			[]want{{Status: finding.Fail, Severity: finding.High, Message: "static pod manifest /etc/kubernetes/manifests/kube-apiserver.yaml has mode 0644, more permissive than 0600: its group may read it, every user may read it", File: "/etc/kubernetes/manifests/kube-apiserver.yaml"}}, 1},
 		{"no manifests on a worker", "files/static-pod-manifest-mode", fsNode(nil, "/etc/kubernetes/ 0755 0:0"),
-			[]want{{status: finding.NotApplicable, message: "No static pod manifest is known on this node."}}, 1},
+			[]want{{Status: finding.NotApplicable, Message: "No static pod manifest is known on this node."}}, 1},
 		{"a manifest owned by a user", "files/static-pod-manifest-owner", fsNode(etcd, replace(kubeadmFiles, "/etc/kubernetes/manifests/etcd.yaml 0600 1000:0")...),
-			[]want{{status: finding.Fail, severity: finding.High, message: "is owned by uid 1000, gid 0, not root:root"}}, 1},
-		{"kubeconfigs", "files/kubeconfig-mode", fsNode(nil, kubeadmFiles...), []want{{status: finding.Pass, evidence: "/etc/kubernetes/admin.conf 0600"}}, 1},
+			[]want{{Status: finding.Fail, Severity: finding.High, Message: "is owned by uid 1000, gid 0, not root:root"}}, 1},
+		{"kubeconfigs", "files/kubeconfig-mode", fsNode(nil, kubeadmFiles...), []want{{Status: finding.Pass, Evidence: "/etc/kubernetes/admin.conf 0600"}}, 1},
 		{"an admin.conf others may read, super-admin.conf missing", "files/kubeconfig-mode", fsNode(nil, replace(kubeadmFiles[:4], "/etc/kubernetes/admin.conf 0640 0:0")...),
-			[]want{{status: finding.Fail, severity: finding.High, message: "kubeconfig /etc/kubernetes/admin.conf has mode 0640", file: "/etc/kubernetes/admin.conf"}}, 1},
+			[]want{{Status: finding.Fail, Severity: finding.High, Message: "kubeconfig /etc/kubernetes/admin.conf has mode 0640", File: "/etc/kubernetes/admin.conf"}}, 1},
 		{"no kubeconfig at all", "files/kubeconfig-owner", fsNode(nil),
-			[]want{{status: finding.NotApplicable, message: "No kubeconfig was found on this node (looked for /etc/kubernetes/admin.conf, /etc/kubernetes/super-admin.conf"}}, 1},
+			[]want{{Status: finding.NotApplicable, Message: "No kubeconfig was found on this node (looked for /etc/kubernetes/admin.conf, /etc/kubernetes/super-admin.conf"}}, 1},
 		{"the scheduler's --kubeconfig is judged", "files/kubeconfig-owner",
 			fsNode([]*inventory.Component{{Kind: inventory.KubeScheduler, Source: inventory.FromProcess, Path: "/proc/9/cmdline", Flags: flags.Parse([]string{"--kubeconfig=/srv/sched.kubeconfig"}, nil)}},
 				"/srv/sched.kubeconfig 0600 100:100"),
-			[]want{{status: finding.Fail, severity: finding.High, message: "/srv/sched.kubeconfig is owned by uid 100"}}, 1},
-		{"PKI owned by root throughout", "files/pki-owner", fsNode(nil, kubeadmFiles...), []want{{status: finding.Pass, evidence: "/etc/kubernetes/pki/etcd/ca.key 0:0"}}, 1},
+			[]want{{Status: finding.Fail, Severity: finding.High, Message: "/srv/sched.kubeconfig is owned by uid 100"}}, 1},
+		{"PKI owned by root throughout", "files/pki-owner", fsNode(nil, kubeadmFiles...), []want{{Status: finding.Pass, Evidence: "/etc/kubernetes/pki/etcd/ca.key 0:0"}}, 1},
 		{"a PKI subdirectory owned by a user", "files/pki-owner", fsNode(nil, replace(kubeadmFiles, "/etc/kubernetes/pki/etcd/ 0755 1000:1000")...),
-			[]want{{status: finding.Fail, message: "PKI file /etc/kubernetes/pki/etcd is owned by uid 1000", severity: finding.High}}, 1},
+			[]want{{Status: finding.Fail, Message: "PKI file /etc/kubernetes/pki/etcd is owned by uid 1000", Severity: finding.High}}, 1},
 		{"a 0644 certificate is low: certificates are public", "files/pki-certificate-mode", fsNode(nil, kubeadmFiles...),
-			[]want{{status: finding.Fail, severity: finding.Low, message: "certificate /etc/kubernetes/pki/ca.crt has mode 0644"}}, 1},
+			[]want{{Status: finding.Fail, Severity: finding.Low, Message: "certificate /etc/kubernetes/pki/ca.crt has mode 0644"}}, 1},
 		{"a certificate others may write is medium", "files/pki-certificate-mode", fsNode(nil, replace(kubeadmFiles, "/etc/kubernetes/pki/ca.crt 0600 0:0", "/etc/kubernetes/pki/etcd/ca.crt 0666 0:0")...),
-			[]want{{status: finding.Fail, severity: finding.Medium, message: "every user may read and write it"}}, 1},
-		{"keys 0600", "files/pki-key-mode", fsNode(nil, kubeadmFiles...), []want{{status: finding.Pass, evidence: "/etc/kubernetes/pki/ca.key 0600; /etc/kubernetes/pki/etcd/ca.key 0600"}}, 1},
+			[]want{{Status: finding.Fail, Severity: finding.Medium, Message: "every user may read and write it"}}, 1},
+		{"keys 0600", "files/pki-key-mode", fsNode(nil, kubeadmFiles...), []want{{Status: finding.Pass, Evidence: "/etc/kubernetes/pki/ca.key 0600; /etc/kubernetes/pki/etcd/ca.key 0600"}}, 1},
 		{"two readable keys, two findings", "files/pki-key-mode", fsNode(nil, replace(kubeadmFiles, "/etc/kubernetes/pki/ca.key 0640 0:0", "/etc/kubernetes/pki/etcd/ca.key 0604 0:0")...),
-			[]want{{status: finding.Fail, severity: finding.High, file: "/etc/kubernetes/pki/ca.key"}, {status: finding.Fail, severity: finding.High, file: "/etc/kubernetes/pki/etcd/ca.key"}}, 2},
-		{"data dir 0700", "files/etcd-data-dir-mode", fsNode(etcd, kubeadmFiles...), []want{{status: finding.Pass, evidence: "/var/lib/etcd 0700"}}, 1},
+			[]want{{Status: finding.Fail, Severity: finding.High, File: "/etc/kubernetes/pki/ca.key"}, {Status: finding.Fail, Severity: finding.High, File: "/etc/kubernetes/pki/etcd/ca.key"}}, 2},
+		{"data dir 0700", "files/etcd-data-dir-mode", fsNode(etcd, kubeadmFiles...), []want{{Status: finding.Pass, Evidence: "/var/lib/etcd 0700"}}, 1},
 		{"data dir 0755", "files/etcd-data-dir-mode", fsNode(etcd, replace(kubeadmFiles, "/var/lib/etcd/ 0755 0:0")...),
-			[]want{{status: finding.Fail, severity: finding.High, message: "has mode 0755, more permissive than 0700: its group may read and execute it"}}, 1},
+			[]want{{Status: finding.Fail, Severity: finding.High, Message: "has mode 0755, more permissive than 0700: its group may read and execute it"}}, 1},
 		{"data dir from ETCD_DATA_DIR", "files/etcd-data-dir-mode",
 			fsNode([]*inventory.Component{{Kind: inventory.Etcd, Source: inventory.FromProcess, Path: "/proc/5/cmdline", Flags: flags.Parse(nil, nil), Env: map[string]string{"ETCD_DATA_DIR": "/data/etcd"}}}, "/data/etcd/ 0700 0:0"),
-			[]want{{status: finding.Pass, evidence: "/data/etcd 0700"}}, 1},
+			[]want{{Status: finding.Pass, Evidence: "/data/etcd 0700"}}, 1},
 		{"relative data dir", "files/etcd-data-dir-owner", fsNode([]*inventory.Component{etcdComp("--name=m1")}, kubeadmFiles...),
-			[]want{{status: finding.NotApplicable, message: "--data-dir is not set or not absolute"}}, 1},
-		{"data dir missing", "files/etcd-data-dir-mode", fsNode(etcd), []want{{status: finding.NotApplicable, message: "No etcd data directory was found on this node (looked for /var/lib/etcd)"}}, 1},
-		{"no etcd on the node", "files/etcd-data-dir-mode", fsNode(nil, kubeadmFiles...), []want{{status: finding.NotApplicable, message: "No etcd was found on this node."}}, 1},
+			[]want{{Status: finding.NotApplicable, Message: "--data-dir is not set or not absolute"}}, 1},
+		{"data dir missing", "files/etcd-data-dir-mode", fsNode(etcd), []want{{Status: finding.NotApplicable, Message: "No etcd data directory was found on this node (looked for /var/lib/etcd)"}}, 1},
+		{"no etcd on the node", "files/etcd-data-dir-mode", fsNode(nil, kubeadmFiles...), []want{{Status: finding.NotApplicable, Message: "No etcd was found on this node."}}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,28 +155,9 @@ func TestRules(t *testing.T) {
 			}
 			sort.Slice(got, func(i, j int) bool { return got[i].File < got[j].File })
 			for i, w := range tt.want {
-				checkVerdict(t, got[i], w)
+				w.Check(t, got[i])
 			}
 		})
-	}
-}
-
-func checkVerdict(t *testing.T, got testrules.Verdict, w want) {
-	t.Helper()
-	if got.Status != w.status {
-		t.Fatalf("status %q, want %q: %+v", got.Status, w.status, got)
-	}
-	if w.status == finding.Fail && got.Severity != w.severity {
-		t.Errorf("severity %s, want %s", got.Severity, w.severity)
-	}
-	if !strings.Contains(got.Message, w.message) {
-		t.Errorf("message %q does not contain %q", got.Message, w.message)
-	}
-	if !strings.Contains(got.Evidence, w.evidence) {
-		t.Errorf("evidence %q does not contain %q", got.Evidence, w.evidence)
-	}
-	if w.file != "" && got.File != w.file {
-		t.Errorf("finding located at %q, want %q", got.File, w.file)
 	}
 }
 
@@ -200,15 +175,15 @@ func TestEtcdDataDirOwnerJudgesAgainstTheUserThatExists(t *testing.T) {
 		want want
 	}{
 		{"kubeadm: root, no etcd user", passwd(fsNode(etcd, kubeadmFiles...), without),
-			want{status: finding.Pass, evidence: "/etc/passwd has no etcd user: etcd runs as root"}},
-		{"package: etcd:etcd", passwd(fsNode(etcd, "/var/lib/etcd/ 0700 998:997"), withEtcd), want{status: finding.Pass, evidence: "etcd is uid 998, gid 997"}},
+			want{Status: finding.Pass, Evidence: "/etc/passwd has no etcd user: etcd runs as root"}},
+		{"package: etcd:etcd", passwd(fsNode(etcd, "/var/lib/etcd/ 0700 998:997"), withEtcd), want{Status: finding.Pass, Evidence: "etcd is uid 998, gid 997"}},
 		{"package: owned by another user", passwd(fsNode(etcd, "/var/lib/etcd/ 0700 1000:1000"), withEtcd),
-			want{status: finding.Fail, severity: finding.Medium, message: "owned by uid 1000, gid 1000, not by etcd (uid 998, gid 997)"}},
+			want{Status: finding.Fail, Severity: finding.Medium, Message: "owned by uid 1000, gid 1000, not by etcd (uid 998, gid 997)"}},
 		{"no etcd user, owned by a user", passwd(fsNode(etcd, "/var/lib/etcd/ 0700 1000:1000"), without),
-			want{status: finding.Fail, severity: finding.Medium, message: "the node has no etcd user, so etcd runs as root"}},
-		{"user database not read: root passes", fsNode(etcd, kubeadmFiles...), want{status: finding.Pass, evidence: "/var/lib/etcd mode 0700 owner 0:0"}},
+			want{Status: finding.Fail, Severity: finding.Medium, Message: "the node has no etcd user, so etcd runs as root"}},
+		{"user database not read: root passes", fsNode(etcd, kubeadmFiles...), want{Status: finding.Pass, Evidence: "/var/lib/etcd mode 0700 owner 0:0"}},
 		{"user database not read: another owner is low", fsNode(etcd, "/var/lib/etcd/ 0700 998:997"),
-			want{status: finding.Fail, severity: finding.Low, message: "cannot tell whether that is etcd's user", evidence: "/etc/passwd was not read"}},
+			want{Status: finding.Fail, Severity: finding.Low, Message: "cannot tell whether that is etcd's user", Evidence: "/etc/passwd was not read"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +191,7 @@ func TestEtcdDataDirOwnerJudgesAgainstTheUserThatExists(t *testing.T) {
 			if len(got) != 1 {
 				t.Fatalf("verdicts %+v", got)
 			}
-			checkVerdict(t, got[0], tt.want)
+			tt.want.Check(t, got[0])
 		})
 	}
 }
