@@ -105,7 +105,7 @@ func (p *parser) reset(data []byte, lineBase int, mapLine func(int) int, pos *in
 	// every node twice).
 	*p = parser{
 		src: data, lineBase: lineBase, mapLine: mapLine, pos: pos,
-		path: p.path[:0], nodes: p.nodes[:0], entries: p.entries[:0], scratch: p.scratch[:0],
+		path: p.path[:0], nodes: p.nodes[:0], keys: Keys{p.keys.entries[:0]}, scratch: p.scratch[:0],
 		recent: p.recent,
 	}
 	if p.recent == nil {
@@ -200,8 +200,13 @@ type parser struct {
 	scratch []byte    // unescaped quoted and block scalars are built here
 	nodes   []Node    // the document read so far
 	recent  *recent   // the strings made lately
-	entries []entry   // the entries of the maps being read, innermost last
+	keys    Keys      // the keys of the maps being read
 }
+
+// Keys holds the keys of the maps a parser is reading, innermost last, to find the keys a
+// map repeats: a repeated key's later value wins, and its earlier entry is marked superseded.
+// Package jsonnode reads JSON objects with it too. The zero Keys is empty.
+type Keys struct{ entries []entry }
 
 // entry is one key of a map being read, and the index of its node.
 type entry struct {
@@ -212,6 +217,43 @@ type entry struct {
 // linearKeys is how many entries of a map are searched one by one for a repeated key; a
 // larger map is indexed.
 const linearKeys = 32
+
+// Len is how many keys are stacked: a map's keys are those stacked above the Len when it
+// began.
+func (k *Keys) Len() int { return len(k.entries) }
+
+// Drop unstacks the keys above base, when the map whose keys they are has been read.
+func (k *Keys) Drop(base int) { k.entries = k.entries[:base] }
+
+// Repeated reports whether the map whose keys are stacked above base has key already, and
+// stacks key, whose value's node is nodes[node]. The earlier entry with key is marked
+// superseded. index is the map's own: it is built once the map has more than linearKeys
+// entries.
+func (k *Keys) Repeated(nodes []Node, base int, key string, node int32, index *map[string]int32) bool {
+	stacked := k.entries[base:]
+	k.entries = append(k.entries, entry{key: key, node: node})
+	if *index == nil && len(stacked) < linearKeys {
+		for i := len(stacked) - 1; i >= 0; i-- {
+			if stacked[i].key == key {
+				nodes[stacked[i].node].Superseded = true
+				return true
+			}
+		}
+		return false
+	}
+	if *index == nil {
+		*index = make(map[string]int32, 2*len(stacked))
+		for _, e := range stacked {
+			(*index)[e.key] = e.node
+		}
+	}
+	earlier, seen := (*index)[key]
+	(*index)[key] = node
+	if seen {
+		nodes[earlier].Superseded = true
+	}
+	return seen
+}
 
 // segment is one step of a field path: a key, or a list index when key is unset.
 type segment struct {
@@ -325,7 +367,7 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 	}
 	// The keys are stacked until the map ends, to find repeated ones.
 	self := p.open(Map)
-	base := len(p.entries)
+	base := p.keys.Len()
 	var index map[string]int32 // the keys of a large map
 	for {
 		key, col, ok := p.key()
@@ -335,7 +377,7 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 		kh := h.Key(key)
 		node := int32(len(p.nodes))
 		// A repeated key keeps the position of its first occurrence, as the loader records it.
-		if p.repeated(base, key, node, &index) {
+		if p.keys.Repeated(p.nodes, base, key, node, &index) {
 			p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(p.ln), Column: col + 1})
 		} else {
 			p.pos.Add(kh, p.line(p.ln), col+1)
@@ -369,9 +411,9 @@ func (p *parser) open(k Kind) int {
 
 // closeMap ends the map node at self, whose keys are stacked above base.
 func (p *parser) closeMap(self, base int) {
-	p.nodes[self].Len = int32(len(p.entries) - base)
+	p.nodes[self].Len = int32(p.keys.Len() - base)
 	p.nodes[self].End = int32(len(p.nodes))
-	p.entries = p.entries[:base]
+	p.keys.Drop(base)
 }
 
 // closeList ends the list node at self, of n items.
@@ -389,36 +431,6 @@ func (p *parser) scalar(n Node) {
 // str appends a string's node.
 func (p *parser) str(s string) {
 	p.nodes = append(p.nodes, Node{Str: s, Kind: String, End: int32(len(p.nodes) + 1)})
-}
-
-// repeated reports whether the map whose keys are stacked above base has key already, and
-// stacks key, whose value's node will be at node. The earlier entry with key is marked
-// superseded: a repeated key's later value wins. The index is built once a map has more than
-// linearKeys entries.
-func (p *parser) repeated(base int, key string, node int32, index *map[string]int32) bool {
-	stacked := p.entries[base:]
-	p.entries = append(p.entries, entry{key: key, node: node})
-	if *index == nil && len(stacked) < linearKeys {
-		for i := len(stacked) - 1; i >= 0; i-- {
-			if stacked[i].key == key {
-				p.nodes[stacked[i].node].Superseded = true
-				return true
-			}
-		}
-		return false
-	}
-	if *index == nil {
-		*index = make(map[string]int32, 2*len(stacked))
-		for _, e := range stacked {
-			(*index)[e.key] = e.node
-		}
-	}
-	earlier, seen := (*index)[key]
-	(*index)[key] = node
-	if seen {
-		p.nodes[earlier].Superseded = true
-	}
-	return seen
 }
 
 // key reads a key and its ':' at p.i and returns it with its 0-based column.

@@ -327,7 +327,7 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 		return false
 	}
 	self := p.open(Map)
-	base := len(p.entries)
+	base := p.keys.Len()
 	if p.src[p.i] == '}' {
 		p.i++
 		p.closeMap(self, base)
@@ -359,7 +359,7 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 		p.i++ // the ':'
 		kh := h.Key(key)
 		node := int32(len(p.nodes))
-		if p.repeated(base, key, node, &index) {
+		if p.keys.Repeated(p.nodes, base, key, node, &index) {
 			p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(line), Column: col})
 		} else {
 			p.pos.Add(kh, p.line(line), col)

@@ -87,22 +87,13 @@ func ParseKeeping(data []byte, keep Keep) ([]fastyaml.Node, error) {
 }
 
 type parser struct {
-	data    []byte
-	i       int
-	nodes   []fastyaml.Node
-	keep    Keep    // nil: none
-	entries []entry // the keys of the maps being read, innermost last
-	buf     []byte  // an unescaped string being built
+	data  []byte
+	i     int
+	nodes []fastyaml.Node
+	keep  Keep          // nil: none
+	keys  fastyaml.Keys // the keys of the objects being read
+	buf   []byte        // an unescaped string being built
 }
-
-// entry is a key of a map being read and the index of its value's node.
-type entry struct {
-	key  string
-	node int32
-}
-
-// linearKeys is how many keys a map has before its repeated keys are found with an index.
-const linearKeys = 16
 
 func (p *parser) syntax() error { return &Error{Offset: p.i + 1, Kind: Syntax} }
 
@@ -185,8 +176,8 @@ func (p *parser) object(key string, depth int) error {
 	p.i++ // {
 	self := len(p.nodes)
 	p.nodes = append(p.nodes, fastyaml.Node{Key: key, Kind: fastyaml.Map})
-	base := len(p.entries)
-	defer func() { p.entries = p.entries[:base] }()
+	base := p.keys.Len()
+	defer p.keys.Drop(base)
 	var index map[string]int32
 	n := int32(0)
 	p.space()
@@ -230,7 +221,7 @@ func (p *parser) object(key string, depth int) error {
 		} else if err := p.value(k, depth); err != nil {
 			return err
 		}
-		p.repeated(base, k, at, &index)
+		p.keys.Repeated(p.nodes, base, k, at, &index)
 		n++
 		p.space()
 		if p.i >= len(p.data) {
@@ -248,33 +239,6 @@ func (p *parser) object(key string, depth int) error {
 			return p.syntax()
 		}
 	}
-}
-
-// repeated marks the earlier entry of the map whose keys are stacked above base with key
-// superseded, if there is one, and stacks key, whose value's node is at node. The index is
-// built once a map has more than linearKeys entries.
-func (p *parser) repeated(base int, key string, node int32, index *map[string]int32) {
-	stacked := p.entries[base:]
-	p.entries = append(p.entries, entry{key: key, node: node})
-	if *index == nil && len(stacked) < linearKeys {
-		for i := len(stacked) - 1; i >= 0; i-- {
-			if stacked[i].key == key {
-				p.nodes[stacked[i].node].Superseded = true
-				return
-			}
-		}
-		return
-	}
-	if *index == nil {
-		*index = make(map[string]int32, 2*len(stacked))
-		for _, e := range stacked {
-			(*index)[e.key] = e.node
-		}
-	}
-	if earlier, seen := (*index)[key]; seen {
-		p.nodes[earlier].Superseded = true
-	}
-	(*index)[key] = node
 }
 
 func (p *parser) array(key string, depth int) error {
