@@ -81,11 +81,11 @@ func answersEvidence(ep *inventory.Endpoint) string {
 
 // The sources the rules cite. CIS IDs are those of the CIS Kubernetes Benchmark v1.10.0.
 var (
-	cisAnonymousAuth   = rules.Reference{Kind: "CIS", ID: "1.2.1", Title: "Ensure that the --anonymous-auth argument is set to false (CIS Kubernetes Benchmark v1.10.0)"}
-	docsAnonymous      = rules.Reference{Kind: "Docs", Title: "Authenticating: anonymous requests", URL: "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests"}
-	docsDiscoveryRole  = rules.Reference{Kind: "Docs", Title: "Using RBAC Authorization: API discovery roles", URL: "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#discovery-roles"}
-	docsAccess         = rules.Reference{Kind: "Docs", Title: "Controlling Access to the Kubernetes API: transport security", URL: "https://kubernetes.io/docs/concepts/security/controlling-access/#transport-security"}
-	docsAPIServerFlags = rules.Reference{Kind: "Docs", Title: "kube-apiserver command line reference", URL: "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/"}
+	cisAnonymousAuth   = rules.CIS("1.2.1", "Ensure that the --anonymous-auth argument is set to false")
+	docsAnonymous      = rules.Docs("Authenticating: anonymous requests", "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests")
+	docsDiscoveryRole  = rules.Docs("Using RBAC Authorization: API discovery roles", "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#discovery-roles")
+	docsAccess         = rules.Docs("Controlling Access to the Kubernetes API: transport security", "https://kubernetes.io/docs/concepts/security/controlling-access/#transport-security")
+	docsAPIServerFlags = rules.Docs("kube-apiserver command line reference", "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/")
 )
 
 func ptr[T any](v T) *T { return &v }

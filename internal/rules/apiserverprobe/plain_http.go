@@ -21,7 +21,7 @@ import (
 	"palisade.dev/palisade/internal/rules"
 )
 
-var cisTLSCert = rules.Reference{Kind: "CIS", ID: "1.2.24", Title: "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate (CIS Kubernetes Benchmark v1.10.0)"}
+var cisTLSCert = rules.CIS("1.2.24", "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate")
 
 func plainHTTPRule() rules.Rule {
 	return rules.Rule{

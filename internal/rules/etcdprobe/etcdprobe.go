@@ -114,8 +114,8 @@ var (
 	cisEncryptionConfig   = rules.CIS("1.2.27", "Ensure that the --encryption-provider-config argument is set as appropriate")
 	cisEncryptionProvider = rules.CIS("1.2.28", "Ensure that encryption providers are appropriately configured")
 
-	docsTransportSecurity = rules.Reference{Kind: "Docs", Title: "etcd: Transport security model", URL: "https://etcd.io/docs/v3.5/op-guide/security/"}
-	docsOperatingEtcd     = rules.Reference{Kind: "Docs", Title: "Operating etcd clusters for Kubernetes: securing etcd clusters", URL: "https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/#securing-etcd-clusters"}
-	docsGateway           = rules.Reference{Kind: "Docs", Title: "etcd: Why gRPC gateway", URL: "https://etcd.io/docs/v3.5/dev-guide/api_grpc_gateway/"}
-	docsEncryptData       = rules.Reference{Kind: "Docs", Title: "Encrypting Confidential Data at Rest", URL: "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/"}
+	docsTransportSecurity = rules.Docs("etcd: Transport security model", "https://etcd.io/docs/v3.5/op-guide/security/")
+	docsOperatingEtcd     = rules.Docs("Operating etcd clusters for Kubernetes: securing etcd clusters", "https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/#securing-etcd-clusters")
+	docsGateway           = rules.Docs("etcd: Why gRPC gateway", "https://etcd.io/docs/v3.5/dev-guide/api_grpc_gateway/")
+	docsEncryptData       = rules.Docs("Encrypting Confidential Data at Rest", "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/")
 )

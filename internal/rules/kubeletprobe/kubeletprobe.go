@@ -46,12 +46,12 @@ var (
 	mainPort = []string{kubeletMain}
 	anyPort  = []string{kubeletMain, kubeletReadOnly}
 
-	refKubelet      = rules.Reference{Kind: "Docs", Title: "The kubelet API's handlers and their authentication and authorization filter (pkg/kubelet/server/server.go)", URL: "https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/server/server.go"}
-	docsKubeletAuth = rules.Reference{Kind: "Docs", Title: "Kubelet authentication/authorization", URL: "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/"}
-	cisAnonymous    = rules.Reference{Kind: "CIS", ID: "4.2.1", Title: "Ensure that the --anonymous-auth argument is set to false (CIS Kubernetes Benchmark v1.10.0)"}
-	cisAuthz        = rules.Reference{Kind: "CIS", ID: "4.2.2", Title: "Ensure that the --authorization-mode argument is not set to AlwaysAllow (CIS Kubernetes Benchmark v1.10.0)"}
-	cisReadOnlyPort = rules.Reference{Kind: "CIS", ID: "4.2.4", Title: "Verify that the --read-only-port argument is set to 0 (CIS Kubernetes Benchmark v1.10.0)"}
-	cisTLSCert      = rules.Reference{Kind: "CIS", ID: "4.2.9", Title: "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate (CIS Kubernetes Benchmark v1.10.0)"}
+	refKubelet      = rules.Docs("The kubelet API's handlers and their authentication and authorization filter (pkg/kubelet/server/server.go)", "https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/server/server.go")
+	docsKubeletAuth = rules.Docs("Kubelet authentication/authorization", "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/")
+	cisAnonymous    = rules.CIS("4.2.1", "Ensure that the --anonymous-auth argument is set to false")
+	cisAuthz        = rules.CIS("4.2.2", "Ensure that the --authorization-mode argument is not set to AlwaysAllow")
+	cisReadOnlyPort = rules.CIS("4.2.4", "Verify that the --read-only-port argument is set to 0")
+	cisTLSCert      = rules.CIS("4.2.9", "Ensure that the --tls-cert-file and --tls-private-key-file arguments are set as appropriate")
 )
 
 func whyNot(err string) string {

@@ -36,14 +36,14 @@ func Rules() []rules.Rule {
 }
 
 var (
-	refTLSDeprecation = rules.Reference{Kind: "Docs", Title: "RFC 8996: Deprecating TLS 1.0 and TLS 1.1", URL: "https://www.rfc-editor.org/rfc/rfc8996"}
-	refCipherSuites   = rules.Reference{Kind: "Docs", Title: "RFC 9325: Recommendations for Secure Use of TLS and DTLS (cipher suites)", URL: "https://www.rfc-editor.org/rfc/rfc9325#section-4.2"}
-	cisKubeletCiphers = rules.Reference{Kind: "CIS", ID: "4.2.12", Title: "Ensure that the Kubelet only makes use of Strong Cryptographic Ciphers (CIS Kubernetes Benchmark v1.10.0)"}
-	cisAPICiphers     = rules.Reference{Kind: "CIS", ID: "1.2.29", Title: "Ensure that the API Server only makes use of Strong Cryptographic Ciphers (CIS Kubernetes Benchmark v1.10.0)"}
-	docsPKI           = rules.Reference{Kind: "Docs", Title: "PKI certificates and requirements", URL: "https://kubernetes.io/docs/setup/best-practices/certificates/"}
-	docsCertRenewal   = rules.Reference{Kind: "Docs", Title: "Certificate Management with kubeadm", URL: "https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/"}
-	docsGoCN          = rules.Reference{Kind: "Docs", Title: "Go 1.15 release notes: the common name is no longer a host name", URL: "https://go.dev/doc/go1.15#commonname"}
-	docsKubeletServe  = rules.Reference{Kind: "Docs", Title: "Kubelet serving certificates signed by the cluster CA (serverTLSBootstrap)", URL: "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-tls-bootstrapping/#certificate-rotation"}
+	refTLSDeprecation = rules.Docs("RFC 8996: Deprecating TLS 1.0 and TLS 1.1", "https://www.rfc-editor.org/rfc/rfc8996")
+	refCipherSuites   = rules.Docs("RFC 9325: Recommendations for Secure Use of TLS and DTLS (cipher suites)", "https://www.rfc-editor.org/rfc/rfc9325#section-4.2")
+	cisKubeletCiphers = rules.CIS("4.2.12", "Ensure that the Kubelet only makes use of Strong Cryptographic Ciphers")
+	cisAPICiphers     = rules.CIS("1.2.29", "Ensure that the API Server only makes use of Strong Cryptographic Ciphers")
+	docsPKI           = rules.Docs("PKI certificates and requirements", "https://kubernetes.io/docs/setup/best-practices/certificates/")
+	docsCertRenewal   = rules.Docs("Certificate Management with kubeadm", "https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/")
+	docsGoCN          = rules.Docs("Go 1.15 release notes: the common name is no longer a host name", "https://go.dev/doc/go1.15#commonname")
+	docsKubeletServe  = rules.Docs("Kubelet serving certificates signed by the cluster CA (serverTLSBootstrap)", "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-tls-bootstrapping/#certificate-rotation")
 )
 
 // chain parses the served chain, or records why the rule does not apply.
