@@ -108,23 +108,12 @@ func Check(c *rules.Catalog, file string, opts *rules.Options) []string {
 		}
 	}
 
-	if opts == nil {
-		opts = &rules.Options{PSSVersion: "latest", FromManifests: true}
-	}
 	res := manifest.Load(context.Background(), []string{file}, manifest.Options{})
 	for _, e := range res.Errors {
 		problems = append(problems, fmt.Sprintf("load error: %v", e))
 	}
-	// The objects one by one, then the cross-object checks, as a scan runs them; what a rule
-	// could not judge fails the fixture, which would otherwise pass on nothing.
-	e := c.NewEvaluation(opts, selected)
-	for _, o := range res.Inventory.Objects() {
-		e.Object(o)
-	}
-	found := e.Finish(res.Inventory)
-	for _, se := range e.Errors() {
-		problems = append(problems, fmt.Sprint(se))
-	}
+	found, failures := evaluate(c, res.Inventory, opts, selected)
+	problems = append(problems, failures...)
 	return append(problems, compare(file, wants, found)...)
 }
 
@@ -132,11 +121,17 @@ func Check(c *rules.Catalog, file string, opts *rules.Options) []string {
 func checkSelectors(c *rules.Catalog, file string, selectors []string) []string {
 	var problems []string
 	for _, s := range selectors {
-		if !slices.ContainsFunc(c.All(), func(r *rules.Rule) bool { return rules.MatchID(s, r.ID) }) {
+		if !selects(c, s) {
 			problems = append(problems, fmt.Sprintf("%s: `# rules:` %v", file, unknown(c, s)))
 		}
 	}
 	return problems
+}
+
+// selects says whether the selector (a rule ID, or a prefix ending in `*`) selects a rule of
+// the catalog.
+func selects(c *rules.Catalog, selector string) bool {
+	return slices.ContainsFunc(c.All(), func(r *rules.Rule) bool { return rules.MatchID(selector, r.ID) })
 }
 
 // unknown says that id names no rule of the catalog, with the closest ID when there is one.
