@@ -1,27 +1,14 @@
 package namespace_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/testrules"
 )
-
-func evaluate(t *testing.T, file string, fromManifests bool) []finding.Finding {
-	t.Helper()
-	catalog := testrules.Builtin(t)
-	res := manifest.Load(context.Background(), []string{filepath.Join("testdata", file)}, manifest.Options{})
-	for _, e := range res.Errors {
-		t.Fatalf("load error: %v", e)
-	}
-	namespaced := func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "namespace/") }
-	return catalog.Evaluate(res.Inventory, &rules.Options{PSSVersion: "latest", FromManifests: fromManifests}, namespaced)
-}
 
 // TestMessages pins what the namespace findings say: what is missing, which direction, which
 // label, and that a manifest scan judges from the input alone.
@@ -86,7 +73,7 @@ func TestMessages(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var f *finding.Finding
-			for _, g := range evaluate(t, tc.file, true) {
+			for _, g := range testrules.Manifests(t, testrules.Builtin(t), "namespace/*", nil, filepath.Join("testdata", tc.file)) {
 				if g.RuleID == tc.rule && g.Object.Kind == "Namespace" && g.Object.Name == tc.namespace {
 					f = &g
 					break
@@ -116,7 +103,8 @@ func TestMessages(t *testing.T) {
 // scan of a live cluster sees every object there is.
 func TestInputAloneOnlyFromManifests(t *testing.T) {
 	for _, fromManifests := range []bool{true, false} {
-		fs := evaluate(t, "several.yaml", fromManifests)
+		fs := testrules.Manifests(t, testrules.Builtin(t), "namespace/*", &rules.Options{PSSVersion: "latest", FromManifests: fromManifests},
+			filepath.Join("testdata", "several.yaml"))
 		if len(fs) == 0 {
 			t.Fatal("no findings")
 		}
