@@ -1,14 +1,12 @@
 package podspec_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/testrules"
 )
 
@@ -23,21 +21,6 @@ func TestFixtures(t *testing.T) {
 func TestFixturesAtPSSVersion(t *testing.T) {
 	testrules.Run(t, testrules.Builtin(t), filepath.Join("testdata", "pss-v1.28"),
 		&rules.Options{PSSVersion: "v1.28", FromManifests: true})
-}
-
-// evaluate loads one fixture and returns the findings of one rule, sorted.
-func evaluate(t *testing.T, file, ruleID string, opts *rules.Options) []finding.Finding {
-	t.Helper()
-	if opts == nil {
-		opts = &rules.Options{PSSVersion: "latest", FromManifests: true}
-	}
-	res := manifest.Load(context.Background(), []string{file}, manifest.Options{})
-	for _, e := range res.Errors {
-		t.Fatalf("loading %s: %v", file, e)
-	}
-	fs := testrules.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return r.ID == ruleID })
-	finding.Sort(fs)
-	return fs
 }
 
 // TestAutomountServiceAccountTokenFindings pins what the fixture's locations cannot: every
@@ -69,7 +52,7 @@ func TestAutomountServiceAccountTokenFindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := evaluate(t, file, "pod/automount-service-account-token", tt.opts)
+			fs := testrules.Manifests(t, testrules.Builtin(t), "pod/automount-service-account-token", tt.opts, file)
 			got := map[string]bool{}
 			for _, f := range fs {
 				got[f.Object.Name] = strings.Contains(f.Message, "judged from the input alone")
@@ -97,7 +80,7 @@ func TestAutomountServiceAccountTokenFindings(t *testing.T) {
 // TestHostPathSeverities pins, through the engine, the per-violation severities of the
 // host-path fixture: critical for sensitive paths, high for writable ones, medium otherwise.
 func TestHostPathSeverities(t *testing.T) {
-	fs := evaluate(t, filepath.Join("testdata", "host-path.yaml"), "pod/host-path", nil)
+	fs := testrules.Manifests(t, testrules.Builtin(t), "pod/host-path", nil, filepath.Join("testdata", "host-path.yaml"))
 	want := map[string]finding.Severity{
 		"node-agent volumes[0]":   finding.Critical, // /var/run/docker.sock
 		"node-agent volumes[1]":   finding.High,     // /srv/scratch/, writable by an init container

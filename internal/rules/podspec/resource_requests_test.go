@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // TestResourceRequestsOneFindingPerContainer pins that a container missing both requests is one
@@ -31,7 +33,7 @@ spec:
 		t.Fatal(err)
 	}
 	var got []string
-	for _, f := range evaluate(t, file, "pod/resource-requests", nil) {
+	for _, f := range testrules.Manifests(t, testrules.Builtin(t), "pod/resource-requests", nil, file) {
 		got = append(got, f.Object.Name+" "+f.Path)
 		if f.Object.Name == "none" && !strings.Contains(f.Message, "sets no cpu and no memory request") {
 			t.Errorf("message %q should name both requests", f.Message)
