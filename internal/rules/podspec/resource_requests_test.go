@@ -1,8 +1,6 @@
 package podspec_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -28,12 +26,8 @@ spec:
   containers:
   - {name: app, image: app:1, resources: {requests: {memory: 64Mi}}}
 `
-	file := filepath.Join(t.TempDir(), "pods.yaml")
-	if err := os.WriteFile(file, []byte(pods), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	var got []string
-	for _, f := range testrules.Manifests(t, testrules.Builtin(t), "pod/resource-requests", nil, file) {
+	for _, f := range testrules.ManifestText(t, testrules.Builtin(t), "pod/resource-requests", nil, pods) {
 		got = append(got, f.Object.Name+" "+f.Path)
 		if f.Object.Name == "none" && !strings.Contains(f.Message, "sets no cpu and no memory request") {
 			t.Errorf("message %q should name both requests", f.Message)
