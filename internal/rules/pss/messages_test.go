@@ -1,28 +1,14 @@
 package pss_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/testrules"
 )
-
-// evaluate runs the pss rules over one fixture at a version.
-func evaluate(t *testing.T, file, version string) []finding.Finding {
-	t.Helper()
-	catalog := testrules.Builtin(t)
-	res := manifest.Load(context.Background(), []string{filepath.Join("testdata", file)}, manifest.Options{})
-	for _, e := range res.Errors {
-		t.Fatalf("load error: %v", e)
-	}
-	pss := func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "pss/") }
-	return catalog.Evaluate(res.Inventory, &rules.Options{PSSVersion: version, FromManifests: true}, pss)
-}
 
 func find(fs []finding.Finding, kind, name, rule string) (finding.Finding, bool) {
 	for _, f := range fs {
@@ -108,7 +94,7 @@ func TestMessages(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, ok := find(evaluate(t, tc.file, "latest"), tc.kind, tc.object, tc.rule)
+			f, ok := find(testrules.Manifests(t, testrules.Builtin(t), "pss/*", nil, filepath.Join("testdata", tc.file)), tc.kind, tc.object, tc.rule)
 			if !ok {
 				t.Fatalf("no %s finding for %s %s", tc.rule, tc.kind, tc.object)
 			}
@@ -136,14 +122,14 @@ func TestMessages(t *testing.T) {
 
 // TestVersionInMessage pins that a version newer than every check says which checks judged it.
 func TestVersionInMessage(t *testing.T) {
-	f, ok := find(evaluate(t, "latest/baseline.yaml", "v1.99"), "Pod", "host-pid", "pss/baseline")
+	f, ok := find(testrules.Manifests(t, testrules.Builtin(t), "pss/*", &rules.Options{PSSVersion: "v1.99", FromManifests: true}, filepath.Join("testdata", "latest/baseline.yaml")), "Pod", "host-pid", "pss/baseline")
 	if !ok {
 		t.Fatal("no pss/baseline finding for the host-pid pod at v1.99")
 	}
 	if !strings.Contains(f.Message, "at v1.99 (v1.") || !strings.Contains(f.Message, " checks)") {
 		t.Errorf("message %q does not name the requested and the evaluated version", f.Message)
 	}
-	f, ok = find(evaluate(t, "latest/baseline.yaml", "v1.24"), "Pod", "host-pid", "pss/baseline")
+	f, ok = find(testrules.Manifests(t, testrules.Builtin(t), "pss/*", &rules.Options{PSSVersion: "v1.24", FromManifests: true}, filepath.Join("testdata", "latest/baseline.yaml")), "Pod", "host-pid", "pss/baseline")
 	if !ok || !strings.Contains(f.Message, "at v1.24:") {
 		t.Errorf("at v1.24: %q, want the version alone", f.Message)
 	}
@@ -152,7 +138,7 @@ func TestVersionInMessage(t *testing.T) {
 // TestInvalidVersion pins that an invalid version is reported on every pod, never ignored or
 // replaced by another.
 func TestInvalidVersion(t *testing.T) {
-	fs := evaluate(t, "latest/clean.yaml", "v2")
+	fs := testrules.Manifests(t, testrules.Builtin(t), "pss/*", &rules.Options{PSSVersion: "v2", FromManifests: true}, filepath.Join("testdata", "latest/clean.yaml"))
 	pods := 0
 	for _, f := range fs {
 		if !strings.Contains(f.Message, `invalid Pod Security Standards version "v2"`) {
