@@ -1,7 +1,6 @@
 package rbac_test
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,19 +8,11 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/testrules"
 )
 
-// evaluate loads fixtures and returns the findings of the rbac rules, keyed by
-// "rule kind namespace/name path".
-func evaluate(t *testing.T, opts *rules.Options, files ...string) map[string]finding.Finding {
-	t.Helper()
-	res := manifest.Load(context.Background(), files, manifest.Options{})
-	for _, e := range res.Errors {
-		t.Fatalf("loading %v: %v", files, e)
-	}
-	fs := testrules.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "rbac/") })
+// byKey indexes findings by "rule kind namespace/name path".
+func byKey(fs []finding.Finding) map[string]finding.Finding {
 	out := map[string]finding.Finding{}
 	for _, f := range fs {
 		out[fmt.Sprintf("%s %s %s/%s %s", f.RuleID, f.Object.Kind, f.Object.Namespace, f.Object.Name, f.Path)] = f
@@ -34,8 +25,8 @@ var manifests = &rules.Options{PSSVersion: "latest", FromManifests: true}
 // TestSeveritiesAndMessages pins what fixture lines cannot: each finding's severity and what
 // its message and evidence name.
 func TestSeveritiesAndMessages(t *testing.T) {
-	got := evaluate(t, manifests, filepath.Join("testdata", "cluster-admin.yaml"), filepath.Join("testdata", "wildcard.yaml"),
-		filepath.Join("testdata", "anonymous.yaml"), filepath.Join("testdata", "missing-role.yaml"))
+	got := byKey(testrules.Manifests(t, testrules.Builtin(t), "rbac/*", manifests, filepath.Join("testdata", "cluster-admin.yaml"), filepath.Join("testdata", "wildcard.yaml"),
+		filepath.Join("testdata", "anonymous.yaml"), filepath.Join("testdata", "missing-role.yaml")))
 	tests := []struct {
 		key      string
 		sev      finding.Severity
@@ -100,7 +91,7 @@ func TestSeveritiesAndMessages(t *testing.T) {
 // at all (it could not list them) nothing is judged.
 func TestMissingRoleInALiveCluster(t *testing.T) {
 	live := &rules.Options{PSSVersion: "latest"}
-	withRoles := evaluate(t, live, filepath.Join("testdata", "missing-role.yaml"))
+	withRoles := byKey(testrules.Manifests(t, testrules.Builtin(t), "rbac/*", live, filepath.Join("testdata", "missing-role.yaml")))
 	for key, sev := range map[string]finding.Severity{
 		"rbac/binding-to-missing-role RoleBinding shop/reader roleRef":          finding.Low,
 		"rbac/binding-to-missing-role RoleBinding shop/deployer roleRef":        finding.Low,
@@ -125,8 +116,8 @@ func TestMissingRoleInALiveCluster(t *testing.T) {
 // TestBuiltinRolesAreListedInALiveCluster: once the scan lists ClusterRoles, a binding to a
 // built-in one that is absent is reported too (someone deleted it).
 func TestBuiltinRolesAreListedInALiveCluster(t *testing.T) {
-	got := evaluate(t, &rules.Options{PSSVersion: "latest"},
-		filepath.Join("testdata", "missing-role.yaml"), filepath.Join("testdata", "wildcard.yaml"))
+	got := byKey(testrules.Manifests(t, testrules.Builtin(t), "rbac/*", &rules.Options{PSSVersion: "latest"},
+		filepath.Join("testdata", "missing-role.yaml"), filepath.Join("testdata", "wildcard.yaml")))
 	for _, key := range []string{
 		"rbac/binding-to-missing-role RoleBinding shop/editors roleRef",
 		"rbac/binding-to-missing-role ClusterRoleBinding /node-proxier roleRef",
