@@ -1,14 +1,13 @@
 package schema_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/rules/schema"
-	"palisade.dev/palisade/internal/source/manifest"
+	"palisade.dev/palisade/internal/testrules"
 )
 
 // TestMessages pins what the findings say and how severe they are: the field or value probably
@@ -109,7 +108,7 @@ func TestMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := evaluate(t, tt.manifest)
+			fs := testrules.ManifestText(t, testrules.Rules(t, schema.Rules()...), "*", &rules.Options{FromManifests: true}, tt.manifest)
 			if len(fs) != 1 {
 				for _, f := range fs {
 					t.Logf("%s %s: %s", f.RuleID, f.Path, f.Message)
@@ -127,21 +126,6 @@ func TestMessages(t *testing.T) {
 			}
 		})
 	}
-}
-
-// evaluate loads one manifest and returns the schema rules' findings on it; load errors fail
-// the test.
-func evaluate(t *testing.T, doc string) []finding.Finding {
-	t.Helper()
-	catalog, err := rules.NewCatalog(schema.Rules()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(doc)})
-	if len(res.Errors) > 0 {
-		t.Fatalf("load errors: %v", res.Errors)
-	}
-	return catalog.Evaluate(res.Inventory, &rules.Options{FromManifests: true}, nil)
 }
 
 func TestRulesAreValid(t *testing.T) {
@@ -164,7 +148,7 @@ func TestMessagesDescribeKeysThatAreNotNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs := evaluate(t, tt.manifest)
+			fs := testrules.ManifestText(t, testrules.Rules(t, schema.Rules()...), "*", &rules.Options{FromManifests: true}, tt.manifest)
 			if len(fs) == 0 {
 				t.Fatal("no finding")
 			}
