@@ -1,7 +1,6 @@
 package secrets_test
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -11,10 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
-	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/testrules"
 )
 
@@ -23,23 +19,10 @@ func TestFixtures(t *testing.T) {
 	testrules.Run(t, testrules.Builtin(t), "testdata", nil)
 }
 
-// evaluate loads fixtures and returns the findings of the rules matching selector, sorted.
-func evaluate(t *testing.T, selector string, files ...string) ([]finding.Finding, *inventory.Inventory) {
-	t.Helper()
-	res := manifest.Load(context.Background(), files, manifest.Options{})
-	for _, e := range res.Errors {
-		t.Fatalf("loading %v: %v", files, e)
-	}
-	opts := &rules.Options{PSSVersion: "latest", FromManifests: true}
-	fs := testrules.Builtin(t).Evaluate(res.Inventory, opts, func(r *rules.Rule) bool { return rules.MatchID(selector, r.ID) })
-	finding.Sort(fs)
-	return fs, res.Inventory
-}
-
 // TestFindingPaths pins what the fixtures' lines cannot: each finding names the container and
 // the exact field, in every container list and for both ConfigMap fields.
 func TestFindingPaths(t *testing.T) {
-	fs, _ := evaluate(t, "*", filepath.Join("testdata", "credentials-in-env.yaml"),
+	fs := testrules.Manifests(t, testrules.Builtin(t), "*", nil, filepath.Join("testdata", "credentials-in-env.yaml"),
 		filepath.Join("testdata", "secrets-in-env.yaml"), filepath.Join("testdata", "configmap-credentials.yaml"))
 	got := map[string]bool{}
 	for _, f := range fs {
@@ -70,7 +53,7 @@ func TestFindingPaths(t *testing.T) {
 // environment value and ConfigMap value of the fixtures is absent from every message, evidence
 // and remedy.
 func TestFindingsNeverCarryValues(t *testing.T) {
-	fs, inv := evaluate(t, "*", filepath.Join("testdata", "credentials-in-env.yaml"), filepath.Join("testdata", "configmap-credentials.yaml"))
+	fs, inv := testrules.ManifestsAndInventory(t, testrules.Builtin(t), "*", nil, filepath.Join("testdata", "credentials-in-env.yaml"), filepath.Join("testdata", "configmap-credentials.yaml"))
 	var values []string
 	add := func(v string) {
 		if len(v) >= 5 { // shorter values ("db", "true") occur in ordinary words
