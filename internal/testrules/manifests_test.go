@@ -54,15 +54,9 @@ func TestManifests(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Builtin(t)
-			rec := &recorder{TB: t}
 			var got []finding.Finding
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				got = tc.scan(rec, c)
-			}()
-			<-done
-			if failed := strings.Join(rec.failed, "; "); failed != tc.failed {
+			recorded := record(t, func(t testing.TB) { got = tc.scan(t, c) })
+			if failed := strings.Join(recorded, "; "); failed != tc.failed {
 				t.Errorf("the test recorded %q, want %q", failed, tc.failed)
 			}
 			if tc.findings >= 0 && len(got) != tc.findings || tc.findings < 0 && len(got) == 0 {

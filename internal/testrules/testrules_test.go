@@ -142,6 +142,19 @@ func (r *recorder) Fatalf(format string, args ...any) {
 	runtime.Goexit()
 }
 
+// record runs fn as the test t and returns what it recorded, on a goroutine of its own for
+// Fatalf to end.
+func record(t testing.TB, fn func(testing.TB)) []string {
+	rec := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(rec)
+	}()
+	<-done
+	return rec.failed
+}
+
 // TestVerdicts pins the verdicts the harness returns for each live scope, and that a rule ID
 // the catalog does not have fails the test instead of judging nothing.
 func TestVerdicts(t *testing.T) {
@@ -181,15 +194,9 @@ func TestVerdicts(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Rules(t, harnessRules()...)
-			rec := &recorder{TB: t}
 			var got []Verdict
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				got = tc.judge(rec, c)
-			}()
-			<-done
-			if failed := strings.Join(rec.failed, "; "); failed != tc.failed {
+			recorded := record(t, func(t testing.TB) { got = tc.judge(t, c) })
+			if failed := strings.Join(recorded, "; "); failed != tc.failed {
 				t.Errorf("the test recorded %q, want %q", failed, tc.failed)
 			}
 			if len(got) != len(tc.want) {
@@ -266,15 +273,9 @@ func TestWantCheck(t *testing.T) {
 		{"the severity of a pass is not compared", Want{Status: finding.Pass, Severity: finding.High}, Verdict{Status: finding.Pass}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := &recorder{TB: t}
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				tc.want.Check(rec, tc.v)
-			}()
-			<-done
-			if !slices.Equal(rec.failed, tc.errs) {
-				t.Errorf("recorded %q, want %q", rec.failed, tc.errs)
+			recorded := record(t, func(t testing.TB) { tc.want.Check(t, tc.v) })
+			if !slices.Equal(recorded, tc.errs) {
+				t.Errorf("recorded %q, want %q", recorded, tc.errs)
 			}
 		})
 	}
