@@ -187,25 +187,16 @@ func (p *parser) object(key string, depth int) error {
 		return nil
 	}
 	for {
-		if p.i >= len(p.data) {
-			return p.truncated()
-		}
-		if p.data[p.i] != '"' {
-			return p.syntax()
+		if err := p.keyStart(); err != nil {
+			return err
 		}
 		k, err := p.str()
 		if err != nil {
 			return err
 		}
-		p.space()
-		if p.i >= len(p.data) {
-			return p.truncated()
+		if err := p.colon(); err != nil {
+			return err
 		}
-		if p.data[p.i] != ':' {
-			return p.syntax()
-		}
-		p.i++
-		p.space()
 		at := int32(len(p.nodes))
 		if p.keep != nil && p.keep(depth, k) {
 			// Kept as it is: checked, and one node (a null stays null).
@@ -223,20 +214,9 @@ func (p *parser) object(key string, depth int) error {
 		}
 		p.keys.Repeated(p.nodes, base, k, at, &index)
 		n++
-		p.space()
-		if p.i >= len(p.data) {
-			return p.truncated()
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case '}':
-			p.i++
+		if closed, err := p.next('}'); err != nil || closed {
 			p.nodes[self].Len, p.nodes[self].End = n, int32(len(p.nodes))
-			return nil
-		default:
-			return p.syntax()
+			return err
 		}
 	}
 }
@@ -257,22 +237,55 @@ func (p *parser) array(key string, depth int) error {
 			return err
 		}
 		n++
-		p.space()
-		if p.i >= len(p.data) {
-			return p.truncated()
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case ']':
-			p.i++
+		if closed, err := p.next(']'); err != nil || closed {
 			p.nodes[self].Len, p.nodes[self].End = n, int32(len(p.nodes))
-			return nil
-		default:
-			return p.syntax()
+			return err
 		}
 	}
+}
+
+// keyStart checks that an object's key begins at p.i.
+func (p *parser) keyStart() error {
+	if p.i >= len(p.data) {
+		return p.truncated()
+	}
+	if p.data[p.i] != '"' {
+		return p.syntax()
+	}
+	return nil
+}
+
+// colon reads the colon after a key, and the white space around it.
+func (p *parser) colon() error {
+	p.space()
+	if p.i >= len(p.data) {
+		return p.truncated()
+	}
+	if p.data[p.i] != ':' {
+		return p.syntax()
+	}
+	p.i++
+	p.space()
+	return nil
+}
+
+// next reads what follows an entry of an object or an item of an array: a comma and the white
+// space after it, or the closing byte, when it reports closed.
+func (p *parser) next(closing byte) (closed bool, err error) {
+	p.space()
+	if p.i >= len(p.data) {
+		return false, p.truncated()
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		p.space()
+		return false, nil
+	case closing:
+		p.i++
+		return true, nil
+	}
+	return false, p.syntax()
 }
 
 // skip checks the value at p.i as value would, without making nodes or strings of it.
@@ -297,41 +310,21 @@ func (p *parser) skip(depth int) error {
 		}
 		for {
 			if c == '{' {
-				if p.i >= len(p.data) {
-					return p.truncated()
-				}
-				if p.data[p.i] != '"' {
-					return p.syntax()
+				if err := p.keyStart(); err != nil {
+					return err
 				}
 				if err := p.skipString(); err != nil {
 					return err
 				}
-				p.space()
-				if p.i >= len(p.data) {
-					return p.truncated()
+				if err := p.colon(); err != nil {
+					return err
 				}
-				if p.data[p.i] != ':' {
-					return p.syntax()
-				}
-				p.i++
-				p.space()
 			}
 			if err := p.skip(depth + 1); err != nil {
 				return err
 			}
-			p.space()
-			if p.i >= len(p.data) {
-				return p.truncated()
-			}
-			switch p.data[p.i] {
-			case ',':
-				p.i++
-				p.space()
-			case end:
-				p.i++
-				return nil
-			default:
-				return p.syntax()
+			if closed, err := p.next(end); err != nil || closed {
+				return err
 			}
 		}
 	case c == '"':
