@@ -19,8 +19,6 @@ import (
 // webhookMemoryLimit is the memory limit of the webhook's container in deploy/webhook.
 const webhookMemoryLimit = 256 << 20
 
-func ptr[T any](v T) *T { return &v }
-
 // processCPU is the CPU time the process has used, user and system.
 func processCPU() time.Duration {
 	var ru syscall.Rusage
@@ -71,7 +69,7 @@ func BenchmarkReview(b *testing.B) {
 		policy *heap.Policy
 	}{
 		{"go-default-gc", nil},
-		{"webhook-gc", ptr(heap.Server(webhookMemoryLimit))},
+		{"webhook-gc", new(heap.Server(webhookMemoryLimit))},
 	} {
 		for _, c := range []struct{ name, object string }{
 			{"Pod/privileged", privilegedPod},

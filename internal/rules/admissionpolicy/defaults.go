@@ -26,7 +26,7 @@ func withDefaults(obj runtime.Object) runtime.Object {
 			o.Spec.DeprecatedServiceAccount = "default"
 		}
 		if o.Spec.EnableServiceLinks == nil {
-			o.Spec.EnableServiceLinks = ptr(corev1.DefaultEnableServiceLinks)
+			o.Spec.EnableServiceLinks = new(corev1.DefaultEnableServiceLinks)
 		}
 		for _, cs := range [][]corev1.Container{o.Spec.Containers, o.Spec.InitContainers} {
 			for i := range cs {
@@ -86,7 +86,7 @@ func withDefaults(obj runtime.Object) runtime.Object {
 			o.Spec.ConcurrencyPolicy = batchv1.AllowConcurrent
 		}
 		if o.Spec.Suspend == nil {
-			o.Spec.Suspend = ptr(false)
+			o.Spec.Suspend = new(false)
 		}
 		defaultInt32(&o.Spec.SuccessfulJobsHistoryLimit, 3)
 		defaultInt32(&o.Spec.FailedJobsHistoryLimit, 1)
@@ -112,7 +112,7 @@ func withDefaults(obj runtime.Object) runtime.Object {
 
 func defaultJob(s *batchv1.JobSpec) {
 	if s.Completions == nil && s.Parallelism == nil {
-		s.Completions, s.Parallelism = ptr(int32(1)), ptr(int32(1))
+		s.Completions, s.Parallelism = new(int32(1)), new(int32(1))
 	}
 	defaultInt32(&s.Parallelism, 1)
 	defaultInt32(&s.BackoffLimit, 6)
@@ -136,7 +136,7 @@ func defaultPodSpec(s *corev1.PodSpec) {
 		s.SecurityContext = &corev1.PodSecurityContext{}
 	}
 	if s.TerminationGracePeriodSeconds == nil {
-		s.TerminationGracePeriodSeconds = ptr(int64(corev1.DefaultTerminationGracePeriodSeconds))
+		s.TerminationGracePeriodSeconds = new(int64(corev1.DefaultTerminationGracePeriodSeconds))
 	}
 	if s.SchedulerName == "" {
 		s.SchedulerName = corev1.DefaultSchedulerName
@@ -205,5 +205,3 @@ func defaultInt32(p **int32, v int32) {
 		*p = &v
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

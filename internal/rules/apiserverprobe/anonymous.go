@@ -70,5 +70,5 @@ func checkAnonymousAccess(ctx *rules.EndpointContext) []rules.Violation {
 		ctx.Pass(evidence)
 		return nil
 	}
-	return []rules.Violation{{Path: ep.Address, Evidence: evidence, Severity: ptr(v.Severity), Message: v.Message}}
+	return []rules.Violation{{Path: ep.Address, Evidence: evidence, Severity: new(v.Severity), Message: v.Message}}
 }

@@ -74,7 +74,7 @@ func checkAnonymousAccess(ctx *rules.ClusterContext) []rules.Violation {
 	if !v.Judged || v.Closed {
 		return nil
 	}
-	return []rules.Violation{{Evidence: anonymousEvidence(c.Anonymous), Severity: ptr(v.Severity), Message: v.Message}}
+	return []rules.Violation{{Evidence: anonymousEvidence(c.Anonymous), Severity: new(v.Severity), Message: v.Message}}
 }
 
 // anonymousEvidence lists every probe and its answer: "/version: 200; /api: 403; /healthz:

@@ -70,7 +70,7 @@ func checkIdentityClusterAdmin(ctx *rules.ClusterContext) []rules.Violation {
 		Evidence: evidence,
 	}
 	if slices.Contains(id.Groups, systemMasters) {
-		v.Severity = ptr(finding.High)
+		v.Severity = new(finding.High)
 		v.Message = fmt.Sprintf("the scan ran as %s, in the group system:masters, which bypasses RBAC: no binding "+
 			"grants this power and none can take it away; a credential for break-glass use, not daily work", who)
 	}

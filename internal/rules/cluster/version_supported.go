@@ -107,14 +107,14 @@ func checkVersionSupported(ctx *rules.ClusterContext) []rules.Violation {
 		return []rules.Violation{{
 			Message:  fmt.Sprintf("the API server reports version %q, which does not parse as a Kubernetes version: its support is not judged", c.Version),
 			Evidence: evidence,
-			Severity: ptr(finding.Info),
+			Severity: new(finding.Info),
 		}}
 	case major == 0:
 		return []rules.Violation{{
 			Message: fmt.Sprintf("the API server reports %s, a development build of no release: its support is not judged "+
 				"(a release build sets its version)", c.Version),
 			Evidence: evidence,
-			Severity: ptr(finding.Info),
+			Severity: new(finding.Info),
 		}}
 	case major > 1 || minor > newest:
 		return nil // newer than any end of life published when this Palisade was built
@@ -171,5 +171,3 @@ func within(n int) string {
 	}
 	return fmt.Sprintf("in %d days", n)
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -120,7 +120,7 @@ func (sd side) peerSeverity(s *settings.Component, f *setting.Failure) {
 		return
 	}
 	if only, urls := sd.onlyLoopback(s); only {
-		f.Severity = ptr(finding.Low)
+		f.Severity = new(finding.Low)
 		f.Message += fmt.Sprintf("; the peer listener is on loopback only (%s), a single member no other member talks to", urls)
 	}
 }
@@ -192,7 +192,7 @@ func autoTLSRule(r setting.Rule, sd side) rules.Rule {
 			f.Message = err.Error()
 		case cert.Set() || key.Set():
 			// embed.Config.ClientSelfCert / PeerSelfCert return early when certificates are given.
-			f.Severity = ptr(finding.Low)
+			f.Severity = new(finding.Low)
 			f.Message = fmt.Sprintf("--%s=true is set, but etcd ignores it because --%s is given (it logs \"ignoring %s auto TLS since certs given\"); remove it so that the configuration says what etcd does",
 				flag, sd.certFlag, sd.name)
 			f.Evidence += "; " + cert.Observed("")
@@ -218,5 +218,3 @@ func joinAnd(items []string) string {
 	}
 	return out + " and " + items[len(items)-1]
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -61,7 +61,7 @@ func checkTrustedCA(ctx *rules.NodeContext, s *settings.Component) []rules.Viola
 			v.Message = "etcd has no --trusted-ca-file: it verifies client certificates against the node's system roots, so a certificate from any CA the system trusts is accepted"
 		} else {
 			v.Message = "etcd has no --trusted-ca-file, so it cannot require client certificates from a CA of its own"
-			v.Severity = ptr(finding.Medium)
+			v.Severity = new(finding.Medium)
 		}
 		return []rules.Violation{v}
 	}

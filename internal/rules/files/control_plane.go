@@ -139,7 +139,7 @@ var (
 	}
 	pkiCertificateMode = spec{
 		id: "files/pki-certificate-mode", title: "PKI certificate more permissive than 0600", severity: finding.Low,
-		what: "certificate", paths: pkiFiles(".crt"), max: 0o600, writable: ptr(finding.Medium),
+		what: "certificate", paths: pkiFiles(".crt"), max: 0o600, writable: new(finding.Medium),
 		description: "CIS Kubernetes Benchmark v1.10.0 asks for the certificates in /etc/kubernetes/pki to be 0600 or stricter " +
 			"(earlier versions asked for 0644). A certificate is public, so one others may read is low severity; one " +
 			"others may write is medium: a replaced CA certificate lets in whatever its replacer signs.",
@@ -155,5 +155,3 @@ var (
 		refs:   []rulesRef{cisPKIKeyMode},
 	}
 )
-
-func ptr[T any](v T) *T { return &v }

@@ -134,7 +134,7 @@ func etcdDataDirOwnerRule() rules.Rule {
 					Message: fmt.Sprintf("etcd data directory %s is owned by uid %d, gid %d; the node has no etcd user, so etcd runs as root and the directory should be root's: that user may read and change every object of the cluster", f.Path, f.UID, f.GID)}}
 			default:
 				evidence += "; " + passwdPath + " was not read"
-				return []rules.Violation{{Object: target(ctx.Node, f), Evidence: evidence, Severity: ptr(finding.Low),
+				return []rules.Violation{{Object: target(ctx.Node, f), Evidence: evidence, Severity: new(finding.Low),
 					Message: fmt.Sprintf("etcd data directory %s is owned by uid %d, gid %d, not root; Palisade did not read %s, so it cannot tell whether that is etcd's user: check that it is", f.Path, f.UID, f.GID, passwdPath)}}
 			}
 		})

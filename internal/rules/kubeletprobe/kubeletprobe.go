@@ -85,8 +85,6 @@ func opened(ep *inventory.Endpoint) string {
 	return strings.Join(out, "; ")
 }
 
-func ptr(s finding.Severity) *finding.Severity { return &s }
-
 // --- kubelet/probe-anonymous-access
 
 func anonymousAccessRule() rules.Rule {
@@ -115,7 +113,7 @@ func anonymousAccessRule() rules.Rule {
 				ctx.Pass(said(a) + ": anonymous authentication is off")
 				return nil
 			case a.Status == http.StatusForbidden:
-				return []rules.Violation{{Path: pathPods, Severity: ptr(finding.Medium),
+				return []rules.Violation{{Path: pathPods, Severity: new(finding.Medium),
 					Message:  "The kubelet API at " + ep.Address + " authenticates anonymous requests and only its authorization refuses them (403).",
 					Evidence: said(a)}}
 			case a.Status == http.StatusOK && a.Kind != inventory.AnswerUnexpected:
@@ -123,7 +121,7 @@ func anonymousAccessRule() rules.Rule {
 					Message:  "The kubelet API at " + ep.Address + " serves anonymous requests: anyone who reaches it reads every pod of the node and may run commands in them.",
 					Evidence: opened(ep)}}
 			}
-			return []rules.Violation{{Path: pathPods, Severity: ptr(finding.Low),
+			return []rules.Violation{{Path: pathPods, Severity: new(finding.Low),
 				Message:  "Unexpected answer at " + ep.Address + ": not a kubelet's answer to an anonymous GET /pods, so nothing is proved either way.",
 				Evidence: said(a)}}
 		}),

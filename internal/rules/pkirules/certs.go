@@ -57,7 +57,7 @@ type verdicts struct {
 }
 
 func (v *verdicts) fail(s named, severity finding.Severity, message, evidence string) {
-	v.fails = append(v.fails, rules.Violation{Path: s.label, Message: message, Evidence: evidence, Severity: ptr(severity)})
+	v.fails = append(v.fails, rules.Violation{Path: s.label, Message: message, Evidence: evidence, Severity: new(severity)})
 }
 
 // allFields are the settings the certificate rules read.

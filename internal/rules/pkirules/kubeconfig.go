@@ -193,7 +193,7 @@ type kubeconfigVerdicts struct {
 }
 
 func (v *kubeconfigVerdicts) fail(n *inventory.Node, k loadedKubeconfig, field string, severity finding.Severity, message, evidence string) {
-	v.fails = append(v.fails, rules.Violation{Object: fileTarget(n, k.path), Path: field, Message: message, Evidence: evidence, Severity: ptr(severity)})
+	v.fails = append(v.fails, rules.Violation{Object: fileTarget(n, k.path), Path: field, Message: message, Evidence: evidence, Severity: new(severity)})
 }
 
 var kubeconfigFields = []string{

@@ -98,10 +98,10 @@ func checkAnonymousBinding(ctx *rules.ObjectContext) []rules.Violation {
 			Path:     subjectPath(i),
 			Message:  fmt.Sprintf("%s grants %s to %s %s: %s gets its permissions", b, b.role(), b.describe(s), b.where(), who),
 			Evidence: fmt.Sprintf("%s: roleRef %s; subjects[%d]: %s", b, b.role(), i, b.describe(s)),
-			Severity: ptr(sev),
+			Severity: new(sev),
 		}
 		if b.kubeadmClusterInfo(s) {
-			v.Severity = ptr(finding.Low)
+			v.Severity = new(finding.Low)
 			v.Message = fmt.Sprintf("%s lets %s read the cluster-info ConfigMap of kube-public: kubeadm creates it so that "+
 				"nodes can discover the cluster with a bootstrap token, and its documentation says to delete it once they "+
 				"have joined (or to join with --discovery-file)", b, b.describe(s))

@@ -68,7 +68,7 @@ func checkClusterAdminBinding(ctx *rules.ObjectContext) []rules.Violation {
 			Evidence: fmt.Sprintf("%s: roleRef ClusterRole %s; subjects[%d]: %s", b, clusterAdmin, i, b.describe(s)),
 		}
 		if b.kind == "RoleBinding" {
-			v.Severity = ptr(finding.Medium)
+			v.Severity = new(finding.Medium)
 		}
 		out = append(out, v)
 	}
@@ -82,5 +82,3 @@ func clusterAdminReach(b binding) string {
 	}
 	return " there (read its Secrets, run pods as any of its service accounts, change its RBAC)"
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -99,7 +99,7 @@ func checkWildcardBinding(ctx *rules.ObjectContext) []rules.Violation {
 				Evidence: fmt.Sprintf("%s: roleRef %s; subjects[%d]: %s; %s", b, b.role(), i, b.describe(s), g),
 			}
 			if b.kind == "RoleBinding" {
-				v.Severity = ptr(finding.Medium)
+				v.Severity = new(finding.Medium)
 			}
 			out = append(out, v)
 		}

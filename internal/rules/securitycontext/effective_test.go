@@ -8,8 +8,6 @@ import (
 	"palisade.dev/palisade/internal/inventory"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 // deploymentPod wraps a pod spec the way a Deployment carries it.
 func deploymentPod(spec corev1.PodSpec) inventory.PodTemplate {
 	return inventory.PodTemplate{Spec: &spec, SpecPath: "spec.template.spec", MetaPath: "spec.template.metadata"}
@@ -41,7 +39,7 @@ func TestEffectiveRunAsNonRoot(t *testing.T) {
 		},
 		{
 			name:         "pod value covers a container that does not set it",
-			pod:          &corev1.PodSecurityContext{RunAsNonRoot: ptr(true)},
+			pod:          &corev1.PodSecurityContext{RunAsNonRoot: new(true)},
 			wantLevel:    FromPod,
 			wantValue:    true,
 			wantPath:     "spec.template.spec.securityContext.runAsNonRoot",
@@ -49,8 +47,8 @@ func TestEffectiveRunAsNonRoot(t *testing.T) {
 		},
 		{
 			name:         "container false overrides pod true",
-			pod:          &corev1.PodSecurityContext{RunAsNonRoot: ptr(true)},
-			container:    &corev1.SecurityContext{RunAsNonRoot: ptr(false)},
+			pod:          &corev1.PodSecurityContext{RunAsNonRoot: new(true)},
+			container:    &corev1.SecurityContext{RunAsNonRoot: new(false)},
 			wantLevel:    FromContainer,
 			wantValue:    false,
 			wantPath:     "spec.template.spec.containers[0].securityContext.runAsNonRoot",
@@ -58,8 +56,8 @@ func TestEffectiveRunAsNonRoot(t *testing.T) {
 		},
 		{
 			name:         "container true overrides pod false",
-			pod:          &corev1.PodSecurityContext{RunAsNonRoot: ptr(false)},
-			container:    &corev1.SecurityContext{RunAsNonRoot: ptr(true)},
+			pod:          &corev1.PodSecurityContext{RunAsNonRoot: new(false)},
+			container:    &corev1.SecurityContext{RunAsNonRoot: new(true)},
 			wantLevel:    FromContainer,
 			wantValue:    true,
 			wantPath:     "spec.template.spec.containers[0].securityContext.runAsNonRoot",
@@ -67,7 +65,7 @@ func TestEffectiveRunAsNonRoot(t *testing.T) {
 		},
 		{
 			name:         "container value without a pod security context",
-			container:    &corev1.SecurityContext{RunAsNonRoot: ptr(true)},
+			container:    &corev1.SecurityContext{RunAsNonRoot: new(true)},
 			wantLevel:    FromContainer,
 			wantValue:    true,
 			wantPath:     "spec.template.spec.containers[0].securityContext.runAsNonRoot",
@@ -95,11 +93,11 @@ func TestEffectiveRunAsNonRoot(t *testing.T) {
 
 func TestEffectiveCoversEveryContainerList(t *testing.T) {
 	pod := deploymentPod(corev1.PodSpec{
-		SecurityContext: &corev1.PodSecurityContext{RunAsUser: ptr(int64(1000))},
+		SecurityContext: &corev1.PodSecurityContext{RunAsUser: new(int64(1000))},
 		InitContainers:  []corev1.Container{{Name: "init"}},
 		Containers:      []corev1.Container{{Name: "app"}},
 		EphemeralContainers: []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
-			Name: "debug", SecurityContext: &corev1.SecurityContext{RunAsUser: ptr(int64(0))},
+			Name: "debug", SecurityContext: &corev1.SecurityContext{RunAsUser: new(int64(0))},
 		}}},
 	})
 	want := []struct {
@@ -126,7 +124,7 @@ func TestEffectiveCoversEveryContainerList(t *testing.T) {
 
 func TestContainerOnlyFieldIgnoresThePod(t *testing.T) {
 	pod := deploymentPod(corev1.PodSpec{
-		SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr(true)},
+		SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: new(true)},
 		Containers:      []corev1.Container{{Name: "app"}},
 	})
 	got := containerContext{pod: pod, ref: pod.Containers()[0]}.readOnlyRootFilesystem()

@@ -14,8 +14,6 @@ import (
 	"palisade.dev/palisade/internal/rules/securitycontext"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 // want is what one violation must carry; the fixtures pin rules and lines, this pins the rest.
 type want struct {
 	container string
@@ -51,7 +49,7 @@ func TestViolationDetails(t *testing.T) {
 		{
 			name: "runAsNonRoot in a user namespace is medium",
 			rule: "pod/run-as-non-root",
-			spec: corev1.PodSpec{HostUsers: ptr(false), InitContainers: []corev1.Container{{Name: "init"}}},
+			spec: corev1.PodSpec{HostUsers: new(false), InitContainers: []corev1.Container{{Name: "init"}}},
 			want: []want{{
 				container: "init", path: "spec.initContainers[0].securityContext.runAsNonRoot", severity: finding.Medium,
 				message: `init container "init"`, evidence: "hostUsers=false",
@@ -62,7 +60,7 @@ func TestViolationDetails(t *testing.T) {
 			name: "an inherited pod-level false is reported at the pod field",
 			rule: "pod/run-as-non-root",
 			spec: corev1.PodSpec{
-				SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: ptr(false)},
+				SecurityContext: &corev1.PodSecurityContext{RunAsNonRoot: new(false)},
 				Containers:      []corev1.Container{{Name: "app"}},
 			},
 			want: []want{{
@@ -103,7 +101,7 @@ func TestViolationDetails(t *testing.T) {
 			name: "privileged implies privilege escalation",
 			rule: "pod/allow-privilege-escalation",
 			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", SecurityContext: &corev1.SecurityContext{
-				Privileged: ptr(true), AllowPrivilegeEscalation: ptr(false),
+				Privileged: new(true), AllowPrivilegeEscalation: new(false),
 			}}}},
 			want: []want{{
 				container: "app", path: "spec.containers[0].securityContext.privileged", severity: finding.High,
@@ -164,8 +162,8 @@ func TestViolationDetails(t *testing.T) {
 		{
 			name: "Unmasked /proc in a user namespace is medium",
 			rule: "pod/proc-mount",
-			spec: corev1.PodSpec{HostUsers: ptr(false), Containers: []corev1.Container{{Name: "app",
-				SecurityContext: &corev1.SecurityContext{ProcMount: ptr(corev1.UnmaskedProcMount)}}}},
+			spec: corev1.PodSpec{HostUsers: new(false), Containers: []corev1.Container{{Name: "app",
+				SecurityContext: &corev1.SecurityContext{ProcMount: new(corev1.UnmaskedProcMount)}}}},
 			want: []want{{
 				container: "app", path: "spec.containers[0].securityContext.procMount", severity: finding.Medium,
 				fix: []finding.Patch{{Path: "spec.containers[0].securityContext.procMount", Value: "Default"}},
@@ -175,7 +173,7 @@ func TestViolationDetails(t *testing.T) {
 			name: "pod-level findings carry no container",
 			rule: "pod/run-as-root-group",
 			spec: corev1.PodSpec{
-				SecurityContext: &corev1.PodSecurityContext{FSGroup: ptr(int64(0)), SupplementalGroups: []int64{5, 0}},
+				SecurityContext: &corev1.PodSecurityContext{FSGroup: new(int64(0)), SupplementalGroups: []int64{5, 0}},
 				Containers:      []corev1.Container{{Name: "app"}},
 			},
 			want: []want{
@@ -279,45 +277,45 @@ func TestRunAsNonRootJudgesTheEffectiveUser(t *testing.T) {
 	}{
 		{name: "nothing set may run as root", wantPath: "spec.containers[0].securityContext.runAsNonRoot",
 			wantMessage: "may run as root", wantEvidence: "runAsNonRoot unset in container and pod; runAsUser unset in container and pod"},
-		{name: "container runAsNonRoot true passes", container: levels{nonRoot: ptr(true)}},
-		{name: "pod runAsNonRoot true passes", pod: levels{nonRoot: ptr(true)}},
-		{name: "container runAsUser 1000 passes", container: levels{user: ptr(int64(1000))}},
-		{name: "pod runAsUser 1000 passes", pod: levels{user: ptr(int64(1000))}},
+		{name: "container runAsNonRoot true passes", container: levels{nonRoot: new(true)}},
+		{name: "pod runAsNonRoot true passes", pod: levels{nonRoot: new(true)}},
+		{name: "container runAsUser 1000 passes", container: levels{user: new(int64(1000))}},
+		{name: "pod runAsUser 1000 passes", pod: levels{user: new(int64(1000))}},
 		{name: "container false with container runAsUser 1000 passes",
-			container: levels{nonRoot: ptr(false), user: ptr(int64(1000))}},
+			container: levels{nonRoot: new(false), user: new(int64(1000))}},
 		{name: "pod false with pod runAsUser 1000 passes",
-			pod: levels{nonRoot: ptr(false), user: ptr(int64(1000))}},
+			pod: levels{nonRoot: new(false), user: new(int64(1000))}},
 		{name: "container false with inherited pod runAsUser 1000 passes",
-			pod: levels{user: ptr(int64(1000))}, container: levels{nonRoot: ptr(false)}},
+			pod: levels{user: new(int64(1000))}, container: levels{nonRoot: new(false)}},
 		{name: "pod false with container runAsUser 1000 passes",
-			pod: levels{nonRoot: ptr(false)}, container: levels{user: ptr(int64(1000))}},
+			pod: levels{nonRoot: new(false)}, container: levels{user: new(int64(1000))}},
 		{name: "container false without a user is reported at the container field",
-			container: levels{nonRoot: ptr(false)}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
+			container: levels{nonRoot: new(false)}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
 			wantMessage:  "has runAsNonRoot: false (from its own securityContext) and no non-zero runAsUser",
 			wantEvidence: "runAsNonRoot=false in container securityContext; runAsUser unset in container and pod"},
 		{name: "inherited pod false without a user is reported at the pod field",
-			pod: levels{nonRoot: ptr(false)}, wantPath: "spec.securityContext.runAsNonRoot",
+			pod: levels{nonRoot: new(false)}, wantPath: "spec.securityContext.runAsNonRoot",
 			wantMessage: "(from the pod securityContext)", wantEvidence: "runAsNonRoot=false in pod securityContext"},
 		{name: "runAsUser 0 with runAsNonRoot false runs as root",
-			container: levels{nonRoot: ptr(false), user: ptr(int64(0))}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
+			container: levels{nonRoot: new(false), user: new(int64(0))}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
 			wantMessage: "runs as root: runAsUser is 0 (from its own securityContext)", wantEvidence: "runAsUser=0 in container securityContext"},
 		{name: "runAsUser 0 unset runAsNonRoot runs as root",
-			container: levels{user: ptr(int64(0))}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
+			container: levels{user: new(int64(0))}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
 			wantMessage: "runs as root: runAsUser is 0", wantEvidence: "runAsNonRoot unset in container and pod"},
 		{name: "runAsUser 0 with runAsNonRoot true passes: the kubelet refuses to start it",
-			container: levels{nonRoot: ptr(true), user: ptr(int64(0))}},
+			container: levels{nonRoot: new(true), user: new(int64(0))}},
 		{name: "container runAsUser 0 overrides the pod's 1000",
-			pod: levels{user: ptr(int64(1000))}, container: levels{user: ptr(int64(0))},
+			pod: levels{user: new(int64(1000))}, container: levels{user: new(int64(0))},
 			wantPath: "spec.containers[0].securityContext.runAsNonRoot", wantMessage: "runAsUser is 0 (from its own securityContext)"},
 		{name: "inherited pod runAsUser 0 is named as the pod's",
-			pod: levels{nonRoot: ptr(false), user: ptr(int64(0))}, wantPath: "spec.securityContext.runAsNonRoot",
+			pod: levels{nonRoot: new(false), user: new(int64(0))}, wantPath: "spec.securityContext.runAsNonRoot",
 			wantMessage: "runAsUser is 0 (from the pod securityContext)", wantEvidence: "runAsUser=0 in pod securityContext"},
 		{name: "container 1000 overrides the pod's 0",
-			pod: levels{nonRoot: ptr(false), user: ptr(int64(0))}, container: levels{user: ptr(int64(1000))}},
+			pod: levels{nonRoot: new(false), user: new(int64(0))}, container: levels{user: new(int64(1000))}},
 		{name: "container false overrides the pod's true without a user",
-			pod: levels{nonRoot: ptr(true)}, container: levels{nonRoot: ptr(false)},
+			pod: levels{nonRoot: new(true)}, container: levels{nonRoot: new(false)},
 			wantPath: "spec.containers[0].securityContext.runAsNonRoot", wantMessage: "has runAsNonRoot: false"},
-		{name: "container true overrides the pod's false", pod: levels{nonRoot: ptr(false)}, container: levels{nonRoot: ptr(true)}},
+		{name: "container true overrides the pod's false", pod: levels{nonRoot: new(false)}, container: levels{nonRoot: new(true)}},
 	}
 	var rule rules.Rule
 	for _, r := range securitycontext.Rules() {

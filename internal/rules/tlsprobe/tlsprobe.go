@@ -60,8 +60,6 @@ func chain(ctx *rules.EndpointContext, facts *inventory.TLSFacts) []*x509.Certif
 	return certs
 }
 
-func ptr(s finding.Severity) *finding.Severity { return &s }
-
 // --- tls/legacy-versions
 
 func legacyVersionsRule() rules.Rule {
@@ -83,7 +81,7 @@ func legacyVersionsRule() rules.Rule {
 			case slices.Contains(facts.Versions, "TLS 1.0"):
 				return []rules.Violation{{Message: "The endpoint at " + ctx.Endpoint.Address + " accepts TLS 1.0.", Evidence: accepted}}
 			case slices.Contains(facts.Versions, "TLS 1.1"):
-				return []rules.Violation{{Message: "The endpoint at " + ctx.Endpoint.Address + " accepts TLS 1.1.", Evidence: accepted, Severity: ptr(finding.Medium)}}
+				return []rules.Violation{{Message: "The endpoint at " + ctx.Endpoint.Address + " accepts TLS 1.1.", Evidence: accepted, Severity: new(finding.Medium)}}
 			}
 			ctx.Pass(accepted)
 			return nil
@@ -134,7 +132,7 @@ func weakCiphersRule() rules.Rule {
 					severity = finding.Medium
 				}
 			}
-			return []rules.Violation{{Severity: ptr(severity),
+			return []rules.Violation{{Severity: new(severity),
 				Message:  fmt.Sprintf("The endpoint at %s accepts %d weak cipher suite(s).", ctx.Endpoint.Address, len(facts.WeakCiphers)),
 				Evidence: "accepted: " + strings.Join(facts.WeakCiphers, ", ")}}
 		}),
@@ -173,7 +171,7 @@ func expiryRule() rules.Rule {
 				case pki.ExpiresSoon:
 					severity = finding.Medium
 				}
-				out = append(out, rules.Violation{Severity: ptr(severity),
+				out = append(out, rules.Violation{Severity: new(severity),
 					Message:  "The chain served at " + ctx.Endpoint.Address + ": " + p.Text() + ".",
 					Evidence: validity(certs[p.Index])})
 			}
