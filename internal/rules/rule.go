@@ -184,6 +184,24 @@ type PodContext struct {
 	Options *Options
 	defers  *[]deferred
 	rule    *Rule
+	shared  []sharedValue
+}
+
+type sharedValue struct{ key, value any }
+
+// Shared returns what compute returns for key, computing it once per object: the pod rules of
+// one object share it, so that what several rules derive from the same pod (the Pod Security
+// Standards checks of both levels) is computed once. Keys are compared with ==; what compute
+// returns must not be changed by those who share it.
+func (c *PodContext) Shared(key any, compute func() any) any {
+	for _, s := range c.shared {
+		if s.key == key {
+			return s.value
+		}
+	}
+	v := compute()
+	c.shared = append(c.shared, sharedValue{key, v})
+	return v
 }
 
 // Defer runs check, for the rule being evaluated and the same object, once the inventory is

@@ -94,9 +94,9 @@ func (s *standards) checkBaseline(ctx *rules.PodContext) []rules.Violation {
 	if invalid != nil {
 		return invalid
 	}
-	fs, l := s.evaluate(ctx, api.LevelBaseline, v)
-	if len(fs) == 0 {
+	e := s.evaluatePod(ctx, v)
+	if len(e.baseline) == 0 {
 		return nil
 	}
-	return []rules.Violation{violation(ctx, api.LevelBaseline, s.versionLabel(v), fs, l, "")}
+	return []rules.Violation{violation(ctx, api.LevelBaseline, s.versionLabel(v), e.baseline, e.l, "")}
 }

@@ -46,12 +46,20 @@ func ParseVersion(text string) (api.Version, error) {
 	return v, nil
 }
 
-// evaluate runs the level's checks on the pod of ctx, as the API server would store it, and
-// returns the failing checks with a locator for them.
-func (s *standards) evaluate(ctx *rules.PodContext, level api.Level, v api.Version) ([]failure, *locator) {
-	spec := storedSpec(ctx.Object, ctx.Pod.Spec)
-	l := newLocator(ctx.Pod, spec)
-	return s.failures(level, v, l.meta, spec), l
+// evaluation is one pod's failing checks at both levels with a locator for them, shared by
+// the two rules of the pod's object.
+type evaluation struct {
+	results
+	l *locator
+}
+
+// evaluatePod evaluates the pod of ctx as the API server would store it, once per object.
+func (s *standards) evaluatePod(ctx *rules.PodContext, v api.Version) *evaluation {
+	return ctx.Shared(s, func() any {
+		spec := storedSpec(ctx.Object, ctx.Pod.Spec)
+		l := newLocator(ctx.Pod, spec)
+		return &evaluation{results: s.evaluate(v, l.meta, spec), l: l}
+	}).(*evaluation)
 }
 
 // requested returns the version the scan asks for, or a violation that says why the pod was

@@ -84,7 +84,8 @@ func (s *standards) checkRestricted(ctx *rules.PodContext) []rules.Violation {
 	if invalid != nil {
 		return invalid
 	}
-	all, l := s.evaluate(ctx, api.LevelRestricted, v)
+	e := s.evaluatePod(ctx, v)
+	all, l := e.restricted, e.l
 	var fs []failure
 	for _, f := range all {
 		if f.check.Level == api.LevelRestricted {

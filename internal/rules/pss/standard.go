@@ -12,18 +12,22 @@ import (
 	"k8s.io/pod-security-admission/policy"
 )
 
-// standards evaluates pods against the Pod Security Standards with the evaluator of
-// k8s.io/pod-security-admission (the code the API server's PodSecurity admission runs), and
-// names every result by the check that produced it. It is built once per catalog and is safe
-// for concurrent use: its tables are only read after construction, and the version cache is a
-// sync.Map.
+// standards evaluates pods against the Pod Security Standards with the checks of
+// k8s.io/pod-security-admission (the code the API server's PodSecurity admission runs), in the
+// lists its evaluator runs at each level and version, and names every result by the check that
+// produced it. It is built once per catalog and is safe for concurrent use: its tables are
+// only read after construction, and the version cache is a sync.Map.
 type standards struct {
+	// evaluator is the library's evaluator, which the lists are pinned against.
 	evaluator policy.Evaluator
 	// newest is the newest version any check defines; later versions and "latest" evaluate as it.
 	newest api.Version
 	// checks[level][minor] lists the checks the evaluator runs at that level and version v1.minor,
 	// in the order in which it returns their results.
 	checks map[api.Level][][]check
+	// reuse[minor][i] is the index in the baseline list of the restricted list's check i at
+	// v1.minor, when it is a baseline check the restricted level keeps, or -1.
+	reuse [][]int
 	// versions caches parsed --pss-version values (string -> parsedVersion).
 	versions sync.Map
 }
@@ -66,6 +70,12 @@ func newStandards() (*standards, error) {
 		for _, level := range []api.Level{api.LevelBaseline, api.LevelRestricted} {
 			s.checks[level] = append(s.checks[level], checksAt(defs, level, v))
 		}
+		base, restricted := s.checks[api.LevelBaseline][minor], s.checks[api.LevelRestricted][minor]
+		reuse := make([]int, len(restricted))
+		for i, c := range restricted {
+			reuse[i] = slices.IndexFunc(base, func(b check) bool { return b.ID == c.ID })
+		}
+		s.reuse = append(s.reuse, reuse)
 	}
 	return s, nil
 }
@@ -134,26 +144,40 @@ func (s *standards) effective(v api.Version) api.Version {
 	return v
 }
 
-// failures evaluates the pod at level and version and returns the checks that forbid it, in
-// the evaluator's order.
-func (s *standards) failures(level api.Level, v api.Version, meta *metav1.ObjectMeta, spec *corev1.PodSpec) []failure {
-	v = s.effective(v)
-	results := s.evaluator.EvaluatePod(api.LevelVersion{Level: level, Version: v}, meta, spec)
-	checks := s.checks[level][v.Minor()]
-	// The names come from the same check definitions the evaluator was built from; should the
-	// library ever order its results differently, the failures are still reported, named by
-	// their reason, and located at the pod spec.
-	named := len(checks) == len(results)
-	var out []failure
-	for i, r := range results {
-		if r.Allowed {
-			continue
+// results are the failing checks of one pod at one version, at both levels, each check run
+// once: the restricted level's list repeats the baseline checks it does not override, and
+// shares their results.
+type results struct {
+	baseline, restricted []failure
+}
+
+// evaluate runs the checks of both levels at version v on the pod and returns the checks that
+// forbid it, for each level in the evaluator's order. It calls the library's own check
+// functions in the lists its evaluator runs (TestChecksMatchEvaluator pins that the two agree,
+// result by result, at every version and level).
+func (s *standards) evaluate(v api.Version, meta *metav1.ObjectMeta, spec *corev1.PodSpec) results {
+	effective := s.effective(v)
+	minor := effective.Minor()
+	var out results
+	var buf [24]policy.CheckResult // the library has about a dozen baseline checks
+	base := buf[:0]
+	for _, c := range s.checks[api.LevelBaseline][minor] {
+		r := c.Pod(meta, spec)
+		base = append(base, r)
+		if !r.Allowed {
+			out.baseline = append(out.baseline, failure{check: c, result: r})
 		}
-		f := failure{result: r, check: check{ID: policy.CheckID(r.ForbiddenReason), Level: level}}
-		if named {
-			f.check = checks[i]
+	}
+	for i, c := range s.checks[api.LevelRestricted][minor] {
+		var r policy.CheckResult
+		if j := s.reuse[minor][i]; j >= 0 {
+			r = base[j]
+		} else {
+			r = c.Pod(meta, spec)
 		}
-		out = append(out, f)
+		if !r.Allowed {
+			out.restricted = append(out.restricted, failure{check: c, result: r})
+		}
 	}
 	return out
 }
