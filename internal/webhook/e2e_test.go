@@ -31,11 +31,19 @@ import (
 	"palisade.dev/palisade/internal/testapply"
 	"palisade.dev/palisade/internal/testcluster"
 	"palisade.dev/palisade/internal/testio"
+	"palisade.dev/palisade/internal/webhook"
 )
 
 var cluster testcluster.Shared
 
-func TestMain(m *testing.M) { os.Exit(cluster.Main(m)) }
+// TestMain runs the tests, or, started by BenchmarkLoopbackHTTPS with webhook.LoadGeneratorEnv set,
+// is that benchmark's load generator.
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(webhook.LoadGeneratorEnv); spec != "" {
+		os.Exit(webhook.GenerateLoad(spec))
+	}
+	os.Exit(cluster.Main(m))
+}
 
 // runningWebhook is `palisade webhook` running in this process on loopback.
 type runningWebhook struct {

@@ -1,20 +1,13 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -73,15 +66,16 @@ func benchEngine(b *testing.B, withRego bool) *admission.Engine {
 	return engine
 }
 
-// BenchmarkLoopbackHTTPS sends Pod reviews over loopback HTTPS at a fixed rate (an open
-// loop: a request is sent at its scheduled time whether or not earlier ones were answered,
-// and its latency counts from that time, so a stall is not hidden) to a server judging with
-// the whole built-in catalog (catalog), and with 20 Rego policies besides (catalog+20-rego),
-// and reports the latency percentiles, the errors, the connections the server accepted (each a
-// TLS handshake: the client keeps 25 idle, as the API server does, so a stall that piles up
-// reviews opens more) and the CPU time per review of the process (server and load generator
-// both). The process collects as `palisade webhook` does (package heap), from its steady
-// state. Each runs its load once, whatever b.N:
+// BenchmarkLoopbackHTTPS sends reviews over loopback HTTPS at a fixed rate (an open loop: a
+// review is sent at its scheduled time whether or not earlier ones were answered, and its
+// latency counts from that time, so a stall is not hidden) to a server judging with the whole
+// built-in catalog (catalog), and with 20 Rego policies besides (catalog+20-rego). The load
+// generator runs in a process of its own, as the API server does (see loadGenerator), on the
+// same cores. It reports the latency percentiles, the errors, the connections the server
+// accepted (each a TLS handshake: the generator warms 25 and keeps 25 idle, as the API server
+// does, so a stall that piles up reviews opens more), the server's CPU time per review, and
+// the CPU time per review of both processes. The server collects as `palisade webhook` does
+// (package heap), from its steady state. Each runs its load once, whatever b.N:
 //
 //	go test -run '^$' -bench LoopbackHTTPS -benchtime 1x ./internal/webhook
 //	PALISADE_LOAD_DURATION=30s go test -run '^$' -bench LoopbackHTTPS -benchtime 1x -timeout 5m ./internal/webhook
@@ -92,8 +86,7 @@ func BenchmarkLoopbackHTTPS(b *testing.B) {
 
 func loopbackHTTPS(b *testing.B, engine *admission.Engine) {
 	rate, duration := loadSettings(b)
-	// The process collects as `palisade webhook` does in its container (package heap); the
-	// load generator shares the process, and its garbage counts against the same budget.
+	// The server collects as `palisade webhook` does in its container (package heap).
 	defer heap.Apply(heap.Server(webhookMemoryLimit))()
 	s := New(Options{})
 	s.SetPolicy(&Policy{Reviewer: engine, FailClosed: true})
@@ -116,93 +109,54 @@ func loopbackHTTPS(b *testing.B, engine *admission.Engine) {
 	ln := &countingListener{Listener: tcp}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	// The server's goroutines (and those it starts, per connection) carry the label
-	// side=server, so that a CPU profile tells the server's share from the load generator's:
-	//	go tool pprof -tagfocus side=server -top webhook.test cpu.out
-	go pprof.Do(ctx, pprof.Labels("side", "server"), func(ctx context.Context) {
-		served <- s.Serve(ctx, ln, TLSConfig(certs.GetCertificate))
-	})
+	// A CPU profile of the benchmark (-cpuprofile) is the server's: the load is another
+	// process's.
+	go func() { served <- s.Serve(ctx, ln, TLSConfig(certs.GetCertificate)) }()
 	defer func() {
 		cancel()
 		if err := <-served; err != nil {
 			b.Error(err)
 		}
 	}()
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(set.CA)
-	const workers = 128
-	// The client behaves as the API server's webhook client (k8s.io/apiserver
-	// pkg/util/webhook/client.go, over client-go's transport): HTTP/1.1 only, which it forces
-	// for webhooks so that concurrent reviews spread over a Service's endpoints
-	// (kubernetes/kubernetes#75791), with keep-alive connections of which 25 are kept idle.
-	client := &http.Client{
-		Transport: &http.Transport{
-			TLSClientConfig:     &tls.Config{RootCAs: roots, NextProtos: []string{"http/1.1"}},
-			MaxIdleConnsPerHost: 25,
-		},
-		Timeout: 10 * time.Second,
+	caFile := filepath.Join(dir, "ca.crt")
+	reviewFile := filepath.Join(dir, "review.json")
+	if err := os.WriteFile(caFile, set.CA, 0o600); err != nil {
+		b.Fatal(err)
 	}
-	url := "https://" + ln.Addr().String() + "/validate"
-	review := body(b, benchReview())
-	send := func() error {
-		resp, err := client.Post(url, "application/json", bytes.NewReader(review))
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-			return err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		if resp.ProtoMajor != 1 {
-			return fmt.Errorf("answered over %s, want HTTP/1.1 as the API server asks", resp.Proto)
-		}
-		return nil
+	if err := os.WriteFile(reviewFile, body(b, benchReview()), 0o600); err != nil {
+		b.Fatal(err)
 	}
-	// Connections and caches warm, and the heap at its steady state.
+	gen := loadGenerator{URL: "https://" + ln.Addr().String() + "/validate", CAFile: caFile, ReviewFile: reviewFile}
+	// Connections and caches warm, and the server's heap at its steady state: reviews sent
+	// from this process until the server has collected twice.
+	client, send, err := gen.client()
+	if err != nil {
+		b.Fatal(err)
+	}
 	var warmErr error
 	heap.Settle(func() {
 		if err := send(); err != nil && warmErr == nil {
 			warmErr = err
 		}
 	})
+	client.CloseIdleConnections()
 	if warmErr != nil {
 		b.Fatal(warmErr)
 	}
+	ln.accepted.Store(0)
 
-	total := int(float64(rate) * duration.Seconds())
-	latencies := make([]time.Duration, total)
-	var errs atomic.Int64
-	var firstErr atomic.Value
-	due := make(chan int, total)
-	var wg sync.WaitGroup
-	start := time.Now()
-	interval := time.Second / time.Duration(rate)
-	for range workers {
-		wg.Go(func() {
-			for i := range due {
-				at := start.Add(time.Duration(i) * interval)
-				time.Sleep(time.Until(at))
-				if err := send(); err != nil {
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-				}
-				latencies[i] = time.Since(at)
-			}
-		})
-	}
+	// The load comes from another process, as the API server's reviews do: the generator's
+	// garbage and collections are its own, not the server's.
+	gen.Rate, gen.Duration, gen.Out = rate, duration, filepath.Join(dir, "latencies")
 	before := cpuTime(b)
 	b.ResetTimer()
-	for i := range total {
-		due <- i
-	}
-	close(due)
-	wg.Wait()
-	elapsed := time.Since(start)
+	res, err := gen.run()
 	b.StopTimer()
-	cpu := cpuTime(b) - before
+	if err != nil {
+		b.Fatal(err)
+	}
+	server := cpuTime(b) - before
+	latencies := res.Latencies
 
 	b.ReportMetric(float64(ln.accepted.Load()), "connections")
 	slices.Sort(latencies)
@@ -211,11 +165,13 @@ func loopbackHTTPS(b *testing.B, engine *admission.Engine) {
 	b.ReportMetric(float64(pct(0.99).Microseconds()), "p99-µs")
 	b.ReportMetric(float64(pct(0.999).Microseconds()), "p99.9-µs")
 	b.ReportMetric(float64(latencies[len(latencies)-1].Microseconds()), "max-µs")
-	b.ReportMetric(float64(cpu.Microseconds())/float64(total), "cpu-µs/review")
-	b.ReportMetric(float64(total)/elapsed.Seconds(), "reviews/s")
-	b.ReportMetric(float64(errs.Load()), "errors")
-	if n := errs.Load(); n > 0 {
-		b.Errorf("%d of %d reviews failed, the first: %v", n, total, firstErr.Load())
+	total := float64(len(latencies))
+	b.ReportMetric(float64(server.Microseconds())/total, "server-cpu-µs/review")
+	b.ReportMetric(float64((server+res.CPU).Microseconds())/total, "cpu-µs/review")
+	b.ReportMetric(total/res.Elapsed.Seconds(), "reviews/s")
+	b.ReportMetric(float64(res.Errors), "errors")
+	if res.Errors > 0 {
+		b.Errorf("%d of %d reviews failed, the first: %s", res.Errors, len(latencies), res.FirstError)
 	}
 }
 
