@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,6 +41,8 @@ type Engine struct {
 	objectRules, namespaceRules func(*rules.Rule) bool
 	// objectSel and namespaceSel are those rules sorted by scope once, for every review.
 	objectSel, namespaceSel *rules.Selection
+	// buffers hold one review's findings (*[]finding.Finding), reused from review to review.
+	buffers sync.Pool
 }
 
 // New builds an engine over a catalog (the built-in rules and any policies) with a
@@ -75,6 +78,7 @@ func New(cat *rules.Catalog, cfg *Config, cc ClusterContext) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cat: cat, cfg: cfg, cc: cc, dec: manifest.NewDecoder(""), exemptNS: map[string]string{}}
+	e.buffers.New = func() any { return new([]finding.Finding) }
 	e.opts = rules.Options{PSSVersion: cfg.PSSVersion, KubernetesVersion: cfg.KubernetesVersion, FromManifests: cc == nil}
 	if e.opts.PSSVersion == "" {
 		e.opts.PSSVersion = "latest"
@@ -139,12 +143,15 @@ func (e *Engine) review(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		d.Skipped = "kind " + o.GVK.Kind + " (" + o.GVK.GroupVersion().String() + ") is not known to Palisade and has no pod template: admitted unjudged"
 		return d
 	}
-	fs, panics, failed, unjudged := e.judge(o)
+	buf := e.buffers.Get().(*[]finding.Finding)
+	defer e.release(buf)
+	fs, panics, failed, unjudged := e.judge(o, *buf)
+	*buf = fs // the buffer, grown when the findings did not fit it
 	d.Unjudged = unjudged
 	var old map[hitKey]bool
 	if req.Operation == admissionv1.Update && e.cfg.Updates == UpdatesOnlyWorse && len(req.OldObject.Raw) > 0 {
 		if oo, err := e.decode(req.Kind.Kind, req.OldObject.Raw, req.Namespace); err == nil {
-			ofs, _, _, _ := e.judge(oo)
+			ofs, _, _, _ := e.judge(oo, nil)
 			old = keysOf(ofs)
 		}
 		// An old object that cannot be read leaves every hit new: stricter, never laxer.
@@ -160,6 +167,21 @@ func (e *Engine) review(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	d.Failed = failed
 	e.respond(&d, igErr)
 	return d
+}
+
+// maxKeptFindings is the largest findings buffer kept for the next review: one that a rare
+// review grew larger is let go.
+const maxKeptFindings = 256
+
+// release clears a review's findings buffer, so that it pins none of their strings, and keeps
+// it for the next review.
+func (e *Engine) release(buf *[]finding.Finding) {
+	if cap(*buf) > maxKeptFindings {
+		return
+	}
+	clear((*buf)[:cap(*buf)])
+	*buf = (*buf)[:0]
+	e.buffers.Put(buf)
 }
 
 // skip says why a request is admitted without judging it, or "".
@@ -225,12 +247,13 @@ func (e *Engine) hasObjectRule(kind string) bool {
 
 // judge evaluates the rules on one object with its cluster context and folds the findings as
 // scan does.
-func (e *Engine) judge(o *inventory.Object) (fs []finding.Finding, panics []rules.RulePanic, failed, unjudged []string) {
+func (e *Engine) judge(o *inventory.Object, buf []finding.Finding) (fs []finding.Finding, panics []rules.RulePanic, failed, unjudged []string) {
 	selected, sel := e.objectRules, e.objectSel
 	if o.GVK.Kind == "Namespace" && o.GVK.Group == "" {
 		selected, sel = e.namespaceRules, e.namespaceSel
 	}
 	ev := e.cat.NewSelectedEvaluation(&e.opts, sel)
+	ev.First = buf
 	inv := inventory.New()
 	// The inventory is the object and its context, as a live cluster source would list it:
 	// the kinds the context does not provide are gaps, so that no check judges their absence.

@@ -2,10 +2,12 @@ package admission
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -238,3 +240,49 @@ func TestNamespaceReviewJudgesTheNamespaceItself(t *testing.T) {
 }
 
 func mustQuantity(s string) resource.Quantity { return resource.MustParse(s) }
+
+// TestReviewsShareNoState pins that one engine's reviews do not leak into each other (the
+// engine reuses its findings buffers from review to review): the insecure example's
+// documents, reviewed many times by one engine from several goroutines in varying orders,
+// get exactly the responses a fresh engine gives each alone.
+func TestReviewsShareNoState(t *testing.T) {
+	cat := testrules.Builtin(t)
+	docs := documents(t, "insecure")
+	reqs := make([]*admissionv1.AdmissionRequest, len(docs))
+	want := make([]string, len(docs))
+	for i, doc := range docs {
+		reqs[i] = request(t, admissionv1.Create, doc)
+		fresh, err := New(cat, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = responseJSON(t, fresh.Review(context.Background(), reqs[i]))
+	}
+	shared, err := New(cat, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for round := range 5 {
+				for k := range reqs {
+					i := (k*(g+1) + round) % len(reqs)
+					if got := responseJSON(t, shared.Review(context.Background(), reqs[i])); got != want[i] {
+						t.Errorf("document %d, goroutine %d, round %d: the response differs from a fresh engine's:\n%s\nwant\n%s", i, g, round, got, want[i])
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func responseJSON(t *testing.T, d Decision) string {
+	b, err := json.Marshal(d.Response)
+	if err != nil {
+		t.Error(err)
+	}
+	return string(b)
+}

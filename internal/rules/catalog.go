@@ -155,6 +155,11 @@ type Evaluation struct {
 	// findings are kept in blocks of findingBlock: a long scan never copies them to grow.
 	findings [][]finding.Finding
 	defers   []deferred
+
+	// First, when it has room for them, holds the first block of findings, which Finish then
+	// returns when they are all: a caller that evaluates one object at a time (an admission
+	// engine) reuses one buffer from evaluation to evaluation instead of allocating one each.
+	First []finding.Finding
 }
 
 // findingBlock is how many findings one block of an Evaluation holds; the first holds exactly
@@ -292,7 +297,11 @@ func (e *Evaluation) store(fs []finding.Finding, room int) {
 			if n == 0 {
 				size = len(fs) + room
 			}
-			e.findings = append(e.findings, make([]finding.Finding, 0, size))
+			block := e.First[:0]
+			if n > 0 || cap(block) < size {
+				block = make([]finding.Finding, 0, size)
+			}
+			e.findings = append(e.findings, block)
 			n++
 		}
 		last := &e.findings[n-1]
