@@ -494,7 +494,8 @@ func (h *Hit) appendLine(b []byte, withFix bool) []byte {
 // oneLine folds line breaks and tabs into spaces; most messages have none, and are returned
 // as they are.
 func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\n\r\t") {
+	// Three vectorised scans cost less than one strings.ContainsAny over a long message.
+	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 && strings.IndexByte(s, '\t') < 0 {
 		return s
 	}
 	return strings.Join(strings.Fields(s), " ")

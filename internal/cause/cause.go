@@ -219,15 +219,27 @@ func sameField(a, b []string) bool {
 	}
 	switch len(b) - len(a) {
 	case 0:
-		return slices.Equal(a, b)
+		return equalFromEnd(a, b)
 	case 1:
-		if len(a) == 0 || !slices.Equal(a, b[:len(a)]) {
+		if len(a) == 0 || !equalFromEnd(a, b[:len(a)]) {
 			return false
 		}
 		last := a[len(a)-1]
 		return !strings.HasPrefix(last, "[") && last != "spec" && last != "template" && last != "metadata"
 	}
 	return false
+}
+
+// equalFromEnd reports whether two paths of the same length are equal, comparing their last
+// segments first: the paths of one object's findings share their start (spec.template.spec,
+// containers[0]) and differ at the field.
+func equalFromEnd(a, b []string) bool {
+	for i := len(a) - 1; i >= 0; i-- {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // addAlso names more rules the finding's cause breaks, sorted and once each. Related may be

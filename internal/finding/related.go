@@ -7,22 +7,44 @@ import "strings"
 // every check, and the container when one container alone is at fault. It then points Lead,
 // Tail and the reasons into the message, so that a finding holds its text once.
 func (r *Related) Describe() (message, evidence, path, container string) {
-	n := len(r.Checks)
-	parts := make([]string, 3*n) // one allocation for the three lists
-	reasons, items, paths := parts[:n:n], parts[n:2*n:2*n], parts[2*n:]
+	const sep, itemSep = ", ", "; "
+	var pathsBuf [8]string // most composite findings have fewer checks: no allocation
+	paths := pathsBuf[:0]
 	if len(r.Checks) > 0 {
 		container = r.Checks[0].Container
 	}
+	msgLen, evLen := len(r.Lead)+len(r.Tail), 0
 	for i, c := range r.Checks {
-		reasons[i] = c.Reason
-		items[i] = c.ID + " at " + c.Path + ": " + c.Reason
-		paths[i] = c.Path
+		if i > 0 {
+			msgLen += len(sep)
+			evLen += len(itemSep)
+		}
+		msgLen += len(c.Reason)
+		evLen += len(c.ID) + len(" at ") + len(c.Path) + len(": ") + len(c.Reason)
+		paths = append(paths, c.Path)
 		if c.Container != container {
 			container = ""
 		}
 	}
-	const sep = ", "
-	message = r.Lead + strings.Join(reasons, sep) + r.Tail
+	// Each text is written into one buffer of its exact size.
+	var m, ev strings.Builder
+	m.Grow(msgLen)
+	ev.Grow(evLen)
+	m.WriteString(r.Lead)
+	for i, c := range r.Checks {
+		if i > 0 {
+			m.WriteString(sep)
+			ev.WriteString(itemSep)
+		}
+		m.WriteString(c.Reason)
+		ev.WriteString(c.ID)
+		ev.WriteString(" at ")
+		ev.WriteString(c.Path)
+		ev.WriteString(": ")
+		ev.WriteString(c.Reason)
+	}
+	m.WriteString(r.Tail)
+	message = m.String()
 	at := len(r.Lead)
 	r.Lead = message[:at]
 	for i := range r.Checks {
@@ -31,7 +53,7 @@ func (r *Related) Describe() (message, evidence, path, container string) {
 		at += len(c.Reason) + len(sep)
 	}
 	r.Tail = message[len(message)-len(r.Tail):]
-	return message, strings.Join(items, "; "), CommonPath(paths), container
+	return message, ev.String(), CommonPath(paths), container
 }
 
 // CommonPath returns the longest field path that every path starts with.

@@ -82,10 +82,15 @@ func (s *standards) requested(ctx *rules.PodContext) (api.Version, []rules.Viola
 // versionLabel writes the requested version and, when it differs, the version whose checks
 // evaluated it: "latest (v1.37 checks)", "v1.24".
 func (s *standards) versionLabel(v api.Version) string {
-	if e := s.effective(v); e != v {
-		return fmt.Sprintf("%s (%s checks)", v, e)
+	if l, ok := s.labels.Load(v); ok {
+		return l.(string)
 	}
-	return v.String()
+	label := v.String()
+	if e := s.effective(v); e != v {
+		label = fmt.Sprintf("%s (%s checks)", v, e)
+	}
+	s.labels.Store(v, label)
+	return label
 }
 
 // violation folds the failures of one level into one violation: the message names every

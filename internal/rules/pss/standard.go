@@ -30,6 +30,8 @@ type standards struct {
 	reuse [][]int
 	// versions caches parsed --pss-version values (string -> parsedVersion).
 	versions sync.Map
+	// labels caches versionLabel (api.Version -> string).
+	labels sync.Map
 }
 
 // check is one Pod Security Standards check as the library defines it at one version.
