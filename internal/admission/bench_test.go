@@ -62,7 +62,9 @@ func reportPercentiles(b *testing.B, durations []time.Duration) {
 // The reviews run twice: under Go's default collection (GOGC=100: with a live heap of a few
 // MB the collector runs every hundred reviews or so and is in the tail), and under the policy
 // `palisade webhook` runs with (package heap, in a container limited to 256 MiB as in
-// deploy/webhook), after a warm-up to its steady state.
+// deploy/webhook), after a warm-up to its steady state. machine/fixed-arithmetic times a
+// computation as long as a review that neither allocates nor reads memory: the spread the
+// machine itself adds.
 func BenchmarkReview(b *testing.B) {
 	cc := newFakeContext()
 	e := engine(b, nil, cc)
@@ -141,4 +143,23 @@ func BenchmarkReview(b *testing.B) {
 			reportPercentiles(b, durations)
 		})
 	}
+
+	// The machine's own spread: a computation that allocates nothing and takes about as long
+	// as a review, timed the same way. Its p99 over its p50 is what the machine (timer
+	// interrupts, the hypervisor, other processes) adds to any review, whatever its code.
+	b.Run("machine/fixed-arithmetic", func(b *testing.B) {
+		durations := make([]time.Duration, 0, b.N)
+		x := uint64(1)
+		for b.Loop() {
+			start := time.Now()
+			for range 35000 {
+				x = x*6364136223846793005 + 1442695040888963407
+			}
+			durations = append(durations, time.Since(start))
+		}
+		if x == 0 {
+			b.Log(x) // keeps the loop
+		}
+		reportPercentiles(b, durations)
+	})
 }
