@@ -41,8 +41,8 @@ const (
 // constructors add the groups an authenticator would (system:authenticated, a service
 // account's groups), a literal Subject gets none.
 type Subject struct {
-	User   string
-	Groups []string
+	User   string   `json:"user,omitempty"`
+	Groups []string `json:"groups,omitempty"`
 }
 
 // User is an authenticated user: name in system:authenticated, or system:anonymous in
@@ -122,13 +122,13 @@ func splitServiceAccountUser(user string) (namespace, name string, ok bool) {
 // request for a non-resource URL (verb and path only). Namespace "" is a cluster-scoped
 // request (or one across all namespaces, as list -A is).
 type Attributes struct {
-	Verb           string
-	APIGroup       string
-	Resource       string
-	Subresource    string
-	Name           string
-	Namespace      string
-	NonResourceURL string
+	Verb           string `json:"verb"`
+	APIGroup       string `json:"apiGroup,omitempty"`
+	Resource       string `json:"resource,omitempty"`
+	Subresource    string `json:"subresource,omitempty"`
+	Name           string `json:"name,omitempty"`
+	Namespace      string `json:"namespace,omitempty"`
+	NonResourceURL string `json:"nonResourceURL,omitempty"`
 }
 
 // IsResourceRequest reports whether a asks for a resource rather than a non-resource URL.
@@ -199,12 +199,12 @@ type Grant struct {
 }
 
 func (g Grant) String() string {
-	return fmt.Sprintf("%s -> %s -> %s -> rules[%d]", subjectString(g.Subject), g.Binding, g.Role, g.RuleIndex)
+	return fmt.Sprintf("%s -> %s -> %s -> rules[%d]", SubjectName(g.Subject), g.Binding, g.Role, g.RuleIndex)
 }
 
-// subjectString names a binding subject as kubectl describe does: User alice, Group dev,
+// SubjectName names a binding subject as kubectl describe does: User alice, Group dev,
 // ServiceAccount ns/name.
-func subjectString(s rbacv1.Subject) string {
+func SubjectName(s rbacv1.Subject) string {
 	if s.Kind == rbacv1.ServiceAccountKind {
 		return s.Kind + " " + s.Namespace + "/" + s.Name
 	}
