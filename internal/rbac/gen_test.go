@@ -1,6 +1,7 @@
 package rbac_test
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -31,6 +32,8 @@ type generator struct {
 	rng        *rand.Rand
 	prefix     string   // of cluster-scoped names, so that several sets can share a cluster
 	namespaces []string // where Roles and RoleBindings go
+	// aggregateOneIn: one ClusterRole in that many (of those that may) is aggregated; 5 when 0.
+	aggregateOneIn int
 }
 
 func (g *generator) pick(from []string) string { return from[g.rng.IntN(len(from))] }
@@ -136,7 +139,7 @@ func (g *generator) set(clusterRoles, roles, bindings int) *rbac.Objects {
 		cr := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%scr-%d", g.prefix, i)}}
 		level := g.rng.IntN(3) // aggregated roles of level L select roles labelled with a lower level
 		cr.Labels = map[string]string{g.prefix + "level": fmt.Sprint(level), g.prefix + "kind": g.pick([]string{"x", "y"})}
-		if level > 0 && g.rng.IntN(5) == 0 {
+		if level > 0 && g.rng.IntN(cmp.Or(g.aggregateOneIn, 5)) == 0 {
 			cr.AggregationRule = &rbacv1.AggregationRule{}
 			for range 1 + g.rng.IntN(2) {
 				sel := metav1.LabelSelector{MatchLabels: map[string]string{g.prefix + "level": fmt.Sprint(g.rng.IntN(level))}}

@@ -3,8 +3,9 @@ package rbac
 import (
 	"cmp"
 	"fmt"
-	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -56,6 +57,7 @@ const (
 // role is a Role or ClusterRole with its effective rules.
 type role struct {
 	ref   RoleRef
+	id    int32 // position among the index's roles, for per-query tables
 	rules []rbacv1.PolicyRule
 }
 
@@ -80,6 +82,8 @@ type subjectBinding struct{ binding, subject int32 }
 // safe for concurrent use.
 type Index struct {
 	roles map[RoleRef]*role
+	// roleCount numbers the roles made (a role written twice is replaced, not renumbered).
+	roleCount int32
 	// bindings: ClusterRoleBindings first, then RoleBindings, each by namespace and name,
 	// so that answers come in a stable order.
 	bindings []binding
@@ -107,11 +111,10 @@ func Build(objs *Objects, src Source) *Index {
 	}
 	for _, r := range objs.Roles {
 		ref := RoleRef{Kind: "Role", Namespace: r.Namespace, Name: r.Name}
-		x.roles[ref] = &role{ref: ref, rules: r.Rules}
+		x.addRole(ref, r.Rules)
 	}
 	for _, r := range objs.ClusterRoles {
-		ref := RoleRef{Kind: "ClusterRole", Name: r.Name}
-		x.roles[ref] = &role{ref: ref, rules: r.Rules}
+		x.addRole(RoleRef{Kind: "ClusterRole", Name: r.Name}, r.Rules)
 	}
 	if src == FromManifests {
 		x.aggregate(objs.ClusterRoles)
@@ -127,7 +130,7 @@ func Build(objs *Objects, src Source) *Index {
 			ref: BindingRef{Kind: "RoleBinding", Namespace: b.Namespace, Name: b.Name}, roleRef: b.RoleRef, subjects: b.Subjects,
 		})
 	}
-	slices.SortStableFunc(x.bindings, func(a, b binding) int {
+	slices.SortFunc(x.bindings, func(a, b binding) int {
 		return cmp.Or(cmp.Compare(a.ref.Kind, b.ref.Kind), // ClusterRoleBinding before RoleBinding
 			cmp.Compare(a.ref.Namespace, b.ref.Namespace), cmp.Compare(a.ref.Name, b.ref.Name))
 	})
@@ -135,6 +138,11 @@ func Build(objs *Objects, src Source) *Index {
 		x.indexBinding(int32(i))
 	}
 	return x
+}
+
+func (x *Index) addRole(ref RoleRef, rules []rbacv1.PolicyRule) {
+	x.roles[ref] = &role{ref: ref, id: x.roleCount, rules: rules}
+	x.roleCount++
 }
 
 // resolve finds the role a binding refers to, as the authorizer's GetRoleReferenceRules
@@ -235,26 +243,92 @@ func (x *Index) aggregate(clusterRoles []*rbacv1.ClusterRole) {
 			}
 		}
 	}
-	for round := 0; round <= len(aggs); round++ {
-		changed := false
-		for i, a := range aggs {
-			rules := []rbacv1.PolicyRule{}
-			for _, m := range matched[i] {
-				for _, rule := range m.rules {
-					if !slices.ContainsFunc(rules, func(r rbacv1.PolicyRule) bool { return reflect.DeepEqual(r, rule) }) {
-						rules = append(rules, rule)
-					}
+	// Aggregated roles are computed after the aggregated roles they select (depth first),
+	// which reaches the fixpoint in one pass unless they select one another in a cycle; then
+	// passes over all of them follow, until nothing changes or the bound.
+	order := make([]int, 0, len(aggs))
+	index := make(map[*role]int, len(aggs))
+	for i, a := range aggs {
+		index[a.r] = i
+	}
+	state := make([]int8, len(aggs)) // 0 unvisited, 1 visiting, 2 done
+	cyclic := false
+	var visit func(i int)
+	visit = func(i int) {
+		state[i] = 1
+		for _, m := range matched[i] {
+			if j, ok := index[m]; ok {
+				switch state[j] {
+				case 0:
+					visit(j)
+				case 1:
+					cyclic = true
 				}
 			}
-			if !reflect.DeepEqual(rules, a.r.rules) {
-				a.r.rules = rules
-				changed = true
+		}
+		state[i] = 2
+		order = append(order, i)
+	}
+	for i := range aggs {
+		if state[i] == 0 {
+			visit(i)
+		}
+	}
+	keys := map[*role][]string{} // each rule's exactKey, per role
+	seen := map[string]bool{}
+	union := func(i int) bool {
+		var rules []rbacv1.PolicyRule
+		var ruleKeys []string
+		clear(seen)
+		for _, m := range matched[i] {
+			mk, ok := keys[m]
+			if !ok {
+				mk = make([]string, len(m.rules))
+				for k := range m.rules {
+					mk[k] = exactKey(&m.rules[k])
+				}
+				keys[m] = mk
 			}
+			for k, rule := range m.rules {
+				if !seen[mk[k]] {
+					seen[mk[k]] = true
+					rules = append(rules, rule)
+					ruleKeys = append(ruleKeys, mk[k])
+				}
+			}
+		}
+		r := aggs[i].r
+		changed := !slices.Equal(ruleKeys, keys[r]) || len(keys[r]) == 0 && len(r.rules) > 0
+		r.rules = rules
+		keys[r] = ruleKeys
+		return changed
+	}
+	for _, i := range order {
+		union(i)
+	}
+	for round := 0; cyclic && round <= len(aggs); round++ {
+		changed := false
+		for i := range aggs {
+			changed = union(i) || changed
 		}
 		if !changed {
 			return
 		}
 	}
+}
+
+// exactKey identifies a rule by its lists as written, in their order: two rules have the same
+// key exactly when the controller's equality (equality.Semantic.DeepEqual, for which an empty
+// list and none are alike) finds them equal.
+func exactKey(r *rbacv1.PolicyRule) string {
+	var b strings.Builder
+	for _, list := range [][]string{r.Verbs, r.APIGroups, r.Resources, r.ResourceNames, r.NonResourceURLs} {
+		for _, v := range list {
+			b.WriteString(strconv.Quote(v))
+		}
+		b.WriteByte('|')
+	}
+	return b.String()
 }
 
 // String summarises the index.

@@ -102,8 +102,9 @@ const (
 // does not know, and ServiceAccount subjects of a ClusterRoleBinding without a namespace,
 // name no one and are left out.
 func (x *Index) WhoCan(a Attributes, scope Scope) []Grant {
-	// Many bindings share a role: decide each role once.
-	verdict := map[*role]int{}
+	// Many bindings share a role: decide each role once. verdict[id] is the first allowing
+	// rule's index plus one, 0 while undecided, -1 when none allows.
+	verdict := make([]int32, x.roleCount)
 	var out []Grant
 	for bi := range x.bindings {
 		b := &x.bindings[bi]
@@ -113,14 +114,18 @@ func (x *Index) WhoCan(a Attributes, scope Scope) []Grant {
 		if !b.appliesIn(a.Namespace) && (scope != AllNamespaces || !a.IsResourceRequest()) {
 			continue
 		}
-		i, seen := verdict[b.role]
-		if !seen {
-			i = firstAllowing(b.role, &a)
-			verdict[b.role] = i
+		v := verdict[b.role.id]
+		if v == 0 {
+			v = int32(firstAllowing(b.role, &a)) + 1
+			if v == 0 {
+				v = -1
+			}
+			verdict[b.role.id] = v
 		}
-		if i < 0 {
+		if v < 0 {
 			continue
 		}
+		i := int(v - 1)
 		for j := range b.subjects {
 			s := &b.subjects[j]
 			switch s.Kind {
