@@ -341,6 +341,11 @@ func TestAggregation(t *testing.T) {
 			clusterRole("a", map[string]string{"x": "true"}, get("a")),
 			clusterRole("c", map[string]string{"y": "true"}, get("c")),
 		}, FromManifests, "agg", []rbacv1.PolicyRule{get("c"), get("a"), get("b")}},
+		{"roles aggregating one another in a cycle share their rules", []*rbacv1.ClusterRole{
+			selecting("a", map[string]string{"y": "true"}, "x"),
+			selecting("b", map[string]string{"x": "true"}, "y"),
+			clusterRole("c", map[string]string{"x": "true"}, get("c")),
+		}, FromManifests, "b", []rbacv1.PolicyRule{get("c")}},
 		{"a role does not aggregate itself", []*rbacv1.ClusterRole{
 			selecting("self", map[string]string{"x": "true"}, "x"),
 		}, FromManifests, "self", nil},
