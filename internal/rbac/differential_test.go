@@ -194,28 +194,23 @@ func create(t *testing.T, ctx context.Context, client kubernetes.Interface, objs
 // all lists the objects as runtime objects with their kinds set, for YAML.
 func all(objs *rbac.Objects) []runtime.Object {
 	var out []runtime.Object
-	for _, o := range objs.ClusterRoles {
-		o = o.DeepCopy()
-		o.TypeMeta = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"}
+	add := func(kind string, o runtime.Object) {
+		o = o.DeepCopyObject()
+		o.GetObjectKind().SetGroupVersionKind(rbacv1.SchemeGroupVersion.WithKind(kind))
+		o.(metav1.Object).SetManagedFields(nil)
 		out = append(out, o)
+	}
+	for _, o := range objs.ClusterRoles {
+		add("ClusterRole", o)
 	}
 	for _, o := range objs.Roles {
-		o = o.DeepCopy()
-		o.TypeMeta = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"}
-		out = append(out, o)
+		add("Role", o)
 	}
 	for _, o := range objs.ClusterRoleBindings {
-		o = o.DeepCopy()
-		o.TypeMeta = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding"}
-		out = append(out, o)
+		add("ClusterRoleBinding", o)
 	}
 	for _, o := range objs.RoleBindings {
-		o = o.DeepCopy()
-		o.TypeMeta = metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"}
-		out = append(out, o)
-	}
-	for _, o := range out {
-		o.(metav1.Object).SetManagedFields(nil)
+		add("RoleBinding", o)
 	}
 	return out
 }

@@ -163,12 +163,7 @@ type RoleRef struct {
 	Name      string `json:"name"`
 }
 
-func (r RoleRef) String() string {
-	if r.Namespace == "" {
-		return r.Kind + " " + r.Name
-	}
-	return r.Kind + " " + r.Namespace + "/" + r.Name
-}
+func (r RoleRef) String() string { return qualified(r.Kind, r.Namespace, r.Name) }
 
 // BindingRef names a binding: a RoleBinding in Namespace, or a ClusterRoleBinding.
 type BindingRef struct {
@@ -177,11 +172,14 @@ type BindingRef struct {
 	Name      string `json:"name"`
 }
 
-func (b BindingRef) String() string {
-	if b.Namespace == "" {
-		return b.Kind + " " + b.Name
+func (b BindingRef) String() string { return qualified(b.Kind, b.Namespace, b.Name) }
+
+// qualified names an object as kubectl describe does: Kind name, or Kind namespace/name.
+func qualified(kind, namespace, name string) string {
+	if namespace == "" {
+		return kind + " " + name
 	}
-	return b.Kind + " " + b.Namespace + "/" + b.Name
+	return kind + " " + namespace + "/" + name
 }
 
 // Grant is the chain by which a request is allowed: the subject of a binding, the binding,
@@ -206,7 +204,7 @@ func (g Grant) String() string {
 // ServiceAccount ns/name.
 func SubjectName(s rbacv1.Subject) string {
 	if s.Kind == rbacv1.ServiceAccountKind {
-		return s.Kind + " " + s.Namespace + "/" + s.Name
+		return qualified(s.Kind, s.Namespace, s.Name)
 	}
 	return s.Kind + " " + s.Name
 }
