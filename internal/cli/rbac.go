@@ -131,15 +131,16 @@ func newWhoCanCommand(s Streams) *cobra.Command {
 			}
 			scope := rbac.InNamespace
 			switch {
+			case !a.IsResourceRequest() || rbac.ClusterScoped(a):
+				// Only ClusterRoleBindings grant these, whatever -A says.
 			case all:
 				scope = rbac.AllNamespaces
-			case !a.IsResourceRequest() || rbac.ClusterScoped(a):
 			case namespace != "":
 				a.Namespace = namespace
 			default:
 				a.Namespace = in.namespace
 			}
-			answer := whoCanAnswer{Request: a, AllNamespaces: all, Grants: in.index.WhoCan(a, scope), Dangling: in.index.Dangling()}
+			answer := whoCanAnswer{Request: a, AllNamespaces: scope == rbac.AllNamespaces, Grants: in.index.WhoCan(a, scope), Dangling: in.index.Dangling()}
 			if err := printRBAC(s.Out, f.output, answer); err != nil {
 				return err
 			}

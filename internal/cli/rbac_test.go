@@ -35,6 +35,8 @@ func TestRBACCommandsAnswerFromManifests(t *testing.T) {
 				"Group support           RoleBinding team/support-team  ClusterRole support  rules[0]",
 				"ServiceAccount team/ci  RoleBinding team/support-team  ClusterRole support  rules[0]",
 			}, ""},
+		{"who-can a cluster-scoped resource leaves out RoleBindings, even with -A",
+			[]string{"who-can", "get", "nodes", "-A"}, 0, []string{"SUBJECT  BINDING  ROLE  RULE\n# and every member"}, ""},
 		{"can says yes with the chain and exits 0",
 			[]string{"can", "sa:team/ci", "create", "deployments", "-n", "team"}, 0, []string{
 				"yes: ServiceAccount team/ci -> RoleBinding team/ci-deploys -> Role team/deployer -> rules[0]",
