@@ -8,7 +8,8 @@ PKGS := ./...
 .PHONY: test check lint fuzz bench build testbin
 
 # test: formatting, vet, and every test (with the race detector), fuzz seeds included. Tests
-# that need a cluster run a real etcd and kube-apiserver (and a hollow kubelet) on loopback;
+# that need a cluster run a real etcd and kube-apiserver (and a hollow kubelet, and
+# kube-controller-manager for ClusterRole aggregation) on loopback;
 # testbin builds them first when they are missing (minutes the first time, then nothing).
 test: lint testbin
 	$(GO) test -race -count=1 $(PKGS)

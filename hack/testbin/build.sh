@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the test cluster's programs (kube-apiserver, kubemark, etcd) from
-# their Go modules into a cache folder keyed by their versions, and prints
-# that folder. A second run finds them there and costs nothing.
+# Builds the test cluster's programs (kube-apiserver, kube-controller-manager,
+# kubemark, etcd) from their Go modules into a cache folder keyed by their
+# versions, and prints that folder. A second run finds them there and costs
+# nothing.
 #
 #   hack/testbin/build.sh            build when missing, print the folder
 #   hack/testbin/build.sh --dir      print the folder only
@@ -33,5 +34,6 @@ build() { # name package
 
 build etcd ./etcd
 build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
 build kubemark k8s.io/kubernetes/cmd/kubemark
 echo "$dir"

@@ -80,6 +80,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 		newPolicyCommand(s),
 		newWebhookCommand(s),
 		newVAPCommand(s),
+		newRBACCommand(s),
 	)
 	return root
 }

@@ -19,7 +19,7 @@ const productModule = "palisade.dev/palisade"
 
 // binaries are the paths of the programs a cluster runs.
 type binaries struct {
-	etcd, apiserver, kubemark string
+	etcd, apiserver, controllerManager, kubemark string
 }
 
 // repoRoot walks up from the working directory to the folder whose go.mod declares the
@@ -75,9 +75,10 @@ func findBinaries(ctx context.Context, logf func(string, ...any)) (binaries, err
 		return binaries{}, fmt.Errorf("running %s --dir: printed no folder", script)
 	}
 	bins := binaries{
-		etcd:      filepath.Join(dir, "etcd"),
-		apiserver: filepath.Join(dir, "kube-apiserver"),
-		kubemark:  filepath.Join(dir, "kubemark"),
+		etcd:              filepath.Join(dir, "etcd"),
+		apiserver:         filepath.Join(dir, "kube-apiserver"),
+		controllerManager: filepath.Join(dir, "kube-controller-manager"),
+		kubemark:          filepath.Join(dir, "kubemark"),
 	}
 	if bins.present() {
 		return bins, nil
@@ -94,20 +95,20 @@ func findBinaries(ctx context.Context, logf func(string, ...any)) (binaries, err
 	if bins.present() { // another process built them while we waited
 		return bins, nil
 	}
-	logf("testcluster: building etcd, kube-apiserver and kubemark into %s (a first build takes about 10 minutes)", dir)
+	logf("testcluster: building etcd, kube-apiserver, kube-controller-manager and kubemark into %s (a first build takes about 10 minutes)", dir)
 	start := time.Now()
 	if _, err := runScript(ctx, script); err != nil {
 		return binaries{}, err
 	}
 	if !bins.present() {
-		return binaries{}, fmt.Errorf("running %s: finished without building all of etcd, kube-apiserver and kubemark in %s", script, dir)
+		return binaries{}, fmt.Errorf("running %s: finished without building all of etcd, kube-apiserver, kube-controller-manager and kubemark in %s", script, dir)
 	}
 	logf("testcluster: built the test binaries in %s", time.Since(start).Round(time.Second))
 	return bins, nil
 }
 
 func (b binaries) present() bool {
-	for _, p := range []string{b.etcd, b.apiserver, b.kubemark} {
+	for _, p := range []string{b.etcd, b.apiserver, b.controllerManager, b.kubemark} {
 		fi, err := os.Stat(p)
 		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
 			return false

@@ -63,7 +63,7 @@ func TestBuildLockIsExclusiveAcrossOpenFiles(t *testing.T) {
 
 func TestTokenFileGivesEachUserItsGroups(t *testing.T) {
 	c := &Cluster{Dir: t.TempDir(), tokens: map[string]string{}}
-	path, err := c.writeTokenFile(true)
+	path, err := c.writeTokenFile(Options{Kubelet: true, ControllerManager: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +76,7 @@ func TestTokenFileGivesEachUserItsGroups(t *testing.T) {
 		User:                           `,user,user`,
 		Auditor:                        `,auditor,auditor`,
 		"system:node:testcluster-node": `,system:node:testcluster-node,system:node:testcluster-node,"system:nodes"`,
+		ControllerManagerUser:          `,testcluster-controller-manager,testcluster-controller-manager,"system:masters"`,
 	}
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	if len(lines) != len(want) {

@@ -1,15 +1,16 @@
 // Package testcluster runs a real Kubernetes control plane on loopback for tests: etcd and
-// kube-apiserver, and on request a hollow kubelet (kubemark --morph=kubelet, a real kubelet
+// kube-apiserver, on request kube-controller-manager, and on request a hollow kubelet (kubemark --morph=kubelet, a real kubelet
 // server over a fake container runtime). The programs are built from their Go modules by
 // hack/testbin/build.sh, which this package runs when they are missing.
 //
 // It owns starting, connecting to and stopping such clusters, and the test users and roles
 // they come with (Admin, User, Auditor). It is for tests only and must not be imported by
 // product code. It mocks nothing: what a test sees is what kube-apiserver v1.37 does. There
-// is no kube-controller-manager and no scheduler, so nothing that controllers do happens
-// (aggregated ClusterRoles have no rules, Deployments make no Pods, namespaces have no
-// default ServiceAccount unless NewNamespace makes one), and Pods run only when created with
-// spec.nodeName set to the hollow node.
+// is no scheduler, and kube-controller-manager runs only on request (Options.ControllerManager)
+// with its clusterrole-aggregation controller alone, so nothing else that controllers do
+// happens (without it aggregated ClusterRoles have no rules; in any case Deployments make no
+// Pods and namespaces have no default ServiceAccount unless NewNamespace makes one), and Pods
+// run only when created with spec.nodeName set to the hollow node.
 //
 // etcd serves its clients on plain HTTP unless Options.Etcd asks for TLS, client
 // certificate authentication or peer TLS, with certificates of a CA of etcd's own that the
@@ -74,6 +75,10 @@ type Options struct {
 	Etcd EtcdOptions
 	// Kubelet starts a hollow node named Cluster.NodeName and waits until it is Ready.
 	Kubelet bool
+	// ControllerManager starts kube-controller-manager, as ControllerManagerUser, with only
+	// its clusterrole-aggregation controller, so that aggregated ClusterRoles get their rules
+	// as in a real cluster, and waits until it has filled the built-in role "view".
+	ControllerManager bool
 	// Logf receives one-line summaries (what started where, how long it took); nil
 	// discards them. The programs' own output goes to files in Cluster.Dir.
 	Logf func(format string, args ...any)
@@ -179,6 +184,11 @@ func start(ctx context.Context, bins binaries, opts Options, logf func(string, .
 	if err := c.writeKubeconfig(); err != nil {
 		return nil, err
 	}
+	if opts.ControllerManager {
+		if err := c.startControllerManager(ctx, bins); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Kubelet {
 		if err := c.startKubelet(ctx, bins); err != nil {
 			return nil, err
@@ -232,7 +242,7 @@ func (c *Cluster) apiserverArgs(opts Options) ([]string, error) {
 	if err := writeServiceAccountKey(saKey); err != nil {
 		return nil, err
 	}
-	tokenFile, err := c.writeTokenFile(opts.Kubelet)
+	tokenFile, err := c.writeTokenFile(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -323,13 +333,16 @@ func (c *Cluster) ready(ctx context.Context) error {
 
 // writeTokenFile gives each user a random token and writes them in the CSV form of
 // --token-auth-file: token,user,uid,"group1,group2".
-func (c *Cluster) writeTokenFile(kubelet bool) (string, error) {
+func (c *Cluster) writeTokenFile(opts Options) (string, error) {
 	users := []struct{ name, groups string }{
 		{Admin, "system:masters"},
 		{User, ""},
 		{Auditor, ""},
 	}
-	if kubelet {
+	if opts.ControllerManager {
+		users = append(users, struct{ name, groups string }{ControllerManagerUser, "system:masters"})
+	}
+	if opts.Kubelet {
 		c.NodeName = "testcluster-node"
 		users = append(users, struct{ name, groups string }{nodeUser(c.NodeName), "system:nodes"})
 	}
@@ -395,8 +408,9 @@ func (c *Cluster) Stop() error {
 	return c.stopErr
 }
 
-// PIDs are the process IDs of the cluster's programs by name: "etcd", "kube-apiserver" and,
-// with Options.Kubelet, "kubemark". Each is the program itself, not a shell, so that
+// PIDs are the process IDs of the cluster's programs by name: "etcd", "kube-apiserver",
+// with Options.ControllerManager "kube-controller-manager" and with Options.Kubelet
+// "kubemark". Each is the program itself, not a shell, so that
 // /proc/PID/cmdline and /proc/PID/environ show how it was configured, as a node's auditor
 // sees its components. After Stop they name processes that have ended.
 func (c *Cluster) PIDs() map[string]int {

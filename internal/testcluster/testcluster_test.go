@@ -18,6 +18,7 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -340,4 +341,39 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+func TestControllerManagerAggregatesClusterRoles(t *testing.T) {
+	c := testcluster.New(t, testcluster.Options{ControllerManager: true})
+	if _, ok := c.PIDs()["kube-controller-manager"]; !ok {
+		t.Errorf("PIDs() = %v, want kube-controller-manager among them", c.PIDs())
+	}
+	ctx := context.Background()
+	roles := c.Client(testcluster.Admin).RbacV1().ClusterRoles()
+	aggregated := &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "aggregated"},
+		AggregationRule: &rbacv1.AggregationRule{ClusterRoleSelectors: []metav1.LabelSelector{
+			{MatchLabels: map[string]string{"to-aggregated": "true"}},
+		}},
+	}
+	part := &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "part", Labels: map[string]string{"to-aggregated": "true"}},
+		Rules:      []rbacv1.PolicyRule{{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"pods"}}},
+	}
+	for _, r := range []*rbacv1.ClusterRole{aggregated, part} {
+		if _, err := roles.Create(ctx, r, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := roles.Get(ctx, "aggregated", metav1.GetOptions{})
+		if err == nil && len(got.Rules) == 1 && got.Rules[0].Resources[0] == "pods" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ClusterRole aggregated has not got the rules of ClusterRole part within 30s: %v, %v", got, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
