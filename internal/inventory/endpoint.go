@@ -64,6 +64,21 @@ type Answer struct {
 	// Kind is what the prober recognised the answer as: rules judge by it, never by the
 	// wording of Summary, which is for people.
 	Kind AnswerKind
+	// Secrets is what the encryption proof found, on an answer of kind AnswerSecretsSampled;
+	// nil on any other.
+	Secrets *SecretsSample
+}
+
+// SecretsSample counts how the Secrets an encryption proof read were stored. It holds no key
+// and no value.
+type SecretsSample struct {
+	// Prefix is where Secrets are stored: the API server's --etcd-prefix and secrets/.
+	Prefix string
+	// Total is the number of Secrets under Prefix; Sampled how many were read.
+	Total, Sampled int
+	// Encrypted and Plain are the Secrets read that an encryption provider wrote and that
+	// are in plain text (protobuf or JSON); the rest are in no form the API server writes.
+	Encrypted, Plain int
 }
 
 // AnswerKind is what a prober recognised an answer as. It lives here, beside the answers,
@@ -82,6 +97,27 @@ const (
 	// AnswerCommandRan is a command run in a container at the request of a caller without
 	// credentials (palisade probe --active).
 	AnswerCommandRan
+	// AnswerAPIServer is a success kube-apiserver gave (its version, health, discovery, a
+	// list of objects): Summary says what it disclosed.
+	AnswerAPIServer
+	// AnswerEtcdVersion is etcd's answer to GET /version, naming its version.
+	AnswerEtcdVersion
+	// AnswerKeysCounted is etcd counting, for a caller without credentials, the keys under
+	// the API server's prefix (a count-only range): the same request without count_only
+	// reads them.
+	AnswerKeysCounted
+	// AnswerKeysRefused is etcd refusing that count: a client certificate required, its own
+	// authentication, or no gRPC gateway on the port.
+	AnswerKeysRefused
+	// AnswerKeysUnproven is that count getting no answer, or one that is not etcd's.
+	AnswerKeysUnproven
+	// AnswerSecretsSampled is the first answer of the encryption proof, made with the
+	// client certificate the user gave: Answer.Secrets says how the Secrets read were
+	// stored (none when there are none).
+	AnswerSecretsSampled
+	// AnswerSecretsUnproven is the first answer of an encryption proof that could not be
+	// made (the certificate refused, no answer, an answer that is not etcd's).
+	AnswerSecretsUnproven
 )
 
 // Answer returns the first answer to method and path, or nil.

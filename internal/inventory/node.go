@@ -30,6 +30,11 @@ type Node struct {
 	// Files are the files the components' flags and configuration name, and the well-known
 	// ones (static pod manifests, kubeconfigs, PKI), by their path on the node.
 	Files map[string]*File
+	// Settings are the components' effective settings, each built once, when first asked
+	// for, and shared by all that read them (package settings, settings.ForNode): the
+	// endpoints a node audit probes and the rules read the same settings. Held here without
+	// its type, since package settings reads the node.
+	Settings any
 }
 
 // ComponentKind names a Kubernetes component.

@@ -522,7 +522,6 @@ func readsListed(c *inventory.Cluster, r *Rule, ns string) bool {
 func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 	var fails []finding.Finding
 	memo := map[string]any{} // what the node's rules parse, shared among them
-	effective := map[*inventory.Component]componentSettings{}
 	for _, r := range e.node {
 		if n.Managed != "" {
 			f := e.toFinding(r, nodeTarget(n, nil), Violation{Message: n.Managed})
@@ -549,7 +548,7 @@ func (e *Evaluation) evaluateNode(n *inventory.Node) []finding.Finding {
 		}
 		for _, c := range targets {
 			verdict := &nodeVerdict{}
-			ctx := &NodeContext{Node: n, Component: c, Options: e.opts, verdict: verdict, memo: memo, settings: effective}
+			ctx := &NodeContext{Node: n, Component: c, Options: e.opts, verdict: verdict, memo: memo}
 			target := nodeTarget(n, c)
 			vs, ok := e.guard(r, target, func() []Violation { return r.Node(ctx) })
 			if !ok {

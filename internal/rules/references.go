@@ -2,14 +2,40 @@ package rules
 
 import "strings"
 
-// CISBenchmark is the CIS Kubernetes Benchmark the node, control-plane, file and endpoint rules
-// cite (kube-bench cfg/cis-1.10: master.yaml, controlplane.yaml, etcd.yaml, node.yaml); its
-// version is written here only.
-const CISBenchmark = "CIS Kubernetes Benchmark v1.10.0"
+// The CIS Kubernetes Benchmark versions the rules cite, written here only.
+const (
+	// CISVersion is the benchmark the node, control-plane, file and endpoint rules cite
+	// (kube-bench cfg/cis-1.10: master.yaml, controlplane.yaml, etcd.yaml, node.yaml).
+	CISVersion   = "v1.10.0"
+	CISBenchmark = "CIS Kubernetes Benchmark " + CISVersion
+	// CISLaterVersion is the later benchmark (kube-bench cfg/cis-1.12) a few rules cite for
+	// checks that CISVersion does not have or words otherwise.
+	CISLaterVersion = "v1.12.0"
+	// CISURL is the benchmark's page, for the references that link it.
+	CISURL = "https://www.cisecurity.org/benchmark/kubernetes"
+)
 
 // CIS is a reference to a check of CISBenchmark, titled as the benchmark words the check.
-func CIS(id, title string) Reference {
-	return Reference{Kind: "CIS", ID: id, Title: title + " (" + CISBenchmark + ")"}
+func CIS(id, title string) Reference { return cis(CISVersion, id, title) }
+
+// CISLater is a reference to a check of the benchmark CISLaterVersion, titled as that
+// benchmark words it; absent says in the title that CISVersion does not have the check.
+func CISLater(id, title string, absent bool) Reference {
+	version := CISLaterVersion
+	if absent {
+		version += "; not in " + CISVersion
+	}
+	return cis(version, id, title)
+}
+
+func cis(version, id, title string) Reference {
+	return Reference{Kind: "CIS", ID: id, Title: title + " (CIS Kubernetes Benchmark " + version + ")"}
+}
+
+// Linked is the reference with a link to url.
+func (r Reference) Linked(url string) Reference {
+	r.URL = url
+	return r
 }
 
 // PSSURL is the Pod Security Standards page; a check's level is its anchor.

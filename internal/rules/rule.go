@@ -254,30 +254,17 @@ type NodeContext struct {
 	Options   *Options
 	verdict   *nodeVerdict
 	memo      map[string]any
-	// settings are the components' effective settings, read once per node evaluation.
-	settings map[*inventory.Component]componentSettings
 }
 
-type componentSettings struct {
-	of     *settings.Component
-	reason string
-}
-
-// Settings are the effective settings of the component being judged (settings.Of), read
-// once per node evaluation and shared by the rules of the node, or the reason they cannot be
-// known (etcd's configuration file not read, or not parsing).
+// Settings are the effective settings of the component being judged, built once per node
+// (settings.ForNode) and shared by the rules of the node and the endpoints a node audit
+// probes, or the reason they cannot be known (etcd's configuration file not read, or not
+// parsing).
 func (c *NodeContext) Settings() (*settings.Component, string) { return c.SettingsOf(c.Component) }
 
 // SettingsOf are the effective settings of another component of the node, as Settings.
 func (c *NodeContext) SettingsOf(comp *inventory.Component) (*settings.Component, string) {
-	if s, ok := c.settings[comp]; ok {
-		return s.of, s.reason
-	}
-	of, reason := settings.Of(c.Node, comp)
-	if c.settings != nil {
-		c.settings[comp] = componentSettings{of, reason}
-	}
-	return of, reason
+	return settings.ForNode(c.Node).Of(comp)
 }
 
 // Memo returns what compute returns for key, computing it once per node evaluation: the rules

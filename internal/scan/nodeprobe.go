@@ -97,9 +97,10 @@ var probedAs = map[settings.Serves]string{
 	settings.APIServer: probe.APIServer, settings.APIServerInsecure: probe.APIServerInsecure,
 }
 
-// listeners are the addresses component c listens on by its effective settings.
+// listeners are the addresses component c listens on by its effective settings, the ones the
+// rules read (settings.ForNode).
 func listeners(n *inventory.Node, c *inventory.Component) ([]settings.Listener, error) {
-	s, reason := settings.Of(n, c)
+	s, reason := settings.ForNode(n).Of(c)
 	if reason != "" {
 		return nil, errors.New(reason)
 	}

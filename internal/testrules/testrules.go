@@ -17,7 +17,9 @@
 // Rules that judge what a live audit reads (a node, an endpoint, the cluster) have no
 // manifests to annotate: Node, Endpoints and Cluster run them over the inventory's own types
 // and return one Verdict per rule and thing judged, passes and not-applicable verdicts
-// included, for a table to compare.
+// included, for a table to compare. Where a table would hide where a node's setting came from
+// (a flag, an environment variable, a configuration file, a default), NodeTrees reads whole
+// node trees instead, each with its expected verdicts written beside it in want.txt.
 package testrules
 
 import (

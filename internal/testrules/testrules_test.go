@@ -47,16 +47,22 @@ func TestCheck(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Check(c, filepath.Join("testdata", tc.file), nil)
-			if len(got) != len(tc.want) {
-				t.Fatalf("got %d problems, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n"))
-			}
-			for i, w := range tc.want {
-				if !strings.Contains(got[i], w) {
-					t.Errorf("problem %d = %q, want it to contain %q", i, got[i], w)
-				}
-			}
+			checkProblems(t, Check(c, filepath.Join("testdata", tc.file), nil), tc.want)
 		})
+	}
+}
+
+// checkProblems fails the test unless got holds one problem containing each of want, in
+// order.
+func checkProblems(t *testing.T, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i, w := range want {
+		if !strings.Contains(got[i], w) {
+			t.Errorf("problem %d = %q, want it to contain %q", i, got[i], w)
+		}
 	}
 }
 
@@ -276,6 +282,80 @@ func TestWantCheck(t *testing.T) {
 			recorded := record(t, func(t testing.TB) { tc.want.Check(t, tc.v) })
 			if !slices.Equal(recorded, tc.errs) {
 				t.Errorf("recorded %q, want %q", recorded, tc.errs)
+			}
+		})
+	}
+}
+
+// TestCheckNodeTree pins that a node tree fails when its want.txt does not hold exactly: a
+// misspelt ID, a verdict nobody wanted, a want of another outcome or text, a line that does
+// not read.
+func TestCheckNodeTree(t *testing.T) {
+	c := Builtin(t)
+	for _, tc := range []struct {
+		name, tree string
+		want       []string // one problem containing each, in order; none: the tree holds
+	}{
+		{"a tree whose wants match its verdicts holds", "holds", nil},
+		{"a tree without processes is read with none", "no-proc", nil},
+		{"a misspelt want ID fails", "misspelt-want", []string{
+			`want.txt:1: want kube-proxy/metrics-bind-adress fail: rule: unknown rule "kube-proxy/metrics-bind-adress" (did you mean "kube-proxy/metrics-bind-address"?)`,
+			"want.txt:1: want kube-proxy/metrics-bind-adress fail, got no such verdict",
+		}},
+		{"a misspelt selector fails instead of selecting nothing", "misspelt-selector", []string{
+			"`# rules:` rule: unknown rule \"kube-prxy/*\"",
+			"want.txt:2: want kube-proxy/metrics-bind-address, a rule the `# rules:` line does not select",
+			"want.txt:2: want kube-proxy/metrics-bind-address fail, got no such verdict",
+		}},
+		{"a verdict no line wants fails", "missing-want", []string{
+			"want.txt: unexpected kube-proxy/metrics-bind-address fail low: kube-proxy serves its metrics without authentication on 0.0.0.0:10249",
+		}},
+		{"a want of another outcome fails, naming the verdict left", "wrong-outcome", []string{
+			`want.txt:1: want kube-proxy/metrics-bind-address pass, got no such verdict (its verdicts left: fail low "kube-proxy serves`,
+			"want.txt: unexpected kube-proxy/metrics-bind-address fail low",
+		}},
+		{"a text pattern no verdict matches fails", "text-mismatch", []string{
+			`want.txt:1: want kube-proxy/metrics-bind-address fail "127\\.0\\.0\\.1", got no such verdict`,
+			"want.txt: unexpected kube-proxy/metrics-bind-address fail low",
+		}},
+		{"a tree that asserts nothing fails", "asserts-nothing", []string{
+			"want.txt: asserts no rule: write a `# rules:` line or a verdict",
+		}},
+		{"a line that does not read fails", "bad-line", []string{
+			"want.txt:1: kube-proxy/metrics-bind-address: only a failure has a severity",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkProblems(t, CheckNodeTree(c, filepath.Join("testdata", "trees", tc.tree), nil), tc.want)
+		})
+	}
+}
+
+// TestParseVerdictWant pins the syntax of a want.txt line.
+func TestParseVerdictWant(t *testing.T) {
+	for _, tc := range []struct {
+		name, line, want string
+		err              bool
+	}{
+		{"a pass", "a/b pass", "a/b pass", false},
+		{"a not-applicable verdict with its text", `a/b n/a "no \"x\""`, `a/b n/a "no \"x\""`, false},
+		{"a failure of a severity", "a/b fail high", "a/b fail high", false},
+		{"a pattern with spaces", `a/b fail "x, y z"`, `a/b fail "x, y z"`, false},
+		{"an unknown outcome is an error", "a/b failed", "", true},
+		{"a severity on a pass is an error", "a/b pass high", "", true},
+		{"an unknown severity is an error", "a/b fail severe", "", true},
+		{"an unclosed pattern is an error", `a/b fail "x`, "", true},
+		{"words after the pattern are an error", `a/b fail "x" y`, "", true},
+		{"a bad regular expression is an error", `a/b fail "("`, "", true},
+		{"a rule without an outcome is an error", "a/b", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := parseVerdictWant(1, tc.line)
+			if (err != nil) != tc.err {
+				t.Fatalf("error %v, want an error: %t", err, tc.err)
+			}
+			if err == nil && w.String() != tc.want {
+				t.Errorf("read as %q, want %q", w.String(), tc.want)
 			}
 		})
 	}

@@ -96,14 +96,7 @@ func judge(t testing.TB, c *rules.Catalog, ruleID string, inv *inventory.Invento
 	for _, p := range e.Panics() {
 		t.Errorf("testrules: %v", p)
 	}
-	all := append(fails, e.Passed...)
-	out := make([]Verdict, len(all))
-	for i, f := range all {
-		out[i] = Verdict{Rule: f.RuleID, Status: f.Status, Severity: f.Severity, Message: f.Message,
-			Path: f.Path, Evidence: f.Evidence, Kind: f.Object.Kind, Name: f.Object.Name,
-			File: f.Location.File, Finding: f}
-	}
-	return out
+	return verdicts(append(fails, e.Passed...))
 }
 
 // Index indexes verdicts by rule ID and name (host, address or context), joined by a space

@@ -34,7 +34,8 @@ const PodsPath = "/api/v1/namespaces/default/pods?limit=1"
 
 // NotAPIServer starts the summary of a successful answer that is not what kube-apiserver
 // answers (a web page on port 443, say); such an answer is of kind
-// inventory.AnswerUnexpected, which rules do not read as the API server's.
+// inventory.AnswerUnexpected, which rules do not read as the API server's; the API server's
+// own answers are of kind inventory.AnswerAPIServer.
 const NotAPIServer = "not an API server answer"
 
 // maxAnswer bounds what is read of one answer: a discovery document or one page of one Pod.
@@ -51,18 +52,26 @@ func Probe(ctx context.Context, c *conn.Conn) {
 		if err != nil || status < 200 || status > 299 {
 			continue
 		}
-		summary := Summarise(p, body)
+		summary, kind := Summarise(p, body)
 		c.Summarise(i, summary)
-		if strings.HasPrefix(summary, NotAPIServer) {
-			c.Recognise(i, inventory.AnswerUnexpected)
-		}
+		c.Recognise(i, kind)
 	}
 }
 
 // Summarise says what a successful answer to path disclosed: "version v1.37.2", "healthy",
-// "API versions: v1", "14 API groups", "lists pods: 3 in default"; or NotAPIServer and why
-// when the body is not what kube-apiserver answers there.
-func Summarise(path string, body []byte) string {
+// "API versions: v1", "14 API groups", "lists pods: 3 in default", of kind
+// inventory.AnswerAPIServer; or NotAPIServer and why, of kind inventory.AnswerUnexpected, when
+// the body is not what kube-apiserver answers there.
+func Summarise(path string, body []byte) (string, inventory.AnswerKind) {
+	if s := disclosed(path, body); s != "" {
+		return s, inventory.AnswerAPIServer
+	}
+	return notAPI(body), inventory.AnswerUnexpected
+}
+
+// disclosed says what a successful answer to path disclosed, or "" when it is not what
+// kube-apiserver answers there.
+func disclosed(path string, body []byte) string {
 	p, _, _ := strings.Cut(path, "?")
 	switch {
 	case p == "/version":
@@ -70,12 +79,12 @@ func Summarise(path string, body []byte) string {
 			GitVersion string `json:"gitVersion"`
 		}
 		if json.Unmarshal(body, &v) != nil || v.GitVersion == "" {
-			return notAPI(body)
+			return ""
 		}
 		return "version " + printable(v.GitVersion)
 	case p == "/healthz" || p == "/livez" || p == "/readyz":
 		if strings.TrimSpace(string(body)) != "ok" {
-			return notAPI(body)
+			return ""
 		}
 		return "healthy"
 	case p == "/api":
@@ -84,7 +93,7 @@ func Summarise(path string, body []byte) string {
 			Versions []string `json:"versions"`
 		}
 		if json.Unmarshal(body, &v) != nil || v.Kind != "APIVersions" {
-			return notAPI(body)
+			return ""
 		}
 		return "API versions: " + printable(strings.Join(v.Versions, ", "))
 	case p == "/apis":
@@ -93,7 +102,7 @@ func Summarise(path string, body []byte) string {
 			Groups []json.RawMessage `json:"groups"`
 		}
 		if json.Unmarshal(body, &v) != nil || v.Kind != "APIGroupList" {
-			return notAPI(body)
+			return ""
 		}
 		return fmt.Sprintf("%d API groups", len(v.Groups))
 	}
@@ -111,7 +120,7 @@ func summariseList(path string, body []byte) string {
 		Items []json.RawMessage `json:"items"`
 	}
 	if json.Unmarshal(body, &v) != nil || !strings.HasSuffix(v.Kind, "List") {
-		return notAPI(body)
+		return ""
 	}
 	resource := strings.ToLower(strings.TrimSuffix(v.Kind, "List")) + "s"
 	n := int64(len(v.Items))

@@ -32,9 +32,12 @@ func TestSummariseSaysWhatAnAnswerDisclosedWithoutValues(t *testing.T) {
 		{apiserver.PodsPath, `[1,2,3]`, "not an API server answer"},
 		{"/version", `{"gitVersion":"v1.37.2\u001b[31m"}`, "version v1.37.2?[31m"},
 	} {
-		got := apiserver.Summarise(tc.path, []byte(tc.body))
+		got, kind := apiserver.Summarise(tc.path, []byte(tc.body))
 		if !strings.HasPrefix(got, tc.want) {
 			t.Errorf("Summarise(%s, %.40q) = %q, want %q", tc.path, tc.body, got, tc.want)
+		}
+		if want := inventory.AnswerAPIServer; strings.HasPrefix(tc.want, apiserver.NotAPIServer) != (kind != want) {
+			t.Errorf("Summarise(%s, %.40q) is of kind %d; an answer that is the API server's is of kind %d, any other not", tc.path, tc.body, kind, want)
 		}
 		for _, secret := range []string{"hunter2", "secret-name", "welcome", "10.0.0.1"} {
 			if strings.Contains(got, secret) {

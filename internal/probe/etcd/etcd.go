@@ -10,8 +10,8 @@
 // parsed, and the answer's buffer is cleared once parsed. etcd v2's /v2/keys, which
 // kube-hunter probed, is gone from etcd v3.4 and later, so it is not asked.
 //
-// The summaries it writes are the contract with the rules, which recognise them by their
-// beginnings: AnonymousRangeSummary, ProofSummary.
+// It gives each answer the rules judge a kind (inventory.AnswerKind) and the proof's counts
+// (inventory.SecretsSample): the rules judge by those; the summaries are for people.
 package etcd
 
 import (
@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"strings"
 
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe/conn"
 )
 
@@ -40,19 +41,9 @@ const (
 	RangePath   = "/v3/kv/range"
 )
 
-// Beginnings of the summaries of the range requests, which tell the rules which is which.
-const (
-	// AnonymousRangeSummary begins the summary of the count-only range asked without
-	// credentials: "without credentials: 312 keys readable under /registry/", "without
-	// credentials: keys not readable: ...", "without credentials: unexpected answer: ...".
-	AnonymousRangeSummary = "without credentials: "
-	// ProofSummary begins the summary of the encryption proof's first range request:
-	// "encryption proof: 20 of 20 Secrets under /registry/secrets/ sampled: 20 encrypted
-	// with aescbc (key key1)", "encryption proof: no Secrets under /registry/secrets/",
-	// "encryption proof: not made: ...". Further pages begin with ProofPageSummary.
-	ProofSummary     = "encryption proof: "
-	ProofPageSummary = "encryption proof, continued: "
-)
+// ProofPageSummary begins the summaries of the encryption proof's later pages, which no rule
+// judges: the first page's answer holds the proof.
+const ProofPageSummary = "encryption proof, continued: "
 
 // Options are what the prober is told besides the endpoint.
 type Options struct {
@@ -153,6 +144,7 @@ func askVersion(ctx context.Context, c *conn.Conn, how string) {
 	}
 	if json.Unmarshal(data, &v) != nil || !versionPattern.MatchString(v.Server) {
 		c.Summarise(i, fmt.Sprintf("unexpected answer: not etcd's version (%d bytes)", len(data)))
+		c.Recognise(i, inventory.AnswerUnexpected)
 		return
 	}
 	summary := "etcd " + v.Server
@@ -160,10 +152,8 @@ func askVersion(ctx context.Context, c *conn.Conn, how string) {
 		summary += " (cluster version " + v.Cluster + ")"
 	}
 	c.Summarise(i, summary+how)
+	c.Recognise(i, inventory.AnswerEtcdVersion)
 }
-
-// IsEtcdVersion reports whether the summary of GET /version names etcd's version.
-func IsEtcdVersion(summary string) bool { return strings.HasPrefix(summary, "etcd ") }
 
 // rangeRequest is the gateway's JSON form of etcdserverpb.RangeRequest. Reads are
 // serializable: answered by the member asked, without a round of consensus.
@@ -209,29 +199,31 @@ func (o Options) anonymousRange(ctx context.Context, c *conn.Conn) {
 	if i < 0 {
 		return
 	}
-	c.Summarise(i, AnonymousRangeSummary+describeCount(status, data, err, prefix))
+	summary, kind := describeCount(status, data, err, prefix)
+	c.Summarise(i, summary)
+	c.Recognise(i, kind)
 }
 
-// describeCount says what a count-only range answer showed.
-func describeCount(status int, data []byte, err error, prefix string) string {
+// describeCount says what a count-only range answer showed, and what it is.
+func describeCount(status int, data []byte, err error, prefix string) (string, inventory.AnswerKind) {
 	switch {
 	case err != nil && certificateRefused(err):
-		return "keys not readable: etcd requires a client certificate"
+		return "keys not readable: etcd requires a client certificate", inventory.AnswerKeysRefused
 	case err != nil:
-		return "no answer"
+		return "no answer", inventory.AnswerKeysUnproven
 	case status == http.StatusOK:
 		r, perr := parseRange(data)
 		if perr != nil {
-			return fmt.Sprintf("unexpected answer: HTTP 200 that is not an etcd range answer (%d bytes)", len(data))
+			return fmt.Sprintf("unexpected answer: HTTP 200 that is not an etcd range answer (%d bytes)", len(data)), inventory.AnswerKeysUnproven
 		}
-		return fmt.Sprintf("%s readable under %s", plural(r.Count, "key"), prefix)
+		return fmt.Sprintf("%s readable under %s", plural(r.Count, "key"), prefix), inventory.AnswerKeysCounted
 	case status == http.StatusNotFound:
-		return "keys not readable: no v3 gateway at this port (HTTP 404)"
+		return "keys not readable: no v3 gateway at this port (HTTP 404)", inventory.AnswerKeysRefused
 	}
 	if msg, ok := etcdError(data); ok {
-		return fmt.Sprintf("keys not readable: etcd answered HTTP %d: %s", status, msg)
+		return fmt.Sprintf("keys not readable: etcd answered HTTP %d: %s", status, msg), inventory.AnswerKeysRefused
 	}
-	return fmt.Sprintf("unexpected answer: HTTP %d that is not etcd's (%d bytes)", status, len(data))
+	return fmt.Sprintf("unexpected answer: HTTP %d that is not etcd's (%d bytes)", status, len(data)), inventory.AnswerKeysUnproven
 }
 
 // plural is n and noun, in the plural unless n is 1.

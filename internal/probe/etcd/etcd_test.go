@@ -96,24 +96,25 @@ func TestDescribeCountGradesTheAnswer(t *testing.T) {
 		body   string
 		err    error
 		want   string
+		kind   inventory.AnswerKind
 	}{
-		{"readable", 200, `{"header":{"revision":"9"}, "count":"312"}`, nil, "312 keys readable under /registry/"},
-		{"one key", 200, `{"header":{"revision":"9"}, "count":"1"}`, nil, "1 key readable under /registry/"},
-		{"readable and empty", 200, `{"header":{"revision":"9"}}`, nil, "0 keys readable under /registry/"},
+		{"readable", 200, `{"header":{"revision":"9"}, "count":"312"}`, nil, "312 keys readable under /registry/", inventory.AnswerKeysCounted},
+		{"one key", 200, `{"header":{"revision":"9"}, "count":"1"}`, nil, "1 key readable under /registry/", inventory.AnswerKeysCounted},
+		{"readable and empty", 200, `{"header":{"revision":"9"}}`, nil, "0 keys readable under /registry/", inventory.AnswerKeysCounted},
 		{"etcd's own authentication", 400, `{"code":3, "message":"etcdserver: user name is empty"}`, nil,
-			"keys not readable: etcd answered HTTP 400: etcdserver: user name is empty"},
+			"keys not readable: etcd answered HTTP 400: etcdserver: user name is empty", inventory.AnswerKeysRefused},
 		{"permission denied", 403, `{"error":"etcdserver: permission denied","code":7}`, nil,
-			"keys not readable: etcd answered HTTP 403: etcdserver: permission denied"},
-		{"peer port", 404, "404 page not found\n", nil, "keys not readable: no v3 gateway at this port (HTTP 404)"},
-		{"200 but nonsense", 200, "<html>hello</html>", nil, "unexpected answer: HTTP 200 that is not an etcd range answer (18 bytes)"},
-		{"200 JSON without header", 200, `{"count":"3"}`, nil, "unexpected answer: HTTP 200 that is not an etcd range answer (13 bytes)"},
-		{"500 nonsense", 500, "oops", nil, "unexpected answer: HTTP 500 that is not etcd's (4 bytes)"},
-		{"certificate required", 0, "", fmt.Errorf("remote error: tls: certificate required"), "keys not readable: etcd requires a client certificate"},
-		{"no answer", 0, "", fmt.Errorf("connection reset"), "no answer"},
+			"keys not readable: etcd answered HTTP 403: etcdserver: permission denied", inventory.AnswerKeysRefused},
+		{"peer port", 404, "404 page not found\n", nil, "keys not readable: no v3 gateway at this port (HTTP 404)", inventory.AnswerKeysRefused},
+		{"200 but nonsense", 200, "<html>hello</html>", nil, "unexpected answer: HTTP 200 that is not an etcd range answer (18 bytes)", inventory.AnswerKeysUnproven},
+		{"200 JSON without header", 200, `{"count":"3"}`, nil, "unexpected answer: HTTP 200 that is not an etcd range answer (13 bytes)", inventory.AnswerKeysUnproven},
+		{"500 nonsense", 500, "oops", nil, "unexpected answer: HTTP 500 that is not etcd's (4 bytes)", inventory.AnswerKeysUnproven},
+		{"certificate required", 0, "", fmt.Errorf("remote error: tls: certificate required"), "keys not readable: etcd requires a client certificate", inventory.AnswerKeysRefused},
+		{"no answer", 0, "", fmt.Errorf("connection reset"), "no answer", inventory.AnswerKeysUnproven},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := describeCount(tc.status, []byte(tc.body), tc.err, "/registry/"); got != tc.want {
-				t.Errorf("got %q, want %q", got, tc.want)
+			if got, kind := describeCount(tc.status, []byte(tc.body), tc.err, "/registry/"); got != tc.want || kind != tc.kind {
+				t.Errorf("got %q of kind %d, want %q of kind %d", got, kind, tc.want, tc.kind)
 			}
 		})
 	}
@@ -130,8 +131,8 @@ func TestProbeAsksVersionAndCountsKeysWithoutFetchingValues(t *testing.T) {
 	c := fakeConn(srv, "etcd")
 	Probe(context.Background(), c)
 	want := []inventory.Answer{
-		{Method: "GET", Path: "/version", Status: 200, Summary: "etcd 3.7.0 (cluster version 3.7.0)"},
-		{Method: "POST", Path: "/v3/kv/range", Status: 200, Summary: "without credentials: 2 keys readable under /registry/"},
+		{Method: "GET", Path: "/version", Status: 200, Summary: "etcd 3.7.0 (cluster version 3.7.0)", Kind: inventory.AnswerEtcdVersion},
+		{Method: "POST", Path: "/v3/kv/range", Status: 200, Summary: "2 keys readable under /registry/", Kind: inventory.AnswerKeysCounted},
 	}
 	checkAnswers(t, c.Endpoint, want)
 }
@@ -171,10 +172,11 @@ func TestProofCountsStoredFormsPageByPage(t *testing.T) {
 		c.ClientTLS = &tls.Config{}
 		Probe(context.Background(), c)
 		checkAnswers(t, c.Endpoint, []inventory.Answer{
-			{Method: "GET", Path: "/version", Status: 200, Summary: "etcd 3.7.0 (cluster version 3.7.0)"},
-			{Method: "POST", Path: "/v3/kv/range", Status: 200, Summary: "without credentials: 12 keys readable under /registry/"},
-			{Method: "POST", Path: "/v3/kv/range", Status: 200, Summary: "encryption proof: 11 of 11 Secrets under /registry/secrets/ sampled: " +
-				"7 encrypted with aescbc (key key1), 3 in plain text (protobuf), 1 in plain text (JSON)"},
+			{Method: "GET", Path: "/version", Status: 200, Summary: "etcd 3.7.0 (cluster version 3.7.0)", Kind: inventory.AnswerEtcdVersion},
+			{Method: "POST", Path: "/v3/kv/range", Status: 200, Summary: "12 keys readable under /registry/", Kind: inventory.AnswerKeysCounted},
+			{Method: "POST", Path: "/v3/kv/range", Status: 200, Summary: "11 of 11 Secrets under /registry/secrets/ sampled: " +
+				"7 encrypted with aescbc (key key1), 3 in plain text (protobuf), 1 in plain text (JSON)",
+				Kind: inventory.AnswerSecretsSampled, Secrets: &inventory.SecretsSample{Prefix: "/registry/secrets/", Total: 11, Sampled: 11, Encrypted: 7, Plain: 4}},
 		})
 	})
 	t.Run("a bounded sample", func(t *testing.T) {
@@ -182,7 +184,7 @@ func TestProofCountsStoredFormsPageByPage(t *testing.T) {
 		c.ClientTLS = &tls.Config{}
 		Options{Sample: 8}.Probe(context.Background(), c)
 		a := c.Endpoint.Answers[2]
-		if want := "encryption proof: 8 of 11 Secrets under /registry/secrets/ sampled: 7 encrypted with aescbc (key key1), 1 in plain text (protobuf)"; a.Summary != want {
+		if want := "8 of 11 Secrets under /registry/secrets/ sampled: 7 encrypted with aescbc (key key1), 1 in plain text (protobuf)"; a.Summary != want {
 			t.Errorf("summary %q, want %q", a.Summary, want)
 		}
 		if len(c.Endpoint.Answers) != 3 {
@@ -203,8 +205,8 @@ func TestProofOfAnotherPrefixAndNoSecrets(t *testing.T) {
 	srv := httptest.NewServer(&gateway{kv: map[string][]byte{"/k3s/secrets/a/b": secretValue("k8s:enc:kms:v2:vault:", leakMarker)}})
 	defer srv.Close()
 	for prefix, want := range map[string]string{
-		"/k3s":     "encryption proof: 1 of 1 Secrets under /k3s/secrets/ sampled: 1 encrypted with kms v2 (key vault)",
-		"/missing": "encryption proof: no Secrets under /missing/secrets/",
+		"/k3s":     "1 of 1 Secrets under /k3s/secrets/ sampled: 1 encrypted with kms v2 (key vault)",
+		"/missing": "no Secrets under /missing/secrets/",
 	} {
 		c := fakeConn(srv, "etcd")
 		c.ClientTLS = &tls.Config{}
@@ -231,7 +233,7 @@ func TestProofAsksAgainWithFewerSecretsWhenAnAnswerReachesTheBound(t *testing.T)
 	c.ClientTLS = &tls.Config{}
 	Options{Sample: 12}.Probe(context.Background(), c)
 	proof := c.Endpoint.Answers[2:]
-	if want := "encryption proof: 12 of 12 Secrets under /registry/secrets/ sampled: 12 encrypted with secretbox (key k)"; proof[0].Summary != want {
+	if want := "12 of 12 Secrets under /registry/secrets/ sampled: 12 encrypted with secretbox (key k)"; proof[0].Summary != want {
 		t.Errorf("summary %q, want %q", proof[0].Summary, want)
 	}
 	// 12 (cut short), 6, then the other 6 in one page.
@@ -249,16 +251,17 @@ func TestProofOfNonsenseSaysWhyNoneWasMade(t *testing.T) {
 		name    string
 		handler http.HandlerFunc
 		want    string
+		kind    inventory.AnswerKind
 	}{
 		{"nonsense", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "k8s:enc:"+leakMarker) },
-			"encryption proof: not made: unexpected answer: HTTP 200 that is not an etcd range answer (32 bytes)"},
+			"not made: unexpected answer: HTTP 200 that is not an etcd range answer (32 bytes)", inventory.AnswerSecretsUnproven},
 		{"permission denied", func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, `{"code":7,"message":"etcdserver: permission denied"}`)
-		}, "encryption proof: not made: etcd answered HTTP 403: etcdserver: permission denied"},
+		}, "not made: etcd answered HTTP 403: etcdserver: permission denied", inventory.AnswerSecretsUnproven},
 		{"a value that is not base64", func(w http.ResponseWriter, _ *http.Request) {
 			fmt.Fprint(w, `{"header":{},"kvs":[{"key":"L3JlZ2lzdHJ5L3NlY3JldHMvYS9i","value":"`+leakMarker+`"}],"count":"1"}`)
-		}, "encryption proof: 1 of 1 Secrets under /registry/secrets/ sampled: 1 in no form the API server writes"},
+		}, "1 of 1 Secrets under /registry/secrets/ sampled: 1 in no form the API server writes", inventory.AnswerSecretsSampled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
@@ -268,8 +271,8 @@ func TestProofOfNonsenseSaysWhyNoneWasMade(t *testing.T) {
 			c.ClientTLS = &tls.Config{}
 			Probe(context.Background(), c)
 			last := c.Endpoint.Answers[len(c.Endpoint.Answers)-1]
-			if last.Summary != tc.want {
-				t.Errorf("summary %q, want %q", last.Summary, tc.want)
+			if last.Summary != tc.want || last.Kind != tc.kind {
+				t.Errorf("summary %q of kind %d, want %q of kind %d", last.Summary, last.Kind, tc.want, tc.kind)
 			}
 			checkNoLeak(t, c.Endpoint)
 		})
@@ -283,7 +286,12 @@ func checkAnswers(t *testing.T, ep *inventory.Endpoint, want []inventory.Answer)
 		t.Fatalf("answers %+v, want %+v", ep.Answers, want)
 	}
 	for i := range want {
-		if ep.Answers[i] != want[i] {
+		got, w := ep.Answers[i], want[i]
+		if (got.Secrets == nil) != (w.Secrets == nil) || got.Secrets != nil && *got.Secrets != *w.Secrets {
+			t.Errorf("answer %d: proof %+v, want %+v", i, got.Secrets, w.Secrets)
+		}
+		got.Secrets, w.Secrets = nil, nil
+		if got != w {
 			t.Errorf("answer %d: %+v, want %+v", i, ep.Answers[i], want[i])
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/probe/conn"
 )
 
@@ -42,9 +43,8 @@ func (p *Proof) count(match func(Storage) bool) int {
 	return n
 }
 
-// String is the proof's summary, without its ProofSummary beginning: "20 of 20 Secrets under
-// /registry/secrets/ sampled: 20 encrypted with aescbc (key key1)", the forms by count, most
-// first.
+// String is the proof's summary: "20 of 20 Secrets under /registry/secrets/ sampled: 20
+// encrypted with aescbc (key key1)", the forms by count, most first.
 func (p *Proof) String() string {
 	if p.Total == 0 && p.Sampled == 0 {
 		return "no Secrets under " + p.Prefix
@@ -70,12 +70,19 @@ func (p *Proof) String() string {
 	return out
 }
 
+// Sample is the proof's counts, for the rules.
+func (p *Proof) Sample() *inventory.SecretsSample {
+	return &inventory.SecretsSample{Prefix: p.Prefix, Total: p.Total, Sampled: p.Sampled, Encrypted: p.Encrypted(), Plain: p.Plain()}
+}
+
 // prove reads at most o.Sample Secrets through c, which carries the user's credentials, and
-// summarises how they were stored in the answer to the first request.
+// records how they were stored in the answer to the first request.
 func (o Options) prove(ctx context.Context, c *conn.Conn) {
 	p, first := o.sample(ctx, c)
 	if first >= 0 && p != nil {
-		c.Summarise(first, ProofSummary+p.String())
+		c.Summarise(first, p.String())
+		c.Recognise(first, inventory.AnswerSecretsSampled)
+		c.Endpoint.Answers[first].Secrets = p.Sample()
 	}
 }
 
@@ -113,7 +120,8 @@ func (o Options) sample(ctx context.Context, c *conn.Conn) (*Proof, int) {
 		}
 		if perr != nil {
 			if p.Sampled == 0 {
-				c.Summarise(i, ProofSummary+"not made: "+perr.Error())
+				c.Summarise(i, "not made: "+perr.Error())
+				c.Recognise(i, inventory.AnswerSecretsUnproven)
 				return nil, first
 			}
 			p.Stopped = perr.Error()

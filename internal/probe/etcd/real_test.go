@@ -97,9 +97,9 @@ func TestProofReadsTheStoredFormsOfARealEtcd(t *testing.T) {
 		sample int
 		want   string
 	}{
-		{0, "encryption proof: 10 of 10 Secrets under /palisade-proof/secrets/ sampled: 5 encrypted with aescbc (key key1), " +
+		{0, "10 of 10 Secrets under /palisade-proof/secrets/ sampled: 5 encrypted with aescbc (key key1), " +
 			"3 encrypted with kms v2 (key cloud-kms), 1 in plain text (JSON), 1 in plain text (protobuf)"},
-		{4, "encryption proof: 4 of 10 Secrets under /palisade-proof/secrets/ sampled: 4 encrypted with aescbc (key key1)"},
+		{4, "4 of 10 Secrets under /palisade-proof/secrets/ sampled: 4 encrypted with aescbc (key key1)"},
 	} {
 		t.Run(fmt.Sprintf("sample %d", tc.sample), func(t *testing.T) {
 			cn := endpointConn(t, c)
@@ -111,7 +111,7 @@ func TestProofReadsTheStoredFormsOfARealEtcd(t *testing.T) {
 			if a := answers[0]; a.Path != "/version" || a.Status != 200 || !strings.HasSuffix(a.Summary, ", asked with the client certificate given") {
 				t.Errorf("version answer %+v", a)
 			}
-			if a := answers[1]; a.Status != 200 || a.Summary != tc.want {
+			if a := answers[1]; a.Status != 200 || a.Summary != tc.want || a.Kind != inventory.AnswerSecretsSampled || a.Secrets == nil {
 				t.Errorf("proof answer %+v, want summary %q", a, tc.want)
 			}
 			for _, a := range answers {
@@ -129,7 +129,7 @@ func TestProofWithACertificateEtcdDoesNotTrustSaysSo(t *testing.T) {
 	cn.ClientTLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // no certificate: refused
 	etcd.Probe(context.Background(), cn)
 	last := cn.Endpoint.Answers[len(cn.Endpoint.Answers)-1]
-	if last.Summary != "encryption proof: not made: etcd refused the client certificate given" {
+	if last.Summary != "not made: etcd refused the client certificate given" || last.Kind != inventory.AnswerSecretsUnproven {
 		t.Errorf("answers %+v", cn.Endpoint.Answers)
 	}
 }
@@ -147,7 +147,7 @@ func BenchmarkProof(b *testing.B) {
 	put(b, c, kv)
 	for _, sample := range []int{etcd.DefaultSample, 200} {
 		b.Run(fmt.Sprintf("sample=%d", sample), func(b *testing.B) {
-			want := fmt.Sprintf("encryption proof: %d of 200 Secrets under %s/secrets/ sampled: %d encrypted with aescbc (key key1)", sample, prefix, sample)
+			want := fmt.Sprintf("%d of 200 Secrets under %s/secrets/ sampled: %d encrypted with aescbc (key key1)", sample, prefix, sample)
 			for b.Loop() {
 				cn := endpointConn(b, c)
 				etcd.Options{Prefix: prefix, Sample: sample}.Probe(context.Background(), cn)

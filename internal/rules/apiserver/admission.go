@@ -74,28 +74,29 @@ func admissionEvidence(s *settings.Component) string {
 	return strings.Join(parts, " ") + " in " + s.Of.Describe()
 }
 
-func admissionRule(id, title string, sev finding.Severity, refs []rules.Reference, desc, remedy string, allowed []string,
-	judge func(s *settings.Component) (string, string)) rules.Rule {
-	return rules.Rule{
-		ID: id, Title: title, Severity: sev, Area: rules.AreaControlPlane, Scope: rules.ScopeNode, Components: apiServer,
-		Description: desc, Fields: []string{"--enable-admission-plugins", "--disable-admission-plugins", "--admission-control"},
-		Allowed: allowed, References: append(refs, docsAdmission), Remedy: remedy,
-		Node: func(ctx *rules.NodeContext) []rules.Violation {
-			s, _ := ctx.Settings()
-			if msg, flag := judge(s); msg != "" {
-				return fail(flag, msg, admissionEvidence(s))
-			}
-			ctx.Pass(admissionEvidence(s))
-			return nil
-		},
+// admissionRule completes r, a rule on the admission plugins, with what every such rule
+// shares: the fields it reads, its scope, the admission documentation, and its evaluation by
+// judge, which says why the plugins fail and the flag at fault, or "" when they pass.
+func admissionRule(r rules.Rule, judge func(s *settings.Component) (string, string)) rules.Rule {
+	r.Area, r.Scope, r.Components = rules.AreaControlPlane, rules.ScopeNode, apiServer
+	r.Fields = []string{"--enable-admission-plugins", "--disable-admission-plugins", "--admission-control"}
+	r.References = append(r.References, docsAdmission)
+	r.Node = func(ctx *rules.NodeContext) []rules.Violation {
+		s, _ := ctx.Settings()
+		if msg, flag := judge(s); msg != "" {
+			return fail(flag, msg, admissionEvidence(s))
+		}
+		ctx.Pass(admissionEvidence(s))
+		return nil
 	}
+	return r
 }
 
 func admissionAlwaysAdmitRule() rules.Rule {
-	return admissionRule("apiserver/admission-always-admit", "API server runs the AlwaysAdmit admission plugin", finding.High,
-		[]rules.Reference{cisAlwaysAdmit},
-		"AlwaysAdmit admits every request, whatever the other plugins decide. It is deprecated and has no use in a real cluster.",
-		"Remove AlwaysAdmit from --enable-admission-plugins.", []string{"AlwaysAdmit not enabled"},
+	return admissionRule(rules.Rule{ID: "apiserver/admission-always-admit", Title: "API server runs the AlwaysAdmit admission plugin",
+		Severity: finding.High, References: []rules.Reference{cisAlwaysAdmit},
+		Description: "AlwaysAdmit admits every request, whatever the other plugins decide. It is deprecated and has no use in a real cluster.",
+		Remedy:      "Remove AlwaysAdmit from --enable-admission-plugins.", Allowed: []string{"AlwaysAdmit not enabled"}},
 		func(of *settings.Component) (string, string) {
 			if s := pluginState(of, "AlwaysAdmit"); s.on {
 				return "AlwaysAdmit is " + s.why + ": every request is admitted", s.flag
@@ -105,12 +106,12 @@ func admissionAlwaysAdmitRule() rules.Rule {
 }
 
 func admissionNodeRestrictionRule() rules.Rule {
-	return admissionRule("apiserver/admission-node-restriction", "API server does not run the NodeRestriction admission plugin", finding.High,
-		[]rules.Reference{cisNodeRestriction, docsNodeAuthz},
-		"NodeRestriction limits what a kubelet may change: only its own Node object and the pods bound to it, and not the labels "+
-			"reserved for the control plane (node-restriction.kubernetes.io/). Without it a compromised kubelet can relabel its node "+
+	return admissionRule(rules.Rule{ID: "apiserver/admission-node-restriction", Title: "API server does not run the NodeRestriction admission plugin",
+		Severity: finding.High, References: []rules.Reference{cisNodeRestriction, docsNodeAuthz},
+		Description: "NodeRestriction limits what a kubelet may change: only its own Node object and the pods bound to it, and not the labels " +
+			"reserved for the control plane (node-restriction.kubernetes.io/). Without it a compromised kubelet can relabel its node " +
 			"to attract sensitive workloads, or change other nodes. It is off by default.",
-		"Add NodeRestriction to --enable-admission-plugins (and Node to --authorization-mode).", []string{"NodeRestriction enabled"},
+		Remedy: "Add NodeRestriction to --enable-admission-plugins (and Node to --authorization-mode).", Allowed: []string{"NodeRestriction enabled"}},
 		func(of *settings.Component) (string, string) {
 			if s := pluginState(of, "NodeRestriction"); !s.on {
 				return "NodeRestriction is " + s.why + ": kubelets may modify other nodes and their own node's labels", s.flag
@@ -124,11 +125,11 @@ func admissionNotDisabledRule(plugin string, ref rules.Reference) rules.Rule {
 		"ServiceAccount":     "pods are not given a service account, and may name one that does not exist or mount any token",
 		"NamespaceLifecycle": "objects can be created in namespaces being deleted or that do not exist, and kube-system can be deleted",
 	}[plugin]
-	return admissionRule("apiserver/admission-"+kebab(plugin), "API server disables the "+plugin+" admission plugin", finding.Medium,
-		[]rules.Reference{ref},
-		plugin+" is on by default and should stay so: without it "+why+".",
-		"Remove "+plugin+" from --disable-admission-plugins (or from the deprecated --admission-control's omissions).",
-		[]string{plugin + " not disabled"},
+	return admissionRule(rules.Rule{ID: "apiserver/admission-" + kebab(plugin), Title: "API server disables the " + plugin + " admission plugin",
+		Severity: finding.Medium, References: []rules.Reference{ref},
+		Description: plugin + " is on by default and should stay so: without it " + why + ".",
+		Remedy:      "Remove " + plugin + " from --disable-admission-plugins (or from the deprecated --admission-control's omissions).",
+		Allowed:     []string{plugin + " not disabled"}},
 		func(of *settings.Component) (string, string) {
 			if s := pluginState(of, plugin); !s.on {
 				return fmt.Sprintf("%s is %s: %s", plugin, s.why, why), s.flag
@@ -143,11 +144,11 @@ func admissionRecommendedRule(plugin string, ref rules.Reference) rules.Rule {
 		"AlwaysPullImages":       "a pod on a node where a private image is cached can run it without the pull secret that would authorize it",
 		"DenyServiceExternalIPs": "anyone who may create Services can set spec.externalIPs and intercept traffic to those addresses (CVE-2020-8554)",
 	}[plugin]
-	return admissionRule("apiserver/admission-"+kebab(plugin), "API server does not run the "+plugin+" admission plugin", finding.Low,
-		[]rules.Reference{ref},
-		plugin+" is off by default. Without it "+why+". The CIS Benchmark lists it as a Manual check: weigh it for the cluster.",
-		"Add "+plugin+" to --enable-admission-plugins, or record why the cluster does without it by suppressing this rule.",
-		[]string{plugin + " enabled"},
+	return admissionRule(rules.Rule{ID: "apiserver/admission-" + kebab(plugin), Title: "API server does not run the " + plugin + " admission plugin",
+		Severity: finding.Low, References: []rules.Reference{ref},
+		Description: plugin + " is off by default. Without it " + why + ". The CIS Benchmark lists it as a Manual check: weigh it for the cluster.",
+		Remedy:      "Add " + plugin + " to --enable-admission-plugins, or record why the cluster does without it by suppressing this rule.",
+		Allowed:     []string{plugin + " enabled"}},
 		func(of *settings.Component) (string, string) {
 			if s := pluginState(of, plugin); !s.on {
 				return fmt.Sprintf("%s is %s: %s", plugin, s.why, why), s.flag

@@ -294,3 +294,11 @@ func BenchmarkControlPlaneNode(b *testing.B) {
 		_ = e.Finish(inv)
 	}
 }
+
+// TestNodeTrees judges whole node trees where the API server's settings come from its flags,
+// its defaults, or the files its flags name (the encryption configuration, the audit policy,
+// the admission configuration); want.txt beside each says the verdicts and the flag or file
+// each one names.
+func TestNodeTrees(t *testing.T) {
+	testrules.NodeTrees(t, testrules.Rules(t, apiserver.Rules()...), "testdata/nodes", nil)
+}

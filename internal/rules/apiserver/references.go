@@ -48,8 +48,7 @@ var (
 	cisAuditPolicyCovers = rules.CIS("3.2.2", "Ensure that the audit policy covers key security concerns")
 
 	// 1.2.30 is not in v1.10.0; newer benchmarks (kube-bench cfg/cis-1.12) add it.
-	cisExtendTokenExpiration = rules.Reference{Kind: "CIS", ID: "1.2.30",
-		Title: "Ensure that the --service-account-extend-token-expiration parameter is set to false (CIS Kubernetes Benchmark v1.12.0; not in v1.10.0)"}
+	cisExtendTokenExpiration = rules.CISLater("1.2.30", "Ensure that the --service-account-extend-token-expiration parameter is set to false", true)
 
 	docsEncryptData     = rules.Docs("Encrypting Confidential Data at Rest", "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/")
 	docsKMS             = rules.Docs("Using a KMS provider for data encryption", "https://kubernetes.io/docs/tasks/administer-cluster/kms-provider/")

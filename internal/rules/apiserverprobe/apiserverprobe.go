@@ -34,7 +34,7 @@ const (
 
 // readable reports whether an answer is a success that kube-apiserver gave.
 func readable(a inventory.Answer) bool {
-	return a.Status >= 200 && a.Status < 300 && a.Summary != "" && a.Kind != inventory.AnswerUnexpected
+	return a.Status >= 200 && a.Status < 300 && a.Kind == inventory.AnswerAPIServer
 }
 
 // recognised reports whether any answer is kube-apiserver's: a success it gave, or a refusal

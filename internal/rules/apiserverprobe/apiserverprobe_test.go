@@ -27,7 +27,7 @@ func answers(statuses map[string]int) []inventory.Answer {
 		}
 		a := inventory.Answer{Method: "GET", Path: p, Status: s}
 		if s == 200 {
-			a.Summary = summaries[p]
+			a.Summary, a.Kind = summaries[p], inventory.AnswerAPIServer
 		}
 		out = append(out, a)
 	}

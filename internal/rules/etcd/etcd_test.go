@@ -95,22 +95,14 @@ func TestRules(t *testing.T) {
 		want want
 	}{
 		// 2.1
-		{"kubeadm's etcd has a serving certificate", "etcd/client-tls", node(etcdProcess(nil, kubeadm...)),
-			want{Status: pass, Evidence: "etcd (process /proc/42/cmdline) flag --cert-file=/etc/kubernetes/pki/etcd/server.crt"}},
 		{"no key file", "etcd/client-tls", node(etcdProcess(nil, with("--key-file")...)),
 			want{Status: fail, Severity: finding.High, Message: "has no TLS certificate and key of its own (--key-file not set)"}},
-		{"certificate from the environment", "etcd/client-tls", node(etcdProcess(map[string]string{"ETCD_CERT_FILE": "/e/server.crt", "ETCD_KEY_FILE": "/e/server.key"}, with("--cert-file", "--key-file")...)),
-			want{Status: pass, Evidence: "environment ETCD_CERT_FILE=/e/server.crt"}},
 		{"an empty variable is ignored, as etcd ignores it", "etcd/client-tls", node(etcdProcess(map[string]string{"ETCD_CERT_FILE": "", "ETCD_KEY_FILE": "/e/k"}, with("--cert-file", "--key-file")...)),
 			want{Status: fail, Severity: finding.High, Message: "(--cert-file not set)"}},
 		{"nothing and auto TLS", "etcd/client-tls", node(etcdProcess(nil, "--auto-tls")),
 			want{Status: fail, Severity: finding.High, Message: "(--cert-file and --key-file not set); --auto-tls makes it use a self-signed certificate"}},
 		// 2.2
-		{"client-cert-auth true", "etcd/client-cert-auth", node(etcdProcess(nil, kubeadm...)), want{Status: pass, Evidence: "flag --client-cert-auth=true"}},
-		{"client-cert-auth unset", "etcd/client-cert-auth", node(etcdProcess(nil, with("--client-cert-auth")...)), want{Status: fail, Severity: finding.High, Evidence: "--client-cert-auth is not set: etcd's default false applies"}},
 		{"client-cert-auth false", "etcd/client-cert-auth", node(etcdProcess(nil, with("--client-cert-auth=false")...)), want{Status: fail, Severity: finding.High, Message: "serves clients that present no certificate"}},
-		{"client-cert-auth from the environment", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "true"}, with("--client-cert-auth")...)), want{Status: pass, Evidence: "environment ETCD_CLIENT_CERT_AUTH=true"}},
-		{"the flag wins over the environment", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "true"}, with("--client-cert-auth=false")...)), want{Status: fail, Severity: finding.High, Evidence: "flag --client-cert-auth=false"}},
 		{"not a boolean", "etcd/client-cert-auth", node(etcdProcess(map[string]string{"ETCD_CLIENT_CERT_AUTH": "yes"}, with("--client-cert-auth")...)), want{Status: fail, Severity: finding.High, Message: "ETCD_CLIENT_CERT_AUTH=yes is not a boolean"}},
 		// 2.3
 		{"auto TLS unset", "etcd/auto-tls", node(etcdProcess(nil, kubeadm...)), want{Status: pass, Evidence: "etcd's default false applies"}},
@@ -141,9 +133,6 @@ func TestRules(t *testing.T) {
 		{"no trusted CA, no client-cert-auth", "etcd/trusted-ca", node(etcdProcess(nil)),
 			want{Status: fail, Severity: finding.Medium, Message: "cannot require client certificates"}},
 		// listeners
-		{"TLS client URLs", "etcd/client-plain-http", node(etcdProcess(nil, kubeadm...)), want{Status: pass, Evidence: "--listen-client-urls=https://127.0.0.1:2379,https://10.0.0.5:2379"}},
-		{"the default client URL is plain HTTP", "etcd/client-plain-http", node(etcdProcess(nil)),
-			want{Status: fail, Severity: finding.High, Message: "without TLS on http://localhost:2379", Evidence: "etcd's default http://localhost:2379 applies"}},
 		{"an HTTP-only listener over plain HTTP", "etcd/client-plain-http", node(etcdProcess(nil, with("--listen-client-http-urls=http://127.0.0.1:2381")...)),
 			want{Status: fail, Severity: finding.High, Message: "on http://127.0.0.1:2381"}},
 		{"loopback HTTP is not exposed", "etcd/client-exposed", node(etcdProcess(nil, "--listen-client-urls=http://127.0.0.1:2379,http://[::1]:2379,unix://etcd.sock")), want{Status: pass}},
@@ -164,18 +153,9 @@ func node(cs ...*inventory.Component) *inventory.Node {
 	return &inventory.Node{Components: cs, Files: map[string]*inventory.File{}}
 }
 
+// TestConfigFileReplacesFlagsAndEnvironment pins the configuration files etcd cannot read:
+// what it reads from one is judged on the config-file node tree (TestNodeTrees).
 func TestConfigFileReplacesFlagsAndEnvironment(t *testing.T) {
-	const cfg = `
-name: m1
-listen-client-urls: https://10.0.0.5:2379
-client-transport-security:
-  cert-file: /etc/etcd/server.crt
-  key-file: /etc/etcd/server.key
-  client-cert-auth: false
-  trusted-ca-file: /etc/etcd/ca.crt
-peer-transport-security:
-  auto-tls: true
-`
 	file := func(data string) map[string]*inventory.File {
 		return map[string]*inventory.File{"/etc/etcd/etcd.yaml": {Path: "/etc/etcd/etcd.yaml", Exists: true, Data: []byte(data), Mode: 0o600}}
 	}
@@ -193,11 +173,6 @@ peer-transport-security:
 		node *inventory.Node
 		want want
 	}{
-		{"client certificate from the file", "etcd/client-tls", withFile(cfg), want{Status: pass, Evidence: "etcd config file /etc/etcd/etcd.yaml client-transport-security.cert-file=/etc/etcd/server.crt"}},
-		{"client-cert-auth false in the file beats the ignored flag", "etcd/client-cert-auth", withFile(cfg),
-			want{Status: fail, Severity: finding.High, Evidence: "client-transport-security.client-cert-auth=false"}},
-		{"exposed through the file", "etcd/client-exposed", withFile(cfg), want{Status: fail, Severity: finding.Critical, Message: "https://10.0.0.5:2379"}},
-		{"peer auto TLS from the file, peers on the default loopback URL", "etcd/peer-auto-tls", withFile(cfg), want{Status: fail, Severity: finding.Low}},
 		{"a file the source did not read", "etcd/client-tls", withFile("-"), want{Status: na, Message: "etcd reads its settings from /etc/etcd/etcd.yaml only (etcd (process /proc/42/cmdline) environment ETCD_CONFIG_FILE)"}},
 		{"a file that does not parse", "etcd/client-tls", withFile("client-transport-security: [\n"), want{Status: na, Message: "etcd's configuration file /etc/etcd/etcd.yaml does not parse"}},
 	}
@@ -256,4 +231,11 @@ func BenchmarkRulesOnOneNode(b *testing.B) {
 		e := c.NewEvaluation(&rules.Options{}, nil)
 		e.Finish(inv)
 	}
+}
+
+// TestNodeTrees judges whole node trees, one per source of etcd's settings: its flags, its
+// ETCD_* environment, a flag over the environment, its configuration file over both, and its
+// defaults; want.txt beside each says the verdicts and the source each one names.
+func TestNodeTrees(t *testing.T) {
+	testrules.NodeTrees(t, testrules.Rules(t, etcd.Rules()...), "testdata/nodes", nil)
 }

@@ -22,11 +22,9 @@ package etcdprobe
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
 )
 
@@ -57,86 +55,44 @@ func encryptionRule() rules.Rule {
 // rewrite is how existing Secrets are stored again, through the configured provider.
 const rewrite = "kubectl get secrets -A -o json | kubectl replace -f -"
 
-// proofPattern is the summary of a proof made (probe/etcd.Proof.String).
-var (
-	proofPattern     = regexp.MustCompile(`^(\d+) of (\d+) Secrets under (\S+) sampled: (.+)$`)
-	encryptedPattern = regexp.MustCompile(`(?:^|, )(\d+) encrypted with `)
-	plainPattern     = regexp.MustCompile(`(?:^|, )(\d+) in plain text `)
-)
-
-// proofCounts are the counts of a proof's summary.
-type proofCounts struct {
-	sampled, total, encrypted, plain int
-	prefix                           string
-}
-
-// parseProof reads the counts of a proof's summary (without its beginning); ok is false when
-// the summary is not that of a proof made.
-func parseProof(result string) (p proofCounts, ok bool) {
-	m := proofPattern.FindStringSubmatch(result)
-	if m == nil {
-		return p, false
-	}
-	p.sampled, _ = strconv.Atoi(m[1])
-	p.total, _ = strconv.Atoi(m[2])
-	p.prefix = m[3]
-	p.encrypted = sum(encryptedPattern, m[4])
-	p.plain = sum(plainPattern, m[4])
-	return p, true
-}
-
-func sum(pattern *regexp.Regexp, text string) int {
-	n := 0
-	for _, m := range pattern.FindAllStringSubmatch(text, -1) {
-		c, _ := strconv.Atoi(m[1])
-		n += c
-	}
-	return n
-}
-
 func checkEncryption(ctx *rules.EndpointContext) []rules.Violation {
 	ep := ctx.Endpoint
-	a := rangeAnswer(ep, proof)
+	a := rangeAnswer(ep, inventory.AnswerSecretsSampled, inventory.AnswerSecretsUnproven)
 	if a == nil {
 		ctx.NotApplicable(fmt.Sprintf("encryption at rest not proven on %s: give etcd's client certificate, key and CA "+
 			"(palisade probe --etcd-cert, --etcd-key, --etcd-ca) to read a bounded sample of how Secrets are stored; "+
 			"the API server's --encryption-provider-config is judged by the flag rules", ep.Address))
 		return nil
 	}
-	result := strings.TrimPrefix(a.Summary, proof)
-	evidence := fmt.Sprintf("POST %s with the client certificate given: %s", rangePath, result)
-	p, ok := parseProof(result)
+	evidence := fmt.Sprintf("POST %s with the client certificate given: %s", rangePath, a.Summary)
+	p := a.Secrets
 	switch {
-	case !ok && strings.HasPrefix(result, "no Secrets under "):
-		ctx.NotApplicable(fmt.Sprintf("%s holds %s: nothing to prove (if the API server's --etcd-prefix is not /registry, give it to palisade probe --etcd-prefix)", ep.Address, result))
+	case p != nil && p.Total == 0 && p.Sampled == 0:
+		ctx.NotApplicable(fmt.Sprintf("%s holds %s: nothing to prove (if the API server's --etcd-prefix is not /registry, give it to palisade probe --etcd-prefix)", ep.Address, a.Summary))
 		return nil
-	case !ok:
-		why := result
-		if a.Error != "" {
-			why += " (" + a.Error + ")"
-		}
-		ctx.NotApplicable(fmt.Sprintf("encryption at rest not proven on %s: %s", ep.Address, why))
+	case a.Kind != inventory.AnswerSecretsSampled || p == nil || p.Sampled == 0:
+		ctx.NotApplicable(fmt.Sprintf("encryption at rest not proven on %s: %s", ep.Address, unproven(a)))
 		return nil
-	case p.plain == 0 && p.encrypted > 0:
+	case p.Plain == 0 && p.Encrypted > 0:
 		ctx.Pass(evidence)
 		return nil
-	case p.plain == 0:
-		ctx.NotApplicable(fmt.Sprintf("none of the %d values sampled on %s is in a form the API server writes: %s", p.sampled, ep.Address, result))
+	case p.Plain == 0:
+		ctx.NotApplicable(fmt.Sprintf("none of the %d values sampled on %s is in a form the API server writes: %s", p.Sampled, ep.Address, a.Summary))
 		return nil
-	case p.encrypted == 0:
+	case p.Encrypted == 0:
 		return []rules.Violation{{
-			Path: p.prefix,
+			Path: p.Prefix,
 			Message: fmt.Sprintf("Secrets are stored in etcd in plain text: all %d of the %d sampled under %s (of %d); whoever "+
-				"reads etcd, its data directory, a snapshot or a backup reads every Secret", p.plain, p.sampled, p.prefix, p.total),
+				"reads etcd, its data directory, a snapshot or a backup reads every Secret", p.Plain, p.Sampled, p.Prefix, p.Total),
 			Evidence: evidence,
 		}}
 	}
 	high := finding.High
 	return []rules.Violation{{
-		Path: p.prefix,
+		Path: p.Prefix,
 		Message: fmt.Sprintf("Secrets are partly stored in etcd in plain text: %d of the %d sampled under %s (of %d) are plain "+
 			"text, %d encrypted. Encryption is configured, but objects written before it are not re-encrypted; rewrite "+
-			"every Secret so that it is stored encrypted: %s", p.plain, p.sampled, p.prefix, p.total, p.encrypted, rewrite),
+			"every Secret so that it is stored encrypted: %s", p.Plain, p.Sampled, p.Prefix, p.Total, p.Encrypted, rewrite),
 		Evidence: evidence,
 		Severity: &high,
 	}}

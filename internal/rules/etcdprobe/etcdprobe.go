@@ -5,8 +5,8 @@
 // holds are encrypted at rest. They are the network proof beside the flag-based rules of
 // package etcd (etcd/client-plain-http, etcd/client-cert-auth) and of package apiserver
 // (--encryption-provider-config). The rules read the answers that internal/probe/etcd
-// recorded in inventory.Endpoint, by the beginnings of their summaries, and never contact
-// anything. An endpoint that did not answer, or answered but not as etcd, is not applicable,
+// recorded in inventory.Endpoint, by their kinds (inventory.AnswerKind) and the proof's
+// counts, never by the wording of their summaries, and never contact anything. An endpoint that did not answer, or answered but not as etcd, is not applicable,
 // never a pass; no message or evidence holds a value read from etcd, since the prober keeps
 // none.
 package etcdprobe
@@ -14,6 +14,7 @@ package etcdprobe
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"palisade.dev/palisade/internal/inventory"
@@ -38,15 +39,11 @@ const (
 
 var bothPorts = []string{etcdClient, etcdPeer}
 
-// The requests of etcd's prober and the beginnings of their summaries
-// (probe/etcd.VersionPath, RangePath, AnonymousRangeSummary, ProofSummary; a test pins that
-// they agree).
+// The requests of etcd's prober (probe/etcd.VersionPath, RangePath; a test pins that they
+// agree).
 const (
-	versionPath    = "/version"
-	rangePath      = "/v3/kv/range"
-	etcdVersion    = "etcd "
-	anonymousRange = "without credentials: "
-	proof          = "encryption proof: "
+	versionPath = "/version"
+	rangePath   = "/v3/kv/range"
 )
 
 // certRequired reports whether the endpoint refused a TLS handshake without a client
@@ -56,13 +53,13 @@ func certRequired(ep *inventory.Endpoint) bool { return ep.TLS != nil && ep.TLS.
 // version is the answer to GET /version when it named etcd's version, else nil.
 func version(ep *inventory.Endpoint) *inventory.Answer {
 	a := ep.Answer("GET", versionPath)
-	if a == nil || a.Status != 200 || !strings.HasPrefix(a.Summary, etcdVersion) {
+	if a == nil || a.Status != 200 || a.Kind != inventory.AnswerEtcdVersion {
 		return nil
 	}
 	return a
 }
 
-// versionEvidence says what GET /version answered.
+// versionEvidence says what GET /version answered, and what the prober said of it.
 func versionEvidence(ep *inventory.Endpoint) string {
 	a := ep.Answer("GET", versionPath)
 	switch {
@@ -70,21 +67,36 @@ func versionEvidence(ep *inventory.Endpoint) string {
 		return "GET /version not asked"
 	case a.Error != "":
 		return "GET /version: no answer (" + a.Error + ")"
-	case a.Summary == "":
-		return fmt.Sprintf("GET /version: HTTP %d", a.Status)
 	}
-	return fmt.Sprintf("GET /version: HTTP %d, %s", a.Status, a.Summary)
+	return fmt.Sprintf("GET /version: HTTP %d", a.Status) + said(a)
 }
 
-// rangeAnswer is the range request whose summary begins with kind, else nil.
-func rangeAnswer(ep *inventory.Endpoint, kind string) *inventory.Answer {
+// said is what the prober said of an answer, after a comma, or "" when it said nothing.
+func said(a *inventory.Answer) string {
+	if a.Summary == "" {
+		return ""
+	}
+	return ", " + a.Summary
+}
+
+// rangeAnswer is the range request whose answer is of one of kinds, else nil.
+func rangeAnswer(ep *inventory.Endpoint, kinds ...inventory.AnswerKind) *inventory.Answer {
 	for i := range ep.Answers {
 		a := &ep.Answers[i]
-		if a.Method == "POST" && a.Path == rangePath && strings.HasPrefix(a.Summary, kind) {
+		if a.Method == "POST" && a.Path == rangePath && slices.Contains(kinds, a.Kind) {
 			return a
 		}
 	}
 	return nil
+}
+
+// unproven says why an answer proves nothing: what the prober said of it, and the error of
+// the request when it failed.
+func unproven(a *inventory.Answer) string {
+	if a.Error != "" {
+		return a.Summary + " (" + a.Error + ")"
+	}
+	return a.Summary
 }
 
 // loopback reports whether the endpoint's host is reachable only from its own node.

@@ -20,10 +20,9 @@ package etcdprobe
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 
 	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
 )
 
@@ -50,38 +49,30 @@ func keysReadableRule() rules.Rule {
 	}
 }
 
-// readablePattern is the summary of a count answered (probe/etcd.describeCount).
-var readablePattern = regexp.MustCompile(`^\d+ keys? readable under `)
-
 func checkKeysReadable(ctx *rules.EndpointContext) []rules.Violation {
 	ep := ctx.Endpoint
 	if certRequired(ep) {
 		ctx.Pass(fmt.Sprintf("%s refuses a TLS handshake without a client certificate: no request without credentials reaches etcd", ep.Address))
 		return nil
 	}
-	a := rangeAnswer(ep, anonymousRange)
+	a := rangeAnswer(ep, inventory.AnswerKeysCounted, inventory.AnswerKeysRefused, inventory.AnswerKeysUnproven)
 	if a == nil {
 		ctx.NotApplicable(fmt.Sprintf("no count-only range was asked of %s", ep.Address))
 		return nil
 	}
-	result := strings.TrimPrefix(a.Summary, anonymousRange)
-	evidence := fmt.Sprintf("POST %s (count only, no value fetched) without credentials: HTTP %d, %s", rangePath, a.Status, result)
+	evidence := fmt.Sprintf("POST %s (count only, no value fetched) without credentials: HTTP %d, %s", rangePath, a.Status, a.Summary)
 	switch {
-	case strings.HasPrefix(result, "keys not readable"):
+	case a.Kind == inventory.AnswerKeysRefused:
 		ctx.Pass(evidence)
 		return nil
-	case a.Status != 200 || !readablePattern.MatchString(result):
-		why := result
-		if a.Error != "" {
-			why += " (" + a.Error + ")"
-		}
-		ctx.NotApplicable(fmt.Sprintf("%s did not answer the count-only range as etcd: %s", ep.Address, why))
+	case a.Status != 200 || a.Kind != inventory.AnswerKeysCounted:
+		ctx.NotApplicable(fmt.Sprintf("%s did not answer the count-only range as etcd: %s", ep.Address, unproven(a)))
 		return nil
 	}
 	return []rules.Violation{{
 		Path: ep.Address,
 		Message: fmt.Sprintf("%s lets a caller without credentials read its keys: it counted them (%s); the same request "+
-			"without count_only returns every object of the cluster, Secrets included", port(ep), result),
+			"without count_only returns every object of the cluster, Secrets included", port(ep), a.Summary),
 		Evidence: evidence,
 	}}
 }

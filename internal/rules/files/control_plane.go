@@ -73,7 +73,7 @@ func kubeconfigs(n *inventory.Node, _ *inventory.Component) []string {
 		if c.Kind != inventory.KubeScheduler && c.Kind != inventory.KubeControllerManager {
 			continue
 		}
-		s, _ := settings.Of(n, c)
+		s, _ := settings.ForNode(n).Of(c)
 		if v := s.Get("kubeconfig").Given(); v != "" {
 			out = append(out, v)
 		}

@@ -38,7 +38,7 @@ const passwdPath = "/etc/passwd"
 
 // dataDir returns the absolute data directory of an etcd component, or "".
 func dataDir(n *inventory.Node, c *inventory.Component) string {
-	s, reason := settings.Of(n, c)
+	s, reason := settings.ForNode(n).Of(c)
 	if reason != "" {
 		return ""
 	}

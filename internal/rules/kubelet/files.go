@@ -23,27 +23,23 @@ import (
 	"palisade.dev/palisade/internal/rules"
 )
 
-// kubeletFile is a check of the files of one kind, declared as data.
-type kubeletFile struct {
-	id, title   string
-	what        string // "kubeconfig", "config file"
-	owner       bool   // ownership, else permissions
-	ref         rules.Reference
-	description string
+// kubeletFiles are the files of one kind the kubelet names, which a rule judges.
+type kubeletFiles struct {
+	what string // "kubeconfig", "config file"
 	// paths are the files the kubelet names, and why there are none when there are none.
 	paths func(ctx *rules.NodeContext) (paths []string, none string)
 }
 
 func fileRules() []rules.Rule {
-	kubeconfig := func(ctx *rules.NodeContext) ([]string, string) {
+	kubeconfig := kubeletFiles{"kubeconfig", func(ctx *rules.NodeContext) ([]string, string) {
 		if ctx.Component.Flags != nil {
 			if v := ctx.Component.Flags.Lookup("kubeconfig"); v.Given && v.String() != "" {
 				return []string{v.String()}, ""
 			}
 		}
 		return nil, "The kubelet runs without --kubeconfig (standalone mode): it has no kubeconfig."
-	}
-	config := func(ctx *rules.NodeContext) ([]string, string) {
+	}}
+	config := kubeletFiles{"config file", func(ctx *rules.NodeContext) ([]string, string) {
 		e := effective(ctx)
 		var ps []string
 		if e.ConfigFile != "" {
@@ -54,42 +50,43 @@ func fileRules() []rules.Rule {
 			return nil, "The kubelet reads no config file (no --config, no drop-ins)."
 		}
 		return ps, ""
-	}
+	}}
 	const kubeconfigWhy = "The kubelet's kubeconfig holds its client credentials (a client certificate and key, or a token): " +
 		"whoever reads it acts as the node towards the API server, whoever writes it points the kubelet elsewhere."
 	const configWhy = "The kubelet's config file and drop-ins decide its authentication, authorization and ports: " +
 		"whoever writes them opens the kubelet API at its next start."
-	files := []kubeletFile{
-		{id: "kubelet/kubeconfig-permissions", title: "Kubelet kubeconfig is readable or writable by others", what: "kubeconfig",
-			ref: cisKubeconfigPerms, description: kubeconfigWhy, paths: kubeconfig},
-		{id: "kubelet/kubeconfig-ownership", title: "Kubelet kubeconfig is not owned by root", what: "kubeconfig", owner: true,
-			ref: cisKubeconfigOwner, description: kubeconfigWhy, paths: kubeconfig},
-		{id: "kubelet/config-file-permissions", title: "Kubelet config file is readable or writable by others", what: "config file",
-			ref: cisConfigPerms, description: configWhy, paths: config},
-		{id: "kubelet/config-file-ownership", title: "Kubelet config file is not owned by root", what: "config file", owner: true,
-			ref: cisConfigOwner, description: configWhy, paths: config},
+	return []rules.Rule{
+		permissionsRule(rules.Rule{ID: "kubelet/kubeconfig-permissions", Title: "Kubelet kubeconfig is readable or writable by others",
+			Description: kubeconfigWhy, References: []rules.Reference{cisKubeconfigPerms}}, kubeconfig),
+		ownershipRule(rules.Rule{ID: "kubelet/kubeconfig-ownership", Title: "Kubelet kubeconfig is not owned by root",
+			Description: kubeconfigWhy, References: []rules.Reference{cisKubeconfigOwner}}, kubeconfig),
+		permissionsRule(rules.Rule{ID: "kubelet/config-file-permissions", Title: "Kubelet config file is readable or writable by others",
+			Description: configWhy, References: []rules.Reference{cisConfigPerms}}, config),
+		ownershipRule(rules.Rule{ID: "kubelet/config-file-ownership", Title: "Kubelet config file is not owned by root",
+			Description: configWhy, References: []rules.Reference{cisConfigOwner}}, config),
 	}
-	out := make([]rules.Rule, len(files))
-	for i, f := range files {
-		out[i] = fileRule(f)
-	}
-	return out
 }
 
-func fileRule(kf kubeletFile) rules.Rule {
-	r := rules.Rule{
-		ID: kf.id, Title: kf.title, Severity: finding.Medium, Area: rules.AreaKubelet, Scope: rules.ScopeNode,
-		Components: components, Description: kf.description, References: []rules.Reference{kf.ref},
-	}
-	if kf.owner {
-		r.Fields = []string{"owner of the kubelet's " + kf.what}
-		r.Allowed = []string{"root:root"}
-		r.Remedy = "chown root:root on the file named in the finding."
-	} else {
-		r.Fields = []string{"permissions of the kubelet's " + kf.what}
-		r.Allowed = []string{"600 or stricter"}
-		r.Remedy = "chmod 600 on the file named in the finding."
-	}
+// permissionsRule completes r, a rule on the permissions of the files kf.
+func permissionsRule(r rules.Rule, kf kubeletFiles) rules.Rule {
+	r.Fields = []string{"permissions of the kubelet's " + kf.what}
+	r.Allowed = []string{"600 or stricter"}
+	r.Remedy = "chmod 600 on the file named in the finding."
+	return fileRule(r, kf, false)
+}
+
+// ownershipRule completes r, a rule on the owner of the files kf.
+func ownershipRule(r rules.Rule, kf kubeletFiles) rules.Rule {
+	r.Fields = []string{"owner of the kubelet's " + kf.what}
+	r.Allowed = []string{"root:root"}
+	r.Remedy = "chown root:root on the file named in the finding."
+	return fileRule(r, kf, true)
+}
+
+// fileRule completes r, a rule on the files kf, with what every such rule shares: its
+// severity, its scope and its evaluation, of the files' owner or of their permissions.
+func fileRule(r rules.Rule, kf kubeletFiles, owner bool) rules.Rule {
+	r.Severity, r.Area, r.Scope, r.Components = finding.Medium, rules.AreaKubelet, rules.ScopeNode, components
 	r.Node = func(ctx *rules.NodeContext) []rules.Violation {
 		paths, none := kf.paths(ctx)
 		if len(paths) == 0 {
@@ -108,7 +105,7 @@ func fileRule(kf kubeletFile) rules.Rule {
 				missing = append(missing, p+" ("+f.Err+")")
 				continue
 			}
-			if msg, ev, bad := judgeFile(kf, p, f); bad {
+			if msg, ev, bad := judgeFile(kf.what, owner, p, f); bad {
 				vs = append(vs, rules.Violation{Path: p, Message: msg, Evidence: ev})
 			} else {
 				passed = append(passed, ev)
@@ -128,18 +125,18 @@ func fileRule(kf kubeletFile) rules.Rule {
 }
 
 // judgeFile judges one file's permissions or owner.
-func judgeFile(kf kubeletFile, p string, f *inventory.File) (msg, evidence string, bad bool) {
-	if kf.owner {
+func judgeFile(what string, owner bool, p string, f *inventory.File) (msg, evidence string, bad bool) {
+	if owner {
 		evidence = fmt.Sprintf("%s owner %d:%d", p, f.UID, f.GID)
 		if f.UID != 0 || f.GID != 0 {
-			return fmt.Sprintf("The kubelet's %s %s is owned by %d:%d, not root:root.", kf.what, p, f.UID, f.GID), evidence, true
+			return fmt.Sprintf("The kubelet's %s %s is owned by %d:%d, not root:root.", what, p, f.UID, f.GID), evidence, true
 		}
 		return "", evidence, false
 	}
 	perm := f.Mode.Perm()
 	evidence = fmt.Sprintf("%s mode %03o", p, perm)
 	if perm&^0o600 != 0 {
-		return fmt.Sprintf("The kubelet's %s %s has mode %03o, more permissive than 600.", kf.what, p, perm), evidence, true
+		return fmt.Sprintf("The kubelet's %s %s has mode %03o, more permissive than 600.", what, p, perm), evidence, true
 	}
 	return "", evidence, false
 }

@@ -44,6 +44,9 @@ func first(t *testing.T, vs []testrules.Verdict) testrules.Verdict {
 	return vs[0]
 }
 
+// TestKubeletSettingRulesJudgeTheEffectiveValue pins what the node trees (TestNodeTrees) do
+// not: values with a meaning of their own (kubeadm's 0s timeout, weak cipher suites, an
+// invalid configuration) rather than where a value came from.
 func TestKubeletSettingRulesJudgeTheEffectiveValue(t *testing.T) {
 	kubeadm := []string{"--kubeconfig=/etc/kubernetes/kubelet.conf", "--config=" + configPath}
 	hardened := map[string]string{configPath: `
@@ -64,28 +67,15 @@ protectKernelDefaults: true
 		files map[string]string
 		want  want
 	}{
-		{"kubelet/anonymous-auth", flagsOnly, nil, want{finding.Fail, "system:anonymous", "authentication.anonymous.enabled=true (default for a kubelet run with flags only)"}},
-		{"kubelet/anonymous-auth", kubeadm, hardened, want{finding.Pass, "", "authentication.anonymous.enabled=false (config file " + configPath + ")"}},
-		{"kubelet/anonymous-auth", append(kubeadm, "--anonymous-auth"), hardened, want{finding.Fail, "", "authentication.anonymous.enabled=true (flag --anonymous-auth)"}},
-		{"kubelet/anonymous-auth", kubeadm, map[string]string{configPath: ""}, want{finding.Pass, "", "=false (default with a config file)"}},
-		{"kubelet/authorization-mode", flagsOnly, nil, want{finding.Fail, "AlwaysAllow", "authorization.mode=AlwaysAllow (default for a kubelet run with flags only)"}},
-		{"kubelet/authorization-mode", kubeadm, hardened, want{finding.Pass, "", "authorization.mode=Webhook"}},
-		{"kubelet/client-ca-file", flagsOnly, nil, want{finding.Fail, "no client certificate", "authentication.x509.clientCAFile= (default"}},
-		{"kubelet/client-ca-file", kubeadm, hardened, want{finding.Pass, "", "clientCAFile=/etc/kubernetes/pki/ca.crt"}},
-		{"kubelet/read-only-port", flagsOnly, nil, want{finding.Fail, "port 10255", "readOnlyPort=10255 (default for a kubelet run with flags only)"}},
-		{"kubelet/read-only-port", kubeadm, hardened, want{finding.Pass, "", "readOnlyPort=0 (default with a config file)"}},
 		{"kubelet/read-only-port", kubeadm, map[string]string{configPath: "readOnlyPort: 10255\n"}, want{finding.Fail, "", "readOnlyPort=10255 (config file " + configPath + ")"}},
 		// kubeadm's 0s is the unset value: the kubelet runs with 4h. Only a flag's 0 disables the timeout.
 		{"kubelet/streaming-idle-timeout", kubeadm, hardened, want{finding.Pass, "", "streamingConnectionIdleTimeout=4h0m0s (default with a config file; streamingConnectionIdleTimeout=0s in " + configPath + " is the unset value)"}},
 		{"kubelet/streaming-idle-timeout", append(kubeadm, "--streaming-connection-idle-timeout=0s"), hardened, want{finding.Fail, "never time out", "=0s (flag --streaming-connection-idle-timeout)"}},
 		{"kubelet/make-iptables-util-chains", kubeadm, hardened, want{finding.Pass, "", "makeIPTablesUtilChains=true (default with a config file)"}},
 		{"kubelet/make-iptables-util-chains", kubeadm, map[string]string{configPath: "makeIPTablesUtilChains: false\n"}, want{finding.Fail, "", "makeIPTablesUtilChains=false (config file"}},
-		{"kubelet/event-qps", kubeadm, hardened, want{finding.Pass, "", "eventRecordQPS=50 (default with a config file)"}},
 		{"kubelet/tls-cert-file", kubeadm, hardened, want{finding.Pass, "", "serverTLSBootstrap=true"}},
 		{"kubelet/tls-cert-file", flagsOnly, nil, want{finding.Fail, "self-signed", "tlsCertFile= ("}},
 		{"kubelet/tls-cert-file", append(flagsOnly, "--tls-cert-file=/pki/k.crt", "--tls-private-key-file=/pki/k.key"), nil, want{finding.Pass, "", "tlsCertFile=/pki/k.crt (flag --tls-cert-file)"}},
-		{"kubelet/rotate-certificates", flagsOnly, nil, want{finding.Fail, "", "rotateCertificates=false (default for a kubelet run with flags only)"}},
-		{"kubelet/rotate-certificates", kubeadm, hardened, want{finding.Pass, "", "rotateCertificates=true"}},
 		{"kubelet/rotate-server-certificates", kubeadm, hardened, want{finding.Pass, "", "featureGates.RotateKubeletServerCertificate=true (default of the feature gate)"}},
 		{"kubelet/rotate-server-certificates", append(kubeadm, "--feature-gates=RotateKubeletServerCertificate=false"), hardened, want{finding.Fail, "", "=false (flag --feature-gates)"}},
 		{"kubelet/tls-cipher-suites", kubeadm, hardened, want{finding.Pass, "", "tlsCipherSuites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}},
@@ -94,11 +84,6 @@ protectKernelDefaults: true
 		{"kubelet/tls-cipher-suites", append(flagsOnly, "--tls-min-version=VersionTLS13"), nil, want{finding.Pass, "", "tlsMinVersion=VersionTLS13"}},
 		{"kubelet/tls-min-version", append(flagsOnly, "--tls-min-version=VersionTLS11"), nil, want{finding.Fail, "VersionTLS11", "flag --tls-min-version"}},
 		{"kubelet/tls-min-version", flagsOnly, nil, want{finding.Pass, "", "tlsMinVersion= ("}},
-		{"kubelet/pod-pids-limit", flagsOnly, nil, want{finding.Fail, "without limit", "podPidsLimit=-1 (default"}},
-		{"kubelet/pod-pids-limit", kubeadm, hardened, want{finding.Pass, "", "podPidsLimit=4096 (config file"}},
-		{"kubelet/seccomp-default", kubeadm, hardened, want{finding.Pass, "", "seccompDefault=true (config file"}},
-		{"kubelet/seccomp-default", flagsOnly, nil, want{finding.Fail, "Unconfined", "seccompDefault=false (default"}},
-		{"kubelet/protect-kernel-defaults", kubeadm, hardened, want{finding.Pass, "", "protectKernelDefaults=true"}},
 		{"kubelet/hostname-override", append(flagsOnly, "--hostname-override", "ip-10-0-1-23"), nil, want{finding.Fail, `"ip-10-0-1-23"`, "--hostname-override (flag --hostname-override)"}},
 		{"kubelet/hostname-override", flagsOnly, nil, want{finding.Pass, "", "not given"}},
 		{"kubelet/config-valid", kubeadm, hardened, want{finding.Pass, "", "config file " + configPath}},
@@ -187,4 +172,12 @@ func TestNoKubeletIsNotApplicable(t *testing.T) {
 			t.Errorf("%s on a k3s node: %+v", id, got)
 		}
 	}
+}
+
+// TestNodeTrees judges whole node trees, one per source of the kubelet's settings: its
+// --config file, flags over that file, a drop-in of --config-dir over it, the file's
+// defaults and the flags' defaults; want.txt beside each says the verdicts and the source each
+// one names.
+func TestNodeTrees(t *testing.T) {
+	testrules.NodeTrees(t, testrules.Builtin(t), "testdata/nodes", nil)
 }

@@ -20,7 +20,7 @@ var (
 	cisRotateServerCerts = rules.CIS("4.2.11", "Verify that the RotateKubeletServerCertificate argument is set to true")
 	cisCipherSuites      = rules.CIS("4.2.12", "Ensure that the Kubelet only makes use of Strong Cryptographic Ciphers")
 	cisPodPids           = rules.CIS("4.2.13", "Ensure that a limit is set on pod PIDs")
-	cisSeccompDefault    = rules.Reference{Kind: "CIS", ID: "4.2.14", Title: "Ensure that the --seccomp-default parameter is set to true (CIS Kubernetes Benchmark v1.12.0)"}
+	cisSeccompDefault    = rules.CISLater("4.2.14", "Ensure that the --seccomp-default parameter is set to true", false)
 
 	docsKubeletAuth   = rules.Docs("Kubelet authentication/authorization", "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/")
 	docsConfigFile    = rules.Docs("Set Kubelet Parameters Via A Configuration File", "https://kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file/")

@@ -5,7 +5,7 @@ import "palisade.dev/palisade/internal/rules"
 // The sources the rules of this package cite. CIS IDs are those of the CIS Kubernetes
 // Benchmark v1.10.0, section 5 (Policies).
 var (
-	cisSecretsAsFiles = rules.Reference{Kind: "CIS", ID: "5.4.1", Title: "Prefer using Secrets as files over Secrets as environment variables (CIS Kubernetes Benchmark v1.10.0)", URL: "https://www.cisecurity.org/benchmark/kubernetes"}
+	cisSecretsAsFiles = rules.CIS("5.4.1", "Prefer using Secrets as files over Secrets as environment variables").Linked(rules.CISURL)
 
 	docsSecretsGoodPractices = rules.Docs("Good practices for Kubernetes Secrets", "https://kubernetes.io/docs/concepts/security/secrets-good-practices/")
 	docsSecretsAsFiles       = rules.Docs("Secrets: using Secrets as files from a Pod", "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-files-from-a-pod")
