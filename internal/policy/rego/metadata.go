@@ -181,7 +181,7 @@ func ParseMeta(a *ast.Annotations) (Meta, error) {
 	m.Fields = list("fields")
 	m.Allowed = list("allowed")
 	for _, rr := range a.RelatedResources {
-		m.References = append(m.References, rules.Reference{Kind: "Docs", Title: rr.Description, URL: rr.Ref.String()})
+		m.References = append(m.References, rules.Docs(rr.Description, rr.Ref.String()))
 	}
 	if len(problems) > 0 {
 		return Meta{}, fmt.Errorf("%s", strings.Join(problems, "; "))

@@ -42,7 +42,7 @@ func allowPrivilegeEscalationRule() rules.Rule {
 		Allowed: []string{"false (and the container neither privileged nor adding SYS_ADMIN or ALL)"},
 		References: []rules.Reference{
 			pssRestricted("Privilege Escalation"),
-			cis("5.2.6", "Minimize the admission of containers with allowPrivilegeEscalation"),
+			rules.CIS("5.2.6", "Minimize the admission of containers with allowPrivilegeEscalation"),
 			securityContextDocs(),
 		},
 		Remedy: "Set securityContext.allowPrivilegeEscalation: false on every container; remove privileged: " +

@@ -39,8 +39,8 @@ func capabilitiesDropAllRule() rules.Rule {
 		Allowed: []string{"a list including ALL"},
 		References: []rules.Reference{
 			pssRestricted("Capabilities"),
-			cis("5.2.9", "Minimize the admission of containers with added capabilities"),
-			cis("5.2.10", "Minimize the admission of containers with capabilities assigned"),
+			rules.CIS("5.2.9", "Minimize the admission of containers with added capabilities"),
+			rules.CIS("5.2.10", "Minimize the admission of containers with capabilities assigned"),
 			docs("Set capabilities for a Container", securityCtxURL+"#set-capabilities-for-a-container"),
 		},
 		Remedy: "Set securityContext.capabilities.drop: [ALL] and list in capabilities.add only the " +

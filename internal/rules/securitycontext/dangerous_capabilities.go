@@ -88,8 +88,8 @@ func dangerousCapabilitiesRule() rules.Rule {
 		Allowed: allowed,
 		References: []rules.Reference{
 			pssBaseline("Capabilities"),
-			cis("5.2.8", "Minimize the admission of containers with the NET_RAW capability"),
-			cis("5.2.9", "Minimize the admission of containers with added capabilities"),
+			rules.CIS("5.2.8", "Minimize the admission of containers with the NET_RAW capability"),
+			rules.CIS("5.2.9", "Minimize the admission of containers with added capabilities"),
 			docs("capabilities(7)", "https://man7.org/linux/man-pages/man7/capabilities.7.html"),
 		},
 		Remedy: "Remove the capability from capabilities.add; if the workload truly needs it, exempt this " +

@@ -45,7 +45,7 @@ func hostNamespaces() []hostNamespace {
 				"every interface, and sniff traffic with the right capabilities. NetworkPolicies do not apply to it.",
 			what:    "network",
 			exposes: "it can bind the node's ports, reach its localhost-only services and bypass NetworkPolicies",
-			cis:     cis("5.2.5", "Minimize the admission of containers wishing to share the host network namespace"),
+			cis:     rules.CIS("5.2.5", "Minimize the admission of containers wishing to share the host network namespace"),
 			get:     func(s *corev1.PodSpec) bool { return s.HostNetwork },
 		},
 		{
@@ -56,7 +56,7 @@ func hostNamespaces() []hostNamespace {
 				"enter them (nsenter into PID 1 is a full escape).",
 			what:    "process",
 			exposes: "its containers see every process of the node, with their command lines and environments, and can signal or trace them",
-			cis:     cis("5.2.3", "Minimize the admission of containers wishing to share the host process ID namespace"),
+			cis:     rules.CIS("5.2.3", "Minimize the admission of containers wishing to share the host process ID namespace"),
 			get:     func(s *corev1.PodSpec) bool { return s.HostPID },
 		},
 		{
@@ -66,7 +66,7 @@ func hostNamespaces() []hostNamespace {
 				"memory with every process of the node, so it can read and tamper with their shared memory.",
 			what:    "IPC",
 			exposes: "it can read and write the shared memory and message queues of the node's processes",
-			cis:     cis("5.2.4", "Minimize the admission of containers wishing to share the host IPC namespace"),
+			cis:     rules.CIS("5.2.4", "Minimize the admission of containers wishing to share the host IPC namespace"),
 			get:     func(s *corev1.PodSpec) bool { return s.HostIPC },
 		},
 	}

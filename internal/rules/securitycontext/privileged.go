@@ -31,7 +31,7 @@ func privilegedRule() rules.Rule {
 		Allowed: []string{"unset", "false"},
 		References: []rules.Reference{
 			pssBaseline("Privileged Containers"),
-			cis("5.2.2", "Minimize the admission of privileged containers"),
+			rules.CIS("5.2.2", "Minimize the admission of privileged containers"),
 			securityContextDocs(),
 		},
 		Remedy: "Remove privileged: true; grant only the capabilities the workload needs with " +

@@ -34,7 +34,7 @@ func readOnlyRootFilesystemRule() rules.Rule {
 		Fields:  containerFields("securityContext.readOnlyRootFilesystem"),
 		Allowed: []string{"true"},
 		References: []rules.Reference{
-			cis("5.7.3", "Apply Security Context to Your Pods and Containers"),
+			rules.CIS("5.7.3", "Apply Security Context to Your Pods and Containers"),
 			securityContextDocs(),
 		},
 		Remedy: "Set securityContext.readOnlyRootFilesystem: true on the container and mount an emptyDir " +

@@ -56,7 +56,7 @@ func runAsNonRootRule() rules.Rule {
 		},
 		References: []rules.Reference{
 			pssRestricted("Running as Non-root"),
-			cis("5.2.7", "Minimize the admission of root containers"),
+			rules.CIS("5.2.7", "Minimize the admission of root containers"),
 			securityContextDocs(),
 		},
 		Remedy: "Set securityContext.runAsNonRoot: true on the pod (it covers every container) or on the " +

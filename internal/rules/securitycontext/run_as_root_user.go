@@ -38,7 +38,7 @@ func runAsRootUserRule() rules.Rule {
 		Allowed: []string{"unset", "any non-zero UID"},
 		References: []rules.Reference{
 			pssRestricted("Running as Non-root user"),
-			cis("5.2.7", "Minimize the admission of root containers"),
+			rules.CIS("5.2.7", "Minimize the admission of root containers"),
 			securityContextDocs(),
 		},
 		Remedy: "Set runAsUser to a non-zero UID the image's files allow (or remove it and set " +

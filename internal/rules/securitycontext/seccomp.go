@@ -81,7 +81,7 @@ func seccompRule() rules.Rule {
 		References: []rules.Reference{
 			pssBaseline("Seccomp"),
 			pssRestricted("Seccomp"),
-			cis("5.7.2", "Ensure that the seccomp profile is set to docker/default in your Pod definitions"),
+			rules.CIS("5.7.2", "Ensure that the seccomp profile is set to docker/default in your Pod definitions"),
 			docs("Restrict a Container's Syscalls with seccomp", "https://kubernetes.io/docs/tutorials/security/seccomp/"),
 			kep("135", "Seccomp to GA", "https://github.com/kubernetes/enhancements/tree/master/keps/sig-node/135-seccomp"),
 		},

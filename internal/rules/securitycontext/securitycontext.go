@@ -131,10 +131,6 @@ func pssRestricted(check string) rules.Reference {
 	return rules.PSS("restricted/"+check, "Pod Security Standards, Restricted: "+check)
 }
 
-func cis(id, title string) rules.Reference {
-	return rules.Reference{Kind: "CIS", ID: id, Title: rules.CISBenchmark + " " + id + ": " + title}
-}
-
 func docs(title, url string) rules.Reference {
 	return rules.Docs(title, url)
 }

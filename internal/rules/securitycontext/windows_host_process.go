@@ -38,7 +38,7 @@ func windowsHostProcessRule() rules.Rule {
 		Allowed: []string{"unset", "false"},
 		References: []rules.Reference{
 			pssBaseline("HostProcess"),
-			cis("5.2.11", "Minimize the admission of Windows HostProcess Containers"),
+			rules.CIS("5.2.11", "Minimize the admission of Windows HostProcess Containers"),
 			docs("Create a Windows HostProcess Pod", "https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/"),
 		},
 		Remedy: "Remove windowsOptions.hostProcess: true (and hostNetwork: true, which it requires); run the " +
