@@ -137,7 +137,9 @@ func TestRunTellsWhatEachEndpointSpeaks(t *testing.T) {
 		targets = append(targets, target(t, c.address, Unknown))
 	}
 	before := time.Now()
-	eps := Run(context.Background(), Request{Targets: targets, Timeout: 500 * time.Millisecond, Deadline: 20 * time.Second})
+	// The timeout bounds the silent listener's case; it is long enough for a TLS handshake
+	// under the race detector on a loaded machine, where 500 ms was not.
+	eps := Run(context.Background(), Request{Targets: targets, Timeout: 3 * time.Second, Deadline: 20 * time.Second})
 	if len(eps) != len(cases) {
 		t.Fatalf("%d endpoints for %d targets", len(eps), len(cases))
 	}
