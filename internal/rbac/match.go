@@ -14,6 +14,11 @@ import (
 // auth/rbac/validation only compares rules with rules (Covers), not rules with requests.
 // The differential test of this package holds them to the API server's answers.
 
+// RuleAllows reports whether rule allows the request a, as the RBAC authorizer judges one rule:
+// what a binding's namespace or subjects add is not its concern. The catalog's rules ask it of
+// a bound role's rules to learn whether they grant a capability.
+func RuleAllows(rule *rbacv1.PolicyRule, a *Attributes) bool { return ruleAllows(rule, a) }
+
 // ruleAllows reports whether rule allows the request a.
 func ruleAllows(rule *rbacv1.PolicyRule, a *Attributes) bool {
 	if !a.IsResourceRequest() {

@@ -26,7 +26,7 @@ var manifests = &rules.Options{PSSVersion: "latest", FromManifests: true}
 // its message and evidence name.
 func TestSeveritiesAndMessages(t *testing.T) {
 	got := byKey(testrules.Manifests(t, testrules.Builtin(t), "rbac/*", manifests, filepath.Join("testdata", "cluster-admin.yaml"), filepath.Join("testdata", "wildcard.yaml"),
-		filepath.Join("testdata", "anonymous.yaml"), filepath.Join("testdata", "missing-role.yaml")))
+		filepath.Join("testdata", "anonymous.yaml"), filepath.Join("testdata", "missing-role.yaml"), filepath.Join("testdata", "risky-grants.yaml")))
 	tests := []struct {
 		key      string
 		sev      finding.Severity
@@ -60,6 +60,17 @@ func TestSeveritiesAndMessages(t *testing.T) {
 		{"rbac/binding-to-missing-role RoleBinding shop/reader roleRef", finding.Info,
 			[]string{"binds Role shop/pod-reader, which is not in the input (judged from the input alone", "ServiceAccount shop/reader"}, nil},
 		{"rbac/binding-to-missing-role ClusterRoleBinding /metrics roleRef", finding.Info, []string{"ClusterRole metrics-reader"}, nil},
+		{"rbac/secrets-read ClusterRoleBinding /secret-lister roleRef", finding.High,
+			[]string{"grants ClusterRole secret-lister, which allows get, list or watch on Secrets in every namespace, to User alice cluster-wide"},
+			[]string{"User alice -> ClusterRoleBinding secret-lister -> ClusterRole secret-lister rules[0]: verbs [list]", "(list secrets)"}},
+		{"rbac/pod-exec RoleBinding dev/debugger roleRef", finding.Medium, []string{`to Group developers in namespace "dev"`},
+			[]string{"Role dev/debugger rules[0]", "(create pods/exec in namespace dev)"}},
+		{"rbac/pod-create RoleBinding ci/deployer roleRef", finding.Medium, []string{"ServiceAccount ci/pipeline"},
+			[]string{"(create deployments.apps in namespace ci)"}},
+		{"rbac/csr-approve ClusterRoleBinding /client-cert-approver roleRef", finding.High, []string{"User erin"},
+			[]string{"rules[0]", "(update certificatesigningrequests.certificates.k8s.io/approval)", "rules[1]",
+				"(approve signers.certificates.k8s.io kubernetes.io/kube-apiserver-client)"}},
+		{"rbac/token-create RoleBinding tokens/token-minter roleRef", finding.Medium, []string{"User dave"}, nil},
 	}
 	for _, tt := range tests {
 		f, ok := got[tt.key]

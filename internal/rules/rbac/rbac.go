@@ -1,6 +1,9 @@
 // Package rbac holds the rules judged on RBAC bindings: ClusterRoleBindings and RoleBindings
 // that grant cluster-admin, grant a role that may do everything, reach anonymous or every
-// authenticated user, or name a role that does not exist. They are object rules, so they judge
+// authenticated user, name a role that does not exist, or grant a risky capability (reading
+// Secrets everywhere, exec, creating pods, escalate and bind, impersonation, token creation,
+// CSR approval, webhook configuration writes; capabilities.go declares them, and the RBAC
+// engine's matcher judges the bound role's rules against them). They are object rules, so they judge
 // manifests as well as a live cluster's bindings; a rule that needs the bound role reads it
 // from the inventory once the whole input is known (Rule.Reads). The package only reads
 // bindings and roles; it never changes them.
@@ -14,6 +17,11 @@
 //     user system:serviceaccount:kube-system:<name>: the control plane's controllers and the
 //     cluster's add-ons run there, and whoever may create pods in kube-system holds every
 //     grant of its service accounts anyway.
+//
+// The risky-capability rules also pass bootstrap bindings (labelled
+// kubernetes.io/bootstrapping=rbac-defaults) to bootstrap roles (system: ClusterRoles with that
+// label), so that a real cluster's defaults do not drown the report; and they leave bindings to
+// cluster-admin or to a role with a rule allowing everything to the two rules that report those.
 //
 // Groups other than system:masters are never expected: system:authenticated,
 // system:serviceaccounts or system:nodes bound to cluster-admin give it to everyone of them.
@@ -31,12 +39,16 @@ import (
 
 // Rules returns the package's rules.
 func Rules() []rules.Rule {
-	return []rules.Rule{
+	out := []rules.Rule{
 		clusterAdminBindingRule(),
 		wildcardBindingRule(),
 		anonymousBindingRule(),
 		missingRoleRule(),
 	}
+	for _, c := range capabilities {
+		out = append(out, riskyGrantRule(c))
+	}
+	return out
 }
 
 // bindingKinds are the kinds every rule of the package applies to.

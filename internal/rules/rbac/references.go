@@ -5,11 +5,16 @@ import "palisade.dev/palisade/internal/rules"
 // The sources the rules of this package cite. CIS IDs are those of the CIS Kubernetes
 // Benchmark v1.10.0 (kube-bench cfg/cis-1.10).
 var (
-	cisClusterAdmin = rules.CIS("5.1.1", "Ensure that the cluster-admin role is only used where required")
-	cisSecrets      = rules.CIS("5.1.2", "Minimize access to secrets")
-	cisWildcards    = rules.CIS("5.1.3", "Minimize wildcard use in Roles and ClusterRoles")
-	cisCreatePods   = rules.CIS("5.1.4", "Minimize access to create pods")
-	cisAnonymous    = rules.CIS("1.2.1", "Ensure that the --anonymous-auth argument is set to false")
+	cisClusterAdmin  = rules.CIS("5.1.1", "Ensure that the cluster-admin role is only used where required")
+	cisSecrets       = rules.CIS("5.1.2", "Minimize access to secrets")
+	cisWildcards     = rules.CIS("5.1.3", "Minimize wildcard use in Roles and ClusterRoles")
+	cisCreatePods    = rules.CIS("5.1.4", "Minimize access to create pods")
+	cisBindEscalate  = rules.CIS("5.1.8", "Limit use of the Bind, Impersonate and Escalate permissions in the Kubernetes cluster")
+	cisNodesProxy    = rules.CIS("5.1.10", "Minimize access to the proxy sub-resource of nodes")
+	cisCSRApproval   = rules.CIS("5.1.11", "Minimize access to the approval sub-resource of certificatesigningrequests objects")
+	cisWebhookConfig = rules.CIS("5.1.12", "Minimize access to webhook configuration objects")
+	cisTokenCreate   = rules.CIS("5.1.13", "Minimize access to the service account token creation")
+	cisAnonymous     = rules.CIS("1.2.1", "Ensure that the --anonymous-auth argument is set to false")
 
 	docsRBAC            = rules.Docs("Using RBAC Authorization", "https://kubernetes.io/docs/reference/access-authn-authz/rbac/")
 	docsUserFacingRoles = rules.Docs("Using RBAC Authorization: user-facing roles", "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles")
