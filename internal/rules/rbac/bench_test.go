@@ -70,12 +70,17 @@ func rbacInventory(n int) *inventory.Inventory {
 	return inv
 }
 
-// BenchmarkRBACRules measures the rbac rules over 10,000 bindings, as a live cluster's (the
-// controller has aggregated the ClusterRoles) and as manifests (aggregation computed for every
-// binding to an aggregated role).
+// BenchmarkRBACRules measures the rbac rules over 10,000 and 50,000 bindings, as a live
+// cluster's (the controller has aggregated the ClusterRoles) and as manifests (aggregation
+// computed for every binding to an aggregated role).
 func BenchmarkRBACRules(b *testing.B) {
+	for _, n := range []int{10000, 50000} {
+		b.Run(fmt.Sprintf("bindings=%d", n), func(b *testing.B) { benchmarkRBACRules(b, n) })
+	}
+}
+
+func benchmarkRBACRules(b *testing.B, n int) {
 	catalog := testrules.Builtin(b)
-	const n = 10000
 	inv := rbacInventory(n)
 	selected := func(r *rules.Rule) bool { return strings.HasPrefix(r.ID, "rbac/") }
 	for _, mode := range []struct {

@@ -31,6 +31,7 @@ package rbac
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -93,13 +94,7 @@ func checkRiskyGrant(ctx *rules.ObjectContext, c capability) []rules.Violation {
 	if !ok || (b.roleRef.Kind == "ClusterRole" && b.roleRef.Name == clusterAdmin) {
 		return nil
 	}
-	var subjects []string
-	for _, s := range b.subjects {
-		if !b.systemSubject(s) {
-			subjects = append(subjects, b.describe(s))
-		}
-	}
-	if len(subjects) == 0 {
+	if !slices.ContainsFunc(b.subjects, func(s rbacv1.Subject) bool { return !b.systemSubject(s) }) {
 		return nil
 	}
 	bootstrapBinding := ctx.Object.Labels[bootstrapLabel] == "rbac-defaults"
@@ -109,12 +104,20 @@ func checkRiskyGrant(ctx *rules.ObjectContext, c capability) []rules.Violation {
 		if role == nil || (bootstrapBinding && bootstrapRole(role)) {
 			return nil
 		}
-		if _, all := firstGrant(inv, role, aggregate, grantsEverything); all {
-			return nil
-		}
+		// Held first: most roles hold no capability, and a role that allows everything holds
+		// every one, so the wildcard rule's question is asked only of roles that hold it.
 		grants, ok := c.heldThrough(inv, role, aggregate, b)
 		if !ok {
 			return nil
+		}
+		if _, all := firstGrant(inv, role, aggregate, grantsEverything); all {
+			return nil
+		}
+		var subjects []string
+		for _, s := range b.subjects {
+			if !b.systemSubject(s) {
+				subjects = append(subjects, b.describe(s))
+			}
 		}
 		v := rules.Violation{
 			Path: "roleRef",
