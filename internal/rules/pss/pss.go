@@ -20,7 +20,7 @@ import (
 	"palisade.dev/palisade/internal/rules"
 )
 
-// Rules returns the package's rules. They share one evaluator, built here once per catalog.
+// Rules returns the package's rules. They share one table of checks, built here once per catalog.
 func Rules() []rules.Rule {
 	s, err := newStandards()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
 	"k8s.io/utils/ptr"
 )
 
@@ -15,6 +16,10 @@ import (
 // return exactly the result the evaluator returned at that position.
 func TestChecksMatchEvaluator(t *testing.T) {
 	s, err := newStandards()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +32,7 @@ func TestChecksMatchEvaluator(t *testing.T) {
 		for _, level := range []api.Level{api.LevelBaseline, api.LevelRestricted} {
 			for name, pod := range pods {
 				t.Run(fmt.Sprintf("%s/%s/%s", v, level, name), func(t *testing.T) {
-					results := s.evaluator.EvaluatePod(api.LevelVersion{Level: level, Version: v}, &pod.ObjectMeta, &pod.Spec)
+					results := evaluator.EvaluatePod(api.LevelVersion{Level: level, Version: v}, &pod.ObjectMeta, &pod.Spec)
 					effective := s.effective(v)
 					checks := s.checks[level][effective.Minor()]
 					if len(checks) != len(results) {
