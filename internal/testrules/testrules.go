@@ -101,12 +101,8 @@ func Check(c *rules.Catalog, file string, opts *rules.Options) []string {
 	}
 	problems = append(problems, checkSelectors(c, file, selectors)...)
 	for _, w := range wants {
-		r, ok := c.Lookup(w.rule)
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("%s:%d: want %s: %v", file, w.line, w, unknown(c, w.rule)))
-		case !selected(r):
-			problems = append(problems, fmt.Sprintf("%s:%d: want %s, a rule the `# rules:` line does not select", file, w.line, w.rule))
+		if p := checkWanted(c, file, w.line, w.rule, w.String(), selected); p != "" {
+			problems = append(problems, p)
 		}
 	}
 
@@ -117,6 +113,32 @@ func Check(c *rules.Catalog, file string, opts *rules.Options) []string {
 	found, failures := evaluate(c, res.Inventory, opts, selected)
 	problems = append(problems, failures...)
 	return append(problems, compare(file, wants, found)...)
+}
+
+// checkWanted says what is wrong with a want of rule, written as shown on the file's line: a
+// rule the catalog does not have, or one the `# rules:` line does not select; "" when neither.
+func checkWanted(c *rules.Catalog, file string, line int, rule, shown string, selected func(*rules.Rule) bool) string {
+	r, ok := c.Lookup(rule)
+	switch {
+	case !ok:
+		return fmt.Sprintf("%s:%d: want %s: %v", file, line, shown, unknown(c, rule))
+	case !selected(r):
+		return fmt.Sprintf("%s:%d: want %s, a rule the `# rules:` line does not select", file, line, rule)
+	}
+	return ""
+}
+
+// selectorsOf returns the selectors of a `# rules:` line, or false when text is not one.
+func selectorsOf(text string) ([]string, bool) {
+	m := rulesRe.FindStringSubmatch(text)
+	if m == nil {
+		return nil, false
+	}
+	var out []string
+	for _, id := range strings.Split(m[1], ",") {
+		out = append(out, strings.TrimSpace(id))
+	}
+	return out, true
 }
 
 // checkSelectors names every selector of the `# rules:` line that selects no rule.
@@ -232,10 +254,8 @@ func readWants(file string) ([]want, []string, error) {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		text := sc.Text()
-		if m := rulesRe.FindStringSubmatch(text); m != nil {
-			for _, id := range strings.Split(m[1], ",") {
-				selectors = append(selectors, strings.TrimSpace(id))
-			}
+		if ss, ok := selectorsOf(text); ok {
+			selectors = append(selectors, ss...)
 			continue
 		}
 		if m := wantRe.FindStringSubmatch(text); m != nil {

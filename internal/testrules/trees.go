@@ -120,12 +120,8 @@ func CheckNodeTree(c *rules.Catalog, root string, opts *rules.Options) []string 
 		return slices.ContainsFunc(selectors, func(s string) bool { return rules.MatchID(s, r.ID) })
 	}
 	for _, w := range wants {
-		r, ok := c.Lookup(w.rule)
-		switch {
-		case !ok:
-			problems = append(problems, fmt.Sprintf("%s:%d: want %s: %v", file, w.line, w, unknown(c, w.rule)))
-		case !selected(r):
-			problems = append(problems, fmt.Sprintf("%s:%d: want %s, a rule the `# rules:` line does not select", file, w.line, w.rule))
+		if p := checkWanted(c, file, w.line, w.rule, w.String(), selected); p != "" {
+			problems = append(problems, p)
 		}
 	}
 	n, errs := readTree(root)
@@ -230,10 +226,8 @@ func readVerdictWants(file string) ([]verdictWant, []string, error) {
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
-		if m := rulesRe.FindStringSubmatch(text); m != nil {
-			for _, id := range strings.Split(m[1], ",") {
-				selectors = append(selectors, strings.TrimSpace(id))
-			}
+		if ss, ok := selectorsOf(text); ok {
+			selectors = append(selectors, ss...)
 			continue
 		}
 		if text == "" || strings.HasPrefix(text, "#") {
