@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -88,6 +89,9 @@ type Inventory struct {
 	byKind  map[string][]*Object
 	byNS    map[string][]*Object
 	byKey   map[objectKey]*Object
+
+	memoMu sync.Mutex
+	memo   map[any]any
 }
 
 type objectKey struct{ kind, namespace, name string }
@@ -100,6 +104,9 @@ func New() *Inventory {
 // Add puts an object in the inventory. Objects are kept in the order they are added, which
 // sources make deterministic.
 func (inv *Inventory) Add(o *Object) {
+	if inv.memo != nil { // Add is never concurrent with Memo: the memo is read once the inventory is complete
+		inv.forget()
+	}
 	inv.objects = append(inv.objects, o)
 	inv.byKind[o.GVK.Kind] = append(inv.byKind[o.GVK.Kind], o)
 	inv.byNS[o.Namespace] = append(inv.byNS[o.Namespace], o)
@@ -107,6 +114,33 @@ func (inv *Inventory) Add(o *Object) {
 	if _, dup := inv.byKey[k]; !dup {
 		inv.byKey[k] = o
 	}
+}
+
+// Memo returns the value derived from the inventory under key, building it with build the
+// first time it is asked for: an index that every deferred check, namespace rule or cluster
+// rule of a scan reads is built once, not once per object. key should be a value of an
+// unexported type of the package that derives the value, so that packages cannot collide.
+// Adding an object forgets every derived value. It is safe for concurrent use; build runs
+// with the memo locked, so it must not call Memo.
+func (inv *Inventory) Memo(key any, build func() any) any {
+	inv.memoMu.Lock()
+	defer inv.memoMu.Unlock()
+	if v, ok := inv.memo[key]; ok {
+		return v
+	}
+	v := build()
+	if inv.memo == nil {
+		inv.memo = map[any]any{}
+	}
+	inv.memo[key] = v
+	return v
+}
+
+// forget drops the values derived from the inventory's objects.
+func (inv *Inventory) forget() {
+	inv.memoMu.Lock()
+	clear(inv.memo)
+	inv.memoMu.Unlock()
 }
 
 // Len is the number of objects.

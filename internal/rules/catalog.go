@@ -20,8 +20,8 @@ import (
 type Catalog struct {
 	rules []*Rule
 	byID  map[string]*Rule
-	// scratch holds per-object finding buffers for the catalog's evaluations, so that
-	// evaluating an object does not grow a slice of its own, not even in the first object of
+	// scratch holds per-object buffers (objectScratch) for the catalog's evaluations, so that
+	// evaluating an object does not grow slices of its own, not even in the first object of
 	// an evaluation (an admission review evaluates one object, thousands of times).
 	scratch sync.Pool
 }
@@ -135,7 +135,7 @@ type Evaluation struct {
 	*Selection
 	Release bool
 
-	// scratch is the catalog's pool of per-object finding buffers; apiVersions shares one
+	// scratch is the catalog's pool of per-object buffers; apiVersions shares one
 	// apiVersion string per group and version among the findings.
 	scratch     *sync.Pool
 	apiVersions sync.Map // schema.GroupVersion -> string
@@ -154,7 +154,10 @@ type Evaluation struct {
 	panics  []RulePanic
 	// findings are kept in blocks of findingBlock: a long scan never copies them to grow.
 	findings [][]finding.Finding
-	defers   []deferred
+	// defers are the deferred checks, in blocks of deferBlock for the same reason, and
+	// deferCount how many they are.
+	defers     [][]deferred
+	deferCount int
 
 	// First, when it has room for them, holds the first block of findings, which Finish then
 	// returns when they are all: a caller that evaluates one object at a time (an admission
@@ -166,6 +169,16 @@ type Evaluation struct {
 // the first object's findings, so that an evaluation of one object (an admission review)
 // allocates no more than it keeps.
 const findingBlock = 4096
+
+// deferBlock is how many deferred checks one block of an Evaluation holds.
+const deferBlock = 4096
+
+// objectScratch is what evaluating one object writes before the evaluation keeps it: its
+// findings and its deferred checks.
+type objectScratch struct {
+	findings []finding.Finding
+	defers   []deferred
+}
 
 // Selection is the rules an evaluation runs, by scope, and the kinds they read. It depends
 // only on the catalog and the choice of rules, so that a caller who makes many evaluations of
@@ -220,12 +233,11 @@ func (c *Catalog) NewSelectedEvaluation(opts *Options, s *Selection) *Evaluation
 
 // Object evaluates the pod and object rules on one object. It is safe for concurrent use.
 func (e *Evaluation) Object(o *inventory.Object) {
-	buf, _ := e.scratch.Get().(*[]finding.Finding)
+	buf, _ := e.scratch.Get().(*objectScratch)
 	if buf == nil {
-		buf = new([]finding.Finding)
+		buf = new(objectScratch)
 	}
-	out := (*buf)[:0]
-	var defers []deferred
+	out, defers := buf.findings[:0], buf.defers[:0]
 	var errs []ruleError
 	if pod, ok := inventory.PodTemplateOf(o); ok && len(e.pod) > 0 {
 		pod = pod.WithContainers()
@@ -263,13 +275,31 @@ func (e *Evaluation) Object(o *inventory.Object) {
 	if len(out) > 0 || len(defers) > 0 || len(errs) > 0 {
 		e.mu.Lock()
 		e.store(out, len(defers))
-		e.defers = append(e.defers, defers...)
+		e.keepDeferred(defers)
 		e.errors = append(e.errors, errs...)
 		e.mu.Unlock()
 	}
 	clear(out)
-	*buf = out[:0]
+	clear(defers)
+	buf.findings, buf.defers = out[:0], defers[:0]
 	e.scratch.Put(buf)
+}
+
+// keepDeferred copies an object's deferred checks into the evaluation's blocks; the caller
+// holds e.mu.
+func (e *Evaluation) keepDeferred(ds []deferred) {
+	e.deferCount += len(ds)
+	for len(ds) > 0 {
+		n := len(e.defers)
+		if n == 0 || len(e.defers[n-1]) == cap(e.defers[n-1]) {
+			e.defers = append(e.defers, make([]deferred, 0, deferBlock))
+			n++
+		}
+		last := &e.defers[n-1]
+		k := min(len(ds), cap(*last)-len(*last))
+		*last = append(*last, ds[:k]...)
+		ds = ds[k:]
+	}
 }
 
 // releaseFor releases an object, keeping the positions its deferred checks will report at:
@@ -317,21 +347,25 @@ func (e *Evaluation) store(fs []finding.Finding, room int) {
 func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 	// The deferred checks' findings follow the objects' in their blocks.
 	e.mu.Lock()
-	for i, d := range e.defers {
-		if !readsListed(inv.Cluster, d.rule, d.object.Namespace) {
-			continue
-		}
-		vs, _ := e.guard(d.rule, d.object, func() []Violation { return d.check(inv) })
-		for _, v := range vs {
-			if v.Err != nil {
-				e.errors = append(e.errors, ruleError{d.rule.ID, scanError(d.rule, d.object, v)})
+	left := e.deferCount
+	for _, block := range e.defers {
+		for _, d := range block {
+			left--
+			if !readsListed(inv.Cluster, d.rule, d.object.Namespace) {
 				continue
 			}
-			f := [1]finding.Finding{e.toFinding(d.rule, d.object, v)}
-			e.store(f[:], len(e.defers)-i-1)
+			vs, _ := e.guard(d.rule, d.object, func() []Violation { return d.check(inv) })
+			for _, v := range vs {
+				if v.Err != nil {
+					e.errors = append(e.errors, ruleError{d.rule.ID, scanError(d.rule, d.object, v)})
+					continue
+				}
+				f := [1]finding.Finding{e.toFinding(d.rule, d.object, v)}
+				e.store(f[:], left)
+			}
 		}
 	}
-	e.defers = nil // their objects and captured values are not needed again
+	e.defers, e.deferCount = nil, 0 // their objects and captured values are not needed again
 	e.mu.Unlock()
 	var later []finding.Finding
 	var undefined []string

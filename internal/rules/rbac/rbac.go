@@ -45,8 +45,8 @@ func Rules() []rules.Rule {
 		anonymousBindingRule(),
 		missingRoleRule(),
 	}
-	for _, c := range capabilities {
-		out = append(out, riskyGrantRule(c))
+	for i := range capabilities {
+		out = append(out, riskyGrantRule(&capabilities[i]))
 	}
 	return out
 }

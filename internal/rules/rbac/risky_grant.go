@@ -56,8 +56,9 @@ type capability struct {
 }
 
 // request is one request of a capability. cluster marks a cluster-scoped resource, which a
-// RoleBinding never grants; clusterWide marks a namespaced request that counts only when
-// allowed in every namespace at once (through a ClusterRoleBinding).
+// RoleBinding never grants; everyNS marks a namespaced request that counts only when allowed
+// in every namespace at once (through a ClusterRoleBinding); attrs.Namespace, when set, is the
+// one namespace the request is made in (a RoleBinding elsewhere never grants it).
 type request struct {
 	attrs            engine.Attributes
 	cluster, everyNS bool
@@ -66,7 +67,7 @@ type request struct {
 // bootstrapLabel marks the roles and bindings kube-apiserver creates at start-up.
 const bootstrapLabel = "kubernetes.io/bootstrapping"
 
-func riskyGrantRule(c capability) rules.Rule {
+func riskyGrantRule(c *capability) rules.Rule {
 	return rules.Rule{
 		ID:          c.id,
 		Title:       c.title,
@@ -89,7 +90,7 @@ func riskyGrantRule(c capability) rules.Rule {
 	}
 }
 
-func checkRiskyGrant(ctx *rules.ObjectContext, c capability) []rules.Violation {
+func checkRiskyGrant(ctx *rules.ObjectContext, c *capability) []rules.Violation {
 	b, ok := bindingOf(ctx.Object)
 	if !ok || (b.roleRef.Kind == "ClusterRole" && b.roleRef.Name == clusterAdmin) {
 		return nil
@@ -106,11 +107,12 @@ func checkRiskyGrant(ctx *rules.ObjectContext, c capability) []rules.Violation {
 		}
 		// Held first: most roles hold no capability, and a role that allows everything holds
 		// every one, so the wildcard rule's question is asked only of roles that hold it.
-		grants, ok := c.heldThrough(inv, role, aggregate, b)
+		t := tableOf(inv, aggregate)
+		grants, ok := t.held(role, c, b)
 		if !ok {
 			return nil
 		}
-		if _, all := firstGrant(inv, role, aggregate, grantsEverything); all {
+		if _, all := t.allowsEverything(role); all {
 			return nil
 		}
 		var subjects []string
@@ -123,7 +125,7 @@ func checkRiskyGrant(ctx *rules.ObjectContext, c capability) []rules.Violation {
 			Path: "roleRef",
 			Message: fmt.Sprintf("%s grants %s, which allows %s, to %s %s", b, b.role(), c.grants,
 				strings.Join(subjects, ", "), b.where()),
-			Evidence: fmt.Sprintf("%s -> %s -> %s", strings.Join(subjects, ", "), b, strings.Join(grants, "; ")),
+			Evidence: fmt.Sprintf("%s -> %s -> %s", strings.Join(subjects, ", "), b, grants),
 		}
 		if b.kind == "RoleBinding" && c.severity == finding.High {
 			v.Severity = new(finding.Medium)
@@ -139,24 +141,26 @@ func bootstrapRole(role *inventory.Object) bool {
 	return role.GVK.Kind == "ClusterRole" && strings.HasPrefix(role.Name, "system:") && role.Labels[bootstrapLabel] == "rbac-defaults"
 }
 
-// heldThrough returns the rules of role by which the binding b grants the capability, one per
-// request of the first way it holds, or false when it holds none.
-func (c capability) heldThrough(inv *inventory.Inventory, role *inventory.Object, aggregate bool, b binding) ([]string, bool) {
+// heldThrough returns the rules by which a role's rules grant the capability where a binding
+// applies (k), one per request of the first way it holds, or false when it holds none.
+func (c *capability) heldThrough(rs []grant, k heldKey) ([]string, bool) {
 	for _, way := range c.anyOf {
 		var grants []string
 		for _, r := range way {
-			if b.kind == "RoleBinding" && (r.cluster || r.everyNS) {
-				break
-			}
 			a := r.attrs
-			if b.kind == "RoleBinding" {
-				a.Namespace = b.namespace
+			switch {
+			case k.namespaced && (r.cluster || r.everyNS):
+			case k.namespaced && a.Namespace != "" && a.Namespace != k.namespace:
+			default:
+				if k.namespaced {
+					a.Namespace = k.namespace
+				}
+				if i := slices.IndexFunc(rs, func(g grant) bool { return engine.RuleAllows(&g.rule, &a) }); i >= 0 {
+					grants = append(grants, fmt.Sprintf("%s (%s)", rs[i], a))
+					continue
+				}
 			}
-			g, ok := firstGrant(inv, role, aggregate, func(rule rbacv1.PolicyRule) bool { return engine.RuleAllows(&rule, &a) })
-			if !ok {
-				break
-			}
-			grants = append(grants, fmt.Sprintf("%s (%s)", g, a))
+			break
 		}
 		if len(grants) == len(way) {
 			return grants, true

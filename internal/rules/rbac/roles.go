@@ -69,42 +69,37 @@ func quoted(groups []string) []string {
 	return out
 }
 
-// firstGrant returns the first rule of a role that satisfies match. With aggregate set (a
-// manifest scan), for a ClusterRole with an aggregationRule it looks at the rules of every
-// ClusterRole of the inventory the aggregation selects too, iterated to a fixpoint, as the
-// clusterrole-aggregation controller does (docs/reference/rbac.md, "Aggregation"). In a live
-// cluster the controller has already copied them into the role, so its own rules are the
-// whole answer.
-func firstGrant(inv *inventory.Inventory, role *inventory.Object, aggregate bool, match func(rbacv1.PolicyRule) bool) (grant, bool) {
+// rulesOf lists every rule a role holds. With aggregate set (a manifest scan), a ClusterRole
+// with an aggregationRule holds the rules of every ClusterRole of the inventory the
+// aggregation selects too, iterated to a fixpoint, as the clusterrole-aggregation controller
+// does (docs/reference/rbac.md, "Aggregation"): its own rules first, then each selected
+// role's, depth first, each role once. In a live cluster the controller has already copied
+// them into the role, so its own rules are the whole answer.
+func rulesOf(inv *inventory.Inventory, role *inventory.Object, aggregate bool) []grant {
 	switch r := role.Typed.(type) {
 	case *rbacv1.Role:
-		return firstIn("Role "+r.Namespace+"/"+r.Name, "", r.Rules, match)
+		return appendRules(nil, "Role "+r.Namespace+"/"+r.Name, "", r.Rules)
 	case *rbacv1.ClusterRole:
 		if !aggregate {
-			return firstIn("ClusterRole "+r.Name, "", r.Rules, match)
+			return appendRules(nil, "ClusterRole "+r.Name, "", r.Rules)
 		}
-		visited := map[string]bool{}
-		return firstInClusterRole(inv, r, "", visited, match)
+		return appendClusterRole(nil, inv, r, "", map[string]bool{})
 	}
-	return grant{}, false
+	return nil
 }
 
-func firstIn(role, via string, rs []rbacv1.PolicyRule, match func(rbacv1.PolicyRule) bool) (grant, bool) {
+func appendRules(out []grant, role, via string, rs []rbacv1.PolicyRule) []grant {
 	for i, r := range rs {
-		if match(r) {
-			return grant{role: role, via: via, index: i, rule: r}, true
-		}
+		out = append(out, grant{role: role, via: via, index: i, rule: r})
 	}
-	return grant{}, false
+	return out
 }
 
-func firstInClusterRole(inv *inventory.Inventory, cr *rbacv1.ClusterRole, via string, visited map[string]bool, match func(rbacv1.PolicyRule) bool) (grant, bool) {
+func appendClusterRole(out []grant, inv *inventory.Inventory, cr *rbacv1.ClusterRole, via string, visited map[string]bool) []grant {
 	visited[cr.Name] = true
-	if g, ok := firstIn("ClusterRole "+cr.Name, via, cr.Rules, match); ok {
-		return g, true
-	}
+	out = appendRules(out, "ClusterRole "+cr.Name, via, cr.Rules)
 	if cr.AggregationRule == nil {
-		return grant{}, false
+		return out
 	}
 	if via == "" {
 		via = "ClusterRole " + cr.Name
@@ -120,13 +115,9 @@ func firstInClusterRole(inv *inventory.Inventory, cr *rbacv1.ClusterRole, via st
 		if visited[o.Name] || !slices.ContainsFunc(selectors, func(s labels.Selector) bool { return s.Matches(labels.Set(o.Labels)) }) {
 			continue
 		}
-		member, ok := o.Typed.(*rbacv1.ClusterRole)
-		if !ok {
-			continue
-		}
-		if g, ok := firstInClusterRole(inv, member, via, visited, match); ok {
-			return g, true
+		if member, ok := o.Typed.(*rbacv1.ClusterRole); ok {
+			out = appendClusterRole(out, inv, member, via, visited)
 		}
 	}
-	return grant{}, false
+	return out
 }

@@ -62,7 +62,7 @@ func wildcardBindingRule() rules.Rule {
 }
 
 // grantsEverything reports whether a rule allows every verb on every resource of every group.
-func grantsEverything(r rbacv1.PolicyRule) bool {
+func grantsEverything(r *rbacv1.PolicyRule) bool {
 	return slices.Contains(r.Verbs, rbacv1.VerbAll) &&
 		slices.Contains(r.APIGroups, rbacv1.APIGroupAll) &&
 		slices.Contains(r.Resources, rbacv1.ResourceAll) &&
@@ -83,7 +83,7 @@ func checkWildcardBinding(ctx *rules.ObjectContext) []rules.Violation {
 		if role == nil {
 			return nil
 		}
-		g, ok := firstGrant(inv, role, aggregate, grantsEverything)
+		g, ok := tableOf(inv, aggregate).allowsEverything(role)
 		if !ok {
 			return nil
 		}
