@@ -3,7 +3,9 @@ package rbac
 import (
 	"strings"
 
+	"palisade.dev/palisade/internal/distro"
 	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/inventory"
 	engine "palisade.dev/palisade/internal/rbac"
 	"palisade.dev/palisade/internal/rules"
 )
@@ -24,16 +26,22 @@ var capabilities = []capability{
 		anyOf:      eachOf(everyNamespace(verbs(core("secrets"), "get", "list", "watch"))),
 	},
 	{
-		id: "rbac/pod-exec", title: "Role that runs commands in or attaches to pods, or proxies to nodes, bound to a subject",
-		severity: finding.High, grants: "create on pods/exec or pods/attach, or get on nodes/proxy",
+		id: "rbac/pod-exec", title: "Role that runs commands in, attaches to or forwards ports of pods, or proxies to nodes, bound to a subject",
+		severity: finding.High, grants: "exec, attach, port-forward or ephemeral containers in pods, or nodes/proxy",
 		description: "Exec and attach run commands in any pod in reach, with its ServiceAccount and mounted " +
-			"Secrets; nodes/proxy reaches the kubelet API, which runs commands in every pod of the node.",
-		remedy: "Keep exec, attach and nodes/proxy for break-glass roles; give debugging access through " +
-			"namespaced RoleBindings, audited.",
-		references: []rules.Reference{cisNodesProxy, docsRBACGoodPract},
+			"Secrets; an ephemeral container added to a running pod does the same; port-forward reaches the pod's " +
+			"ports from outside every NetworkPolicy; nodes/proxy reaches the kubelet API, which runs commands in " +
+			"every pod of the node. get is enough for exec, attach and port-forward over WebSocket unless the API " +
+			"server has the AuthorizePodWebsocketUpgradeCreatePermission feature gate (beta, on by default, " +
+			"from Kubernetes 1.35), so get counts as create.",
+		remedy: "Keep exec, attach, port-forward, ephemeral containers and nodes/proxy for break-glass roles; give " +
+			"debugging access through namespaced RoleBindings, audited.",
+		references: []rules.Reference{cisNodesProxy, docsRBACGoodPract, kepWebsocketCreate},
 		anyOf: eachOf(
-			verbs(core("pods/exec"), "create"),
-			verbs(core("pods/attach"), "create"),
+			verbs(core("pods/exec"), "create", "get"),
+			verbs(core("pods/attach"), "create", "get"),
+			verbs(core("pods/portforward"), "create", "get"),
+			verbs(core("pods/ephemeralcontainers"), "update", "patch"),
 			clusterScoped(verbs(core("nodes/proxy"), "get", "create")),
 		),
 	},
@@ -106,6 +114,57 @@ var capabilities = []capability{
 		},
 	},
 	{
+		id: "rbac/pv-create", title: "Role that creates PersistentVolumes bound to a subject",
+		severity: finding.High, grants: "create on PersistentVolumes",
+		description: "A PersistentVolume of type hostPath or local points at any path of a node, and a pod that " +
+			"claims it mounts that path: the Pod Security Standards judge a pod's own volumes, not the volume " +
+			"behind a claim, so a namespace that forbids hostPath still runs it.",
+		remedy: "Let a StorageClass's provisioner create PersistentVolumes; keep create on PersistentVolumes for " +
+			"storage administrators.",
+		references: []rules.Reference{docsRBACGoodPract},
+		anyOf:      eachOf(clusterScoped(verbs(core("persistentvolumes"), "create"))),
+	},
+	{
+		id: "rbac/status-write", title: "Role that writes the status of nodes or pods bound to a subject",
+		severity: finding.Medium, grants: "update or patch on nodes/status or pods/status",
+		description: "The status of a node holds the addresses the API server connects to for exec, logs and " +
+			"proxy, and its conditions and capacity steer scheduling; the status of a pod holds the IP that " +
+			"Services send traffic to. Writing them redirects that traffic to an address the subject chooses.",
+		remedy: "Keep status writes for the kubelet (nodes, through the Node authorizer) and for controllers of " +
+			"their own resources.",
+		references: []rules.Reference{docsRBACGoodPract},
+		anyOf: eachOf(
+			clusterScoped(verbs(core("nodes/status"), "update", "patch")),
+			verbs(core("pods/status"), "update", "patch"),
+		),
+	},
+	{
+		id: "rbac/crd-write", title: "Role that writes CustomResourceDefinitions bound to a subject",
+		severity: finding.Medium, grants: "creating, updating or patching CustomResourceDefinitions",
+		description: "A CustomResourceDefinition names the conversion webhook that receives every object of its " +
+			"kinds, and holds the schema that validates them: writing one can send another team's objects to " +
+			"an endpoint of the subject's choice, drop their validation or stop serving a stored version.",
+		remedy: "Keep CustomResourceDefinition writes for the operators that install them and for cluster " +
+			"administrators.",
+		references: []rules.Reference{docsRBACGoodPract},
+		anyOf:      eachOf(clusterScoped(verbs(group("apiextensions.k8s.io", "customresourcedefinitions"), "create", "update", "patch"))),
+	},
+	{
+		id: "rbac/aws-auth-write", title: "Role that writes the EKS aws-auth ConfigMap bound to a subject",
+		severity: finding.High, grants: "writing the aws-auth ConfigMap of kube-system",
+		description: "On Amazon EKS the aws-auth ConfigMap of kube-system maps IAM roles and users to Kubernetes " +
+			"users and groups: whoever writes it can map an IAM identity it controls to system:masters. Judged " +
+			"on an EKS cluster, and on manifests that hold the ConfigMap.",
+		remedy: "Move to EKS access entries, or keep aws-auth writes for cluster administrators; never grant " +
+			"update or patch on ConfigMaps of kube-system without resourceNames.",
+		references: []rules.Reference{docsRBACGoodPract, docsEKSAwsAuth},
+		inUse:      awsAuthInUse,
+		anyOf: eachOf(
+			verbs(inNamespace(core("configmaps"), "kube-system", "aws-auth"), "update", "patch"),
+			verbs(inNamespace(core("configmaps"), "kube-system", ""), "create"),
+		),
+	},
+	{
 		id: "rbac/webhook-config-write", title: "Role that writes admission webhook configurations bound to a subject",
 		severity: finding.High, grants: "creating, updating or patching validating or mutating webhook configurations",
 		description: "An admission webhook sees, and a mutating one rewrites, every object it selects: writing " +
@@ -117,6 +176,15 @@ var capabilities = []capability{
 			clusterScoped(verbs(group("admissionregistration.k8s.io", "mutatingwebhookconfigurations"), "create", "update", "patch")),
 		),
 	},
+}
+
+// awsAuthInUse reports whether the input is an EKS cluster, or manifests that hold the
+// aws-auth ConfigMap: elsewhere the ConfigMap means nothing.
+func awsAuthInUse(inv *inventory.Inventory) bool {
+	if inv.Cluster != nil {
+		return inv.Cluster.Distribution == distro.EKS
+	}
+	return inv.Get("ConfigMap", "kube-system", "aws-auth") != nil
 }
 
 // csrApproval is the first half of approving a CSR: updating its approval subresource.
@@ -139,6 +207,12 @@ func verbs(a engine.Attributes, vs ...string) []request {
 		out[i].attrs.Verb = v
 	}
 	return out
+}
+
+// inNamespace is a on the object name (none for a collection) of one namespace.
+func inNamespace(a engine.Attributes, namespace, name string) engine.Attributes {
+	a.Namespace, a.Name = namespace, name
+	return a
 }
 
 // named is the request verb on the object name of a.

@@ -1,12 +1,14 @@
 // Package rbac holds the rules judged on RBAC bindings: ClusterRoleBindings and RoleBindings
 // that grant cluster-admin, grant a role that may do everything, reach anonymous or every
 // authenticated user, name a role that does not exist, or grant a risky capability (reading
-// Secrets everywhere, exec, creating pods, escalate and bind, impersonation, token creation,
-// CSR approval, webhook configuration writes; capabilities.go declares them, and the RBAC
-// engine's matcher judges the bound role's rules against them). They are object rules, so they judge
-// manifests as well as a live cluster's bindings; a rule that needs the bound role reads it
-// from the inventory once the whole input is known (Rule.Reads). The package only reads
-// bindings and roles; it never changes them.
+// Secrets everywhere; exec, attach, port-forward and ephemeral containers; creating pods,
+// PersistentVolumes or ServiceAccount tokens; escalate and bind; impersonation; CSR approval;
+// writing webhook configurations, CustomResourceDefinitions, node or pod status, or EKS's
+// aws-auth ConfigMap; capabilities.go declares them, and the RBAC engine's matcher judges the
+// bound role's rules against them). They are object rules, so they judge manifests as well as
+// a live cluster's bindings; a rule that needs the bound role reads it from the inventory once
+// the whole input is known (Rule.Reads), and what a role holds is answered once per scan
+// (table.go). The package only reads bindings and roles; it never changes them.
 //
 // Subjects that are expected to hold powerful grants (the allow-list of systemSubject):
 //   - the group system:masters, which the bootstrap cluster-admin binding names (it bypasses

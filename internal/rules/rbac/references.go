@@ -22,5 +22,7 @@ var (
 	docsAggregation     = rules.Docs("Using RBAC Authorization: aggregated ClusterRoles", "https://kubernetes.io/docs/reference/access-authn-authz/rbac/#aggregated-clusterroles")
 	docsRBACGoodPract   = rules.Docs("Role Based Access Control good practices", "https://kubernetes.io/docs/concepts/security/rbac-good-practices/")
 	docsAnonymous       = rules.Docs("Authenticating: anonymous requests", "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests")
+	docsEKSAwsAuth      = rules.Docs("Amazon EKS: grant IAM users access to Kubernetes with a ConfigMap", "https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html")
+	kepWebsocketCreate  = rules.KEP("4006", "Transition from SPDY to WebSockets: authorizing WebSocket upgrades of exec, attach and port-forward with create", "https://github.com/kubernetes/enhancements/issues/4006")
 	docsKubeadmJoin     = rules.Docs("kubeadm join: turn off public access to the cluster-info ConfigMap", "https://kubernetes.io/docs/reference/setup-tools/kubeadm/kubeadm-join/#turning-off-public-access-to-the-cluster-info-configmap")
 )

@@ -53,6 +53,8 @@ type capability struct {
 	// anyOf lists the ways to hold the capability; a way is held when the role allows every
 	// one of its requests.
 	anyOf [][]request
+	// inUse, when set, says whether the capability means anything for the input at all.
+	inUse func(*inventory.Inventory) bool
 }
 
 // request is one request of a capability. cluster marks a cluster-scoped resource, which a
@@ -102,7 +104,7 @@ func checkRiskyGrant(ctx *rules.ObjectContext, c *capability) []rules.Violation 
 	aggregate := fromInput(ctx.Options)
 	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
 		role := boundRole(inv, b)
-		if role == nil || (bootstrapBinding && bootstrapRole(role)) {
+		if role == nil || (bootstrapBinding && bootstrapRole(role)) || (c.inUse != nil && !c.inUse(inv)) {
 			return nil
 		}
 		// Held first: most roles hold no capability, and a role that allows everything holds
