@@ -59,6 +59,23 @@ type role struct {
 	ref   RoleRef
 	id    int32 // position among the index's roles, for per-query tables
 	rules []rbacv1.PolicyRule
+	// origins, for a ClusterRole whose rules this index aggregated, say where each rule was
+	// written; nil when the role's rules are its own.
+	origins []Origin
+}
+
+// Origin is where a rule was written: a role, and the rule's index in that role's rules.
+type Origin struct {
+	Role  RoleRef `json:"role"`
+	Index int     `json:"index"`
+}
+
+// origin returns where rule k of the role was written.
+func (r *role) origin(k int) Origin {
+	if r.origins != nil {
+		return r.origins[k]
+	}
+	return Origin{Role: r.ref, Index: k}
 }
 
 // binding is a RoleBinding or ClusterRoleBinding with its role resolved; role is nil when
@@ -193,6 +210,17 @@ func (x *Index) Rules(ref RoleRef) ([]rbacv1.PolicyRule, bool) {
 	return r.rules, true
 }
 
+// RuleOrigin returns where rule i of a role (as Rules lists them) was written: the role
+// itself, or for a ClusterRole this index aggregated, the ClusterRole it came from (through
+// any number of aggregated roles). ok is false when the input holds no such role or rule.
+func (x *Index) RuleOrigin(ref RoleRef, i int) (o Origin, ok bool) {
+	r, found := x.roles[ref]
+	if !found || i < 0 || i >= len(r.rules) {
+		return Origin{}, false
+	}
+	return r.origin(i), true
+}
+
 // aggregate computes aggregated ClusterRoles' rules as the clusterrole-aggregation
 // controller of kube-controller-manager does (pkg/controller/clusterroleaggregation): the
 // rules of a ClusterRole with an aggregationRule are replaced by the rules, each once, of
@@ -279,6 +307,7 @@ func (x *Index) aggregate(clusterRoles []*rbacv1.ClusterRole) {
 	union := func(i int) bool {
 		var rules []rbacv1.PolicyRule
 		var ruleKeys []string
+		origins := []Origin{}
 		clear(seen)
 		for _, m := range matched[i] {
 			mk, ok := keys[m]
@@ -294,12 +323,13 @@ func (x *Index) aggregate(clusterRoles []*rbacv1.ClusterRole) {
 					seen[mk[k]] = true
 					rules = append(rules, rule)
 					ruleKeys = append(ruleKeys, mk[k])
+					origins = append(origins, m.origin(k))
 				}
 			}
 		}
 		r := aggs[i].r
 		changed := !slices.Equal(ruleKeys, keys[r]) || len(keys[r]) == 0 && len(r.rules) > 0
-		r.rules = rules
+		r.rules, r.origins = rules, origins
 		keys[r] = ruleKeys
 		return changed
 	}

@@ -368,3 +368,45 @@ func TestAggregation(t *testing.T) {
 		})
 	}
 }
+
+func TestAggregatedRuleOrigins(t *testing.T) {
+	get := func(res string) rbacv1.PolicyRule { return rule(l("get"), l(""), l(res)) }
+	selecting := func(name string, labels map[string]string, selects string) *rbacv1.ClusterRole {
+		r := clusterRole(name, labels, get("ignored"))
+		r.AggregationRule = &rbacv1.AggregationRule{ClusterRoleSelectors: []metav1.LabelSelector{{MatchLabels: map[string]string{selects: "true"}}}}
+		return r
+	}
+	objs := &Objects{ClusterRoles: []*rbacv1.ClusterRole{
+		selecting("top", nil, "to-top"),
+		selecting("middle", map[string]string{"to-top": "true"}, "to-middle"),
+		clusterRole("leaf", map[string]string{"to-middle": "true"}, get("pods"), get("secrets")),
+		clusterRole("other", map[string]string{"to-top": "true"}, get("pods"), get("nodes")),
+		clusterRole("plain", nil, get("services")),
+	}}
+	x := Build(objs, FromManifests)
+	tests := []struct {
+		name string
+		role string
+		i    int
+		want string
+		ok   bool
+	}{
+		{"a rule aggregated through an aggregated role names the role that wrote it", "top", 0, "ClusterRole leaf rules[0]", true},
+		{"a second selected role's rules follow, without the rules already held", "top", 2, "ClusterRole other rules[1]", true},
+		{"a role's own rules name the role", "plain", 0, "ClusterRole plain rules[0]", true},
+		{"an index past the role's rules is not found", "top", 3, "", false},
+		{"a role the input does not hold is not found", "absent", 0, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, ok := x.RuleOrigin(RoleRef{Kind: "ClusterRole", Name: tt.role}, tt.i)
+			got := ""
+			if ok {
+				got = fmt.Sprintf("%s rules[%d]", o.Role, o.Index)
+			}
+			if ok != tt.ok || got != tt.want {
+				t.Errorf("RuleOrigin(%s, %d) = %q, %v; want %q, %v", tt.role, tt.i, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}

@@ -10,7 +10,8 @@ package rbac
 //
 // Restricted fields:
 //   ClusterRoleBinding, RoleBinding roleRef, subjects[*]; the bound role's rules[*] and, for a
-//   ClusterRole with an aggregationRule, the rules of the ClusterRoles it selects.
+//   ClusterRole with an aggregationRule, the rules of the ClusterRoles it selects, in place
+//   of its own.
 //
 // Allowed values:
 //   roles whose rules allow none of a capability's requests where the binding applies; and

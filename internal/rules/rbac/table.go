@@ -4,7 +4,10 @@ import (
 	"strings"
 	"sync"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+
 	"palisade.dev/palisade/internal/inventory"
+	engine "palisade.dev/palisade/internal/rbac"
 )
 
 // table holds what the package's deferred checks ask of the bound roles, answered once per
@@ -17,6 +20,9 @@ type table struct {
 
 	mu    sync.Mutex
 	roles map[*inventory.Object]*roleFacts
+	// aggregated holds the ClusterRoles' aggregated rules, computed the first time a
+	// manifest scan's table needs them.
+	aggregated *engine.Index
 }
 
 // tableKey is the inventory memo key of the table; a manifest scan's table aggregates
@@ -61,10 +67,53 @@ func (t *table) facts(role *inventory.Object) *roleFacts {
 	defer t.mu.Unlock()
 	f := t.roles[role]
 	if f == nil {
-		f = &roleFacts{rules: rulesOf(t.inv, role, t.aggregate)}
+		f = &roleFacts{rules: t.rulesOf(role)}
 		t.roles[role] = f
 	}
 	return f
+}
+
+// rulesOf lists every rule a role holds, each with where it was written. In a manifest scan
+// a ClusterRole with an aggregationRule holds what the clusterrole-aggregation controller
+// would give it, computed by the RBAC engine (rbac.Build): the rules of the ClusterRoles its
+// selectors match, to a fixpoint, in place of its own. In a live cluster the controller has
+// already written them into the role. The caller holds t.mu.
+func (t *table) rulesOf(role *inventory.Object) []grant {
+	switch r := role.Typed.(type) {
+	case *rbacv1.Role:
+		return ownRules("Role "+r.Namespace+"/"+r.Name, r.Rules)
+	case *rbacv1.ClusterRole:
+		if !t.aggregate || r.AggregationRule == nil {
+			return ownRules("ClusterRole "+r.Name, r.Rules)
+		}
+		if t.aggregated == nil {
+			objs := &engine.Objects{}
+			for _, o := range t.inv.ByKind("ClusterRole") {
+				objs.AddInventory(o)
+			}
+			t.aggregated = engine.Build(objs, engine.FromManifests)
+		}
+		ref := engine.RoleRef{Kind: "ClusterRole", Name: r.Name}
+		rs, _ := t.aggregated.Rules(ref)
+		out := make([]grant, len(rs))
+		for i, rule := range rs {
+			o, _ := t.aggregated.RuleOrigin(ref, i)
+			out[i] = grant{role: o.Role.String(), index: o.Index, rule: rule}
+			if o.Role != ref {
+				out[i].via = ref.String()
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func ownRules(role string, rs []rbacv1.PolicyRule) []grant {
+	out := make([]grant, len(rs))
+	for i, r := range rs {
+		out[i] = grant{role: role, index: i, rule: r}
+	}
+	return out
 }
 
 // allowsEverything returns the role's first rule that allows every verb on every resource of

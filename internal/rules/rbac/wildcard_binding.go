@@ -8,8 +8,9 @@ package rbac
 // Restricted fields:
 //   ClusterRoleBinding, RoleBinding roleRef, subjects[*]; the bound role's rules[*].verbs,
 //   rules[*].apiGroups, rules[*].resources, rules[*].resourceNames, and for a ClusterRole with
-//   an aggregationRule, the rules of every ClusterRole its clusterRoleSelectors select
-//   (computed from the input for manifests; filled in by the controller in a live cluster).
+//   an aggregationRule, the rules of every ClusterRole its clusterRoleSelectors select, in
+//   place of its own (computed from the input for manifests; filled in by the controller in
+//   a live cluster).
 //
 // Allowed values:
 //   roles whose every rule names some verbs, some API groups or some resources, or
