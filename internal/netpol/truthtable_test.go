@@ -358,7 +358,7 @@ var truthCases = []truthCase{
 		probes: []probe{tcp(80), tcp(81), {UDP, 80, []string{"deny * x/*"}}},
 	},
 	{
-		name: "an egress range that stops below a port denies that port",
+		name:     "an egress range that stops below a port denies that port",
 		policies: `{metadata: {name: range, namespace: x}, spec: {podSelector: {}, policyTypes: [Egress], egress: [{ports: [{port: 1, endPort: 80}]}]}}`,
 		probes:   []probe{tcp(80), tcp(81, "deny x/* *")},
 	},
@@ -383,7 +383,7 @@ var truthCases = []truthCase{
 		probes:   []probe{tcp(81, "deny y/* x/*", "deny z/* x/*"), {SCTP, 80, []string{"deny y/* x/*", "deny z/* x/*"}}},
 	},
 	{
-		name: "a policy in one namespace does not select pods of another",
+		name:     "a policy in one namespace does not select pods of another",
 		policies: `{metadata: {name: deny-y-a, namespace: x}, spec: {podSelector: {matchLabels: {pod: a}}, policyTypes: [Ingress, Egress]}}`,
 		probes:   []probe{tcp(80, "deny * x/a", "deny x/a *")},
 	},
