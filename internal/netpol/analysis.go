@@ -2,7 +2,6 @@ package netpol
 
 import (
 	"cmp"
-	"math/bits"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -23,6 +22,8 @@ type Analysis struct {
 	// selector or CIDR, an out-of-range port); each is taken as matching nothing.
 	Problems []string
 
+	// ids are the workloads' names, computed once for output.
+	ids      []string
 	nsLabels map[string]labels.Set
 	policies []*compiledPolicy
 	byNS     map[string][]*compiledPolicy
@@ -64,6 +65,10 @@ func Analyze(in Input) *Analysis {
 	a.Workloads = slices.Clone(in.Workloads)
 	slices.SortStableFunc(a.Workloads, func(x, y Workload) int { return strings.Compare(x.ID(), y.ID()) })
 	a.Workloads = slices.CompactFunc(a.Workloads, func(x, y Workload) bool { return x.ID() == y.ID() })
+	a.ids = make([]string, len(a.Workloads))
+	for i := range a.Workloads {
+		a.ids[i] = a.Workloads[i].ID()
+	}
 	for _, ns := range in.Namespaces {
 		a.namespace(ns.Name, ns.Labels)
 	}
@@ -203,28 +208,25 @@ func portsKey(ports []ContainerPort) string {
 	return b.String()
 }
 
-// bitset is a set of small non-negative integers.
-type bitset []uint64
-
-func newBitset(n int) bitset    { return make(bitset, (n+63)/64) }
-func (b bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
-func (b bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
-func (b bitset) or(o bitset) {
-	for i := range b {
-		b[i] |= o[i]
-	}
+// classSet is a set of classes: every class, or a sorted list of them. Peers mostly match
+// few classes (a namespace's, a team's), so lists keep the cost linear in the classes.
+type classSet struct {
+	all     bool
+	members []int32
 }
-func (b bitset) fill(n int) bitset {
-	for i := range n {
-		b.set(i)
+
+func (c *classSet) has(i int) bool {
+	if c.all {
+		return true
 	}
-	return b
+	_, ok := slices.BinarySearch(c.members, int32(i))
+	return ok
 }
 
 // ruleMatches computes, for every rule, the classes its peers match. Namespace selectors
 // are evaluated once per namespace and distinct selector; pod selectors only on the classes
 // of the namespaces that match.
-func (a *Analysis) ruleMatches(nRules int) []bitset {
+func (a *Analysis) ruleMatches(nRules int) []classSet {
 	byNS := map[string][]int32{}
 	var withIP []int32
 	for i, cl := range a.classes {
@@ -253,14 +255,13 @@ func (a *Analysis) ruleMatches(nRules int) []bitset {
 		nsCache[k] = out
 		return out
 	}
-	out := make([]bitset, nRules)
+	out := make([]classSet, nRules)
 	for _, cp := range a.policies {
 		for _, rs := range cp.rules {
 			for _, r := range rs {
-				m := newBitset(len(a.classes))
-				out[r.id] = m
+				m := &out[r.id]
 				if r.anyPeer {
-					m.fill(len(a.classes))
+					m.all = true
 					continue
 				}
 				for _, pe := range r.peers {
@@ -269,7 +270,7 @@ func (a *Analysis) ruleMatches(nRules int) []bitset {
 					case pe.block != nil:
 						for _, c := range withIP {
 							if pe.block.contains(a.classes[c].view.ip) {
-								m.set(int(c))
+								m.members = append(m.members, c)
 							}
 						}
 					default:
@@ -280,7 +281,7 @@ func (a *Analysis) ruleMatches(nRules int) []bitset {
 						for _, ns := range nss {
 							for _, c := range byNS[ns] {
 								if pe.pods == nil || pe.pods.Matches(a.classes[c].view.labels) {
-									m.set(int(c))
+									m.members = append(m.members, c)
 								}
 							}
 						}
@@ -288,6 +289,10 @@ func (a *Analysis) ruleMatches(nRules int) []bitset {
 				}
 			}
 		}
+	}
+	for i := range out {
+		slices.Sort(out[i].members)
+		out[i].members = slices.Compact(out[i].members)
 	}
 	return out
 }
@@ -300,50 +305,67 @@ type memoKey struct {
 	ports          int32
 }
 
-// matrix computes the connections between every two classes.
-func (a *Analysis) matrix(matches []bitset) {
+// matrix computes the connections between every two classes: for each source, the
+// classes its egress reaches, each kept when the destination's ingress admits the source.
+func (a *Analysis) matrix(matches []classSet) {
 	n := len(a.classes)
-	// reach[c] is the set of classes c's egress reaches; admit[c] the set whose connections
-	// c's ingress admits, each on some port.
-	reach := make([]bitset, n)
-	admit := make([]bitset, n)
-	for i, cl := range a.classes {
-		reach[i], admit[i] = newBitset(n), newBitset(n)
-		for d, set := range [2]bitset{admit[i], reach[i]} {
-			if !cl.isolated[d] {
-				set.fill(n)
-				continue
-			}
-			for _, r := range cl.rules[d] {
-				set.or(matches[r.id])
-			}
-		}
-	}
 	memo := map[memoKey]int32{}
 	interned := map[string]int32{a.conns[0].String(): connsNone, a.conns[1].String(): connsAll}
 	a.pairs = make([][]pairConns, n)
+	seen := make([]int32, n) // seen[d] == s+1 when d is already a candidate of s
+	var candidates []int32
 	for s, src := range a.classes {
+		candidates = candidates[:0]
+		every := !src.isolated[Egress]
+		for _, r := range src.rules[Egress] {
+			m := &matches[r.id]
+			if every = every || m.all; every {
+				break
+			}
+			for _, d := range m.members {
+				if seen[d] != int32(s+1) {
+					seen[d] = int32(s + 1)
+					candidates = append(candidates, d)
+				}
+			}
+		}
+		if every {
+			candidates = candidates[:0]
+			for d := range n {
+				candidates = append(candidates, int32(d))
+			}
+		} else {
+			slices.Sort(candidates)
+		}
 		var row []pairConns
-		for w, word := range reach[s] {
-			for word != 0 {
-				d := w*64 + bits.TrailingZeros64(word)
-				word &= word - 1
-				if !admit[d].has(s) {
-					continue
-				}
-				dst := a.classes[d]
-				id := a.pairConns(src, dst, s, d, matches, memo, interned)
-				if id != connsNone {
-					row = append(row, pairConns{int32(d), id})
-				}
+		for _, d := range candidates {
+			dst := a.classes[d]
+			if !admits(dst, s, matches) {
+				continue
+			}
+			if id := a.pairConns(src, dst, s, int(d), matches, memo, interned); id != connsNone {
+				row = append(row, pairConns{d, id})
 			}
 		}
 		a.pairs[s] = row
 	}
 }
 
+// admits reports whether dst's ingress admits class s on some port or rule.
+func admits(dst *class, s int, matches []classSet) bool {
+	if !dst.isolated[Ingress] {
+		return true
+	}
+	for _, r := range dst.rules[Ingress] {
+		if matches[r.id].has(s) {
+			return true
+		}
+	}
+	return false
+}
+
 // pairConns computes (or finds in memo) the connections from class src to class dst.
-func (a *Analysis) pairConns(src, dst *class, s, d int, matches []bitset, memo map[memoKey]int32, interned map[string]int32) int32 {
+func (a *Analysis) pairConns(src, dst *class, s, d int, matches []classSet, memo map[memoKey]int32, interned map[string]int32) int32 {
 	key := memoKey{egList: src.rulesID[Egress], inList: dst.rulesID[Ingress], ports: -1}
 	named := false
 	usable := len(src.rules[Egress]) <= 64 && len(dst.rules[Ingress]) <= 64
@@ -377,7 +399,7 @@ func (a *Analysis) pairConns(src, dst *class, s, d int, matches []bitset, memo m
 
 // sideConns is what cl's rules of direction dir allow with the peer class peer (-1 for an
 // address outside the cluster), towards a destination with these ports.
-func sideConns(cl *class, dir Direction, peer int, ports []ContainerPort, matches []bitset) ConnSet {
+func sideConns(cl *class, dir Direction, peer int, ports []ContainerPort, matches []classSet) ConnSet {
 	if !cl.isolated[dir] {
 		return AllConns()
 	}
@@ -446,7 +468,6 @@ type Connection struct {
 func (a *Analysis) Connections(yield func(Connection) bool) {
 	var dsts []pairConns
 	for i := range a.Workloads {
-		src := &a.Workloads[i]
 		dsts = dsts[:0]
 		for _, p := range a.pairs[a.classOf[i]] {
 			for _, m := range a.classes[p.dst].members {
@@ -457,21 +478,19 @@ func (a *Analysis) Connections(yield func(Connection) bool) {
 		}
 		slices.SortFunc(dsts, func(x, y pairConns) int { return cmp.Compare(x.dst, y.dst) })
 		for _, p := range dsts {
-			if !yield(Connection{Src: src.ID(), Dst: a.Workloads[p.dst].ID(), Conns: a.conns[p.conns]}) {
+			if !yield(Connection{Src: a.ids[i], Dst: a.ids[p.dst], Conns: a.conns[p.conns]}) {
 				return
 			}
 		}
 	}
-	for i := range a.Workloads {
-		id := a.Workloads[i].ID()
+	for i, id := range a.ids {
 		for r, c := range a.mergedRanges(a.toRange[a.classOf[i]]) {
 			if !yield(Connection{Src: id, Dst: r.String(), Conns: c}) {
 				return
 			}
 		}
 	}
-	for i := range a.Workloads {
-		id := a.Workloads[i].ID()
+	for i, id := range a.ids {
 		for r, c := range a.mergedRanges(a.fromRange[a.classOf[i]]) {
 			if !yield(Connection{Src: r.String(), Dst: id, Conns: c}) {
 				return
@@ -530,7 +549,7 @@ func (a *Analysis) FromAddress(ip netip.Addr, w int) ConnSet {
 
 // Workload returns the index of the workload named id (namespace/kind/name), or -1.
 func (a *Analysis) Workload(id string) int {
-	i, ok := slices.BinarySearchFunc(a.Workloads, id, func(w Workload, id string) int { return strings.Compare(w.ID(), id) })
+	i, ok := slices.BinarySearch(a.ids, id)
 	if !ok {
 		return -1
 	}
