@@ -65,14 +65,7 @@ func TestNetpolCommandsAnswerFromManifests(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("exit code %d, want %d; stderr: %s\n%s", code, tt.wantCode, errOut, out)
 			}
-			rest := out
-			for _, w := range tt.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("stdout lacks %q (in order):\n%s", w, out)
-				}
-				rest = rest[i+len(w):]
-			}
+			requireInOrder(t, out, tt.want)
 			if tt.wantNot != "" && strings.Contains(out, tt.wantNot) {
 				t.Errorf("stdout has %q:\n%s", tt.wantNot, out)
 			}
@@ -133,5 +126,18 @@ func TestNetpolReadsTheRestPastAnUnreadableDocument(t *testing.T) {
 	code, out, _ = runWithStdin(t, "", "netpol", "explain", "ops/Pod/debug", "shop/Deployment/web", "8080", "-f", "testdata/netpol/broken")
 	if code != 2 || !strings.HasPrefix(out, "allowed") {
 		t.Errorf("explain past an unreadable document: exit %d, want 2:\n%s", code, out)
+	}
+}
+
+// requireInOrder fails the test unless out holds every part of want, in that order.
+func requireInOrder(t *testing.T, out string, want []string) {
+	t.Helper()
+	rest := out
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Fatalf("stdout lacks %q (in order):\n%s", w, out)
+		}
+		rest = rest[i+len(w):]
 	}
 }
