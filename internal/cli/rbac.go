@@ -8,26 +8,20 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rbac"
-	"palisade.dev/palisade/internal/source/manifest"
 )
 
 // rbacFlags are how the rbac commands read their input and print their answer.
 type rbacFlags struct {
-	files      []string
-	kubeconfig string
-	context    string
-	output     string
+	sourceFlags
+	output string
 }
 
 func (f *rbacFlags) register(cmd *cobra.Command) {
+	f.sourceFlags.register(cmd, "Roles, ClusterRoles and their bindings")
 	fl := cmd.Flags()
-	fl.StringSliceVarP(&f.files, "filename", "f", nil, "read Roles, ClusterRoles and their bindings from these manifests (files, folders, - for stdin) instead of a cluster")
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
-	fl.StringVar(&f.context, "context", "", "the kubeconfig context to read (default: the current context)")
 	fl.StringVarP(&f.output, "output", "o", "table", "table, json or dot (the subject -> binding -> role graph)")
 }
 
@@ -47,25 +41,22 @@ func (f *rbacFlags) load(ctx context.Context, s Streams) (*rbacInput, error) {
 	default:
 		return nil, fmt.Errorf("--output %d bytes long: want table, json or dot", len(f.output))
 	}
-	if len(f.files) > 0 {
-		if f.kubeconfig != "" || f.context != "" {
-			return nil, errors.New("-f and --kubeconfig/--context exclude each other")
-		}
-		res := manifest.Load(ctx, f.files, manifest.Options{Stdin: s.In})
+	files, err := f.fromManifests()
+	if err != nil {
+		return nil, err
+	}
+	if files {
+		res := f.manifests(ctx, s)
 		objs := &rbac.Objects{}
 		for _, o := range res.Inventory.Objects() {
 			objs.AddInventory(o)
 		}
 		return &rbacInput{index: rbac.Build(objs, rbac.FromManifests), namespace: "default", errors: res.Errors}, nil
 	}
-	loading := clientcmd.NewDefaultClientConfigLoadingRules()
-	loading.ExplicitPath = f.kubeconfig
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loading, &clientcmd.ConfigOverrides{CurrentContext: f.context})
-	cfg, err := cc.ClientConfig()
+	cc, cfg, err := f.cluster()
 	if err != nil {
-		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
+		return nil, err
 	}
-	cfg = (&clusterFlags{qps: 50, burst: 100}).tune(cfg)
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("configuring the client: %w", err)

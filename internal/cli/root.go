@@ -81,6 +81,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 		newWebhookCommand(s),
 		newVAPCommand(s),
 		newRBACCommand(s),
+		newNetpolCommand(s),
 	)
 	return root
 }

@@ -1,0 +1,557 @@
+package netpol
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Analysis is the reachability of one input: every workload's allowed connections to every
+// other workload and to the address ranges outside the cluster.
+type Analysis struct {
+	// Workloads are sorted by ID.
+	Workloads []Workload
+	// Ranges partition the address space outside the cluster into ranges every ipBlock
+	// treats alike.
+	Ranges []AddressRange
+	// Problems are what the policies say that the engine cannot read (an unparsable
+	// selector or CIDR, an out-of-range port); each is taken as matching nothing.
+	Problems []string
+
+	// ids are the workloads' names, computed once for output.
+	ids      []string
+	nsLabels map[string]labels.Set
+	policies []*compiledPolicy
+	byNS     map[string][]*compiledPolicy
+	classes  []*class
+	classOf  []int32
+	// conns interns the connection sets of the matrix; 0 is none, 1 is all.
+	conns []ConnSet
+	// pairs lists, per source class, the destination classes it reaches (sorted) and how.
+	pairs [][]pairConns
+	// toRange and fromRange are, per class and range, the connections of its egress to the
+	// range and of its ingress from it.
+	toRange, fromRange [][]int32
+}
+
+type pairConns struct{ dst, conns int32 }
+
+// class is a set of workloads that no policy tells apart: same namespace, pod labels,
+// named ports and address range.
+type class struct {
+	view    endpointView
+	ports   []ContainerPort
+	portsID int32
+	members []int32
+	// isolated and rules are, per direction, whether a policy isolates the class and the
+	// rules of the policies that do.
+	isolated [2]bool
+	rules    [2][]*rule
+	rulesID  [2]int32
+}
+
+const (
+	connsNone int32 = 0
+	connsAll  int32 = 1
+)
+
+// Analyze computes the reachability of in.
+func Analyze(in Input) *Analysis {
+	a := &Analysis{nsLabels: map[string]labels.Set{}, byNS: map[string][]*compiledPolicy{}, conns: []ConnSet{NoConns(), AllConns()}}
+	a.Workloads = slices.Clone(in.Workloads)
+	slices.SortStableFunc(a.Workloads, func(x, y Workload) int { return strings.Compare(x.ID(), y.ID()) })
+	a.Workloads = slices.CompactFunc(a.Workloads, func(x, y Workload) bool { return x.ID() == y.ID() })
+	a.ids = make([]string, len(a.Workloads))
+	for i := range a.Workloads {
+		a.ids[i] = a.Workloads[i].ID()
+	}
+	for _, ns := range in.Namespaces {
+		a.namespace(ns.Name, ns.Labels)
+	}
+	c := &compiler{}
+	var prefixes []netip.Prefix
+	for i := range in.Policies {
+		cp := c.compile(&in.Policies[i])
+		a.policies = append(a.policies, cp)
+		a.byNS[cp.Namespace] = append(a.byNS[cp.Namespace], cp)
+		a.namespace(cp.Namespace, nil)
+		for _, rs := range cp.rules {
+			for _, r := range rs {
+				for _, pe := range r.peers {
+					if pe.block != nil {
+						prefixes = append(prefixes, pe.block.cidr)
+						prefixes = append(prefixes, pe.block.except...)
+					}
+				}
+			}
+		}
+	}
+	a.Problems = c.problems
+	v6 := false
+	for i := range a.Workloads {
+		w := &a.Workloads[i]
+		w.IP = w.IP.Unmap()
+		v6 = v6 || w.IP.Is6()
+		a.namespace(w.Namespace, nil)
+	}
+	a.Ranges = partition(prefixes, v6)
+	a.group()
+	matches := a.ruleMatches(c.nextID)
+	a.matrix(matches)
+	a.external()
+	return a
+}
+
+// namespace records a namespace's labels, with the name label the API server sets.
+func (a *Analysis) namespace(name string, l map[string]string) {
+	if _, seen := a.nsLabels[name]; seen && l == nil {
+		return
+	}
+	set := make(labels.Set, len(l)+1)
+	for k, v := range l {
+		set[k] = v
+	}
+	set[NamespaceNameLabel] = name
+	a.nsLabels[name] = set
+}
+
+// view is how peers see a workload.
+func (a *Analysis) view(w *Workload) endpointView {
+	return endpointView{pod: true, namespace: w.Namespace, nsLabels: a.nsLabels[w.Namespace], labels: labels.Set(w.Labels), ip: w.IP}
+}
+
+// group puts workloads into classes and finds the policies that select each class.
+func (a *Analysis) group() {
+	index := map[string]int32{}
+	portIDs := map[string]int32{}
+	ruleIDs := map[string]int32{}
+	a.classOf = make([]int32, len(a.Workloads))
+	var key strings.Builder
+	for i := range a.Workloads {
+		w := &a.Workloads[i]
+		key.Reset()
+		key.WriteString(w.Namespace)
+		key.WriteByte(0)
+		key.WriteString(labels.Set(w.Labels).String())
+		key.WriteByte(0)
+		ports := portsKey(w.Ports)
+		key.WriteString(ports)
+		key.WriteByte(0)
+		if w.IP.IsValid() {
+			key.WriteString(a.Ranges[rangeOf(a.Ranges, w.IP)].Lo.String())
+		}
+		id, ok := index[key.String()]
+		if !ok {
+			id = int32(len(a.classes))
+			index[key.String()] = id
+			pid, ok := portIDs[ports]
+			if !ok {
+				pid = int32(len(portIDs))
+				portIDs[ports] = pid
+			}
+			a.classes = append(a.classes, &class{view: a.view(w), ports: w.Ports, portsID: pid})
+		}
+		a.classOf[i] = id
+		a.classes[id].members = append(a.classes[id].members, int32(i))
+	}
+	for _, cl := range a.classes {
+		for _, cp := range a.byNS[cl.view.namespace] {
+			if !cp.selects(&cl.view) {
+				continue
+			}
+			for d := range cl.isolated {
+				if cp.isolates[d] {
+					cl.isolated[d] = true
+					cl.rules[d] = append(cl.rules[d], cp.rules[d]...)
+				}
+			}
+		}
+		for d := range cl.rules {
+			cl.rulesID[d] = -1
+			if !cl.isolated[d] {
+				continue
+			}
+			key.Reset()
+			for _, r := range cl.rules[d] {
+				key.WriteByte(byte(r.id))
+				key.WriteByte(byte(r.id >> 8))
+				key.WriteByte(byte(r.id >> 16))
+				key.WriteByte(byte(r.id >> 24))
+			}
+			id, ok := ruleIDs[key.String()]
+			if !ok {
+				id = int32(len(ruleIDs))
+				ruleIDs[key.String()] = id
+			}
+			cl.rulesID[d] = id
+		}
+	}
+}
+
+func portsKey(ports []ContainerPort) string {
+	var b strings.Builder
+	for _, p := range ports {
+		if p.Name == "" {
+			continue
+		}
+		b.WriteString(p.Name)
+		b.WriteByte('/')
+		b.WriteString(p.Protocol.String())
+		b.WriteByte('/')
+		b.WriteString(strconv.Itoa(int(p.Port)))
+		b.WriteByte(',')
+	}
+	return b.String()
+}
+
+// classSet is a set of classes: every class, or a sorted list of them. Peers mostly match
+// few classes (a namespace's, a team's), so lists keep the cost linear in the classes.
+type classSet struct {
+	all     bool
+	members []int32
+}
+
+func (c *classSet) has(i int) bool {
+	if c.all {
+		return true
+	}
+	_, ok := slices.BinarySearch(c.members, int32(i))
+	return ok
+}
+
+// ruleMatches computes, for every rule, the classes its peers match. Namespace selectors
+// are evaluated once per namespace and distinct selector; pod selectors only on the classes
+// of the namespaces that match.
+func (a *Analysis) ruleMatches(nRules int) []classSet {
+	byNS := map[string][]int32{}
+	var withIP []int32
+	for i, cl := range a.classes {
+		byNS[cl.view.namespace] = append(byNS[cl.view.namespace], int32(i))
+		if cl.view.ip.IsValid() {
+			withIP = append(withIP, int32(i))
+		}
+	}
+	namespaces := make([]string, 0, len(byNS))
+	for ns := range byNS {
+		namespaces = append(namespaces, ns)
+	}
+	slices.Sort(namespaces)
+	nsCache := map[string][]string{}
+	selected := func(sel labels.Selector) []string {
+		k := sel.String()
+		if got, ok := nsCache[k]; ok {
+			return got
+		}
+		var out []string
+		for _, ns := range namespaces {
+			if sel.Matches(a.nsLabels[ns]) {
+				out = append(out, ns)
+			}
+		}
+		nsCache[k] = out
+		return out
+	}
+	out := make([]classSet, nRules)
+	for _, cp := range a.policies {
+		for _, rs := range cp.rules {
+			for _, r := range rs {
+				m := &out[r.id]
+				if r.anyPeer {
+					m.all = true
+					continue
+				}
+				for _, pe := range r.peers {
+					switch {
+					case pe.none:
+					case pe.block != nil:
+						for _, c := range withIP {
+							if pe.block.contains(a.classes[c].view.ip) {
+								m.members = append(m.members, c)
+							}
+						}
+					default:
+						nss := []string{cp.Namespace}
+						if !pe.sameNamespace {
+							nss = selected(pe.namespaces)
+						}
+						for _, ns := range nss {
+							for _, c := range byNS[ns] {
+								if pe.pods == nil || pe.pods.Matches(a.classes[c].view.labels) {
+									m.members = append(m.members, c)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for i := range out {
+		slices.Sort(out[i].members)
+		out[i].members = slices.Compact(out[i].members)
+	}
+	return out
+}
+
+// memoKey identifies the computation of one pair's connections: the rules that match on
+// each side (as a mask over the side's rule list) and the destination's named ports.
+type memoKey struct {
+	egList, inList int32
+	egMask, inMask uint64
+	ports          int32
+}
+
+// matrix computes the connections between every two classes: for each source, the
+// classes its egress reaches, each kept when the destination's ingress admits the source.
+func (a *Analysis) matrix(matches []classSet) {
+	n := len(a.classes)
+	memo := map[memoKey]int32{}
+	interned := map[string]int32{a.conns[0].String(): connsNone, a.conns[1].String(): connsAll}
+	a.pairs = make([][]pairConns, n)
+	seen := make([]int32, n) // seen[d] == s+1 when d is already a candidate of s
+	var candidates []int32
+	for s, src := range a.classes {
+		candidates = candidates[:0]
+		every := !src.isolated[Egress]
+		for _, r := range src.rules[Egress] {
+			m := &matches[r.id]
+			if every = every || m.all; every {
+				break
+			}
+			for _, d := range m.members {
+				if seen[d] != int32(s+1) {
+					seen[d] = int32(s + 1)
+					candidates = append(candidates, d)
+				}
+			}
+		}
+		if every {
+			candidates = candidates[:0]
+			for d := range n {
+				candidates = append(candidates, int32(d))
+			}
+		} else {
+			slices.Sort(candidates)
+		}
+		var row []pairConns
+		for _, d := range candidates {
+			dst := a.classes[d]
+			if !admits(dst, s, matches) {
+				continue
+			}
+			if id := a.pairConns(src, dst, s, int(d), matches, memo, interned); id != connsNone {
+				row = append(row, pairConns{d, id})
+			}
+		}
+		a.pairs[s] = row
+	}
+}
+
+// admits reports whether dst's ingress admits class s on some port or rule.
+func admits(dst *class, s int, matches []classSet) bool {
+	if !dst.isolated[Ingress] {
+		return true
+	}
+	for _, r := range dst.rules[Ingress] {
+		if matches[r.id].has(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// pairConns computes (or finds in memo) the connections from class src to class dst.
+func (a *Analysis) pairConns(src, dst *class, s, d int, matches []classSet, memo map[memoKey]int32, interned map[string]int32) int32 {
+	key := memoKey{egList: src.rulesID[Egress], inList: dst.rulesID[Ingress], ports: -1}
+	named := false
+	usable := len(src.rules[Egress]) <= 64 && len(dst.rules[Ingress]) <= 64
+	for i, r := range src.rules[Egress] {
+		if matches[r.id].has(d) {
+			key.egMask |= 1 << (i % 64)
+			named = named || len(r.named) > 0
+		}
+	}
+	for i, r := range dst.rules[Ingress] {
+		if matches[r.id].has(s) {
+			key.inMask |= 1 << (i % 64)
+			named = named || len(r.named) > 0
+		}
+	}
+	if named {
+		key.ports = dst.portsID
+	}
+	if usable {
+		if id, ok := memo[key]; ok {
+			return id
+		}
+	}
+	c := sideConns(src, Egress, d, dst.ports, matches).Intersect(sideConns(dst, Ingress, s, dst.ports, matches))
+	id := a.intern(c, interned)
+	if usable {
+		memo[key] = id
+	}
+	return id
+}
+
+// sideConns is what cl's rules of direction dir allow with the peer class peer (-1 for an
+// address outside the cluster), towards a destination with these ports.
+func sideConns(cl *class, dir Direction, peer int, ports []ContainerPort, matches []classSet) ConnSet {
+	if !cl.isolated[dir] {
+		return AllConns()
+	}
+	var c ConnSet
+	for _, r := range cl.rules[dir] {
+		if matches[r.id].has(peer) {
+			c = c.Union(r.connsTo(ports))
+		}
+	}
+	return c
+}
+
+func (a *Analysis) intern(c ConnSet, interned map[string]int32) int32 {
+	k := c.String()
+	if id, ok := interned[k]; ok {
+		return id
+	}
+	id := int32(len(a.conns))
+	a.conns = append(a.conns, c)
+	interned[k] = id
+	return id
+}
+
+// external computes the connections between classes and the address ranges.
+func (a *Analysis) external() {
+	interned := map[string]int32{}
+	for i, c := range a.conns {
+		interned[c.String()] = int32(i)
+	}
+	a.toRange = make([][]int32, len(a.classes))
+	a.fromRange = make([][]int32, len(a.classes))
+	for i, cl := range a.classes {
+		to, from := make([]int32, len(a.Ranges)), make([]int32, len(a.Ranges))
+		for j, rg := range a.Ranges {
+			view := endpointView{ip: rg.Lo}
+			to[j] = a.intern(a.rangeSide(cl, Egress, &view, nil), interned)
+			from[j] = a.intern(a.rangeSide(cl, Ingress, &view, cl.ports), interned)
+		}
+		a.toRange[i], a.fromRange[i] = to, from
+	}
+}
+
+func (a *Analysis) rangeSide(cl *class, dir Direction, v *endpointView, ports []ContainerPort) ConnSet {
+	if !cl.isolated[dir] {
+		return AllConns()
+	}
+	var c ConnSet
+	for _, r := range cl.rules[dir] {
+		if r.matchesPeer(v) {
+			c = c.Union(r.connsTo(ports))
+		}
+	}
+	return c
+}
+
+// Connection is what a source may open to a destination.
+type Connection struct {
+	// Src and Dst name workloads (namespace/kind/name) or address ranges (lo-hi).
+	Src, Dst string
+	Conns    ConnSet
+}
+
+// Connections calls yield with every non-empty connection: workload to workload (by
+// source, then destination), then workload to address ranges, then address ranges to
+// workloads. Adjacent ranges with the same connections are merged.
+func (a *Analysis) Connections(yield func(Connection) bool) {
+	var dsts []pairConns
+	for i := range a.Workloads {
+		dsts = dsts[:0]
+		for _, p := range a.pairs[a.classOf[i]] {
+			for _, m := range a.classes[p.dst].members {
+				if int(m) != i {
+					dsts = append(dsts, pairConns{m, p.conns})
+				}
+			}
+		}
+		slices.SortFunc(dsts, func(x, y pairConns) int { return cmp.Compare(x.dst, y.dst) })
+		for _, p := range dsts {
+			if !yield(Connection{Src: a.ids[i], Dst: a.ids[p.dst], Conns: a.conns[p.conns]}) {
+				return
+			}
+		}
+	}
+	for i, id := range a.ids {
+		for r, c := range a.mergedRanges(a.toRange[a.classOf[i]]) {
+			if !yield(Connection{Src: id, Dst: r.String(), Conns: c}) {
+				return
+			}
+		}
+	}
+	for i, id := range a.ids {
+		for r, c := range a.mergedRanges(a.fromRange[a.classOf[i]]) {
+			if !yield(Connection{Src: r.String(), Dst: id, Conns: c}) {
+				return
+			}
+		}
+	}
+}
+
+// mergedRanges yields the non-empty connections of a row over the ranges, adjacent ranges
+// of one family with the same connections merged.
+func (a *Analysis) mergedRanges(row []int32) func(yield func(AddressRange, ConnSet) bool) {
+	return func(yield func(AddressRange, ConnSet) bool) {
+		for j := 0; j < len(row); {
+			k := j
+			for k+1 < len(row) && row[k+1] == row[j] && a.Ranges[k+1].Lo.BitLen() == a.Ranges[j].Lo.BitLen() {
+				k++
+			}
+			if row[j] != connsNone && !yield(AddressRange{a.Ranges[j].Lo, a.Ranges[k].Hi}, a.conns[row[j]]) {
+				return
+			}
+			j = k + 1
+		}
+	}
+}
+
+// Between returns the connections from workload src to workload dst (indexes into
+// Workloads), from the class matrix.
+func (a *Analysis) Between(src, dst int) ConnSet {
+	d := a.classOf[dst]
+	row := a.pairs[a.classOf[src]]
+	i, ok := slices.BinarySearchFunc(row, d, func(p pairConns, d int32) int { return cmp.Compare(p.dst, d) })
+	if !ok {
+		return NoConns()
+	}
+	return a.conns[row[i].conns]
+}
+
+// ToAddress and FromAddress return the connections between workload w and the address ip
+// outside the cluster.
+func (a *Analysis) ToAddress(w int, ip netip.Addr) ConnSet {
+	cl := a.classes[a.classOf[w]]
+	if r := rangeOf(a.Ranges, ip.Unmap()); r >= 0 {
+		return a.conns[a.toRange[a.classOf[w]][r]]
+	}
+	return a.rangeSide(cl, Egress, &endpointView{ip: ip.Unmap()}, nil)
+}
+
+// FromAddress returns the connections the address ip may open to workload w.
+func (a *Analysis) FromAddress(ip netip.Addr, w int) ConnSet {
+	cl := a.classes[a.classOf[w]]
+	if r := rangeOf(a.Ranges, ip.Unmap()); r >= 0 {
+		return a.conns[a.fromRange[a.classOf[w]][r]]
+	}
+	return a.rangeSide(cl, Ingress, &endpointView{ip: ip.Unmap()}, cl.ports)
+}
+
+// Workload returns the index of the workload named id (namespace/kind/name), or -1.
+func (a *Analysis) Workload(id string) int {
+	i, ok := slices.BinarySearch(a.ids, id)
+	if !ok {
+		return -1
+	}
+	return i
+}

@@ -1,0 +1,45 @@
+package netpol
+
+import (
+	"fmt"
+	"testing"
+)
+
+func FuzzParsePortProtocol(f *testing.F) {
+	for _, s := range []string{"80", "80/TCP", "53/udp", "9/SCTP", "0", "65536", "/TCP", "80/", "080/tcp", "99999999999", "-1/TCP", "80/ICMP"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		port, p, err := ParsePortProtocol(s)
+		if err != nil {
+			return
+		}
+		if port < MinPort || port > MaxPort || p >= numProtocols {
+			t.Fatalf("%q read as port %d protocol %d", s, port, p)
+		}
+		again, q, err := ParsePortProtocol(fmt.Sprintf("%d/%s", port, p))
+		if err != nil || again != port || q != p {
+			t.Fatalf("%q does not read back: %d/%v, %v", s, again, q, err)
+		}
+	})
+}
+
+func FuzzParseEndpoint(f *testing.F) {
+	a := Analyze(Input{Workloads: truthPods()})
+	for _, s := range []string{"x/Pod/a", "y/Pod/c", "x/Pod/d", "10.0.0.1", "::1", "::ffff:10.0.0.1", "x/a", "x//a", "/", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := a.ParseEndpoint(s)
+		if err != nil {
+			return
+		}
+		if e.Workload >= 0 && a.Workloads[e.Workload].ID() != s {
+			t.Fatalf("%q found workload %s", s, a.Workloads[e.Workload].ID())
+		}
+		if e.Workload < 0 && (!e.Addr.IsValid() || e.Addr.Is4In6()) {
+			t.Fatalf("%q read as address %v", s, e.Addr)
+		}
+		_ = a.Explain(e, Endpoint{Workload: 0}, TCP, 80)
+	})
+}

@@ -1,0 +1,137 @@
+package netpol
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"palisade.dev/palisade/internal/inventory"
+)
+
+// NamespaceNameLabel is the label the API server sets on every namespace to its name
+// (kubernetes.io/metadata.name, Kubernetes 1.22 and later), so policies select namespaces
+// by name through it.
+const NamespaceNameLabel = "kubernetes.io/metadata.name"
+
+// Input is what the engine analyses.
+type Input struct {
+	// Namespaces are the namespaces with their labels. A namespace that workloads or policies
+	// use without a Namespace object has only its name label.
+	Namespaces []Namespace
+	Workloads  []Workload
+	Policies   []Policy
+}
+
+// Namespace is a namespace and its labels.
+type Namespace struct {
+	Name   string
+	Labels map[string]string
+}
+
+// Workload is what runs pods: a Pod or a controller with a pod template.
+type Workload struct {
+	Namespace, Kind, Name string
+	// Labels are the pod's labels (a controller's template labels).
+	Labels map[string]string
+	// Ports are the containers' ports, for named ports.
+	Ports []ContainerPort
+	// IP is the pod's address when it is known (a live pod), so that ipBlocks match it;
+	// the zero value for workloads read from manifests.
+	IP netip.Addr
+	// Where is the workload's origin (file:line), for explanations.
+	Where string
+}
+
+// ID is the workload's name in output: namespace/kind/name.
+func (w *Workload) ID() string { return w.Namespace + "/" + w.Kind + "/" + w.Name }
+
+// ContainerPort is one port a container declares.
+type ContainerPort struct {
+	Name     string
+	Protocol Protocol
+	Port     int32
+}
+
+// Policy is one NetworkPolicy.
+type Policy struct {
+	Namespace, Name string
+	Spec            networkingv1.NetworkPolicySpec
+	// Locate returns the origin (file:line) of a field of the policy, such as
+	// "spec.ingress[0]"; nil when the origin is unknown.
+	Locate func(path string) string
+}
+
+// ID is the policy's name in explanations: namespace/name.
+func (p *Policy) ID() string { return p.Namespace + "/" + p.Name }
+
+func (p *Policy) where(path string) string {
+	if p.Locate == nil {
+		return ""
+	}
+	return p.Locate(path)
+}
+
+// FromInventory collects the namespaces, workloads and networking.k8s.io NetworkPolicies of
+// an inventory. Pod templates (kind PodTemplate) run nothing and pods on the host network
+// are outside what NetworkPolicies select, so both are left out.
+func FromInventory(inv *inventory.Inventory) Input {
+	var in Input
+	for _, o := range inv.ByKind("Namespace") {
+		in.Namespaces = append(in.Namespaces, Namespace{Name: o.Name, Labels: o.Labels})
+	}
+	for _, o := range inv.Objects() {
+		if np, ok := o.Typed.(*networkingv1.NetworkPolicy); ok {
+			in.Policies = append(in.Policies, Policy{Namespace: o.Namespace, Name: o.Name, Spec: np.Spec, Locate: locator(o)})
+			continue
+		}
+		if o.GVK.Kind == "PodTemplate" {
+			continue
+		}
+		t, ok := inventory.PodTemplateOf(o)
+		if !ok || t.Spec == nil || t.Spec.HostNetwork {
+			continue
+		}
+		w := Workload{Namespace: o.Namespace, Kind: o.GVK.Kind, Name: o.Name, Ports: containerPorts(t.Spec), Where: locator(o)("")}
+		if t.Meta != nil {
+			w.Labels = t.Meta.Labels
+		}
+		if pod, ok := o.Typed.(*corev1.Pod); ok {
+			if ip, err := netip.ParseAddr(pod.Status.PodIP); err == nil {
+				w.IP = ip
+			}
+		}
+		in.Workloads = append(in.Workloads, w)
+	}
+	return in
+}
+
+func locator(o *inventory.Object) func(string) string {
+	return func(path string) string {
+		if o.Origin.File == "" {
+			return ""
+		}
+		return o.Locate(path).String()
+	}
+}
+
+func containerPorts(spec *corev1.PodSpec) []ContainerPort {
+	var out []ContainerPort
+	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for _, c := range cs {
+			for _, p := range c.Ports {
+				proto, ok := ParseProtocol(cmp.Or(string(p.Protocol), "TCP"))
+				if !ok {
+					continue
+				}
+				out = append(out, ContainerPort{Name: p.Name, Protocol: proto, Port: p.ContainerPort})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b ContainerPort) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Protocol, b.Protocol), cmp.Compare(a.Port, b.Port))
+	})
+	return out
+}
