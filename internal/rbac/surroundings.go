@@ -4,6 +4,8 @@ import (
 	"cmp"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"palisade.dev/palisade/internal/inventory"
 )
@@ -93,4 +95,21 @@ func (s *Surroundings) privilegedPodsAllowed(ns string) (allowed, known bool) {
 		return false, true
 	}
 	return true, true
+}
+
+// AddClusterAdmin adds the ClusterRole cluster-admin, as every cluster's API server creates it
+// at start-up, when the objects do not hold it: manifests bind it without defining it.
+func (s *Objects) AddClusterAdmin() {
+	for _, r := range s.ClusterRoles {
+		if r.Name == ClusterAdmin {
+			return
+		}
+	}
+	s.ClusterRoles = append(s.ClusterRoles, &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: ClusterAdmin, Labels: map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}},
+		Rules: []rbacv1.PolicyRule{
+			{Verbs: []string{rbacv1.VerbAll}, APIGroups: []string{rbacv1.APIGroupAll}, Resources: []string{rbacv1.ResourceAll}},
+			{Verbs: []string{rbacv1.VerbAll}, NonResourceURLs: []string{rbacv1.NonResourceAll}},
+		},
+	})
 }

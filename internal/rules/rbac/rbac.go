@@ -44,6 +44,7 @@ func Rules() []rules.Rule {
 		wildcardBindingRule(),
 		anonymousBindingRule(),
 		missingRoleRule(),
+		escalationPathRule(),
 	}
 	for _, c := range capabilities {
 		out = append(out, riskyGrantRule(c))
