@@ -37,15 +37,21 @@ func TestRBACEscalationsFromManifests(t *testing.T) {
 			if code != c.wantCode {
 				t.Fatalf("exit code %d, want %d; stderr: %s\n%s", code, c.wantCode, errOut, out)
 			}
-			rest := out
-			for _, w := range c.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("stdout lacks %q (in order):\n%s", w, out)
-				}
-				rest = rest[i+len(w):]
-			}
+			wantInOrder(t, out, c.want)
 		})
+	}
+}
+
+// wantInOrder fails the test unless out holds each of want, in order.
+func wantInOrder(t *testing.T, out string, want []string) {
+	t.Helper()
+	rest := out
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Fatalf("stdout lacks %q (in order):\n%s", w, out)
+		}
+		rest = rest[i+len(w):]
 	}
 }
 

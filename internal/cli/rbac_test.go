@@ -64,14 +64,7 @@ func TestRBACCommandsAnswerFromManifests(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("exit code %d, want %d; stderr: %s\n%s", code, tt.wantCode, errOut, out)
 			}
-			rest := out
-			for _, w := range tt.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("stdout lacks %q (in order):\n%s", w, out)
-				}
-				rest = rest[i+len(w):]
-			}
+			wantInOrder(t, out, tt.want)
 			if !strings.Contains(errOut, tt.wantErr) {
 				t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
 			}
