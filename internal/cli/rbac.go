@@ -269,7 +269,7 @@ read besides its RBAC objects. Exit code 0 means no path, 1 at least one, 2 an e
   palisade rbac escalations user:alice -f manifests/ -o json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			answer := escalationsAnswer{}
+			answer := escalationsAnswer{Paths: []rbac.Path{}} // [] rather than null in JSON
 			if len(args) == 1 {
 				subject, err := rbac.ParseSubject(args[0])
 				if err != nil {

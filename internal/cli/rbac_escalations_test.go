@@ -30,6 +30,7 @@ func TestRBACEscalationsFromManifests(t *testing.T) {
 		{"a subject without a path exits 0", []string{"user:carol"}, 0, []string{"SUBJECT  STEPS  PATH\n"}},
 		{"a subject that is cluster-admin already has no path", []string{"sa:ci/builder"}, 0, []string{"SUBJECT  STEPS  PATH\n"}},
 		{"a malformed subject is an error", []string{"bob"}, 2, nil},
+		{"no path is an empty list in JSON", []string{"user:carol", "-o", "json"}, 0, []string{`"paths": []`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"rbac", "escalations"}, c.args...)
