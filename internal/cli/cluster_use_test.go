@@ -40,6 +40,36 @@ func TestClusterRanksGrantsByUse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// runner may also create pods where boss, bound to cluster-admin, lives: an escalation path
+	// that starts at a ServiceAccount in use.
+	if _, err := admin.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "boss"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	bossAdmin := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: ns + "-boss"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: "boss"}},
+	}
+	if _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, bossAdmin, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = admin.RbacV1().ClusterRoleBindings().Delete(context.Background(), bossAdmin.Name, metav1.DeleteOptions{})
+	})
+	podCreator := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "pod-creator"}, Rules: []rbacv1.PolicyRule{
+		{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods"}},
+	}}
+	if _, err := admin.RbacV1().Roles(ns).Create(ctx, podCreator, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	runnerPods := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "runner-pods"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "pod-creator"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "runner"}},
+	}
+	if _, err := admin.RbacV1().RoleBindings(ns).Create(ctx, runnerPods, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: corev1.PodSpec{
 		ServiceAccountName: "runner",
 		Containers:         []corev1.Container{{Name: "web", Image: "registry.example/web:1.0"}},
@@ -47,11 +77,13 @@ func TestClusterRanksGrantsByUse(t *testing.T) {
 	if _, err := admin.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	_, rep, errOut := clusterReport(t, c.Kubeconfig(), "--context", testcluster.Auditor, "-n", ns)
+	// The whole cluster: a scan of one namespace does not list ClusterRoleBindings, and
+	// boss's is one.
+	_, rep, errOut := clusterReport(t, c.Kubeconfig(), "--context", testcluster.Auditor)
 	var order []string
 	severity := map[string]string{}
 	for _, f := range rep.Findings {
-		if f.Rule != "rbac/pod-exec" {
+		if f.Rule != "rbac/pod-exec" || f.Object.Namespace != ns {
 			continue
 		}
 		order = append(order, f.Object.Name)
@@ -66,5 +98,18 @@ func TestClusterRanksGrantsByUse(t *testing.T) {
 	}
 	if severity["runner-exec"] != severity["idle-exec"] {
 		t.Errorf("severities changed by use: %v", severity)
+	}
+	wantPath := "sa:" + ns + "/runner -> create pods in ns " + ns + " (RoleBinding " + ns + "/runner-pods -> Role " + ns + "/pod-creator rules[0]) -> sa:" + ns + "/boss"
+	found := false
+	for _, f := range rep.Findings {
+		if f.Rule == "rbac/escalation-path" && f.Object.Name == "runner-pods" {
+			found = true
+			if !strings.HasPrefix(f.Evidence, wantPath) || !strings.Contains(f.Evidence, "; used by running pods: "+ns+"/web (1 in all)") || f.Severity != "critical" {
+				t.Errorf("escalation path finding: %s %q, want critical, from %q, used by %s/web", f.Severity, f.Evidence, wantPath, ns)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no rbac/escalation-path finding on RoleBinding %s/runner-pods in the live cluster", ns)
 	}
 }
