@@ -42,34 +42,7 @@ func TestClusterRanksGrantsByUse(t *testing.T) {
 	}
 	// runner may also create pods where boss, bound to cluster-admin, lives: an escalation path
 	// that starts at a ServiceAccount in use.
-	if _, err := admin.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "boss"}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	bossAdmin := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: ns + "-boss"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: "boss"}},
-	}
-	if _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, bossAdmin, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = admin.RbacV1().ClusterRoleBindings().Delete(context.Background(), bossAdmin.Name, metav1.DeleteOptions{})
-	})
-	podCreator := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "pod-creator"}, Rules: []rbacv1.PolicyRule{
-		{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods"}},
-	}}
-	if _, err := admin.RbacV1().Roles(ns).Create(ctx, podCreator, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	runnerPods := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "runner-pods"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "pod-creator"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "runner"}},
-	}
-	if _, err := admin.RbacV1().RoleBindings(ns).Create(ctx, runnerPods, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	podCreatorOverAdmin(t, c, ns, "boss", "runner-pods", rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Name: "runner"})
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web"}, Spec: corev1.PodSpec{
 		ServiceAccountName: "runner",
 		Containers:         []corev1.Container{{Name: "web", Image: "registry.example/web:1.0"}},

@@ -96,16 +96,32 @@ func TestRBACEscalationsJSON(t *testing.T) {
 func TestRBACEscalationsInALiveCluster(t *testing.T) {
 	c := testCluster.Require(t)
 	ns := c.NewNamespace(t)
+	user := "deployer-" + ns
+	podCreatorOverAdmin(t, c, ns, "builder", "deploy", rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user})
+	code, out, errOut := runWithStdin(t, "", "rbac", "escalations", "user:"+user,
+		"--kubeconfig", c.Kubeconfig(), "--context", testcluster.Auditor)
+	want := "user:" + user + "  1      create pods in ns " + ns + " (RoleBinding " + ns + "/deploy -> Role " + ns + "/pod-creator rules[0]) -> sa:" + ns +
+		"/builder -> ClusterRoleBinding " + ns + "-builder -> ClusterRole cluster-admin rules[0]"
+	if code != 1 || !strings.Contains(out, want) {
+		t.Errorf("exit %d, stdout:\n%s\nwant %q; stderr: %s", code, out, want, errOut)
+	}
+}
+
+// podCreatorOverAdmin makes, in namespace ns of the test cluster, the ServiceAccount strong,
+// bound to cluster-admin by the ClusterRoleBinding ns-strong, and the Role pod-creator (create
+// pods), bound to subject by the RoleBinding binding: subject's path to cluster-admin is one
+// step.
+func podCreatorOverAdmin(t *testing.T, c *testcluster.Cluster, ns, strong, binding string, subject rbacv1.Subject) {
+	t.Helper()
 	ctx := context.Background()
 	admin := c.Client(testcluster.Admin)
-	user := "deployer-" + ns
-	if _, err := admin.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "builder"}}, metav1.CreateOptions{}); err != nil {
+	if _, err := admin.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: strong}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	crb := &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: ns + "-builder-admin"},
+		ObjectMeta: metav1.ObjectMeta{Name: ns + "-" + strong},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: "builder"}},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: strong}},
 	}
 	if _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -119,19 +135,12 @@ func TestRBACEscalationsInALiveCluster(t *testing.T) {
 	if _, err := admin.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	binding := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "deploy"},
+	rb := &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: binding},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "pod-creator"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+		Subjects:   []rbacv1.Subject{subject},
 	}
-	if _, err := admin.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+	if _, err := admin.RbacV1().RoleBindings(ns).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
-	}
-	code, out, errOut := runWithStdin(t, "", "rbac", "escalations", "user:"+user,
-		"--kubeconfig", c.Kubeconfig(), "--context", testcluster.Auditor)
-	want := "user:" + user + "  1      create pods in ns " + ns + " (RoleBinding " + ns + "/deploy -> Role " + ns + "/pod-creator rules[0]) -> sa:" + ns +
-		"/builder -> ClusterRoleBinding " + ns + "-builder-admin -> ClusterRole cluster-admin rules[0]"
-	if code != 1 || !strings.Contains(out, want) {
-		t.Errorf("exit %d, stdout:\n%s\nwant %q; stderr: %s", code, out, want, errOut)
 	}
 }
