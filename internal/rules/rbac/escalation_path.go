@@ -30,8 +30,6 @@ package rbac
 import (
 	"fmt"
 	"strings"
-	"sync"
-	"weak"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 
@@ -47,7 +45,6 @@ var escalationReads = []string{"ClusterRole", "Role", "ClusterRoleBinding", "Rol
 	"Pod", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job", "CronJob", "ReplicationController"}
 
 func escalationPathRule() rules.Rule {
-	paths := &escalationPaths{}
 	return rules.Rule{
 		ID:       "rbac/escalation-path",
 		Title:    "Subject that can escalate to cluster-admin-equivalent rights",
@@ -72,18 +69,11 @@ func escalationPathRule() rules.Rule {
 			"to a namespace that holds no stronger ServiceAccount; keep powerful ServiceAccounts in namespaces " +
 			"where few may create pods, and enforce the baseline Pod Security Standard where pods are created.",
 		Reads:  escalationReads,
-		Object: func(ctx *rules.ObjectContext) []rules.Violation { return paths.check(ctx) },
+		Object: checkEscalationPath,
 	}
 }
 
-// escalationPaths computes the paths once per inventory, for all the bindings that ask.
-type escalationPaths struct {
-	mu   sync.Mutex
-	inv  weak.Pointer[inventory.Inventory]
-	from map[engine.BindingRef][]engine.Path // by the first step's binding
-}
-
-func (p *escalationPaths) check(ctx *rules.ObjectContext) []rules.Violation {
+func checkEscalationPath(ctx *rules.ObjectContext) []rules.Violation {
 	b, ok := bindingOf(ctx.Object)
 	if !ok {
 		return nil
@@ -96,7 +86,7 @@ func (p *escalationPaths) check(ctx *rules.ObjectContext) []rules.Violation {
 			return nil
 		}
 		var out []rules.Violation
-		for _, path := range p.startingAt(inv, manifests)[ref] {
+		for _, path := range pathsOf(inv, manifests)[ref] {
 			out = append(out, escalationViolation(b, path))
 		}
 		return out
@@ -104,15 +94,18 @@ func (p *escalationPaths) check(ctx *rules.ObjectContext) []rules.Violation {
 	return nil
 }
 
-// startingAt returns the paths of inv by the binding of their first step, computing them
-// when inv is not the inventory last asked about.
-func (p *escalationPaths) startingAt(inv *inventory.Inventory, manifests bool) map[engine.BindingRef][]engine.Path {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.inv.Value() == inv && p.from != nil {
-		return p.from
-	}
-	p.inv, p.from = weak.Make(inv), map[engine.BindingRef][]engine.Path{}
+// pathsKey is the inventory memo key of the escalation paths.
+type pathsKey struct{ manifests bool }
+
+// pathsOf returns the paths of inv by the binding of their first step, computed once per
+// inventory for every binding that asks (Inventory.Memo).
+func pathsOf(inv *inventory.Inventory, manifests bool) map[engine.BindingRef][]engine.Path {
+	return inv.Memo(pathsKey{manifests}, func() any { return escalationPaths(inv, manifests) }).(map[engine.BindingRef][]engine.Path)
+}
+
+// escalationPaths computes the paths of inv by the binding of their first step.
+func escalationPaths(inv *inventory.Inventory, manifests bool) map[engine.BindingRef][]engine.Path {
+	from := map[engine.BindingRef][]engine.Path{}
 	objs, sur := &engine.Objects{}, &engine.Surroundings{}
 	for _, kind := range escalationReads {
 		for _, o := range inv.ByKind(kind) {
@@ -131,9 +124,9 @@ func (p *escalationPaths) startingAt(inv *inventory.Inventory, manifests bool) m
 		if first == nil || first.Binding.Kind == "" || allowListedStart(path.Subject) || viaGroup(path.Subject, first.Subject) {
 			continue
 		}
-		p.from[first.Binding] = append(p.from[first.Binding], path)
+		from[first.Binding] = append(from[first.Binding], path)
 	}
-	return p.from
+	return from
 }
 
 // allowListedStart reports whether a path's subject is on the package's allow-list.
