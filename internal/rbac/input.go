@@ -126,7 +126,7 @@ func ListSurroundings(ctx context.Context, client coreclient.CoreV1Interface) (*
 		return nil, err
 	}
 	for _, p := range pods {
-		sur.AddMounted(p.Namespace, &p.Spec)
+		sur.AddMounted(p.Namespace, inventory.ServiceAccountOf(&p.Spec))
 	}
 	return sur, nil
 }

@@ -3,7 +3,6 @@ package rbac
 import (
 	"cmp"
 
-	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -52,23 +51,16 @@ func (s *Surroundings) AddInventory(o *inventory.Object) bool {
 		s.NamespaceLabels[o.Name] = o.Labels
 		return true
 	}
-	pod, ok := inventory.PodTemplateOf(o)
+	name, ok := o.ServiceAccountName()
 	if !ok || o.GVK.Kind == "PodTemplate" {
 		return false // a PodTemplate runs nothing by itself
 	}
-	s.AddMounted(o.Namespace, pod.Spec)
+	s.AddMounted(o.Namespace, name)
 	return true
 }
 
-// AddMounted records the ServiceAccount a pod spec of namespace ns runs as.
-func (s *Surroundings) AddMounted(ns string, spec *corev1.PodSpec) {
-	name := spec.ServiceAccountName
-	if name == "" {
-		name = spec.DeprecatedServiceAccount
-	}
-	if name == "" {
-		name = "default"
-	}
+// AddMounted records that pods of namespace ns run as the ServiceAccount name.
+func (s *Surroundings) AddMounted(ns, name string) {
 	n := NamespacedName{ns, name}
 	if s.mounted == nil {
 		s.mounted = map[NamespacedName]bool{}

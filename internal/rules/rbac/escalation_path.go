@@ -29,6 +29,7 @@ package rbac
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -39,10 +40,16 @@ import (
 	"palisade.dev/palisade/internal/rules"
 )
 
-// escalationReads are the kinds the analysis reads: the RBAC objects, the ServiceAccounts, the
-// Namespaces' labels and the ServiceAccount each pod or workload runs as.
-var escalationReads = []string{"ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding", "ServiceAccount", "Namespace",
-	"Pod", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job", "CronJob", "ReplicationController"}
+// escalationReads are the kinds the analysis reads: the RBAC objects, the ServiceAccounts and
+// the Namespaces' labels. It reads the ServiceAccount each pod or workload runs as too, which
+// a released object keeps (inventory.Object.ServiceAccountName), so a streaming scan need
+// not keep every workload whole for it.
+var escalationReads = []string{"ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding", "ServiceAccount", "Namespace"}
+
+// escalationInputs are the kinds the analysis takes from the inventory: those it reads, and
+// every kind that runs a pod.
+var escalationInputs = append(slices.Clone(escalationReads),
+	"Pod", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job", "CronJob", "ReplicationController")
 
 func escalationPathRule() rules.Rule {
 	return rules.Rule{
@@ -107,7 +114,7 @@ func pathsOf(inv *inventory.Inventory, manifests bool) map[engine.BindingRef][]e
 func escalationPaths(inv *inventory.Inventory, manifests bool) map[engine.BindingRef][]engine.Path {
 	from := map[engine.BindingRef][]engine.Path{}
 	objs, sur := &engine.Objects{}, &engine.Surroundings{}
-	for _, kind := range escalationReads {
+	for _, kind := range escalationInputs {
 		for _, o := range inv.ByKind(kind) {
 			if !objs.AddInventory(o) {
 				sur.AddInventory(o)
