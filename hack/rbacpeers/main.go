@@ -1,5 +1,5 @@
 // Command rbacpeers times `palisade rbac who-can get secrets -A` beside other RBAC tools
-// that read a live cluster (rbac-tool's who-can), on the same objects: it starts the test
+// that read a live cluster (rbac-tool's and kubectl-who-can's who-can), on the same objects: it starts the test
 // cluster (etcd, kube-apiserver and kube-controller-manager on loopback, as the tests do),
 // creates the RBAC objects of each manifest folder given, then runs each tool once, as the
 // cluster's admin, under /usr/bin/time, and prints wall time, peak memory and the number of
@@ -8,7 +8,7 @@
 // Usage:
 //
 //	go test -run '^$' -bench BenchmarkFromFiles ./internal/rbac -rbac.keep=DIR
-//	go run ./hack/rbacpeers -peer rbac-tool=PATH DIR/bindings-1000 DIR/bindings-10000
+//	go run ./hack/rbacpeers -peer rbac-tool=PATH -peer kubectl-who-can=PATH DIR/bindings-1000 DIR/bindings-10000
 //
 // The folders are those the rbac benchmarks write with -rbac.keep. Loading takes about a
 // minute per 10,000 objects on two cores; the cluster is removed at the end.
@@ -20,9 +20,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -47,7 +49,7 @@ func (p peers) Set(v string) error {
 		return errors.New("want NAME=PATH")
 	}
 	if _, known := peerArgs[name]; !known {
-		return fmt.Errorf("unknown peer %q (known: rbac-tool)", name)
+		return fmt.Errorf("unknown peer %q (known: rbac-tool, kubectl-who-can)", name)
 	}
 	p[name] = path
 	return nil
@@ -56,12 +58,13 @@ func (p peers) Set(v string) error {
 // peerArgs are each peer's arguments for who-can get secrets in every namespace, given the
 // kubeconfig context to use.
 var peerArgs = map[string]func(context string) []string{
-	"rbac-tool": func(ctx string) []string { return []string{"who-can", "get", "secrets", "--cluster-context", ctx} },
+	"rbac-tool":       func(ctx string) []string { return []string{"who-can", "get", "secrets", "--cluster-context", ctx} },
+	"kubectl-who-can": func(ctx string) []string { return []string{"get", "secrets", "-A", "--context", ctx} },
 }
 
 func main() {
 	ps := peers{}
-	flag.Var(ps, "peer", "another tool to time, as NAME=PATH (repeatable; known: rbac-tool)")
+	flag.Var(ps, "peer", "another tool to time, as NAME=PATH (repeatable; known: rbac-tool, kubectl-who-can)")
 	flag.Parse()
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: rbacpeers [-peer NAME=PATH]... MANIFEST-DIR...")
@@ -83,7 +86,7 @@ func run(ps peers, dirs []string) error {
 	if out, err := exec.Command("go", "build", "-o", palisade, "./cmd/palisade").CombinedOutput(); err != nil {
 		return fmt.Errorf("building palisade: %v: %s", err, out)
 	}
-	fmt.Printf("%-22s %-10s %9s %10s %8s\n", "input", "tool", "seconds", "peak-MiB", "lines")
+	fmt.Printf("%-22s %-16s %9s %10s %8s\n", "input", "tool", "seconds", "peak-MiB", "lines")
 	for _, dir := range dirs {
 		if err := compare(ps, palisade, dir); err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
@@ -112,8 +115,8 @@ func compare(ps peers, palisade, dir string) error {
 	env := append(os.Environ(), "KUBECONFIG="+c.Kubeconfig())
 	runs := map[string][]string{"palisade": {palisade, "rbac", "who-can", "get", "secrets", "-A", "--kubeconfig", c.Kubeconfig(), "--context", testcluster.Admin}}
 	order := []string{"palisade"}
-	for name, path := range ps {
-		runs[name] = append([]string{path}, peerArgs[name](testcluster.Admin)...)
+	for _, name := range slices.Sorted(maps.Keys(ps)) {
+		runs[name] = append([]string{ps[name]}, peerArgs[name](testcluster.Admin)...)
 		order = append(order, name)
 	}
 	for _, name := range order {
@@ -121,7 +124,7 @@ func compare(ps peers, palisade, dir string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Printf("%-22s %-10s %9.2f %10.0f %8d\n", filepath.Base(dir), name, secs, kib/1024, lines)
+		fmt.Printf("%-22s %-16s %9.2f %10.0f %8d\n", filepath.Base(dir), name, secs, kib/1024, lines)
 	}
 	return nil
 }
