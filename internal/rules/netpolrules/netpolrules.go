@@ -1,0 +1,124 @@
+// Package netpolrules holds the rules that judge what NetworkPolicies allow, as the
+// reachability engine (internal/netpol) computes it over the whole input: which workloads
+// reach which, and through which policies. The engine is built once per scan and shared by
+// every namespace the rules judge (Inventory.Memo).
+//
+// A manifest scan sees only the input: policies, namespaces or workloads the cluster holds
+// beside it can allow or deny more, so every message of a manifest scan says that it is
+// judged from the input alone.
+package netpolrules
+
+import (
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/netpol"
+	"palisade.dev/palisade/internal/rules"
+)
+
+// Rules returns the package's rules.
+func Rules() []rules.Rule {
+	return []rules.Rule{
+		databaseReachableRule(),
+	}
+}
+
+// reads are the kinds the engine reads: namespaces (their labels), policies and every kind
+// that runs pods.
+var reads = []string{"Namespace", "NetworkPolicy", "Pod", "ReplicationController", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+
+type analysisKey struct{}
+
+// reach is the reachability of the whole inventory and, per workload of the analysis,
+// whether it is a top-level workload: one whose controller is not in the inventory too (a
+// live cluster lists a Deployment, its ReplicaSets and their Pods; the Deployment stands for
+// them all, as source and as finding).
+type reach struct {
+	*netpol.Analysis
+	top []bool
+}
+
+// reachOf returns the reachability of the whole inventory, computed once per scan.
+func reachOf(inv *inventory.Inventory) *reach {
+	return inv.Memo(analysisKey{}, func() any {
+		a := netpol.Analyze(netpol.FromInventory(inv))
+		r := &reach{Analysis: a, top: make([]bool, len(a.Workloads))}
+		for i := range a.Workloads {
+			w := &a.Workloads[i]
+			o := inv.Get(w.Kind, w.Namespace, w.Name)
+			r.top[i] = o != nil && !controlledInInput(inv, o)
+		}
+		return r
+	}).(*reach)
+}
+
+// topIn returns the indexes of the top-level workloads of namespace ns.
+func (r *reach) topIn(ns string) []int {
+	var out []int
+	for i := range r.Workloads {
+		if r.top[i] && r.Workloads[i].Namespace == ns {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// inputAlone is appended to every message of a manifest scan.
+func inputAlone(ctx *rules.NamespaceContext) string {
+	if ctx.Options != nil && ctx.Options.FromManifests {
+		return " (judged from the input alone: the cluster may hold policies and workloads that the input does not)"
+	}
+	return ""
+}
+
+// someOf names the first few of names and how many there are in all.
+func someOf(names []string) string {
+	const shown = 3
+	if len(names) <= shown {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:shown], ", "), len(names)-shown)
+}
+
+// ingressWhy says why the ingress side of an explained connection allows it: no policy
+// isolates the destination, or the rules that allow it.
+func ingressWhy(e netpol.Explanation) string {
+	if len(e.Ingress.Isolating) == 0 {
+		return "no NetworkPolicy selects " + e.Dst + " for ingress"
+	}
+	var rs []string
+	for _, r := range e.Ingress.Allowing {
+		s := r.Policy + " " + r.Rule
+		if r.Where != "" {
+			s += " (" + r.Where + ")"
+		}
+		rs = append(rs, s)
+	}
+	return "ingress allowed by " + strings.Join(rs, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// controlledInInput reports whether the controller of o (the ReplicaSet of a Pod, the
+// Deployment of a ReplicaSet) is in the inventory too: a live cluster lists both, and a
+// finding on the controller covers the objects it makes.
+func controlledInInput(inv *inventory.Inventory, o *inventory.Object) bool {
+	m, ok := o.Typed.(metav1.Object)
+	if !ok {
+		return false
+	}
+	for _, ref := range m.GetOwnerReferences() {
+		if ref.Controller != nil && *ref.Controller && inv.Get(ref.Kind, o.Namespace, ref.Name) != nil {
+			return true
+		}
+	}
+	return false
+}
