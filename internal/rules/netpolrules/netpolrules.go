@@ -23,6 +23,7 @@ import (
 func Rules() []rules.Rule {
 	return []rules.Rule{
 		databaseReachableRule(),
+		kubeSystemReachableRule(),
 	}
 }
 
