@@ -24,6 +24,7 @@ func Rules() []rules.Rule {
 	return []rules.Rule{
 		databaseReachableRule(),
 		kubeSystemReachableRule(),
+		workloadNotIsolatedRule(),
 	}
 }
 
