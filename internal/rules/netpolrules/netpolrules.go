@@ -25,6 +25,7 @@ func Rules() []rules.Rule {
 		databaseReachableRule(),
 		kubeSystemReachableRule(),
 		workloadNotIsolatedRule(),
+		allowAllRule(),
 	}
 }
 
