@@ -165,7 +165,7 @@ func judgeDatabase(a *reach, own []int, d int, dp databasePort) (rules.Violation
 
 // databasePorts returns the database ports workload w serves: its declared container ports
 // that are well-known database ports, and the default port of a database image whose
-// container declares no port of that database.
+// container declares no port of that database (not for Jobs and CronJobs).
 func databasePorts(o *inventory.Object, w *netpol.Workload) []databasePort {
 	var out []databasePort
 	add := func(dp databasePort) {
@@ -184,7 +184,7 @@ func databasePorts(o *inventory.Object, w *netpol.Workload) []databasePort {
 		}
 	}
 	t, ok := inventory.PodTemplateOf(o)
-	if !ok || t.Spec == nil {
+	if !ok || t.Spec == nil || runsToCompletion(o.GVK.Kind) {
 		return out
 	}
 	for _, c := range t.Spec.Containers {
@@ -202,6 +202,11 @@ func databasePorts(o *inventory.Object, w *netpol.Workload) []databasePort {
 	}
 	return out
 }
+
+// runsToCompletion reports whether a kind runs pods that finish (Job, CronJob): those run a
+// database's image as a client (a backup with pg_dump, a migration), not as a server, so only
+// the ports they declare count.
+func runsToCompletion(kind string) bool { return kind == "Job" || kind == "CronJob" }
 
 // databaseOfImage returns the database an image is named after: the last component of its
 // repository, without tag or digest, is one of a database's image names.
