@@ -555,3 +555,12 @@ func (a *Analysis) Workload(id string) int {
 	}
 	return i
 }
+
+// Class returns the class of workload w (an index into Workloads), from 0 to Classes()-1:
+// workloads of one class have the same connections to and from every workload of another
+// class and every address, so a caller that asks the same question of many workloads may
+// answer it once per class.
+func (a *Analysis) Class(w int) int { return int(a.classOf[w]) }
+
+// Classes returns the number of classes.
+func (a *Analysis) Classes() int { return len(a.classes) }

@@ -115,19 +115,32 @@ func checkDatabaseReachable(ctx *rules.NamespaceContext) []rules.Violation {
 // judgeDatabase finds who reaches workload d on the database port dp.
 func judgeDatabase(a *reach, own []int, d int, dp databasePort) (rules.Violation, bool) {
 	w := &a.Workloads[d]
-	var others, sameNS []string
+	var others, sameNS []int
 	first := netpol.Endpoint{Workload: -1}
+	// reaches is, per source class, 0 unknown, 1 reaches d on the port, 2 does not: the
+	// workloads of a class share their connections, and a database has thousands of sources.
+	reaches := make([]uint8, a.Classes())
 	for s := range a.Workloads {
-		if s == d || !a.top[s] || !a.Between(s, d).Contains(netpol.TCP, dp.port) {
+		if s == d || !a.top[s] {
+			continue
+		}
+		c := a.Class(s)
+		if reaches[c] == 0 {
+			reaches[c] = 2
+			if a.Between(s, d).Contains(netpol.TCP, dp.port) {
+				reaches[c] = 1
+			}
+		}
+		if reaches[c] != 1 {
 			continue
 		}
 		if first.Workload < 0 {
 			first.Workload = s
 		}
 		if a.Workloads[s].Namespace == w.Namespace {
-			sameNS = append(sameNS, a.Workloads[s].ID())
+			sameNS = append(sameNS, s)
 		} else {
-			others = append(others, a.Workloads[s].ID())
+			others = append(others, s)
 		}
 	}
 	var outside []string
@@ -142,7 +155,7 @@ func judgeDatabase(a *reach, own []int, d int, dp databasePort) (rules.Violation
 	}
 	var from []string
 	if len(others) > 0 {
-		from = append(from, fmt.Sprintf("%s of other namespaces (%s)", plural(len(others), "workload", "workloads"), someOf(others)))
+		from = append(from, fmt.Sprintf("%s of other namespaces (%s)", plural(len(others), "workload", "workloads"), someOf(a.ids(others))))
 	}
 	if len(own) > 1 && len(sameNS) == len(own)-1 {
 		from = append(from, fmt.Sprintf("every workload of namespace %s (%d)", w.Namespace, len(sameNS)))

@@ -58,6 +58,16 @@ func reachOf(inv *inventory.Inventory) *reach {
 	}).(*reach)
 }
 
+// ids names the first workloads of ws that someOf shows, and leaves the others unnamed:
+// someOf only counts them.
+func (r *reach) ids(ws []int) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws[:min(len(ws), shown)] {
+		out[i] = r.Workloads[w].ID()
+	}
+	return out
+}
+
 // topIn returns the indexes of the top-level workloads of namespace ns.
 func (r *reach) topIn(ns string) []int {
 	var out []int
@@ -77,9 +87,11 @@ func inputAlone(ctx *rules.NamespaceContext) string {
 	return ""
 }
 
+// shown is how many names someOf shows.
+const shown = 3
+
 // someOf names the first few of names and how many there are in all.
 func someOf(names []string) string {
-	const shown = 3
 	if len(names) <= shown {
 		return strings.Join(names, ", ")
 	}
