@@ -26,6 +26,7 @@ func Rules() []rules.Rule {
 		kubeSystemReachableRule(),
 		workloadNotIsolatedRule(),
 		allowAllRule(),
+		policySelectsNothingRule(),
 	}
 }
 
