@@ -76,7 +76,7 @@ func databaseReachableRule() rules.Rule {
 			"namespace, or addresses outside the cluster can connect to is one compromised pod, or one exposed " +
 			"service, away from its data. The finding names a few sources, how many there are, and the policy rule " +
 			"that admits them (or that no policy selects the database).",
-		Fields: []string{"NetworkPolicy spec.podSelector", "NetworkPolicy spec.policyTypes", "NetworkPolicy spec.ingress", "NetworkPolicy spec.egress"},
+		Fields: reachFields,
 		Allowed: []string{
 			"the database's ingress on its port admits only some workloads of its own namespace, none of another namespace, and no address outside the cluster",
 		},

@@ -43,7 +43,7 @@ func kubeSystemReachableRule() rules.Rule {
 			"DNS, a single compromised pod anywhere in the cluster can attack it. The NetworkPolicies of the input are " +
 			"evaluated for every source, egress and ingress; the finding names a few namespaces, how many there are, " +
 			"and the policy rule that admits the connection (or that no policy selects the workload).",
-		Fields: []string{"NetworkPolicy spec.podSelector", "NetworkPolicy spec.policyTypes", "NetworkPolicy spec.ingress", "NetworkPolicy spec.egress"},
+		Fields: reachFields,
 		Allowed: []string{
 			"each kube-system workload accepts from other namespaces only DNS (53/UDP, 53/TCP), or only from some namespaces",
 		},

@@ -34,6 +34,10 @@ func Rules() []rules.Rule {
 // that runs pods.
 var reads = []string{"Namespace", "NetworkPolicy", "Pod", "ReplicationController", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 
+// reachFields are the fields a rule on what reaches a workload restricts: every part of the
+// policies of the source's and of the destination's namespaces.
+var reachFields = []string{"NetworkPolicy spec.podSelector", "NetworkPolicy spec.policyTypes", "NetworkPolicy spec.ingress", "NetworkPolicy spec.egress"}
+
 type analysisKey struct{}
 
 // reach is the reachability of the whole inventory and, per workload of the analysis,
