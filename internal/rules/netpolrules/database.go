@@ -101,12 +101,19 @@ func checkDatabaseReachable(ctx *rules.NamespaceContext) []rules.Violation {
 	for _, d := range own {
 		w := &a.Workloads[d]
 		o := ctx.Inventory.Get(w.Kind, w.Namespace, w.Name)
+		// One finding per workload, each of its open database ports in turn.
+		var msgs, evidence []string
 		for _, dp := range databasePorts(o, w) {
 			if v, ok := judgeDatabase(a, own, d, dp); ok {
-				v.Object = o
-				v.Message += inputAlone(ctx)
-				out = append(out, v)
+				msgs, evidence = append(msgs, v.Message), append(evidence, v.Evidence)
 			}
+		}
+		if len(msgs) > 0 {
+			out = append(out, rules.Violation{
+				Object:   o,
+				Message:  fmt.Sprintf("%s %s serves %s", w.Kind, w.Name, strings.Join(msgs, "; ")) + inputAlone(ctx),
+				Evidence: strings.Join(evidence, "; "),
+			})
 		}
 	}
 	return out
@@ -171,7 +178,7 @@ func judgeDatabase(a *reach, own []int, d int, dp databasePort) (rules.Violation
 	}
 	e := a.Explain(first, netpol.Endpoint{Workload: d}, netpol.TCP, dp.port)
 	return rules.Violation{
-		Message:  fmt.Sprintf("%s %s serves %s on port %d/TCP, reachable from %s", w.Kind, w.Name, dp.db, dp.port, strings.Join(from, ", ")),
+		Message:  fmt.Sprintf("%s on port %d/TCP, reachable from %s", dp.db, dp.port, strings.Join(from, ", ")),
 		Evidence: fmt.Sprintf("%s => %s : %d/TCP allowed: %s", e.Src, e.Dst, dp.port, ingressWhy(e)),
 	}, true
 }
