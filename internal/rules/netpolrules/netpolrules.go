@@ -10,6 +10,7 @@ package netpolrules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -52,7 +53,12 @@ type reach struct {
 // reachOf returns the reachability of the whole inventory, computed once per scan.
 func reachOf(inv *inventory.Inventory) *reach {
 	return inv.Memo(analysisKey{}, func() any {
-		a := netpol.Analyze(netpol.FromInventory(inv))
+		in := netpol.FromInventory(inv)
+		// Only the kinds the rules read: a streaming scan keeps the others (custom resources
+		// with a pod template) as identities, and the verdicts must not depend on how the
+		// scan ran.
+		in.Workloads = slices.DeleteFunc(in.Workloads, func(w netpol.Workload) bool { return !slices.Contains(reads, w.Kind) })
+		a := netpol.Analyze(in)
 		r := &reach{Analysis: a, top: make([]bool, len(a.Workloads))}
 		for i := range a.Workloads {
 			w := &a.Workloads[i]
