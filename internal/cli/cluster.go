@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,8 +176,11 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 				in.Clusters = append(in.Clusters, clusterSummary(targets[i], res))
 				code = max(code, res.ExitCode(r.failOn))
 			}
-			// Each result is sorted; several clusters are merged in the same order.
-			finding.Sort(in.Findings)
+			// Each result is sorted, its findings about what running pods use first; several
+			// clusters are merged by cluster, each keeping its own order.
+			slices.SortStableFunc(in.Findings, func(a, b finding.Finding) int {
+				return strings.Compare(a.Location.Cluster, b.Location.Cluster)
+			})
 			finding.Sort(in.Suppressed)
 			finding.Sort(in.Passed)
 			finding.SortErrors(in.Errors)

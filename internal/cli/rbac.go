@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 
 	"palisade.dev/palisade/internal/finding"
@@ -17,6 +18,9 @@ import (
 type rbacFlags struct {
 	sourceFlags
 	output string
+	// surroundings: read what escalation paths need besides the RBAC objects, and take the
+	// built-in cluster-admin ClusterRole as present in manifests.
+	surroundings bool
 }
 
 func (f *rbacFlags) register(cmd *cobra.Command) {
@@ -31,6 +35,8 @@ type rbacInput struct {
 	// namespace is the default namespace: the kubeconfig context's, else "default".
 	namespace string
 	errors    []finding.ScanError
+	// surroundings are read when the flags ask for them.
+	surroundings *rbac.Surroundings
 }
 
 // load reads the input: manifests with -f (a document that cannot be read is an error of
@@ -47,16 +53,24 @@ func (f *rbacFlags) load(ctx context.Context, s Streams) (*rbacInput, error) {
 	}
 	if files {
 		res := f.manifests(ctx, s)
-		objs := &rbac.Objects{}
+		objs, sur := &rbac.Objects{}, &rbac.Surroundings{}
 		for _, o := range res.Inventory.Objects() {
-			objs.AddInventory(o)
+			if !objs.AddInventory(o) && f.surroundings {
+				sur.AddInventory(o)
+			}
 		}
-		return &rbacInput{index: rbac.Build(objs, rbac.FromManifests), namespace: "default", errors: res.Errors}, nil
+		if f.surroundings {
+			objs.AddClusterAdmin()
+		}
+		return &rbacInput{index: rbac.Build(objs, rbac.FromManifests), namespace: "default", errors: res.Errors, surroundings: sur}, nil
 	}
 	cc, cfg, err := f.cluster()
 	if err != nil {
 		return nil, err
 	}
+	// The typed clients list the RBAC kinds faster as protobuf than as JSON.
+	cfg.ContentType = runtime.ContentTypeProtobuf
+	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("configuring the client: %w", err)
@@ -65,11 +79,17 @@ func (f *rbacFlags) load(ctx context.Context, s Streams) (*rbacInput, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sur *rbac.Surroundings
+	if f.surroundings {
+		if sur, err = rbac.ListSurroundings(ctx, client.CoreV1()); err != nil {
+			return nil, err
+		}
+	}
 	ns, _, err := cc.Namespace()
 	if err != nil || ns == "" {
 		ns = "default"
 	}
-	return &rbacInput{index: rbac.Build(objs, rbac.FromCluster), namespace: ns}, nil
+	return &rbacInput{index: rbac.Build(objs, rbac.FromCluster), namespace: ns, surroundings: sur}, nil
 }
 
 // reportErrors prints the input's errors on stderr; their presence makes the exit code 2.
@@ -91,7 +111,7 @@ func newRBACCommand(s Streams) *cobra.Command {
 ClusterRoles, RoleBindings and ClusterRoleBindings (read-only) or from manifests (-f), with
 the chain that grants each answer: subject -> binding -> role -> rule.`,
 	}
-	cmd.AddCommand(newWhoCanCommand(s), newCanCommand(s), newPermissionsCommand(s))
+	cmd.AddCommand(newWhoCanCommand(s), newCanCommand(s), newPermissionsCommand(s), newEscalationsCommand(s))
 	return cmd
 }
 
@@ -226,5 +246,56 @@ func newPermissionsCommand(s Streams) *cobra.Command {
 	}
 	f.register(cmd)
 	cmd.Flags().StringSliceVar(&groups, "as-group", nil, "a group the subject is in besides its own (repeatable)")
+	return cmd
+}
+
+func newEscalationsCommand(s Streams) *cobra.Command {
+	f := rbacFlags{surroundings: true}
+	cmd := &cobra.Command{
+		Use:   "escalations [SUBJECT]",
+		Short: "List the shortest path of every subject (or one) to cluster-admin-equivalent rights (exit 1 when there is one)",
+		Long: `List, for every subject that is not cluster-admin-equivalent already (or for SUBJECT,
+as user:NAME, group:NAME or sa:NAMESPACE/NAME), the shortest path to cluster-admin-equivalent
+rights: creating pods that run as a stronger ServiceAccount, creating its token, impersonating,
+binding or escalating roles, or a privileged pod taking a node's credentials, each step with
+the binding, role and rule that allow it. A cluster's ServiceAccounts, Namespaces and Pods are
+read besides its RBAC objects. Exit code 0 means no path, 1 at least one, 2 an error.`,
+		Example: `  palisade rbac escalations
+  palisade rbac escalations user:alice -f manifests/ -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			answer := escalationsAnswer{Paths: []rbac.Path{}} // [] rather than null in JSON
+			if len(args) == 1 {
+				subject, err := rbac.ParseSubject(args[0])
+				if err != nil {
+					return err
+				}
+				answer.Subject = subject.String()
+			}
+			if f.output == "dot" {
+				return errors.New("--output dot: escalations print as table or json")
+			}
+			in, err := f.load(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
+			for _, p := range in.index.Escalations(in.surroundings) {
+				if answer.Subject == "" || p.Subject == answer.Subject {
+					answer.Paths = append(answer.Paths, p)
+				}
+			}
+			if err := printRBAC(s.Out, f.output, answer); err != nil {
+				return err
+			}
+			if err := in.reportErrors(s); err != nil {
+				return err
+			}
+			if len(answer.Paths) > 0 {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
 	return cmd
 }

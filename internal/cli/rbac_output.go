@@ -31,6 +31,11 @@ type (
 		Subject     rbac.Subject      `json:"subject"`
 		Permissions []rbac.Permission `json:"permissions"`
 	}
+	escalationsAnswer struct {
+		// Subject is the one subject asked about, when one was.
+		Subject string      `json:"subject,omitempty"`
+		Paths   []rbac.Path `json:"paths"`
+	}
 )
 
 // printRBAC writes an answer as a table, JSON or a Graphviz graph.
@@ -74,6 +79,16 @@ func printRBAC(w io.Writer, format string, answer any) error {
 				by = append(by, g.Binding.String()+" -> "+g.Role.String())
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", cmp.Or(p.Namespace, "*"), ruleText(p.Rule), strings.Join(by, ", "))
+		}
+	case escalationsAnswer:
+		fmt.Fprintf(tw, "# paths to cluster-admin-equivalent rights%s\n", map[bool]string{true: " of " + a.Subject}[a.Subject != ""])
+		fmt.Fprintln(tw, "SUBJECT\tSTEPS\tPATH")
+		for _, p := range a.Paths {
+			_, path, _ := strings.Cut(p.String(), " -> ")
+			fmt.Fprintf(tw, "%s\t%d\t%s\n", p.Subject, len(p.Steps), path)
+			for _, as := range p.Assumptions {
+				fmt.Fprintf(tw, "#   %s\n", as)
+			}
 		}
 	}
 	return tw.Flush()

@@ -60,6 +60,9 @@ type Object struct {
 	// shapePod is the pod template the source found: in an unstructured object by its shape,
 	// or by its Go type in a typed object PodTemplateOf does not list.
 	shapePod *PodTemplate
+	// runsAs is what ServiceAccountName answered when the object was released; "" when it
+	// runs no pod.
+	runsAs string
 }
 
 // Ref names the object for findings.

@@ -29,6 +29,31 @@ func (t PodTemplate) WithContainers() PodTemplate {
 	return t
 }
 
+// ServiceAccountName returns the ServiceAccount the object's pods run as: the pod template's
+// spec.serviceAccountName, else its deprecated spec.serviceAccount, else "default". ok is
+// false when the object runs no pod. It answers after Release too, which keeps the answer,
+// so that a check that only needs it does not keep the whole object.
+func (o *Object) ServiceAccountName() (name string, ok bool) {
+	pod, ok := PodTemplateOf(o)
+	if !ok {
+		return o.runsAs, o.runsAs != ""
+	}
+	return ServiceAccountOf(pod.Spec), true
+}
+
+// ServiceAccountOf returns the ServiceAccount a pod spec runs as: spec.serviceAccountName,
+// else the deprecated spec.serviceAccount, else "default", as the ServiceAccount admission
+// plugin fills it in.
+func ServiceAccountOf(spec *corev1.PodSpec) string {
+	switch {
+	case spec.ServiceAccountName != "":
+		return spec.ServiceAccountName
+	case spec.DeprecatedServiceAccount != "":
+		return spec.DeprecatedServiceAccount
+	}
+	return "default"
+}
+
 // PodTemplateOf returns the pod that the object runs: the Pod itself, the template of a
 // PodTemplate or workload controller, the job template of a CronJob, or a pod template the
 // source attached (found in a custom resource by its shape, or in a typed object of a kind

@@ -8,7 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"palisade.dev/palisade/internal/rbac"
 	"palisade.dev/palisade/internal/source/manifest"
@@ -89,6 +93,59 @@ func BenchmarkFromFiles(b *testing.B) {
 				peak = max(peak, ms.HeapSys)
 			}
 			b.ReportMetric(float64(peak)/(1<<20), "heap-sys-MB")
+		})
+	}
+}
+
+// benchSurroundings has a pod running as sa1 in each of the benchmark's namespaces, so that
+// the node-credentials move has somewhere to lead.
+func benchSurroundings() *rbac.Surroundings {
+	s := &rbac.Surroundings{}
+	for i := range 200 {
+		s.Mounted = append(s.Mounted, rbac.NamespacedName{Namespace: fmt.Sprintf("ns-%d", i), Name: "sa1"})
+	}
+	return s
+}
+
+// escalationSet is the set of a size with no rule allowing everything (the generator writes
+// some, and one bound to system:authenticated makes everyone admin, leaving no path to find)
+// but one ClusterRole that does, bound to the ServiceAccount ns-0/sa2.
+func escalationSet(bindings int) *rbac.Objects {
+	objs := benchSet(bindings)
+	weaken := func(rules []rbacv1.PolicyRule) {
+		for i := range rules {
+			if slices.Contains(rules[i].Verbs, "*") && slices.Contains(rules[i].Resources, "*") && slices.Contains(rules[i].APIGroups, "*") {
+				rules[i].Verbs = []string{"get"}
+			}
+		}
+	}
+	for _, r := range objs.ClusterRoles {
+		weaken(r.Rules)
+	}
+	for _, r := range objs.Roles {
+		weaken(r.Rules)
+	}
+	objs.ClusterRoles = append(objs.ClusterRoles, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "bench-admin"},
+		Rules: []rbacv1.PolicyRule{{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}}}})
+	objs.ClusterRoleBindings = append(objs.ClusterRoleBindings, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "bench-admin"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "bench-admin"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: "ns-0", Name: "sa2"}}})
+	return objs
+}
+
+// BenchmarkEscalations is the escalation analysis of an indexed set: building the graph and
+// finding every subject's shortest path.
+func BenchmarkEscalations(b *testing.B) {
+	for _, n := range benchSizes {
+		x := rbac.Build(escalationSet(n), rbac.FromManifests)
+		sur := benchSurroundings()
+		b.Run(fmt.Sprintf("bindings=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var paths int
+			for b.Loop() {
+				paths = len(x.Escalations(sur))
+			}
+			b.ReportMetric(float64(paths), "paths")
 		})
 	}
 }

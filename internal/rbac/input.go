@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 	rbacclient "k8s.io/client-go/kubernetes/typed/rbac/v1"
 
 	"palisade.dev/palisade/internal/inventory"
@@ -89,4 +91,42 @@ func listAll[T any](ctx context.Context, what string, list func(metav1.ListOptio
 		}
 		opts.Continue = next
 	}
+}
+
+// ListSurroundings reads from a live cluster what escalation paths need besides the RBAC
+// objects: its ServiceAccounts, its Namespaces' labels and the ServiceAccount each Pod runs as.
+// It only reads.
+func ListSurroundings(ctx context.Context, client coreclient.CoreV1Interface) (*Surroundings, error) {
+	sur := &Surroundings{NamespaceLabels: map[string]map[string]string{}}
+	sas, err := listAll(ctx, "serviceaccounts", func(o metav1.ListOptions) ([]corev1.ServiceAccount, string, error) {
+		l, err := client.ServiceAccounts("").List(ctx, o)
+		return l.Items, l.Continue, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, sa := range sas {
+		sur.ServiceAccounts = append(sur.ServiceAccounts, NamespacedName{sa.Namespace, sa.Name})
+	}
+	namespaces, err := listAll(ctx, "namespaces", func(o metav1.ListOptions) ([]corev1.Namespace, string, error) {
+		l, err := client.Namespaces().List(ctx, o)
+		return l.Items, l.Continue, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, ns := range namespaces {
+		sur.NamespaceLabels[ns.Name] = ns.Labels
+	}
+	pods, err := listAll(ctx, "pods", func(o metav1.ListOptions) ([]corev1.Pod, string, error) {
+		l, err := client.Pods("").List(ctx, o)
+		return l.Items, l.Continue, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pods {
+		sur.AddMounted(p.Namespace, inventory.ServiceAccountOf(&p.Spec))
+	}
+	return sur, nil
 }

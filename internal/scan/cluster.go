@@ -13,6 +13,7 @@ import (
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/rules"
+	rbacrules "palisade.dev/palisade/internal/rules/rbac"
 	"palisade.dev/palisade/internal/source/cluster"
 	"palisade.dev/palisade/internal/suppress"
 )
@@ -64,6 +65,8 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 		}
 	}
 	kinds, _ := ClusterKinds(chosen)
+	// Which ServiceAccounts pods run as is read from each Pod before its content is let go.
+	use := &rbacrules.PodUse{}
 	src := cluster.Scan(ctx, req.Config, cluster.Options{
 		Context:       req.Context,
 		Namespace:     req.Namespace,
@@ -83,7 +86,10 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 				opts.KubernetesVersion = fmt.Sprintf("v1.%d", minor)
 			}
 		},
-		OnObject: eval.Object,
+		OnObject: func(o *inventory.Object) {
+			use.Add(o)
+			eval.Object(o)
+		},
 	})
 	inv := src.Inventory
 	if req.Rules.KubernetesVersion != "" && inv.Cluster != nil && inv.Cluster.Version != "" {
@@ -94,6 +100,7 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	finding.Sort(res.Passed)
 	res.Errors, res.Objects = append(append(src.Errors, eval.PanicErrors()...), eval.Errors()...), inv.Len()
 	res.applyFolding(all, inv, req.Policy, true)
+	use.Rank(res.Findings, inv)
 	return res
 }
 

@@ -35,6 +35,7 @@ var whyNot = map[string]string{
 	"rbac/status-write":                   "it reads the role a binding names, another object",
 	"rbac/crd-write":                      "it reads the role a binding names, another object",
 	"rbac/aws-auth-write":                 "it reads the role a binding names, another object",
+	"rbac/escalation-path":                "it reads every binding, role, ServiceAccount, Namespace and pod of the input",
 	"manifest/duplicate-key":              "it judges the text of a manifest, which the API server never sees",
 	"manifest/unknown-field":              "it judges the text of a manifest; the API server drops or refuses unknown fields before any policy runs",
 	"manifest/invalid-value":              "the API server's own validation refuses these values before any policy runs",

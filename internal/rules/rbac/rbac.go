@@ -46,6 +46,7 @@ func Rules() []rules.Rule {
 		wildcardBindingRule(),
 		anonymousBindingRule(),
 		missingRoleRule(),
+		escalationPathRule(),
 	}
 	for i := range capabilities {
 		out = append(out, riskyGrantRule(&capabilities[i]))

@@ -1,0 +1,49 @@
+package inventory_test
+
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"palisade.dev/palisade/internal/inventory"
+)
+
+func TestServiceAccountName(t *testing.T) {
+	deployment := func(spec corev1.PodSpec) runtime.Object {
+		return &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: spec}}}
+	}
+	tests := []struct {
+		name   string
+		kind   string
+		typed  runtime.Object
+		want   string
+		wantOK bool
+	}{
+		{"serviceAccountName is the answer", "Deployment", deployment(corev1.PodSpec{ServiceAccountName: "builder", DeprecatedServiceAccount: "old"}), "builder", true},
+		{"the deprecated serviceAccount stands in when it is the only one", "Deployment", deployment(corev1.PodSpec{DeprecatedServiceAccount: "old"}), "old", true},
+		{"a pod that names none runs as default", "Pod", &corev1.Pod{}, "default", true},
+		{"an object that runs no pod has none", "Role", &rbacv1.Role{}, "", false},
+	}
+	for _, tt := range tests {
+		for _, release := range []bool{false, true} {
+			name := tt.name
+			if release {
+				name += ", and still after the object is released"
+			}
+			t.Run(name, func(t *testing.T) {
+				o := &inventory.Object{GVK: schema.GroupVersionKind{Kind: tt.kind}, Name: "x", Typed: tt.typed}
+				if release {
+					o.Release(false)
+				}
+				got, ok := o.ServiceAccountName()
+				if got != tt.want || ok != tt.wantOK {
+					t.Errorf("ServiceAccountName() = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
+				}
+			})
+		}
+	}
+}
