@@ -122,32 +122,23 @@ func checkDatabaseReachable(ctx *rules.NamespaceContext) []rules.Violation {
 // judgeDatabase finds who reaches workload d on the database port dp.
 func judgeDatabase(a *reach, own []int, d int, dp databasePort) (rules.Violation, bool) {
 	w := &a.Workloads[d]
-	var others, sameNS []int
-	first := netpol.Endpoint{Workload: -1}
-	// reaches is, per source class, 0 unknown, 1 reaches d on the port, 2 does not: the
-	// workloads of a class share their connections, and a database has thousands of sources.
-	reaches := make([]uint8, a.Classes())
-	for s := range a.Workloads {
-		if s == d || !a.top[s] {
+	others, first := lowest{}, lowest{}
+	sameNS := 0
+	for c := range a.Reaching(d, netpol.TCP, dp.port) {
+		ws := a.topOf[c]
+		if len(ws) == 0 {
 			continue
 		}
-		c := a.Class(s)
-		if reaches[c] == 0 {
-			reaches[c] = 2
-			if a.Between(s, d).Contains(netpol.TCP, dp.port) {
-				reaches[c] = 1
-			}
+		n := len(ws)
+		if a.Class(d) == c {
+			n-- // d is top-level and of its own class; traffic to itself is not judged
 		}
-		if reaches[c] != 1 {
-			continue
-		}
-		if first.Workload < 0 {
-			first.Workload = s
-		}
-		if a.Workloads[s].Namespace == w.Namespace {
-			sameNS = append(sameNS, s)
+		first.add(ws, d)
+		if a.Workloads[ws[0]].Namespace == w.Namespace {
+			sameNS += n
 		} else {
-			others = append(others, s)
+			others.n += n
+			others.add(ws, d)
 		}
 	}
 	var outside []string
@@ -161,11 +152,11 @@ func judgeDatabase(a *reach, own []int, d int, dp databasePort) (rules.Violation
 		}
 	}
 	var from []string
-	if len(others) > 0 {
-		from = append(from, fmt.Sprintf("%s of other namespaces (%s)", plural(len(others), "workload", "workloads"), someOf(a.ids(others))))
+	if others.n > 0 {
+		from = append(from, fmt.Sprintf("%s of other namespaces (%s)", plural(others.n, "workload", "workloads"), someOf(a.names(others))))
 	}
-	if len(own) > 1 && len(sameNS) == len(own)-1 {
-		from = append(from, fmt.Sprintf("every workload of namespace %s (%d)", w.Namespace, len(sameNS)))
+	if len(own) > 1 && sameNS == len(own)-1 {
+		from = append(from, fmt.Sprintf("every workload of namespace %s (%d)", w.Namespace, sameNS))
 	}
 	if len(outside) > 0 {
 		from = append(from, fmt.Sprintf("outside the cluster (%s)", someOf(outside)))
@@ -173,10 +164,11 @@ func judgeDatabase(a *reach, own []int, d int, dp databasePort) (rules.Violation
 	if len(from) == 0 {
 		return rules.Violation{}, false
 	}
-	if first.Workload < 0 {
-		first = firstRange
+	src := firstRange
+	if len(first.ws) > 0 {
+		src = netpol.Endpoint{Workload: first.ws[0]}
 	}
-	e := a.Explain(first, netpol.Endpoint{Workload: d}, netpol.TCP, dp.port)
+	e := a.Explain(src, netpol.Endpoint{Workload: d}, netpol.TCP, dp.port)
 	return rules.Violation{
 		Message:  fmt.Sprintf("%s on port %d/TCP, reachable from %s", dp.db, dp.port, strings.Join(from, ", ")),
 		Evidence: fmt.Sprintf("%s => %s : %d/TCP allowed: %s", e.Src, e.Dst, dp.port, ingressWhy(e)),

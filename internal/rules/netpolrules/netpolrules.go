@@ -48,6 +48,10 @@ type analysisKey struct{}
 type reach struct {
 	*netpol.Analysis
 	top []bool
+	// topOf lists, per class, its top-level workloads (ascending); topByNS, per namespace,
+	// its top-level workloads (ascending).
+	topOf   [][]int
+	topByNS map[string][]int
 }
 
 // reachOf returns the reachability of the whole inventory, computed once per scan.
@@ -59,36 +63,54 @@ func reachOf(inv *inventory.Inventory) *reach {
 		// scan ran.
 		in.Workloads = slices.DeleteFunc(in.Workloads, func(w netpol.Workload) bool { return !slices.Contains(reads, w.Kind) })
 		a := netpol.Analyze(in)
-		r := &reach{Analysis: a, top: make([]bool, len(a.Workloads))}
+		r := &reach{Analysis: a, top: make([]bool, len(a.Workloads)), topOf: make([][]int, a.Classes()), topByNS: map[string][]int{}}
 		for i := range a.Workloads {
 			w := &a.Workloads[i]
 			o := inv.Get(w.Kind, w.Namespace, w.Name)
 			r.top[i] = o != nil && !controlledInInput(inv, o)
+			if r.top[i] {
+				r.topOf[a.Class(i)] = append(r.topOf[a.Class(i)], i)
+				r.topByNS[w.Namespace] = append(r.topByNS[w.Namespace], i)
+			}
 		}
 		return r
 	}).(*reach)
 }
 
-// ids names the first workloads of ws that someOf shows, and leaves the others unnamed:
-// someOf only counts them.
-func (r *reach) ids(ws []int) []string {
-	out := make([]string, len(ws))
-	for i, w := range ws[:min(len(ws), shown)] {
+// lowest keeps the lowest few workload indexes it is given (as many as someOf shows) and,
+// in n, how many there are in all when its user counts them.
+type lowest struct {
+	ws []int
+	n  int
+}
+
+// add offers the workloads ws (ascending) but skip.
+func (l *lowest) add(ws []int, skip int) {
+	for _, w := range ws {
+		if w == skip {
+			continue
+		}
+		if len(l.ws) == shown && w > l.ws[shown-1] {
+			return
+		}
+		i, _ := slices.BinarySearch(l.ws, w)
+		l.ws = slices.Insert(l.ws, i, w)
+		l.ws = l.ws[:min(len(l.ws), shown)]
+	}
+}
+
+// names names the workloads l kept, and leaves the others it counted unnamed: someOf only
+// counts them.
+func (r *reach) names(l lowest) []string {
+	out := make([]string, max(l.n, len(l.ws)))
+	for i, w := range l.ws {
 		out[i] = r.Workloads[w].ID()
 	}
 	return out
 }
 
 // topIn returns the indexes of the top-level workloads of namespace ns.
-func (r *reach) topIn(ns string) []int {
-	var out []int
-	for i := range r.Workloads {
-		if r.top[i] && r.Workloads[i].Namespace == ns {
-			out = append(out, i)
-		}
-	}
-	return out
-}
+func (r *reach) topIn(ns string) []int { return r.topByNS[ns] }
 
 // inputAlone is appended to every message of a manifest scan.
 func inputAlone(ctx *rules.NamespaceContext) string {
