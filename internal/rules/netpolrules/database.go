@@ -153,7 +153,7 @@ func judgeDatabase(a *reach, own []int, d int, dp databasePort) (rules.Violation
 	}
 	var from []string
 	if others.n > 0 {
-		from = append(from, fmt.Sprintf("%s of other namespaces (%s)", plural(others.n, "workload", "workloads"), someOf(a.names(others))))
+		from = append(from, fmt.Sprintf("%s of other namespaces (%s)", plural(others.n, "workload", "workloads"), a.names(others)))
 	}
 	if len(own) > 1 && sameNS == len(own)-1 {
 		from = append(from, fmt.Sprintf("every workload of namespace %s (%d)", w.Namespace, sameNS))

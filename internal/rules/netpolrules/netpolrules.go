@@ -49,9 +49,9 @@ type reach struct {
 	*netpol.Analysis
 	top []bool
 	// topOf lists, per class, its top-level workloads (ascending); topByNS, per namespace,
-	// its top-level workloads (ascending).
-	topOf   [][]int
-	topByNS map[string][]int
+	// its top-level workloads, and byNS all its workloads (ascending).
+	topOf         [][]int
+	topByNS, byNS map[string][]int
 }
 
 // reachOf returns the reachability of the whole inventory, computed once per scan.
@@ -63,11 +63,12 @@ func reachOf(inv *inventory.Inventory) *reach {
 		// scan ran.
 		in.Workloads = slices.DeleteFunc(in.Workloads, func(w netpol.Workload) bool { return !slices.Contains(reads, w.Kind) })
 		a := netpol.Analyze(in)
-		r := &reach{Analysis: a, top: make([]bool, len(a.Workloads)), topOf: make([][]int, a.Classes()), topByNS: map[string][]int{}}
+		r := &reach{Analysis: a, top: make([]bool, len(a.Workloads)), topOf: make([][]int, a.Classes()), topByNS: map[string][]int{}, byNS: map[string][]int{}}
 		for i := range a.Workloads {
 			w := &a.Workloads[i]
 			o := inv.Get(w.Kind, w.Namespace, w.Name)
 			r.top[i] = o != nil && !controlledInInput(inv, o)
+			r.byNS[w.Namespace] = append(r.byNS[w.Namespace], i)
 			if r.top[i] {
 				r.topOf[a.Class(i)] = append(r.topOf[a.Class(i)], i)
 				r.topByNS[w.Namespace] = append(r.topByNS[w.Namespace], i)
@@ -99,18 +100,20 @@ func (l *lowest) add(ws []int, skip int) {
 	}
 }
 
-// names names the workloads l kept, and leaves the others it counted unnamed: someOf only
-// counts them.
-func (r *reach) names(l lowest) []string {
-	out := make([]string, max(l.n, len(l.ws)))
+// names names the workloads l kept, as someOf does, and counts the others.
+func (r *reach) names(l lowest) string {
+	names := make([]string, len(l.ws))
 	for i, w := range l.ws {
-		out[i] = r.Workloads[w].ID()
+		names[i] = r.Workloads[w].ID()
 	}
-	return out
+	return someOfCount(names, max(l.n, len(l.ws)))
 }
 
 // topIn returns the indexes of the top-level workloads of namespace ns.
 func (r *reach) topIn(ns string) []int { return r.topByNS[ns] }
+
+// in returns the indexes of the workloads of namespace ns.
+func (r *reach) in(ns string) []int { return r.byNS[ns] }
 
 // inputAlone is appended to every message of a manifest scan.
 func inputAlone(ctx *rules.NamespaceContext) string {
@@ -124,11 +127,14 @@ func inputAlone(ctx *rules.NamespaceContext) string {
 const shown = 3
 
 // someOf names the first few of names and how many there are in all.
-func someOf(names []string) string {
-	if len(names) <= shown {
-		return strings.Join(names, ", ")
+func someOf(names []string) string { return someOfCount(names, len(names)) }
+
+// someOfCount names the first few of names, the first of n.
+func someOfCount(names []string, n int) string {
+	if n <= shown {
+		return strings.Join(names[:min(n, len(names))], ", ")
 	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:shown], ", "), len(names)-shown)
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:shown], ", "), n-shown)
 }
 
 // ingressWhy says why the ingress side of an explained connection allows it: no policy

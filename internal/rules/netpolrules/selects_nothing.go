@@ -51,10 +51,8 @@ func policySelectsNothingRule() rules.Rule {
 func checkPolicySelectsNothing(ctx *rules.NamespaceContext) []rules.Violation {
 	a := reachOf(ctx.Inventory)
 	var own []labels.Set
-	for i := range a.Workloads {
-		if a.Workloads[i].Namespace == ctx.Name {
-			own = append(own, labels.Set(a.Workloads[i].Labels))
-		}
+	for _, i := range a.in(ctx.Name) {
+		own = append(own, labels.Set(a.Workloads[i].Labels))
 	}
 	if len(own) == 0 {
 		return nil
