@@ -46,12 +46,13 @@ func allowAllRule() rules.Rule {
 			"direction to the pods its policy selects, so the other policies of the namespace that restrict those pods " +
 			"in that direction have no effect on them. The finding names the rule, the workloads it opens and the " +
 			"policies it makes moot.",
-		Fields:     []string{"NetworkPolicy spec.ingress[*].from", "NetworkPolicy spec.ingress[*].ports", "NetworkPolicy spec.egress[*].to", "NetworkPolicy spec.egress[*].ports"},
-		Allowed:    []string{"no rule without peers and ports in a policy that selects pods other policies restrict in the same direction"},
-		References: []rules.Reference{docsNetworkPolicy, docsAllowAll},
-		Remedy:     "Give the rule the peers (from, to) and ports it is meant for, or delete it if the other policies say what is meant.",
-		Reads:      reads,
-		Namespace:  checkAllowAll,
+		Fields:        []string{"NetworkPolicy spec.ingress[*].from", "NetworkPolicy spec.ingress[*].ports", "NetworkPolicy spec.egress[*].to", "NetworkPolicy spec.egress[*].ports"},
+		Allowed:       []string{"no rule without peers and ports in a policy that selects pods other policies restrict in the same direction"},
+		References:    []rules.Reference{docsNetworkPolicy, docsAllowAll},
+		Remedy:        "Give the rule the peers (from, to) and ports it is meant for, or delete it if the other policies say what is meant.",
+		Reads:         reads,
+		ReadsReleased: workloadKinds,
+		Namespace:     checkAllowAll,
 	}
 }
 

@@ -83,8 +83,9 @@ func databaseReachableRule() rules.Rule {
 		References: []rules.Reference{docsNetworkPolicy, cisNetworkPolicies},
 		Remedy: "Select the database with a NetworkPolicy of policyTypes [Ingress] that allows its port only from the " +
 			"pods that use it (a podSelector in its namespace), after a default deny for the namespace.",
-		Reads:     reads,
-		Namespace: checkDatabaseReachable,
+		Reads:         reads,
+		ReadsReleased: workloadKinds,
+		Namespace:     checkDatabaseReachable,
 	}
 }
 
@@ -195,12 +196,12 @@ func databasePorts(o *inventory.Object, w *netpol.Workload) []databasePort {
 			}
 		}
 	}
-	t, ok := inventory.PodTemplateOf(o)
-	if !ok || t.Spec == nil || runsToCompletion(o.GVK.Kind) {
+	pod, ok := o.PodSummary()
+	if !ok || runsToCompletion(o.GVK.Kind) {
 		return out
 	}
-	for _, c := range t.Spec.Containers {
-		db, ok := databaseOfImage(c.Image)
+	for _, image := range pod.Images {
+		db, ok := databaseOfImage(image)
 		if !ok {
 			continue
 		}

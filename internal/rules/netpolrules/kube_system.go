@@ -50,8 +50,9 @@ func kubeSystemReachableRule() rules.Rule {
 		References: []rules.Reference{docsNetworkPolicy, cisNetworkPolicies},
 		Remedy: "Add a default-deny ingress NetworkPolicy to kube-system and allow each add-on's port only from the " +
 			"namespaces (namespaceSelector) or address ranges that use it; keep DNS open to every namespace.",
-		Reads:     reads,
-		Namespace: checkKubeSystemReachable,
+		Reads:         reads,
+		ReadsReleased: workloadKinds,
+		Namespace:     checkKubeSystemReachable,
 	}
 }
 

@@ -13,8 +13,6 @@ import (
 	"slices"
 	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"palisade.dev/palisade/internal/inventory"
 	"palisade.dev/palisade/internal/netpol"
 	"palisade.dev/palisade/internal/rules"
@@ -31,9 +29,12 @@ func Rules() []rules.Rule {
 	}
 }
 
-// reads are the kinds the engine reads: namespaces (their labels), policies and every kind
-// that runs pods.
-var reads = []string{"Namespace", "NetworkPolicy", "Pod", "ReplicationController", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+// reads are the kinds the engine reads whole: namespaces (their labels) and policies.
+var reads = []string{"Namespace", "NetworkPolicy"}
+
+// workloadKinds are the kinds that run pods the engine reads, through what a released object
+// keeps of them (inventory.Object.PodSummary).
+var workloadKinds = []string{"Pod", "ReplicationController", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 
 // reachFields are the fields a rule on what reaches a workload restricts: every part of the
 // policies of the source's and of the destination's namespaces.
@@ -61,7 +62,7 @@ func reachOf(inv *inventory.Inventory) *reach {
 		// Only the kinds the rules read: a streaming scan keeps the others (custom resources
 		// with a pod template) as identities, and the verdicts must not depend on how the
 		// scan ran.
-		in.Workloads = slices.DeleteFunc(in.Workloads, func(w netpol.Workload) bool { return !slices.Contains(reads, w.Kind) })
+		in.Workloads = slices.DeleteFunc(in.Workloads, func(w netpol.Workload) bool { return !slices.Contains(workloadKinds, w.Kind) })
 		a := netpol.Analyze(in)
 		r := &reach{Analysis: a, top: make([]bool, len(a.Workloads)), topOf: make([][]int, a.Classes()), topByNS: map[string][]int{}, byNS: map[string][]int{}}
 		for i := range a.Workloads {
@@ -165,12 +166,9 @@ func plural(n int, one, many string) string {
 // Deployment of a ReplicaSet) is in the inventory too: a live cluster lists both, and a
 // finding on the controller covers the objects it makes.
 func controlledInInput(inv *inventory.Inventory, o *inventory.Object) bool {
-	m, ok := o.Typed.(metav1.Object)
-	if !ok {
-		return false
-	}
-	for _, ref := range m.GetOwnerReferences() {
-		if ref.Controller != nil && *ref.Controller && inv.Get(ref.Kind, o.Namespace, ref.Name) != nil {
+	pod, _ := o.PodSummary()
+	for _, ref := range pod.Controllers {
+		if inv.Get(ref.Kind, o.Namespace, ref.Name) != nil {
 			return true
 		}
 	}

@@ -39,12 +39,13 @@ func policySelectsNothingRule() rules.Rule {
 		Description: "A NetworkPolicy applies to the pods its podSelector matches in its own namespace. One that matches " +
 			"none of the namespace's workloads has no effect: it is left over, or its labels no longer match the pod " +
 			"templates it was written for, which then run without the isolation it was meant to give.",
-		Fields:     []string{"NetworkPolicy spec.podSelector"},
-		Allowed:    []string{"a podSelector that matches the pod labels of some workload of the namespace"},
-		References: []rules.Reference{docsNetworkPolicy},
-		Remedy:     "Fix the podSelector to match the pod template labels of the workloads it is meant for, or delete the policy.",
-		Reads:      reads,
-		Namespace:  checkPolicySelectsNothing,
+		Fields:        []string{"NetworkPolicy spec.podSelector"},
+		Allowed:       []string{"a podSelector that matches the pod labels of some workload of the namespace"},
+		References:    []rules.Reference{docsNetworkPolicy},
+		Remedy:        "Fix the podSelector to match the pod template labels of the workloads it is meant for, or delete the policy.",
+		Reads:         reads,
+		ReadsReleased: workloadKinds,
+		Namespace:     checkPolicySelectsNothing,
 	}
 }
 

@@ -48,8 +48,9 @@ func workloadNotIsolatedRule() rules.Rule {
 		References: []rules.Reference{docsNetworkPolicy, cisNetworkPolicies},
 		Remedy: "Add a default-deny NetworkPolicy (podSelector: {}, policyTypes: [Ingress, Egress]) to the namespace, " +
 			"or fix the podSelector meant to select the workload.",
-		Reads:     reads,
-		Namespace: checkWorkloadNotIsolated,
+		Reads:         reads,
+		ReadsReleased: workloadKinds,
+		Namespace:     checkWorkloadNotIsolated,
 	}
 }
 
