@@ -9,7 +9,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"palisade.dev/palisade/internal/inventory"
 )
@@ -42,21 +41,11 @@ func TestPodSummary(t *testing.T) {
 		{"an object that runs no pod has none", "Role", &rbacv1.Role{}, inventory.PodSummary{}, false},
 	}
 	for _, tt := range tests {
-		for _, release := range []bool{false, true} {
-			name := tt.name
-			if release {
-				name += ", and still after the object is released"
+		beforeAndAfterRelease(t, tt.name, tt.kind, tt.typed, func(t *testing.T, o *inventory.Object) {
+			got, ok := o.PodSummary()
+			if !reflect.DeepEqual(got, tt.want) || ok != tt.wantOK {
+				t.Errorf("PodSummary() = %+v, %v; want %+v, %v", got, ok, tt.want, tt.wantOK)
 			}
-			t.Run(name, func(t *testing.T) {
-				o := &inventory.Object{GVK: schema.GroupVersionKind{Kind: tt.kind}, Name: "x", Typed: tt.typed}
-				if release {
-					o.Release(false)
-				}
-				got, ok := o.PodSummary()
-				if !reflect.DeepEqual(got, tt.want) || ok != tt.wantOK {
-					t.Errorf("PodSummary() = %+v, %v; want %+v, %v", got, ok, tt.want, tt.wantOK)
-				}
-			})
-		}
+		})
 	}
 }
