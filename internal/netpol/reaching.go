@@ -49,8 +49,44 @@ func (r *rule) allows(ports []ContainerPort, p Protocol, port int32) bool {
 // follows the classes it yields rather than every class pair.
 func (a *Analysis) Reaching(dst int, p Protocol, port int32) func(yield func(int) bool) {
 	return func(yield func(int) bool) {
-		d := a.classOf[dst]
-		dc := a.classes[d]
+		open, rest := a.ReachingSplit(dst, p, port)
+		if open {
+			for _, s := range a.egressOpen {
+				if !yield(int(s)) {
+					return
+				}
+			}
+		}
+		rest(yield)
+	}
+}
+
+// EgressOpen returns the classes no policy isolates for egress, ascending.
+func (a *Analysis) EgressOpen() []int32 { return a.egressOpen }
+
+// ReachingSplit is Reaching for a caller that sums over EgressOpen once for many
+// destinations: open says whether every class of EgressOpen reaches dst, and rest yields the
+// classes that reach it beside those (all of them when open is false).
+func (a *Analysis) ReachingSplit(dst int, p Protocol, port int32) (open bool, rest func(yield func(int) bool)) {
+	d := a.classOf[dst]
+	dc := a.classes[d]
+	// The ingress side: every class, or the peers of the rules that allow the port.
+	every := !dc.isolated[Ingress]
+	var admitting []*classSet
+	for _, r := range dc.rules[Ingress] {
+		if every {
+			break
+		}
+		if !r.allows(dc.ports, p, port) {
+			continue
+		}
+		if m := &a.matches[r.id]; m.all {
+			every = true
+		} else {
+			admitting = append(admitting, m)
+		}
+	}
+	return every, func(yield func(int) bool) {
 		seen := make([]uint64, (len(a.classes)+63)/64)
 		first := func(c int32) bool {
 			if seen[c/64]&(1<<(c%64)) != 0 {
@@ -58,22 +94,6 @@ func (a *Analysis) Reaching(dst int, p Protocol, port int32) func(yield func(int
 			}
 			seen[c/64] |= 1 << (c % 64)
 			return true
-		}
-		// The ingress side: every class, or the peers of the rules that allow the port.
-		every := !dc.isolated[Ingress]
-		var admitting []*classSet
-		for _, r := range dc.rules[Ingress] {
-			if every {
-				break
-			}
-			if !r.allows(dc.ports, p, port) {
-				continue
-			}
-			if m := &a.matches[r.id]; m.all {
-				every = true
-			} else {
-				admitting = append(admitting, m)
-			}
 		}
 		if !every {
 			for _, m := range admitting {
@@ -85,13 +105,8 @@ func (a *Analysis) Reaching(dst int, p Protocol, port int32) func(yield func(int
 			}
 			return
 		}
-		// Every source the ingress admits: those no policy isolates for egress, and those
-		// selected by an egress-isolating policy with a rule allowing the port to dst.
-		for _, s := range a.egressOpen {
-			if !yield(int(s)) {
-				return
-			}
-		}
+		// Beside the classes no policy isolates for egress, those selected by an
+		// egress-isolating policy with a rule allowing the port to dst.
 		for _, rs := range [][]*rule{a.egressAny, a.egressAt[d]} {
 			for _, r := range rs {
 				if !r.allows(dc.ports, p, port) {

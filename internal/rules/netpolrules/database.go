@@ -125,7 +125,26 @@ func judgeDatabase(a *reach, own []int, d int, dp databasePort) (rules.Violation
 	w := &a.Workloads[d]
 	others, first := lowest{}, lowest{}
 	sameNS := 0
-	for c := range a.Reaching(d, netpol.TCP, dp.port) {
+	open, rest := a.ReachingSplit(d, netpol.TCP, dp.port)
+	if open {
+		// The classes no policy isolates for egress, summed once per scan.
+		inNS := a.openByNS[w.Namespace]
+		if a.open[a.Class(d)] {
+			inNS-- // d itself
+		}
+		sameNS += inNS
+		others.n += len(a.openTop) - a.openByNS[w.Namespace]
+		first.add(a.openTop, d)
+		for i, o := range a.openTop {
+			if len(others.ws) == shown {
+				break
+			}
+			if a.Workloads[o].Namespace != w.Namespace {
+				others.add(a.openTop[i:i+1], d)
+			}
+		}
+	}
+	for c := range rest {
 		ws := a.topOf[c]
 		if len(ws) == 0 {
 			continue

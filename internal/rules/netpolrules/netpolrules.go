@@ -53,6 +53,11 @@ type reach struct {
 	// its top-level workloads, and byNS all its workloads (ascending).
 	topOf         [][]int
 	topByNS, byNS map[string][]int
+	// open says, per class, whether it is in EgressOpen; openTop are the top-level workloads
+	// of those classes (ascending) and openByNS how many of them each namespace has.
+	open     []bool
+	openTop  []int
+	openByNS map[string]int
 }
 
 // reachOf returns the reachability of the whole inventory, computed once per scan.
@@ -73,6 +78,16 @@ func reachOf(inv *inventory.Inventory) *reach {
 			if r.top[i] {
 				r.topOf[a.Class(i)] = append(r.topOf[a.Class(i)], i)
 				r.topByNS[w.Namespace] = append(r.topByNS[w.Namespace], i)
+			}
+		}
+		r.open, r.openByNS = make([]bool, a.Classes()), map[string]int{}
+		for _, c := range a.EgressOpen() {
+			r.open[c] = true
+		}
+		for i := range a.Workloads {
+			if r.top[i] && r.open[a.Class(i)] {
+				r.openTop = append(r.openTop, i)
+				r.openByNS[a.Workloads[i].Namespace]++
 			}
 		}
 		return r
