@@ -63,6 +63,8 @@ type Object struct {
 	// runsAs is what ServiceAccountName answered when the object was released; "" when it
 	// runs no pod.
 	runsAs string
+	// pod is what PodSummary answered when the object was released; nil when it runs no pod.
+	pod *PodSummary
 }
 
 // Ref names the object for findings.

@@ -19,6 +19,7 @@ import (
 func (o *Object) Release(keepPositions bool) {
 	if keepPositions {
 		o.runsAs, _ = o.ServiceAccountName()
+		o.keepPodSummary()
 		o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
 		return
 	}
@@ -50,6 +51,7 @@ func (o *Object) ReleaseKeeping(paths []string) {
 		o.Positions = o.Positions.keep(want)
 	}
 	o.runsAs, _ = o.ServiceAccountName()
+	o.keepPodSummary()
 	o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
 }
 

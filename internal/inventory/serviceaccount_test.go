@@ -29,21 +29,28 @@ func TestServiceAccountName(t *testing.T) {
 		{"an object that runs no pod has none", "Role", &rbacv1.Role{}, "", false},
 	}
 	for _, tt := range tests {
-		for _, release := range []bool{false, true} {
-			name := tt.name
-			if release {
-				name += ", and still after the object is released"
+		beforeAndAfterRelease(t, tt.name, tt.kind, tt.typed, func(t *testing.T, o *inventory.Object) {
+			got, ok := o.ServiceAccountName()
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("ServiceAccountName() = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
 			}
-			t.Run(name, func(t *testing.T) {
-				o := &inventory.Object{GVK: schema.GroupVersionKind{Kind: tt.kind}, Name: "x", Typed: tt.typed}
-				if release {
-					o.Release(false)
-				}
-				got, ok := o.ServiceAccountName()
-				if got != tt.want || ok != tt.wantOK {
-					t.Errorf("ServiceAccountName() = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
-				}
-			})
+		})
+	}
+}
+
+// beforeAndAfterRelease runs check on an object of kind holding typed, as read and then
+// released, for what a released object must still answer.
+func beforeAndAfterRelease(t *testing.T, name, kind string, typed runtime.Object, check func(*testing.T, *inventory.Object)) {
+	for _, release := range []bool{false, true} {
+		if release {
+			name += ", and still after the object is released"
 		}
+		t.Run(name, func(t *testing.T) {
+			o := &inventory.Object{GVK: schema.GroupVersionKind{Kind: kind}, Name: "x", Typed: typed}
+			if release {
+				o.Release(false)
+			}
+			check(t, o)
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -29,10 +30,20 @@ type Analysis struct {
 	byNS     map[string][]*compiledPolicy
 	classes  []*class
 	classOf  []int32
+	// matches are, per rule, the classes its peers match.
+	matches []classSet
+	// egressOpen lists the classes no policy isolates for egress; egressAt lists, per
+	// class, the egress rules whose peers match it by name (not every peer), and egressAny
+	// the egress rules that match every peer. Reaching answers from them.
+	egressOpen []int32
+	egressAt   [][]*rule
+	egressAny  []*rule
 	// conns interns the connection sets of the matrix; 0 is none, 1 is all.
 	conns []ConnSet
-	// pairs lists, per source class, the destination classes it reaches (sorted) and how.
-	pairs [][]pairConns
+	// pairs lists, per source class, the destination classes it reaches (sorted) and how;
+	// only Connections needs it, so it is built on its first call.
+	pairs     [][]pairConns
+	pairsOnce sync.Once
 	// toRange and fromRange are, per class and range, the connections of its egress to the
 	// range and of its ingress from it.
 	toRange, fromRange [][]int32
@@ -100,8 +111,8 @@ func Analyze(in Input) *Analysis {
 	}
 	a.Ranges = partition(prefixes, v6)
 	a.group()
-	matches := a.ruleMatches(c.nextID)
-	a.matrix(matches)
+	a.matches = a.ruleMatches(c.nextID)
+	a.indexEgress()
 	a.external()
 	return a
 }
@@ -158,11 +169,12 @@ func (a *Analysis) group() {
 		a.classOf[i] = id
 		a.classes[id].members = append(a.classes[id].members, int32(i))
 	}
-	for _, cl := range a.classes {
+	for ci, cl := range a.classes {
 		for _, cp := range a.byNS[cl.view.namespace] {
 			if !cp.selects(&cl.view) {
 				continue
 			}
+			cp.selected = append(cp.selected, int32(ci))
 			for d := range cl.isolated {
 				if cp.isolates[d] {
 					cl.isolated[d] = true
@@ -466,6 +478,7 @@ type Connection struct {
 // source, then destination), then workload to address ranges, then address ranges to
 // workloads. Adjacent ranges with the same connections are merged.
 func (a *Analysis) Connections(yield func(Connection) bool) {
+	a.pairsOnce.Do(func() { a.matrix(a.matches) })
 	var dsts []pairConns
 	for i := range a.Workloads {
 		dsts = dsts[:0]
@@ -517,15 +530,12 @@ func (a *Analysis) mergedRanges(row []int32) func(yield func(AddressRange, ConnS
 }
 
 // Between returns the connections from workload src to workload dst (indexes into
-// Workloads), from the class matrix.
+// Workloads): the egress of src's class towards dst's, intersected with the ingress of
+// dst's class from src's. It reads the rules of the two classes only, not the matrix.
 func (a *Analysis) Between(src, dst int) ConnSet {
-	d := a.classOf[dst]
-	row := a.pairs[a.classOf[src]]
-	i, ok := slices.BinarySearchFunc(row, d, func(p pairConns, d int32) int { return cmp.Compare(p.dst, d) })
-	if !ok {
-		return NoConns()
-	}
-	return a.conns[row[i].conns]
+	s, d := int(a.classOf[src]), int(a.classOf[dst])
+	sc, dc := a.classes[s], a.classes[d]
+	return sideConns(sc, Egress, d, dc.ports, a.matches).Intersect(sideConns(dc, Ingress, s, dc.ports, a.matches))
 }
 
 // ToAddress and FromAddress return the connections between workload w and the address ip
@@ -555,3 +565,12 @@ func (a *Analysis) Workload(id string) int {
 	}
 	return i
 }
+
+// Class returns the class of workload w (an index into Workloads), from 0 to Classes()-1:
+// workloads of one class have the same connections to and from every workload of another
+// class and every address, so a caller that asks the same question of many workloads may
+// answer it once per class.
+func (a *Analysis) Class(w int) int { return int(a.classOf[w]) }
+
+// Classes returns the number of classes.
+func (a *Analysis) Classes() int { return len(a.classes) }

@@ -90,18 +90,13 @@ func FromInventory(inv *inventory.Inventory) Input {
 		if o.GVK.Kind == "PodTemplate" {
 			continue
 		}
-		t, ok := inventory.PodTemplateOf(o)
-		if !ok || t.Spec == nil || t.Spec.HostNetwork {
+		pod, ok := o.PodSummary()
+		if !ok || pod.HostNetwork {
 			continue
 		}
-		w := Workload{Namespace: o.Namespace, Kind: o.GVK.Kind, Name: o.Name, Ports: containerPorts(t.Spec), Where: locator(o)("")}
-		if t.Meta != nil {
-			w.Labels = t.Meta.Labels
-		}
-		if pod, ok := o.Typed.(*corev1.Pod); ok {
-			if ip, err := netip.ParseAddr(pod.Status.PodIP); err == nil {
-				w.IP = ip
-			}
+		w := Workload{Namespace: o.Namespace, Kind: o.GVK.Kind, Name: o.Name, Labels: pod.Labels, Ports: containerPorts(pod.Ports), Where: locator(o)("")}
+		if ip, err := netip.ParseAddr(pod.PodIP); err == nil {
+			w.IP = ip
 		}
 		in.Workloads = append(in.Workloads, w)
 	}
@@ -117,18 +112,14 @@ func locator(o *inventory.Object) func(string) string {
 	}
 }
 
-func containerPorts(spec *corev1.PodSpec) []ContainerPort {
+func containerPorts(ports []corev1.ContainerPort) []ContainerPort {
 	var out []ContainerPort
-	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
-		for _, c := range cs {
-			for _, p := range c.Ports {
-				proto, ok := ParseProtocol(cmp.Or(string(p.Protocol), "TCP"))
-				if !ok {
-					continue
-				}
-				out = append(out, ContainerPort{Name: p.Name, Protocol: proto, Port: p.ContainerPort})
-			}
+	for _, p := range ports {
+		proto, ok := ParseProtocol(cmp.Or(string(p.Protocol), "TCP"))
+		if !ok {
+			continue
 		}
+		out = append(out, ContainerPort{Name: p.Name, Protocol: proto, Port: p.ContainerPort})
 	}
 	slices.SortFunc(out, func(a, b ContainerPort) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Protocol, b.Protocol), cmp.Compare(a.Port, b.Port))

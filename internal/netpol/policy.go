@@ -42,6 +42,8 @@ type compiledPolicy struct {
 	selector labels.Selector
 	isolates [2]bool
 	rules    [2][]*rule
+	// selected are the classes the policy selects, ascending.
+	selected []int32
 }
 
 // rule is one ingress or egress rule: its peers AND its ports.

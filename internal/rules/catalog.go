@@ -542,9 +542,11 @@ func readsListed(c *inventory.Cluster, r *Rule, ns string) bool {
 	if c == nil {
 		return true
 	}
-	for _, k := range r.Reads {
-		if !c.Listed(k, ns) {
-			return false
+	for _, kinds := range [][]string{r.Reads, r.ReadsReleased} {
+		for _, k := range kinds {
+			if !c.Listed(k, ns) {
+				return false
+			}
 		}
 	}
 	return true

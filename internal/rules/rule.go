@@ -93,6 +93,11 @@ type Rule struct {
 	// reads from the inventory. A streaming scan keeps objects of other kinds only as
 	// identities (kind, name, labels, annotations, origin) once their own rules have run.
 	Reads []string
+	// ReadsReleased names the kinds a namespace rule reads only through what a released
+	// object keeps (its identity, inventory.Object.PodSummary): a cluster scan lists them and
+	// the rule judges a namespace only where they were listed, as for Reads, but a streaming
+	// scan need not keep them whole.
+	ReadsReleased []string
 
 	Pod       func(*PodContext) []Violation
 	Object    func(*ObjectContext) []Violation

@@ -106,7 +106,7 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 
 // ClusterKinds returns, sorted, the built-in kinds a cluster scan lists for the selected
 // rules: the workload kinds when a pod rule is selected, Pod when a node rule is (the control
-// plane's mirror pods), the kinds object rules apply to and the kinds rules name in Reads,
+// plane's mirror pods), the kinds object rules apply to and the kinds rules name in Reads and ReadsReleased,
 // plus what the source always lists (cluster.Listable). A rule that applies to every kind
 // ("*") asks for nothing of its own: it judges how manifests are written. Kinds the source
 // does not know how to list are returned in unknown.
@@ -125,6 +125,7 @@ func ClusterKinds(rs []*rules.Rule) (kinds, unknown []string) {
 			}
 		}
 		want = append(want, r.Reads...)
+		want = append(want, r.ReadsReleased...)
 	}
 	return cluster.Listable(want)
 }

@@ -108,8 +108,8 @@ func TestNamespaceRulesJudgeOnlyDefinedNamespaces(t *testing.T) {
 			var noted []string
 			for _, n := range res.NotApplied {
 				noted = append(noted, n.Namespaces...)
-				if len(n.Rules) != 4 || !strings.Contains(n.Reason, "--namespaces-complete") {
-					t.Errorf("coverage note %+v should name the four namespace rules and the flag", n)
+				if len(n.Rules) != 9 || !strings.Contains(n.Reason, "--namespaces-complete") {
+					t.Errorf("coverage note %+v should name the nine namespace rules (namespace/ and network/) and the flag", n)
 				}
 			}
 			if !slices.Equal(noted, tt.notApplied) {

@@ -16,6 +16,7 @@ import (
 	"palisade.dev/palisade/internal/rules/kubeletprobe"
 	"palisade.dev/palisade/internal/rules/kubeproxy"
 	"palisade.dev/palisade/internal/rules/namespace"
+	"palisade.dev/palisade/internal/rules/netpolrules"
 	"palisade.dev/palisade/internal/rules/pkirules"
 	"palisade.dev/palisade/internal/rules/podspec"
 	"palisade.dev/palisade/internal/rules/pss"
@@ -35,6 +36,7 @@ func Catalog() (*rules.Catalog, error) {
 		secrets.Rules(),
 		pss.Rules(),
 		namespace.Rules(),
+		netpolrules.Rules(),
 		rbac.Rules(),
 		cluster.Rules(),
 		kubelet.Rules(),
