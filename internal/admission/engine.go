@@ -304,14 +304,7 @@ func (e *Engine) addContext(inv *inventory.Inventory, o *inventory.Object) {
 	if ns, ok := e.cc.Namespace(o.Namespace); ok {
 		add("Namespace", "", ns.Name, ns, &inventory.Object{Typed: ns})
 	}
-	if pod, ok := inventory.PodTemplateOf(o); ok {
-		name := pod.Spec.ServiceAccountName
-		if name == "" {
-			name = pod.Spec.DeprecatedServiceAccount
-		}
-		if name == "" {
-			name = "default"
-		}
+	if name, ok := o.ServiceAccountName(); ok {
 		if sa, ok := e.cc.ServiceAccount(o.Namespace, name); ok {
 			add("ServiceAccount", sa.Namespace, sa.Name, sa, &inventory.Object{Typed: sa})
 		}

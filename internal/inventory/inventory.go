@@ -60,9 +60,6 @@ type Object struct {
 	// shapePod is the pod template the source found: in an unstructured object by its shape,
 	// or by its Go type in a typed object PodTemplateOf does not list.
 	shapePod *PodTemplate
-	// runsAs is what ServiceAccountName answered when the object was released; "" when it
-	// runs no pod.
-	runsAs string
 	// pod is what PodSummary answered when the object was released; nil when it runs no pod.
 	pod *PodSummary
 }

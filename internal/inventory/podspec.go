@@ -31,14 +31,16 @@ func (t PodTemplate) WithContainers() PodTemplate {
 
 // ServiceAccountName returns the ServiceAccount the object's pods run as: the pod template's
 // spec.serviceAccountName, else its deprecated spec.serviceAccount, else "default". ok is
-// false when the object runs no pod. It answers after Release too, which keeps the answer,
-// so that a check that only needs it does not keep the whole object.
+// false when the object runs no pod (or one without a spec), as for PodSummary. It answers
+// after Release too, from the summary a released object keeps.
 func (o *Object) ServiceAccountName() (name string, ok bool) {
-	pod, ok := PodTemplateOf(o)
-	if !ok {
-		return o.runsAs, o.runsAs != ""
+	if t, ok := PodTemplateOf(o); ok && t.Spec != nil {
+		return ServiceAccountOf(t.Spec), true
 	}
-	return ServiceAccountOf(pod.Spec), true
+	if o.pod != nil {
+		return o.pod.ServiceAccount, true
+	}
+	return "", false
 }
 
 // ServiceAccountOf returns the ServiceAccount a pod spec runs as: spec.serviceAccountName,

@@ -7,7 +7,8 @@ import (
 
 // PodSummary is what reachability reads of an object that runs pods: the pod labels that
 // NetworkPolicy selectors match, the container ports that named ports resolve on, the
-// images, the address of a live pod and the controllers that own the object. A released
+// images, the address of a live pod and the controllers that own the object; and the
+// ServiceAccount its pods run as, which RBAC escalation paths read. A released
 // object keeps it, so a check that only needs it does not keep the whole object.
 type PodSummary struct {
 	// Labels are the labels of the pod template (of the Pod itself for a Pod).
@@ -21,6 +22,8 @@ type PodSummary struct {
 	PodIP string
 	// Controllers are the owner references that mark a controller.
 	Controllers []metav1.OwnerReference
+	// ServiceAccount is the ServiceAccount the pods run as (ServiceAccountOf).
+	ServiceAccount string
 }
 
 // PodSummary returns the object's PodSummary; ok is false when the object runs no pod (or
@@ -36,7 +39,7 @@ func (o *Object) PodSummary() (PodSummary, bool) {
 	if t.Spec == nil {
 		return PodSummary{}, false
 	}
-	s := PodSummary{HostNetwork: t.Spec.HostNetwork}
+	s := PodSummary{HostNetwork: t.Spec.HostNetwork, ServiceAccount: ServiceAccountOf(t.Spec)}
 	if t.Meta != nil {
 		s.Labels = t.Meta.Labels
 	}

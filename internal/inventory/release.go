@@ -18,7 +18,6 @@ import (
 // the decoded document, and copying them would only double them for a moment.
 func (o *Object) Release(keepPositions bool) {
 	if keepPositions {
-		o.runsAs, _ = o.ServiceAccountName()
 		o.keepPodSummary()
 		o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
 		return
@@ -50,7 +49,6 @@ func (o *Object) ReleaseKeeping(paths []string) {
 		}
 		o.Positions = o.Positions.keep(want)
 	}
-	o.runsAs, _ = o.ServiceAccountName()
 	o.keepPodSummary()
 	o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
 }

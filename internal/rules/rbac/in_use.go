@@ -37,10 +37,7 @@ func (u *PodUse) Add(o *inventory.Object) {
 	if !ok || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 		return
 	}
-	sa := serviceAccount{o.Namespace, p.Spec.ServiceAccountName}
-	if sa.name == "" {
-		sa.name = "default"
-	}
+	sa := serviceAccount{o.Namespace, inventory.ServiceAccountOf(&p.Spec)}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.pods == nil {
