@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,12 +22,29 @@ var netpolKinds = []string{"Namespace", "Pod", "Deployment", "ReplicaSet", "Stat
 // netpolFlags are how the netpol commands read their input and print their answer.
 type netpolFlags struct {
 	sourceFlags
-	output string
+	output  string
+	formats []string
 }
 
-func (f *netpolFlags) register(cmd *cobra.Command) {
+// register adds the source flags and -o, which takes one of formats (the first is the
+// default).
+func (f *netpolFlags) register(cmd *cobra.Command, formats ...string) {
 	f.sourceFlags.register(cmd, "Namespaces, workloads and NetworkPolicies")
-	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "text or json (see docs/netpol.md)")
+	registerOutput(cmd, &f.output, formats)
+	f.formats = formats
+}
+
+// registerOutput adds -o with its formats, the first the default.
+func registerOutput(cmd *cobra.Command, output *string, formats []string) {
+	cmd.Flags().StringVarP(output, "output", "o", formats[0], strings.Join(formats, ", ")+" (see docs/netpol.md)")
+}
+
+// checkOutput reports an -o that is not one of formats.
+func checkOutput(output string, formats []string) error {
+	if !slices.Contains(formats, output) {
+		return fmt.Errorf("--output %d bytes long: want one of %s", len(output), strings.Join(formats, ", "))
+	}
+	return nil
 }
 
 // netpolInput is the analysis and what reading its input went wrong.
@@ -37,8 +55,8 @@ type netpolInput struct {
 
 // load reads the input and analyses it.
 func (f *netpolFlags) load(ctx context.Context, s Streams) (*netpolInput, error) {
-	if f.output != "text" && f.output != "json" {
-		return nil, fmt.Errorf("--output %d bytes long: want text or json", len(f.output))
+	if err := checkOutput(f.output, f.formats); err != nil {
+		return nil, err
 	}
 	files, err := f.fromManifests()
 	if err != nil {
@@ -63,13 +81,17 @@ func (f *netpolFlags) load(ctx context.Context, s Streams) (*netpolInput, error)
 // report prints the input's errors and the policies' problems on stderr; input errors make
 // the exit code 2.
 func (in *netpolInput) report(s Streams) error {
-	for _, p := range in.analysis.Problems {
+	return reportInput(s, in.analysis.Problems, in.errors)
+}
+
+func reportInput(s Streams, warnings []string, errs []finding.ScanError) error {
+	for _, p := range warnings {
 		fmt.Fprintf(s.Err, "warning: %s\n", p)
 	}
-	for _, e := range in.errors {
+	for _, e := range errs {
 		fmt.Fprintf(s.Err, "error: %v\n", e)
 	}
-	if len(in.errors) > 0 {
+	if len(errs) > 0 {
 		return exitError{2}
 	}
 	return nil
@@ -115,12 +137,17 @@ their address. Exit code 2 when a document could not be read (the rest is analys
 			return in.report(s)
 		},
 	}
-	f.register(cmd)
-	cmd.Flags().StringVar(&from, "from", "", "only sources matching this pattern (namespace/kind/name, * within a segment) or holding this IP address")
-	cmd.Flags().StringVar(&to, "to", "", "only destinations matching this pattern or holding this IP address")
-	cmd.Flags().StringVar(&port, "port", "", "only connections that allow PORT[/PROTOCOL] (protocol TCP by default)")
-	cmd.AddCommand(newNetpolExplainCommand(s))
+	f.register(cmd, "text", "json", "csv", "md", "dot")
+	registerConnFilter(cmd, &from, &to, &port)
+	cmd.AddCommand(newNetpolExplainCommand(s), newNetpolDiffCommand(s))
 	return cmd
+}
+
+// registerConnFilter adds --from, --to and --port.
+func registerConnFilter(cmd *cobra.Command, from, to, port *string) {
+	cmd.Flags().StringVar(from, "from", "", "only sources matching this pattern (namespace/kind/name, * within a segment) or holding this IP address")
+	cmd.Flags().StringVar(to, "to", "", "only destinations matching this pattern or holding this IP address")
+	cmd.Flags().StringVar(port, "port", "", "only connections that allow PORT[/PROTOCOL] (protocol TCP by default)")
 }
 
 // connFilter keeps the connections that --from, --to and --port select.
@@ -146,6 +173,9 @@ func parseEndpointPattern(flag, s string) (endpointPattern, error) {
 	}
 	return endpointPattern{glob: s}, nil
 }
+
+// set reports whether the pattern was given.
+func (p endpointPattern) set() bool { return p.glob != "" || p.addr.IsValid() }
 
 func (p endpointPattern) matches(name string) bool {
 	if p.addr.IsValid() {
@@ -228,6 +258,6 @@ Exit code 0 means allowed, 1 denied, 2 an error (with -f, a document that could 
 			return nil
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, "text", "json")
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/netpol"
 )
 
@@ -25,21 +26,16 @@ type connectionsJSON struct {
 }
 
 func printConnections(w io.Writer, format string, conns []netpol.Connection, in *netpolInput) error {
-	if format == "json" {
-		out := connectionsJSON{Connections: []connectionJSON{}, Warnings: append([]string{}, in.analysis.Problems...), Errors: []string{}}
-		for _, e := range in.errors {
-			out.Errors = append(out.Errors, e.Error())
-		}
-		for _, c := range conns {
-			cj := connectionJSON{Src: c.Src, Dst: c.Dst, Conns: c.Conns.String(), Ports: map[string][][2]int32{}}
-			for _, p := range []netpol.Protocol{netpol.TCP, netpol.UDP, netpol.SCTP} {
-				for _, iv := range c.Conns.Ports(p) {
-					cj.Ports[p.String()] = append(cj.Ports[p.String()], [2]int32{iv.Lo, iv.Hi})
-				}
-			}
-			out.Connections = append(out.Connections, cj)
-		}
+	switch format {
+	case "json":
+		out := connectionsJSON{Connections: connectionsJSONOf(conns), Warnings: append([]string{}, in.analysis.Problems...), Errors: errorStrings(in.errors)}
 		return writeJSON(w, out)
+	case "csv":
+		return writeConnectionsCSV(w, conns)
+	case "md":
+		return writeConnectionsMarkdown(w, conns)
+	case "dot":
+		return writeConnectionsDot(w, conns)
 	}
 	var b strings.Builder
 	for _, c := range conns {
@@ -47,6 +43,29 @@ func printConnections(w io.Writer, format string, conns []netpol.Connection, in 
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// connectionsJSONOf is conns as -o json writes them (never null).
+func connectionsJSONOf(conns []netpol.Connection) []connectionJSON {
+	out := make([]connectionJSON, 0, len(conns))
+	for _, c := range conns {
+		cj := connectionJSON{Src: c.Src, Dst: c.Dst, Conns: c.Conns.String(), Ports: map[string][][2]int32{}}
+		for _, p := range []netpol.Protocol{netpol.TCP, netpol.UDP, netpol.SCTP} {
+			for _, iv := range c.Conns.Ports(p) {
+				cj.Ports[p.String()] = append(cj.Ports[p.String()], [2]int32{iv.Lo, iv.Hi})
+			}
+		}
+		out = append(out, cj)
+	}
+	return out
+}
+
+func errorStrings(errs []finding.ScanError) []string {
+	out := make([]string, 0, len(errs))
+	for _, e := range errs {
+		out = append(out, e.Error())
+	}
+	return out
 }
 
 func writeJSON(w io.Writer, v any) error {

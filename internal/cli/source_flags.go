@@ -42,8 +42,12 @@ func (f *sourceFlags) fromManifests() (bool, error) {
 // manifests reads the -f paths: a document that cannot be read is an error of its own and
 // the rest is read.
 func (f *sourceFlags) manifests(ctx context.Context, s Streams) *manifest.Result {
-	return manifest.Load(ctx, f.files, manifest.Options{Stdin: s.In})
+	return manifest.Load(ctx, f.files, manifestOptions(s))
 }
+
+// manifestOptions are how -f reads manifests, for the commands that read them otherwise
+// named (netpol diff's OLD and NEW).
+func manifestOptions(s Streams) manifest.Options { return manifest.Options{Stdin: s.In} }
 
 // cluster resolves the kubeconfig context into a client configuration, tuned for listing.
 func (f *sourceFlags) cluster() (clientcmd.ClientConfig, *rest.Config, error) {
