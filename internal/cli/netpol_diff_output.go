@@ -73,8 +73,8 @@ func printChange(w io.Writer, format string, ch *netpol.Change, warnings []strin
 }
 
 // writeChangeMarkdown writes the pull request comment: a summary line, then one table row
-// per opened or closed connection, per new workload's connection and per removed
-// workload, at most mdMaxRows of them.
+// per opened or closed connection, per new workload (followed by its connections, their
+// Change cell empty) and per removed workload, at most mdMaxRows of them.
 func writeChangeMarkdown(w io.Writer, ch *netpol.Change, errs []finding.ScanError) error {
 	var rows [][]string
 	for _, c := range ch.Opened {
@@ -84,11 +84,9 @@ func writeChangeMarkdown(w io.Writer, ch *netpol.Change, errs []finding.ScanErro
 		rows = append(rows, []string{"closes", c.Src, c.Dst, c.Conns.String()})
 	}
 	for _, a := range ch.Added {
-		if len(a.Connections) == 0 {
-			rows = append(rows, []string{"new workload", a.ID, "", "no connection"})
-		}
+		rows = append(rows, []string{"new workload", a.ID, "", strconv.Itoa(len(a.Connections)) + " connection(s):"})
 		for _, c := range a.Connections {
-			rows = append(rows, []string{"new workload", c.Src, c.Dst, c.Conns.String()})
+			rows = append(rows, []string{"", c.Src, c.Dst, c.Conns.String()})
 		}
 	}
 	for _, r := range ch.Removed {

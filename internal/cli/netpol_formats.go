@@ -93,9 +93,12 @@ func writeConnectionsMarkdown(w io.Writer, conns []netpol.Connection) error {
 	return writeMarkdownTable(w, []string{"Source", "Destination", "Connections"}, rows)
 }
 
-// dotString quotes s as a DOT ID: inside quotes only '"' is special to the lexer, and
-// labels read backslash escapes, so both are escaped, and a line break is written \n.
-// Any UTF-8 text is then a valid ID.
+// dotString quotes s as a DOT ID. Graphviz's lexer reads \" inside quotes as a quote and
+// keeps every other character, and labels read backslash escapes; so a quote is written \",
+// a backslash \\ and a line break \n. A backslash before the closing quote would escape it
+// (the lexer has no \\ pair): a string ending in one gets a newline after its last \\,
+// which the lexer reads together with it as an escaped line break and keeps as \\. Any
+// UTF-8 text is then a valid ID.
 func dotString(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
@@ -110,6 +113,9 @@ func dotString(s string) string {
 		default:
 			b.WriteRune(r)
 		}
+	}
+	if strings.HasSuffix(s, "\\") {
+		b.WriteString("\n")
 	}
 	b.WriteByte('"')
 	return b.String()
