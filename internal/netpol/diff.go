@@ -126,7 +126,7 @@ func Diff(old, cur *Analysis) *Change {
 			if before.Equal(after) {
 				continue
 			}
-			opened, closed := after.Subtract(before), before.Subtract(after)
+			opened, closed := difference(before, after)
 			for _, s := range members[a] {
 				for _, d := range members[b] {
 					if s != d {
@@ -169,8 +169,10 @@ func (ch *Change) rangeChanges(old, cur *Analysis, commonOld, commonCur []int32,
 			for _, s := range segs {
 				to0, to1 := old.ToAddress(int(o), s.Lo), cur.ToAddress(int(c), s.Lo)
 				from0, from1 := old.FromAddress(s.Lo, int(o)), cur.FromAddress(s.Lo, int(c))
-				d.toOpened, d.toClosed = append(d.toOpened, to1.Subtract(to0)), append(d.toClosed, to0.Subtract(to1))
-				d.fromOpened, d.fromClosed = append(d.fromOpened, from1.Subtract(from0)), append(d.fromClosed, from0.Subtract(from1))
+				opened, closed := difference(to0, to1)
+				d.toOpened, d.toClosed = append(d.toOpened, opened), append(d.toClosed, closed)
+				opened, closed = difference(from0, from1)
+				d.fromOpened, d.fromClosed = append(d.fromOpened, opened), append(d.fromClosed, closed)
 			}
 			diffs[j] = d
 		}
@@ -197,6 +199,15 @@ func (ch *Change) rangeChanges(old, cur *Analysis, commonOld, commonCur []int32,
 			ch.Closed = append(ch.Closed, Connection{Src: r.String(), Dst: w, Conns: c})
 		}
 	}
+}
+
+// difference is what after allows and before does not, and the reverse; most sets are
+// equal, and comparing them allocates nothing.
+func difference(before, after ConnSet) (opened, closed ConnSet) {
+	if before.Equal(after) {
+		return NoConns(), NoConns()
+	}
+	return after.Subtract(before), before.Subtract(after)
 }
 
 // refine cuts the address space at the starts of the ranges of both cuts.
