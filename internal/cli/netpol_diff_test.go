@@ -13,14 +13,31 @@ import (
 
 const netpolDiffDir = "testdata/netpol/diff/"
 
+// diffCase is one run of netpol diff and what it must answer.
+type diffCase struct {
+	name     string
+	args     []string
+	wantCode int
+	want     string // the whole stdout
+	wantErr  string // part of stderr
+}
+
+func (tt diffCase) check(t *testing.T) {
+	t.Helper()
+	code, out, errOut := runWithStdin(t, "", append([]string{"netpol", "diff"}, tt.args...)...)
+	if code != tt.wantCode {
+		t.Fatalf("exit code %d, want %d; stderr: %s\n%s", code, tt.wantCode, errOut, out)
+	}
+	if out != tt.want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", out, tt.want)
+	}
+	if !strings.Contains(errOut, tt.wantErr) {
+		t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
+	}
+}
+
 func TestNetpolDiffListsWhatAChangeOpensAndCloses(t *testing.T) {
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		want     string // the whole stdout
-		wantErr  string // part of stderr
-	}{
+	tests := []diffCase{
 		{"opening a port lists it with a +",
 			[]string{netpolManifests, netpolDiffDir + "port-opened.yaml"}, 0,
 			"+ ops/Pod/debug => shop/Deployment/web : TCP 9090\n" +
@@ -78,18 +95,7 @@ func TestNetpolDiffListsWhatAChangeOpensAndCloses(t *testing.T) {
 			[]string{netpolManifests, netpolManifests, "-o", "dot"}, 2, "", "want one of text, json, md"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := runWithStdin(t, "", append([]string{"netpol", "diff"}, tt.args...)...)
-			if code != tt.wantCode {
-				t.Fatalf("exit code %d, want %d; stderr: %s\n%s", code, tt.wantCode, errOut, out)
-			}
-			if out != tt.want {
-				t.Errorf("stdout:\n%s\nwant:\n%s", out, tt.want)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { tt.check(t) })
 	}
 }
 
@@ -150,13 +156,7 @@ func TestNetpolDiffReadsGitRevisions(t *testing.T) {
 
 	opens := "+ ops/Pod/debug => shop/Deployment/web : TCP 9090\n" +
 		"+ 0.0.0.0-255.255.255.255 => shop/Deployment/web : TCP 9090\n"
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		want     string
-		wantErr  string
-	}{
+	tests := []diffCase{
 		{"two revisions of the current folder", []string{"HEAD~1", "HEAD", "--fail-on-open"}, 1, opens, ""},
 		{"a revision's folder against the folder on disk", []string{"HEAD~1:deploy", "deploy"}, 0, opens, ""},
 		{"an existing path wins over the revision of the same name", []string{"deploy", "deploy:."}, 0,
@@ -166,18 +166,7 @@ func TestNetpolDiffReadsGitRevisions(t *testing.T) {
 		{"a path the revision does not hold is an error", []string{"HEAD", "HEAD~1:elsewhere"}, 2, "", "NEW is not an existing path, nor a revision: the revision holds no file"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := runWithStdin(t, "", append([]string{"netpol", "diff"}, tt.args...)...)
-			if code != tt.wantCode {
-				t.Fatalf("exit code %d, want %d; stderr: %s\n%s", code, tt.wantCode, errOut, out)
-			}
-			if out != tt.want {
-				t.Errorf("stdout:\n%s\nwant:\n%s", out, tt.want)
-			}
-			if !strings.Contains(errOut, tt.wantErr) {
-				t.Errorf("stderr %q lacks %q", errOut, tt.wantErr)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { tt.check(t) })
 	}
 }
 

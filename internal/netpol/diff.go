@@ -219,20 +219,7 @@ func refine(x, y []AddressRange) []AddressRange {
 	for _, r := range y {
 		starts = append(starts, r.Lo)
 	}
-	slices.SortFunc(starts, func(a, b netip.Addr) int { return a.Compare(b) })
-	starts = slices.Compact(starts)
-	out := make([]AddressRange, len(starts))
-	for i, s := range starts {
-		end := lastV4
-		if s.Is6() {
-			end = lastV6
-		}
-		if i+1 < len(starts) && starts[i+1].BitLen() == s.BitLen() {
-			end = starts[i+1].Prev()
-		}
-		out[i] = AddressRange{s, end}
-	}
-	return out
+	return rangesFrom(starts)
 }
 
 // merged yields the non-empty sets of a row over segs, adjacent segments of one family

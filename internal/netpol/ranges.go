@@ -50,6 +50,12 @@ func partition(prefixes []netip.Prefix, v6 bool) []AddressRange {
 	if v6 {
 		starts = append(starts, firstV6)
 	}
+	return rangesFrom(starts)
+}
+
+// rangesFrom cuts the address space at starts (which must hold the first address of each
+// family it covers): each range runs to the next start of its family or the family's end.
+func rangesFrom(starts []netip.Addr) []AddressRange {
 	slices.SortFunc(starts, func(a, b netip.Addr) int { return a.Compare(b) })
 	starts = slices.Compact(starts)
 	out := make([]AddressRange, len(starts))
