@@ -67,7 +67,11 @@ and the exit code is 2 even when nothing opens).`,
 			if err := printChange(s.Out, output, ch, warnings, errs); err != nil {
 				return err
 			}
-			fmt.Fprintf(s.Err, "netpol diff: %s\n", changeSummary(ch))
+			summary := changeSummary(ch)
+			if len(errs) > 0 {
+				summary += fmt.Sprintf("; incomplete, %d error(s) reading the input", len(errs))
+			}
+			fmt.Fprintf(s.Err, "netpol diff: %s\n", summary)
 			if err := reportInput(s, warnings, errs); err != nil {
 				return err
 			}

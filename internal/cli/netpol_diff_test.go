@@ -86,7 +86,7 @@ func TestNetpolDiffListsWhatAChangeOpensAndCloses(t *testing.T) {
 		{"--port that nothing opens exits 0 with --fail-on-open",
 			[]string{netpolManifests, netpolDiffDir + "port-opened.yaml", "--port", "8080", "--fail-on-open"}, 0, "", ""},
 		{"a document that cannot be read is an error even when nothing opens",
-			[]string{"testdata/netpol/broken", "testdata/netpol/broken", "--fail-on-open"}, 2, "", "error: testdata/netpol/broken/bad.yaml:"},
+			[]string{"testdata/netpol/broken", "testdata/netpol/broken", "--fail-on-open"}, 2, "", "incomplete, 2 error(s) reading the input\nerror: testdata/netpol/broken/bad.yaml:"},
 		{"an argument that is neither a path nor a revision is an error",
 			[]string{"testdata/netpol/nowhere", netpolManifests}, 2, "", "OLD is not an existing path, nor a revision"},
 		{"both sides on stdin is an error",
