@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,19 +27,23 @@ type netpolFlags struct {
 
 func (f *netpolFlags) register(cmd *cobra.Command) {
 	f.sourceFlags.register(cmd, "Namespaces, workloads and NetworkPolicies")
-	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "text or json (see docs/netpol.md)")
+	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "text, json or html (see docs/netpol.md)")
 }
 
 // netpolInput is the analysis and what reading its input went wrong.
 type netpolInput struct {
 	analysis *netpol.Analysis
 	errors   []finding.ScanError
+	// filter is what --from, --to and --port kept; notes are what printing the answer
+	// left out, for stderr.
+	filter connFilter
+	notes  []string
 }
 
 // load reads the input and analyses it.
 func (f *netpolFlags) load(ctx context.Context, s Streams) (*netpolInput, error) {
-	if f.output != "text" && f.output != "json" {
-		return nil, fmt.Errorf("--output %d bytes long: want text or json", len(f.output))
+	if f.output != "text" && f.output != "json" && f.output != "html" {
+		return nil, fmt.Errorf("--output %d bytes long: want text, json or html", len(f.output))
 	}
 	files, err := f.fromManifests()
 	if err != nil {
@@ -63,7 +68,7 @@ func (f *netpolFlags) load(ctx context.Context, s Streams) (*netpolInput, error)
 // report prints the input's errors and the policies' problems on stderr; input errors make
 // the exit code 2.
 func (in *netpolInput) report(s Streams) error {
-	for _, p := range in.analysis.Problems {
+	for _, p := range slices.Concat(in.analysis.Problems, in.notes) {
 		fmt.Fprintf(s.Err, "warning: %s\n", p)
 	}
 	for _, e := range in.errors {
@@ -103,6 +108,7 @@ their address. Exit code 2 when a document could not be read (the rest is analys
 			if err != nil {
 				return err
 			}
+			in.filter = filter
 			var conns []netpol.Connection
 			for c := range in.analysis.Connections {
 				if filter.keeps(c) {
@@ -202,6 +208,9 @@ Exit code 0 means allowed, 1 denied, 2 an error (with -f, a document that could 
 			port, proto, err := netpol.ParsePortProtocol(args[2])
 			if err != nil {
 				return err
+			}
+			if f.output == "html" {
+				return fmt.Errorf("--output html draws the graph of 'palisade netpol'; explain writes text or json")
 			}
 			in, err := f.load(cmd.Context(), s)
 			if err != nil {

@@ -25,7 +25,10 @@ type connectionsJSON struct {
 }
 
 func printConnections(w io.Writer, format string, conns []netpol.Connection, in *netpolInput) error {
-	if format == "json" {
+	switch format {
+	case "html":
+		return writeNetpolHTML(w, conns, in)
+	case "json":
 		out := connectionsJSON{Connections: []connectionJSON{}, Warnings: append([]string{}, in.analysis.Problems...), Errors: []string{}}
 		for _, e := range in.errors {
 			out.Errors = append(out.Errors, e.Error())
