@@ -88,14 +88,15 @@ type edgeJSON struct {
 	MoreWhy int `json:"moreWhy,omitempty"`
 }
 
-// whyJSON explains one port range of a connection at its first port; Src and Dst are the
-// endpoints explained (an address range's first address).
+// whyJSON explains one port range of a connection at its first port. Src and Dst name the
+// address explained for an end that is an address range (its first address), and are empty
+// for a workload.
 type whyJSON struct {
 	Protocol string `json:"protocol"`
 	Ports    string `json:"ports"`
 	Port     int32  `json:"port"`
-	Src      string `json:"src"`
-	Dst      string `json:"dst"`
+	Src      string `json:"src,omitempty"`
+	Dst      string `json:"dst,omitempty"`
 	Allowed  bool   `json:"allowed"`
 	Egress   int    `json:"egress"`
 	Ingress  int    `json:"ingress"`
@@ -214,7 +215,7 @@ func (b *netpolGraph) layout(nodes []string) {
 	var groups []*group
 	byName := map[string]*group{}
 	for _, n := range nodes {
-		ns, _, outside := splitNode(n)
+		ns, _, outside := b.splitNode(n)
 		key := "\x00" + ns
 		if !outside {
 			key = ns
@@ -258,7 +259,7 @@ func (b *netpolGraph) layout(nodes []string) {
 		b.g.Groups = append(b.g.Groups, groupJSON{Name: gr.name, Outside: gr.outside, X: x, Y: y, W: w, H: h})
 		cols := (w - 2*htmlPad) / htmlCellW
 		for j, n := range gr.members {
-			_, label, _ := splitNode(n)
+			_, label, _ := b.splitNode(n)
 			b.nodeOf[n] = len(b.g.Nodes)
 			b.g.Nodes = append(b.g.Nodes, nodeJSON{ID: n, Label: label, Group: gi,
 				X: x + htmlPad + (j%cols)*htmlCellW + htmlCellW/2, Y: y + htmlHeader + (j/cols)*htmlCellH + htmlCellH/2})
@@ -271,11 +272,12 @@ func (b *netpolGraph) layout(nodes []string) {
 }
 
 // splitNode names a node's group and its label within it: namespace and kind/name for a
-// workload, "outside the cluster" and the range for an address range.
-func splitNode(n string) (group, label string, outside bool) {
-	if strings.Count(n, "/") == 2 {
-		ns, rest, _ := strings.Cut(n, "/")
-		return ns, rest, false
+// workload, "outside the cluster" and the range for an address range. It asks the analysis
+// rather than counting slashes, which a hostile name may hold.
+func (b *netpolGraph) splitNode(n string) (group, label string, outside bool) {
+	if i := b.a.Workload(n); i >= 0 {
+		w := &b.a.Workloads[i]
+		return w.Namespace, w.Kind + "/" + w.Name, false
 	}
 	return "outside the cluster", n, true
 }
@@ -297,8 +299,15 @@ func (b *netpolGraph) explain(c netpol.Connection) ([]whyJSON, int) {
 				continue
 			}
 			e := b.a.Explain(src, dst, p, iv.Lo)
-			whys = append(whys, whyJSON{Protocol: p.String(), Ports: netpol.IntervalsString([]netpol.Interval{iv}), Port: iv.Lo,
-				Src: e.Src, Dst: e.Dst, Allowed: e.Allowed, Egress: b.side(netpol.Egress, e.Egress), Ingress: b.side(netpol.Ingress, e.Ingress)})
+			why := whyJSON{Protocol: p.String(), Ports: netpol.IntervalsString([]netpol.Interval{iv}), Port: iv.Lo,
+				Allowed: e.Allowed, Egress: b.side(netpol.Egress, e.Egress), Ingress: b.side(netpol.Ingress, e.Ingress)}
+			if src.Workload < 0 {
+				why.Src = e.Src
+			}
+			if dst.Workload < 0 {
+				why.Dst = e.Dst
+			}
+			whys = append(whys, why)
 		}
 	}
 	return whys, more
@@ -306,12 +315,12 @@ func (b *netpolGraph) explain(c netpol.Connection) ([]whyJSON, int) {
 
 // endpoint reads a node's name: a workload, or an address range by its first address.
 func (b *netpolGraph) endpoint(n string) (netpol.Endpoint, bool) {
-	if lo, _, ok := strings.Cut(n, "-"); ok && strings.Count(n, "/") != 2 {
-		ip, err := netip.ParseAddr(lo)
-		return netpol.Endpoint{Workload: -1, Addr: ip}, err == nil
+	if i := b.a.Workload(n); i >= 0 {
+		return netpol.Endpoint{Workload: i}, true
 	}
-	i := b.a.Workload(n)
-	return netpol.Endpoint{Workload: i}, i >= 0
+	lo, _, _ := strings.Cut(n, "-")
+	ip, err := netip.ParseAddr(lo)
+	return netpol.Endpoint{Workload: -1, Addr: ip}, err == nil
 }
 
 func (b *netpolGraph) side(d netpol.Direction, s netpol.Side) int {

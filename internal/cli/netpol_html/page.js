@@ -41,7 +41,7 @@
   function setView() { svg.setAttribute("viewBox", view.x + " " + view.y + " " + view.w + " " + view.h); }
   setView();
   var defs = el("defs", {}, svg);
-  var marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" }, defs);
+  var marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "9", markerHeight: "9", markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" }, defs);
   el("path", { d: "M0,0 L10,5 L0,10 z", fill: "#7d8ea3" }, marker);
   var gGroups = el("g", { "class": "groups" }, svg);
   var gEdges = el("g", { "class": "edges" }, svg);
@@ -112,14 +112,15 @@
     html("h2", s.id + " => " + d.id, panel);
     html("p", e.conns, panel, "conns");
     e.why.forEach(function (w) {
+      var src = w.src || s.id, dst = w.dst || d.id;
       var sec = html("section", null, panel, "why");
       var h = html("h3", w.protocol + " " + w.ports + ": ", sec);
       html("span", verdict(w.allowed), h, w.allowed ? "allowed" : "denied");
-      if (w.ports !== String(w.port) || w.src !== s.id || w.dst !== d.id) {
-        html("p", "explained for " + w.src + " => " + w.dst + " : " + w.protocol + " " + w.port, sec, "hint");
+      if (w.ports !== String(w.port) || w.src || w.dst) {
+        html("p", "explained for " + src + " => " + dst + " : " + w.protocol + " " + w.port, sec, "hint");
       }
-      side("egress of " + w.src, data.sides[w.egress], sec);
-      side("ingress of " + w.dst, data.sides[w.ingress], sec);
+      side("egress of " + src, data.sides[w.egress], sec);
+      side("ingress of " + dst, data.sides[w.ingress], sec);
     });
     if (e.moreWhy > 0) {
       html("p", e.moreWhy + " more port ranges are not explained here; palisade netpol explain answers for any port.", panel, "hint");
