@@ -22,7 +22,7 @@ testbin:
 	@hack/testbin/build.sh >/dev/null
 
 # chromium: install Debian's chromium package when /usr/bin/chromium is missing (apt-get, as
-# root or through sudo).
+# root or through sudo); when it cannot, the browser test is skipped, and fails under CI=true.
 chromium:
 	@hack/chromium.sh
 
