@@ -125,6 +125,17 @@ type netpolGraph struct {
 	g      graphJSON
 	nodeOf map[string]int
 	sideOf map[string]int
+	// verdicts memoises explanations: workloads of one class have the same policies and
+	// peers (netpol.Analysis.Class), so their explanations differ only by name.
+	verdicts map[verdictKey]whyJSON
+}
+
+// verdictKey is one explained port between two ends, each a class or an address.
+type verdictKey struct {
+	srcClass, dstClass int // -1 for an address
+	srcAddr, dstAddr   netip.Addr
+	proto              netpol.Protocol
+	port               int32
 }
 
 // writeNetpolHTML writes the self-contained page of the connections.
@@ -153,7 +164,7 @@ func writeNetpolHTML(w io.Writer, conns []netpol.Connection, in *netpolInput) er
 }
 
 func buildNetpolGraph(conns []netpol.Connection, in *netpolInput) graphJSON {
-	b := &netpolGraph{a: in.analysis, nodeOf: map[string]int{}, sideOf: map[string]int{}}
+	b := &netpolGraph{a: in.analysis, nodeOf: map[string]int{}, sideOf: map[string]int{}, verdicts: map[verdictKey]whyJSON{}}
 	b.g = graphJSON{Groups: []groupJSON{}, Nodes: []nodeJSON{}, Edges: []edgeJSON{}, Sides: []sideJSON{},
 		Warnings: append([]string{}, in.analysis.Problems...), Errors: []string{}, Filter: in.filter.flags()}
 	for _, e := range in.errors {
@@ -298,19 +309,36 @@ func (b *netpolGraph) explain(c netpol.Connection) ([]whyJSON, int) {
 				more++
 				continue
 			}
-			e := b.a.Explain(src, dst, p, iv.Lo)
-			why := whyJSON{Protocol: p.String(), Ports: netpol.IntervalsString([]netpol.Interval{iv}), Port: iv.Lo,
-				Allowed: e.Allowed, Egress: b.side(netpol.Egress, e.Egress), Ingress: b.side(netpol.Ingress, e.Ingress)}
-			if src.Workload < 0 {
-				why.Src = e.Src
-			}
-			if dst.Workload < 0 {
-				why.Dst = e.Dst
-			}
+			why := b.verdict(src, dst, p, iv.Lo)
+			why.Ports = netpol.IntervalsString([]netpol.Interval{iv})
 			whys = append(whys, why)
 		}
 	}
 	return whys, more
+}
+
+// verdict explains one port, once per pair of classes.
+func (b *netpolGraph) verdict(src, dst netpol.Endpoint, p netpol.Protocol, port int32) whyJSON {
+	k := verdictKey{srcClass: -1, dstClass: -1, srcAddr: src.Addr, dstAddr: dst.Addr, proto: p, port: port}
+	if src.Workload >= 0 {
+		k.srcClass = b.a.Class(src.Workload)
+	}
+	if dst.Workload >= 0 {
+		k.dstClass = b.a.Class(dst.Workload)
+	}
+	if why, ok := b.verdicts[k]; ok {
+		return why
+	}
+	e := b.a.Explain(src, dst, p, port)
+	why := whyJSON{Protocol: p.String(), Port: port, Allowed: e.Allowed, Egress: b.side(netpol.Egress, e.Egress), Ingress: b.side(netpol.Ingress, e.Ingress)}
+	if src.Workload < 0 {
+		why.Src = e.Src
+	}
+	if dst.Workload < 0 {
+		why.Dst = e.Dst
+	}
+	b.verdicts[k] = why
+	return why
 }
 
 // endpoint reads a node's name: a workload, or an address range by its first address.
