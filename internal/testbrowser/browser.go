@@ -27,6 +27,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"palisade.dev/palisade/internal/testprereq"
 )
 
 const installHint = "make test installs it (hack/chromium.sh: apt-get install -y --no-install-recommends chromium)"
@@ -172,13 +174,8 @@ func ArtifactDir(t testing.TB) string {
 	return dir
 }
 
-// unavailable ends a test that needs the browser when there is none: a failure under CI,
-// where the test command installs it, otherwise a skip naming the install command.
+// unavailable ends a test that needs the browser when there is none.
 func unavailable(tb testing.TB, err error) {
 	tb.Helper()
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("headless Chromium unavailable under CI=true: %v; %s", err, installHint)
-		return
-	}
-	tb.Skipf("headless Chromium unavailable: %v; %s", err, installHint)
+	testprereq.Missing(tb, "headless Chromium", fmt.Errorf("%w; %s", err, installHint))
 }
