@@ -359,3 +359,10 @@ func TestNetpolHTMLLeavesOutWhatPassesItsLimits(t *testing.T) {
 		t.Errorf("stderr does not say what the page leaves out: %s", errOut)
 	}
 }
+
+func TestNetpolExplainRefusesHTML(t *testing.T) {
+	code, out, errOut := runWithStdin(t, "", "netpol", "explain", "shop/Deployment/web", "shop/StatefulSet/db", "5432", "-f", netpolManifests, "-o", "html")
+	if code != 2 || out != "" || !strings.Contains(errOut, "explain writes text or json") {
+		t.Errorf("exit code %d, stdout %q, stderr %q; want 2 and the formats explain writes", code, out, errOut)
+	}
+}
