@@ -5,19 +5,26 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test check lint fuzz bench build testbin
+.PHONY: test check lint fuzz bench build testbin chromium
 
 # test: formatting, vet, and every test (with the race detector), fuzz seeds included. Tests
 # that need a cluster run a real etcd and kube-apiserver (and a hollow kubelet, and
 # kube-controller-manager for ClusterRole aggregation) on loopback;
 # testbin builds them first when they are missing (minutes the first time, then nothing).
-test: lint testbin
+# The test of `palisade netpol -o html` opens the page in headless Chromium; chromium
+# installs Debian's package first when it is missing.
+test: lint testbin chromium
 	$(GO) test -race -count=1 $(PKGS)
 
 # testbin: build the test cluster's programs from their Go modules, into a cache folder keyed
 # by their versions (hack/testbin/build.sh --dir prints it).
 testbin:
 	@hack/testbin/build.sh >/dev/null
+
+# chromium: install Debian's chromium package when /usr/bin/chromium is missing (apt-get, as
+# root or through sudo); when it cannot, the browser test is skipped, and fails under CI=true.
+chromium:
+	@hack/chromium.sh
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

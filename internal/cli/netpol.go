@@ -51,6 +51,10 @@ func checkOutput(output string, formats []string) error {
 type netpolInput struct {
 	analysis *netpol.Analysis
 	errors   []finding.ScanError
+	// filter is what --from, --to and --port kept; notes are what printing the answer
+	// left out, for stderr.
+	filter connFilter
+	notes  []string
 }
 
 // load reads the input and analyses it.
@@ -81,7 +85,7 @@ func (f *netpolFlags) load(ctx context.Context, s Streams) (*netpolInput, error)
 // report prints the input's errors and the policies' problems on stderr; input errors make
 // the exit code 2.
 func (in *netpolInput) report(s Streams) error {
-	return reportInput(s, in.analysis.Problems, in.errors)
+	return reportInput(s, slices.Concat(in.analysis.Problems, in.notes), in.errors)
 }
 
 func reportInput(s Streams, warnings []string, errs []finding.ScanError) error {
@@ -125,6 +129,7 @@ their address. Exit code 2 when a document could not be read (the rest is analys
 			if err != nil {
 				return err
 			}
+			in.filter = filter
 			var conns []netpol.Connection
 			for c := range in.analysis.Connections {
 				if filter.keeps(c) {
@@ -137,7 +142,7 @@ their address. Exit code 2 when a document could not be read (the rest is analys
 			return in.report(s)
 		},
 	}
-	f.register(cmd, "text", "json", "csv", "md", "dot")
+	f.register(cmd, "text", "json", "csv", "md", "dot", "html")
 	registerConnFilter(cmd, &from, &to, &port)
 	cmd.AddCommand(newNetpolExplainCommand(s), newNetpolDiffCommand(s))
 	return cmd

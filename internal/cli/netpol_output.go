@@ -27,6 +27,8 @@ type connectionsJSON struct {
 
 func printConnections(w io.Writer, format string, conns []netpol.Connection, in *netpolInput) error {
 	switch format {
+	case "html":
+		return writeNetpolHTML(w, conns, in)
 	case "json":
 		out := connectionsJSON{Connections: connectionsJSONOf(conns), Warnings: append([]string{}, in.analysis.Problems...), Errors: errorStrings(in.errors)}
 		return writeJSON(w, out)

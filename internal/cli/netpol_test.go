@@ -56,7 +56,7 @@ func TestNetpolCommandsAnswerFromManifests(t *testing.T) {
 		{"a malformed --port is an error",
 			[]string{"--port", "http"}, 2, nil, "", "--port: a port of 4 bytes"},
 		{"an unknown output is an error",
-			[]string{"-o", "yaml"}, 2, nil, "", "want one of text, json, csv, md, dot"},
+			[]string{"-o", "yaml"}, 2, nil, "", "want one of text, json, csv, md, dot, html"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,45 +2,20 @@ package netpol_test
 
 import (
 	"bufio"
-	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
-
 	"palisade.dev/palisade/internal/netpol"
 	"palisade.dev/palisade/internal/netpol/netpolcorpus"
 )
-
-// corpusInput turns a generated corpus into the engine's input, as FromInventory would.
-func corpusInput(c *netpolcorpus.Corpus) netpol.Input {
-	var in netpol.Input
-	for _, ns := range c.Namespaces {
-		in.Namespaces = append(in.Namespaces, netpol.Namespace{Name: ns.Name, Labels: ns.Labels})
-	}
-	for _, p := range c.Pods {
-		w := netpol.Workload{Namespace: p.Namespace, Kind: "Pod", Name: p.Name, Labels: p.Labels}
-		for _, ct := range p.Spec.Containers {
-			for _, cp := range ct.Ports {
-				proto, _ := netpol.ParseProtocol(cmp.Or(string(cp.Protocol), string(corev1.ProtocolTCP)))
-				w.Ports = append(w.Ports, netpol.ContainerPort{Name: cp.Name, Protocol: proto, Port: cp.ContainerPort})
-			}
-		}
-		in.Workloads = append(in.Workloads, w)
-	}
-	for _, p := range c.Policies {
-		in.Policies = append(in.Policies, netpol.Policy{Namespace: p.Namespace, Name: p.Name, Spec: p.Spec})
-	}
-	return in
-}
 
 // BenchmarkSummary times the full summary: the analysis and every connection written as a
 // line, as `palisade netpol` prints them.
 func BenchmarkSummary(b *testing.B) {
 	for _, n := range benchSizes() {
-		in := corpusInput(netpolcorpus.Generate(n))
+		in := netpolcorpus.Generate(n).Input()
 		b.Run(fmt.Sprintf("pods=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			lines := 0

@@ -2,8 +2,6 @@ package testcluster
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,39 +103,4 @@ func FuzzModule(f *testing.F) {
 			t.Errorf("module(%q) = %q: not one trimmed line", content, got)
 		}
 	})
-}
-
-// recordingTB records how a test would have ended instead of ending it.
-type recordingTB struct {
-	testing.TB
-	skipped, failed string
-}
-
-func (r *recordingTB) Helper()                           {}
-func (r *recordingTB) Skipf(format string, args ...any)  { r.skipped = fmt.Sprintf(format, args...) }
-func (r *recordingTB) Fatalf(format string, args ...any) { r.failed = fmt.Sprintf(format, args...) }
-
-func TestUnavailableClusterSkipsOutsideCIAndFailsInCI(t *testing.T) {
-	for _, tc := range []struct {
-		ci       string
-		wantFail bool
-	}{
-		{"true", true},
-		{"", false},
-		{"false", false},
-	} {
-		t.Run("CI="+tc.ci, func(t *testing.T) {
-			t.Setenv("CI", tc.ci)
-			r := &recordingTB{TB: t}
-			unavailable(r, errors.New("no kube-apiserver"))
-			got := r.skipped
-			if tc.wantFail {
-				got = r.failed
-			}
-			if !strings.Contains(got, "no kube-apiserver") || (r.skipped != "") == (r.failed != "") {
-				t.Errorf("skipped %q, failed %q; want the reason in the %s message only", r.skipped, r.failed,
-					map[bool]string{true: "failure", false: "skip"}[tc.wantFail])
-			}
-		})
-	}
 }

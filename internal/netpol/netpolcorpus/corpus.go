@@ -5,12 +5,15 @@
 package netpolcorpus
 
 import (
+	"cmp"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"palisade.dev/palisade/internal/netpol"
 )
 
 // Corpus is one generated cluster.
@@ -110,4 +113,27 @@ func allow(ns, team string) networkingv1.NetworkPolicy {
 			{To: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}}}}, Ports: []networkingv1.NetworkPolicyPort{port(443, corev1.ProtocolTCP)}},
 		},
 	})
+}
+
+// Input is the corpus as the reachability engine reads it, as netpol.FromInventory would
+// make it from the corpus's manifests.
+func (c *Corpus) Input() netpol.Input {
+	var in netpol.Input
+	for _, ns := range c.Namespaces {
+		in.Namespaces = append(in.Namespaces, netpol.Namespace{Name: ns.Name, Labels: ns.Labels})
+	}
+	for _, p := range c.Pods {
+		w := netpol.Workload{Namespace: p.Namespace, Kind: "Pod", Name: p.Name, Labels: p.Labels}
+		for _, ct := range p.Spec.Containers {
+			for _, cp := range ct.Ports {
+				proto, _ := netpol.ParseProtocol(cmp.Or(string(cp.Protocol), string(corev1.ProtocolTCP)))
+				w.Ports = append(w.Ports, netpol.ContainerPort{Name: cp.Name, Protocol: proto, Port: cp.ContainerPort})
+			}
+		}
+		in.Workloads = append(in.Workloads, w)
+	}
+	for _, p := range c.Policies {
+		in.Policies = append(in.Policies, netpol.Policy{Namespace: p.Namespace, Name: p.Name, Spec: p.Spec})
+	}
+	return in
 }
