@@ -26,6 +26,7 @@ func Rules() []rules.Rule {
 		workloadNotIsolatedRule(),
 		allowAllRule(),
 		policySelectsNothingRule(),
+		namedPortUnresolvedRule(),
 	}
 }
 
