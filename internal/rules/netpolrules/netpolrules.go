@@ -27,6 +27,7 @@ func Rules() []rules.Rule {
 		allowAllRule(),
 		policySelectsNothingRule(),
 		namedPortUnresolvedRule(),
+		ipBlockCoversClusterRule(),
 	}
 }
 
