@@ -57,8 +57,8 @@ func ipBlockCoversClusterRule() rules.Rule {
 		References: []rules.Reference{docsNetworkPolicy},
 		Remedy: "List the cluster's pod and Service ranges under the ipBlock's except, and allow pods with podSelector " +
 			"and namespaceSelector peers instead.",
-		Reads:         append(slices.Clone(reads), "Node", "Service"),
-		ReadsReleased: workloadKinds,
+		Reads:         append(slices.Clone(reads), "Node"),
+		ReadsReleased: append(slices.Clone(workloadKinds), "Service"),
 		Namespace:     checkIPBlockCoversCluster,
 	}
 }
@@ -93,7 +93,6 @@ type addressesKey struct{}
 
 // addressesOf collects the cluster's addresses from the inventory, once per scan.
 func addressesOf(inv *inventory.Inventory) *clusterAddresses {
-	a := reachOf(inv) // Memo does not nest: the engine is built first
 	return inv.Memo(addressesKey{}, func() any {
 		c := &clusterAddresses{}
 		for _, o := range inv.ByKind("Node") {
@@ -111,21 +110,14 @@ func addressesOf(inv *inventory.Inventory) *clusterAddresses {
 				}
 			}
 		}
+		a := reachOf(inv)
 		for i := range a.Workloads {
 			if w := &a.Workloads[i]; w.IP.IsValid() {
 				c.pods = append(c.pods, namedAddr{w.IP, "pod " + w.Namespace + "/" + w.Name})
 			}
 		}
 		for _, o := range inv.ByKind("Service") {
-			s, ok := o.Typed.(*corev1.Service)
-			if !ok {
-				continue
-			}
-			ips := s.Spec.ClusterIPs
-			if len(ips) == 0 && s.Spec.ClusterIP != "" {
-				ips = []string{s.Spec.ClusterIP}
-			}
-			for _, ip := range ips {
+			for _, ip := range o.ServiceAddresses() {
 				if addr, err := netip.ParseAddr(ip); err == nil {
 					c.services = append(c.services, namedAddr{addr.Unmap(), "Service " + o.Namespace + "/" + o.Name})
 				}
