@@ -62,6 +62,8 @@ type Object struct {
 	shapePod *PodTemplate
 	// pod is what PodSummary answered when the object was released; nil when it runs no pod.
 	pod *PodSummary
+	// serviceIPs is what ServiceAddresses answered when the object was released.
+	serviceIPs []string
 }
 
 // Ref names the object for findings.
@@ -93,7 +95,7 @@ type Inventory struct {
 	byKey   map[objectKey]*Object
 
 	memoMu sync.Mutex
-	memo   map[any]any
+	memo   map[any]*memoEntry
 }
 
 type objectKey struct{ kind, namespace, name string }
@@ -122,20 +124,28 @@ func (inv *Inventory) Add(o *Object) {
 // first time it is asked for: an index that every deferred check, namespace rule or cluster
 // rule of a scan reads is built once, not once per object. key should be a value of an
 // unexported type of the package that derives the value, so that packages cannot collide.
-// Adding an object forgets every derived value. It is safe for concurrent use; build runs
-// with the memo locked, so it must not call Memo.
+// Adding an object forgets every derived value. It is safe for concurrent use: values of
+// different keys build at the same time, and build may ask for the value of another key
+// (not its own); a caller asking for a value being built waits for it.
 func (inv *Inventory) Memo(key any, build func() any) any {
 	inv.memoMu.Lock()
-	defer inv.memoMu.Unlock()
-	if v, ok := inv.memo[key]; ok {
-		return v
+	m, ok := inv.memo[key]
+	if !ok {
+		if inv.memo == nil {
+			inv.memo = map[any]*memoEntry{}
+		}
+		m = &memoEntry{}
+		inv.memo[key] = m
 	}
-	v := build()
-	if inv.memo == nil {
-		inv.memo = map[any]any{}
-	}
-	inv.memo[key] = v
-	return v
+	inv.memoMu.Unlock()
+	m.once.Do(func() { m.value = build() })
+	return m.value
+}
+
+// memoEntry is one derived value, built once.
+type memoEntry struct {
+	once  sync.Once
+	value any
 }
 
 // forget drops the values derived from the inventory's objects.

@@ -32,6 +32,12 @@ func TestMemo(t *testing.T) {
 			inv.Add(pod("late"))
 			return 2, inv.Memo(memoKey{"a"}, build)
 		}},
+		{"a build may ask for the value of another key", func(inv *inventory.Inventory, build func() any) (int, any) {
+			return 2, inv.Memo(memoKey{"outer"}, func() any {
+				build()
+				return inv.Memo(memoKey{"inner"}, build)
+			})
+		}},
 		{"concurrent readers share one build", func(inv *inventory.Inventory, build func() any) (int, any) {
 			var wg sync.WaitGroup
 			for range 8 {

@@ -64,6 +64,13 @@ func (o *Object) PodSummary() (PodSummary, bool) {
 	return s, true
 }
 
+// keepSummaries keeps what PodSummary and ServiceAddresses answer before the object's
+// content is released.
+func (o *Object) keepSummaries() {
+	o.serviceIPs = o.ServiceAddresses()
+	o.keepPodSummary()
+}
+
 // keepPodSummary keeps what PodSummary answers before the object's content is released.
 func (o *Object) keepPodSummary() {
 	if s, ok := o.PodSummary(); ok {

@@ -18,7 +18,7 @@ import (
 // the decoded document, and copying them would only double them for a moment.
 func (o *Object) Release(keepPositions bool) {
 	if keepPositions {
-		o.keepPodSummary()
+		o.keepSummaries()
 		o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
 		return
 	}
@@ -49,7 +49,7 @@ func (o *Object) ReleaseKeeping(paths []string) {
 		}
 		o.Positions = o.Positions.keep(want)
 	}
-	o.keepPodSummary()
+	o.keepSummaries()
 	o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -345,6 +346,21 @@ func (e *Evaluation) store(fs []finding.Finding, room int) {
 // cluster, the cluster rules over the complete inventory and returns every finding, unsorted
 // and unsuppressed.
 func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
+	// The namespace rules run on every core while the deferred checks run here: both only
+	// read the complete inventory, and the indexes they share are built once (Memo).
+	namespaces := inv.Namespaces()
+	judged := make([]namespaceResult, len(namespaces))
+	var wg sync.WaitGroup
+	if len(e.ns) > 0 {
+		var next atomic.Int64
+		for range min(runtime.GOMAXPROCS(0), len(namespaces)) {
+			wg.Go(func() {
+				for i := int(next.Add(1)) - 1; i < len(namespaces); i = int(next.Add(1)) - 1 {
+					judged[i] = e.judgeNamespace(namespaces[i], inv)
+				}
+			})
+		}
+	}
 	// The deferred checks' findings follow the objects' in their blocks.
 	e.mu.Lock()
 	left := e.deferCount
@@ -367,34 +383,14 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 	}
 	e.defers, e.deferCount = nil, 0 // their objects and captured values are not needed again
 	e.mu.Unlock()
+	wg.Wait()
 	var later []finding.Finding
 	var undefined []string
-	for _, ns := range inv.Namespaces() {
-		ctx := &NamespaceContext{Name: ns, Object: inv.Get("Namespace", "", ns), Inventory: inv, Options: e.opts}
-		if ctx.Object == nil && e.opts != nil && e.opts.DefinedNamespacesOnly && len(e.ns) > 0 {
-			undefined = append(undefined, ns)
-			continue
+	for i, r := range judged {
+		if r.undefined {
+			undefined = append(undefined, namespaces[i])
 		}
-		var self *inventory.Object // the namespace's findings' object, made once when needed
-		for _, r := range e.ns {
-			if !readsListed(inv.Cluster, r, ns) {
-				continue // the source reported the gap; absence was not observed
-			}
-			vs, ok := e.guard(r, ctx.Object, func() []Violation { return r.Namespace(ctx) })
-			if !ok && ctx.Object == nil {
-				e.panicAt(namespaceTarget(nil, ns, inv))
-			}
-			for _, v := range vs {
-				target := v.Object
-				if target == nil {
-					if self == nil {
-						self = namespaceTarget(ctx.Object, ns, inv)
-					}
-					target = self
-				}
-				later = append(later, e.toFinding(r, target, v))
-			}
-		}
+		later = append(later, r.findings...)
 	}
 	if len(undefined) > 0 {
 		e.NotApplied = append(e.NotApplied, notAppliedTo(e.ns, undefined))
@@ -518,6 +514,39 @@ func notAppliedTo(rs []*Rule, namespaces []string) finding.NotApplied {
 		Reason: "the input does not define " + what + " (no Namespace object), so what the cluster has there " +
 			"is unknown; pass --namespaces-complete to judge it from the input alone",
 	}
+}
+
+// namespaceResult is what the namespace rules found in one namespace, or that the namespace
+// was not judged because the input does not define it.
+type namespaceResult struct {
+	findings  []finding.Finding
+	undefined bool
+}
+
+// judgeNamespace runs the namespace rules on namespace ns. It runs concurrently with the
+// other namespaces' and with the deferred checks.
+func (e *Evaluation) judgeNamespace(ns string, inv *inventory.Inventory) namespaceResult {
+	ctx := &NamespaceContext{Name: ns, Object: inv.Get("Namespace", "", ns), Inventory: inv, Options: e.opts}
+	if ctx.Object == nil && e.opts != nil && e.opts.DefinedNamespacesOnly {
+		return namespaceResult{undefined: true}
+	}
+	// The namespace's findings' object, and where a panic of a rule is reported.
+	self := namespaceTarget(ctx.Object, ns, inv)
+	var out []finding.Finding
+	for _, r := range e.ns {
+		if !readsListed(inv.Cluster, r, ns) {
+			continue // the source reported the gap; absence was not observed
+		}
+		vs, _ := e.guard(r, self, func() []Violation { return r.Namespace(ctx) })
+		for _, v := range vs {
+			target := v.Object
+			if target == nil {
+				target = self
+			}
+			out = append(out, e.toFinding(r, target, v))
+		}
+	}
+	return namespaceResult{findings: out}
 }
 
 // namespaceTarget picks the object a namespace finding is attached to: the Namespace object

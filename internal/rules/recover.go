@@ -73,15 +73,6 @@ func (e *Evaluation) recordPanic(r *Rule, o *inventory.Object, v any) {
 	e.panicMu.Unlock()
 }
 
-// panicAt places the last recorded panic, which was recorded without an object, at o.
-func (e *Evaluation) panicAt(o *inventory.Object) {
-	e.panicMu.Lock()
-	if n := len(e.panics); n > 0 {
-		e.panics[n-1].Object, e.panics[n-1].Location = o.Ref(), o.Locate("")
-	}
-	e.panicMu.Unlock()
-}
-
 // Panics returns the rule evaluations that panicked so far: after Finish, all of them.
 func (e *Evaluation) Panics() []RulePanic {
 	e.panicMu.Lock()

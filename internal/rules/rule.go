@@ -94,7 +94,7 @@ type Rule struct {
 	// identities (kind, name, labels, annotations, origin) once their own rules have run.
 	Reads []string
 	// ReadsReleased names the kinds a namespace rule reads only through what a released
-	// object keeps (its identity, inventory.Object.PodSummary): a cluster scan lists them and
+	// object keeps (its identity, inventory.Object.PodSummary, ServiceAddresses): a cluster scan lists them and
 	// the rule judges a namespace only where they were listed, as for Reads, but a streaming
 	// scan need not keep them whole.
 	ReadsReleased []string

@@ -26,6 +26,8 @@ func Rules() []rules.Rule {
 		workloadNotIsolatedRule(),
 		allowAllRule(),
 		policySelectsNothingRule(),
+		namedPortUnresolvedRule(),
+		ipBlockCoversClusterRule(),
 	}
 }
 

@@ -31,7 +31,25 @@ func TestMessages(t *testing.T) {
 			name:     "form for from admits every peer",
 			manifest: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np}\nspec:\n  podSelector: {}\n  ingress:\n    - form: [{podSelector: {}}]\n",
 			path:     "spec.ingress[0].form", severity: finding.High,
-			says: []string{"did you mean `from`?", "this rule admits every peer"},
+			says: []string{"did you mean `from`?", "this rule admits every peer", "As stored, spec.ingress[0] allows every source (every pod of every namespace, and every address outside the cluster) on every port of every protocol, to every pod of namespace"},
+		},
+		{
+			name:     "the seed's form typo says what the rule allows to the pods it selects",
+			manifest: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: db}}\n  ingress:\n    - form: [{podSelector: {matchLabels: {name: guestbook}}}]\n      ports: [{port: 6379}, {port: metrics, protocol: TCP}, {protocol: UDP, port: 5000, endPort: 5010}]\n",
+			path:     "spec.ingress[0].form", severity: finding.High,
+			says: []string{"As stored, spec.ingress[0] allows every source (every pod of every namespace, and every address outside the cluster) on TCP 6379, TCP port `metrics`, UDP 5000-5010, to the pods of namespace shop that match app=db."},
+		},
+		{
+			name:     "a misspelt egress to keeps the rule's ports",
+			manifest: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: shop}\nspec:\n  podSelector: {}\n  egress:\n    - too: [{ipBlock: {cidr: 10.0.0.0/8}}]\n      ports: [{port: 53, protocol: UDP}]\n",
+			path:     "spec.egress[0].too", severity: finding.High,
+			says: []string{"did you mean `to`?", "As stored, spec.egress[0] allows every destination (every pod of every namespace, and every address outside the cluster) on UDP 53, from every pod of namespace shop."},
+		},
+		{
+			name:     "a misspelt ports keeps the rule's peers",
+			manifest: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: shop}\nspec:\n  podSelector: {}\n  ingress:\n    - from: [{podSelector: {}}]\n      prots: [{port: 80}]\n",
+			path:     "spec.ingress[0].prots", severity: finding.High,
+			says: []string{"did you mean `ports`?", "As stored, spec.ingress[0] allows the source it lists on every port of every protocol, to every pod of namespace shop."},
 		},
 		{
 			name:     "readOnlyRootFilesystem in the pod's securityContext",

@@ -84,7 +84,7 @@ func unknownFieldViolation(o *inventory.Object, is inventory.FieldIssue) rules.V
 		what += "."
 	}
 	msg := what + " The API server drops it (or rejects the object under strict field validation), so " +
-		disabledControl(o, is, meant) + "."
+		disabledControl(o, is, meant) + "." + allowedAsKept(o, is, meant)
 	evidence := "found `" + field + "` at " + finding.DescribePath(is.Path)
 	if is.Suggestion != "" {
 		evidence += "; probably meant " + is.Suggestion
