@@ -37,7 +37,7 @@ func changedCorpus(c *netpolcorpus.Corpus) *netpolcorpus.Corpus {
 func BenchmarkDiff(b *testing.B) {
 	for _, n := range benchSizes() {
 		c := netpolcorpus.Generate(n)
-		old, cur := corpusInput(c), corpusInput(changedCorpus(c))
+		old, cur := c.Input(), changedCorpus(c).Input()
 		b.Run(fmt.Sprintf("pods=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			var ch *netpol.Change
