@@ -87,15 +87,30 @@ func printExplanation(w io.Writer, format string, e netpol.Explanation) error {
 
 func writeSide(b *strings.Builder, what string, d netpol.Direction, s netpol.Side) {
 	fmt.Fprintf(b, "  %s: ", what)
+	passed := func() {
+		if s.Admin != nil {
+			fmt.Fprintf(b, "    after %s passed it on\n", adminRule(s.Admin))
+		}
+	}
 	switch {
 	case s.Outside:
 		b.WriteString("allowed, an address outside the cluster that no policy governs\n")
 		return
+	case s.Admin != nil && s.Admin.Action != "Pass":
+		fmt.Fprintf(b, "%s by %s\n", verdict(s.Allowed), adminRule(s.Admin))
+		return
+	case s.Baseline != nil:
+		fmt.Fprintf(b, "%s by %s, no NetworkPolicy selects the pod for %s\n", verdict(s.Allowed), adminRule(s.Baseline), d)
+		passed()
+		return
 	case len(s.Isolating) == 0:
 		fmt.Fprintf(b, "allowed by default, no policy selects the pod for %s\n", d)
+		passed()
 		return
 	}
-	fmt.Fprintf(b, "%s\n    isolated for %s by:\n", verdict(s.Allowed), d)
+	fmt.Fprintf(b, "%s\n", verdict(s.Allowed))
+	passed()
+	fmt.Fprintf(b, "    isolated for %s by:\n", d)
 	for _, p := range s.Isolating {
 		fmt.Fprintf(b, "      %s%s\n", p.Policy, at(p.Where))
 	}
@@ -107,6 +122,21 @@ func writeSide(b *strings.Builder, what string, d netpol.Direction, s netpol.Sid
 	for _, r := range s.Allowing {
 		fmt.Fprintf(b, "      %s %s%s\n", r.Policy, r.Rule, at(r.Where))
 	}
+}
+
+// adminRule names an admin policy's rule: kind, name, priority, rule, action and origin.
+func adminRule(r *netpol.AdminRuleRef) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", r.Kind, r.Policy)
+	if r.Priority != nil {
+		fmt.Fprintf(&b, " (priority %d)", *r.Priority)
+	}
+	fmt.Fprintf(&b, " %s", r.Rule)
+	if r.Name != "" {
+		fmt.Fprintf(&b, " %q", r.Name)
+	}
+	fmt.Fprintf(&b, " %s%s", r.Action, at(r.Where))
+	return b.String()
 }
 
 func at(where string) string {
