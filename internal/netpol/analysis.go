@@ -234,6 +234,9 @@ func (a *Analysis) group() {
 				continue
 			}
 			key.Reset()
+			if cl.isolated[d] {
+				key.WriteByte(1) // an isolated class with no rules differs from an open one
+			}
 			for _, rs := range cl.lists(Direction(d)) {
 				for _, r := range rs {
 					key.WriteByte(byte(r.id))
