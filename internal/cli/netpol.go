@@ -15,8 +15,10 @@ import (
 	"palisade.dev/palisade/internal/source/cluster"
 )
 
-// netpolKinds are what the reachability engine reads from a cluster.
-var netpolKinds = []string{"Namespace", "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "NetworkPolicy"}
+// netpolKinds are what the reachability engine reads from a cluster; the admin network
+// policies only where the cluster defines them.
+var netpolKinds = []string{"Namespace", "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "NetworkPolicy",
+	"AdminNetworkPolicy", "BaselineAdminNetworkPolicy"}
 
 // netpolFlags are how the netpol commands read their input and print their answer.
 type netpolFlags struct {
