@@ -479,8 +479,20 @@ func ruleMask(cl *class, d Direction, peer int, matches []classSet) (mask uint64
 // sideConns is what cl's rules of direction dir allow with the peer class peer (-1 for an
 // address outside the cluster), towards a destination with these ports.
 func sideConns(cl *class, dir Direction, peer int, ports []ContainerPort, matches []classSet) ConnSet {
-	t := cl.tiers(dir)
-	return t.conns(ports, func(r *rule) bool { return matches[r.id].has(peer) })
+	if t := cl.tiers(dir); !t.plain() {
+		return t.conns(ports, func(r *rule) bool { return matches[r.id].has(peer) })
+	}
+	// NetworkPolicies alone, without building the admin tiers' closure.
+	if !cl.isolated[dir] {
+		return AllConns()
+	}
+	var c ConnSet
+	for _, r := range cl.rules[dir] {
+		if matches[r.id].has(peer) {
+			c = c.Union(r.connsTo(ports))
+		}
+	}
+	return c
 }
 
 func (a *Analysis) intern(c ConnSet, interned map[string]int32) int32 {
@@ -514,8 +526,19 @@ func (a *Analysis) external() {
 }
 
 func (a *Analysis) rangeSide(cl *class, dir Direction, v *endpointView, ports []ContainerPort) ConnSet {
-	t := cl.tiers(dir)
-	return t.conns(ports, func(r *rule) bool { return r.matchesPeer(v) })
+	if t := cl.tiers(dir); !t.plain() {
+		return t.conns(ports, func(r *rule) bool { return r.matchesPeer(v) })
+	}
+	if !cl.isolated[dir] {
+		return AllConns()
+	}
+	var c ConnSet
+	for _, r := range cl.rules[dir] {
+		if r.matchesPeer(v) {
+			c = c.Union(r.connsTo(ports))
+		}
+	}
+	return c
 }
 
 // Connection is what a source may open to a destination.
