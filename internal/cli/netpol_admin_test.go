@@ -51,3 +51,42 @@ func TestNetpolExplainNamesAdminPolicies(t *testing.T) {
 		})
 	}
 }
+
+func TestNetpolExplainResolvesAServiceToItsWorkloads(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string // parts of stdout, in order
+	}{
+		{"a Service port name leads to the selected pod's named target port",
+			[]string{"shop/Pod/web", "shop/Service/db", "postgres"}, 0, []string{
+				"allowed: shop/Pod/web => shop/Service/db : postgres (1 workloads)\n",
+				"allowed: shop/Pod/web => shop/Pod/db : TCP 5432\n",
+			}},
+		{"a Service port number works as its name does, and the verdict is the workloads'",
+			[]string{"ops/Pod/debug", "shop/Service/db", "5432/TCP"}, 1, []string{
+				"denied: ops/Pod/debug => shop/Service/db : 5432/TCP (1 workloads)\n",
+				"denied: ops/Pod/debug => shop/Pod/db : TCP 5432\n",
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runWithStdin(t, "", append([]string{"netpol", "explain", "-f", netpolAdminFile}, tt.args...)...)
+			if code != tt.wantCode || errOut != "" {
+				t.Fatalf("exit %d, want %d; stderr %q\n%s", code, tt.wantCode, errOut, out)
+			}
+			rest := out
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("missing %q in:\n%s", w, out)
+				}
+				rest = rest[i+len(w):]
+			}
+		})
+	}
+	if code, _, errOut := runWithStdin(t, "", "netpol", "explain", "-f", netpolAdminFile, "shop/Pod/web", "shop/Service/db", "http"); code != 2 || !strings.Contains(errOut, "no port of that number or name") {
+		t.Errorf("an unknown Service port: exit %d, stderr %q; want 2 and the reason", code, errOut)
+	}
+}

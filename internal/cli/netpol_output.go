@@ -66,6 +66,10 @@ type explanationJSON struct {
 	Ingress  netpol.Side `json:"ingress"`
 }
 
+func toExplanationJSON(e netpol.Explanation) explanationJSON {
+	return explanationJSON{Verdict: verdict(e.Allowed), Src: e.Src, Dst: e.Dst, Port: e.Port, Protocol: e.Protocol.String(), Egress: e.Egress, Ingress: e.Ingress}
+}
+
 func verdict(allowed bool) string {
 	if allowed {
 		return "allowed"
@@ -75,7 +79,7 @@ func verdict(allowed bool) string {
 
 func printExplanation(w io.Writer, format string, e netpol.Explanation) error {
 	if format == "json" {
-		return writeJSON(w, explanationJSON{Verdict: verdict(e.Allowed), Src: e.Src, Dst: e.Dst, Port: e.Port, Protocol: e.Protocol.String(), Egress: e.Egress, Ingress: e.Ingress})
+		return writeJSON(w, toExplanationJSON(e))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s => %s : %s %d\n", verdict(e.Allowed), e.Src, e.Dst, e.Protocol, e.Port)
@@ -144,4 +148,65 @@ func at(where string) string {
 		return ""
 	}
 	return " (" + where + ")"
+}
+
+// explainService explains the connection from src to each workload a Service port leads
+// to; it is allowed when it is allowed to every one of them (and there is one).
+func explainService(s Streams, format string, in *netpolInput, src netpol.Endpoint, svc, port string) error {
+	a := in.analysis
+	targets, unresolved, err := a.ServiceTargets(svc, port)
+	if err != nil {
+		return fmt.Errorf("DST: %w", err)
+	}
+	allowed := len(targets) > 0
+	var exps []netpol.Explanation
+	for _, t := range targets {
+		e := a.Explain(src, netpol.Endpoint{Workload: t.Workload}, t.Protocol, t.Port)
+		allowed = allowed && e.Allowed
+		exps = append(exps, e)
+	}
+	var missing []string
+	for _, w := range unresolved {
+		missing = append(missing, a.Workloads[w].ID())
+	}
+	if err := printServiceExplanation(s.Out, format, verdict(allowed)+": "+a.Name(src)+" => "+svc+" : "+port, exps, missing); err != nil {
+		return err
+	}
+	if err := in.report(s); err != nil {
+		return err
+	}
+	if !allowed {
+		return exitError{1}
+	}
+	return nil
+}
+
+func printServiceExplanation(w io.Writer, format, head string, exps []netpol.Explanation, missing []string) error {
+	if format == "json" {
+		verdict, rest, _ := strings.Cut(head, ": ")
+		out := struct {
+			Verdict    string            `json:"verdict"`
+			Connection string            `json:"connection"`
+			Targets    []explanationJSON `json:"targets"`
+			Unresolved []string          `json:"unresolved,omitempty"`
+		}{Verdict: verdict, Connection: rest, Targets: []explanationJSON{}, Unresolved: missing}
+		for _, e := range exps {
+			out.Targets = append(out.Targets, toExplanationJSON(e))
+		}
+		return writeJSON(w, out)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%d workloads)\n", head, len(exps))
+	for _, id := range missing {
+		fmt.Fprintf(&b, "  %s: the target port resolves on none of its container ports\n", id)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	for _, e := range exps {
+		if err := printExplanation(w, format, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -22,6 +22,8 @@ type Analysis struct {
 	// Problems are what the policies say that the engine cannot read (an unparsable
 	// selector or CIDR, an out-of-range port); each is taken as matching nothing.
 	Problems []string
+	// Services are sorted by ID.
+	Services []Service
 
 	// ids are the workloads' names, computed once for output.
 	ids      []string
@@ -100,6 +102,9 @@ func Analyze(in Input) *Analysis {
 	for _, ns := range in.Namespaces {
 		a.namespace(ns.Name, ns.Labels)
 	}
+	a.Services = slices.Clone(in.Services)
+	slices.SortStableFunc(a.Services, func(x, y Service) int { return strings.Compare(x.ID(), y.ID()) })
+	a.Services = slices.CompactFunc(a.Services, func(x, y Service) bool { return x.ID() == y.ID() })
 	c := &compiler{}
 	var rules []*rule
 	for i := range in.Policies {

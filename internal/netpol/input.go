@@ -28,6 +28,7 @@ type Input struct {
 	Policies   []Policy
 	// AdminPolicies are the AdminNetworkPolicies and BaselineAdminNetworkPolicies.
 	AdminPolicies []AdminPolicy
+	Services      []Service
 	// Problems are what reading the input could not read, reported with the policies'.
 	Problems []string
 }
@@ -91,6 +92,10 @@ func FromInventory(inv *inventory.Inventory) Input {
 		in.Namespaces = append(in.Namespaces, Namespace{Name: o.Name, Labels: o.Labels})
 	}
 	for _, o := range inv.Objects() {
+		if svc, ok := o.Typed.(*corev1.Service); ok {
+			in.Services = append(in.Services, serviceFrom(o.Namespace, o.Name, &svc.Spec))
+			continue
+		}
 		if np, ok := o.Typed.(*networkingv1.NetworkPolicy); ok {
 			in.Policies = append(in.Policies, Policy{Namespace: o.Namespace, Name: o.Name, Spec: np.Spec, Locate: locator(o)})
 			continue
