@@ -119,8 +119,8 @@ func allow(ns, team string) networkingv1.NetworkPolicy {
 
 // AddAdminPolicies adds n AdminNetworkPolicies, one per team in turn with priorities 1 to n,
 // and the baseline. Each passes its team's own traffic to the NetworkPolicies, denies the
-// database port to everyone else and allows DNS to kube-system; the baseline denies egress
-// to every address on the TCP ports below 443.
+// database port to everyone else, allows DNS to kube-system and TCP 8000-8100 to 10.0.0.0/8;
+// the baseline denies egress to every address on the TCP ports below 443.
 func AddAdminPolicies(c *Corpus, n int) {
 	teams := max(1, (len(c.Namespaces)+NamespacesPerTeam-1)/NamespacesPerTeam)
 	for i := range n {
@@ -142,6 +142,9 @@ func AddAdminPolicies(c *Corpus, n int) {
 					{Name: "dns", Action: anpv1alpha1.AdminNetworkPolicyRuleActionAllow,
 						To:    []anpv1alpha1.AdminNetworkPolicyEgressPeer{{Namespaces: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: "kube-system"}}}},
 						Ports: &[]anpv1alpha1.AdminNetworkPolicyPort{{PortNumber: &anpv1alpha1.Port{Protocol: corev1.ProtocolUDP, Port: 53}}}},
+					{Name: "internal-services", Action: anpv1alpha1.AdminNetworkPolicyRuleActionAllow,
+						To:    []anpv1alpha1.AdminNetworkPolicyEgressPeer{{Networks: []anpv1alpha1.CIDR{"10.0.0.0/8"}}},
+						Ports: &[]anpv1alpha1.AdminNetworkPolicyPort{{PortRange: &anpv1alpha1.PortRange{Protocol: corev1.ProtocolTCP, Start: 8000, End: 8100}}}},
 				},
 			},
 		})
