@@ -7,7 +7,7 @@ import (
 
 const netpolAdminFile = "testdata/netpol/admin.yaml"
 
-func TestNetpolExplainNamesAdminPolicies(t *testing.T) {
+func TestNetpolExplainNamesAdminPoliciesAndResolvesServices(t *testing.T) {
 	tests := []struct {
 		name     string
 		args     []string
@@ -33,32 +33,6 @@ func TestNetpolExplainNamesAdminPolicies(t *testing.T) {
 				"allowed: shop/Pod/web => shop/Pod/db : TCP 5432\n",
 				"allowed by:\n      shop/db spec.ingress[0]",
 			}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := runWithStdin(t, "", append([]string{"netpol", "explain", "-f", netpolAdminFile}, tt.args...)...)
-			if code != tt.wantCode || errOut != "" {
-				t.Fatalf("exit %d, want %d; stderr %q\n%s", code, tt.wantCode, errOut, out)
-			}
-			rest := out
-			for _, w := range tt.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Fatalf("missing %q in:\n%s", w, out)
-				}
-				rest = rest[i+len(w):]
-			}
-		})
-	}
-}
-
-func TestNetpolExplainResolvesAServiceToItsWorkloads(t *testing.T) {
-	tests := []struct {
-		name     string
-		args     []string
-		wantCode int
-		want     []string // parts of stdout, in order
-	}{
 		{"a Service port name leads to the selected pod's named target port",
 			[]string{"shop/Pod/web", "shop/Service/db", "postgres"}, 0, []string{
 				"allowed: shop/Pod/web => shop/Service/db : postgres (1 workloads)\n",

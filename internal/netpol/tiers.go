@@ -30,9 +30,34 @@ func (t *tiers) conns(ports []ContainerPort, match func(*rule) bool) ConnSet {
 	if t.open() {
 		return AllConns()
 	}
-	rest := AllConns()
-	var allowed, lower ConnSet
-	for _, r := range t.admin {
+	allowed, passed, rest := firstMatches(t.admin, ports, match)
+	lower := passed.Union(rest)
+	if lower.IsEmpty() {
+		return allowed
+	}
+	return allowed.Union(lower.Intersect(t.lowerConns(ports, match)))
+}
+
+// lowerConns is what the NetworkPolicies allow, or the baseline when none isolates.
+func (t *tiers) lowerConns(ports []ContainerPort, match func(*rule) bool) ConnSet {
+	if t.isolated {
+		var allowed ConnSet
+		for _, r := range t.np {
+			if match(r) {
+				allowed = allowed.Union(r.connsTo(ports))
+			}
+		}
+		return allowed
+	}
+	allowed, _, rest := firstMatches(t.baseline, ports, match)
+	return allowed.Union(rest)
+}
+
+// firstMatches hands each connection to the first of the rules that matches it, and returns
+// what Allow rules took, what Pass rules took, and what no rule matched.
+func firstMatches(rules []*rule, ports []ContainerPort, match func(*rule) bool) (allowed, passed, rest ConnSet) {
+	rest = AllConns()
+	for _, r := range rules {
 		if rest.IsEmpty() {
 			break
 		}
@@ -45,42 +70,10 @@ func (t *tiers) conns(ports []ContainerPort, match func(*rule) bool) ConnSet {
 		case actAllow:
 			allowed = allowed.Union(c)
 		case actPass:
-			lower = lower.Union(c)
+			passed = passed.Union(c)
 		}
 	}
-	lower = lower.Union(rest)
-	if lower.IsEmpty() {
-		return allowed
-	}
-	return allowed.Union(lower.Intersect(t.lowerConns(ports, match)))
-}
-
-// lowerConns is what the NetworkPolicies allow, or the baseline when none isolates.
-func (t *tiers) lowerConns(ports []ContainerPort, match func(*rule) bool) ConnSet {
-	var allowed ConnSet
-	if t.isolated {
-		for _, r := range t.np {
-			if match(r) {
-				allowed = allowed.Union(r.connsTo(ports))
-			}
-		}
-		return allowed
-	}
-	rest := AllConns()
-	for _, r := range t.baseline {
-		if rest.IsEmpty() {
-			break
-		}
-		if !match(r) {
-			continue
-		}
-		c := r.connsTo(ports).Intersect(rest)
-		rest = rest.Subtract(c)
-		if r.action == actAllow {
-			allowed = allowed.Union(c)
-		}
-	}
-	return allowed.Union(rest)
+	return allowed, passed, rest
 }
 
 // decide is the verdict on protocol p on port, with the admin rule that decides or passes
