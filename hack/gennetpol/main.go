@@ -1,12 +1,14 @@
 // Command gennetpol writes the deterministic cluster the NetworkPolicy reachability engine is
 // benchmarked on (package internal/netpol/netpolcorpus) as one manifest file: N pods in N/10
-// namespaces with N/5 NetworkPolicies.
+// namespaces with N/5 NetworkPolicies; with -admin M, also M AdminNetworkPolicies and a
+// BaselineAdminNetworkPolicy.
 //
-// Usage: go run ./hack/gennetpol N FILE
+// Usage: go run ./hack/gennetpol [-admin M] N FILE
 package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -17,17 +19,23 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: gennetpol N FILE")
+	admin := flag.Int("admin", 0, "AdminNetworkPolicies to add, with a baseline (0: none)")
+	flag.Parse()
+	if flag.NArg() != 2 || *admin < 0 {
+		fmt.Fprintln(os.Stderr, "usage: gennetpol [-admin M] N FILE")
 		os.Exit(2)
 	}
-	n, err := strconv.Atoi(os.Args[1])
+	n, err := strconv.Atoi(flag.Arg(0))
 	if err != nil || n < 1 {
-		fmt.Fprintf(os.Stderr, "error: pod count of %d bytes: not a positive number\n", len(os.Args[1]))
+		fmt.Fprintf(os.Stderr, "error: pod count of %d bytes: not a positive number\n", len(flag.Arg(0)))
 		os.Exit(2)
 	}
-	if err := write(os.Args[2], netpolcorpus.Generate(n)); err != nil {
-		fmt.Fprintf(os.Stderr, "error: writing %s: %v\n", os.Args[2], err)
+	c := netpolcorpus.Generate(n)
+	if *admin > 0 {
+		netpolcorpus.AddAdminPolicies(c, *admin)
+	}
+	if err := write(flag.Arg(1), c); err != nil {
+		fmt.Fprintf(os.Stderr, "error: writing %s: %v\n", flag.Arg(1), err)
 		os.Exit(1)
 	}
 }
@@ -47,6 +55,12 @@ func write(path string, c *netpolcorpus.Corpus) error {
 	}
 	for i := range c.Policies {
 		objs = append(objs, &c.Policies[i])
+	}
+	for i := range c.AdminPolicies {
+		objs = append(objs, &c.AdminPolicies[i])
+	}
+	if c.Baseline != nil {
+		objs = append(objs, c.Baseline)
 	}
 	for _, o := range objs {
 		b, err := yaml.Marshal(o)

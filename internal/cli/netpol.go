@@ -16,8 +16,10 @@ import (
 	"palisade.dev/palisade/internal/source/cluster"
 )
 
-// netpolKinds are what the reachability engine reads from a cluster.
-var netpolKinds = []string{"Namespace", "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "NetworkPolicy"}
+// netpolKinds are what the reachability engine reads from a cluster; the admin network
+// policies only where the cluster defines them.
+var netpolKinds = []string{"Namespace", "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "NetworkPolicy",
+	"AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "Service"}
 
 // netpolFlags are how the netpol commands read their input and print their answer.
 type netpolFlags struct {
@@ -228,15 +230,24 @@ func newNetpolExplainCommand(s Streams) *cobra.Command {
 		Long: `Say whether SRC may connect to DST on PORT/PROTOCOL, and why: on the egress side of SRC and
 on the ingress side of DST, the policies that isolate the pod and the rules (file:line) that
 allow the connection, or that no policy selects the pod. SRC and DST are workloads
-(namespace/kind/name, as 'palisade netpol' prints them) or IP addresses outside the cluster.
+(namespace/kind/name, as 'palisade netpol' prints them) or IP addresses outside the cluster;
+DST may also be a Service (namespace/Service/name, PORT its port's number or name): each
+workload its selector selects is explained on the target port, and the connection is
+allowed when it is allowed to every one of them.
 Exit code 0 means allowed, 1 denied, 2 an error (with -f, a document that could not be read).`,
 		Example: `  palisade netpol explain shop/Deployment/web shop/StatefulSet/db 5432/TCP -f manifests/
+  palisade netpol explain shop/Deployment/web shop/Service/db postgres -f manifests/
   palisade netpol explain 203.0.113.7 shop/Deployment/web 443 -f manifests/`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			port, proto, err := netpol.ParsePortProtocol(args[2])
-			if err != nil {
-				return err
+			service := strings.Count(args[1], "/") == 2 && strings.Contains(args[1], "/Service/")
+			var port int32
+			var proto netpol.Protocol
+			if !service {
+				var err error
+				if port, proto, err = netpol.ParsePortProtocol(args[2]); err != nil {
+					return err
+				}
 			}
 			in, err := f.load(cmd.Context(), s)
 			if err != nil {
@@ -245,6 +256,9 @@ Exit code 0 means allowed, 1 denied, 2 an error (with -f, a document that could 
 			src, err := in.analysis.ParseEndpoint(args[0])
 			if err != nil {
 				return fmt.Errorf("SRC: %w", err)
+			}
+			if service {
+				return explainService(s, f.output, in, src, args[1], args[2])
 			}
 			dst, err := in.analysis.ParseEndpoint(args[1])
 			if err != nil {

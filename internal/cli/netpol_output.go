@@ -87,6 +87,10 @@ type explanationJSON struct {
 	Ingress  netpol.Side `json:"ingress"`
 }
 
+func toExplanationJSON(e netpol.Explanation) explanationJSON {
+	return explanationJSON{Verdict: verdict(e.Allowed), Src: e.Src, Dst: e.Dst, Port: e.Port, Protocol: e.Protocol.String(), Egress: e.Egress, Ingress: e.Ingress}
+}
+
 func verdict(allowed bool) string {
 	if allowed {
 		return "allowed"
@@ -96,7 +100,7 @@ func verdict(allowed bool) string {
 
 func printExplanation(w io.Writer, format string, e netpol.Explanation) error {
 	if format == "json" {
-		return writeJSON(w, explanationJSON{Verdict: verdict(e.Allowed), Src: e.Src, Dst: e.Dst, Port: e.Port, Protocol: e.Protocol.String(), Egress: e.Egress, Ingress: e.Ingress})
+		return writeJSON(w, toExplanationJSON(e))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s => %s : %s %d\n", verdict(e.Allowed), e.Src, e.Dst, e.Protocol, e.Port)
@@ -108,15 +112,30 @@ func printExplanation(w io.Writer, format string, e netpol.Explanation) error {
 
 func writeSide(b *strings.Builder, what string, d netpol.Direction, s netpol.Side) {
 	fmt.Fprintf(b, "  %s: ", what)
+	passed := func() {
+		if s.Admin != nil {
+			fmt.Fprintf(b, "    after %s passed it on\n", adminRule(s.Admin))
+		}
+	}
 	switch {
 	case s.Outside:
 		b.WriteString("allowed, an address outside the cluster that no policy governs\n")
 		return
+	case s.Admin != nil && s.Admin.Action != "Pass":
+		fmt.Fprintf(b, "%s by %s\n", verdict(s.Allowed), adminRule(s.Admin))
+		return
+	case s.Baseline != nil:
+		fmt.Fprintf(b, "%s by %s, no NetworkPolicy selects the pod for %s\n", verdict(s.Allowed), adminRule(s.Baseline), d)
+		passed()
+		return
 	case len(s.Isolating) == 0:
 		fmt.Fprintf(b, "allowed by default, no policy selects the pod for %s\n", d)
+		passed()
 		return
 	}
-	fmt.Fprintf(b, "%s\n    isolated for %s by:\n", verdict(s.Allowed), d)
+	fmt.Fprintf(b, "%s\n", verdict(s.Allowed))
+	passed()
+	fmt.Fprintf(b, "    isolated for %s by:\n", d)
 	for _, p := range s.Isolating {
 		fmt.Fprintf(b, "      %s%s\n", p.Policy, at(p.Where))
 	}
@@ -130,9 +149,85 @@ func writeSide(b *strings.Builder, what string, d netpol.Direction, s netpol.Sid
 	}
 }
 
+// adminRule names an admin policy's rule: kind, name, priority, rule, action and origin.
+func adminRule(r *netpol.AdminRuleRef) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", r.Kind, r.Policy)
+	if r.Priority != nil {
+		fmt.Fprintf(&b, " (priority %d)", *r.Priority)
+	}
+	fmt.Fprintf(&b, " %s", r.Rule)
+	if r.Name != "" {
+		fmt.Fprintf(&b, " %q", r.Name)
+	}
+	fmt.Fprintf(&b, " %s%s", r.Action, at(r.Where))
+	return b.String()
+}
+
 func at(where string) string {
 	if where == "" {
 		return ""
 	}
 	return " (" + where + ")"
+}
+
+// explainService explains the connection from src to each workload a Service port leads
+// to; it is allowed when it is allowed to every one of them (and there is one).
+func explainService(s Streams, format string, in *netpolInput, src netpol.Endpoint, svc, port string) error {
+	a := in.analysis
+	targets, unresolved, err := a.ServiceTargets(svc, port)
+	if err != nil {
+		return fmt.Errorf("DST: %w", err)
+	}
+	allowed := len(targets) > 0
+	var exps []netpol.Explanation
+	for _, t := range targets {
+		e := a.Explain(src, netpol.Endpoint{Workload: t.Workload}, t.Protocol, t.Port)
+		allowed = allowed && e.Allowed
+		exps = append(exps, e)
+	}
+	var missing []string
+	for _, w := range unresolved {
+		missing = append(missing, a.Workloads[w].ID())
+	}
+	if err := printServiceExplanation(s.Out, format, verdict(allowed)+": "+a.Name(src)+" => "+svc+" : "+port, exps, missing); err != nil {
+		return err
+	}
+	if err := in.report(s); err != nil {
+		return err
+	}
+	if !allowed {
+		return exitError{1}
+	}
+	return nil
+}
+
+func printServiceExplanation(w io.Writer, format, head string, exps []netpol.Explanation, missing []string) error {
+	if format == "json" {
+		verdict, rest, _ := strings.Cut(head, ": ")
+		out := struct {
+			Verdict    string            `json:"verdict"`
+			Connection string            `json:"connection"`
+			Targets    []explanationJSON `json:"targets"`
+			Unresolved []string          `json:"unresolved,omitempty"`
+		}{Verdict: verdict, Connection: rest, Targets: []explanationJSON{}, Unresolved: missing}
+		for _, e := range exps {
+			out.Targets = append(out.Targets, toExplanationJSON(e))
+		}
+		return writeJSON(w, out)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%d workloads)\n", head, len(exps))
+	for _, id := range missing {
+		fmt.Fprintf(&b, "  %s: the target port resolves on none of its container ports\n", id)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	for _, e := range exps {
+		if err := printExplanation(w, format, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -22,22 +22,29 @@ type Analysis struct {
 	// Problems are what the policies say that the engine cannot read (an unparsable
 	// selector or CIDR, an out-of-range port); each is taken as matching nothing.
 	Problems []string
+	// Services are sorted by ID.
+	Services []Service
 
 	// ids are the workloads' names, computed once for output.
 	ids      []string
 	nsLabels map[string]labels.Set
 	policies []*compiledPolicy
 	byNS     map[string][]*compiledPolicy
-	classes  []*class
-	classOf  []int32
+	// admins are the AdminNetworkPolicies in evaluation order, baselines the
+	// BaselineAdminNetworkPolicies by name.
+	admins, baselines []*compiledAdmin
+	classes           []*class
+	classOf           []int32
 	// matches are, per rule, the classes its peers match.
 	matches []classSet
-	// egressOpen lists the classes no policy isolates for egress; egressAt lists, per
+	// egressOpen lists the classes nothing restricts for egress, egressTiered those an
+	// AdminNetworkPolicy or the baseline judges for egress; egressAt lists, per
 	// class, the egress rules whose peers match it by name (not every peer), and egressAny
 	// the egress rules that match every peer. Reaching answers from them.
-	egressOpen []int32
-	egressAt   [][]*rule
-	egressAny  []*rule
+	egressOpen   []int32
+	egressTiered []int32
+	egressAt     [][]*rule
+	egressAny    []*rule
 	// conns interns the connection sets of the matrix; 0 is none, 1 is all.
 	conns []ConnSet
 	// pairs lists, per source class, the destination classes it reaches (sorted) and how;
@@ -59,10 +66,22 @@ type class struct {
 	portsID int32
 	members []int32
 	// isolated and rules are, per direction, whether a policy isolates the class and the
-	// rules of the policies that do.
+	// rules of the policies that do; admin and baseline the rules of the AdminPolicies that
+	// select it (baseline only where no NetworkPolicy isolates it).
 	isolated [2]bool
 	rules    [2][]*rule
+	admin    [2][]*rule
+	baseline [2][]*rule
 	rulesID  [2]int32
+}
+
+func (cl *class) tiers(d Direction) tiers {
+	return tiers{admin: cl.admin[d], isolated: cl.isolated[d], np: cl.rules[d], baseline: cl.baseline[d]}
+}
+
+// lists are the rule lists of direction d in evaluation order.
+func (cl *class) lists(d Direction) [3][]*rule {
+	return [3][]*rule{cl.admin[d], cl.rules[d], cl.baseline[d]}
 }
 
 const (
@@ -83,25 +102,38 @@ func Analyze(in Input) *Analysis {
 	for _, ns := range in.Namespaces {
 		a.namespace(ns.Name, ns.Labels)
 	}
+	a.Services = slices.Clone(in.Services)
+	slices.SortStableFunc(a.Services, func(x, y Service) int { return strings.Compare(x.ID(), y.ID()) })
+	a.Services = slices.CompactFunc(a.Services, func(x, y Service) bool { return x.ID() == y.ID() })
 	c := &compiler{}
-	var prefixes []netip.Prefix
+	var rules []*rule
 	for i := range in.Policies {
 		cp := c.compile(&in.Policies[i])
 		a.policies = append(a.policies, cp)
 		a.byNS[cp.Namespace] = append(a.byNS[cp.Namespace], cp)
 		a.namespace(cp.Namespace, nil)
-		for _, rs := range cp.rules {
-			for _, r := range rs {
-				for _, pe := range r.peers {
-					if pe.block != nil {
-						prefixes = append(prefixes, pe.block.cidr)
-						prefixes = append(prefixes, pe.block.except...)
-					}
-				}
+		rules = append(append(rules, cp.rules[Ingress]...), cp.rules[Egress]...)
+	}
+	for i := range in.AdminPolicies {
+		cp := c.compileAdmin(&in.AdminPolicies[i])
+		if cp.Kind == BaselineAdminNetworkPolicy {
+			a.baselines = append(a.baselines, cp)
+		} else {
+			a.admins = append(a.admins, cp)
+		}
+		rules = append(append(rules, cp.rules[Ingress]...), cp.rules[Egress]...)
+	}
+	sortAdmin(a.admins)
+	slices.SortStableFunc(a.baselines, func(x, y *compiledAdmin) int { return strings.Compare(x.Name, y.Name) })
+	var prefixes []netip.Prefix
+	for _, r := range rules {
+		for _, pe := range r.peers {
+			if pe.block != nil {
+				prefixes = append(prefixes, pe.block.cidr)
+				prefixes = append(prefixes, pe.block.except...)
 			}
 		}
 	}
-	a.Problems = c.problems
 	v6 := false
 	for i := range a.Workloads {
 		w := &a.Workloads[i]
@@ -111,7 +143,8 @@ func Analyze(in Input) *Analysis {
 	}
 	a.Ranges = partition(prefixes, v6)
 	a.group()
-	a.matches = a.ruleMatches(c.nextID)
+	a.Problems = slices.Concat(in.Problems, c.problems, samePriority(a.admins))
+	a.matches = a.ruleMatches(rules, c.nextID)
 	a.indexEgress()
 	a.external()
 	return a
@@ -182,17 +215,41 @@ func (a *Analysis) group() {
 				}
 			}
 		}
+		for _, cp := range a.admins {
+			if cp.selects(&cl.view) {
+				cp.selected = append(cp.selected, int32(ci))
+				for d := range cl.admin {
+					cl.admin[d] = append(cl.admin[d], cp.rules[d]...)
+				}
+			}
+		}
+		for _, cp := range a.baselines {
+			if cp.selects(&cl.view) {
+				cp.selected = append(cp.selected, int32(ci))
+				for d := range cl.baseline {
+					if !cl.isolated[d] {
+						cl.baseline[d] = append(cl.baseline[d], cp.rules[d]...)
+					}
+				}
+			}
+		}
 		for d := range cl.rules {
 			cl.rulesID[d] = -1
-			if !cl.isolated[d] {
+			if t := cl.tiers(Direction(d)); t.open() {
 				continue
 			}
 			key.Reset()
-			for _, r := range cl.rules[d] {
-				key.WriteByte(byte(r.id))
-				key.WriteByte(byte(r.id >> 8))
-				key.WriteByte(byte(r.id >> 16))
-				key.WriteByte(byte(r.id >> 24))
+			if cl.isolated[d] {
+				key.WriteByte(1) // an isolated class with no rules differs from an open one
+			}
+			for _, rs := range cl.lists(Direction(d)) {
+				for _, r := range rs {
+					key.WriteByte(byte(r.id))
+					key.WriteByte(byte(r.id >> 8))
+					key.WriteByte(byte(r.id >> 16))
+					key.WriteByte(byte(r.id >> 24))
+				}
+				key.WriteString("\xff\xff\xff\xff")
 			}
 			id, ok := ruleIDs[key.String()]
 			if !ok {
@@ -238,7 +295,7 @@ func (c *classSet) has(i int) bool {
 // ruleMatches computes, for every rule, the classes its peers match. Namespace selectors
 // are evaluated once per namespace and distinct selector; pod selectors only on the classes
 // of the namespaces that match.
-func (a *Analysis) ruleMatches(nRules int) []classSet {
+func (a *Analysis) ruleMatches(rules []*rule, nRules int) []classSet {
 	byNS := map[string][]int32{}
 	var withIP []int32
 	for i, cl := range a.classes {
@@ -268,34 +325,30 @@ func (a *Analysis) ruleMatches(nRules int) []classSet {
 		return out
 	}
 	out := make([]classSet, nRules)
-	for _, cp := range a.policies {
-		for _, rs := range cp.rules {
-			for _, r := range rs {
-				m := &out[r.id]
-				if r.anyPeer {
-					m.all = true
-					continue
+	for _, r := range rules {
+		m := &out[r.id]
+		if r.anyPeer {
+			m.all = true
+			continue
+		}
+		for _, pe := range r.peers {
+			switch {
+			case pe.none:
+			case pe.block != nil:
+				for _, c := range withIP {
+					if pe.block.contains(a.classes[c].view.ip) {
+						m.members = append(m.members, c)
+					}
 				}
-				for _, pe := range r.peers {
-					switch {
-					case pe.none:
-					case pe.block != nil:
-						for _, c := range withIP {
-							if pe.block.contains(a.classes[c].view.ip) {
-								m.members = append(m.members, c)
-							}
-						}
-					default:
-						nss := []string{cp.Namespace}
-						if !pe.sameNamespace {
-							nss = selected(pe.namespaces)
-						}
-						for _, ns := range nss {
-							for _, c := range byNS[ns] {
-								if pe.pods == nil || pe.pods.Matches(a.classes[c].view.labels) {
-									m.members = append(m.members, c)
-								}
-							}
+			default:
+				nss := []string{r.namespace}
+				if !pe.sameNamespace {
+					nss = selected(pe.namespaces)
+				}
+				for _, ns := range nss {
+					for _, c := range byNS[ns] {
+						if pe.pods == nil || pe.pods.Matches(a.classes[c].view.labels) {
+							m.members = append(m.members, c)
 						}
 					}
 				}
@@ -328,8 +381,10 @@ func (a *Analysis) matrix(matches []classSet) {
 	var candidates []int32
 	for s, src := range a.classes {
 		candidates = candidates[:0]
+		// Beside every class when no NetworkPolicy isolates the source, only the peers of
+		// its NetworkPolicy rules and of its AdminNetworkPolicy Allow rules can be reached.
 		every := !src.isolated[Egress]
-		for _, r := range src.rules[Egress] {
+		for _, r := range granting(src, Egress) {
 			m := &matches[r.id]
 			if every = every || m.all; every {
 				break
@@ -368,31 +423,32 @@ func admits(dst *class, s int, matches []classSet) bool {
 	if !dst.isolated[Ingress] {
 		return true
 	}
-	for _, r := range dst.rules[Ingress] {
-		if matches[r.id].has(s) {
-			return true
+	return slices.ContainsFunc(granting(dst, Ingress), func(r *rule) bool { return matches[r.id].has(s) })
+}
+
+// granting are the rules of an isolated direction that can allow a connection: its
+// NetworkPolicy rules and its AdminNetworkPolicy Allow rules.
+func granting(cl *class, d Direction) []*rule {
+	if len(cl.admin[d]) == 0 {
+		return cl.rules[d]
+	}
+	out := slices.Clone(cl.rules[d])
+	for _, r := range cl.admin[d] {
+		if r.action == actAllow {
+			out = append(out, r)
 		}
 	}
-	return false
+	return out
 }
 
 // pairConns computes (or finds in memo) the connections from class src to class dst.
 func (a *Analysis) pairConns(src, dst *class, s, d int, matches []classSet, memo map[memoKey]int32, interned map[string]int32) int32 {
 	key := memoKey{egList: src.rulesID[Egress], inList: dst.rulesID[Ingress], ports: -1}
-	named := false
-	usable := len(src.rules[Egress]) <= 64 && len(dst.rules[Ingress]) <= 64
-	for i, r := range src.rules[Egress] {
-		if matches[r.id].has(d) {
-			key.egMask |= 1 << (i % 64)
-			named = named || len(r.named) > 0
-		}
-	}
-	for i, r := range dst.rules[Ingress] {
-		if matches[r.id].has(s) {
-			key.inMask |= 1 << (i % 64)
-			named = named || len(r.named) > 0
-		}
-	}
+	egMask, egN, egNamed := ruleMask(src, Egress, d, matches)
+	inMask, inN, inNamed := ruleMask(dst, Ingress, s, matches)
+	key.egMask, key.inMask = egMask, inMask
+	named := egNamed || inNamed
+	usable := egN <= 64 && inN <= 64
 	if named {
 		key.ports = dst.portsID
 	}
@@ -409,9 +465,29 @@ func (a *Analysis) pairConns(src, dst *class, s, d int, matches []classSet, memo
 	return id
 }
 
+// ruleMask marks which of cl's rules of direction d match the peer class, over its rule
+// lists in evaluation order; n counts the rules and named tells whether a matching rule
+// has named ports.
+func ruleMask(cl *class, d Direction, peer int, matches []classSet) (mask uint64, n int, named bool) {
+	for _, rs := range cl.lists(d) {
+		for _, r := range rs {
+			if matches[r.id].has(peer) {
+				mask |= 1 << (n % 64)
+				named = named || len(r.named) > 0
+			}
+			n++
+		}
+	}
+	return mask, n, named
+}
+
 // sideConns is what cl's rules of direction dir allow with the peer class peer (-1 for an
 // address outside the cluster), towards a destination with these ports.
 func sideConns(cl *class, dir Direction, peer int, ports []ContainerPort, matches []classSet) ConnSet {
+	if t := cl.tiers(dir); !t.plain() {
+		return t.conns(ports, func(r *rule) bool { return matches[r.id].has(peer) })
+	}
+	// NetworkPolicies alone, without building the admin tiers' closure.
 	if !cl.isolated[dir] {
 		return AllConns()
 	}
@@ -455,6 +531,9 @@ func (a *Analysis) external() {
 }
 
 func (a *Analysis) rangeSide(cl *class, dir Direction, v *endpointView, ports []ContainerPort) ConnSet {
+	if t := cl.tiers(dir); !t.plain() {
+		return t.conns(ports, func(r *rule) bool { return r.matchesPeer(v) })
+	}
 	if !cl.isolated[dir] {
 		return AllConns()
 	}

@@ -51,6 +51,34 @@ type PolicyRef struct {
 	Where  string `json:"where,omitempty"`
 }
 
+// AdminRuleRef names the rule of an AdminNetworkPolicy or BaselineAdminNetworkPolicy that
+// decides a connection (Allow, Deny) or hands it to the NetworkPolicies (Pass).
+type AdminRuleRef struct {
+	Kind   string `json:"kind"`
+	Policy string `json:"policy"`
+	// Priority is an AdminNetworkPolicy's; absent for the baseline.
+	Priority *int32 `json:"priority,omitempty"`
+	// Rule is the rule's field path, such as spec.egress[1]; Index its position and Name
+	// its name, when it has one.
+	Rule   string `json:"rule"`
+	Index  int    `json:"index"`
+	Name   string `json:"name,omitempty"`
+	Action string `json:"action"`
+	Where  string `json:"where,omitempty"`
+}
+
+func adminRef(r *rule) *AdminRuleRef {
+	if r == nil {
+		return nil
+	}
+	ref := &AdminRuleRef{Kind: r.admin.Kind.String(), Policy: r.admin.Name, Rule: r.path(), Index: r.index, Name: r.name,
+		Action: r.action.String(), Where: r.admin.where(r.path())}
+	if r.admin.Kind == AdminNetworkPolicy {
+		ref.Priority = &r.admin.Priority
+	}
+	return ref
+}
+
 // Side is the verdict of one direction of a connection: the source's egress or the
 // destination's ingress.
 type Side struct {
@@ -62,7 +90,15 @@ type Side struct {
 	Isolating []PolicyRef `json:"isolating,omitempty"`
 	// Allowing are the rules that allow the connection.
 	Allowing []RuleRef `json:"allowing,omitempty"`
-	Allowed  bool      `json:"allowed"`
+	// Admin is the AdminNetworkPolicy rule that matches first: with Allow or Deny it
+	// decides and Allowing stays empty (the NetworkPolicies are not consulted); with Pass
+	// the NetworkPolicies, or the baseline, decide. Nil when no AdminNetworkPolicy rule
+	// matches.
+	Admin *AdminRuleRef `json:"admin,omitempty"`
+	// Baseline is the BaselineAdminNetworkPolicy rule that decides when no NetworkPolicy
+	// isolates the pod and no AdminNetworkPolicy rule decided; nil when none matches.
+	Baseline *AdminRuleRef `json:"baseline,omitempty"`
+	Allowed  bool          `json:"allowed"`
 }
 
 // Explanation is the verdict on one connection and the policies and rules that decide it.
@@ -103,18 +139,36 @@ func (a *Analysis) side(self *endpointView, dir Direction, peer *endpointView, d
 		return Side{Outside: true, Allowed: true}
 	}
 	var s Side
+	var t tiers
+	for _, cp := range a.admins {
+		if cp.selects(self) {
+			t.admin = append(t.admin, cp.rules[dir]...)
+		}
+	}
 	for _, cp := range a.byNS[self.namespace] {
 		if !cp.isolates[dir] || !cp.selects(self) {
 			continue
 		}
+		t.isolated = true
+		t.np = append(t.np, cp.rules[dir]...)
 		s.Isolating = append(s.Isolating, PolicyRef{Policy: cp.ID(), Where: cp.where("")})
-		for _, r := range cp.rules[dir] {
-			if r.matchesPeer(peer) && r.connsTo(dstPorts).Contains(p, port) {
-				s.Allowing = append(s.Allowing, RuleRef{Policy: cp.ID(), Direction: dir, Rule: r.path(), Where: cp.where(r.path())})
-			}
+	}
+	for _, cp := range a.baselines {
+		if !t.isolated && cp.selects(self) {
+			t.baseline = append(t.baseline, cp.rules[dir]...)
 		}
 	}
-	s.Allowed = len(s.Isolating) == 0 || len(s.Allowing) > 0
+	match := func(r *rule) bool { return r.matchesPeer(peer) }
+	allowed, admin, baseline := t.decide(dstPorts, p, port, match)
+	s.Allowed, s.Admin, s.Baseline = allowed, adminRef(admin), adminRef(baseline)
+	if admin != nil && admin.action != actPass {
+		return s // decided before the NetworkPolicies
+	}
+	for _, r := range t.np {
+		if match(r) && r.allows(dstPorts, p, port) {
+			s.Allowing = append(s.Allowing, RuleRef{Policy: r.policy.ID(), Direction: dir, Rule: r.path(), Where: r.policy.where(r.path())})
+		}
+	}
 	return s
 }
 

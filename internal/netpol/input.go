@@ -2,11 +2,14 @@ package netpol
 
 import (
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	anpv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 
 	"palisade.dev/palisade/internal/inventory"
 )
@@ -23,6 +26,11 @@ type Input struct {
 	Namespaces []Namespace
 	Workloads  []Workload
 	Policies   []Policy
+	// AdminPolicies are the AdminNetworkPolicies and BaselineAdminNetworkPolicies.
+	AdminPolicies []AdminPolicy
+	Services      []Service
+	// Problems are what reading the input could not read, reported with the policies'.
+	Problems []string
 }
 
 // Namespace is a namespace and its labels.
@@ -74,8 +82,9 @@ func (p *Policy) where(path string) string {
 	return p.Locate(path)
 }
 
-// FromInventory collects the namespaces, workloads and networking.k8s.io NetworkPolicies of
-// an inventory. Pod templates (kind PodTemplate) run nothing and pods on the host network
+// FromInventory collects the namespaces, workloads, networking.k8s.io NetworkPolicies and
+// policy.networking.k8s.io/v1alpha1 AdminNetworkPolicies and BaselineAdminNetworkPolicies
+// of an inventory (an admin policy that does not decode is left out and named in Problems). Pod templates (kind PodTemplate) run nothing and pods on the host network
 // are outside what NetworkPolicies select, so both are left out.
 func FromInventory(inv *inventory.Inventory) Input {
 	var in Input
@@ -83,8 +92,20 @@ func FromInventory(inv *inventory.Inventory) Input {
 		in.Namespaces = append(in.Namespaces, Namespace{Name: o.Name, Labels: o.Labels})
 	}
 	for _, o := range inv.Objects() {
+		if svc, ok := o.Typed.(*corev1.Service); ok {
+			in.Services = append(in.Services, serviceFrom(o.Namespace, o.Name, &svc.Spec))
+			continue
+		}
 		if np, ok := o.Typed.(*networkingv1.NetworkPolicy); ok {
 			in.Policies = append(in.Policies, Policy{Namespace: o.Namespace, Name: o.Name, Spec: np.Spec, Locate: locator(o)})
+			continue
+		}
+		if o.GVK.Group == anpv1alpha1.GroupName {
+			if p, ok, err := adminFromObject(o); err != nil {
+				in.Problems = append(in.Problems, fmt.Sprintf("%s %s: %v", o.GVK.Kind, o.Name, err))
+			} else if ok {
+				in.AdminPolicies = append(in.AdminPolicies, p)
+			}
 			continue
 		}
 		if o.GVK.Kind == "PodTemplate" {
@@ -101,6 +122,34 @@ func FromInventory(inv *inventory.Inventory) Input {
 		in.Workloads = append(in.Workloads, w)
 	}
 	return in
+}
+
+// adminFromObject reads an AdminNetworkPolicy or BaselineAdminNetworkPolicy of version
+// v1alpha1, which manifests and clusters both carry as plain content; false for another
+// kind or version of the group.
+func adminFromObject(o *inventory.Object) (AdminPolicy, bool, error) {
+	if o.GVK.Version != anpv1alpha1.GroupVersion.Version || o.Content == nil {
+		return AdminPolicy{}, false, nil
+	}
+	var p AdminPolicy
+	switch o.GVK.Kind {
+	case "AdminNetworkPolicy":
+		var anp anpv1alpha1.AdminNetworkPolicy
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Content, &anp); err != nil {
+			return p, false, fmt.Errorf("the object does not decode as %s (%T)", o.GVK.Kind, err)
+		}
+		p = AdminFromANP(o.Name, &anp.Spec)
+	case "BaselineAdminNetworkPolicy":
+		var banp anpv1alpha1.BaselineAdminNetworkPolicy
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Content, &banp); err != nil {
+			return p, false, fmt.Errorf("the object does not decode as %s (%T)", o.GVK.Kind, err)
+		}
+		p = AdminFromBANP(o.Name, &banp.Spec)
+	default:
+		return p, false, nil
+	}
+	p.Locate = locator(o)
+	return p, true, nil
 }
 
 func locator(o *inventory.Object) func(string) string {

@@ -106,3 +106,73 @@ func TestFromInventoryReadsWorkloadsAndJudgesOddPolicyPartsAsMatchingNothing(t *
 		}
 	}
 }
+
+const adminManifests = `apiVersion: v1
+kind: Namespace
+metadata: {name: db, labels: {tier: data}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pg, namespace: db, labels: {app: pg}}
+spec: {containers: [{name: c, image: postgres:17, ports: [{name: sql, containerPort: 5432}]}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: front, labels: {app: web}}
+spec: {containers: [{name: c, image: nginx:1.27}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: protect-data}
+spec:
+  priority: 20
+  subject: {namespaces: {matchLabels: {tier: data}}}
+  ingress:
+  - name: no-sql-from-others
+    action: Deny
+    from: [{namespaces: {matchExpressions: [{key: tier, operator: NotIn, values: [data]}]}}]
+    ports: [{namedPort: sql}]
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: BaselineAdminNetworkPolicy
+metadata: {name: default}
+spec:
+  subject: {namespaces: {}}
+  egress:
+  - {action: Deny, to: [{networks: [0.0.0.0/0]}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: odd}
+spec:
+  priority: oops
+`
+
+func TestFromInventoryReadsAdminPolicies(t *testing.T) {
+	res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(adminManifests)})
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors: %v", res.Errors)
+	}
+	in := netpol.FromInventory(res.Inventory)
+	if len(in.AdminPolicies) != 2 || len(in.Problems) != 1 || !strings.Contains(in.Problems[0], "AdminNetworkPolicy odd: the object does not decode") {
+		t.Fatalf("admin policies %d, problems %q: want the two that decode and one problem", len(in.AdminPolicies), in.Problems)
+	}
+	a := netpol.Analyze(in)
+	web, pg := a.Workload("front/Pod/web"), a.Workload("db/Pod/pg")
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"the named port of the Deny resolves on the database, other ports stay open", a.Between(web, pg).String(), "TCP 1-5431,5433-65535; UDP 1-65535; SCTP 1-65535"},
+		{"the baseline denies egress outside the cluster", a.ToAddress(web, netip.MustParseAddr("1.1.1.1")).String(), "No Connections"},
+		{"the explanation names the rule and its origin", a.Explain(netpol.Endpoint{Workload: web}, netpol.Endpoint{Workload: pg}, netpol.TCP, 5432).Ingress.Admin.Where, "-:22:5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}

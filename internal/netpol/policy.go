@@ -48,9 +48,16 @@ type compiledPolicy struct {
 
 // rule is one ingress or egress rule: its peers AND its ports.
 type rule struct {
+	// policy is the NetworkPolicy of the rule, admin the AdminPolicy; one of them is nil.
 	policy *compiledPolicy
-	dir    Direction
-	index  int
+	admin  *compiledAdmin
+	// namespace is the NetworkPolicy's, for peers of a podSelector alone.
+	namespace string
+	dir       Direction
+	index     int
+	// name and action are an AdminPolicy rule's; a NetworkPolicy rule allows.
+	name   string
+	action action
 	// anyPeer is true for an absent or empty from/to: every pod and every address.
 	anyPeer bool
 	peers   []peer
@@ -67,6 +74,12 @@ type rule struct {
 type namedPort struct {
 	name     string
 	protocol Protocol
+	// anyProtocol is true for an AdminPolicy's named port, which carries no protocol.
+	anyProtocol bool
+}
+
+func (n *namedPort) resolves(cp *ContainerPort) bool {
+	return cp.Name == n.name && (n.anyProtocol || cp.Protocol == n.protocol)
 }
 
 // peer is one entry of from/to.
@@ -124,15 +137,23 @@ type compiler struct {
 	nextID   int
 }
 
-func (c *compiler) problem(p *Policy, path, format string, args ...any) {
+// located is a policy of either kind, as problems name it.
+type located interface {
+	label() string
+	where(path string) string
+}
+
+func (p *Policy) label() string { return "NetworkPolicy " + p.ID() }
+
+func (c *compiler) problem(p located, path, format string, args ...any) {
 	where := p.where(path)
 	if where != "" {
 		where = " (" + where + ")"
 	}
-	c.problems = append(c.problems, fmt.Sprintf("NetworkPolicy %s %s%s: ", p.ID(), path, where)+fmt.Sprintf(format, args...))
+	c.problems = append(c.problems, fmt.Sprintf("%s %s%s: ", p.label(), path, where)+fmt.Sprintf(format, args...))
 }
 
-func (c *compiler) selector(p *Policy, path string, s *metav1.LabelSelector) labels.Selector {
+func (c *compiler) selector(p located, path string, s *metav1.LabelSelector) labels.Selector {
 	sel, err := metav1.LabelSelectorAsSelector(s)
 	if err != nil {
 		c.problem(p, path, "the selector cannot be parsed (%d match expressions): it selects nothing", len(s.MatchExpressions))
@@ -156,7 +177,7 @@ func (c *compiler) compile(p *Policy) *compiledPolicy {
 }
 
 func (c *compiler) rule(cp *compiledPolicy, d Direction, i int, peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) *rule {
-	r := &rule{policy: cp, dir: d, index: i, anyPeer: len(peers) == 0, anyPort: len(ports) == 0, id: c.nextID}
+	r := &rule{policy: cp, namespace: cp.Namespace, dir: d, index: i, anyPeer: len(peers) == 0, anyPort: len(ports) == 0, id: c.nextID}
 	c.nextID++
 	base := r.path()
 	for j := range peers {
@@ -247,7 +268,7 @@ func (r *rule) connsTo(ports []ContainerPort) ConnSet {
 	c := r.numbered
 	for _, n := range r.named {
 		for _, cp := range ports {
-			if cp.Name == n.name && cp.Protocol == n.protocol {
+			if n.resolves(&cp) {
 				c = c.Union(PortRange(cp.Protocol, cp.Port, cp.Port))
 			}
 		}
@@ -289,7 +310,7 @@ func (r *rule) matchesPeer(e *endpointView) bool {
 	if r.anyPeer {
 		return true
 	}
-	return slices.ContainsFunc(r.peers, func(pe peer) bool { return pe.matches(r.policy.Namespace, e) })
+	return slices.ContainsFunc(r.peers, func(pe peer) bool { return pe.matches(r.namespace, e) })
 }
 
 // selects reports whether the policy selects the pod e (of the policy's namespace).

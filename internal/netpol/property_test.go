@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	anpv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 )
 
 // propertySeed is printed by every property test, so a failure can be replayed.
@@ -77,7 +79,74 @@ func (g generator) input() Input {
 	for range g.r.IntN(5) {
 		in.Policies = append(in.Policies, g.policy(in.Namespaces[g.r.IntN(nns)].Name, len(in.Policies)))
 	}
+	for n := range g.r.IntN(4) {
+		in.AdminPolicies = append(in.AdminPolicies, g.admin(AdminNetworkPolicy, n))
+	}
+	if g.r.IntN(2) == 0 {
+		in.AdminPolicies = append(in.AdminPolicies, g.admin(BaselineAdminNetworkPolicy, 0))
+	}
 	return in
+}
+
+// admin makes an AdminNetworkPolicy (priorities from a small range, so that some are equal)
+// or a BaselineAdminNetworkPolicy.
+func (g generator) admin(kind AdminKind, n int) AdminPolicy {
+	p := AdminPolicy{Kind: kind, Name: fmt.Sprintf("admin%d", n)}
+	actions := []string{"Allow", "Deny"}
+	if kind == AdminNetworkPolicy {
+		p.Priority = int32(g.r.IntN(4))
+		actions = append(actions, "Pass")
+	}
+	if g.r.IntN(2) == 0 {
+		p.Subject.Namespaces = g.selector("team", "env", NamespaceNameLabel)
+	} else {
+		p.Subject.Pods = &anpv1alpha1.NamespacedPod{NamespaceSelector: *g.selector("team", "env"), PodSelector: *g.selector("app", "tier")}
+	}
+	for range g.r.IntN(3) {
+		p.Ingress = append(p.Ingress, AdminRule{Action: g.pick(actions...), Peers: g.adminPeers(false), Ports: g.adminPorts()})
+	}
+	for range g.r.IntN(3) {
+		p.Egress = append(p.Egress, AdminRule{Action: g.pick(actions...), Peers: g.adminPeers(true), Ports: g.adminPorts()})
+	}
+	return p
+}
+
+func (g generator) adminPeers(egress bool) []anpv1alpha1.AdminNetworkPolicyEgressPeer {
+	var out []anpv1alpha1.AdminNetworkPolicyEgressPeer
+	for range 1 + g.r.IntN(2) {
+		var pe anpv1alpha1.AdminNetworkPolicyEgressPeer
+		switch n := g.r.IntN(3); {
+		case n == 0:
+			pe.Namespaces = g.selector("team", "env", NamespaceNameLabel)
+		case n == 1 || !egress:
+			pe.Pods = &anpv1alpha1.NamespacedPod{NamespaceSelector: *g.selector("team", "env"), PodSelector: *g.selector("app", "tier")}
+		default:
+			pe.Networks = []anpv1alpha1.CIDR{anpv1alpha1.CIDR(g.pick("10.0.0.0/8", "10.1.0.0/16", "0.0.0.0/0", "10.0.0.1/32"))}
+		}
+		out = append(out, pe)
+	}
+	return out
+}
+
+func (g generator) adminPorts() *[]anpv1alpha1.AdminNetworkPolicyPort {
+	if g.r.IntN(3) == 0 {
+		return nil
+	}
+	var out []anpv1alpha1.AdminNetworkPolicyPort
+	for range 1 + g.r.IntN(2) {
+		proto := corev1.Protocol(g.pick("TCP", "UDP", "SCTP", ""))
+		switch g.r.IntN(3) {
+		case 0:
+			out = append(out, anpv1alpha1.AdminNetworkPolicyPort{PortNumber: &anpv1alpha1.Port{Protocol: proto, Port: int32(80 + g.r.IntN(2))}})
+		case 1:
+			start := int32(53 + g.r.IntN(30))
+			out = append(out, anpv1alpha1.AdminNetworkPolicyPort{PortRange: &anpv1alpha1.PortRange{Protocol: proto, Start: start, End: start + int32(1+g.r.IntN(20))}})
+		default:
+			name := g.pick("http", "dns")
+			out = append(out, anpv1alpha1.AdminNetworkPolicyPort{NamedPort: &name})
+		}
+	}
+	return &out
 }
 
 func (g generator) policy(ns string, n int) Policy {
@@ -155,29 +224,51 @@ func (g generator) ports() []networkingv1.NetworkPolicyPort {
 	return out
 }
 
-// naiveConns evaluates the policies on two pods directly, without classes.
-func naiveConns(a *Analysis, i, j int) ConnSet {
+// naiveAllows evaluates the policies on two pods directly, without classes, one protocol
+// and port at a time, in the order the API documents.
+func naiveAllows(a *Analysis, i, j int, p Protocol, port int32) bool {
 	src, dst := a.view(&a.Workloads[i]), a.view(&a.Workloads[j])
-	side := func(self, peer *endpointView, dir Direction) ConnSet {
-		isolated := false
-		var c ConnSet
+	side := func(self, peer *endpointView, dir Direction) bool {
+		hit := func(r *rule) bool { return r.matchesPeer(peer) && r.connsTo(a.Workloads[j].Ports).Contains(p, port) }
+	admin:
+		for _, cp := range a.admins {
+			if !cp.selects(self) {
+				continue
+			}
+			for _, r := range cp.rules[dir] {
+				if !hit(r) {
+					continue
+				}
+				if r.action == actPass {
+					break admin
+				}
+				return r.action == actAllow
+			}
+		}
+		isolated, allowed := false, false
 		for _, cp := range a.policies {
 			if cp.Namespace != self.namespace || !cp.isolates[dir] || !cp.selects(self) {
 				continue
 			}
 			isolated = true
+			allowed = allowed || slices.ContainsFunc(cp.rules[dir], hit)
+		}
+		if isolated {
+			return allowed
+		}
+		for _, cp := range a.baselines {
+			if !cp.selects(self) {
+				continue
+			}
 			for _, r := range cp.rules[dir] {
-				if r.matchesPeer(peer) {
-					c = c.Union(r.connsTo(a.Workloads[j].Ports))
+				if hit(r) {
+					return r.action == actAllow
 				}
 			}
 		}
-		if !isolated {
-			return AllConns()
-		}
-		return c
+		return true
 	}
-	return side(&src, &dst, Egress).Intersect(side(&dst, &src, Ingress))
+	return side(&src, &dst, Egress) && side(&dst, &src, Ingress)
 }
 
 const propertyInputs = 300
@@ -185,7 +276,7 @@ const propertyInputs = 300
 func TestWithoutPoliciesEverythingIsAllowed(t *testing.T) {
 	for i := range propertyInputs {
 		in := newGenerator(t, i).input()
-		in.Policies = nil
+		in.Policies, in.AdminPolicies = nil, nil
 		a := Analyze(in)
 		for s := range a.Workloads {
 			for d := range a.Workloads {
@@ -207,6 +298,9 @@ func TestAddingAPolicyOpensConnectionsOnlyWherePodsWereAlreadyIsolated(t *testin
 	for i := range propertyInputs {
 		g := newGenerator(t, i)
 		in := g.input()
+		// A baseline stands only where no NetworkPolicy isolates: a policy that isolates a
+		// pod replaces it, and may so open what the baseline denied.
+		in.AdminPolicies = slices.DeleteFunc(in.AdminPolicies, func(p AdminPolicy) bool { return p.Kind == BaselineAdminNetworkPolicy })
 		before := Analyze(in)
 		in.Policies = append(in.Policies, g.policy(in.Namespaces[0].Name, len(in.Policies)))
 		after := Analyze(in)
@@ -250,7 +344,8 @@ func TestExplanationAgreesWithTheMatrix(t *testing.T) {
 						if ex.Allowed != c.Contains(p, port) {
 							t.Fatalf("input %d: %s -> %s %d/%v: explanation %v, matrix %v", i, ex.Src, ex.Dst, port, p, ex.Allowed, c)
 						}
-						if ex.Allowed && ((len(ex.Egress.Isolating) > 0 && len(ex.Egress.Allowing) == 0) || (len(ex.Ingress.Isolating) > 0 && len(ex.Ingress.Allowing) == 0)) {
+						byNP := func(s *Side) bool { return s.Admin == nil || s.Admin.Action == "Pass" }
+						if ex.Allowed && ((byNP(&ex.Egress) && len(ex.Egress.Isolating) > 0 && len(ex.Egress.Allowing) == 0) || (byNP(&ex.Ingress) && len(ex.Ingress.Isolating) > 0 && len(ex.Ingress.Allowing) == 0)) {
 							t.Fatalf("input %d: %s -> %s allowed without a rule on an isolated side", i, ex.Src, ex.Dst)
 						}
 					}
@@ -271,12 +366,23 @@ func TestExplanationAgreesWithTheMatrix(t *testing.T) {
 }
 
 func TestClassesGiveThePerPodResult(t *testing.T) {
+	// Every port the generator names, the ends of its ranges and their neighbours.
+	var ports []int32
+	for port := int32(50); port <= 105; port++ {
+		ports = append(ports, port)
+	}
+	ports = append(ports, 1, 443, 65535)
 	for i := range propertyInputs {
 		a := Analyze(newGenerator(t, i).input())
 		for s := range a.Workloads {
 			for d := range a.Workloads {
-				if got, want := a.Between(s, d), naiveConns(a, s, d); !got.Equal(want) {
-					t.Fatalf("input %d: %s -> %s: classes %v, per pod %v", i, a.Workloads[s].ID(), a.Workloads[d].ID(), got, want)
+				got := a.Between(s, d)
+				for _, p := range []Protocol{TCP, UDP, SCTP} {
+					for _, port := range ports {
+						if want := naiveAllows(a, s, d, p, port); got.Contains(p, port) != want {
+							t.Fatalf("input %d: %s -> %s %d/%v: classes %v, per pod %v", i, a.Workloads[s].ID(), a.Workloads[d].ID(), port, p, got, want)
+						}
+					}
 				}
 			}
 		}

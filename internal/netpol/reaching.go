@@ -1,12 +1,16 @@
 package netpol
 
-// indexEgress records what Reaching reads of the egress side: the classes no policy
-// isolates for egress, and per class the egress rules whose peers name it.
+// indexEgress records what Reaching reads of the egress side: the classes nothing
+// restricts for egress, those admin policies judge, and per class the NetworkPolicy egress
+// rules whose peers name it.
 func (a *Analysis) indexEgress() {
 	a.egressAt = make([][]*rule, len(a.classes))
 	for i, cl := range a.classes {
-		if !cl.isolated[Egress] {
+		switch t := cl.tiers(Egress); {
+		case t.open():
 			a.egressOpen = append(a.egressOpen, int32(i))
+		case !t.plain():
+			a.egressTiered = append(a.egressTiered, int32(i))
 		}
 	}
 	for _, cp := range a.policies {
@@ -34,7 +38,7 @@ func (r *rule) allows(ports []ContainerPort, p Protocol, port int32) bool {
 	}
 	for _, n := range r.named {
 		for _, cp := range ports {
-			if cp.Name == n.name && cp.Protocol == n.protocol && cp.Protocol == p && cp.Port == port {
+			if n.resolves(&cp) && cp.Protocol == p && cp.Port == port {
 				return true
 			}
 		}
@@ -61,7 +65,7 @@ func (a *Analysis) Reaching(dst int, p Protocol, port int32) func(yield func(int
 	}
 }
 
-// EgressOpen returns the classes no policy isolates for egress, ascending.
+// EgressOpen returns the classes no policy restricts for egress, ascending.
 func (a *Analysis) EgressOpen() []int32 { return a.egressOpen }
 
 // ReachingSplit is Reaching for a caller that sums over EgressOpen once for many
@@ -70,6 +74,17 @@ func (a *Analysis) EgressOpen() []int32 { return a.egressOpen }
 func (a *Analysis) ReachingSplit(dst int, p Protocol, port int32) (open bool, rest func(yield func(int) bool)) {
 	d := a.classOf[dst]
 	dc := a.classes[d]
+	if t := dc.tiers(Ingress); !t.plain() {
+		// Admin policies judge dst's ingress: each class is asked on both sides.
+		return false, func(yield func(int) bool) {
+			for s := range a.classes {
+				ok, _, _ := t.decide(dc.ports, p, port, func(r *rule) bool { return a.matches[r.id].has(s) })
+				if ok && a.egressAllows(int32(s), d, p, port) && !yield(s) {
+					return
+				}
+			}
+		}
+	}
 	// The ingress side: every class, or the peers of the rules that allow the port.
 	every := !dc.isolated[Ingress]
 	var admitting []*classSet
@@ -105,8 +120,14 @@ func (a *Analysis) ReachingSplit(dst int, p Protocol, port int32) (open bool, re
 			}
 			return
 		}
-		// Beside the classes no policy isolates for egress, those selected by an
-		// egress-isolating policy with a rule allowing the port to dst.
+		// Beside the classes nothing restricts for egress, those admin policies judge
+		// for egress that allow the port to dst, and those selected by an egress-isolating
+		// NetworkPolicy with a rule allowing it.
+		for _, s := range a.egressTiered {
+			if first(s) && a.egressAllows(s, d, p, port) && !yield(int(s)) {
+				return
+			}
+		}
 		for _, rs := range [][]*rule{a.egressAny, a.egressAt[d]} {
 			for _, r := range rs {
 				if !r.allows(dc.ports, p, port) {
@@ -125,15 +146,9 @@ func (a *Analysis) ReachingSplit(dst int, p Protocol, port int32) (open bool, re
 // egressAllows reports whether the egress of class s allows protocol p on port to class d.
 func (a *Analysis) egressAllows(s, d int32, p Protocol, port int32) bool {
 	sc, dc := a.classes[s], a.classes[d]
-	if !sc.isolated[Egress] {
-		return true
-	}
-	for _, r := range sc.rules[Egress] {
-		if a.matches[r.id].has(int(d)) && r.allows(dc.ports, p, port) {
-			return true
-		}
-	}
-	return false
+	t := sc.tiers(Egress)
+	ok, _, _ := t.decide(dc.ports, p, port, func(r *rule) bool { return a.matches[r.id].has(int(d)) })
+	return ok
 }
 
 // Members returns the workloads of class c (indexes into Workloads), ascending.

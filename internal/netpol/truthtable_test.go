@@ -48,7 +48,11 @@ type truthCase struct {
 	policies string
 	// nsLabels adds labels to namespaces.
 	nsLabels map[string]map[string]string
-	probes   []probe
+	// admin are AdminNetworkPolicies and BaselineAdminNetworkPolicies as YAML documents;
+	// problem, when set, is a part of the one problem the engine must report.
+	admin   string
+	problem string
+	probes  []probe
 }
 
 func tcp(port int32, expect ...string) probe { return probe{TCP, port, expect} }
@@ -437,7 +441,7 @@ func expected(t *testing.T, pods []Workload, edits []string) map[[2]int]bool {
 }
 
 func truthInput(t testing.TB, c truthCase) Input {
-	in := Input{Workloads: truthPods(), Policies: parsePolicies(t, c.policies)}
+	in := Input{Workloads: truthPods(), Policies: parsePolicies(t, c.policies), AdminPolicies: parseAdmin(t, c.admin)}
 	for _, ns := range []string{"x", "y", "z"} {
 		in.Namespaces = append(in.Namespaces, Namespace{Name: ns, Labels: c.nsLabels[ns]})
 	}
@@ -446,30 +450,55 @@ func truthInput(t testing.TB, c truthCase) Input {
 
 func TestConformanceTruthTables(t *testing.T) {
 	for _, c := range truthCases {
-		t.Run(c.name, func(t *testing.T) {
-			a := Analyze(truthInput(t, c))
-			if len(a.Problems) > 0 {
-				t.Fatalf("problems: %q", a.Problems)
-			}
-			for _, p := range c.probes {
-				want := expected(t, a.Workloads, p.expect)
-				var wrong []string
-				for i := range a.Workloads {
-					for j := range a.Workloads {
-						if i == j {
-							continue
-						}
-						got := a.Between(i, j).Contains(p.proto, p.port)
-						ex := a.Explain(Endpoint{Workload: i}, Endpoint{Workload: j}, p.proto, p.port)
-						if got != want[[2]int{i, j}] || ex.Allowed != got {
-							wrong = append(wrong, fmt.Sprintf("%s -> %s: matrix %v, explanation %v, want %v", a.Workloads[i].ID(), a.Workloads[j].ID(), got, ex.Allowed, want[[2]int{i, j}]))
-						}
-					}
+		t.Run(c.name, func(t *testing.T) { checkTruthCase(t, c) })
+	}
+}
+
+// checkTruthCase holds the matrix (Between, Connections), the explanation and Reaching of
+// every pair of pods to the case's expectations.
+func checkTruthCase(t *testing.T, c truthCase) {
+	a := Analyze(truthInput(t, c))
+	switch {
+	case c.problem == "" && len(a.Problems) > 0:
+		t.Fatalf("problems: %q", a.Problems)
+	case c.problem != "" && (len(a.Problems) != 1 || !strings.Contains(a.Problems[0], c.problem)):
+		t.Fatalf("problems %q, want one naming %q", a.Problems, c.problem)
+	}
+	listed := map[[2]string]ConnSet{}
+	for conn := range a.Connections {
+		listed[[2]string{conn.Src, conn.Dst}] = conn.Conns
+	}
+	for _, p := range c.probes {
+		want := expected(t, a.Workloads, p.expect)
+		var wrong []string
+		for i := range a.Workloads {
+			for j := range a.Workloads {
+				if i == j {
+					continue
 				}
-				if len(wrong) > 0 {
-					t.Errorf("%v %d:\n%s", p.proto, p.port, strings.Join(wrong, "\n"))
+				got := a.Between(i, j).Contains(p.proto, p.port)
+				ex := a.Explain(Endpoint{Workload: i}, Endpoint{Workload: j}, p.proto, p.port)
+				inList := listed[[2]string{a.Workloads[i].ID(), a.Workloads[j].ID()}].Contains(p.proto, p.port)
+				if got != want[[2]int{i, j}] || ex.Allowed != got || inList != got {
+					wrong = append(wrong, fmt.Sprintf("%s -> %s: matrix %v, explanation %v, listed %v, want %v", a.Workloads[i].ID(), a.Workloads[j].ID(), got, ex.Allowed, inList, want[[2]int{i, j}]))
 				}
 			}
-		})
+		}
+		for j := range a.Workloads {
+			reached := map[int]bool{}
+			for cl := range a.Reaching(j, p.proto, p.port) {
+				for _, m := range a.Members(cl) {
+					reached[int(m)] = true
+				}
+			}
+			for i := range a.Workloads {
+				if i != j && reached[i] != want[[2]int{i, j}] {
+					wrong = append(wrong, fmt.Sprintf("%s -> %s: Reaching %v, want %v", a.Workloads[i].ID(), a.Workloads[j].ID(), reached[i], want[[2]int{i, j}]))
+				}
+			}
+		}
+		if len(wrong) > 0 {
+			t.Errorf("%v %d:\n%s", p.proto, p.port, strings.Join(wrong, "\n"))
+		}
 	}
 }

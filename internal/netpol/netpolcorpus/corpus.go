@@ -1,7 +1,8 @@
 // Package netpolcorpus generates the deterministic clusters the reachability engine is
 // benchmarked on: N pods in N/10 namespaces with N/5 NetworkPolicies, shaped like a platform
 // of teams: every namespace holds a few label sets (web, api, db), denies everything by
-// default and allows its own traffic, DNS, HTTPS out, and its team's api pods in.
+// default and allows its own traffic, DNS, HTTPS out, and its team's api pods in; optionally
+// AdminNetworkPolicies guarding the teams' databases, and a baseline.
 package netpolcorpus
 
 import (
@@ -12,6 +13,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	anpv1alpha1 "sigs.k8s.io/network-policy-api/apis/v1alpha1"
 
 	"palisade.dev/palisade/internal/netpol"
 )
@@ -21,6 +23,9 @@ type Corpus struct {
 	Namespaces []corev1.Namespace
 	Pods       []corev1.Pod
 	Policies   []networkingv1.NetworkPolicy
+	// AdminPolicies and Baseline are what AddAdminPolicies adds.
+	AdminPolicies []anpv1alpha1.AdminNetworkPolicy
+	Baseline      *anpv1alpha1.BaselineAdminNetworkPolicy
 }
 
 // PodsPerNamespace is how many pods each namespace runs; teams are groups of namespaces
@@ -135,5 +140,57 @@ func (c *Corpus) Input() netpol.Input {
 	for _, p := range c.Policies {
 		in.Policies = append(in.Policies, netpol.Policy{Namespace: p.Namespace, Name: p.Name, Spec: p.Spec})
 	}
+	for _, p := range c.AdminPolicies {
+		in.AdminPolicies = append(in.AdminPolicies, netpol.AdminFromANP(p.Name, &p.Spec))
+	}
+	if c.Baseline != nil {
+		in.AdminPolicies = append(in.AdminPolicies, netpol.AdminFromBANP(c.Baseline.Name, &c.Baseline.Spec))
+	}
 	return in
+}
+
+// AddAdminPolicies adds n AdminNetworkPolicies, one per team in turn with priorities 1 to n,
+// and the baseline. Each passes its team's own traffic to the NetworkPolicies, denies the
+// database port to everyone else, allows DNS to kube-system and TCP 8000-8100 to 10.0.0.0/8;
+// the baseline denies egress to every address on the TCP ports below 443.
+func AddAdminPolicies(c *Corpus, n int) {
+	teams := max(1, (len(c.Namespaces)+NamespacesPerTeam-1)/NamespacesPerTeam)
+	for i := range n {
+		team := fmt.Sprintf("team-%04d", i%teams)
+		own := &metav1.LabelSelector{MatchLabels: map[string]string{"team": team}}
+		pg := "pg"
+		c.AdminPolicies = append(c.AdminPolicies, anpv1alpha1.AdminNetworkPolicy{
+			TypeMeta:   metav1.TypeMeta{APIVersion: anpv1alpha1.GroupVersion.String(), Kind: "AdminNetworkPolicy"},
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("guard-%04d", i)},
+			Spec: anpv1alpha1.AdminNetworkPolicySpec{
+				Priority: int32(i + 1),
+				Subject:  anpv1alpha1.AdminNetworkPolicySubject{Namespaces: own},
+				Ingress: []anpv1alpha1.AdminNetworkPolicyIngressRule{
+					{Name: "own-team", Action: anpv1alpha1.AdminNetworkPolicyRuleActionPass, From: []anpv1alpha1.AdminNetworkPolicyIngressPeer{{Namespaces: own}}},
+					{Name: "guard-db", Action: anpv1alpha1.AdminNetworkPolicyRuleActionDeny, From: []anpv1alpha1.AdminNetworkPolicyIngressPeer{{Namespaces: &metav1.LabelSelector{}}},
+						Ports: &[]anpv1alpha1.AdminNetworkPolicyPort{{NamedPort: &pg}}},
+				},
+				Egress: []anpv1alpha1.AdminNetworkPolicyEgressRule{
+					{Name: "dns", Action: anpv1alpha1.AdminNetworkPolicyRuleActionAllow,
+						To:    []anpv1alpha1.AdminNetworkPolicyEgressPeer{{Namespaces: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: "kube-system"}}}},
+						Ports: &[]anpv1alpha1.AdminNetworkPolicyPort{{PortNumber: &anpv1alpha1.Port{Protocol: corev1.ProtocolUDP, Port: 53}}}},
+					{Name: "internal-services", Action: anpv1alpha1.AdminNetworkPolicyRuleActionAllow,
+						To:    []anpv1alpha1.AdminNetworkPolicyEgressPeer{{Networks: []anpv1alpha1.CIDR{"10.0.0.0/8"}}},
+						Ports: &[]anpv1alpha1.AdminNetworkPolicyPort{{PortRange: &anpv1alpha1.PortRange{Protocol: corev1.ProtocolTCP, Start: 8000, End: 8100}}}},
+				},
+			},
+		})
+	}
+	c.Baseline = &anpv1alpha1.BaselineAdminNetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: anpv1alpha1.GroupVersion.String(), Kind: "BaselineAdminNetworkPolicy"},
+		ObjectMeta: metav1.ObjectMeta{Name: "default"},
+		Spec: anpv1alpha1.BaselineAdminNetworkPolicySpec{
+			Subject: anpv1alpha1.AdminNetworkPolicySubject{Namespaces: &metav1.LabelSelector{}},
+			Egress: []anpv1alpha1.BaselineAdminNetworkPolicyEgressRule{
+				{Name: "no-low-ports-out", Action: anpv1alpha1.BaselineAdminNetworkPolicyRuleActionDeny,
+					To:    []anpv1alpha1.BaselineAdminNetworkPolicyEgressPeer{{Networks: []anpv1alpha1.CIDR{"0.0.0.0/0"}}},
+					Ports: &[]anpv1alpha1.AdminNetworkPolicyPort{{PortRange: &anpv1alpha1.PortRange{Protocol: corev1.ProtocolTCP, Start: 1, End: 442}}}},
+			},
+		},
+	}
 }

@@ -14,6 +14,9 @@ type resource struct {
 	// Typed is true for built-in kinds, which are listed as protobuf into k8s.io/api types;
 	// custom resources are listed as JSON into plain content.
 	Typed bool
+	// Optional is a custom resource a cluster may not define: when the server does not
+	// serve it, there is nothing to list and no gap to report.
+	Optional bool
 	// Stage orders the listing so that controllers are known before what they own: pods
 	// owned by a scanned controller are not reported twice.
 	Stage int
@@ -55,6 +58,10 @@ var builtin = map[string]resource{
 	"PodDisruptionBudget":            {GVR: schema.GroupVersionResource{Group: "policy", Version: "v1", Resource: "poddisruptionbudgets"}, Namespaced: true},
 	"ValidatingWebhookConfiguration": {GVR: schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations"}},
 	"MutatingWebhookConfiguration":   {GVR: schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "mutatingwebhookconfigurations"}},
+	// The admin network policies of sigs.k8s.io/network-policy-api, whose definitions
+	// clusters install when their network plugin implements them.
+	"AdminNetworkPolicy":         {GVR: adminPolicy("adminnetworkpolicies"), Optional: true},
+	"BaselineAdminNetworkPolicy": {GVR: adminPolicy("baselineadminnetworkpolicies"), Optional: true},
 }
 
 func core(r string) schema.GroupVersionResource {
@@ -65,6 +72,9 @@ func apps(r string) schema.GroupVersionResource {
 }
 func batch(r string) schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: r}
+}
+func adminPolicy(r string) schema.GroupVersionResource {
+	return schema.GroupVersionResource{Group: "policy.networking.k8s.io", Version: "v1alpha1", Resource: r}
 }
 func rbac(r string) schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: r}
@@ -102,7 +112,7 @@ func Listable(asked []string) (kinds, unknown []string) {
 
 func builtinResource(kind string) resource {
 	r := builtin[kind]
-	r.Kind, r.Typed = kind, true
+	r.Kind, r.Typed = kind, !r.Optional
 	return r
 }
 

@@ -30,6 +30,9 @@ func TestListable(t *testing.T) {
 func TestEveryBuiltinKindHasAListType(t *testing.T) {
 	for kind := range builtin {
 		r := builtinResource(kind)
+		if r.Optional {
+			continue // custom resources are listed as plain content
+		}
 		if _, err := newList(r); err != nil {
 			t.Errorf("%s: %v", kind, err)
 		}

@@ -31,6 +31,9 @@ func (s *scanner) list(ctx context.Context, facts *inventory.Cluster) {
 			continue // one namespace: its Namespace object is read below, nothing else cluster-wide
 		}
 		if facts.APIGroupVersions != nil && !facts.ServesGroupVersion(r.GVR.GroupVersion().String()) {
+			if r.Optional {
+				continue
+			}
 			s.gap(facts, r, "", fmt.Sprintf("the server does not serve %s, so %s objects were not listed", r.GVR.GroupVersion(), k))
 			continue
 		}
@@ -96,7 +99,11 @@ func (s *scanner) readNamespaces(ctx context.Context, facts *inventory.Cluster) 
 func (s *scanner) listKind(ctx context.Context, facts *inventory.Cluster, r resource) {
 	switch {
 	case !r.Namespaced:
-		if err := s.pages(ctx, r, "", s.deliverer(r)); err != nil {
+		err := s.pages(ctx, r, "", s.deliverer(r))
+		if r.Optional && apierrors.IsNotFound(err) {
+			return // the definition is absent (discovery did not tell)
+		}
+		if err != nil {
 			s.gap(facts, r, "", listError(err, r, ""))
 		}
 		return
