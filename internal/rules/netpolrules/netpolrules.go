@@ -31,8 +31,9 @@ func Rules() []rules.Rule {
 	}
 }
 
-// reads are the kinds the engine reads whole: namespaces (their labels) and policies.
-var reads = []string{"Namespace", "NetworkPolicy"}
+// reads are the kinds the engine reads whole: namespaces (their labels) and policies,
+// the cluster-wide admin tiers of policy.networking.k8s.io included.
+var reads = []string{"Namespace", "NetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy"}
 
 // workloadKinds are the kinds that run pods the engine reads, through what a released object
 // keeps of them (inventory.Object.PodSummary).
