@@ -3,6 +3,10 @@ package netpol
 import (
 	"fmt"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 func FuzzParsePortProtocol(f *testing.F) {
@@ -41,5 +45,33 @@ func FuzzParseEndpoint(f *testing.F) {
 			t.Fatalf("%q read as address %v", s, e.Addr)
 		}
 		_ = a.Explain(e, Endpoint{Workload: 0}, TCP, 80)
+	})
+}
+
+// FuzzServiceTargets holds the Service PORT argument of `netpol explain`: whatever it is
+// given, it resolves to a port of the Service or is an error, and the targets it returns are
+// workloads the Service selects.
+func FuzzServiceTargets(f *testing.F) {
+	svc := serviceFrom("x", "web", &corev1.ServiceSpec{Selector: map[string]string{"pod": "a"}, Ports: []corev1.ServicePort{
+		{Name: "http", Port: 80, TargetPort: intstr.FromString("serve-80-tcp")},
+		{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP, TargetPort: intstr.FromInt32(81)},
+	}})
+	a := Analyze(Input{Workloads: truthPods(), Services: []Service{svc}})
+	for _, s := range []string{"80", "http", "http/TCP", "53/UDP", "dns/udp", "53/TCP", "/", "", "80/", "8O"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, port string) {
+		targets, unresolved, err := a.ServiceTargets(svc.ID(), port)
+		if err != nil {
+			return
+		}
+		for _, tg := range targets {
+			if w := a.Workloads[tg.Workload]; w.Namespace != "x" || w.Labels["pod"] != "a" || tg.Port == 0 {
+				t.Fatalf("%q targets %s port %d", port, w.ID(), tg.Port)
+			}
+		}
+		if len(targets)+len(unresolved) != 1 {
+			t.Fatalf("%q: %d targets, %d unresolved; the Service selects one workload", port, len(targets), len(unresolved))
+		}
 	})
 }
