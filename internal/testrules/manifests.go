@@ -45,6 +45,21 @@ func ManifestsAndInventory(t testing.TB, c *rules.Catalog, selector string, opts
 	return scanManifests(t, c, selector, opts, paths, manifest.Options{})
 }
 
+// Inventory is Manifests over an inventory the test built, for what manifests cannot carry
+// (the nodes a cluster scan reads from the control plane's mirror pods).
+func Inventory(t testing.TB, c *rules.Catalog, selector string, opts *rules.Options, inv *inventory.Inventory) []finding.Finding {
+	t.Helper()
+	if !selects(c, selector) {
+		t.Fatalf("testrules: %v", unknown(c, selector))
+	}
+	found, problems := evaluate(c, inv, opts, func(r *rules.Rule) bool { return rules.MatchID(selector, r.ID) })
+	for _, p := range problems {
+		t.Errorf("testrules: %s", p)
+	}
+	finding.Sort(found)
+	return found
+}
+
 func scanManifests(t testing.TB, c *rules.Catalog, selector string, opts *rules.Options, paths []string, lo manifest.Options) ([]finding.Finding, *inventory.Inventory) {
 	t.Helper()
 	if !selects(c, selector) {

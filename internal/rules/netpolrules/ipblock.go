@@ -19,8 +19,10 @@ package netpolrules
 // plugin, which the manifest does not say.
 //
 // The cluster's addresses are known only from what the input holds: the podCIDRs of Nodes,
-// the addresses of running Pods and the cluster IPs of Services (a live cluster has all
-// three; manifests rarely do). With none of them the rule judges nothing.
+// the addresses of running Pods, the cluster IPs of Services, and the ranges the control
+// plane is given (--cluster-cidr, --service-cluster-ip-range, read from its mirror pods by a
+// cluster scan). A live cluster has them; manifests rarely do. With none the rule judges
+// nothing.
 //
 // References: https://kubernetes.io/docs/concepts/services-networking/network-policies/
 
@@ -50,8 +52,9 @@ func ipBlockCoversClusterRule() rules.Rule {
 			"match them by ipBlock while others do not, and Service addresses are usually rewritten to a pod's before " +
 			"policies apply. A range written for the outside world (0.0.0.0/0, a private /8) that also holds the " +
 			"cluster's pod range may admit every pod past the selectors of the other rules, or nothing, depending on " +
-			"the plugin. The cluster's ranges are taken from the input: Nodes' podCIDRs, running Pods' addresses and " +
-			"Services' cluster IPs.",
+			"the plugin. The cluster's ranges are taken from the input: Nodes' podCIDRs, running Pods' addresses, " +
+			"Services' cluster IPs, and the control plane's --cluster-cidr and --service-cluster-ip-range (its mirror pods, " +
+			"in a cluster scan).",
 		Fields:     []string{"NetworkPolicy spec.ingress[*].from[*].ipBlock", "NetworkPolicy spec.egress[*].to[*].ipBlock"},
 		Allowed:    []string{"an ipBlock whose addresses, less except, hold no pod range, pod address or Service address of the cluster"},
 		References: []rules.Reference{docsNetworkPolicy},
@@ -66,9 +69,10 @@ func ipBlockCoversClusterRule() rules.Rule {
 // clusterAddresses are the addresses of the cluster the input tells: pod ranges, pod
 // addresses and Service addresses, each with what it belongs to.
 type clusterAddresses struct {
-	podRanges []namedPrefix
-	pods      []namedAddr
-	services  []namedAddr
+	podRanges     []namedPrefix
+	serviceRanges []namedPrefix
+	pods          []namedAddr
+	services      []namedAddr
 }
 
 type namedPrefix struct {
@@ -86,7 +90,7 @@ func (p namedPrefix) String() string { return p.prefix.String() + " " + p.of }
 func (a namedAddr) String() string { return a.addr.String() + " " + a.of }
 
 func (c *clusterAddresses) empty() bool {
-	return len(c.podRanges) == 0 && len(c.pods) == 0 && len(c.services) == 0
+	return len(c.podRanges) == 0 && len(c.serviceRanges) == 0 && len(c.pods) == 0 && len(c.services) == 0
 }
 
 type addressesKey struct{}
@@ -110,6 +114,11 @@ func addressesOf(inv *inventory.Inventory) *clusterAddresses {
 				}
 			}
 		}
+		for _, n := range inv.Nodes {
+			for _, cp := range n.Components {
+				c.addRanges(cp)
+			}
+		}
 		a := reachOf(inv)
 		for i := range a.Workloads {
 			if w := &a.Workloads[i]; w.IP.IsValid() {
@@ -125,6 +134,42 @@ func addressesOf(inv *inventory.Inventory) *clusterAddresses {
 		}
 		return c
 	}).(*clusterAddresses)
+}
+
+// rangeFlags are the flags that give the cluster's pod and Service ranges, per component that
+// takes them (comma-separated for dual stack): kube-controller-manager allocates the nodes'
+// podCIDRs from --cluster-cidr, the API server the Services' cluster IPs from
+// --service-cluster-ip-range; k3s and RKE2 servers take both under their own names.
+var rangeFlags = map[inventory.ComponentKind]struct{ pods, services string }{
+	inventory.KubeControllerManager: {pods: "cluster-cidr"},
+	inventory.KubeAPIServer:         {services: "service-cluster-ip-range"},
+	inventory.K3sServer:             {pods: "cluster-cidr", services: "service-cidr"},
+	inventory.RKE2Server:            {pods: "cluster-cidr", services: "service-cidr"},
+}
+
+// addRanges adds the pod and Service ranges a control-plane component's flags give.
+func (c *clusterAddresses) addRanges(cp *inventory.Component) {
+	f, ok := rangeFlags[cp.Kind]
+	if !ok || cp.Flags == nil {
+		return
+	}
+	for _, x := range []struct {
+		flag string
+		to   *[]namedPrefix
+	}{{f.pods, &c.podRanges}, {f.services, &c.serviceRanges}} {
+		if x.flag == "" {
+			continue
+		}
+		v, source, ok := cp.Setting(x.flag)
+		if !ok {
+			continue
+		}
+		for _, s := range strings.Split(v, ",") {
+			if p, err := netip.ParsePrefix(strings.TrimSpace(s)); err == nil {
+				*x.to = append(*x.to, namedPrefix{p.Masked(), "from " + source})
+			}
+		}
+	}
 }
 
 func checkIPBlockCoversCluster(ctx *rules.NamespaceContext) []rules.Violation {
@@ -177,6 +222,9 @@ func coveringPeers(o *inventory.Object, addrs *clusterAddresses, path string, pe
 		var held []string
 		if rs := matching(addrs.podRanges, b.overlaps); len(rs) > 0 {
 			held = append(held, fmt.Sprintf("%s (%s)", plural(len(rs), "pod range", "pod ranges"), someOf(rs)))
+		}
+		if rs := matching(addrs.serviceRanges, b.overlaps); len(rs) > 0 {
+			held = append(held, fmt.Sprintf("%s (%s)", plural(len(rs), "Service range", "Service ranges"), someOf(rs)))
 		}
 		if ps := matching(addrs.pods, b.holds); len(ps) > 0 {
 			held = append(held, fmt.Sprintf("%s (%s)", plural(len(ps), "pod address", "pod addresses"), someOf(ps)))
