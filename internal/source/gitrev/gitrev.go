@@ -154,7 +154,14 @@ func writeBlobs(ctx context.Context, dir, tmp string, entries []treeEntry) error
 				return err
 			}
 			if e.mode == "120000" {
-				err = os.Symlink(string(data), dst)
+				// A link is written only when it stays in the revision's tree: one to an
+				// absolute path or above the tree would make a revision of someone else's
+				// pull request read files of the machine running the diff.
+				target := filepath.FromSlash(string(data))
+				if filepath.IsAbs(target) || !filepath.IsLocal(filepath.Join(filepath.Dir(filepath.FromSlash(e.name)), target)) {
+					continue
+				}
+				err = os.Symlink(target, dst)
 			} else {
 				err = os.WriteFile(dst, data, 0o600)
 			}

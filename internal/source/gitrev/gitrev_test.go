@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -160,6 +161,41 @@ func TestLoadReadsARevisionAsTheReaderReadsAFolder(t *testing.T) {
 				t.Errorf("errors %q, want one with %q and no temporary path", all, tt.wantScan)
 			}
 		})
+	}
+}
+
+// TestLoadKeepsLinksInsideTheTree commits symbolic links: one to a manifest of the tree is
+// read as that manifest, while one to an absolute path and one that climbs above the tree
+// are not written, so a revision never makes the diff read a file of the machine.
+func TestLoadKeepsLinksInsideTheTree(t *testing.T) {
+	dir, run := repo(t)
+	outside := filepath.Join(t.TempDir(), "outside.yaml")
+	if err := os.WriteFile(outside, []byte(strings.ReplaceAll(pod, "%s", "secret")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "deploy/a.yaml", strings.ReplaceAll(pod, "%s", "a"))
+	for name, target := range map[string]string{
+		"deploy/inside.yaml":   "a.yaml",
+		"deploy/absolute.yaml": outside,
+		"deploy/climbs.yaml":   "../../" + filepath.Base(filepath.Dir(outside)) + "/outside.yaml",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("add", ".")
+	run("commit", "-qm", "links")
+	res, err := gitrev.Load(context.Background(), dir, gitrev.Spec{Rev: "main", Path: "deploy"}, manifest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range res.Inventory.Objects() {
+		got = append(got, o.Name)
+	}
+	slices.Sort(got)
+	if want := []string{"a", "a"}; !slices.Equal(got, want) {
+		t.Errorf("objects %v, want %v (the manifest and the link to it, nothing from outside)", got, want)
 	}
 }
 
