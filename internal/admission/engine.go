@@ -43,6 +43,9 @@ type Engine struct {
 	objectSel, namespaceSel *rules.Selection
 	// buffers hold one review's findings (*[]finding.Finding), reused from review to review.
 	buffers sync.Pool
+	// inventories hold the inventory a review judges its object in (*inventory.Inventory),
+	// emptied after each review and reused with the room its indexes grew.
+	inventories sync.Pool
 }
 
 // New builds an engine over a catalog (the built-in rules and any policies) with a
@@ -79,7 +82,9 @@ func New(cat *rules.Catalog, cfg *Config, cc ClusterContext) (*Engine, error) {
 	}
 	e := &Engine{cat: cat, cfg: cfg, cc: cc, dec: manifest.NewDecoder(""), exemptNS: map[string]string{}}
 	e.buffers.New = func() any { return new([]finding.Finding) }
-	e.opts = rules.Options{PSSVersion: cfg.PSSVersion, KubernetesVersion: cfg.KubernetesVersion, FromManifests: cc == nil}
+	e.inventories.New = func() any { return inventory.New() }
+	// A decision shows messages and fields, never evidence: the rules need not write it.
+	e.opts = rules.Options{PSSVersion: cfg.PSSVersion, KubernetesVersion: cfg.KubernetesVersion, FromManifests: cc == nil, NoEvidence: true}
 	if e.opts.PSSVersion == "" {
 		e.opts.PSSVersion = "latest"
 	}
@@ -254,7 +259,13 @@ func (e *Engine) judge(o *inventory.Object, buf []finding.Finding) (fs []finding
 	}
 	ev := e.cat.NewSelectedEvaluation(&e.opts, sel)
 	ev.First = buf
-	inv := inventory.New()
+	inv := e.inventories.Get().(*inventory.Inventory)
+	defer func() {
+		// Nothing the review returns reads the inventory: the findings name objects by
+		// reference and hold their own strings.
+		inv.Reset()
+		e.inventories.Put(inv)
+	}()
 	// The inventory is the object and its context, as a live cluster source would list it:
 	// the kinds the context does not provide are gaps, so that no check judges their absence.
 	inv.Cluster = &inventory.Cluster{Context: "admission", Gaps: e.gaps}
@@ -510,10 +521,13 @@ func (e *Engine) respond(d *Decision, igErr error) {
 	if igErr != nil {
 		r.Warnings = append(r.Warnings, "palisade: "+igErr.Error())
 	}
-	var msg []byte // "palisade refused this Kind:", then one line per denial
+	// "palisade refused this Kind:", then one line per denial, written on the stack and copied
+	// once into the message.
+	var msgBuf [2048]byte
+	var msg []byte
 	deny := func() []byte {
 		if msg == nil {
-			msg = append(make([]byte, 0, 1024), "palisade refused this "...)
+			msg = append(msgBuf[:0], "palisade refused this "...)
 			msg = append(msg, d.Kind...)
 			msg = append(msg, ':')
 		}

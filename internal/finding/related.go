@@ -7,6 +7,17 @@ import "strings"
 // every check, and the container when one container alone is at fault. It then points Lead,
 // Tail and the reasons into the message, so that a finding holds its text once.
 func (r *Related) Describe() (message, evidence, path, container string) {
+	return r.describe(true)
+}
+
+// DescribeMessage is Describe without the evidence, for a caller that prints none (an
+// admission review): the message, path and container are Describe's.
+func (r *Related) DescribeMessage() (message, path, container string) {
+	message, _, path, container = r.describe(false)
+	return message, path, container
+}
+
+func (r *Related) describe(withEvidence bool) (message, evidence, path, container string) {
 	const sep, itemSep = ", ", "; "
 	var pathsBuf [8]string // most composite findings have fewer checks: no allocation
 	paths := pathsBuf[:0]
@@ -29,19 +40,25 @@ func (r *Related) Describe() (message, evidence, path, container string) {
 	// Each text is written into one buffer of its exact size.
 	var m, ev strings.Builder
 	m.Grow(msgLen)
-	ev.Grow(evLen)
 	m.WriteString(r.Lead)
 	for i, c := range r.Checks {
 		if i > 0 {
 			m.WriteString(sep)
-			ev.WriteString(itemSep)
 		}
 		m.WriteString(c.Reason)
-		ev.WriteString(c.ID)
-		ev.WriteString(" at ")
-		ev.WriteString(c.Path)
-		ev.WriteString(": ")
-		ev.WriteString(c.Reason)
+	}
+	if withEvidence {
+		ev.Grow(evLen)
+		for i, c := range r.Checks {
+			if i > 0 {
+				ev.WriteString(itemSep)
+			}
+			ev.WriteString(c.ID)
+			ev.WriteString(" at ")
+			ev.WriteString(c.Path)
+			ev.WriteString(": ")
+			ev.WriteString(c.Reason)
+		}
 	}
 	m.WriteString(r.Tail)
 	message = m.String()

@@ -105,6 +105,19 @@ func New() *Inventory {
 	return &Inventory{byKind: map[string][]*Object{}, byNS: map[string][]*Object{}, byKey: map[objectKey]*Object{}}
 }
 
+// Reset empties the inventory for reuse, keeping the room its indexes have grown: a caller that
+// builds one small inventory per request (an admission review) builds its maps once. Nothing
+// may still read the inventory or what it derived.
+func (inv *Inventory) Reset() {
+	inv.Cluster, inv.Nodes, inv.Endpoints = nil, nil, nil
+	clear(inv.objects)
+	inv.objects = inv.objects[:0]
+	clear(inv.byKind)
+	clear(inv.byNS)
+	clear(inv.byKey)
+	inv.forget()
+}
+
 // Add puts an object in the inventory. Objects are kept in the order they are added, which
 // sources make deterministic.
 func (inv *Inventory) Add(o *Object) {

@@ -287,13 +287,18 @@ func (e *Evaluation) Object(o *inventory.Object) {
 }
 
 // keepDeferred copies an object's deferred checks into the evaluation's blocks; the caller
-// holds e.mu.
+// holds e.mu. The first block holds exactly the first object's, as for findings (store): an
+// evaluation of one object (an admission review) allocates no more than it keeps.
 func (e *Evaluation) keepDeferred(ds []deferred) {
 	e.deferCount += len(ds)
 	for len(ds) > 0 {
 		n := len(e.defers)
 		if n == 0 || len(e.defers[n-1]) == cap(e.defers[n-1]) {
-			e.defers = append(e.defers, make([]deferred, 0, deferBlock))
+			size := deferBlock
+			if n == 0 {
+				size = len(ds)
+			}
+			e.defers = append(e.defers, make([]deferred, 0, size))
 			n++
 		}
 		last := &e.defers[n-1]

@@ -177,6 +177,11 @@ type Options struct {
 	// Pod Security labels is not in the input. The namespaces left out are reported as a
 	// coverage note (Evaluation.NotApplied), never as a pass.
 	DefinedNamespacesOnly bool
+	// NoEvidence says the caller prints no finding's evidence (an admission review answers
+	// with the messages and fields only): a rule whose evidence is a text of its own to
+	// build may leave Violation.Evidence empty. Messages, fields and every verdict are the
+	// same either way.
+	NoEvidence bool
 }
 
 // PodContext is what a pod rule sees: the object and its pod. A pod rule is evaluated as soon

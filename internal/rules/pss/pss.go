@@ -110,6 +110,10 @@ func violation(ctx *rules.PodContext, level api.Level, version string, fs []fail
 	related.Lead = subject + " the Pod Security Standards " + string(level) + " level at " + version + ": "
 	related.Tail = "; a namespace that enforces " + string(level) + " rejects " + rejected + note
 	v := rules.Violation{Related: related}
+	if ctx.Options != nil && ctx.Options.NoEvidence {
+		v.Message, v.Path, v.Container = related.DescribeMessage()
+		return v
+	}
 	v.Message, v.Evidence, v.Path, v.Container = related.Describe()
 	return v
 }
