@@ -353,10 +353,12 @@ func (e *Evaluation) store(fs []finding.Finding, room int) {
 func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 	// The namespace rules run on every core while the deferred checks run here: both only
 	// read the complete inventory, and the indexes they share are built once (Memo).
-	namespaces := inv.Namespaces()
-	judged := make([]namespaceResult, len(namespaces))
+	var namespaces []string
+	var judged []namespaceResult
 	var wg sync.WaitGroup
 	if len(e.ns) > 0 {
+		namespaces = inv.Namespaces()
+		judged = make([]namespaceResult, len(namespaces))
 		var next atomic.Int64
 		for range min(runtime.GOMAXPROCS(0), len(namespaces)) {
 			wg.Go(func() {
