@@ -184,6 +184,10 @@ type Options struct {
 	NoEvidence bool
 }
 
+// WantsEvidence reports whether the caller prints evidence: true unless NoEvidence is set (a
+// nil Options wants it).
+func (o *Options) WantsEvidence() bool { return o == nil || !o.NoEvidence }
+
 // PodContext is what a pod rule sees: the object and its pod. A pod rule is evaluated as soon
 // as its object is read, before the rest of the input is, so it cannot look at other objects
 // directly; a rule that needs them (the ServiceAccount a pod uses, say) extracts what it needs

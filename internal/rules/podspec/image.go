@@ -156,7 +156,7 @@ func (images *imageReferences) checkImageTags(ctx *rules.PodContext) []rules.Vio
 			msg = fmt.Sprintf("container %q uses the tag latest (image %q): it moves, so nodes may run different code under the same name "+
 				"and a rollback does not roll back", c.Name, c.Image)
 		}
-		out = append(out, imageViolation(c, ref, msg))
+		out = append(out, imageViolation(ctx, c, ref, msg))
 	}
 	return out
 }
@@ -172,23 +172,22 @@ func (images *imageReferences) checkImageDigests(ctx *rules.PodContext) []rules.
 			// An unparsable reference is pod/image-tag's finding.
 			continue
 		}
-		out = append(out, imageViolation(c, ref, fmt.Sprintf("container %q names image %q by tag, not by digest (image): "+
+		out = append(out, imageViolation(ctx, c, ref, fmt.Sprintf("container %q names image %q by tag, not by digest (image): "+
 			"whoever can push to the repository can change what runs", c.Name, c.Image)))
 	}
 	return out
 }
 
-func imageViolation(c inventory.ContainerRef, ref imageRef, msg string) rules.Violation {
-	evidence := fmt.Sprintf("%s[%d].image: %q", c.List, c.Index, c.Image)
+func imageViolation(ctx *rules.PodContext, c inventory.ContainerRef, ref imageRef, msg string) rules.Violation {
+	v := rules.Violation{Path: c.Path + ".image", Container: c.Name, Message: msg}
+	if !ctx.Options.WantsEvidence() {
+		return v
+	}
+	v.Evidence = fmt.Sprintf("%s[%d].image: %q", c.List, c.Index, c.Image)
 	if ref.Name != "" {
-		evidence += fmt.Sprintf(" (repository %s, tag %s, digest %s)", ref.Name, orNone(ref.Tag), orNone(ref.Digest))
+		v.Evidence += fmt.Sprintf(" (repository %s, tag %s, digest %s)", ref.Name, orNone(ref.Tag), orNone(ref.Digest))
 	}
-	return rules.Violation{
-		Path:      c.Path + ".image",
-		Container: c.Name,
-		Message:   msg,
-		Evidence:  evidence,
-	}
+	return v
 }
 
 func orNone(s string) string {

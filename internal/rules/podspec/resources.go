@@ -169,7 +169,7 @@ func (rc resourceCheck) check(ctx *rules.PodContext) []rules.Violation {
 			if rc.setInContainer(c.Resources, r) || rc.setInPod(spec.Resources, r) {
 				continue
 			}
-			if evidence == "" {
+			if evidence == "" && ctx.Options.WantsEvidence() {
 				evidence = describeResources(c.Resources)
 			}
 			missing = append(missing, missingResource{

@@ -107,6 +107,8 @@ type tokenMounting struct {
 	// sets false is never judged).
 	podTrue   bool
 	fromInput bool
+	// evidence is false when the caller prints no evidence (rules.Options.NoEvidence).
+	evidence bool
 }
 
 func checkAutomountServiceAccountToken(ctx *rules.PodContext) []rules.Violation {
@@ -120,12 +122,28 @@ func checkAutomountServiceAccountToken(ctx *rules.PodContext) []rules.Violation 
 		account:   account,
 		podTrue:   spec.AutomountServiceAccountToken != nil,
 		fromInput: ctx.Options == nil || ctx.Options.FromManifests,
+		evidence:  ctx.Options.WantsEvidence(),
 	}
 	path := ctx.Pod.SpecPath + ".automountServiceAccountToken"
 	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
 		return tm.judge(inv, path)
 	}, path)
 	return nil
+}
+
+// evidenceText says what the pod and its ServiceAccount set.
+func (tm tokenMounting) evidenceText(saName string, saFound bool, saSetting *bool) string {
+	podSays, saSays := "unset", "unset"
+	if tm.podTrue {
+		podSays = "true"
+	}
+	if saSetting != nil {
+		saSays = fmt.Sprint(*saSetting)
+	}
+	if !saFound {
+		return fmt.Sprintf("pod automountServiceAccountToken: %s; ServiceAccount %s %s", podSays, saName, tm.absent())
+	}
+	return fmt.Sprintf("pod automountServiceAccountToken: %s; ServiceAccount %s automountServiceAccountToken: %s", podSays, saName, saSays)
 }
 
 // judge decides once the ServiceAccounts of the input are known.
@@ -142,16 +160,9 @@ func (tm tokenMounting) judge(inv *inventory.Inventory, path string) []rules.Vio
 		return nil
 	}
 
-	podSays, saSays := "unset", "unset"
-	if tm.podTrue {
-		podSays = "true"
-	}
-	if saSetting != nil {
-		saSays = fmt.Sprint(*saSetting)
-	}
-	evidence := fmt.Sprintf("pod automountServiceAccountToken: %s; ServiceAccount %s automountServiceAccountToken: %s", podSays, saName, saSays)
-	if !saFound {
-		evidence = fmt.Sprintf("pod automountServiceAccountToken: %s; ServiceAccount %s %s", podSays, saName, tm.absent())
+	var evidence string
+	if tm.evidence {
+		evidence = tm.evidenceText(saName, saFound, saSetting)
 	}
 
 	const risk = "every container gets a Kubernetes API token, and whoever compromises one acts with the ServiceAccount's permissions"

@@ -54,7 +54,7 @@ func allowPrivilegeEscalationRule() rules.Rule {
 	}
 }
 
-func checkAllowPrivilegeEscalation(_ *rules.PodContext, c containerContext) []rules.Violation {
+func checkAllowPrivilegeEscalation(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	if p := c.privileged(); p.Set() && p.Value {
 		return []rules.Violation{violation(c, p.Path,
 			describe(c)+" can escalate privileges: privileged: true implies allowPrivilegeEscalation: true "+
@@ -75,7 +75,7 @@ func checkAllowPrivilegeEscalation(_ *rules.PodContext, c containerContext) []ru
 	v := violation(c, ape.Path,
 		describe(c)+" allows privilege escalation (allowPrivilegeEscalation is not false): a setuid binary "+
 			"or a file capability in the image can raise a process to root",
-		ape.Evidence())
+		evidence(ctx, ape))
 	v.Fix = set(ape.Path, false)
 	return []rules.Violation{v}
 }

@@ -51,15 +51,19 @@ func capabilitiesDropAllRule() rules.Rule {
 	}
 }
 
-func checkCapabilitiesDropAll(_ *rules.PodContext, c containerContext) []rules.Violation {
+func checkCapabilitiesDropAll(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	if c.dropsAll() {
 		return nil
 	}
 	path := c.field("capabilities.drop")
 	drop := c.capabilities().Drop
-	evidence := "capabilities.drop unset in container"
-	if len(drop) > 0 {
+	var evidence string
+	switch {
+	case !ctx.Options.WantsEvidence():
+	case len(drop) > 0:
 		evidence = fmt.Sprintf("capabilities.drop=%v in container", drop)
+	default:
+		evidence = "capabilities.drop unset in container"
 	}
 	v := violation(c, path,
 		describe(c)+" does not drop ALL capabilities, so it keeps the runtime's default set (containerd's "+

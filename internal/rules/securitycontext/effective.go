@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
 )
 
 // This file resolves the value a container actually runs with when a field exists in both the
@@ -58,6 +59,14 @@ func (e Effective[T]) Evidence() string {
 		return e.Field + " unset in container and pod"
 	}
 	return e.Field + " unset in container"
+}
+
+// evidence is e's Evidence, or "" when the caller prints none (rules.Options.NoEvidence).
+func evidence[T any](ctx *rules.PodContext, e Effective[T]) string {
+	if !ctx.Options.WantsEvidence() {
+		return ""
+	}
+	return e.Evidence()
 }
 
 // Where says which securityContext set the value: "container securityContext", "pod

@@ -41,7 +41,7 @@ func privilegedRule() rules.Rule {
 	}
 }
 
-func checkPrivileged(_ *rules.PodContext, c containerContext) []rules.Violation {
+func checkPrivileged(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	p := c.privileged()
 	if !p.Set() || !p.Value {
 		return nil
@@ -49,7 +49,7 @@ func checkPrivileged(_ *rules.PodContext, c containerContext) []rules.Violation 
 	v := violation(c, p.Path,
 		describe(c)+" runs privileged: it has every capability and every host device, without seccomp or "+
 			"AppArmor, so a compromise of it is a compromise of the node",
-		p.Evidence())
+		evidence(ctx, p))
 	v.Fix = set(p.Path, false)
 	return []rules.Violation{v}
 }

@@ -64,12 +64,12 @@ func checkProcMount(ctx *rules.PodContext, c containerContext) []rules.Violation
 	v := violation(c, pm.Path,
 		fmt.Sprintf("%s mounts /proc with procMount %s, which exposes host kernel interfaces the runtime "+
 			"normally masks", describe(c), pm.Value),
-		pm.Evidence())
+		evidence(ctx, pm))
 	if inUserNamespace(ctx.Pod) {
 		v.Severity = severity(finding.Medium)
-		v.Evidence += "; hostUsers=false (the pod has its own user namespace)"
+		addEvidence(ctx, &v, "hostUsers=false (the pod has its own user namespace)")
 	} else {
-		v.Evidence += "; hostUsers unset or true (the API server from 1.30 rejects Unmasked without hostUsers: false)"
+		addEvidence(ctx, &v, "hostUsers unset or true (the API server from 1.30 rejects Unmasked without hostUsers: false)")
 	}
 	v.Fix = set(pm.Path, string(corev1.DefaultProcMount))
 	return []rules.Violation{v}

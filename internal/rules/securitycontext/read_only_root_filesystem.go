@@ -44,7 +44,7 @@ func readOnlyRootFilesystemRule() rules.Rule {
 	}
 }
 
-func checkReadOnlyRootFilesystem(_ *rules.PodContext, c containerContext) []rules.Violation {
+func checkReadOnlyRootFilesystem(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	ro := c.readOnlyRootFilesystem()
 	if ro.Set() && ro.Value {
 		return nil
@@ -52,7 +52,7 @@ func checkReadOnlyRootFilesystem(_ *rules.PodContext, c containerContext) []rule
 	v := violation(c, ro.Path,
 		describe(c)+" has a writable root filesystem (readOnlyRootFilesystem is not true), so a compromised "+
 			"process can replace the image's binaries and drop its own tools",
-		ro.Evidence())
+		evidence(ctx, ro))
 	v.Fix = set(ro.Path, true)
 	return []rules.Violation{v}
 }

@@ -75,6 +75,10 @@ func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violat
 		return nil // it runs as that UID, whatever runAsNonRoot says
 	}
 	// It can run as root: runAsNonRoot is not true, and the user is 0 or left to the image.
+	var ev string
+	if ctx.Options.WantsEvidence() {
+		ev = nonRoot.Evidence() + "; " + user.Evidence()
+	}
 	var v rules.Violation
 	switch {
 	case user.Set(): // runAsUser 0
@@ -82,23 +86,23 @@ func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violat
 			fmt.Sprintf("%s runs as root: runAsUser is 0 (from %s) and runAsNonRoot is not true, "+
 				"so nothing stops it; a root process owns the container and is root on the node if it escapes",
 				describe(c), levelName(user.Level)),
-			nonRoot.Evidence()+"; "+user.Evidence())
+			ev)
 	case nonRoot.Set(): // runAsNonRoot false, no user
 		v = violation(c, nonRoot.Path,
 			fmt.Sprintf("%s has runAsNonRoot: false (from %s) and no non-zero runAsUser, so it runs as the "+
 				"image's USER, root for most images; a root process owns the container and is root on the "+
 				"node if it escapes", describe(c), levelName(nonRoot.Level)),
-			nonRoot.Evidence()+"; "+user.Evidence())
+			ev)
 	default:
 		v = violation(c, nonRoot.Path,
 			describe(c)+" may run as root: runAsNonRoot is not true and runAsUser is not a non-zero UID, "+
 				"so the image's USER decides (root for most images); set runAsNonRoot: true",
-			nonRoot.Evidence()+"; "+user.Evidence())
+			ev)
 	}
 	v.Fix = set(nonRoot.Path, true)
 	if inUserNamespace(ctx.Pod) {
 		v.Severity = severity(finding.Medium)
-		v.Evidence += "; hostUsers=false (UID 0 maps to an unprivileged UID on the node)"
+		addEvidence(ctx, &v, "hostUsers=false (UID 0 maps to an unprivileged UID on the node)")
 	}
 	return []rules.Violation{v}
 }

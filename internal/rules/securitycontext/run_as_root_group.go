@@ -76,7 +76,7 @@ func checkRunAsRootGroup(ctx *rules.PodContext) []rules.Violation {
 	return out
 }
 
-func checkContainerRootGroup(_ *rules.PodContext, c containerContext) []rules.Violation {
+func checkContainerRootGroup(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	group := c.runAsGroup()
 	if !group.Set() || group.Value != 0 {
 		return nil
@@ -84,5 +84,5 @@ func checkContainerRootGroup(_ *rules.PodContext, c containerContext) []rules.Vi
 	return []rules.Violation{violation(c, group.Path,
 		describe(c)+" runs with the root group: runAsGroup is 0, so its processes can use every file "+
 			"the root group may read or write",
-		group.Evidence())}
+		evidence(ctx, group))}
 }

@@ -60,10 +60,10 @@ func checkRunAsRootUser(ctx *rules.PodContext, c containerContext) []rules.Viola
 	v := violation(c, user.Path,
 		fmt.Sprintf("%s runs as root: runAsUser is 0 (from %s); a root process owns the container and is "+
 			"root on the node if it escapes", describe(c), level),
-		user.Evidence())
+		evidence(ctx, user))
 	if inUserNamespace(ctx.Pod) {
 		v.Severity = severity(finding.Medium)
-		v.Evidence += "; hostUsers=false (UID 0 maps to an unprivileged UID on the node)"
+		addEvidence(ctx, &v, "hostUsers=false (UID 0 maps to an unprivileged UID on the node)")
 	}
 	return []rules.Violation{v}
 }

@@ -124,8 +124,11 @@ func (s seccompSource) unconfined() bool {
 func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	field := c.seccompProfile()
 	fieldSource := func() *seccompSource {
-		return &seccompSource{value: string(field.Value.Type), path: field.Path + ".type",
-			evidence: fmt.Sprintf("seccompProfile.type=%s in %s", field.Value.Type, field.Where())}
+		s := &seccompSource{value: string(field.Value.Type), path: field.Path + ".type"}
+		if ctx.Options.WantsEvidence() {
+			s.evidence = fmt.Sprintf("seccompProfile.type=%s in %s", field.Value.Type, field.Where())
+		}
+		return s
 	}
 	ctrAnn := seccompAnnotation(ctx, corev1.SeccompContainerAnnotationKeyPrefix+c.ref.Name)
 	podAnn := seccompAnnotation(ctx, corev1.SeccompPodAnnotationKey)
@@ -163,7 +166,8 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 		v := violation(c, ignored.path,
 			describe(c)+" asks for seccomp unconfined through the deprecated annotation and sets no "+
 				"seccompProfile field: the kubelet runs it Unconfined unless its seccompDefault is on",
-			ignored.evidence+"; seccompProfile unset in container and pod")
+			ignored.evidence)
+		addEvidence(ctx, &v, "seccompProfile unset in container and pod")
 		v.Fix = set(fieldPath, string(corev1.SeccompProfileTypeRuntimeDefault))
 		return []rules.Violation{v}
 	case ignored != nil:
@@ -171,7 +175,8 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 			describe(c)+" has a seccomp profile only in the deprecated annotation, which has no effect since "+
 				"Kubernetes 1.27: it runs Unconfined unless the kubelet's seccompDefault is on; set the "+
 				"seccompProfile field",
-			ignored.evidence+"; seccompProfile unset in container and pod")
+			ignored.evidence)
+		addEvidence(ctx, &v, "seccompProfile unset in container and pod")
 		v.Severity = severity(finding.Medium)
 		v.Fix = set(fieldPath, string(corev1.SeccompProfileTypeRuntimeDefault))
 		return []rules.Violation{v}
@@ -201,12 +206,11 @@ func seccompAnnotation(ctx *rules.PodContext, key string) *seccompSource {
 	if !ok {
 		return nil
 	}
-	return &seccompSource{
-		value:      value,
-		annotation: true,
-		path:       ctx.Pod.MetaPath + ".annotations[" + key + "]",
-		evidence:   fmt.Sprintf("annotation %s=%q", key, value),
+	s := &seccompSource{value: value, annotation: true, path: ctx.Pod.MetaPath + ".annotations[" + key + "]"}
+	if ctx.Options.WantsEvidence() {
+		s.evidence = fmt.Sprintf("annotation %s=%q", key, value)
 	}
+	return s
 }
 
 // seccompAnnotationsHonoured reports whether the Kubernetes version the scan targets still

@@ -96,6 +96,14 @@ func violation(c containerContext, path, message, evidence string) rules.Violati
 	return rules.Violation{Path: path, Container: c.ref.Name, Message: message, Evidence: evidence}
 }
 
+// addEvidence appends a note to v's evidence, unless the caller prints none
+// (rules.Options.NoEvidence).
+func addEvidence(ctx *rules.PodContext, v *rules.Violation, note string) {
+	if ctx.Options.WantsEvidence() {
+		v.Evidence += "; " + note
+	}
+}
+
 // set is a remedy that sets one field.
 func set(path string, value any) []finding.Patch {
 	return []finding.Patch{{Path: path, Value: value}}

@@ -25,7 +25,8 @@ type want struct {
 }
 
 // TestViolationDetails pins what fixtures cannot: the container, path, severity (including
-// per-violation overrides), message, evidence and remedy patch of a violation.
+// per-violation overrides), message, evidence and remedy patch of a violation, and that
+// Options.NoEvidence changes nothing but the evidence.
 func TestViolationDetails(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -217,6 +218,20 @@ func TestViolationDetails(t *testing.T) {
 			}
 			for i, w := range tt.want {
 				checkViolation(t, r, got[i], w)
+			}
+			// A caller that prints no evidence (admission) gets the same violations but for
+			// the evidence, which a rule may then leave empty.
+			quiet := *ctx.Options
+			quiet.NoEvidence = true
+			bare := r.Pod(&rules.PodContext{Pod: ctx.Pod, Options: &quiet})
+			for i := range got {
+				got[i].Evidence = ""
+			}
+			for i := range bare {
+				bare[i].Evidence = ""
+			}
+			if !reflect.DeepEqual(bare, got) {
+				t.Errorf("with NoEvidence got %+v, want %+v", bare, got)
 			}
 		})
 	}
