@@ -3,7 +3,6 @@ package netpol
 import (
 	"cmp"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -14,17 +13,14 @@ import (
 
 // Service is a Service: what its selector selects, and where its ports lead. Policies never
 // name Services (traffic reaches pods after the Service address is translated), so Services
-// only let explanations start from a Service's name and port, and tell findings which
-// addresses are the cluster's Service addresses.
+// only let explanations start from a Service's name and port. (The Services' addresses,
+// which network/ipblock-covers-cluster reads, come from inventory.Object.ServiceAddresses.)
 type Service struct {
 	Namespace, Name string
 	// Selector selects the pods of the namespace the Service sends to; nil (a Service
 	// without selector, whose endpoints are written by hand) selects none.
 	Selector map[string]string
-	// ClusterIPs are the Service's addresses; none for a headless or ExternalName Service
-	// and, usually, in manifests.
-	ClusterIPs []netip.Addr
-	Ports      []ServicePort
+	Ports    []ServicePort
 }
 
 // ServicePort is one port of a Service.
@@ -42,15 +38,6 @@ func (s *Service) ID() string { return s.Namespace + "/Service/" + s.Name }
 
 func serviceFrom(ns, name string, spec *corev1.ServiceSpec) Service {
 	s := Service{Namespace: ns, Name: name, Selector: spec.Selector}
-	ips := spec.ClusterIPs
-	if len(ips) == 0 {
-		ips = []string{spec.ClusterIP}
-	}
-	for _, ip := range ips {
-		if addr, err := netip.ParseAddr(ip); err == nil {
-			s.ClusterIPs = append(s.ClusterIPs, addr.Unmap())
-		}
-	}
 	for _, p := range spec.Ports {
 		proto, ok := ParseProtocol(cmp.Or(string(p.Protocol), "TCP"))
 		if !ok {
@@ -59,17 +46,6 @@ func serviceFrom(ns, name string, spec *corev1.ServiceSpec) Service {
 		s.Ports = append(s.Ports, ServicePort{Name: p.Name, Protocol: proto, Port: p.Port, TargetPort: p.TargetPort})
 	}
 	return s
-}
-
-// ServiceAddresses returns the Services' cluster addresses, sorted, so that a finding can
-// tell whether an ipBlock covers the Service range.
-func (a *Analysis) ServiceAddresses() []netip.Addr {
-	var out []netip.Addr
-	for i := range a.Services {
-		out = append(out, a.Services[i].ClusterIPs...)
-	}
-	slices.SortFunc(out, netip.Addr.Compare)
-	return slices.Compact(out)
 }
 
 // ServiceTarget is a workload a Service port leads to, and the port it arrives on.
