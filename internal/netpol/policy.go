@@ -113,9 +113,10 @@ func (b *ipBlock) contains(ip netip.Addr) bool {
 	return true
 }
 
-// isolatesFor applies the API's default: absent policyTypes mean Ingress, plus Egress when
-// the policy has egress rules (networking/v1 NetworkPolicySpec.PolicyTypes).
-func isolatesFor(spec *networkingv1.NetworkPolicySpec) [2]bool {
+// IsolatesFor says, per Direction, whether a policy isolates the pods it selects, with the
+// API's default: absent policyTypes mean Ingress, plus Egress when the policy has egress
+// rules (networking/v1 NetworkPolicySpec.PolicyTypes).
+func IsolatesFor(spec *networkingv1.NetworkPolicySpec) [2]bool {
 	if len(spec.PolicyTypes) == 0 {
 		return [2]bool{true, len(spec.Egress) > 0}
 	}
@@ -163,7 +164,7 @@ func (c *compiler) selector(p located, path string, s *metav1.LabelSelector) lab
 }
 
 func (c *compiler) compile(p *Policy) *compiledPolicy {
-	cp := &compiledPolicy{Policy: p, isolates: isolatesFor(&p.Spec)}
+	cp := &compiledPolicy{Policy: p, isolates: IsolatesFor(&p.Spec)}
 	cp.selector = c.selector(p, "spec.podSelector", &p.Spec.PodSelector)
 	for i := range p.Spec.Ingress {
 		r := &p.Spec.Ingress[i]

@@ -37,6 +37,7 @@ import (
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/netpol"
 	"palisade.dev/palisade/internal/rules"
 )
 
@@ -183,29 +184,19 @@ func checkIPBlockCoversCluster(ctx *rules.NamespaceContext) []rules.Violation {
 		if !ok {
 			continue
 		}
-		ingress, egress := policyIsolates(&np.Spec)
-		if ingress {
+		isolates := netpol.IsolatesFor(&np.Spec)
+		if isolates[netpol.Ingress] {
 			for i, r := range np.Spec.Ingress {
 				out = append(out, coveringPeers(o, addrs, fmt.Sprintf("spec.ingress[%d].from", i), r.From)...)
 			}
 		}
-		if egress {
+		if isolates[netpol.Egress] {
 			for i, r := range np.Spec.Egress {
 				out = append(out, coveringPeers(o, addrs, fmt.Sprintf("spec.egress[%d].to", i), r.To)...)
 			}
 		}
 	}
 	return out
-}
-
-// policyIsolates says which directions a policy isolates, with the API's default for absent
-// policyTypes (Ingress, plus Egress when there are egress rules): the rules of the other
-// directions do nothing.
-func policyIsolates(spec *networkingv1.NetworkPolicySpec) (ingress, egress bool) {
-	if len(spec.PolicyTypes) == 0 {
-		return true, len(spec.Egress) > 0
-	}
-	return slices.Contains(spec.PolicyTypes, networkingv1.PolicyTypeIngress), slices.Contains(spec.PolicyTypes, networkingv1.PolicyTypeEgress)
 }
 
 // coveringPeers reports the ipBlock peers at path whose addresses hold cluster addresses.
