@@ -22,8 +22,8 @@ var (
 	lastV6  = netip.AddrFrom16([16]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 )
 
-// lastOf is the last address of a masked prefix.
-func lastOf(p netip.Prefix) netip.Addr {
+// LastOf is the last address of a masked prefix.
+func LastOf(p netip.Prefix) netip.Addr {
 	a := p.Addr()
 	b := a.AsSlice()
 	for i := p.Bits(); i < len(b)*8; i++ {
@@ -43,7 +43,7 @@ func partition(prefixes []netip.Prefix, v6 bool) []AddressRange {
 			v6 = true
 		}
 		starts = append(starts, p.Addr())
-		if next := lastOf(p).Next(); next.IsValid() && next != firstV6 {
+		if next := LastOf(p).Next(); next.IsValid() && next != firstV6 {
 			starts = append(starts, next)
 		}
 	}

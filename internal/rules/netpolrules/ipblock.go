@@ -298,7 +298,7 @@ func (b block) overlaps(r namedPrefix) bool {
 	if b.cidr.Bits() > in.Bits() {
 		in = b.cidr
 	}
-	lo, hi := in.Addr(), lastAddr(in)
+	lo, hi := in.Addr(), netpol.LastOf(in)
 	var cuts []netip.Prefix
 	for _, e := range b.except {
 		if e.Overlaps(in) {
@@ -311,7 +311,7 @@ func (b block) overlaps(r namedPrefix) bool {
 		if e.Addr().Compare(next) > 0 {
 			return true
 		}
-		last := lastAddr(e)
+		last := netpol.LastOf(e)
 		if last.Compare(hi) >= 0 {
 			return false
 		}
@@ -320,14 +320,4 @@ func (b block) overlaps(r namedPrefix) bool {
 		}
 	}
 	return true
-}
-
-// lastAddr is the last address of a masked prefix.
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 0x80 >> (i % 8)
-	}
-	last, _ := netip.AddrFromSlice(b)
-	return last
 }
