@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -63,7 +64,7 @@ and the exit code is 2 even when nothing opens).`,
 				return err
 			}
 			ch := filter.change(netpol.Diff(old.analysis, cur.analysis))
-			warnings, errs := append(old.analysis.Problems, cur.analysis.Problems...), append(old.errors, cur.errors...)
+			warnings, errs := slices.Concat(old.analysis.Problems, cur.analysis.Problems), slices.Concat(old.errors, cur.errors)
 			if err := printChange(s.Out, output, ch, warnings, errs); err != nil {
 				return err
 			}
