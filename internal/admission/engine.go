@@ -503,22 +503,25 @@ const (
 // cutRunes cuts b[start:] to at most n runes, at the end of a word when one ends near the
 // cut, ending in "…", and returns b and the runes it keeps.
 func cutRunes(b []byte, start, n int) ([]byte, int) {
-	count := 0
-	for i := start; i < len(b); {
-		_, size := utf8.DecodeRune(b[i:])
-		if count == n-1 && i+size < len(b) {
-			// Room for "…" alone: cut after the last word that fits, unless that loses
-			// more than a few words.
-			if sp := bytes.LastIndexByte(b[start:i], ' '); sp >= 0 && i-(start+sp) <= 32 {
-				i = start + sp
-			}
-			b = append(bytes.TrimRight(b[:i], " ,;:"), "…"...)
-			return b, utf8.RuneCount(b[start:])
-		}
-		i += size
-		count++
+	if count := utf8.RuneCount(b[start:]); count <= n {
+		return b, count
 	}
-	return b, count
+	// i is where the n-th rune starts: room for n-1 runes and "…".
+	i, count := start, 0
+	for ; i < len(b); i++ {
+		if utf8.RuneStart(b[i]) {
+			if count == n-1 {
+				break
+			}
+			count++
+		}
+	}
+	// Cut after the last word that fits, unless that loses more than a few words.
+	if sp := bytes.LastIndexByte(b[start:i], ' '); sp >= 0 && i-(start+sp) <= 32 {
+		i = start + sp
+	}
+	b = append(bytes.TrimRight(b[:i], " ,;:"), "…"...)
+	return b, utf8.RuneCount(b[start:])
 }
 
 // appendLine appends one hit as kubectl shows it: RULE-ID  field.path: message. Fix: remedy.

@@ -56,7 +56,7 @@ func allowPrivilegeEscalationRule() rules.Rule {
 
 func checkAllowPrivilegeEscalation(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	if p := c.privileged(); p.Set() && p.Value {
-		return []rules.Violation{violation(c, p.Path,
+		return []rules.Violation{violation(c, p.Path(),
 			describe(c)+" can escalate privileges: privileged: true implies allowPrivilegeEscalation: true "+
 				"whatever the field says, so setuid binaries and file capabilities can raise a process to root",
 			"privileged=true in container securityContext")}
@@ -72,10 +72,10 @@ func checkAllowPrivilegeEscalation(ctx *rules.PodContext, c containerContext) []
 	if ape.Set() && !ape.Value {
 		return nil
 	}
-	v := violation(c, ape.Path,
+	v := violation(c, ape.Path(),
 		describe(c)+" allows privilege escalation (allowPrivilegeEscalation is not false): a setuid binary "+
 			"or a file capability in the image can raise a process to root",
 		evidence(ctx, ape))
-	v.Fix = set(ape.Path, false)
+	v.Fix = set(ape.Path(), false)
 	return []rules.Violation{v}
 }

@@ -49,10 +49,10 @@ func checkReadOnlyRootFilesystem(ctx *rules.PodContext, c containerContext) []ru
 	if ro.Set() && ro.Value {
 		return nil
 	}
-	v := violation(c, ro.Path,
+	v := violation(c, ro.Path(),
 		describe(c)+" has a writable root filesystem (readOnlyRootFilesystem is not true), so a compromised "+
 			"process can replace the image's binaries and drop its own tools",
 		evidence(ctx, ro))
-	v.Fix = set(ro.Path, true)
+	v.Fix = set(ro.Path(), true)
 	return []rules.Violation{v}
 }

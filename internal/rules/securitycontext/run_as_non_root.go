@@ -82,24 +82,24 @@ func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violat
 	var v rules.Violation
 	switch {
 	case user.Set(): // runAsUser 0
-		v = violation(c, nonRoot.Path,
+		v = violation(c, nonRoot.Path(),
 			fmt.Sprintf("%s runs as root: runAsUser is 0 (from %s) and runAsNonRoot is not true, "+
 				"so nothing stops it; a root process owns the container and is root on the node if it escapes",
 				describe(c), levelName(user.Level)),
 			ev)
 	case nonRoot.Set(): // runAsNonRoot false, no user
-		v = violation(c, nonRoot.Path,
+		v = violation(c, nonRoot.Path(),
 			fmt.Sprintf("%s has runAsNonRoot: false (from %s) and no non-zero runAsUser, so it runs as the "+
 				"image's USER, root for most images; a root process owns the container and is root on the "+
 				"node if it escapes", describe(c), levelName(nonRoot.Level)),
 			ev)
 	default:
-		v = violation(c, nonRoot.Path,
+		v = violation(c, nonRoot.Path(),
 			describe(c)+" may run as root: runAsNonRoot is not true and runAsUser is not a non-zero UID, "+
 				"so the image's USER decides (root for most images); set runAsNonRoot: true",
 			ev)
 	}
-	v.Fix = set(nonRoot.Path, true)
+	v.Fix = set(nonRoot.Path(), true)
 	if inUserNamespace(ctx.Pod) {
 		v.Severity = severity(finding.Medium)
 		addEvidence(ctx, &v, "hostUsers=false (UID 0 maps to an unprivileged UID on the node)")

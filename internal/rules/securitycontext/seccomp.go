@@ -124,7 +124,7 @@ func (s seccompSource) unconfined() bool {
 func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	field := c.seccompProfile()
 	fieldSource := func() *seccompSource {
-		s := &seccompSource{value: string(field.Value.Type), path: field.Path + ".type"}
+		s := &seccompSource{value: string(field.Value.Type), path: field.Path() + ".type"}
 		if ctx.Options.WantsEvidence() {
 			s.evidence = fmt.Sprintf("seccompProfile.type=%s in %s", field.Value.Type, field.Where())
 		}
