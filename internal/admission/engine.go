@@ -491,7 +491,8 @@ const maxLine = 400
 // and its own deprecation notices together; past that it cuts every warning, ours and
 // others', to 256 characters and drops the ones that no longer fit, without saying which
 // (k8s.io/apiserver pkg/endpoints/filters/warning.go). So that it never has to, a review's
-// warnings are each at most maxWarning characters and together at most warningBudget, the
+// warnings are each at most maxWarning bytes and together at most warningBudget (so as many
+// characters or fewer), the
 // most severe first, and a last warning names the hits left out. The deny message has no
 // such limit and is not cut so.
 const (
@@ -500,28 +501,25 @@ const (
 	warningBudget = 4096 - 512 - maxWarning
 )
 
-// cutRunes cuts b[start:] to at most n runes, at the end of a word when one ends near the
-// cut, ending in "…", and returns b and the runes it keeps.
-func cutRunes(b []byte, start, n int) ([]byte, int) {
-	if count := utf8.RuneCount(b[start:]); count <= n {
-		return b, count
+// cut cuts b[start:] to at most n bytes, at the end of a word when one ends near the cut,
+// ending in "…", and returns b and the bytes it keeps. A text of n bytes has at most n
+// characters, which is what the API server counts: counting bytes is the safe side, and costs
+// nothing for the warnings that fit.
+func cut(b []byte, start, n int) ([]byte, int) {
+	if len(b)-start <= n {
+		return b, len(b) - start
 	}
-	// i is where the n-th rune starts: room for n-1 runes and "…".
-	i, count := start, 0
-	for ; i < len(b); i++ {
-		if utf8.RuneStart(b[i]) {
-			if count == n-1 {
-				break
-			}
-			count++
-		}
+	// i is where the cut text ends: room for "…", at the start of a character.
+	i := start + n - len("…")
+	for i > start && !utf8.RuneStart(b[i]) {
+		i--
 	}
 	// Cut after the last word that fits, unless that loses more than a few words.
 	if sp := bytes.LastIndexByte(b[start:i], ' '); sp >= 0 && i-(start+sp) <= 32 {
 		i = start + sp
 	}
 	b = append(bytes.TrimRight(b[:i], " ,;:"), "…"...)
-	return b, utf8.RuneCount(b[start:])
+	return b, len(b) - start
 }
 
 // appendLine appends one hit as kubectl shows it: RULE-ID  field.path: message. Fix: remedy.
@@ -569,7 +567,7 @@ func appendLeftOut(b []byte, hits []Hit, left []int) []byte {
 		b = append(b, hits[i].RuleID...)
 	}
 	b = append(b, "); palisade scan lists them all."...)
-	b, _ = cutRunes(b, start, maxWarning)
+	b, _ = cut(b, start, maxWarning)
 	return b
 }
 
@@ -635,7 +633,7 @@ func (e *Engine) respond(d *Decision, igErr error) {
 	for n, i := range warns {
 		start := len(warned)
 		var runes int
-		warned, runes = cutRunes(d.Hits[i].appendLine(warned, false), start, maxWarning)
+		warned, runes = cut(d.Hits[i].appendLine(warned, false), start, maxWarning)
 		if used+runes > warningBudget {
 			warned = appendLeftOut(warned[:start], d.Hits, warns[n:])
 			ends = append(ends, len(warned))

@@ -106,24 +106,24 @@ func TestWarningsComeMostSevereFirst(t *testing.T) {
 	}
 }
 
-func TestCutRunes(t *testing.T) {
+func TestCut(t *testing.T) {
 	for _, c := range []struct {
 		name, in string
 		n        int
 		want     string
 	}{
 		{"text that fits is kept", "short text", 20, "short text"},
-		{"text of exactly n characters is kept", "abcde", 5, "abcde"},
-		{"a cut ends after the last whole word", "one two three four", 12, "one two…"},
-		{"a long word is cut inside", strings.Repeat("x", 50), 10, strings.Repeat("x", 9) + "…"},
-		{"multi-byte characters are counted as one and never split", "ééééééééé", 5, "éééé…"},
-		{"punctuation before the cut is dropped", "alpha beta; gamma", 13, "alpha beta…"},
-		{"a cut in the middle of a long text keeps the start", "prefix: " + strings.Repeat("y", 10) + " tail", 16, "prefix…"},
+		{"text of exactly n bytes is kept", "abcde", 5, "abcde"},
+		{"a cut ends after the last whole word", "one two three four", 14, "one two…"},
+		{"a long word is cut inside", strings.Repeat("x", 50), 10, strings.Repeat("x", 7) + "…"},
+		{"multi-byte characters are never split", "ééééééééé", 8, "éé…"},
+		{"punctuation before the cut is dropped", "alpha beta; gamma", 15, "alpha beta…"},
+		{"a cut in the middle of a long text keeps the start", "prefix: " + strings.Repeat("y", 10) + " tail", 18, "prefix…"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, n := cutRunes([]byte(c.in), 0, c.n)
-			if string(got) != c.want || n != utf8.RuneCount(got) {
-				t.Errorf("cutRunes(%q, %d) = %q, %d; want %q, %d", c.in, c.n, got, n, c.want, utf8.RuneCountInString(c.want))
+			got, n := cut([]byte(c.in), 0, c.n)
+			if string(got) != c.want || n != len(got) || !utf8.Valid(got) {
+				t.Errorf("cut(%q, %d) = %q, %d; want %q, %d", c.in, c.n, got, n, c.want, len(c.want))
 			}
 		})
 	}

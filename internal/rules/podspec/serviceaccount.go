@@ -169,14 +169,14 @@ func (tm tokenMounting) judge(inv *inventory.Inventory, path string) []rules.Vio
 	var msg string
 	switch {
 	case tm.podTrue && saSetting != nil && !*saSetting:
-		msg = fmt.Sprintf("the pod sets automountServiceAccountToken: true, which overrides the false of its ServiceAccount %s: %s", saName, risk)
+		msg = "the pod sets automountServiceAccountToken: true, which overrides the false of its ServiceAccount " + saName + ": " + risk
 	case tm.podTrue:
-		msg = fmt.Sprintf("the pod sets automountServiceAccountToken: true: %s", risk)
+		msg = "the pod sets automountServiceAccountToken: true: " + risk
 	case saFound:
-		msg = fmt.Sprintf("neither the pod nor its ServiceAccount %s sets automountServiceAccountToken: false: %s", saName, risk)
+		msg = "neither the pod nor its ServiceAccount " + saName + " sets automountServiceAccountToken: false: " + risk
 	default:
-		msg = fmt.Sprintf("the pod does not set automountServiceAccountToken: false and its ServiceAccount %s %s, so the token "+
-			"is taken to be mounted: %s", saName, tm.absent(), risk)
+		msg = "the pod does not set automountServiceAccountToken: false and its ServiceAccount " + saName + " " + tm.absent() +
+			", so the token is taken to be mounted: " + risk
 	}
 	return []rules.Violation{{
 		Path:     path,
@@ -215,8 +215,8 @@ func checkDefaultServiceAccount(ctx *rules.PodContext) []rules.Violation {
 	}
 	return []rules.Violation{{
 		Path: path,
-		Message: fmt.Sprintf("the pod %s the default ServiceAccount of namespace %q: every pod there that names none shares it, "+
-			"so a permission granted to one workload is granted to all of them", how, ctx.Object.Namespace),
+		Message: "the pod " + how + " the default ServiceAccount of namespace " + finding.Quote(ctx.Object.Namespace) +
+			": every pod there that names none shares it, so a permission granted to one workload is granted to all of them",
 		Evidence: evidence,
 	}}
 }
