@@ -180,11 +180,15 @@ func markdownLocation(l finding.Location, base string) string {
 	if l.File != "" && l.Line > 0 {
 		text = l.File + ":" + strconv.Itoa(l.Line)
 	}
-	if l.Host != "" {
+	if l.Host != "" && text != "" {
 		text = l.Host + ":" + text
 	}
-	if text == "" || text == ":" {
-		text = cmp.Or(l.Host, l.Cluster)
+	switch {
+	case text != "":
+	case l.Host != "":
+		text = l.Host
+	case l.Cluster != "":
+		text = "context " + l.Cluster
 	}
 	label := MarkdownText(text)
 	link, ok := fileLink(base, l)
