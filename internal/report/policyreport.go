@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"cmp"
 	"fmt"
 	"io"
@@ -8,7 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"palisade.dev/palisade/internal/finding"
@@ -83,54 +83,37 @@ const (
 	maxProperty = 512
 )
 
+// prReport is one report, as writeYAML writes it (policyreport_yaml.go): its fields are
+// the API's, in the API's order.
 type prReport struct {
-	APIVersion string     `yaml:"apiVersion"`
-	Kind       string     `yaml:"kind"`
-	Metadata   prMetadata `yaml:"metadata"`
-	Source     string     `yaml:"source,omitempty"`
-	Summary    prSummary  `yaml:"summary"`
-	Results    []prResult `yaml:"results"`
+	APIVersion, Kind string
+	Metadata         prMetadata
+	Source           string // OpenReports only
+	Summary          prSummary
+	Results          []prResult
 }
 
 type prMetadata struct {
-	Name      string            `yaml:"name"`
-	Namespace string            `yaml:"namespace,omitempty"`
-	Labels    map[string]string `yaml:"labels"`
+	Name, Namespace string
+	Labels          map[string]string
 }
 
-type prSummary struct {
-	Pass  int `yaml:"pass"`
-	Fail  int `yaml:"fail"`
-	Warn  int `yaml:"warn"`
-	Error int `yaml:"error"`
-	Skip  int `yaml:"skip"`
-}
+type prSummary struct{ Pass, Fail, Warn, Error, Skip int }
 
 type prResult struct {
-	Policy     string            `yaml:"policy"`
-	Rule       string            `yaml:"rule,omitempty"`
-	Result     string            `yaml:"result"`
-	Severity   string            `yaml:"severity,omitempty"`
-	Category   string            `yaml:"category,omitempty"`
-	Message    string            `yaml:"message,omitempty"`
-	Source     string            `yaml:"source"`
-	Scored     bool              `yaml:"scored"`
-	Timestamp  *prTimestamp      `yaml:"timestamp,omitempty"`
-	Resources  []prObjectRef     `yaml:"resources,omitempty"`
-	Properties map[string]string `yaml:"properties,omitempty"`
+	Policy, Rule, Result, Severity, Category, Message, Source string
+	Scored                                                    bool
+	Timestamp                                                 *prTimestamp
+	Resources                                                 []prObjectRef
+	Properties                                                map[string]string
 }
 
 type prTimestamp struct {
-	Seconds int64 `yaml:"seconds"`
-	Nanos   int32 `yaml:"nanos"`
+	Seconds int64
+	Nanos   int32
 }
 
-type prObjectRef struct {
-	APIVersion string `yaml:"apiVersion,omitempty"`
-	Kind       string `yaml:"kind,omitempty"`
-	Namespace  string `yaml:"namespace,omitempty"`
-	Name       string `yaml:"name,omitempty"`
-}
+type prObjectRef struct{ APIVersion, Kind, Namespace, Name string }
 
 // prScope is the report a result goes to: a namespace (empty for the cluster report) of a
 // cluster context (empty for manifests, nodes and a single cluster).
@@ -170,14 +153,14 @@ func writePolicyReport(w io.Writer, in *Input) error {
 	for _, e := range in.Errors {
 		pr.addError(e)
 	}
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	for _, r := range pr.sorted() {
-		if err := enc.Encode(r); err != nil {
-			return fmt.Errorf("encoding the %s %s: %w", r.Kind, r.Metadata.Name, err)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for i, r := range pr.sorted() {
+		if i > 0 {
+			bw.WriteString("---\n")
 		}
+		r.writeYAML(bw)
 	}
-	return enc.Close()
+	return bw.Flush()
 }
 
 func newPolicyReports(in *Input) *policyReports {
@@ -211,7 +194,7 @@ func (pr *policyReports) report(s prScope) *prReport {
 	if r, ok := pr.reports[s]; ok {
 		return r
 	}
-	r := &prReport{APIVersion: pr.kinds.apiVersion, Kind: pr.kinds.cluster, Results: []prResult{},
+	r := &prReport{APIVersion: pr.kinds.apiVersion, Kind: pr.kinds.cluster,
 		Metadata: prMetadata{Name: reportName(s), Labels: map[string]string{managedByLabel: ToolName}}}
 	if s.namespace != "" {
 		r.Kind, r.Metadata.Namespace = pr.kinds.namespaced, s.namespace
