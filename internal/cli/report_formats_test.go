@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -11,6 +12,10 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"palisade.dev/palisade/internal/testcluster"
 )
 
 // TestMarkdownReport runs -o markdown on the examples from the repository's examples folder,
@@ -68,6 +73,11 @@ type policyReportDoc struct {
 		Timestamp struct {
 			Seconds int64 `yaml:"seconds"`
 		} `yaml:"timestamp"`
+		Resources []struct {
+			Kind string `yaml:"kind"`
+			Name string `yaml:"name"`
+			UID  string `yaml:"uid"`
+		} `yaml:"resources"`
 	} `yaml:"results"`
 }
 
@@ -147,5 +157,41 @@ func TestPolicyReportToAFile(t *testing.T) {
 				t.Errorf("%d fail results, want one per finding: %d", fails, len(rep.Findings))
 			}
 		})
+	}
+}
+
+// TestClusterPolicyReportNamesLiveObjectsByUID scans a pod of the test cluster with
+// -o policyreport: its result is in its namespace's report and names the pod by its UID too,
+// which tells it from a later pod of the same name.
+func TestClusterPolicyReportNamesLiveObjectsByUID(t *testing.T) {
+	c := testCluster.Require(t)
+	ns := c.NewNamespace(t)
+	privileged := true
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "root", Namespace: ns}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
+		Name: "app", Image: "registry.example/app:1", SecurityContext: &corev1.SecurityContext{Privileged: &privileged}}}}}
+	created, err := c.Client(testcluster.Admin).CoreV1().Pods(ns).Create(context.Background(), pod, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "reports.yaml")
+	code, _, errOut := run(t, "cluster", "--kubeconfig", c.Kubeconfig(), "--context", testcluster.Auditor, "-n", ns, "--rule", "pod/privileged", "-o", "policyreport="+file)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr: %s", code, errOut)
+	}
+	var uids []string
+	for _, d := range readPolicyReports(t, file) {
+		for _, r := range d.Results {
+			for _, o := range r.Resources {
+				if o.Kind == "Pod" && o.Name == "root" {
+					if d.Metadata.Namespace != ns {
+						t.Errorf("the pod's result is in %s %s, not in its namespace's report", d.Kind, d.Metadata.Name)
+					}
+					uids = append(uids, o.UID)
+				}
+			}
+		}
+	}
+	if len(uids) != 1 || uids[0] != string(created.UID) {
+		t.Errorf("the pod's results name UIDs %q, want the one result to name %s", uids, created.UID)
 	}
 }

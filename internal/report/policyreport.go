@@ -113,7 +113,8 @@ type prTimestamp struct {
 	Nanos   int32
 }
 
-type prObjectRef struct{ APIVersion, Kind, Namespace, Name string }
+// prObjectRef is a result's resource; UID only for an object read from a cluster.
+type prObjectRef struct{ APIVersion, Kind, Namespace, Name, UID string }
 
 // prScope is the report a result goes to: a namespace (empty for the cluster report) of a
 // cluster context (empty for manifests, nodes and a single cluster).
@@ -344,7 +345,7 @@ func objectRefs(o finding.ObjectRef) []prObjectRef {
 	if o == (finding.ObjectRef{}) {
 		return nil
 	}
-	return []prObjectRef{{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}}
+	return []prObjectRef{{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name, UID: o.UID}}
 }
 
 // locationOf is where a result was observed: file:line:column, a host's file, or nothing for a

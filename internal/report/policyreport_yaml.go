@@ -75,7 +75,7 @@ func (y *yamlOut) result(res *prResult) {
 // objectRef writes an object reference as a sequence item at indent.
 func (y *yamlOut) objectRef(indent int, o prObjectRef) {
 	first := true
-	for _, f := range [...]struct{ key, value string }{{"apiVersion", o.APIVersion}, {"kind", o.Kind}, {"namespace", o.Namespace}, {"name", o.Name}} {
+	for _, f := range [...]struct{ key, value string }{{"apiVersion", o.APIVersion}, {"kind", o.Kind}, {"namespace", o.Namespace}, {"name", o.Name}, {"uid", o.UID}} {
 		if f.value == "" {
 			continue
 		}
