@@ -4,20 +4,17 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
-	"sigs.k8s.io/yaml"
 
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/testcluster"
@@ -37,15 +34,8 @@ func installCRDs(t *testing.T, dyn dynamic.Interface, files ...string) map[strin
 	ctx := context.Background()
 	resources := map[string]schema.GroupVersionResource{}
 	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join("testdata", "crds", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var crd apiextensionsv1.CustomResourceDefinition
-		if err := yaml.UnmarshalStrict(data, &crd); err != nil {
-			t.Fatalf("reading %s: %v", f, err)
-		}
-		content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&crd)
+		crd := readCRD(t, f)
+		content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(crd)
 		if err != nil {
 			t.Fatal(err)
 		}

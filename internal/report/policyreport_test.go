@@ -101,18 +101,25 @@ func writePolicyReport(t *testing.T, in *report.Input, api report.ReportAPI) []b
 // crdSchemas are the published CRDs' schemas of the version Palisade writes, by kind.
 type crdSchemas map[string]*apiextensions.JSONSchemaProps
 
+// readCRD reads a CRD of testdata/crds.
+func readCRD(t *testing.T, file string) *apiextensionsv1.CustomResourceDefinition {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "crds", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crd apiextensionsv1.CustomResourceDefinition
+	if err := yaml.UnmarshalStrict(data, &crd); err != nil {
+		t.Fatalf("reading %s: %v", file, err)
+	}
+	return &crd
+}
+
 func loadCRDs(t *testing.T, version string, files ...string) crdSchemas {
 	t.Helper()
 	out := crdSchemas{}
 	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join("testdata", "crds", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var crd apiextensionsv1.CustomResourceDefinition
-		if err := yaml.UnmarshalStrict(data, &crd); err != nil {
-			t.Fatalf("reading %s: %v", f, err)
-		}
+		crd := readCRD(t, f)
 		for _, v := range crd.Spec.Versions {
 			if v.Name != version {
 				continue
