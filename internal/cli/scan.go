@@ -33,13 +33,17 @@ type outputFlags struct {
 	output         string
 	failOn         string
 	showSuppressed bool
+	reportAPI      string
+	linkBase       string
 }
 
 func (o *outputFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.formats, "output-format", "o", nil,
-		"report format: text, compact (one line per finding), json, sarif or junit; repeat for several reports, and write one to a file with FORMAT=FILE (default text)")
+		"report format: text, compact (one line per finding), json, sarif, junit, policyreport (Kubernetes PolicyReport objects, see --report-api) or markdown (a pull request comment); repeat for several reports, and write one to a file with FORMAT=FILE (default text)")
 	f.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
+	f.StringVar(&o.reportAPI, "report-api", string(report.PolicyReportAPI), "API of -o policyreport: wgpolicyk8s (wgpolicyk8s.io/v1alpha2 PolicyReport and ClusterPolicyReport) or openreports (openreports.io/v1alpha1 Report and ClusterReport)")
+	f.StringVar(&o.linkBase, "link-base", "", "URL of the scanned tree for -o markdown's file links, such as https://github.com/ORG/REPO/blob/COMMIT (a finding's path and #L<line> are added)")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit with 1 when a finding is at or above this severity: critical, high, medium, low, info, or none")
 	f.BoolVar(&o.showSuppressed, "show-suppressed", false, "list suppressed findings too (they are always counted)")
 }
@@ -71,6 +75,12 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 	if toStdout > 1 {
 		return nil, fmt.Errorf("%d reports would go to the same place; give each a file with -o FORMAT=FILE", toStdout)
 	}
+	if _, err := report.ParseReportAPI(o.reportAPI); err != nil {
+		return nil, fmt.Errorf("--report-api: %w", err)
+	}
+	if o.linkBase != "" && !report.SafeLinkBase(o.linkBase) {
+		return nil, fmt.Errorf("--link-base: want an http or https URL without spaces, quotes, brackets or parentheses (got %d bytes)", len(o.linkBase))
+	}
 	return out, nil
 }
 
@@ -81,14 +91,23 @@ func (o *outputFlags) failSeverity() (finding.Severity, error) {
 	return finding.ParseSeverity(o.failOn)
 }
 
-// write writes every report; stdout gets colour only when it is a terminal.
+// write writes every report; stdout gets colour only when it is a terminal. The reports are
+// stamped with the time they are written unless the caller set one.
 func (o *outputFlags) write(stdout io.Writer, in *report.Input) error {
 	targets, err := o.targets()
 	if err != nil {
 		return err
 	}
+	api, err := report.ParseReportAPI(o.reportAPI)
+	if err != nil {
+		return fmt.Errorf("--report-api: %w", err)
+	}
 	for _, t := range targets {
 		in := *in
+		in.ReportAPI, in.LinkBase = api, o.linkBase
+		if in.Now.IsZero() {
+			in.Now = time.Now()
+		}
 		if t.file == "" {
 			in.Color = t.format == "text" && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
 			if err := report.Write(stdout, t.format, &in); err != nil {

@@ -130,6 +130,8 @@ spec:
 		{"an invalid PSS version exits 2", []string{"scan", configMap, "--pss-version", "1.30"}, 2},
 		{"an invalid Kubernetes version exits 2", []string{"scan", configMap, "--kubernetes-version", "1.30.1"}, 2},
 		{"two reports to stdout exit 2", []string{"scan", configMap, "-o", "json", "-o", "sarif"}, 2},
+		{"an unknown report API exits 2", []string{"scan", configMap, "-o", "policyreport", "--report-api", "kyverno"}, 2},
+		{"a link base that is not a web URL exits 2", []string{"scan", configMap, "-o", "markdown", "--link-base", "javascript:alert(1)"}, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

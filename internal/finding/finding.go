@@ -64,6 +64,10 @@ type ObjectRef struct {
 	Kind       string `json:"kind,omitempty"`
 	Namespace  string `json:"namespace,omitempty"`
 	Name       string `json:"name,omitempty"`
+	// UID is the object's metadata.uid when it was read from a cluster, and empty for
+	// manifests. It tells one live object from a later one of the same name; only the policy
+	// report writes it (resources[].uid), the other reports name objects as kubectl does.
+	UID string `json:"-"`
 }
 
 // String renders kind/name, or kind/namespace/name for namespaced objects.

@@ -34,9 +34,11 @@ type Origin struct {
 
 // Object is one Kubernetes object of the inventory.
 type Object struct {
-	GVK         schema.GroupVersionKind
-	Namespace   string
-	Name        string
+	GVK       schema.GroupVersionKind
+	Namespace string
+	Name      string
+	// UID is metadata.uid of an object read from a cluster; empty for manifests.
+	UID         string
 	Labels      map[string]string
 	Annotations map[string]string
 	// NamespaceImplied is true when the source did not name a namespace and Namespace is the
@@ -68,7 +70,7 @@ type Object struct {
 
 // Ref names the object for findings.
 func (o *Object) Ref() finding.ObjectRef {
-	return finding.ObjectRef{APIVersion: o.GVK.GroupVersion().String(), Kind: o.GVK.Kind, Namespace: o.Namespace, Name: o.Name}
+	return finding.ObjectRef{APIVersion: o.GVK.GroupVersion().String(), Kind: o.GVK.Kind, Namespace: o.Namespace, Name: o.Name, UID: o.UID}
 }
 
 // Locate returns where the field at path is in the object's source, or where its nearest

@@ -16,16 +16,19 @@ import (
 func clusterInput() *report.Input {
 	admin, auditor := true, false
 	live := func(ctx string) finding.Location { return finding.Location{Cluster: ctx} }
-	web := finding.ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"}
+	// The same Deployment in two clusters: two objects, with a UID each.
+	web := func(uid string) finding.ObjectRef {
+		return finding.ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web", UID: uid}
+	}
 	findings := []finding.Finding{
-		{RuleID: "pod/privileged", Title: "Containers are not privileged", Severity: finding.Critical, Object: web, Container: "app",
+		{RuleID: "pod/privileged", Title: "Containers are not privileged", Severity: finding.Critical, Object: web("2c6e0f4d-8a1b-4c7e-9d3f-5b8a7e6c1d20"), Container: "app",
 			Path: "spec.template.spec.containers[0].securityContext.privileged", Location: live("prod"), ObjectAt: finding.PositionOf(live("prod")),
 			Message: `Container "app" runs privileged: securityContext.privileged is true.`, Remedy: "Set securityContext.privileged to false."},
 		{RuleID: "cluster/identity-cluster-admin", Title: "The scan does not run as cluster-admin", Severity: finding.Medium,
 			Object: finding.ObjectRef{Kind: rules.ClusterKind, Name: "staging"}, Location: live("staging"), ObjectAt: finding.PositionOf(live("staging")),
 			Message: `The identity "kubernetes-admin" may do everything on every resource.`, Evidence: "user kubernetes-admin; groups system:masters",
 			Remedy: "Scan with a read-only identity."},
-		{RuleID: "pod/privileged", Title: "Containers are not privileged", Severity: finding.Critical, Object: web, Container: "app",
+		{RuleID: "pod/privileged", Title: "Containers are not privileged", Severity: finding.Critical, Object: web("9e41b7a2-3c5d-4f60-8b1e-0a7d6c5f4e39"), Container: "app",
 			Path: "spec.template.spec.containers[0].securityContext.privileged", Location: live("staging"), ObjectAt: finding.PositionOf(live("staging")),
 			Message: `Container "app" runs privileged: securityContext.privileged is true.`, Remedy: "Set securityContext.privileged to false."},
 	}

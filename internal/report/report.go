@@ -1,18 +1,22 @@
 // Package report formats a scan's findings and errors: human text (detailed, or compact with
-// one line per finding), JSON, SARIF 2.1.0 and JUnit XML, one file per format. Reports only format; they never decide what is a finding or what
-// fails a scan: they restate the caller's --fail-on threshold and count against it.
+// one line per finding), JSON, SARIF 2.1.0, JUnit XML, Kubernetes policy reports
+// (wgpolicyk8s.io or openreports.io) and a Markdown summary for pull requests, one file per
+// format. Reports only format; they never decide what is a finding or what fails a scan: they
+// restate the caller's --fail-on threshold and count against it.
 //
 // Every format counts suppressed findings. Text and JSON list them only when ShowSuppressed
 // (--show-suppressed); SARIF and JUnit always carry them, as results with a suppression and as
 // skipped test cases, because that is how those formats count them and how their viewers hide
-// them by default. Output is deterministic: no timestamps, no machine paths beyond the ones the
-// findings name, and findings in the order the caller sorted them.
+// them by default. Output is deterministic: no timestamps but the caller's (Input.Now, which
+// the policy report needs), no machine paths beyond the ones the findings name, and findings
+// in the order the caller sorted them.
 package report
 
 import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
@@ -53,6 +57,16 @@ type Input struct {
 	Clusters []Cluster
 	// Color allows ANSI colours in the text format (only on a terminal).
 	Color bool
+	// Now is when the scan ran, which the policy report stamps its results with; the caller
+	// sets it, so that a report is a function of its input. The zero time stamps nothing.
+	Now time.Time
+	// ReportAPI is the API the policy report is written for (the zero value is
+	// PolicyReportAPI).
+	ReportAPI ReportAPI
+	// LinkBase, when set, turns the markdown report's file locations into links: the URL of
+	// the scanned tree (https://github.com/ORG/REPO/blob/COMMIT), to which a finding's
+	// relative file path and #L<line> are added.
+	LinkBase string
 }
 
 // Stats count what was read.
@@ -86,7 +100,9 @@ type Cluster struct {
 type Writer func(w io.Writer, in *Input) error
 
 // Formats lists the format names.
-func Formats() []string { return []string{"compact", "json", "junit", "sarif", "text"} }
+func Formats() []string {
+	return []string{"compact", "json", "junit", "markdown", "policyreport", "sarif", "text"}
+}
 
 func writerFor(format string) (Writer, bool) {
 	switch strings.ToLower(format) {
@@ -100,6 +116,10 @@ func writerFor(format string) (Writer, bool) {
 		return writeSARIF, true
 	case "junit":
 		return writeJUnit, true
+	case "policyreport":
+		return writePolicyReport, true
+	case "markdown":
+		return writeMarkdown, true
 	}
 	return nil, false
 }

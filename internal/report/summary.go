@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"palisade.dev/palisade/internal/finding"
 )
@@ -146,5 +147,25 @@ func groupByObject(fs []finding.Finding) []objectGroup {
 	return groups
 }
 
-// oneLine collapses the line breaks and runs of spaces of a text into single spaces.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine collapses the line breaks and runs of spaces of a text into single spaces. Most
+// texts are on one line already, and are returned as they are, without a copy.
+func oneLine(s string) string {
+	if isOneLine(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isOneLine reports whether strings.Fields would find s's words separated by single spaces,
+// with none before or after them.
+func isOneLine(s string) bool {
+	prevSpace := true // a space at the start is one too many
+	for _, r := range s {
+		space := r == ' '
+		if space && prevSpace || !space && unicode.IsSpace(r) {
+			return false
+		}
+		prevSpace = space
+	}
+	return !prevSpace || s == ""
+}

@@ -739,7 +739,7 @@ func (e *Evaluation) toFinding(r *Rule, o *inventory.Object, v Violation) findin
 		Severity: sev,
 		Object: finding.ObjectRef{
 			APIVersion: e.apiVersion(o.GVK.GroupVersion()),
-			Kind:       o.GVK.Kind, Namespace: o.Namespace, Name: o.Name,
+			Kind:       o.GVK.Kind, Namespace: o.Namespace, Name: o.Name, UID: o.UID,
 		},
 		// Copies, so that a finding does not pin the decoded document its strings came from.
 		Container: strings.Clone(v.Container),

@@ -281,7 +281,7 @@ func (s *scanner) deliver(r resource, item runtime.Object) {
 	m.SetManagedFields(nil) // never read, often the largest part of an object
 	gvk := r.GVR.GroupVersion().WithKind(r.Kind)
 	o := &inventory.Object{
-		GVK: gvk, Namespace: m.GetNamespace(), Name: m.GetName(),
+		GVK: gvk, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
 		Labels: m.GetLabels(), Annotations: m.GetAnnotations(),
 		Origin: inventory.Origin{Cluster: s.opts.Context},
 	}
