@@ -60,3 +60,23 @@ func checkCommandLine(t *testing.T, where string, words []string) {
 		t.Errorf("%s: palisade %s: %v", where, strings.Join(words, " "), err)
 	}
 }
+
+// check is one behaviour a file must show: its name, whether the file shows it, and what was
+// found instead.
+type check struct {
+	name string
+	ok   bool
+	got  any
+}
+
+// runChecks runs each check as a subtest named for its behaviour.
+func runChecks(t *testing.T, checks []check) {
+	t.Helper()
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if !c.ok {
+				t.Errorf("got %v", c.got)
+			}
+		})
+	}
+}

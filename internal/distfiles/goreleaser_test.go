@@ -83,25 +83,14 @@ func TestReleaseBuilds(t *testing.T) {
 		}
 	}
 	slices.Sort(matrix)
-	cases := []struct {
-		name string
-		ok   bool
-		got  any
-	}{
+	runChecks(t, []check{
 		{"the matrix is linux, darwin and windows on amd64 and arm64", slices.Equal(matrix, platforms), matrix},
 		{"cgo is off, so every binary is static", slices.Contains(b.Env, "CGO_ENABLED=0"), b.Env},
 		{"paths of the build machine are trimmed", slices.Contains(b.Flags, "-trimpath"), b.Flags},
 		{"the binary is palisade, which krew links as kubectl-palisade", b.Binary == "palisade", b.Binary},
 		{"the main package is the command's", b.Main == "./cmd/palisade", b.Main},
 		{"binaries carry the commit's time, not the build's", b.ModTimestamp == "{{ .CommitTimestamp }}", b.ModTimestamp},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if !tc.ok {
-				t.Errorf("got %v", tc.got)
-			}
-		})
-	}
+	})
 }
 
 // versionFlag is the -X flag of the build's ldflags: the variable it sets and its value.
@@ -128,22 +117,11 @@ func TestReleaseSetsTheVersionVariable(t *testing.T) {
 	// A string variable of the package this test imports, or this does not compile.
 	var reported *string = &version.Version
 	const want = "palisade.dev/palisade/internal/version.Version"
-	cases := []struct {
-		name string
-		ok   bool
-		got  any
-	}{
+	runChecks(t, []check{
 		{"-X names the variable --version prints", variable == want && reported != nil, variable},
 		{"-X sets it to the release's version", value == "{{.Version}}", value},
 		{"the variable's initial value is a constant string, which -X can replace", constantStringVar(t, "internal/version", "Version"), "internal/version"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if !tc.ok {
-				t.Errorf("got %v", tc.got)
-			}
-		})
-	}
+	})
 }
 
 // constantStringVar reports whether the package in dir (from the repository's root) declares
@@ -210,11 +188,7 @@ func TestReleaseArchivesChecksumsAndKrewManifest(t *testing.T) {
 	for _, o := range a.FormatOverrides {
 		windowsZip = windowsZip || o.Goos == "windows" && slices.Equal(o.Formats, []string{"zip"})
 	}
-	cases := []struct {
-		name string
-		ok   bool
-		got  any
-	}{
+	runChecks(t, []check{
 		{"the archive holds the build", slices.Equal(a.IDs, []string{c.Builds[0].ID}), a.IDs},
 		{"each platform has an archive of its own name", len(names) == len(platforms), fmt.Sprint(names)},
 		{"archives are tar.gz", slices.Equal(a.Formats, []string{"tar.gz"}), a.Formats},
@@ -226,12 +200,5 @@ func TestReleaseArchivesChecksumsAndKrewManifest(t *testing.T) {
 		{"the krew manifest says what the plugin does", k.ShortDescription != "" && k.Description != "" && k.Homepage != "", k},
 		{"the krew manifest is written, not pushed to an index", k.SkipUpload == "true", k.SkipUpload},
 		{"a release starts as a draft", c.Release.Draft, c.Release},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if !tc.ok {
-				t.Errorf("got %v", tc.got)
-			}
-		})
-	}
+	})
 }
