@@ -51,18 +51,20 @@ func Execute(ctx context.Context, args []string, s Streams) int {
 
 // NewRootCommand builds the palisade command tree.
 func NewRootCommand(s Streams) *cobra.Command {
-	use := "palisade"
-	// Installed as kubectl-palisade, it is a kubectl plugin: `kubectl palisade scan ...`.
-	if strings.HasPrefix(filepath.Base(os.Args[0]), "kubectl-") {
-		use = "kubectl palisade"
-	}
 	root := &cobra.Command{
-		Use:           use,
+		Use:           "palisade",
 		Short:         "Find and stop insecure Kubernetes configuration",
 		Long:          "Palisade finds insecure Kubernetes configuration in manifests, Helm charts and kustomizations,\nin live clusters, on control-plane and worker nodes, and on the network endpoints a cluster\nexposes, with one rule catalog and one finding format.",
 		Version:       version.Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+	}
+	// Installed as kubectl-palisade (by krew, or by hand) it is a kubectl plugin, run as
+	// `kubectl palisade scan ...`: usage lines, help and --version say so. Cobra takes a
+	// command's name from the first word of Use, so the name stays palisade and only the
+	// displayed name changes.
+	if name := pluginName(os.Args[0]); name != "" {
+		root.Annotations = map[string]string{cobra.CommandDisplayNameAnnotation: name}
 	}
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
@@ -84,6 +86,18 @@ func NewRootCommand(s Streams) *cobra.Command {
 		newNetpolCommand(s),
 	)
 	return root
+}
+
+// pluginName is the name kubectl users type for a binary installed as kubectl-NAME
+// ("kubectl NAME"), or "" when the program was not started under such a name. kubectl finds
+// plugins by that prefix, with ".exe" on Windows (kubectl's plugin handler).
+func pluginName(arg0 string) string {
+	base := strings.TrimSuffix(filepath.Base(arg0), ".exe")
+	name, ok := strings.CutPrefix(base, "kubectl-")
+	if !ok || name == "" {
+		return ""
+	}
+	return "kubectl " + name
 }
 
 // isTerminal reports whether w is a terminal, for colour and progress.
