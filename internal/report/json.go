@@ -348,8 +348,8 @@ func toJSONFinding(f *finding.Finding) jsonFinding {
 		Remedy:         f.Remedy,
 		Status:         string(f.Status),
 	}
-	for _, p := range f.Fix {
-		jf.Fix = append(jf.Fix, jsonPatch(p))
+	for _, p := range finding.Changes(f.Fix) {
+		jf.Fix = append(jf.Fix, jsonPatch{Path: p.Path, Value: p.Value, Remove: p.Remove})
 	}
 	jf.AlsoBreaks = f.AlsoBreaks()
 	if f.Suppression != nil {

@@ -1,0 +1,295 @@
+// Package fix owns applying remedies to manifest files: it turns the finding.Patch values that
+// rules attach to their findings into edits of a file's bytes in which only the lines a patch
+// changes differ. It finds fields through go.yaml.in/yaml/v3 node positions and splices the
+// original text, so comments, key order, indentation, quoting, flow style, anchors, document
+// separators, CRLF line endings and a missing final newline stay as they were; it never
+// re-marshals a document. It never judges an object (rules do) and refuses, with a reason, an
+// edit it cannot make safely: through an alias or anchor, a merge key, a duplicate key, a
+// multi-line scalar.
+package fix
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"unicode/utf8"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+// Edit is the patches for one object of a file.
+type Edit struct {
+	// Document is the 1-based index of the object's document, counted as the manifest loader
+	// counts them (inventory.Origin.Document).
+	Document int
+	// Item is the 1-based index of the object in a List document (inventory.Origin.Item), or 0;
+	// when 0 and the document is a List, the item is the one Object names.
+	Item    int
+	Object  finding.ObjectRef
+	Patches []finding.Patch
+}
+
+// Refusal is why a file is left alone: one patch could not be applied safely.
+type Refusal struct {
+	Document int
+	Path     string
+	Reason   string
+}
+
+func (r *Refusal) Error() string {
+	if r.Path == "" {
+		return fmt.Sprintf("document %d: %s", r.Document, r.Reason)
+	}
+	return fmt.Sprintf("document %d, %s: %s", r.Document, r.Path, r.Reason)
+}
+
+// errRefused carries a reason up to the patch being applied, which adds where.
+type errRefused string
+
+func (e errRefused) Error() string { return string(e) }
+
+func refuse(format string, args ...any) error { return errRefused(fmt.Sprintf(format, args...)) }
+
+// Apply applies the edits to a file's bytes and returns the new bytes and how many patches
+// changed something (a patch whose field already holds its value changes nothing). Either
+// every patch applies or none does: on a *Refusal the file is to be left as it was.
+func Apply(src []byte, edits []Edit) ([]byte, int, error) {
+	if len(edits) == 0 {
+		return src, 0, nil
+	}
+	if !utf8.Valid(src) {
+		return nil, 0, &Refusal{Reason: "the file is not UTF-8 text; Palisade edits only UTF-8 files"}
+	}
+	docs, err := manifest.SplitDocuments(src, "")
+	if err != nil {
+		return nil, 0, &Refusal{Reason: "the file cannot be split into documents"}
+	}
+	lines := lineStarts(src)
+	byDoc := map[int][]Edit{}
+	for _, e := range edits {
+		byDoc[e.Document] = append(byDoc[e.Document], e)
+	}
+	var out bytes.Buffer
+	out.Grow(len(src) + 256)
+	last, applied, found := 0, 0, 0
+	for _, d := range docs {
+		es, ok := byDoc[d.Index]
+		if !ok {
+			continue
+		}
+		found++
+		if d.Err != nil {
+			return nil, 0, &Refusal{Document: d.Index, Reason: "the document could not be read"}
+		}
+		start, ok := docStart(src, lines, d)
+		if !ok {
+			return nil, 0, &Refusal{Document: d.Index, Reason: "the document's place in the file cannot be told"}
+		}
+		text := d.Data
+		for _, e := range es {
+			for _, p := range expand(e.Patches) {
+				next, changed, err := applyPatch(text, e, p)
+				if err != nil {
+					var why errRefused
+					if errors.As(err, &why) {
+						return nil, 0, &Refusal{Document: d.Index, Path: p.Path, Reason: string(why)}
+					}
+					return nil, 0, err
+				}
+				if changed {
+					applied++
+					text = next
+				}
+			}
+		}
+		out.Write(src[last:start])
+		out.Write(text)
+		last = start + len(d.Data)
+	}
+	if found != len(byDoc) {
+		return nil, 0, &Refusal{Reason: "a patched document is not in the file"}
+	}
+	out.Write(src[last:])
+	res := out.Bytes()
+	if applied == 0 {
+		return src, 0, nil
+	}
+	after, err := manifest.SplitDocuments(res, "")
+	if err != nil || len(after) != len(docs) {
+		return nil, 0, &Refusal{Reason: "the edited file would split into other documents"}
+	}
+	return res, applied, nil
+}
+
+// lineStarts returns the offset of every line's first byte.
+func lineStarts(b []byte) []int {
+	out := []int{0}
+	for i, c := range b {
+		if c == '\n' && i+1 <= len(b) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// docStart is the offset in src of a document's first byte, from its line and (rune) column,
+// checked against its data.
+func docStart(src []byte, lines []int, d manifest.Document) (int, bool) {
+	if d.Line < 1 || d.Line > len(lines) {
+		return 0, false
+	}
+	off := lines[d.Line-1]
+	if d.Line == 1 && bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) {
+		off += 3
+	}
+	for col := max(d.Column, 1); col > 1 && off < len(src); col-- {
+		_, size := utf8.DecodeRune(src[off:])
+		off += size
+	}
+	if off+len(d.Data) > len(src) || !bytes.Equal(src[off:off+len(d.Data)], d.Data) {
+		return 0, false
+	}
+	return off, true
+}
+
+// expand turns a patch whose value is a non-empty mapping into one patch per leaf, so that an
+// existing part of the mapping is kept and only what is missing or different is written.
+func expand(patches []finding.Patch) []finding.Patch {
+	var out []finding.Patch
+	for _, p := range patches {
+		kvs, ok := asMapping(p.Value)
+		if !ok || len(kvs) == 0 || p.Remove {
+			out = append(out, p)
+			continue
+		}
+		for i, kv := range kvs {
+			sub := finding.Patch{Path: p.Path + "." + kv.key, Value: kv.val}
+			if len(kv.key) == 0 || bytes.ContainsAny([]byte(kv.key), ".[]") {
+				sub.Path = p.Path + "[" + kv.key + "]"
+			}
+			if i == 0 {
+				sub.Comment = p.Comment
+			}
+			out = append(out, expand([]finding.Patch{sub})...)
+		}
+	}
+	return out
+}
+
+// applyPatch applies one patch to one document's text.
+func applyPatch(text []byte, e Edit, p finding.Patch) ([]byte, bool, error) {
+	segs, err := parsePath(p.Path)
+	if err != nil {
+		return nil, false, refuse("%v", err)
+	}
+	d, obj, err := parseDoc(text, e)
+	if err != nil {
+		return nil, false, err
+	}
+	loc, err := d.walk(obj, segs)
+	if err != nil {
+		return nil, false, err
+	}
+	var sp []splice
+	switch {
+	case p.Remove:
+		if loc.found < len(segs) {
+			return text, false, nil
+		}
+		sp, err = d.remove(loc)
+	case p.Value == nil && p.Comment != "":
+		sp, err = d.note(loc, p.Comment)
+	case p.Value == nil:
+		return nil, false, refuse("the patch neither sets nor removes the field")
+	default:
+		sp, err = d.set(loc, segs, normalize(p.Value), p.Comment)
+	}
+	if err != nil || len(sp) == 0 {
+		return text, false, err
+	}
+	out := applySplices(text, sp)
+	if err := verify(out, e, segs, p); err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+// verify re-reads the edited document and checks that the patched field reads as the patch
+// meant: the editor's own safeguard against writing what it did not intend.
+func verify(text []byte, e Edit, segs []segment, p finding.Patch) error {
+	d, obj, err := parseDoc(text, e)
+	if err != nil {
+		return refuse("the edited document would not read back (%v)", err)
+	}
+	loc, err := d.walk(obj, segs)
+	if err != nil {
+		return refuse("the edited document would not read back (%v)", err)
+	}
+	switch {
+	case p.Remove:
+		if loc.found == len(segs) {
+			return refuse("the edited document still holds the field")
+		}
+	case p.Value == nil:
+	default:
+		if loc.found < len(segs) || !holds(loc.node(), normalize(p.Value)) {
+			return refuse("the edited document does not read back with the value")
+		}
+	}
+	return nil
+}
+
+// holds reports whether node n holds value v (for a list, every item of v).
+func holds(n *yaml.Node, v any) bool {
+	if items, ok := v.([]any); ok {
+		if n.Kind != yaml.SequenceNode {
+			return false
+		}
+		for _, it := range items {
+			if !slices.ContainsFunc(n.Content, func(c *yaml.Node) bool { return sameItem(c, it) }) {
+				return false
+			}
+		}
+		return true
+	}
+	if kvs, ok := v.([]kv); ok && len(kvs) == 0 {
+		return n.Kind == yaml.MappingNode
+	}
+	var got any
+	if err := n.Decode(&got); err != nil {
+		return false
+	}
+	return equalScalar(got, v)
+}
+
+// parseDoc reads one document and picks the object an edit names.
+func parseDoc(text []byte, e Edit) (*doc, *yaml.Node, error) {
+	if otherLineBreaks(text) {
+		return nil, nil, refuse("the document breaks lines with a lone carriage return or a Unicode line separator")
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(text, &root); err != nil {
+		return nil, nil, refuse("the document does not read as YAML")
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
+		return nil, nil, refuse("the document is not a mapping")
+	}
+	d := newDoc(text, root.Content[0])
+	obj, err := d.object(root.Content[0], e)
+	return d, obj, err
+}
+
+// otherLineBreaks reports whether text breaks lines other than with \n or \r\n: YAML also
+// reads a lone \r (and the parser NEL, LS and PS) as one, which would shift every position.
+func otherLineBreaks(text []byte) bool {
+	for i, c := range text {
+		if c == '\r' && (i+1 == len(text) || text[i+1] != '\n') {
+			return true
+		}
+	}
+	return bytes.Contains(text, []byte("\u0085")) || bytes.Contains(text, []byte("\u2028")) || bytes.Contains(text, []byte("\u2029"))
+}
