@@ -84,6 +84,7 @@ func appArmorRule() rules.Rule {
 // appArmorSource is the place that sets a container's AppArmor profile.
 type appArmorSource struct {
 	unconfined, localhost bool
+	annotation            bool
 	path, evidence        string
 	remedy                string
 }
@@ -96,6 +97,10 @@ func checkAppArmor(ctx *rules.PodContext, c containerContext) []rules.Violation 
 				"interfaces its processes may use",
 			src.evidence)
 		v.Fix = set(src.path, src.remedy)
+		if src.annotation {
+			// The deprecated annotation is replaced by the container's field.
+			v.Fix = append(remove(src.path), set(c.field("appArmorProfile.type"), src.remedy)...)
+		}
 		return []rules.Violation{v}
 	}
 	if p := c.privileged(); !p.Set() || !p.Value || (src != nil && src.localhost) {
@@ -131,11 +136,12 @@ func effectiveAppArmor(ctx *rules.PodContext, c containerContext) *appArmorSourc
 	if ctx.Pod.Meta != nil {
 		if value, ok := ctx.Pod.Meta.Annotations[key]; ok {
 			return &appArmorSource{
+				annotation: true,
 				unconfined: value == corev1.DeprecatedAppArmorBetaProfileNameUnconfined,
 				localhost:  strings.HasPrefix(value, corev1.DeprecatedAppArmorBetaProfileNamePrefix),
 				path:       ctx.Pod.MetaPath + ".annotations[" + key + "]",
 				evidence:   fmt.Sprintf("annotation %s=%q", key, value),
-				remedy:     corev1.DeprecatedAppArmorBetaProfileRuntimeDefault,
+				remedy:     string(corev1.AppArmorProfileTypeRuntimeDefault),
 			}
 		}
 	}
