@@ -1,0 +1,106 @@
+package fix
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"palisade.dev/palisade/internal/finding"
+)
+
+// Plan is what fixing a scan's findings takes: the edits of each file, and the findings no
+// edit resolves.
+type Plan struct {
+	Files []FilePlan
+	// Advice are the findings with a remedy in objects that a Helm chart or a kustomization
+	// rendered: the user changes their source (a value, a template line, a patch), never the
+	// rendered copy.
+	Advice []finding.Finding
+	// NoRemedy are the findings without an automatic remedy (their notes, TODO comments, are
+	// still written).
+	NoRemedy []finding.Finding
+}
+
+// FilePlan is the edits of one file and the findings they resolve.
+type FilePlan struct {
+	File     string
+	Edits    []Edit
+	Findings []finding.Finding
+}
+
+// NewPlan groups findings by file into edits. rendered reports whether a finding's object
+// came from a rendering (a chart, a kustomization) rather than from the file it names.
+// A field that several findings patch is patched once, by the first of them.
+func NewPlan(findings []finding.Finding, rendered func(*finding.Finding) bool) *Plan {
+	p := &Plan{}
+	byFile := map[string]*FilePlan{}
+	type target struct {
+		file string
+		doc  int
+		obj  finding.ObjectRef
+		path string
+	}
+	seen := map[target]bool{}
+	for i := range findings {
+		f := &findings[i]
+		changes := finding.Changes(f.Fix)
+		switch {
+		case f.Location.File == "" || f.Location.Document < 1 || len(f.Fix) == 0:
+			p.NoRemedy = append(p.NoRemedy, *f)
+			continue
+		case rendered(f):
+			if len(changes) > 0 {
+				p.Advice = append(p.Advice, *f)
+			} else {
+				p.NoRemedy = append(p.NoRemedy, *f)
+			}
+			continue
+		}
+		var patches []finding.Patch
+		for _, patch := range f.Fix {
+			t := target{f.Location.File, f.Location.Document, f.Object, patch.Path}
+			if patch.IsNote() {
+				t.path = "#" + patch.Path + "#" + patch.Comment
+			}
+			if seen[t] {
+				continue
+			}
+			seen[t] = true
+			patches = append(patches, patch)
+		}
+		fp := byFile[f.Location.File]
+		if fp == nil {
+			fp = &FilePlan{File: f.Location.File}
+			byFile[f.Location.File] = fp
+		}
+		if len(patches) > 0 {
+			fp.Edits = append(fp.Edits, Edit{Document: f.Location.Document, Object: f.Object, Patches: patches})
+		}
+		if len(changes) > 0 {
+			fp.Findings = append(fp.Findings, *f)
+		} else {
+			p.NoRemedy = append(p.NoRemedy, *f)
+		}
+	}
+	for _, fp := range byFile {
+		p.Files = append(p.Files, *fp)
+	}
+	slices.SortFunc(p.Files, func(a, b FilePlan) int { return cmp.Compare(a.File, b.File) })
+	return p
+}
+
+// Describe says what a patch does, for a person who makes the change by hand.
+func Describe(p finding.Patch) string {
+	switch {
+	case p.Remove:
+		return "remove " + p.Path
+	case p.IsNote():
+		return p.Path + ": " + p.Comment
+	}
+	v, err := json.Marshal(p.Value)
+	if err != nil {
+		v = []byte(fmt.Sprint(p.Value))
+	}
+	return "set " + p.Path + " to " + string(v)
+}
