@@ -1,13 +1,17 @@
 package admission
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,6 +50,14 @@ type Engine struct {
 	// inventories hold the inventory a review judges its object in (*inventory.Inventory),
 	// emptied after each review and reused with the room its indexes grew.
 	inventories sync.Pool
+	// unjudgedByKind caches unjudged's answer by unjudgedKey: it depends on the kind alone.
+	unjudgedByKind sync.Map
+}
+
+// unjudgedKey is what the rules that cannot be judged on an object depend on.
+type unjudgedKey struct {
+	group, kind string
+	hasPod      bool
 }
 
 // New builds an engine over a catalog (the built-in rules and any policies) with a
@@ -278,15 +290,27 @@ func (e *Engine) judge(o *inventory.Object, buf []finding.Finding) (fs []finding
 	return fs, ev.Panics(), ev.FailedRules(), e.unjudged(o, selected)
 }
 
-// unjudged names the rules that apply to o but read a kind the context does not provide.
+// unjudged names the rules that apply to o but read a kind the context does not provide. The
+// slice is shared by every review of the kind: it is read, never changed.
 func (e *Engine) unjudged(o *inventory.Object, selected func(*rules.Rule) bool) []string {
 	if len(e.gaps) == 0 {
 		return nil
 	}
 	_, hasPod := inventory.PodTemplateOf(o)
+	key := unjudgedKey{group: o.GVK.Group, kind: o.GVK.Kind, hasPod: hasPod}
+	if out, ok := e.unjudgedByKind.Load(key); ok {
+		return out.([]string)
+	}
+	out := e.unjudgedOf(o.GVK.Kind, hasPod, selected)
+	e.unjudgedByKind.Store(key, out)
+	return out
+}
+
+// unjudgedOf is unjudged, worked out.
+func (e *Engine) unjudgedOf(kind string, hasPod bool, selected func(*rules.Rule) bool) []string {
 	var out []string
 	for _, r := range e.cat.All() {
-		if !selected(r) || r.Scope == rules.ScopeNamespace || (r.Scope == rules.ScopePod && !hasPod) || (r.Scope == rules.ScopeObject && !r.AppliesToKind(o.GVK.Kind)) {
+		if !selected(r) || r.Scope == rules.ScopeNamespace || (r.Scope == rules.ScopePod && !hasPod) || (r.Scope == rules.ScopeObject && !r.AppliesToKind(kind)) {
 			continue
 		}
 		for _, g := range e.gaps {
@@ -460,9 +484,43 @@ func (e *Engine) objectIgnore(o *inventory.Object) (*suppress.Ignore, error) {
 	return &ig, nil
 }
 
-// maxLine bounds one line of a deny message or one warning: kubectl prints them whole, and
-// the API server caps what it stores of warnings.
+// maxLine bounds one line of a deny message: kubectl prints it whole.
 const maxLine = 400
+
+// The API server keeps 4,096 characters (runes) of warnings per request, from every webhook
+// and its own deprecation notices together; past that it cuts every warning, ours and
+// others', to 256 characters and drops the ones that no longer fit, without saying which
+// (k8s.io/apiserver pkg/endpoints/filters/warning.go). So that it never has to, a review's
+// warnings are each at most maxWarning bytes and together at most warningBudget (so as many
+// characters or fewer), the
+// most severe first, and a last warning names the hits left out. The deny message has no
+// such limit and is not cut so.
+const (
+	maxWarning = 256
+	// warningBudget leaves room for the last warning and for 512 characters of others'.
+	warningBudget = 4096 - 512 - maxWarning
+)
+
+// cut cuts b[start:] to at most n bytes, at the end of a word when one ends near the cut,
+// ending in "…", and returns b and the bytes it keeps. A text of n bytes has at most n
+// characters, which is what the API server counts: counting bytes is the safe side, and costs
+// nothing for the warnings that fit.
+func cut(b []byte, start, n int) ([]byte, int) {
+	if len(b)-start <= n {
+		return b, len(b) - start
+	}
+	// i is where the cut text ends: room for "…", at the start of a character.
+	i := start + n - len("…")
+	for i > start && !utf8.RuneStart(b[i]) {
+		i--
+	}
+	// Cut after the last word that fits, unless that loses more than a few words.
+	if sp := bytes.LastIndexByte(b[start:i], ' '); sp >= 0 && i-(start+sp) <= 32 {
+		i = start + sp
+	}
+	b = append(bytes.TrimRight(b[:i], " ,;:"), "…"...)
+	return b, len(b) - start
+}
 
 // appendLine appends one hit as kubectl shows it: RULE-ID  field.path: message. Fix: remedy.
 func (h *Hit) appendLine(b []byte, withFix bool) []byte {
@@ -492,6 +550,24 @@ func (h *Hit) appendLine(b []byte, withFix bool) []byte {
 	if len(b)-start > maxLine {
 		b = append(b[:start+maxLine-3], "..."...)
 	}
+	return b
+}
+
+// appendLeftOut appends the warning that stands for the warning hits left out: how many and
+// which rules.
+func appendLeftOut(b []byte, hits []Hit, left []int) []byte {
+	start := len(b)
+	b = append(b, "palisade: "...)
+	b = strconv.AppendInt(b, int64(len(left)), 10)
+	b = append(b, " more warnings left out, as the API server keeps only 4 KiB of warnings per request ("...)
+	for k, i := range left {
+		if k > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, hits[i].RuleID...)
+	}
+	b = append(b, "); palisade scan lists them all."...)
+	b, _ = cut(b, start, maxWarning)
 	return b
 }
 
@@ -533,11 +609,8 @@ func (e *Engine) respond(d *Decision, igErr error) {
 		}
 		return append(msg, '\n')
 	}
-	// The hits' warnings are written one after the other and made one string, which each
-	// warning is a part of: one allocation for all of them.
-	var warnedBuf [4096]byte
-	var endsBuf [32]int
-	warned, ends := warnedBuf[:0], endsBuf[:0]
+	var warnBuf [32]int
+	warns := warnBuf[:0]
 	for i := range d.Hits {
 		h := &d.Hits[i]
 		if h.Exempt != "" {
@@ -547,9 +620,27 @@ func (e *Engine) respond(d *Decision, igErr error) {
 		case Deny:
 			msg = h.appendLine(deny(), true)
 		case Warn:
-			warned = h.appendLine(warned, false)
-			ends = append(ends, len(warned))
+			warns = append(warns, i)
 		}
+	}
+	// The hits' warnings are written one after the other, the most severe first, and made one
+	// string, which each warning is a part of: one allocation for all of them.
+	var warnedBuf [warningBudget + 2*maxWarning]byte
+	var endsBuf [32]int
+	warned, ends := warnedBuf[:0], endsBuf[:0]
+	slices.SortStableFunc(warns, func(a, b int) int { return -cmp.Compare(d.Hits[a].Severity, d.Hits[b].Severity) })
+	used := 0
+	for n, i := range warns {
+		start := len(warned)
+		var runes int
+		warned, runes = cut(d.Hits[i].appendLine(warned, false), start, maxWarning)
+		if used+runes > warningBudget {
+			warned = appendLeftOut(warned[:start], d.Hits, warns[n:])
+			ends = append(ends, len(warned))
+			break
+		}
+		used += runes
+		ends = append(ends, len(warned))
 	}
 	if len(ends) > 0 {
 		all, start := string(warned), 0

@@ -2,6 +2,7 @@ package finding
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -159,4 +160,16 @@ func isPunctuation(s string) bool {
 		}
 	}
 	return true
+}
+
+// Quote is strconv.Quote for the names messages quote (containers, namespaces, images): one
+// allocation for a name of printable ASCII without quotes or backslashes, which is what
+// Kubernetes names are, and strconv.Quote's escaping for anything else.
+func Quote(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.Quote(s)
+		}
+	}
+	return `"` + s + `"`
 }

@@ -81,3 +81,21 @@ func BenchmarkSort(b *testing.B) {
 		Sort(shuffled)
 	}
 }
+
+func TestQuoteIsStrconvQuote(t *testing.T) {
+	for _, s := range []string{"", "c", "app-1.example", "a\"b", `back\slash`, "tab\there", "é", "\x00", "emoji 🙂", "\x7f", "\xff"} {
+		if got, want := Quote(s), strconv.Quote(s); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+func FuzzQuote(f *testing.F) {
+	f.Add("container")
+	f.Add("a\"b\\c\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Quote(s), strconv.Quote(s); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", s, got, want)
+		}
+	})
+}

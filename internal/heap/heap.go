@@ -13,7 +13,6 @@ package heap
 
 import (
 	"context"
-	"math"
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
@@ -30,13 +29,15 @@ type Policy struct {
 	// live heap: an input or a cluster whose live data alone nears the budget gets room
 	// instead of a collector that runs without pause.
 	Headroom float64
-	// Steady says the live heap is small and steady: the collector runs when the heap nears
-	// Budget (GOGC is set from the live heap, so the pacer starts marking early, as it does
-	// for any GOGC), not whenever the heap has doubled. Otherwise GOGC stays 100 and Budget is
+	// Steady says the live heap is small and steady: the collector runs when the process's
+	// memory nears Budget, not whenever the heap has doubled. Budget is then Go's soft memory
+	// limit, and GOGC only a backstop above it: a goal that follows the live heap would move
+	// with each cycle's measure of it, and a heap that reaches a new high touches pages it has
+	// never used, which costs a page fault each. Otherwise GOGC stays 100 and Budget is also
 	// Go's soft memory limit.
 	Steady bool
-	// Ceiling is Go's soft memory limit of a Steady policy (0: none): a bound the collector
-	// works harder to keep, well above Budget.
+	// Ceiling is where the backstop GOGC of a Steady policy aims (0: half again the budget):
+	// the heap a burst of live data may reach before Budget follows it.
 	Ceiling int64
 }
 
@@ -50,8 +51,8 @@ const serverBudget = 128 << 20
 
 // Server is the policy of the admission webhook, given the memory limit of its container (0
 // when there is none): the collector runs when the heap nears half that limit (the rest is the
-// binary, stacks and the runtime's own), or 128 MiB without a limit, and never sooner than
-// when the heap has doubled, as Go's default would; three quarters of the limit is the ceiling.
+// binary and what is not Go's), or 128 MiB without a limit, and never sooner than when the
+// heap has doubled, as Go's default would; three quarters of the limit is the ceiling.
 func Server(containerLimit int64) Policy {
 	p := Policy{Budget: serverBudget, Headroom: 2, Steady: true}
 	if containerLimit > 0 {
@@ -91,11 +92,8 @@ func For(p Policy, live uint64) Settings {
 		return Settings{GCPercent: 100, MemoryLimit: room}
 	}
 	l := max(int64(live), minLive)
-	s := Settings{GCPercent: int(max(100, (room-l)*100/l)), MemoryLimit: math.MaxInt64}
-	if p.Ceiling > 0 {
-		s.MemoryLimit = max(p.Ceiling, room)
-	}
-	return s
+	top := max(p.Ceiling, room/2*3)
+	return Settings{GCPercent: int(max(100, (top-l)*100/l)), MemoryLimit: room}
 }
 
 // Apply sets p for the process now, for the live heap the last collection measured, and

@@ -1,7 +1,6 @@
 package heap
 
 import (
-	"math"
 	"runtime/debug"
 	"testing"
 )
@@ -16,10 +15,10 @@ func TestFor(t *testing.T) {
 	}{
 		{"a scan collects as Go does, within its target", Scan, 20 * mib, Settings{GCPercent: 100, MemoryLimit: 480 * mib}},
 		{"a scan whose live data nears the target gets half again as much room", Scan, 400 * mib, Settings{GCPercent: 100, MemoryLimit: 600 * mib}},
-		{"the webhook collects when its heap reaches half its container's limit", Server(256 * mib), 8 * mib, Settings{GCPercent: 1500, MemoryLimit: 192 * mib}},
-		{"the webhook never collects more often than at twice its live heap", Server(256 * mib), 100 * mib, Settings{GCPercent: 100, MemoryLimit: 200 * mib}},
-		{"the webhook without a container limit aims at 128 MiB, with no ceiling", Server(0), 16 * mib, Settings{GCPercent: 700, MemoryLimit: math.MaxInt64}},
-		{"before the first collection a live heap of 4 MiB is assumed", Server(0), 0, Settings{GCPercent: 3100, MemoryLimit: math.MaxInt64}},
+		{"the webhook collects when its memory reaches half its container's limit, with GOGC a backstop at three quarters", Server(256 * mib), 8 * mib, Settings{GCPercent: 2300, MemoryLimit: 128 * mib}},
+		{"the webhook never collects more often than at twice its live heap", Server(256 * mib), 100 * mib, Settings{GCPercent: 200, MemoryLimit: 200 * mib}},
+		{"the webhook without a container limit aims at 128 MiB, with GOGC a backstop at half again", Server(0), 16 * mib, Settings{GCPercent: 1100, MemoryLimit: 128 * mib}},
+		{"before the first collection a live heap of 4 MiB is assumed", Server(0), 0, Settings{GCPercent: 4700, MemoryLimit: 128 * mib}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := For(c.p, c.live); got != c.want {

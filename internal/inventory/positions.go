@@ -167,6 +167,11 @@ func (p *Positions) Locate(path string) (line, column int, exact bool) {
 	if p == nil {
 		return 0, 0, false
 	}
+	if len(p.entries) == 0 {
+		// Only the root is known (a JSON object read in one piece, as an admission review
+		// carries it): every path is at the root, and hashing it would find nothing.
+		return int(p.root.line), int(p.root.column), path == ""
+	}
 	var buf [16]PathHash
 	hashes := appendPathHashes(buf[:0], path)
 	for i := len(hashes) - 1; i >= 0; i-- {

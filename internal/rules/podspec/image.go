@@ -172,8 +172,8 @@ func (images *imageReferences) checkImageDigests(ctx *rules.PodContext) []rules.
 			// An unparsable reference is pod/image-tag's finding.
 			continue
 		}
-		out = append(out, imageViolation(ctx, c, ref, fmt.Sprintf("container %q names image %q by tag, not by digest (image): "+
-			"whoever can push to the repository can change what runs", c.Name, c.Image)))
+		out = append(out, imageViolation(ctx, c, ref, "container "+finding.Quote(c.Name)+" names image "+finding.Quote(c.Image)+
+			" by tag, not by digest (image): whoever can push to the repository can change what runs"))
 	}
 	return out
 }

@@ -30,7 +30,6 @@ package podspec
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -157,7 +156,7 @@ func (m *missingResource) list() string { return m.path[:len(m.path)-len(m.resou
 // the namespace's objects.
 func (rc resourceCheck) check(ctx *rules.PodContext) []rules.Violation {
 	spec := ctx.Pod.Spec
-	var missing []missingResource
+	var missing []missingResource // made at the first missing resource, for every one a pod may lack
 	for _, c := range ctx.Pod.Containers() {
 		if c.List == "ephemeralContainers" {
 			// Ephemeral containers may not set resources (the API server rejects them); they
@@ -171,6 +170,9 @@ func (rc resourceCheck) check(ctx *rules.PodContext) []rules.Violation {
 			}
 			if evidence == "" && ctx.Options.WantsEvidence() {
 				evidence = describeResources(c.Resources)
+			}
+			if missing == nil {
+				missing = make([]missingResource, 0, len(ctx.Pod.Containers())*len(rc.resources))
 			}
 			missing = append(missing, missingResource{
 				container: c.Name,
@@ -218,16 +220,17 @@ func (rc resourceCheck) setInPod(res *corev1.ResourceRequirements, r corev1.Reso
 
 func (rc resourceCheck) report(missing []missingResource, namespace string, fromInput bool, inv *inventory.Inventory) []rules.Violation {
 	defaults := limitRangeDefaults(inv, namespace, rc.list)
-	noDefault := "no LimitRange of namespace " + strconv.Quote(namespace) + " gives it a default"
+	noDefault := "no LimitRange of namespace " + finding.Quote(namespace) + " gives it a default"
 	if fromInput {
-		noDefault = "no LimitRange of namespace " + strconv.Quote(namespace) + " in the input gives it a default (judged from the input alone)"
+		noDefault = "no LimitRange of namespace " + finding.Quote(namespace) + " in the input gives it a default (judged from the input alone)"
 	}
 	var out []rules.Violation
 	// One violation per container: a container that sets neither cpu nor memory request has one
 	// problem, its missing requests, not two. missing holds a container's resources together.
+	var buf [4]missingResource
 	for start := 0; start < len(missing); {
 		end := start
-		var unset []missingResource
+		unset := buf[:0]
 		for ; end < len(missing) && missing[end].list() == missing[start].list(); end++ {
 			if !slices.Contains(defaults, missing[end].resource) {
 				unset = append(unset, missing[end])
@@ -251,25 +254,42 @@ func (rc resourceCheck) violation(unset []missingResource, noDefault string) rul
 		return rules.Violation{
 			Path:      m.path,
 			Container: m.container,
-			Message: "container " + strconv.Quote(m.container) + " sets no " + string(m.resource) + " " + kind +
+			Message: "container " + finding.Quote(m.container) + " sets no " + string(m.resource) + " " + kind +
 				" (resources." + string(rc.list) + "." + string(m.resource) + "): " + rc.consequence[m.resource] + "; " + noDefault,
 			Evidence: m.evidence,
 		}
 	}
-	names := make([]string, len(unset))
-	fields := make([]string, len(unset))
-	consequences := make([]string, len(unset))
+	// container "c" sets no cpu and no memory request (resources.requests.cpu,
+	// resources.requests.memory): CONSEQUENCE; CONSEQUENCE; NO-DEFAULT
+	var msg strings.Builder
+	msg.Grow(256)
+	msg.WriteString("container ")
+	msg.WriteString(finding.Quote(m.container))
+	msg.WriteString(" sets no ")
 	for i, u := range unset {
-		names[i] = string(u.resource)
-		fields[i] = "resources." + string(rc.list) + "." + string(u.resource)
-		consequences[i] = rc.consequence[u.resource]
+		if i > 0 {
+			msg.WriteString(" and no ")
+		}
+		msg.WriteString(string(u.resource))
 	}
+	msg.WriteString(" " + kind + " (")
+	for i, u := range unset {
+		if i > 0 {
+			msg.WriteString(", ")
+		}
+		msg.WriteString("resources." + string(rc.list) + "." + string(u.resource))
+	}
+	msg.WriteString("): ")
+	for _, u := range unset {
+		msg.WriteString(rc.consequence[u.resource])
+		msg.WriteString("; ")
+	}
+	msg.WriteString(noDefault)
 	return rules.Violation{
 		Path:      m.list(),
 		Container: m.container,
-		Message: "container " + strconv.Quote(m.container) + " sets no " + strings.Join(names, " and no ") + " " + kind +
-			" (" + strings.Join(fields, ", ") + "): " + strings.Join(consequences, "; ") + "; " + noDefault,
-		Evidence: m.evidence,
+		Message:   msg.String(),
+		Evidence:  m.evidence,
 	}
 }
 

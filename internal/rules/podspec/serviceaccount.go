@@ -61,7 +61,10 @@ func automountServiceAccountTokenRule() rules.Rule {
 		Remedy: "Set automountServiceAccountToken: false in the pod spec (or on its ServiceAccount, with the " +
 			"pod's field unset). A workload that needs the API can mount a short-lived token with a " +
 			"projected serviceAccountToken volume in the one container that uses it.",
-		Reads: []string{"ServiceAccount", "RoleBinding", "ClusterRoleBinding"},
+		// The bindings it looks at only narrow the remedy (boundAccount), not the verdict, so
+		// they are not named here: a cluster scan or a webhook that cannot list them still
+		// judges the rule.
+		Reads: []string{"ServiceAccount"},
 		Pod:   checkAutomountServiceAccountToken,
 	}
 }
@@ -171,14 +174,14 @@ func (tm tokenMounting) judge(inv *inventory.Inventory, path string) []rules.Vio
 	var msg string
 	switch {
 	case tm.podTrue && saSetting != nil && !*saSetting:
-		msg = fmt.Sprintf("the pod sets automountServiceAccountToken: true, which overrides the false of its ServiceAccount %s: %s", saName, risk)
+		msg = "the pod sets automountServiceAccountToken: true, which overrides the false of its ServiceAccount " + saName + ": " + risk
 	case tm.podTrue:
-		msg = fmt.Sprintf("the pod sets automountServiceAccountToken: true: %s", risk)
+		msg = "the pod sets automountServiceAccountToken: true: " + risk
 	case saFound:
-		msg = fmt.Sprintf("neither the pod nor its ServiceAccount %s sets automountServiceAccountToken: false: %s", saName, risk)
+		msg = "neither the pod nor its ServiceAccount " + saName + " sets automountServiceAccountToken: false: " + risk
 	default:
-		msg = fmt.Sprintf("the pod does not set automountServiceAccountToken: false and its ServiceAccount %s %s, so the token "+
-			"is taken to be mounted: %s", saName, tm.absent(), risk)
+		msg = "the pod does not set automountServiceAccountToken: false and its ServiceAccount " + saName + " " + tm.absent() +
+			", so the token is taken to be mounted: " + risk
 	}
 	v := rules.Violation{Path: path, Message: msg, Evidence: evidence}
 	// The remedy is safe only where nothing says a container uses the token: not when the pod
@@ -191,7 +194,8 @@ func (tm tokenMounting) judge(inv *inventory.Inventory, path string) []rules.Vio
 
 // boundAccount reports whether a RoleBinding or ClusterRoleBinding of the input grants the
 // ServiceAccount namespace/name anything, by name or through its groups: a workload whose
-// account is granted API access is taken to use its token.
+// account is granted API access is taken to use its token. A binding the scan has released
+// (no other selected rule reads bindings) can no longer be read, so it is taken to grant.
 func boundAccount(inv *inventory.Inventory, namespace, name string) bool {
 	grants := func(subjects []rbacv1.Subject, bindingNS string) bool {
 		for _, s := range subjects {
@@ -205,11 +209,17 @@ func boundAccount(inv *inventory.Inventory, namespace, name string) bool {
 		return false
 	}
 	for _, o := range inv.ByKind("RoleBinding") {
+		if o.Typed == nil && o.Namespace == namespace {
+			return true
+		}
 		if rb, ok := o.Typed.(*rbacv1.RoleBinding); ok && rb.Namespace == namespace && grants(rb.Subjects, rb.Namespace) {
 			return true
 		}
 	}
 	for _, o := range inv.ByKind("ClusterRoleBinding") {
+		if o.Typed == nil {
+			return true
+		}
 		if crb, ok := o.Typed.(*rbacv1.ClusterRoleBinding); ok && grants(crb.Subjects, "") {
 			return true
 		}
@@ -246,8 +256,8 @@ func checkDefaultServiceAccount(ctx *rules.PodContext) []rules.Violation {
 	}
 	return []rules.Violation{{
 		Path: path,
-		Message: fmt.Sprintf("the pod %s the default ServiceAccount of namespace %q: every pod there that names none shares it, "+
-			"so a permission granted to one workload is granted to all of them", how, ctx.Object.Namespace),
+		Message: "the pod " + how + " the default ServiceAccount of namespace " + finding.Quote(ctx.Object.Namespace) +
+			": every pod there that names none shares it, so a permission granted to one workload is granted to all of them",
 		Evidence: evidence,
 	}}
 }

@@ -56,13 +56,13 @@ func allowPrivilegeEscalationRule() rules.Rule {
 
 func checkAllowPrivilegeEscalation(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	if p := c.privileged(); p.Set() && p.Value {
-		v := violation(c, p.Path,
+		v := violation(c, p.Path(),
 			describe(c)+" can escalate privileges: privileged: true implies allowPrivilegeEscalation: true "+
 				"whatever the field says, so setuid binaries and file capabilities can raise a process to root",
 			"privileged=true in container securityContext")
 		// The API server rejects allowPrivilegeEscalation: false beside privileged: true, so
 		// the remedy takes both steps.
-		v.Fix = append(remove(p.Path), set(c.field("allowPrivilegeEscalation"), false)...)
+		v.Fix = append(remove(p.Path()), set(c.field("allowPrivilegeEscalation"), false)...)
 		return []rules.Violation{v}
 	}
 	if i := c.addedCapability("SYS_ADMIN"); i >= 0 {
@@ -76,10 +76,10 @@ func checkAllowPrivilegeEscalation(ctx *rules.PodContext, c containerContext) []
 	if ape.Set() && !ape.Value {
 		return nil
 	}
-	v := violation(c, ape.Path,
+	v := violation(c, ape.Path(),
 		describe(c)+" allows privilege escalation (allowPrivilegeEscalation is not false): a setuid binary "+
 			"or a file capability in the image can raise a process to root",
 		evidence(ctx, ape))
-	v.Fix = set(ape.Path, false)
+	v.Fix = set(ape.Path(), false)
 	return []rules.Violation{v}
 }

@@ -124,7 +124,7 @@ func effectiveAppArmor(ctx *rules.PodContext, c containerContext) *appArmorSourc
 		return &appArmorSource{
 			unconfined: field.Value.Type == corev1.AppArmorProfileTypeUnconfined,
 			localhost:  field.Value.Type == corev1.AppArmorProfileTypeLocalhost,
-			path:       field.Path + ".type",
+			path:       field.Path() + ".type",
 			evidence:   fmt.Sprintf("appArmorProfile.type=%s in %s", field.Value.Type, field.Where()),
 			remedy:     string(corev1.AppArmorProfileTypeRuntimeDefault),
 		}

@@ -1,11 +1,14 @@
 package securitycontext
 
 import (
+	"reflect"
+	"strconv"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"palisade.dev/palisade/internal/inventory"
+	"palisade.dev/palisade/internal/rules"
 )
 
 // deploymentPod wraps a pod spec the way a Deployment carries it.
@@ -80,9 +83,9 @@ func TestEffectiveRunAsNonRoot(t *testing.T) {
 			})
 			c := containerContext{pod: pod, ref: pod.Containers()[0]}
 			got := c.runAsNonRoot()
-			if got.Level != tt.wantLevel || got.Value != tt.wantValue || got.Path != tt.wantPath || got.Set() != (tt.wantLevel != Unset) {
+			if got.Level != tt.wantLevel || got.Value != tt.wantValue || got.Path() != tt.wantPath || got.Set() != (tt.wantLevel != Unset) {
 				t.Errorf("runAsNonRoot() = {Level %v, Value %v, Path %q}, want {Level %v, Value %v, Path %q}",
-					got.Level, got.Value, got.Path, tt.wantLevel, tt.wantValue, tt.wantPath)
+					got.Level, got.Value, got.Path(), tt.wantLevel, tt.wantValue, tt.wantPath)
 			}
 			if e := got.Evidence(); e != tt.wantEvidence {
 				t.Errorf("Evidence() = %q, want %q", e, tt.wantEvidence)
@@ -115,9 +118,9 @@ func TestEffectiveCoversEveryContainerList(t *testing.T) {
 	}
 	for i, ref := range refs {
 		got := containerContext{pod: pod, ref: ref}.runAsUser()
-		if got.Level != want[i].level || got.Value != want[i].value || got.Path != want[i].path {
+		if got.Level != want[i].level || got.Value != want[i].value || got.Path() != want[i].path {
 			t.Errorf("%s: runAsUser() = {%v %d %q}, want {%v %d %q}", ref.Name,
-				got.Level, got.Value, got.Path, want[i].level, want[i].value, want[i].path)
+				got.Level, got.Value, got.Path(), want[i].level, want[i].value, want[i].path)
 		}
 	}
 }
@@ -134,7 +137,42 @@ func TestContainerOnlyFieldIgnoresThePod(t *testing.T) {
 	if want := "readOnlyRootFilesystem unset in container"; got.Evidence() != want {
 		t.Errorf("Evidence() = %q, want %q", got.Evidence(), want)
 	}
-	if want := "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem"; got.Path != want {
-		t.Errorf("Path = %q, want %q", got.Path, want)
+	if want := "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem"; got.Path() != want {
+		t.Errorf("Path = %q, want %q", got.Path(), want)
+	}
+}
+
+// TestUnsetContextsStayEmpty runs every rule of the package on pods and containers without a
+// securityContext, which read the shared noContext and noPodContext, and checks that no rule
+// wrote into them.
+func TestUnsetContextsStayEmpty(t *testing.T) {
+	cat, err := rules.NewCatalog(Rules()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pods := []*corev1.Pod{
+		{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "bare", Image: "app:1"}}}},
+		{Spec: corev1.PodSpec{
+			InitContainers: []corev1.Container{{Name: "init", Image: "app:1"}},
+			Containers:     []corev1.Container{{Name: "c", Image: "app:1", SecurityContext: &corev1.SecurityContext{Privileged: new(true)}}},
+		}},
+		{Spec: corev1.PodSpec{
+			SecurityContext: &corev1.PodSecurityContext{RunAsUser: new(int64(0))},
+			Containers:      []corev1.Container{{Name: "c", Image: "app:1"}},
+		}},
+	}
+	ev := cat.NewEvaluation(&rules.Options{}, nil)
+	inv := inventory.New()
+	for i, p := range pods {
+		p.APIVersion, p.Kind, p.Name, p.Namespace = "v1", "Pod", "p"+strconv.Itoa(i), "apps"
+		o := &inventory.Object{GVK: corev1.SchemeGroupVersion.WithKind("Pod"), Name: p.Name, Namespace: p.Namespace, Typed: p}
+		ev.Object(o)
+		inv.Add(o)
+	}
+	if fs := ev.Finish(inv); len(fs) == 0 {
+		t.Fatal("no finding: the rules did not run")
+	}
+	if !reflect.DeepEqual(noContext, &corev1.SecurityContext{}) || !reflect.DeepEqual(noPodContext, &corev1.PodSecurityContext{}) {
+		t.Errorf("a rule wrote into the shared empty securityContext: container %+v, pod %+v", noContext, noPodContext)
 	}
 }

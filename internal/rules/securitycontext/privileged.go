@@ -46,10 +46,10 @@ func checkPrivileged(ctx *rules.PodContext, c containerContext) []rules.Violatio
 	if !p.Set() || !p.Value {
 		return nil
 	}
-	v := violation(c, p.Path,
+	v := violation(c, p.Path(),
 		describe(c)+" runs privileged: it has every capability and every host device, without seccomp or "+
 			"AppArmor, so a compromise of it is a compromise of the node",
 		evidence(ctx, p))
-	v.Fix = remove(p.Path)
+	v.Fix = remove(p.Path())
 	return []rules.Violation{v}
 }

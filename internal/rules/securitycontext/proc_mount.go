@@ -61,7 +61,7 @@ func checkProcMount(ctx *rules.PodContext, c containerContext) []rules.Violation
 	if !pm.Set() || pm.Value == corev1.DefaultProcMount {
 		return nil
 	}
-	v := violation(c, pm.Path,
+	v := violation(c, pm.Path(),
 		fmt.Sprintf("%s mounts /proc with procMount %s, which exposes host kernel interfaces the runtime "+
 			"normally masks", describe(c), pm.Value),
 		evidence(ctx, pm))
@@ -71,6 +71,6 @@ func checkProcMount(ctx *rules.PodContext, c containerContext) []rules.Violation
 	} else {
 		addEvidence(ctx, &v, "hostUsers unset or true (the API server from 1.30 rejects Unmasked without hostUsers: false)")
 	}
-	v.Fix = set(pm.Path, string(corev1.DefaultProcMount))
+	v.Fix = set(pm.Path(), string(corev1.DefaultProcMount))
 	return []rules.Violation{v}
 }

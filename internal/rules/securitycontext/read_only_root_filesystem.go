@@ -53,11 +53,11 @@ func checkReadOnlyRootFilesystem(ctx *rules.PodContext, c containerContext) []ru
 	if ro.Set() && ro.Value {
 		return nil
 	}
-	v := violation(c, ro.Path,
+	v := violation(c, ro.Path(),
 		describe(c)+" has a writable root filesystem (readOnlyRootFilesystem is not true), so a compromised "+
 			"process can replace the image's binaries and drop its own tools",
 		evidence(ctx, ro))
-	v.Fix = readOnlyRootFilesystemFix(ctx, c, ro.Path)
+	v.Fix = readOnlyRootFilesystemFix(ctx, c, ro.Path())
 	return []rules.Violation{v}
 }
 

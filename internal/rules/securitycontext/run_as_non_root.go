@@ -83,19 +83,19 @@ func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violat
 	var v rules.Violation
 	switch {
 	case user.Set(): // runAsUser 0
-		v = violation(c, nonRoot.Path,
+		v = violation(c, nonRoot.Path(),
 			fmt.Sprintf("%s runs as root: runAsUser is 0 (from %s) and runAsNonRoot is not true, "+
 				"so nothing stops it; a root process owns the container and is root on the node if it escapes",
 				describe(c), levelName(user.Level)),
 			ev)
 	case nonRoot.Set(): // runAsNonRoot false, no user
-		v = violation(c, nonRoot.Path,
+		v = violation(c, nonRoot.Path(),
 			fmt.Sprintf("%s has runAsNonRoot: false (from %s) and no non-zero runAsUser, so it runs as the "+
 				"image's USER, root for most images; a root process owns the container and is root on the "+
 				"node if it escapes", describe(c), levelName(nonRoot.Level)),
 			ev)
 	default:
-		v = violation(c, nonRoot.Path,
+		v = violation(c, nonRoot.Path(),
 			describe(c)+" may run as root: runAsNonRoot is not true and runAsUser is not a non-zero UID, "+
 				"so the image's USER decides (root for most images); set runAsNonRoot: true",
 			ev)
@@ -128,10 +128,10 @@ const remedyUID = 10001
 // runAsNonRoot: true the container would not start, so only a note says what to do.
 func runAsNonRootFix(nonRoot Effective[bool], user Effective[int64]) []finding.Patch {
 	if user.Set() {
-		return []finding.Patch{{Path: user.Path, Comment: "TODO(palisade): runAsUser 0 is root; set the non-zero UID the image runs as, and runAsNonRoot: true"}}
+		return []finding.Patch{{Path: user.Path(), Comment: "TODO(palisade): runAsUser 0 is root; set the non-zero UID the image runs as, and runAsNonRoot: true"}}
 	}
-	fix := set(nonRoot.Path, true)
-	sc, _ := strings.CutSuffix(nonRoot.Path, ".runAsNonRoot")
+	fix := set(nonRoot.Path(), true)
+	sc, _ := strings.CutSuffix(nonRoot.Path(), ".runAsNonRoot")
 	return append(fix, finding.Patch{
 		Path:    sc + ".runAsUser",
 		Value:   int64(remedyUID),

@@ -81,7 +81,7 @@ func checkContainerRootGroup(ctx *rules.PodContext, c containerContext) []rules.
 	if !group.Set() || group.Value != 0 {
 		return nil
 	}
-	return []rules.Violation{violation(c, group.Path,
+	return []rules.Violation{violation(c, group.Path(),
 		describe(c)+" runs with the root group: runAsGroup is 0, so its processes can use every file "+
 			"the root group may read or write",
 		evidence(ctx, group))}

@@ -57,7 +57,7 @@ func checkRunAsRootUser(ctx *rules.PodContext, c containerContext) []rules.Viola
 	if user.Level == FromPod {
 		level = "the pod securityContext"
 	}
-	v := violation(c, user.Path,
+	v := violation(c, user.Path(),
 		fmt.Sprintf("%s runs as root: runAsUser is 0 (from %s); a root process owns the container and is "+
 			"root on the node if it escapes", describe(c), level),
 		evidence(ctx, user))

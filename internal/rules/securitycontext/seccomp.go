@@ -124,7 +124,7 @@ func (s seccompSource) unconfined() bool {
 func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	field := c.seccompProfile()
 	fieldSource := func() *seccompSource {
-		s := &seccompSource{value: string(field.Value.Type), path: field.Path + ".type"}
+		s := &seccompSource{value: string(field.Value.Type), path: field.Path() + ".type"}
 		if ctx.Options.WantsEvidence() {
 			s.evidence = fmt.Sprintf("seccompProfile.type=%s in %s", field.Value.Type, field.Where())
 		}
@@ -200,7 +200,7 @@ func seccompFix(c containerContext, s, podAnn *seccompSource) []finding.Patch {
 	}
 	field := c.field("seccompProfile.type")
 	if s == podAnn {
-		field = c.podField("seccompProfile.type")
+		field = podField(c.pod, "seccompProfile.type")
 	}
 	return append(remove(s.path), set(field, runtimeDefault)...)
 }

@@ -11,7 +11,6 @@ package securitycontext
 
 import (
 	"slices"
-	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -84,11 +83,11 @@ func inUserNamespace(p inventory.PodTemplate) bool {
 func describe(c containerContext) string {
 	switch c.ref.List {
 	case "initContainers":
-		return "init container " + strconv.Quote(c.ref.Name)
+		return "init container " + finding.Quote(c.ref.Name)
 	case "ephemeralContainers":
-		return "ephemeral container " + strconv.Quote(c.ref.Name)
+		return "ephemeral container " + finding.Quote(c.ref.Name)
 	}
-	return "container " + strconv.Quote(c.ref.Name)
+	return "container " + finding.Quote(c.ref.Name)
 }
 
 // violation starts a finding about one container.

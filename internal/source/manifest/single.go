@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
@@ -13,10 +14,21 @@ import (
 // Decoder decodes single documents exactly as Load decodes those of files, for a caller that
 // holds an object's bytes rather than a path (an admission review). It keeps the caches of
 // the typed decoding between documents and is safe for concurrent use.
-type Decoder struct{ d *decoder }
+type Decoder struct {
+	d *decoder
+	// nodes keeps the node buffers of DecodeJSON from one document to the next: no object
+	// holds on to the nodes it was built from.
+	nodes sync.Pool
+}
 
 // NewDecoder returns a decoder; namespace is given to namespaced objects that name none.
-func NewDecoder(namespace string) *Decoder { return &Decoder{d: newDecoder(namespace)} }
+func NewDecoder(namespace string) *Decoder {
+	return &Decoder{d: newDecoder(namespace), nodes: sync.Pool{New: func() any { return new([]fastyaml.Node) }}}
+}
+
+// maxKeptNodes is the most nodes a buffer kept for the next document may hold: one that a rare
+// large object grew is let go.
+const maxKeptNodes = 4096
 
 // Decode decodes one YAML or JSON document (a List gives its items). file names the document
 // in locations.
@@ -32,13 +44,22 @@ func (d *Decoder) Decode(file string, data []byte) ([]*inventory.Object, []findi
 // Decode.
 func (d *Decoder) DecodeJSON(file string, data []byte) (*inventory.Object, []finding.ScanError) {
 	loc := finding.Location{File: file, Document: 1, Line: 1, Column: 1}
-	nodes, err := jsonnode.Parse(data)
+	buf := d.nodes.Get().(*[]fastyaml.Node)
+	defer func() {
+		if cap(*buf) <= maxKeptNodes {
+			clear(*buf) // the nodes' strings belong to the object built from them
+			*buf = (*buf)[:0]
+			d.nodes.Put(buf)
+		}
+	}()
+	nodes, err := jsonnode.ParseAppend(*buf, data)
 	if err != nil {
 		return nil, errAt(loc, "malformed JSON (%d bytes): %s", len(data), jsonProblem(err))
 	}
 	if nodes[0].Kind != fastyaml.Map {
 		return nil, errAt(loc, "the JSON document is not an object")
 	}
+	*buf = nodes
 	var pos inventory.PositionsBuilder
 	pos.SetRoot(1, 1)
 	return d.d.build(Document{File: file, Index: 1, Line: 1, Data: data}, loc, 0, &body{nodes: nodes}, &pos, nil)

@@ -51,7 +51,13 @@ func (e *Error) Error() string {
 
 // Parse returns the nodes of the JSON document data; the value is nodes[0].
 func Parse(data []byte) ([]fastyaml.Node, error) {
-	p := parser{data: data, nodes: make([]fastyaml.Node, 0, len(data)/16+1)}
+	return ParseAppend(make([]fastyaml.Node, 0, len(data)/16+1), data)
+}
+
+// ParseAppend is Parse appending the nodes to nodes[:0], so that a caller that reads one
+// document after another reuses their storage.
+func ParseAppend(nodes []fastyaml.Node, data []byte) ([]fastyaml.Node, error) {
+	p := parser{data: data, nodes: nodes[:0]}
 	p.space()
 	if err := p.value("", 0); err != nil {
 		return nil, err
