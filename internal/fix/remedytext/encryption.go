@@ -88,10 +88,12 @@ const encryptionConfigText = `# EncryptionConfiguration for kube-apiserver, writ
 # under $KEY_NAME, a random 32-byte key made for this file. identity, last, keeps the objects
 # written before readable until they are rewritten (step 3).
 #
-# 1. Install this file on every control-plane node, owned by root and mode 600: whoever reads
-#    it reads every Secret. Every API server of the cluster needs the same file, key included.
+# 1. Write it where kube-apiserver reads it, owned by root and mode 600 (whoever reads it reads
+#    every Secret), with a umask that keeps others out from the start:
 #      (umask 077; mkdir -p /etc/kubernetes/enc && palisade fix --print encryption-config > /etc/kubernetes/enc/enc.yaml)
 #      chown root:root /etc/kubernetes/enc/enc.yaml && chmod 600 /etc/kubernetes/enc/enc.yaml
+#    Every API server of the cluster needs this same file, key included: copy it to the other
+#    control-plane nodes the same way, rather than printing a new one there.
 # 2. Give kube-apiserver the flag below, and mount /etc/kubernetes/enc into its static pod
 #    (a hostPath volume, read-only), then let it restart:
 #      --encryption-provider-config=/etc/kubernetes/enc/enc.yaml
