@@ -43,10 +43,12 @@ const KeyBytes = 32
 // encryptionKeyName names the key; a rotation adds a key of another name beside it.
 const encryptionKeyName = "key1"
 
-// providerNotes says, for the comment block, what each provider is.
+// providerNotes says, for the comment block, what each provider is, and what to know about it.
 var providerNotes = map[string]string{
-	Secretbox: "secretbox (XSalsa20 and Poly1305, authenticated encryption)",
-	AESCBC:    "aescbc (AES-256 in CBC mode; the Kubernetes documentation rates it weak, prefer secretbox or kms v2 where allowed)",
+	Secretbox: "secretbox (XSalsa20 and Poly1305, authenticated encryption).",
+	AESCBC: "aescbc (AES-256 in CBC mode).\n" +
+		"# The Kubernetes documentation rates aescbc weak (CBC is open to padding-oracle attacks):\n" +
+		"# prefer secretbox, or kms v2, where no rule requires AES.",
 }
 
 // EncryptionConfig writes an apiserver.config.k8s.io/v1 EncryptionConfiguration that encrypts
@@ -84,9 +86,9 @@ func EncryptionConfig(w io.Writer, provider string, random io.Reader) error {
 // key": a key must be known to every API server before any of them encrypts with it.
 const encryptionConfigText = `# EncryptionConfiguration for kube-apiserver, written by palisade fix --print encryption-config.
 #
-# New Secrets and ConfigMaps are encrypted with $PROVIDER_NOTE
-# under $KEY_NAME, a random 32-byte key made for this file. identity, last, keeps the objects
-# written before readable until they are rewritten (step 3).
+# New Secrets and ConfigMaps are encrypted under $KEY_NAME, a random 32-byte key made for this
+# file, with $PROVIDER_NOTE
+# identity, last, keeps the objects written before readable until they are rewritten (step 3).
 #
 # 1. Write it where kube-apiserver reads it, owned by root and mode 600 (whoever reads it reads
 #    every Secret), with a umask that keeps others out from the start:

@@ -51,16 +51,16 @@ func NamespaceObjects(ns string, opts NamespaceOptions) ([]byte, error) {
 	if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
 		return nil, fmt.Errorf("namespace name of %d bytes: %s", len(ns), strings.Join(errs, "; "))
 	}
-	var docs []string
+	var docs, notes []string
 	if opts.Namespace {
 		labels, err := PodSecurityLabels(opts.PodSecurityVersion)
 		if err != nil {
 			return nil, err
 		}
-		docs = append(docs, namespaceDoc(labels))
+		docs, notes = append(docs, namespaceDoc(labels)), append(notes, labelNote)
 	}
 	if !opts.HasDefaultDeny {
-		docs = append(docs, defaultDenyDoc, allowDNSDoc)
+		docs, notes = append(docs, defaultDenyDoc, allowDNSDoc), append(notes, denyNote)
 	}
 	if !opts.HasResourceQuota {
 		docs = append(docs, resourceQuotaDoc)
@@ -68,11 +68,17 @@ func NamespaceObjects(ns string, opts NamespaceOptions) ([]byte, error) {
 	if !opts.HasLimitRange {
 		docs = append(docs, limitRangeDoc)
 	}
+	if !opts.HasResourceQuota || !opts.HasLimitRange {
+		notes = append(notes, sizeNote)
+	}
 	if len(docs) == 0 {
 		return nil, nil
 	}
 	var b bytes.Buffer
 	b.WriteString(namespaceHeader)
+	for _, n := range notes {
+		b.WriteString(n)
+	}
 	for i, d := range docs {
 		if i > 0 {
 			b.WriteString("---\n")
@@ -127,13 +133,19 @@ var psaOrder = []string{
 	api.AuditLevelLabel, api.AuditVersionLabel,
 }
 
-const namespaceHeader = `# What namespace $NAMESPACE lacks, written by palisade fix. Review before applying:
-# - default-deny stops every connection its pods open or accept, but DNS, until further
-#   NetworkPolicies allow what each workload needs;
-# - the ResourceQuota and the LimitRange hold starting values, not measurements: watch the
-#   namespace's use (kubectl describe resourcequota -n $NAMESPACE, kubectl top pods -n $NAMESPACE)
-#   and set them to it.
+// The comment block at the top of the file: its first line, then one item per kind of
+// object written.
+const (
+	namespaceHeader = "# What namespace $NAMESPACE lacks, written by palisade fix. Review before applying:\n"
+	denyNote        = `# - default-deny stops every connection its pods open or accept, but DNS, until further
+#   NetworkPolicies allow what each workload needs.
 `
+	sizeNote = `# - resource values are starting points, not measurements: watch the namespace's use
+#   (kubectl describe resourcequota -n $NAMESPACE, kubectl top pods -n $NAMESPACE) and set them to it.
+`
+	labelNote = `# - Pod Security Admission rejects the pods that the restricted standard does not admit.
+`
+)
 
 const defaultDenyDoc = `# Every pod of the namespace is isolated for ingress and egress, and nothing is allowed.
 apiVersion: networking.k8s.io/v1
@@ -172,9 +184,10 @@ spec:
           port: 53
 `
 
-const resourceQuotaDoc = `# A starting point: room for 20 pods of one container at the LimitRange's defaults
-# (20 x 500m cpu and 256Mi memory requested, 20 x 1 cpu and 512Mi memory limit). With
-# limits.* here, every container needs limits; the LimitRange gives them to those without.
+const resourceQuotaDoc = `# A starting point: room for 20 pods of one container at the defaults of the LimitRange
+# palisade fix writes (20 x 500m cpu and 256Mi memory requested, 20 x 1 cpu and 512Mi memory
+# limit). With limits.* here, every container needs limits; a LimitRange gives them to those
+# that declare none.
 apiVersion: v1
 kind: ResourceQuota
 metadata:

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/client-go/kubernetes/scheme"
+
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/fix/remedytext"
 	"palisade.dev/palisade/internal/testrules"
@@ -120,5 +124,48 @@ func writeFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestResourceQuotaIsTwentyPodsAtTheLimitRangeDefaults pins the derivation the quota's
+// comment states: each bound is 20 times the LimitRange's default for one container.
+func TestResourceQuotaIsTwentyPodsAtTheLimitRangeDefaults(t *testing.T) {
+	var quota *corev1.ResourceQuota
+	var limits *corev1.LimitRange
+	for _, doc := range documents(t, namespaceObjects(t, "shop", remedytext.NamespaceOptions{})) {
+		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch o := obj.(type) {
+		case *corev1.ResourceQuota:
+			quota = o
+		case *corev1.LimitRange:
+			limits = o
+		}
+	}
+	if quota == nil || limits == nil || len(limits.Spec.Limits) != 1 {
+		t.Fatalf("quota %v, limit range %v", quota != nil, limits)
+	}
+	const pods = 20
+	item := limits.Spec.Limits[0]
+	tests := []struct {
+		bound    corev1.ResourceName
+		perPod   resource.Quantity
+		resource string
+	}{
+		{corev1.ResourceRequestsCPU, item.DefaultRequest[corev1.ResourceCPU], "cpu request"},
+		{corev1.ResourceRequestsMemory, item.DefaultRequest[corev1.ResourceMemory], "memory request"},
+		{corev1.ResourceLimitsCPU, item.Default[corev1.ResourceCPU], "cpu limit"},
+		{corev1.ResourceLimitsMemory, item.Default[corev1.ResourceMemory], "memory limit"},
+	}
+	if got := quota.Spec.Hard[corev1.ResourcePods]; got.Value() != pods {
+		t.Errorf("pods %s, want %d", got.String(), pods)
+	}
+	for _, tt := range tests {
+		want := resource.NewMilliQuantity(tt.perPod.MilliValue()*pods, tt.perPod.Format)
+		if got := quota.Spec.Hard[tt.bound]; got.Cmp(*want) != 0 {
+			t.Errorf("%s %s, want %d x the default %s %s = %s", tt.bound, got.String(), pods, tt.resource, tt.perPod.String(), want.String())
+		}
 	}
 }
