@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -26,6 +27,7 @@ func newFixCommand(s Streams) *cobra.Command {
 		namespace string
 		dryRun    bool
 		failOn    string
+		print     printFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "fix PATH...",
@@ -39,12 +41,37 @@ reason. Objects rendered from a Helm chart or a kustomization are never edited: 
 to change in their source. Values only you know (resource limits, image digests) are never
 invented; a TODO(palisade) comment says what to set.
 
+A namespace that lacks a default-deny NetworkPolicy, a ResourceQuota or a LimitRange gets
+them in a new file beside its manifests, namespace-NAME.palisade.yaml, with starting values
+its comments explain; a Namespace in the input without a Pod Security Admission enforce
+label gets the labels (enforce, warn and audit restricted).
+
+Control-plane remedies are files to install on the nodes, not edits: --print
+encryption-config writes an EncryptionConfiguration with a fresh random key (mode 600 with
+=FILE), --print audit-policy an audit Policy; each says which kube-apiserver flags read it.
+
 Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 on errors.`,
 		Example: `  palisade fix deploy/ --dry-run
+  palisade fix --print encryption-config=/etc/kubernetes/enc/enc.yaml
+  palisade fix --print audit-policy > /etc/kubernetes/audit/policy.yaml
   palisade fix deploy/web.yaml --rule pod/run-as-non-root
   kubectl get deploy web -o yaml | palisade fix - > web.yaml`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if print.what != "" && len(args) > 0 {
+				return fmt.Errorf("--print writes a text and takes no PATH (%d given)\nSee '%s --help'.", len(args), cmd.CommandPath())
+			}
+			if print.what != "" {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if print.what != "" {
+				return print.run(s)
+			}
+			if print.provider != "" {
+				return fmt.Errorf("--provider applies to --print encryption-config\nSee '%s --help'.", cmd.CommandPath())
+			}
 			if n := countStdin(args); n > 1 {
 				return fmt.Errorf("standard input (-) is given %d times; it can be read only once\nSee '%s --help'.", n, cmd.CommandPath())
 			}
@@ -74,6 +101,7 @@ Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 
 			})
 			plan := fix.NewPlan(res.Findings, rendered.holds)
 			sum := applyPlan(cmd.Context(), s, plan, stdin, dryRun)
+			writeNewFiles(s, plan, sum, dryRun)
 			sum.errors = res.Errors
 			sum.print(s.Err, plan, dryRun)
 			return sum.exit(r.failOn, res.Findings)
@@ -85,6 +113,8 @@ Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 
 	f.BoolVar(&dryRun, "dry-run", false, "print what would change as a unified diff and change nothing")
 	f.StringVar(&failOn, "fail-on", "high", "exit with 1 when a finding at or above this severity remains after the fix: critical, high, medium, low, info, or none")
 	f.StringVarP(&namespace, "namespace", "n", "default", "namespace of objects that name none, and the Helm release namespace")
+	f.StringVar(&print.what, "print", "", "write a control-plane remedy instead of fixing files: encryption-config (a new key each time) or audit-policy; TEXT=FILE creates FILE, never overwriting one")
+	f.StringVar(&print.provider, "provider", "", "the encryption provider of --print encryption-config: secretbox (the default) or aescbc")
 	return cmd
 }
 
@@ -147,6 +177,7 @@ type fixSummary struct {
 	fixed     []finding.Finding
 	errors    []finding.ScanError
 	failed    error // an error writing a file
+	created   []fix.NewFile
 }
 
 type leftAlone struct {
@@ -217,7 +248,7 @@ func slicesContainsFile(files []fix.FilePlan, name string) bool {
 // writeDiff writes a unified diff of one file.
 func writeDiff(w io.Writer, name string, a, b []byte) {
 	diff := difflib.UnifiedDiff{
-		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
+		A: diffLines(a), B: diffLines(b),
 		FromFile: name, ToFile: name, Context: 3,
 	}
 	text, err := difflib.GetUnifiedDiffString(diff)
@@ -225,6 +256,19 @@ func writeDiff(w io.Writer, name string, a, b []byte) {
 		return
 	}
 	io.WriteString(w, text)
+}
+
+// diffLines splits text into lines for the diff, each with its line break. A last line
+// without one carries diff's marker, so that the diff shows a final newline added or lost.
+// (difflib.SplitLines would add a line that is not in the text.)
+func diffLines(text []byte) []string {
+	lines := strings.SplitAfter(string(text), "\n")
+	if last := len(lines) - 1; lines[last] == "" {
+		lines = lines[:last]
+	} else {
+		lines[last] += "\n\\ No newline at end of file\n"
+	}
+	return lines
 }
 
 // replaceFile writes a file atomically: a temporary file in the same folder, with the file's
@@ -264,6 +308,7 @@ func (sum *fixSummary) print(w io.Writer, plan *fix.Plan, dryRun bool) {
 		verb = "would change"
 	}
 	fmt.Fprintf(w, "palisade fix: %d files %s, %d patches applied\n", len(sum.changed), verb, sum.patches)
+	sum.printNewFiles(w, dryRun)
 	for _, l := range sum.leftAlone {
 		fmt.Fprintf(w, "  left alone: %s: %s\n", l.file, l.why)
 	}

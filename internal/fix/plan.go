@@ -20,6 +20,8 @@ type Plan struct {
 	// NoRemedy are the findings without an automatic remedy (their notes, TODO comments, are
 	// still written).
 	NoRemedy []finding.Finding
+	// NewFiles are the files written beside the manifests: the objects each namespace lacks.
+	NewFiles []NewFile
 }
 
 // FilePlan is the edits of one file and the findings they resolve.
@@ -42,10 +44,14 @@ func NewPlan(findings []finding.Finding, rendered func(*finding.Finding) bool) *
 		path string
 	}
 	seen := map[target]bool{}
+	var lacking []*finding.Finding
 	for i := range findings {
 		f := &findings[i]
 		changes := finding.Changes(f.Fix)
 		switch {
+		case lacksObject(f) && !rendered(f):
+			lacking = append(lacking, f)
+			continue
 		case f.Location.File == "" || f.Location.Document < 1 || len(f.Fix) == 0:
 			p.NoRemedy = append(p.NoRemedy, *f)
 			continue
@@ -86,6 +92,9 @@ func NewPlan(findings []finding.Finding, rendered func(*finding.Finding) bool) *
 	for _, fp := range byFile {
 		p.Files = append(p.Files, *fp)
 	}
+	var unresolved []finding.Finding
+	p.NewFiles, unresolved = namespaceFiles(lacking)
+	p.NoRemedy = append(p.NoRemedy, unresolved...)
 	slices.SortFunc(p.Files, func(a, b FilePlan) int { return cmp.Compare(a.File, b.File) })
 	return p
 }
