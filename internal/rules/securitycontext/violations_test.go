@@ -233,6 +233,30 @@ func TestViolationDetails(t *testing.T) {
 			}},
 		},
 		{
+			name: "an unconfined AppArmor field takes the container's annotation with it, which the API server requires to match",
+			rule: "pod/apparmor",
+			meta: metav1.ObjectMeta{Annotations: map[string]string{"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}},
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", SecurityContext: &corev1.SecurityContext{
+				AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}}}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.appArmorProfile.type", severity: finding.Medium,
+				fix: []finding.Patch{
+					{Path: "metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]", Remove: true},
+					{Path: "spec.containers[0].securityContext.appArmorProfile.type", Value: "RuntimeDefault"},
+				},
+			}},
+		},
+		{
+			name: "a Windows pod's remedy sets runAsNonRoot alone, as the API server forbids runAsUser there",
+			rule: "pod/run-as-non-root",
+			spec: corev1.PodSpec{OS: &corev1.PodOS{Name: corev1.Windows}, Containers: []corev1.Container{{Name: "app"}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.runAsNonRoot", severity: finding.High,
+				fix: []finding.Patch{{Path: "spec.containers[0].securityContext.runAsNonRoot", Value: true,
+					Comment: "set by palisade fix: run as a non-administrator user, e.g. windowsOptions.runAsUserName: ContainerUser"}},
+			}},
+		},
+		{
 			name: "Unmasked /proc in a user namespace is medium",
 			rule: "pod/proc-mount",
 			spec: corev1.PodSpec{HostUsers: new(false), Containers: []corev1.Container{{Name: "app",
