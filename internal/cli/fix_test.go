@@ -12,7 +12,7 @@ import (
 )
 
 // snapshot reads every file under dir.
-func snapshot(t *testing.T, dir string) map[string][]byte {
+func snapshot(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
@@ -30,7 +30,7 @@ func snapshot(t *testing.T, dir string) map[string][]byte {
 }
 
 // copyTree copies the files of src into dst.
-func copyTree(t *testing.T, src, dst string) {
+func copyTree(t testing.TB, src, dst string) {
 	t.Helper()
 	for path, data := range snapshot(t, src) {
 		rel, _ := filepath.Rel(src, path)

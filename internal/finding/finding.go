@@ -116,17 +116,20 @@ func (l Location) String() string {
 // Path. `palisade fix` applies patches; it never re-implements a check. A list Value on a field
 // that already holds a list adds the items the list lacks (an item that is a mapping with a
 // name is there when an item of that name is). Comment, when set, is written beside the field
-// as a YAML comment; a patch with a Comment and neither Value nor Remove only writes the
-// comment, for what only the user knows (a resource limit, an image digest).
+// as a YAML comment; a patch with a Comment and neither Value, Remove nor Rename only writes
+// the comment, for what only the user knows (a resource limit, an image digest). Rename, when
+// set, renames the key at Path to Rename and keeps its value as written: a misspelt field
+// corrected to the one it probably meant.
 type Patch struct {
 	Path    string `json:"path"`
 	Value   any    `json:"value,omitempty"`
 	Remove  bool   `json:"remove,omitempty"`
+	Rename  string `json:"rename,omitempty"`
 	Comment string `json:"comment,omitempty"`
 }
 
 // IsNote reports whether the patch only writes a comment for the user.
-func (p Patch) IsNote() bool { return p.Value == nil && !p.Remove }
+func (p Patch) IsNote() bool { return p.Value == nil && !p.Remove && p.Rename == "" }
 
 // Changes returns the patches that change a field, leaving out notes; fix itself when it
 // holds no note.

@@ -201,6 +201,11 @@ func applyPatch(text []byte, e Edit, p finding.Patch) ([]byte, bool, error) {
 			return text, false, nil
 		}
 		sp, err = d.remove(loc)
+	case p.Rename != "":
+		if loc.found < len(segs) {
+			return text, false, nil
+		}
+		sp, err = d.rename(loc, p.Rename)
 	case p.Value == nil && p.Comment != "":
 		sp, err = d.note(loc, p.Comment)
 	case p.Value == nil:
@@ -233,6 +238,11 @@ func verify(text []byte, e Edit, segs []segment, p finding.Patch) error {
 	case p.Remove:
 		if loc.found == len(segs) {
 			return refuse("the edited document still holds the field")
+		}
+	case p.Rename != "":
+		renamed, err := d.walk(obj, append(segs[:len(segs)-1:len(segs)-1], segment{key: p.Rename}))
+		if err != nil || loc.found == len(segs) || renamed.found < len(segs) {
+			return refuse("the edited document does not read back with the field renamed")
 		}
 	case p.Value == nil:
 	default:

@@ -90,6 +90,15 @@ var goldenCases = []struct {
 		set(container+"securityContext.runAsNonRoot", true),
 		set(pod+"securityContext", map[string]any{"seccompProfile": map[string]any{"type": "RuntimeDefault"}}),
 	)},
+	{name: "rename", edits: one(
+		finding.Patch{Path: "metadata.annotation", Rename: "annotations"},
+		finding.Patch{Path: container + "securityContext.runAsNonRot", Rename: "runAsNonRoot"},
+		finding.Patch{Path: container + "securityContext.allowPrivilegeEscalaton", Rename: "allowPrivilegeEscalation"},
+		finding.Patch{Path: container + "resource", Rename: "resources"},
+	)},
+	{name: "rename-onto-an-existing-key", in: "rename", edits: one(
+		finding.Patch{Path: container + "securityContext.runAsNonRot", Rename: "allowPrivilegeEscalaton"},
+	), refused: "already holds"},
 	{name: "list-kind", edits: []Edit{{Document: 1, Object: finding.ObjectRef{Kind: "Pod", Name: "second"}, Patches: []finding.Patch{drop(pod + "hostPID")}}}},
 	{name: "null", edits: one(
 		set(pod+"securityContext.runAsNonRoot", true),

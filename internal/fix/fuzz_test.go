@@ -23,6 +23,7 @@ var fuzzPatches = []func(path string) finding.Patch{
 	func(p string) finding.Patch {
 		return finding.Patch{Path: p, Value: []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{}}}}
 	},
+	func(p string) finding.Patch { return finding.Patch{Path: p, Rename: "renamed key"} },
 }
 
 // FuzzApply pins that an edit either is refused or yields a file whose documents still read,
@@ -39,6 +40,7 @@ func FuzzApply(f *testing.F) {
 		f.Add(data, "spec.hostPID", uint8(2), uint8(1))
 		f.Add(data, "spec.containers[1].securityContext.capabilities.drop", uint8(3), uint8(1))
 		f.Add(data, "spec.template.spec.volumes", uint8(5), uint8(1))
+		f.Add(data, "metadata.annotation", uint8(6), uint8(1))
 	}
 	f.Add([]byte("a: &x {b: 1}\nc: *x\n---\nd: 1\n"), "c.b", uint8(0), uint8(2))
 	f.Fuzz(func(t *testing.T, data []byte, path string, shape, document uint8) {
@@ -79,25 +81,17 @@ func checkReadsBack(t *testing.T, doc any, p finding.Patch) {
 	if err != nil {
 		t.Fatalf("an invalid path applied: %v", err)
 	}
-	cur, ok := doc, true
-	for _, s := range segs {
-		switch c := cur.(type) {
-		case map[string]any:
-			cur, ok = c[s.key]
-		case map[any]any:
-			return // keys that are not strings (0, 00) read alike; no manifest has them
-		case []any:
-			if !s.isIndex || s.index >= len(c) {
-				ok = false
-			} else {
-				cur = c[s.index]
-			}
-		default:
-			ok = false
+	cur, ok, comparable := lookup(doc, segs)
+	if !comparable {
+		return
+	}
+	if p.Rename != "" {
+		segs[len(segs)-1] = segment{key: p.Rename}
+		_, renamed, _ := lookup(doc, segs)
+		if ok || !renamed {
+			t.Fatalf("the field is not renamed: old key there %v, new key there %v", ok, renamed)
 		}
-		if !ok {
-			break
-		}
+		return
 	}
 	switch want := normalize(p.Value); {
 	case p.Remove:
@@ -118,4 +112,31 @@ func checkReadsBack(t *testing.T, doc any, p finding.Patch) {
 			t.Fatalf("the field reads %T, want %T", cur, want)
 		}
 	}
+}
+
+// lookup follows segs in a decoded document: the value, whether it is there, and whether the
+// document can be judged at all (keys that are not strings, such as 0 and 00, read alike; no
+// manifest has them).
+func lookup(doc any, segs []segment) (cur any, ok, comparable bool) {
+	cur, ok = doc, true
+	for _, s := range segs {
+		switch c := cur.(type) {
+		case map[string]any:
+			cur, ok = c[s.key]
+		case map[any]any:
+			return nil, false, false
+		case []any:
+			if !s.isIndex || s.index >= len(c) {
+				ok = false
+			} else {
+				cur = c[s.index]
+			}
+		default:
+			ok = false
+		}
+		if !ok {
+			break
+		}
+	}
+	return cur, ok, true
 }

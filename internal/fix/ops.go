@@ -239,6 +239,31 @@ func (d *doc) replaceScalar(n *yaml.Node, inFlow bool, v any, comment string) ([
 	return []splice{{from, to, text}}, nil
 }
 
+// rename writes another key in place of the key at loc, in the key's quoting style, and
+// keeps its value as written. A mapping that already holds the new key is refused: the
+// rename would write the key twice.
+func (d *doc) rename(loc *located, to string) ([]splice, error) {
+	key, parent := loc.keys[loc.found], loc.nodes[loc.found-1]
+	if key == nil {
+		return nil, refuse("the path does not end at a key")
+	}
+	if mappingValue(parent, to) != nil {
+		return nil, refuse("the mapping already holds the key the field is renamed to")
+	}
+	from, end, err := d.scalarRange(key, isFlow(parent))
+	if err != nil {
+		return nil, err
+	}
+	text := keyText(to, d.json)
+	switch {
+	case key.Style&yaml.DoubleQuotedStyle != 0:
+		text = jsonQuote(to)
+	case key.Style&yaml.SingleQuotedStyle != 0:
+		text = singleQuote(to)
+	}
+	return []splice{{from, end, text}}, nil
+}
+
 // fillNull writes v in place of a null value (key: , key: ~, key: null).
 func (d *doc) fillNull(loc *located, v any, comment string) ([]splice, error) {
 	key, n := loc.keys[loc.found], loc.node()

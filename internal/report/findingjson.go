@@ -160,6 +160,7 @@ func appendFix(b []byte, fix []finding.Patch, indent string) []byte {
 			w.key("remove")
 			w.b = append(w.b, "true"...)
 		}
+		w.str("rename", p.Rename, true)
 		b = w.close()
 	}
 	b = append(b, '\n')

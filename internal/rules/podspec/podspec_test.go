@@ -117,3 +117,31 @@ func TestHostPathSeverities(t *testing.T) {
 		t.Errorf("findings on %v, want on %v", got, want)
 	}
 }
+
+// TestNotesForValuesOnlyTheUserKnows pins that the resource and image rules invent no value:
+// their remedy is a TODO comment at the field, naming the container.
+func TestNotesForValuesOnlyTheUserKnows(t *testing.T) {
+	const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: app\n    image: nginx:1.27\n"
+	tests := []struct {
+		rule, path, comment string
+	}{
+		{"pod/memory-limit", "spec.containers[0].resources.limits.memory",
+			`TODO(palisade): set resources.limits.memory of container "app" to what it needs`},
+		{"pod/resource-requests", "spec.containers[0].resources.requests",
+			`TODO(palisade): set resources.requests.cpu and resources.requests.memory of container "app" to what it needs`},
+		{"pod/image-digest", "spec.containers[0].image",
+			`TODO(palisade): pin the image by digest (repo:tag@sha256:<digest>) for container "app"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rule, func(t *testing.T) {
+			fs := testrules.ManifestText(t, testrules.Builtin(t), tt.rule, &rules.Options{PSSVersion: "latest", FromManifests: true}, pod)
+			if len(fs) != 1 {
+				t.Fatalf("got %d findings, want 1", len(fs))
+			}
+			want := finding.Patch{Path: tt.path, Comment: tt.comment}
+			if len(fs[0].Fix) != 1 || fs[0].Fix[0] != want || !fs[0].Fix[0].IsNote() {
+				t.Errorf("Fix = %+v, want the note %+v", fs[0].Fix, want)
+			}
+		})
+	}
+}
