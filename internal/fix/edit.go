@@ -95,6 +95,11 @@ func Apply(src []byte, edits []Edit) ([]byte, int, error) {
 				next, changed, err := applyPatch(text, e, p)
 				if err != nil {
 					var why errRefused
+					if errors.As(err, &why) && p.IsNote() {
+						// A TODO comment that cannot be placed is left out: it changes
+						// nothing, and the remedies of the file still apply.
+						continue
+					}
 					if errors.As(err, &why) {
 						return nil, 0, &Refusal{Document: d.Index, Path: p.Path, Reason: string(why)}
 					}

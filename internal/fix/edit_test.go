@@ -71,6 +71,10 @@ var goldenCases = []struct {
 	{name: "anchors", edits: one(
 		set(container+"securityContext.runAsNonRoot", true),
 	), refused: "anchored value"},
+	{name: "anchors-note-left-out", in: "anchors", edits: one(
+		noteAt(container+"securityContext.runAsUser", "TODO(palisade): a note through an anchor is left out"),
+		set(container+"image", "nginx:1.27"),
+	)},
 	{name: "aliases", in: "anchors", edits: one(
 		set("spec.containers[1].securityContext.runAsNonRoot", true),
 	), refused: "alias"},

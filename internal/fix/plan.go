@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"palisade.dev/palisade/internal/finding"
 )
@@ -33,7 +34,10 @@ type FilePlan struct {
 
 // NewPlan groups findings by file into edits. rendered reports whether a finding's object
 // came from a rendering (a chart, a kustomization) rather than from the file it names.
-// A field that several findings patch is patched once, by the first of them.
+// A field that several findings patch is patched once, by the first of them. A patch of a
+// field inside another patch's field (a list item's value, where another remedy sets the
+// whole list) goes first and the other waits: the whole-list value was computed from the item
+// as written, and the item's correction alone may satisfy both.
 func NewPlan(findings []finding.Finding, rendered func(*finding.Finding) bool) *Plan {
 	p := &Plan{}
 	byFile := map[string]*FilePlan{}
@@ -44,6 +48,23 @@ func NewPlan(findings []finding.Finding, rendered func(*finding.Finding) bool) *
 		path string
 	}
 	seen := map[target]bool{}
+	// inner holds, per object, the fields that some change patches set or remove.
+	inner := map[target][]string{}
+	for i := range findings {
+		f := &findings[i]
+		for _, patch := range finding.Changes(f.Fix) {
+			t := target{f.Location.File, f.Location.Document, f.Object, ""}
+			inner[t] = append(inner[t], patch.Path)
+		}
+	}
+	encloses := func(f *finding.Finding, path string) bool {
+		for _, other := range inner[target{f.Location.File, f.Location.Document, f.Object, ""}] {
+			if rest, ok := strings.CutPrefix(other, path); ok && rest != "" && (rest[0] == '.' || rest[0] == '[') {
+				return true
+			}
+		}
+		return false
+	}
 	var lacking []*finding.Finding
 	for i := range findings {
 		f := &findings[i]
@@ -64,7 +85,12 @@ func NewPlan(findings []finding.Finding, rendered func(*finding.Finding) bool) *
 			continue
 		}
 		var patches []finding.Patch
+		waits := false
 		for _, patch := range f.Fix {
+			if !patch.IsNote() && encloses(f, patch.Path) {
+				waits = true
+				continue
+			}
 			t := target{f.Location.File, f.Location.Document, f.Object, patch.Path}
 			if patch.IsNote() {
 				t.path = "#" + patch.Path + "#" + patch.Comment
@@ -83,7 +109,7 @@ func NewPlan(findings []finding.Finding, rendered func(*finding.Finding) bool) *
 		if len(patches) > 0 {
 			fp.Edits = append(fp.Edits, Edit{Document: f.Location.Document, Object: f.Object, Patches: patches})
 		}
-		if len(changes) > 0 {
+		if len(changes) > 0 && !waits {
 			fp.Findings = append(fp.Findings, *f)
 		} else {
 			p.NoRemedy = append(p.NoRemedy, *f)
