@@ -85,6 +85,9 @@ func (s splice) overlaps(o splice) bool {
 	return s.from == s.to && inside(s.from, o) || o.from == o.to && inside(o.from, s)
 }
 
+// startsAt reports whether the splice o removes or replaces text starting where s is.
+func (s splice) startsAt(o splice) bool { return o.to > o.from && o.from == s.from }
+
 // applySplices writes the splices into text. Lines inserted at one place are ordered deepest
 // first: the end of a nested mapping is also the end of the mappings that hold it, so a key
 // added to the inner one must come before a key added to an outer one. A comment line comes

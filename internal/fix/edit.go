@@ -274,9 +274,12 @@ func (r *round) add(d *doc, root *yaml.Node, pt pending) (bool, error) {
 	if !newKey && loc.found > 0 {
 		parent = loc.nodes[loc.found-1]
 	}
+	// A note is a comment line: it changes no mapping, so it claims none, but it must not land
+	// where another patch of the round removes or replaces text.
+	note := p.IsNote()
 	c := r.claims[parent]
 	switch {
-	case c == nil:
+	case c == nil || note:
 	case newKey && !c.other && !slices.Contains(c.keys, pt.segs[loc.found].key):
 	default:
 		return false, nil
@@ -286,9 +289,14 @@ func (r *round) add(d *doc, root *yaml.Node, pt pending) (bool, error) {
 		return err == nil, err
 	}
 	for _, a := range sp {
-		if slices.ContainsFunc(r.splices, a.overlaps) {
+		if slices.ContainsFunc(r.splices, a.overlaps) || note && slices.ContainsFunc(r.splices, a.startsAt) {
 			return false, nil
 		}
+	}
+	if note {
+		r.splices = append(r.splices, sp...)
+		r.applied = append(r.applied, pt)
+		return true, nil
 	}
 	if c == nil {
 		c = &claim{}
