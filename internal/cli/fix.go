@@ -46,15 +46,8 @@ Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 
   kubectl get deploy web -o yaml | palisade fix - > web.yaml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if n := countStdin(args); n > 1 {
-				return fmt.Errorf("standard input (-) is given %d times; it can be read only once\nSee '%s --help'.", n, cmd.CommandPath())
-			}
 			out := outputFlags{failOn: failOn}
-			r, err := prepare(cmd.Context(), &out, &rf, args)
-			if err != nil {
-				return err
-			}
-			expanders, err := ex.expanders(namespace)
+			r, expanders, err := prepareManifests(cmd, &out, &rf, &ex, namespace, args)
 			if err != nil {
 				return err
 			}
