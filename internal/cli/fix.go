@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -72,15 +73,8 @@ Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 
 			if print.provider != "" {
 				return fmt.Errorf("--provider applies to --print encryption-config\nSee '%s --help'.", cmd.CommandPath())
 			}
-			if n := countStdin(args); n > 1 {
-				return fmt.Errorf("standard input (-) is given %d times; it can be read only once\nSee '%s --help'.", n, cmd.CommandPath())
-			}
 			out := outputFlags{failOn: failOn}
-			r, err := prepare(cmd.Context(), &out, &rf, args)
-			if err != nil {
-				return err
-			}
-			expanders, err := ex.expanders(namespace)
+			r, expanders, err := prepareManifests(cmd, &out, &rf, &ex, namespace, args)
 			if err != nil {
 				return err
 			}
@@ -184,46 +178,38 @@ type leftAlone struct {
 	file, why string
 }
 
-// applyPlan applies each file's edits: in place, to stdout for "-", or as a diff.
+// applyPlan applies each file's edits: in place, to stdout for "-", or as a diff. The edits
+// are worked out on every core, then written in the plan's order.
 func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dryRun bool) *fixSummary {
 	sum := &fixSummary{}
-	for _, fp := range plan.Files {
+	results := editFiles(ctx, plan, stdin)
+	for i, fp := range plan.Files {
 		if ctx.Err() != nil {
 			sum.failed = ctx.Err()
 			break
 		}
-		src := stdin
-		if fp.File != "-" {
-			var err error
-			if src, err = os.ReadFile(fp.File); err != nil {
-				sum.leftAlone = append(sum.leftAlone, leftAlone{fp.File, "cannot be read again"})
+		r := results[i]
+		if r.why != "" {
+			sum.leftAlone = append(sum.leftAlone, leftAlone{fp.File, r.why})
+			if r.src == nil {
 				continue
 			}
-		}
-		out, n, err := fix.Apply(src, fp.Edits)
-		if err != nil {
-			why := "an edit cannot be made safely"
-			if r, ok := errors.AsType[*fix.Refusal](err); ok {
-				why = r.Error()
-			}
-			sum.leftAlone = append(sum.leftAlone, leftAlone{fp.File, why})
-			out, n = src, 0
 		} else {
 			sum.fixed = append(sum.fixed, fp.Findings...)
 		}
-		if n > 0 {
+		if r.n > 0 {
 			sum.changed = append(sum.changed, fp.File)
-			sum.patches += n
+			sum.patches += r.n
 		}
 		switch {
 		case dryRun:
-			if n > 0 {
-				writeDiff(s.Out, fp.File, src, out)
+			if r.n > 0 {
+				writeDiff(s.Out, fp.File, r.src, r.out)
 			}
 		case fp.File == "-":
-			s.Out.Write(out)
-		case n > 0:
-			if err := replaceFile(fp.File, out); err != nil {
+			s.Out.Write(r.out)
+		case r.n > 0:
+			if err := replaceFile(fp.File, r.out); err != nil {
 				sum.failed = fmt.Errorf("writing %s: %w", fp.File, err)
 				return sum
 			}
@@ -234,6 +220,55 @@ func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dry
 		s.Out.Write(stdin)
 	}
 	return sum
+}
+
+// fileEdit is one file's bytes before and after its edits, or why it is left alone.
+type fileEdit struct {
+	src, out []byte
+	n        int
+	why      string
+}
+
+// editFiles reads and edits the plan's files on every core; nothing is written.
+func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte) []fileEdit {
+	results := make([]fileEdit, len(plan.Files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = editFile(plan.Files[i], stdin)
+			}
+		})
+	}
+	for i := range plan.Files {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
+func editFile(fp fix.FilePlan, stdin []byte) fileEdit {
+	src := stdin
+	if fp.File != "-" {
+		var err error
+		if src, err = os.ReadFile(fp.File); err != nil {
+			return fileEdit{why: "cannot be read again"}
+		}
+	}
+	out, n, err := fix.Apply(src, fp.Edits)
+	if err != nil {
+		why := "an edit cannot be made safely"
+		if r, ok := errors.AsType[*fix.Refusal](err); ok {
+			why = r.Error()
+		}
+		return fileEdit{src: src, out: src, why: why}
+	}
+	return fileEdit{src: src, out: out, n: n}
 }
 
 func slicesContainsFile(files []fix.FilePlan, name string) bool {

@@ -74,8 +74,43 @@ type splice struct {
 	with     string
 }
 
+// overlaps reports whether two splices touch the same text: their ranges share a byte, or one
+// inserts inside the range the other replaces. Insertions at one place do not overlap: they
+// are written in the order they were made.
+func (s splice) overlaps(o splice) bool {
+	if max(s.from, o.from) < min(s.to, o.to) {
+		return true
+	}
+	inside := func(at int, r splice) bool { return r.from < at && at < r.to }
+	return s.from == s.to && inside(s.from, o) || o.from == o.to && inside(o.from, s)
+}
+
+// startsAt reports whether the splice o removes or replaces text starting where s is.
+func (s splice) startsAt(o splice) bool { return o.to > o.from && o.from == s.from }
+
+// applySplices writes the splices into text. Lines inserted at one place are ordered deepest
+// first: the end of a nested mapping is also the end of the mappings that hold it, so a key
+// added to the inner one must come before a key added to an outer one. A comment line comes
+// after the keys of its indentation, right above the field it is about; otherwise splices at
+// one place keep their order.
 func applySplices(text []byte, sp []splice) []byte {
-	slices.SortFunc(sp, func(a, b splice) int { return a.from - b.from })
+	slices.SortStableFunc(sp, func(a, b splice) int {
+		if a.from != b.from || a.from != a.to || b.from != b.to {
+			return a.from - b.from
+		}
+		ai, ac := a.lineShape()
+		bi, bc := b.lineShape()
+		if ai != bi {
+			return bi - ai
+		}
+		switch {
+		case ac && !bc:
+			return 1
+		case bc && !ac:
+			return -1
+		}
+		return 0
+	})
 	var b bytes.Buffer
 	last := 0
 	for _, s := range sp {
@@ -85,6 +120,14 @@ func applySplices(text []byte, sp []splice) []byte {
 	}
 	b.Write(text[last:])
 	return b.Bytes()
+}
+
+// lineShape is the indentation of the first line a splice writes and whether that line is a
+// comment.
+func (s splice) lineShape() (indent int, comment bool) {
+	line := strings.TrimLeft(s.with, "\r\n")
+	rest := strings.TrimLeft(line, " ")
+	return len(line) - len(rest), strings.HasPrefix(rest, "#")
 }
 
 // offset is the byte offset of a node's first character.

@@ -89,28 +89,14 @@ func Apply(src []byte, edits []Edit) ([]byte, int, error) {
 		if !ok {
 			return nil, 0, &Refusal{Document: d.Index, Reason: "the document's place in the file cannot be told"}
 		}
-		text := d.Data
-		for _, e := range es {
-			for _, p := range expand(e.Patches) {
-				next, changed, err := applyPatch(text, e, p)
-				if err != nil {
-					var why errRefused
-					if errors.As(err, &why) && p.IsNote() {
-						// A TODO comment that cannot be placed is left out: it changes
-						// nothing, and the remedies of the file still apply.
-						continue
-					}
-					if errors.As(err, &why) {
-						return nil, 0, &Refusal{Document: d.Index, Path: p.Path, Reason: string(why)}
-					}
-					return nil, 0, err
-				}
-				if changed {
-					applied++
-					text = next
-				}
+		text, n, err := applyDocument(d.Data, es)
+		if err != nil {
+			if r, ok := err.(*Refusal); ok {
+				r.Document = d.Index
 			}
+			return nil, 0, err
 		}
+		applied += n
 		out.Write(src[last:start])
 		out.Write(text)
 		last = start + len(d.Data)
@@ -185,56 +171,182 @@ func expand(patches []finding.Patch) []finding.Patch {
 	return out
 }
 
-// applyPatch applies one patch to one document's text.
-func applyPatch(text []byte, e Edit, p finding.Patch) ([]byte, bool, error) {
-	segs, err := parsePath(p.Path)
-	if err != nil {
-		return nil, false, refuse("%v", err)
+// pending is one patch still to apply to a document, with the edit it belongs to.
+type pending struct {
+	e    Edit
+	p    finding.Patch
+	segs []segment
+}
+
+// applyDocument applies the edits of one document and returns its new text and how many
+// patches changed something. It works in rounds, each reading the text once: a patch joins a
+// round unless it touches a mapping or list another patch of the round changes, except that
+// new keys of a block mapping (whole lines at its end) go in together as long as they are
+// different keys. What a round wrote is read back once and every patch of it checked; the
+// patches left out go to the next round, which reads the new text. A document is thus read
+// a few times, not twice per patch.
+func applyDocument(text []byte, es []Edit) ([]byte, int, error) {
+	var todo []pending
+	for _, e := range es {
+		for _, p := range expand(e.Patches) {
+			segs, err := parsePath(p.Path)
+			if err != nil {
+				return nil, 0, &Refusal{Path: p.Path, Reason: err.Error()}
+			}
+			todo = append(todo, pending{e, p, segs})
+		}
 	}
-	d, obj, err := parseDoc(text, e)
-	if err != nil {
-		return nil, false, err
+	applied := 0
+	d, root, err := parseText(text)
+	for len(todo) > 0 {
+		if err != nil {
+			return nil, 0, refusal(err, todo[0].p)
+		}
+		r := round{claims: map[*yaml.Node]*claim{}}
+		var deferred []pending
+		for _, pt := range todo {
+			done, err := r.add(d, root, pt)
+			var why errRefused
+			if err != nil && pt.p.IsNote() && errors.As(err, &why) {
+				// A TODO comment that cannot be placed is left out: it changes nothing, and
+				// the remedies of the file still apply.
+				continue
+			}
+			if err != nil {
+				return nil, 0, refusal(err, pt.p)
+			}
+			if !done {
+				deferred = append(deferred, pt)
+			}
+		}
+		if len(r.applied) == 0 {
+			break // every patch left holds already
+		}
+		text = applySplices(text, r.splices)
+		if d, root, err = parseText(text); err != nil {
+			return nil, 0, refusal(refuse("the edited document would not read back (%v)", err), r.applied[0].p)
+		}
+		for _, pt := range r.applied {
+			if err := verify(d, root, pt); err != nil {
+				return nil, 0, refusal(err, pt.p)
+			}
+		}
+		applied += len(r.applied)
+		todo = deferred
 	}
-	loc, err := d.walk(obj, segs)
-	if err != nil {
-		return nil, false, err
+	return text, applied, nil
+}
+
+// refusal turns an error of the editor into a Refusal of the patch p.
+func refusal(err error, p finding.Patch) error {
+	var why errRefused
+	if errors.As(err, &why) {
+		return &Refusal{Path: p.Path, Reason: string(why)}
 	}
-	var sp []splice
+	return err
+}
+
+// round is the patches applied together to one reading of a document.
+type round struct {
+	claims  map[*yaml.Node]*claim
+	splices []splice
+	applied []pending
+}
+
+// claim is what a round changes in one mapping or list: new keys at the end of a block
+// mapping, or anything else (then nothing more).
+type claim struct {
+	other bool
+	keys  []string
+}
+
+// add applies a patch to the round when it touches nothing the round changes already, and
+// reports whether the patch is done (applied, or already holding); false leaves it to the
+// next round.
+func (r *round) add(d *doc, root *yaml.Node, pt pending) (bool, error) {
+	obj, err := d.object(root, pt.e)
+	if err != nil {
+		return false, err
+	}
+	loc, err := d.walk(obj, pt.segs)
+	if err != nil {
+		return false, err
+	}
+	p := pt.p
+	n := loc.node()
+	newKey := !p.Remove && p.Rename == "" && p.Value != nil && loc.found < len(pt.segs) &&
+		n.Kind == yaml.MappingNode && !isFlow(n) && len(n.Content) > 0
+	parent := n
+	if !newKey && loc.found > 0 {
+		parent = loc.nodes[loc.found-1]
+	}
+	// A note is a comment line: it changes no mapping, so it claims none, but it must not land
+	// where another patch of the round removes or replaces text.
+	note := p.IsNote()
+	c := r.claims[parent]
+	switch {
+	case c == nil || note:
+	case newKey && !c.other && !slices.Contains(c.keys, pt.segs[loc.found].key):
+	default:
+		return false, nil
+	}
+	sp, err := d.splicesFor(loc, pt.segs, p)
+	if err != nil || len(sp) == 0 {
+		return err == nil, err
+	}
+	for _, a := range sp {
+		if slices.ContainsFunc(r.splices, a.overlaps) || note && slices.ContainsFunc(r.splices, a.startsAt) {
+			return false, nil
+		}
+	}
+	if note {
+		r.splices = append(r.splices, sp...)
+		r.applied = append(r.applied, pt)
+		return true, nil
+	}
+	if c == nil {
+		c = &claim{}
+		r.claims[parent] = c
+	}
+	if newKey {
+		c.keys = append(c.keys, pt.segs[loc.found].key)
+	} else {
+		c.other = true
+	}
+	r.splices = append(r.splices, sp...)
+	r.applied = append(r.applied, pt)
+	return true, nil
+}
+
+// splicesFor is what applying one patch at loc writes; nothing when the field holds already.
+func (d *doc) splicesFor(loc *located, segs []segment, p finding.Patch) ([]splice, error) {
 	switch {
 	case p.Remove:
 		if loc.found < len(segs) {
-			return text, false, nil
+			return nil, nil
 		}
-		sp, err = d.remove(loc)
+		return d.remove(loc)
 	case p.Rename != "":
 		if loc.found < len(segs) {
-			return text, false, nil
+			return nil, nil
 		}
-		sp, err = d.rename(loc, p.Rename)
+		return d.rename(loc, p.Rename)
 	case p.Value == nil && p.Comment != "":
-		sp, err = d.note(loc, p.Comment)
+		return d.note(loc, p.Comment)
 	case p.Value == nil:
-		return nil, false, refuse("the patch neither sets nor removes the field")
-	default:
-		sp, err = d.set(loc, segs, normalize(p.Value), p.Comment)
+		return nil, refuse("the patch neither sets nor removes the field")
 	}
-	if err != nil || len(sp) == 0 {
-		return text, false, err
-	}
-	out := applySplices(text, sp)
-	if err := verify(out, e, segs, p); err != nil {
-		return nil, false, err
-	}
-	return out, true, nil
+	return d.set(loc, segs, normalize(p.Value), p.Comment)
 }
 
-// verify re-reads the edited document and checks that the patched field reads as the patch
-// meant: the editor's own safeguard against writing what it did not intend.
-func verify(text []byte, e Edit, segs []segment, p finding.Patch) error {
-	d, obj, err := parseDoc(text, e)
+// verify checks, in the edited document, that the patched field reads as the patch meant:
+// the editor's own safeguard against writing what it did not intend.
+func verify(d *doc, root *yaml.Node, pt pending) error {
+	obj, err := d.object(root, pt.e)
 	if err != nil {
 		return refuse("the edited document would not read back (%v)", err)
 	}
+	segs, p := pt.segs, pt.p
 	loc, err := d.walk(obj, segs)
 	if err != nil {
 		return refuse("the edited document would not read back (%v)", err)
@@ -281,8 +393,8 @@ func holds(n *yaml.Node, v any) bool {
 	return equalScalar(got, v)
 }
 
-// parseDoc reads one document and picks the object an edit names.
-func parseDoc(text []byte, e Edit) (*doc, *yaml.Node, error) {
+// parseText reads one document, which must be a mapping.
+func parseText(text []byte) (*doc, *yaml.Node, error) {
 	if otherLineBreaks(text) {
 		return nil, nil, refuse("the document breaks lines with a lone carriage return or a Unicode line separator")
 	}
@@ -293,9 +405,7 @@ func parseDoc(text []byte, e Edit) (*doc, *yaml.Node, error) {
 	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, nil, refuse("the document is not a mapping")
 	}
-	d := newDoc(text, root.Content[0])
-	obj, err := d.object(root.Content[0], e)
-	return d, obj, err
+	return newDoc(text, root.Content[0]), root.Content[0], nil
 }
 
 // otherLineBreaks reports whether text breaks lines other than with \n or \r\n: YAML also

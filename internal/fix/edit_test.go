@@ -103,6 +103,14 @@ var goldenCases = []struct {
 	{name: "rename-onto-an-existing-key", in: "rename", edits: one(
 		finding.Patch{Path: container + "securityContext.runAsNonRot", Rename: "allowPrivilegeEscalaton"},
 	), refused: "already holds"},
+	{name: "nested-ends", edits: one(
+		set(template+"automountServiceAccountToken", false),
+		set(template+"containers[0].securityContext.capabilities.drop", []string{"ALL"}),
+		set(template+"volumes", []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{}}}),
+		set(template+"containers[0].securityContext.runAsNonRoot", true),
+		noteAt(template+"containers[0].image", "TODO(palisade): pin the image by digest"),
+		set(template+"containers[0].volumeMounts", []any{map[string]any{"name": "tmp", "mountPath": "/tmp"}}),
+	)},
 	{name: "list-kind", edits: []Edit{{Document: 1, Object: finding.ObjectRef{Kind: "Pod", Name: "second"}, Patches: []finding.Patch{drop(pod + "hostPID")}}}},
 	{name: "null", edits: one(
 		set(pod+"securityContext.runAsNonRoot", true),

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"palisade.dev/palisade/internal/yamlnode"
 )
 
 // scalarRange is where a scalar's text is: a plain or quoted scalar on one line.
@@ -162,7 +164,7 @@ func (d *doc) set(loc *located, segs []segment, v any, comment string) ([]splice
 			return d.fillNull(loc, v, comment)
 		case isList:
 			if n.Kind != yaml.SequenceNode {
-				return nil, refuse("the field holds %s, not a list", kindName(n))
+				return nil, refuse("the field holds %s, not a list", yamlnode.Describe(n))
 			}
 			var missing []any
 			for _, it := range items {
@@ -178,14 +180,14 @@ func (d *doc) set(loc *located, segs []segment, v any, comment string) ([]splice
 			if n.Kind == yaml.MappingNode {
 				return nil, nil
 			}
-			return nil, refuse("the field holds %s, not a mapping", kindName(n))
+			return nil, refuse("the field holds %s, not a mapping", yamlnode.Describe(n))
 		case n.Kind == yaml.ScalarNode:
 			if holds(n, v) {
 				return nil, nil
 			}
 			return d.replaceScalar(n, isFlow(loc.nodes[loc.found-1]), v, comment)
 		}
-		return nil, refuse("the field holds %s, not a single value", kindName(n))
+		return nil, refuse("the field holds %s, not a single value", yamlnode.Describe(n))
 	}
 	rest := segs[loc.found:]
 	for _, s := range rest {
@@ -206,16 +208,6 @@ func sameAny(n *yaml.Node, it any) bool {
 		}
 	}
 	return false
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	}
-	return "a single value"
 }
 
 // replaceScalar rewrites a scalar in place, keeping its quotes when the new value is a string.
