@@ -53,16 +53,24 @@ func (f fixFinding) key() string {
 	return strings.Join([]string{f.Rule, f.Location.File, f.Object.Kind, f.Object.Namespace, f.Object.Name, f.Container}, " ")
 }
 
-func scanFindings(t *testing.T, dir string) []fixFinding {
+// scanFindings scans dir: its findings, and the files that could not be read in full.
+func scanFindings(t *testing.T, dir string) ([]fixFinding, map[string]bool) {
 	t.Helper()
 	_, out, errOut := runWithStdin(t, "", "scan", "-o", "json", "--fail-on", "none", dir)
 	var rep struct {
 		Findings []fixFinding `json:"findings"`
+		Errors   []struct {
+			Location struct{ File string } `json:"location"`
+		} `json:"errors"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("report is not JSON (%v); stderr: %s", err, errOut)
 	}
-	return rep.Findings
+	broken := map[string]bool{}
+	for _, e := range rep.Errors {
+		broken[e.Location.File] = true
+	}
+	return rep.Findings, broken
 }
 
 // TestFixResolvesWhatItCanAndHidesNothing fixes every fixture of the manifest rules, the
@@ -71,7 +79,7 @@ func scanFindings(t *testing.T, dir string) []fixFinding {
 //     the reason on stderr), and no namespace lacks what fix writes for it;
 //   - a finding with no remedy disappears only where fix changed something it judges: its
 //     file, or its namespace (new objects);
-//   - a second fix changes nothing.
+//   - every file that read before still reads, and a second fix changes nothing.
 func TestFixResolvesWhatItCanAndHidesNothing(t *testing.T) {
 	dir := t.TempDir()
 	for i, src := range fixedFixtures {
@@ -80,7 +88,7 @@ func TestFixResolvesWhatItCanAndHidesNothing(t *testing.T) {
 	if _, err := testcorpus.Generate(filepath.Join(dir, "corpus"), 1000, 11); err != nil {
 		t.Fatal(err)
 	}
-	before := scanFindings(t, dir)
+	before, brokenBefore := scanFindings(t, dir)
 	files := snapshot(t, dir)
 	_, _, errOut := runWithStdin(t, "", "fix", "--fail-on", "none", dir)
 	leftAlone := map[string]bool{}
@@ -102,7 +110,12 @@ func TestFixResolvesWhatItCanAndHidesNothing(t *testing.T) {
 		t.Fatalf("fix changed %d files and wrote %d namespace files", len(fixedFiles), len(newNamespaces))
 	}
 
-	after := scanFindings(t, dir)
+	after, brokenAfter := scanFindings(t, dir)
+	for file := range brokenAfter {
+		if !brokenBefore[file] {
+			t.Errorf("%s no longer reads: fix broke it", file)
+		}
+	}
 	remain := map[string]bool{}
 	for _, f := range after {
 		remain[f.key()] = true

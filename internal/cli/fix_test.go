@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"palisade.dev/palisade/internal/testcorpus"
 	"palisade.dev/palisade/internal/testfiles"
 )
 
@@ -168,34 +167,5 @@ func TestFixNeverEditsARenderedChartAndSaysWhatToChange(t *testing.T) {
 	want := filepath.Join(dir, "templates", "pod.yaml") + ":6:3: pod/host-pid: remove spec.hostPID"
 	if !strings.Contains(errOut, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, errOut)
-	}
-}
-
-// TestFixOnTheGeneratedCorpus fixes a generated corpus (every kind, layout and problem the
-// corpus generator writes): afterwards every file still loads, no finding with a remedy is
-// left, and a second fix changes nothing.
-func TestFixOnTheGeneratedCorpus(t *testing.T) {
-	dir := t.TempDir()
-	if err := testcorpus.Ensure(dir, 300, 1); err != nil {
-		t.Fatal(err)
-	}
-	if len(remediable(t, dir)) == 0 {
-		t.Fatal("the corpus has no finding with a remedy")
-	}
-	if code, _, errOut := runWithStdin(t, "", "fix", dir); code == 2 {
-		t.Fatalf("fix failed: %s", errOut)
-	}
-	if left := remediable(t, dir); len(left) > 0 {
-		t.Errorf("%d findings with a remedy remain after fix, first %s", len(left), left[0])
-	}
-	if code, _, errOut := runWithStdin(t, "", "scan", "--fail-on", "none", dir); code != 0 {
-		t.Errorf("the fixed corpus does not scan cleanly (exit %d): %s", code, errOut)
-	}
-	after := snapshot(t, dir)
-	runWithStdin(t, "", "fix", dir)
-	for path, data := range snapshot(t, dir) {
-		if !bytes.Equal(data, after[path]) {
-			t.Errorf("a second fix changed %s", path)
-		}
 	}
 }
