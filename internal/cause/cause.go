@@ -166,6 +166,7 @@ func (f *folder) object(fs []finding.Finding) bool {
 			u := &us[m]
 			also = append(also, u.rule)
 			if u.check < 0 {
+				addFix(&fs[p.finding], fs[u.finding].Fix)
 				fs[u.finding].RuleID = "" // removed
 				continue
 			}
@@ -253,6 +254,24 @@ func addAlso(x *finding.Finding, also []string) {
 	slices.Sort(merged)
 	rel.AlsoBreaks = slices.Compact(merged)
 	x.Related = &rel
+}
+
+// addFix adds to the finding that speaks for a cause the patches of a finding it folds that
+// are at fields its own patches leave alone, so that applying the remedy of the one finding
+// reported resolves every rule it names (pod/privileged's removal of privileged: true and
+// pod/allow-privilege-escalation's allowPrivilegeEscalation: false). The finding's Fix may be
+// shared with other findings of the same violation, so it is copied, not appended to.
+func addFix(x *finding.Finding, more []finding.Patch) {
+	var fix []finding.Patch
+	for _, p := range more {
+		if !slices.ContainsFunc(x.Fix, func(q finding.Patch) bool { return q.Path == p.Path }) &&
+			!slices.ContainsFunc(fix, func(q finding.Patch) bool { return q.Path == p.Path }) {
+			fix = append(fix, p)
+		}
+	}
+	if len(fix) > 0 {
+		x.Fix = slices.Concat(x.Fix, fix)
+	}
 }
 
 // dropChecks takes the removed checks out of a composite finding and writes it anew from the

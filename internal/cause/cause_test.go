@@ -110,3 +110,56 @@ func TestFold(t *testing.T) {
 		})
 	}
 }
+
+// TestFoldKeepsTheRemediesOfTheFindingsItFolds pins that the finding that speaks for a cause
+// carries the patches of the findings it folds, once per field, so that fixing it resolves
+// every rule it names.
+func TestFoldKeepsTheRemediesOfTheFindingsItFolds(t *testing.T) {
+	priv := c0 + ".securityContext.privileged"
+	ape := c0 + ".securityContext.allowPrivilegeEscalation"
+	withFix := func(f finding.Finding, fix ...finding.Patch) finding.Finding { f.Fix = fix; return f }
+	tests := []struct {
+		name string
+		in   []finding.Finding
+		want []finding.Patch
+	}{
+		{name: "a folded finding's patch at another field is added",
+			in: []finding.Finding{
+				withFix(plain("pod/privileged", finding.Critical, "app", priv), finding.Patch{Path: priv, Remove: true}),
+				withFix(plain("pod/allow-privilege-escalation", finding.High, "app", priv),
+					finding.Patch{Path: priv, Remove: true}, finding.Patch{Path: ape, Value: false}),
+			},
+			want: []finding.Patch{{Path: priv, Remove: true}, {Path: ape, Value: false}}},
+		{name: "the speaker's patch at a field wins over a folded one's",
+			in: []finding.Finding{
+				withFix(plain("pod/image-tag", finding.Medium, "app", c0+".image"), finding.Patch{Path: c0 + ".image", Comment: "TODO(palisade): pin a tag"}),
+				withFix(plain("pod/image-digest", finding.Low, "app", c0+".image"), finding.Patch{Path: c0 + ".image", Comment: "TODO(palisade): pin a digest"}),
+			},
+			want: []finding.Patch{{Path: c0 + ".image", Comment: "TODO(palisade): pin a tag"}}},
+		{name: "a speaker without a remedy takes the folded finding's",
+			in: []finding.Finding{
+				plain("pod/privileged", finding.Critical, "app", priv),
+				withFix(plain("pod/allow-privilege-escalation", finding.High, "app", priv), finding.Patch{Path: ape, Value: false}),
+			},
+			want: []finding.Patch{{Path: ape, Value: false}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			speakerFix := slices.Clone(tt.in[0].Fix)
+			in := slices.Clone(tt.in)
+			finding.Sort(in)
+			got := cause.Fold(in)
+			if len(got) != 1 {
+				t.Fatalf("got %d findings, want 1", len(got))
+			}
+			if !slices.EqualFunc(got[0].Fix, tt.want, func(a, b finding.Patch) bool {
+				return a.Path == b.Path && a.Remove == b.Remove && a.Value == b.Value && a.Comment == b.Comment
+			}) {
+				t.Errorf("Fix = %+v, want %+v", got[0].Fix, tt.want)
+			}
+			if !slices.EqualFunc(tt.in[0].Fix, speakerFix, func(a, b finding.Patch) bool { return a == b }) {
+				t.Errorf("the speaker's own Fix slice was changed: %+v", tt.in[0].Fix)
+			}
+		})
+	}
+}

@@ -74,6 +74,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 	})
 	root.AddCommand(
 		newScanCommand(s),
+		newFixCommand(s),
 		newClusterCommand(s),
 		newNodeCommand(s),
 		newProbeCommand(s),

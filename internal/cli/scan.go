@@ -151,6 +151,24 @@ type run struct {
 // prepare checks the output and rule flags and loads the catalog (joined by the policies of
 // --policy and of the config) and the config (found upward from configFrom[0], or given by
 // --config).
+// prepareManifests is what scan and fix do before they load manifests: refuse standard input
+// named twice, read the configuration and select the rules, and set up the chart and
+// kustomization renderers.
+func prepareManifests(cmd *cobra.Command, out *outputFlags, rf *ruleFlags, ex *expanderFlags, namespace string, args []string) (*run, []manifest.Expander, error) {
+	if n := countStdin(args); n > 1 {
+		return nil, nil, fmt.Errorf("standard input (-) is given %d times; it can be read only once\nSee '%s --help'.", n, cmd.CommandPath())
+	}
+	r, err := prepare(cmd.Context(), out, rf, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	expanders, err := ex.expanders(namespace)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, expanders, nil
+}
+
 func prepare(ctx context.Context, out *outputFlags, rf *ruleFlags, configFrom []string) (*run, error) {
 	failOn, err := out.failSeverity()
 	if err != nil {
@@ -361,14 +379,7 @@ func newScanCommand(s Streams) *cobra.Command {
   palisade scan charts/web --values prod.yaml --set image.tag=1.2.3`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if n := countStdin(args); n > 1 {
-				return fmt.Errorf("standard input (-) is given %d times; it can be read only once\nSee '%s --help'.", n, cmd.CommandPath())
-			}
-			r, err := prepare(cmd.Context(), &out, &rf, args)
-			if err != nil {
-				return err
-			}
-			expanders, err := ex.expanders(namespace)
+			r, expanders, err := prepareManifests(cmd, &out, &rf, &ex, namespace, args)
 			if err != nil {
 				return err
 			}

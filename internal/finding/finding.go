@@ -117,11 +117,37 @@ func (l Location) String() string {
 }
 
 // Patch is a remedy as data: set (or remove, when Value is nil and Remove is true) the field at
-// Path. `palisade fix` applies patches; it never re-implements a check.
+// Path. `palisade fix` applies patches; it never re-implements a check. A list Value on a field
+// that already holds a list adds the items the list lacks (an item that is a mapping with a
+// name is there when an item of that name is). Comment, when set, is written beside the field
+// as a YAML comment; a patch with a Comment and neither Value, Remove nor Rename only writes
+// the comment, for what only the user knows (a resource limit, an image digest). Rename, when
+// set, renames the key at Path to Rename and keeps its value as written: a misspelt field
+// corrected to the one it probably meant.
 type Patch struct {
-	Path   string `json:"path"`
-	Value  any    `json:"value,omitempty"`
-	Remove bool   `json:"remove,omitempty"`
+	Path    string `json:"path"`
+	Value   any    `json:"value,omitempty"`
+	Remove  bool   `json:"remove,omitempty"`
+	Rename  string `json:"rename,omitempty"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// IsNote reports whether the patch only writes a comment for the user.
+func (p Patch) IsNote() bool { return p.Value == nil && !p.Remove && p.Rename == "" }
+
+// Changes returns the patches that change a field, leaving out notes; fix itself when it
+// holds no note.
+func Changes(fix []Patch) []Patch {
+	if !slices.ContainsFunc(fix, Patch.IsNote) {
+		return fix
+	}
+	out := make([]Patch, 0, len(fix))
+	for _, p := range fix {
+		if !p.IsNote() {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Suppression records why a finding is not counted against the scan.

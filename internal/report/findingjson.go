@@ -39,9 +39,9 @@ func appendFinding(b []byte, f *finding.Finding, indent string) []byte {
 	w.str("message", f.Message, false)
 	w.str("evidence", f.Evidence, true)
 	w.str("remedy", f.Remedy, true)
-	if len(f.Fix) > 0 {
+	if fix := finding.Changes(f.Fix); len(fix) > 0 {
 		w.key("fix")
-		w.b = appendFix(w.b, f.Fix, w.indent)
+		w.b = appendFix(w.b, fix, w.indent)
 	}
 	if also := f.AlsoBreaks(); len(also) > 0 {
 		w.key("alsoBreaks")
@@ -160,6 +160,7 @@ func appendFix(b []byte, fix []finding.Patch, indent string) []byte {
 			w.key("remove")
 			w.b = append(w.b, "true"...)
 		}
+		w.str("rename", p.Rename, true)
 		b = w.close()
 	}
 	b = append(b, '\n')

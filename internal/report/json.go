@@ -80,6 +80,7 @@ type jsonPatch struct {
 	Path   string `json:"path"`
 	Value  any    `json:"value,omitempty"`
 	Remove bool   `json:"remove,omitempty"`
+	Rename string `json:"rename,omitempty"`
 }
 
 type jsonSuppression struct {
@@ -348,8 +349,8 @@ func toJSONFinding(f *finding.Finding) jsonFinding {
 		Remedy:         f.Remedy,
 		Status:         string(f.Status),
 	}
-	for _, p := range f.Fix {
-		jf.Fix = append(jf.Fix, jsonPatch(p))
+	for _, p := range finding.Changes(f.Fix) {
+		jf.Fix = append(jf.Fix, jsonPatch{Path: p.Path, Value: p.Value, Remove: p.Remove, Rename: p.Rename})
 	}
 	jf.AlsoBreaks = f.AlsoBreaks()
 	if f.Suppression != nil {

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -117,16 +118,25 @@ func createAll(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.De
 	return firstErr
 }
 
-func create(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, o *inventory.Object) error {
+// unstructuredOf is o as the dynamic client sends it.
+func unstructuredOf(o *inventory.Object) (*unstructured.Unstructured, error) {
 	content := o.Content
 	if o.Typed != nil {
 		var err error
 		if content, err = runtime.DefaultUnstructuredConverter.ToUnstructured(o.Typed); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	u := &unstructured.Unstructured{Object: content}
 	u.SetGroupVersionKind(o.GVK)
+	return u, nil
+}
+
+func create(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, o *inventory.Object) error {
+	u, err := unstructuredOf(o)
+	if err != nil {
+		return err
+	}
 	mapping, err := mapper.RESTMapping(o.GVK.GroupKind(), o.GVK.Version)
 	if err != nil {
 		return err
@@ -136,6 +146,92 @@ func create(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.Defer
 		_, err = r.Namespace(o.Namespace).Create(ctx, u, metav1.CreateOptions{})
 	} else {
 		_, err = r.Create(ctx, u, metav1.CreateOptions{})
+	}
+	return err
+}
+
+// DryRun judges every object of the manifests at paths as the API server would on `kubectl
+// apply --server-side --dry-run=server`: each is applied with dryRun=All, so that objects that
+// exist (a Namespace from an earlier run) are judged as changed, and nothing but the
+// namespaces the objects need (created for real, with their "default" ServiceAccount) is
+// written. It returns the objects the API server refused, by "Kind/namespace/name", with the
+// reason; an error is a failure to ask, not a refusal.
+func DryRun(ctx context.Context, cfg *rest.Config, paths []string, parallel int) (rejected map[string]string, err error) {
+	rejected = map[string]string{}
+	loaded := manifest.Load(ctx, paths, manifest.Options{})
+	if len(loaded.Errors) > 0 {
+		return rejected, fmt.Errorf("reading %v: %v", paths, loaded.Errors[0])
+	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.WarningHandler = rest.NoWarnings{}
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return rejected, err
+	}
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return rejected, err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return rejected, err
+	}
+	for _, ns := range loaded.Inventory.Namespaces() {
+		n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
+		if _, err := client.CoreV1().Namespaces().Create(ctx, n, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return rejected, fmt.Errorf("creating Namespace %s: %w", ns, err)
+		}
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
+		if _, err := client.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return rejected, fmt.Errorf("creating ServiceAccount default in %s: %w", ns, err)
+		}
+	}
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	sem := make(chan struct{}, max(1, parallel))
+	for _, o := range loaded.Inventory.Objects() {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := applyDryRun(ctx, dyn, mapper, o)
+			mu.Lock()
+			defer mu.Unlock()
+			_, refused := err.(apierrors.APIStatus)
+			switch {
+			case err == nil:
+			case refused && !apierrors.IsInternalError(err) && !apierrors.IsServerTimeout(err) && !apierrors.IsTimeout(err):
+				rejected[o.GVK.Kind+"/"+o.Namespace+"/"+o.Name] = err.Error()
+			case meta.IsNoMatchError(err):
+				rejected[o.GVK.Kind+"/"+o.Namespace+"/"+o.Name] = "the API server serves no " + o.GVK.String()
+			case o.Name == "":
+				rejected[o.GVK.Kind+"/"+o.Namespace+"/"] = "no name to apply by"
+			case firstErr == nil:
+				firstErr = fmt.Errorf("applying %s %s/%s: %w", o.GVK.Kind, o.Namespace, o.Name, err)
+			}
+		})
+	}
+	wg.Wait()
+	return rejected, firstErr
+}
+
+func applyDryRun(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, o *inventory.Object) error {
+	u, err := unstructuredOf(o)
+	if err != nil {
+		return err
+	}
+	mapping, err := mapper.RESTMapping(o.GVK.GroupKind(), o.GVK.Version)
+	if err != nil {
+		return err
+	}
+	opts := metav1.ApplyOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: "palisade-test", Force: true}
+	if mapping.Scope.Name() == "namespace" {
+		_, err = dyn.Resource(mapping.Resource).Namespace(o.Namespace).Apply(ctx, o.Name, u, opts)
+	} else {
+		_, err = dyn.Resource(mapping.Resource).Apply(ctx, o.Name, u, opts)
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package namespace_test
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -113,5 +114,44 @@ func TestInputAloneOnlyFromManifests(t *testing.T) {
 				t.Errorf("from manifests %v: %s on %s says %q", fromManifests, f.RuleID, f.Object, f.Message)
 			}
 		}
+	}
+}
+
+// TestPodSecurityEnforceFix pins the remedy of namespace/pod-security-enforce: the labels a
+// Namespace without an enforce label lacks, those it has kept; a TODO where the author chose
+// privileged; nothing for an invalid value (which was meant is unknown) or for a Namespace
+// that is not in the input (fix writes no Namespace).
+func TestPodSecurityEnforceFix(t *testing.T) {
+	label := func(k string) string { return "metadata.labels[pod-security.kubernetes.io/" + k + "]" }
+	for _, tc := range []struct {
+		name, file, namespace string
+		want                  []finding.Patch
+	}{
+		{"the missing labels are set, the warn label kept", "labels.yaml", "unlabelled", []finding.Patch{
+			{Path: label("enforce"), Value: "restricted"}, {Path: label("enforce-version"), Value: "latest"},
+			{Path: label("audit"), Value: "restricted"}, {Path: label("audit-version"), Value: "latest"},
+			{Path: label("warn-version"), Value: "latest"},
+		}},
+		{"privileged gets a TODO", "labels.yaml", "privileged", []finding.Patch{
+			{Path: label("enforce"), Comment: "TODO(palisade): privileged admits every pod; enforce restricted, or baseline where a workload needs more"},
+		}},
+		{"an invalid level has no remedy", "labels.yaml", "invalid-level", nil},
+		{"a Namespace not in the input has no remedy", "several.yaml", "team-b", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			found := false
+			for _, f := range testrules.Manifests(t, testrules.Builtin(t), "namespace/pod-security-enforce", nil, filepath.Join("testdata", tc.file)) {
+				if f.Object.Kind != "Namespace" || f.Object.Name != tc.namespace {
+					continue
+				}
+				found = true
+				if !reflect.DeepEqual(f.Fix, tc.want) {
+					t.Errorf("fix %+v, want %+v", f.Fix, tc.want)
+				}
+			}
+			if !found {
+				t.Fatalf("no finding for namespace %s", tc.namespace)
+			}
+		})
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"k8s.io/pod-security-admission/api"
 
 	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/fix/remedytext"
 	"palisade.dev/palisade/internal/rules"
 )
 
@@ -116,6 +117,7 @@ func checkPodSecurityEnforce(ctx *rules.NamespaceContext) []rules.Violation {
 			Message: fmt.Sprintf("Namespace %q has no %s label: pods are admitted at the cluster's default level, privileged unless the admission configuration sets another%s",
 				ctx.Name, api.EnforceLevelLabel, inputAlone(ctx, "the Namespace in the cluster may be labelled otherwise")),
 			Evidence: fmt.Sprintf("labels of Namespace %s: no %s", ctx.Name, api.EnforceLevelLabel),
+			Fix:      podSecurityLabelsFix(labels),
 		})
 	case api.Level(enforce) == api.LevelPrivileged:
 		out = append(out, rules.Violation{
@@ -123,9 +125,28 @@ func checkPodSecurityEnforce(ctx *rules.NamespaceContext) []rules.Violation {
 			Message: fmt.Sprintf("Namespace %q enforces the privileged level (%s=privileged), which admits every pod, privileged ones included%s",
 				ctx.Name, api.EnforceLevelLabel, inputAlone(ctx, "the Namespace in the cluster may be labelled otherwise")),
 			Evidence: fmt.Sprintf("%s=%q", api.EnforceLevelLabel, enforce),
+			Fix: []finding.Patch{{Path: labelPath(api.EnforceLevelLabel),
+				Comment: "TODO(palisade): privileged admits every pod; enforce restricted, or baseline where a workload needs more"}},
 		})
 	}
 	return out
+}
+
+// podSecurityLabelsFix sets the Pod Security Admission labels that a Namespace without an
+// enforce label lacks, to remedytext's: enforce restricted, warn and audit restricted at
+// latest. A label the Namespace has is kept: its author chose it.
+func podSecurityLabelsFix(have map[string]string) []finding.Patch {
+	want, err := remedytext.PodSecurityLabels("")
+	if err != nil {
+		return nil
+	}
+	var fix []finding.Patch
+	for _, l := range psaLabels {
+		if _, ok := have[l.key]; !ok && want[l.key] != "" {
+			fix = append(fix, finding.Patch{Path: labelPath(l.key), Value: want[l.key]})
+		}
+	}
+	return fix
 }
 
 func labelPath(key string) string {

@@ -156,9 +156,17 @@ func (images *imageReferences) checkImageTags(ctx *rules.PodContext) []rules.Vio
 			msg = fmt.Sprintf("container %q uses the tag latest (image %q): it moves, so nodes may run different code under the same name "+
 				"and a rollback does not roll back", c.Name, c.Image)
 		}
-		out = append(out, imageViolation(ctx, c, ref, msg))
+		v := imageViolation(ctx, c, ref, msg)
+		v.Fix = imageNote(c, "name a release tag and pin it by digest (repo:tag@sha256:<digest>)")
+		out = append(out, v)
 	}
 	return out
+}
+
+// imageNote is the remedy of an image reference: only the user knows which release and digest
+// to run, so a TODO comment above the field says what to set.
+func imageNote(c inventory.ContainerRef, what string) []finding.Patch {
+	return []finding.Patch{{Path: c.Path + ".image", Comment: "TODO(palisade): " + what + " for container " + finding.Quote(c.Name)}}
 }
 
 func (images *imageReferences) checkImageDigests(ctx *rules.PodContext) []rules.Violation {
@@ -172,8 +180,10 @@ func (images *imageReferences) checkImageDigests(ctx *rules.PodContext) []rules.
 			// An unparsable reference is pod/image-tag's finding.
 			continue
 		}
-		out = append(out, imageViolation(ctx, c, ref, "container "+finding.Quote(c.Name)+" names image "+finding.Quote(c.Image)+
-			" by tag, not by digest (image): whoever can push to the repository can change what runs"))
+		v := imageViolation(ctx, c, ref, "container "+finding.Quote(c.Name)+" names image "+finding.Quote(c.Image)+
+			" by tag, not by digest (image): whoever can push to the repository can change what runs")
+		v.Fix = imageNote(c, "pin the image by digest (repo:tag@sha256:<digest>)")
+		out = append(out, v)
 	}
 	return out
 }

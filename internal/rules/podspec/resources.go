@@ -257,6 +257,7 @@ func (rc resourceCheck) violation(unset []missingResource, noDefault string) rul
 			Message: "container " + finding.Quote(m.container) + " sets no " + string(m.resource) + " " + kind +
 				" (resources." + string(rc.list) + "." + string(m.resource) + "): " + rc.consequence[m.resource] + "; " + noDefault,
 			Evidence: m.evidence,
+			Fix:      rc.note(m.path, m.container, "resources."+string(rc.list)+"."+string(m.resource)),
 		}
 	}
 	// container "c" sets no cpu and no memory request (resources.requests.cpu,
@@ -285,12 +286,23 @@ func (rc resourceCheck) violation(unset []missingResource, noDefault string) rul
 		msg.WriteString("; ")
 	}
 	msg.WriteString(noDefault)
+	names := make([]string, len(unset))
+	for i, u := range unset {
+		names[i] = "resources." + string(rc.list) + "." + string(u.resource)
+	}
 	return rules.Violation{
 		Path:      m.list(),
 		Container: m.container,
 		Message:   msg.String(),
 		Evidence:  m.evidence,
+		Fix:       rc.note(m.list(), m.container, strings.Join(names, " and ")),
 	}
+}
+
+// note is the remedy of a missing request or limit: only the user knows what the container
+// needs, so a TODO comment at the field says what to set rather than a value being invented.
+func (rc resourceCheck) note(path, container, fields string) []finding.Patch {
+	return []finding.Patch{{Path: path, Comment: "TODO(palisade): set " + fields + " of container " + finding.Quote(container) + " to what it needs"}}
 }
 
 // limitRangeDefaults returns the resources that a LimitRange of type Container in the namespace

@@ -30,9 +30,11 @@ package podspec
 // (the pod's setting takes precedence); https://kubernetes.io/docs/concepts/security/service-accounts/#default-service-accounts
 
 import (
+	"cmp"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/inventory"
@@ -59,6 +61,9 @@ func automountServiceAccountTokenRule() rules.Rule {
 		Remedy: "Set automountServiceAccountToken: false in the pod spec (or on its ServiceAccount, with the " +
 			"pod's field unset). A workload that needs the API can mount a short-lived token with a " +
 			"projected serviceAccountToken volume in the one container that uses it.",
+		// The bindings it looks at only narrow the remedy (boundAccount), not the verdict, so
+		// they are not named here: a cluster scan or a webhook that cannot list them still
+		// judges the rule.
 		Reads: []string{"ServiceAccount"},
 		Pod:   checkAutomountServiceAccountToken,
 	}
@@ -178,12 +183,48 @@ func (tm tokenMounting) judge(inv *inventory.Inventory, path string) []rules.Vio
 		msg = "the pod does not set automountServiceAccountToken: false and its ServiceAccount " + saName + " " + tm.absent() +
 			", so the token is taken to be mounted: " + risk
 	}
-	return []rules.Violation{{
-		Path:     path,
-		Message:  msg,
-		Evidence: evidence,
-		Fix:      []finding.Patch{{Path: path, Value: false}},
-	}}
+	v := rules.Violation{Path: path, Message: msg, Evidence: evidence}
+	// The remedy is safe only where nothing says a container uses the token: not when the pod
+	// asks for it (true), nor when a binding of the input grants its account API access.
+	if !tm.podTrue && !boundAccount(inv, tm.namespace, tm.account) {
+		v.Fix = []finding.Patch{{Path: path, Value: false}}
+	}
+	return []rules.Violation{v}
+}
+
+// boundAccount reports whether a RoleBinding or ClusterRoleBinding of the input grants the
+// ServiceAccount namespace/name anything, by name or through its groups: a workload whose
+// account is granted API access is taken to use its token. A binding the scan has released
+// (no other selected rule reads bindings) can no longer be read, so it is taken to grant.
+func boundAccount(inv *inventory.Inventory, namespace, name string) bool {
+	grants := func(subjects []rbacv1.Subject, bindingNS string) bool {
+		for _, s := range subjects {
+			switch {
+			case s.Kind == rbacv1.ServiceAccountKind && s.Name == name && cmp.Or(s.Namespace, bindingNS) == namespace:
+				return true
+			case s.Kind == rbacv1.GroupKind && (s.Name == "system:serviceaccounts" || s.Name == "system:serviceaccounts:"+namespace):
+				return true
+			}
+		}
+		return false
+	}
+	for _, o := range inv.ByKind("RoleBinding") {
+		if o.Typed == nil && o.Namespace == namespace {
+			return true
+		}
+		if rb, ok := o.Typed.(*rbacv1.RoleBinding); ok && rb.Namespace == namespace && grants(rb.Subjects, rb.Namespace) {
+			return true
+		}
+	}
+	for _, o := range inv.ByKind("ClusterRoleBinding") {
+		if o.Typed == nil {
+			return true
+		}
+		if crb, ok := o.Typed.(*rbacv1.ClusterRoleBinding); ok && grants(crb.Subjects, "") {
+			return true
+		}
+	}
+	return false
 }
 
 // absent says how a ServiceAccount that is not in the inventory was judged.

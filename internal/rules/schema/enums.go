@@ -70,12 +70,18 @@ func capabilityName(c inventory.ContainerRef, list string, i int, name, conseque
 	path := fmt.Sprintf("%s.securityContext.capabilities.%s[%d]", c.Path, list, i)
 	msg := fmt.Sprintf("capability `%s` in capabilities.%s of container `%s` is not a Linux capability", name, list, c.Name)
 	bare := strings.TrimPrefix(strings.ToUpper(name), "CAP_")
-	if best := suggest.Closest(bare, append(linuxCapabilities, "ALL")); best != "" {
+	best := suggest.Closest(bare, append(linuxCapabilities, "ALL"))
+	if best != "" {
 		msg += fmt.Sprintf("; did you mean `%s`?", best)
 	} else {
 		msg += "."
 	}
 	v := rules.Violation{Path: path, Container: c.Name, Message: msg + " " + consequence, Evidence: fmt.Sprintf("%s: %q", path, name)}
+	if best != "" && list == "drop" {
+		// Only a dropped name is corrected: dropping the capability meant takes nothing away
+		// from the container's confinement, whereas adding one grants it.
+		v.Fix = []finding.Patch{{Path: path, Value: best}}
+	}
 	if sev != finding.High {
 		v.Severity = severity(sev)
 	}

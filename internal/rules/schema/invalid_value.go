@@ -39,6 +39,7 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"palisade.dev/palisade/internal/finding"
@@ -222,17 +223,30 @@ func (e enumValue) violation() rules.Violation {
 		candidates = e.allowed
 	}
 	msg := fmt.Sprintf("%s is `%s`, which is not one of %s", e.what, e.got, quoteList(e.allowed))
-	if best := suggest.Closest(e.got, candidates); best != "" && best != e.got {
+	best := suggest.Closest(e.got, candidates)
+	if best != "" && best != e.got {
 		msg += fmt.Sprintf("; did you mean `%s`?", best)
 	} else {
 		msg += "."
 	}
 	v := rules.Violation{Path: e.path, Container: e.container, Message: msg + " " + e.consequence,
 		Evidence: fmt.Sprintf("%s: %q", e.path, e.got)}
+	if best != "" && best != e.got && slices.Contains(e.allowed, best) && !relaxing[best] {
+		v.Fix = []finding.Patch{{Path: e.path, Value: best}}
+	}
 	if e.severity != finding.High {
 		v.Severity = severity(e.severity)
 	}
 	return v
+}
+
+// relaxing are the valid values that lift a confinement: a typo is never corrected to one of
+// them, since the correction would switch the confinement off where, as written, the API
+// server rejects the object (the user decides).
+var relaxing = map[string]bool{
+	string(corev1.SeccompProfileTypeUnconfined):        true, // and AppArmor's, of the same name
+	corev1.DeprecatedAppArmorBetaProfileNameUnconfined: true, string(corev1.UnmaskedProcMount): true,
+	"privileged": true, // a Pod Security Standards level
 }
 
 func quoteList(values []string) string {

@@ -181,3 +181,62 @@ func TestMessagesDescribeKeysThatAreNotNames(t *testing.T) {
 		})
 	}
 }
+
+// TestRemedies pins the corrections the manifest rules carry: a misspelt field is renamed to
+// the one probably meant at its own level, an invalid value is replaced by the closest valid
+// one, and nothing is corrected to a value that lifts a confinement or grants a capability.
+func TestRemedies(t *testing.T) {
+	pod := func(spec string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: app\n    image: i\n" + spec
+	}
+	tests := []struct {
+		name     string
+		manifest string
+		path     string
+		want     []finding.Patch // nil: no remedy
+	}{
+		{name: "a misspelt field is renamed",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotation: {a: b}\nspec:\n  containers: [{name: app, image: i}]\n",
+			path:     "metadata.annotation",
+			want:     []finding.Patch{{Path: "metadata.annotation", Rename: "annotations"}}},
+		{name: "a field at the wrong level is left to the user",
+			manifest: "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n    readOnlyRootFilesystem: true\n  containers: [{name: app, image: i}]\n",
+			path:     "spec.securityContext.readOnlyRootFilesystem"},
+		{name: "a misspelt seccomp type is corrected to RuntimeDefault",
+			manifest: pod("    securityContext:\n      seccompProfile: {type: RuntimeDefualt}\n"),
+			path:     "spec.containers[0].securityContext.seccompProfile.type",
+			want:     []finding.Patch{{Path: "spec.containers[0].securityContext.seccompProfile.type", Value: "RuntimeDefault"}}},
+		{name: "a misspelt Unconfined is not corrected",
+			manifest: pod("    securityContext:\n      seccompProfile: {type: Unconfned}\n"),
+			path:     "spec.containers[0].securityContext.seccompProfile.type"},
+		{name: "a misspelt dropped capability is corrected",
+			manifest: pod("    securityContext:\n      capabilities: {drop: [NET_RAWW]}\n"),
+			path:     "spec.containers[0].securityContext.capabilities.drop[0]",
+			want:     []finding.Patch{{Path: "spec.containers[0].securityContext.capabilities.drop[0]", Value: "NET_RAW"}}},
+		{name: "a misspelt added capability is not corrected",
+			manifest: pod("    securityContext:\n      capabilities: {add: [SYS_ADMN]}\n"),
+			path:     "spec.containers[0].securityContext.capabilities.add[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := testrules.ManifestText(t, testrules.Rules(t, schema.Rules()...), "*", &rules.Options{FromManifests: true}, tt.manifest)
+			var got *finding.Finding
+			for i := range fs {
+				if fs[i].Path == tt.path {
+					got = &fs[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("no finding at %s in %d findings", tt.path, len(fs))
+			}
+			if len(got.Fix) != len(tt.want) {
+				t.Fatalf("Fix = %+v, want %+v", got.Fix, tt.want)
+			}
+			for i := range tt.want {
+				if got.Fix[i] != tt.want[i] {
+					t.Errorf("Fix[%d] = %+v, want %+v", i, got.Fix[i], tt.want[i])
+				}
+			}
+		})
+	}
+}

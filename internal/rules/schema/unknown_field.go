@@ -98,6 +98,11 @@ func unknownFieldViolation(o *inventory.Object, is inventory.FieldIssue) rules.V
 	if !carriesControl(o, is, meant) {
 		v.Severity = severity(finding.Medium)
 	}
+	// A close spelling at the same level is renamed in place; a field at the wrong level
+	// would have to move with what it holds, which is left to the user.
+	if is.SuggestedField != "" && !is.WrongLevel {
+		v.Fix = []finding.Patch{{Path: is.Path, Rename: is.SuggestedField}}
+	}
 	return v
 }
 

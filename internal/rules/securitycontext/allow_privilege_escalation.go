@@ -56,10 +56,14 @@ func allowPrivilegeEscalationRule() rules.Rule {
 
 func checkAllowPrivilegeEscalation(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	if p := c.privileged(); p.Set() && p.Value {
-		return []rules.Violation{violation(c, p.Path(),
+		v := violation(c, p.Path(),
 			describe(c)+" can escalate privileges: privileged: true implies allowPrivilegeEscalation: true "+
 				"whatever the field says, so setuid binaries and file capabilities can raise a process to root",
-			"privileged=true in container securityContext")}
+			"privileged=true in container securityContext")
+		// The API server rejects allowPrivilegeEscalation: false beside privileged: true, so
+		// the remedy takes both steps.
+		v.Fix = append(remove(p.Path()), set(c.field("allowPrivilegeEscalation"), false)...)
+		return []rules.Violation{v}
 	}
 	if i := c.addedCapability("SYS_ADMIN"); i >= 0 {
 		added := c.capabilities().Add[i]

@@ -84,6 +84,7 @@ func appArmorRule() rules.Rule {
 // appArmorSource is the place that sets a container's AppArmor profile.
 type appArmorSource struct {
 	unconfined, localhost bool
+	annotation            bool
 	path, evidence        string
 	remedy                string
 }
@@ -96,6 +97,15 @@ func checkAppArmor(ctx *rules.PodContext, c containerContext) []rules.Violation 
 				"interfaces its processes may use",
 			src.evidence)
 		v.Fix = set(src.path, src.remedy)
+		switch _, _, annotation, ok := containerAppArmorAnnotation(ctx, c); {
+		case src.annotation:
+			// The deprecated annotation is replaced by the container's field.
+			v.Fix = append(remove(src.path), set(c.field("appArmorProfile.type"), src.remedy)...)
+		case ok:
+			// The field decides, but the API server refuses a field and an annotation of the
+			// container that differ: the annotation goes.
+			v.Fix = append(remove(annotation), v.Fix...)
+		}
 		return []rules.Violation{v}
 	}
 	if p := c.privileged(); !p.Set() || !p.Value || (src != nil && src.localhost) {
@@ -127,20 +137,29 @@ func effectiveAppArmor(ctx *rules.PodContext, c containerContext) *appArmorSourc
 	if field.Level == FromContainer {
 		return fromField()
 	}
-	key := corev1.DeprecatedAppArmorBetaContainerAnnotationKeyPrefix + c.ref.Name
-	if ctx.Pod.Meta != nil {
-		if value, ok := ctx.Pod.Meta.Annotations[key]; ok {
-			return &appArmorSource{
-				unconfined: value == corev1.DeprecatedAppArmorBetaProfileNameUnconfined,
-				localhost:  strings.HasPrefix(value, corev1.DeprecatedAppArmorBetaProfileNamePrefix),
-				path:       ctx.Pod.MetaPath + ".annotations[" + key + "]",
-				evidence:   fmt.Sprintf("annotation %s=%q", key, value),
-				remedy:     corev1.DeprecatedAppArmorBetaProfileRuntimeDefault,
-			}
+	if key, value, path, ok := containerAppArmorAnnotation(ctx, c); ok {
+		return &appArmorSource{
+			annotation: true,
+			unconfined: value == corev1.DeprecatedAppArmorBetaProfileNameUnconfined,
+			localhost:  strings.HasPrefix(value, corev1.DeprecatedAppArmorBetaProfileNamePrefix),
+			path:       path,
+			evidence:   fmt.Sprintf("annotation %s=%q", key, value),
+			remedy:     string(corev1.AppArmorProfileTypeRuntimeDefault),
 		}
 	}
 	if field.Level == FromPod {
 		return fromField()
 	}
 	return nil
+}
+
+// containerAppArmorAnnotation returns the deprecated AppArmor annotation of container c (its
+// key, value and field path), if the pod has one.
+func containerAppArmorAnnotation(ctx *rules.PodContext, c containerContext) (key, value, path string, ok bool) {
+	if ctx.Pod.Meta == nil {
+		return "", "", "", false
+	}
+	key = corev1.DeprecatedAppArmorBetaContainerAnnotationKeyPrefix + c.ref.Name
+	value, ok = ctx.Pod.Meta.Annotations[key]
+	return key, value, ctx.Pod.MetaPath + ".annotations[" + key + "]", ok
 }

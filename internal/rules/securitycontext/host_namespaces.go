@@ -102,6 +102,6 @@ func (ns hostNamespace) check(ctx *rules.PodContext) []rules.Violation {
 		Path:     path,
 		Message:  fmt.Sprintf("the pod shares the node's %s namespace (%s: true): %s", ns.what, ns.field, ns.exposes),
 		Evidence: ns.field + "=true in pod spec",
-		Fix:      set(path, false),
+		Fix:      remove(path),
 	}}
 }

@@ -1,6 +1,10 @@
 package securitycontext
 
 import (
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
 )
@@ -53,6 +57,33 @@ func checkReadOnlyRootFilesystem(ctx *rules.PodContext, c containerContext) []ru
 		describe(c)+" has a writable root filesystem (readOnlyRootFilesystem is not true), so a compromised "+
 			"process can replace the image's binaries and drop its own tools",
 		evidence(ctx, ro))
-	v.Fix = set(ro.Path(), true)
+	v.Fix = readOnlyRootFilesystemFix(ctx, c, ro.Path())
 	return []rules.Violation{v}
+}
+
+// tmpVolume is the emptyDir the read-only remedy mounts at /tmp, which most programs write to.
+const tmpVolume = "tmp"
+
+// readOnlyRootFilesystemFix sets readOnlyRootFilesystem: true and mounts an emptyDir at /tmp,
+// with a comment that other paths the program writes need one too. The volume is left out
+// when the container already mounts something at /tmp, or the pod has a volume of that name
+// that is not an emptyDir (mounting it at /tmp would expose what it holds).
+func readOnlyRootFilesystemFix(ctx *rules.PodContext, c containerContext, path string) []finding.Patch {
+	fix := []finding.Patch{{Path: path, Value: true,
+		Comment: "set by palisade fix: mount an emptyDir at every other path the app writes to"}}
+	if slices.ContainsFunc(c.ref.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/tmp" }) {
+		return fix
+	}
+	for _, v := range ctx.Pod.Spec.Volumes {
+		if v.Name == tmpVolume && v.EmptyDir == nil {
+			return fix
+		}
+	}
+	if c.ref.List == "ephemeralContainers" {
+		return fix // an ephemeral container cannot bring a volume of its own
+	}
+	return append(fix,
+		finding.Patch{Path: c.ref.Path + ".volumeMounts", Value: []any{map[string]any{"name": tmpVolume, "mountPath": "/tmp"}}},
+		finding.Patch{Path: ctx.Pod.SpecPath + ".volumes", Value: []any{map[string]any{"name": tmpVolume, "emptyDir": map[string]any{}}}},
+	)
 }

@@ -2,6 +2,7 @@ package securitycontext
 
 import (
 	"fmt"
+	"strings"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
@@ -99,7 +100,7 @@ func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violat
 				"so the image's USER decides (root for most images); set runAsNonRoot: true",
 			ev)
 	}
-	v.Fix = set(nonRoot.Path(), true)
+	v.Fix = runAsNonRootFix(nonRoot, user, isWindows(ctx.Pod))
 	if inUserNamespace(ctx.Pod) {
 		v.Severity = severity(finding.Medium)
 		addEvidence(ctx, &v, "hostUsers=false (UID 0 maps to an unprivileged UID on the node)")
@@ -113,4 +114,33 @@ func levelName(l Level) string {
 		return "the pod securityContext"
 	}
 	return "its own securityContext"
+}
+
+// remedyUID is the user a remedy runs a container as when nothing says which: non-zero, above
+// the ranges distributions give system accounts, and not nobody (65534), which owns nothing on
+// purpose.
+const remedyUID = 10001
+
+// runAsNonRootFix sets runAsNonRoot: true where the finding is. A manifest does not say which
+// user its image runs as, so when no runAsUser is set either a non-zero one is set beside it
+// (the kubelet refuses to start a container whose image names root or a user by name under
+// runAsNonRoot alone), with a comment saying so. runAsUser: 0 is the user's to change: with
+// runAsNonRoot: true the container would not start, so only a note says what to do. A Windows
+// pod has no runAsUser (the API server forbids it there): runAsNonRoot: true alone, with a
+// comment naming the Windows user to run as.
+func runAsNonRootFix(nonRoot Effective[bool], user Effective[int64], windows bool) []finding.Patch {
+	if user.Set() {
+		return []finding.Patch{{Path: user.Path(), Comment: "TODO(palisade): runAsUser 0 is root; set the non-zero UID the image runs as, and runAsNonRoot: true"}}
+	}
+	if windows {
+		return []finding.Patch{{Path: nonRoot.Path(), Value: true,
+			Comment: "set by palisade fix: run as a non-administrator user, e.g. windowsOptions.runAsUserName: ContainerUser"}}
+	}
+	fix := set(nonRoot.Path(), true)
+	sc, _ := strings.CutSuffix(nonRoot.Path(), ".runAsNonRoot")
+	return append(fix, finding.Patch{
+		Path:    sc + ".runAsUser",
+		Value:   int64(remedyUID),
+		Comment: "set by palisade fix: the image's user is unknown; use the UID the image runs as",
+	})
 }

@@ -157,7 +157,7 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 			describe(c)+" runs with seccomp Unconfined: every system call is open to it, including the ones "+
 				"kernel exploits use",
 			effective.evidence)
-		v.Fix = set(effective.path, seccompRemedyValue(effective))
+		v.Fix = seccompFix(c, effective, podAnn)
 		return []rules.Violation{v}
 	case effective != nil:
 		// Confined, or a value the API server rejects (left to the schema rules).
@@ -168,7 +168,7 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 				"seccompProfile field: the kubelet runs it Unconfined unless its seccompDefault is on",
 			ignored.evidence)
 		addEvidence(ctx, &v, "seccompProfile unset in container and pod")
-		v.Fix = set(fieldPath, string(corev1.SeccompProfileTypeRuntimeDefault))
+		v.Fix = seccompFix(c, ignored, podAnn)
 		return []rules.Violation{v}
 	case ignored != nil:
 		v := violation(c, ignored.path,
@@ -178,7 +178,7 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 			ignored.evidence)
 		addEvidence(ctx, &v, "seccompProfile unset in container and pod")
 		v.Severity = severity(finding.Medium)
-		v.Fix = set(fieldPath, string(corev1.SeccompProfileTypeRuntimeDefault))
+		v.Fix = seccompFix(c, ignored, podAnn)
 		return []rules.Violation{v}
 	}
 	v := violation(c, fieldPath,
@@ -190,12 +190,19 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 	return []rules.Violation{v}
 }
 
-// seccompRemedyValue is the confined value of the same form as s.
-func seccompRemedyValue(s *seccompSource) string {
-	if s.annotation {
-		return corev1.SeccompProfileRuntimeDefault
+// seccompFix sets the field that s is, or that replaces s when s is an annotation, to
+// RuntimeDefault: a deprecated annotation is removed and the field of the same level (the
+// pod's for the pod annotation) is set, which the kubelet reads in every version.
+func seccompFix(c containerContext, s, podAnn *seccompSource) []finding.Patch {
+	runtimeDefault := string(corev1.SeccompProfileTypeRuntimeDefault)
+	if !s.annotation {
+		return set(s.path, runtimeDefault)
 	}
-	return string(corev1.SeccompProfileTypeRuntimeDefault)
+	field := c.field("seccompProfile.type")
+	if s == podAnn {
+		field = podField(c.pod, "seccompProfile.type")
+	}
+	return append(remove(s.path), set(field, runtimeDefault)...)
 }
 
 func seccompAnnotation(ctx *rules.PodContext, key string) *seccompSource {

@@ -44,7 +44,7 @@ func TestViolationDetails(t *testing.T) {
 				container: "app", path: "spec.containers[0].securityContext.runAsNonRoot", severity: finding.High,
 				message:  `container "app" may run as root`,
 				evidence: "runAsNonRoot unset in container and pod; runAsUser unset in container and pod",
-				fix:      []finding.Patch{{Path: "spec.containers[0].securityContext.runAsNonRoot", Value: true}},
+				fix:      nonRootFix("spec.containers[0].securityContext"),
 			}},
 		},
 		{
@@ -54,7 +54,7 @@ func TestViolationDetails(t *testing.T) {
 			want: []want{{
 				container: "init", path: "spec.initContainers[0].securityContext.runAsNonRoot", severity: finding.Medium,
 				message: `init container "init"`, evidence: "hostUsers=false",
-				fix: []finding.Patch{{Path: "spec.initContainers[0].securityContext.runAsNonRoot", Value: true}},
+				fix: nonRootFix("spec.initContainers[0].securityContext"),
 			}},
 		},
 		{
@@ -67,7 +67,7 @@ func TestViolationDetails(t *testing.T) {
 			want: []want{{
 				container: "app", path: "spec.securityContext.runAsNonRoot", severity: finding.High,
 				message: "from the pod securityContext", evidence: "runAsNonRoot=false in pod securityContext",
-				fix: []finding.Patch{{Path: "spec.securityContext.runAsNonRoot", Value: true}},
+				fix: nonRootFix("spec.securityContext"),
 			}},
 		},
 		{
@@ -107,6 +107,72 @@ func TestViolationDetails(t *testing.T) {
 			want: []want{{
 				container: "app", path: "spec.containers[0].securityContext.privileged", severity: finding.High,
 				message: "privileged: true implies allowPrivilegeEscalation: true",
+				fix: []finding.Patch{
+					{Path: "spec.containers[0].securityContext.privileged", Remove: true},
+					{Path: "spec.containers[0].securityContext.allowPrivilegeEscalation", Value: false},
+				},
+			}},
+		},
+		{
+			name: "a privileged container's remedy removes privileged",
+			rule: "pod/privileged",
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", SecurityContext: &corev1.SecurityContext{Privileged: new(true)}}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.privileged", severity: finding.Critical,
+				message: "runs privileged",
+				fix:     []finding.Patch{{Path: "spec.containers[0].securityContext.privileged", Remove: true}},
+			}},
+		},
+		{
+			name: "a host namespace's remedy removes the field",
+			rule: "pod/host-pid",
+			spec: corev1.PodSpec{HostPID: true, Containers: []corev1.Container{{Name: "app"}}},
+			want: []want{{
+				path: "spec.hostPID", severity: finding.Critical, message: "process namespace",
+				fix: []finding.Patch{{Path: "spec.hostPID", Remove: true}},
+			}},
+		},
+		{
+			name: "a writable root filesystem's remedy mounts an emptyDir at /tmp",
+			rule: "pod/read-only-root-filesystem",
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.readOnlyRootFilesystem", severity: finding.Medium,
+				message: "writable root filesystem",
+				fix: []finding.Patch{
+					{Path: "spec.containers[0].securityContext.readOnlyRootFilesystem", Value: true, Comment: "set by palisade fix: mount an emptyDir at every other path the app writes to"},
+					{Path: "spec.containers[0].volumeMounts", Value: []any{map[string]any{"name": "tmp", "mountPath": "/tmp"}}},
+					{Path: "spec.volumes", Value: []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{}}}},
+				},
+			}},
+		},
+		{
+			name: "a writable root filesystem with a tmp volume of its own is only set read-only",
+			rule: "pod/read-only-root-filesystem",
+			spec: corev1.PodSpec{
+				Containers: []corev1.Container{{Name: "app"}},
+				Volumes:    []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/tmp"}}}},
+			},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.readOnlyRootFilesystem", severity: finding.Medium,
+				message: "writable root filesystem",
+				fix: []finding.Patch{
+					{Path: "spec.containers[0].securityContext.readOnlyRootFilesystem", Value: true, Comment: "set by palisade fix: mount an emptyDir at every other path the app writes to"},
+				},
+			}},
+		},
+		{
+			name: "a seccomp container annotation is replaced by the container's field",
+			rule: "pod/seccomp",
+			meta: metav1.ObjectMeta{Annotations: map[string]string{"container.seccomp.security.alpha.kubernetes.io/app": "unconfined"}},
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
+			want: []want{{
+				container: "app", path: "metadata.annotations[container.seccomp.security.alpha.kubernetes.io/app]", severity: finding.High,
+				message: "deprecated annotation",
+				fix: []finding.Patch{
+					{Path: "metadata.annotations[container.seccomp.security.alpha.kubernetes.io/app]", Remove: true},
+					{Path: "spec.containers[0].securityContext.seccompProfile.type", Value: "RuntimeDefault"},
+				},
 			}},
 		},
 		{
@@ -140,7 +206,10 @@ func TestViolationDetails(t *testing.T) {
 			want: []want{{
 				container: "app", path: "metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]", severity: finding.Medium,
 				message: "no effect since Kubernetes 1.27",
-				fix:     []finding.Patch{{Path: "spec.containers[0].securityContext.seccompProfile.type", Value: "RuntimeDefault"}},
+				fix: []finding.Patch{
+					{Path: "metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]", Remove: true},
+					{Path: "spec.securityContext.seccompProfile.type", Value: "RuntimeDefault"},
+				},
 			}},
 		},
 		{
@@ -157,7 +226,34 @@ func TestViolationDetails(t *testing.T) {
 			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app"}}},
 			want: []want{{
 				container: "app", path: "metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]", severity: finding.Medium,
-				fix: []finding.Patch{{Path: "metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]", Value: "runtime/default"}},
+				fix: []finding.Patch{
+					{Path: "metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]", Remove: true},
+					{Path: "spec.containers[0].securityContext.appArmorProfile.type", Value: "RuntimeDefault"},
+				},
+			}},
+		},
+		{
+			name: "an unconfined AppArmor field takes the container's annotation with it, which the API server requires to match",
+			rule: "pod/apparmor",
+			meta: metav1.ObjectMeta{Annotations: map[string]string{"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}},
+			spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", SecurityContext: &corev1.SecurityContext{
+				AppArmorProfile: &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}}}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.appArmorProfile.type", severity: finding.Medium,
+				fix: []finding.Patch{
+					{Path: "metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]", Remove: true},
+					{Path: "spec.containers[0].securityContext.appArmorProfile.type", Value: "RuntimeDefault"},
+				},
+			}},
+		},
+		{
+			name: "a Windows pod's remedy sets runAsNonRoot alone, as the API server forbids runAsUser there",
+			rule: "pod/run-as-non-root",
+			spec: corev1.PodSpec{OS: &corev1.PodOS{Name: corev1.Windows}, Containers: []corev1.Container{{Name: "app"}}},
+			want: []want{{
+				container: "app", path: "spec.containers[0].securityContext.runAsNonRoot", severity: finding.High,
+				fix: []finding.Patch{{Path: "spec.containers[0].securityContext.runAsNonRoot", Value: true,
+					Comment: "set by palisade fix: run as a non-administrator user, e.g. windowsOptions.runAsUserName: ContainerUser"}},
 			}},
 		},
 		{
@@ -287,6 +383,7 @@ func TestRunAsNonRootJudgesTheEffectiveUser(t *testing.T) {
 		name           string
 		pod, container levels
 		wantPath       string // "" when the container passes
+		wantNote       string // the runAsUser a TODO note is written at, when it is 0
 		wantMessage    string
 		wantEvidence   string
 	}{
@@ -313,17 +410,21 @@ func TestRunAsNonRootJudgesTheEffectiveUser(t *testing.T) {
 			wantMessage: "(from the pod securityContext)", wantEvidence: "runAsNonRoot=false in pod securityContext"},
 		{name: "runAsUser 0 with runAsNonRoot false runs as root",
 			container: levels{nonRoot: new(false), user: new(int64(0))}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
+			wantNote:    "spec.containers[0].securityContext.runAsUser",
 			wantMessage: "runs as root: runAsUser is 0 (from its own securityContext)", wantEvidence: "runAsUser=0 in container securityContext"},
 		{name: "runAsUser 0 unset runAsNonRoot runs as root",
 			container: levels{user: new(int64(0))}, wantPath: "spec.containers[0].securityContext.runAsNonRoot",
+			wantNote:    "spec.containers[0].securityContext.runAsUser",
 			wantMessage: "runs as root: runAsUser is 0", wantEvidence: "runAsNonRoot unset in container and pod"},
 		{name: "runAsUser 0 with runAsNonRoot true passes: the kubelet refuses to start it",
 			container: levels{nonRoot: new(true), user: new(int64(0))}},
 		{name: "container runAsUser 0 overrides the pod's 1000",
 			pod: levels{user: new(int64(1000))}, container: levels{user: new(int64(0))},
-			wantPath: "spec.containers[0].securityContext.runAsNonRoot", wantMessage: "runAsUser is 0 (from its own securityContext)"},
+			wantPath: "spec.containers[0].securityContext.runAsNonRoot", wantMessage: "runAsUser is 0 (from its own securityContext)",
+			wantNote: "spec.containers[0].securityContext.runAsUser"},
 		{name: "inherited pod runAsUser 0 is named as the pod's",
 			pod: levels{nonRoot: new(false), user: new(int64(0))}, wantPath: "spec.securityContext.runAsNonRoot",
+			wantNote:    "spec.securityContext.runAsUser",
 			wantMessage: "runAsUser is 0 (from the pod securityContext)", wantEvidence: "runAsUser=0 in pod securityContext"},
 		{name: "container 1000 overrides the pod's 0",
 			pod: levels{nonRoot: new(false), user: new(int64(0))}, container: levels{user: new(int64(1000))}},
@@ -361,9 +462,20 @@ func TestRunAsNonRootJudgesTheEffectiveUser(t *testing.T) {
 			if len(got) != 1 {
 				t.Fatalf("want one violation, got %+v", got)
 			}
+			fix := nonRootFix(strings.TrimSuffix(tt.wantPath, ".runAsNonRoot"))
+			if tt.wantNote != "" {
+				fix = []finding.Patch{{Path: tt.wantNote, Comment: "TODO(palisade): runAsUser 0 is root; set the non-zero UID the image runs as, and runAsNonRoot: true"}}
+			}
 			checkViolation(t, rule, got[0], want{container: "app", path: tt.wantPath, severity: finding.High,
-				message: tt.wantMessage, evidence: tt.wantEvidence,
-				fix: []finding.Patch{{Path: tt.wantPath, Value: true}}})
+				message: tt.wantMessage, evidence: tt.wantEvidence, fix: fix})
 		})
+	}
+}
+
+// nonRootFix is the run-as-non-root remedy in the securityContext at sc when no user is set.
+func nonRootFix(sc string) []finding.Patch {
+	return []finding.Patch{
+		{Path: sc + ".runAsNonRoot", Value: true},
+		{Path: sc + ".runAsUser", Value: int64(10001), Comment: "set by palisade fix: the image's user is unknown; use the UID the image runs as"},
 	}
 }

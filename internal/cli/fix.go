@@ -1,0 +1,399 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/pmezard/go-difflib/difflib"
+	"github.com/spf13/cobra"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/fix"
+	"palisade.dev/palisade/internal/scan"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+func newFixCommand(s Streams) *cobra.Command {
+	var (
+		rf        ruleFlags
+		ex        expanderFlags
+		namespace string
+		dryRun    bool
+		failOn    string
+		print     printFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "fix PATH...",
+		Short: "Apply the remedies of scan's findings to manifests, changing only the lines they fix",
+		Long: `Fix scans the paths as scan does and applies the remedy every finding carries as data
+(set or remove a field), in place. Only the lines a remedy changes differ: comments, key
+order, quoting, flow style, anchors, document separators, CRLF line endings and a missing
+final newline stay as they were. A file whose fix would need a change Palisade cannot make
+safely (through an alias or a merge key, in a multi-line scalar) is left alone, with the
+reason. Objects rendered from a Helm chart or a kustomization are never edited: fix says what
+to change in their source. Values only you know (resource limits, image digests) are never
+invented; a TODO(palisade) comment says what to set.
+
+A namespace that lacks a default-deny NetworkPolicy, a ResourceQuota or a LimitRange gets
+them in a new file beside its manifests, namespace-NAME.palisade.yaml, with starting values
+its comments explain; a Namespace in the input without a Pod Security Admission enforce
+label gets the labels (enforce, warn and audit restricted).
+
+Control-plane remedies are files to install on the nodes, not edits: --print
+encryption-config writes an EncryptionConfiguration with a fresh random key (mode 600 with
+=FILE), --print audit-policy an audit Policy; each says which kube-apiserver flags read it.
+
+Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 on errors.`,
+		Example: `  palisade fix deploy/ --dry-run
+  palisade fix --print encryption-config=/etc/kubernetes/enc/enc.yaml
+  palisade fix --print audit-policy > /etc/kubernetes/audit/policy.yaml
+  palisade fix deploy/web.yaml --rule pod/run-as-non-root
+  kubectl get deploy web -o yaml | palisade fix - > web.yaml`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if print.what != "" && len(args) > 0 {
+				return fmt.Errorf("--print writes a text and takes no PATH (%d given)\nSee '%s --help'.", len(args), cmd.CommandPath())
+			}
+			if print.what != "" {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if print.what != "" {
+				return print.run(s)
+			}
+			if print.provider != "" {
+				return fmt.Errorf("--provider applies to --print encryption-config\nSee '%s --help'.", cmd.CommandPath())
+			}
+			out := outputFlags{failOn: failOn}
+			r, expanders, err := prepareManifests(cmd, &out, &rf, &ex, namespace, args)
+			if err != nil {
+				return err
+			}
+			var stdin []byte
+			if countStdin(args) == 1 {
+				if stdin, err = io.ReadAll(s.In); err != nil {
+					return fmt.Errorf("reading standard input: %w", err)
+				}
+			}
+			rendered := &renderedFiles{}
+			res := scan.Manifests(cmd.Context(), scan.Request{
+				Paths:    args,
+				Load:     manifest.Options{Namespace: namespace, Stdin: bytes.NewReader(stdin), Expanders: rendered.wrap(expanders)},
+				Catalog:  r.catalog,
+				Rules:    r.options(&rf),
+				Policy:   r.policy,
+				Selected: r.selected,
+			})
+			plan := fix.NewPlan(res.Findings, rendered.holds)
+			sum := applyPlan(cmd.Context(), s, plan, stdin, dryRun)
+			writeNewFiles(s, plan, sum, dryRun)
+			sum.errors = res.Errors
+			sum.print(s.Err, plan, dryRun)
+			return sum.exit(r.failOn, res.Findings)
+		},
+	}
+	rf.register(cmd)
+	ex.register(cmd)
+	f := cmd.Flags()
+	f.BoolVar(&dryRun, "dry-run", false, "print what would change as a unified diff and change nothing")
+	f.StringVar(&failOn, "fail-on", "high", "exit with 1 when a finding at or above this severity remains after the fix: critical, high, medium, low, info, or none")
+	f.StringVarP(&namespace, "namespace", "n", "default", "namespace of objects that name none, and the Helm release namespace")
+	f.StringVar(&print.what, "print", "", "write a control-plane remedy instead of fixing files: encryption-config (a new key each time) or audit-policy; TEXT=FILE creates FILE, never overwriting one")
+	f.StringVar(&print.provider, "provider", "", "the encryption provider of --print encryption-config: secretbox (the default) or aescbc")
+	return cmd
+}
+
+// renderedFiles records the files that an Expander's documents name: their objects are a
+// rendering (a chart's, a kustomization's) and never edited in place.
+type renderedFiles struct {
+	mu    sync.Mutex
+	files map[string]bool
+}
+
+func (r *renderedFiles) wrap(es []manifest.Expander) []manifest.Expander {
+	out := make([]manifest.Expander, len(es))
+	for i, e := range es {
+		out[i] = recordingExpander{Expander: e, seen: r}
+	}
+	return out
+}
+
+func (r *renderedFiles) holds(f *finding.Finding) bool {
+	if f.Location.Template != "" {
+		return true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.files[f.Location.File]
+}
+
+// recordingExpander is an Expander that records the files its documents name.
+type recordingExpander struct {
+	manifest.Expander
+	seen *renderedFiles
+}
+
+func (e recordingExpander) Expand(ctx context.Context, dir string) ([]manifest.Document, error) {
+	docs, err := e.Expander.Expand(ctx, dir)
+	e.seen.mu.Lock()
+	defer e.seen.mu.Unlock()
+	if e.seen.files == nil {
+		e.seen.files = map[string]bool{}
+	}
+	e.seen.files[dir] = true
+	for _, d := range docs {
+		e.seen.files[d.File] = true
+	}
+	return docs, err
+}
+
+// MatchFile keeps what the Expander renders of single files (a packaged chart).
+func (e recordingExpander) MatchFile(path string) bool {
+	m, ok := e.Expander.(interface{ MatchFile(string) bool })
+	return ok && m.MatchFile(path)
+}
+
+// fixSummary is what a fix did, for the summary on stderr and the exit code.
+type fixSummary struct {
+	changed   []string // files changed (or that would change)
+	patches   int
+	leftAlone []leftAlone
+	resolved  map[*finding.Finding]bool
+	fixed     []finding.Finding
+	errors    []finding.ScanError
+	failed    error // an error writing a file
+	created   []fix.NewFile
+}
+
+type leftAlone struct {
+	file, why string
+}
+
+// applyPlan applies each file's edits: in place, to stdout for "-", or as a diff. The edits
+// are worked out on every core, then written in the plan's order.
+func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dryRun bool) *fixSummary {
+	sum := &fixSummary{}
+	results := editFiles(ctx, plan, stdin)
+	for i, fp := range plan.Files {
+		if ctx.Err() != nil {
+			sum.failed = ctx.Err()
+			break
+		}
+		r := results[i]
+		if r.why != "" {
+			sum.leftAlone = append(sum.leftAlone, leftAlone{fp.File, r.why})
+			if r.src == nil {
+				continue
+			}
+		} else {
+			sum.fixed = append(sum.fixed, fp.Findings...)
+		}
+		if r.n > 0 {
+			sum.changed = append(sum.changed, fp.File)
+			sum.patches += r.n
+		}
+		switch {
+		case dryRun:
+			if r.n > 0 {
+				writeDiff(s.Out, fp.File, r.src, r.out)
+			}
+		case fp.File == "-":
+			s.Out.Write(r.out)
+		case r.n > 0:
+			if err := replaceFile(fp.File, r.out); err != nil {
+				sum.failed = fmt.Errorf("writing %s: %w", fp.File, err)
+				return sum
+			}
+		}
+	}
+	// Standard input is written back even when nothing in it had a finding.
+	if !dryRun && stdin != nil && !slicesContainsFile(plan.Files, "-") {
+		s.Out.Write(stdin)
+	}
+	return sum
+}
+
+// fileEdit is one file's bytes before and after its edits, or why it is left alone.
+type fileEdit struct {
+	src, out []byte
+	n        int
+	why      string
+}
+
+// editFiles reads and edits the plan's files on every core; nothing is written.
+func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte) []fileEdit {
+	results := make([]fileEdit, len(plan.Files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = editFile(plan.Files[i], stdin)
+			}
+		})
+	}
+	for i := range plan.Files {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
+func editFile(fp fix.FilePlan, stdin []byte) fileEdit {
+	src := stdin
+	if fp.File != "-" {
+		var err error
+		if src, err = os.ReadFile(fp.File); err != nil {
+			return fileEdit{why: "cannot be read again"}
+		}
+	}
+	out, n, err := fix.Apply(src, fp.Edits)
+	if err != nil {
+		why := "an edit cannot be made safely"
+		if r, ok := errors.AsType[*fix.Refusal](err); ok {
+			why = r.Error()
+		}
+		return fileEdit{src: src, out: src, why: why}
+	}
+	return fileEdit{src: src, out: out, n: n}
+}
+
+func slicesContainsFile(files []fix.FilePlan, name string) bool {
+	for _, f := range files {
+		if f.File == name {
+			return true
+		}
+	}
+	return false
+}
+
+// writeDiff writes a unified diff of one file.
+func writeDiff(w io.Writer, name string, a, b []byte) {
+	diff := difflib.UnifiedDiff{
+		A: diffLines(a), B: diffLines(b),
+		FromFile: name, ToFile: name, Context: 3,
+	}
+	text, err := difflib.GetUnifiedDiffString(diff)
+	if err != nil {
+		return
+	}
+	io.WriteString(w, text)
+}
+
+// diffLines splits text into lines for the diff, each with its line break. A last line
+// without one carries diff's marker, so that the diff shows a final newline added or lost.
+// (difflib.SplitLines would add a line that is not in the text.)
+func diffLines(text []byte) []string {
+	lines := strings.SplitAfter(string(text), "\n")
+	if last := len(lines) - 1; lines[last] == "" {
+		lines = lines[:last]
+	} else {
+		lines[last] += "\n\\ No newline at end of file\n"
+	}
+	return lines
+}
+
+// replaceFile writes a file atomically: a temporary file in the same folder, with the file's
+// mode, renamed over it. A symbolic link keeps pointing where it did: its target is replaced.
+func replaceFile(path string, data []byte) error {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".palisade-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), target)
+}
+
+// print writes the summary for people.
+func (sum *fixSummary) print(w io.Writer, plan *fix.Plan, dryRun bool) {
+	verb := "changed"
+	if dryRun {
+		verb = "would change"
+	}
+	fmt.Fprintf(w, "palisade fix: %d files %s, %d patches applied\n", len(sum.changed), verb, sum.patches)
+	sum.printNewFiles(w, dryRun)
+	for _, l := range sum.leftAlone {
+		fmt.Fprintf(w, "  left alone: %s: %s\n", l.file, l.why)
+	}
+	if len(plan.Advice) > 0 {
+		fmt.Fprintf(w, "rendered from a Helm chart or a kustomization; change their source (not edited):\n")
+		for _, f := range plan.Advice {
+			for _, p := range finding.Changes(f.Fix) {
+				fmt.Fprintf(w, "  %s: %s: %s\n", f.Location, f.RuleID, fix.Describe(p))
+			}
+		}
+	}
+	if len(plan.NoRemedy) > 0 {
+		fmt.Fprintf(w, "%d findings have no automatic remedy:\n", len(plan.NoRemedy))
+		for _, f := range plan.NoRemedy {
+			note := ""
+			for _, p := range f.Fix {
+				if p.IsNote() {
+					note = " (a TODO(palisade) comment says what to set)"
+				}
+			}
+			fmt.Fprintf(w, "  %s: %s %s%s\n", f.Location, f.RuleID, f.Object, note)
+		}
+	}
+	for _, e := range sum.errors {
+		fmt.Fprintf(w, "error: %s: %s\n", e.Location, e.Message)
+	}
+}
+
+// exit is the command's result: 2 on errors, 1 when a finding at or above failOn is not
+// resolved by the edits made (or, with --dry-run, that would be made), else 0.
+func (sum *fixSummary) exit(failOn finding.Severity, findings []finding.Finding) error {
+	if sum.failed != nil {
+		return sum.failed
+	}
+	if len(sum.errors) > 0 {
+		return exitError{2}
+	}
+	fixed := map[string]bool{}
+	for _, f := range sum.fixed {
+		fixed[findingKey(&f)] = true
+	}
+	for i := range findings {
+		f := &findings[i]
+		if f.Severity >= failOn && !fixed[findingKey(f)] {
+			return exitError{1}
+		}
+	}
+	return nil
+}
+
+func findingKey(f *finding.Finding) string {
+	return fmt.Sprintf("%s|%s|%d|%s|%s|%s", f.RuleID, f.Location.File, f.Location.Document, f.Object, f.Container, f.Path)
+}

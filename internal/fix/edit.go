@@ -1,0 +1,420 @@
+// Package fix owns applying remedies to manifest files: it turns the finding.Patch values that
+// rules attach to their findings into edits of a file's bytes in which only the lines a patch
+// changes differ. It finds fields through go.yaml.in/yaml/v3 node positions and splices the
+// original text, so comments, key order, indentation, quoting, flow style, anchors, document
+// separators, CRLF line endings and a missing final newline stay as they were; it never
+// re-marshals a document. It never judges an object (rules do) and refuses, with a reason, an
+// edit it cannot make safely: through an alias or anchor, a merge key, a duplicate key, a
+// multi-line scalar.
+package fix
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"unicode/utf8"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/source/manifest"
+)
+
+// Edit is the patches for one object of a file.
+type Edit struct {
+	// Document is the 1-based index of the object's document, counted as the manifest loader
+	// counts them (inventory.Origin.Document).
+	Document int
+	// Item is the 1-based index of the object in a List document (inventory.Origin.Item), or 0;
+	// when 0 and the document is a List, the item is the one Object names.
+	Item    int
+	Object  finding.ObjectRef
+	Patches []finding.Patch
+}
+
+// Refusal is why a file is left alone: one patch could not be applied safely.
+type Refusal struct {
+	Document int
+	Path     string
+	Reason   string
+}
+
+func (r *Refusal) Error() string {
+	if r.Path == "" {
+		return fmt.Sprintf("document %d: %s", r.Document, r.Reason)
+	}
+	return fmt.Sprintf("document %d, %s: %s", r.Document, r.Path, r.Reason)
+}
+
+// errRefused carries a reason up to the patch being applied, which adds where.
+type errRefused string
+
+func (e errRefused) Error() string { return string(e) }
+
+func refuse(format string, args ...any) error { return errRefused(fmt.Sprintf(format, args...)) }
+
+// Apply applies the edits to a file's bytes and returns the new bytes and how many patches
+// changed something (a patch whose field already holds its value changes nothing). Either
+// every patch applies or none does: on a *Refusal the file is to be left as it was.
+func Apply(src []byte, edits []Edit) ([]byte, int, error) {
+	if len(edits) == 0 {
+		return src, 0, nil
+	}
+	if !utf8.Valid(src) {
+		return nil, 0, &Refusal{Reason: "the file is not UTF-8 text; Palisade edits only UTF-8 files"}
+	}
+	docs, err := manifest.SplitDocuments(src, "")
+	if err != nil {
+		return nil, 0, &Refusal{Reason: "the file cannot be split into documents"}
+	}
+	lines := lineStarts(src)
+	byDoc := map[int][]Edit{}
+	for _, e := range edits {
+		byDoc[e.Document] = append(byDoc[e.Document], e)
+	}
+	var out bytes.Buffer
+	out.Grow(len(src) + 256)
+	last, applied, found := 0, 0, 0
+	for _, d := range docs {
+		es, ok := byDoc[d.Index]
+		if !ok {
+			continue
+		}
+		found++
+		if d.Err != nil {
+			return nil, 0, &Refusal{Document: d.Index, Reason: "the document could not be read"}
+		}
+		start, ok := docStart(src, lines, d)
+		if !ok {
+			return nil, 0, &Refusal{Document: d.Index, Reason: "the document's place in the file cannot be told"}
+		}
+		text, n, err := applyDocument(d.Data, es)
+		if err != nil {
+			if r, ok := err.(*Refusal); ok {
+				r.Document = d.Index
+			}
+			return nil, 0, err
+		}
+		applied += n
+		out.Write(src[last:start])
+		out.Write(text)
+		last = start + len(d.Data)
+	}
+	if found != len(byDoc) {
+		return nil, 0, &Refusal{Reason: "a patched document is not in the file"}
+	}
+	out.Write(src[last:])
+	res := out.Bytes()
+	if applied == 0 {
+		return src, 0, nil
+	}
+	after, err := manifest.SplitDocuments(res, "")
+	if err != nil || len(after) != len(docs) {
+		return nil, 0, &Refusal{Reason: "the edited file would split into other documents"}
+	}
+	return res, applied, nil
+}
+
+// lineStarts returns the offset of every line's first byte.
+func lineStarts(b []byte) []int {
+	out := []int{0}
+	for i, c := range b {
+		if c == '\n' && i+1 <= len(b) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// docStart is the offset in src of a document's first byte, from its line and (rune) column,
+// checked against its data.
+func docStart(src []byte, lines []int, d manifest.Document) (int, bool) {
+	if d.Line < 1 || d.Line > len(lines) {
+		return 0, false
+	}
+	off := lines[d.Line-1]
+	if d.Line == 1 && bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) {
+		off += 3
+	}
+	for col := max(d.Column, 1); col > 1 && off < len(src); col-- {
+		_, size := utf8.DecodeRune(src[off:])
+		off += size
+	}
+	if off+len(d.Data) > len(src) || !bytes.Equal(src[off:off+len(d.Data)], d.Data) {
+		return 0, false
+	}
+	return off, true
+}
+
+// expand turns a patch whose value is a non-empty mapping into one patch per leaf, so that an
+// existing part of the mapping is kept and only what is missing or different is written.
+func expand(patches []finding.Patch) []finding.Patch {
+	var out []finding.Patch
+	for _, p := range patches {
+		kvs, ok := asMapping(p.Value)
+		if !ok || len(kvs) == 0 || p.Remove {
+			out = append(out, p)
+			continue
+		}
+		for i, kv := range kvs {
+			sub := finding.Patch{Path: p.Path + "." + kv.key, Value: kv.val}
+			if len(kv.key) == 0 || bytes.ContainsAny([]byte(kv.key), ".[]") {
+				sub.Path = p.Path + "[" + kv.key + "]"
+			}
+			if i == 0 {
+				sub.Comment = p.Comment
+			}
+			out = append(out, expand([]finding.Patch{sub})...)
+		}
+	}
+	return out
+}
+
+// pending is one patch still to apply to a document, with the edit it belongs to.
+type pending struct {
+	e    Edit
+	p    finding.Patch
+	segs []segment
+}
+
+// applyDocument applies the edits of one document and returns its new text and how many
+// patches changed something. It works in rounds, each reading the text once: a patch joins a
+// round unless it touches a mapping or list another patch of the round changes, except that
+// new keys of a block mapping (whole lines at its end) go in together as long as they are
+// different keys. What a round wrote is read back once and every patch of it checked; the
+// patches left out go to the next round, which reads the new text. A document is thus read
+// a few times, not twice per patch.
+func applyDocument(text []byte, es []Edit) ([]byte, int, error) {
+	var todo []pending
+	for _, e := range es {
+		for _, p := range expand(e.Patches) {
+			segs, err := parsePath(p.Path)
+			if err != nil {
+				return nil, 0, &Refusal{Path: p.Path, Reason: err.Error()}
+			}
+			todo = append(todo, pending{e, p, segs})
+		}
+	}
+	applied := 0
+	d, root, err := parseText(text)
+	for len(todo) > 0 {
+		if err != nil {
+			return nil, 0, refusal(err, todo[0].p)
+		}
+		r := round{claims: map[*yaml.Node]*claim{}}
+		var deferred []pending
+		for _, pt := range todo {
+			done, err := r.add(d, root, pt)
+			var why errRefused
+			if err != nil && pt.p.IsNote() && errors.As(err, &why) {
+				// A TODO comment that cannot be placed is left out: it changes nothing, and
+				// the remedies of the file still apply.
+				continue
+			}
+			if err != nil {
+				return nil, 0, refusal(err, pt.p)
+			}
+			if !done {
+				deferred = append(deferred, pt)
+			}
+		}
+		if len(r.applied) == 0 {
+			break // every patch left holds already
+		}
+		text = applySplices(text, r.splices)
+		if d, root, err = parseText(text); err != nil {
+			return nil, 0, refusal(refuse("the edited document would not read back (%v)", err), r.applied[0].p)
+		}
+		for _, pt := range r.applied {
+			if err := verify(d, root, pt); err != nil {
+				return nil, 0, refusal(err, pt.p)
+			}
+		}
+		applied += len(r.applied)
+		todo = deferred
+	}
+	return text, applied, nil
+}
+
+// refusal turns an error of the editor into a Refusal of the patch p.
+func refusal(err error, p finding.Patch) error {
+	var why errRefused
+	if errors.As(err, &why) {
+		return &Refusal{Path: p.Path, Reason: string(why)}
+	}
+	return err
+}
+
+// round is the patches applied together to one reading of a document.
+type round struct {
+	claims  map[*yaml.Node]*claim
+	splices []splice
+	applied []pending
+}
+
+// claim is what a round changes in one mapping or list: new keys at the end of a block
+// mapping, or anything else (then nothing more).
+type claim struct {
+	other bool
+	keys  []string
+}
+
+// add applies a patch to the round when it touches nothing the round changes already, and
+// reports whether the patch is done (applied, or already holding); false leaves it to the
+// next round.
+func (r *round) add(d *doc, root *yaml.Node, pt pending) (bool, error) {
+	obj, err := d.object(root, pt.e)
+	if err != nil {
+		return false, err
+	}
+	loc, err := d.walk(obj, pt.segs)
+	if err != nil {
+		return false, err
+	}
+	p := pt.p
+	n := loc.node()
+	newKey := !p.Remove && p.Rename == "" && p.Value != nil && loc.found < len(pt.segs) &&
+		n.Kind == yaml.MappingNode && !isFlow(n) && len(n.Content) > 0
+	parent := n
+	if !newKey && loc.found > 0 {
+		parent = loc.nodes[loc.found-1]
+	}
+	// A note is a comment line: it changes no mapping, so it claims none, but it must not land
+	// where another patch of the round removes or replaces text.
+	note := p.IsNote()
+	c := r.claims[parent]
+	switch {
+	case c == nil || note:
+	case newKey && !c.other && !slices.Contains(c.keys, pt.segs[loc.found].key):
+	default:
+		return false, nil
+	}
+	sp, err := d.splicesFor(loc, pt.segs, p)
+	if err != nil || len(sp) == 0 {
+		return err == nil, err
+	}
+	for _, a := range sp {
+		if slices.ContainsFunc(r.splices, a.overlaps) || note && slices.ContainsFunc(r.splices, a.startsAt) {
+			return false, nil
+		}
+	}
+	if note {
+		r.splices = append(r.splices, sp...)
+		r.applied = append(r.applied, pt)
+		return true, nil
+	}
+	if c == nil {
+		c = &claim{}
+		r.claims[parent] = c
+	}
+	if newKey {
+		c.keys = append(c.keys, pt.segs[loc.found].key)
+	} else {
+		c.other = true
+	}
+	r.splices = append(r.splices, sp...)
+	r.applied = append(r.applied, pt)
+	return true, nil
+}
+
+// splicesFor is what applying one patch at loc writes; nothing when the field holds already.
+func (d *doc) splicesFor(loc *located, segs []segment, p finding.Patch) ([]splice, error) {
+	switch {
+	case p.Remove:
+		if loc.found < len(segs) {
+			return nil, nil
+		}
+		return d.remove(loc)
+	case p.Rename != "":
+		if loc.found < len(segs) {
+			return nil, nil
+		}
+		return d.rename(loc, p.Rename)
+	case p.Value == nil && p.Comment != "":
+		return d.note(loc, p.Comment)
+	case p.Value == nil:
+		return nil, refuse("the patch neither sets nor removes the field")
+	}
+	return d.set(loc, segs, normalize(p.Value), p.Comment)
+}
+
+// verify checks, in the edited document, that the patched field reads as the patch meant:
+// the editor's own safeguard against writing what it did not intend.
+func verify(d *doc, root *yaml.Node, pt pending) error {
+	obj, err := d.object(root, pt.e)
+	if err != nil {
+		return refuse("the edited document would not read back (%v)", err)
+	}
+	segs, p := pt.segs, pt.p
+	loc, err := d.walk(obj, segs)
+	if err != nil {
+		return refuse("the edited document would not read back (%v)", err)
+	}
+	switch {
+	case p.Remove:
+		if loc.found == len(segs) {
+			return refuse("the edited document still holds the field")
+		}
+	case p.Rename != "":
+		renamed, err := d.walk(obj, append(segs[:len(segs)-1:len(segs)-1], segment{key: p.Rename}))
+		if err != nil || loc.found == len(segs) || renamed.found < len(segs) {
+			return refuse("the edited document does not read back with the field renamed")
+		}
+	case p.Value == nil:
+	default:
+		if loc.found < len(segs) || !holds(loc.node(), normalize(p.Value)) {
+			return refuse("the edited document does not read back with the value")
+		}
+	}
+	return nil
+}
+
+// holds reports whether node n holds value v (for a list, every item of v).
+func holds(n *yaml.Node, v any) bool {
+	if items, ok := v.([]any); ok {
+		if n.Kind != yaml.SequenceNode {
+			return false
+		}
+		for _, it := range items {
+			if !slices.ContainsFunc(n.Content, func(c *yaml.Node) bool { return sameItem(c, it) }) {
+				return false
+			}
+		}
+		return true
+	}
+	if kvs, ok := v.([]kv); ok && len(kvs) == 0 {
+		return n.Kind == yaml.MappingNode
+	}
+	var got any
+	if err := n.Decode(&got); err != nil {
+		return false
+	}
+	return equalScalar(got, v)
+}
+
+// parseText reads one document, which must be a mapping.
+func parseText(text []byte) (*doc, *yaml.Node, error) {
+	if otherLineBreaks(text) {
+		return nil, nil, refuse("the document breaks lines with a lone carriage return or a Unicode line separator")
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(text, &root); err != nil {
+		return nil, nil, refuse("the document does not read as YAML")
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
+		return nil, nil, refuse("the document is not a mapping")
+	}
+	return newDoc(text, root.Content[0]), root.Content[0], nil
+}
+
+// otherLineBreaks reports whether text breaks lines other than with \n or \r\n: YAML also
+// reads a lone \r (and the parser NEL, LS and PS) as one, which would shift every position.
+func otherLineBreaks(text []byte) bool {
+	for i, c := range text {
+		if c == '\r' && (i+1 == len(text) || text[i+1] != '\n') {
+			return true
+		}
+	}
+	return bytes.Contains(text, []byte("\u0085")) || bytes.Contains(text, []byte("\u2028")) || bytes.Contains(text, []byte("\u2029"))
+}
