@@ -150,12 +150,13 @@ func create(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.Defer
 	return err
 }
 
-// DryRun judges every object of the manifests at paths as the API server would on `kubectl
-// apply --server-side --dry-run=server`: each is applied with dryRun=All, so that objects that
-// exist (a Namespace from an earlier run) are judged as changed, and nothing but the
-// namespaces the objects need (created for real, with their "default" ServiceAccount) is
-// written. It returns the objects the API server refused, by "Kind/namespace/name", with the
-// reason; an error is a failure to ask, not a refusal.
+// DryRun judges every object of the manifests at paths as the API server would on create
+// with dryRun=All, or, for an object that exists already (a Namespace, or one an earlier
+// test created), on a dry-run replace of it: the object is judged as written, never merged
+// with what the cluster holds. Nothing but the namespaces the objects need (created for
+// real, with their "default" ServiceAccount) is written. It returns the objects the API
+// server refused, by "Kind/namespace/name", with the reason; an error is a failure to ask,
+// not a refusal.
 func DryRun(ctx context.Context, cfg *rest.Config, paths []string, parallel int) (rejected map[string]string, err error) {
 	rejected = map[string]string{}
 	loaded := manifest.Load(ctx, paths, manifest.Options{})
@@ -227,11 +228,20 @@ func applyDryRun(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.
 	if err != nil {
 		return err
 	}
-	opts := metav1.ApplyOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: "palisade-test", Force: true}
+	var r dynamic.ResourceInterface = dyn.Resource(mapping.Resource)
 	if mapping.Scope.Name() == "namespace" {
-		_, err = dyn.Resource(mapping.Resource).Namespace(o.Namespace).Apply(ctx, o.Name, u, opts)
-	} else {
-		_, err = dyn.Resource(mapping.Resource).Apply(ctx, o.Name, u, opts)
+		r = dyn.Resource(mapping.Resource).Namespace(o.Namespace)
 	}
+	dryRun := []string{metav1.DryRunAll}
+	_, err = r.Create(ctx, u, metav1.CreateOptions{DryRun: dryRun})
+	if !apierrors.IsAlreadyExists(err) || o.Name == "" {
+		return err
+	}
+	live, err := r.Get(ctx, o.Name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	u.SetResourceVersion(live.GetResourceVersion())
+	_, err = r.Update(ctx, u, metav1.UpdateOptions{DryRun: dryRun})
 	return err
 }
