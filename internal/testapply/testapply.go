@@ -34,31 +34,46 @@ type Result struct {
 	Rejected map[string]string
 }
 
+// clients are what Apply and DryRun talk to the API server with.
+type clients struct {
+	mapper *restmapper.DeferredDiscoveryRESTMapper
+	dyn    dynamic.Interface
+	client kubernetes.Interface
+}
+
+// load reads the manifests at paths and makes the clients of cfg.
+func load(ctx context.Context, cfg *rest.Config, paths []string) (*manifest.Result, clients, error) {
+	loaded := manifest.Load(ctx, paths, manifest.Options{})
+	if len(loaded.Errors) > 0 {
+		return nil, clients{}, fmt.Errorf("reading %v: %v", paths, loaded.Errors[0])
+	}
+	cfg = rest.CopyConfig(cfg)
+	cfg.WarningHandler = rest.NoWarnings{} // deprecated annotations in test corpora, say
+	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, clients{}, err
+	}
+	c := clients{mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))}
+	if c.dyn, err = dynamic.NewForConfig(cfg); err != nil {
+		return nil, clients{}, err
+	}
+	if c.client, err = kubernetes.NewForConfig(cfg); err != nil {
+		return nil, clients{}, err
+	}
+	return loaded, c, nil
+}
+
 // Apply creates every object of the manifests at paths, Namespaces first, with parallel
 // requests at once, and a "default" ServiceAccount in each namespace that has none (the
 // controller manager would make it; without it the API server refuses Pods). Objects that
 // already exist are left alone.
 func Apply(ctx context.Context, cfg *rest.Config, paths []string, parallel int) (*Result, error) {
 	res := &Result{Rejected: map[string]string{}}
-	loaded := manifest.Load(ctx, paths, manifest.Options{})
-	if len(loaded.Errors) > 0 {
-		return res, fmt.Errorf("reading %v: %v", paths, loaded.Errors[0])
-	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.WarningHandler = rest.NoWarnings{} // deprecated annotations in test corpora, say
-	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	loaded, c, err := load(ctx, cfg, paths)
 	if err != nil {
 		return res, err
 	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return res, err
-	}
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return res, err
-	}
+	mapper, dyn, client := c.mapper, c.dyn, c.client
 	// Namespaces first, then ServiceAccounts (the API server refuses a Pod whose
 	// ServiceAccount does not exist yet), then everything else.
 	var namespaces, accounts, others []*inventory.Object
@@ -159,25 +174,11 @@ func create(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.Defer
 // not a refusal.
 func DryRun(ctx context.Context, cfg *rest.Config, paths []string, parallel int) (rejected map[string]string, err error) {
 	rejected = map[string]string{}
-	loaded := manifest.Load(ctx, paths, manifest.Options{})
-	if len(loaded.Errors) > 0 {
-		return rejected, fmt.Errorf("reading %v: %v", paths, loaded.Errors[0])
-	}
-	cfg = rest.CopyConfig(cfg)
-	cfg.WarningHandler = rest.NoWarnings{}
-	disc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	loaded, c, err := load(ctx, cfg, paths)
 	if err != nil {
 		return rejected, err
 	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return rejected, err
-	}
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return rejected, err
-	}
+	mapper, dyn, client := c.mapper, c.dyn, c.client
 	for _, ns := range loaded.Inventory.Namespaces() {
 		n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
 		if _, err := client.CoreV1().Namespaces().Create(ctx, n, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
