@@ -147,21 +147,28 @@ func unstructuredOf(o *inventory.Object) (*unstructured.Unstructured, error) {
 	return u, nil
 }
 
-func create(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, o *inventory.Object) error {
+// resourceOf is o as the dynamic client sends it, and the client of its resource.
+func resourceOf(dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, o *inventory.Object) (*unstructured.Unstructured, dynamic.ResourceInterface, error) {
 	u, err := unstructuredOf(o)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	mapping, err := mapper.RESTMapping(o.GVK.GroupKind(), o.GVK.Version)
 	if err != nil {
+		return nil, nil, err
+	}
+	if mapping.Scope.Name() == "namespace" {
+		return u, dyn.Resource(mapping.Resource).Namespace(o.Namespace), nil
+	}
+	return u, dyn.Resource(mapping.Resource), nil
+}
+
+func create(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, o *inventory.Object) error {
+	u, r, err := resourceOf(dyn, mapper, o)
+	if err != nil {
 		return err
 	}
-	r := dyn.Resource(mapping.Resource)
-	if mapping.Scope.Name() == "namespace" {
-		_, err = r.Namespace(o.Namespace).Create(ctx, u, metav1.CreateOptions{})
-	} else {
-		_, err = r.Create(ctx, u, metav1.CreateOptions{})
-	}
+	_, err = r.Create(ctx, u, metav1.CreateOptions{})
 	return err
 }
 
@@ -221,17 +228,9 @@ func DryRun(ctx context.Context, cfg *rest.Config, paths []string, parallel int)
 }
 
 func applyDryRun(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, o *inventory.Object) error {
-	u, err := unstructuredOf(o)
+	u, r, err := resourceOf(dyn, mapper, o)
 	if err != nil {
 		return err
-	}
-	mapping, err := mapper.RESTMapping(o.GVK.GroupKind(), o.GVK.Version)
-	if err != nil {
-		return err
-	}
-	var r dynamic.ResourceInterface = dyn.Resource(mapping.Resource)
-	if mapping.Scope.Name() == "namespace" {
-		r = dyn.Resource(mapping.Resource).Namespace(o.Namespace)
 	}
 	dryRun := []string{metav1.DryRunAll}
 	_, err = r.Create(ctx, u, metav1.CreateOptions{DryRun: dryRun})
