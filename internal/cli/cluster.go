@@ -152,7 +152,7 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 					results[i] = scanTarget(cmd.Context(), t, scan.ClusterRequest{
 						Context: t.context, Namespace: cf.namespace,
 						Catalog: r.catalog, Policy: r.policy, Selected: r.selected,
-						Rules:         r.options(&rf),
+						Rules:         r.reportOptions(&rf, &out),
 						SkipAnonymous: cf.skipAnonymous,
 						Progress:      progress.counter(t.context),
 					})

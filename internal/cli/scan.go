@@ -218,6 +218,23 @@ func (r *run) options(rf *ruleFlags) rules.Options {
 	return rules.Options{PSSVersion: rf.pssVersion, KubernetesVersion: r.kubeVersion}
 }
 
+// reportOptions are the rule options of a command that only reports: findings keep the
+// remedy patches its reports print, and no more.
+func (r *run) reportOptions(rf *ruleFlags, out *outputFlags) rules.Options {
+	o := r.options(rf)
+	o.Patches = rules.NoPatches
+	targets, err := out.targets()
+	if err != nil {
+		o.Patches = rules.ChangePatches
+	}
+	for _, t := range targets {
+		if report.PrintsPatches(t.format) {
+			o.Patches = rules.ChangePatches
+		}
+	}
+	return o
+}
+
 // evaluated lists the rules that ran (those keep admits, all when keep is nil), for the
 // reports that describe them.
 func (r *run) evaluated(keep func(*rules.Rule) bool) []*rules.Rule {
@@ -390,7 +407,7 @@ func newScanCommand(s Streams) *cobra.Command {
 				Paths:    args,
 				Load:     manifest.Options{Namespace: namespace, Stdin: s.In, Expanders: expanders, FollowSymlinks: followSymlinks},
 				Catalog:  r.catalog,
-				Rules:    r.options(&rf),
+				Rules:    r.reportOptions(&rf, &out),
 				Policy:   r.policy,
 				Selected: r.selected,
 

@@ -124,6 +124,10 @@ func writerFor(format string) (Writer, bool) {
 	return nil, false
 }
 
+// PrintsPatches reports whether the named format prints the remedy patches of findings (the
+// fields a fix sets, removes or renames; never the TODO notes, which only fix writes).
+func PrintsPatches(format string) bool { return strings.EqualFold(format, "json") }
+
 // Write writes the report in the named format.
 func Write(w io.Writer, format string, in *Input) error {
 	wr, ok := writerFor(format)

@@ -748,7 +748,7 @@ func (e *Evaluation) toFinding(r *Rule, o *inventory.Object, v Violation) findin
 		Message:   v.Message,
 		Remedy:    r.Remedy,
 		Evidence:  v.Evidence,
-		Fix:       v.Fix,
+		Fix:       e.patches(v.Fix),
 
 		ObjectAt: finding.PositionOf(o.Locate("")),
 		Related:  v.Related,
@@ -766,4 +766,20 @@ func (e *Evaluation) toFinding(r *Rule, o *inventory.Object, v Violation) findin
 		}
 	}
 	return f
+}
+
+// patches is what a finding keeps of a violation's remedy (Options.Patches).
+func (e *Evaluation) patches(fix []finding.Patch) []finding.Patch {
+	if e.opts == nil || len(fix) == 0 {
+		return fix
+	}
+	switch e.opts.Patches {
+	case NoPatches:
+		return nil
+	case ChangePatches:
+		if fix = finding.Changes(fix); len(fix) == 0 {
+			return nil
+		}
+	}
+	return fix
 }
