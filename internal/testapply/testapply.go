@@ -95,13 +95,22 @@ func Apply(ctx context.Context, cfg *rest.Config, paths []string, parallel int) 
 			continue
 		}
 		for _, ns := range loaded.Inventory.Namespaces() {
-			sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
-			if _, err := client.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-				return res, fmt.Errorf("creating ServiceAccount default in %s: %w", ns, err)
+			if err := defaultAccount(ctx, client, ns); err != nil {
+				return res, err
 			}
 		}
 	}
 	return res, nil
+}
+
+// defaultAccount creates the "default" ServiceAccount of namespace ns, which the controller
+// manager would make, unless it exists.
+func defaultAccount(ctx context.Context, client kubernetes.Interface, ns string) error {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
+	if _, err := client.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating ServiceAccount default in %s: %w", ns, err)
+	}
+	return nil
 }
 
 func createAll(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, objs []*inventory.Object, parallel int, res *Result) error {
@@ -191,9 +200,8 @@ func DryRun(ctx context.Context, cfg *rest.Config, paths []string, parallel int)
 		if _, err := client.CoreV1().Namespaces().Create(ctx, n, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return rejected, fmt.Errorf("creating Namespace %s: %w", ns, err)
 		}
-		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}
-		if _, err := client.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			return rejected, fmt.Errorf("creating ServiceAccount default in %s: %w", ns, err)
+		if err := defaultAccount(ctx, client, ns); err != nil {
+			return rejected, err
 		}
 	}
 	var (
