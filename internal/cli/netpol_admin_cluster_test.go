@@ -96,7 +96,8 @@ spec:
 func TestNetpolReadsAdminPoliciesFromACluster(t *testing.T) {
 	c := testCluster.Require(t)
 	ctx := context.Background()
-	token := fmt.Sprintf("%06x", rand.Uint32()&0xffffff)
+	// The token is a label value too: a leading letter keeps YAML from reading it as a number.
+	token := fmt.Sprintf("t%06x", rand.Uint32()&0xffffff)
 	namespaces := []string{"anp-x-" + token, "anp-y-" + token}
 	auditor := []string{"--kubeconfig", c.Kubeconfig(), "--context", testcluster.Auditor}
 	dir := t.TempDir()
@@ -122,6 +123,9 @@ func TestNetpolReadsAdminPoliciesFromACluster(t *testing.T) {
 	}
 
 	apply(write("crds.yaml", adminPolicyCRDs()))
+	// Other tests share the cluster: they must find it as this test did, without the
+	// definitions and without the grant, whether this test passes or not.
+	t.Cleanup(func() { removeAdminPolicyDefinitions(t, c) })
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		if _, err := disc.ServerResourcesForGroupVersion("policy.networking.k8s.io/v1alpha1"); err == nil {
 			break
@@ -172,6 +176,37 @@ func TestNetpolReadsAdminPoliciesFromACluster(t *testing.T) {
 	}
 	if !slices.Equal(fromFiles, fromCluster) {
 		t.Errorf("manifests:\n%s\ncluster:\n%s", strings.Join(fromFiles, "\n"), strings.Join(fromCluster, "\n"))
+	}
+}
+
+// removeAdminPolicyDefinitions deletes the definitions adminPolicyCRDs installed and the grant
+// grantAdminPolicyReading made, and waits until discovery no longer serves the group.
+func removeAdminPolicyDefinitions(t *testing.T, c *testcluster.Cluster) {
+	t.Helper()
+	ctx := context.Background()
+	admin := c.Client(testcluster.Admin)
+	for _, err := range []error{
+		admin.RbacV1().ClusterRoleBindings().Delete(ctx, "read-admin-network-policies", metav1.DeleteOptions{}),
+		admin.RbacV1().ClusterRoles().Delete(ctx, "read-admin-network-policies", metav1.DeleteOptions{}),
+	} {
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("removing the grant: %v", err)
+		}
+	}
+	crds := dynamic.NewForConfigOrDie(c.Config(testcluster.Admin)).Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"})
+	for _, plural := range []string{"adminnetworkpolicies", "baselineadminnetworkpolicies"} {
+		if err := crds.Delete(ctx, plural+".policy.networking.k8s.io", metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("deleting the definition of %s: %v", plural, err)
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if _, err := admin.Discovery().ServerResourcesForGroupVersion("policy.networking.k8s.io/v1alpha1"); err != nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the cluster still serves policy.networking.k8s.io/v1alpha1 30 s after its definitions were deleted")
+			return
+		}
 	}
 }
 

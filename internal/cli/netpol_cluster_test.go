@@ -127,7 +127,7 @@ func netpolConnections(t *testing.T, namespaces []string, args ...string) []stri
 // manifests. The API server fills in policyTypes and protocols, which the engine infers.
 func TestNetpolOnAClusterEqualsTheManifests(t *testing.T) {
 	c := testCluster.Require(t)
-	token := fmt.Sprintf("%06x", rand.Uint32()&0xffffff)
+	token := fmt.Sprintf("t%06x", rand.Uint32()&0xffffff)
 	namespaces := []string{"np-x-" + token, "np-y-" + token, "np-z-" + token}
 	text := strings.NewReplacer("NSX", namespaces[0], "NSY", namespaces[1], "NSZ", namespaces[2]).Replace(netpolClusterManifests)
 	for _, ns := range namespaces {
