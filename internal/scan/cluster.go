@@ -21,6 +21,9 @@ import (
 // ClusterRequest says which live cluster to scan and how.
 type ClusterRequest struct {
 	Config *rest.Config
+	// Watcher, when set, reads the cluster from its informers' caches instead of listing it
+	// (palisade operator); Config is then unused.
+	Watcher *cluster.Watcher
 	// Context names the cluster in findings and errors.
 	Context string
 	// Namespace limits the scan to one namespace; empty scans them all.
@@ -67,7 +70,11 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	kinds, _ := ClusterKinds(chosen)
 	// Which ServiceAccounts pods run as is read from each Pod before its content is let go.
 	use := &rbacrules.PodUse{}
-	src := cluster.Scan(ctx, req.Config, cluster.Options{
+	read := func(ctx context.Context, opts cluster.Options) *cluster.Result { return cluster.Scan(ctx, req.Config, opts) }
+	if req.Watcher != nil {
+		read = req.Watcher.Scan
+	}
+	src := read(ctx, cluster.Options{
 		Context:       req.Context,
 		Namespace:     req.Namespace,
 		Kinds:         kinds,
