@@ -70,7 +70,9 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	kinds, _ := ClusterKinds(chosen)
 	// Which ServiceAccounts pods run as is read from each Pod before its content is let go.
 	use := &rbacrules.PodUse{}
-	read := func(ctx context.Context, opts cluster.Options) *cluster.Result { return cluster.Scan(ctx, req.Config, opts) }
+	read := func(ctx context.Context, opts cluster.Options) *cluster.Result {
+		return cluster.Scan(ctx, req.Config, opts)
+	}
 	if req.Watcher != nil {
 		read = req.Watcher.Scan
 	}
