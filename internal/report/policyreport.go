@@ -132,6 +132,44 @@ type policyReports struct {
 }
 
 func writePolicyReport(w io.Writer, in *Input) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for i, r := range buildPolicyReports(in).sorted() {
+		if i > 0 {
+			bw.WriteString("---\n")
+		}
+		r.writeYAML(bw)
+	}
+	return bw.Flush()
+}
+
+// PolicyReportObject is one report of what -o policyreport writes, on its own: for writing
+// it to a cluster (palisade operator) rather than to a file.
+type PolicyReportObject struct {
+	APIVersion, Kind, Namespace, Name string
+	// YAML is the report as one YAML document: a server-side apply patch as it is.
+	YAML []byte
+}
+
+// PolicyReportObjects returns the reports of in, in the order -o policyreport writes them:
+// the cluster report (always, so that a clean scan replaces an old one), then a report per
+// namespace with results.
+func PolicyReportObjects(in *Input) []PolicyReportObject {
+	reports := buildPolicyReports(in).sorted()
+	out := make([]PolicyReportObject, len(reports))
+	var b strings.Builder
+	bw := bufio.NewWriter(&b)
+	for i, r := range reports {
+		b.Reset()
+		bw.Reset(&b)
+		r.writeYAML(bw)
+		_ = bw.Flush() // a strings.Builder never fails
+		out[i] = PolicyReportObject{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Metadata.Namespace, Name: r.Metadata.Name, YAML: []byte(b.String())}
+	}
+	return out
+}
+
+// buildPolicyReports sorts every finding, note and error of in into its report.
+func buildPolicyReports(in *Input) *policyReports {
 	pr := newPolicyReports(in)
 	for i := range in.Findings {
 		pr.addFinding(&in.Findings[i], "fail")
@@ -154,14 +192,7 @@ func writePolicyReport(w io.Writer, in *Input) error {
 	for _, e := range in.Errors {
 		pr.addError(e)
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	for i, r := range pr.sorted() {
-		if i > 0 {
-			bw.WriteString("---\n")
-		}
-		r.writeYAML(bw)
-	}
-	return bw.Flush()
+	return pr
 }
 
 func newPolicyReports(in *Input) *policyReports {

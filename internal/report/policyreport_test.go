@@ -296,3 +296,33 @@ func TestParseReportAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestPolicyReportObjectsAreTheStreamsDocuments pins that the reports the operator writes one
+// by one are the documents -o policyreport writes, each named as its metadata says.
+func TestPolicyReportObjectsAreTheStreamsDocuments(t *testing.T) {
+	for _, tc := range policyReportCases() {
+		for _, api := range report.ReportAPIs() {
+			t.Run(tc.name+"/"+string(api), func(t *testing.T) {
+				stream := writePolicyReport(t, tc.in(), api)
+				in := tc.in()
+				in.Now, in.ReportAPI = scanTime, api
+				objects := report.PolicyReportObjects(in)
+				docs := make([]string, len(objects))
+				for i, o := range objects {
+					docs[i] = string(o.YAML)
+					got := decodeStream(t, o.YAML)
+					if len(got) != 1 {
+						t.Fatalf("report %s holds %d documents, want 1", o.Name, len(got))
+					}
+					meta, _ := got[0]["metadata"].(map[string]any)
+					if got[0]["kind"] != o.Kind || got[0]["apiVersion"] != o.APIVersion || meta["name"] != o.Name || (meta["namespace"] != nil && meta["namespace"] != o.Namespace) {
+						t.Errorf("report %s/%s %s/%s: its YAML says %v %v %v", o.Kind, o.APIVersion, o.Namespace, o.Name, got[0]["kind"], got[0]["apiVersion"], meta)
+					}
+				}
+				if joined := strings.Join(docs, "---\n"); joined != string(stream) {
+					t.Errorf("the reports joined differ from the stream:\n%s\nstream:\n%s", joined, stream)
+				}
+			})
+		}
+	}
+}
