@@ -2,6 +2,9 @@ package report
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"cmp"
 	"fmt"
 	"io"
@@ -148,22 +151,41 @@ type PolicyReportObject struct {
 	APIVersion, Kind, Namespace, Name string
 	// YAML is the report as one YAML document: a server-side apply patch as it is.
 	YAML []byte
+	// Digest identifies the report's content but for the time its results are stamped with:
+	// two scans that find the same have reports of the same digest, and a writer that keeps
+	// digests writes only the reports that changed.
+	Digest string
 }
 
 // PolicyReportObjects returns the reports of in, in the order -o policyreport writes them:
 // the cluster report (always, so that a clean scan replaces an old one), then a report per
 // namespace with results.
 func PolicyReportObjects(in *Input) []PolicyReportObject {
-	reports := buildPolicyReports(in).sorted()
+	pr := buildPolicyReports(in)
+	reports := pr.sorted()
 	out := make([]PolicyReportObject, len(reports))
-	var b strings.Builder
+	var b bytes.Buffer
 	bw := bufio.NewWriter(&b)
 	for i, r := range reports {
 		b.Reset()
 		bw.Reset(&b)
 		r.writeYAML(bw)
-		_ = bw.Flush() // a strings.Builder never fails
-		out[i] = PolicyReportObject{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Metadata.Namespace, Name: r.Metadata.Name, YAML: []byte(b.String())}
+		_ = bw.Flush() // a bytes.Buffer never fails
+		out[i] = PolicyReportObject{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Metadata.Namespace, Name: r.Metadata.Name, YAML: bytes.Clone(b.Bytes())}
+	}
+	// The digests: every result shares the one stamp, so the reports are written again with
+	// it at zero.
+	if pr.stamp != nil {
+		saved := *pr.stamp
+		*pr.stamp = prTimestamp{}
+		defer func() { *pr.stamp = saved }()
+	}
+	for i, r := range reports {
+		h := sha256.New()
+		bw.Reset(h)
+		r.writeYAML(bw)
+		_ = bw.Flush() // a hash never fails
+		out[i].Digest = hex.EncodeToString(h.Sum(nil))
 	}
 	return out
 }

@@ -322,6 +322,14 @@ func TestPolicyReportObjectsAreTheStreamsDocuments(t *testing.T) {
 				if joined := strings.Join(docs, "---\n"); joined != string(stream) {
 					t.Errorf("the reports joined differ from the stream:\n%s\nstream:\n%s", joined, stream)
 				}
+				// The digest ignores the time: the same findings an hour later are the same.
+				later := tc.in()
+				later.Now, later.ReportAPI = scanTime.Add(time.Hour), api
+				for i, o := range report.PolicyReportObjects(later) {
+					if o.Digest != objects[i].Digest || o.Digest == "" {
+						t.Errorf("report %s: digest %q an hour later, %q before", o.Name, o.Digest, objects[i].Digest)
+					}
+				}
 			})
 		}
 	}
