@@ -82,6 +82,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 		newExplainCommand(s),
 		newPolicyCommand(s),
 		newWebhookCommand(s),
+		newOperatorCommand(s),
 		newVAPCommand(s),
 		newRBACCommand(s),
 		newNetpolCommand(s),

@@ -101,10 +101,10 @@ func writePolicyReport(t *testing.T, in *report.Input, api report.ReportAPI) []b
 // crdSchemas are the published CRDs' schemas of the version Palisade writes, by kind.
 type crdSchemas map[string]*apiextensions.JSONSchemaProps
 
-// readCRD reads a CRD of testdata/crds.
+// readCRD reads a CRD of deploy/operator/crds, the published CRDs palisade operator needs.
 func readCRD(t *testing.T, file string) *apiextensionsv1.CustomResourceDefinition {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "crds", file))
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "operator", "crds", file))
 	if err != nil {
 		t.Fatal(err)
 	}
