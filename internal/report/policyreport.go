@@ -3,9 +3,9 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"cmp"
 	"fmt"
 	"io"
 	"slices"
