@@ -8,8 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"net/http"
+	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -237,10 +238,6 @@ func deployment(name string, privileged bool) *appsv1.Deployment {
 	}
 }
 
-// privilegedRule is the rule a privileged container breaks, found by its findings rather
-// than named here: the first rule that reports the privileged Deployment and not the other.
-const privilegedPath = "privileged"
-
 // TestOperatorKeepsTheReportsEqualToTheCluster creates, changes and deletes a workload
 // through the API, with the operator running as deploy/operator's identity: each change is
 // in the namespace's PolicyReport within seconds, and a deleted object's results vanish.
@@ -317,5 +314,190 @@ func TestOperatorKeepsTheReportsEqualToTheCluster(t *testing.T) {
 	}
 }
 
-var _ = sync.Mutex{}
-var _ = strings.Contains
+// get serves one GET of the operator's handler.
+func get(op *running, path string) (int, string) {
+	rec := httptest.NewRecorder()
+	op.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	return rec.Code, rec.Body.String()
+}
+
+// metric returns the value of the first sample of the series that starts with prefix.
+func metric(text, prefix string) (float64, bool) {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			var v float64
+			if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v); err == nil {
+				return v, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// TestOperatorServesMetricsAndHealth reads /metrics, /healthz and /readyz of a leading
+// operator: the findings of a namespace by rule and severity, the objects watched, the scan
+// durations, the leader gauge.
+func TestOperatorServesMetricsAndHealth(t *testing.T) {
+	c := testCluster.Require(t)
+	ctx := context.Background()
+	installCRDs(t, c, "wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io_policyreports.yaml", "wgpolicyk8s.io_clusterpolicyreports.yaml")
+	leaseNS, ns := c.NewNamespace(t), c.NewNamespace(t)
+	if _, err := c.Client(testcluster.Admin).AppsV1().Deployments(ns).Create(ctx, deployment("web", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	op := start(t, operatorConfig(t, c, leaseNS), "replica-m", leaseNS, report.PolicyReportAPI, false)
+	if code, body := get(op, "/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d %s", code, body)
+	}
+	eventually(t, 30*time.Second, "the operator is ready and leads", func() error {
+		if !op.Leading() {
+			return fmt.Errorf("not leading")
+		}
+		return op.Ready()
+	})
+	if code, body := get(op, "/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz of a ready operator: %d %s", code, body)
+	}
+	_, text := get(op, "/metrics")
+	tests := []struct {
+		name   string
+		series string
+		min    float64
+	}{
+		{"the privileged Deployment's finding, by rule, severity and namespace", `palisade_findings{namespace="` + ns + `",rule="pod/privileged",severity="critical"}`, 1},
+		{"the objects the informers hold", "palisade_objects_watched ", 10},
+		{"the evaluations timed", `palisade_scan_duration_seconds_count{trigger="start"}`, 1},
+		{"this replica leads", "palisade_leader ", 1},
+		{"reports were applied", `palisade_report_writes_total{operation="apply"}`, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, ok := metric(text, tt.series)
+			if !ok || v < tt.min {
+				t.Errorf("%s = %v (present %v), want at least %v", tt.series, v, ok, tt.min)
+			}
+		})
+	}
+	if v, ok := metric(text, `palisade_report_write_errors_total{operation="apply"}`); !ok || v != 0 {
+		t.Errorf("write errors: %v (present %v), want a series at 0", v, ok)
+	}
+}
+
+// TestOperatorLeaderHandsOver runs two replicas; the leader dies without releasing its Lease,
+// as a crashed pod does. The other takes over once the Lease expires, a change made meanwhile
+// reaches the report, and the namespace still has one report, each result once.
+func TestOperatorLeaderHandsOver(t *testing.T) {
+	c := testCluster.Require(t)
+	ctx := context.Background()
+	installCRDs(t, c, "wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io_policyreports.yaml", "wgpolicyk8s.io_clusterpolicyreports.yaml")
+	leaseNS, ns := c.NewNamespace(t), c.NewNamespace(t)
+	cfg := operatorConfig(t, c, leaseNS)
+	replicas := []*running{
+		start(t, cfg, "replica-1", leaseNS, report.PolicyReportAPI, true),
+		start(t, cfg, "replica-2", leaseNS, report.PolicyReportAPI, true),
+	}
+	var leader, follower *running
+	eventually(t, 30*time.Second, "one replica leads and is ready", func() error {
+		for i, r := range replicas {
+			if r.Leading() && r.Ready() == nil {
+				leader, follower = r, replicas[1-i]
+				return nil
+			}
+		}
+		return fmt.Errorf("no ready leader")
+	})
+	if follower.Leading() {
+		t.Fatal("both replicas lead")
+	}
+	eventually(t, 30*time.Second, "the follower is ready to take over", follower.Ready)
+
+	leader.stop()
+	killed := time.Now()
+	apps := c.Client(testcluster.Admin).AppsV1().Deployments(ns)
+	if _, err := apps.Create(ctx, deployment("during-handover", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dyn := dynamic.NewForConfigOrDie(c.Config(testcluster.Admin))
+	eventually(t, 20*time.Second, "the new leader reports the change", func() error {
+		rs, err := reportResults(ctx, dyn, policyReports, ns)
+		if err != nil {
+			return err
+		}
+		if !hasRule(about(rs, "Deployment", "during-handover"), "pod/privileged") {
+			return fmt.Errorf("no pod/privileged result about the Deployment")
+		}
+		return nil
+	})
+	t.Logf("handed over and reported %s after the leader died (lease of 2 s)", time.Since(killed).Round(time.Millisecond))
+	if !follower.Leading() {
+		t.Error("the follower does not lead")
+	}
+	list, err := dyn.Resource(policyReports).Namespace(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 {
+		t.Errorf("%d policy reports in the namespace, want 1", len(list.Items))
+	}
+	rs, err := reportResults(ctx, dyn, policyReports, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[result]int{}
+	for _, r := range rs {
+		seen[r]++
+	}
+	for r, n := range seen {
+		if n > 1 {
+			t.Errorf("result %+v appears %d times", r, n)
+		}
+	}
+	if got := follower.Leading(); !got {
+		t.Error("the new leader stopped leading")
+	}
+}
+
+// TestOperatorWaitsForTheReportAPI starts an operator that writes OpenReports before their
+// definitions are installed: /readyz says which to install, and once they are, the reports
+// appear without a restart.
+func TestOperatorWaitsForTheReportAPI(t *testing.T) {
+	c := testCluster.Require(t)
+	ctx := context.Background()
+	dyn := dynamic.NewForConfigOrDie(c.Config(testcluster.Admin))
+	t.Cleanup(func() {
+		for _, name := range []string{"reports.openreports.io", "clusterreports.openreports.io"} {
+			if err := dyn.Resource(crds).Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				t.Errorf("deleting %s: %v", name, err)
+			}
+		}
+	})
+	if _, err := c.Client(testcluster.Admin).Discovery().ServerResourcesForGroupVersion("openreports.io/v1alpha1"); err == nil {
+		t.Fatal("the cluster serves openreports.io before the test installs it")
+	}
+	leaseNS, ns := c.NewNamespace(t), c.NewNamespace(t)
+	if _, err := c.Client(testcluster.Admin).AppsV1().Deployments(ns).Create(ctx, deployment("web", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	op := start(t, operatorConfig(t, c, leaseNS), "replica-r", leaseNS, report.OpenReportsAPI, false)
+	eventually(t, 30*time.Second, "the operator says the API is missing", func() error {
+		code, body := get(op, "/readyz")
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, "install the CustomResourceDefinition reports.openreports.io") {
+			return fmt.Errorf("/readyz: %d %q", code, body)
+		}
+		return nil
+	})
+	installCRDs(t, c, "openreports.io/v1alpha1", "openreports.io_reports.yaml", "openreports.io_clusterreports.yaml")
+	eventually(t, 30*time.Second, "the operator writes the reports once the API is served", func() error {
+		if err := op.Ready(); err != nil {
+			return err
+		}
+		rs, err := reportResults(ctx, dyn, openReports, ns)
+		if err != nil {
+			return err
+		}
+		if !hasRule(about(rs, "Deployment", "web"), "pod/privileged") {
+			return fmt.Errorf("no pod/privileged result about the Deployment in %v", rs)
+		}
+		return nil
+	})
+}
