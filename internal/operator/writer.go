@@ -160,3 +160,18 @@ func path(k reportKey) string {
 	}
 	return k.namespace + "/" + k.name
 }
+
+// ReportResources are the resources the operator writes, of every report API: what its role
+// must let it list, create, patch and delete, and nothing else.
+func ReportResources() []schema.GroupVersionResource {
+	var out []schema.GroupVersionResource
+	for _, api := range report.ReportAPIs() {
+		_, namespaced, cluster := (&writer{api: api}).resources()
+		out = append(out, namespaced, cluster)
+	}
+	return out
+}
+
+// ReportVerbs are what the operator does with its reports: list those there when it starts
+// leading, apply (create, patch) and delete.
+var ReportVerbs = []string{"list", "create", "patch", "delete"}
