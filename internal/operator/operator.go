@@ -271,7 +271,7 @@ func (o *Operator) cycle(ctx context.Context, trigger string) error {
 		Findings: res.Findings, Suppressed: res.Suppressed, Errors: res.Errors,
 		Rules: o.cfg.Catalog.All(), Now: o.cfg.Now(), ReportAPI: o.cfg.ReportAPI,
 	}
-	err := o.writer.sync(ctx, report.PolicyReportObjects(in))
+	err := o.writer.sync(ctx, report.BuildPolicyReports(in))
 	o.cfg.Metrics.setFindings(res.Findings)
 	o.cfg.Metrics.scanErrors.Set(float64(len(res.Errors)))
 	o.cfg.Metrics.objects.Set(float64(o.watcher.Objects()))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,6 +22,9 @@ const FieldManager = "palisade-operator"
 
 // managedBy selects the reports Palisade writes (report.PolicyReportObjects labels them).
 const managedBy = "app.kubernetes.io/managed-by=palisade"
+
+// writeParallel is how many reports are written at once.
+const writeParallel = 4
 
 // reportKey names one report in the cluster.
 type reportKey struct {
@@ -85,9 +89,9 @@ func (w *writer) served() error {
 	return nil
 }
 
-// sync writes objs, the complete set of reports, and deletes the other reports Palisade
+// sync writes the reports of set that changed, and deletes the other reports Palisade
 // wrote. It returns the first error; what failed is tried again on the next sync.
-func (w *writer) sync(ctx context.Context, objs []report.PolicyReportObject) error {
+func (w *writer) sync(ctx context.Context, set *report.PolicyReportSet) error {
 	if err := w.served(); err != nil {
 		return err
 	}
@@ -98,25 +102,44 @@ func (w *writer) sync(ctx context.Context, objs []report.PolicyReportObject) err
 		}
 		w.listed = true
 	}
-	var errs []error
-	want := make(map[reportKey]bool, len(objs))
-	for _, o := range objs {
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	// The API server takes most of a write's time (a namespace's report is often hundreds of
+	// kilobytes): several at once.
+	sem := make(chan struct{}, writeParallel)
+	want := make(map[reportKey]bool, len(set.Objects))
+	var changed []int
+	for i, o := range set.Objects {
 		key := reportKey{o.Kind, o.Namespace, o.Name}
 		want[key] = true
-		if d, ok := w.written[key]; ok && d == o.Digest {
-			continue
+		if d, ok := w.written[key]; !ok || d != o.Digest {
+			changed = append(changed, i)
 		}
-		_, err := w.dyn.Resource(w.resource(o.Kind)).Namespace(o.Namespace).Patch(ctx, o.Name, types.ApplyPatchType, o.YAML,
-			metav1.PatchOptions{FieldManager: FieldManager, Force: new(true)})
-		if err != nil {
-			w.metrics.writeErrors.WithLabelValues("apply").Inc()
-			delete(w.written, key)
-			errs = append(errs, fmt.Errorf("applying %s %s: %w", o.Kind, path(key), err))
-			continue
-		}
-		w.metrics.writes.WithLabelValues("apply").Inc()
-		w.written[key] = o.Digest
 	}
+	for _, i := range changed {
+		o := set.Objects[i]
+		key := reportKey{o.Kind, o.Namespace, o.Name}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			_, err := w.dyn.Resource(w.resource(o.Kind)).Namespace(o.Namespace).Patch(ctx, o.Name, types.ApplyPatchType, set.YAML(i),
+				metav1.PatchOptions{FieldManager: FieldManager, Force: new(true)})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				w.metrics.writeErrors.WithLabelValues("apply").Inc()
+				delete(w.written, key)
+				errs = append(errs, fmt.Errorf("applying %s %s: %w", o.Kind, path(key), err))
+				return
+			}
+			w.metrics.writes.WithLabelValues("apply").Inc()
+			w.written[key] = o.Digest
+		})
+	}
+	wg.Wait()
 	for key := range w.written {
 		if want[key] {
 			continue

@@ -149,45 +149,53 @@ func writePolicyReport(w io.Writer, in *Input) error {
 // it to a cluster (palisade operator) rather than to a file.
 type PolicyReportObject struct {
 	APIVersion, Kind, Namespace, Name string
-	// YAML is the report as one YAML document: a server-side apply patch as it is.
-	YAML []byte
 	// Digest identifies the report's content but for the time its results are stamped with:
 	// two scans that find the same have reports of the same digest, and a writer that keeps
 	// digests writes only the reports that changed.
 	Digest string
 }
 
-// PolicyReportObjects returns the reports of in, in the order -o policyreport writes them:
-// the cluster report (always, so that a clean scan replaces an old one), then a report per
+// PolicyReportSet is the reports of one scan, each with its digest, rendered one by one on
+// demand: a writer that keeps digests renders only the reports that changed.
+type PolicyReportSet struct {
+	Objects []PolicyReportObject
+	reports []*prReport
+}
+
+// BuildPolicyReports returns the reports of in, in the order -o policyreport writes them: the
+// cluster report (always, so that a clean scan replaces an old one), then a report per
 // namespace with results.
-func PolicyReportObjects(in *Input) []PolicyReportObject {
+func BuildPolicyReports(in *Input) *PolicyReportSet {
 	pr := buildPolicyReports(in)
-	reports := pr.sorted()
-	out := make([]PolicyReportObject, len(reports))
-	var b bytes.Buffer
-	bw := bufio.NewWriter(&b)
-	for i, r := range reports {
-		b.Reset()
-		bw.Reset(&b)
-		r.writeYAML(bw)
-		_ = bw.Flush() // a bytes.Buffer never fails
-		out[i] = PolicyReportObject{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Metadata.Namespace, Name: r.Metadata.Name, YAML: bytes.Clone(b.Bytes())}
-	}
-	// The digests: every result shares the one stamp, so the reports are written again with
-	// it at zero.
+	set := &PolicyReportSet{reports: pr.sorted()}
+	set.Objects = make([]PolicyReportObject, len(set.reports))
+	// The digests: every result shares the one stamp, so the reports are hashed with it at
+	// zero.
 	if pr.stamp != nil {
 		saved := *pr.stamp
 		*pr.stamp = prTimestamp{}
 		defer func() { *pr.stamp = saved }()
 	}
-	for i, r := range reports {
+	bw := bufio.NewWriter(io.Discard)
+	for i, r := range set.reports {
 		h := sha256.New()
 		bw.Reset(h)
 		r.writeYAML(bw)
 		_ = bw.Flush() // a hash never fails
-		out[i].Digest = hex.EncodeToString(h.Sum(nil))
+		set.Objects[i] = PolicyReportObject{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Metadata.Namespace,
+			Name: r.Metadata.Name, Digest: hex.EncodeToString(h.Sum(nil))}
 	}
-	return out
+	return set
+}
+
+// YAML returns report i as one YAML document, as -o policyreport writes it: a server-side
+// apply patch as it is.
+func (s *PolicyReportSet) YAML(i int) []byte {
+	var b bytes.Buffer
+	bw := bufio.NewWriter(&b)
+	s.reports[i].writeYAML(bw)
+	_ = bw.Flush() // a bytes.Buffer never fails
+	return b.Bytes()
 }
 
 // buildPolicyReports sorts every finding, note and error of in into its report.

@@ -306,11 +306,13 @@ func TestPolicyReportObjectsAreTheStreamsDocuments(t *testing.T) {
 				stream := writePolicyReport(t, tc.in(), api)
 				in := tc.in()
 				in.Now, in.ReportAPI = scanTime, api
-				objects := report.PolicyReportObjects(in)
+				set := report.BuildPolicyReports(in)
+				objects := set.Objects
 				docs := make([]string, len(objects))
 				for i, o := range objects {
-					docs[i] = string(o.YAML)
-					got := decodeStream(t, o.YAML)
+					yaml := set.YAML(i)
+					docs[i] = string(yaml)
+					got := decodeStream(t, yaml)
 					if len(got) != 1 {
 						t.Fatalf("report %s holds %d documents, want 1", o.Name, len(got))
 					}
@@ -325,7 +327,7 @@ func TestPolicyReportObjectsAreTheStreamsDocuments(t *testing.T) {
 				// The digest ignores the time: the same findings an hour later are the same.
 				later := tc.in()
 				later.Now, later.ReportAPI = scanTime.Add(time.Hour), api
-				for i, o := range report.PolicyReportObjects(later) {
+				for i, o := range report.BuildPolicyReports(later).Objects {
 					if o.Digest != objects[i].Digest || o.Digest == "" {
 						t.Errorf("report %s: digest %q an hour later, %q before", o.Name, o.Digest, objects[i].Digest)
 					}

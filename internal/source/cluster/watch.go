@@ -1,7 +1,10 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -189,6 +192,16 @@ func (w *Watcher) items(ctx context.Context, r resource, ns string) ([]runtime.O
 			out = append(out, ro)
 		}
 	}
+	// In the order the API server lists them (by namespace, then name), so that a scan
+	// through the Watcher reads the cluster in the order Scan does and reports the same.
+	slices.SortFunc(out, func(a, b runtime.Object) int {
+		ma, _ := a.(metav1.Object)
+		mb, _ := b.(metav1.Object)
+		if ma == nil || mb == nil {
+			return 0
+		}
+		return cmp.Or(strings.Compare(ma.GetNamespace(), mb.GetNamespace()), strings.Compare(ma.GetName(), mb.GetName()))
+	})
 	return out, nil
 }
 
