@@ -17,12 +17,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	coordinationv1 "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/klog/v2"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -155,6 +157,9 @@ func (o *Operator) Leading() bool {
 // Run watches the cluster and, while this replica leads, keeps the reports. It returns when
 // ctx ends; a lost lease makes it a candidate again.
 func (o *Operator) Run(ctx context.Context) error {
+	// client-go's leader election and informers log through the context's logger: to the
+	// operator's log, as JSON lines, rather than to klog's global one.
+	ctx = klog.NewContext(ctx, logr.FromSlogHandler(o.cfg.Log.Handler()))
 	w, err := cluster.NewWatcher(ctx, o.cfg.Rest)
 	if err != nil {
 		return fmt.Errorf("operator: %w", err)
