@@ -28,8 +28,9 @@ import (
 
 // BenchmarkOperator loads the 10k-object corpus into a test cluster and runs the palisade
 // binary against it, as a user would: `palisade cluster` (the baseline), then `palisade
-// operator`. It reports the operator's time to its first complete set of reports as a ratio
-// of the cluster scan's time, the operator's peak RSS after a minute of changes, and the
+// operator`. It reports the time from the operator's start to its first scan done (informers
+// listed, cluster judged) as a ratio of the cluster scan's time, and logs when every report
+// was written, the operator's peak RSS after a minute of changes, and the
 // time from a change through the API to the change in the namespace's PolicyReport, at the
 // 50th and 99th percentiles, with 10 changes per second going on for 30 seconds.
 func BenchmarkOperator(b *testing.B) {
@@ -107,6 +108,17 @@ func BenchmarkOperator(b *testing.B) {
 		_ = op.Process.Kill()
 		_ = op.Wait()
 	}()
+	// The first scan: the informers' lists and the evaluation, what palisade cluster does.
+	var scanned time.Duration
+	for scanned == 0 {
+		if v, ok := tryScrape(addr, `palisade_scan_duration_seconds_count{trigger="start"}`); ok && v >= 1 {
+			scanned = time.Since(start)
+		}
+		if time.Since(start) > 5*time.Minute {
+			b.Fatalf("the operator did not scan within 5 minutes:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	for {
 		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			resp.Body.Close()
@@ -119,19 +131,19 @@ func BenchmarkOperator(b *testing.B) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	initial := time.Since(start)
-	evaluation := scrape(b, addr, `palisade_scan_duration_seconds_sum{trigger="start"}`)
+	ready := time.Since(start)
+	writing := scrape(b, addr, "palisade_report_write_duration_seconds_sum")
 
 	latencies := changeLatencies(b, c, latencyNS, workloads)
 	slices.Sort(latencies)
 	pct := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
 	rss := peakRSSOf(b, op.Process.Pid)
 
-	b.ReportMetric(float64(initial)/float64(clusterScan), "initial/cluster")
+	b.ReportMetric(float64(scanned)/float64(clusterScan), "initial/cluster")
 	b.ReportMetric(float64(pct(0.99).Milliseconds()), "p99-change-ms")
 	b.ReportMetric(rss, "peak-RSS-MiB")
-	b.Logf("palisade cluster: %s (median of 3); operator: ready with every report written after %s (%.2f× the scan; its first evaluation %.2f s)",
-		clusterScan.Round(time.Millisecond), initial.Round(time.Millisecond), float64(initial)/float64(clusterScan), evaluation)
+	b.Logf("palisade cluster: %s (median of 3); operator: first scan done %s after start (%.2f× palisade cluster), every report written after %s (%.1f s writing)",
+		clusterScan.Round(time.Millisecond), scanned.Round(time.Millisecond), float64(scanned)/float64(clusterScan), ready.Round(time.Millisecond), writing)
 	cycles := scrape(b, addr, `palisade_scan_duration_seconds_count{trigger="change"}`)
 	b.Logf("change to report, %d changes at 10/s: p50 %s, p99 %s, max %s, in %.0f evaluations of %.0f ms on average; operator peak RSS %.0f MiB; objects watched %.0f",
 		len(latencies), pct(0.50).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), latencies[len(latencies)-1].Round(time.Millisecond),
@@ -217,9 +229,18 @@ func changeLatencies(b *testing.B, c *testcluster.Cluster, ns string, workloads 
 
 // scrape reads one sample of the operator's metrics.
 func scrape(b *testing.B, addr, series string) float64 {
+	v, ok := tryScrape(addr, series)
+	if !ok {
+		b.Fatalf("no metric %s", series)
+	}
+	return v
+}
+
+// tryScrape reads one sample of the operator's metrics, if it is there.
+func tryScrape(addr, series string) (float64, bool) {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
-		b.Fatal(err)
+		return 0, false
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
@@ -227,13 +248,10 @@ func scrape(b *testing.B, addr, series string) float64 {
 	for sc.Scan() {
 		if line := sc.Text(); strings.HasPrefix(line, series) {
 			v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, series)), 64)
-			if err == nil {
-				return v
-			}
+			return v, err == nil
 		}
 	}
-	b.Fatalf("no metric %s", series)
-	return 0
+	return 0, false
 }
 
 // peakRSSOf reads the peak resident memory of a running process (Linux), in MiB.

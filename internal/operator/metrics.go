@@ -10,14 +10,16 @@ import (
 // Metrics are the operator's Prometheus metrics, in a registry of their own (never the client
 // library's global one), so that two operators in one process, as in tests, never share one.
 type Metrics struct {
-	registry    *prometheus.Registry
-	findings    *prometheus.GaugeVec
-	duration    *prometheus.HistogramVec
-	objects     prometheus.Gauge
-	writes      *prometheus.CounterVec
-	writeErrors *prometheus.CounterVec
-	leader      prometheus.Gauge
-	scanErrors  prometheus.Gauge
+	registry *prometheus.Registry
+	findings *prometheus.GaugeVec
+	duration *prometheus.HistogramVec
+	// writeDuration is the time to bring the reports up to date after an evaluation.
+	writeDuration prometheus.Histogram
+	objects       prometheus.Gauge
+	writes        *prometheus.CounterVec
+	writeErrors   *prometheus.CounterVec
+	leader        prometheus.Gauge
+	scanErrors    prometheus.Gauge
 }
 
 // NewMetrics makes the operator's metrics, with the Go runtime's and the process's.
@@ -30,9 +32,14 @@ func NewMetrics() *Metrics {
 		}, []string{"rule", "severity", "namespace"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "palisade_scan_duration_seconds",
-			Help:    "Time to evaluate the cluster and write what changed, by trigger (change, schedule, start).",
+			Help:    "Time to judge the cluster from the informers' caches, by trigger (start, change, schedule, retry).",
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
 		}, []string{"trigger"}),
+		writeDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "palisade_report_write_duration_seconds",
+			Help:    "Time to bring the policy reports up to date after a scan: the reports that changed applied, those left over deleted.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+		}),
 		objects: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "palisade_objects_watched",
 			Help: "Objects the informers hold.",
@@ -54,7 +61,7 @@ func NewMetrics() *Metrics {
 			Help: "What the last evaluation could not judge: coverage gaps and errors, each an error result in the reports.",
 		}),
 	}
-	m.registry.MustRegister(m.findings, m.duration, m.objects, m.writes, m.writeErrors, m.leader, m.scanErrors,
+	m.registry.MustRegister(m.findings, m.duration, m.writeDuration, m.objects, m.writes, m.writeErrors, m.leader, m.scanErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Series that alerts watch exist from the start, at zero.
 	for _, op := range []string{"apply", "delete", "list"} {

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	coordinationv1 "k8s.io/client-go/kubernetes/typed/coordination/v1"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
@@ -121,7 +122,11 @@ func New(cfg Config) (*Operator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("operator: building a discovery client: %w", err)
 	}
-	return &Operator{cfg: cfg, writer: &writer{dyn: dyn, discovery: disc, api: cfg.ReportAPI, metrics: cfg.Metrics}}, nil
+	meta, err := metadata.NewForConfig(cfg.Rest)
+	if err != nil {
+		return nil, fmt.Errorf("operator: building a metadata client: %w", err)
+	}
+	return &Operator{cfg: cfg, writer: &writer{dyn: dyn, meta: meta, discovery: disc, api: cfg.ReportAPI, metrics: cfg.Metrics}}, nil
 }
 
 func cmpOr(d, def time.Duration) time.Duration {
@@ -271,6 +276,8 @@ func (o *Operator) cycle(ctx context.Context, trigger string) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	o.cfg.Metrics.duration.WithLabelValues(trigger).Observe(time.Since(start).Seconds())
+	written := time.Now()
 	in := &report.Input{
 		Command: "operator", Version: version.Version, Targets: []string{o.cfg.Context},
 		Findings: res.Findings, Suppressed: res.Suppressed, Errors: res.Errors,
@@ -280,7 +287,7 @@ func (o *Operator) cycle(ctx context.Context, trigger string) error {
 	o.cfg.Metrics.setFindings(res.Findings)
 	o.cfg.Metrics.scanErrors.Set(float64(len(res.Errors)))
 	o.cfg.Metrics.objects.Set(float64(o.watcher.Objects()))
-	o.cfg.Metrics.duration.WithLabelValues(trigger).Observe(time.Since(start).Seconds())
+	o.cfg.Metrics.writeDuration.Observe(time.Since(written).Seconds())
 	o.mu.Lock()
 	o.lastErr = err
 	o.cycles++

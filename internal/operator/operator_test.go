@@ -391,6 +391,12 @@ func TestOperatorLeaderHandsOver(t *testing.T) {
 	ctx := context.Background()
 	installCRDs(t, c, "wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io_policyreports.yaml", "wgpolicyk8s.io_clusterpolicyreports.yaml")
 	leaseNS, ns := c.NewNamespace(t), c.NewNamespace(t)
+	// Reports the new leader finds written, unchanged, and need not write again.
+	for range 3 {
+		if _, err := c.Client(testcluster.Admin).AppsV1().Deployments(c.NewNamespace(t)).Create(ctx, deployment("web", true), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg := operatorConfig(t, c, leaseNS)
 	replicas := []*running{
 		start(t, cfg, "replica-1", leaseNS, report.PolicyReportAPI, true),
@@ -454,6 +460,16 @@ func TestOperatorLeaderHandsOver(t *testing.T) {
 	}
 	if got := follower.Leading(); !got {
 		t.Error("the new leader stopped leading")
+	}
+	// The new leader read the digests of the reports there and wrote only what changed.
+	all, err := dyn.Resource(policyReports).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=palisade"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, text := get(follower, "/metrics")
+	applied, _ := metric(text, `palisade_report_writes_total{operation="apply"}`)
+	if len(all.Items) < 4 || applied >= float64(len(all.Items)) {
+		t.Errorf("the new leader applied %v reports of the %d there; want fewer: only those that changed", applied, len(all.Items))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
 
 	"palisade.dev/palisade/internal/report"
 )
@@ -36,6 +37,7 @@ type reportKey struct {
 // the reports of namespaces that no longer have results.
 type writer struct {
 	dyn       dynamic.Interface
+	meta      metadata.Interface
 	discovery discovery.DiscoveryInterface
 	api       report.ReportAPI
 	metrics   *Metrics
@@ -156,8 +158,9 @@ func (w *writer) sync(ctx context.Context, set *report.PolicyReportSet) error {
 	return errors.Join(errs...)
 }
 
-// listExisting records the reports Palisade wrote before (an earlier leader's), with no
-// digest: each is applied again or deleted on the first sync.
+// listExisting records the reports Palisade wrote before (an earlier leader's) with the
+// digest each carries, reading their metadata alone: on the first sync, only those whose
+// content changed are written again, and those of namespaces with nothing left are deleted.
 func (w *writer) listExisting(ctx context.Context) error {
 	_, namespaced, cluster := w.resources()
 	kinds := map[schema.GroupVersionResource]string{namespaced: "PolicyReport", cluster: "ClusterPolicyReport"}
@@ -166,12 +169,12 @@ func (w *writer) listExisting(ctx context.Context) error {
 	}
 	w.written = map[reportKey]string{}
 	for gvr, kind := range kinds {
-		list, err := w.dyn.Resource(gvr).List(ctx, metav1.ListOptions{LabelSelector: managedBy})
+		list, err := w.meta.Resource(gvr).List(ctx, metav1.ListOptions{LabelSelector: managedBy})
 		if err != nil {
 			return fmt.Errorf("listing the %s Palisade wrote: %w", gvr.GroupResource(), err)
 		}
 		for _, it := range list.Items {
-			w.written[reportKey{kind, it.GetNamespace(), it.GetName()}] = ""
+			w.written[reportKey{kind, it.Namespace, it.Name}] = it.Annotations[report.DigestAnnotation]
 		}
 	}
 	return nil

@@ -99,6 +99,8 @@ type prReport struct {
 type prMetadata struct {
 	Name, Namespace string
 	Labels          map[string]string
+	// Annotations are written only when set: by BuildPolicyReports, for the digest.
+	Annotations map[string]string
 }
 
 type prSummary struct{ Pass, Fail, Warn, Error, Skip int }
@@ -155,6 +157,11 @@ type PolicyReportObject struct {
 	Digest string
 }
 
+// DigestAnnotation holds, on each report of a PolicyReportSet, its Digest: a writer that
+// starts afresh (a new leader) reads the digests of the reports in the cluster from their
+// metadata alone, and rewrites only those that changed.
+const DigestAnnotation = "palisade.dev/digest"
+
 // PolicyReportSet is the reports of one scan, each with its digest, rendered one by one on
 // demand: a writer that keeps digests renders only the reports that changed.
 type PolicyReportSet struct {
@@ -185,11 +192,14 @@ func BuildPolicyReports(in *Input) *PolicyReportSet {
 		set.Objects[i] = PolicyReportObject{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Metadata.Namespace,
 			Name: r.Metadata.Name, Digest: hex.EncodeToString(h.Sum(nil))}
 	}
+	for i, r := range set.reports {
+		r.Metadata.Annotations = map[string]string{DigestAnnotation: set.Objects[i].Digest}
+	}
 	return set
 }
 
-// YAML returns report i as one YAML document, as -o policyreport writes it: a server-side
-// apply patch as it is.
+// YAML returns report i as one YAML document, as -o policyreport writes it but for the
+// digest's annotation: a server-side apply patch as it is.
 func (s *PolicyReportSet) YAML(i int) []byte {
 	var b bytes.Buffer
 	bw := bufio.NewWriter(&b)

@@ -298,7 +298,8 @@ func TestParseReportAPI(t *testing.T) {
 }
 
 // TestPolicyReportObjectsAreTheStreamsDocuments pins that the reports the operator writes one
-// by one are the documents -o policyreport writes, each named as its metadata says.
+// by one are the documents -o policyreport writes, each named as its metadata says and
+// annotated with its digest.
 func TestPolicyReportObjectsAreTheStreamsDocuments(t *testing.T) {
 	for _, tc := range policyReportCases() {
 		for _, api := range report.ReportAPIs() {
@@ -311,7 +312,15 @@ func TestPolicyReportObjectsAreTheStreamsDocuments(t *testing.T) {
 				docs := make([]string, len(objects))
 				for i, o := range objects {
 					yaml := set.YAML(i)
-					docs[i] = string(yaml)
+					// Quoted when a YAML reader could take it for a number (6e1...).
+					annotation := "  annotations:\n    " + report.DigestAnnotation + ": " + o.Digest + "\n"
+					if quoted := strings.Replace(annotation, o.Digest, `"`+o.Digest+`"`, 1); strings.Contains(string(yaml), quoted) {
+						annotation = quoted
+					}
+					if !strings.Contains(string(yaml), annotation) {
+						t.Errorf("report %s does not carry its digest %s", o.Name, o.Digest)
+					}
+					docs[i] = strings.Replace(string(yaml), annotation, "", 1)
 					got := decodeStream(t, yaml)
 					if len(got) != 1 {
 						t.Fatalf("report %s holds %d documents, want 1", o.Name, len(got))
