@@ -3,9 +3,9 @@ package cluster
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
