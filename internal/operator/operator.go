@@ -83,6 +83,8 @@ type Operator struct {
 	cfg     Config
 	watcher *cluster.Watcher
 	writer  *writer
+	// filled is closed once the informers have listed what the rules read.
+	filled chan struct{}
 
 	mu      sync.Mutex
 	synced  bool  // the informers have listed what the rules read
@@ -171,13 +173,15 @@ func (o *Operator) Run(ctx context.Context) error {
 	}
 	o.watcher = w
 	// Every replica fills its informers at once, so that a follower that takes over has
-	// the cluster in memory already.
+	// the cluster in memory already; a leader judges it once they are full.
+	o.filled = make(chan struct{})
 	go func() {
-		res := o.evaluate(ctx)
+		defer close(o.filled)
+		res := scan.ReadCluster(ctx, o.request())
 		o.mu.Lock()
 		o.synced = true
 		o.mu.Unlock()
-		o.cfg.Log.Info("informers synced", "objects", res.Objects, "errors", len(res.Errors))
+		o.cfg.Log.Info("informers synced", "objects", res.Inventory.Len(), "errors", len(res.Errors))
 	}()
 	client, err := coordinationv1.NewForConfig(o.cfg.Rest)
 	if err != nil {
@@ -234,6 +238,11 @@ func (o *Operator) lead(ctx context.Context) {
 	// A new leader trusts nothing it did not write: it lists the reports there and rewrites
 	// or deletes each.
 	o.writer.listed = false
+	select {
+	case <-ctx.Done():
+		return
+	case <-o.filled:
+	}
 	rescan := time.NewTicker(o.cfg.Rescan)
 	defer rescan.Stop()
 	var retry <-chan time.Time
@@ -307,10 +316,14 @@ func (o *Operator) cycle(ctx context.Context, trigger string) error {
 
 // evaluate judges the cluster from the informers' caches, as palisade cluster judges it.
 func (o *Operator) evaluate(ctx context.Context) *scan.ClusterResult {
-	return scan.Cluster(ctx, scan.ClusterRequest{
+	return scan.Cluster(ctx, o.request())
+}
+
+func (o *Operator) request() scan.ClusterRequest {
+	return scan.ClusterRequest{
 		Watcher: o.watcher, Context: o.cfg.Context,
 		Catalog: o.cfg.Catalog, Rules: o.cfg.Rules, Policy: o.cfg.Policy, Selected: o.cfg.Selected,
-	})
+	}
 }
 
 // Cycles counts the evaluations finished since this replica last became leader.
