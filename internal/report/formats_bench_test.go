@@ -49,3 +49,13 @@ func BenchmarkPolicyReport(b *testing.B) { benchmarkFormat(b, "policyreport", 10
 // BenchmarkMarkdown writes the markdown summary of 10k findings, which it cuts at 65,000
 // characters.
 func BenchmarkMarkdown(b *testing.B) { benchmarkFormat(b, "markdown", 10_000) }
+
+// BenchmarkPolicyReportDigests builds the reports of 10k findings with their digests, as the
+// operator does on every change (it renders only the reports whose digest changed).
+func BenchmarkPolicyReportDigests(b *testing.B) {
+	in := benchInput(10_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		BuildPolicyReports(in)
+	}
+}

@@ -176,18 +176,11 @@ func BuildPolicyReports(in *Input) *PolicyReportSet {
 	pr := buildPolicyReports(in)
 	set := &PolicyReportSet{reports: pr.sorted()}
 	set.Objects = make([]PolicyReportObject, len(set.reports))
-	// The digests: every result shares the one stamp, so the reports are hashed with it at
-	// zero.
-	if pr.stamp != nil {
-		saved := *pr.stamp
-		*pr.stamp = prTimestamp{}
-		defer func() { *pr.stamp = saved }()
-	}
 	bw := bufio.NewWriter(io.Discard)
 	for i, r := range set.reports {
 		h := sha256.New()
 		bw.Reset(h)
-		r.writeYAML(bw)
+		r.writeDigest(bw)
 		_ = bw.Flush() // a hash never fails
 		set.Objects[i] = PolicyReportObject{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Metadata.Namespace,
 			Name: r.Metadata.Name, Digest: hex.EncodeToString(h.Sum(nil))}
