@@ -28,8 +28,8 @@ func TestDigestCoversEveryField(t *testing.T) {
 			Summary:  prSummary{1, 2, 3, 4, 5},
 			Results: []prResult{{
 				Policy: "p", Rule: "r", Result: "fail", Severity: "high", Category: "c", Message: "m", Source: "palisade", Scored: true,
-				Timestamp: &prTimestamp{Seconds: 1, Nanos: 2},
-				Resources: []prObjectRef{{APIVersion: "v1", Kind: "Pod", Namespace: "shop", Name: "web", UID: "u"}},
+				Timestamp:  &prTimestamp{Seconds: 1, Nanos: 2},
+				Resources:  []prObjectRef{{APIVersion: "v1", Kind: "Pod", Namespace: "shop", Name: "web", UID: "u"}},
 				Properties: map[string]string{"k": "v"},
 			}},
 		}
