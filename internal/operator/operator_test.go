@@ -155,7 +155,7 @@ func start(t *testing.T, cfg *rest.Config, identity, leaseNS string, api report.
 	}
 	op, err := operator.New(operator.Config{
 		Rest: cfg, Context: "test", Catalog: catalog, Rules: rules.Options{PSSVersion: "latest", Patches: rules.NoPatches},
-		ReportAPI: api, Settle: 20 * time.Millisecond, Retry: 200 * time.Millisecond,
+		ReportAPI: api, Settle: 20 * time.Millisecond, Retry: 200 * time.Millisecond, Rescan: 2 * time.Second,
 		Lease: operator.Lease{Namespace: leaseNS, Name: "palisade-operator", Identity: identity,
 			Duration: 2 * time.Second, RenewDeadline: 1500 * time.Millisecond, RetryPeriod: 200 * time.Millisecond, KeepOnExit: keepLease},
 		Log:     slog.New(slog.NewJSONHandler(io.Discard, nil)),
@@ -381,6 +381,13 @@ func TestOperatorServesMetricsAndHealth(t *testing.T) {
 	if v, ok := metric(text, `palisade_report_write_errors_total{operation="apply"}`); !ok || v != 0 {
 		t.Errorf("write errors: %v (present %v), want a series at 0", v, ok)
 	}
+	eventually(t, 10*time.Second, "a scheduled rescan (every 2 s here)", func() error {
+		_, text := get(op, "/metrics")
+		if v, ok := metric(text, `palisade_scan_duration_seconds_count{trigger="schedule"}`); !ok || v < 1 {
+			return fmt.Errorf("scheduled scans: %v", v)
+		}
+		return nil
+	})
 }
 
 // TestOperatorLeaderHandsOver runs two replicas; the leader dies without releasing its Lease,
