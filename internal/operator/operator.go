@@ -29,6 +29,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/report"
 	"palisade.dev/palisade/internal/rules"
 	"palisade.dev/palisade/internal/scan"
@@ -131,6 +132,14 @@ func New(cfg Config) (*Operator, error) {
 	return &Operator{cfg: cfg, writer: &writer{dyn: dyn, meta: meta, discovery: disc, api: cfg.ReportAPI, metrics: cfg.Metrics}}, nil
 }
 
+// firstError is the message of the first of errs, for a log line.
+func firstError(errs []finding.ScanError) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	return errs[0].Message
+}
+
 func cmpOr(d, def time.Duration) time.Duration {
 	if d > 0 {
 		return d
@@ -178,6 +187,16 @@ func (o *Operator) Run(ctx context.Context) error {
 	go func() {
 		defer close(o.filled)
 		res := scan.ReadCluster(ctx, o.request())
+		// A server that does not answer is tried again, until it does.
+		for res.Inventory.Cluster == nil || res.Inventory.Cluster.Version == "" {
+			o.cfg.Log.Error("reading the cluster", "errors", len(res.Errors), "first", firstError(res.Errors), "retry", o.cfg.Retry.String())
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(o.cfg.Retry):
+			}
+			res = scan.ReadCluster(ctx, o.request())
+		}
 		o.mu.Lock()
 		o.synced = true
 		o.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -523,4 +524,37 @@ func TestOperatorWaitsForTheReportAPI(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestOperatorOfAnUnreachableClusterIsNotReady starts an operator whose API server does not
+// answer: it is not ready, says why, and stops when asked.
+func TestOperatorOfAnUnreachableClusterIsNotReady(t *testing.T) {
+	cfg := &rest.Config{Host: "https://" + freeAddr(t), Timeout: time.Second}
+	op := start(t, cfg, "replica-u", "default", report.PolicyReportAPI, false)
+	time.Sleep(500 * time.Millisecond)
+	code, body := get(op, "/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not listed the cluster") {
+		t.Errorf("/readyz: %d %q; want 503 and why", code, body)
+	}
+	if code, _ := get(op, "/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d; the process is alive", code)
+	}
+	stopped := make(chan struct{})
+	go func() { op.stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the operator did not stop within 20 s")
+	}
+}
+
+// freeAddr is a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

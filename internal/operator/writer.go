@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -131,6 +132,11 @@ func (w *writer) sync(ctx context.Context, set *report.PolicyReportSet) error {
 				metav1.PatchOptions{FieldManager: FieldManager, Force: new(true)})
 			mu.Lock()
 			defer mu.Unlock()
+			if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+				// The namespace is being deleted, its report with it: nothing to write.
+				delete(w.written, key)
+				return
+			}
 			if err != nil {
 				w.metrics.writeErrors.WithLabelValues("apply").Inc()
 				delete(w.written, key)
