@@ -558,3 +558,31 @@ func freeAddr(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// TestOperatorSkipsANamespaceBeingDeleted deletes a namespace before the operator first
+// writes its report: the namespace is Terminating (no controller here finishes it) and refuses
+// new objects, which is no write error, and the operator is ready.
+func TestOperatorSkipsANamespaceBeingDeleted(t *testing.T) {
+	c := testCluster.Require(t)
+	ctx := context.Background()
+	installCRDs(t, c, "wgpolicyk8s.io/v1alpha2", "wgpolicyk8s.io_policyreports.yaml", "wgpolicyk8s.io_clusterpolicyreports.yaml")
+	leaseNS, ns := c.NewNamespace(t), c.NewNamespace(t)
+	admin := c.Client(testcluster.Admin)
+	if _, err := admin.AppsV1().Deployments(ns).Create(ctx, deployment("web", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	op := start(t, operatorConfig(t, c, leaseNS), "replica-t", leaseNS, report.PolicyReportAPI, false)
+	eventually(t, 30*time.Second, "the operator is ready and leads", func() error {
+		if !op.Leading() {
+			return fmt.Errorf("not leading")
+		}
+		return op.Ready()
+	})
+	_, text := get(op, "/metrics")
+	if v, _ := metric(text, `palisade_report_write_errors_total{operation="apply"}`); v != 0 {
+		t.Errorf("%v write errors, want none", v)
+	}
+}
