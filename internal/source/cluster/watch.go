@@ -4,12 +4,15 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -276,10 +279,8 @@ func (w *Watcher) start(r resource, ns string) (*watched, error) {
 			}
 		},
 		UpdateFunc: func(old, cur any) {
-			if a, ok := old.(metav1.Object); ok {
-				if b, ok := cur.(metav1.Object); ok && a.GetResourceVersion() == b.GetResourceVersion() {
-					return
-				}
+			if judgedTheSame(old, cur) {
+				return
 			}
 			notify()
 		},
@@ -291,4 +292,32 @@ func (w *Watcher) start(r resource, ns string) (*watched, error) {
 	in.stop = stop
 	go informer.RunWithContext(ctx)
 	return in, nil
+}
+
+// judgedTheSame says whether an update leaves the object as the rules see it: a resync (the
+// same version), or a change of status alone, which controllers and kubelets make all the time
+// and which no rule reads but a pod's phase and address. An object with a generation changes
+// its spec only with a new generation; labels, annotations and owners are compared too.
+func judgedTheSame(old, cur any) bool {
+	a, ok1 := old.(metav1.Object)
+	b, ok2 := cur.(metav1.Object)
+	if !ok1 || !ok2 {
+		return false
+	}
+	if a.GetResourceVersion() == b.GetResourceVersion() {
+		return true
+	}
+	if !maps.Equal(a.GetLabels(), b.GetLabels()) || !maps.Equal(a.GetAnnotations(), b.GetAnnotations()) ||
+		!equality.Semantic.DeepEqual(a.GetOwnerReferences(), b.GetOwnerReferences()) {
+		return false
+	}
+	if pa, ok := old.(*corev1.Pod); ok {
+		pb, ok := cur.(*corev1.Pod)
+		return ok && pa.Status.Phase == pb.Status.Phase && pa.Status.PodIP == pb.Status.PodIP &&
+			slices.Equal(pa.Status.PodIPs, pb.Status.PodIPs) && equality.Semantic.DeepEqual(pa.Spec, pb.Spec)
+	}
+	if _, typed := old.(*unstructured.Unstructured); typed {
+		return false // a custom resource's spec may change without a new generation
+	}
+	return a.GetGeneration() != 0 && a.GetGeneration() == b.GetGeneration()
 }
