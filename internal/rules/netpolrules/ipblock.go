@@ -221,17 +221,17 @@ func coveringPeers(o *inventory.Object, addrs *clusterAddresses, path string, pe
 			continue // the engine reports an unreadable CIDR as matching nothing, with its place
 		}
 		var held []string
-		if rs := matching(addrs.podRanges, b.overlaps); len(rs) > 0 {
-			held = append(held, fmt.Sprintf("%s (%s)", plural(len(rs), "pod range", "pod ranges"), someOf(rs)))
+		if rs, n := matching(addrs.podRanges, b.overlaps); n > 0 {
+			held = append(held, fmt.Sprintf("%s (%s)", plural(n, "pod range", "pod ranges"), someOfCount(rs, n)))
 		}
-		if rs := matching(addrs.serviceRanges, b.overlaps); len(rs) > 0 {
-			held = append(held, fmt.Sprintf("%s (%s)", plural(len(rs), "Service range", "Service ranges"), someOf(rs)))
+		if rs, n := matching(addrs.serviceRanges, b.overlaps); n > 0 {
+			held = append(held, fmt.Sprintf("%s (%s)", plural(n, "Service range", "Service ranges"), someOfCount(rs, n)))
 		}
-		if ps := matching(addrs.pods, b.holds); len(ps) > 0 {
-			held = append(held, fmt.Sprintf("%s (%s)", plural(len(ps), "pod address", "pod addresses"), someOf(ps)))
+		if ps, n := matching(addrs.pods, b.holds); n > 0 {
+			held = append(held, fmt.Sprintf("%s (%s)", plural(n, "pod address", "pod addresses"), someOfCount(ps, n)))
 		}
-		if ss := matching(addrs.services, b.holds); len(ss) > 0 {
-			held = append(held, fmt.Sprintf("%s (%s)", plural(len(ss), "Service address", "Service addresses"), someOf(ss)))
+		if ss, n := matching(addrs.services, b.holds); n > 0 {
+			held = append(held, fmt.Sprintf("%s (%s)", plural(n, "Service address", "Service addresses"), someOfCount(ss, n)))
 		}
 		if len(held) == 0 {
 			continue
@@ -248,15 +248,20 @@ func coveringPeers(o *inventory.Object, addrs *clusterAddresses, path string, pe
 	return out
 }
 
-// matching names the entries of xs that in accepts.
-func matching[T fmt.Stringer](xs []T, in func(T) bool) []string {
-	var out []string
+// matching names the first few entries of xs that in accepts (as many as a message shows)
+// and counts them all.
+func matching[T fmt.Stringer](xs []T, in func(T) bool) (names []string, n int) {
+	// Only the names a message shows are written: an ipBlock of 10.0.0.0/8 holds every
+	// Service of a large cluster, and would name each for every policy that has one.
 	for _, x := range xs {
 		if in(x) {
-			out = append(out, x.String())
+			if n < shown {
+				names = append(names, x.String())
+			}
+			n++
 		}
 	}
-	return out
+	return names, n
 }
 
 // block is a parsed ipBlock.
