@@ -151,7 +151,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestUnknownFormat(t *testing.T) {
-	err := report.Write(&bytes.Buffer{}, "html", sampleInput())
+	err := report.Write(&bytes.Buffer{}, "pdf", sampleInput())
 	if err == nil {
 		t.Fatal("writing an unknown format succeeded")
 	}
