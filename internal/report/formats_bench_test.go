@@ -49,3 +49,7 @@ func BenchmarkPolicyReport(b *testing.B) { benchmarkFormat(b, "policyreport", 10
 // BenchmarkMarkdown writes the markdown summary of 10k findings, which it cuts at 65,000
 // characters.
 func BenchmarkMarkdown(b *testing.B) { benchmarkFormat(b, "markdown", 10_000) }
+
+// BenchmarkHTML writes the HTML page of 100k findings (90k active, 10k suppressed), every one
+// of which it embeds.
+func BenchmarkHTML(b *testing.B) { benchmarkFormat(b, "html", 100_000) }

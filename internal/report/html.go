@@ -89,10 +89,11 @@ type htmlView struct {
 	// strs interns the namespaces and remedies of the findings, which repeat.
 	strs     []string
 	strIndex map[string]int
+	joined   map[joinedKey]int
 }
 
 func newHTMLView(in *Input) *htmlView {
-	v := &htmlView{in: in, s: summarize(in), ruleIndex: map[string]int{}, help: helpURLs(in.Rules), strIndex: map[string]int{}}
+	v := &htmlView{in: in, s: summarize(in), ruleIndex: map[string]int{}, help: helpURLs(in.Rules), strIndex: map[string]int{}, joined: map[joinedKey]int{}}
 	byID := map[string]*rules.Rule{}
 	for _, r := range in.Rules {
 		byID[r.ID] = r
@@ -440,6 +441,7 @@ func (v *htmlView) appendData(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		b = append(b, '\n')
 		b = appendHTMLString(b, s)
 	}
 	return append(b, "]}"...)
@@ -457,13 +459,14 @@ func (v *htmlView) appendRows(b []byte, fs []finding.Finding) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		objPrefix, name := splitObject(f.Object)
-		file, line, col, locNote := splitLocation(f.Location)
+		b = append(b, '\n') // a row a line, for a reader of the source
+		objPrefix, name := v.objectPrefix(f.Object)
+		file, line, col, locNote := v.location(f.Location)
 		b = append(b, '[')
 		for j, n := range [...]int{
 			v.ruleIndex[f.RuleID], int(min(max(f.Severity, finding.Info), finding.Critical)), v.intern(namespaceOf(f)),
-			v.intern(objPrefix), -1, v.intern(f.Container), v.intern(file), line, col, v.intern(locNote),
-			v.intern(f.Path), -1, v.intern(f.Evidence), v.intern(f.Remedy), v.intern(findingNote(f)),
+			objPrefix, -1, v.intern(f.Container), file, line, col, locNote,
+			v.intern(f.Path), -1, v.intern(f.Evidence), v.intern(f.Remedy), v.note(f),
 		} {
 			if j > 0 {
 				b = append(b, ',')
@@ -482,29 +485,59 @@ func (v *htmlView) appendRows(b []byte, fs []finding.Finding) []byte {
 	return append(b, ']')
 }
 
-// splitObject splits an object's name as reports write it (kind/namespace/name) into what
-// repeats, kind/namespace/, and the name.
-func splitObject(o finding.ObjectRef) (prefix, name string) {
-	s := o.String()
-	if o.Name != "" && strings.HasSuffix(s, "/"+o.Name) {
-		return s[:len(s)-len(o.Name)], o.Name
+// internJoined interns the text join makes of a and b, which it calls only the first time
+// it sees them: the texts a page names over and over (kind/namespace/ of the objects,
+// host:file of the locations) cost it one allocation each, not one per finding.
+func (v *htmlView) internJoined(tag byte, a, b string, join func() string) int {
+	k := joinedKey{tag, a, b}
+	if i, ok := v.joined[k]; ok {
+		return i
 	}
-	return s, ""
+	i := v.intern(join())
+	v.joined[k] = i
+	return i
 }
 
-// splitLocation splits htmlLocation(l) into what repeats (the file, or the host, or the
-// context), the line and column (zero when the location is not a position in a file), and a
-// note (the chart template, the context of a file).
-func splitLocation(l finding.Location) (file string, line, col int, note string) {
-	whole := htmlLocation(l)
-	at := l
-	at.Line, at.Column, at.Template = 0, 0, ""
-	file = at.String()
+type joinedKey struct {
+	tag  byte
+	a, b string
+}
+
+// objectPrefix splits an object's name as reports write it (kind/namespace/name) into what
+// repeats, kind/namespace/ (interned), and the name.
+func (v *htmlView) objectPrefix(o finding.ObjectRef) (prefix int, name string) {
+	if o.Name == "" {
+		return v.intern(o.String()), ""
+	}
+	return v.internJoined('o', o.Kind, o.Namespace, func() string {
+		s := o.String()
+		return s[:len(s)-len(o.Name)]
+	}), o.Name
+}
+
+// location splits htmlLocation(l) into what repeats, interned (the file, or the host's file,
+// or the host, or the context), the line and column (zero when the location is not a
+// position in a file), and a note, interned (the chart template, the context of a file).
+func (v *htmlView) location(l finding.Location) (file, line, col, note int) {
+	at := finding.Location{File: l.File, Host: l.Host, Cluster: l.Cluster}
+	file = v.internJoined('f', l.Host, l.File, at.String)
 	if l.File != "" && l.Line > 0 {
 		line, col = l.Line, max(l.Column, 1)
 	}
-	note = strings.TrimPrefix(whole, l.String())
+	note = v.internJoined('n', l.Template, l.Cluster, func() string {
+		whole := htmlLocation(at)
+		at.Template = l.Template
+		return strings.TrimPrefix(htmlLocation(at), whole)
+	})
 	return file, line, col, note
+}
+
+// note interns findingNote(f).
+func (v *htmlView) note(f *finding.Finding) int {
+	if s := f.Suppression; s != nil {
+		return v.internJoined('s', s.Source, s.Reason, func() string { return findingNote(f) })
+	}
+	return v.intern(findingNote(f))
 }
 
 // findingNote is a suppressed finding's suppression, or the other rules an active finding's
