@@ -12,6 +12,7 @@
     PATH = 10, MSG = 11, EVIDENCE = 12, REMEDY = 13, NOTE = 14;
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var strs = data.strings;
+  var lowerStrs = null; // strs lower-cased, on the first search
 
   function html(name, text, parent, cls) {
     var e = document.createElement(name);
@@ -115,21 +116,34 @@
   };
 
   FindingTable.prototype.filter = function () {
-    var rows = this.rows, out = [];
+    var self = this, rows = this.rows, out = [];
     var ns = this.ns.value === "" ? -1 : Number(this.ns.value);
     var rule = this.rule.value === "" ? -1 : Number(this.rule.value);
     var sev = this.sev.value === "" ? -1 : Number(this.sev.value);
     var area = this.area.value;
     var text = this.text.value.trim().toLowerCase();
-    if (text !== "" && this.haystack === null) {
-      this.haystack = rows.map(function (r) {
-        return [data.rules[r[RULE]].id, object(r), strs[r[CONTAINER]], where(r), strs[r[PATH]], r[MSG], strs[r[EVIDENCE]], strs[r[NOTE]]].join("\n").toLowerCase();
-      });
+    // Text is looked for in what is a finding's own (its object's name, its message and its
+    // location), lower-cased once, and in the interned strings (kind and namespace, file,
+    // container, field, evidence, suppression), each looked at once per search.
+    var hit = null, ruleHit = null;
+    if (text !== "") {
+      if (this.haystack === null) {
+        this.haystack = rows.map(function (r) { return (r[NAME] + "\n" + r[MSG] + "\n" + where(r)).toLowerCase(); });
+      }
+      if (lowerStrs === null) {
+        lowerStrs = strs.map(function (s) { return s.toLowerCase(); });
+      }
+      hit = lowerStrs.map(function (s) { return s.indexOf(text) >= 0; });
+      ruleHit = data.rules.map(function (r) { return r.id.toLowerCase().indexOf(text) >= 0; });
+    }
+    function matches(i, r) {
+      return self.haystack[i].indexOf(text) >= 0 || ruleHit[r[RULE]] || hit[r[OBJ]] || hit[r[FILE]] ||
+        hit[r[CONTAINER]] || hit[r[PATH]] || hit[r[EVIDENCE]] || hit[r[NOTE]];
     }
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
       if ((ns >= 0 && r[NS] !== ns) || (rule >= 0 && r[RULE] !== rule) || (sev >= 0 && r[SEV] !== sev) ||
-          (area !== "" && data.rules[r[RULE]].area !== area) || (text !== "" && this.haystack[i].indexOf(text) < 0)) {
+          (area !== "" && data.rules[r[RULE]].area !== area) || (hit !== null && !matches(i, r))) {
         continue;
       }
       out.push(i);
