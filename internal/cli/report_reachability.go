@@ -56,14 +56,21 @@ func (r *reachabilityInput) summary() *report.Reachability {
 	})
 	slices.SortFunc(in.AdminPolicies, func(a, b netpol.AdminPolicy) int { return cmp.Compare(a.ID(), b.ID()) })
 	slices.Sort(in.Problems)
-	return reachabilitySummary(netpol.Analyze(in), in.Policies)
+	return reachabilitySummary(netpol.Analyze(in), in.Policies, maxCrossNamespaceClasses)
 }
+
+// maxCrossNamespaceClasses bounds the classes of workloads whose reach across namespaces the
+// HTML report counts: the count asks each pair of classes at worst, and past a thousand
+// classes that takes seconds (a generated scan of 100,000 objects has 20,000 workloads, each
+// a class of its own: 400 million pairs, minutes).
+const maxCrossNamespaceClasses = 1000
 
 // reachabilitySummary counts, per namespace, its workloads and policies and how many of its
 // workloads another namespace's workloads and the addresses outside the cluster may reach,
 // and how many may reach outside. It asks each question once per class of workloads
-// (netpol.Analysis.Class), which have the same connections, not once per pair of workloads.
-func reachabilitySummary(a *netpol.Analysis, policies []netpol.Policy) *report.Reachability {
+// (netpol.Analysis.Class), which have the same connections, not once per pair of workloads;
+// past maxClasses it leaves the reach across namespaces uncounted.
+func reachabilitySummary(a *netpol.Analysis, policies []netpol.Policy, maxClasses int) *report.Reachability {
 	rows := map[string]*report.NamespaceReachability{}
 	row := func(ns string) *report.NamespaceReachability {
 		if rows[ns] == nil {
@@ -122,11 +129,12 @@ func reachabilitySummary(a *netpol.Analysis, policies []netpol.Policy) *report.R
 		fromOther[k] = v
 		return v
 	}
+	crossNamespace := nClasses <= maxClasses
 	for i := range a.Workloads {
 		w, c := &a.Workloads[i], a.Class(i)
 		r := row(w.Namespace)
 		r.Workloads++
-		if reaches(c, w.Namespace) {
+		if crossNamespace && reaches(c, w.Namespace) {
 			r.FromOtherNamespaces++
 		}
 		if fromOutside[c] {
@@ -136,7 +144,7 @@ func reachabilitySummary(a *netpol.Analysis, policies []netpol.Policy) *report.R
 			r.ToOutside++
 		}
 	}
-	out := &report.Reachability{Problems: a.Problems}
+	out := &report.Reachability{Problems: a.Problems, Classes: nClasses, CrossNamespace: crossNamespace}
 	for _, r := range rows {
 		out.Namespaces = append(out.Namespaces, *r)
 	}
@@ -156,8 +164,10 @@ func mergeReachability(contexts []string, rs []*report.Reachability) *report.Rea
 			return r
 		}
 		if out == nil {
-			out = &report.Reachability{}
+			out = &report.Reachability{CrossNamespace: true}
 		}
+		out.Classes += r.Classes
+		out.CrossNamespace = out.CrossNamespace && r.CrossNamespace
 		for _, n := range r.Namespaces {
 			n.Namespace = contexts[i] + ": " + n.Namespace
 			out.Namespaces = append(out.Namespaces, n)

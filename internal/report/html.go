@@ -654,6 +654,11 @@ func compareCIS(a, b string) int {
 type Reachability struct {
 	// Namespaces are sorted by name.
 	Namespaces []NamespaceReachability
+	// Classes is how many classes of workloads (workloads with the same connections) the
+	// engine found; CrossNamespace is false when they were too many to count
+	// FromOtherNamespaces, which is then left at zero and shown as not counted.
+	Classes        int
+	CrossNamespace bool
 	// Problems are what the policies say that the reachability engine cannot read.
 	Problems []string
 }
@@ -675,9 +680,16 @@ func writeReachability(b *strings.Builder, r *Reachability) {
 		b.WriteString("<p class=\"banner\">warning: " + html.EscapeString(p) + "</p>\n")
 	}
 	b.WriteString("<table id=\"reachability\">\n<thead><tr><th>Namespace</th><th>Workloads</th><th>NetworkPolicies</th><th>Reachable from other namespaces</th><th>Reachable from outside the cluster</th><th>May reach outside the cluster</th></tr></thead>\n<tbody>\n")
+	if !r.CrossNamespace {
+		fmt.Fprintf(b, "<p class=\"banner\" id=\"reachability-note\">The workloads fall in %d classes (workloads alike for every policy), too many to count here which ones other namespaces may reach: <code>palisade netpol --to NAMESPACE/*/*</code> lists them.</p>\n", r.Classes)
+	}
 	for _, n := range r.Namespaces {
-		fmt.Fprintf(b, "<tr><td>%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td></tr>\n",
-			html.EscapeString(n.Namespace), n.Workloads, n.Policies, n.FromOtherNamespaces, n.FromOutside, n.ToOutside)
+		other := "not counted"
+		if r.CrossNamespace {
+			other = strconv.Itoa(n.FromOtherNamespaces)
+		}
+		fmt.Fprintf(b, "<tr><td>%s</td><td>%d</td><td>%d</td><td>%s</td><td>%d</td><td>%d</td></tr>\n",
+			html.EscapeString(n.Namespace), n.Workloads, n.Policies, other, n.FromOutside, n.ToOutside)
 	}
 	b.WriteString("</tbody>\n</table>\n</section>\n")
 }

@@ -26,7 +26,7 @@ func htmlFuzzInput(s string) *Input {
 		Errors:       []finding.ScanError{{Location: finding.Location{File: s}, Message: s}},
 		NotApplied:   []finding.NotApplied{{Rules: []string{s}, Namespaces: []string{s}, Reason: s}},
 		Clusters:     []Cluster{{Context: s, User: s}},
-		Reachability: &Reachability{Namespaces: []NamespaceReachability{{Namespace: s}}, Problems: []string{s}},
+		Reachability: &Reachability{CrossNamespace: true, Namespaces: []NamespaceReachability{{Namespace: s}}, Problems: []string{s}},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 func reachabilityInput() *report.Input {
 	in := sampleInput()
 	in.Reachability = &report.Reachability{
+		Classes: 3, CrossNamespace: true,
 		Namespaces: []report.NamespaceReachability{
 			{Namespace: "prod", Workloads: 1, FromOtherNamespaces: 1, FromOutside: 1, ToOutside: 1},
 			{Namespace: "shop", Workloads: 2, Policies: 3, FromOtherNamespaces: 0, FromOutside: 1, ToOutside: 0},
@@ -111,6 +112,13 @@ func TestHTMLShows(t *testing.T) {
 		{"the reachability tab shows each namespace and the engine's problems",
 			func(in *report.Input) { *in = *reachabilityInput() },
 			[]string{`data-tab="reachability"`, "<tr><td>shop</td><td>2</td><td>3</td><td>0</td><td>1</td><td>0</td></tr>", "warning: shop/web: spec.ingress[0]", "palisade netpol -o html"},
+			[]string{`id="reachability-note"`}},
+		{"too many classes of workloads leave the reach across namespaces uncounted, and say so",
+			func(in *report.Input) {
+				*in = *reachabilityInput()
+				in.Reachability.CrossNamespace, in.Reachability.Classes = false, 20000
+			},
+			[]string{`id="reachability-note"`, "20000 classes", "<tr><td>shop</td><td>2</td><td>3</td><td>not counted</td><td>1</td><td>0</td></tr>"},
 			nil},
 		{"the node benchmark lists every verdict by CIS ID",
 			func(in *report.Input) { *in = *nodeInput() },
