@@ -1,11 +1,17 @@
 package cli_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"palisade.dev/palisade/internal/testcluster"
 	"palisade.dev/palisade/internal/testfiles"
 )
 
@@ -93,5 +99,38 @@ func TestHTMLReportToAFile(t *testing.T) {
 	}
 	if !strings.Contains(string(page), `id="report-data"`) || strings.Contains(out, "<!DOCTYPE") {
 		t.Errorf("the page is not in its file (%d bytes) alone", len(page))
+	}
+}
+
+// TestClusterHTMLReport scans a namespace of the test cluster with -o html: the page names the
+// cluster, lists the privileged pod's finding and counts the reachability its NetworkPolicy
+// leaves: the pod is reachable from nowhere and may reach outside.
+func TestClusterHTMLReport(t *testing.T) {
+	c := testCluster.Require(t)
+	ns := c.NewNamespace(t)
+	admin := c.Client(testcluster.Admin)
+	privileged := true
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "root", Namespace: ns, Labels: map[string]string{"app": "root"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "app", Image: "registry.example/app:1", SecurityContext: &corev1.SecurityContext{Privileged: &privileged}}}}}
+	if _, err := admin.CoreV1().Pods(ns).Create(context.Background(), pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deny := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny-ingress", Namespace: ns},
+		Spec: networkingv1.NetworkPolicySpec{PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}}}
+	if _, err := admin.NetworkingV1().NetworkPolicies(ns).Create(context.Background(), deny, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "cluster", "--kubeconfig", c.Kubeconfig(), "--context", testcluster.Auditor, "-n", ns, "-o", "html")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`<table id="clusters">`, "<td>" + testcluster.Auditor + "</td>", `"root"`, `data-tab="reachability"`,
+		"<tr><td>" + ns + "</td><td>1</td><td>1</td><td>0</td><td>0</td><td>1</td></tr>",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the page lacks %q", want)
+		}
 	}
 }
