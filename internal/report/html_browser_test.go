@@ -65,6 +65,7 @@ func TestHTMLInHeadlessChromium(t *testing.T) {
 	b := testbrowser.Start(t)
 	in := reachabilityInput()
 	openHTMLReport(t, b, in, "report.html")
+	b.Screenshot(t, "report-html-summary.png")
 
 	t.Run("the findings tab lists every finding with its location, evidence and remedy", func(t *testing.T) {
 		if err := chromedp.Do(b.Ctx, chromedp.Click(chromedp.CSS(`nav button[data-tab="findings"]`)), chromedp.WaitVisible(chromedp.CSS(`#findings-rows`))); err != nil {
