@@ -366,32 +366,39 @@ func writeClusters(b *strings.Builder, cs []Cluster) {
 // writeProblems lists the scan's errors and coverage notes.
 func (v *htmlView) writeProblems(b *strings.Builder) {
 	in := v.in
-	b.WriteString("<section class=\"tab\" id=\"tab-problems\" hidden>\n<h2>Errors</h2>\n")
-	if len(in.Errors) == 0 {
-		b.WriteString("<p class=\"muted\">None: every input was read and judged.</p>\n")
-	} else {
-		b.WriteString("<p>What Palisade could not read or judge. Nothing in it was checked, so the findings do not cover it.</p>\n<ul class=\"problems\" id=\"errors\">\n")
-		for _, e := range in.Errors {
-			b.WriteString("<li>" + html.EscapeString(e.Error()) + "</li>\n")
-		}
-		b.WriteString("</ul>\n")
+	b.WriteString("<section class=\"tab\" id=\"tab-problems\" hidden>\n")
+	errs := make([]string, len(in.Errors))
+	for i, e := range in.Errors {
+		errs[i] = e.Error()
 	}
-	b.WriteString("<h2>Coverage notes</h2>\n")
-	if len(in.NotApplied) == 0 {
-		b.WriteString("<p class=\"muted\">None: every rule was applied everywhere it applies.</p>\n")
-	} else {
-		b.WriteString("<p>Rules not applied to some namespaces: gaps in what was checked, not passes.</p>\n<ul class=\"problems\" id=\"coverage\">\n")
-		for _, n := range in.NotApplied {
-			fmt.Fprintf(b, "<li>%s not applied to %s: %s</li>\n", html.EscapeString(strings.Join(n.Rules, ", ")),
-				html.EscapeString(strings.Join(n.Namespaces, ", ")), html.EscapeString(n.Reason))
-		}
-		b.WriteString("</ul>\n")
+	writeProblemList(b, "Errors", "errors", errs, "None: every input was read and judged.",
+		"What Palisade could not read or judge. Nothing in it was checked, so the findings do not cover it.")
+	notes := make([]string, len(in.NotApplied))
+	for i, n := range in.NotApplied {
+		notes[i] = strings.Join(n.Rules, ", ") + " not applied to " + strings.Join(n.Namespaces, ", ") + ": " + n.Reason
 	}
+	writeProblemList(b, "Coverage notes", "coverage", notes, "None: every rule was applied everywhere it applies.",
+		"Rules not applied to some namespaces: gaps in what was checked, not passes.")
 	b.WriteString("</section>\n")
 }
 
+// writeProblemList writes a heading and the items, escaped, under an introduction; or that
+// there is none.
+func writeProblemList(b *strings.Builder, heading, id string, items []string, none, intro string) {
+	b.WriteString("<h2>" + heading + "</h2>\n")
+	if len(items) == 0 {
+		b.WriteString("<p class=\"muted\">" + none + "</p>\n")
+		return
+	}
+	b.WriteString("<p>" + intro + "</p>\n<ul class=\"problems\" id=\"" + id + "\">\n")
+	for _, item := range items {
+		b.WriteString("<li>" + html.EscapeString(item) + "</li>\n")
+	}
+	b.WriteString("</ul>\n")
+}
+
 // appendData appends the JSON the page's script reads: the severities, areas and rules by
-// index, the interned strings, and a row per finding (htmlRow).
+// index, the interned strings, and a row per finding (appendRows).
 func (v *htmlView) appendData(b []byte) []byte {
 	b = append(b, `{"severities":[`...)
 	for s := finding.Info; s <= finding.Critical; s++ {

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/report"
-	"palisade.dev/palisade/internal/testfiles"
 )
 
 // reachabilityInput is the sample scan with the reachability of its NetworkPolicies.
@@ -28,23 +26,11 @@ func reachabilityInput() *report.Input {
 }
 
 func TestHTMLGolden(t *testing.T) {
-	tests := []struct {
-		golden string
-		in     func() *report.Input
-	}{
+	testGoldenInputs(t, "html", []goldenInput{
 		{"html.golden", reachabilityInput},
 		{"node-html.golden", nodeInput},
 		{"cluster-html.golden", clusterInput},
-	}
-	for _, tt := range tests {
-		t.Run(tt.golden, func(t *testing.T) {
-			got := render(t, "html", func(in *report.Input) { *in = *tt.in() })
-			testfiles.Golden(t, filepath.Join("testdata", tt.golden), got)
-			if again := render(t, "html", func(in *report.Input) { *in = *tt.in() }); !bytes.Equal(got, again) {
-				t.Error("two renderings of the same input differ: the html report is not deterministic")
-			}
-		})
-	}
+	})
 }
 
 // pageData is the JSON the page embeds, read back.
