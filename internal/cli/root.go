@@ -82,6 +82,7 @@ func NewRootCommand(s Streams) *cobra.Command {
 		newExplainCommand(s),
 		newPolicyCommand(s),
 		newWebhookCommand(s),
+		newOperatorCommand(s),
 		newVAPCommand(s),
 		newRBACCommand(s),
 		newNetpolCommand(s),
@@ -108,12 +109,18 @@ func isTerminal(w io.Writer) bool {
 }
 
 // HeapPolicy is the garbage-collection policy of the command that args run: the webhook's for
-// `palisade webhook` (a long-running server whose reviews must not wait for the collector), a
-// scan's for everything else.
+// `palisade webhook` (a long-running server whose reviews must not wait for the collector), the
+// operator's for `palisade operator`, a scan's for everything else.
 func HeapPolicy(args []string) heap.Policy {
 	cmd, _, err := NewRootCommand(Streams{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}).Find(args)
-	if err == nil && cmd.Name() == "webhook" && cmd.Parent() != nil && !cmd.Parent().HasParent() {
+	if err != nil || cmd.Parent() == nil || cmd.Parent().HasParent() {
+		return heap.Scan
+	}
+	switch cmd.Name() {
+	case "webhook":
 		return heap.Server(heap.ContainerLimit())
+	case "operator":
+		return heap.Operator(heap.ContainerLimit())
 	}
 	return heap.Scan
 }

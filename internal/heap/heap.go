@@ -1,5 +1,6 @@
 // Package heap owns Palisade's garbage-collection policy: how large the heap may grow before
-// the collector runs, for the two kinds of work Palisade does. A scan's live data grows with its
+// the collector runs, for the kinds of work Palisade does (the continuous audit collects as a
+// scan does, within a budget of its own). A scan's live data grows with its
 // input and is dropped at exit, so it collects as Go does by default (when the heap has doubled)
 // within a memory target. The admission webhook's live data is small and steady (the catalog and
 // the cluster context) while every review makes short-lived garbage, so it collects only when
@@ -57,6 +58,22 @@ func Server(containerLimit int64) Policy {
 	p := Policy{Budget: serverBudget, Headroom: 2, Steady: true}
 	if containerLimit > 0 {
 		p.Budget, p.Ceiling = containerLimit/2, containerLimit/4*3
+	}
+	return p
+}
+
+// operatorBudget is the operator's budget when its container has no memory limit.
+const operatorBudget = 192 << 20
+
+// Operator is the policy of the continuous audit (palisade operator), given the memory limit
+// of its container (0 when there is none). Its live data is the cluster in its informers,
+// steady between changes, and each evaluation makes as much garbage again: Go's proportional
+// collection, within half the container's limit (or 192 MiB), and never less than half again
+// the live heap.
+func Operator(containerLimit int64) Policy {
+	p := Policy{Budget: operatorBudget, Headroom: 1.5}
+	if containerLimit > 0 {
+		p.Budget = containerLimit / 2
 	}
 	return p
 }

@@ -19,6 +19,9 @@ func TestFor(t *testing.T) {
 		{"the webhook never collects more often than at twice its live heap", Server(256 * mib), 100 * mib, Settings{GCPercent: 200, MemoryLimit: 200 * mib}},
 		{"the webhook without a container limit aims at 128 MiB, with GOGC a backstop at half again", Server(0), 16 * mib, Settings{GCPercent: 1100, MemoryLimit: 128 * mib}},
 		{"before the first collection a live heap of 4 MiB is assumed", Server(0), 0, Settings{GCPercent: 4700, MemoryLimit: 128 * mib}},
+		{"the operator collects as Go does, within half its container's limit", Operator(512 * mib), 100 * mib, Settings{GCPercent: 100, MemoryLimit: 256 * mib}},
+		{"the operator without a container limit aims at 192 MiB", Operator(0), 60 * mib, Settings{GCPercent: 100, MemoryLimit: 192 * mib}},
+		{"an operator whose cluster nears its budget gets half again its live heap", Operator(0), 200 * mib, Settings{GCPercent: 100, MemoryLimit: 300 * mib}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := For(c.p, c.live); got != c.want {

@@ -2,7 +2,10 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"slices"
@@ -96,6 +99,8 @@ type prReport struct {
 type prMetadata struct {
 	Name, Namespace string
 	Labels          map[string]string
+	// Annotations are written only when set: by BuildPolicyReports, for the digest.
+	Annotations map[string]string
 }
 
 type prSummary struct{ Pass, Fail, Warn, Error, Skip int }
@@ -132,6 +137,72 @@ type policyReports struct {
 }
 
 func writePolicyReport(w io.Writer, in *Input) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for i, r := range buildPolicyReports(in).sorted() {
+		if i > 0 {
+			bw.WriteString("---\n")
+		}
+		r.writeYAML(bw)
+	}
+	return bw.Flush()
+}
+
+// PolicyReportObject is one report of what -o policyreport writes, on its own: for writing
+// it to a cluster (palisade operator) rather than to a file.
+type PolicyReportObject struct {
+	APIVersion, Kind, Namespace, Name string
+	// Digest identifies the report's content but for the time its results are stamped with:
+	// two scans that find the same have reports of the same digest, and a writer that keeps
+	// digests writes only the reports that changed.
+	Digest string
+}
+
+// DigestAnnotation holds, on each report of a PolicyReportSet, its Digest: a writer that
+// starts afresh (a new leader) reads the digests of the reports in the cluster from their
+// metadata alone, and rewrites only those that changed.
+const DigestAnnotation = "palisade.dev/digest"
+
+// PolicyReportSet is the reports of one scan, each with its digest, rendered one by one on
+// demand: a writer that keeps digests renders only the reports that changed.
+type PolicyReportSet struct {
+	Objects []PolicyReportObject
+	reports []*prReport
+}
+
+// BuildPolicyReports returns the reports of in, in the order -o policyreport writes them: the
+// cluster report (always, so that a clean scan replaces an old one), then a report per
+// namespace with results.
+func BuildPolicyReports(in *Input) *PolicyReportSet {
+	pr := buildPolicyReports(in)
+	set := &PolicyReportSet{reports: pr.sorted()}
+	set.Objects = make([]PolicyReportObject, len(set.reports))
+	bw := bufio.NewWriter(io.Discard)
+	for i, r := range set.reports {
+		h := sha256.New()
+		bw.Reset(h)
+		r.writeDigest(bw)
+		_ = bw.Flush() // a hash never fails
+		set.Objects[i] = PolicyReportObject{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Metadata.Namespace,
+			Name: r.Metadata.Name, Digest: hex.EncodeToString(h.Sum(nil))}
+	}
+	for i, r := range set.reports {
+		r.Metadata.Annotations = map[string]string{DigestAnnotation: set.Objects[i].Digest}
+	}
+	return set
+}
+
+// YAML returns report i as one YAML document, as -o policyreport writes it but for the
+// digest's annotation: a server-side apply patch as it is.
+func (s *PolicyReportSet) YAML(i int) []byte {
+	var b bytes.Buffer
+	bw := bufio.NewWriter(&b)
+	s.reports[i].writeYAML(bw)
+	_ = bw.Flush() // a bytes.Buffer never fails
+	return b.Bytes()
+}
+
+// buildPolicyReports sorts every finding, note and error of in into its report.
+func buildPolicyReports(in *Input) *policyReports {
 	pr := newPolicyReports(in)
 	for i := range in.Findings {
 		pr.addFinding(&in.Findings[i], "fail")
@@ -154,14 +225,7 @@ func writePolicyReport(w io.Writer, in *Input) error {
 	for _, e := range in.Errors {
 		pr.addError(e)
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	for i, r := range pr.sorted() {
-		if i > 0 {
-			bw.WriteString("---\n")
-		}
-		r.writeYAML(bw)
-	}
-	return bw.Flush()
+	return pr
 }
 
 func newPolicyReports(in *Input) *policyReports {

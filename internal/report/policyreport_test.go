@@ -101,10 +101,10 @@ func writePolicyReport(t *testing.T, in *report.Input, api report.ReportAPI) []b
 // crdSchemas are the published CRDs' schemas of the version Palisade writes, by kind.
 type crdSchemas map[string]*apiextensions.JSONSchemaProps
 
-// readCRD reads a CRD of testdata/crds.
+// readCRD reads a CRD of deploy/operator/crds, the published CRDs palisade operator needs.
 func readCRD(t *testing.T, file string) *apiextensionsv1.CustomResourceDefinition {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "crds", file))
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "operator", "crds", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,5 +294,54 @@ func TestParseReportAPI(t *testing.T) {
 				t.Errorf("ParseReportAPI(%q) = %q, %v; want %q (error %v)", tt.in, got, err, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestPolicyReportObjectsAreTheStreamsDocuments pins that the reports the operator writes one
+// by one are the documents -o policyreport writes, each named as its metadata says and
+// annotated with its digest.
+func TestPolicyReportObjectsAreTheStreamsDocuments(t *testing.T) {
+	for _, tc := range policyReportCases() {
+		for _, api := range report.ReportAPIs() {
+			t.Run(tc.name+"/"+string(api), func(t *testing.T) {
+				stream := writePolicyReport(t, tc.in(), api)
+				in := tc.in()
+				in.Now, in.ReportAPI = scanTime, api
+				set := report.BuildPolicyReports(in)
+				objects := set.Objects
+				docs := make([]string, len(objects))
+				for i, o := range objects {
+					yaml := set.YAML(i)
+					// Quoted when a YAML reader could take it for a number (6e1...).
+					annotation := "  annotations:\n    " + report.DigestAnnotation + ": " + o.Digest + "\n"
+					if quoted := strings.Replace(annotation, o.Digest, `"`+o.Digest+`"`, 1); strings.Contains(string(yaml), quoted) {
+						annotation = quoted
+					}
+					if !strings.Contains(string(yaml), annotation) {
+						t.Errorf("report %s does not carry its digest %s", o.Name, o.Digest)
+					}
+					docs[i] = strings.Replace(string(yaml), annotation, "", 1)
+					got := decodeStream(t, yaml)
+					if len(got) != 1 {
+						t.Fatalf("report %s holds %d documents, want 1", o.Name, len(got))
+					}
+					meta, _ := got[0]["metadata"].(map[string]any)
+					if got[0]["kind"] != o.Kind || got[0]["apiVersion"] != o.APIVersion || meta["name"] != o.Name || (meta["namespace"] != nil && meta["namespace"] != o.Namespace) {
+						t.Errorf("report %s/%s %s/%s: its YAML says %v %v %v", o.Kind, o.APIVersion, o.Namespace, o.Name, got[0]["kind"], got[0]["apiVersion"], meta)
+					}
+				}
+				if joined := strings.Join(docs, "---\n"); joined != string(stream) {
+					t.Errorf("the reports joined differ from the stream:\n%s\nstream:\n%s", joined, stream)
+				}
+				// The digest ignores the time: the same findings an hour later are the same.
+				later := tc.in()
+				later.Now, later.ReportAPI = scanTime.Add(time.Hour), api
+				for i, o := range report.BuildPolicyReports(later).Objects {
+					if o.Digest != objects[i].Digest || o.Digest == "" {
+						t.Errorf("report %s: digest %q an hour later, %q before", o.Name, o.Digest, objects[i].Digest)
+					}
+				}
+			})
+		}
 	}
 }

@@ -25,6 +25,9 @@ func (r *prReport) writeYAML(w *bufio.Writer) {
 	y.field(2, "name", r.Metadata.Name)
 	y.fieldOmitEmpty(2, "namespace", r.Metadata.Namespace)
 	y.stringMap(2, "labels", r.Metadata.Labels)
+	if len(r.Metadata.Annotations) > 0 {
+		y.stringMap(2, "annotations", r.Metadata.Annotations)
+	}
 	y.fieldOmitEmpty(0, "source", r.Source)
 	y.key(0, "summary")
 	for _, c := range []struct {

@@ -21,6 +21,9 @@ import (
 // ClusterRequest says which live cluster to scan and how.
 type ClusterRequest struct {
 	Config *rest.Config
+	// Watcher, when set, reads the cluster from its informers' caches instead of listing it
+	// (palisade operator); Config is then unused.
+	Watcher *cluster.Watcher
 	// Context names the cluster in findings and errors.
 	Context string
 	// Namespace limits the scan to one namespace; empty scans them all.
@@ -67,18 +70,15 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 			chosen = append(chosen, r)
 		}
 	}
-	kinds, _ := ClusterKinds(chosen)
 	// Which ServiceAccounts pods run as is read from each Pod before its content is let go.
 	use := &rbacrules.PodUse{}
-	src := cluster.Scan(ctx, req.Config, cluster.Options{
-		Context:       req.Context,
-		Namespace:     req.Namespace,
-		Kinds:         kinds,
-		PodTemplates:  slices.ContainsFunc(chosen, hasScope(rules.ScopePod)),
-		ControlPlane:  slices.ContainsFunc(chosen, hasScope(rules.ScopeNode)),
-		SkipAnonymous: req.SkipAnonymous,
-		Progress:      req.Progress,
-		Now:           req.Now,
+	read := func(ctx context.Context, opts cluster.Options) *cluster.Result {
+		return cluster.Scan(ctx, req.Config, opts)
+	}
+	if req.Watcher != nil {
+		read = req.Watcher.Scan
+	}
+	src := read(ctx, req.sourceOptions(chosen, cluster.Options{
 		// Called once the version is known and before any object: rules that depend on the
 		// Kubernetes version judge the server's, unless the user named one.
 		OnVersion: func(gitVersion string) {
@@ -96,7 +96,7 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 			}
 			eval.Object(o)
 		},
-	})
+	}))
 	inv := src.Inventory
 	if req.Rules.KubernetesVersion != "" && inv.Cluster != nil && inv.Cluster.Version != "" {
 		inv.Cluster.Version = req.Rules.KubernetesVersion
@@ -108,6 +108,33 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	res.applyFolding(all, inv, req.Policy, true)
 	use.Rank(res.Findings, inv)
 	return res
+}
+
+// sourceOptions are what the cluster source reads for the chosen rules, with o's callbacks.
+func (req *ClusterRequest) sourceOptions(chosen []*rules.Rule, o cluster.Options) cluster.Options {
+	kinds, _ := ClusterKinds(chosen)
+	o.Context, o.Namespace, o.Kinds = req.Context, req.Namespace, kinds
+	o.PodTemplates = slices.ContainsFunc(chosen, hasScope(rules.ScopePod))
+	o.ControlPlane = slices.ContainsFunc(chosen, hasScope(rules.ScopeNode))
+	o.SkipAnonymous, o.Progress, o.Now = req.SkipAnonymous, req.Progress, req.Now
+	return o
+}
+
+// ReadCluster reads what Cluster would read for req, through req.Watcher when set, and judges
+// nothing: the operator fills its informers with it before it leads.
+func ReadCluster(ctx context.Context, req ClusterRequest) *cluster.Result {
+	selected := req.selector()
+	var chosen []*rules.Rule
+	for _, r := range req.Catalog.All() {
+		if selected(r) {
+			chosen = append(chosen, r)
+		}
+	}
+	opts := req.sourceOptions(chosen, cluster.Options{})
+	if req.Watcher != nil {
+		return req.Watcher.Scan(ctx, opts)
+	}
+	return cluster.Scan(ctx, req.Config, opts)
 }
 
 // ClusterKinds returns, sorted, the built-in kinds a cluster scan lists for the selected

@@ -6,7 +6,9 @@ package testapply
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -75,32 +77,77 @@ func Apply(ctx context.Context, cfg *rest.Config, paths []string, parallel int) 
 	}
 	mapper, dyn, client := c.mapper, c.dyn, c.client
 	// Namespaces first, then ServiceAccounts (the API server refuses a Pod whose
-	// ServiceAccount does not exist yet), then everything else.
-	var namespaces, accounts, others []*inventory.Object
+	// ServiceAccount does not exist yet), then CustomResourceDefinitions (until they are
+	// served, their objects have no resource), then everything else.
+	var namespaces, accounts, definitions, others []*inventory.Object
 	for _, o := range loaded.Inventory.Objects() {
 		switch o.GVK.Kind {
 		case "Namespace":
 			namespaces = append(namespaces, o)
 		case "ServiceAccount":
 			accounts = append(accounts, o)
+		case "CustomResourceDefinition":
+			definitions = append(definitions, o)
 		default:
 			others = append(others, o)
 		}
 	}
-	for i, stage := range [][]*inventory.Object{namespaces, accounts, others} {
+	for i, stage := range [][]*inventory.Object{namespaces, accounts, definitions, others} {
 		if err := createAll(ctx, dyn, mapper, stage, parallel, res); err != nil {
 			return res, err
 		}
-		if i > 0 {
-			continue
-		}
-		for _, ns := range loaded.Inventory.Namespaces() {
-			if err := defaultAccount(ctx, client, ns); err != nil {
+		switch i {
+		case 0:
+			for _, ns := range loaded.Inventory.Namespaces() {
+				if err := defaultAccount(ctx, client, ns); err != nil {
+					return res, err
+				}
+			}
+		case 2:
+			if err := awaitServed(ctx, client, definitions); err != nil {
 				return res, err
 			}
+			mapper.Reset()
 		}
 	}
 	return res, nil
+}
+
+// awaitServed waits until the API server serves the kind of every CustomResourceDefinition of
+// defs, which takes a moment after each is created.
+func awaitServed(ctx context.Context, client kubernetes.Interface, defs []*inventory.Object) error {
+	for _, d := range defs {
+		u, err := unstructuredOf(d)
+		if err != nil {
+			return err
+		}
+		group, _, _ := unstructured.NestedString(u.Object, "spec", "group")
+		plural, _, _ := unstructured.NestedString(u.Object, "spec", "names", "plural")
+		versions, _, _ := unstructured.NestedSlice(u.Object, "spec", "versions")
+		for _, v := range versions {
+			m, _ := v.(map[string]any)
+			name, _ := m["name"].(string)
+			if served, _ := m["served"].(bool); !served || name == "" {
+				continue
+			}
+			deadline := time.Now().Add(time.Minute)
+			for {
+				list, err := client.Discovery().ServerResourcesForGroupVersion(group + "/" + name)
+				if err == nil && slices.ContainsFunc(list.APIResources, func(r metav1.APIResource) bool { return r.Name == plural }) {
+					break
+				}
+				if time.Now().After(deadline) {
+					return fmt.Errorf("the API server does not serve %s.%s/%s a minute after its definition was created", plural, group, name)
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // defaultAccount creates the "default" ServiceAccount of namespace ns, which the controller

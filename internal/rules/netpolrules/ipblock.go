@@ -27,6 +27,7 @@ package netpolrules
 // References: https://kubernetes.io/docs/concepts/services-networking/network-policies/
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -133,6 +134,15 @@ func addressesOf(inv *inventory.Inventory) *clusterAddresses {
 				}
 			}
 		}
+		// Messages name the first few of these: the same, whatever order the input came in.
+		byPrefix := func(a, b namedPrefix) int {
+			return cmp.Or(a.prefix.Addr().Compare(b.prefix.Addr()), cmp.Compare(a.prefix.Bits(), b.prefix.Bits()), strings.Compare(a.of, b.of))
+		}
+		byAddr := func(a, b namedAddr) int { return cmp.Or(a.addr.Compare(b.addr), strings.Compare(a.of, b.of)) }
+		slices.SortFunc(c.podRanges, byPrefix)
+		slices.SortFunc(c.serviceRanges, byPrefix)
+		slices.SortFunc(c.pods, byAddr)
+		slices.SortFunc(c.services, byAddr)
 		return c
 	}).(*clusterAddresses)
 }

@@ -79,3 +79,46 @@ metadata: {name: shop}
 		})
 	}
 }
+
+// TestIPBlockNamesTheSameAddressesWhateverTheOrder lists five Services in two orders: the
+// finding names the same three of their addresses, the lowest, either way. A cluster's objects
+// come in no set order, and a message that changed with it would rewrite an unchanged report.
+func TestIPBlockNamesTheSameAddressesWhateverTheOrder(t *testing.T) {
+	policy := `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - ipBlock: {cidr: 10.0.0.0/8}
+`
+	service := func(name, ip string) string {
+		return "---\napiVersion: v1\nkind: Service\nmetadata: {name: " + name + ", namespace: shop}\nspec: {clusterIP: " + ip + ", ports: [{port: 80}]}\n"
+	}
+	services := []string{service("e", "10.96.0.50"), service("b", "10.96.0.9"), service("d", "10.96.0.30"), service("a", "10.96.0.10"), service("c", "10.96.0.2")}
+	catalog := testrules.Builtin(t)
+	evidence := func(order []int) string {
+		text := policy
+		for _, i := range order {
+			text += services[i]
+		}
+		res := manifest.Load(t.Context(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(text)})
+		if len(res.Errors) > 0 {
+			t.Fatal(res.Errors)
+		}
+		fs := testrules.Inventory(t, catalog, "network/ipblock-covers-cluster", nil, res.Inventory)
+		if len(fs) != 1 {
+			t.Fatalf("findings %v, want one", fs)
+		}
+		return fs[0].Evidence
+	}
+	forward, backward := evidence([]int{0, 1, 2, 3, 4}), evidence([]int{4, 3, 2, 1, 0})
+	if forward != backward {
+		t.Errorf("the evidence depends on the order of the Services:\n%s\n%s", forward, backward)
+	}
+	if want := "5 Service addresses (10.96.0.2 Service shop/c, 10.96.0.9 Service shop/b, 10.96.0.10 Service shop/a and 2 more)"; !strings.Contains(forward, want) {
+		t.Errorf("evidence %q does not say %q", forward, want)
+	}
+}

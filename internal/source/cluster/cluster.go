@@ -107,6 +107,8 @@ type scanner struct {
 	client    kubernetes.Interface
 	dynamic   dynamic.Interface
 	res       *Result
+	// cache, when set, serves every list from its informers instead of the API server.
+	cache *Watcher
 	// namespaces are the names of the namespaces scanned, for listing kinds namespace by
 	// namespace when the identity may not list them cluster-wide.
 	namespaces []string

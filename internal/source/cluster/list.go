@@ -117,7 +117,9 @@ func (s *scanner) listKind(ctx context.Context, facts *inventory.Cluster, r reso
 	if err == nil {
 		return
 	}
-	if !apierrors.IsForbidden(err) || len(s.namespaces) == 0 {
+	// A Watcher does not fall back to watching namespace by namespace: the identity it runs
+	// as is given the kinds cluster-wide, and anything less is the gap reported here.
+	if !apierrors.IsForbidden(err) || len(s.namespaces) == 0 || s.cache != nil {
 		s.gap(facts, r, "", listError(err, r, ""))
 		return
 	}
@@ -152,6 +154,19 @@ func (s *scanner) gap(facts *inventory.Cluster, r resource, ns, why string) {
 // each item to each. Built-in kinds are read as protobuf into their typed lists, custom
 // resources as JSON.
 func (s *scanner) pages(ctx context.Context, r resource, ns string, each func(runtime.Object)) error {
+	if s.cache != nil {
+		items, err := s.cache.items(ctx, r, ns)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			each(it)
+		}
+		if s.opts.Progress != nil {
+			s.opts.Progress(r.Kind, len(items))
+		}
+		return nil
+	}
 	opts := metav1.ListOptions{Limit: s.opts.PageSize}
 	read := 0
 	for {
@@ -278,7 +293,9 @@ func (s *scanner) deliver(r resource, item runtime.Object) {
 			s.mirrors[node] = append(s.mirrors[node], c)
 		}
 	}
-	m.SetManagedFields(nil) // never read, often the largest part of an object
+	if s.cache == nil { // a Watcher's transform did this on the cached object
+		m.SetManagedFields(nil) // never read, often the largest part of an object
+	}
 	gvk := r.GVR.GroupVersion().WithKind(r.Kind)
 	o := &inventory.Object{
 		GVK: gvk, Namespace: m.GetNamespace(), Name: m.GetName(), UID: string(m.GetUID()),
@@ -290,7 +307,9 @@ func (s *scanner) deliver(r resource, item runtime.Object) {
 		o.Content = u.Object
 		attachPodTemplate(o)
 	} else {
-		item.GetObjectKind().SetGroupVersionKind(gvk)
+		if s.cache == nil {
+			item.GetObjectKind().SetGroupVersionKind(gvk)
+		}
 		o.Typed = item
 	}
 	s.res.Inventory.Add(o)
