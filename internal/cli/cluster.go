@@ -146,8 +146,10 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 			}
 			progress := newClusterProgress(s.Err)
 			results := make([]*scan.ClusterResult, len(targets))
+			reach := make([]*reachabilityInput, len(targets))
 			var wg sync.WaitGroup
 			for i, t := range targets {
+				reach[i] = reachabilityFor(&out)
 				wg.Go(func() {
 					results[i] = scanTarget(cmd.Context(), t, scan.ClusterRequest{
 						Context: t.context, Namespace: cf.namespace,
@@ -155,6 +157,7 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 						Rules:         r.reportOptions(&rf, &out),
 						SkipAnonymous: cf.skipAnonymous,
 						Progress:      progress.counter(t.context),
+						Observe:       reach[i].observer(),
 					})
 				})
 			}
@@ -166,7 +169,10 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 				Rules: r.evaluated(nil),
 			}
 			code := 0
+			summaries := make([]*report.Reachability, len(targets))
+			contexts := make([]string, len(targets))
 			for i, res := range results {
+				summaries[i], contexts[i] = reach[i].summary(), targets[i].context
 				in.Targets = append(in.Targets, targets[i].context)
 				in.Findings = append(in.Findings, res.Findings...)
 				in.Suppressed = append(in.Suppressed, res.Suppressed...)
@@ -184,6 +190,7 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 			finding.Sort(in.Suppressed)
 			finding.Sort(in.Passed)
 			finding.SortErrors(in.Errors)
+			in.Reachability = mergeReachability(contexts, summaries)
 			return out.finish(s.Out, in, code)
 		},
 	}

@@ -40,7 +40,7 @@ type outputFlags struct {
 func (o *outputFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.formats, "output-format", "o", nil,
-		"report format: text, compact (one line per finding), json, sarif, junit, policyreport (Kubernetes PolicyReport objects, see --report-api) or markdown (a pull request comment); repeat for several reports, and write one to a file with FORMAT=FILE (default text)")
+		"report format: text, compact (one line per finding), json, sarif, junit, policyreport (Kubernetes PolicyReport objects, see --report-api), markdown (a pull request comment) or html (a self-contained page to open in a browser); repeat for several reports, and write one to a file with FORMAT=FILE (default text)")
 	f.StringVar(&o.output, "output", "", "write the report to this file instead of standard output")
 	f.StringVar(&o.reportAPI, "report-api", string(report.PolicyReportAPI), "API of -o policyreport: wgpolicyk8s (wgpolicyk8s.io/v1alpha2 PolicyReport and ClusterPolicyReport) or openreports (openreports.io/v1alpha1 Report and ClusterReport)")
 	f.StringVar(&o.linkBase, "link-base", "", "URL of the scanned tree for -o markdown's file links, such as https://github.com/ORG/REPO/blob/COMMIT (a finding's path and #L<line> are added)")
@@ -401,6 +401,7 @@ func newScanCommand(s Streams) *cobra.Command {
 				return err
 			}
 			var progress atomic.Int64
+			reach := reachabilityFor(&out)
 			stopProgress := showProgress(s.Err, func() string { return fmt.Sprintf("scanning: %d objects", progress.Load()) })
 			res := scan.Manifests(cmd.Context(), scan.Request{
 				Progress: &progress,
@@ -414,13 +415,15 @@ func newScanCommand(s Streams) *cobra.Command {
 				AdmissionPolicies:  r.admissionPolicies,
 				InputRules:         rf.inputRules(),
 				NamespacesComplete: complete,
+				Observe:            reach.observer(),
 			})
 			stopProgress()
 			in := &report.Input{
 				Command: "scan", Targets: args, Version: version.Version,
 				Findings: res.Findings, Suppressed: res.Suppressed, ShowSuppressed: out.showSuppressed,
 				Errors: res.Errors, NotApplied: res.NotApplied, Rules: r.evaluated(nil), FailOn: r.failOn,
-				Stats: report.Stats{Files: res.Files, Documents: res.Documents, Objects: res.Objects},
+				Stats:        report.Stats{Files: res.Files, Documents: res.Documents, Objects: res.Objects},
+				Reachability: reach.summary(),
 			}
 			return out.finish(s.Out, in, res.ExitCode(r.failOn))
 		},

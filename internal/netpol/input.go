@@ -92,36 +92,52 @@ func FromInventory(inv *inventory.Inventory) Input {
 		in.Namespaces = append(in.Namespaces, Namespace{Name: o.Name, Labels: o.Labels})
 	}
 	for _, o := range inv.Objects() {
-		if svc, ok := o.Typed.(*corev1.Service); ok {
-			in.Services = append(in.Services, serviceFrom(o.Namespace, o.Name, &svc.Spec))
-			continue
-		}
-		if np, ok := o.Typed.(*networkingv1.NetworkPolicy); ok {
-			in.Policies = append(in.Policies, Policy{Namespace: o.Namespace, Name: o.Name, Spec: np.Spec, Locate: locator(o)})
-			continue
-		}
-		if o.GVK.Group == anpv1alpha1.GroupName {
-			if p, ok, err := adminFromObject(o); err != nil {
-				in.Problems = append(in.Problems, fmt.Sprintf("%s %s: %v", o.GVK.Kind, o.Name, err))
-			} else if ok {
-				in.AdminPolicies = append(in.AdminPolicies, p)
-			}
-			continue
-		}
-		if o.GVK.Kind == "PodTemplate" {
-			continue
-		}
-		pod, ok := o.PodSummary()
-		if !ok || pod.HostNetwork {
-			continue
-		}
-		w := Workload{Namespace: o.Namespace, Kind: o.GVK.Kind, Name: o.Name, Labels: pod.Labels, Ports: containerPorts(pod.Ports), Where: locator(o)("")}
-		if ip, err := netip.ParseAddr(pod.PodIP); err == nil {
-			w.IP = ip
-		}
-		in.Workloads = append(in.Workloads, w)
+		in.addObject(o)
 	}
 	return in
+}
+
+// Add collects one object as FromInventory does, a Namespace included: for a caller that
+// sees the objects one at a time, as a streaming scan reads them, before their content is let
+// go. The order of the objects does not change the analysis but that of Problems.
+func (in *Input) Add(o *inventory.Object) {
+	if o.GVK.Kind == "Namespace" && o.GVK.Group == "" {
+		in.Namespaces = append(in.Namespaces, Namespace{Name: o.Name, Labels: o.Labels})
+		return
+	}
+	in.addObject(o)
+}
+
+// addObject collects one object that is not a Namespace.
+func (in *Input) addObject(o *inventory.Object) {
+	if svc, ok := o.Typed.(*corev1.Service); ok {
+		in.Services = append(in.Services, serviceFrom(o.Namespace, o.Name, &svc.Spec))
+		return
+	}
+	if np, ok := o.Typed.(*networkingv1.NetworkPolicy); ok {
+		in.Policies = append(in.Policies, Policy{Namespace: o.Namespace, Name: o.Name, Spec: np.Spec, Locate: locator(o)})
+		return
+	}
+	if o.GVK.Group == anpv1alpha1.GroupName {
+		if p, ok, err := adminFromObject(o); err != nil {
+			in.Problems = append(in.Problems, fmt.Sprintf("%s %s: %v", o.GVK.Kind, o.Name, err))
+		} else if ok {
+			in.AdminPolicies = append(in.AdminPolicies, p)
+		}
+		return
+	}
+	if o.GVK.Kind == "PodTemplate" {
+		return
+	}
+	pod, ok := o.PodSummary()
+	if !ok || pod.HostNetwork {
+		return
+	}
+	w := Workload{Namespace: o.Namespace, Kind: o.GVK.Kind, Name: o.Name, Labels: pod.Labels, Ports: containerPorts(pod.Ports), Where: locator(o)("")}
+	if ip, err := netip.ParseAddr(pod.PodIP); err == nil {
+		w.IP = ip
+	}
+	in.Workloads = append(in.Workloads, w)
 }
 
 // adminFromObject reads an AdminNetworkPolicy or BaselineAdminNetworkPolicy of version

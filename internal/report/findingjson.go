@@ -185,12 +185,19 @@ const hexDigits = "0123456789abcdef"
 // appendString quotes s as encoding/json does without HTML escaping: control characters,
 // quotes and backslashes escaped, U+2028 and U+2029 escaped, invalid UTF-8 replaced by
 // U+FFFD.
-func appendString(b []byte, s string) []byte {
+func appendString(b []byte, s string) []byte { return appendQuoted(b, s, false) }
+
+// appendHTMLString quotes s as encoding/json does with HTML escaping: as appendString, and <,
+// > and & as \u003c, \u003e and \u0026, so that the string can close no script element
+// and open no comment in the page it is written into.
+func appendHTMLString(b []byte, s string) []byte { return appendQuoted(b, s, true) }
+
+func appendQuoted(b []byte, s string, escapeHTML bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if c >= 0x20 && c != '"' && c != '\\' && !(escapeHTML && (c == '<' || c == '>' || c == '&')) {
 				i++
 				continue
 			}

@@ -50,6 +50,10 @@ func BenchmarkPolicyReport(b *testing.B) { benchmarkFormat(b, "policyreport", 10
 // characters.
 func BenchmarkMarkdown(b *testing.B) { benchmarkFormat(b, "markdown", 10_000) }
 
+// BenchmarkHTML writes the HTML page of 100k findings (90k active, 10k suppressed), every one
+// of which it embeds.
+func BenchmarkHTML(b *testing.B) { benchmarkFormat(b, "html", 100_000) }
+
 // BenchmarkPolicyReportDigests builds the reports of 10k findings with their digests, as the
 // operator does on every change (it renders only the reports whose digest changed).
 func BenchmarkPolicyReportDigests(b *testing.B) {

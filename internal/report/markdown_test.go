@@ -3,13 +3,11 @@ package report_test
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/report"
-	"palisade.dev/palisade/internal/testfiles"
 )
 
 // manyFindings is a scan of n high findings with long messages, more than a comment holds.
@@ -26,10 +24,7 @@ func manyFindings(n int) *report.Input {
 }
 
 func TestMarkdownGolden(t *testing.T) {
-	tests := []struct {
-		golden string
-		in     func() *report.Input
-	}{
+	testGoldenInputs(t, "markdown", []goldenInput{
 		{"markdown.golden", sampleInput},
 		{"markdown-links.golden", func() *report.Input {
 			in := sampleInput()
@@ -45,13 +40,7 @@ func TestMarkdownGolden(t *testing.T) {
 		{"cluster-markdown.golden", clusterInput},
 		{"node-markdown.golden", nodeInput},
 		{"markdown-cut.golden", func() *report.Input { return manyFindings(400) }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.golden, func(t *testing.T) {
-			got := render(t, "markdown", func(in *report.Input) { *in = *tt.in() })
-			testfiles.Golden(t, filepath.Join("testdata", tt.golden), got)
-		})
-	}
+	})
 }
 
 // tableRows returns the rows of the findings table: the lines after its header and rule.

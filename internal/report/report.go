@@ -1,13 +1,13 @@
 // Package report formats a scan's findings and errors: human text (detailed, or compact with
 // one line per finding), JSON, SARIF 2.1.0, JUnit XML, Kubernetes policy reports
-// (wgpolicyk8s.io or openreports.io) and a Markdown summary for pull requests, one file per
-// format. Reports only format; they never decide what is a finding or what fails a scan: they
+// (wgpolicyk8s.io or openreports.io), a Markdown summary for pull requests and a
+// self-contained HTML page, one file per format. Reports only format; they never decide what is a finding or what fails a scan: they
 // restate the caller's --fail-on threshold and count against it.
 //
 // Every format counts suppressed findings. Text and JSON list them only when ShowSuppressed
 // (--show-suppressed); SARIF and JUnit always carry them, as results with a suppression and as
 // skipped test cases, because that is how those formats count them and how their viewers hide
-// them by default. Output is deterministic: no timestamps but the caller's (Input.Now, which
+// them by default, and the HTML page always has them on a tab of their own. Output is deterministic: no timestamps but the caller's (Input.Now, which
 // the policy report needs), no machine paths beyond the ones the findings name, and findings
 // in the order the caller sorted them.
 package report
@@ -67,6 +67,9 @@ type Input struct {
 	// the scanned tree (https://github.com/ORG/REPO/blob/COMMIT), to which a finding's
 	// relative file path and #L<line> are added.
 	LinkBase string
+	// Reachability, when the scanned input holds NetworkPolicies, is what they allow per
+	// namespace, which the HTML report shows.
+	Reachability *Reachability
 }
 
 // Stats count what was read.
@@ -101,7 +104,7 @@ type Writer func(w io.Writer, in *Input) error
 
 // Formats lists the format names.
 func Formats() []string {
-	return []string{"compact", "json", "junit", "markdown", "policyreport", "sarif", "text"}
+	return []string{"compact", "html", "json", "junit", "markdown", "policyreport", "sarif", "text"}
 }
 
 func writerFor(format string) (Writer, bool) {
@@ -120,6 +123,8 @@ func writerFor(format string) (Writer, bool) {
 		return writePolicyReport, true
 	case "markdown":
 		return writeMarkdown, true
+	case "html":
+		return writeHTML, true
 	}
 	return nil, false
 }

@@ -150,8 +150,29 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// goldenInput is a golden file and the input whose report it holds.
+type goldenInput struct {
+	golden string
+	in     func() *report.Input
+}
+
+// testGoldenInputs compares the report of each input in format with its golden file, and
+// holds two renderings of it to the same bytes.
+func testGoldenInputs(t *testing.T, format string, tests []goldenInput) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			got := render(t, format, func(in *report.Input) { *in = *tt.in() })
+			testfiles.Golden(t, filepath.Join("testdata", tt.golden), got)
+			if again := render(t, format, func(in *report.Input) { *in = *tt.in() }); !bytes.Equal(got, again) {
+				t.Errorf("two renderings of the same input differ: the %s report is not deterministic", format)
+			}
+		})
+	}
+}
+
 func TestUnknownFormat(t *testing.T) {
-	err := report.Write(&bytes.Buffer{}, "html", sampleInput())
+	err := report.Write(&bytes.Buffer{}, "pdf", sampleInput())
 	if err == nil {
 		t.Fatal("writing an unknown format succeeded")
 	}

@@ -40,6 +40,9 @@ type ClusterRequest struct {
 	SkipAnonymous bool
 	// Now is the scan's date (default time.Now).
 	Now func() time.Time
+	// Observe, when set, is called with every object listed, before its rules run and its
+	// content is let go, from the goroutines that list them.
+	Observe func(*inventory.Object)
 }
 
 // ClusterResult is a finished scan of one cluster.
@@ -88,6 +91,9 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 		},
 		OnObject: func(o *inventory.Object) {
 			use.Add(o)
+			if req.Observe != nil {
+				req.Observe(o)
+			}
 			eval.Object(o)
 		},
 	}))

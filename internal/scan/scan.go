@@ -45,6 +45,9 @@ type Request struct {
 	// make (vap/<policy-name>): each must name a policy of the input or of AdmissionPolicies,
 	// else the scan reports it, as it reports an unknown built-in ID before it starts.
 	InputRules []string
+	// Observe, when set, is called with every object read, before its rules run and its
+	// content is let go, from the goroutines that decode them.
+	Observe func(*inventory.Object)
 }
 
 // Result is a finished scan.
@@ -80,6 +83,9 @@ func Manifests(ctx context.Context, req Request) *Result {
 	policies := &admissionPolicies{}
 	load.OnObject = func(o *inventory.Object) {
 		policies.observe(o)
+		if req.Observe != nil {
+			req.Observe(o)
+		}
 		eval.Object(o)
 		if req.Progress != nil {
 			req.Progress.Add(1)
