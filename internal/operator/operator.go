@@ -254,8 +254,8 @@ func (o *Operator) setLeading(v bool) {
 func (o *Operator) lead(ctx context.Context) {
 	o.setLeading(true)
 	o.cfg.Log.Info("leading", "lease", o.cfg.Lease.Namespace+"/"+o.cfg.Lease.Name, "identity", o.cfg.Lease.Identity, "version", version.Version)
-	// A new leader trusts nothing it did not write: it lists the reports there and rewrites
-	// or deletes each.
+	// A new leader knows only what the reports there say of themselves: it reads their
+	// digests, and rewrites or deletes those that differ from its first evaluation.
 	o.writer.listed = false
 	select {
 	case <-ctx.Done():
@@ -272,12 +272,20 @@ func (o *Operator) lead(ctx context.Context) {
 		} else {
 			retry = nil
 		}
+		// A change that came in during the last evaluation has waited long enough: the next
+		// one starts at once.
+		select {
+		case <-o.watcher.Changed():
+			trigger = "change"
+			continue
+		default:
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-o.watcher.Changed():
 			trigger = "change"
-			// Changes that come together are judged together.
+			// Changes that come together (a rollout's objects) are judged together.
 			select {
 			case <-ctx.Done():
 				return
