@@ -432,6 +432,10 @@ func (sum *fixSummary) print(w io.Writer, plan *fix.Plan, dryRun bool) {
 		fmt.Fprintf(w, "rendered from a Helm chart or a kustomization; change their source (not edited):\n")
 		for _, f := range plan.Advice {
 			for _, p := range finding.Changes(f.Fix) {
+				if values, ok := fix.ValuesAdvice(&f, p); ok {
+					fmt.Fprintf(w, "  %s (%s, read at %s)\n", values, f.RuleID, f.Location)
+					continue
+				}
 				fmt.Fprintf(w, "  %s: %s: %s\n", f.Location, f.RuleID, fix.Describe(p))
 			}
 		}
