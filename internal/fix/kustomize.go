@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -319,13 +318,8 @@ func place(obj *yaml.Node, base *sourceDoc, patches []patchRef, kind, name strin
 		}
 		for i := range ref.docs {
 			d := &ref.docs[i]
-			if !ref.targeted {
-				if scalarAt(d.node, "kind") != kind {
-					continue
-				}
-				if n := scalarAt(mappingValue(d.node, "metadata"), "name"); n != baseName && n != name {
-					continue
-				}
+			if !ref.patches(d, kind, name, baseName) {
+				continue
 			}
 			path, sets, touches, line := followPatch(obj, d.node, segs)
 			switch {
@@ -362,7 +356,7 @@ func place(obj *yaml.Node, base *sourceDoc, patches []patchRef, kind, name strin
 		}
 		for i := range ref.docs {
 			d := &ref.docs[i]
-			if !ref.targeted && (scalarAt(d.node, "kind") != kind || !slices.Contains([]string{baseName, name}, scalarAt(mappingValue(d.node, "metadata"), "name"))) {
+			if !ref.patches(d, kind, name, baseName) {
 				continue
 			}
 			path, ok := translate(obj, d.node, segs)
@@ -391,6 +385,17 @@ func (r patchRef) selects(kind, name, baseName string) bool {
 		return true
 	}
 	return (r.kind == "" || r.kind == kind) && (r.name == "" || r.name == name || r.name == baseName)
+}
+
+// patches reports whether the document d of a strategic-merge patch applies to the object:
+// the patch's target chose it, or the document names it (by its name in its resource file or
+// as built).
+func (r patchRef) patches(d *sourceDoc, kind, name, baseName string) bool {
+	if r.targeted {
+		return true
+	}
+	n := scalarAt(mappingValue(d.node, "metadata"), "name")
+	return scalarAt(d.node, "kind") == kind && (n == baseName || n == name)
 }
 
 // jsonTouches reports whether a JSON 6902 operation's path and a field path lead one into
