@@ -125,7 +125,7 @@ Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 
 
 // renderedFiles records the files that an Expander's documents name: their objects are a
 // rendering (a chart's, a kustomization's) and never edited in place. For a kustomization
-// it also keeps each built object, from which fix.Kustomized tells the file that holds a
+// it also keeps each built object, from which fix.Kustomizations tells the file that holds a
 // field (a base resource, a patch).
 type renderedFiles struct {
 	mu    sync.Mutex
@@ -146,7 +146,7 @@ type builtObject struct {
 }
 
 // retarget turns the findings about objects a kustomization built into findings about the
-// file that holds their fields: inSource is true for those fix.Kustomized places there, false
+// file that holds their fields: inSource is true for those fix.Kustomizations places there, false
 // for those left as advice (at the patch to change, when one is to blame).
 func (r *renderedFiles) retarget(findings []finding.Finding) (out []finding.Finding, inSource map[*finding.Finding]bool) {
 	if len(r.built) == 0 {
@@ -154,6 +154,7 @@ func (r *renderedFiles) retarget(findings []finding.Finding) (out []finding.Find
 	}
 	out = slices.Clone(findings)
 	moved := make([]int, len(out)) // 1 placed in its source, 2 advice
+	var sources fix.Kustomizations
 	for i := range out {
 		f := &out[i]
 		if f.Location.Template != "" || len(finding.Changes(f.Fix)) == 0 {
@@ -164,7 +165,7 @@ func (r *renderedFiles) retarget(findings []finding.Finding) (out []finding.Find
 				continue
 			}
 			var placed bool
-			*f, placed = fix.Kustomized(b.dir, b.data, *f)
+			*f, placed = sources.Place(b.dir, b.data, *f)
 			moved[i] = 2
 			if placed {
 				moved[i] = 1

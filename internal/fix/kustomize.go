@@ -19,12 +19,52 @@ import (
 // patch, an inline patch, a patch chosen by labels, a transformer that may rewrite any
 // field), the remedy stays advice, at the patch's line when one is to blame.
 
-// Kustomized retargets a finding about an object that the kustomization in dir built from
+// Kustomizations places the findings of a run's kustomizations, reading each kustomization
+// and source file once. The zero value is ready to use; it is for one goroutine.
+type Kustomizations struct {
+	patches map[string]patchesRead
+	files   map[string][]sourceDoc
+}
+
+// patchesRead is what kustomizationPatches read for a folder.
+type patchesRead struct {
+	refs []patchRef
+	ok   bool
+}
+
+func (k *Kustomizations) patchesOf(dir string) ([]patchRef, bool) {
+	if r, ok := k.patches[dir]; ok {
+		return r.refs, r.ok
+	}
+	refs, ok := kustomizationPatches(dir, map[string]bool{})
+	if k.patches == nil {
+		k.patches = map[string]patchesRead{}
+	}
+	k.patches[dir] = patchesRead{refs, ok}
+	return refs, ok
+}
+
+func (k *Kustomizations) documents(file string) []sourceDoc {
+	if docs, ok := k.files[file]; ok {
+		return docs
+	}
+	var docs []sourceDoc
+	if data, err := os.ReadFile(file); err == nil {
+		docs = readDocuments(file, data)
+	}
+	if k.files == nil {
+		k.files = map[string][]sourceDoc{}
+	}
+	k.files[file] = docs
+	return docs
+}
+
+// Place retargets a finding about an object that the kustomization in dir built from
 // rendered (the object as built) onto the file that holds its fields. It returns the finding
 // with its Location and Fix in that file's terms and true when every field change of it can
 // be made there; else the finding with its Location at the place to change by hand (a
 // patch's line, or the resource as before) and false.
-func Kustomized(dir string, rendered []byte, f finding.Finding) (finding.Finding, bool) {
+func (k *Kustomizations) Place(dir string, rendered []byte, f finding.Finding) (finding.Finding, bool) {
 	var built yaml.Node
 	if yaml.Unmarshal(rendered, &built) != nil || len(built.Content) != 1 || built.Content[0].Kind != yaml.MappingNode {
 		return f, false
@@ -32,11 +72,11 @@ func Kustomized(dir string, rendered []byte, f finding.Finding) (finding.Finding
 	obj := built.Content[0]
 	kind := scalarAt(obj, "kind")
 	name := scalarAt(mappingValue(obj, "metadata"), "name")
-	patches, ok := kustomizationPatches(dir, map[string]bool{})
+	patches, ok := k.patchesOf(dir)
 	if !ok || kind == "" || name == "" {
 		return f, false
 	}
-	base, ok := findDocument(f.Location.File, kind, name, false)
+	base, ok := pickDocument(k.documents(f.Location.File), kind, name)
 	if !ok {
 		return f, false
 	}
@@ -264,18 +304,10 @@ func shiftLines(n *yaml.Node, by int) {
 	}
 }
 
-// findDocument finds the document of file that holds the object of that kind built under
-// name: the one of that name, or else (a namePrefix or nameSuffix added to it) the one with
-// the longest name that name contains. exact asks for the name itself.
-func findDocument(file, kind, name string, exact bool) (*sourceDoc, bool) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, false
-	}
-	return pickDocument(readDocuments(file, data), kind, name, exact)
-}
-
-func pickDocument(docs []sourceDoc, kind, name string, exact bool) (*sourceDoc, bool) {
+// pickDocument finds the document that holds the object of that kind built under name: the
+// one of that name, or else (a namePrefix or nameSuffix added to it) the one with the longest
+// name that name contains.
+func pickDocument(docs []sourceDoc, kind, name string) (*sourceDoc, bool) {
 	var best *sourceDoc
 	for i := range docs {
 		d := &docs[i]
@@ -286,7 +318,7 @@ func pickDocument(docs []sourceDoc, kind, name string, exact bool) (*sourceDoc, 
 		switch {
 		case n == name:
 			return d, true
-		case !exact && n != "" && strings.Contains(name, n) && (best == nil || len(n) > len(scalarAt(mappingValue(best.node, "metadata"), "name"))):
+		case n != "" && strings.Contains(name, n) && (best == nil || len(n) > len(scalarAt(mappingValue(best.node, "metadata"), "name"))):
 			best = d
 		}
 	}

@@ -31,7 +31,7 @@ func FuzzKustomized(f *testing.F) {
 			Location: finding.Location{File: filepath.Join(dir, "pod.yaml"), Document: 1},
 			Fix:      []finding.Patch{{Path: path, Value: false}, {Path: path, Remove: true}, {Path: path, Comment: "a note"}},
 		}
-		out, placed := Kustomized(dir, []byte(pod), f)
+		out, placed := new(Kustomizations).Place(dir, []byte(pod), f)
 		if !placed {
 			return
 		}
