@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/spf13/cobra"
+	yaml "go.yaml.in/yaml/v3"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/fix"
@@ -38,9 +40,12 @@ func newFixCommand(s Streams) *cobra.Command {
 order, quoting, flow style, anchors, document separators, CRLF line endings and a missing
 final newline stay as they were. A file whose fix would need a change Palisade cannot make
 safely (through an alias or a merge key, in a multi-line scalar) is left alone, with the
-reason. Objects rendered from a Helm chart or a kustomization are never edited: fix says what
-to change in their source. Values only you know (resource limits, image digests) are never
-invented; a TODO(palisade) comment says what to set.
+reason. An object a kustomization builds is fixed in the file that holds the field: the
+base's resource file, or the strategic-merge patch that sets it; where that cannot be told (a
+JSON 6902 or inline patch, a transformer) fix says what to change and where. Objects rendered
+from a Helm chart are never edited: fix names the values.yaml line or the template line to
+change. Values only you know (resource limits, image digests) are never invented; a
+TODO(palisade) comment says what to set.
 
 A namespace that lacks a default-deny NetworkPolicy, a ResourceQuota or a LimitRange gets
 them in a new file beside its manifests, namespace-NAME.palisade.yaml, with starting values
@@ -93,12 +98,18 @@ Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 
 				Policy:   r.policy,
 				Selected: r.selected,
 			})
-			plan := fix.NewPlan(res.Findings, rendered.holds)
+			findings, inSource := rendered.retarget(res.Findings)
+			plan := fix.NewPlan(findings, func(f *finding.Finding) bool {
+				if editable, ok := inSource[f]; ok {
+					return !editable
+				}
+				return rendered.holds(f)
+			})
 			sum := applyPlan(cmd.Context(), s, plan, stdin, dryRun)
 			writeNewFiles(s, plan, sum, dryRun)
 			sum.errors = res.Errors
 			sum.print(s.Err, plan, dryRun)
-			return sum.exit(r.failOn, res.Findings)
+			return sum.exit(r.failOn, findings)
 		},
 	}
 	rf.register(cmd)
@@ -113,10 +124,74 @@ Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 
 }
 
 // renderedFiles records the files that an Expander's documents name: their objects are a
-// rendering (a chart's, a kustomization's) and never edited in place.
+// rendering (a chart's, a kustomization's) and never edited in place. For a kustomization
+// it also keeps each built object, from which fix.Kustomizations tells the file that holds a
+// field (a base resource, a patch).
 type renderedFiles struct {
 	mu    sync.Mutex
 	files map[string]bool
+	built map[builtDoc][]builtObject
+}
+
+// builtDoc is a document of a kustomization's build as the loader numbers it.
+type builtDoc struct {
+	file  string
+	index int
+}
+
+// builtObject is an object a kustomization built: the kustomization's folder and the object.
+type builtObject struct {
+	dir  string
+	data []byte
+}
+
+// retarget turns the findings about objects a kustomization built into findings about the
+// file that holds their fields: inSource is true for those fix.Kustomizations places there, false
+// for those left as advice (at the patch to change, when one is to blame).
+func (r *renderedFiles) retarget(findings []finding.Finding) (out []finding.Finding, inSource map[*finding.Finding]bool) {
+	if len(r.built) == 0 {
+		return findings, nil
+	}
+	out = slices.Clone(findings)
+	moved := make([]int, len(out)) // 1 placed in its source, 2 advice
+	var sources fix.Kustomizations
+	for i := range out {
+		f := &out[i]
+		if f.Location.Template != "" || len(finding.Changes(f.Fix)) == 0 {
+			continue
+		}
+		for _, b := range r.built[builtDoc{f.Location.File, f.Location.Document}] {
+			if !builtIs(b.data, f.Object) {
+				continue
+			}
+			var placed bool
+			*f, placed = sources.Place(b.dir, b.data, *f)
+			moved[i] = 2
+			if placed {
+				moved[i] = 1
+			}
+			break
+		}
+	}
+	inSource = map[*finding.Finding]bool{}
+	for i := range out {
+		if moved[i] > 0 {
+			inSource[&out[i]] = moved[i] == 1
+		}
+	}
+	return out, inSource
+}
+
+// builtIs reports whether a built object is the finding's object.
+func builtIs(data []byte, obj finding.ObjectRef) bool {
+	var o struct {
+		Kind     string
+		Metadata struct{ Name, Namespace string }
+	}
+	if yaml.Unmarshal(data, &o) != nil {
+		return false
+	}
+	return o.Kind == obj.Kind && o.Metadata.Name == obj.Name && (o.Metadata.Namespace == "" || o.Metadata.Namespace == obj.Namespace)
 }
 
 func (r *renderedFiles) wrap(es []manifest.Expander) []manifest.Expander {
@@ -150,8 +225,15 @@ func (e recordingExpander) Expand(ctx context.Context, dir string) ([]manifest.D
 		e.seen.files = map[string]bool{}
 	}
 	e.seen.files[dir] = true
-	for _, d := range docs {
+	for i, d := range docs {
 		e.seen.files[d.File] = true
+		if e.Name() == "kustomize" && d.Template == "" {
+			if e.seen.built == nil {
+				e.seen.built = map[builtDoc][]builtObject{}
+			}
+			k := builtDoc{d.File, i + 1}
+			e.seen.built[k] = append(e.seen.built[k], builtObject{dir, d.Data})
+		}
 	}
 	return docs, err
 }
@@ -351,6 +433,10 @@ func (sum *fixSummary) print(w io.Writer, plan *fix.Plan, dryRun bool) {
 		fmt.Fprintf(w, "rendered from a Helm chart or a kustomization; change their source (not edited):\n")
 		for _, f := range plan.Advice {
 			for _, p := range finding.Changes(f.Fix) {
+				if values, ok := fix.ValuesAdvice(&f, p); ok {
+					fmt.Fprintf(w, "  %s (%s, read at %s)\n", values, f.RuleID, f.Location)
+					continue
+				}
 				fmt.Fprintf(w, "  %s: %s: %s\n", f.Location, f.RuleID, fix.Describe(p))
 			}
 		}

@@ -150,22 +150,33 @@ func TestFixLeavesAFileAloneWhenAnEditIsUnsafe(t *testing.T) {
 }
 
 func TestFixNeverEditsARenderedChartAndSaysWhatToChange(t *testing.T) {
-	dir := t.TempDir()
-	testfiles.Write(t, dir, map[string]string{
-		"Chart.yaml":             "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-		"values.yaml":            "hostPID: true\n",
-		"templates/pod.yaml":     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  hostPID: {{ .Values.hostPID }}\n  containers:\n  - name: app\n    image: nginx\n",
-		"templates/_helpers.tpl": "",
-	})
-	before := snapshot(t, dir)
-	_, _, errOut := runWithStdin(t, "", "fix", "--rule", "pod/host-pid", dir)
-	for path, data := range snapshot(t, dir) {
-		if !bytes.Equal(data, before[path]) {
-			t.Errorf("fix changed %s of a chart", path)
-		}
+	chart := filepath.Join("testdata", "fix", "chart")
+	template := filepath.Join(chart, "templates", "deployment.yaml")
+	values := filepath.Join(chart, "values.yaml")
+	cases := []struct {
+		name, rule, want string
+	}{
+		{"a field set to a value names the value's line", "pod/host-pid",
+			values + ":2: remove hostPID (pod/host-pid, read at " + template + ":14:7)"},
+		{"a field of a mapping written with toYaml names the value's line", "pod/allow-privilege-escalation",
+			values + ":8: set securityContext.allowPrivilegeEscalation: false (pod/allow-privilege-escalation, read at " + template + ":22:13)"},
+		{"a field the mapping's value lacks names the mapping's line", "pod/seccomp",
+			values + ":7: set securityContext.seccompProfile.type: RuntimeDefault (pod/seccomp, read at " + template + ":21:11)"},
+		{"a field the template writes itself names the template line", "pod/host-network",
+			template + ":15:7: pod/host-network: remove spec.template.spec.hostNetwork"},
 	}
-	want := filepath.Join(dir, "templates", "pod.yaml") + ":6:3: pod/host-pid: remove spec.hostPID"
-	if !strings.Contains(errOut, want) {
-		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := snapshot(t, chart)
+			_, _, errOut := runWithStdin(t, "", "fix", "--rule", tc.rule, chart)
+			for path, data := range snapshot(t, chart) {
+				if !bytes.Equal(data, before[path]) {
+					t.Errorf("fix changed %s of a chart", path)
+				}
+			}
+			if !strings.Contains(errOut, "  "+tc.want+"\n") {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, errOut)
+			}
+		})
 	}
 }

@@ -99,7 +99,8 @@ func newExplainCommand(s Streams) *cobra.Command {
 		Use:   "explain RULE",
 		Short: "Explain one rule: what it checks, why, and how to fix it",
 		Long: "Explain a rule: its title, severity, area, scope and kinds, why it matters, the fields it\n" +
-			"restricts and the values it allows, its references and its remedy. RULE is a rule ID, or\n" +
+			"restricts and the values it allows, its references, its remedy and what palisade fix does\n" +
+			"with its findings (an edit, a TODO note, a namespace file, or none). RULE is a rule ID, or\n" +
 			"area/* for every rule of an area.",
 		Example: `  palisade explain pod/run-as-non-root
   palisade explain 'namespace/*'

@@ -112,6 +112,11 @@ func applySplices(text []byte, sp []splice) []byte {
 		return 0
 	})
 	var b bytes.Buffer
+	grow := len(text)
+	for _, s := range sp {
+		grow += len(s.with)
+	}
+	b.Grow(grow)
 	last := 0
 	for _, s := range sp {
 		b.Write(text[last:s.from])

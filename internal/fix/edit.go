@@ -184,7 +184,8 @@ type pending struct {
 // new keys of a block mapping (whole lines at its end) go in together as long as they are
 // different keys. What a round wrote is read back once and every patch of it checked; the
 // patches left out go to the next round, which reads the new text. A document is thus read
-// a few times, not twice per patch.
+// a few times, not twice per patch; the last round's text is read back by the loader's fast
+// decoder where it can (readsBack), which costs a fraction of a node tree.
 func applyDocument(text []byte, es []Edit) ([]byte, int, error) {
 	var todo []pending
 	for _, e := range es {
@@ -223,6 +224,11 @@ func applyDocument(text []byte, es []Edit) ([]byte, int, error) {
 			break // every patch left holds already
 		}
 		text = applySplices(text, r.splices)
+		if len(deferred) == 0 && readsBack(text, r.applied) {
+			// The last round: nothing is left to place, so the document needs no node tree
+			// of its new text, only the check that it reads as meant.
+			return text, applied + len(r.applied), nil
+		}
 		if d, root, err = parseText(text); err != nil {
 			return nil, 0, refusal(refuse("the edited document would not read back (%v)", err), r.applied[0].p)
 		}
@@ -251,10 +257,116 @@ type round struct {
 	claims  map[*yaml.Node]*claim
 	splices []splice
 	applied []pending
+	// inserts are the round's new keys of block mappings that later patches may extend.
+	inserts map[newKeyAt]*insertion
+}
+
+// newKeyAt is a key a round adds to a block mapping.
+type newKeyAt struct {
+	mapping *yaml.Node
+	key     string
+}
+
+// insertion is the lines that add one key: the value written so far, and which splice of the
+// round writes it.
+type insertion struct {
+	value  any
+	splice int
+}
+
+// swapsScalar reports whether a patch rewrites the scalar value of a mapping's key in place:
+// its text, and a comment at the end of its line, never reach the start of a line, where new
+// keys of the mapping go, so it claims only its key (with a final line break: at the end of
+// a document without one, a comment would otherwise meet the new lines at the same offset).
+func (d *doc) swapsScalar(loc *located, pt pending) bool {
+	p := pt.p
+	if p.Remove || p.Rename != "" || p.Value == nil || loc.found != len(pt.segs) || loc.found == 0 ||
+		pt.segs[loc.found-1].isIndex || len(d.text) == 0 || d.text[len(d.text)-1] != '\n' {
+		return false
+	}
+	n := loc.node()
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return false
+	}
+	switch normalize(p.Value).(type) {
+	case bool, int64, float64, string:
+		return true
+	}
+	return false
+}
+
+// extend writes the patch pt into the key the round adds already (set writes nothing else
+// where a path goes on past a missing key), when the patch sets a field under it: securityContext.runAsNonRoot and securityContext.capabilities.drop on a
+// container without a securityContext are written as one securityContext, in one round,
+// rather than one round (and one reading of the document) for each.
+func (r *round) extend(d *doc, m *yaml.Node, loc *located, pt pending) bool {
+	key := pt.segs[loc.found].key
+	ins := r.inserts[newKeyAt{m, key}]
+	if ins == nil || slices.ContainsFunc(pt.segs[loc.found:], func(s segment) bool { return s.isIndex }) {
+		return false
+	}
+	merged, ok := mergeValues(ins.value, insertedValue(loc, pt))
+	if !ok {
+		return false
+	}
+	sp, err := d.insertPair(m, key, merged, "")
+	if err != nil || len(sp) != 1 {
+		return false
+	}
+	r.splices[ins.splice] = sp[0]
+	ins.value = merged
+	r.applied = append(r.applied, pt)
+	return true
+}
+
+// record notes a new key of a block mapping, for extend.
+func (r *round) record(d *doc, m *yaml.Node, loc *located, pt pending, sp []splice) {
+	if len(sp) != 1 || d.json {
+		return
+	}
+	if r.inserts == nil {
+		r.inserts = map[newKeyAt]*insertion{}
+	}
+	r.inserts[newKeyAt{m, pt.segs[loc.found].key}] = &insertion{insertedValue(loc, pt), len(r.splices)}
+}
+
+// insertedValue is what a patch that adds a key writes under it: its value in the mappings
+// of the missing keys, with its comment beside the value.
+func insertedValue(loc *located, pt pending) any {
+	v := normalize(pt.p.Value)
+	if pt.p.Comment != "" {
+		v = noted{v, pt.p.Comment}
+	}
+	return nest(pt.segs[loc.found+1:], v)
+}
+
+// mergeValues puts the mapping b into the mapping a, keys of a first; false when they set
+// the same field or either is not a mapping with keys.
+func mergeValues(a, b any) (any, bool) {
+	x, okA := a.([]kv)
+	y, okB := b.([]kv)
+	if !okA || !okB || len(x) == 0 || len(y) == 0 {
+		return nil, false
+	}
+	out := slices.Clone(x)
+	for _, e := range y {
+		i := slices.IndexFunc(out, func(o kv) bool { return o.key == e.key })
+		if i < 0 {
+			out = append(out, e)
+			continue
+		}
+		v, ok := mergeValues(out[i].val, e.val)
+		if !ok {
+			return nil, false
+		}
+		out[i] = kv{e.key, v}
+	}
+	return out, true
 }
 
 // claim is what a round changes in one mapping or list: new keys at the end of a block
-// mapping, or anything else (then nothing more).
+// mapping and scalar values rewritten in place, each key once, or anything else (then
+// nothing more).
 type claim struct {
 	other bool
 	keys  []string
@@ -283,10 +395,14 @@ func (r *round) add(d *doc, root *yaml.Node, pt pending) (bool, error) {
 	// A note is a comment line: it changes no mapping, so it claims none, but it must not land
 	// where another patch of the round removes or replaces text.
 	note := p.IsNote()
+	swap := d.swapsScalar(loc, pt)
 	c := r.claims[parent]
 	switch {
 	case c == nil || note:
 	case newKey && !c.other && !slices.Contains(c.keys, pt.segs[loc.found].key):
+	case swap && !c.other && !slices.Contains(c.keys, pt.segs[loc.found-1].key):
+	case newKey && !c.other:
+		return r.extend(d, n, loc, pt), nil
 	default:
 		return false, nil
 	}
@@ -308,9 +424,13 @@ func (r *round) add(d *doc, root *yaml.Node, pt pending) (bool, error) {
 		c = &claim{}
 		r.claims[parent] = c
 	}
-	if newKey {
+	switch {
+	case newKey:
+		r.record(d, n, loc, pt, sp)
 		c.keys = append(c.keys, pt.segs[loc.found].key)
-	} else {
+	case swap:
+		c.keys = append(c.keys, pt.segs[loc.found-1].key)
+	default:
 		c.other = true
 	}
 	r.splices = append(r.splices, sp...)

@@ -122,6 +122,19 @@ var goldenCases = []struct {
 		set(template+"volumes", []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{}}}),
 		noteAt(template+"containers[0].resources.limits.memory", "TODO(palisade): set resources.limits.memory to what the app needs"),
 	)},
+	// One reading of the document places them all: the scalar rewritten beside a new key of
+	// its mapping, and the fields of a missing securityContext written as one mapping, each
+	// with its own comment.
+	{name: "one-round", edits: one(
+		set(template+"containers[0].securityContext.privileged", false),
+		set(template+"containers[0].securityContext.allowPrivilegeEscalation", false),
+		set(template+"containers[1].securityContext.runAsNonRoot", true),
+		withNote(set(template+"containers[1].securityContext.runAsUser", 10001), "use the UID the image runs as"),
+		set(template+"containers[1].securityContext.capabilities.drop", []string{"ALL"}),
+		withNote(set(template+"containers[1].securityContext.readOnlyRootFilesystem", true), "mount an emptyDir where the app writes"),
+		set(template+"containers[1].securityContext.seccompProfile.type", "RuntimeDefault"),
+		set(template+"containers[1].securityContext.capabilities.add", []string{"NET_BIND_SERVICE"}),
+	)},
 }
 
 func TestApplyKeepsEveryByteAPatchDoesNotChange(t *testing.T) {

@@ -15,8 +15,8 @@ import (
 type Plan struct {
 	Files []FilePlan
 	// Advice are the findings with a remedy in objects that a Helm chart or a kustomization
-	// rendered: the user changes their source (a value, a template line, a patch), never the
-	// rendered copy.
+	// rendered and that no source file can take as it is (see Kustomizations): the user changes
+	// their source (a value, a template line, a patch), never the rendered copy.
 	Advice []finding.Finding
 	// NoRemedy are the findings without an automatic remedy (their notes, TODO comments, are
 	// still written).

@@ -228,6 +228,9 @@ func inlineInBlock(v any) bool {
 // line of the value's leaf: this line for a value written on it, else the last field of a
 // mapping or the first item of a list.
 func (d *doc) blockPair(key string, v any, indent int, comment string) string {
+	if n, ok := v.(noted); ok {
+		v, comment = n.val, n.comment
+	}
 	head := strings.Repeat(" ", indent) + keyText(key, false) + ":"
 	if inlineInBlock(v) {
 		return head + " " + flowText(v, false) + trailing(comment) + d.eol
@@ -283,6 +286,13 @@ func trailing(comment string) string {
 		return ""
 	}
 	return " # " + strings.ReplaceAll(strings.ReplaceAll(comment, "\n", " "), "\r", " ")
+}
+
+// noted is a value of a mapping being written with the comment that goes beside it: the
+// fields of several patches written as one new mapping each keep their own comment.
+type noted struct {
+	val     any
+	comment string
 }
 
 // nest wraps a value in the mappings of the missing keys segs (a.b.c = v is {a: {b: {c: v}}}).

@@ -35,7 +35,10 @@ type Entry struct {
 	Allowed     []string          `json:"allowed,omitempty"`
 	References  []rules.Reference `json:"references,omitempty"`
 	Remedy      string            `json:"remedy"`
-	HelpURI     string            `json:"helpUri"`
+	// AutoFix is what `palisade fix` does with the rule's findings: edit, note,
+	// namespace-file or none.
+	AutoFix string `json:"autoFix"`
+	HelpURI string `json:"helpUri"`
 	// Origin is where a rule of a user's policy is written; absent for built-in rules.
 	Origin string `json:"origin,omitempty"`
 	// ValidatingAdmissionPolicy says whether `palisade vap` can enforce the rule, and
@@ -61,6 +64,7 @@ func NewEntry(r *rules.Rule) Entry {
 		Allowed:     r.Allowed,
 		References:  r.References,
 		Remedy:      r.Remedy,
+		AutoFix:     AutoFixName(r),
 		HelpURI:     RuleHelpURL(r),
 		Origin:      r.Origin,
 
@@ -105,4 +109,13 @@ func componentNames(r *rules.Rule) []string {
 		out = append(out, string(c))
 	}
 	return append(out, r.EndpointComponents...)
+}
+
+// AutoFixName names what `palisade fix` does with a rule's findings: edit, note,
+// namespace-file or none.
+func AutoFixName(r *rules.Rule) string {
+	if r.AutoFix == rules.FixNone {
+		return "none"
+	}
+	return string(r.AutoFix)
 }

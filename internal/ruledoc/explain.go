@@ -43,6 +43,9 @@ func WriteExplanation(w io.Writer, r *rules.Rule) error {
 		b.WriteString(wrap(p, textWidth, "  ", "  "))
 	}
 	b.WriteString("\n")
+	b.WriteString("Automatic fix:\n")
+	b.WriteString(wrap(r.AutoFix.Describe(), textWidth, "  ", "  "))
+	b.WriteString("\n")
 	if len(r.References) > 0 {
 		b.WriteString("References:\n")
 		for _, ref := range r.References {

@@ -73,6 +73,7 @@ func RuleMarkdown(r *rules.Rule) string {
 	for _, p := range paragraphs(r.Remedy) {
 		b.WriteString(prose(p) + "\n\n")
 	}
+	b.WriteString("**Automatic fix:** " + prose(r.AutoFix.Describe()) + "\n\n")
 	if text := AdmissionText(r); text != "" {
 		b.WriteString("**Admission:** " + prose(text) + "\n\n")
 	}

@@ -83,10 +83,10 @@ func sampleRules() []*rules.Rule {
 				{Kind: "PSS", ID: "restricted/runAsNonRoot", Title: "Running as Non-root", URL: "https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted"},
 				{Kind: "CIS", ID: "5.2.7", Title: "Minimize the admission of root containers"},
 			},
-			Remedy: "Set securityContext.runAsNonRoot: true."},
+			Remedy: "Set securityContext.runAsNonRoot: true.", AutoFix: rules.FixEdit},
 		{ID: "namespace/limit-range", Title: "Namespace has no LimitRange", Severity: finding.Low, Area: rules.AreaNamespace, Scope: rules.ScopeNamespace,
 			Description: "Without a LimitRange, containers that set no requests get none.",
-			Remedy:      "Add a LimitRange | with defaults."},
+			Remedy:      "Add a LimitRange | with defaults.", AutoFix: rules.FixNamespaceFile},
 		{ID: "mesh/strict-mtls", Title: "Mesh traffic is not mutual TLS", Severity: finding.Medium, Area: "service-mesh", Scope: rules.ScopeObject,
 			Kinds: []string{"*"}, Description: "Plain text inside the mesh.", Remedy: "Set mode: STRICT."},
 	}

@@ -60,6 +60,36 @@ const (
 	ScopeCluster Scope = "cluster"
 )
 
+// AutoFix is the kind of automatic remedy a rule's findings get from `palisade fix`.
+type AutoFix string
+
+const (
+	// FixNone: the user makes the change; the remedy text says which.
+	FixNone AutoFix = ""
+	// FixEdit: the findings carry the change of a field (set, remove, rename) as data, and
+	// fix makes it in the manifest, beside TODO notes for values only the user knows.
+	FixEdit AutoFix = "edit"
+	// FixNote: the findings carry only a TODO(palisade) comment saying what to set, which fix
+	// writes above the field; the value is the user's to choose.
+	FixNote AutoFix = "note"
+	// FixNamespaceFile: fix writes the objects the namespace lacks in a new file beside its
+	// manifests.
+	FixNamespaceFile AutoFix = "namespace-file"
+)
+
+// Describe says in a sentence what fix does with a rule's findings.
+func (a AutoFix) Describe() string {
+	switch a {
+	case FixEdit:
+		return "palisade fix changes the field in the manifest (edit)."
+	case FixNote:
+		return "palisade fix writes a TODO(palisade) comment above the field saying what to set (note)."
+	case FixNamespaceFile:
+		return "palisade fix writes what the namespace lacks in a new file beside its manifests (namespace file)."
+	}
+	return "none: palisade fix leaves the change to you."
+}
+
 // Reference points to the source of a rule: a CIS Benchmark ID, a Pod Security Standards
 // check, a Kubernetes document.
 type Reference struct {
@@ -89,6 +119,9 @@ type Rule struct {
 	Allowed    []string
 	References []Reference
 	Remedy     string
+	// AutoFix is what `palisade fix` does with the rule's findings; a test holds every rule
+	// whose findings carry a remedy as data to declare it.
+	AutoFix AutoFix
 	// Reads names the kinds a namespace rule, or a deferred check of a pod or object rule,
 	// reads from the inventory. A streaming scan keeps objects of other kinds only as
 	// identities (kind, name, labels, annotations, origin) once their own rules have run.

@@ -36,6 +36,7 @@ import (
 func defaultDenyRule() rules.Rule {
 	return rules.Rule{
 		ID:       "namespace/default-deny-network-policy",
+		AutoFix:  rules.FixNamespaceFile,
 		Title:    "Namespace has no default-deny NetworkPolicy for ingress and egress",
 		Severity: finding.Medium,
 		Area:     rules.AreaNamespace,

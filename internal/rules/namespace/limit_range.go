@@ -31,6 +31,7 @@ import (
 func limitRangeRule() rules.Rule {
 	return rules.Rule{
 		ID:       "namespace/limit-range",
+		AutoFix:  rules.FixNamespaceFile,
 		Title:    "Namespace has no LimitRange giving containers default requests and limits",
 		Severity: finding.Low,
 		Area:     rules.AreaNamespace,

@@ -60,6 +60,7 @@ func parseVersion(s string) error {
 func podSecurityEnforceRule() rules.Rule {
 	return rules.Rule{
 		ID:       "namespace/pod-security-enforce",
+		AutoFix:  rules.FixEdit,
 		Title:    "Namespace does not enforce a Pod Security Standards level",
 		Severity: finding.Medium,
 		Area:     rules.AreaNamespace,

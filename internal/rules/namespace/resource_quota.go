@@ -45,6 +45,7 @@ var quotaResources = []struct {
 func resourceQuotaRule() rules.Rule {
 	return rules.Rule{
 		ID:       "namespace/resource-quota",
+		AutoFix:  rules.FixNamespaceFile,
 		Title:    "Namespace has no ResourceQuota bounding cpu, memory and pods",
 		Severity: finding.Medium,
 		Area:     rules.AreaNamespace,

@@ -101,6 +101,7 @@ func (r imageRef) Floating() bool {
 func imageTagRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/image-tag",
+		AutoFix:  rules.FixNote,
 		Title:    "Image without a tag, or tagged latest",
 		Severity: finding.Medium,
 		Area:     rules.AreaWorkload,
@@ -119,6 +120,7 @@ func imageTagRule() rules.Rule {
 func imageDigestRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/image-digest",
+		AutoFix:  rules.FixNote,
 		Title:    "Image not pinned by digest",
 		Severity: finding.Low,
 		Area:     rules.AreaWorkload,

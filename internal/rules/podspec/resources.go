@@ -125,6 +125,7 @@ func (rc resourceCheck) rule() rules.Rule {
 		"set in the pod's spec.resources, or defaulted by a LimitRange of the namespace"}
 	return rules.Rule{
 		ID:          rc.id,
+		AutoFix:     rules.FixNote,
 		Title:       rc.title,
 		Severity:    rc.severity,
 		Area:        rules.AreaWorkload,

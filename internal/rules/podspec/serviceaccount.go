@@ -47,6 +47,7 @@ const defaultServiceAccount = "default"
 func automountServiceAccountTokenRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/automount-service-account-token",
+		AutoFix:  rules.FixEdit,
 		Title:    "Service account token mounted automatically",
 		Severity: finding.Medium,
 		Area:     rules.AreaWorkload,

@@ -52,6 +52,7 @@ import (
 func InvalidValue() rules.Rule {
 	return rules.Rule{
 		ID:       "manifest/invalid-value",
+		AutoFix:  rules.FixEdit,
 		Title:    "Invalid value of a security setting",
 		Severity: finding.High,
 		Area:     rules.AreaManifest,

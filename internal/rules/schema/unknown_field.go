@@ -30,6 +30,7 @@ import (
 func UnknownField() rules.Rule {
 	return rules.Rule{
 		ID:       "manifest/unknown-field",
+		AutoFix:  rules.FixEdit,
 		Title:    "Field the API server does not know (misspelt or at the wrong level)",
 		Severity: finding.High,
 		Area:     rules.AreaManifest,

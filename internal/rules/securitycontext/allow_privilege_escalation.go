@@ -30,6 +30,7 @@ import (
 func allowPrivilegeEscalationRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/allow-privilege-escalation",
+		AutoFix:  rules.FixEdit,
 		Title:    "Container allows privilege escalation",
 		Severity: finding.High,
 		Area:     rules.AreaWorkload,

@@ -52,6 +52,7 @@ import (
 func appArmorRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/apparmor",
+		AutoFix:  rules.FixEdit,
 		Title:    "Container runs without AppArmor confinement",
 		Severity: finding.Medium,
 		Area:     rules.AreaWorkload,

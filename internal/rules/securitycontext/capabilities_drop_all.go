@@ -28,6 +28,7 @@ import (
 func capabilitiesDropAllRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/capabilities-drop-all",
+		AutoFix:  rules.FixEdit,
 		Title:    "Container does not drop all capabilities",
 		Severity: finding.Medium,
 		Area:     rules.AreaWorkload,

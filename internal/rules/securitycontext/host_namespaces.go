@@ -77,6 +77,7 @@ func hostNamespaceRules() []rules.Rule {
 	for _, ns := range hostNamespaces() {
 		out = append(out, rules.Rule{
 			ID:          ns.id,
+			AutoFix:     rules.FixEdit,
 			Title:       ns.title,
 			Severity:    ns.severity,
 			Area:        rules.AreaWorkload,

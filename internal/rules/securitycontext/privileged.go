@@ -20,6 +20,7 @@ import (
 func privilegedRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/privileged",
+		AutoFix:  rules.FixEdit,
 		Title:    "Container runs privileged",
 		Severity: finding.Critical,
 		Area:     rules.AreaWorkload,

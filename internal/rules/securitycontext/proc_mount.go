@@ -34,6 +34,7 @@ import (
 func procMountRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/proc-mount",
+		AutoFix:  rules.FixEdit,
 		Title:    "Container mounts /proc unmasked",
 		Severity: finding.High,
 		Area:     rules.AreaWorkload,

@@ -27,6 +27,7 @@ import (
 func readOnlyRootFilesystemRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/read-only-root-filesystem",
+		AutoFix:  rules.FixEdit,
 		Title:    "Container root filesystem is writable",
 		Severity: finding.Medium,
 		Area:     rules.AreaWorkload,

@@ -38,6 +38,7 @@ import (
 func runAsNonRootRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/run-as-non-root",
+		AutoFix:  rules.FixEdit,
 		Title:    "Container may run as root",
 		Severity: finding.High,
 		Area:     rules.AreaWorkload,

@@ -59,6 +59,7 @@ import (
 func seccompRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/seccomp",
+		AutoFix:  rules.FixEdit,
 		Title:    "Container runs without a seccomp profile",
 		Severity: finding.High,
 		Area:     rules.AreaWorkload,

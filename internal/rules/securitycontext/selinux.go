@@ -40,6 +40,7 @@ var allowedSELinuxTypes = map[string]bool{
 func seLinuxRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/selinux",
+		AutoFix:  rules.FixEdit,
 		Title:    "Pod sets a custom SELinux type, user or role",
 		Severity: finding.High,
 		Area:     rules.AreaWorkload,

@@ -26,6 +26,7 @@ import (
 func windowsHostProcessRule() rules.Rule {
 	return rules.Rule{
 		ID:       "pod/windows-host-process",
+		AutoFix:  rules.FixEdit,
 		Title:    "Pod runs Windows HostProcess containers",
 		Severity: finding.Critical,
 		Area:     rules.AreaWorkload,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -217,11 +218,21 @@ func isComment(b []byte) bool {
 	return len(b) > 0 && b[0] == '#'
 }
 
+// splitReaders keep the read buffers of SplitDocuments, which the editor calls twice for
+// every file it changes: a buffer of streamBufferSize each time would outweigh the documents.
+var splitReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, streamBufferSize) }}
+
 // SplitDocuments splits rendered YAML (a chart template's output, say) into documents by the
 // same rules as files, for Expanders. Each document's Line is where it starts in data.
 func SplitDocuments(data []byte, file string) ([]Document, error) {
+	br := splitReaders.Get().(*bufio.Reader)
+	br.Reset(bytes.NewReader(data))
+	defer func() {
+		br.Reset(nil)
+		splitReaders.Put(br)
+	}()
 	var docs []Document
-	err := splitStream(bytes.NewReader(data), file, DefaultMaxDocumentSize, func(d Document) error {
+	err := splitStream(br, file, DefaultMaxDocumentSize, func(d Document) error {
 		docs = append(docs, d)
 		return nil
 	})
