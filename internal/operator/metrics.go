@@ -37,7 +37,7 @@ func NewMetrics() *Metrics {
 		}, []string{"trigger"}),
 		writeDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "palisade_report_write_duration_seconds",
-			Help:    "Time to bring the policy reports up to date after a scan: the reports that changed applied, those left over deleted.",
+			Help:    "Time to bring the policy reports up to date after a scan: every report built and its digest taken, those that changed applied, those left over deleted.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
 		}),
 		objects: prometheus.NewGauge(prometheus.GaugeOpts{

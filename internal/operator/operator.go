@@ -320,10 +320,10 @@ func (o *Operator) cycle(ctx context.Context, trigger string) error {
 		Rules: o.cfg.Catalog.All(), Now: o.cfg.Now(), ReportAPI: o.cfg.ReportAPI,
 	}
 	err := o.writer.sync(ctx, report.BuildPolicyReports(in))
+	o.cfg.Metrics.writeDuration.Observe(time.Since(written).Seconds())
 	o.cfg.Metrics.setFindings(res.Findings)
 	o.cfg.Metrics.scanErrors.Set(float64(len(res.Errors)))
 	o.cfg.Metrics.objects.Set(float64(o.watcher.Objects()))
-	o.cfg.Metrics.writeDuration.Observe(time.Since(written).Seconds())
 	o.mu.Lock()
 	o.lastErr = err
 	o.cycles++
