@@ -352,10 +352,3 @@ func (o *Operator) request() scan.ClusterRequest {
 		Catalog: o.cfg.Catalog, Rules: o.cfg.Rules, Policy: o.cfg.Policy, Selected: o.cfg.Selected,
 	}
 }
-
-// Cycles counts the evaluations finished since this replica last became leader.
-func (o *Operator) Cycles() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.cycles
-}

@@ -93,7 +93,7 @@ func (w *writer) served() error {
 }
 
 // sync writes the reports of set that changed, and deletes the other reports Palisade
-// wrote. It returns the first error; what failed is tried again on the next sync.
+// wrote. It returns every error, joined; what failed is tried again on the next sync.
 func (w *writer) sync(ctx context.Context, set *report.PolicyReportSet) error {
 	if err := w.served(); err != nil {
 		return err

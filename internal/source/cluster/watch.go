@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -40,7 +39,6 @@ type Watcher struct {
 	ctx     context.Context
 	cfg     *rest.Config
 	changed chan struct{}
-	events  atomic.Int64
 
 	mu        sync.Mutex
 	informers map[watchKey]*watched
@@ -82,9 +80,6 @@ func NewWatcher(ctx context.Context, cfg *rest.Config) (*Watcher, error) {
 // Changed receives a value after any object the informers hold was added, changed or deleted
 // (after their initial lists); several changes between two receives are one value.
 func (w *Watcher) Changed() <-chan struct{} { return w.changed }
-
-// Events counts the changes the informers have seen since they started.
-func (w *Watcher) Events() int64 { return w.events.Load() }
 
 // Objects counts the objects the informers hold.
 func (w *Watcher) Objects() int {
@@ -266,7 +261,6 @@ func (w *Watcher) start(r resource, ns string) (*watched, error) {
 		return nil, err
 	}
 	notify := func() {
-		w.events.Add(1)
 		select {
 		case w.changed <- struct{}{}:
 		default:
