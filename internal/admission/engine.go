@@ -95,8 +95,9 @@ func New(cat *rules.Catalog, cfg *Config, cc ClusterContext) (*Engine, error) {
 	e := &Engine{cat: cat, cfg: cfg, cc: cc, dec: manifest.NewDecoder(""), exemptNS: map[string]string{}}
 	e.buffers.New = func() any { return new([]finding.Finding) }
 	e.inventories.New = func() any { return inventory.New() }
-	// A decision shows messages and fields, never evidence: the rules need not write it.
-	e.opts = rules.Options{PSSVersion: cfg.PSSVersion, KubernetesVersion: cfg.KubernetesVersion, FromManifests: cc == nil, NoEvidence: true}
+	// A decision shows messages and fields, never evidence or remedy patches: the rules need
+	// not build them.
+	e.opts = rules.Options{PSSVersion: cfg.PSSVersion, KubernetesVersion: cfg.KubernetesVersion, FromManifests: cc == nil, NoEvidence: true, Patches: rules.NoPatches}
 	if e.opts.PSSVersion == "" {
 		e.opts.PSSVersion = "latest"
 	}

@@ -235,6 +235,16 @@ const (
 	NoPatches
 )
 
+// WantsPatches reports whether the caller keeps any remedy patch: true unless Patches is
+// NoPatches (a nil Options keeps them all). A rule builds its Fix only when it is wanted: an
+// admission review, and a report that prints no remedy, have no use for the field paths and
+// values a remedy writes out.
+func (o *Options) WantsPatches() bool { return o == nil || o.Patches != NoPatches }
+
+// WantsNotes reports whether the caller keeps the remedy patches that are notes only (a TODO
+// comment for a value only the user knows): true for AllPatches, which fix asks for.
+func (o *Options) WantsNotes() bool { return o == nil || o.Patches == AllPatches }
+
 // WantsEvidence reports whether the caller prints evidence: true unless NoEvidence is set (a
 // nil Options wants it).
 func (o *Options) WantsEvidence() bool { return o == nil || !o.NoEvidence }

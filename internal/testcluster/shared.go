@@ -2,6 +2,7 @@ package testcluster
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"regexp"
@@ -56,6 +57,11 @@ type Shared struct {
 // Main builds the programs if needed, runs the tests and stops the cluster; its result is
 // the exit code for os.Exit.
 func (s *Shared) Main(m *testing.M) int {
+	// The flags first: a Logf that asks testing.Verbose, called while the programs build
+	// (before m.Run), would otherwise panic.
+	if !flag.Parsed() {
+		flag.Parse()
+	}
 	logf := s.Options.Logf
 	if logf == nil {
 		// A build can take minutes: say so rather than hang silently.

@@ -159,7 +159,9 @@ func (images *imageReferences) checkImageTags(ctx *rules.PodContext) []rules.Vio
 				"and a rollback does not roll back", c.Name, c.Image)
 		}
 		v := imageViolation(ctx, c, ref, msg)
-		v.Fix = imageNote(c, "name a release tag and pin it by digest (repo:tag@sha256:<digest>)")
+		if ctx.Options.WantsNotes() {
+			v.Fix = imageNote(c, "name a release tag and pin it by digest (repo:tag@sha256:<digest>)")
+		}
 		out = append(out, v)
 	}
 	return out
@@ -184,7 +186,9 @@ func (images *imageReferences) checkImageDigests(ctx *rules.PodContext) []rules.
 		}
 		v := imageViolation(ctx, c, ref, "container "+finding.Quote(c.Name)+" names image "+finding.Quote(c.Image)+
 			" by tag, not by digest (image): whoever can push to the repository can change what runs")
-		v.Fix = imageNote(c, "pin the image by digest (repo:tag@sha256:<digest>)")
+		if ctx.Options.WantsNotes() {
+			v.Fix = imageNote(c, "pin the image by digest (repo:tag@sha256:<digest>)")
+		}
 		out = append(out, v)
 	}
 	return out

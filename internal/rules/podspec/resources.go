@@ -188,12 +188,13 @@ func (rc resourceCheck) check(ctx *rules.PodContext) []rules.Violation {
 	}
 	namespace := ctx.Object.Namespace
 	fromInput := ctx.Options == nil || ctx.Options.FromManifests
+	notes := ctx.Options.WantsNotes()
 	paths := make([]string, len(missing))
 	for i, m := range missing {
 		paths[i] = m.path
 	}
 	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
-		return rc.report(missing, namespace, fromInput, inv)
+		return rc.report(missing, namespace, fromInput, notes, inv)
 	}, paths...)
 	return nil
 }
@@ -219,7 +220,7 @@ func (rc resourceCheck) setInPod(res *corev1.ResourceRequirements, r corev1.Reso
 	return rc.setInContainer(*res, r)
 }
 
-func (rc resourceCheck) report(missing []missingResource, namespace string, fromInput bool, inv *inventory.Inventory) []rules.Violation {
+func (rc resourceCheck) report(missing []missingResource, namespace string, fromInput, notes bool, inv *inventory.Inventory) []rules.Violation {
 	defaults := limitRangeDefaults(inv, namespace, rc.list)
 	noDefault := "no LimitRange of namespace " + finding.Quote(namespace) + " gives it a default"
 	if fromInput {
@@ -241,25 +242,28 @@ func (rc resourceCheck) report(missing []missingResource, namespace string, from
 		if len(unset) == 0 {
 			continue
 		}
-		out = append(out, rc.violation(unset, noDefault))
+		out = append(out, rc.violation(unset, noDefault, notes))
 	}
 	return out
 }
 
 // violation reports the resources one container leaves unset: at the field itself when there
 // is one, at the list (resources.requests) when there are several.
-func (rc resourceCheck) violation(unset []missingResource, noDefault string) rules.Violation {
+func (rc resourceCheck) violation(unset []missingResource, noDefault string, notes bool) rules.Violation {
 	m := unset[0]
 	kind := strings.TrimSuffix(string(rc.list), "s")
 	if len(unset) == 1 {
-		return rules.Violation{
+		v := rules.Violation{
 			Path:      m.path,
 			Container: m.container,
 			Message: "container " + finding.Quote(m.container) + " sets no " + string(m.resource) + " " + kind +
 				" (resources." + string(rc.list) + "." + string(m.resource) + "): " + rc.consequence[m.resource] + "; " + noDefault,
 			Evidence: m.evidence,
-			Fix:      rc.note(m.path, m.container, "resources."+string(rc.list)+"."+string(m.resource)),
 		}
+		if notes {
+			v.Fix = rc.note(m.path, m.container, "resources."+string(rc.list)+"."+string(m.resource))
+		}
+		return v
 	}
 	// container "c" sets no cpu and no memory request (resources.requests.cpu,
 	// resources.requests.memory): CONSEQUENCE; CONSEQUENCE; NO-DEFAULT
@@ -287,17 +291,15 @@ func (rc resourceCheck) violation(unset []missingResource, noDefault string) rul
 		msg.WriteString("; ")
 	}
 	msg.WriteString(noDefault)
-	names := make([]string, len(unset))
-	for i, u := range unset {
-		names[i] = "resources." + string(rc.list) + "." + string(u.resource)
+	v := rules.Violation{Path: m.list(), Container: m.container, Message: msg.String(), Evidence: m.evidence}
+	if notes {
+		names := make([]string, len(unset))
+		for i, u := range unset {
+			names[i] = "resources." + string(rc.list) + "." + string(u.resource)
+		}
+		v.Fix = rc.note(m.list(), m.container, strings.Join(names, " and "))
 	}
-	return rules.Violation{
-		Path:      m.list(),
-		Container: m.container,
-		Message:   msg.String(),
-		Evidence:  m.evidence,
-		Fix:       rc.note(m.list(), m.container, strings.Join(names, " and ")),
-	}
+	return v
 }
 
 // note is the remedy of a missing request or limit: only the user knows what the container

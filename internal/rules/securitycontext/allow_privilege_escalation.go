@@ -63,7 +63,9 @@ func checkAllowPrivilegeEscalation(ctx *rules.PodContext, c containerContext) []
 			"privileged=true in container securityContext")
 		// The API server rejects allowPrivilegeEscalation: false beside privileged: true, so
 		// the remedy takes both steps.
-		v.Fix = append(remove(p.Path()), set(c.field("allowPrivilegeEscalation"), false)...)
+		if ctx.Options.WantsPatches() {
+			v.Fix = append(remove(p.Path()), set(c.field("allowPrivilegeEscalation"), false)...)
+		}
 		return []rules.Violation{v}
 	}
 	if i := c.addedCapability("SYS_ADMIN"); i >= 0 {
@@ -81,6 +83,8 @@ func checkAllowPrivilegeEscalation(ctx *rules.PodContext, c containerContext) []
 		describe(c)+" allows privilege escalation (allowPrivilegeEscalation is not false): a setuid binary "+
 			"or a file capability in the image can raise a process to root",
 		evidence(ctx, ape))
-	v.Fix = set(ape.Path(), false)
+	if ctx.Options.WantsPatches() {
+		v.Fix = set(ape.Path(), false)
+	}
 	return []rules.Violation{v}
 }

@@ -97,15 +97,8 @@ func checkAppArmor(ctx *rules.PodContext, c containerContext) []rules.Violation 
 			describe(c)+" runs with AppArmor unconfined, so nothing limits which files, mounts and kernel "+
 				"interfaces its processes may use",
 			src.evidence)
-		v.Fix = set(src.path, src.remedy)
-		switch _, _, annotation, ok := containerAppArmorAnnotation(ctx, c); {
-		case src.annotation:
-			// The deprecated annotation is replaced by the container's field.
-			v.Fix = append(remove(src.path), set(c.field("appArmorProfile.type"), src.remedy)...)
-		case ok:
-			// The field decides, but the API server refuses a field and an annotation of the
-			// container that differ: the annotation goes.
-			v.Fix = append(remove(annotation), v.Fix...)
+		if ctx.Options.WantsPatches() {
+			v.Fix = appArmorFix(ctx, c, src)
 		}
 		return []rules.Violation{v}
 	}
@@ -120,6 +113,21 @@ func checkAppArmor(ctx *rules.PodContext, c containerContext) []rules.Violation 
 		describe(c)+" is privileged and has no Localhost AppArmor profile: containerd applies neither its "+
 			"default profile nor RuntimeDefault to a privileged container, so it runs unconfined",
 		evidence+"; privileged=true in container securityContext")}
+}
+
+// appArmorFix is the remedy of an unconfined container: RuntimeDefault where src sets the
+// profile, in the container's field when src is the deprecated annotation.
+func appArmorFix(ctx *rules.PodContext, c containerContext, src *appArmorSource) []finding.Patch {
+	switch _, _, annotation, ok := containerAppArmorAnnotation(ctx, c); {
+	case src.annotation:
+		// The deprecated annotation is replaced by the container's field.
+		return append(remove(src.path), set(c.field("appArmorProfile.type"), src.remedy)...)
+	case ok:
+		// The field decides, but the API server refuses a field and an annotation of the
+		// container that differ: the annotation goes.
+		return append(remove(annotation), set(src.path, src.remedy)...)
+	}
+	return set(src.path, src.remedy)
 }
 
 // effectiveAppArmor returns the container field, else the container annotation, else the pod

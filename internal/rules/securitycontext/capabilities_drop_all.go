@@ -70,6 +70,8 @@ func checkCapabilitiesDropAll(ctx *rules.PodContext, c containerContext) []rules
 		describe(c)+" does not drop ALL capabilities, so it keeps the runtime's default set (containerd's "+
 			"includes NET_RAW, MKNOD, DAC_OVERRIDE and SETUID) whether it needs them or not",
 		evidence)
-	v.Fix = set(path, append(append([]corev1.Capability{}, drop...), corev1.Capability(capAll)))
+	if ctx.Options.WantsPatches() {
+		v.Fix = set(path, append(append([]corev1.Capability{}, drop...), corev1.Capability(capAll)))
+	}
 	return []rules.Violation{v}
 }

@@ -72,6 +72,8 @@ func checkProcMount(ctx *rules.PodContext, c containerContext) []rules.Violation
 	} else {
 		addEvidence(ctx, &v, "hostUsers unset or true (the API server from 1.30 rejects Unmasked without hostUsers: false)")
 	}
-	v.Fix = set(pm.Path(), string(corev1.DefaultProcMount))
+	if ctx.Options.WantsPatches() {
+		v.Fix = set(pm.Path(), string(corev1.DefaultProcMount))
+	}
 	return []rules.Violation{v}
 }

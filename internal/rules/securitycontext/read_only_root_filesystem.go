@@ -58,7 +58,9 @@ func checkReadOnlyRootFilesystem(ctx *rules.PodContext, c containerContext) []ru
 		describe(c)+" has a writable root filesystem (readOnlyRootFilesystem is not true), so a compromised "+
 			"process can replace the image's binaries and drop its own tools",
 		evidence(ctx, ro))
-	v.Fix = readOnlyRootFilesystemFix(ctx, c, ro.Path())
+	if ctx.Options.WantsPatches() {
+		v.Fix = readOnlyRootFilesystemFix(ctx, c, ro.Path())
+	}
 	return []rules.Violation{v}
 }
 

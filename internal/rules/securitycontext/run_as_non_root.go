@@ -101,7 +101,9 @@ func checkRunAsNonRoot(ctx *rules.PodContext, c containerContext) []rules.Violat
 				"so the image's USER decides (root for most images); set runAsNonRoot: true",
 			ev)
 	}
-	v.Fix = runAsNonRootFix(nonRoot, user, isWindows(ctx.Pod))
+	if ctx.Options.WantsPatches() {
+		v.Fix = runAsNonRootFix(nonRoot, user, isWindows(ctx.Pod))
+	}
 	if inUserNamespace(ctx.Pod) {
 		v.Severity = severity(finding.Medium)
 		addEvidence(ctx, &v, "hostUsers=false (UID 0 maps to an unprivileged UID on the node)")

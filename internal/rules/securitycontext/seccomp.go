@@ -158,7 +158,9 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 			describe(c)+" runs with seccomp Unconfined: every system call is open to it, including the ones "+
 				"kernel exploits use",
 			effective.evidence)
-		v.Fix = seccompFix(c, effective, podAnn)
+		if ctx.Options.WantsPatches() {
+			v.Fix = seccompFix(c, effective, podAnn)
+		}
 		return []rules.Violation{v}
 	case effective != nil:
 		// Confined, or a value the API server rejects (left to the schema rules).
@@ -169,7 +171,9 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 				"seccompProfile field: the kubelet runs it Unconfined unless its seccompDefault is on",
 			ignored.evidence)
 		addEvidence(ctx, &v, "seccompProfile unset in container and pod")
-		v.Fix = seccompFix(c, ignored, podAnn)
+		if ctx.Options.WantsPatches() {
+			v.Fix = seccompFix(c, ignored, podAnn)
+		}
 		return []rules.Violation{v}
 	case ignored != nil:
 		v := violation(c, ignored.path,
@@ -179,7 +183,9 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 			ignored.evidence)
 		addEvidence(ctx, &v, "seccompProfile unset in container and pod")
 		v.Severity = severity(finding.Medium)
-		v.Fix = seccompFix(c, ignored, podAnn)
+		if ctx.Options.WantsPatches() {
+			v.Fix = seccompFix(c, ignored, podAnn)
+		}
 		return []rules.Violation{v}
 	}
 	v := violation(c, fieldPath,
@@ -187,7 +193,9 @@ func checkSeccomp(ctx *rules.PodContext, c containerContext) []rules.Violation {
 			"so every system call is open to it; set seccompProfile.type: RuntimeDefault",
 		"seccompProfile unset in container and pod; no seccomp annotation")
 	v.Severity = severity(finding.Medium)
-	v.Fix = set(fieldPath, string(corev1.SeccompProfileTypeRuntimeDefault))
+	if ctx.Options.WantsPatches() {
+		v.Fix = set(fieldPath, string(corev1.SeccompProfileTypeRuntimeDefault))
+	}
 	return []rules.Violation{v}
 }
 
