@@ -18,9 +18,10 @@ import (
 // -cpuprofile for the CPU time). TestFindingEncoderMatchesEncodingJSON, FuzzFindingEncoder
 // and TestFindingsArrayIsTheSameEitherWay hold the two to the same bytes.
 func appendFinding(b []byte, f *finding.Finding, indent string) []byte {
-	w := objWriter{b: b, indent: indent + "  "}
+	w := objWriter{b: b, indent: deeper(indent)}
 	w.b = append(w.b, '{')
-	w.str("fingerprint", fingerprint(*f), false)
+	w.key("fingerprint")
+	w.b = appendFingerprint(w.b, f)
 	w.str("rule", f.RuleID, false)
 	w.str("title", f.Title, false)
 	w.str("severity", f.Severity.String(), false)
@@ -49,7 +50,7 @@ func appendFinding(b []byte, f *finding.Finding, indent string) []byte {
 	}
 	if s := f.Suppression; s != nil {
 		w.key("suppression")
-		inner := objWriter{b: w.b, indent: w.indent + "  "}
+		inner := objWriter{b: w.b, indent: deeper(w.indent)}
 		inner.b = append(inner.b, '{')
 		inner.str("source", s.Source, false)
 		inner.str("reason", s.Reason, false)
@@ -57,6 +58,18 @@ func appendFinding(b []byte, f *finding.Finding, indent string) []byte {
 	}
 	w.str("status", string(f.Status), true)
 	return w.close()
+}
+
+// spaces is the indentation deeper returns slices of.
+const spaces = "                                                                "
+
+// deeper is indent and two spaces more: a slice of spaces when indent is spaces alone, which
+// the members of every finding in a report are, so that no indentation is allocated.
+func deeper(indent string) string {
+	if n := len(indent) + 2; n <= len(spaces) && indent == spaces[:len(indent)] {
+		return spaces[:n]
+	}
+	return indent + "  "
 }
 
 // objWriter writes the members of one indented JSON object.
@@ -105,7 +118,7 @@ func (w *objWriter) close() []byte {
 }
 
 func appendObjectRef(b []byte, r finding.ObjectRef, indent string) []byte {
-	w := objWriter{b: append(b, '{'), indent: indent + "  "}
+	w := objWriter{b: append(b, '{'), indent: deeper(indent)}
 	w.str("apiVersion", r.APIVersion, true)
 	w.str("kind", r.Kind, true)
 	w.str("namespace", r.Namespace, true)
@@ -114,7 +127,7 @@ func appendObjectRef(b []byte, r finding.ObjectRef, indent string) []byte {
 }
 
 func appendLocation(b []byte, l finding.Location, indent string) []byte {
-	w := objWriter{b: append(b, '{'), indent: indent + "  "}
+	w := objWriter{b: append(b, '{'), indent: deeper(indent)}
 	w.str("file", l.File, true)
 	w.int("document", l.Document)
 	w.int("line", l.Line)

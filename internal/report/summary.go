@@ -84,15 +84,31 @@ func failOnName(s finding.Severity) string {
 // object, the container and the field, but not the line, so that editing a manifest above an
 // object does not turn its findings into new ones.
 func fingerprint(f finding.Finding) string {
-	h := sha256.New()
-	for _, part := range []string{
+	var buf [2 + 2*fingerprintBytes]byte
+	b := appendFingerprint(buf[:0], &f)
+	return string(b[1 : len(b)-1])
+}
+
+// fingerprintBytes is how many bytes of the SHA-256 a fingerprint keeps.
+const fingerprintBytes = 16
+
+// appendFingerprint appends f's fingerprint to b as a JSON string, without allocating: a
+// report of a hundred thousand findings writes one per finding.
+func appendFingerprint(b []byte, f *finding.Finding) []byte {
+	var text [512]byte
+	t := text[:0]
+	for _, part := range [...]string{
 		"v1", f.RuleID, f.Location.File, f.Location.Template, f.Location.Host, f.Location.Cluster,
 		f.Object.Kind, f.Object.Namespace, f.Object.Name, f.Container, f.Path,
 	} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+		t = append(append(t, part...), 0)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	sum := sha256.Sum256(t)
+	var hexed [2 * fingerprintBytes]byte
+	hex.Encode(hexed[:], sum[:fingerprintBytes])
+	b = append(b, '"')
+	b = append(b, hexed[:]...)
+	return append(b, '"')
 }
 
 // plural writes a count and a noun, "1 error", "2 errors".
