@@ -63,3 +63,7 @@ func BenchmarkPolicyReportDigests(b *testing.B) {
 		BuildPolicyReports(in)
 	}
 }
+
+// BenchmarkSARIFResults writes the SARIF log of 100k findings (90k active, 10k suppressed),
+// every one of which is a result.
+func BenchmarkSARIFResults(b *testing.B) { benchmarkFormat(b, "sarif", 100_000) }

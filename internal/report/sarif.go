@@ -195,14 +195,23 @@ func writeSARIF(w io.Writer, in *Input) error {
 	if in.ShowPassed {
 		passed = in.Passed
 	}
-	js.array(results+suppressed+len(passed), "      ", func(i int) any {
-		switch {
-		case i < results:
-			return sarifResultOf(in.Findings[i], index)
-		case i < results+suppressed:
-			return sarifResultOf(in.Suppressed[i-results], index)
+	js.arrayOf(results+suppressed+len(passed), "      ", func(b []byte, from, to int, indent string) chunkResult {
+		e := sarifEncoder{index: index}
+		for i := from; i < to; i++ {
+			if i > from {
+				b = append(b, ",\n"...)
+			}
+			b = append(b, indent...)
+			switch {
+			case i < results:
+				b = e.appendResult(b, &in.Findings[i], indent)
+			case i < results+suppressed:
+				b = e.appendResult(b, &in.Suppressed[i-results], indent)
+			default:
+				b = e.appendResult(b, &passed[i-results-suppressed], indent)
+			}
 		}
-		return sarifResultOf(passed[i-results-suppressed], index)
+		return chunkResult{data: b}
 	})
 	js.raw(",\n")
 	js.field("columnKind", "unicodeCodePoints", len(props) == 0)
