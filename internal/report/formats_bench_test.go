@@ -67,3 +67,7 @@ func BenchmarkPolicyReportDigests(b *testing.B) {
 // BenchmarkSARIFResults writes the SARIF log of 100k findings (90k active, 10k suppressed),
 // every one of which is a result.
 func BenchmarkSARIFResults(b *testing.B) { benchmarkFormat(b, "sarif", 100_000) }
+
+// BenchmarkJUnit writes the JUnit document of 100k findings (90k active, 10k suppressed), a
+// case each.
+func BenchmarkJUnit(b *testing.B) { benchmarkFormat(b, "junit", 100_000) }

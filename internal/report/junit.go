@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -22,23 +23,19 @@ import (
 // junitErrorSuite names the suite of scan errors.
 const junitErrorSuite = "palisade/scan-errors"
 
+// The document's model: writeJUnit writes exactly what encoding/xml writes for it, one case
+// at a time, and the test encodes it whole to hold the two to the same bytes.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	junitCounts
+	Time   string       `xml:"time,attr"`
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name       string           `xml:"name,attr"`
-	Tests      int              `xml:"tests,attr"`
-	Failures   int              `xml:"failures,attr"`
-	Errors     int              `xml:"errors,attr"`
-	Skipped    int              `xml:"skipped,attr"`
+	Name string `xml:"name,attr"`
+	junitCounts
 	Time       string           `xml:"time,attr"`
 	Properties *junitProperties `xml:"properties,omitempty"`
 	Cases      []junitCase      `xml:"testcase"`
@@ -96,136 +93,237 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
+// writeJUnit streams the report: it plans the suites (which case goes where, and the counts
+// each suite's attributes need) holding only references to the findings, then makes and
+// writes each case in turn, so that a report of a hundred thousand findings never holds its
+// cases (BenchmarkJUnit). The bytes are exactly those encoding/xml's Encoder
+// with a two-space indent writes for the whole document (TestJUnitWriterMatchesEncodingXML).
 func writeJUnit(w io.Writer, in *Input) error {
-	root := junitSuites{Name: ToolName, Time: "0"}
-	for _, s := range junitRuleSuites(in) {
-		root.add(s)
-	}
+	suites := junitPlan(in)
+	var errs *junitSuite
 	if len(in.Errors) > 0 {
-		root.add(junitErrors(in.Errors))
+		s := junitErrors(in.Errors)
+		errs = &s
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
+	root := junitSuites{Name: ToolName, Time: "0"}
+	for i := range suites {
+		root.count(suites[i].junitCounts)
 	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(root); err != nil {
-		return err
+	if errs != nil {
+		root.count(errs.junitCounts)
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	jw := junitWriter{w: bufio.NewWriterSize(w, 64<<10)}
+	jw.b = append(jw.b, xml.Header...)
+	jw.b = append(jw.b, "<testsuites"...)
+	jw.attr("name", root.Name)
+	jw.counts(root.junitCounts)
+	jw.attr("time", root.Time)
+	jw.b = append(jw.b, '>')
+	for i := range suites {
+		s := &suites[i]
+		jw.startSuite(s.Name, s.junitCounts, s.Properties)
+		for _, ref := range s.refs {
+			jw.testCase(ref.make(in, s.Name))
+			if err := jw.flushIfFull(); err != nil {
+				return err
+			}
+		}
+		jw.b = append(jw.b, "\n  </testsuite>"...)
+	}
+	if errs != nil {
+		jw.startSuite(errs.Name, errs.junitCounts, nil)
+		for _, c := range errs.Cases {
+			jw.testCase(c)
+		}
+		jw.b = append(jw.b, "\n  </testsuite>"...)
+	}
+	if len(suites) > 0 || errs != nil {
+		jw.b = append(jw.b, '\n')
+	}
+	jw.b = append(jw.b, "</testsuites>\n"...)
+	return jw.flush()
+}
+
+// junitCounts are the counts of a suite, or of all of them.
+type junitCounts struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Skipped  int `xml:"skipped,attr"`
 }
 
 func (r *junitSuites) add(s junitSuite) {
 	r.Suites = append(r.Suites, s)
-	r.Tests += s.Tests
-	r.Failures += s.Failures
-	r.Errors += s.Errors
-	r.Skipped += s.Skipped
+	r.count(s.junitCounts)
+}
+
+func (c *junitCounts) count(o junitCounts) {
+	c.Tests += o.Tests
+	c.Failures += o.Failures
+	c.Errors += o.Errors
+	c.Skipped += o.Skipped
 }
 
 func (s *junitSuite) add(c junitCase) {
 	s.Cases = append(s.Cases, c)
-	s.Tests++
+	s.tally(c.Failure != nil, c.Error != nil, c.Skipped != nil)
+}
+
+// tally counts one case of the suite: a failure, an error, skipped, or none of them (a pass).
+func (c *junitCounts) tally(failure, error, skipped bool) {
+	c.Tests++
 	switch {
-	case c.Failure != nil:
-		s.Failures++
-	case c.Error != nil:
-		s.Errors++
-	case c.Skipped != nil:
-		s.Skipped++
+	case failure:
+		c.Failures++
+	case error:
+		c.Errors++
+	case skipped:
+		c.Skipped++
 	}
 }
 
-// junitRuleSuites makes one suite per evaluated rule (and per rule a finding names that the
-// input did not list), in the order of the rules.
-func junitRuleSuites(in *Input) []junitSuite {
-	var suites []junitSuite
+// junitRefKind says where a planned case comes from.
+type junitRefKind uint8
+
+const (
+	refFinding    junitRefKind = iota // in.Findings[i]
+	refAlso                           // in.Findings[i], under the j-th rule its cause also breaks
+	refSuppressed                     // in.Suppressed[i]
+	refPassed                         // in.Passed[i]
+	refNotApplied                     // in.NotApplied[i], its j-th namespace
+	refNoFindings                     // the passing case of a rule with no finding
+)
+
+// junitRef is a planned case: what it is made from, not the case itself.
+type junitRef struct {
+	kind junitRefKind
+	i, j int32
+}
+
+// junitPlannedSuite is a rule's suite: its attributes and properties, and its cases by
+// reference.
+type junitPlannedSuite struct {
+	junitSuite
+	refs []junitRef
+}
+
+// junitPlan sorts the cases into suites: each evaluated rule is a suite, in the order of
+// in.Rules, then each rule only a finding names, in the order they come.
+func junitPlan(in *Input) []junitPlannedSuite {
+	var suites []junitPlannedSuite
 	index := map[string]int{}
-	suiteFor := func(id, title string, sev finding.Severity) *junitSuite {
+	suiteFor := func(id, title string, sev finding.Severity) *junitPlannedSuite {
 		if i, ok := index[id]; ok {
 			return &suites[i]
 		}
 		index[id] = len(suites)
-		suites = append(suites, junitSuite{Name: id, Time: "0", Properties: &junitProperties{Property: []junitProperty{
+		suites = append(suites, junitPlannedSuite{junitSuite: junitSuite{Name: id, Time: "0", Properties: &junitProperties{Property: []junitProperty{
 			{Name: "title", Value: title},
 			{Name: "severity", Value: sev.String()},
-		}}})
+		}}}})
 		return &suites[len(suites)-1]
+	}
+	plan := func(s *junitPlannedSuite, ref junitRef, failure, skipped bool) {
+		s.refs = append(s.refs, ref)
+		s.tally(failure, false, skipped)
 	}
 	for _, r := range in.Rules {
 		suiteFor(r.ID, r.Title, r.Severity)
 	}
-	for _, f := range in.Findings {
+	for i := range in.Findings {
+		f := &in.Findings[i]
+		failure := fails(in, *f)
+		plan(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refFinding, int32(i), 0}, failure, false)
+		// Each rule the finding's cause also breaks gets the same case in its own suite, so
+		// that a rule whose findings were folded into another's never shows "no findings".
+		for j, also := range f.AlsoBreaks() {
+			id, _, _ := strings.Cut(also, ":")
+			title, sev := id, f.Severity
+			if r := ruleByID(in, id); r != nil {
+				title, sev = r.Title, r.Severity
+			}
+			plan(suiteFor(id, title, sev), junitRef{refAlso, int32(i), int32(j)}, failure, false)
+		}
+	}
+	for i := range in.Suppressed {
+		f := &in.Suppressed[i]
+		plan(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refSuppressed, int32(i), 0}, false, true)
+	}
+	if in.ShowPassed {
+		for i := range in.Passed {
+			f := &in.Passed[i]
+			plan(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refPassed, int32(i), 0}, false, f.Status == finding.NotApplicable)
+		}
+	}
+	// A rule not applied to a namespace is a skipped case there, never a silent "no findings".
+	for i, na := range in.NotApplied {
+		for _, id := range na.Rules {
+			if _, ok := index[id]; !ok {
+				continue
+			}
+			for j := range na.Namespaces {
+				plan(&suites[index[id]], junitRef{refNotApplied, int32(i), int32(j)}, false, true)
+			}
+		}
+	}
+	for i := range suites {
+		if len(suites[i].refs) == 0 {
+			plan(&suites[i], junitRef{kind: refNoFindings}, false, false)
+		}
+	}
+	return suites
+}
+
+// make makes the planned case, in the suite of the rule named suite.
+func (r junitRef) make(in *Input, suite string) junitCase {
+	switch r.kind {
+	case refFinding, refAlso:
+		f := in.Findings[r.i]
 		c := junitFindingCase(f)
 		if fails(in, f) {
 			c.Failure = &junitOutcome{Message: oneLine(f.Message), Type: f.Severity.String(), Body: xmlSafe(junitDetails(f))}
 		} else {
 			c.SystemOut = newJUnitText(fmt.Sprintf("%s, below --fail-on=%s\n%s", f.Severity, failOnName(in.FailOn), junitDetails(f)))
 		}
-		suiteFor(f.RuleID, f.Title, f.Severity).add(c)
-		// Each rule the finding's cause also breaks gets the same case in its own suite, so
-		// that a rule whose findings were folded into another's never shows "no findings".
-		for _, also := range f.AlsoBreaks() {
-			id, check, _ := strings.Cut(also, ":")
-			ac := c
-			ac.Classname = id
-			if check != "" {
-				ac.Name += " (" + check + ")"
-			}
-			note := "reported as " + f.RuleID + " (same cause)\n"
-			if ac.Failure != nil {
-				out := *ac.Failure
-				out.Body = xmlSafe(note + junitDetails(f))
-				ac.Failure = &out
-			} else {
-				ac.SystemOut = newJUnitText(note + ac.SystemOut.Text)
-			}
-			title, sev := id, f.Severity
-			if r := ruleByID(in, id); r != nil {
-				title, sev = r.Title, r.Severity
-			}
-			suiteFor(id, title, sev).add(ac)
+		if r.kind == refFinding {
+			return c
 		}
-	}
-	for _, f := range in.Suppressed {
+		id, check, _ := strings.Cut(f.AlsoBreaks()[r.j], ":")
+		c.Classname = id
+		if check != "" {
+			c.Name += " (" + check + ")"
+		}
+		note := "reported as " + f.RuleID + " (same cause)\n"
+		if c.Failure != nil {
+			c.Failure.Body = xmlSafe(note + junitDetails(f))
+		} else {
+			c.SystemOut = newJUnitText(note + c.SystemOut.Text)
+		}
+		return c
+	case refSuppressed:
+		f := in.Suppressed[r.i]
 		c := junitFindingCase(f)
 		c.Skipped = &junitSkipped{Message: "suppressed"}
 		if s := f.Suppression; s != nil {
 			c.Skipped.Message = fmt.Sprintf("suppressed by %s: %s", s.Source, oneLine(s.Reason))
 		}
 		c.SystemOut = newJUnitText(junitDetails(f))
-		suiteFor(f.RuleID, f.Title, f.Severity).add(c)
-	}
-	if in.ShowPassed {
-		for _, f := range in.Passed {
-			c := junitFindingCase(f)
-			if f.Status == finding.NotApplicable {
-				c.Skipped = &junitSkipped{Message: "not applicable: " + oneLine(f.Message)}
-			} else if f.Evidence != "" {
-				c.SystemOut = newJUnitText(f.Evidence)
-			}
-			suiteFor(f.RuleID, f.Title, f.Severity).add(c)
+		return c
+	case refPassed:
+		f := in.Passed[r.i]
+		c := junitFindingCase(f)
+		if f.Status == finding.NotApplicable {
+			c.Skipped = &junitSkipped{Message: "not applicable: " + oneLine(f.Message)}
+		} else if f.Evidence != "" {
+			c.SystemOut = newJUnitText(f.Evidence)
 		}
+		return c
+	case refNotApplied:
+		na := in.NotApplied[r.i]
+		return junitCase{Name: "Namespace/" + na.Namespaces[r.j], Classname: suite, Time: "0",
+			Skipped: &junitSkipped{Message: "not applied: " + oneLine(na.Reason)}}
 	}
-	// A rule not applied to a namespace is a skipped case there, never a silent "no findings".
-	for _, na := range in.NotApplied {
-		for _, id := range na.Rules {
-			if _, ok := index[id]; !ok {
-				continue
-			}
-			for _, ns := range na.Namespaces {
-				suites[index[id]].add(junitCase{Name: "Namespace/" + ns, Classname: id, Time: "0",
-					Skipped: &junitSkipped{Message: "not applied: " + oneLine(na.Reason)}})
-			}
-		}
-	}
-	for i := range suites {
-		if len(suites[i].Cases) == 0 {
-			suites[i].add(junitCase{Name: "no findings", Classname: suites[i].Name, Time: "0"})
-		}
-	}
-	return suites
+	return junitCase{Name: "no findings", Classname: suite, Time: "0"}
 }
 
 // ruleByID returns the evaluated rule with that ID, or nil.
