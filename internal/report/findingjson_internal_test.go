@@ -10,11 +10,17 @@ import (
 
 // viaEncodingJSON is what appendFinding must equal: json.Encoder's indented encoding.
 func viaEncodingJSON(t testing.TB, f *finding.Finding, indent string) []byte {
+	return encodeIndented(t, toJSONFinding(f), indent)
+}
+
+// encodeIndented is json.Encoder's encoding of v, without HTML escaping, at this indentation,
+// as the hand-written encoders write it.
+func encodeIndented(t testing.TB, v any, indent string) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent(indent, "  ")
-	if err := enc.Encode(toJSONFinding(f)); err != nil {
+	if err := enc.Encode(v); err != nil {
 		t.Fatal(err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"testing"
 
 	"palisade.dev/palisade/internal/finding"
@@ -10,14 +9,7 @@ import (
 
 // viaEncodingJSONSARIF is what json.Encoder writes for f's SARIF result at this indentation.
 func viaEncodingJSONSARIF(t testing.TB, f *finding.Finding, index map[string]int, indent string) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent(indent, "  ")
-	if err := enc.Encode(sarifResultOf(*f, index)); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return encodeIndented(t, sarifResultOf(*f, index), indent)
 }
 
 func TestSARIFResultEncoderMatchesEncodingJSON(t *testing.T) {
