@@ -18,9 +18,10 @@ import (
 //     holds keeps the positions it has where the anchored value was written, so that a
 //     finding inside it points at the lines that wrote it.
 //   - A merge key adds to its map the entries of a map alias, or of a list of map aliases,
-//     that the map does not have: the map's own keys win wherever they are written, and of
-//     the merged maps the earlier one wins. Merged keys have no position of their own (a
-//     finding on one points at its map); their values hold what they held where written.
+//     that the map does not have: the map's own keys written after it win, and of the merged
+//     maps the earlier one wins. Merged keys have no position of their own (a finding on one
+//     points at its map); their values hold what they held where written. A key written only
+//     before the merge key that a merged map sets too is left to yaml.v3 (see merge).
 //   - A merged or copied value is a copy of what was read, duplicate-key reports included: a
 //     value that repeats a key is left to yaml.v3, whose path reports the repeat again at
 //     each alias (and merges the first occurrence, not the last).
@@ -276,13 +277,24 @@ func (p *parser) mergeTarget(flow bool) bool {
 }
 
 // merge adds to the map being read (its keys stacked above base, at path hash h) the entries
-// of the maps its merge key names (p.merges above merges) that it does not have.
-func (p *parser) merge(base, merges int, index *map[string]int32, h inventory.PathHash, depth int) bool {
+// of the maps its merge key names (p.merges above merges) that it does not have. mergedAt is
+// the first node read after the merge key.
+//
+// A key the map sets only before its merge key, and that a merged map sets too, is left to
+// yaml.v3: the loader's yaml.v3 path keeps the map's own value, as YAML's merge key and
+// yaml.v3 do, but kubectl's reader (sigs.k8s.io/yaml over yaml.v2, decode.go: merge) applies
+// a merge key where it stands, so that the merged value replaces the one written before it.
+func (p *parser) merge(base, merges int, mergedAt int32, index *map[string]int32, h inventory.PathHash, depth int) bool {
 	for _, a := range p.merges[merges:] {
 		t := int(p.anchors[a].node)
 		for c, j := 0, t+1; c < int(p.nodes[t].Len); c++ {
 			next := int(p.nodes[j].End)
-			if key := p.nodes[j].Key; !p.keys.Has(base, key, *index) {
+			key := p.nodes[j].Key
+			if own, ok := p.keys.Find(base, key, *index); ok {
+				if own < mergedAt {
+					return false
+				}
+			} else {
 				node := int32(len(p.nodes))
 				if !p.copyValue(j, h.Key(key), depth) {
 					return false

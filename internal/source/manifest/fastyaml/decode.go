@@ -263,19 +263,19 @@ func (k *Keys) Repeated(nodes []Node, base int, key string, node int32, index *m
 	return seen
 }
 
-// Has reports whether the map whose keys are stacked above base has key; index is the map's
-// own, as Repeated keeps it.
-func (k *Keys) Has(base int, key string, index map[string]int32) bool {
+// Find returns the node of the last entry with key of the map whose keys are stacked above
+// base, if it has one; index is the map's own, as Repeated keeps it.
+func (k *Keys) Find(base int, key string, index map[string]int32) (int32, bool) {
 	if index != nil {
-		_, ok := index[key]
-		return ok
+		node, ok := index[key]
+		return node, ok
 	}
-	for _, e := range k.entries[base:] {
-		if e.key == key {
-			return true
+	for i := len(k.entries) - 1; i >= base; i-- {
+		if k.entries[i].key == key {
+			return k.entries[i].node, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // segment is one step of a field path: a key, or a list index when key is unset.
@@ -391,6 +391,7 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 	// The keys are stacked until the map ends, to find repeated ones.
 	self := p.open(Map)
 	base, merges := p.keys.Len(), len(p.merges)
+	var mergedAt int32         // the first node after the merge key
 	var index map[string]int32 // the keys of a large map
 	for {
 		key, col, ok := p.key()
@@ -402,6 +403,7 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 			if len(p.merges) > merges || !p.mergeValue(false) || !p.endOfLine() {
 				return false
 			}
+			mergedAt = int32(len(p.nodes))
 			p.advance()
 		} else {
 			kh := h.Key(key)
@@ -422,7 +424,7 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 		}
 		switch {
 		case p.ind < n:
-			if !p.merge(base, merges, &index, h, depth) {
+			if !p.merge(base, merges, mergedAt, &index, h, depth) {
 				return false
 			}
 			p.closeMap(self, base)

@@ -333,6 +333,7 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 		p.closeMap(self, base)
 		return true
 	}
+	var mergedAt int32         // the first node after the merge key
 	var index map[string]int32 // the keys of a large map
 	for {
 		line, col, start := p.ln, p.column(), p.i
@@ -361,6 +362,7 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 			if len(p.merges) > merges || !p.flowSpace() || !p.mergeValue(true) || !p.flowSpace() {
 				return false
 			}
+			mergedAt = int32(len(p.nodes))
 		} else {
 			kh := h.Key(key)
 			node := int32(len(p.nodes))
@@ -386,7 +388,7 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 		switch p.src[p.i] {
 		case '}':
 			p.i++
-			if !p.merge(base, merges, &index, h, depth) {
+			if !p.merge(base, merges, mergedAt, &index, h, depth) {
 				return false
 			}
 			p.closeMap(self, base)
