@@ -131,6 +131,23 @@ func badInputs() []badInput {
 			line: 6, cause: "through aliases",
 		},
 		{
+			// A merge key reads its maps without going through the converter's bounds on
+			// aliases: a map that merged itself once recursed until the stack overflowed.
+			name: "a map that merges itself", file: "selfmerge.yaml",
+			data: configMap("before") + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: m\n  <<: *m\n---\n" + configMap("after"),
+			line: 8, cause: "deeper than", loaded: []string{"before", "after"},
+		},
+		{
+			name: "a map that merges itself twice over", file: "selfmerge2.yaml",
+			data: "apiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: m\n  <<: [*m, *m]\n",
+			line: 3, cause: "deeper than",
+		},
+		{
+			name: "maps that merge each other", file: "mutualmerge.yaml",
+			data: "apiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: m\n  labels: &l\n    <<: *m\n  <<: *l\n",
+			line: 3, cause: "deeper than",
+		},
+		{
 			name: "a symbolic link loop in place of a file", file: "loop.yaml",
 			setup: func(t *testing.T, dir string) string {
 				p := filepath.Join(dir, "loop.yaml")

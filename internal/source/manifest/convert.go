@@ -66,11 +66,8 @@ func (c *converter) convert(n *yaml.Node, h inventory.PathHash, depth int) (any,
 	if c.aliased > 0 {
 		c.expanded++
 	}
-	if c.expanded > maxExpandedNodes {
-		return nil, fmt.Errorf("line %d: document expands to more than %d values through aliases; refusing to expand it", c.line(n.Line), maxExpandedNodes)
-	}
-	if depth > 10_000 {
-		return nil, fmt.Errorf("line %d: document nests deeper than 10000 levels", c.line(n.Line))
+	if err := c.bounded(n, depth); err != nil {
+		return nil, err
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
@@ -115,9 +112,26 @@ func (c *converter) convert(n *yaml.Node, h inventory.PathHash, depth int) (any,
 	return nil, fmt.Errorf("line %d: unexpected YAML node", c.line(n.Line))
 }
 
+// bounded checks the bounds on the values expanded through aliases and merge keys and on the
+// depth, at node n.
+func (c *converter) bounded(n *yaml.Node, depth int) error {
+	if c.expanded > maxExpandedNodes {
+		return fmt.Errorf("line %d: document expands to more than %d values through aliases; refusing to expand it", c.line(n.Line), maxExpandedNodes)
+	}
+	if depth > 10_000 {
+		return fmt.Errorf("line %d: document nests deeper than 10000 levels", c.line(n.Line))
+	}
+	return nil
+}
+
 // mapping fills out with the pairs of n. Merge keys ("<<") add the pairs of the merged maps
 // that n does not set itself, as YAML 1.1 and sigs.k8s.io/yaml do.
 func (c *converter) mapping(n *yaml.Node, h inventory.PathHash, depth int, out map[string]any, own bool) error {
+	// A merged map is read here, not through convert: a map that merges itself, or maps that
+	// merge each other, are stopped by the same bounds.
+	if err := c.bounded(n, depth); err != nil {
+		return err
+	}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]

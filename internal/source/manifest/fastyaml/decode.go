@@ -3,13 +3,14 @@
 // keys that the manifest loader's yaml.v3 path produces.
 //
 // It owns one fast path and nothing else: it reads block mappings and sequences, plain,
-// quoted and block scalars, single-line flow collections and comments, in one pass over the
-// bytes, without building a node tree. Anything outside that subset (anchors, aliases, tags,
-// merge keys, complex keys, multi-line plain or quoted scalars, directives, tabs, a document
-// that is not a map) and anything doubtful yields ErrUnsupported, and the caller decodes the
-// document with yaml.v3 instead, which also words every syntax error. It must never accept a
-// document yaml.v3 rejects nor give a different result for one it accepts; the loader's
-// differential test and fuzz target hold it to that.
+// quoted and block scalars, single-line flow collections, comments, anchors, aliases and
+// merge keys of aliases (anchor.go), in one pass over the bytes, without building a node
+// tree. Anything outside that subset (tags, complex keys, multi-line plain or quoted scalars,
+// directives, tabs, a document that is not a map, an alias before its anchor, a merge key of
+// a map written in place) and anything doubtful yields ErrUnsupported, and the caller decodes
+// the document with yaml.v3 instead, which also words every syntax error. It must never
+// accept a document yaml.v3 rejects nor give a different result for one it accepts; the
+// loader's differential test and fuzz target hold it to that.
 package fastyaml
 
 import (
@@ -106,7 +107,7 @@ func (p *parser) reset(data []byte, lineBase int, mapLine func(int) int, pos *in
 	*p = parser{
 		src: data, lineBase: lineBase, mapLine: mapLine, pos: pos,
 		path: p.path[:0], nodes: p.nodes[:0], keys: Keys{p.keys.entries[:0]}, scratch: p.scratch[:0],
-		recent: p.recent,
+		recent: p.recent, anchors: p.anchors[:0], marks: p.marks[:0], merges: p.merges[:0],
 	}
 	if p.recent == nil {
 		p.recent = newRecent()
@@ -201,6 +202,13 @@ type parser struct {
 	nodes   []Node    // the document read so far
 	recent  *recent   // the strings made lately
 	keys    Keys      // the keys of the maps being read
+
+	// Anchors, aliases and merge keys (anchor.go).
+	anchors   []anchor // the anchors defined so far, in document order
+	marks     []mark   // the positions recorded inside anchored values, by node
+	anchoring int      // how many anchored values are being read
+	merges    []int32  // the anchors merged into the maps being read, innermost last
+	copied    int      // the nodes copied from anchored values
 }
 
 // Keys holds the keys of the maps a parser is reading, innermost last, to find the keys a
@@ -253,6 +261,21 @@ func (k *Keys) Repeated(nodes []Node, base int, key string, node int32, index *m
 		nodes[earlier].Superseded = true
 	}
 	return seen
+}
+
+// Find returns the node of the last entry with key of the map whose keys are stacked above
+// base, if it has one; index is the map's own, as Repeated keeps it.
+func (k *Keys) Find(base int, key string, index map[string]int32) (int32, bool) {
+	if index != nil {
+		node, ok := index[key]
+		return node, ok
+	}
+	for i := len(k.entries) - 1; i >= base; i-- {
+		if k.entries[i].key == key {
+			return k.entries[i].node, true
+		}
+	}
+	return 0, false
 }
 
 // segment is one step of a field path: a key, or a list index when key is unset.
@@ -367,30 +390,43 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 	}
 	// The keys are stacked until the map ends, to find repeated ones.
 	self := p.open(Map)
-	base := p.keys.Len()
+	base, merges := p.keys.Len(), len(p.merges)
+	var mergedAt int32         // the first node after the merge key
 	var index map[string]int32 // the keys of a large map
 	for {
 		key, col, ok := p.key()
 		if !ok {
 			return false
 		}
-		kh := h.Key(key)
-		node := int32(len(p.nodes))
-		// A repeated key keeps the position of its first occurrence, as the loader records it.
-		if p.keys.Repeated(p.nodes, base, key, node, &index) {
-			p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(p.ln), Column: col + 1})
+		if key == "<<" && p.src[p.ls+col] == '<' {
+			// A merge key: what it merges is added when the map ends, below its own keys.
+			if len(p.merges) > merges || !p.mergeValue(false) || !p.endOfLine() {
+				return false
+			}
+			mergedAt = int32(len(p.nodes))
+			p.advance()
 		} else {
-			p.pos.Add(kh, p.line(p.ln), col+1)
+			kh := h.Key(key)
+			node := int32(len(p.nodes))
+			// A repeated key keeps the position of its first occurrence, as the loader records it.
+			if p.keys.Repeated(p.nodes, base, key, node, &index) {
+				p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(p.ln), Column: col + 1})
+			} else {
+				p.at(node, kh, p.line(p.ln), col+1)
+			}
+			p.path = append(p.path, segment{key: key, isKey: true})
+			ok = p.mapValue(n, kh, depth)
+			p.path = p.path[:len(p.path)-1]
+			if !ok {
+				return false
+			}
+			p.nodes[node].Key = key
 		}
-		p.path = append(p.path, segment{key: key, isKey: true})
-		ok = p.mapValue(n, kh, depth)
-		p.path = p.path[:len(p.path)-1]
-		if !ok {
-			return false
-		}
-		p.nodes[node].Key = key
 		switch {
 		case p.ind < n:
+			if !p.merge(base, merges, mergedAt, &index, h, depth) {
+				return false
+			}
 			p.closeMap(self, base)
 			return true
 		case p.ind > n:
@@ -460,9 +496,6 @@ func (p *parser) key() (string, int, bool) {
 			return "", 0, false
 		}
 		key = p.intern(p.src[start:end])
-		if key == "<<" {
-			return "", 0, false // a merge key
-		}
 		p.i = colon
 	}
 	if p.i-start > maxKeyLength || !(p.i+1 == p.le || p.src[p.i+1] == ' ') {
@@ -478,9 +511,21 @@ func (p *parser) mapValue(n int, h inventory.PathHash, depth int) bool {
 		for p.src[p.i] == ' ' {
 			p.i++
 		}
+		switch p.src[p.i] {
+		case '&':
+			return p.anchored(n, h, depth, false)
+		case '*':
+			return p.alias(h, depth, false) && p.lineEnds()
+		}
 		return p.inline(n, h, depth, false)
 	}
 	p.advance()
+	return p.below(n, h, depth)
+}
+
+// below reads the value of a key in a map at column n that is written on the lines below the
+// key, the current line: a block collection, or nothing (null).
+func (p *parser) below(n int, h inventory.PathHash, depth int) bool {
 	switch {
 	case p.ind > n:
 		if p.isEntry() {
@@ -514,18 +559,21 @@ func (p *parser) sequence(m int, h inventory.PathHash, depth int) bool {
 			if p.ind <= m {
 				return false // an empty item
 			}
-			p.pos.Add(ih, p.line(p.ln), p.ind+1)
-			if p.isEntry() {
-				ok = p.sequence(p.ind, ih, depth+1)
-			} else {
-				ok = p.mapping(p.ind, ih, depth+1)
-			}
+			p.at(int32(len(p.nodes)), ih, p.line(p.ln), p.ind+1)
+			ok = p.itemBelow(ih, depth+1)
 		} else {
 			for p.src[p.i] == ' ' {
 				p.i++
 			}
-			p.pos.Add(ih, p.line(p.ln), p.i-p.ls+1)
-			ok = p.inline(m, ih, depth+1, true)
+			p.at(int32(len(p.nodes)), ih, p.line(p.ln), p.i-p.ls+1)
+			switch p.src[p.i] {
+			case '&':
+				ok = p.anchored(m, ih, depth+1, true)
+			case '*':
+				ok = p.alias(ih, depth+1, false) && p.lineEnds()
+			default:
+				ok = p.inline(m, ih, depth+1, true)
+			}
 		}
 		p.path = p.path[:len(p.path)-1]
 		if !ok {
@@ -539,6 +587,25 @@ func (p *parser) sequence(m int, h inventory.PathHash, depth int) bool {
 			return true
 		}
 	}
+}
+
+// itemBelow reads a list item written on the lines below its dash, from the current line,
+// which is indented more than the dash.
+func (p *parser) itemBelow(h inventory.PathHash, depth int) bool {
+	if p.isEntry() {
+		return p.sequence(p.ind, h, depth)
+	}
+	return p.mapping(p.ind, h, depth)
+}
+
+// lineEnds reports whether only a comment or nothing is left on the line, and then moves to
+// the next content line.
+func (p *parser) lineEnds() bool {
+	if !p.endOfLine() {
+		return false
+	}
+	p.advance()
+	return true
 }
 
 // inline reads a value that starts at p.i on the current line, inside a block collection at

@@ -64,9 +64,27 @@ func TestDecodeLeavesTheRestToYAML(t *testing.T) {
 		{"empty document", "# only a comment\n"},
 		{"root list", "- a\n"},
 		{"root scalar", "a\n"},
-		{"anchor and alias", "a: &x 1\nb: *x\n"},
 		{"tag", "a: !!str 1\n"},
-		{"merge key", "<<: {a: 1}\nb: 2\n"},
+		{"merge key of a map written in place", "<<: {a: 1}\nb: 2\n"},
+		{"merge key of a block list", "x: &x {a: 1}\nm:\n  <<:\n  - *x\n"},
+		{"merge key of a scalar", "x: &x 1\nm:\n  <<: *x\n"},
+		{"merge key of a list", "x: &x [1]\nm:\n  <<: *x\n"},
+		{"two merge keys in one map", "x: &x {a: 1}\nm:\n  <<: *x\n  <<: *x\n"},
+		{"map that merges itself", "x: &x\n  <<: *x\n"},
+		{"merged map that repeats a key", "x: &x {a: 1, a: 2}\nm:\n  <<: *x\n"},
+		// yaml.v3 keeps b: 2, kubectl's yaml.v2 reader gives b: 1: the yaml.v3 path decides.
+		{"key written before a merge key that merges it too", "x: &x {b: 1}\nm:\n  b: 2\n  <<: *x\n"},
+		{"key written before a flow merge key that merges it too", "x: &x {b: 1}\nm: {b: 2, <<: [*x]}\n"},
+		{"alias before its anchor", "a: *x\nb: &x 1\n"},
+		{"alias inside its own anchor's value", "a: &x\n  b: [*x]\n"},
+		{"alias of a value that repeats a key", "a: &x\n  k: 1\n  k: 2\nb: *x\n"},
+		{"anchor on an empty value in a list", "a:\n- &x\n- b\n"},
+		{"anchor on a key", "a:\n- &x b: 1\n"},
+		{"anchor on an alias", "a: &x 1\nb: &y *x\n"},
+		{"alias as a key", "a: &x k\n*x : 1\n"},
+		{"anchor name followed by a character yaml.v3 does not allow", "a: &x# c\n"},
+		{"alias bomb", "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n" +
+			"c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"},
 		{"complex key", "? a\n: b\n"},
 		{"multi-line plain scalar", "a: b\n  c\n"},
 		{"multi-line quoted scalar", "a: \"b\n  c\"\n"},
@@ -131,6 +149,108 @@ func TestDecodeRecordsPositions(t *testing.T) {
 		line, col, exact := positions.Locate(path)
 		if !exact || line != want[0] || col != want[1] {
 			t.Errorf("%s at %d:%d (exact %v), want %d:%d", path, line, col, exact, want[0], want[1])
+		}
+	}
+}
+
+// TestDecodeReadsAnchorsAliasesAndMergeKeys pins how aliases and merge keys expand, as the
+// loader's yaml.v3 path expands them (convert.go).
+func TestDecodeReadsAnchorsAliasesAndMergeKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want map[string]any
+	}{
+		{"alias of a scalar keeps the value it was resolved to", "a: &x yes\nb: *x\nc: &y 'yes'\nd: *y\n",
+			map[string]any{"a": true, "b": true, "c": "yes", "d": "yes"}},
+		{"alias of a map", "a: &x\n  b: 1\n  c: [d]\ne: *x\n",
+			map[string]any{"a": map[string]any{"b": int64(1), "c": []any{"d"}}, "e": map[string]any{"b": int64(1), "c": []any{"d"}}}},
+		{"alias of a list", "a: &x\n- 1\n- 2\nb: [*x, *x]\n",
+			map[string]any{"a": []any{int64(1), int64(2)}, "b": []any{[]any{int64(1), int64(2)}, []any{int64(1), int64(2)}}}},
+		{"alias of a list item", "a:\n- &x\n  b: 1\n- *x\n", map[string]any{"a": []any{map[string]any{"b": int64(1)}, map[string]any{"b": int64(1)}}}},
+		{"alias of an empty value", "a: &x\nb: *x\n", map[string]any{"a": nil, "b": nil}},
+		{"alias in flow collections", "a: [&x 1, *x]\nb: {c: &y {d: 2}, e: *y}\n", map[string]any{
+			"a": []any{int64(1), int64(1)}, "b": map[string]any{"c": map[string]any{"d": int64(2)}, "e": map[string]any{"d": int64(2)}}}},
+		{"alias of a value with aliases inside", "a: &x 1\nb: &y [*x]\nc: *y\n",
+			map[string]any{"a": int64(1), "b": []any{int64(1)}, "c": []any{int64(1)}}},
+		{"anchor given again names the later value from there on", "a: &x 1\nb: *x\nc: &x 2\nd: *x\n",
+			map[string]any{"a": int64(1), "b": int64(1), "c": int64(2), "d": int64(2)}},
+		{"anchor given again inside the first one's value", "a: &x {b: &x 1, c: *x}\nd: *x\n",
+			map[string]any{"a": map[string]any{"b": int64(1), "c": int64(1)}, "d": int64(1)}},
+		{"merge key adds the keys the map does not have", "x: &x {a: 1, b: 2}\nm:\n  <<: *x\n  b: 3\n",
+			map[string]any{"x": map[string]any{"a": int64(1), "b": int64(2)}, "m": map[string]any{"a": int64(1), "b": int64(3)}}},
+		{"the map's own keys after the merge key win", "x: &x {a: 1, b: 2}\nm:\n  c: 3\n  <<: *x\n  a: 4\n",
+			map[string]any{"x": map[string]any{"a": int64(1), "b": int64(2)}, "m": map[string]any{"a": int64(4), "b": int64(2), "c": int64(3)}}},
+		{"a key written before and after the merge key", "x: &x {a: 1}\nm: {a: 2, <<: *x, a: 3}\n",
+			map[string]any{"x": map[string]any{"a": int64(1)}, "m": map[string]any{"a": int64(3)}}},
+		{"of merged maps the earlier one wins", "x: &x {a: 1, b: 2}\ny: &y {b: 3, c: 4}\nm: {<<: [*x, *y]}\nn: {<<: [*y, *x]}\n",
+			map[string]any{"x": map[string]any{"a": int64(1), "b": int64(2)}, "y": map[string]any{"b": int64(3), "c": int64(4)},
+				"m": map[string]any{"a": int64(1), "b": int64(2), "c": int64(4)}, "n": map[string]any{"a": int64(1), "b": int64(3), "c": int64(4)}}},
+		{"merged map with a merge key of its own", "x: &x {a: 1}\ny: &y\n  <<: *x\n  b: 2\nm: {<<: *y}\n",
+			map[string]any{"x": map[string]any{"a": int64(1)}, "y": map[string]any{"a": int64(1), "b": int64(2)}, "m": map[string]any{"a": int64(1), "b": int64(2)}}},
+		{"merge key in a compact map in a list", "x: &x {a: 1}\nl:\n- <<: *x\n  b: 2\n",
+			map[string]any{"x": map[string]any{"a": int64(1)}, "l": []any{map[string]any{"a": int64(1), "b": int64(2)}}}},
+		{"a quoted << is an ordinary key", "x: &x {a: 1}\nm:\n  \"<<\": *x\n",
+			map[string]any{"x": map[string]any{"a": int64(1)}, "m": map[string]any{"<<": map[string]any{"a": int64(1)}}}},
+		{"a merge key at the document's root", "x: &x {a: 1}\n<<: *x\nb: 2\n",
+			map[string]any{"x": map[string]any{"a": int64(1)}, "a": int64(1), "b": int64(2)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var pos inventory.PositionsBuilder
+			doc, err := fastyaml.Decode([]byte(tt.in), 0, nil, &pos)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if !reflect.DeepEqual(doc.Content(), tt.want) {
+				t.Errorf("got %#v\nwant %#v", doc.Content(), tt.want)
+			}
+		})
+	}
+}
+
+// TestDecodeGivesCopiesTheirPositions pins where the fields of an aliased or merged value
+// are: the key or item an alias stands at is where the alias is; what it holds is where the
+// anchored value wrote it; a merged key has no position of its own (its map's is found).
+func TestDecodeGivesCopiesTheirPositions(t *testing.T) {
+	in := "spec:\n" + // line 1
+		"  containers:\n" +
+		"  - name: a\n" +
+		"    livenessProbe: &probe\n" +
+		"      httpGet: {path: /healthz, port: 8080}\n" + // line 5
+		"      periodSeconds: 10\n" +
+		"    readinessProbe:\n" +
+		"      <<: *probe\n" +
+		"      periodSeconds: 5\n" +
+		"  - &second\n" + // line 10
+		"    name: b\n" +
+		"    livenessProbe: *probe\n" +
+		"  - *second\n"
+	var pos inventory.PositionsBuilder
+	if _, err := fastyaml.Decode([]byte(in), 0, nil, &pos); err != nil {
+		t.Fatal(err)
+	}
+	positions := pos.Build()
+	for _, tt := range []struct {
+		path      string
+		line, col int
+		exact     bool
+	}{
+		{"spec.containers[0].livenessProbe.httpGet.path", 5, 17, true},
+		{"spec.containers[0].readinessProbe", 7, 5, true},
+		{"spec.containers[0].readinessProbe.periodSeconds", 9, 7, true},
+		{"spec.containers[0].readinessProbe.httpGet", 7, 5, false}, // merged: its map's position
+		{"spec.containers[0].readinessProbe.httpGet.path", 5, 17, true},
+		{"spec.containers[1]", 10, 5, true}, // an anchored item is where its anchor is
+		{"spec.containers[1].livenessProbe", 12, 5, true},
+		{"spec.containers[1].livenessProbe.periodSeconds", 6, 7, true},
+		{"spec.containers[2]", 13, 5, true},
+		{"spec.containers[2].name", 11, 5, true},
+		{"spec.containers[2].livenessProbe.httpGet.port", 5, 33, true},
+	} {
+		line, col, exact := positions.Locate(tt.path)
+		if line != tt.line || col != tt.col || exact != tt.exact {
+			t.Errorf("%s at %d:%d (exact %v), want %d:%d (exact %v)", tt.path, line, col, exact, tt.line, tt.col, tt.exact)
 		}
 	}
 }

@@ -298,7 +298,7 @@ func (p *parser) flowSequence(h inventory.PathHash, depth int) bool {
 	}
 	for idx := 0; ; idx++ {
 		ih := h.Index(idx)
-		p.pos.Add(ih, p.line(p.ln), p.column())
+		p.at(int32(len(p.nodes)), ih, p.line(p.ln), p.column())
 		p.path = append(p.path, segment{index: idx})
 		ok := p.flowValue(ih, depth)
 		p.path = p.path[:len(p.path)-1]
@@ -327,16 +327,18 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 		return false
 	}
 	self := p.open(Map)
-	base := p.keys.Len()
+	base, merges := p.keys.Len(), len(p.merges)
 	if p.src[p.i] == '}' {
 		p.i++
 		p.closeMap(self, base)
 		return true
 	}
+	var mergedAt int32         // the first node after the merge key
 	var index map[string]int32 // the keys of a large map
 	for {
 		line, col, start := p.ln, p.column(), p.i
 		var key string
+		merge := false
 		if c := p.src[p.i]; c == '"' || c == '\'' {
 			k, ok := p.quoted()
 			if !ok || !p.flowSpace() || p.src[p.i] != ':' {
@@ -349,37 +351,46 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 				return false
 			}
 			key = p.intern(p.src[start:end])
-			if key == "<<" {
-				return false
-			}
+			merge = key == "<<"
 		}
 		if p.i-start > maxKeyLength {
 			return false
 		}
 		p.i++ // the ':'
-		kh := h.Key(key)
-		node := int32(len(p.nodes))
-		if p.keys.Repeated(p.nodes, base, key, node, &index) {
-			p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(line), Column: col})
+		if merge {
+			// What a merge key merges is added when the map ends, below its own keys.
+			if len(p.merges) > merges || !p.flowSpace() || !p.mergeValue(true) || !p.flowSpace() {
+				return false
+			}
+			mergedAt = int32(len(p.nodes))
 		} else {
-			p.pos.Add(kh, p.line(line), col)
+			kh := h.Key(key)
+			node := int32(len(p.nodes))
+			if p.keys.Repeated(p.nodes, base, key, node, &index) {
+				p.dups = append(p.dups, DuplicateKey{Path: p.render(key), Line: p.line(line), Column: col})
+			} else {
+				p.at(node, kh, p.line(line), col)
+			}
+			if !p.flowSpace() {
+				return false
+			}
+			if c := p.src[p.i]; c == ',' || c == '}' {
+				return false // an empty value
+			}
+			p.path = append(p.path, segment{key: key, isKey: true})
+			ok := p.flowValue(kh, depth)
+			p.path = p.path[:len(p.path)-1]
+			if !ok || !p.flowSpace() {
+				return false
+			}
+			p.nodes[node].Key = key
 		}
-		if !p.flowSpace() {
-			return false
-		}
-		if c := p.src[p.i]; c == ',' || c == '}' {
-			return false // an empty value
-		}
-		p.path = append(p.path, segment{key: key, isKey: true})
-		ok := p.flowValue(kh, depth)
-		p.path = p.path[:len(p.path)-1]
-		if !ok || !p.flowSpace() {
-			return false
-		}
-		p.nodes[node].Key = key
 		switch p.src[p.i] {
 		case '}':
 			p.i++
+			if !p.merge(base, merges, mergedAt, &index, h, depth) {
+				return false
+			}
 			p.closeMap(self, base)
 			return true
 		case ',':
@@ -398,6 +409,10 @@ func (p *parser) flowValue(h inventory.PathHash, depth int) bool {
 	switch p.src[p.i] {
 	case '[', '{':
 		return p.flow(h, depth+1)
+	case '&':
+		return p.flowAnchored(h, depth)
+	case '*':
+		return p.alias(h, depth, true)
 	case '"', '\'':
 		if !p.count() {
 			return false
