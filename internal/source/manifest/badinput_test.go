@@ -135,12 +135,12 @@ func badInputs() []badInput {
 			// aliases: a map that merged itself once recursed until the stack overflowed.
 			name: "a map that merges itself", file: "selfmerge.yaml",
 			data: configMap("before") + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: m\n  <<: *m\n---\n" + configMap("after"),
-			line: 8, cause: "deeper than", loaded: []string{"before", "after"},
+			line: 9, cause: "deeper than", loaded: []string{"before", "after"},
 		},
 		{
 			name: "a map that merges itself twice over", file: "selfmerge2.yaml",
 			data: "apiVersion: v1\nkind: ConfigMap\nmetadata: &m\n  name: m\n  <<: [*m, *m]\n",
-			line: 3, cause: "deeper than",
+			line: 4, cause: "deeper than",
 		},
 		{
 			name: "maps that merge each other", file: "mutualmerge.yaml",

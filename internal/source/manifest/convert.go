@@ -98,7 +98,7 @@ func (c *converter) convert(n *yaml.Node, h inventory.PathHash, depth int) (any,
 		return out, nil
 	case yaml.MappingNode:
 		out := make(map[string]any, len(n.Content)/2)
-		if err := c.mapping(n, h, depth, out, true); err != nil {
+		if err := c.mapping(n, h, depth, out, true, nil); err != nil {
 			return nil, err
 		}
 		return out, nil
@@ -124,37 +124,60 @@ func (c *converter) bounded(n *yaml.Node, depth int) error {
 	return nil
 }
 
-// mapping fills out with the pairs of n. Merge keys ("<<") add the pairs of the merged maps
-// that n does not set itself, as YAML 1.1 and sigs.k8s.io/yaml do.
-func (c *converter) mapping(n *yaml.Node, h inventory.PathHash, depth int, out map[string]any, own bool) error {
+// mapping fills out with the pairs of n, as kubectl's reader (sigs.k8s.io/yaml, over YAML
+// 1.1's merge keys) reads them, since that is what reaches the API server: pairs in the order
+// they are written, the last write of a key winning, and a merge key ("<<") writing every pair
+// of the merged map (of each map of a list, the first one last, so that it wins) where it
+// stands. A key written before a merge key that merges it too is therefore replaced, where a
+// YAML 1.2 reader would keep it: the key written in the map is recorded as a duplicate, since
+// what it sets is silently lost, as for a key written twice (unless the map writes it again
+// after the merge key, which is then the duplicate). explicit, for the map itself (own), holds
+// where its keys are written; merged maps pass it on.
+func (c *converter) mapping(n *yaml.Node, h inventory.PathHash, depth int, out map[string]any, own bool, explicit map[string]*ownKey) error {
 	// A merged map is read here, not through convert: a map that merges itself, or maps that
 	// merge each other, are stopped by the same bounds.
 	if err := c.bounded(n, depth); err != nil {
 		return err
 	}
-	var merges []*yaml.Node
+	if own {
+		explicit = map[string]*ownKey{}
+		defer func() {
+			// In the order the keys are written.
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key, err := scalarKey(n.Content[i])
+				if k := explicit[key]; err == nil && k != nil && k.replaced {
+					k.replaced = false
+					c.dups = append(c.dups, duplicateKey{path: c.path(key), line: k.line, col: k.col})
+				}
+			}
+		}()
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-			merges = append(merges, v)
+			if err := c.merge(v, h, depth, out, explicit); err != nil {
+				return err
+			}
 			continue
 		}
 		key, err := scalarKey(k)
 		if err != nil {
 			return fmt.Errorf("line %d: %w", c.line(k.Line), err)
 		}
-		_, dup := out[key]
-		if dup {
-			if !own {
-				continue // set by the map itself or an earlier merge
-			}
-			c.dups = append(c.dups, duplicateKey{path: c.path(key), line: c.line(k.Line), col: c.col(k)})
-		}
 		kh := h.Key(key)
-		if own && !dup {
-			// A repeated key keeps the position of its first occurrence: the index holds one
-			// entry per path, so Locate does not depend on how entries happen to sort.
-			c.pos.Add(kh, c.line(k.Line), c.col(k))
+		if own {
+			if first, dup := explicit[key]; dup {
+				first.replaced = false // this one is the duplicate
+				c.dups = append(c.dups, duplicateKey{path: c.path(key), line: c.line(k.Line), col: c.col(k)})
+			} else {
+				// A repeated key keeps the position of its first occurrence: the index holds
+				// one entry per path, so Locate does not depend on how entries happen to sort.
+				explicit[key] = &ownKey{line: c.line(k.Line), col: c.col(k)}
+				c.pos.Add(kh, c.line(k.Line), c.col(k))
+			}
+		} else if first, ok := explicit[key]; ok {
+			// A merge replaces what the map itself wrote before it.
+			first.replaced = true
 		}
 		c.segs = append(c.segs, key)
 		val, err := c.convert(v, kh, depth+1)
@@ -164,25 +187,36 @@ func (c *converter) mapping(n *yaml.Node, h inventory.PathHash, depth int, out m
 		}
 		out[key] = val
 	}
-	for _, m := range merges {
-		c.expanded++
-		targets := []*yaml.Node{m}
-		if m.Kind == yaml.SequenceNode {
-			targets = m.Content
+	return nil
+}
+
+// ownKey is where a map writes a key itself, and whether a merge key after it replaced it.
+type ownKey struct {
+	line, col int
+	replaced  bool
+}
+
+// merge writes the pairs a merge key's value brings into out: a map, or a list of maps, the
+// first of which is written last so that it wins.
+func (c *converter) merge(m *yaml.Node, h inventory.PathHash, depth int, out map[string]any, explicit map[string]*ownKey) error {
+	c.expanded++
+	targets := []*yaml.Node{m}
+	if m.Kind == yaml.SequenceNode {
+		targets = m.Content
+	}
+	for i := len(targets) - 1; i >= 0; i-- {
+		t := targets[i]
+		for t.Kind == yaml.AliasNode && t.Alias != nil {
+			t = t.Alias
 		}
-		for _, t := range targets {
-			for t.Kind == yaml.AliasNode && t.Alias != nil {
-				t = t.Alias
-			}
-			if t.Kind != yaml.MappingNode {
-				return fmt.Errorf("line %d: a merge key (<<) needs a map or a list of maps", c.line(t.Line))
-			}
-			c.aliased++ // what a merge key brings in counts as expanded
-			err := c.mapping(t, h, depth+1, out, false)
-			c.aliased--
-			if err != nil {
-				return err
-			}
+		if t.Kind != yaml.MappingNode {
+			return fmt.Errorf("line %d: a merge key (<<) needs a map or a list of maps", c.line(t.Line))
+		}
+		c.aliased++ // what a merge key brings in counts as expanded
+		err := c.mapping(t, h, depth+1, out, false, explicit)
+		c.aliased--
+		if err != nil {
+			return err
 		}
 	}
 	return nil

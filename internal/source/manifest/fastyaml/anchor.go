@@ -281,9 +281,10 @@ func (p *parser) mergeTarget(flow bool) bool {
 // the first node read after the merge key.
 //
 // A key the map sets only before its merge key, and that a merged map sets too, is left to
-// yaml.v3: the loader's yaml.v3 path keeps the map's own value, as YAML's merge key and
-// yaml.v3 do, but kubectl's reader (sigs.k8s.io/yaml over yaml.v2, decode.go: merge) applies
-// a merge key where it stands, so that the merged value replaces the one written before it.
+// yaml.v3: kubectl's reader (sigs.k8s.io/yaml over yaml.v2, decode.go: merge) applies a merge
+// key where it stands, so that the merged value replaces the one written before it, and the
+// loader's yaml.v3 path reads it so and reports the replaced key as a duplicate, where YAML's
+// merge key and yaml.v3 itself would keep the map's own value.
 func (p *parser) merge(base, merges int, mergedAt int32, index *map[string]int32, h inventory.PathHash, depth int) bool {
 	for _, a := range p.merges[merges:] {
 		t := int(p.anchors[a].node)
