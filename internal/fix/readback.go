@@ -29,7 +29,8 @@ func readsBack(text []byte, applied []pending) bool {
 	defer fastReaders.Put(r)
 	r.pos.Reset()
 	d, err := r.dec.Decode(text, 0, nil, &r.pos)
-	if err != nil || len(d.Duplicates) > 0 {
+	if err != nil || len(d.Duplicates) > 0 || d.Anchored {
+		// An anchored document is left to the full reading, as a document with a repeated key.
 		return false
 	}
 	if kind, _ := fastyaml.StringAt(d.Nodes, fastyaml.Lookup(d.Nodes, 0, "kind")); len(kind) >= 4 && kind[len(kind)-4:] == "List" {

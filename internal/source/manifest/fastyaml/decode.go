@@ -46,6 +46,9 @@ type Document struct {
 	Line, Column int
 	// Duplicates are the keys that appear twice in one map, in document order.
 	Duplicates []DuplicateKey
+	// Anchored says the document defines anchors: some of its values may be copies of others
+	// (aliases, merge keys), so that text written in one place is read in several.
+	Anchored bool
 }
 
 // Content returns the document's map as plain data.
@@ -96,6 +99,7 @@ func (d *Decoder) Decode(data []byte, lineBase int, mapLine func(int) int, pos *
 	}
 	root.Nodes = p.nodes
 	root.Duplicates = p.dups
+	root.Anchored = len(p.anchors) > 0
 	return root, nil
 }
 
