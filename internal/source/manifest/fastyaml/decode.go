@@ -45,6 +45,25 @@ type Document struct {
 	Line, Column int
 	// Duplicates are the keys that appear twice in one map, in document order.
 	Duplicates []DuplicateKey
+	// Spans, from DecodeSpans only, say where each node is written: Spans[i] is Nodes[i]'s.
+	// A Decoder reuses them as it reuses Nodes.
+	Spans []Span
+}
+
+// Span is where one node of a document is written, as byte offsets in the document's data,
+// for a reader that edits the text in place (package fix): together with the nodes it tells
+// each value's and each key's place and, from the character there, how it is written.
+type Span struct {
+	// At is the node's first byte: a block map's first key, a block list's first "-", a flow
+	// collection's "{" or "[", a scalar's first character (its quote or its block indicator,
+	// "|" or ">"). A null written as nothing is at the end of its key's ":".
+	At int32
+	// End is just past a plain scalar's last character (spaces after it excluded), so that
+	// data[At:End] is its text; for any other node it is At.
+	End int32
+	// Key is the first byte of the key of a map's entry (its quote, for a quoted key), or -1
+	// for a list item and the document's map.
+	Key int32
 }
 
 // Content returns the document's map as plain data.
@@ -77,11 +96,22 @@ type Decoder struct {
 
 // Decode decodes one document; see the package function Decode.
 func (d *Decoder) Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder) (Document, error) {
+	return d.decode(data, lineBase, mapLine, pos, false)
+}
+
+// DecodeSpans decodes one document as Decode does, and also records where each node is
+// written, in Document.Spans. It accepts exactly the documents Decode accepts.
+func (d *Decoder) DecodeSpans(data []byte, pos *inventory.PositionsBuilder) (Document, error) {
+	return d.decode(data, 0, nil, pos, true)
+}
+
+func (d *Decoder) decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder, spans bool) (Document, error) {
 	if !validText(data) {
 		return Document{}, ErrUnsupported
 	}
 	p := &d.p
 	p.reset(data, lineBase, mapLine, pos)
+	p.spanning = spans
 	defer p.release()
 	// Nearly every line of a manifest holds one key or list item, "- key:" lines both.
 	pos.Grow(bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("- ")) + 1)
@@ -95,6 +125,9 @@ func (d *Decoder) Decode(data []byte, lineBase int, mapLine func(int) int, pos *
 	}
 	root.Nodes = p.nodes
 	root.Duplicates = p.dups
+	if spans {
+		root.Spans = p.spans
+	}
 	return root, nil
 }
 
@@ -106,7 +139,7 @@ func (p *parser) reset(data []byte, lineBase int, mapLine func(int) int, pos *in
 	*p = parser{
 		src: data, lineBase: lineBase, mapLine: mapLine, pos: pos,
 		path: p.path[:0], nodes: p.nodes[:0], keys: Keys{p.keys.entries[:0]}, scratch: p.scratch[:0],
-		recent: p.recent,
+		recent: p.recent, spans: p.spans[:0],
 	}
 	if p.recent == nil {
 		p.recent = newRecent()
@@ -201,6 +234,10 @@ type parser struct {
 	nodes   []Node    // the document read so far
 	recent  *recent   // the strings made lately
 	keys    Keys      // the keys of the maps being read
+
+	// spanning asks for spans, one for each node, kept beside nodes.
+	spanning bool
+	spans    []Span
 }
 
 // Keys holds the keys of the maps a parser is reading, innermost last, to find the keys a
@@ -366,10 +403,11 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 		return false
 	}
 	// The keys are stacked until the map ends, to find repeated ones.
-	self := p.open(Map)
+	self := p.open(Map, p.i)
 	base := p.keys.Len()
 	var index map[string]int32 // the keys of a large map
 	for {
+		keyAt := p.i
 		key, col, ok := p.key()
 		if !ok {
 			return false
@@ -389,6 +427,9 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 			return false
 		}
 		p.nodes[node].Key = key
+		if p.spanning {
+			p.spans[node].Key = int32(keyAt)
+		}
 		switch {
 		case p.ind < n:
 			p.closeMap(self, base)
@@ -403,10 +444,18 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 	}
 }
 
-// open starts a map or list node and returns its index.
-func (p *parser) open(k Kind) int {
+// open starts a map or list node written from at and returns its index.
+func (p *parser) open(k Kind, at int) int {
+	p.span(at, at)
 	p.nodes = append(p.nodes, Node{Kind: k})
 	return len(p.nodes) - 1
+}
+
+// span records where the node about to be appended is written, when spans are asked for.
+func (p *parser) span(at, end int) {
+	if p.spanning {
+		p.spans = append(p.spans, Span{At: int32(at), End: int32(end), Key: -1})
+	}
 }
 
 // closeMap ends the map node at self, whose keys are stacked above base.
@@ -422,14 +471,16 @@ func (p *parser) closeList(self, n int) {
 	p.nodes[self].End = int32(len(p.nodes))
 }
 
-// scalar appends a scalar's node.
-func (p *parser) scalar(n Node) {
+// scalar appends a scalar's node, written at src[at:end].
+func (p *parser) scalar(n Node, at, end int) {
+	p.span(at, end)
 	n.End = int32(len(p.nodes) + 1)
 	p.nodes = append(p.nodes, n)
 }
 
-// str appends a string's node.
-func (p *parser) str(s string) {
+// str appends a string's node, written from at.
+func (p *parser) str(s string, at int) {
+	p.span(at, at)
 	p.nodes = append(p.nodes, Node{Str: s, Kind: String, End: int32(len(p.nodes) + 1)})
 }
 
@@ -474,6 +525,7 @@ func (p *parser) key() (string, int, bool) {
 
 // mapValue reads the value of a key in a map at column n, from just after the ':'.
 func (p *parser) mapValue(n int, h inventory.PathHash, depth int) bool {
+	colon := p.i
 	if !p.endOfLine() {
 		for p.src[p.i] == ' ' {
 			p.i++
@@ -494,7 +546,7 @@ func (p *parser) mapValue(n int, h inventory.PathHash, depth int) bool {
 	if !p.count() {
 		return false
 	}
-	p.scalar(Node{})
+	p.scalar(Node{}, colon, colon)
 	return true
 }
 
@@ -503,7 +555,7 @@ func (p *parser) sequence(m int, h inventory.PathHash, depth int) bool {
 	if depth > maxDepth || !p.count() {
 		return false
 	}
-	self := p.open(List)
+	self := p.open(List, p.ls+m)
 	for idx := 0; ; idx++ {
 		p.i = p.ls + m + 1
 		ih := h.Index(idx)
@@ -550,11 +602,12 @@ func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) 
 		if !p.count() {
 			return false
 		}
+		at := p.i
 		s, ok := p.blockScalar(parent)
 		if !ok {
 			return false
 		}
-		p.str(s)
+		p.str(s, at)
 		return true
 	case '[', '{':
 		if !p.flow(h, depth+1) || !p.endOfLine() {
@@ -575,7 +628,7 @@ func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) 
 		if !p.endOfLine() || !p.count() {
 			return false
 		}
-		p.str(s)
+		p.str(s, start)
 		p.advance()
 		return true
 	case '-':
@@ -597,7 +650,7 @@ func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) 
 	if end == start || !p.count() {
 		return false
 	}
-	p.scalar(p.resolvePlain(p.src[start:end]))
+	p.scalar(p.resolvePlain(p.src[start:end]), start, end)
 	p.advance()
 	return true
 }
