@@ -2,6 +2,7 @@ package fix
 
 import (
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -112,7 +113,7 @@ func (b *treeBuilder) build(i int) *yaml.Node {
 			n.Value = string(b.text[sp.At:sp.End])
 		}
 		if n.Tag == "" {
-			n.Tag = n.ShortTag() // yaml.v3's own resolution of a plain scalar
+			n.Tag = plainTag(n)
 		}
 	}
 	return n
@@ -127,9 +128,20 @@ func (b *treeBuilder) key(j int) *yaml.Node {
 	if style := scalarStyle(b.text[at]); style != 0 {
 		k.Style, k.Tag = style, "!!str"
 	} else {
-		k.Tag = k.ShortTag()
+		k.Tag = plainTag(k)
 	}
 	return k
+}
+
+// plainTag is the tag yaml.v3 resolves a plain scalar to. A scalar whose first character is
+// none of those that may begin a number, a boolean, a null or a merge key is a string without
+// looking further, as yaml.v3's resolve decides from its resolveTable (go.yaml.in/yaml/v3,
+// resolve.go); most keys and values of a manifest are such words.
+func plainTag(n *yaml.Node) string {
+	if n.Value != "" && !strings.ContainsRune("+-.0123456789yYnNtTfFoO~<", rune(n.Value[0])) {
+		return "!!str"
+	}
+	return n.ShortTag()
 }
 
 // scalarStyle is the style of a scalar whose first character is c.

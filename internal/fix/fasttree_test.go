@@ -74,6 +74,7 @@ var fastTreeCases = []struct {
 	{"quoted keys and values", "\"kind\": 'Pod'\nmetadata:\n  'name': \"a\\tb\"\n  labels:\n    \"app.kubernetes.io/name\": 'it''s'\n", true},
 	{"scalars of every tag", "a: true\nb: 10\nc: 0x1F\nd: 1.5e3\ne: .inf\nf: ~\ng: null\nh:\ni: yes\nj: 2024-01-02\nk: \"10\"\nl: 1.27.0-alpine\nm: 100m\n", true},
 	{"keys that resolve to other tags", "true: a\n10: b\nnull: c\n", true},
+	{"words that begin as a boolean, a null or a number might", "nothing: nope\nTrue: On\noff: Ohio\n~: x\n<<x: y\n.5: -x\n+1: -.inf\nétat: über\n", true},
 	{"flow collections on one line", "metadata:\n  labels: {app: web, \"tier\": 'front'}\nspec:\n  drop: [ALL, NET_RAW]\n  empty: {}\n  none: []\n  nested: {a: [1, {b: c}]}\n", true},
 	{"literal and folded block scalars", "data:\n  script: |\n    echo a\n\n    echo b\n  text: >-\n    one\n    two\n  keep: |+\n    x\n\nkind: ConfigMap\n", true},
 	{"nested lists", "matrix:\n- - a\n  - b\n- - c\n", true},
