@@ -58,7 +58,9 @@ func refuse(format string, args ...any) error { return errRefused(fmt.Sprintf(fo
 // changed something (a patch whose field already holds its value changes nothing). Either
 // every patch applies or none does: on a *Refusal the file is to be left as it was.
 func Apply(src []byte, edits []Edit) ([]byte, int, error) {
-	return apply(src, edits, readTree)
+	room := treeRooms.Get().(*treeRoom)
+	defer treeRooms.Put(room)
+	return apply(src, edits, room.read)
 }
 
 // apply is Apply with the documents' node trees read by read.
@@ -532,17 +534,9 @@ func parseText(text []byte, read treeReader) (*doc, *yaml.Node, error) {
 }
 
 // treeReader reads the node tree of a document whose lines start at lines (lineStarts); the
-// root must be a mapping.
+// root must be a mapping. A tree may be valid only until the reader's next reading: a
+// document's editor reads its text anew only once it is done with the last tree.
 type treeReader func(text []byte, lines []int) (*yaml.Node, error)
-
-// readTree reads a document's node tree through the fast decoder where it reads the document
-// (fastTree), else through yaml.v3: either way the same tree.
-func readTree(text []byte, lines []int) (*yaml.Node, error) {
-	if root, ok := fastTree(text, lines); ok {
-		return root, nil
-	}
-	return yamlTree(text, lines)
-}
 
 // yamlTree reads one document's node tree with yaml.v3.
 func yamlTree(text []byte, _ []int) (*yaml.Node, error) {

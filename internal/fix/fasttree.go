@@ -3,6 +3,7 @@ package fix
 import (
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -23,7 +24,9 @@ import (
 // What the tree leaves out, the editor never reads: comments (the editor reads the text
 // around a field), and the position of a null written as nothing (the editor places that
 // from its key).
-func fastTree(text []byte, lines []int) (root *yaml.Node, ok bool) {
+//
+// The tree is laid out in room, and valid until room's next reading.
+func fastTree(text []byte, lines []int, room *treeRoom) (root *yaml.Node, ok bool) {
 	r := fastReaders.Get().(*fastReader)
 	defer fastReaders.Put(r)
 	r.pos.Reset()
@@ -43,13 +46,45 @@ func fastTree(text []byte, lines []int) (root *yaml.Node, ok bool) {
 	}
 	b := treeBuilder{
 		text: text, lines: lines, nodes: d.Nodes, spans: d.Spans,
-		slab: make([]yaml.Node, len(d.Nodes)+keys), content: make([]*yaml.Node, content),
+		slab: room.nodesFor(len(d.Nodes) + keys), content: room.contentFor(content),
 	}
 	return b.build(0), true
 }
 
-// treeBuilder lays out one document's tree: every node in one slab, every Content in
-// another, so a document costs two allocations and its scalars' text.
+// treeRoom is where the trees of one file's documents are laid out, one after the other:
+// every node in one slab, every Content in another, kept from one reading to the next, so
+// that reading a document allocates little more than its scalars' text.
+type treeRoom struct {
+	nodes   []yaml.Node
+	content []*yaml.Node
+}
+
+var treeRooms = sync.Pool{New: func() any { return new(treeRoom) }}
+
+// read reads a document's node tree through the fast decoder where it reads the document
+// (fastTree), laid out in the room, else through yaml.v3: either way the same tree.
+func (r *treeRoom) read(text []byte, lines []int) (*yaml.Node, error) {
+	if root, ok := fastTree(text, lines, r); ok {
+		return root, nil
+	}
+	return yamlTree(text, lines)
+}
+
+func (r *treeRoom) nodesFor(n int) []yaml.Node {
+	if cap(r.nodes) < n {
+		r.nodes = make([]yaml.Node, n)
+	}
+	return r.nodes[:n]
+}
+
+func (r *treeRoom) contentFor(n int) []*yaml.Node {
+	if cap(r.content) < n {
+		r.content = make([]*yaml.Node, n)
+	}
+	return r.content[:n]
+}
+
+// treeBuilder lays out one document's tree in a room's slabs.
 type treeBuilder struct {
 	text    []byte
 	lines   []int
@@ -64,6 +99,7 @@ type treeBuilder struct {
 
 func (b *treeBuilder) node() *yaml.Node {
 	n := &b.slab[0]
+	*n = yaml.Node{} // what the room's last reading left there
 	b.slab = b.slab[1:]
 	return n
 }

@@ -39,15 +39,16 @@ func sameTree(a, b *yaml.Node, path string) error {
 	return nil
 }
 
-// checkFastTree holds fastTree to yaml.v3 on one document: when the fast decoder reads it,
-// the trees must be the same. It reports whether the fast decoder read it.
-func checkFastTree(t *testing.T, text []byte) bool {
+// checkFastTree holds fastTree to yaml.v3 on one document, read in room (which may hold
+// the trees of other documents): when the fast decoder reads it, the trees must be the same.
+// It reports whether the fast decoder read it.
+func checkFastTree(t *testing.T, room *treeRoom, text []byte) bool {
 	t.Helper()
 	if otherLineBreaks(text) {
 		return false // parseText refuses these before reading any tree
 	}
 	lines := lineStarts(text)
-	fast, ok := fastTree(text, lines)
+	fast, ok := fastTree(text, lines, room)
 	if !ok {
 		return false
 	}
@@ -98,16 +99,19 @@ var fastTreeCases = []struct {
 func TestFastTreeIsYAMLsTree(t *testing.T) {
 	for _, tc := range fastTreeCases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := checkFastTree(t, []byte(tc.text)); got != tc.fast {
+			if got := checkFastTree(t, new(treeRoom), []byte(tc.text)); got != tc.fast {
 				t.Errorf("the fast decoder reads the document: %v, want %v", got, tc.fast)
 			}
 		})
 	}
+	// One room for every document, as one for every document of a file: what a tree left
+	// in it never shows in the next.
+	room := new(treeRoom)
 	t.Run("the golden files", func(t *testing.T) {
 		files, _ := filepath.Glob(filepath.Join("testdata", "*.yaml"))
 		for _, name := range files {
 			for _, d := range documents(t, name) {
-				checkFastTree(t, d)
+				checkFastTree(t, room, d)
 			}
 		}
 	})
@@ -116,7 +120,7 @@ func TestFastTreeIsYAMLsTree(t *testing.T) {
 		eachCorpusFile(t, 1000, func(name string, data []byte) {
 			for _, d := range splitData(t, data) {
 				all++
-				if checkFastTree(t, d) {
+				if checkFastTree(t, room, d) {
 					read++
 				}
 			}
@@ -152,7 +156,7 @@ func TestFastAndYAMLTreesEditAlike(t *testing.T) {
 		for doc := 1; doc <= 3; doc++ {
 			for i, path := range paths {
 				edits := []Edit{{Document: doc, Patches: []finding.Patch{fuzzPatches[i%len(fuzzPatches)](path)}}}
-				fast, n, errFast := apply(data, edits, readTree)
+				fast, n, errFast := apply(data, edits, new(treeRoom).read)
 				full, m, errFull := apply(data, edits, yamlTree)
 				if !bytes.Equal(fast, full) || n != m || fmt.Sprint(errFast) != fmt.Sprint(errFull) {
 					t.Fatalf("%s, document %d, %s: the fast reading writes %d bytes (%d patches, %v), yaml.v3 %d bytes (%d patches, %v)",
@@ -185,7 +189,7 @@ func FuzzFastTree(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkFastTree(t, data)
+		checkFastTree(t, new(treeRoom), data)
 	})
 }
 
@@ -210,7 +214,7 @@ func FuzzFastApply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, path string, shape, document uint8) {
 		edits := []Edit{{Document: int(document%4) + 1, Patches: []finding.Patch{fuzzPatches[int(shape)%len(fuzzPatches)](path)}}}
-		fast, n, errFast := apply(data, edits, readTree)
+		fast, n, errFast := apply(data, edits, new(treeRoom).read)
 		full, m, errFull := apply(data, edits, yamlTree)
 		if !bytes.Equal(fast, full) || n != m || fmt.Sprint(errFast) != fmt.Sprint(errFull) {
 			t.Fatalf("the fast reading writes %d bytes (%d patches, %v), yaml.v3 %d bytes (%d patches, %v)",
