@@ -1,7 +1,8 @@
 // Package fix owns applying remedies to manifest files: it turns the finding.Patch values that
 // rules attach to their findings into edits of a file's bytes in which only the lines a patch
-// changes differ. It finds fields through go.yaml.in/yaml/v3 node positions and splices the
-// original text, so comments, key order, indentation, quoting, flow style, anchors, document
+// changes differ. It finds fields through the positions of a go.yaml.in/yaml/v3 node tree
+// (built from the manifest loader's fast decoder where that reads the document, by yaml.v3
+// elsewhere: the same tree either way) and splices the original text, so comments, key order, indentation, quoting, flow style, anchors, document
 // separators, CRLF line endings and a missing final newline stay as they were; it never
 // re-marshals a document. It never judges an object (rules do) and refuses, with a reason, an
 // edit it cannot make safely: through an alias or anchor, a merge key, a duplicate key, a
