@@ -134,3 +134,64 @@ func TestDecodeRecordsPositions(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeSpansPlacesEveryNodeAndKey(t *testing.T) {
+	in := "---\n" +
+		"kind: Pod # a comment\n" +
+		"\"spec\":\n" +
+		"  containers:\n" +
+		"  - name: app\n" +
+		"    args: [a, 'b']\n" +
+		"  - - 1\n" +
+		"  script: |\n" +
+		"    run\n" +
+		"  none:\n" +
+		"  labels: {é: x}\n"
+	var pos inventory.PositionsBuilder
+	var dec fastyaml.Decoder
+	doc, err := dec.DecodeSpans([]byte(in), &pos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Spans) != len(doc.Nodes) {
+		t.Fatalf("%d spans for %d nodes", len(doc.Spans), len(doc.Nodes))
+	}
+	// Each node as what is written from its span's start (up to its end, for a plain scalar),
+	// and its key's first character.
+	var got []string
+	for _, s := range doc.Spans {
+		text := in[s.At:min(int(s.At)+2, len(in))]
+		if s.End > s.At {
+			text = in[s.At:s.End]
+		}
+		key := ""
+		if s.Key >= 0 {
+			key = in[s.Key : s.Key+1]
+		}
+		got = append(got, key+"="+text)
+	}
+	want := []string{
+		"=ki",     // the document's map, at its first key
+		"k=Pod",   // kind
+		"\"=co",   // spec, under a quoted key
+		"c=- ",    // containers: a list, at its first "-"
+		"=na",     // its first item, a map
+		"n=app",   // name
+		"a=[a",    // args, a flow list
+		"=a",      // a
+		"='b",     // 'b'
+		"=- ",     // the second item, a list
+		"=1",      // 1
+		"s=|\n",   // script, a block scalar
+		"n=\n ",   // none, a null written as nothing: at the end of its ":"
+		"l={\xc3", // labels, a flow map (the first byte of its key shown)
+		"\xc3=x",  // x, under a key of two bytes
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("spans\n%q\nwant\n%q", got, want)
+	}
+	plain, err := fastyaml.Decode([]byte(in), 0, nil, &pos)
+	if err != nil || plain.Spans != nil || len(plain.Nodes) != len(doc.Nodes) {
+		t.Errorf("Decode gives spans (%d) or reads the document otherwise (%v)", len(plain.Spans), err)
+	}
+}
