@@ -45,7 +45,7 @@ func fastTree(text []byte, lines []int, room *treeRoom) (root *yaml.Node, ok boo
 		}
 	}
 	b := treeBuilder{
-		text: text, lines: lines, nodes: d.Nodes, spans: d.Spans,
+		text: text, lines: lines, nodes: d.Nodes, spans: d.Spans, line: -1,
 		slab: room.nodesFor(len(d.Nodes) + keys), content: room.contentFor(content),
 	}
 	return b.build(0), true
@@ -92,9 +92,11 @@ type treeBuilder struct {
 	spans   []fastyaml.Span
 	slab    []yaml.Node
 	content []*yaml.Node
-	// line is the line of the last offset placed: nodes come in the order they are written,
-	// so the search for the next one starts there.
-	line int
+	// line is the line (0-based) of the last offset placed: nodes come in the order they are
+	// written, so the search for the next one starts there; ascii is where that line's first
+	// character beyond ASCII is (its end when it has none), before which a column is a count
+	// of bytes.
+	line, ascii int
 }
 
 func (b *treeBuilder) node() *yaml.Node {
@@ -198,17 +200,21 @@ func scalarStyle(c byte) yaml.Style {
 // place is the 1-based line and column (in characters, as yaml.v3 counts them) of offset at.
 func (b *treeBuilder) place(at int) (line, column int) {
 	l := b.line
-	if l >= len(b.lines) || b.lines[l] > at || l+1 < len(b.lines) && b.lines[l+1] <= at {
+	if l < 0 || b.lines[l] > at || l+1 < len(b.lines) && b.lines[l+1] <= at {
 		l = sort.Search(len(b.lines), func(i int) bool { return b.lines[i] > at }) - 1
 	}
-	b.line = l
 	start := b.lines[l]
-	col := at - start
-	for _, c := range b.text[start:at] {
-		if c >= utf8.RuneSelf {
-			col = utf8.RuneCount(b.text[start:at])
-			break
+	if l != b.line {
+		b.line, b.ascii = l, len(b.text)
+		for i := start; i < len(b.text) && b.text[i] != '\n'; i++ {
+			if b.text[i] >= utf8.RuneSelf {
+				b.ascii = i
+				break
+			}
 		}
 	}
-	return l + 1, col + 1
+	if at <= b.ascii {
+		return l + 1, at - start + 1
+	}
+	return l + 1, utf8.RuneCount(b.text[start:at]) + 1
 }
