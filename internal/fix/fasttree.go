@@ -16,9 +16,10 @@ import (
 // the same kinds, styles, tags, values, lines and columns, in the same order. The editor
 // finds fields and writes its splices from that tree alone, so a document read either way
 // is edited alike, byte for byte; the fast decoder reads the subset of YAML most manifests
-// are written in several times faster than yaml.v3 builds a tree, and a document outside
-// it (an anchor, an alias, a tag, a multi-line flow collection or quoted scalar, a tab, a
-// carriage return, ...) is left to yaml.v3: ok is then false. lines are the offsets of the
+// are written in several times faster than yaml.v3 builds a tree. A document written as
+// JSON is read by jsonDoc into the same nodes. A document outside both (an anchor, an
+// alias, a tag, a multi-line flow collection or quoted scalar, a tab, a carriage return,
+// ...) is left to yaml.v3: ok is then false. lines are the offsets of the
 // text's lines (lineStarts).
 //
 // What the tree leaves out, the editor never reads: comments (the editor reads the text
@@ -31,7 +32,13 @@ func fastTree(text []byte, lines []int, room *treeRoom) (root *yaml.Node, ok boo
 	defer fastReaders.Put(r)
 	r.pos.Reset()
 	d, err := r.dec.DecodeSpans(text, &r.pos)
-	if err != nil || len(d.Spans) != len(d.Nodes) {
+	if err != nil {
+		if !room.json.read(text) {
+			return nil, false
+		}
+		d.Nodes, d.Spans = room.json.nodes, room.json.spans
+	}
+	if len(d.Spans) != len(d.Nodes) || len(d.Nodes) == 0 {
 		return nil, false
 	}
 	keys, content := 0, 0
@@ -57,6 +64,7 @@ func fastTree(text []byte, lines []int, room *treeRoom) (root *yaml.Node, ok boo
 type treeRoom struct {
 	nodes   []yaml.Node
 	content []*yaml.Node
+	json    jsonDoc // what a JSON document is read into
 }
 
 var treeRooms = sync.Pool{New: func() any { return new(treeRoom) }}

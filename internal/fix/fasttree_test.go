@@ -89,7 +89,14 @@ var fastTreeCases = []struct {
 	{"a tag", "a: !!str 10\n", false},
 	{"a multi-line flow collection", "a: [1,\n  2]\n", false},
 	{"a multi-line plain scalar", "a: one\n  two\n", false},
-	{"JSON", "{\"kind\": \"Pod\", \"spec\": {\"hostPID\": true}}\n", false},
+	{"JSON", "{\"kind\": \"Pod\", \"spec\": {\"hostPID\": true}}\n", true},
+	{"JSON as kubectl writes it", "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n    {\n      \"data\": {\"a\": \"x\\ny\\t\\\"q\\\" \\u00e9\"},\n      \"n\": [1, -2.5, 3e4, 0, -0, 1E-2, true, false, null, [], {}]\n    }\n  ],\n  \"kind\": \"List\"\n}\n", true},
+	{"JSON without spaces", "{\"a\":1,\"b\":[\"c\",{\"d\":null}],\"e\":{}}", true},
+	{"JSON with a key repeated", "{\"a\": 1, \"a\": 2}\n", true},
+	{"JSON escaping a slash", "{\"a\": \"b\\/c\"}\n", false},
+	{"JSON with a surrogate pair", "{\"a\": \"\\ud83d\\ude00\"}\n", false},
+	{"JSON with tabs", "{\t\"a\": 1}\n", false},
+	{"JSON with a key on the line before its colon", "{\"a\"\n: 1}\n", false},
 	{"tabs", "a:\t1\n", false},
 }
 
