@@ -261,10 +261,17 @@ type leftAlone struct {
 }
 
 // applyPlan applies each file's edits: in place, to stdout for "-", or as a diff. The edits
-// are worked out on every core, then written in the plan's order.
+// are worked out, and each changed file's new text written beside it, on every core; then
+// the files are replaced in the plan's order, so that a file that cannot be written stops the
+// fix as it did before any other was touched after it.
 func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dryRun bool) *fixSummary {
 	sum := &fixSummary{}
-	results := editFiles(ctx, plan, stdin)
+	results := editFiles(ctx, plan, stdin, !dryRun)
+	defer func() {
+		for i := range results {
+			results[i].staged.discard()
+		}
+	}()
 	for i, fp := range plan.Files {
 		if ctx.Err() != nil {
 			sum.failed = ctx.Err()
@@ -291,7 +298,11 @@ func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dry
 		case fp.File == "-":
 			s.Out.Write(r.out)
 		case r.n > 0:
-			if err := replaceFile(fp.File, r.out); err != nil {
+			err := r.stageErr
+			if err == nil {
+				err = results[i].staged.commit()
+			}
+			if err != nil {
 				sum.failed = fmt.Errorf("writing %s: %w", fp.File, err)
 				return sum
 			}
@@ -304,22 +315,31 @@ func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dry
 	return sum
 }
 
-// fileEdit is one file's bytes before and after its edits, or why it is left alone.
+// fileEdit is one file's bytes before and after its edits, or why it is left alone; and,
+// for a changed file fixed in place, its new text written beside it (or why it could not be).
 type fileEdit struct {
 	src, out []byte
 	n        int
 	why      string
+	staged   staged
+	stageErr error
 }
 
-// editFiles reads and edits the plan's files on every core; nothing is written.
-func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte) []fileEdit {
+// editFiles reads and edits the plan's files on every core. With stage, each changed file's
+// new text is written beside it, for applyPlan to put in its place; nothing is replaced.
+func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, stage bool) []fileEdit {
 	results := make([]fileEdit, len(plan.Files))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range next {
-				results[i] = editFile(plan.Files[i], stdin)
+				fp := plan.Files[i]
+				r := editFile(fp, stdin)
+				if stage && fp.File != "-" && r.n > 0 {
+					r.staged, r.stageErr = stageFile(fp.File, r.out)
+				}
+				results[i] = r
 			}
 		})
 	}
@@ -388,34 +408,56 @@ func diffLines(text []byte) []string {
 	return lines
 }
 
-// replaceFile writes a file atomically: a temporary file in the same folder, with the file's
-// mode, renamed over it. A symbolic link keeps pointing where it did: its target is replaced.
-func replaceFile(path string, data []byte) error {
+// staged is a file's new text written beside it, in a temporary file of its folder with its
+// mode, waiting to be renamed over it: a file is replaced atomically. A symbolic link keeps
+// pointing where it did: its target is replaced.
+type staged struct {
+	tmp, target string
+}
+
+// stageFile writes the new text of the file at path beside its target.
+func stageFile(path string, data []byte) (staged, error) {
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return err
+		return staged{}, err
 	}
 	info, err := os.Stat(target)
 	if err != nil {
-		return err
+		return staged{}, err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".palisade-*")
 	if err != nil {
-		return err
+		return staged{}, err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(info.Mode().Perm())
 	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if err != nil {
+		os.Remove(tmp.Name())
+		return staged{}, err
 	}
-	return os.Rename(tmp.Name(), target)
+	return staged{tmp.Name(), target}, nil
+}
+
+// commit puts the staged text in place of the file.
+func (s *staged) commit() error {
+	err := os.Rename(s.tmp, s.target)
+	if err == nil {
+		*s = staged{}
+	}
+	return err
+}
+
+// discard removes a staged text that was not put in place.
+func (s *staged) discard() {
+	if s.tmp != "" {
+		os.Remove(s.tmp)
+		*s = staged{}
+	}
 }
 
 // print writes the summary for people.

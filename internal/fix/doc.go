@@ -20,8 +20,8 @@ type doc struct {
 	step, seqStep int
 }
 
-func newDoc(text []byte, root *yaml.Node) *doc {
-	d := &doc{text: text, lines: lineStarts(text), eol: "\n", step: 2}
+func newDoc(text []byte, lines []int, root *yaml.Node) *doc {
+	d := &doc{text: text, lines: lines, eol: "\n", step: 2}
 	if bytes.Contains(text, []byte("\r\n")) {
 		d.eol = "\r\n"
 	}

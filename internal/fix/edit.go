@@ -1,7 +1,8 @@
 // Package fix owns applying remedies to manifest files: it turns the finding.Patch values that
 // rules attach to their findings into edits of a file's bytes in which only the lines a patch
-// changes differ. It finds fields through go.yaml.in/yaml/v3 node positions and splices the
-// original text, so comments, key order, indentation, quoting, flow style, anchors, document
+// changes differ. It finds fields through the positions of a go.yaml.in/yaml/v3 node tree
+// (built from the manifest loader's fast decoder where that reads the document, by yaml.v3
+// elsewhere: the same tree either way) and splices the original text, so comments, key order, indentation, quoting, flow style, anchors, document
 // separators, CRLF line endings and a missing final newline stay as they were; it never
 // re-marshals a document. It never judges an object (rules do) and refuses, with a reason, an
 // edit it cannot make safely: through an alias or anchor, a merge key, a duplicate key, a
@@ -58,6 +59,13 @@ func refuse(format string, args ...any) error { return errRefused(fmt.Sprintf(fo
 // changed something (a patch whose field already holds its value changes nothing). Either
 // every patch applies or none does: on a *Refusal the file is to be left as it was.
 func Apply(src []byte, edits []Edit) ([]byte, int, error) {
+	room := treeRooms.Get().(*treeRoom)
+	defer treeRooms.Put(room)
+	return apply(src, edits, room.read)
+}
+
+// apply is Apply with the documents' node trees read by read.
+func apply(src []byte, edits []Edit, read treeReader) ([]byte, int, error) {
 	if len(edits) == 0 {
 		return src, 0, nil
 	}
@@ -89,7 +97,7 @@ func Apply(src []byte, edits []Edit) ([]byte, int, error) {
 		if !ok {
 			return nil, 0, &Refusal{Document: d.Index, Reason: "the document's place in the file cannot be told"}
 		}
-		text, n, err := applyDocument(d.Data, es)
+		text, n, err := applyDocument(d.Data, es, read)
 		if err != nil {
 			if r, ok := err.(*Refusal); ok {
 				r.Document = d.Index
@@ -186,7 +194,7 @@ type pending struct {
 // patches left out go to the next round, which reads the new text. A document is thus read
 // a few times, not twice per patch; the last round's text is read back by the loader's fast
 // decoder where it can (readsBack), which costs a fraction of a node tree.
-func applyDocument(text []byte, es []Edit) ([]byte, int, error) {
+func applyDocument(text []byte, es []Edit, read treeReader) ([]byte, int, error) {
 	var todo []pending
 	for _, e := range es {
 		for _, p := range expand(e.Patches) {
@@ -198,7 +206,7 @@ func applyDocument(text []byte, es []Edit) ([]byte, int, error) {
 		}
 	}
 	applied := 0
-	d, root, err := parseText(text)
+	d, root, err := parseText(text, read)
 	for len(todo) > 0 {
 		if err != nil {
 			return nil, 0, refusal(err, todo[0].p)
@@ -229,7 +237,7 @@ func applyDocument(text []byte, es []Edit) ([]byte, int, error) {
 			// of its new text, only the check that it reads as meant.
 			return text, applied + len(r.applied), nil
 		}
-		if d, root, err = parseText(text); err != nil {
+		if d, root, err = parseText(text, read); err != nil {
 			return nil, 0, refusal(refuse("the edited document would not read back (%v)", err), r.applied[0].p)
 		}
 		for _, pt := range r.applied {
@@ -513,19 +521,34 @@ func holds(n *yaml.Node, v any) bool {
 	return equalScalar(got, v)
 }
 
-// parseText reads one document, which must be a mapping.
-func parseText(text []byte) (*doc, *yaml.Node, error) {
+// parseText reads one document, which must be a mapping, with its node tree read by read.
+func parseText(text []byte, read treeReader) (*doc, *yaml.Node, error) {
 	if otherLineBreaks(text) {
 		return nil, nil, refuse("the document breaks lines with a lone carriage return or a Unicode line separator")
 	}
+	lines := lineStarts(text)
+	root, err := read(text, lines)
+	if err != nil {
+		return nil, nil, err
+	}
+	return newDoc(text, lines, root), root, nil
+}
+
+// treeReader reads the node tree of a document whose lines start at lines (lineStarts); the
+// root must be a mapping. A tree may be valid only until the reader's next reading: a
+// document's editor reads its text anew only once it is done with the last tree.
+type treeReader func(text []byte, lines []int) (*yaml.Node, error)
+
+// yamlTree reads one document's node tree with yaml.v3.
+func yamlTree(text []byte, _ []int) (*yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(text, &root); err != nil {
-		return nil, nil, refuse("the document does not read as YAML")
+		return nil, refuse("the document does not read as YAML")
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
-		return nil, nil, refuse("the document is not a mapping")
+		return nil, refuse("the document is not a mapping")
 	}
-	return newDoc(text, root.Content[0]), root.Content[0], nil
+	return root.Content[0], nil
 }
 
 // otherLineBreaks reports whether text breaks lines other than with \n or \r\n: YAML also

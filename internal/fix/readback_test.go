@@ -58,7 +58,7 @@ func TestReadsBackAgreesWithTheFullReading(t *testing.T) {
 			if got := readsBack([]byte(tc.text), []pending{pt}); got != tc.quick {
 				t.Errorf("readsBack = %v, want %v", got, tc.quick)
 			}
-			d, root, err := parseText([]byte(tc.text))
+			d, root, err := parseText([]byte(tc.text), new(treeRoom).read)
 			holds := err == nil && verify(d, root, pt) == nil
 			if holds != tc.holds {
 				t.Errorf("the full check accepts: %v, want %v", holds, tc.holds)

@@ -93,7 +93,10 @@ func isNameChar(c byte) bool {
 // define reads an anchor at p.i and starts its value, the next node; done ends it.
 func (p *parser) define(flow bool) (int, bool) {
 	start, end, ok := p.name(flow)
-	if !ok || len(p.anchors) == maxAnchors {
+	// A reader that asks for spans (DecodeSpans) edits the text in place, where a copy made
+	// by an alias or a merge key is not text of its own: anchors are left to yaml.v3 for it,
+	// and so are the aliases and merge keys, which need one.
+	if p.spanning || !ok || len(p.anchors) == maxAnchors {
 		return 0, false
 	}
 	p.anchors = append(p.anchors, anchor{
@@ -114,6 +117,7 @@ func (p *parser) done(a int, ok bool) bool {
 // anchored reads a value with an anchor at p.i, in a block collection at column parent: a
 // map's value, or a list item (item set), whose content may follow on the lines below.
 func (p *parser) anchored(parent int, h inventory.PathHash, depth int, item bool) bool {
+	colon := p.i
 	a, ok := p.define(false)
 	if !ok {
 		return false
@@ -124,7 +128,7 @@ func (p *parser) anchored(parent int, h inventory.PathHash, depth int, item bool
 		if item {
 			ok = p.ind > parent && p.itemBelow(h, depth) // no empty item
 		} else {
-			ok = p.below(parent, h, depth)
+			ok = p.below(parent, h, depth, colon)
 		}
 	default:
 		for p.src[p.i] == ' ' {

@@ -49,6 +49,25 @@ type Document struct {
 	// Anchored says the document defines anchors: some of its values may be copies of others
 	// (aliases, merge keys), so that text written in one place is read in several.
 	Anchored bool
+	// Spans, from DecodeSpans only, say where each node is written: Spans[i] is Nodes[i]'s.
+	// A Decoder reuses them as it reuses Nodes.
+	Spans []Span
+}
+
+// Span is where one node of a document is written, as byte offsets in the document's data,
+// for a reader that edits the text in place (package fix): together with the nodes it tells
+// each value's and each key's place and, from the character there, how it is written.
+type Span struct {
+	// At is the node's first byte: a block map's first key, a block list's first "-", a flow
+	// collection's "{" or "[", a scalar's first character (its quote or its block indicator,
+	// "|" or ">"). A null written as nothing is at the end of its key's ":".
+	At int32
+	// End is just past a plain scalar's last character (spaces after it excluded), so that
+	// data[At:End] is its text; for any other node it is At.
+	End int32
+	// Key is the first byte of the key of a map's entry (its quote, for a quoted key), or -1
+	// for a list item and the document's map.
+	Key int32
 }
 
 // Content returns the document's map as plain data.
@@ -81,11 +100,22 @@ type Decoder struct {
 
 // Decode decodes one document; see the package function Decode.
 func (d *Decoder) Decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder) (Document, error) {
+	return d.decode(data, lineBase, mapLine, pos, false)
+}
+
+// DecodeSpans decodes one document as Decode does, and also records where each node is
+// written, in Document.Spans. It accepts exactly the documents Decode accepts.
+func (d *Decoder) DecodeSpans(data []byte, pos *inventory.PositionsBuilder) (Document, error) {
+	return d.decode(data, 0, nil, pos, true)
+}
+
+func (d *Decoder) decode(data []byte, lineBase int, mapLine func(int) int, pos *inventory.PositionsBuilder, spans bool) (Document, error) {
 	if !validText(data) {
 		return Document{}, ErrUnsupported
 	}
 	p := &d.p
 	p.reset(data, lineBase, mapLine, pos)
+	p.spanning = spans
 	defer p.release()
 	// Nearly every line of a manifest holds one key or list item, "- key:" lines both.
 	pos.Grow(bytes.Count(data, []byte("\n")) + bytes.Count(data, []byte("- ")) + 1)
@@ -100,6 +130,9 @@ func (d *Decoder) Decode(data []byte, lineBase int, mapLine func(int) int, pos *
 	root.Nodes = p.nodes
 	root.Duplicates = p.dups
 	root.Anchored = len(p.anchors) > 0
+	if spans {
+		root.Spans = p.spans
+	}
 	return root, nil
 }
 
@@ -111,7 +144,7 @@ func (p *parser) reset(data []byte, lineBase int, mapLine func(int) int, pos *in
 	*p = parser{
 		src: data, lineBase: lineBase, mapLine: mapLine, pos: pos,
 		path: p.path[:0], nodes: p.nodes[:0], keys: Keys{p.keys.entries[:0]}, scratch: p.scratch[:0],
-		recent: p.recent, anchors: p.anchors[:0], marks: p.marks[:0], merges: p.merges[:0],
+		recent: p.recent, anchors: p.anchors[:0], marks: p.marks[:0], merges: p.merges[:0], spans: p.spans[:0],
 	}
 	if p.recent == nil {
 		p.recent = newRecent()
@@ -213,6 +246,10 @@ type parser struct {
 	anchoring int      // how many anchored values are being read
 	merges    []int32  // the anchors merged into the maps being read, innermost last
 	copied    int      // the nodes copied from anchored values
+
+	// spanning asks for spans, one for each node, kept beside nodes.
+	spanning bool
+	spans    []Span
 }
 
 // Keys holds the keys of the maps a parser is reading, innermost last, to find the keys a
@@ -393,11 +430,12 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 		return false
 	}
 	// The keys are stacked until the map ends, to find repeated ones.
-	self := p.open(Map)
+	self := p.open(Map, p.i)
 	base, merges := p.keys.Len(), len(p.merges)
 	var mergedAt int32         // the first node after the merge key
 	var index map[string]int32 // the keys of a large map
 	for {
+		keyAt := p.i
 		key, col, ok := p.key()
 		if !ok {
 			return false
@@ -425,6 +463,9 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 				return false
 			}
 			p.nodes[node].Key = key
+			if p.spanning {
+				p.spans[node].Key = int32(keyAt)
+			}
 		}
 		switch {
 		case p.ind < n:
@@ -443,10 +484,18 @@ func (p *parser) mapping(n int, h inventory.PathHash, depth int) bool {
 	}
 }
 
-// open starts a map or list node and returns its index.
-func (p *parser) open(k Kind) int {
+// open starts a map or list node written from at and returns its index.
+func (p *parser) open(k Kind, at int) int {
+	p.span(at, at)
 	p.nodes = append(p.nodes, Node{Kind: k})
 	return len(p.nodes) - 1
+}
+
+// span records where the node about to be appended is written, when spans are asked for.
+func (p *parser) span(at, end int) {
+	if p.spanning {
+		p.spans = append(p.spans, Span{At: int32(at), End: int32(end), Key: -1})
+	}
 }
 
 // closeMap ends the map node at self, whose keys are stacked above base.
@@ -462,14 +511,16 @@ func (p *parser) closeList(self, n int) {
 	p.nodes[self].End = int32(len(p.nodes))
 }
 
-// scalar appends a scalar's node.
-func (p *parser) scalar(n Node) {
+// scalar appends a scalar's node, written at src[at:end].
+func (p *parser) scalar(n Node, at, end int) {
+	p.span(at, end)
 	n.End = int32(len(p.nodes) + 1)
 	p.nodes = append(p.nodes, n)
 }
 
-// str appends a string's node.
-func (p *parser) str(s string) {
+// str appends a string's node, written from at.
+func (p *parser) str(s string, at int) {
+	p.span(at, at)
 	p.nodes = append(p.nodes, Node{Str: s, Kind: String, End: int32(len(p.nodes) + 1)})
 }
 
@@ -511,6 +562,7 @@ func (p *parser) key() (string, int, bool) {
 
 // mapValue reads the value of a key in a map at column n, from just after the ':'.
 func (p *parser) mapValue(n int, h inventory.PathHash, depth int) bool {
+	colon := p.i
 	if !p.endOfLine() {
 		for p.src[p.i] == ' ' {
 			p.i++
@@ -524,12 +576,13 @@ func (p *parser) mapValue(n int, h inventory.PathHash, depth int) bool {
 		return p.inline(n, h, depth, false)
 	}
 	p.advance()
-	return p.below(n, h, depth)
+	return p.below(n, h, depth, colon)
 }
 
 // below reads the value of a key in a map at column n that is written on the lines below the
-// key, the current line: a block collection, or nothing (null).
-func (p *parser) below(n int, h inventory.PathHash, depth int) bool {
+// key, the current line: a block collection, or nothing (null), whose span is at colon, the
+// end of the key's ':'.
+func (p *parser) below(n int, h inventory.PathHash, depth, colon int) bool {
 	switch {
 	case p.ind > n:
 		if p.isEntry() {
@@ -543,7 +596,7 @@ func (p *parser) below(n int, h inventory.PathHash, depth int) bool {
 	if !p.count() {
 		return false
 	}
-	p.scalar(Node{})
+	p.scalar(Node{}, colon, colon)
 	return true
 }
 
@@ -552,7 +605,7 @@ func (p *parser) sequence(m int, h inventory.PathHash, depth int) bool {
 	if depth > maxDepth || !p.count() {
 		return false
 	}
-	self := p.open(List)
+	self := p.open(List, p.ls+m)
 	for idx := 0; ; idx++ {
 		p.i = p.ls + m + 1
 		ih := h.Index(idx)
@@ -621,11 +674,12 @@ func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) 
 		if !p.count() {
 			return false
 		}
+		at := p.i
 		s, ok := p.blockScalar(parent)
 		if !ok {
 			return false
 		}
-		p.str(s)
+		p.str(s, at)
 		return true
 	case '[', '{':
 		if !p.flow(h, depth+1) || !p.endOfLine() {
@@ -646,7 +700,7 @@ func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) 
 		if !p.endOfLine() || !p.count() {
 			return false
 		}
-		p.str(s)
+		p.str(s, start)
 		p.advance()
 		return true
 	case '-':
@@ -668,7 +722,7 @@ func (p *parser) inline(parent int, h inventory.PathHash, depth int, item bool) 
 	if end == start || !p.count() {
 		return false
 	}
-	p.scalar(p.resolvePlain(p.src[start:end]))
+	p.scalar(p.resolvePlain(p.src[start:end]), start, end)
 	p.advance()
 	return true
 }

@@ -254,3 +254,85 @@ func TestDecodeGivesCopiesTheirPositions(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeSpansPlacesEveryNodeAndKey(t *testing.T) {
+	in := "---\n" +
+		"kind: Pod # a comment\n" +
+		"\"spec\":\n" +
+		"  containers:\n" +
+		"  - name: app\n" +
+		"    args: [a, 'b']\n" +
+		"  - - 1\n" +
+		"  script: |\n" +
+		"    run\n" +
+		"  none:\n" +
+		"  labels: {é: x}\n"
+	var pos inventory.PositionsBuilder
+	var dec fastyaml.Decoder
+	doc, err := dec.DecodeSpans([]byte(in), &pos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Spans) != len(doc.Nodes) {
+		t.Fatalf("%d spans for %d nodes", len(doc.Spans), len(doc.Nodes))
+	}
+	// Each node as what is written from its span's start (up to its end, for a plain scalar),
+	// and its key's first character.
+	var got []string
+	for _, s := range doc.Spans {
+		text := in[s.At:min(int(s.At)+2, len(in))]
+		if s.End > s.At {
+			text = in[s.At:s.End]
+		}
+		key := ""
+		if s.Key >= 0 {
+			key = in[s.Key : s.Key+1]
+		}
+		got = append(got, key+"="+text)
+	}
+	want := []string{
+		"=ki",     // the document's map, at its first key
+		"k=Pod",   // kind
+		"\"=co",   // spec, under a quoted key
+		"c=- ",    // containers: a list, at its first "-"
+		"=na",     // its first item, a map
+		"n=app",   // name
+		"a=[a",    // args, a flow list
+		"=a",      // a
+		"='b",     // 'b'
+		"=- ",     // the second item, a list
+		"=1",      // 1
+		"s=|\n",   // script, a block scalar
+		"n=\n ",   // none, a null written as nothing: at the end of its ":"
+		"l={\xc3", // labels, a flow map (the first byte of its key shown)
+		"\xc3=x",  // x, under a key of two bytes
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("spans\n%q\nwant\n%q", got, want)
+	}
+	plain, err := fastyaml.Decode([]byte(in), 0, nil, &pos)
+	if err != nil || plain.Spans != nil || len(plain.Nodes) != len(doc.Nodes) {
+		t.Errorf("Decode gives spans (%d) or reads the document otherwise (%v)", len(plain.Spans), err)
+	}
+}
+
+// TestDecodeSpansLeavesAnchorsToYAML pins that a reader of spans, which edits the text in
+// place, gets no copies: a document with an anchor, an alias or a merge key is left to yaml.v3
+// for it, while Decode reads it.
+func TestDecodeSpansLeavesAnchorsToYAML(t *testing.T) {
+	for _, in := range []string{
+		"kind: Pod\nspec: &s\n  hostPID: false\n",
+		"kind: Pod\nbase: &b {hostPID: true}\nspec: *b\n",
+		"kind: Pod\nbase: &b {hostPID: true}\nspec:\n  <<: *b\n",
+	} {
+		var pos inventory.PositionsBuilder
+		var dec fastyaml.Decoder
+		if _, err := dec.DecodeSpans([]byte(in), &pos); !errors.Is(err, fastyaml.ErrUnsupported) {
+			t.Errorf("DecodeSpans(%q) = %v, want ErrUnsupported", in, err)
+		}
+		pos.Reset()
+		if d, err := dec.Decode([]byte(in), 0, nil, &pos); err != nil || !d.Anchored {
+			t.Errorf("Decode(%q): anchored %v, error %v; want it read, anchored", in, d.Anchored, err)
+		}
+	}
+}

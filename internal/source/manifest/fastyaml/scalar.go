@@ -286,11 +286,12 @@ func (p *parser) flow(h inventory.PathHash, depth int) bool {
 }
 
 func (p *parser) flowSequence(h inventory.PathHash, depth int) bool {
+	open := p.i
 	p.i++
 	if !p.flowSpace() {
 		return false
 	}
-	self := p.open(List)
+	self := p.open(List, open)
 	if p.src[p.i] == ']' {
 		p.i++
 		p.closeList(self, 0)
@@ -322,11 +323,12 @@ func (p *parser) flowSequence(h inventory.PathHash, depth int) bool {
 }
 
 func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
+	open := p.i
 	p.i++
 	if !p.flowSpace() {
 		return false
 	}
-	self := p.open(Map)
+	self := p.open(Map, open)
 	base, merges := p.keys.Len(), len(p.merges)
 	if p.src[p.i] == '}' {
 		p.i++
@@ -384,6 +386,9 @@ func (p *parser) flowMapping(h inventory.PathHash, depth int) bool {
 				return false
 			}
 			p.nodes[node].Key = key
+			if p.spanning {
+				p.spans[node].Key = int32(start)
+			}
 		}
 		switch p.src[p.i] {
 		case '}':
@@ -417,9 +422,10 @@ func (p *parser) flowValue(h inventory.PathHash, depth int) bool {
 		if !p.count() {
 			return false
 		}
+		at := p.i
 		s, ok := p.quoted()
 		if ok {
-			p.str(s)
+			p.str(s, at)
 		}
 		return ok
 	}
@@ -428,7 +434,7 @@ func (p *parser) flowValue(h inventory.PathHash, depth int) bool {
 	if stop != ',' && stop != ']' && stop != '}' || end == start || !p.count() {
 		return false
 	}
-	p.scalar(p.resolvePlain(p.src[start:end]))
+	p.scalar(p.resolvePlain(p.src[start:end]), start, end)
 	return true
 }
 
