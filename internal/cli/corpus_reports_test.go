@@ -45,19 +45,7 @@ func TestCorpusReportsStayTheSame(t *testing.T) {
 		fmt.Fprintf(&digests, "%-6s %x\n", format, sha256.Sum256([]byte(outs[format])))
 	}
 	var report struct {
-		Findings []struct {
-			Rule     string `json:"rule"`
-			Severity string `json:"severity"`
-			Object   struct {
-				Kind, Namespace, Name string
-			} `json:"object"`
-			Container string `json:"container"`
-			Path      string `json:"path"`
-			Location  struct {
-				File                   string
-				Document, Line, Column int
-			} `json:"location"`
-		} `json:"findings"`
+		Findings []jsonFinding `json:"findings"`
 	}
 	if err := json.Unmarshal([]byte(outs["json"]), &report); err != nil {
 		t.Fatalf("reading the JSON report: %v", err)

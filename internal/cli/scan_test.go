@@ -39,8 +39,8 @@ type jsonFinding struct {
 	Path      string `json:"path"`
 	Evidence  string `json:"evidence"`
 	Location  struct {
-		File         string `json:"file"`
-		Line, Column int
+		File                   string `json:"file"`
+		Document, Line, Column int
 	} `json:"location"`
 }
 

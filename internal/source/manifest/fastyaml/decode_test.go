@@ -46,16 +46,7 @@ func TestDecodeReadsManifestYAML(t *testing.T) {
 		{"repeated key, last wins", "a: 1\na: 2\n", map[string]any{"a": int64(2)}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var pos inventory.PositionsBuilder
-			doc, err := fastyaml.Decode([]byte(tt.in), 0, nil, &pos)
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-			if !reflect.DeepEqual(doc.Content(), tt.want) {
-				t.Errorf("got %#v\nwant %#v", doc.Content(), tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { decodesTo(t, tt.in, tt.want) })
 	}
 }
 
@@ -196,16 +187,7 @@ func TestDecodeReadsAnchorsAliasesAndMergeKeys(t *testing.T) {
 			map[string]any{"x": map[string]any{"a": int64(1)}, "a": int64(1), "b": int64(2)}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var pos inventory.PositionsBuilder
-			doc, err := fastyaml.Decode([]byte(tt.in), 0, nil, &pos)
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-			if !reflect.DeepEqual(doc.Content(), tt.want) {
-				t.Errorf("got %#v\nwant %#v", doc.Content(), tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { decodesTo(t, tt.in, tt.want) })
 	}
 }
 
@@ -334,5 +316,18 @@ func TestDecodeSpansLeavesAnchorsToYAML(t *testing.T) {
 		if d, err := dec.Decode([]byte(in), 0, nil, &pos); err != nil || !d.Anchored {
 			t.Errorf("Decode(%q): anchored %v, error %v; want it read, anchored", in, d.Anchored, err)
 		}
+	}
+}
+
+// decodesTo checks that in decodes to want.
+func decodesTo(t *testing.T, in string, want map[string]any) {
+	t.Helper()
+	var pos inventory.PositionsBuilder
+	doc, err := fastyaml.Decode([]byte(in), 0, nil, &pos)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	if !reflect.DeepEqual(doc.Content(), want) {
+		t.Errorf("got %#v\nwant %#v", doc.Content(), want)
 	}
 }
