@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"testing"
 
@@ -24,30 +23,22 @@ func TestGroupByObject(t *testing.T) {
 		{"an object's findings apart are one group, where it first appears", []finding.Finding{at("a", 1), at("b", 2), at("a", 3), at("c", 4), at("b", 5)},
 			[][]int{{1, 3}, {2, 5}, {4}}},
 	}
-	seed := maphash.MakeSeed()
-	hashes := map[string]func(objectKey) uint64{
-		"maphash": func(k objectKey) uint64 { return maphash.Comparable(seed, k) },
-		// Every key the same hash: the groups are found by their keys.
-		"one hash for every key": func(objectKey) uint64 { return 7 },
-	}
 	for _, tc := range tests {
-		for hname, hash := range hashes {
-			t.Run(tc.name+"/"+hname, func(t *testing.T) {
-				var got [][]int
-				for _, g := range groupByObjectHashed(tc.fs, hash) {
-					var lines []int
-					for _, f := range g.findings {
-						if keyOf(f) != g.key {
-							t.Errorf("finding at line %d is in the group of another object", f.Location.Line)
-						}
-						lines = append(lines, f.Location.Line)
+		t.Run(tc.name, func(t *testing.T) {
+			var got [][]int
+			for _, g := range groupByObject(tc.fs) {
+				var lines []int
+				for _, f := range g.findings {
+					if keyOf(f) != g.key {
+						t.Errorf("finding at line %d is in the group of another object", f.Location.Line)
 					}
-					got = append(got, lines)
+					lines = append(lines, f.Location.Line)
 				}
-				if !slices.EqualFunc(got, tc.want, slices.Equal) {
-					t.Errorf("groups %v, want %v", got, tc.want)
-				}
-			})
-		}
+				got = append(got, lines)
+			}
+			if !slices.EqualFunc(got, tc.want, slices.Equal) {
+				t.Errorf("groups %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"strings"
 	"unicode"
@@ -145,48 +144,26 @@ type objectGroup struct {
 // an object's findings together, so a group is a run of the slice and nothing is copied; an
 // object whose findings were not together still gets one group, in the order it first appears.
 func groupByObject(fs []finding.Finding) []objectGroup {
-	seed := maphash.MakeSeed()
-	return groupByObjectHashed(fs, func(k objectKey) uint64 { return maphash.Comparable(seed, k) })
-}
-
-// groupByObjectHashed is groupByObject with the hash of keys it indexes groups by.
-func groupByObjectHashed(fs []finding.Finding, hash func(objectKey) uint64) []objectGroup {
 	runs := 0
 	for i := range fs {
 		if i == 0 || keyOf(fs[i]) != keyOf(fs[i-1]) {
 			runs++
 		}
 	}
-	groups := make([]objectGroup, 0, runs) // at most one group per run; grown, they cost ten times that
-	// The groups by the hash of their key: a map keyed by the keys themselves, six strings
-	// each, costs a report of a hundred thousand objects hundreds of MB as it grows. A hash
-	// that two keys share sends the look-up to the groups themselves.
-	index := map[uint64]int{}
-	find := func(k objectKey, h uint64) (int, bool) {
-		i, ok := index[h]
-		if !ok || groups[i].key == k {
-			return i, ok
-		}
-		for i := range groups {
-			if groups[i].key == k {
-				return i, true
-			}
-		}
-		return 0, false
-	}
+	// At most one group per run, made at that size: grown, the groups of a report of a
+	// hundred thousand objects cost ten times as much.
+	groups := make([]objectGroup, 0, runs)
+	index := make(map[objectKey]int, runs)
 	for start := 0; start < len(fs); {
 		k := keyOf(fs[start])
 		end := start + 1
 		for end < len(fs) && keyOf(fs[end]) == k {
 			end++
 		}
-		h := hash(k)
-		if i, ok := find(k, h); ok {
+		if i, ok := index[k]; ok {
 			groups[i].findings = append(slices.Clip(groups[i].findings), fs[start:end]...)
 		} else {
-			if _, taken := index[h]; !taken {
-				index[h] = len(groups)
-			}
+			index[k] = len(groups)
 			groups = append(groups, objectGroup{key: k, findings: fs[start:end]})
 		}
 		start = end
