@@ -105,19 +105,19 @@ func writeJUnit(w io.Writer, in *Input) error {
 		s := junitErrors(in.Errors)
 		errs = &s
 	}
-	root := junitSuites{Name: ToolName, Time: "0"}
+	var total junitCounts
 	for i := range suites {
-		root.count(suites[i].junitCounts)
+		total.count(suites[i].junitCounts)
 	}
 	if errs != nil {
-		root.count(errs.junitCounts)
+		total.count(errs.junitCounts)
 	}
 	jw := junitWriter{w: bufio.NewWriterSize(w, 64<<10)}
 	jw.b = append(jw.b, xml.Header...)
 	jw.b = append(jw.b, "<testsuites"...)
-	jw.attr("name", root.Name)
-	jw.counts(root.junitCounts)
-	jw.attr("time", root.Time)
+	jw.attr("name", ToolName)
+	jw.counts(total)
+	jw.attr("time", "0")
 	jw.b = append(jw.b, '>')
 	for i := range suites {
 		s := &suites[i]
@@ -134,6 +134,9 @@ func writeJUnit(w io.Writer, in *Input) error {
 		jw.startSuite(errs.Name, errs.junitCounts, nil)
 		for _, c := range errs.Cases {
 			jw.testCase(c)
+			if err := jw.flushIfFull(); err != nil {
+				return err
+			}
 		}
 		jw.b = append(jw.b, "\n  </testsuite>"...)
 	}
@@ -150,11 +153,6 @@ type junitCounts struct {
 	Failures int `xml:"failures,attr"`
 	Errors   int `xml:"errors,attr"`
 	Skipped  int `xml:"skipped,attr"`
-}
-
-func (r *junitSuites) add(s junitSuite) {
-	r.Suites = append(r.Suites, s)
-	r.count(s.junitCounts)
 }
 
 func (c *junitCounts) count(o junitCounts) {

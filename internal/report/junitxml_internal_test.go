@@ -34,6 +34,11 @@ func viaEncodingXML(t testing.TB, in *Input) []byte {
 	return buf.Bytes()
 }
 
+func (r *junitSuites) add(s junitSuite) {
+	r.Suites = append(r.Suites, s)
+	r.count(s.junitCounts)
+}
+
 func TestJUnitWriterMatchesEncodingXML(t *testing.T) {
 	odd := "quotes \" ' backslash \\ tab \t newline \n cr \r nul \x00 markup <&> cdata end ]]> twice ]]>]]> bad utf8 \xff emoji 😀 \uFFFE"
 	rule := &rules.Rule{ID: "pod/privileged", Title: "Privileged " + odd, Severity: finding.Critical}
