@@ -351,46 +351,11 @@ func (e *Evaluation) store(fs []finding.Finding, room int) {
 // cluster, the cluster rules over the complete inventory and returns every finding, unsorted
 // and unsuppressed.
 func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
-	// The namespace rules run on every core while the deferred checks run here: both only
-	// read the complete inventory, and the indexes they share are built once (Memo).
 	var namespaces []string
-	var judged []namespaceResult
-	var wg sync.WaitGroup
 	if len(e.ns) > 0 {
 		namespaces = inv.Namespaces()
-		judged = make([]namespaceResult, len(namespaces))
-		var next atomic.Int64
-		for range min(runtime.GOMAXPROCS(0), len(namespaces)) {
-			wg.Go(func() {
-				for i := int(next.Add(1)) - 1; i < len(namespaces); i = int(next.Add(1)) - 1 {
-					judged[i] = e.judgeNamespace(namespaces[i], inv)
-				}
-			})
-		}
 	}
-	// The deferred checks' findings follow the objects' in their blocks.
-	e.mu.Lock()
-	left := e.deferCount
-	for _, block := range e.defers {
-		for _, d := range block {
-			left--
-			if !readsListed(inv.Cluster, d.rule, d.object.Namespace) {
-				continue
-			}
-			vs, _ := e.guard(d.rule, d.object, func() []Violation { return d.check(inv) })
-			for _, v := range vs {
-				if v.Err != nil {
-					e.errors = append(e.errors, ruleError{d.rule.ID, scanError(d.rule, d.object, v)})
-					continue
-				}
-				f := [1]finding.Finding{e.toFinding(d.rule, d.object, v)}
-				e.store(f[:], left)
-			}
-		}
-	}
-	e.defers, e.deferCount = nil, 0 // their objects and captured values are not needed again
-	e.mu.Unlock()
-	wg.Wait()
+	judged := e.crossObject(inv, namespaces)
 	var later []finding.Finding
 	var undefined []string
 	for i, r := range judged {
@@ -439,6 +404,125 @@ func (e *Evaluation) Finish(inv *inventory.Inventory) []finding.Finding {
 	}
 	e.findings = nil
 	return append(all, later...)
+}
+
+// deferredChunk is how many deferred checks one task of crossObject runs: enough that taking
+// a task costs nothing beside them, few enough that the cores finish together.
+const deferredChunk = 256
+
+// crossObject runs what needs the complete inventory but no other rule's findings, on every
+// core: first the indexes the rules share (Rule.Indexes), each on a core of its own, so that
+// the checks that read them do not wait for one index while another could be built; then the
+// deferred checks, a chunk at a time; then the namespace rules, a namespace at a time. Each
+// task keeps its results apart, and they are joined in task order, so that the findings'
+// order does not depend on the scheduling. It returns the namespaces' results, in the order of
+// namespaces, and stores the deferred checks' findings after the objects'.
+func (e *Evaluation) crossObject(inv *inventory.Inventory, namespaces []string) []namespaceResult {
+	e.mu.Lock()
+	defers, deferCount := e.defers, e.deferCount
+	e.defers, e.deferCount = nil, 0 // their objects and captured values are not needed after this
+	e.mu.Unlock()
+
+	// The indexes, each once, in the order the rules name them.
+	var indexes []*Index
+	var named []*Rule // the first rule that names each index, which its panic is reported on
+	addIndexes := func(r *Rule) {
+		for _, x := range r.Indexes {
+			if !slices.Contains(indexes, x) {
+				indexes, named = append(indexes, x), append(named, r)
+			}
+		}
+	}
+	for _, r := range e.ns {
+		addIndexes(r)
+	}
+	var chunks [][]deferred
+	var lastRule *Rule
+	for _, block := range defers {
+		for len(block) > 0 {
+			n := min(len(block), deferredChunk)
+			chunks = append(chunks, block[:n])
+			for _, d := range block[:n] {
+				if d.rule != lastRule {
+					addIndexes(d.rule)
+					lastRule = d.rule
+				}
+			}
+			block = block[n:]
+		}
+	}
+
+	type deferredResult struct {
+		findings []finding.Finding
+		errors   []ruleError
+	}
+	results := make([]deferredResult, len(chunks))
+	judged := make([]namespaceResult, len(namespaces))
+	runDeferred := func(c int) {
+		out := &results[c]
+		for _, d := range chunks[c] {
+			if !readsListed(inv.Cluster, d.rule, d.object.Namespace) {
+				continue
+			}
+			vs, _ := e.guard(d.rule, d.object, func() []Violation { return d.check(inv) })
+			for _, v := range vs {
+				if v.Err != nil {
+					out.errors = append(out.errors, ruleError{d.rule.ID, scanError(d.rule, d.object, v)})
+					continue
+				}
+				out.findings = append(out.findings, e.toFinding(d.rule, d.object, v))
+			}
+		}
+	}
+	buildIndex := func(i int) {
+		defer func() {
+			// The rules that read the index report that it could not be built, each where
+			// it reads it; the first also says why.
+			if v := recover(); v != nil {
+				e.recordPanic(named[i], nil, v)
+			}
+		}()
+		indexes[i].Build(inv, e.opts)
+	}
+	tasks := len(indexes) + len(chunks) + len(namespaces)
+	run := func(t int) {
+		switch {
+		case t < len(indexes):
+			buildIndex(t)
+		case t < len(indexes)+len(chunks):
+			runDeferred(t - len(indexes))
+		default:
+			i := t - len(indexes) - len(chunks)
+			judged[i] = e.judgeNamespace(namespaces[i], inv)
+		}
+	}
+	if workers := min(runtime.GOMAXPROCS(0), tasks); workers <= 1 {
+		for t := range tasks { // one object's checks (an admission review): no goroutine to start
+			run(t)
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for t := int(next.Add(1)) - 1; t < tasks; t = int(next.Add(1)) - 1 {
+					run(t)
+				}
+			})
+		}
+		wg.Wait()
+	}
+
+	// The deferred checks' findings follow the objects' in their blocks.
+	e.mu.Lock()
+	left := deferCount
+	for c := range results {
+		left -= len(chunks[c])
+		e.errors = append(e.errors, results[c].errors...)
+		e.store(results[c].findings, left)
+	}
+	e.mu.Unlock()
+	return judged
 }
 
 // Errors returns what the rules could not judge (Violation.Err), as scan errors on the objects,

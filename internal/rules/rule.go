@@ -131,6 +131,11 @@ type Rule struct {
 	// the rule judges a namespace only where they were listed, as for Reads, but a streaming
 	// scan need not keep them whole.
 	ReadsReleased []string
+	// Indexes are the indexes over the complete inventory that the rule's namespace
+	// evaluation or deferred checks read (through inventory.Memo). An evaluation builds every
+	// index its rules name at once, each on its own core, before the checks that read them
+	// start waiting for one another.
+	Indexes []*Index
 
 	Pod       func(*PodContext) []Violation
 	Object    func(*ObjectContext) []Violation
@@ -300,6 +305,16 @@ type ObjectContext struct {
 // Defer runs check once the inventory is complete; see PodContext.Defer.
 func (c *ObjectContext) Defer(check func(*inventory.Inventory) []Violation, paths ...string) {
 	*c.defers = append(*c.defers, deferred{rule: c.rule, object: c.Object, check: check, paths: paths, pathsNamed: len(paths) > 0})
+}
+
+// Index is an index over the complete inventory that several rules' namespace evaluations or
+// deferred checks share, such as the network policy analysis. Build makes it (through
+// inventory.Memo, so that it is made once per inventory whoever asks first); rules name it in
+// Rule.Indexes, and one value names one index, however many rules name it.
+type Index struct {
+	// Name says what the index is, for profiles and panics.
+	Name  string
+	Build func(*inventory.Inventory, *Options)
 }
 
 type deferred struct {

@@ -52,6 +52,7 @@ func allowAllRule() rules.Rule {
 		Remedy:        "Give the rule the peers (from, to) and ports it is meant for, or delete it if the other policies say what is meant.",
 		Reads:         reads,
 		ReadsReleased: workloadKinds,
+		Indexes:       []*rules.Index{analysisIndex},
 		Namespace:     checkAllowAll,
 	}
 }

@@ -85,6 +85,7 @@ func databaseReachableRule() rules.Rule {
 			"pods that use it (a podSelector in its namespace), after a default deny for the namespace.",
 		Reads:         reads,
 		ReadsReleased: workloadKinds,
+		Indexes:       []*rules.Index{analysisIndex},
 		Namespace:     checkDatabaseReachable,
 	}
 }

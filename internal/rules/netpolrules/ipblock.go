@@ -64,6 +64,7 @@ func ipBlockCoversClusterRule() rules.Rule {
 			"and namespaceSelector peers instead.",
 		Reads:         append(slices.Clone(reads), "Node"),
 		ReadsReleased: append(slices.Clone(workloadKinds), "Service"),
+		Indexes:       []*rules.Index{analysisIndex, addressesIndex},
 		Namespace:     checkIPBlockCoversCluster,
 	}
 }
@@ -96,6 +97,10 @@ func (c *clusterAddresses) empty() bool {
 }
 
 type addressesKey struct{}
+
+// addressesIndex is the cluster's addresses (addressesOf), which the ipBlock rule reads in
+// every namespace.
+var addressesIndex = &rules.Index{Name: "cluster addresses", Build: func(inv *inventory.Inventory, _ *rules.Options) { addressesOf(inv) }}
 
 // addressesOf collects the cluster's addresses from the inventory, once per scan.
 func addressesOf(inv *inventory.Inventory) *clusterAddresses {

@@ -52,6 +52,7 @@ func kubeSystemReachableRule() rules.Rule {
 			"namespaces (namespaceSelector) or address ranges that use it; keep DNS open to every namespace.",
 		Reads:         reads,
 		ReadsReleased: workloadKinds,
+		Indexes:       []*rules.Index{analysisIndex},
 		Namespace:     checkKubeSystemReachable,
 	}
 }

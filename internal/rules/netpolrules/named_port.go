@@ -51,6 +51,7 @@ func namedPortUnresolvedRule() rules.Rule {
 		Remedy:        "Use the name the destination's container port declares (or its number), with its protocol.",
 		Reads:         reads,
 		ReadsReleased: workloadKinds,
+		Indexes:       []*rules.Index{analysisIndex},
 		Namespace:     checkNamedPortUnresolved,
 	}
 }

@@ -63,6 +63,10 @@ type reach struct {
 	openByNS map[string]int
 }
 
+// analysisIndex is the reachability of the whole inventory (reachOf), which every rule of the
+// package reads: an evaluation builds it before the namespaces ask for it.
+var analysisIndex = &rules.Index{Name: "network policy analysis", Build: func(inv *inventory.Inventory, _ *rules.Options) { reachOf(inv) }}
+
 // reachOf returns the reachability of the whole inventory, computed once per scan.
 func reachOf(inv *inventory.Inventory) *reach {
 	return inv.Memo(analysisKey{}, func() any {

@@ -45,6 +45,7 @@ func policySelectsNothingRule() rules.Rule {
 		Remedy:        "Fix the podSelector to match the pod template labels of the workloads it is meant for, or delete the policy.",
 		Reads:         reads,
 		ReadsReleased: workloadKinds,
+		Indexes:       []*rules.Index{analysisIndex},
 		Namespace:     checkPolicySelectsNothing,
 	}
 }

@@ -50,6 +50,7 @@ func workloadNotIsolatedRule() rules.Rule {
 			"or fix the podSelector meant to select the workload.",
 		Reads:         reads,
 		ReadsReleased: workloadKinds,
+		Indexes:       []*rules.Index{analysisIndex},
 		Namespace:     checkWorkloadNotIsolated,
 	}
 }

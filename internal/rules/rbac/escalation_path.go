@@ -75,8 +75,9 @@ func escalationPathRule() rules.Rule {
 		Remedy: "Break the path at its first step: remove the grant it names, or narrow it with resourceNames or " +
 			"to a namespace that holds no stronger ServiceAccount; keep powerful ServiceAccounts in namespaces " +
 			"where few may create pods, and enforce the baseline Pod Security Standard where pods are created.",
-		Reads:  escalationReads,
-		Object: checkEscalationPath,
+		Reads:   escalationReads,
+		Indexes: []*rules.Index{pathsIndex},
+		Object:  checkEscalationPath,
 	}
 }
 
@@ -100,6 +101,12 @@ func checkEscalationPath(ctx *rules.ObjectContext) []rules.Violation {
 	})
 	return nil
 }
+
+// pathsIndex is the escalation paths of the whole inventory (pathsOf), which every binding's
+// deferred check reads.
+var pathsIndex = &rules.Index{Name: "RBAC escalation paths", Build: func(inv *inventory.Inventory, opts *rules.Options) {
+	pathsOf(inv, fromInput(opts))
+}}
 
 // pathsKey is the inventory memo key of the escalation paths.
 type pathsKey struct{ manifests bool }
