@@ -7,8 +7,9 @@ import (
 
 // PodSummary is what reachability reads of an object that runs pods: the pod labels that
 // NetworkPolicy selectors match, the container ports that named ports resolve on, the
-// images, the address of a live pod and the controllers that own the object; and the
-// ServiceAccount its pods run as, which RBAC escalation paths read. A released
+// images, the address of a live pod and the controllers that own the object; the
+// ServiceAccount its pods run as, which RBAC escalation paths read; and the pod template's
+// annotations, which exemptions are read from once the scan has judged every object. A released
 // object keeps it, so a check that only needs it does not keep the whole object.
 type PodSummary struct {
 	// Labels are the labels of the pod template (of the Pod itself for a Pod).
@@ -24,6 +25,10 @@ type PodSummary struct {
 	Controllers []metav1.OwnerReference
 	// ServiceAccount is the ServiceAccount the pods run as (ServiceAccountOf).
 	ServiceAccount string
+	// MetaPath is the path of the pod template's metadata ("metadata" for a Pod), and
+	// Annotations its annotations, which exemption annotations are read from.
+	MetaPath    string
+	Annotations map[string]string
 }
 
 // PodSummary returns the object's PodSummary; ok is false when the object runs no pod (or
@@ -39,9 +44,9 @@ func (o *Object) PodSummary() (PodSummary, bool) {
 	if t.Spec == nil {
 		return PodSummary{}, false
 	}
-	s := PodSummary{HostNetwork: t.Spec.HostNetwork, ServiceAccount: ServiceAccountOf(t.Spec)}
+	s := PodSummary{HostNetwork: t.Spec.HostNetwork, ServiceAccount: ServiceAccountOf(t.Spec), MetaPath: t.MetaPath}
 	if t.Meta != nil {
-		s.Labels = t.Meta.Labels
+		s.Labels, s.Annotations = t.Meta.Labels, t.Meta.Annotations
 	}
 	for _, cs := range [][]corev1.Container{t.Spec.InitContainers, t.Spec.Containers} {
 		for _, c := range cs {

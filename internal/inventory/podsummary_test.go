@@ -29,15 +29,19 @@ func TestPodSummary(t *testing.T) {
 		want   inventory.PodSummary
 		wantOK bool
 	}{
-		{"a Deployment gives its template's labels, every port, its containers' images and its controller",
+		{"a Deployment gives its template's labels and annotations, every port, its containers' images and its controller",
 			"Deployment", &appsv1.Deployment{
-				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"of": "deployment"}, OwnerReferences: owners},
-				Spec:       appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}}, Spec: spec}},
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"of": "deployment"}, Annotations: map[string]string{"of": "deployment"}, OwnerReferences: owners},
+				Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}, Annotations: map[string]string{"palisade.dev/ignore": "pod/privileged why"}},
+					Spec:       spec,
+				}},
 			},
-			inventory.PodSummary{Labels: map[string]string{"app": "web"}, Ports: []corev1.ContainerPort{migrate, web}, Images: []string{"postgres:16", "sidecar"}, Controllers: owners[:1], ServiceAccount: "default"}, true},
+			inventory.PodSummary{Labels: map[string]string{"app": "web"}, Ports: []corev1.ContainerPort{migrate, web}, Images: []string{"postgres:16", "sidecar"}, Controllers: owners[:1], ServiceAccount: "default",
+				MetaPath: "spec.template.metadata", Annotations: map[string]string{"palisade.dev/ignore": "pod/privileged why"}}, true},
 		{"a Pod gives its address and whether it is on the host network",
 			"Pod", &corev1.Pod{Spec: corev1.PodSpec{HostNetwork: true}, Status: corev1.PodStatus{PodIP: "10.0.0.7"}},
-			inventory.PodSummary{HostNetwork: true, PodIP: "10.0.0.7", ServiceAccount: "default"}, true},
+			inventory.PodSummary{HostNetwork: true, PodIP: "10.0.0.7", ServiceAccount: "default", MetaPath: "metadata"}, true},
 		{"an object that runs no pod has none", "Role", &rbacv1.Role{}, inventory.PodSummary{}, false},
 	}
 	for _, tt := range tests {

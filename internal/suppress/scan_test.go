@@ -17,8 +17,9 @@ import (
 
 // TestScanWithSuppression runs the whole scan pipeline over testdata/scan: the config is found
 // upward from the scanned folder, disables a rule, lowers a severity and exempts the CNI
-// DaemonSet; objects exempt themselves by annotation; a misspelt rule ID in an annotation is a
-// scan error at its line and exempts nothing.
+// DaemonSet; objects exempt themselves by annotation, on their metadata or on their pod
+// template's (which the streaming scan has let go of by then); a misspelt rule ID or annotation
+// key is a scan error at its line and exempts nothing.
 func TestScanWithSuppression(t *testing.T) {
 	c := testCatalog(t)
 	dir := filepath.Join("testdata", "scan")
@@ -50,11 +51,13 @@ func TestScanWithSuppression(t *testing.T) {
 				"apps/shop.yaml:1:1 namespace/network-policy Namespace/shop medium (annotation: policies are applied by the mesh operator)",
 				"apps/shop.yaml:24:7 pod/host-network Deployment/shop/legacy high (annotation: vendor image needs raw sockets; ticket OPS-12)",
 				"apps/shop.yaml:29:13 pod/privileged Deployment/shop/legacy critical (annotation: vendor image needs raw sockets; ticket OPS-12)",
+				"apps/shop.yaml:64:13 pod/privileged Deployment/shop/agent critical (annotation: the agent loads kernel modules)",
 				"system/cilium.yaml:14:7 pod/host-network DaemonSet/kube-system/cilium-agent high (config: CNI needs the host network)",
 				"system/cilium.yaml:19:13 pod/privileged DaemonSet/kube-system/cilium-agent critical (config: CNI needs the host network)",
 			},
 			errors: []string{
 				`apps/shop.yaml:37:5: annotation palisade.dev/ignore: unknown rule "pod/privilegd" (did you mean "pod/privileged"?); the annotation exempts nothing`,
+				"apps/shop.yaml:58:9: unknown annotation palisade.io/ignore (did you mean palisade.dev/ignore?); it exempts nothing",
 			},
 		},
 		{
@@ -66,6 +69,7 @@ func TestScanWithSuppression(t *testing.T) {
 				"apps/shop.yaml:27:11 pod/image-digest Deployment/shop/legacy info",
 				"apps/shop.yaml:29:13 pod/privileged Deployment/shop/legacy critical",
 				"apps/shop.yaml:43:9 pod/privileged Pod/shop/debug critical",
+				"apps/shop.yaml:64:13 pod/privileged Deployment/shop/agent critical",
 				"system/cilium.yaml:35:7 pod/host-network DaemonSet/kube-system/node-exporter high",
 			},
 			suppressed: []string{

@@ -175,8 +175,9 @@ func (p *Policy) readAnnotations(inv *inventory.Inventory) (annotationIndex, []f
 		var sites [2]annotationSite
 		sites[0] = annotationSite{o.Annotations, "metadata"}
 		n := 1
-		if pod, ok := inventory.PodTemplateOf(o); ok && pod.Meta != nil && pod.MetaPath != "metadata" {
-			sites[1] = annotationSite{pod.Meta.Annotations, pod.MetaPath}
+		// From the summary, which a streaming scan keeps when it lets the pod template go.
+		if pod, ok := o.PodSummary(); ok && pod.MetaPath != "metadata" {
+			sites[1] = annotationSite{pod.Annotations, pod.MetaPath}
 			n = 2
 		}
 		for _, site := range sites[:n] {
