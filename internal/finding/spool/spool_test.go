@@ -1,0 +1,244 @@
+package spool
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"palisade.dev/palisade/internal/finding"
+	"palisade.dev/palisade/internal/rules"
+	"palisade.dev/palisade/internal/rules/builtin"
+	"palisade.dev/palisade/internal/scan"
+	"palisade.dev/palisade/internal/testcorpus"
+)
+
+// everyPart is a finding with every part set, each to a value that tells it apart.
+func everyPart() finding.Finding {
+	return finding.Finding{
+		RuleID: "pod/privileged", Title: "Container runs privileged", Severity: finding.Critical,
+		Object:    finding.ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web", UID: "5f0c"},
+		Container: "app", Path: "spec.template.spec.containers[0].securityContext.privileged",
+		Location: finding.Location{File: "deploy/web.yaml", Document: 3, Line: 41, Column: 13, Template: "templates/web.yaml", Host: "cp-1", Cluster: "prod"},
+		Message:  "container \"app\" runs privileged: ünïcödé, \x00 and \n survive", Remedy: "Remove privileged: true.",
+		Evidence: "privileged=true", Status: finding.Pass, ObjectAt: finding.Position{Line: 30, Column: 1, Known: true},
+		Suppression: &finding.Suppression{Source: "annotation", Reason: "vendor image"},
+		Fix: []finding.Patch{
+			{Path: "a", Value: nil, Comment: "TODO(palisade): set a limit"},
+			{Path: "b", Value: true},
+			{Path: "c", Value: false, Remove: true},
+			{Path: "d", Value: "RuntimeDefault", Rename: "e"},
+			{Path: "f", Value: 10001},
+			{Path: "g", Value: int64(-7)},
+			{Path: "h", Value: 0.25},
+			{Path: "i", Value: []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{}}, []any{}, nil}},
+			{Path: "j", Value: []string{"ALL"}},
+			{Path: "k", Value: []corev1.Capability{"NET_RAW"}},
+			{Path: "l", Value: math.Inf(-1)},
+		},
+		Related: &finding.Related{
+			Checks: []finding.Check{
+				{ID: "privileged", Container: "app", Path: "p", Reason: "privileged", At: finding.Position{Line: 41, Column: 13, Known: true}, Field: true},
+				{ID: "hostPID", Reason: "host PID"},
+			},
+			Lead: "pod breaks: ", Tail: " (restricted)", AlsoBreaks: []string{"pss/baseline:privileged", "pod/allow-privilege-escalation"},
+		},
+	}
+}
+
+func TestRecordsGiveBackTheFinding(t *testing.T) {
+	cases := []struct {
+		name string
+		f    finding.Finding
+	}{
+		{"the zero finding", finding.Finding{}},
+		{"every part set, every kind of remedy value", everyPart()},
+		{"related with no checks and an empty list of rules", finding.Finding{Related: &finding.Related{Checks: []finding.Check{}, AlsoBreaks: []string{}}}},
+		{"related with nil lists", finding.Finding{Related: &finding.Related{Lead: "x"}}},
+		{"negative and huge numbers", finding.Finding{Severity: -1, Location: finding.Location{Document: math.MaxInt, Line: math.MinInt}, ObjectAt: finding.Position{Line: math.MinInt32, Column: math.MaxInt32, Known: true}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var cd codec
+			b := cd.appendFinding(nil, &c.f)
+			got, err := cd.decode(b, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || !reflect.DeepEqual(got[0], c.f) {
+				t.Errorf("read back\n%#v\nwant\n%#v", got, c.f)
+			}
+		})
+	}
+}
+
+// TestAScansFindingsComeBackAsTheyWere spools the findings of a real scan of the generated
+// corpus, remedies included, each file as a group, and reads them back: equal, in the same
+// order, group by group, however the groups' writes interleave.
+func TestAScansFindingsComeBackAsTheyWere(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "corpus")
+	if err := testcorpus.Ensure(dir, 300, 1); err != nil {
+		t.Fatal(err)
+	}
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest"}})
+	byFile := map[string][]finding.Finding{}
+	var files []string
+	for _, f := range slices.Concat(res.Findings, res.Suppressed) {
+		if byFile[f.Location.File] == nil {
+			files = append(files, f.Location.File)
+		}
+		byFile[f.Location.File] = append(byFile[f.Location.File], f)
+	}
+	if len(files) < 10 || !slices.ContainsFunc(res.Findings, func(f finding.Finding) bool { return len(f.Fix) > 0 && f.Related != nil }) {
+		t.Fatalf("the scan found too little to test with: %d files", len(files))
+	}
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Every file's findings in pieces of three, the files' pieces written from several
+	// goroutines at once.
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(files); i += 4 {
+				fs := byFile[files[i]]
+				for len(fs) > 0 {
+					n := min(3, len(fs))
+					if err := s.Add(files[i], fs[:n]); err != nil {
+						t.Error(err)
+					}
+					fs = fs[n:]
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var buf []finding.Finding
+	for _, file := range files {
+		buf, err = s.Read(file, buf[:0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Len(file) != len(buf) || !reflect.DeepEqual(buf, byFile[file]) {
+			t.Fatalf("%s: read back %d findings, not the %d written, or not as written", file, len(buf), len(byFile[file]))
+		}
+	}
+	if got, err := s.Read("no such group", nil); err != nil || len(got) != 0 {
+		t.Errorf("a group never added = %d findings, %v; want none", len(got), err)
+	}
+}
+
+// TestACorruptRecordIsAnError pins that a record cut short or altered anywhere is an error
+// or another finding, never a crash.
+func TestACorruptRecordIsAnError(t *testing.T) {
+	var cd codec
+	f := everyPart()
+	b := cd.appendFinding(nil, &f)
+	for n := range len(b) {
+		if got, err := cd.decode(b[:n], nil); n > 0 && (err == nil || len(got) != 0) {
+			t.Fatalf("a record cut to %d of %d bytes read as %d findings, error %v", n, len(b), len(got), err)
+		}
+	}
+	for i := range b {
+		for _, x := range []byte{0x00, 0x7f, 0x80, 0xff} {
+			c := slices.Clone(b)
+			c[i] = x
+			_, _ = cd.decode(c, nil) // must not panic
+		}
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	var cd codec
+	e := everyPart()
+	f.Add(cd.appendFinding(nil, &e))
+	f.Add([]byte{0, 0, 0})
+	f.Add([]byte{hasFix, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var cd codec
+		cd.strings.id("")
+		cd.strings.id("pod/privileged")
+		cd.values.add(1)
+		fs, err := cd.decode(b, nil)
+		if err != nil && len(fs) != 0 {
+			t.Fatalf("an error with %d findings", len(fs))
+		}
+	})
+}
+
+// FuzzRoundTrip builds findings from fuzzed strings and numbers and holds that they come back
+// as they were.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add("pod/x", "msg", "path[0]", "ns", int64(3), int64(-1), true, 0.5)
+	f.Add("", "", "", "", int64(0), int64(math.MaxInt64), false, math.MaxFloat64)
+	f.Fuzz(func(t *testing.T, id, msg, path, ns string, line, doc int64, flag bool, x float64) {
+		if x != x { // NaN is not equal to itself, so DeepEqual cannot hold it
+			x = 0
+		}
+		f := finding.Finding{
+			RuleID: id, Message: msg, Path: path, Object: finding.ObjectRef{Namespace: ns, Name: msg},
+			Location: finding.Location{File: path, Line: int(line), Document: int(doc)},
+			Fix:      []finding.Patch{{Path: path, Value: map[string]any{msg: []any{x, flag, line, id}}, Remove: flag}},
+		}
+		if flag {
+			f.Related = &finding.Related{AlsoBreaks: []string{id, msg}, Checks: []finding.Check{{ID: id, Reason: msg, At: finding.Position{Line: int32(line), Known: flag}}}}
+		}
+		var cd codec
+		got, err := cd.decode(cd.appendFinding(cd.appendFinding(nil, &f), &f), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || !reflect.DeepEqual(got[0], f) || !reflect.DeepEqual(got[1], f) {
+			t.Fatalf("read back %#v, want twice %#v", got, f)
+		}
+	})
+}
+
+// BenchmarkSpool writes the findings of the 10k corpus to a spool and reads them back,
+// reporting the cost per finding and the spool's size per finding.
+func BenchmarkSpool(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "corpus")
+	if err := testcorpus.Ensure(dir, 10000, 1); err != nil {
+		b.Fatal(err)
+	}
+	catalog, err := builtin.Catalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest", Patches: rules.NoPatches}})
+	fs := res.Findings
+	var size int64
+	var buf []finding.Finding
+	for b.Loop() {
+		s, err := New(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < len(fs); i += 64 {
+			if err := s.Add(fmt.Sprint(i/1024), fs[i:min(i+64, len(fs))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for g := 0; g*1024 < len(fs); g++ {
+			if buf, err = s.Read(fmt.Sprint(g), buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		size = s.size
+		s.Close()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(fs)), "ns/finding")
+	b.ReportMetric(float64(size)/float64(len(fs)), "bytes/finding")
+}
