@@ -135,6 +135,12 @@ type Evaluation struct {
 	opts *Options
 	*Selection
 	Release bool
+	// Sink, when set, receives each object's findings from its pod and object rules as soon
+	// as they are made, on the goroutine that evaluates it, instead of the evaluation keeping
+	// them: a scan too large to hold its findings spools them. fs is the evaluation's buffer,
+	// valid only during the call. Finish then returns only the findings of the deferred checks
+	// and of the namespace, cluster, node and endpoint rules.
+	Sink func(o *inventory.Object, fs []finding.Finding)
 
 	// scratch is the catalog's pool of per-object buffers; apiVersions shares one
 	// apiVersion string per group and version among the findings.
@@ -272,6 +278,11 @@ func (e *Evaluation) Object(o *inventory.Object) {
 	}
 	if e.Release && !e.keep[o.GVK.Kind] {
 		releaseFor(o, defers)
+	}
+	if e.Sink != nil && len(out) > 0 {
+		e.Sink(o, out)
+		clear(out)
+		out = out[:0]
 	}
 	if len(out) > 0 || len(defers) > 0 || len(errs) > 0 {
 		e.mu.Lock()

@@ -76,9 +76,14 @@ func Manifests(ctx context.Context, req Request) *Result {
 	}
 	// Rules run on each object as it is decoded, on the decoding goroutines, and the object
 	// keeps only what later rules read: one decode per document, memory bounded by the
-	// cross-object rules, both cores busy.
+	// cross-object rules, both cores busy. Their findings wait in a spool, out of the heap,
+	// until the cross-object rules have run.
 	eval := req.Catalog.NewEvaluation(&opts, selected)
 	eval.Release = true
+	spooled := newSpooler()
+	if spooled != nil {
+		eval.Sink = spooled.add
+	}
 	load := req.Load
 	policies := &admissionPolicies{}
 	load.OnObject = func(o *inventory.Object) {
@@ -112,7 +117,11 @@ func Manifests(ctx context.Context, req Request) *Result {
 	}
 	res.Errors = append(res.Errors, unknownInputRules(req.InputRules, made)...)
 	finding.SortErrors(res.Errors)
-	res.applyFolding(all, loaded.Inventory, req.Policy, true)
+	if spooled != nil {
+		spooled.finish(res, all, loaded.Inventory, req.Policy)
+	} else {
+		res.applyFolding(all, loaded.Inventory, req.Policy, true)
+	}
 	return res
 }
 

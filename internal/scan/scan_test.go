@@ -21,8 +21,10 @@ import (
 )
 
 // TestStreamingScanFindsWhatABatchScanFinds pins the streaming design: rules evaluated as each
-// object is decoded, with objects released once no later rule reads them, find exactly what
-// the same rules find over a complete inventory that keeps every object whole.
+// object is decoded, with objects released once no later rule reads them and their findings
+// spooled out of the heap until the cross-object rules have run, find exactly what the same
+// rules find over a complete inventory that keeps every object whole; and so does the scan
+// that cannot spool (no temporary folder to write in) and holds its findings instead.
 func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := testcorpus.Generate(dir, 1000, 1); err != nil {
@@ -30,29 +32,39 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 	}
 	catalog := testrules.Builtin(t)
 	opts := rules.Options{PSSVersion: "latest", FromManifests: true}
-
-	streamed := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: opts, NamespacesComplete: true})
-	if len(streamed.Errors) > 0 {
-		t.Fatalf("scan errors: %v", streamed.Errors)
-	}
 	loaded := manifest.Load(context.Background(), []string{dir}, manifest.Options{})
 	batch := catalog.Evaluate(loaded.Inventory, &opts, nil)
 	finding.Sort(batch)
 	batch = cause.Fold(batch)
-
-	if len(streamed.Findings) == 0 {
+	if len(batch) == 0 {
 		t.Fatal("the corpus gave no finding; it is built to have many")
 	}
-	if len(streamed.Findings) != len(batch) {
-		t.Fatalf("streaming found %d, batch %d", len(streamed.Findings), len(batch))
-	}
-	for i := range batch {
-		if !reflect.DeepEqual(streamed.Findings[i], batch[i]) {
-			t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, streamed.Findings[i], batch[i])
-		}
-	}
-	if streamed.Objects != loaded.Inventory.Len() {
-		t.Errorf("streaming counted %d objects, the load %d", streamed.Objects, loaded.Inventory.Len())
+
+	for _, tmp := range []struct{ name, dir string }{
+		{"spooled", t.TempDir()},
+		{"held, when no spool can be made", filepath.Join(t.TempDir(), "missing")},
+	} {
+		t.Run(tmp.name, func(t *testing.T) {
+			t.Setenv("TMPDIR", tmp.dir)
+			streamed := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: opts, NamespacesComplete: true})
+			if len(streamed.Errors) > 0 {
+				t.Fatalf("scan errors: %v", streamed.Errors)
+			}
+			if len(streamed.Findings) != len(batch) {
+				t.Fatalf("streaming found %d, batch %d", len(streamed.Findings), len(batch))
+			}
+			for i := range batch {
+				if !reflect.DeepEqual(streamed.Findings[i], batch[i]) {
+					t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, streamed.Findings[i], batch[i])
+				}
+			}
+			if streamed.Objects != loaded.Inventory.Len() {
+				t.Errorf("streaming counted %d objects, the load %d", streamed.Objects, loaded.Inventory.Len())
+			}
+			if entries, _ := os.ReadDir(tmp.dir); len(entries) > 0 {
+				t.Errorf("the scan left %s in the temporary folder", entries[0].Name())
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ package suppress
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"palisade.dev/palisade/internal/finding"
@@ -41,22 +42,45 @@ type Policy struct {
 // active reuses the storage of fs, which a large scan cannot afford to hold twice: the caller
 // must not use fs afterwards.
 func (p *Policy) Apply(fs []finding.Finding, inv *inventory.Inventory) (active, suppressed []finding.Finding, errs []finding.ScanError) {
-	var ignores annotationIndex
-	if p.Annotations && inv != nil {
-		ignores, errs = p.readAnnotations(inv)
-	}
-	var objects map[objectKey]*inventory.Object
-	if p.Config.selectsLabels() && inv != nil {
-		objects = indexObjects(inv)
-	}
+	a, errs := p.Prepare(inv)
+	active, suppressed = a.Apply(fs, nil)
+	return active, suppressed, errs
+}
+
+// Applier is a policy ready to apply to the findings of one inventory, batch by batch: a
+// scan that reads its findings back a file at a time reads the objects' annotations once.
+type Applier struct {
+	p       *Policy
+	ignores annotationIndex
+	objects map[objectKey]*inventory.Object
 	// One suppression value per exemption and per annotation, shared by the findings they
 	// suppress (reports only read them): a large scan may suppress many findings.
-	var exemptions []*finding.Suppression
+	exemptions []*finding.Suppression
+}
+
+// Prepare reads what the policy needs of inv: the objects' annotations (returning the
+// problems in them, as Apply does) and, when an exemption selects labels, their labels.
+func (p *Policy) Prepare(inv *inventory.Inventory) (*Applier, []finding.ScanError) {
+	a := &Applier{p: p}
+	var errs []finding.ScanError
+	if p.Annotations && inv != nil {
+		a.ignores, errs = p.readAnnotations(inv)
+	}
+	if p.Config.selectsLabels() && inv != nil {
+		a.objects = indexObjects(inv)
+	}
 	if p.Config != nil {
 		for _, e := range p.Config.Exemptions {
-			exemptions = append(exemptions, &finding.Suppression{Source: SourceConfig, Reason: e.Reason})
+			a.exemptions = append(a.exemptions, &finding.Suppression{Source: SourceConfig, Reason: e.Reason})
 		}
 	}
+	return a, errs
+}
+
+// Apply is Policy.Apply on one batch of the inventory's findings: active reuses the storage of
+// fs, and suppressed is appended to the given slice.
+func (a *Applier) Apply(fs, suppressed []finding.Finding) (active, suppressedOut []finding.Finding) {
+	p := a.p
 	// First decide every finding in place, then move the suppressed ones out; findings are
 	// large, and growing a second slice of them one append at a time would copy them again
 	// and again.
@@ -68,15 +92,15 @@ func (p *Policy) Apply(fs []finding.Finding, inv *inventory.Inventory) (active, 
 		}
 		if f.Suppression == nil {
 			labels := func() map[string]string {
-				if o := objects[findingKey(f)]; o != nil {
+				if o := a.objects[findingKey(f)]; o != nil {
 					return o.Labels
 				}
 				return nil
 			}
 			if i := p.Config.exemption(f, labels); i >= 0 {
-				f.Suppression = exemptions[i]
+				f.Suppression = a.exemptions[i]
 			} else {
-				f.Suppression = ignores.suppression(f)
+				f.Suppression = a.ignores.suppression(f)
 			}
 		}
 		if f.Suppression != nil {
@@ -84,7 +108,7 @@ func (p *Policy) Apply(fs []finding.Finding, inv *inventory.Inventory) (active, 
 		}
 	}
 	if n > 0 {
-		suppressed = make([]finding.Finding, 0, n)
+		suppressed = slices.Grow(suppressed, n)
 	}
 	active = fs[:0]
 	for i := range fs {
@@ -96,7 +120,7 @@ func (p *Policy) Apply(fs []finding.Finding, inv *inventory.Inventory) (active, 
 		}
 	}
 	clear(fs[len(active):]) // drop the references the moved findings still hold
-	return active, suppressed, errs
+	return active, suppressed
 }
 
 // objectKey identifies the object a finding is about. Findings carry the object's reference

@@ -6,7 +6,6 @@
 package spool
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -15,41 +14,53 @@ import (
 	"palisade.dev/palisade/internal/finding"
 )
 
-// Spool is a temporary file of findings, by group. It is safe for concurrent use.
+// Spool is a temporary file of findings, by group. It is safe for concurrent use. Records
+// wait in memory until a megabyte of them is written at once; when the file cannot be written
+// (a full disk), they stay in memory, and nothing is lost.
 type Spool struct {
 	c codec
 
-	mu     sync.Mutex
-	file   *os.File
-	w      *bufio.Writer
-	size   int64
-	groups map[string][]extent
-	err    error // the first write that failed; every later call returns it
+	mu      sync.Mutex
+	file    *os.File
+	pending []byte // the records after the first written bytes of the file
+	written int64  // how many bytes of records the file holds
+	count   int
+	groups  map[string][]extent
+	err     error // why the file could not be written; pending then holds every record after it
 
-	buffers sync.Pool // of *[]byte, the records of one Add before they are written
+	buffers sync.Pool // of *[]byte, the records of one Add before they are kept
 }
 
-// extent is where one Add's records are in the file, and how many findings they hold.
+// extent is where one Add's records are, as an offset in the stream of records (the file's
+// bytes, then pending's), and how many findings they hold.
 type extent struct {
 	off   int64
 	len   int
 	count int
 }
 
-// New makes a spool in a new temporary file in dir (the system's when dir is empty), which
-// Close removes.
+// flushAt is how many bytes of records wait in memory before they are written.
+const flushAt = 1 << 20
+
+// New makes a spool in a new temporary file in dir (the system's when dir is empty). The file
+// is unlinked at once where the system allows it, so that nothing is left behind even when the
+// process is killed; Close removes it otherwise.
 func New(dir string) (*Spool, error) {
 	f, err := os.CreateTemp(dir, "palisade-findings-*")
 	if err != nil {
 		return nil, fmt.Errorf("making the findings spool: %w", err)
 	}
-	return &Spool{file: f, w: bufio.NewWriterSize(f, 1<<20), groups: map[string][]extent{}}, nil
+	s := &Spool{file: f, groups: map[string][]extent{}}
+	if os.Remove(f.Name()) == nil {
+		s.file = f // unlinked: Close only closes it
+	}
+	return s, nil
 }
 
-// Add writes findings to group, after those added to it before.
-func (s *Spool) Add(group string, fs []finding.Finding) error {
+// Add keeps findings in group, after those added to it before.
+func (s *Spool) Add(group string, fs []finding.Finding) {
 	if len(fs) == 0 {
-		return nil
+		return
 	}
 	bp, _ := s.buffers.Get().(*[]byte)
 	if bp == nil {
@@ -60,20 +71,63 @@ func (s *Spool) Add(group string, fs []finding.Finding) error {
 		b = s.c.appendFinding(b, &fs[i])
 	}
 	s.mu.Lock()
-	err := s.err
-	if err == nil {
-		if _, err = s.w.Write(b); err == nil {
-			s.groups[group] = append(s.groups[group], extent{off: s.size, len: len(b), count: len(fs)})
-			s.size += int64(len(b))
-		} else {
-			s.err = fmt.Errorf("writing the findings spool: %w", err)
-			err = s.err
-		}
+	s.groups[group] = append(s.groups[group], extent{off: s.written + int64(len(s.pending)), len: len(b), count: len(fs)})
+	s.pending = append(s.pending, b...)
+	s.count += len(fs)
+	if len(s.pending) >= flushAt && s.err == nil {
+		s.flush()
 	}
 	s.mu.Unlock()
 	*bp = b
 	s.buffers.Put(bp)
-	return err
+}
+
+// flush writes the pending records; the caller holds s.mu. When the file cannot be written,
+// they stay pending, and so does every later record.
+func (s *Spool) flush() {
+	n, err := s.file.WriteAt(s.pending, s.written)
+	if err != nil {
+		s.err = err
+		if n > 0 { // what was written is not trusted: keep it all pending
+			_ = s.file.Truncate(s.written)
+		}
+		return
+	}
+	s.written += int64(n)
+	s.pending = s.pending[:0]
+}
+
+// Err returns why the spool's file could not be written, if it could not: its findings are
+// then kept in memory.
+func (s *Spool) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// Groups returns the groups that hold findings, in no particular order.
+func (s *Spool) Groups() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.groups))
+	for g := range s.groups {
+		out = append(out, g)
+	}
+	return out
+}
+
+// Count returns how many findings the spool holds.
+func (s *Spool) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count
+}
+
+// Size returns how many bytes the spool's records take.
+func (s *Spool) Size() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.written + int64(len(s.pending))
 }
 
 // Len returns how many findings group holds.
@@ -87,33 +141,28 @@ func (s *Spool) Len(group string) int {
 	return n
 }
 
-// Read appends group's findings to out, in the order they were added, and returns it. It may
-// run while other goroutines add: it reads what was added before it started.
+// Read appends group's findings to out, in the order they were added, and returns it. It must
+// not run while findings are added.
 func (s *Spool) Read(group string, out []finding.Finding) ([]finding.Finding, error) {
 	s.mu.Lock()
-	err := s.err
-	if err == nil {
-		if err = s.w.Flush(); err != nil {
-			s.err = fmt.Errorf("writing the findings spool: %w", err)
-			err = s.err
-		}
-	}
-	extents := s.groups[group]
-	s.mu.Unlock()
-	if err != nil {
-		return out, err
-	}
+	defer s.mu.Unlock()
 	var buf []byte
-	for _, e := range extents {
-		if cap(buf) < e.len {
-			buf = make([]byte, e.len)
-		}
-		buf = buf[:e.len]
-		if _, err := s.file.ReadAt(buf, e.off); err != nil {
-			return out, fmt.Errorf("reading the findings spool back: %w", err)
+	for _, e := range s.groups[group] {
+		var rec []byte
+		if e.off >= s.written {
+			rec = s.pending[e.off-s.written : e.off-s.written+int64(e.len)]
+		} else {
+			if cap(buf) < e.len {
+				buf = make([]byte, e.len)
+			}
+			rec = buf[:e.len]
+			if _, err := s.file.ReadAt(rec, e.off); err != nil {
+				return out, fmt.Errorf("reading the findings spool back: %w", err)
+			}
 		}
 		before := len(out)
-		if out, err = s.c.decode(buf, out); err != nil {
+		var err error
+		if out, err = s.c.decode(rec, out); err != nil {
 			return out, err
 		}
 		if len(out)-before != e.count {
@@ -123,7 +172,7 @@ func (s *Spool) Read(group string, out []finding.Finding) ([]finding.Finding, er
 	return out, nil
 }
 
-// Close removes the spool's file.
+// Close closes the spool's file and removes it, if New could not.
 func (s *Spool) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -132,5 +181,6 @@ func (s *Spool) Close() error {
 	if rerr := os.Remove(name); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 		err = errors.Join(err, rerr)
 	}
+	s.pending = nil
 	return err
 }

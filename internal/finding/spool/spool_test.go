@@ -1,22 +1,15 @@
 package spool
 
 import (
-	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"palisade.dev/palisade/internal/finding"
-	"palisade.dev/palisade/internal/rules"
-	"palisade.dev/palisade/internal/rules/builtin"
-	"palisade.dev/palisade/internal/scan"
-	"palisade.dev/palisade/internal/testcorpus"
 )
 
 // everyPart is a finding with every part set, each to a value that tells it apart.
@@ -78,65 +71,31 @@ func TestRecordsGiveBackTheFinding(t *testing.T) {
 	}
 }
 
-// TestAScansFindingsComeBackAsTheyWere spools the findings of a real scan of the generated
-// corpus, remedies included, each file as a group, and reads them back: equal, in the same
-// order, group by group, however the groups' writes interleave.
-func TestAScansFindingsComeBackAsTheyWere(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "corpus")
-	if err := testcorpus.Ensure(dir, 300, 1); err != nil {
-		t.Fatal(err)
-	}
-	catalog, err := builtin.Catalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest"}})
-	byFile := map[string][]finding.Finding{}
-	var files []string
-	for _, f := range slices.Concat(res.Findings, res.Suppressed) {
-		if byFile[f.Location.File] == nil {
-			files = append(files, f.Location.File)
-		}
-		byFile[f.Location.File] = append(byFile[f.Location.File], f)
-	}
-	if len(files) < 10 || !slices.ContainsFunc(res.Findings, func(f finding.Finding) bool { return len(f.Fix) > 0 && f.Related != nil }) {
-		t.Fatalf("the scan found too little to test with: %d files", len(files))
-	}
+// TestAFileThatCannotBeWrittenLosesNothing pins that when the spool's file cannot be written
+// (a full disk), its findings stay in memory: every one is read back, in order, and Err says
+// why they were not spooled.
+func TestAFileThatCannotBeWrittenLosesNothing(t *testing.T) {
 	s, err := New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	// Every file's findings in pieces of three, the files' pieces written from several
-	// goroutines at once.
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := w; i < len(files); i += 4 {
-				fs := byFile[files[i]]
-				for len(fs) > 0 {
-					n := min(3, len(fs))
-					if err := s.Add(files[i], fs[:n]); err != nil {
-						t.Error(err)
-					}
-					fs = fs[n:]
-				}
-			}
-		})
+	s.file.Close() // every write fails from now on
+	f := everyPart()
+	var want []finding.Finding
+	for i := 0; s.Size() < 3*flushAt; i++ {
+		f.Object.Name = fmt.Sprint("web-", i)
+		want = append(want, f)
+		s.Add("a.yaml", want[i:])
+		s.Add("b.yaml", want[i:]) // the groups interleave
 	}
-	wg.Wait()
-	var buf []finding.Finding
-	for _, file := range files {
-		buf, err = s.Read(file, buf[:0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.Len(file) != len(buf) || !reflect.DeepEqual(buf, byFile[file]) {
-			t.Fatalf("%s: read back %d findings, not the %d written, or not as written", file, len(buf), len(byFile[file]))
-		}
+	if s.Err() == nil {
+		t.Error("Err() = nil after writes failed")
 	}
-	if got, err := s.Read("no such group", nil); err != nil || len(got) != 0 {
-		t.Errorf("a group never added = %d findings, %v; want none", len(got), err)
+	for _, group := range []string{"a.yaml", "b.yaml"} {
+		got, err := s.Read(group, nil)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: read back %d findings (error %v), want the %d added", group, len(got), err, len(want))
+		}
 	}
 }
 
@@ -204,41 +163,4 @@ func FuzzRoundTrip(f *testing.F) {
 			t.Fatalf("read back %#v, want twice %#v", got, f)
 		}
 	})
-}
-
-// BenchmarkSpool writes the findings of the 10k corpus to a spool and reads them back,
-// reporting the cost per finding and the spool's size per finding.
-func BenchmarkSpool(b *testing.B) {
-	dir := filepath.Join(b.TempDir(), "corpus")
-	if err := testcorpus.Ensure(dir, 10000, 1); err != nil {
-		b.Fatal(err)
-	}
-	catalog, err := builtin.Catalog()
-	if err != nil {
-		b.Fatal(err)
-	}
-	res := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest", Patches: rules.NoPatches}})
-	fs := res.Findings
-	var size int64
-	var buf []finding.Finding
-	for b.Loop() {
-		s, err := New(b.TempDir())
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := 0; i < len(fs); i += 64 {
-			if err := s.Add(fmt.Sprint(i/1024), fs[i:min(i+64, len(fs))]); err != nil {
-				b.Fatal(err)
-			}
-		}
-		for g := 0; g*1024 < len(fs); g++ {
-			if buf, err = s.Read(fmt.Sprint(g), buf[:0]); err != nil {
-				b.Fatal(err)
-			}
-		}
-		size = s.size
-		s.Close()
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(fs)), "ns/finding")
-	b.ReportMetric(float64(size)/float64(len(fs)), "bytes/finding")
 }
