@@ -450,7 +450,7 @@ func sameAsReference(c *strictChecker, t reflect.Type, nodes []node) error {
 	if err != nil {
 		return err
 	}
-	if err := sameWalk(t, got, want, gw, ww); err != nil {
+	if err := sameWalk(t, got, want, &gw, ww); err != nil {
 		return err
 	}
 	r := renamesOf(ww.issues)
@@ -464,7 +464,7 @@ func sameAsReference(c *strictChecker, t reflect.Type, nodes []node) error {
 	if ww, err = c.refDecodeTyped(want, nodes, r); err != nil {
 		return err
 	}
-	if err := sameWalk(t, got, want, gw, ww); err != nil {
+	if err := sameWalk(t, got, want, &gw, ww); err != nil {
 		return fmt.Errorf("as meant: %w", err)
 	}
 	return nil

@@ -114,7 +114,7 @@ func (w *strictWalk) refSet(dv reflect.Value, p *plan, i int, segs []pathSeg) {
 			}
 			j = int(e.End)
 		}
-	case opStringMap, opMap, opMapBadKey:
+	case opStringMap, opResourceList, opMap, opMapBadKey:
 		if n.Kind != fastyaml.Map {
 			w.typeErr(segs, "an object", n)
 			return
