@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unsafe"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
@@ -62,19 +63,19 @@ func renamesOf(issues []inventory.FieldIssue) *renames {
 // setAsMeant decodes the field at w.nodes[j] of a struct the way the walk as meant reads it:
 // a misspelt field as the field meant, the field meant skipped where a misspelling replaces
 // it, any other field as usual.
-func (w *strictWalk) setAsMeant(dv reflect.Value, p *plan, f *planField, known bool, j int, segs []pathSeg) {
+func (w *strictWalk) setAsMeant(ptr unsafe.Pointer, p *plan, f *planField, known bool, j int, segs []pathSeg) {
 	key := w.nodes[j].Key
 	path := renderPath(append(segs, pathSeg{key: key}))
 	switch {
 	case known && w.asMeant.replace[path]:
 		// Left unset: the misspelling's value stands in for it.
 	case known:
-		w.set(fieldByIndex(dv, f.index), f.plan, j, append(segs, pathSeg{key: key}))
+		w.set(f.at(ptr, p), f.plan, j, append(segs, pathSeg{key: key}))
 	default:
 		meant, renamed := w.asMeant.meant[path]
 		if renamed {
 			if mf, ok := p.fields.find(meant); ok {
-				w.set(fieldByIndex(dv, mf.index), mf.plan, j, append(segs, pathSeg{key: key}))
+				w.set(mf.at(ptr, p), mf.plan, j, append(segs, pathSeg{key: key}))
 				return
 			}
 		}

@@ -96,6 +96,8 @@ type strictWalk struct {
 	errs   []typeError
 	// asMeant, when set, makes the walk read misspelt fields as the fields meant (asmeant.go).
 	asMeant *renames
+	// scalars is the rest of the room where pointers to booleans and numbers point (typed.go).
+	scalars []uint64
 }
 
 // pathSeg is one step of the path being decoded: a field, a map key or a list index. Paths
