@@ -3,6 +3,9 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"palisade.dev/palisade/internal/finding"
@@ -62,7 +65,58 @@ func (d *Decoder) DecodeJSON(file string, data []byte) (*inventory.Object, []fin
 	*buf = nodes
 	var pos inventory.PositionsBuilder
 	pos.SetRoot(1, 1)
-	return d.d.build(Document{File: file, Index: 1, Line: 1, Data: data}, loc, 0, &body{nodes: nodes}, &pos, nil)
+	return d.d.build(Document{File: file, Index: 1, Line: 1, Data: data}, loc, 0, &body{nodes: nodes}, &pos, jsonDuplicates(nodes))
+}
+
+// jsonDuplicates returns the keys that a map of the JSON value at nodes[0] repeats, as the
+// YAML path reports them: one for each repetition, in the order they are written, by path.
+// The parser marks the entries a later one supersedes; most documents have none, and are not
+// walked.
+func jsonDuplicates(nodes []fastyaml.Node) []duplicateKey {
+	if !slices.ContainsFunc(nodes, func(n fastyaml.Node) bool { return n.Superseded }) {
+		return nil
+	}
+	var dups []duplicateKey
+	var walk func(i int, path []string)
+	walk = func(i int, path []string) {
+		n := &nodes[i]
+		if n.Kind != fastyaml.Map && n.Kind != fastyaml.List {
+			return
+		}
+		var seen map[string]bool
+		for j, c := i+1, 0; c < int(n.Len); c++ {
+			e := &nodes[j]
+			seg := "[" + strconv.Itoa(c) + "]"
+			if n.Kind == fastyaml.Map {
+				seg = e.Key
+				if seen[seg] {
+					dups = append(dups, duplicateKey{path: joinPath(path, seg), line: 1, col: 1})
+				} else {
+					if seen == nil {
+						seen = map[string]bool{}
+					}
+					seen[seg] = true
+				}
+			}
+			walk(j, append(path, seg))
+			j = int(e.End)
+		}
+	}
+	walk(0, nil)
+	return dups
+}
+
+// joinPath writes a field path as the YAML path's duplicate keys name it: keys joined by dots,
+// list indexes in brackets.
+func joinPath(path []string, last string) string {
+	var b strings.Builder
+	for _, s := range append(path, last) {
+		if b.Len() > 0 && !strings.HasPrefix(s, "[") { // a key may be empty
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
 }
 
 // jsonProblem describes a JSON error without quoting the document.
