@@ -261,20 +261,21 @@ type leftAlone struct {
 }
 
 // applyPlan applies each file's edits: in place, to stdout for "-", or as a diff. The edits
-// are worked out, and each changed file's new text written beside it, on every core; then
-// the files are replaced in the plan's order, so that a file that cannot be written stops the
-// fix as it did before any other was touched after it.
+// are worked out, and each changed file's new text written beside it, on every core; the
+// files are replaced in the plan's order, each as soon as every file before it is done, so
+// that the renames overlap the edits of the files after them, and a file that cannot be
+// written stops the fix before any file after it is touched.
 func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dryRun bool) *fixSummary {
 	sum := &fixSummary{}
-	results := editFiles(ctx, plan, stdin, !dryRun)
+	results, placed := editFiles(ctx, plan, stdin, !dryRun)
 	defer func() {
 		for i := range results {
 			results[i].staged.discard()
 		}
 	}()
 	for i, fp := range plan.Files {
-		if ctx.Err() != nil {
-			sum.failed = ctx.Err()
+		if i == placed.next && placed.canceled {
+			sum.failed = placed.stop
 			break
 		}
 		r := results[i]
@@ -297,15 +298,9 @@ func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dry
 			}
 		case fp.File == "-":
 			s.Out.Write(r.out)
-		case r.n > 0:
-			err := r.stageErr
-			if err == nil {
-				err = results[i].staged.commit()
-			}
-			if err != nil {
-				sum.failed = fmt.Errorf("writing %s: %w", fp.File, err)
-				return sum
-			}
+		case i == placed.next:
+			sum.failed = placed.stop
+			return sum
 		}
 	}
 	// Standard input is written back even when nothing in it had a finding.
@@ -326,20 +321,39 @@ type fileEdit struct {
 }
 
 // editFiles reads and edits the plan's files on every core. With stage, each changed file's
-// new text is written beside it, for applyPlan to put in its place; nothing is replaced.
-func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, stage bool) []fileEdit {
+// new text is written beside it and put in its place in the plan's order (inOrder).
+func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, stage bool) ([]fileEdit, *inOrder) {
 	results := make([]fileEdit, len(plan.Files))
+	placed := newInOrder(len(plan.Files), func(i int) error {
+		r := &results[i]
+		if !stage || plan.Files[i].File == "-" || r.n == 0 {
+			return nil
+		}
+		err := r.stageErr
+		if err == nil {
+			err = r.staged.commit()
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", plan.Files[i].File, err)
+		}
+		return nil
+	})
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range next {
+				if placed.stopped() {
+					// A file before it cannot be written: it stays as it is.
+					continue
+				}
 				fp := plan.Files[i]
 				r := editFile(fp, stdin)
 				if stage && fp.File != "-" && r.n > 0 {
 					r.staged, r.stageErr = stageFile(fp.File, r.out)
 				}
 				results[i] = r
+				placed.done(ctx, i)
 			}
 		})
 	}
@@ -351,7 +365,66 @@ func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, stage bool) []
 	}
 	close(next)
 	wg.Wait()
-	return results
+	placed.finish(ctx)
+	return results, placed
+}
+
+// inOrder puts files in place in the plan's order while later files are still being edited:
+// a file is placed once it and every file before it are done, and the first that cannot be
+// placed (or a cancelled context) stops the placing there, so no file after it is touched,
+// as when every file is edited before any is placed.
+type inOrder struct {
+	mu    sync.Mutex
+	ready []bool
+	place func(i int) error
+	// next is the first file not placed; stop says why, when it is not len(ready), and
+	// canceled whether it is the context's error (not a file's).
+	next     int
+	stop     error
+	canceled bool
+}
+
+func newInOrder(n int, place func(i int) error) *inOrder {
+	return &inOrder{ready: make([]bool, n), place: place}
+}
+
+// done records that file i is edited (and staged), and places every file from next on that
+// is ready.
+func (o *inOrder) done(ctx context.Context, i int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ready[i] = true
+	for o.stop == nil && o.next < len(o.ready) && o.ready[o.next] {
+		if err := ctx.Err(); err != nil {
+			o.stop, o.canceled = err, true
+			return
+		}
+		if err := o.place(o.next); err != nil {
+			o.stop = err
+			return
+		}
+		o.next++
+	}
+}
+
+// finish records why the files from next on were not placed once no file is being edited:
+// only a cancelled context leaves a file that is not ready.
+func (o *inOrder) finish(ctx context.Context) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.stop == nil && o.next < len(o.ready) {
+		o.stop, o.canceled = ctx.Err(), true
+		if o.stop == nil {
+			o.stop = context.Canceled
+		}
+	}
+}
+
+// stopped reports whether a file could not be placed: the files after it are not edited.
+func (o *inOrder) stopped() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.stop != nil && !o.canceled
 }
 
 func editFile(fp fix.FilePlan, stdin []byte) fileEdit {
@@ -415,13 +488,17 @@ type staged struct {
 	tmp, target string
 }
 
-// stageFile writes the new text of the file at path beside its target.
+// stageFile writes the new text of the file at path beside its target. Only a link that
+// the path itself names is followed: a folder reached through a link is that folder, in which
+// the text waits as well as in any other.
 func stageFile(path string, data []byte) (staged, error) {
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return staged{}, err
+	target := path
+	info, err := os.Lstat(path)
+	if err == nil && info.Mode()&os.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(path); err == nil {
+			info, err = os.Stat(target)
+		}
 	}
-	info, err := os.Stat(target)
 	if err != nil {
 		return staged{}, err
 	}
