@@ -179,15 +179,47 @@ func (b *treeBuilder) key(j int) *yaml.Node {
 	return k
 }
 
-// plainTag is the tag yaml.v3 resolves a plain scalar to. A scalar whose first character is
-// none of those that may begin a number, a boolean, a null or a merge key is a string without
-// looking further, as yaml.v3's resolve decides from its resolveTable (go.yaml.in/yaml/v3,
-// resolve.go); most keys and values of a manifest are such words.
+// plainTag is the tag yaml.v3 resolves a plain scalar to, as its resolve decides from its
+// resolveTable and resolveMap (go.yaml.in/yaml/v3, resolve.go), without its general path for
+// the scalars most keys and values of a manifest are:
+//   - a scalar whose first character is none of those that may begin a number, a boolean, a
+//     null or a merge key is a string;
+//   - one that begins with a letter that may begin a boolean or a null (yYnNtTfFoO) is one
+//     of those when resolveMap names it so, else a string (yaml.v3 tries nothing else);
+//   - a decimal number without a sign, a leading zero or a separator, short enough for an
+//     int64, is an integer (it is no timestamp, which needs a '-' after four digits).
 func plainTag(n *yaml.Node) string {
-	if n.Value != "" && !strings.ContainsRune("+-.0123456789yYnNtTfFoO~<", rune(n.Value[0])) {
+	v := n.Value
+	if v == "" {
+		return n.ShortTag()
+	}
+	switch c := v[0]; {
+	case '1' <= c && c <= '9' || v == "0":
+		if len(v) <= 18 && decimal(v) {
+			return "!!int"
+		}
+	case strings.IndexByte("yYnNtTfFoO", c) >= 0:
+		switch v {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return "!!bool"
+		case "null", "Null", "NULL":
+			return "!!null"
+		}
+		return "!!str"
+	case strings.IndexByte("+-.0~<", c) < 0:
 		return "!!str"
 	}
 	return n.ShortTag()
+}
+
+// decimal reports whether s is all decimal digits.
+func decimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // scalarStyle is the style of a scalar whose first character is c.
