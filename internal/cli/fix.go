@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -267,6 +268,11 @@ type leftAlone struct {
 // written stops the fix before any file after it is touched.
 func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dryRun bool) *fixSummary {
 	sum := &fixSummary{}
+	fixable := 0
+	for _, fp := range plan.Files {
+		fixable += len(fp.Findings)
+	}
+	sum.fixed = make([]finding.Finding, 0, fixable)
 	results, placed := editFiles(ctx, plan, stdin, !dryRun)
 	defer func() {
 		for i := range results {
@@ -537,8 +543,11 @@ func (s *staged) discard() {
 	}
 }
 
-// print writes the summary for people.
-func (sum *fixSummary) print(w io.Writer, plan *fix.Plan, dryRun bool) {
+// print writes the summary for people, a line for each finding left: buffered, since
+// standard error is not.
+func (sum *fixSummary) print(to io.Writer, plan *fix.Plan, dryRun bool) {
+	w := bufio.NewWriterSize(to, 32<<10)
+	defer w.Flush()
 	verb := "changed"
 	if dryRun {
 		verb = "would change"
