@@ -187,16 +187,21 @@ func (b *treeBuilder) key(j int) *yaml.Node {
 //   - one that begins with a letter that may begin a boolean or a null (yYnNtTfFoO) is one
 //     of those when resolveMap names it so, else a string (yaml.v3 tries nothing else);
 //   - a decimal number without a sign, a leading zero or a separator, short enough for an
-//     int64, is an integer (it is no timestamp, which needs a '-' after four digits).
+//     int64, is an integer (it is no timestamp, which needs a '-' after four digits);
+//   - one that begins with a digit or a sign and holds a character that none of the numbers
+//     and timestamps yaml.v3 tries may hold (a quantity such as 128Mi or 100m) is a string.
 func plainTag(n *yaml.Node) string {
 	v := n.Value
 	if v == "" {
 		return n.ShortTag()
 	}
 	switch c := v[0]; {
-	case '1' <= c && c <= '9' || v == "0":
-		if len(v) <= 18 && decimal(v) {
+	case '0' <= c && c <= '9' || c == '+' || c == '-':
+		if '1' <= c && c <= '9' && len(v) <= 18 && decimal(v) || v == "0" {
 			return "!!int"
+		}
+		if strings.IndexFunc(v, notNumeric) >= 0 {
+			return "!!str"
 		}
 	case strings.IndexByte("yYnNtTfFoO", c) >= 0:
 		switch v {
@@ -206,10 +211,26 @@ func plainTag(n *yaml.Node) string {
 			return "!!null"
 		}
 		return "!!str"
-	case strings.IndexByte("+-.0~<", c) < 0:
+	case strings.IndexByte(".~<", c) < 0:
 		return "!!str"
 	}
 	return n.ShortTag()
+}
+
+// notNumeric reports whether r is none of the characters yaml.v3's resolve may read as part
+// of a number (an integer in any base, with '_' separators, or a float: strconv's syntax and
+// its yamlStyleFloat) or of a timestamp (its parseTimestamp's layouts): digits, hexadecimal
+// letters, the base prefixes' letters, signs, '.', '_', ':', the separators of a timestamp
+// (' ', 't', 'T') and its zone ('Z'), and the exponent and special values of a float
+// ('p', 'i', 'n', 'f', 'y', 't' of inf, infinity, nan).
+func notNumeric(r rune) bool {
+	switch {
+	case '0' <= r && r <= '9':
+		return false
+	case r < utf8.RuneSelf && strings.IndexByte("abcdefABCDEFxXoObBpPiInNtTyYzZ+-._: ", byte(r)) >= 0:
+		return false
+	}
+	return true
 }
 
 // decimal reports whether s is all decimal digits.
