@@ -571,14 +571,18 @@ func (sum *fixSummary) print(to io.Writer, plan *fix.Plan, dryRun bool) {
 	}
 	if len(plan.NoRemedy) > 0 {
 		fmt.Fprintf(w, "%d findings have no automatic remedy:\n", len(plan.NoRemedy))
-		for _, f := range plan.NoRemedy {
+		for i := range plan.NoRemedy {
+			f := &plan.NoRemedy[i]
 			note := ""
 			for _, p := range f.Fix {
 				if p.IsNote() {
 					note = " (a TODO(palisade) comment says what to set)"
 				}
 			}
-			fmt.Fprintf(w, "  %s: %s %s%s\n", f.Location, f.RuleID, f.Object, note)
+			// A line for each of a large scan's findings: written without fmt's formatting.
+			for _, part := range [...]string{"  ", f.Location.String(), ": ", f.RuleID, " ", f.Object.String(), note, "\n"} {
+				w.WriteString(part)
+			}
 		}
 	}
 	for _, e := range sum.errors {
@@ -595,7 +599,7 @@ func (sum *fixSummary) exit(failOn finding.Severity, findings []finding.Finding)
 	if len(sum.errors) > 0 {
 		return exitError{2}
 	}
-	fixed := map[string]bool{}
+	fixed := make(map[fixedKey]bool, len(sum.fixed))
 	for _, f := range sum.fixed {
 		fixed[findingKey(&f)] = true
 	}
@@ -608,6 +612,15 @@ func (sum *fixSummary) exit(failOn finding.Severity, findings []finding.Finding)
 	return nil
 }
 
-func findingKey(f *finding.Finding) string {
-	return fmt.Sprintf("%s|%s|%d|%s|%s|%s", f.RuleID, f.Location.File, f.Location.Document, f.Object, f.Container, f.Path)
+// fixedKey is what tells a finding the fix resolved from the others: its rule, document,
+// object, container and field.
+type fixedKey struct {
+	rule, file       string
+	document         int
+	object           finding.ObjectRef
+	container, field string
+}
+
+func findingKey(f *finding.Finding) fixedKey {
+	return fixedKey{f.RuleID, f.Location.File, f.Location.Document, f.Object, f.Container, f.Path}
 }
