@@ -127,12 +127,14 @@ func apply(src []byte, edits []Edit, read treeReader) ([]byte, int, error) {
 // lineStarts returns the offset of every line's first byte.
 func lineStarts(b []byte) []int {
 	out := make([]int, 1, 1+bytes.Count(b, []byte{'\n'}))
-	for i, c := range b {
-		if c == '\n' && i+1 <= len(b) {
-			out = append(out, i+1)
+	for i := 0; ; {
+		nl := bytes.IndexByte(b[i:], '\n')
+		if nl < 0 {
+			return out
 		}
+		i += nl + 1
+		out = append(out, i)
 	}
-	return out
 }
 
 // docStart is the offset in src of a document's first byte, from its line and (rune) column,
