@@ -556,8 +556,12 @@ func yamlTree(text []byte, _ []int) (*yaml.Node, error) {
 // otherLineBreaks reports whether text breaks lines other than with \n or \r\n: YAML also
 // reads a lone \r (and the parser NEL, LS and PS) as one, which would shift every position.
 func otherLineBreaks(text []byte) bool {
-	for i, c := range text {
-		if c == '\r' && (i+1 == len(text) || text[i+1] != '\n') {
+	for i := 0; ; i++ {
+		cr := bytes.IndexByte(text[i:], '\r')
+		if cr < 0 {
+			break
+		}
+		if i += cr; i+1 == len(text) || text[i+1] != '\n' {
 			return true
 		}
 	}

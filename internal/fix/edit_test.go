@@ -202,3 +202,28 @@ func TestLineStarts(t *testing.T) {
 		})
 	}
 }
+
+// TestOtherLineBreaks pins which texts the editor leaves alone for breaking lines other than
+// with \n or \r\n.
+func TestOtherLineBreaks(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       bool
+	}{
+		{"line feeds", "a: 1\nb: 2\n", false},
+		{"CRLF", "a: 1\r\nb: 2\r\n", false},
+		{"a lone carriage return", "a: 1\rb: 2\n", true},
+		{"a carriage return at the end", "a: 1\r\nb: 2\r", true},
+		{"a lone carriage return after CRLF lines", "a: 1\r\nb: 2\r\nc: 3\rd: 4", true},
+		{"a next line character", "a: \u0085\n", true},
+		{"a line separator", "a: 1\u2028b: 2\n", true},
+		{"a paragraph separator", "a: 1\u2029\n", true},
+		{"an empty text", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := otherLineBreaks([]byte(tc.text)); got != tc.want {
+				t.Errorf("otherLineBreaks = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
