@@ -306,3 +306,33 @@ func FuzzPlainTag(f *testing.F) {
 		}
 	})
 }
+
+// plainWords are words on each side of plainSafe's quick path.
+var plainWords = []string{
+	"securityContext", "runAsNonRoot", "RuntimeDefault", "ALL", "NET_RAW", "app.kubernetes.io/name",
+	"true", "True", "false", "FALSE", "null", "Null", "NULL", "yes", "no", "on", "off", "y", "n",
+	"tmp", "a", "a-", "a.", "a/", "x_y", "e1", "nan", "inf", "Infinity", "o", "t", "f",
+	"a b", "a:", "a: b", "a#b", "a,b", "1a", "-a", ".a", "_a", "/a", "é", "a\tb", "<<", "~",
+}
+
+// TestPlainSafeIsYAMLs holds plainSafe's quick path to yaml.v3's reading back.
+func TestPlainSafeIsYAMLs(t *testing.T) {
+	for _, w := range append(plainWords, plainScalars...) {
+		t.Run(w, func(t *testing.T) {
+			if got, want := plainSafe(w), yamlPlainSafe(w); got != want {
+				t.Errorf("plainSafe = %v, yaml.v3 reads back: %v", got, want)
+			}
+		})
+	}
+}
+
+func FuzzPlainSafe(f *testing.F) {
+	for _, w := range plainWords {
+		f.Add(w)
+	}
+	f.Fuzz(func(t *testing.T, w string) {
+		if got, want := plainSafe(w), yamlPlainSafe(w); got != want {
+			t.Errorf("plainSafe of %d bytes = %v, yaml.v3 reads back: %v", len(w), got, want)
+		}
+	})
+}
