@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -261,20 +262,26 @@ type leftAlone struct {
 }
 
 // applyPlan applies each file's edits: in place, to stdout for "-", or as a diff. The edits
-// are worked out, and each changed file's new text written beside it, on every core; then
-// the files are replaced in the plan's order, so that a file that cannot be written stops the
-// fix as it did before any other was touched after it.
+// are worked out, and each changed file's new text written beside it, on every core; the
+// files are replaced in the plan's order, each as soon as every file before it is done, so
+// that the renames overlap the edits of the files after them, and a file that cannot be
+// written stops the fix before any file after it is touched.
 func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dryRun bool) *fixSummary {
 	sum := &fixSummary{}
-	results := editFiles(ctx, plan, stdin, !dryRun)
+	fixable := 0
+	for _, fp := range plan.Files {
+		fixable += len(fp.Findings)
+	}
+	sum.fixed = make([]finding.Finding, 0, fixable)
+	results, placed := editFiles(ctx, plan, stdin, !dryRun)
 	defer func() {
 		for i := range results {
 			results[i].staged.discard()
 		}
 	}()
 	for i, fp := range plan.Files {
-		if ctx.Err() != nil {
-			sum.failed = ctx.Err()
+		if i == placed.next && placed.canceled {
+			sum.failed = placed.stop
 			break
 		}
 		r := results[i]
@@ -297,15 +304,9 @@ func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dry
 			}
 		case fp.File == "-":
 			s.Out.Write(r.out)
-		case r.n > 0:
-			err := r.stageErr
-			if err == nil {
-				err = results[i].staged.commit()
-			}
-			if err != nil {
-				sum.failed = fmt.Errorf("writing %s: %w", fp.File, err)
-				return sum
-			}
+		case i == placed.next:
+			sum.failed = placed.stop
+			return sum
 		}
 	}
 	// Standard input is written back even when nothing in it had a finding.
@@ -326,20 +327,39 @@ type fileEdit struct {
 }
 
 // editFiles reads and edits the plan's files on every core. With stage, each changed file's
-// new text is written beside it, for applyPlan to put in its place; nothing is replaced.
-func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, stage bool) []fileEdit {
+// new text is written beside it and put in its place in the plan's order (inOrder).
+func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, stage bool) ([]fileEdit, *inOrder) {
 	results := make([]fileEdit, len(plan.Files))
+	placed := newInOrder(len(plan.Files), func(i int) error {
+		r := &results[i]
+		if !stage || plan.Files[i].File == "-" || r.n == 0 {
+			return nil
+		}
+		err := r.stageErr
+		if err == nil {
+			err = r.staged.commit()
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", plan.Files[i].File, err)
+		}
+		return nil
+	})
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range next {
+				if placed.stopped() {
+					// A file before it cannot be written: it stays as it is.
+					continue
+				}
 				fp := plan.Files[i]
 				r := editFile(fp, stdin)
 				if stage && fp.File != "-" && r.n > 0 {
 					r.staged, r.stageErr = stageFile(fp.File, r.out)
 				}
 				results[i] = r
+				placed.done(ctx, i)
 			}
 		})
 	}
@@ -351,7 +371,66 @@ func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, stage bool) []
 	}
 	close(next)
 	wg.Wait()
-	return results
+	placed.finish(ctx)
+	return results, placed
+}
+
+// inOrder puts files in place in the plan's order while later files are still being edited:
+// a file is placed once it and every file before it are done, and the first that cannot be
+// placed (or a cancelled context) stops the placing there, so no file after it is touched,
+// as when every file is edited before any is placed.
+type inOrder struct {
+	mu    sync.Mutex
+	ready []bool
+	place func(i int) error
+	// next is the first file not placed; stop says why, when it is not len(ready), and
+	// canceled whether it is the context's error (not a file's).
+	next     int
+	stop     error
+	canceled bool
+}
+
+func newInOrder(n int, place func(i int) error) *inOrder {
+	return &inOrder{ready: make([]bool, n), place: place}
+}
+
+// done records that file i is edited (and staged), and places every file from next on that
+// is ready.
+func (o *inOrder) done(ctx context.Context, i int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.ready[i] = true
+	for o.stop == nil && o.next < len(o.ready) && o.ready[o.next] {
+		if err := ctx.Err(); err != nil {
+			o.stop, o.canceled = err, true
+			return
+		}
+		if err := o.place(o.next); err != nil {
+			o.stop = err
+			return
+		}
+		o.next++
+	}
+}
+
+// finish records why the files from next on were not placed once no file is being edited:
+// only a cancelled context leaves a file that is not ready.
+func (o *inOrder) finish(ctx context.Context) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.stop == nil && o.next < len(o.ready) {
+		o.stop, o.canceled = ctx.Err(), true
+		if o.stop == nil {
+			o.stop = context.Canceled
+		}
+	}
+}
+
+// stopped reports whether a file could not be placed: the files after it are not edited.
+func (o *inOrder) stopped() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.stop != nil && !o.canceled
 }
 
 func editFile(fp fix.FilePlan, stdin []byte) fileEdit {
@@ -415,13 +494,17 @@ type staged struct {
 	tmp, target string
 }
 
-// stageFile writes the new text of the file at path beside its target.
+// stageFile writes the new text of the file at path beside its target. Only a link that
+// the path itself names is followed: a folder reached through a link is that folder, in which
+// the text waits as well as in any other.
 func stageFile(path string, data []byte) (staged, error) {
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return staged{}, err
+	target := path
+	info, err := os.Lstat(path)
+	if err == nil && info.Mode()&os.ModeSymlink != 0 {
+		if target, err = filepath.EvalSymlinks(path); err == nil {
+			info, err = os.Stat(target)
+		}
 	}
-	info, err := os.Stat(target)
 	if err != nil {
 		return staged{}, err
 	}
@@ -460,8 +543,11 @@ func (s *staged) discard() {
 	}
 }
 
-// print writes the summary for people.
-func (sum *fixSummary) print(w io.Writer, plan *fix.Plan, dryRun bool) {
+// print writes the summary for people, a line for each finding left: buffered, since
+// standard error is not.
+func (sum *fixSummary) print(to io.Writer, plan *fix.Plan, dryRun bool) {
+	w := bufio.NewWriterSize(to, 32<<10)
+	defer w.Flush()
 	verb := "changed"
 	if dryRun {
 		verb = "would change"
@@ -485,14 +571,18 @@ func (sum *fixSummary) print(w io.Writer, plan *fix.Plan, dryRun bool) {
 	}
 	if len(plan.NoRemedy) > 0 {
 		fmt.Fprintf(w, "%d findings have no automatic remedy:\n", len(plan.NoRemedy))
-		for _, f := range plan.NoRemedy {
+		for i := range plan.NoRemedy {
+			f := &plan.NoRemedy[i]
 			note := ""
 			for _, p := range f.Fix {
 				if p.IsNote() {
 					note = " (a TODO(palisade) comment says what to set)"
 				}
 			}
-			fmt.Fprintf(w, "  %s: %s %s%s\n", f.Location, f.RuleID, f.Object, note)
+			// A line for each of a large scan's findings: written without fmt's formatting.
+			for _, part := range [...]string{"  ", f.Location.String(), ": ", f.RuleID, " ", f.Object.String(), note, "\n"} {
+				w.WriteString(part)
+			}
 		}
 	}
 	for _, e := range sum.errors {
@@ -509,7 +599,7 @@ func (sum *fixSummary) exit(failOn finding.Severity, findings []finding.Finding)
 	if len(sum.errors) > 0 {
 		return exitError{2}
 	}
-	fixed := map[string]bool{}
+	fixed := make(map[fixedKey]bool, len(sum.fixed))
 	for _, f := range sum.fixed {
 		fixed[findingKey(&f)] = true
 	}
@@ -522,6 +612,15 @@ func (sum *fixSummary) exit(failOn finding.Severity, findings []finding.Finding)
 	return nil
 }
 
-func findingKey(f *finding.Finding) string {
-	return fmt.Sprintf("%s|%s|%d|%s|%s|%s", f.RuleID, f.Location.File, f.Location.Document, f.Object, f.Container, f.Path)
+// fixedKey is what tells a finding the fix resolved from the others: its rule, document,
+// object, container and field.
+type fixedKey struct {
+	rule, file       string
+	document         int
+	object           finding.ObjectRef
+	container, field string
+}
+
+func findingKey(f *finding.Finding) fixedKey {
+	return fixedKey{f.RuleID, f.Location.File, f.Location.Document, f.Object, f.Container, f.Path}
 }

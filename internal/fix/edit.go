@@ -72,7 +72,7 @@ func apply(src []byte, edits []Edit, read treeReader) ([]byte, int, error) {
 	if !utf8.Valid(src) {
 		return nil, 0, &Refusal{Reason: "the file is not UTF-8 text; Palisade edits only UTF-8 files"}
 	}
-	docs, err := manifest.SplitDocuments(src, "")
+	docs, err := manifest.SplitDocumentsTogether(src, "")
 	if err != nil {
 		return nil, 0, &Refusal{Reason: "the file cannot be split into documents"}
 	}
@@ -117,8 +117,8 @@ func apply(src []byte, edits []Edit, read treeReader) ([]byte, int, error) {
 	if applied == 0 {
 		return src, 0, nil
 	}
-	after, err := manifest.SplitDocuments(res, "")
-	if err != nil || len(after) != len(docs) {
+	after, err := manifest.CountDocuments(res)
+	if err != nil || after != len(docs) {
 		return nil, 0, &Refusal{Reason: "the edited file would split into other documents"}
 	}
 	return res, applied, nil
@@ -126,13 +126,15 @@ func apply(src []byte, edits []Edit, read treeReader) ([]byte, int, error) {
 
 // lineStarts returns the offset of every line's first byte.
 func lineStarts(b []byte) []int {
-	out := []int{0}
-	for i, c := range b {
-		if c == '\n' && i+1 <= len(b) {
-			out = append(out, i+1)
+	out := make([]int, 1, 1+bytes.Count(b, []byte{'\n'}))
+	for i := 0; ; {
+		nl := bytes.IndexByte(b[i:], '\n')
+		if nl < 0 {
+			return out
 		}
+		i += nl + 1
+		out = append(out, i)
 	}
-	return out
 }
 
 // docStart is the offset in src of a document's first byte, from its line and (rune) column,
@@ -554,8 +556,12 @@ func yamlTree(text []byte, _ []int) (*yaml.Node, error) {
 // otherLineBreaks reports whether text breaks lines other than with \n or \r\n: YAML also
 // reads a lone \r (and the parser NEL, LS and PS) as one, which would shift every position.
 func otherLineBreaks(text []byte) bool {
-	for i, c := range text {
-		if c == '\r' && (i+1 == len(text) || text[i+1] != '\n') {
+	for i := 0; ; i++ {
+		cr := bytes.IndexByte(text[i:], '\r')
+		if cr < 0 {
+			break
+		}
+		if i += cr; i+1 == len(text) || text[i+1] != '\n' {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,6 +176,53 @@ func TestApplyKeepsEveryByteAPatchDoesNotChange(t *testing.T) {
 			again, n, err := Apply(out, tc.edits)
 			if err != nil || n != 0 || !bytes.Equal(again, out) {
 				t.Errorf("a second application changed %d fields (error %v)", n, err)
+			}
+		})
+	}
+}
+
+// TestLineStarts pins the offsets the editor places nodes by: every line's first byte, and
+// the end of a text that ends with a line break.
+func TestLineStarts(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       []int
+	}{
+		{"an empty text has one line", "", []int{0}},
+		{"a line without a break", "a: 1", []int{0}},
+		{"a final line break starts a line at the end", "a: 1\n", []int{0, 5}},
+		{"lines without a final break", "a: 1\nb: 2", []int{0, 5}},
+		{"empty lines", "\n\n", []int{0, 1, 2}},
+		{"a carriage return is part of its line", "a\r\nb\n", []int{0, 3, 5}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := lineStarts([]byte(tc.text)); !slices.Equal(got, tc.want) {
+				t.Errorf("lineStarts = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestOtherLineBreaks pins which texts the editor leaves alone for breaking lines other than
+// with \n or \r\n.
+func TestOtherLineBreaks(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       bool
+	}{
+		{"line feeds", "a: 1\nb: 2\n", false},
+		{"CRLF", "a: 1\r\nb: 2\r\n", false},
+		{"a lone carriage return", "a: 1\rb: 2\n", true},
+		{"a carriage return at the end", "a: 1\r\nb: 2\r", true},
+		{"a lone carriage return after CRLF lines", "a: 1\r\nb: 2\r\nc: 3\rd: 4", true},
+		{"a next line character", "a: \u0085\n", true},
+		{"a line separator", "a: 1\u2028b: 2\n", true},
+		{"a paragraph separator", "a: 1\u2029\n", true},
+		{"an empty text", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := otherLineBreaks([]byte(tc.text)); got != tc.want {
+				t.Errorf("otherLineBreaks = %v, want %v", got, tc.want)
 			}
 		})
 	}

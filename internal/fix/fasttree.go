@@ -179,15 +179,68 @@ func (b *treeBuilder) key(j int) *yaml.Node {
 	return k
 }
 
-// plainTag is the tag yaml.v3 resolves a plain scalar to. A scalar whose first character is
-// none of those that may begin a number, a boolean, a null or a merge key is a string without
-// looking further, as yaml.v3's resolve decides from its resolveTable (go.yaml.in/yaml/v3,
-// resolve.go); most keys and values of a manifest are such words.
+// plainTag is the tag yaml.v3 resolves a plain scalar to, as its resolve decides from its
+// resolveTable and resolveMap (go.yaml.in/yaml/v3, resolve.go), without its general path for
+// the scalars most keys and values of a manifest are:
+//   - a scalar whose first character is none of those that may begin a number, a boolean, a
+//     null or a merge key is a string;
+//   - one that begins with a letter that may begin a boolean or a null (yYnNtTfFoO) is one
+//     of those when resolveMap names it so, else a string (yaml.v3 tries nothing else);
+//   - a decimal number without a sign, a leading zero or a separator, short enough for an
+//     int64, is an integer (it is no timestamp, which needs a '-' after four digits);
+//   - one that begins with a digit or a sign and holds a character that none of the numbers
+//     and timestamps yaml.v3 tries may hold (a quantity such as 128Mi or 100m) is a string.
 func plainTag(n *yaml.Node) string {
-	if n.Value != "" && !strings.ContainsRune("+-.0123456789yYnNtTfFoO~<", rune(n.Value[0])) {
+	v := n.Value
+	if v == "" {
+		return n.ShortTag()
+	}
+	switch c := v[0]; {
+	case '0' <= c && c <= '9' || c == '+' || c == '-':
+		if '1' <= c && c <= '9' && len(v) <= 18 && decimal(v) || v == "0" {
+			return "!!int"
+		}
+		if strings.IndexFunc(v, notNumeric) >= 0 {
+			return "!!str"
+		}
+	case strings.IndexByte("yYnNtTfFoO", c) >= 0:
+		switch v {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return "!!bool"
+		case "null", "Null", "NULL":
+			return "!!null"
+		}
+		return "!!str"
+	case strings.IndexByte(".~<", c) < 0:
 		return "!!str"
 	}
 	return n.ShortTag()
+}
+
+// notNumeric reports whether r is none of the characters yaml.v3's resolve may read as part
+// of a number (an integer in any base, with '_' separators, or a float: strconv's syntax and
+// its yamlStyleFloat) or of a timestamp (its parseTimestamp's layouts): digits, hexadecimal
+// letters, the base prefixes' letters, signs, '.', '_', ':', the separators of a timestamp
+// (' ', 't', 'T') and its zone ('Z'), and the exponent and special values of a float
+// ('p', 'i', 'n', 'f', 'y', 't' of inf, infinity, nan).
+func notNumeric(r rune) bool {
+	switch {
+	case '0' <= r && r <= '9':
+		return false
+	case r < utf8.RuneSelf && strings.IndexByte("abcdefABCDEFxXoObBpPiInNtTyYzZ+-._: ", byte(r)) >= 0:
+		return false
+	}
+	return true
+}
+
+// decimal reports whether s is all decimal digits.
+func decimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // scalarStyle is the style of a scalar whose first character is c.

@@ -267,3 +267,72 @@ func eachCorpusFile(t *testing.T, n int, fn func(name string, data []byte)) {
 		t.Fatal(err)
 	}
 }
+
+// plainScalars are plain scalars on each side of plainTag's quick paths: words, the booleans
+// and nulls yaml.v3's resolveMap names and the words that begin as they do, decimal numbers
+// and what only looks like one.
+var plainScalars = []string{
+	"nginx", "name", "namespace", "nodeSelector", "true", "True", "TRUE", "tRue", "false",
+	"False", "FALSE", "falsey", "null", "Null", "NULL", "nil", "y", "Y", "yes", "n", "no", "on",
+	"On", "off", "OFF", "o", "~", "<<", "<", "0", "00", "07", "08", "0x1F", "0o17", "0b101",
+	"1", "9", "80", "8080", "123456789012345678", "1234567890123456789", "99999999999999999999",
+	"1_000", "1.5", "1e3", "1Gi", "100m", "2001-12-14", "2001-12-14T21:59:43.10-05:00", "1:20",
+	"+1", "-1", ".5", ".inf", "-.inf", "+.INF", ".nan", "-", "+", ".", "1 2", "12 ",
+	"128Mi", "100m", "1Gi", "-1Gi", "500M", "0.5", "1e-3", "0x1p-2", "+Inf", "-infinity",
+	"1_000_000", "0o777", "-0b11", "2001-12-14 21:59:43.10", "2001-12-14t21:59:43.10Z",
+	"1h30m", "10s", "3.14.15", "1,2", "1/2", "10%", "1é", "-nan", "+yes",
+}
+
+// TestPlainTagIsYAMLsTag holds plainTag to the tag yaml.v3 gives a plain scalar.
+func TestPlainTagIsYAMLsTag(t *testing.T) {
+	for _, v := range plainScalars {
+		t.Run(v, func(t *testing.T) {
+			n := &yaml.Node{Kind: yaml.ScalarNode, Value: v}
+			if got, want := plainTag(n), n.ShortTag(); got != want {
+				t.Errorf("plainTag = %s, yaml.v3 resolves %s", got, want)
+			}
+		})
+	}
+}
+
+func FuzzPlainTag(f *testing.F) {
+	for _, v := range plainScalars {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		n := &yaml.Node{Kind: yaml.ScalarNode, Value: v}
+		if got, want := plainTag(n), n.ShortTag(); got != want {
+			t.Errorf("plainTag of %d bytes = %s, yaml.v3 resolves %s", len(v), got, want)
+		}
+	})
+}
+
+// plainWords are words on each side of plainSafe's quick path.
+var plainWords = []string{
+	"securityContext", "runAsNonRoot", "RuntimeDefault", "ALL", "NET_RAW", "app.kubernetes.io/name",
+	"true", "True", "false", "FALSE", "null", "Null", "NULL", "yes", "no", "on", "off", "y", "n",
+	"tmp", "a", "a-", "a.", "a/", "x_y", "e1", "nan", "inf", "Infinity", "o", "t", "f",
+	"a b", "a:", "a: b", "a#b", "a,b", "1a", "-a", ".a", "_a", "/a", "é", "a\tb", "<<", "~",
+}
+
+// TestPlainSafeIsYAMLs holds plainSafe's quick path to yaml.v3's reading back.
+func TestPlainSafeIsYAMLs(t *testing.T) {
+	for _, w := range append(plainWords, plainScalars...) {
+		t.Run(w, func(t *testing.T) {
+			if got, want := plainSafe(w), yamlPlainSafe(w); got != want {
+				t.Errorf("plainSafe = %v, yaml.v3 reads back: %v", got, want)
+			}
+		})
+	}
+}
+
+func FuzzPlainSafe(f *testing.F) {
+	for _, w := range plainWords {
+		f.Add(w)
+	}
+	f.Fuzz(func(t *testing.T, w string) {
+		if got, want := plainSafe(w), yamlPlainSafe(w); got != want {
+			t.Errorf("plainSafe of %d bytes = %v, yaml.v3 reads back: %v", len(w), got, want)
+		}
+	})
+}

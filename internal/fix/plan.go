@@ -50,13 +50,22 @@ func NewPlan(findings []finding.Finding, rendered func(*finding.Finding) bool) *
 	seen := map[target]bool{}
 	// inner holds, per object, the fields that some change patches set or remove.
 	inner := map[target][]string{}
+	changed := make([][]finding.Patch, len(findings))
+	unchanged := 0
 	for i := range findings {
 		f := &findings[i]
-		for _, patch := range finding.Changes(f.Fix) {
-			t := target{f.Location.File, f.Location.Document, f.Object, ""}
+		changed[i] = finding.Changes(f.Fix)
+		if len(changed[i]) == 0 {
+			unchanged++
+			continue
+		}
+		t := target{f.Location.File, f.Location.Document, f.Object, ""}
+		for _, patch := range changed[i] {
 			inner[t] = append(inner[t], patch.Path)
 		}
 	}
+	// Most findings without a change have no remedy: a large scan's list is made at its size.
+	p.NoRemedy = make([]finding.Finding, 0, unchanged)
 	encloses := func(f *finding.Finding, path string) bool {
 		for _, other := range inner[target{f.Location.File, f.Location.Document, f.Object, ""}] {
 			if rest, ok := strings.CutPrefix(other, path); ok && rest != "" && (rest[0] == '.' || rest[0] == '[') {
@@ -68,7 +77,7 @@ func NewPlan(findings []finding.Finding, rendered func(*finding.Finding) bool) *
 	var lacking []*finding.Finding
 	for i := range findings {
 		f := &findings[i]
-		changes := finding.Changes(f.Fix)
+		changes := changed[i]
 		switch {
 		case lacksObject(f) && !rendered(f):
 			lacking = append(lacking, f)

@@ -163,8 +163,33 @@ func jsonQuote(s string) string {
 func singleQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // plainSafe reports whether s can be written as a plain scalar, in block and flow context,
-// and read back as the same string.
+// and read back as the same string. A word of ASCII letters, digits and "-_./" that begins
+// with a letter (a field name, most values a remedy writes) is one unless yaml.v3 resolves it
+// to a boolean or a null, which plainTag tells as yaml.v3 does; anything else is read back by
+// yaml.v3 (yamlPlainSafe).
 func plainSafe(s string) bool {
+	if plainWord(s) {
+		return plainTag(&yaml.Node{Kind: yaml.ScalarNode, Value: s}) == "!!str"
+	}
+	return yamlPlainSafe(s)
+}
+
+// plainWord reports whether s is an ASCII letter followed by ASCII letters, digits and "-_./".
+func plainWord(s string) bool {
+	if s == "" || !('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// yamlPlainSafe is plainSafe through yaml.v3: s written plain is read back.
+func yamlPlainSafe(s string) bool {
 	if s == "" || s != strings.TrimSpace(s) || strings.ContainsAny(s, ",[]{}#&*!|>'\"%@`\n\r\t") ||
 		strings.Contains(s, ": ") || strings.HasSuffix(s, ":") || strings.ContainsAny(s[:1], "-?:") {
 		return false

@@ -177,3 +177,49 @@ func FuzzSplitMatchesKubectl(f *testing.F) {
 		checkSplitLikeKubectl(t, data)
 	})
 }
+
+// checkSplitsAgree holds SplitDocumentsTogether and CountDocuments to SplitDocuments: the same
+// documents (index, line, column, data, error), and their number.
+func checkSplitsAgree(t *testing.T, data []byte) {
+	t.Helper()
+	want, wantErr := SplitDocuments(data, "f.yaml")
+	got, gotErr := SplitDocumentsTogether(data, "f.yaml")
+	if (gotErr == nil) != (wantErr == nil) || len(got) != len(want) {
+		t.Fatalf("SplitDocumentsTogether: %d documents (error %v), SplitDocuments %d (error %v)", len(got), gotErr, len(want), wantErr)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.File != w.File || g.Index != w.Index || g.Line != w.Line || g.Column != w.Column ||
+			!bytes.Equal(g.Data, w.Data) || (g.Err == nil) != (w.Err == nil) {
+			t.Errorf("document %d: index %d at %d:%d, %d bytes; SplitDocuments: index %d at %d:%d, %d bytes",
+				i+1, g.Index, g.Line, g.Column, len(g.Data), w.Index, w.Line, w.Column, len(w.Data))
+		}
+	}
+	if n, err := CountDocuments(data); n != len(want) || (err == nil) != (wantErr == nil) {
+		t.Errorf("CountDocuments = %d (error %v), SplitDocuments splits %d (error %v)", n, err, len(want), wantErr)
+	}
+}
+
+// TestSplitsAgree pins the splits for fix on every separator variant, a file of several
+// documents and one whose documents' data fill the file.
+func TestSplitsAgree(t *testing.T) {
+	cases := append(slices.Clone(splitVariants),
+		"\xef\xbb\xbfa: 1\n---\nb: 2\n--- c\n...\nd: [1]\n",
+		"a: 1\n---\nb: 2\n---\n{\"c\": 3}{\"d\": 4}\n---\n",
+		"",
+	)
+	for _, v := range cases {
+		t.Run(strings.ReplaceAll(v, "\n", `\n`), func(t *testing.T) {
+			checkSplitsAgree(t, []byte(v))
+		})
+	}
+}
+
+func FuzzSplitsAgree(f *testing.F) {
+	for _, v := range splitVariants {
+		f.Add([]byte(v))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkSplitsAgree(t, data)
+	})
+}

@@ -220,23 +220,69 @@ func isComment(b []byte) bool {
 
 // splitReaders keep the read buffers of SplitDocuments, which the editor calls twice for
 // every file it changes: a buffer of streamBufferSize each time would outweigh the documents.
-var splitReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, streamBufferSize) }}
+// splitBuffers keep the buffers a document's lines are collected in, for the same reason.
+var (
+	splitReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, streamBufferSize) }}
+	splitBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+)
+
+// maxPooledSplitBuffer is the largest collecting buffer kept for the next split: one that
+// grew for a large document is left to the collector.
+const maxPooledSplitBuffer = 1 << 20
 
 // SplitDocuments splits rendered YAML (a chart template's output, say) into documents by the
 // same rules as files, for Expanders. Each document's Line is where it starts in data.
 func SplitDocuments(data []byte, file string) ([]Document, error) {
-	br := splitReaders.Get().(*bufio.Reader)
-	br.Reset(bytes.NewReader(data))
-	defer func() {
-		br.Reset(nil)
-		splitReaders.Put(br)
-	}()
 	var docs []Document
-	err := splitStream(br, file, DefaultMaxDocumentSize, func(d Document) error {
+	err := splitData(data, file, nil, func(d Document) error {
 		docs = append(docs, d)
 		return nil
 	})
 	return docs, err
+}
+
+// SplitDocumentsTogether is SplitDocuments with every document's data in one block the size
+// of data, made once, rather than a block each: for a caller that keeps the documents of data
+// together (fix, which splits every file it changes).
+func SplitDocumentsTogether(data []byte, file string) ([]Document, error) {
+	block := make([]byte, 0, len(data))
+	keep := func(b []byte) []byte {
+		at := len(block)
+		block = append(block, b...)
+		return block[at:len(block):len(block)]
+	}
+	var docs []Document
+	err := splitData(data, file, keep, func(d Document) error {
+		docs = append(docs, d)
+		return nil
+	})
+	return docs, err
+}
+
+// CountDocuments is the number of documents SplitDocuments splits data into, without their
+// data.
+func CountDocuments(data []byte) (int, error) {
+	n := 0
+	err := splitData(data, "", func([]byte) []byte { return nil }, func(Document) error {
+		n++
+		return nil
+	})
+	return n, err
+}
+
+// splitData splits data as splitStream does, with keep as splitStreamInto's.
+func splitData(data []byte, file string, keep func([]byte) []byte, emit func(Document) error) error {
+	br := splitReaders.Get().(*bufio.Reader)
+	br.Reset(bytes.NewReader(data))
+	buf := splitBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		br.Reset(nil)
+		splitReaders.Put(br)
+		if buf.Cap() <= maxPooledSplitBuffer {
+			splitBuffers.Put(buf)
+		}
+	}()
+	return splitStreamInto(br, file, DefaultMaxDocumentSize, buf, keep, emit)
 }
 
 // splitJSON hands emit a document's data, split into one document per object when it is a
