@@ -64,6 +64,10 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	selected := req.selector()
 	eval := req.Catalog.NewEvaluation(&opts, selected)
 	eval.Release = true
+	spooled := newSpooler()
+	if spooled != nil {
+		eval.Sink = spooled.add
+	}
 	var chosen []*rules.Rule
 	for _, r := range req.Catalog.All() {
 		if selected(r) {
@@ -105,7 +109,11 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	res := &ClusterResult{Cluster: inv.Cluster, Skipped: src.Skipped, Passed: eval.Passed}
 	finding.Sort(res.Passed)
 	res.Errors, res.Objects = append(append(src.Errors, eval.PanicErrors()...), eval.Errors()...), inv.Len()
-	res.applyFolding(all, inv, req.Policy, true)
+	if spooled != nil {
+		spooled.finish(&res.Result, all, inv, req.Policy)
+	} else {
+		res.applyFolding(all, inv, req.Policy, true)
+	}
 	use.Rank(res.Findings, inv)
 	return res
 }

@@ -3,6 +3,7 @@ package scan
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"palisade.dev/palisade/internal/cause"
 	"palisade.dev/palisade/internal/finding"
@@ -11,9 +12,10 @@ import (
 	"palisade.dev/palisade/internal/suppress"
 )
 
-// spooler keeps the findings of a manifest scan's pod and object rules out of the heap while
-// the scan reads the rest of its input: they go to a spool as each object is judged, grouped
-// by the file they are about, and come back one file at a time once every object is judged.
+// spooler keeps the findings of a scan's pod and object rules out of the heap while the scan
+// reads the rest of its input: they go to a spool as each object is judged, grouped by the
+// file (or, for live objects, the namespace) they are about, and come back one group at a time
+// once every object is judged.
 type spooler struct {
 	spool *spool.Spool
 }
@@ -28,23 +30,34 @@ func newSpooler() *spooler {
 	return &spooler{spool: s}
 }
 
-// add is the evaluation's Sink: it spools the findings of one object, each run of one file as
-// one group's.
+// groupOf is the spool group of a finding: its file; for a finding in no file (about a live
+// object), its namespace, after a NUL that sorts before every file name. Groups in the order
+// of their names are the findings' order (finding.Compare): file, then namespace.
+func groupOf(f *finding.Finding) string {
+	if f.Location.File != "" {
+		return f.Location.File
+	}
+	return "\x00" + f.Object.Namespace
+}
+
+// add is the evaluation's Sink: it spools the findings of one object, each run of one group
+// at once.
 func (s *spooler) add(_ *inventory.Object, fs []finding.Finding) {
 	for len(fs) > 0 {
+		g := groupOf(&fs[0])
 		n := 1
-		for n < len(fs) && fs[n].Location.File == fs[0].Location.File {
+		for n < len(fs) && groupOf(&fs[n]) == g {
 			n++
 		}
-		s.spool.Add(fs[0].Location.File, fs[:n])
+		s.spool.Add(g, fs[:n])
 		fs = fs[n:]
 	}
 }
 
 // finish joins the spooled findings with the rest (rest, from Finish and the admission
-// policies) file by file, in the order of the files, and suppresses, orders and folds them as
+// policies) group by group, in the order of the groups, and suppresses, orders and folds them as
 // applyFolding does: the same findings in the same order as a scan that held them all, for
-// the heap of one file's findings at a time. The inventory is read only to prepare the policy.
+// the heap of one group's findings at a time. The inventory is read only to prepare the policy.
 func (s *spooler) finish(res *Result, rest []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy) {
 	defer s.spool.Close()
 	var applier *suppress.Applier
@@ -53,28 +66,33 @@ func (s *spooler) finish(res *Result, rest []finding.Finding, inv *inventory.Inv
 		applier, errs = policy.Prepare(inv)
 		res.Errors = append(res.Errors, errs...)
 	}
-	// The findings not spooled, by file, in their order.
-	byFile := map[string][]finding.Finding{}
-	for _, f := range rest {
-		byFile[f.Location.File] = append(byFile[f.Location.File], f)
+	// The findings not spooled, by group, in their order.
+	byGroup := map[string][]finding.Finding{}
+	for i := range rest {
+		g := groupOf(&rest[i])
+		byGroup[g] = append(byGroup[g], rest[i])
 	}
-	files := s.spool.Groups()
-	for file := range byFile {
-		if !slices.Contains(files, file) {
-			files = append(files, file)
+	groups := s.spool.Groups()
+	for g := range byGroup {
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
 		}
 	}
-	slices.SortFunc(files, cmp.Compare)
+	slices.SortFunc(groups, cmp.Compare)
 
 	res.Findings = slices.Grow(res.Findings, s.spool.Count()+len(rest))
 	var fs []finding.Finding
-	for _, file := range files {
+	for _, g := range groups {
 		var err error
-		if fs, err = s.spool.Read(file, fs[:0]); err != nil {
-			// The file's findings cannot be reported: the scan says so, never passes.
-			res.Errors = append(res.Errors, finding.ScanError{Location: finding.Location{File: file}, Message: err.Error()})
+		if fs, err = s.spool.Read(g, fs[:0]); err != nil {
+			// The group's findings cannot be reported: the scan says so, never passes.
+			e := finding.ScanError{Location: finding.Location{File: g}, Message: err.Error()}
+			if ns, live := strings.CutPrefix(g, "\x00"); live {
+				e = finding.ScanError{Message: "namespace " + ns + ": " + err.Error()}
+			}
+			res.Errors = append(res.Errors, e)
 		}
-		fs = append(fs, byFile[file]...)
+		fs = append(fs, byGroup[g]...)
 		active := fs
 		if applier != nil {
 			active, res.Suppressed = applier.Apply(fs, res.Suppressed)
