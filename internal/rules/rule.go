@@ -310,7 +310,8 @@ func (c *ObjectContext) Defer(check func(*inventory.Inventory) []Violation, path
 // Index is an index over the complete inventory that several rules' namespace evaluations or
 // deferred checks share, such as the network policy analysis. Build makes it (through
 // inventory.Memo, so that it is made once per inventory whoever asks first); rules name it in
-// Rule.Indexes, and one value names one index, however many rules name it.
+// Rule.Indexes, and one value names one index, however many rules name it. An index that
+// reads another while it is built is better left unnamed: a core would wait for the other.
 type Index struct {
 	// Name says what the index is, for profiles and panics.
 	Name  string

@@ -64,8 +64,10 @@ func ipBlockCoversClusterRule() rules.Rule {
 			"and namespaceSelector peers instead.",
 		Reads:         append(slices.Clone(reads), "Node"),
 		ReadsReleased: append(slices.Clone(workloadKinds), "Service"),
-		Indexes:       []*rules.Index{analysisIndex, addressesIndex},
-		Namespace:     checkIPBlockCoversCluster,
+		// The cluster's addresses (addressesOf) are not named: they are quick to collect once
+		// the analysis, which they read, is built.
+		Indexes:   []*rules.Index{analysisIndex},
+		Namespace: checkIPBlockCoversCluster,
 	}
 }
 
@@ -97,10 +99,6 @@ func (c *clusterAddresses) empty() bool {
 }
 
 type addressesKey struct{}
-
-// addressesIndex is the cluster's addresses (addressesOf), which the ipBlock rule reads in
-// every namespace.
-var addressesIndex = &rules.Index{Name: "cluster addresses", Build: func(inv *inventory.Inventory, _ *rules.Options) { addressesOf(inv) }}
 
 // addressesOf collects the cluster's addresses from the inventory, once per scan.
 func addressesOf(inv *inventory.Inventory) *clusterAddresses {
