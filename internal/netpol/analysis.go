@@ -2,6 +2,7 @@ package netpol
 
 import (
 	"cmp"
+	"encoding/binary"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -174,24 +175,23 @@ func (a *Analysis) group() {
 	portIDs := map[string]int32{}
 	ruleIDs := map[string]int32{}
 	a.classOf = make([]int32, len(a.Workloads))
-	var key strings.Builder
+	// A workload's class key, in one buffer reused from workload to workload: a map lookup
+	// by it allocates nothing, and only a new class keeps a copy.
+	var key []byte
+	var names []string
 	for i := range a.Workloads {
 		w := &a.Workloads[i]
-		key.Reset()
-		key.WriteString(w.Namespace)
-		key.WriteByte(0)
-		key.WriteString(labels.Set(w.Labels).String())
-		key.WriteByte(0)
+		key = appendKeyPart(key[:0], w.Namespace)
+		key, names = appendLabelsKey(key, w.Labels, names)
 		ports := portsKey(w.Ports)
-		key.WriteString(ports)
-		key.WriteByte(0)
+		key = appendKeyPart(key, ports)
 		if w.IP.IsValid() {
-			key.WriteString(a.Ranges[rangeOf(a.Ranges, w.IP)].Lo.String())
+			key = a.Ranges[rangeOf(a.Ranges, w.IP)].Lo.AppendTo(key)
 		}
-		id, ok := index[key.String()]
+		id, ok := index[string(key)]
 		if !ok {
 			id = int32(len(a.classes))
-			index[key.String()] = id
+			index[string(key)] = id
 			pid, ok := portIDs[ports]
 			if !ok {
 				pid = int32(len(portIDs))
@@ -238,27 +238,49 @@ func (a *Analysis) group() {
 			if t := cl.tiers(Direction(d)); t.open() {
 				continue
 			}
-			key.Reset()
+			key = key[:0]
 			if cl.isolated[d] {
-				key.WriteByte(1) // an isolated class with no rules differs from an open one
+				key = append(key, 1) // an isolated class with no rules differs from an open one
 			}
 			for _, rs := range cl.lists(Direction(d)) {
 				for _, r := range rs {
-					key.WriteByte(byte(r.id))
-					key.WriteByte(byte(r.id >> 8))
-					key.WriteByte(byte(r.id >> 16))
-					key.WriteByte(byte(r.id >> 24))
+					key = append(key, byte(r.id), byte(r.id>>8), byte(r.id>>16), byte(r.id>>24))
 				}
-				key.WriteString("\xff\xff\xff\xff")
+				key = append(key, "\xff\xff\xff\xff"...)
 			}
-			id, ok := ruleIDs[key.String()]
+			id, ok := ruleIDs[string(key)]
 			if !ok {
 				id = int32(len(ruleIDs))
-				ruleIDs[key.String()] = id
+				ruleIDs[string(key)] = id
 			}
 			cl.rulesID[d] = id
 		}
 	}
+}
+
+// appendKeyPart appends s to a class key with its length first, so that no two sequences of
+// parts make the same key, whatever bytes they hold.
+func appendKeyPart(key []byte, s string) []byte {
+	key = binary.AppendUvarint(key, uint64(len(s)))
+	return append(key, s...)
+}
+
+// appendLabelsKey appends labels to a class key: the number of labels, then each key and value,
+// in the order of the keys. Unlike labels.Set.String, it tells apart sets whose values hold
+// commas or equals signs (a manifest may hold labels the API server would refuse). names is a
+// buffer for the keys, returned for reuse.
+func appendLabelsKey(key []byte, l map[string]string, names []string) ([]byte, []string) {
+	names = names[:0]
+	for k := range l {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	key = binary.AppendUvarint(key, uint64(len(names)))
+	for _, k := range names {
+		key = appendKeyPart(appendKeyPart(key, k), l[k])
+	}
+	clear(names)
+	return key, names
 }
 
 func portsKey(ports []ContainerPort) string {

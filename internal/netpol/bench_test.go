@@ -31,6 +31,19 @@ func BenchmarkSummary(b *testing.B) {
 	}
 }
 
+// BenchmarkAnalyze times the analysis alone, which a scan's network rules wait for.
+func BenchmarkAnalyze(b *testing.B) {
+	for _, n := range benchSizes() {
+		in := netpolcorpus.Generate(n).Input()
+		b.Run(fmt.Sprintf("pods=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				netpol.Analyze(in)
+			}
+		})
+	}
+}
+
 // benchSummary times the analysis of in and every connection written as a line.
 func benchSummary(b *testing.B, name string, in netpol.Input) {
 	b.Run(name, func(b *testing.B) {

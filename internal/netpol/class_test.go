@@ -28,6 +28,18 @@ func TestClass(t *testing.T) {
 		{"labels a policy tells apart are two classes",
 			netpol.Input{Workloads: []netpol.Workload{{Namespace: "x", Kind: "Pod", Name: "a", Labels: web}, {Namespace: "x", Kind: "Pod", Name: "b", Labels: db}}, Policies: []netpol.Policy{selectDB}},
 			"x/Pod/a", "x/Pod/b", false},
+		{"labels that read alike written out with commas and equals signs are two classes",
+			netpol.Input{Workloads: []netpol.Workload{
+				{Namespace: "x", Kind: "Pod", Name: "a", Labels: map[string]string{"app": "web,tier=db"}},
+				{Namespace: "x", Kind: "Pod", Name: "b", Labels: map[string]string{"app": "web", "tier": "db"}},
+			}},
+			"x/Pod/a", "x/Pod/b", false},
+		{"a namespace and labels that run together are two classes",
+			netpol.Input{Workloads: []netpol.Workload{
+				{Namespace: "x", Kind: "Pod", Name: "a", Labels: map[string]string{"\x00app": "web"}},
+				{Namespace: "x\x00", Kind: "Pod", Name: "b", Labels: map[string]string{"app": "web"}},
+			}},
+			"x/Pod/a", "x\x00/Pod/b", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
