@@ -73,8 +73,12 @@ func (s *spooler) finish(res *Result, rest []finding.Finding, inv *inventory.Inv
 		byGroup[g] = append(byGroup[g], rest[i])
 	}
 	groups := s.spool.Groups()
+	spooled := make(map[string]bool, len(groups))
+	for _, g := range groups {
+		spooled[g] = true
+	}
 	for g := range byGroup {
-		if !slices.Contains(groups, g) {
+		if !spooled[g] {
 			groups = append(groups, g)
 		}
 	}

@@ -305,22 +305,18 @@ func (r *reader) varint() int64 {
 	return v
 }
 
-func (r *reader) int() int {
-	v := r.varint()
-	if v < math.MinInt || v > math.MaxInt {
-		r.fail(fmt.Errorf("number %d out of range", v))
-		return 0
-	}
-	return int(v)
-}
+func (r *reader) int() int { return int(r.within(math.MinInt, math.MaxInt)) }
 
-func (r *reader) int32() int32 {
+func (r *reader) int32() int32 { return int32(r.within(math.MinInt32, math.MaxInt32)) }
+
+// within reads a signed number that must lie between lo and hi.
+func (r *reader) within(lo, hi int64) int64 {
 	v := r.varint()
-	if v < math.MinInt32 || v > math.MaxInt32 {
+	if v < lo || v > hi {
 		r.fail(fmt.Errorf("number %d out of range", v))
 		return 0
 	}
-	return int32(v)
+	return v
 }
 
 func (r *reader) bool() bool {

@@ -299,8 +299,14 @@ func yaml11Bool(v string) (bool, bool) {
 
 // path renders the current path plus key in field.Path's notation.
 func (c *converter) path(key string) string {
+	return joinPath(c.segs, key)
+}
+
+// joinPath writes a field path as duplicate keys name it: keys joined by dots, list indexes
+// in brackets.
+func joinPath(path []string, last string) string {
 	var b strings.Builder
-	for _, s := range append(c.segs, key) {
+	for _, s := range append(path, last) {
 		if b.Len() > 0 && !strings.HasPrefix(s, "[") { // a key may be empty
 			b.WriteByte('.')
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 
 	"palisade.dev/palisade/internal/finding"
@@ -90,7 +89,7 @@ func jsonDuplicates(nodes []fastyaml.Node) []duplicateKey {
 			if n.Kind == fastyaml.Map {
 				seg = e.Key
 				if seen[seg] {
-					dups = append(dups, duplicateKey{path: joinPath(path, seg), line: 1, col: 1})
+					dups = append(dups, duplicateKey{path: joinPath(path, seg), line: 1, col: 1}) // as the YAML path names them
 				} else {
 					if seen == nil {
 						seen = map[string]bool{}
@@ -104,19 +103,6 @@ func jsonDuplicates(nodes []fastyaml.Node) []duplicateKey {
 	}
 	walk(0, nil)
 	return dups
-}
-
-// joinPath writes a field path as the YAML path's duplicate keys name it: keys joined by dots,
-// list indexes in brackets.
-func joinPath(path []string, last string) string {
-	var b strings.Builder
-	for _, s := range append(path, last) {
-		if b.Len() > 0 && !strings.HasPrefix(s, "[") { // a key may be empty
-			b.WriteByte('.')
-		}
-		b.WriteString(s)
-	}
-	return b.String()
 }
 
 // jsonProblem describes a JSON error without quoting the document.
