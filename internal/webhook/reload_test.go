@@ -173,7 +173,10 @@ func TestConfigReloaderFollowsAConfigMapSwapAndKeepsTheOldConfigWhenTheNewOneIsB
 	m.swap(t, map[string]string{"config.yaml": "two"})
 	waitFor(t, "the second configuration", func() bool { return current() == "two" })
 	m.swap(t, map[string]string{"config.yaml": "bad " + secret})
-	waitFor(t, "the bad configuration to be refused", func() bool { return value(s.metrics.configReloads.WithLabelValues("failed")) == 1 })
+	// The refusal is counted, then logged: wait for both.
+	waitFor(t, "the bad configuration to be refused", func() bool {
+		return value(s.metrics.configReloads.WithLabelValues("failed")) == 1 && strings.Contains(logs.String(), "configuration not reloaded")
+	})
 	if current() != "two" {
 		t.Errorf("policy %q after a bad configuration, want the previous one in force", current())
 	}
