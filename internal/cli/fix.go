@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -262,10 +261,9 @@ type leftAlone struct {
 }
 
 // applyPlan applies each file's edits: in place, to stdout for "-", or as a diff. The edits
-// are worked out, and each changed file's new text written beside it, on every core; the
-// files are replaced in the plan's order, each as soon as every file before it is done, so
-// that the renames overlap the edits of the files after them, and a file that cannot be
-// written stops the fix before any file after it is touched.
+// are worked out on every core; the files are written in the plan's order, each as soon as
+// every file before it is done, so that the writing overlaps the edits of the files after
+// them, and a file that cannot be written stops the fix before any file after it is touched.
 func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dryRun bool) *fixSummary {
 	sum := &fixSummary{}
 	fixable := 0
@@ -274,11 +272,6 @@ func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dry
 	}
 	sum.fixed = make([]finding.Finding, 0, fixable)
 	results, placed := editFiles(ctx, plan, stdin, !dryRun)
-	defer func() {
-		for i := range results {
-			results[i].staged.discard()
-		}
-	}()
 	for i, fp := range plan.Files {
 		if i == placed.next && placed.canceled {
 			sum.failed = placed.stop
@@ -316,30 +309,24 @@ func applyPlan(ctx context.Context, s Streams, plan *fix.Plan, stdin []byte, dry
 	return sum
 }
 
-// fileEdit is one file's bytes before and after its edits, or why it is left alone; and,
-// for a changed file fixed in place, its new text written beside it (or why it could not be).
+// fileEdit is one file's bytes before and after its edits, or why it is left alone.
 type fileEdit struct {
 	src, out []byte
 	n        int
 	why      string
-	staged   staged
-	stageErr error
 }
 
-// editFiles reads and edits the plan's files on every core. With stage, each changed file's
-// new text is written beside it and put in its place in the plan's order (inOrder).
-func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, stage bool) ([]fileEdit, *inOrder) {
+// editFiles reads and edits the plan's files on every core. With write, each changed file's
+// new text is written over it (rewrite) in the plan's order (inOrder), while the files after
+// it are still being edited.
+func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, write bool) ([]fileEdit, *inOrder) {
 	results := make([]fileEdit, len(plan.Files))
 	placed := newInOrder(len(plan.Files), func(i int) error {
 		r := &results[i]
-		if !stage || plan.Files[i].File == "-" || r.n == 0 {
+		if !write || plan.Files[i].File == "-" || r.n == 0 {
 			return nil
 		}
-		err := r.stageErr
-		if err == nil {
-			err = r.staged.commit()
-		}
-		if err != nil {
+		if err := rewrite(plan.Files[i].File, r.src, r.out); err != nil {
 			return fmt.Errorf("writing %s: %w", plan.Files[i].File, err)
 		}
 		return nil
@@ -353,12 +340,7 @@ func editFiles(ctx context.Context, plan *fix.Plan, stdin []byte, stage bool) ([
 					// A file before it cannot be written: it stays as it is.
 					continue
 				}
-				fp := plan.Files[i]
-				r := editFile(fp, stdin)
-				if stage && fp.File != "-" && r.n > 0 {
-					r.staged, r.stageErr = stageFile(fp.File, r.out)
-				}
-				results[i] = r
+				results[i] = editFile(plan.Files[i], stdin)
 				placed.done(ctx, i)
 			}
 		})
@@ -485,62 +467,6 @@ func diffLines(text []byte) []string {
 		lines[last] += "\n\\ No newline at end of file\n"
 	}
 	return lines
-}
-
-// staged is a file's new text written beside it, in a temporary file of its folder with its
-// mode, waiting to be renamed over it: a file is replaced atomically. A symbolic link keeps
-// pointing where it did: its target is replaced.
-type staged struct {
-	tmp, target string
-}
-
-// stageFile writes the new text of the file at path beside its target. Only a link that
-// the path itself names is followed: a folder reached through a link is that folder, in which
-// the text waits as well as in any other.
-func stageFile(path string, data []byte) (staged, error) {
-	target := path
-	info, err := os.Lstat(path)
-	if err == nil && info.Mode()&os.ModeSymlink != 0 {
-		if target, err = filepath.EvalSymlinks(path); err == nil {
-			info, err = os.Stat(target)
-		}
-	}
-	if err != nil {
-		return staged{}, err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".palisade-*")
-	if err != nil {
-		return staged{}, err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(info.Mode().Perm())
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return staged{}, err
-	}
-	return staged{tmp.Name(), target}, nil
-}
-
-// commit puts the staged text in place of the file.
-func (s *staged) commit() error {
-	err := os.Rename(s.tmp, s.target)
-	if err == nil {
-		*s = staged{}
-	}
-	return err
-}
-
-// discard removes a staged text that was not put in place.
-func (s *staged) discard() {
-	if s.tmp != "" {
-		os.Remove(s.tmp)
-		*s = staged{}
-	}
 }
 
 // print writes the summary for people, a line for each finding left: buffered, since
