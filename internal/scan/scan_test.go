@@ -68,6 +68,48 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 	}
 }
 
+// TestEachRuleAloneStreamsAsItBatches pins each cross-object rule's Reads: selected alone (as
+// --rule does), so that no other rule keeps the kinds it reads, a rule whose deferred or
+// namespace checks read the inventory finds in a streaming scan, which releases every kind
+// no selected rule reads, exactly what it finds over an inventory that keeps every object.
+func TestEachRuleAloneStreamsAsItBatches(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := testcorpus.Generate(dir, 300, 1); err != nil {
+		t.Fatal(err)
+	}
+	inputs := []string{dir, filepath.Join("..", "rules", "rbac", "testdata"), filepath.Join("..", "rules", "podspec", "testdata")}
+	catalog := testrules.Builtin(t)
+	opts := rules.Options{PSSVersion: "latest", FromManifests: true}
+	loaded := manifest.Load(context.Background(), inputs, manifest.Options{})
+	judged := 0
+	for _, r := range catalog.All() {
+		if len(r.Reads) == 0 || r.Scope != rules.ScopePod && r.Scope != rules.ScopeObject && r.Scope != rules.ScopeNamespace {
+			continue
+		}
+		alone := func(x *rules.Rule) bool { return x.ID == r.ID }
+		t.Run(r.ID, func(t *testing.T) {
+			batch := catalog.Evaluate(loaded.Inventory, &opts, alone)
+			finding.Sort(batch)
+			batch = cause.Fold(batch)
+			streamed := scan.Manifests(context.Background(), scan.Request{Paths: inputs, Catalog: catalog, Rules: opts, Selected: alone, NamespacesComplete: true})
+			if len(streamed.Findings) != len(batch) {
+				t.Fatalf("streaming found %d, batch %d", len(streamed.Findings), len(batch))
+			}
+			for i := range batch {
+				if !reflect.DeepEqual(streamed.Findings[i], batch[i]) {
+					t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, streamed.Findings[i], batch[i])
+				}
+			}
+			if len(batch) > 0 {
+				judged++
+			}
+		})
+	}
+	if judged < 10 {
+		t.Errorf("only %d rules found something in the input: it no longer tests what it should", judged)
+	}
+}
+
 // TestNamespaceRulesJudgeOnlyDefinedNamespaces pins the scope of namespace rules on manifests:
 // a namespace the input names but does not define is not judged (a chart cannot say what the
 // cluster has there) and a coverage note names it; one the input defines is judged; and

@@ -82,17 +82,16 @@ func escalationPathRule() rules.Rule {
 }
 
 func checkEscalationPath(ctx *rules.ObjectContext) []rules.Violation {
-	b, ok := bindingOf(ctx.Object)
-	if !ok {
+	if _, ok := bindingOf(ctx.Object); !ok {
 		return nil
 	}
-	ref := engine.BindingRef{Kind: b.kind, Namespace: b.namespace, Name: b.name}
-	bootstrap := ctx.Object.Labels[bootstrapLabel] == "rbac-defaults"
-	manifests := fromInput(ctx.Options)
+	if ctx.Object.Labels[bootstrapLabel] == "rbac-defaults" {
+		return nil
+	}
+	o, manifests := ctx.Object, fromInput(ctx.Options)
 	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
-		if bootstrap {
-			return nil
-		}
+		b, _ := bindingOf(o)
+		ref := engine.BindingRef{Kind: b.kind, Namespace: b.namespace, Name: b.name}
 		var out []rules.Violation
 		for _, path := range pathsOf(inv, manifests)[ref] {
 			out = append(out, escalationViolation(b, path))

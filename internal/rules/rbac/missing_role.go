@@ -45,7 +45,7 @@ func missingRoleRule() rules.Rule {
 		Allowed:    []string{"a roleRef to an existing Role of the binding's namespace or an existing ClusterRole"},
 		References: []rules.Reference{docsRBAC, docsDefaultRoles},
 		Remedy:     "Delete the binding if its role is gone for good; otherwise create the role it names, with the rules the subjects need.",
-		Reads:      roleKinds,
+		Reads:      bindingChecksRead,
 		Object:     checkMissingRole,
 	}
 }
@@ -59,7 +59,9 @@ func checkMissingRole(ctx *rules.ObjectContext) []rules.Violation {
 	if manifests && b.roleRef.Kind == "ClusterRole" && builtinClusterRole(b.roleRef.Name) {
 		return nil
 	}
+	o := ctx.Object
 	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
+		b, _ := bindingOf(o)
 		if boundRole(inv, b) != nil {
 			return nil
 		}

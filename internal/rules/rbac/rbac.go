@@ -31,6 +31,7 @@ package rbac
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -56,6 +57,12 @@ func Rules() []rules.Rule {
 
 // bindingKinds are the kinds every rule of the package applies to.
 var bindingKinds = []string{"ClusterRoleBinding", "RoleBinding"}
+
+// bindingChecksRead are the kinds a binding's deferred check reads: the roles, and the
+// binding itself. A deferred check takes the binding from the object's typed value when it
+// runs rather than carrying a copy of it: fifteen rules judge each binding, and fifteen copies
+// weigh more than the binding.
+var bindingChecksRead = append(slices.Clone(roleKinds), bindingKinds...)
 
 // binding is what the rules need of a ClusterRoleBinding or RoleBinding; it holds copies of
 // strings only, so that a deferred check does not pin the decoded object.

@@ -88,7 +88,7 @@ func riskyGrantRule(c *capability) rules.Rule {
 		},
 		References: c.references,
 		Remedy:     c.remedy,
-		Reads:      roleKinds,
+		Reads:      bindingChecksRead,
 		Object:     func(ctx *rules.ObjectContext) []rules.Violation { return checkRiskyGrant(ctx, c) },
 	}
 }
@@ -101,9 +101,10 @@ func checkRiskyGrant(ctx *rules.ObjectContext, c *capability) []rules.Violation 
 	if !slices.ContainsFunc(b.subjects, func(s rbacv1.Subject) bool { return !b.systemSubject(s) }) {
 		return nil
 	}
-	bootstrapBinding := ctx.Object.Labels[bootstrapLabel] == "rbac-defaults"
-	aggregate := fromInput(ctx.Options)
+	o, aggregate := ctx.Object, fromInput(ctx.Options)
 	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
+		b, _ := bindingOf(o)
+		bootstrapBinding := o.Labels[bootstrapLabel] == "rbac-defaults"
 		role := boundRole(inv, b)
 		if role == nil || (bootstrapBinding && bootstrapRole(role)) || (c.inUse != nil && !c.inUse(inv)) {
 			return nil

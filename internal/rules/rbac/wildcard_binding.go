@@ -57,7 +57,7 @@ func wildcardBindingRule() rules.Rule {
 		Remedy: "Replace the wildcard rule with rules that list the API groups, resources and verbs the subject " +
 			"uses (kubectl auth can-i --list --as shows what it holds; the audit log shows what it uses), or bind " +
 			"a narrower built-in role such as edit or view.",
-		Reads:  roleKinds,
+		Reads:  bindingChecksRead,
 		Object: checkWildcardBinding,
 	}
 }
@@ -78,8 +78,9 @@ func checkWildcardBinding(ctx *rules.ObjectContext) []rules.Violation {
 	if !slices.ContainsFunc(b.subjects, func(s rbacv1.Subject) bool { return !b.systemSubject(s) }) {
 		return nil
 	}
-	aggregate := fromInput(ctx.Options)
+	o, aggregate := ctx.Object, fromInput(ctx.Options)
 	ctx.Defer(func(inv *inventory.Inventory) []rules.Violation {
+		b, _ := bindingOf(o)
 		role := boundRole(inv, b)
 		if role == nil {
 			return nil
