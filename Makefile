@@ -48,10 +48,12 @@ fuzz:
 # 100k corpora that internal/testcorpus generates (kept in $TMPDIR between runs), in every
 # report format and on one core; the in-process scan benchmark; `palisade cluster` on a test
 # cluster loaded with the corpus (BENCH_CLUSTER_OBJECTS of them) against the bare list calls;
-# and kube-linter side by side when one is on PATH.
+# `palisade fix` beside `palisade scan` on the same copies of the corpus; and kube-linter side
+# by side when one is on PATH.
 BENCH_CLUSTER_OBJECTS ?= 10000
 bench:
 	hack/bench-scan.sh
 	$(GO) test -run '^$$' -bench 'BenchmarkManifests' -benchmem ./internal/scan/
 	PALISADE_BENCH_OBJECTS=$(BENCH_CLUSTER_OBJECTS) $(GO) test -run '^$$' -bench 'BenchmarkCluster' -benchtime 1x -timeout 60m ./internal/scan/
+	$(GO) test -run '^$$' -bench 'BenchmarkFix' -benchtime 3x ./internal/cli/
 	hack/compare-kube-linter.sh
