@@ -46,6 +46,12 @@ type Analysis struct {
 	egressTiered []int32
 	egressAt     [][]*rule
 	egressAny    []*rule
+	// anyReaching caches, per destination ports, protocol and port, the classes that the
+	// rules of egressAny let open it (anyReachingFor).
+	anyReachingMu sync.Mutex
+	anyReaching   map[anyReachingKey][]int32
+	// marksFree keeps the class marks of Reaching for the next destination (classMarks).
+	marksFree markPool
 	// conns interns the connection sets of the matrix; 0 is none, 1 is all.
 	conns []ConnSet
 	// pairs lists, per source class, the destination classes it reaches (sorted) and how;

@@ -1,5 +1,7 @@
 package netpol
 
+import "sync"
+
 // indexEgress records what Reaching reads of the egress side: the classes nothing
 // restricts for egress, those admin policies judge, and per class the NetworkPolicy egress
 // rules whose peers name it.
@@ -102,14 +104,9 @@ func (a *Analysis) ReachingSplit(dst int, p Protocol, port int32) (open bool, re
 		}
 	}
 	return every, func(yield func(int) bool) {
-		seen := make([]uint64, (len(a.classes)+63)/64)
-		first := func(c int32) bool {
-			if seen[c/64]&(1<<(c%64)) != 0 {
-				return false
-			}
-			seen[c/64] |= 1 << (c % 64)
-			return true
-		}
+		seen := a.marks(len(a.classes))
+		defer a.marksFree.Put(seen)
+		first := seen.first
 		if !every {
 			for _, m := range admitting {
 				for _, s := range m.members {
@@ -128,19 +125,65 @@ func (a *Analysis) ReachingSplit(dst int, p Protocol, port int32) (open bool, re
 				return
 			}
 		}
-		for _, rs := range [][]*rule{a.egressAny, a.egressAt[d]} {
-			for _, r := range rs {
-				if !r.allows(dc.ports, p, port) {
-					continue
-				}
-				for _, s := range r.policy.selected {
-					if first(s) && !yield(int(s)) {
-						return
-					}
+		for _, s := range a.anyReachingFor(dc, p, port) {
+			if first(s) && !yield(int(s)) {
+				return
+			}
+		}
+		for _, r := range a.egressAt[d] {
+			if !r.allows(dc.ports, p, port) {
+				continue
+			}
+			for _, s := range r.policy.selected {
+				if first(s) && !yield(int(s)) {
+					return
 				}
 			}
 		}
 	}
+}
+
+// anyReachingKey is what the egress rules that match every peer are asked about a
+// destination: its container ports (named ports resolve against them), protocol and port.
+type anyReachingKey struct {
+	ports int32
+	p     Protocol
+	port  int32
+}
+
+// anyReachingFor returns the classes selected by a policy with an egress rule of egressAny
+// that allows protocol p on port to the destination class dc, each once, in the order the
+// rules and their policies' selections give them. The answer depends only on dc's ports, so
+// it is worked out once per ports, protocol and port: a scan asks it for every destination
+// of a port, and the rules that match every peer grow with the input.
+func (a *Analysis) anyReachingFor(dc *class, p Protocol, port int32) []int32 {
+	key := anyReachingKey{dc.portsID, p, port}
+	a.anyReachingMu.Lock()
+	defer a.anyReachingMu.Unlock()
+	if got, ok := a.anyReaching[key]; ok {
+		return got
+	}
+	var out []int32
+	var seen map[int32]bool
+	for _, r := range a.egressAny {
+		if !r.allows(dc.ports, p, port) {
+			continue
+		}
+		for _, s := range r.policy.selected {
+			if !seen[s] {
+				if seen == nil {
+					seen = map[int32]bool{}
+				}
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	if a.anyReaching == nil {
+		a.anyReaching = map[anyReachingKey][]int32{}
+	}
+	a.anyReaching[key] = out
+	return out
 }
 
 // egressAllows reports whether the egress of class s allows protocol p on port to class d.
@@ -153,3 +196,55 @@ func (a *Analysis) egressAllows(s, d int32, p Protocol, port int32) bool {
 
 // Members returns the workloads of class c (indexes into Workloads), ascending.
 func (a *Analysis) Members(c int) []int32 { return a.classes[c].members }
+
+// classMarks marks classes, each once: a bitmap over every class that is cleared word by word
+// where it was marked, so that a destination's reaching classes cost what they mark, not the
+// number of classes.
+type classMarks struct {
+	words   []uint64
+	touched []int32 // the words marked
+}
+
+// first marks class c and reports whether it was not marked yet.
+func (m *classMarks) first(c int32) bool {
+	w, bit := c/64, uint64(1)<<(c%64)
+	if m.words[w]&bit != 0 {
+		return false
+	}
+	if m.words[w] == 0 {
+		m.touched = append(m.touched, w)
+	}
+	m.words[w] |= bit
+	return true
+}
+
+// marks returns cleared marks for n classes, from the analysis's pool; put them back with
+// marksFree.Put, which clears them.
+func (a *Analysis) marks(n int) *classMarks {
+	m := a.marksFree.Get()
+	if m == nil {
+		m = &classMarks{}
+	}
+	if words := (n + 63) / 64; len(m.words) < words {
+		m.words = make([]uint64, words)
+	}
+	return m
+}
+
+// markPool is a pool of class marks that clears what it is given back.
+type markPool struct{ p sync.Pool }
+
+// Get returns marks put back before, or nil.
+func (mp *markPool) Get() *classMarks {
+	m, _ := mp.p.Get().(*classMarks)
+	return m
+}
+
+// Put clears the marks and keeps them.
+func (mp *markPool) Put(m *classMarks) {
+	for _, w := range m.touched {
+		m.words[w] = 0
+	}
+	m.touched = m.touched[:0]
+	mp.p.Put(m)
+}

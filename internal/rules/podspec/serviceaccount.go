@@ -32,6 +32,7 @@ package podspec
 import (
 	"cmp"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -197,35 +198,69 @@ func (tm tokenMounting) judge(inv *inventory.Inventory, path string) []rules.Vio
 // ServiceAccount namespace/name anything, by name or through its groups: a workload whose
 // account is granted API access is taken to use its token. A binding the scan has released
 // (no other selected rule reads bindings) can no longer be read, so it is taken to grant.
+// The bindings are read once per inventory (accountGrantsOf), not once per pod.
 func boundAccount(inv *inventory.Inventory, namespace, name string) bool {
-	grants := func(subjects []rbacv1.Subject, bindingNS string) bool {
+	g := inv.Memo(accountGrantsKey{}, func() any { return accountGrantsOf(inv) }).(*accountGrants)
+	return g.every || g.namespaces[namespace] || g.accounts[accountRef{namespace, name}]
+}
+
+// accountGrantsKey is the inventory memo key of accountGrants.
+type accountGrantsKey struct{}
+
+// accountRef names a ServiceAccount.
+type accountRef struct{ namespace, name string }
+
+// accountGrants are the ServiceAccounts that the bindings of an inventory grant anything to.
+type accountGrants struct {
+	// every is true when every account is granted: through the group of every account, or a
+	// ClusterRoleBinding that can no longer be read.
+	every bool
+	// namespaces are those whose every account is granted: through the group of the
+	// namespace's accounts, or a RoleBinding of the namespace that can no longer be read.
+	namespaces map[string]bool
+	accounts   map[accountRef]bool
+}
+
+// accountGrantsOf reads the grants of every binding. A RoleBinding grants only accounts of its
+// own namespace (a subject of another namespace is another namespace's account, which the
+// binding does not reach); a ClusterRoleBinding grants an account subject in the namespace
+// the subject names.
+func accountGrantsOf(inv *inventory.Inventory) *accountGrants {
+	g := &accountGrants{namespaces: map[string]bool{}, accounts: map[accountRef]bool{}}
+	grant := func(subjects []rbacv1.Subject, bindingNS string, cluster bool) {
 		for _, s := range subjects {
 			switch {
-			case s.Kind == rbacv1.ServiceAccountKind && s.Name == name && cmp.Or(s.Namespace, bindingNS) == namespace:
-				return true
-			case s.Kind == rbacv1.GroupKind && (s.Name == "system:serviceaccounts" || s.Name == "system:serviceaccounts:"+namespace):
-				return true
+			case s.Kind == rbacv1.ServiceAccountKind:
+				if ns := cmp.Or(s.Namespace, bindingNS); cluster || ns == bindingNS {
+					g.accounts[accountRef{ns, s.Name}] = true
+				}
+			case s.Kind != rbacv1.GroupKind:
+			case s.Name == "system:serviceaccounts" && cluster:
+				g.every = true
+			case s.Name == "system:serviceaccounts":
+				g.namespaces[bindingNS] = true
+			default:
+				if ns, ok := strings.CutPrefix(s.Name, "system:serviceaccounts:"); ok && (cluster || ns == bindingNS) {
+					g.namespaces[ns] = true
+				}
 			}
 		}
-		return false
 	}
 	for _, o := range inv.ByKind("RoleBinding") {
-		if o.Typed == nil && o.Namespace == namespace {
-			return true
-		}
-		if rb, ok := o.Typed.(*rbacv1.RoleBinding); ok && rb.Namespace == namespace && grants(rb.Subjects, rb.Namespace) {
-			return true
+		if o.Typed == nil {
+			g.namespaces[o.Namespace] = true
+		} else if rb, ok := o.Typed.(*rbacv1.RoleBinding); ok {
+			grant(rb.Subjects, rb.Namespace, false)
 		}
 	}
 	for _, o := range inv.ByKind("ClusterRoleBinding") {
 		if o.Typed == nil {
-			return true
-		}
-		if crb, ok := o.Typed.(*rbacv1.ClusterRoleBinding); ok && grants(crb.Subjects, "") {
-			return true
+			g.every = true
+		} else if crb, ok := o.Typed.(*rbacv1.ClusterRoleBinding); ok {
+			grant(crb.Subjects, "", true)
 		}
 	}
-	return false
+	return g
 }
 
 // absent says how a ServiceAccount that is not in the inventory was judged.
