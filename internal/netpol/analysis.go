@@ -99,19 +99,20 @@ const (
 // Analyze computes the reachability of in.
 func Analyze(in Input) *Analysis {
 	a := &Analysis{nsLabels: map[string]labels.Set{}, byNS: map[string][]*compiledPolicy{}, conns: []ConnSet{NoConns(), AllConns()}}
-	a.Workloads = slices.Clone(in.Workloads)
-	slices.SortStableFunc(a.Workloads, func(x, y Workload) int { return strings.Compare(x.ID(), y.ID()) })
-	a.Workloads = slices.CompactFunc(a.Workloads, func(x, y Workload) bool { return x.ID() == y.ID() })
-	a.ids = make([]string, len(a.Workloads))
-	for i := range a.Workloads {
-		a.ids[i] = a.Workloads[i].ID()
+	var order []int
+	a.ids, order = byID(len(in.Workloads), func(i int) string { return in.Workloads[i].ID() })
+	a.Workloads = make([]Workload, len(order))
+	for j, i := range order {
+		a.Workloads[j] = in.Workloads[i]
 	}
 	for _, ns := range in.Namespaces {
 		a.namespace(ns.Name, ns.Labels)
 	}
-	a.Services = slices.Clone(in.Services)
-	slices.SortStableFunc(a.Services, func(x, y Service) int { return strings.Compare(x.ID(), y.ID()) })
-	a.Services = slices.CompactFunc(a.Services, func(x, y Service) bool { return x.ID() == y.ID() })
+	_, order = byID(len(in.Services), func(i int) string { return in.Services[i].ID() })
+	a.Services = make([]Service, len(order))
+	for j, i := range order {
+		a.Services[j] = in.Services[i]
+	}
 	c := &compiler{}
 	var rules []*rule
 	for i := range in.Policies {
@@ -155,6 +156,26 @@ func Analyze(in Input) *Analysis {
 	a.indexEgress()
 	a.external()
 	return a
+}
+
+// byID orders n items by their IDs, the first of each ID only: it returns the IDs in order and
+// the index of the item of each. Each ID is written once, not once per comparison.
+func byID(n int, id func(i int) string) (ids []string, order []int) {
+	type keyed struct {
+		id string
+		i  int
+	}
+	ks := make([]keyed, n)
+	for i := range ks {
+		ks[i] = keyed{id(i), i}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int { return cmp.Or(strings.Compare(x.id, y.id), cmp.Compare(x.i, y.i)) })
+	ks = slices.CompactFunc(ks, func(x, y keyed) bool { return x.id == y.id })
+	ids, order = make([]string, len(ks)), make([]int, len(ks))
+	for j, k := range ks {
+		ids[j], order[j] = k.id, k.i
+	}
+	return ids, order
 }
 
 // namespace records a namespace's labels, with the name label the API server sets.
