@@ -308,17 +308,26 @@ func (rc resourceCheck) note(path, container, fields string) []finding.Patch {
 	return []finding.Patch{{Path: path, Comment: "TODO(palisade): set " + fields + " of container " + finding.Quote(container) + " to what it needs"}}
 }
 
+// limitRangesKey is the inventory memo key of the LimitRanges by namespace, which every
+// container's check reads.
+type limitRangesKey struct{}
+
 // limitRangeDefaults returns the resources that a LimitRange of type Container in the namespace
 // fills in when a container leaves them unset, for the given list, after the API server's
 // defaulting of the LimitRange itself (SetDefaults_LimitRangeItem): a missing default limit is
 // the max; a missing default request is the default limit, else the min.
 func limitRangeDefaults(inv *inventory.Inventory, namespace string, list resourceList) []corev1.ResourceName {
 	var out []corev1.ResourceName
-	for _, o := range inv.ByKind("LimitRange") {
-		lr, ok := o.Typed.(*corev1.LimitRange)
-		if !ok || o.Namespace != namespace {
-			continue
+	byNS := inv.Memo(limitRangesKey{}, func() any {
+		m := map[string][]*corev1.LimitRange{}
+		for _, o := range inv.ByKind("LimitRange") {
+			if lr, ok := o.Typed.(*corev1.LimitRange); ok {
+				m[o.Namespace] = append(m[o.Namespace], lr)
+			}
 		}
+		return m
+	}).(map[string][]*corev1.LimitRange)
+	for _, lr := range byNS[namespace] {
 		for _, item := range lr.Spec.Limits {
 			if item.Type != corev1.LimitTypeContainer {
 				continue
