@@ -64,8 +64,8 @@ var bindingKinds = []string{"ClusterRoleBinding", "RoleBinding"}
 // weigh more than the binding.
 var bindingChecksRead = append(slices.Clone(roleKinds), bindingKinds...)
 
-// binding is what the rules need of a ClusterRoleBinding or RoleBinding; it holds copies of
-// strings only, so that a deferred check does not pin the decoded object.
+// binding is what the rules need of a ClusterRoleBinding or RoleBinding, read from its typed
+// value (bindingOf) when a check runs.
 type binding struct {
 	kind, namespace, name string
 	roleRef               rbacv1.RoleRef
