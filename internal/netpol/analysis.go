@@ -51,7 +51,7 @@ type Analysis struct {
 	anyReachingMu sync.Mutex
 	anyReaching   map[anyReachingKey][]int32
 	// marksFree keeps the class marks of Reaching for the next destination (classMarks).
-	marksFree markPool
+	marksFree sync.Pool
 	// conns interns the connection sets of the matrix; 0 is none, 1 is all.
 	conns []ConnSet
 	// pairs lists, per source class, the destination classes it reaches (sorted) and how;

@@ -1,7 +1,5 @@
 package netpol
 
-import "sync"
-
 // indexEgress records what Reaching reads of the egress side: the classes nothing
 // restricts for egress, those admin policies judge, and per class the NetworkPolicy egress
 // rules whose peers name it.
@@ -104,8 +102,8 @@ func (a *Analysis) ReachingSplit(dst int, p Protocol, port int32) (open bool, re
 		}
 	}
 	return every, func(yield func(int) bool) {
-		seen := a.marks(len(a.classes))
-		defer a.marksFree.Put(seen)
+		seen := a.marks()
+		defer a.unmark(seen)
 		first := seen.first
 		if !every {
 			for _, m := range admitting {
@@ -164,17 +162,14 @@ func (a *Analysis) anyReachingFor(dc *class, p Protocol, port int32) []int32 {
 		return got
 	}
 	var out []int32
-	var seen map[int32]bool
+	seen := a.marks()
+	defer a.unmark(seen)
 	for _, r := range a.egressAny {
 		if !r.allows(dc.ports, p, port) {
 			continue
 		}
 		for _, s := range r.policy.selected {
-			if !seen[s] {
-				if seen == nil {
-					seen = map[int32]bool{}
-				}
-				seen[s] = true
+			if seen.first(s) {
 				out = append(out, s)
 			}
 		}
@@ -218,33 +213,21 @@ func (m *classMarks) first(c int32) bool {
 	return true
 }
 
-// marks returns cleared marks for n classes, from the analysis's pool; put them back with
-// marksFree.Put, which clears them.
-func (a *Analysis) marks(n int) *classMarks {
-	m := a.marksFree.Get()
+// marks returns cleared marks for the analysis's classes, from its pool; unmark gives them
+// back.
+func (a *Analysis) marks() *classMarks {
+	m, _ := a.marksFree.Get().(*classMarks)
 	if m == nil {
-		m = &classMarks{}
-	}
-	if words := (n + 63) / 64; len(m.words) < words {
-		m.words = make([]uint64, words)
+		m = &classMarks{words: make([]uint64, (len(a.classes)+63)/64)}
 	}
 	return m
 }
 
-// markPool is a pool of class marks that clears what it is given back.
-type markPool struct{ p sync.Pool }
-
-// Get returns marks put back before, or nil.
-func (mp *markPool) Get() *classMarks {
-	m, _ := mp.p.Get().(*classMarks)
-	return m
-}
-
-// Put clears the marks and keeps them.
-func (mp *markPool) Put(m *classMarks) {
+// unmark clears the marks where they were marked and keeps them for the next question.
+func (a *Analysis) unmark(m *classMarks) {
 	for _, w := range m.touched {
 		m.words[w] = 0
 	}
 	m.touched = m.touched[:0]
-	mp.p.Put(m)
+	a.marksFree.Put(m)
 }
