@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"maps"
+	"slices"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -100,7 +102,7 @@ func TestReleaseKeepsIdentityAndMetadataPositions(t *testing.T) {
 	b.Add(RootHash.Key("metadata").Key("annotations").Key("palisade.dev/ignore"), 4, 5)
 	b.Add(RootHash.Key("spec"), 5, 1)
 	o := &Object{Name: "n", Annotations: map[string]string{"palisade.dev/ignore": "x"}, Typed: &corev1.ConfigMap{}, Positions: b.Build()}
-	o.Release(false)
+	o.Release(false, Keep{})
 	if o.Typed != nil || o.Name != "n" || o.Annotations["palisade.dev/ignore"] != "x" {
 		t.Fatalf("release kept the content or lost the identity: %+v", o)
 	}
@@ -109,6 +111,74 @@ func TestReleaseKeepsIdentityAndMetadataPositions(t *testing.T) {
 	}
 	if l := o.Locate("spec"); l.Line != 1 {
 		t.Errorf("spec located at line %d after release, want the object's line 1", l.Line)
+	}
+}
+
+func TestReleaseKeepsTheLabelsAndAnnotationsAsked(t *testing.T) {
+	ignore := func(k string) bool { return k == "palisade.dev/ignore" }
+	cases := []struct {
+		name                   string
+		kind                   string
+		keep                   Keep
+		wantLabels             bool
+		wantAnnotations        []string // of the object, sorted
+		wantPodAnnotations     []string
+		wantIgnoreLine, wantNo int // where the kept and a dropped annotation are located
+	}{
+		{name: "the zero Keep keeps everything", kind: "Deployment", wantLabels: true,
+			wantAnnotations: []string{"description", "palisade.dev/ignore"}, wantPodAnnotations: []string{"palisade.dev/ignore", "prometheus.io/scrape"},
+			wantIgnoreLine: 5, wantNo: 4},
+		{name: "labels dropped, annotations narrowed, with their positions", kind: "Deployment", keep: Keep{DropLabels: true, Annotation: ignore},
+			wantAnnotations: []string{"palisade.dev/ignore"}, wantPodAnnotations: []string{"palisade.dev/ignore"},
+			wantIgnoreLine: 5, wantNo: 3},
+		{name: "a Namespace keeps its labels for namespace selectors", kind: "Namespace", keep: Keep{DropLabels: true, Annotation: ignore}, wantLabels: true,
+			wantAnnotations: []string{"palisade.dev/ignore"}, wantIgnoreLine: 5, wantNo: 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			meta := RootHash.Key("metadata")
+			var b PositionsBuilder
+			b.SetRoot(1, 1)
+			b.Add(meta, 2, 1)
+			b.Add(meta.Key("annotations"), 3, 3)
+			b.Add(bracketHash(meta.Key("annotations"), "description"), 4, 5)
+			b.Add(bracketHash(meta.Key("annotations"), "palisade.dev/ignore"), 5, 5)
+			annotations := map[string]string{"description": "d", "palisade.dev/ignore": "pod/privileged why"}
+			labels := map[string]string{"app": "a"}
+			o := &Object{Name: "n", Labels: labels, Annotations: annotations, Positions: b.Build()}
+			o.GVK.Kind = c.kind
+			switch c.kind {
+			case "Deployment":
+				d := &appsv1.Deployment{}
+				d.Labels, d.Annotations = labels, annotations
+				d.Spec.Template.Annotations = map[string]string{"prometheus.io/scrape": "true", "palisade.dev/ignore": "pod/privileged why"}
+				d.Spec.Template.Labels = map[string]string{"app": "a"}
+				d.Spec.Template.Spec.Containers = []corev1.Container{{Name: "c"}}
+				o.Typed = d
+			case "Namespace":
+				o.Typed = &corev1.Namespace{}
+			}
+			o.Release(false, c.keep)
+			if got := o.Labels != nil; got != c.wantLabels {
+				t.Errorf("labels kept: %v, want %v", got, c.wantLabels)
+			}
+			if got := slices.Sorted(maps.Keys(o.Annotations)); !slices.Equal(got, c.wantAnnotations) {
+				t.Errorf("annotations %q, want %q", got, c.wantAnnotations)
+			}
+			pod, ok := o.PodSummary()
+			if got := slices.Sorted(maps.Keys(pod.Annotations)); !slices.Equal(got, c.wantPodAnnotations) {
+				t.Errorf("pod template annotations %q, want %q", got, c.wantPodAnnotations)
+			}
+			if ok && pod.Labels["app"] != "a" {
+				t.Errorf("the pod template's labels were dropped: %v", pod.Labels)
+			}
+			if l := o.Locate("metadata.annotations[palisade.dev/ignore]"); l.Line != c.wantIgnoreLine {
+				t.Errorf("kept annotation located at line %d, want %d", l.Line, c.wantIgnoreLine)
+			}
+			if l := o.Locate("metadata.annotations[description]"); l.Line != c.wantNo {
+				t.Errorf("other annotation located at line %d, want %d", l.Line, c.wantNo)
+			}
+		})
 	}
 }
 

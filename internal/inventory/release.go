@@ -5,29 +5,46 @@ import (
 	"strings"
 )
 
+// Keep says which of its labels and annotations an object keeps when it is released:
+// those that readers after its own rules still look up, such as a suppression config's label
+// exemptions and the exemption annotations. Labels are most of what a released object holds,
+// and nearly every object's are its own. The zero value keeps them all.
+type Keep struct {
+	// DropLabels lets the object's labels go. Its pod template's stay in its PodSummary, which
+	// NetworkPolicy selectors match, and a Namespace keeps its own, which namespace selectors
+	// (of policies and their bindings, from the input or given beside it) match.
+	DropLabels bool
+	// Annotation, when set, keeps only the annotations whose key it accepts, of the object and
+	// of its pod template, with their positions.
+	Annotation func(key string) bool
+}
+
 // Release drops what a streaming scan no longer needs once an object's own rules have run:
-// its content (typed value, plain data, pod template) and the positions of every field but
-// its metadata (name, namespace, labels and each annotation, of the object and of its pod
-// template), which findings about the object as a whole, exemption annotations and namespace
-// rules still point at. keepPositions keeps every position, for an object that deferred
-// checks will still report on at paths they did not name; ReleaseKeeping keeps the paths
-// named.
+// its content (typed value, plain data, pod template), what id does not keep of its labels
+// and annotations, and the positions of every field but its metadata (name, namespace,
+// labels and each annotation kept, of the object and of its pod template), which findings
+// about the object as a whole, exemption annotations and namespace rules still point at.
+// keepPositions keeps every position, for an object that deferred checks will still report
+// on at paths they did not name; ReleaseKeeping keeps the paths named.
 //
 // The identity it keeps (name, namespace, labels, annotations) is kept as decoded: decoders
 // give every string and map its own allocation, sized to it, so keeping them pins nothing of
 // the decoded document, and copying them would only double them for a moment.
-func (o *Object) Release(keepPositions bool) {
+func (o *Object) Release(keepPositions bool, id Keep) {
 	if keepPositions {
 		o.keepSummaries()
-		o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
+		o.forget(id)
 		return
 	}
-	o.ReleaseKeeping(nil)
+	o.ReleaseKeeping(nil, id)
 }
 
 // ReleaseKeeping is Release that also keeps the positions of paths (and of their parents, where
 // a missing field is located), for deferred checks that will report there.
-func (o *Object) ReleaseKeeping(paths []string) {
+func (o *Object) ReleaseKeeping(paths []string, id Keep) {
+	o.keepSummaries()
+	pod, _ := PodTemplateOf(o)
+	o.forget(id)
 	if o.Positions != nil {
 		// The hashes of the paths kept and of their parents, worked out from the hashes of
 		// their parents rather than from the paths written out.
@@ -35,22 +52,59 @@ func (o *Object) ReleaseKeeping(paths []string) {
 		meta := RootHash.Key("metadata")
 		want := append(buf[:0], meta, meta.Key("name"), meta.Key("namespace"), meta.Key("labels"))
 		want = appendAnnotations(want, meta, o.Annotations)
-		if pod, ok := PodTemplateOf(o); ok && pod.MetaPath != "metadata" {
+		if o.pod != nil && pod.MetaPath != "" && pod.MetaPath != "metadata" {
 			parents := len(want)
 			want = appendPathHashes(want, pod.MetaPath)
 			podMeta := RootHash
 			if len(want) > parents {
 				podMeta = want[len(want)-1]
 			}
-			want = appendAnnotations(want, podMeta, pod.Meta.Annotations)
+			want = appendAnnotations(want, podMeta, o.pod.Annotations)
 		}
 		for _, p := range paths {
 			want = appendPathHashes(want, p)
 		}
 		o.Positions = o.Positions.keep(want)
 	}
-	o.keepSummaries()
+}
+
+// forget drops the object's content, and what id does not keep of its labels and annotations;
+// keepSummaries has run.
+func (o *Object) forget(id Keep) {
 	o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
+	if id.DropLabels && (o.GVK.Kind != "Namespace" || o.GVK.Group != "") {
+		o.Labels = nil
+	}
+	if id.Annotation != nil {
+		o.Annotations = onlyAnnotations(o.Annotations, id.Annotation)
+		if o.pod != nil {
+			o.pod.Annotations = onlyAnnotations(o.pod.Annotations, id.Annotation)
+		}
+	}
+}
+
+// onlyAnnotations returns the annotations whose key keep accepts: annotations itself when it
+// accepts them all, nil when it accepts none.
+func onlyAnnotations(annotations map[string]string, keep func(key string) bool) map[string]string {
+	n := 0
+	for k := range annotations {
+		if keep(k) {
+			n++
+		}
+	}
+	switch n {
+	case len(annotations):
+		return annotations
+	case 0:
+		return nil
+	}
+	kept := make(map[string]string, n)
+	for k, v := range annotations {
+		if keep(k) {
+			kept[k] = v
+		}
+	}
+	return kept
 }
 
 // appendAnnotations appends the hashes of the path meta.annotations and of each annotation

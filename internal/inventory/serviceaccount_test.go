@@ -48,7 +48,7 @@ func beforeAndAfterRelease(t *testing.T, name, kind string, typed runtime.Object
 		t.Run(name, func(t *testing.T) {
 			o := &inventory.Object{GVK: schema.GroupVersionKind{Kind: kind}, Name: "x", Typed: typed}
 			if release {
-				o.Release(false)
+				o.Release(false, inventory.Keep{})
 			}
 			check(t, o)
 		})

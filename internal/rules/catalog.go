@@ -135,6 +135,10 @@ type Evaluation struct {
 	opts *Options
 	*Selection
 	Release bool
+	// Keep is what a released object keeps of its labels and annotations: what the scan
+	// reads of them after its rules have run (suppression). The rules' own readers of
+	// released objects read only the pod template's labels, which objects always keep.
+	Keep inventory.Keep
 	// Sink, when set, receives each object's findings from its pod and object rules as soon
 	// as they are made, on the goroutine that evaluates it, instead of the evaluation keeping
 	// them: a scan too large to hold its findings spools them. fs is the evaluation's buffer,
@@ -277,7 +281,7 @@ func (e *Evaluation) Object(o *inventory.Object) {
 		}
 	}
 	if e.Release && !e.keep[o.GVK.Kind] {
-		releaseFor(o, defers)
+		releaseFor(o, defers, e.Keep)
 	}
 	if e.Sink != nil && len(out) > 0 {
 		e.Sink(o, out)
@@ -321,16 +325,16 @@ func (e *Evaluation) keepDeferred(ds []deferred) {
 
 // releaseFor releases an object, keeping the positions its deferred checks will report at:
 // the paths they named, or every position when one named none.
-func releaseFor(o *inventory.Object, defers []deferred) {
+func releaseFor(o *inventory.Object, defers []deferred, id inventory.Keep) {
 	var paths []string
 	for _, d := range defers {
 		if !d.pathsNamed {
-			o.Release(true)
+			o.Release(true, id)
 			return
 		}
 		paths = append(paths, d.paths...)
 	}
-	o.ReleaseKeeping(paths)
+	o.ReleaseKeeping(paths, id)
 }
 
 // store copies findings into the evaluation's blocks; the caller holds e.mu. The first

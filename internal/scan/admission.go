@@ -93,6 +93,7 @@ func judgeAdmissionPolicies(ctx context.Context, req Request, opts *rules.Option
 	}
 	eval := catalog.NewEvaluation(opts, selected)
 	eval.Release = true
+	eval.Keep = req.Policy.Reads()
 	load := req.Load
 	load.OnObject = eval.Object
 	if stdin != nil {

@@ -64,6 +64,7 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	selected := req.selector()
 	eval := req.Catalog.NewEvaluation(&opts, selected)
 	eval.Release = true
+	eval.Keep = req.Policy.Reads()
 	spooled := newSpooler()
 	if spooled != nil {
 		eval.Sink = spooled.add

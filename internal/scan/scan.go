@@ -80,6 +80,7 @@ func Manifests(ctx context.Context, req Request) *Result {
 	// until the cross-object rules have run.
 	eval := req.Catalog.NewEvaluation(&opts, selected)
 	eval.Release = true
+	eval.Keep = req.Policy.Reads()
 	spooled := newSpooler()
 	if spooled != nil {
 		eval.Sink = spooled.add

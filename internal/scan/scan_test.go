@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -313,5 +314,100 @@ func TestARulePanicIsAScanErrorNotACrash(t *testing.T) {
 	}
 	if code := res.ExitCode(finding.Critical); code != 2 {
 		t.Errorf("exit code %d, want 2", code)
+	}
+}
+
+// TestReleasedObjectsKeepWhatSuppressionReads pins what a streaming scan keeps of an object's
+// labels and annotations once its rules have run (the labels only when an exemption selects
+// labels, and only the annotations exemptions are read from): every exemption still applies, and
+// a misspelt exemption annotation is still reported where it is written.
+func TestReleasedObjectsKeepWhatSuppressionReads(t *testing.T) {
+	const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %s
+  namespace: shop
+  labels: {app: %s, tier: web}
+  annotations:
+    description: a web server
+%[3]s
+spec:
+  selector: {matchLabels: {app: %[2]s}}
+  template:
+    metadata:
+      labels: {app: %[2]s}
+      annotations:
+        prometheus.io/scrape: "true"
+%[4]s
+    spec:
+      containers:
+      - name: app
+        image: registry.example/app:1.0
+        securityContext: {privileged: true}
+`
+	doc := func(name, app, annotation, podAnnotation string) string {
+		return fmt.Sprintf(deployment, name, app, annotation, podAnnotation)
+	}
+	tests := []struct {
+		name       string
+		manifest   string
+		config     string
+		wantActive []string // objects with an active pod/privileged finding
+		wantSupp   []string // objects whose finding is suppressed
+		wantErrors []string // "line: message"
+	}{
+		{name: "an exemption that selects labels matches the labels of the object",
+			manifest:   doc("cni", "cilium", "", "") + "---\n" + doc("web", "shop", "", ""),
+			config:     "version: 1\nexemptions:\n- rules: [pod/privileged]\n  labels: {app: cilium}\n  reason: the CNI needs it\n",
+			wantActive: []string{"web"}, wantSupp: []string{"cni"}},
+		{name: "an exemption annotation on the object applies",
+			manifest:   doc("cni", "cilium", "    palisade.dev/ignore: pod/privileged the CNI needs it", "") + "---\n" + doc("web", "shop", "", ""),
+			wantActive: []string{"web"}, wantSupp: []string{"cni"}},
+		{name: "an exemption annotation on the pod template applies",
+			manifest: doc("cni", "cilium", "", "        palisade.dev/ignore: pod/privileged the CNI needs it"),
+			wantSupp: []string{"cni"}},
+		{name: "a misspelt exemption annotation is reported at its line, and exempts nothing",
+			manifest:   doc("cni", "cilium", "    palisade.dev/ingore: pod/privileged the CNI needs it", ""),
+			wantActive: []string{"cni"},
+			wantErrors: []string{"9: unknown annotation palisade.dev/ingore (did you mean palisade.dev/ignore?); it exempts nothing"}},
+	}
+	catalog := testrules.Builtin(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "app.yaml")
+			if err := os.WriteFile(file, []byte(tt.manifest), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := suppress.ParseConfig(".palisade.yaml", []byte(cmp.Or(tt.config, "version: 1\n")), catalog)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := scan.Manifests(context.Background(), scan.Request{
+				Paths: []string{file}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest"},
+				Policy:   &suppress.Policy{Config: cfg, Catalog: catalog, Annotations: true},
+				Selected: func(r *rules.Rule) bool { return r.ID == "pod/privileged" },
+			})
+			names := func(fs []finding.Finding) []string {
+				var out []string
+				for _, f := range fs {
+					out = append(out, f.Object.Name)
+				}
+				return out
+			}
+			if got := names(res.Findings); !slices.Equal(got, tt.wantActive) {
+				t.Errorf("active findings on %q, want %q", got, tt.wantActive)
+			}
+			if got := names(res.Suppressed); !slices.Equal(got, tt.wantSupp) {
+				t.Errorf("suppressed findings on %q, want %q", got, tt.wantSupp)
+			}
+			var errs []string
+			for _, e := range res.Errors {
+				errs = append(errs, fmt.Sprintf("%d: %s", e.Location.Line, e.Message))
+			}
+			if !slices.Equal(errs, tt.wantErrors) {
+				t.Errorf("errors = %q, want %q", errs, tt.wantErrors)
+			}
+		})
 	}
 }

@@ -33,6 +33,26 @@ type Policy struct {
 	Annotations bool
 }
 
+// Reads is what the policy reads of each object's labels and annotations once the scan has
+// judged it: every label when an exemption selects labels, and the annotations that
+// exemptions are read from (palisade.dev/ignore, and keys that look like misspellings of it,
+// which are reported). A nil policy reads none.
+func (p *Policy) Reads() inventory.Keep {
+	if p == nil {
+		return inventory.Keep{DropLabels: true, Annotation: readsNoAnnotation}
+	}
+	id := inventory.Keep{DropLabels: !p.Config.selectsLabels(), Annotation: readsNoAnnotation}
+	if p.Annotations {
+		id.Annotation = exemptionKey
+	}
+	return id
+}
+
+func readsNoAnnotation(string) bool { return false }
+
+// exemptionKey reports whether an annotation key is read for exemptions.
+func exemptionKey(k string) bool { return k == AnnotationKey || misspeltKey(k) }
+
 // Apply overrides severities, then splits findings into active and suppressed ones. A finding
 // that a config exemption matches is suppressed with that exemption's reason; otherwise one
 // that its object's annotation names is suppressed with the annotation's reason. Problems in
@@ -206,7 +226,7 @@ func (p *Policy) readAnnotations(inv *inventory.Inventory) (annotationIndex, []f
 		}
 		for _, site := range sites[:n] {
 			for k, v := range site.annotations {
-				if k != AnnotationKey && !misspeltKey(k) {
+				if !exemptionKey(k) {
 					continue
 				}
 				at := func(format string, args ...any) {
