@@ -11,14 +11,26 @@ import (
 // It stores one 16-byte entry per mapping key and sequence item, keyed by a hash of the path,
 // so that a large corpus keeps its positions without keeping its YAML trees.
 type Positions struct {
-	entries []posEntry // sorted by hash
+	// entries are sorted by hash, equal hashes (a key written twice) earliest in the document
+	// first; borrowed entries are in the order they were added.
+	entries []posEntry
 	root    posEntry
+	// borrowed says the entries are a builder's room (PositionsBuilder.Borrow).
+	borrowed bool
 }
 
 type posEntry struct {
 	hash         uint64
 	line, column uint32
 }
+
+// before orders entries by hash, then by place in the document.
+func (e posEntry) before(o posEntry) bool {
+	return e.hash < o.hash || e.hash == o.hash && e.place() < o.place()
+}
+
+// place orders entries by line, then column.
+func (e posEntry) place() uint64 { return uint64(e.line)<<32 | uint64(e.column) }
 
 // PathHash identifies a field path. Build it from RootHash with Key and Index, in the order the
 // path is walked; equal paths give equal hashes.
@@ -78,22 +90,50 @@ func (b *PositionsBuilder) Add(h PathHash, line, column int) {
 // Build sorts the entries and returns the finished index, in a slice of its own of exactly
 // the size needed. The builder may then be Reset and used for another object.
 func (b *PositionsBuilder) Build() *Positions {
-	sortEntries(b.p.entries, 2*bits.Len(uint(len(b.p.entries))))
 	p := &Positions{root: b.p.root}
-	if len(b.p.entries) > 0 {
-		p.entries = make([]posEntry, len(b.p.entries))
-		copy(p.entries, b.p.entries)
-	}
+	p.entries = owned(b.p.entries)
 	return p
 }
 
-// sortEntries sorts entries by hash: a quicksort that compares hashes directly (a generic sort
-// calls a comparison function for every pair, and sorting is a good part of decoding a
-// document), with insertion sort for short runs and the standard sort past depth levels.
+// Borrow returns the positions added so far without sorting or copying them: they stay the
+// builder's room, valid until it is Reset, and only the goroutine that built them may read
+// them. Before the builder is Reset, Own must make them their own, or Release replace them
+// with the few a released object keeps: most objects are released, and never pay for
+// sorting and copying every position.
+func (b *PositionsBuilder) Borrow() *Positions {
+	return &Positions{entries: b.p.entries, root: b.p.root, borrowed: true}
+}
+
+// Own makes borrowed positions their own, sorted, in place, so that every holder of p reads
+// the same; it leaves other positions as they are. After Own, any goroutine may read them.
+func (p *Positions) Own() {
+	if p == nil || !p.borrowed {
+		return
+	}
+	p.entries, p.borrowed = owned(p.entries), false
+}
+
+// owned returns entries sorted, in a slice of exactly their number (nil for none).
+func owned(entries []posEntry) []posEntry {
+	if len(entries) == 0 {
+		return nil
+	}
+	out := make([]posEntry, len(entries))
+	copy(out, entries)
+	sortEntries(out, 2*bits.Len(uint(len(out))))
+	return out
+}
+
+// sortEntries sorts entries by hash, then place (posEntry.before): a quicksort that compares
+// entries directly (a generic sort calls a comparison function for every pair, and sorting is
+// a good part of decoding a document), with insertion sort for short runs and the standard
+// sort past depth levels.
 func sortEntries(e []posEntry, depth int) {
 	for len(e) > 12 {
 		if depth == 0 {
-			slices.SortFunc(e, func(a, b posEntry) int { return cmp.Compare(a.hash, b.hash) })
+			slices.SortFunc(e, func(a, b posEntry) int {
+				return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.place(), b.place()))
+			})
 			return
 		}
 		depth--
@@ -108,13 +148,13 @@ func sortEntries(e []posEntry, depth int) {
 				e[m], e[0] = e[0], e[m]
 			}
 		}
-		pivot := e[m].hash
+		pivot := e[m]
 		i, j := 0, len(e)-1
 		for i <= j {
-			for e[i].hash < pivot {
+			for e[i].before(pivot) {
 				i++
 			}
-			for e[j].hash > pivot {
+			for pivot.before(e[j]) {
 				j--
 			}
 			if i <= j {
@@ -133,7 +173,7 @@ func sortEntries(e []posEntry, depth int) {
 		}
 	}
 	for i := 1; i < len(e); i++ {
-		for k := i; k > 0 && e[k].hash < e[k-1].hash; k-- {
+		for k := i; k > 0 && e[k].before(e[k-1]); k-- {
 			e[k], e[k-1] = e[k-1], e[k]
 		}
 	}
@@ -144,7 +184,19 @@ func (b *PositionsBuilder) Reset() {
 	b.p = Positions{entries: b.p.entries[:0]}
 }
 
+// find returns the entry of the path that hashes to h, the earliest in the document when the
+// path was written twice.
 func (p *Positions) find(h PathHash) (posEntry, bool) {
+	if p.borrowed {
+		var found posEntry
+		ok := false
+		for _, e := range p.entries {
+			if e.hash == uint64(h) && (!ok || e.place() < found.place()) {
+				found, ok = e, true
+			}
+		}
+		return found, ok
+	}
 	i, ok := slices.BinarySearchFunc(p.entries, uint64(h), func(e posEntry, t uint64) int {
 		switch {
 		case e.hash < t:

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"cmp"
+	"fmt"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -91,7 +92,7 @@ func TestTrimKeepsTheGivenPathsAndTheirParents(t *testing.T) {
 	}
 }
 
-func TestSortEntriesOrdersByHash(t *testing.T) {
+func TestSortEntriesOrdersByHashThenPlace(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, tt := range []struct {
 		name  string
@@ -106,29 +107,70 @@ func TestSortEntriesOrdersByHash(t *testing.T) {
 		{"descending", 500, func(i int) uint64 { return uint64(1000 - i) }, -1},
 		{"few distinct", 700, func(i int) uint64 { return uint64(i % 3) }, -1},
 		{"all equal", 300, func(int) uint64 { return 42 }, -1},
-		{"depth exhausted", 1000, func(int) uint64 { return rng.Uint64() }, 1},
+		{"depth exhausted", 1000, func(int) uint64 { return rng.Uint64() % 50 }, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := make([]posEntry, tt.n)
 			for i := range e {
-				e[i] = posEntry{hash: tt.hash(i), line: uint32(i)}
+				e[i] = posEntry{hash: tt.hash(i), line: uint32(rng.IntN(100)), column: uint32(rng.IntN(10))}
 			}
 			want := slices.Clone(e)
-			slices.SortStableFunc(want, func(a, b posEntry) int { return cmp.Compare(a.hash, b.hash) })
+			slices.SortFunc(want, func(a, b posEntry) int {
+				return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.line, b.line), cmp.Compare(a.column, b.column))
+			})
 			depth := tt.depth
 			if depth < 0 {
 				depth = 2 * bits.Len(uint(len(e)))
 			}
 			sortEntries(e, depth)
-			if !slices.IsSortedFunc(e, func(a, b posEntry) int { return cmp.Compare(a.hash, b.hash) }) {
-				t.Fatalf("not sorted by hash")
-			}
-			// The same entries, whatever the order of equal hashes.
-			byAll := func(a, b posEntry) int { return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.line, b.line)) }
-			slices.SortFunc(e, byAll)
-			slices.SortFunc(want, byAll)
 			if !slices.Equal(e, want) {
-				t.Fatalf("entries changed while sorting")
+				t.Fatalf("not sorted by hash, then line and column")
+			}
+		})
+	}
+}
+
+// TestBorrowedPositionsAnswerAsOwnedOnes pins that positions read straight from a builder's
+// room, unsorted, locate every path (a key written twice at its earliest place), and keep the
+// paths a released object keeps, exactly as the sorted positions that Build gives.
+func TestBorrowedPositionsAnswerAsOwnedOnes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 12, 13, 200} {
+		t.Run(fmt.Sprint(n, " positions"), func(t *testing.T) {
+			var b PositionsBuilder
+			b.SetRoot(1, 1)
+			var hashes []PathHash
+			for i := range n {
+				h := RootHash.Key(fmt.Sprint("k", rng.IntN(max(n/2, 1)))) // some written twice
+				hashes = append(hashes, h)
+				b.Add(h, 2+rng.IntN(n+1), 1+i%7)
+			}
+			built := b.Build()
+			borrowed := b.Borrow()
+			absent := RootHash.Key("absent")
+			for _, h := range append(hashes, absent) {
+				got, gotOK := borrowed.find(h)
+				want, wantOK := built.find(h)
+				if got != want || gotOK != wantOK {
+					t.Fatalf("find %x: borrowed %v %v, built %v %v", h, got, gotOK, want, wantOK)
+				}
+			}
+			var want []PathHash
+			for _, h := range hashes {
+				if rng.IntN(3) == 0 {
+					want = append(want, h)
+				}
+			}
+			want = append(want, absent)
+			if k1, k2 := borrowed.keep(slices.Clone(want)), built.keep(slices.Clone(want)); !slices.Equal(k1.entries, k2.entries) || k1.borrowed {
+				t.Fatalf("keep: borrowed %v, built %v", k1.entries, k2.entries)
+			}
+			borrowed.Own()
+			if !slices.Equal(borrowed.entries, built.entries) || borrowed.borrowed {
+				t.Fatalf("Own gave %v, Build %v", borrowed.entries, built.entries)
+			}
+			if n > 0 && &borrowed.entries[0] == &b.p.entries[0] {
+				t.Fatal("Own kept the builder's room")
 			}
 		})
 	}

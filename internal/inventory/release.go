@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 )
@@ -143,6 +144,16 @@ func (p *Positions) keep(want []PathHash) *Positions {
 	want = slices.Compact(want)
 	var found [24]posEntry
 	kept := found[:0]
+	if p.borrowed {
+		// In the order added: pick the wanted ones, then sort those few.
+		for _, e := range p.entries {
+			if _, ok := slices.BinarySearch(want, PathHash(e.hash)); ok {
+				kept = append(kept, e)
+			}
+		}
+		sortEntries(kept, 2*bits.Len(uint(len(kept))))
+		return &Positions{root: p.root, entries: slices.Clone(kept)}
+	}
 	for _, h := range want {
 		i, _ := slices.BinarySearchFunc(p.entries, uint64(h), func(e posEntry, t uint64) int {
 			switch {

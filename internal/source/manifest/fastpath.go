@@ -13,9 +13,13 @@ import (
 // duplicate keys. It reports false, having decided nothing, for a document outside that
 // subset, for a List (whose items become objects of their own) and for a document that
 // repeats its kind; decode then takes the yaml.v3 path, which also words every YAML error.
-func (d *decoder) fast(doc Document) ([]*inventory.Object, []finding.ScanError, bool) {
-	// The parser's stacks and the positions builder are reused from document to document;
-	// Build copies the positions out at their exact size.
+//
+// It calls use (when set) with the object before the positions builder is reused: the object's
+// positions are the builder's room until then (PositionsBuilder.Borrow), so that an object
+// released by use copies out only the few positions it keeps, and any other is given a sorted
+// copy of its own when use returns.
+func (d *decoder) fast(doc Document, use func(*inventory.Object)) ([]*inventory.Object, []finding.ScanError, bool) {
+	// The parser's stacks and the positions builder are reused from document to document.
 	room, _ := d.fastRoom.Get().(*fastRoom)
 	if room == nil {
 		room = new(fastRoom)
@@ -38,9 +42,17 @@ func (d *decoder) fast(doc Document) ([]*inventory.Object, []finding.ScanError, 
 		dups = append(dups, duplicateKey{path: dk.Path, line: dk.Line, col: dk.Column})
 	}
 	loc := finding.Location{File: doc.File, Document: doc.Index, Line: fd.Line, Column: fd.Column, Template: doc.Template}
-	o, errs := d.build(doc, loc, 0, b, pos, dups)
+	o, errs := d.build(doc, loc, 0, b, pos.Borrow(), dups)
 	if o == nil {
 		return nil, errs, true
+	}
+	if use != nil {
+		use(o)
+	}
+	// Whether use released the object or not, nothing may read the builder's room after this.
+	o.Positions.Own()
+	if o.AsMeant != nil {
+		o.AsMeant.Object.Positions.Own()
 	}
 	return []*inventory.Object{o}, errs, true
 }

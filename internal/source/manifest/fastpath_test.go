@@ -384,7 +384,7 @@ func plainManifest(file, corpus string) bool {
 func sameObjects(t *testing.T, docs []Document) {
 	d := newDecoder("default")
 	for _, doc := range docs {
-		objs, errs, ok := d.fast(doc)
+		objs, errs, ok := d.fast(doc, nil)
 		if !ok {
 			continue
 		}
@@ -425,10 +425,10 @@ func TestFastPathLeavesListsToYAML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		doc := Document{File: "list.yaml", Index: 1, Line: 1, Data: []byte(tt.data)}
-		if _, _, ok := d.fast(doc); ok {
+		if _, _, ok := d.fast(doc, nil); ok {
 			t.Errorf("%s: took the fast path", tt.name)
 		}
-		if out := d.decode(doc); len(out.objects) != tt.objects || len(out.errs) != 0 {
+		if out := d.decode(doc, nil); len(out.objects) != tt.objects || len(out.errs) != 0 {
 			t.Errorf("%s: decoded %d objects, errors %v; want %d objects", tt.name, len(out.objects), out.errs, tt.objects)
 		}
 	}

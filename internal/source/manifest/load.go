@@ -124,13 +124,7 @@ func Load(ctx context.Context, paths []string, opts Options) *Result {
 			for batch := range docs {
 				out := batchResult{ord: batch.ord, docs: make([]decoded, 0, len(batch.docs))}
 				for _, d := range batch.docs {
-					r := l.dec.decode(d)
-					if opts.OnObject != nil {
-						for _, o := range r.objects {
-							opts.OnObject(o)
-						}
-					}
-					out.docs = append(out.docs, r)
+					out.docs = append(out.docs, l.dec.decode(d, opts.OnObject))
 				}
 				// Nothing decoded refers to a document's bytes: the room they were read into
 				// serves other documents now.
@@ -614,7 +608,9 @@ type decoder struct {
 
 func newDecoder(namespace string) *decoder { return &decoder{namespace: namespace} }
 
-func (d *decoder) decode(doc Document) (out decoded) {
+// decode decodes one document into its objects, calling use (when set) with each of them,
+// in order, before it returns.
+func (d *decoder) decode(doc Document, use func(*inventory.Object)) (out decoded) {
 	loc := finding.Location{File: doc.File, Document: doc.Index, Line: doc.Line, Column: 1, Template: doc.Template}
 	fail := func(line int, format string, args ...any) {
 		l := loc
@@ -628,7 +624,7 @@ func (d *decoder) decode(doc Document) (out decoded) {
 		return out
 	}
 	if doc.Column <= 1 { // the fast path counts columns from the start of a line
-		if objects, errs, ok := d.fast(doc); ok {
+		if objects, errs, ok := d.fast(doc, use); ok {
 			out.objects, out.errs = objects, errs
 			return out
 		}
@@ -668,6 +664,11 @@ func (d *decoder) decode(doc Document) (out decoded) {
 		out.errs = append(out.errs, errs...)
 		if o != nil {
 			out.objects = append(out.objects, o)
+		}
+	}
+	if use != nil {
+		for _, o := range out.objects {
+			use(o)
 		}
 	}
 	return out
@@ -857,7 +858,7 @@ func (d *decoder) object(doc Document, n *yaml.Node, item int, budget *int) (*in
 	if !ok {
 		return nil, errAt(loc, "list item is not an object (it is %s)", nodeKindName(n))
 	}
-	return d.build(doc, loc, item, &body{nodes: fastyaml.AppendValue(nil, "", content), content: content}, &c.pos, c.dups)
+	return d.build(doc, loc, item, &body{nodes: fastyaml.AppendValue(nil, "", content), content: content}, c.pos.Build(), c.dups)
 }
 
 // body is a document's map: its nodes, which the typed decoder reads, and the same as plain
@@ -892,7 +893,7 @@ func errAt(l finding.Location, format string, args ...any) []finding.ScanError {
 
 // build makes the inventory object of one manifest from its data, its field positions (the
 // root already set) and its duplicate keys.
-func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, pos *inventory.PositionsBuilder, dups []duplicateKey) (*inventory.Object, []finding.ScanError) {
+func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, positions *inventory.Positions, dups []duplicateKey) (*inventory.Object, []finding.ScanError) {
 	apiVersion, kind := b.str("apiVersion"), b.str("kind")
 	switch {
 	case apiVersion == "" && kind == "":
@@ -912,7 +913,6 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 	if err != nil {
 		return nil, errAt(loc, "%s: invalid apiVersion %s: %v", finding.DescribeName(kind), finding.DescribeName(apiVersion), err)
 	}
-	positions := pos.Build()
 	o := &inventory.Object{
 		GVK:       gv.WithKind(kind),
 		Origin:    inventory.Origin{File: doc.File, Template: doc.Template, Document: doc.Index, Item: item},

@@ -35,7 +35,7 @@ const maxKeptNodes = 4096
 // Decode decodes one YAML or JSON document (a List gives its items). file names the document
 // in locations.
 func (d *Decoder) Decode(file string, data []byte) ([]*inventory.Object, []finding.ScanError) {
-	out := d.d.decode(Document{File: file, Index: 1, Line: 1, Data: data})
+	out := d.d.decode(Document{File: file, Index: 1, Line: 1, Data: data}, nil)
 	return out.objects, out.errs
 }
 
@@ -64,7 +64,7 @@ func (d *Decoder) DecodeJSON(file string, data []byte) (*inventory.Object, []fin
 	*buf = nodes
 	var pos inventory.PositionsBuilder
 	pos.SetRoot(1, 1)
-	return d.d.build(Document{File: file, Index: 1, Line: 1, Data: data}, loc, 0, &body{nodes: nodes}, &pos, jsonDuplicates(nodes))
+	return d.d.build(Document{File: file, Index: 1, Line: 1, Data: data}, loc, 0, &body{nodes: nodes}, pos.Build(), jsonDuplicates(nodes))
 }
 
 // jsonDuplicates returns the keys that a map of the JSON value at nodes[0] repeats, as the
