@@ -44,6 +44,9 @@ type Object struct {
 	// NamespaceImplied is true when the source did not name a namespace and Namespace is the
 	// one the object would be created in (the --namespace of the scan).
 	NamespaceImplied bool
+	// accountToken is what AutomountServiceAccountToken answered when the object was
+	// released (beside NamespaceImplied, in room the struct has anyway).
+	accountToken accountToken
 	// Typed is the k8s.io/api value for kinds Palisade knows; nil otherwise.
 	Typed runtime.Object
 	// Content is the object as plain data (maps, slices, strings, int64, float64, bool). It is

@@ -69,11 +69,12 @@ func (o *Object) PodSummary() (PodSummary, bool) {
 	return s, true
 }
 
-// keepSummaries keeps what PodSummary and ServiceAddresses answer before the object's
-// content is released.
+// keepSummaries keeps what PodSummary, ServiceAddresses and AutomountServiceAccountToken
+// answer before the object's content is released.
 func (o *Object) keepSummaries() {
 	o.serviceIPs = o.ServiceAddresses()
 	o.keepPodSummary()
+	o.keepAccountToken()
 }
 
 // keepPodSummary keeps what PodSummary answers before the object's content is released.

@@ -38,6 +38,30 @@ func TestServiceAccountName(t *testing.T) {
 	}
 }
 
+func TestAutomountServiceAccountToken(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		name   string
+		kind   string
+		typed  runtime.Object
+		want   *bool
+		wantOK bool
+	}{
+		{"a ServiceAccount that leaves it unset", "ServiceAccount", &corev1.ServiceAccount{}, nil, true},
+		{"a ServiceAccount that sets false", "ServiceAccount", &corev1.ServiceAccount{AutomountServiceAccountToken: &no}, &no, true},
+		{"a ServiceAccount that sets true", "ServiceAccount", &corev1.ServiceAccount{AutomountServiceAccountToken: &yes}, &yes, true},
+		{"another kind has no answer", "Pod", &corev1.Pod{}, nil, false},
+	}
+	for _, tt := range tests {
+		beforeAndAfterRelease(t, tt.name, tt.kind, tt.typed, func(t *testing.T, o *inventory.Object) {
+			got, ok := o.AutomountServiceAccountToken()
+			if ok != tt.wantOK || (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+				t.Errorf("AutomountServiceAccountToken() = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
 // beforeAndAfterRelease runs check on an object of kind holding typed, as read and then
 // released, for what a released object must still answer.
 func beforeAndAfterRelease(t *testing.T, name, kind string, typed runtime.Object, check func(*testing.T, *inventory.Object)) {

@@ -69,10 +69,11 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 	}
 }
 
-// TestEachRuleAloneStreamsAsItBatches pins each cross-object rule's Reads: selected alone (as
-// --rule does), so that no other rule keeps the kinds it reads, a rule whose deferred or
-// namespace checks read the inventory finds in a streaming scan, which releases every kind
-// no selected rule reads, exactly what it finds over an inventory that keeps every object.
+// TestEachRuleAloneStreamsAsItBatches pins each cross-object rule's Reads and ReadsReleased:
+// selected alone (as --rule does), so that no other rule keeps the kinds it reads, a rule
+// whose deferred or namespace checks read the inventory finds in a streaming scan, which
+// releases every kind no selected rule reads, exactly what it finds over an inventory that
+// keeps every object.
 func TestEachRuleAloneStreamsAsItBatches(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := testcorpus.Generate(dir, 300, 1); err != nil {
@@ -84,7 +85,7 @@ func TestEachRuleAloneStreamsAsItBatches(t *testing.T) {
 	loaded := manifest.Load(context.Background(), inputs, manifest.Options{})
 	judged := 0
 	for _, r := range catalog.All() {
-		if len(r.Reads) == 0 || r.Scope != rules.ScopePod && r.Scope != rules.ScopeObject && r.Scope != rules.ScopeNamespace {
+		if len(r.Reads)+len(r.ReadsReleased) == 0 || r.Scope != rules.ScopePod && r.Scope != rules.ScopeObject && r.Scope != rules.ScopeNamespace {
 			continue
 		}
 		alone := func(x *rules.Rule) bool { return x.ID == r.ID }

@@ -65,9 +65,10 @@ func automountServiceAccountTokenRule() rules.Rule {
 			"projected serviceAccountToken volume in the one container that uses it.",
 		// The bindings it looks at only narrow the remedy (boundAccount), not the verdict, so
 		// they are not named here: a cluster scan or a webhook that cannot list them still
-		// judges the rule.
-		Reads: []string{"ServiceAccount"},
-		Pod:   checkAutomountServiceAccountToken,
+		// judges the rule. Of a ServiceAccount it reads only what a released one keeps
+		// (inventory.Object.AutomountServiceAccountToken).
+		ReadsReleased: []string{"ServiceAccount"},
+		Pod:           checkAutomountServiceAccountToken,
 	}
 }
 
@@ -159,9 +160,7 @@ func (tm tokenMounting) judge(inv *inventory.Inventory, path string) []rules.Vio
 	var saSetting *bool
 	saFound := false
 	if o := inv.Get("ServiceAccount", tm.namespace, tm.account); o != nil {
-		if sa, ok := o.Typed.(*corev1.ServiceAccount); ok {
-			saFound, saSetting = true, sa.AutomountServiceAccountToken
-		}
+		saSetting, saFound = o.AutomountServiceAccountToken()
 	}
 	if saFound && saSetting != nil && !*saSetting && !tm.podTrue {
 		return nil

@@ -40,16 +40,20 @@ import (
 	"palisade.dev/palisade/internal/rules"
 )
 
-// escalationReads are the kinds the analysis reads: the RBAC objects, the ServiceAccounts and
-// the Namespaces' labels. It reads the ServiceAccount each pod or workload runs as too, which
-// a released object keeps (inventory.Object.ServiceAccountName), so a streaming scan need
-// not keep every workload whole for it.
-var escalationReads = []string{"ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding", "ServiceAccount", "Namespace"}
+// escalationReads are the kinds the analysis reads whole: the RBAC objects and the
+// Namespaces' labels.
+var escalationReads = []string{"ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding", "Namespace"}
+
+// escalationReadsReleased are the kinds the analysis reads only as a released object keeps
+// them: the ServiceAccounts, by name. It reads the ServiceAccount each pod or workload runs as
+// too, which a released object keeps (inventory.Object.ServiceAccountName), so a streaming
+// scan need not keep every workload whole for it either.
+var escalationReadsReleased = []string{"ServiceAccount"}
 
 // escalationInputs are the kinds the analysis takes from the inventory: those it reads, and
 // every kind that runs a pod.
-var escalationInputs = append(slices.Clone(escalationReads),
-	"Pod", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job", "CronJob", "ReplicationController")
+var escalationInputs = slices.Concat(escalationReads, escalationReadsReleased, []string{
+	"Pod", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job", "CronJob", "ReplicationController"})
 
 func escalationPathRule() rules.Rule {
 	return rules.Rule{
@@ -75,9 +79,10 @@ func escalationPathRule() rules.Rule {
 		Remedy: "Break the path at its first step: remove the grant it names, or narrow it with resourceNames or " +
 			"to a namespace that holds no stronger ServiceAccount; keep powerful ServiceAccounts in namespaces " +
 			"where few may create pods, and enforce the baseline Pod Security Standard where pods are created.",
-		Reads:   escalationReads,
-		Indexes: []*rules.Index{pathsIndex},
-		Object:  checkEscalationPath,
+		Reads:         escalationReads,
+		ReadsReleased: escalationReadsReleased,
+		Indexes:       []*rules.Index{pathsIndex},
+		Object:        checkEscalationPath,
 	}
 }
 
