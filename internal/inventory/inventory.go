@@ -166,6 +166,11 @@ type memoEntry struct {
 	value any
 }
 
+// DropDerived drops every value derived with Memo, for a caller that will not read them again:
+// a scan's indexes are large, and its findings are still to be ordered and reported once its
+// rules have run. A later Memo builds its value again.
+func (inv *Inventory) DropDerived() { inv.forget() }
+
 // forget drops the values derived from the inventory's objects.
 func (inv *Inventory) forget() {
 	inv.memoMu.Lock()

@@ -32,6 +32,11 @@ func TestMemo(t *testing.T) {
 			inv.Add(pod("late"))
 			return 2, inv.Memo(memoKey{"a"}, build)
 		}},
+		{"DropDerived lets every value go, to be built again when asked for", func(inv *inventory.Inventory, build func() any) (int, any) {
+			inv.Memo(memoKey{"a"}, build)
+			inv.DropDerived()
+			return 2, inv.Memo(memoKey{"a"}, build)
+		}},
 		{"a build may ask for the value of another key", func(inv *inventory.Inventory, build func() any) (int, any) {
 			return 2, inv.Memo(memoKey{"outer"}, func() any {
 				build()

@@ -107,6 +107,7 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 		inv.Cluster.Version = req.Rules.KubernetesVersion
 	}
 	all := eval.Finish(inv)
+	inv.DropDerived() // the rules' indexes: nothing reads them after Finish
 	res := &ClusterResult{Cluster: inv.Cluster, Skipped: src.Skipped, Passed: eval.Passed}
 	finding.Sort(res.Passed)
 	res.Errors, res.Objects = append(append(src.Errors, eval.PanicErrors()...), eval.Errors()...), inv.Len()

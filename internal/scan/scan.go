@@ -104,6 +104,7 @@ func Manifests(ctx context.Context, req Request) *Result {
 	}
 	loaded := manifest.Load(ctx, req.Paths, load)
 	all := eval.Finish(loaded.Inventory)
+	loaded.Inventory.DropDerived() // the rules' indexes: nothing reads them after Finish
 	// What a rule could not judge (a user's policy that failed, a rule that panicked) is an
 	// error beside the load's, never a pass.
 	errs := append(append(loaded.Errors, eval.PanicErrors()...), eval.Errors()...)
