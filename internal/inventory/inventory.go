@@ -97,17 +97,14 @@ type Inventory struct {
 	objects []*Object
 	byKind  map[string][]*Object
 	byNS    map[string][]*Object
-	byKey   map[objectKey]*Object
 
 	memoMu sync.Mutex
 	memo   map[any]*memoEntry
 }
 
-type objectKey struct{ kind, namespace, name string }
-
 // New returns an empty inventory.
 func New() *Inventory {
-	return &Inventory{byKind: map[string][]*Object{}, byNS: map[string][]*Object{}, byKey: map[objectKey]*Object{}}
+	return &Inventory{byKind: map[string][]*Object{}, byNS: map[string][]*Object{}}
 }
 
 // Reset empties the inventory for reuse, keeping the room its indexes have grown: a caller that
@@ -119,7 +116,6 @@ func (inv *Inventory) Reset() {
 	inv.objects = inv.objects[:0]
 	clear(inv.byKind)
 	clear(inv.byNS)
-	clear(inv.byKey)
 	inv.forget()
 }
 
@@ -132,10 +128,6 @@ func (inv *Inventory) Add(o *Object) {
 	inv.objects = append(inv.objects, o)
 	inv.byKind[o.GVK.Kind] = append(inv.byKind[o.GVK.Kind], o)
 	inv.byNS[o.Namespace] = append(inv.byNS[o.Namespace], o)
-	k := objectKey{o.GVK.Kind, o.Namespace, o.Name}
-	if _, dup := inv.byKey[k]; !dup {
-		inv.byKey[k] = o
-	}
 }
 
 // Memo returns the value derived from the inventory under key, building it with build the
@@ -190,10 +182,27 @@ func (inv *Inventory) ByKind(kind string) []*Object { return inv.byKind[kind] }
 // InNamespace returns the objects of one namespace ("" for cluster-scoped objects).
 func (inv *Inventory) InNamespace(ns string) []*Object { return inv.byNS[ns] }
 
-// Get returns the first object of that kind, namespace and name, or nil.
+// Get returns the first object of that kind, namespace and name, or nil. The objects of a kind
+// are indexed by name the first time one of them is asked for (a value derived as Memo's),
+// not as they are added: most kinds are never looked up by name.
 func (inv *Inventory) Get(kind, namespace, name string) *Object {
-	return inv.byKey[objectKey{kind, namespace, name}]
+	byName := inv.Memo(namesOf{kind}, func() any {
+		m := make(map[namespacedName]*Object, len(inv.byKind[kind]))
+		for _, o := range inv.byKind[kind] {
+			k := namespacedName{o.Namespace, o.Name}
+			if _, dup := m[k]; !dup {
+				m[k] = o
+			}
+		}
+		return m
+	}).(map[namespacedName]*Object)
+	return byName[namespacedName{namespace, name}]
 }
+
+// namesOf is the memo key of the index of a kind's objects by namespace and name.
+type namesOf struct{ kind string }
+
+type namespacedName struct{ namespace, name string }
 
 // Namespaces returns, sorted, every namespace that the inventory defines (a Namespace object)
 // or uses (a namespaced object in it).

@@ -202,4 +202,13 @@ func TestInventoryIndexes(t *testing.T) {
 	if len(inv.ByKind("Pod")) != 2 || len(inv.InNamespace("b")) != 2 || inv.Len() != 3 {
 		t.Error("indexes do not hold every object")
 	}
+	late := &Object{Name: "q", Namespace: "b"}
+	late.GVK.Kind = "Pod"
+	inv.Add(late)
+	if inv.Get("Pod", "b", "q") != late || inv.Get("Pod", "b", "p") != pod {
+		t.Error("Get does not find an object added after a lookup")
+	}
+	if inv.Get("Pod", "a", "p") != nil || inv.Get("Namespace", "", "a") != ns {
+		t.Error("Get found an object of another namespace, or missed a cluster-scoped one")
+	}
 }
