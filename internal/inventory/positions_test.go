@@ -175,3 +175,41 @@ func TestBorrowedPositionsAnswerAsOwnedOnes(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkReleasePositions measures what releasing an object of 80 positions costs when its
+// positions were built whole (sorted and copied at their exact size, then trimmed) and when
+// they are borrowed from the builder (only the few kept are picked, sorted and copied).
+func BenchmarkReleasePositions(b *testing.B) {
+	var src PositionsBuilder
+	src.SetRoot(1, 1)
+	meta := RootHash.Key("metadata")
+	src.Add(meta, 2, 1)
+	for i, k := range []string{"name", "namespace", "labels", "annotations"} {
+		src.Add(meta.Key(k), 3+i, 3)
+	}
+	spec := RootHash.Key("spec").Key("template").Key("spec").Key("containers")
+	for i := range 75 {
+		src.Add(spec.Index(i/15).Key(fmt.Sprint("field", i%15)), 10+i, 7)
+	}
+	release := func(p *Positions) {
+		o := &Object{Positions: p}
+		o.ReleaseKeeping([]string{"spec.template.spec.containers[0].securityContext"}, Keep{})
+	}
+	for _, mode := range []string{"built", "borrowed"} {
+		b.Run("positions="+mode, func(b *testing.B) {
+			b.ReportAllocs()
+			var pos PositionsBuilder
+			for b.Loop() {
+				pos.Reset()
+				pos.SetRoot(1, 1)
+				pos.Grow(len(src.p.entries))
+				pos.p.entries = append(pos.p.entries, src.p.entries...)
+				if mode == "built" {
+					release(pos.Build())
+				} else {
+					release(pos.Borrow())
+				}
+			}
+		})
+	}
+}

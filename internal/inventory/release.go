@@ -145,8 +145,16 @@ func (p *Positions) keep(want []PathHash) *Positions {
 	var found [24]posEntry
 	kept := found[:0]
 	if p.borrowed {
-		// In the order added: pick the wanted ones, then sort those few.
+		// In the order added: pick the wanted ones, then sort those few. A bit per wanted
+		// hash's low bits turns most entries away before any search.
+		var bloom uint64
+		for _, h := range want {
+			bloom |= 1 << (h & 63)
+		}
 		for _, e := range p.entries {
+			if bloom&(1<<(e.hash&63)) == 0 {
+				continue
+			}
 			if _, ok := slices.BinarySearch(want, PathHash(e.hash)); ok {
 				kept = append(kept, e)
 			}
