@@ -35,6 +35,10 @@ const maxCell = 300
 const maxTargets = 10
 
 func writeMarkdown(w io.Writer, in *Input) error {
+	in, err := in.held()
+	if err != nil {
+		return err
+	}
 	s := summarize(in)
 	var head, foot strings.Builder
 	writeMarkdownHead(&head, in, s)
@@ -60,7 +64,7 @@ func writeMarkdown(w io.Writer, in *Input) error {
 	out.WriteString(head.String())
 	out.WriteString(body.String())
 	out.WriteString(foot.String())
-	_, err := io.WriteString(w, out.String())
+	_, err = io.WriteString(w, out.String())
 	return err
 }
 

@@ -18,16 +18,17 @@ import (
 // once every object is judged.
 type spooler struct {
 	spool *spool.Spool
+	dir   string // where the spools are made ("" for the system's temporary folder)
 }
 
 // newSpooler makes a spooler; nil when no spool can be made (no temporary folder to write
 // in), and the scan keeps its findings in memory as it would without one.
-func newSpooler() *spooler {
-	s, err := spool.New("")
+func newSpooler(dir string) *spooler {
+	s, err := spool.New(dir)
 	if err != nil {
 		return nil
 	}
-	return &spooler{spool: s}
+	return &spooler{spool: s, dir: dir}
 }
 
 // groupOf is the spool group of a finding: its file; for a finding in no file (about a live
@@ -57,8 +58,13 @@ func (s *spooler) add(_ *inventory.Object, fs []finding.Finding) {
 // finish joins the spooled findings with the rest (rest, from Finish and the admission
 // policies) group by group, in the order of the groups, and suppresses, orders and folds them as
 // applyFolding does: the same findings in the same order as a scan that held them all, for
-// the heap of one group's findings at a time. The inventory is read only to prepare the policy.
-func (s *spooler) finish(res *Result, rest []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy) {
+// the heap of one group's findings at a time. The active findings go on to a second spool, in
+// their final order, which the reports read (res.Active); when none can be made, they are
+// kept in memory. mark, when set, marks the findings of a group that go first (a live
+// cluster's findings about what running pods use, rbac.PodUse.Mark): every object's findings
+// are in one group, so that a group marked whole ranks them as a whole scan would. The
+// inventory is read only to prepare the policy and to mark.
+func (s *spooler) finish(res *Result, rest []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy, mark func([]finding.Finding) map[finding.ObjectRef]bool) {
 	defer s.spool.Close()
 	var applier *suppress.Applier
 	if policy != nil {
@@ -84,8 +90,9 @@ func (s *spooler) finish(res *Result, rest []finding.Finding, inv *inventory.Inv
 	}
 	slices.SortFunc(groups, cmp.Compare)
 
-	res.Findings = slices.Grow(res.Findings, s.spool.Count()+len(rest))
-	var fs []finding.Finding
+	// Two sections: the marked findings, then the others.
+	out := newActive(s.dir)
+	var fs, marked, others []finding.Finding
 	for _, g := range groups {
 		var err error
 		if fs, err = s.spool.Read(g, fs[:0]); err != nil {
@@ -103,9 +110,62 @@ func (s *spooler) finish(res *Result, rest []finding.Finding, inv *inventory.Inv
 		}
 		finding.Sort(active)
 		active = cause.Fold(active)
-		res.Findings = append(res.Findings, active...)
+		var used map[finding.ObjectRef]bool
+		if mark != nil {
+			used = mark(active)
+		}
+		if len(used) == 0 {
+			out.add(1, active)
+		} else {
+			marked, others = marked[:0], others[:0]
+			for _, f := range active {
+				if used[f.Object] {
+					marked = append(marked, f)
+				} else {
+					others = append(others, f)
+				}
+			}
+			out.add(0, marked)
+			out.add(1, others)
+			clear(marked)
+			clear(others)
+		}
 		clear(fs)
 	}
+	res.Active = out.seq()
 	finding.Sort(res.Suppressed)
 	finding.SortErrors(res.Errors)
+}
+
+// active is where finish writes the active findings: a spool's sequence, or memory when no
+// spool can be made.
+type active struct {
+	spooled  *spool.Sequence
+	sections [2][]finding.Finding
+}
+
+func newActive(dir string) *active {
+	q, err := spool.NewSequence(dir, 2)
+	if err != nil {
+		return &active{}
+	}
+	return &active{spooled: q}
+}
+
+func (a *active) add(section int, fs []finding.Finding) {
+	if len(fs) == 0 {
+		return
+	}
+	if a.spooled != nil {
+		a.spooled.Add(section, fs)
+		return
+	}
+	a.sections[section] = append(a.sections[section], fs...)
+}
+
+func (a *active) seq() finding.Seq {
+	if a.spooled != nil {
+		return a.spooled
+	}
+	return finding.Slice(append(a.sections[0], a.sections[1]...))
 }
