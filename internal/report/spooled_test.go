@@ -23,7 +23,7 @@ import (
 // (Active): the report samples, and a scan of the benchmark corpus, which reads its findings
 // back from the spool the scan wrote.
 func spooledInputs(t *testing.T) []struct {
-	name         string
+	name          string
 	held, spooled *report.Input
 } {
 	t.Helper()
