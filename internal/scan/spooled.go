@@ -90,12 +90,12 @@ func (s *spooler) finish(res *Result, rest []finding.Finding, inv *inventory.Inv
 	}
 	slices.SortFunc(groups, cmp.Compare)
 
-	// Two sections: the marked findings, then the others.
+	// Two sections: the marked findings, then the others. A group's findings are written on
+	// another goroutine while the next group is read, sorted and folded.
 	out := newActive(s.dir)
-	var fs, marked, others []finding.Finding
 	for _, g := range groups {
-		var err error
-		if fs, err = s.spool.Read(g, fs[:0]); err != nil {
+		fs, err := s.spool.Read(g, out.buffer())
+		if err != nil {
 			// The group's findings cannot be reported: the scan says so, never passes.
 			e := finding.ScanError{Location: finding.Location{File: g}, Message: err.Error()}
 			if ns, live := strings.CutPrefix(g, "\x00"); live {
@@ -115,33 +115,41 @@ func (s *spooler) finish(res *Result, rest []finding.Finding, inv *inventory.Inv
 			used = mark(active)
 		}
 		if len(used) == 0 {
-			out.add(1, active)
-		} else {
-			marked, others = marked[:0], others[:0]
-			for _, f := range active {
-				if used[f.Object] {
-					marked = append(marked, f)
-				} else {
-					others = append(others, f)
-				}
-			}
-			out.add(0, marked)
-			out.add(1, others)
-			clear(marked)
-			clear(others)
+			out.add(1, active, fs)
+			continue
 		}
-		clear(fs)
+		var marked, others []finding.Finding
+		for _, f := range active {
+			if used[f.Object] {
+				marked = append(marked, f)
+			} else {
+				others = append(others, f)
+			}
+		}
+		out.add(0, marked, nil)
+		out.add(1, others, nil)
+		out.recycle(fs)
 	}
 	res.Active = out.seq()
 	finding.Sort(res.Suppressed)
 	finding.SortErrors(res.Errors)
 }
 
-// active is where finish writes the active findings: a spool's sequence, or memory when no
-// spool can be made.
+// active is where finish writes the active findings: a spool's sequence, written on a
+// goroutine of its own, or memory when no spool can be made.
 type active struct {
 	spooled  *spool.Sequence
 	sections [2][]finding.Finding
+	work     chan activeWork
+	done     chan struct{}
+	free     chan []finding.Finding // buffers written, for the next groups
+}
+
+// activeWork is findings to write in a section, and the buffer they lie in, to hand back
+// once they are written (nil for none).
+type activeWork struct {
+	section int
+	fs, buf []finding.Finding
 }
 
 func newActive(dir string) *active {
@@ -149,23 +157,59 @@ func newActive(dir string) *active {
 	if err != nil {
 		return &active{}
 	}
-	return &active{spooled: q}
+	a := &active{spooled: q, work: make(chan activeWork, 2), done: make(chan struct{}), free: make(chan []finding.Finding, 4)}
+	go func() {
+		defer close(a.done)
+		for w := range a.work {
+			q.Add(w.section, w.fs)
+			a.recycle(w.buf)
+		}
+	}()
+	return a
 }
 
-func (a *active) add(section int, fs []finding.Finding) {
+// buffer is an empty buffer for a group's findings.
+func (a *active) buffer() []finding.Finding {
+	select {
+	case b := <-a.free:
+		return b
+	default:
+		return nil
+	}
+}
+
+// recycle hands back a buffer whose findings are written.
+func (a *active) recycle(buf []finding.Finding) {
+	if buf == nil || a.free == nil {
+		return
+	}
+	clear(buf[:cap(buf)])
+	select {
+	case a.free <- buf[:0]:
+	default:
+	}
+}
+
+// add writes fs, which lie in buf, in a section; buf is not to be used again until buffer
+// hands it back.
+func (a *active) add(section int, fs, buf []finding.Finding) {
+	if a.spooled == nil {
+		a.sections[section] = append(a.sections[section], fs...)
+		return
+	}
 	if len(fs) == 0 {
+		a.recycle(buf)
 		return
 	}
-	if a.spooled != nil {
-		a.spooled.Add(section, fs)
-		return
-	}
-	a.sections[section] = append(a.sections[section], fs...)
+	a.work <- activeWork{section: section, fs: fs, buf: buf}
 }
 
+// seq waits for the last findings to be written and returns them.
 func (a *active) seq() finding.Seq {
-	if a.spooled != nil {
-		return a.spooled
+	if a.spooled == nil {
+		return finding.Slice(append(a.sections[0], a.sections[1]...))
 	}
-	return finding.Slice(append(a.sections[0], a.sections[1]...))
+	close(a.work)
+	<-a.done
+	return a.spooled
 }
