@@ -178,12 +178,13 @@ func (a *active) buffer() []finding.Finding {
 	}
 }
 
-// recycle hands back a buffer whose findings are written.
+// recycle hands back a buffer whose findings are written; buf is the whole of what was
+// used of it.
 func (a *active) recycle(buf []finding.Finding) {
 	if buf == nil || a.free == nil {
 		return
 	}
-	clear(buf[:cap(buf)])
+	clear(buf) // what lies past it was cleared when it was handed back before
 	select {
 	case a.free <- buf[:0]:
 	default:
