@@ -17,6 +17,10 @@ type Sequence struct {
 	s        *Spool
 	sections []section
 	tally    *finding.Tally
+	// buf and rel are the records of one extent and where each starts, reused from Add
+	// to Add.
+	buf []byte
+	rel []int
 }
 
 // section is one part of a sequence: where its records are, in order.
@@ -47,8 +51,8 @@ func NewSequence(dir string, sections int) (*Sequence, error) {
 func (q *Sequence) Add(sec int, fs []finding.Finding) {
 	q.tally = nil
 	sc := &q.sections[sec]
-	var b []byte
-	var rel []int
+	b, rel := q.buf, q.rel
+	defer func() { q.buf, q.rel = b[:0], rel[:0] }()
 	for len(fs) > 0 {
 		n := min(len(fs), extentMax)
 		b, rel = b[:0], rel[:0]
