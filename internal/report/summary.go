@@ -186,8 +186,20 @@ func eachObjectGroup(seq finding.Seq, group func(objectGroup)) error {
 	}
 	var run []finding.Finding
 	flush := func() {
-		for _, g := range groupByObject(run) {
-			group(g)
+		if len(run) == 0 {
+			return
+		}
+		// Nearly always one object: its group, without grouping.
+		k, one := keyOf(run[0]), true
+		for i := 1; i < len(run) && one; i++ {
+			one = keyOf(run[i]) == k
+		}
+		if one {
+			group(objectGroup{key: k, findings: run})
+		} else {
+			for _, g := range groupByObject(run) {
+				group(g)
+			}
 		}
 		clear(run)
 		run = run[:0]
