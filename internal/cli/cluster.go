@@ -172,9 +172,9 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 			summaries := make([]*report.Reachability, len(targets))
 			contexts := make([]string, len(targets))
 			for i, res := range results {
+				defer res.Close()
 				summaries[i], contexts[i] = reach[i].summary(), targets[i].context
 				in.Targets = append(in.Targets, targets[i].context)
-				in.Findings = append(in.Findings, res.Findings...)
 				in.Suppressed = append(in.Suppressed, res.Suppressed...)
 				in.Passed = append(in.Passed, res.Passed...)
 				in.Errors = append(in.Errors, res.Errors...)
@@ -182,11 +182,11 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 				in.Clusters = append(in.Clusters, clusterSummary(targets[i], res))
 				code = max(code, res.ExitCode(r.failOn))
 			}
-			// Each result is sorted, its findings about what running pods use first; several
-			// clusters are merged by cluster, each keeping its own order.
-			slices.SortStableFunc(in.Findings, func(a, b finding.Finding) int {
-				return strings.Compare(a.Location.Cluster, b.Location.Cluster)
-			})
+			active, err := mergeClusters(results)
+			if err != nil {
+				return fmt.Errorf("reading the findings back: %w", err)
+			}
+			in.Active = active
 			finding.Sort(in.Suppressed)
 			finding.Sort(in.Passed)
 			finding.SortErrors(in.Errors)
@@ -202,6 +202,56 @@ is reported as a coverage gap (exit code 2), never as "there are none".`,
 	cmd.Flags().Lookup("kubernetes-version").Usage = "judge the cluster as if it ran this Kubernetes version (v1.N; default: the version the server reports)"
 	cmd.Flags().Lookup("config").Usage = "config file (default: .palisade.yaml in the current folder or a parent)"
 	return cmd
+}
+
+// mergeClusters joins the active findings of several clusters: each result is sorted, its
+// findings about what running pods use first, and several clusters are merged by cluster
+// (Location.Cluster), each keeping its own order. A result names one cluster, nearly always,
+// and the results are then joined as they are, in the order of their clusters; otherwise the
+// findings are read into memory and ordered there.
+func mergeClusters(results []*scan.ClusterResult) (finding.Seq, error) {
+	seqs := make([]finding.Seq, len(results))
+	key := make([]string, len(results))
+	whole := true
+	for i, res := range results {
+		seqs[i] = res.ActiveFindings()
+		switch cs := seqs[i].Tally().Clusters; len(cs) {
+		case 0:
+		case 1:
+			key[i] = cs[0]
+		default:
+			whole = false
+		}
+	}
+	if whole {
+		order := make([]int, 0, len(seqs))
+		for i := range seqs {
+			if seqs[i].Len() > 0 {
+				order = append(order, i)
+			}
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(key[a], key[b]) })
+		joined := make([]finding.Seq, 0, len(order)+1)
+		for _, i := range order {
+			joined = append(joined, seqs[i])
+		}
+		if len(joined) == 0 {
+			return finding.Slice(nil), nil
+		}
+		return finding.Concat(joined...), nil
+	}
+	var all []finding.Finding
+	for _, seq := range seqs {
+		fs, err := finding.Collect(seq)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, fs...)
+	}
+	slices.SortStableFunc(all, func(a, b finding.Finding) int {
+		return strings.Compare(a.Location.Cluster, b.Location.Cluster)
+	})
+	return finding.Slice(all), nil
 }
 
 // scanTarget scans one cluster; a context that could not be configured is one error.

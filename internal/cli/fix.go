@@ -98,7 +98,13 @@ Exit status: 0 when no finding at or above --fail-on remains, 1 when some do, 2 
 				Policy:   r.policy,
 				Selected: r.selected,
 			})
-			findings, inSource := rendered.retarget(res.Findings)
+			defer res.Close()
+			// fix holds its findings: it plans and holds an edit for each of them anyway.
+			active, err := finding.Collect(res.ActiveFindings())
+			if err != nil {
+				return fmt.Errorf("reading the findings back: %w", err)
+			}
+			findings, inSource := rendered.retarget(active)
 			plan := fix.NewPlan(findings, func(f *finding.Finding) bool {
 				if editable, ok := inSource[f]; ok {
 					return !editable

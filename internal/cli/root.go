@@ -36,7 +36,12 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 func Execute(ctx context.Context, args []string, s Streams) int {
 	root := NewRootCommand(s)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	return exitCode(root.ExecuteContext(ctx), s.Err)
+}
+
+// exitCode is the exit code of a command's result; an error that is not an exit code is
+// written to stderr, and is 2.
+func exitCode(err error, stderr io.Writer) int {
 	var ee exitError
 	switch {
 	case err == nil:
@@ -44,7 +49,7 @@ func Execute(ctx context.Context, args []string, s Streams) int {
 	case errors.As(err, &ee):
 		return ee.code
 	default:
-		fmt.Fprintf(s.Err, "error: %v\n", err)
+		fmt.Fprintf(stderr, "error: %v\n", err)
 		return 2
 	}
 }

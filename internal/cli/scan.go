@@ -418,9 +418,10 @@ func newScanCommand(s Streams) *cobra.Command {
 				Observe:            reach.observer(),
 			})
 			stopProgress()
+			defer res.Close()
 			in := &report.Input{
 				Command: "scan", Targets: args, Version: version.Version,
-				Findings: res.Findings, Suppressed: res.Suppressed, ShowSuppressed: out.showSuppressed,
+				Active: res.ActiveFindings(), Suppressed: res.Suppressed, ShowSuppressed: out.showSuppressed,
 				Errors: res.Errors, NotApplied: res.NotApplied, Rules: r.evaluated(nil), FailOn: r.failOn,
 				Stats:        report.Stats{Files: res.Files, Documents: res.Documents, Objects: res.Objects},
 				Reachability: reach.summary(),

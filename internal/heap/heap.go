@@ -40,12 +40,20 @@ type Policy struct {
 	// Ceiling is where the backstop GOGC of a Steady policy aims (0: half again the budget):
 	// the heap a burst of live data may reach before Budget follows it.
 	Ceiling int64
+	// KeepRoom keeps the room a peak of live data was given once the data is let go: the
+	// memory limit follows the live heap up, never down. A scan's live data peaks while its
+	// cross-object rules run and falls to a tenth when its findings are then read back and
+	// reported; a limit that fell with it, far below the heap's pages not yet returned, would
+	// make the collector run without pause for the rest of the scan. The pages are the
+	// process's already, so keeping them costs no more than the peak did.
+	KeepRoom bool
 }
 
 // Scan is the policy of a scan: Go's proportional collection, within 480 MiB. With the default
 // GOGC the heap may reach twice the live data; within this target a 100,000-object scan stays
-// under 600 MB of memory for a little more collection work.
-var Scan = Policy{Budget: 480 << 20, Headroom: 1.5}
+// under 600 MB of memory for a little more collection work. The room a peak of live data was
+// given stays once the data is let go (KeepRoom).
+var Scan = Policy{Budget: 480 << 20, Headroom: 1.5, KeepRoom: true}
 
 // serverBudget is the webhook's budget when its container has no memory limit.
 const serverBudget = 128 << 20
@@ -152,7 +160,7 @@ func Bound(ctx context.Context, p Policy, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		want := For(p, liveHeap())
+		want := next(p, in, liveHeap())
 		if want.GCPercent != in.GCPercent {
 			debug.SetGCPercent(want.GCPercent)
 		}
@@ -161,6 +169,15 @@ func Bound(ctx context.Context, p Policy, interval time.Duration) {
 		}
 		in = want
 	}
+}
+
+// next is what p sets, after in, for a live heap of live bytes.
+func next(p Policy, in Settings, live uint64) Settings {
+	want := For(p, live)
+	if p.KeepRoom {
+		want.MemoryLimit = max(want.MemoryLimit, in.MemoryLimit)
+	}
+	return want
 }
 
 // Settle runs work until the collector has completed two cycles: the steady state of a server

@@ -31,6 +31,32 @@ func TestFor(t *testing.T) {
 	}
 }
 
+// TestNextKeepsAScansRoomAfterItsPeak pins that a scan's memory limit follows its live heap up
+// and stays there when the live data is let go, while the operator's follows it down.
+func TestNextKeepsAScansRoomAfterItsPeak(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		name  string
+		p     Policy
+		lives []uint64
+		want  int64
+	}{
+		{"a scan's limit rises with its live heap", Scan, []uint64{20 * mib, 400 * mib, 2000 * mib}, 3000 * mib},
+		{"a scan's limit stays at its peak's room when the live data falls", Scan, []uint64{2000 * mib, 200 * mib, 20 * mib}, 3000 * mib},
+		{"the operator's limit falls back to its budget", Operator(0), []uint64{2000 * mib, 60 * mib}, 192 * mib},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := For(c.p, 0)
+			for _, live := range c.lives {
+				in = next(c.p, in, live)
+			}
+			if in.MemoryLimit != c.want {
+				t.Errorf("memory limit %d MiB, want %d MiB", in.MemoryLimit/mib, c.want/mib)
+			}
+		})
+	}
+}
+
 func TestApplyRestoresTheSettingsBefore(t *testing.T) {
 	percent := debug.SetGCPercent(-1)
 	debug.SetGCPercent(percent)

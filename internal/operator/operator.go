@@ -309,19 +309,33 @@ func (o *Operator) cycle(ctx context.Context, trigger string) error {
 	default:
 	}
 	res := o.evaluate(ctx)
+	defer res.Close()
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	o.cfg.Metrics.duration.WithLabelValues(trigger).Observe(time.Since(start).Seconds())
+	// The policy reports are objects the operator holds to compare and apply, so it holds
+	// the findings too. Findings that cannot be read back write no report: a report without
+	// them would pass what was never shown.
+	findings, err := finding.Collect(res.ActiveFindings())
+	if err != nil {
+		err = fmt.Errorf("reading the findings of the evaluation back: %w", err)
+		o.mu.Lock()
+		o.lastErr = err
+		o.cycles++
+		o.mu.Unlock()
+		o.cfg.Log.Error("writing the policy reports", "error", err.Error())
+		return err
+	}
 	written := time.Now()
 	in := &report.Input{
 		Command: "operator", Version: version.Version, Targets: []string{o.cfg.Context},
-		Findings: res.Findings, Suppressed: res.Suppressed, Errors: res.Errors,
+		Findings: findings, Suppressed: res.Suppressed, Errors: res.Errors,
 		Rules: o.cfg.Catalog.All(), Now: o.cfg.Now(), ReportAPI: o.cfg.ReportAPI,
 	}
-	err := o.writer.sync(ctx, report.BuildPolicyReports(in))
+	err = o.writer.sync(ctx, report.BuildPolicyReports(in))
 	o.cfg.Metrics.writeDuration.Observe(time.Since(written).Seconds())
-	o.cfg.Metrics.setFindings(res.Findings)
+	o.cfg.Metrics.setFindings(findings)
 	o.cfg.Metrics.scanErrors.Set(float64(len(res.Errors)))
 	o.cfg.Metrics.objects.Set(float64(o.watcher.Objects()))
 	o.mu.Lock()
@@ -336,7 +350,7 @@ func (o *Operator) cycle(ctx context.Context, trigger string) error {
 		}
 		return err
 	}
-	o.cfg.Log.Debug("reports up to date", "trigger", trigger, "findings", len(res.Findings), "errors", len(res.Errors),
+	o.cfg.Log.Debug("reports up to date", "trigger", trigger, "findings", len(findings), "errors", len(res.Errors),
 		"objects", res.Objects, "duration", time.Since(start).String())
 	return nil
 }

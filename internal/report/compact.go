@@ -21,8 +21,11 @@ import (
 
 func writeCompact(w io.Writer, in *Input) error {
 	t := &textWriter{b: textOut{w: bufio.NewWriterSize(w, 64<<10)}}
-	for i := range in.Findings {
-		t.b.WriteString(compactLine(&in.Findings[i]) + "\n")
+	for f, err := range finding.All(in.active()) {
+		if err != nil {
+			return err
+		}
+		t.b.WriteString(compactLine(f) + "\n")
 	}
 	if in.ShowSuppressed {
 		for i := range in.Suppressed {

@@ -52,6 +52,10 @@ const (
 )
 
 func writeHTML(w io.Writer, in *Input) error {
+	in, err := in.held()
+	if err != nil {
+		return err
+	}
 	v := newHTMLView(in)
 	var body strings.Builder
 	v.writeBody(&body)
@@ -73,7 +77,7 @@ func writeHTML(w io.Writer, in *Input) error {
 		}
 		page = tail
 	}
-	_, err := io.WriteString(w, page)
+	_, err = io.WriteString(w, page)
 	return err
 }
 

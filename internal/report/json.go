@@ -151,7 +151,7 @@ func writeJSON(w io.Writer, in *Input) error {
 		Errors:     s.errors,
 	}, false)
 	js.raw(`  "findings": `)
-	js.findings(in.Findings, "  ")
+	js.findingSeq(in.active(), "  ", func() findingEncoder { return appendFinding })
 	js.raw(",\n")
 	js.raw("  \"suppressed\": {\n")
 	js.indent = "    "
@@ -244,6 +244,82 @@ func (js *jsonStream) findings(fs []finding.Finding, prefix string) {
 		}
 		return chunkResult{data: b}
 	})
+}
+
+// findingEncoder appends the JSON of one finding, at an indentation, to b.
+type findingEncoder func(b []byte, f *finding.Finding, indent string) []byte
+
+// findingSeq writes a JSON array of the findings of seq, each encoded by an encoder of its
+// chunk's (encoders keep state, and each chunk is encoded on a goroutine of its own). It reads them
+// a chunk at a time, encodes the chunks on every core, at most a few ahead of the writer, and
+// writes them in order: the bytes of a sequential encoding, for the heap of a few chunks.
+// When the findings cannot be read, the array is not finished and the error is the stream's.
+func (js *jsonStream) findingSeq(seq finding.Seq, prefix string, encoder func() findingEncoder) {
+	if js.err != nil {
+		return
+	}
+	if seq.Len() == 0 {
+		js.raw("[]")
+		return
+	}
+	js.raw("[\n")
+	window := 2 * runtime.GOMAXPROCS(0)
+	var queue []chan []byte
+	free := make(chan []byte, window)
+	written := 0
+	write := func() {
+		data := <-queue[0]
+		queue = queue[1:]
+		if written > 0 {
+			js.raw(",\n")
+		}
+		written++
+		if js.err == nil {
+			_, js.err = js.w.Write(data)
+		}
+		select {
+		case free <- data[:0]:
+		default:
+		}
+	}
+	indent := prefix + "  "
+	for chunk, err := range seq.Chunks(arrayChunk) {
+		if err != nil {
+			for len(queue) > 0 {
+				<-queue[0]
+				queue = queue[1:]
+			}
+			if js.err == nil {
+				js.err = err
+			}
+			return
+		}
+		if len(queue) == window {
+			write()
+		}
+		var b []byte
+		select {
+		case b = <-free:
+		default:
+		}
+		done := make(chan []byte, 1)
+		queue = append(queue, done)
+		go func() {
+			item := encoder()
+			for i := range chunk {
+				if i > 0 {
+					b = append(b, ",\n"...)
+				}
+				b = append(b, indent...)
+				b = item(b, &chunk[i], indent)
+			}
+			done <- b
+		}()
+	}
+	for len(queue) > 0 {
+		write()
+	}
+	js.raw("\n" + prefix + "]")
 }
 
 // arrayChunk is how many items one goroutine encodes at a time.

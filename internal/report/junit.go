@@ -99,7 +99,10 @@ type junitSkipped struct {
 // cases (BenchmarkJUnit). The bytes are exactly those encoding/xml's Encoder
 // with a two-space indent writes for the whole document (TestJUnitWriterMatchesEncodingXML).
 func writeJUnit(w io.Writer, in *Input) error {
-	suites := junitPlan(in)
+	suites, err := junitPlan(in)
+	if err != nil {
+		return err
+	}
 	var errs *junitSuite
 	if len(in.Errors) > 0 {
 		s := junitErrors(in.Errors)
@@ -122,8 +125,36 @@ func writeJUnit(w io.Writer, in *Input) error {
 	for i := range suites {
 		s := &suites[i]
 		jw.startSuite(s.Name, s.junitCounts, s.Properties)
-		for _, ref := range s.refs {
-			jw.testCase(ref.make(in, s.Name))
+		// The suite's cases of active findings come first, in the findings' order: each
+		// finding is read back once for all of its cases.
+		refs := s.refs
+		var picked []int32
+		for _, ref := range refs {
+			if ref.kind != refFinding && ref.kind != refAlso {
+				break
+			}
+			if len(picked) == 0 || picked[len(picked)-1] != ref.i {
+				picked = append(picked, ref.i)
+			}
+		}
+		for f, err := range in.active().Pick(picked) {
+			if err != nil {
+				return err
+			}
+			for len(refs) > 0 && (refs[0].kind == refFinding || refs[0].kind == refAlso) && refs[0].i == picked[0] {
+				jw.testCase(refs[0].make(in, s.Name, f))
+				refs = refs[1:]
+			}
+			picked = picked[1:]
+			if err := jw.flushIfFull(); err != nil {
+				return err
+			}
+		}
+		if len(picked) > 0 {
+			return fmt.Errorf("%d findings of rule %s were not read back", len(picked), s.Name)
+		}
+		for _, ref := range refs {
+			jw.testCase(ref.make(in, s.Name, nil))
 			if err := jw.flushIfFull(); err != nil {
 				return err
 			}
@@ -184,8 +215,8 @@ func (c *junitCounts) tally(failure, error, skipped bool) {
 type junitRefKind uint8
 
 const (
-	refFinding    junitRefKind = iota // in.Findings[i]
-	refAlso                           // in.Findings[i], under the j-th rule its cause also breaks
+	refFinding    junitRefKind = iota // the i-th active finding
+	refAlso                           // the i-th active finding, under the j-th rule its cause also breaks
 	refSuppressed                     // in.Suppressed[i]
 	refPassed                         // in.Passed[i]
 	refNotApplied                     // in.NotApplied[i], its j-th namespace
@@ -206,8 +237,9 @@ type junitPlannedSuite struct {
 }
 
 // junitPlan sorts the cases into suites: each evaluated rule is a suite, in the order of
-// in.Rules, then each rule only a finding names, in the order they come.
-func junitPlan(in *Input) []junitPlannedSuite {
+// in.Rules, then each rule only a finding names, in the order they come. It reads the active
+// findings once, and fails when they cannot be read.
+func junitPlan(in *Input) ([]junitPlannedSuite, error) {
 	var suites []junitPlannedSuite
 	index := map[string]int{}
 	suiteFor := func(id, title string, sev finding.Severity) *junitPlannedSuite {
@@ -228,8 +260,12 @@ func junitPlan(in *Input) []junitPlannedSuite {
 	for _, r := range in.Rules {
 		suiteFor(r.ID, r.Title, r.Severity)
 	}
-	for i := range in.Findings {
-		f := &in.Findings[i]
+	i := -1
+	for f, err := range finding.All(in.active()) {
+		if err != nil {
+			return nil, err
+		}
+		i++
 		failure := fails(in, *f)
 		plan(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refFinding, int32(i), 0}, failure, false)
 		// Each rule the finding's cause also breaks gets the same case in its own suite, so
@@ -269,14 +305,15 @@ func junitPlan(in *Input) []junitPlannedSuite {
 			plan(&suites[i], junitRef{kind: refNoFindings}, false, false)
 		}
 	}
-	return suites
+	return suites, nil
 }
 
-// make makes the planned case, in the suite of the rule named suite.
-func (r junitRef) make(in *Input, suite string) junitCase {
+// make makes the planned case, in the suite of the rule named suite; active is the active
+// finding the case is made from, for the cases of one.
+func (r junitRef) make(in *Input, suite string, active *finding.Finding) junitCase {
 	switch r.kind {
 	case refFinding, refAlso:
-		f := in.Findings[r.i]
+		f := *active
 		c := junitFindingCase(f)
 		if fails(in, f) {
 			c.Failure = &junitOutcome{Message: oneLine(f.Message), Type: f.Severity.String(), Body: xmlSafe(junitDetails(f))}

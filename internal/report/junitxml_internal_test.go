@@ -13,10 +13,18 @@ import (
 // planned suites with every case made, then the scan errors' suite.
 func viaEncodingXML(t testing.TB, in *Input) []byte {
 	root := junitSuites{Name: ToolName, Time: "0"}
-	for _, s := range junitPlan(in) {
+	suites, err := junitPlan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range suites {
 		suite := s.junitSuite
 		for _, ref := range s.refs {
-			suite.Cases = append(suite.Cases, ref.make(in, s.Name))
+			var f *finding.Finding
+			if ref.kind == refFinding || ref.kind == refAlso {
+				f = &in.Findings[ref.i]
+			}
+			suite.Cases = append(suite.Cases, ref.make(in, s.Name, f))
 		}
 		root.add(suite)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"iter"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -40,20 +41,15 @@ func writeMarkdown(w io.Writer, in *Input) error {
 	writeMarkdownHead(&head, in, s)
 	writeMarkdownFoot(&foot, in, s)
 
-	failing := make([]*finding.Finding, 0, s.failing)
-	for i := range in.Findings {
-		if fails(in, in.Findings[i]) {
-			failing = append(failing, &in.Findings[i])
-		}
-	}
-	// Most severe first; within a severity, the caller's order (file, then position).
-	slices.SortStableFunc(failing, func(a, b *finding.Finding) int { return cmp.Compare(b.Severity, a.Severity) })
-
 	var body strings.Builder
-	if len(failing) > 0 {
+	if s.failing > 0 {
 		fmt.Fprintf(&body, "\n### Findings at or above %s\n\n", failOnName(in.FailOn))
 		body.WriteString("| Severity | Rule | Object | Location | Message |\n|---|---|---|---|---|\n")
-		body.WriteString(markdownRows(failing, helpURLs(in.Rules), in.LinkBase, MarkdownLimit-head.Len()-body.Len()-foot.Len()))
+		rows, err := markdownRows(failingFirst(in), s.failing, helpURLs(in.Rules), in.LinkBase, MarkdownLimit-head.Len()-body.Len()-foot.Len())
+		if err != nil {
+			return err
+		}
+		body.WriteString(rows)
 	}
 	var out strings.Builder
 	out.Grow(head.Len() + body.Len() + foot.Len())
@@ -64,24 +60,56 @@ func writeMarkdown(w io.Writer, in *Input) error {
 	return err
 }
 
-// markdownRows writes the rows of fs in at most avail bytes: all of them when they fit, or as
-// many whole rows as fit beside a note of how many were left out.
-func markdownRows(fs []*finding.Finding, help map[string]string, base string, avail int) string {
+// failingFirst yields the findings at or above --fail-on, most severe first and, within a
+// severity, in the caller's order (file, then position): a reading of the active findings per
+// severity that has any, which stops when the table is full.
+func failingFirst(in *Input) iter.Seq2[*finding.Finding, error] {
+	seq := in.active()
+	var sevs []finding.Severity
+	for sev, n := range seq.Tally().BySeverity {
+		if n > 0 && sev >= in.FailOn {
+			sevs = append(sevs, sev)
+		}
+	}
+	slices.SortFunc(sevs, func(a, b finding.Severity) int { return cmp.Compare(b, a) })
+	return func(yield func(*finding.Finding, error) bool) {
+		for _, sev := range sevs {
+			for f, err := range finding.All(seq) {
+				if err != nil {
+					yield(nil, err)
+					return
+				}
+				if f.Severity == sev && !yield(f, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// markdownRows writes the rows of the total findings fs yields in at most avail bytes: all of
+// them when they fit, or as many whole rows as fit beside a note of how many were left out.
+func markdownRows(fs iter.Seq2[*finding.Finding, error], total int, help map[string]string, base string, avail int) (string, error) {
 	var b strings.Builder
 	// reserve is room for the note, whatever number it names.
-	reserve := 1 + len(cutNote(len(fs)))
+	reserve := 1 + len(cutNote(total))
 	fitBytes, fitRows := 0, 0 // the rows that fit beside the note
-	for i, f := range fs {
+	i := 0
+	for f, err := range fs {
+		if err != nil {
+			return "", err
+		}
 		row := markdownRow(f, help, base)
 		if b.Len()+len(row) > avail {
-			return b.String()[:fitBytes] + "\n" + cutNote(len(fs)-fitRows)
+			return b.String()[:fitBytes] + "\n" + cutNote(total-fitRows), nil
 		}
 		b.WriteString(row)
 		if b.Len() <= avail-reserve {
 			fitBytes, fitRows = b.Len(), i+1
 		}
+		i++
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // cutNote says how many findings the table left out.

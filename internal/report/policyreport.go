@@ -137,6 +137,10 @@ type policyReports struct {
 }
 
 func writePolicyReport(w io.Writer, in *Input) error {
+	in, err := in.held()
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	for i, r := range buildPolicyReports(in).sorted() {
 		if i > 0 {

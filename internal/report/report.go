@@ -37,8 +37,12 @@ type Input struct {
 	Version string
 	// Findings are the active findings, sorted; Suppressed the suppressed ones, sorted, shown
 	// only when ShowSuppressed (but always counted).
-	Findings       []finding.Finding
-	Suppressed     []finding.Finding
+	Findings   []finding.Finding
+	Suppressed []finding.Finding
+	// Active, when set, stands for Findings, which is then not read: the active findings of
+	// a scan that may find millions, read back from a spool as each format writes them
+	// (finding.Seq). A format that cannot read them fails; it never writes fewer.
+	Active         finding.Seq
 	ShowSuppressed bool
 	// Passed are the passes and not-applicable verdicts of benchmark-style audits (node
 	// rules), sorted; every format counts them, and lists them only when ShowPassed.
@@ -140,4 +144,28 @@ func Write(w io.Writer, format string, in *Input) error {
 		return fmt.Errorf("unknown output format %q (want one of %s)", format, strings.Join(Formats(), ", "))
 	}
 	return wr(w, in)
+}
+
+// active are the active findings: Active when set, else Findings.
+func (in *Input) active() finding.Seq {
+	if in.Active != nil {
+		return in.Active
+	}
+	return finding.Slice(in.Findings)
+}
+
+// held is in with its active findings read into memory, for the formats that hold their
+// whole output before they write it (HTML, Markdown, policy reports): the findings cost
+// them no more than what they make of them.
+func (in *Input) held() (*Input, error) {
+	if in.Active == nil {
+		return in, nil
+	}
+	fs, err := finding.Collect(in.Active)
+	if err != nil {
+		return nil, err
+	}
+	out := *in
+	out.Findings, out.Active = fs, nil
+	return &out, nil
 }

@@ -190,28 +190,13 @@ func writeSARIF(w io.Writer, in *Input) error {
 	js.field("tool", sarifTool{Driver: driver}, false)
 	js.field("invocations", []sarifInvocation{sarifInvocationOf(in, index)}, false)
 	js.raw(`      "results": `)
-	results, suppressed := len(in.Findings), len(in.Suppressed)
 	var passed []finding.Finding
 	if in.ShowPassed {
 		passed = in.Passed
 	}
-	js.arrayOf(results+suppressed+len(passed), "      ", func(b []byte, from, to int, indent string) chunkResult {
+	js.findingSeq(finding.Concat(in.active(), finding.Slice(in.Suppressed), finding.Slice(passed)), "      ", func() findingEncoder {
 		e := sarifEncoder{index: index}
-		for i := from; i < to; i++ {
-			if i > from {
-				b = append(b, ",\n"...)
-			}
-			b = append(b, indent...)
-			switch {
-			case i < results:
-				b = e.appendResult(b, &in.Findings[i], indent)
-			case i < results+suppressed:
-				b = e.appendResult(b, &in.Suppressed[i-results], indent)
-			default:
-				b = e.appendResult(b, &passed[i-results-suppressed], indent)
-			}
-		}
-		return chunkResult{data: b}
+		return e.appendResult
 	})
 	js.raw(",\n")
 	js.field("columnKind", "unicodeCodePoints", len(props) == 0)
@@ -234,14 +219,16 @@ func sarifRules(in *Input) (sarifDriver, map[string]int) {
 		index[r.ID] = len(d.Rules)
 		d.Rules = append(d.Rules, sarifRuleOf(r))
 	}
-	for _, fs := range [][]finding.Finding{in.Findings, in.Suppressed, in.Passed} {
-		for _, f := range fs {
-			if _, ok := index[f.RuleID]; ok {
-				continue
-			}
-			index[f.RuleID] = len(d.Rules)
-			d.Rules = append(d.Rules, sarifRuleOf(&rules.Rule{ID: f.RuleID, Title: f.Title, Severity: f.Severity, Remedy: f.Remedy}))
+	seen := in.active().Tally().Rules
+	for _, fs := range []finding.Slice{in.Suppressed, in.Passed} {
+		seen = append(seen, fs.Tally().Rules...)
+	}
+	for _, r := range seen {
+		if _, ok := index[r.ID]; ok {
+			continue
 		}
+		index[r.ID] = len(d.Rules)
+		d.Rules = append(d.Rules, sarifRuleOf(&rules.Rule{ID: r.ID, Title: r.Title, Severity: r.Severity, Remedy: r.Remedy}))
 	}
 	return d, index
 }

@@ -34,13 +34,13 @@ type suppressionReason struct {
 }
 
 func summarize(in *Input) summary {
-	s := summary{total: len(in.Findings), bySeverity: map[finding.Severity]int{}, suppressed: len(in.Suppressed), errors: len(in.Errors)}
-	for _, f := range in.Findings {
-		s.bySeverity[f.Severity]++
-		if fails(in, f) {
-			s.failing++
-		}
+	active := in.active()
+	tally := active.Tally()
+	s := summary{total: active.Len(), bySeverity: map[finding.Severity]int{}, suppressed: len(in.Suppressed), errors: len(in.Errors)}
+	for sev, n := range tally.BySeverity {
+		s.bySeverity[sev] = n
 	}
+	s.failing = tally.AtLeast(in.FailOn)
 	for _, f := range in.Passed {
 		if f.Status == finding.NotApplicable {
 			s.notApplicable++
@@ -169,6 +169,60 @@ func groupByObject(fs []finding.Finding) []objectGroup {
 		start = end
 	}
 	return groups
+}
+
+// eachObjectGroup calls group with each object's findings, in the order groupByObject gives
+// them. Findings in memory are grouped as a whole. Findings read back from a spool are
+// sorted (finding.Sort), or ranked by rbac.PodUse in runs of whole objects, so an object's
+// findings all lie within one run of findings of the same file, cluster, host, document and
+// object name (samePlace): they are grouped one such run at a time, and a report of a
+// million findings holds the findings of one object.
+func eachObjectGroup(seq finding.Seq, group func(objectGroup)) error {
+	if fs, ok := seq.(finding.Slice); ok {
+		for _, g := range groupByObject(fs) {
+			group(g)
+		}
+		return nil
+	}
+	var run []finding.Finding
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		// Nearly always one object: its group, without grouping.
+		k, one := keyOf(run[0]), true
+		for i := 1; i < len(run) && one; i++ {
+			one = keyOf(run[i]) == k
+		}
+		if one {
+			group(objectGroup{key: k, findings: run})
+		} else {
+			for _, g := range groupByObject(run) {
+				group(g)
+			}
+		}
+		clear(run)
+		run = run[:0]
+	}
+	for f, err := range finding.All(seq) {
+		if err != nil {
+			return err
+		}
+		if len(run) > 0 && !samePlace(&run[0], f) {
+			flush()
+		}
+		run = append(run, *f)
+	}
+	flush()
+	return nil
+}
+
+// samePlace reports whether two findings agree on every part of their order (finding.Compare)
+// that comes before the line, all of which are parts of their object's group (objectKey).
+func samePlace(a, b *finding.Finding) bool {
+	return a.Location.File == b.Location.File && a.Location.Cluster == b.Location.Cluster &&
+		a.Location.Host == b.Location.Host && a.Location.Document == b.Location.Document &&
+		a.Object.Namespace == b.Object.Namespace && a.Object.Kind == b.Object.Kind && a.Object.Name == b.Object.Name
 }
 
 // oneLine collapses the line breaks and runs of spaces of a text into single spaces. Most

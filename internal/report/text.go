@@ -62,11 +62,13 @@ func writeText(w io.Writer, in *Input) error {
 		t.clusterHeader(c)
 	}
 	sections := len(in.Clusters) > 1
-	if len(in.Clusters) == 1 && len(in.Findings) > 0 {
+	active := in.active()
+	if len(in.Clusters) == 1 && active.Len() > 0 {
 		t.b.WriteString("\n")
 	}
 	cluster := ""
-	for i, g := range groupByObject(in.Findings) {
+	i := 0
+	err := eachObjectGroup(active, func(g objectGroup) {
 		// Several clusters: each has its own section, headed by its context.
 		if c := g.findings[0].Location.Cluster; sections && (i == 0 || c != cluster) {
 			cluster = c
@@ -75,6 +77,10 @@ func writeText(w io.Writer, in *Input) error {
 			t.b.WriteString("\n")
 		}
 		t.group(g)
+		i++
+	})
+	if err != nil {
+		return err
 	}
 	if in.ShowSuppressed && len(in.Suppressed) > 0 {
 		t.section(fmt.Sprintf("Suppressed findings (%d)", len(in.Suppressed)))

@@ -365,7 +365,7 @@ func TestScanJudgesAdmissionPolicies(t *testing.T) {
 				req.Load.Stdin = bytes.NewReader(data)
 			}
 			res := scan.Manifests(context.Background(), req)
-			checkFindings(t, file, located, res.Findings, tc.want)
+			checkFindings(t, file, located, activeOf(t, res), tc.want)
 			var errs, notes []string
 			for _, e := range res.Errors {
 				errs = append(errs, strings.TrimPrefix(e.Error(), dir+string(os.PathSeparator)))
@@ -455,7 +455,7 @@ func TestAdmissionPoliciesJudgeConcurrently(t *testing.T) {
 			t.Fatalf("errors %v, notes %v", res.Errors, res.NotApplied)
 		}
 		n := map[string]int{}
-		for _, f := range res.Findings {
+		for _, f := range activeOf(t, res) {
 			n[f.RuleID+" "+f.Severity.String()]++
 		}
 		return n

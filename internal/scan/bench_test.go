@@ -85,7 +85,8 @@ func BenchmarkAdmissionPolicies(b *testing.B) {
 					res := scan.Manifests(context.Background(), scan.Request{
 						Paths: []string{dir, policies}, Catalog: catalog, NamespacesComplete: true,
 					})
-					objects, findings = res.Objects, len(res.Findings)
+					objects, findings = res.Objects, res.ActiveFindings().Len()
+					res.Close()
 					if len(res.Errors) > 0 {
 						b.Fatalf("scan errors: %v", res.Errors[0])
 					}

@@ -43,6 +43,8 @@ type ClusterRequest struct {
 	// Observe, when set, is called with every object listed, before its rules run and its
 	// content is let go, from the goroutines that list them.
 	Observe func(*inventory.Object)
+	// SpoolDir is where the findings are spooled; empty for the system's temporary folder.
+	SpoolDir string
 }
 
 // ClusterResult is a finished scan of one cluster.
@@ -65,7 +67,7 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	eval := req.Catalog.NewEvaluation(&opts, selected)
 	eval.Release = true
 	eval.Keep = req.Policy.Reads()
-	spooled := newSpooler()
+	spooled := newSpooler(req.SpoolDir)
 	if spooled != nil {
 		eval.Sink = spooled.add
 	}
@@ -112,11 +114,12 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	finding.Sort(res.Passed)
 	res.Errors, res.Objects = append(append(src.Errors, eval.PanicErrors()...), eval.Errors()...), inv.Len()
 	if spooled != nil {
-		spooled.finish(&res.Result, all, inv, req.Policy)
+		spooled.finish(&res.Result, all, inv, req.Policy, func(fs []finding.Finding) map[finding.ObjectRef]bool { return use.Mark(fs, inv) })
 	} else {
 		res.applyFolding(all, inv, req.Policy, true)
+		use.Rank(res.Findings, inv)
+		res.Active, res.Findings = finding.Slice(res.Findings), nil
 	}
-	use.Rank(res.Findings, inv)
 	return res
 }
 

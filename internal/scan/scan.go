@@ -13,6 +13,7 @@ package scan
 
 import (
 	"context"
+	"io"
 	"slices"
 	"sync/atomic"
 
@@ -48,11 +49,20 @@ type Request struct {
 	// Observe, when set, is called with every object read, before its rules run and its
 	// content is let go, from the goroutines that decode them.
 	Observe func(*inventory.Object)
+	// SpoolDir is where the findings are spooled while the scan runs and until the reports
+	// are written; empty for the system's temporary folder.
+	SpoolDir string
 }
 
 // Result is a finished scan.
 type Result struct {
-	Findings   []finding.Finding
+	// Findings are the active findings, sorted, of the scans that hold them in memory (nodes,
+	// endpoints). Manifests and Cluster leave it empty and set Active.
+	Findings []finding.Finding
+	// Active are the active findings, sorted, of Manifests and Cluster: read back from a spool,
+	// in their final order, when one could be made, else held in memory. Close lets the
+	// spool go.
+	Active     finding.Seq
 	Suppressed []finding.Finding
 	Errors     []finding.ScanError
 	Files      int
@@ -81,7 +91,7 @@ func Manifests(ctx context.Context, req Request) *Result {
 	eval := req.Catalog.NewEvaluation(&opts, selected)
 	eval.Release = true
 	eval.Keep = req.Policy.Reads()
-	spooled := newSpooler()
+	spooled := newSpooler(req.SpoolDir)
 	if spooled != nil {
 		eval.Sink = spooled.add
 	}
@@ -120,9 +130,10 @@ func Manifests(ctx context.Context, req Request) *Result {
 	res.Errors = append(res.Errors, unknownInputRules(req.InputRules, made)...)
 	finding.SortErrors(res.Errors)
 	if spooled != nil {
-		spooled.finish(res, all, loaded.Inventory, req.Policy)
+		spooled.finish(res, all, loaded.Inventory, req.Policy, nil)
 	} else {
 		res.applyFolding(all, loaded.Inventory, req.Policy, true)
+		res.Active, res.Findings = finding.Slice(res.Findings), nil
 	}
 	return res
 }
@@ -132,10 +143,25 @@ func (r *Result) ExitCode(failOn finding.Severity) int {
 	if len(r.Errors) > 0 {
 		return 2
 	}
-	for _, f := range r.Findings {
-		if f.Severity >= failOn {
-			return 1
-		}
+	if r.ActiveFindings().Tally().AtLeast(failOn) > 0 {
+		return 1
 	}
 	return 0
+}
+
+// ActiveFindings are the active findings: Active when set, else Findings.
+func (r *Result) ActiveFindings() finding.Seq {
+	if r.Active != nil {
+		return r.Active
+	}
+	return finding.Slice(r.Findings)
+}
+
+// Close lets go of the spool the active findings are read from, if there is one. The
+// findings cannot be read after it.
+func (r *Result) Close() error {
+	if c, ok := r.Active.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }

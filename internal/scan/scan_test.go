@@ -51,12 +51,13 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 			if len(streamed.Errors) > 0 {
 				t.Fatalf("scan errors: %v", streamed.Errors)
 			}
-			if len(streamed.Findings) != len(batch) {
-				t.Fatalf("streaming found %d, batch %d", len(streamed.Findings), len(batch))
+			got := activeOf(t, streamed)
+			if len(got) != len(batch) {
+				t.Fatalf("streaming found %d, batch %d", len(got), len(batch))
 			}
 			for i := range batch {
-				if !reflect.DeepEqual(streamed.Findings[i], batch[i]) {
-					t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, streamed.Findings[i], batch[i])
+				if !reflect.DeepEqual(got[i], batch[i]) {
+					t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, got[i], batch[i])
 				}
 			}
 			if streamed.Objects != loaded.Inventory.Len() {
@@ -93,13 +94,14 @@ func TestEachRuleAloneStreamsAsItBatches(t *testing.T) {
 			batch := catalog.Evaluate(loaded.Inventory, &opts, alone)
 			finding.Sort(batch)
 			batch = cause.Fold(batch)
-			streamed := scan.Manifests(context.Background(), scan.Request{Paths: inputs, Catalog: catalog, Rules: opts, Selected: alone, NamespacesComplete: true})
-			if len(streamed.Findings) != len(batch) {
-				t.Fatalf("streaming found %d, batch %d", len(streamed.Findings), len(batch))
+			res := scan.Manifests(context.Background(), scan.Request{Paths: inputs, Catalog: catalog, Rules: opts, Selected: alone, NamespacesComplete: true})
+			streamed := activeOf(t, res)
+			if len(streamed) != len(batch) {
+				t.Fatalf("streaming found %d, batch %d", len(streamed), len(batch))
 			}
 			for i := range batch {
-				if !reflect.DeepEqual(streamed.Findings[i], batch[i]) {
-					t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, streamed.Findings[i], batch[i])
+				if !reflect.DeepEqual(streamed[i], batch[i]) {
+					t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, streamed[i], batch[i])
 				}
 			}
 			if len(batch) > 0 {
@@ -159,7 +161,7 @@ func TestNamespaceRulesJudgeOnlyDefinedNamespaces(t *testing.T) {
 				t.Fatalf("scan errors: %v", res.Errors)
 			}
 			var judged []string
-			for _, f := range res.Findings {
+			for _, f := range activeOf(t, res) {
 				if f.RuleID == "namespace/limit-range" {
 					judged = append(judged, f.Object.Name)
 				}
@@ -260,7 +262,7 @@ spec:
 				t.Fatalf("scan errors: %v", res.Errors)
 			}
 			var got []string
-			for _, f := range res.Findings {
+			for _, f := range activeOf(t, res) {
 				got = append(got, f.RuleID+" ["+strings.Join(f.AlsoBreaks(), " ")+"]")
 			}
 			if !slices.Equal(got, tt.want) {
@@ -307,8 +309,8 @@ func TestARulePanicIsAScanErrorNotACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := scan.Manifests(context.Background(), scan.Request{Paths: []string{file}, Catalog: catalog})
-	if len(res.Findings) != 2 {
-		t.Errorf("got %d findings, want pod/fine on both pods", len(res.Findings))
+	if len(activeOf(t, res)) != 2 {
+		t.Errorf("got %d findings, want pod/fine on both pods", len(activeOf(t, res)))
 	}
 	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "pod/boom") || res.Errors[0].Object.Name != "a" || res.Errors[0].Location.Line != 1 {
 		t.Fatalf("errors = %+v, want one naming pod/boom at pod a", res.Errors)
@@ -316,6 +318,16 @@ func TestARulePanicIsAScanErrorNotACrash(t *testing.T) {
 	if code := res.ExitCode(finding.Critical); code != 2 {
 		t.Errorf("exit code %d, want 2", code)
 	}
+}
+
+// activeOf reads a scan's active findings back, failing the test when they cannot be.
+func activeOf(t testing.TB, res *scan.Result) []finding.Finding {
+	t.Helper()
+	fs, err := finding.Collect(res.ActiveFindings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
 }
 
 // TestReleasedObjectsKeepWhatSuppressionReads pins what a streaming scan keeps of an object's
@@ -396,7 +408,7 @@ spec:
 				}
 				return out
 			}
-			if got := names(res.Findings); !slices.Equal(got, tt.wantActive) {
+			if got := names(activeOf(t, res)); !slices.Equal(got, tt.wantActive) {
 				t.Errorf("active findings on %q, want %q", got, tt.wantActive)
 			}
 			if got := names(res.Suppressed); !slices.Equal(got, tt.wantSupp) {

@@ -59,10 +59,31 @@ func rankedRules() map[string]bool {
 // running pods: ns/a, ns/b (N in all)", and moves the findings of the objects that have such a
 // finding ahead of the others, each group of an object's findings kept together and in order.
 func (u *PodUse) Rank(fs []finding.Finding, inv *inventory.Inventory) {
+	used := u.Mark(fs, inv)
+	if len(used) == 0 {
+		return
+	}
+	first := make([]finding.Finding, 0, len(fs))
+	var rest []finding.Finding
+	for _, f := range fs {
+		if used[f.Object] {
+			first = append(first, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	copy(fs, append(first, rest...))
+}
+
+// Mark is Rank without the moving: it adds the evidence line to each finding about a
+// ServiceAccount that pods use and returns the objects of those findings, which Rank moves
+// ahead. A scan that streams its findings marks them a namespace at a time (an object's
+// findings are all in its namespace) and writes the marked objects' findings first.
+func (u *PodUse) Mark(fs []finding.Finding, inv *inventory.Inventory) map[finding.ObjectRef]bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if len(u.pods) == 0 {
-		return
+		return nil
 	}
 	ranked := rankedRules()
 	used := map[finding.ObjectRef]bool{}
@@ -84,19 +105,7 @@ func (u *PodUse) Rank(fs []finding.Finding, inv *inventory.Inventory) {
 		f.Evidence += fmt.Sprintf("; used by running pods: %s (%d in all)", strings.Join(shown, ", "), len(pods))
 		used[f.Object] = true
 	}
-	if len(used) == 0 {
-		return
-	}
-	first := make([]finding.Finding, 0, len(fs))
-	var rest []finding.Finding
-	for _, f := range fs {
-		if used[f.Object] {
-			first = append(first, f)
-		} else {
-			rest = append(rest, f)
-		}
-	}
-	copy(fs, append(first, rest...))
+	return used
 }
 
 // subjectsOf are the ServiceAccounts a finding is about: the starting subject of an escalation
