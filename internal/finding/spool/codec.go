@@ -40,13 +40,12 @@ func (t *stringTable) id(s string) uint32 {
 	return id
 }
 
-func (t *stringTable) get(id uint64) (string, error) {
+// snapshot returns the strings numbered so far: numbers are never reused, so a reader may
+// look them up in it without the lock while writers add more.
+func (t *stringTable) snapshot() []string {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if id >= uint64(len(t.strs)) {
-		return "", fmt.Errorf("string %d of a table of %d", id, len(t.strs))
-	}
-	return t.strs[id], nil
+	return t.strs
 }
 
 // values holds the patch values the record format does not write out (a typed slice a rule
@@ -255,9 +254,11 @@ var errTruncated = errors.New("record ends early")
 // reader reads the records of one buffer. It reads them from one string, which the strings of
 // the findings are parts of: one allocation for every string of a group's records.
 type reader struct {
-	c   *codec
-	s   string
-	err error
+	c *codec
+	// strs are the shared strings numbered when the reading began (stringTable.snapshot).
+	strs []string
+	s    string
+	err  error
 }
 
 func (r *reader) fail(err error) {
@@ -346,11 +347,11 @@ func (r *reader) shared() string {
 	if r.err != nil {
 		return ""
 	}
-	s, err := r.c.strings.get(id)
-	if err != nil {
-		r.fail(err)
+	if id >= uint64(len(r.strs)) {
+		r.fail(fmt.Errorf("string %d of a table of %d", id, len(r.strs)))
+		return ""
 	}
-	return s
+	return r.strs[id]
 }
 
 // count reads a number of elements, each at least one byte long, so that a corrupt count
@@ -515,7 +516,7 @@ func (r *reader) value(depth int) any {
 // decode reads every record of b, appending the findings to out; when one cannot be read, it
 // appends none.
 func (c *codec) decode(b []byte, out []finding.Finding) ([]finding.Finding, error) {
-	r := reader{c: c, s: string(b)}
+	r := reader{c: c, strs: c.strings.snapshot(), s: string(b)}
 	start := len(out)
 	for len(r.s) > 0 && r.err == nil {
 		out = append(out, finding.Finding{})
