@@ -18,6 +18,7 @@ import (
 	"palisade.dev/palisade/internal/source/kustomize"
 	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/testfiles"
+	"palisade.dev/palisade/internal/testscan"
 )
 
 func scanExample(t *testing.T, path string) *scan.Result {
@@ -42,19 +43,6 @@ func scanExample(t *testing.T, path string) *scan.Result {
 	return res
 }
 
-// activeFindings reads a scan's active findings back, and lets go of their spool.
-func activeFindings(t *testing.T, res *scan.Result) []finding.Finding {
-	t.Helper()
-	fs, err := finding.Collect(res.ActiveFindings())
-	if err != nil {
-		t.Fatalf("reading the findings back: %v", err)
-	}
-	if err := res.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return fs
-}
-
 // TestCleanExamples pins that the secure examples have no finding, except what they cannot
 // fix themselves: a chart does not own the namespace it is installed in.
 func TestCleanExamples(t *testing.T) {
@@ -68,7 +56,7 @@ func TestCleanExamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			for _, f := range activeFindings(t, scanExample(t, tt.path)) {
+			for _, f := range testscan.Active(t, scanExample(t, tt.path)) {
 				if tt.allowed != "" && strings.HasPrefix(f.RuleID, tt.allowed) {
 					continue
 				}
@@ -81,7 +69,7 @@ func TestCleanExamples(t *testing.T) {
 // TestInsecureExample pins that each mistake of the insecure shop is reported on the line
 // that holds it (namespace-level findings anywhere in the file that defines the namespace).
 func TestInsecureExample(t *testing.T) {
-	active := activeFindings(t, scanExample(t, "insecure"))
+	active := testscan.Active(t, scanExample(t, "insecure"))
 	tests := []struct {
 		file, line, rule string // line: text of the offending line; "" for any line
 	}{

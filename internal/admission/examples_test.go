@@ -20,6 +20,7 @@ import (
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/testrules"
+	"palisade.dev/palisade/internal/testscan"
 )
 
 // documents returns the documents of the example files in dir.
@@ -109,7 +110,7 @@ func TestHitsAreScansFindings(t *testing.T) {
 		res := scan.Manifests(context.Background(), scan.Request{Paths: []string{file}, Catalog: cat, Rules: rules.Options{PSSVersion: "latest"},
 			NamespacesComplete: true, Selected: selected})
 		var want []string
-		for _, f := range activeOf(t, res) {
+		for _, f := range testscan.Active(t, res) {
 			if unjudgedRule(e, f) {
 				continue
 			}
@@ -285,14 +286,4 @@ func responseJSON(t *testing.T, d Decision) string {
 		t.Error(err)
 	}
 	return string(b)
-}
-
-// activeOf reads a scan's active findings back, failing the test when they cannot be.
-func activeOf(t testing.TB, res *scan.Result) []finding.Finding {
-	t.Helper()
-	fs, err := finding.Collect(res.ActiveFindings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fs
 }

@@ -28,6 +28,7 @@ import (
 	"palisade.dev/palisade/internal/testapply"
 	"palisade.dev/palisade/internal/testcluster"
 	"palisade.dev/palisade/internal/testfiles"
+	"palisade.dev/palisade/internal/testscan"
 )
 
 // TestAdmissionPoliciesRefuseWhatTheAPIServerRefuses loads the policies of the scan tests into
@@ -78,7 +79,7 @@ func TestAdmissionPoliciesRefuseWhatTheAPIServerRefuses(t *testing.T) {
 		t.Fatalf("scan errors %v, notes %v", res.Errors, res.NotApplied)
 	}
 	flagged, warnedByScan := map[string]bool{}, map[string]bool{}
-	for _, f := range activeOf(t, res) {
+	for _, f := range testscan.Active(t, res) {
 		switch {
 		case strings.HasPrefix(f.RuleID, "vap/") && f.Severity >= finding.High:
 			flagged[f.Object.Kind+"/"+f.Object.Name] = true

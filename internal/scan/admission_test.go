@@ -16,6 +16,7 @@ import (
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/testfiles"
+	"palisade.dev/palisade/internal/testscan"
 )
 
 // The policies below follow the examples of the Kubernetes documentation
@@ -365,7 +366,7 @@ func TestScanJudgesAdmissionPolicies(t *testing.T) {
 				req.Load.Stdin = bytes.NewReader(data)
 			}
 			res := scan.Manifests(context.Background(), req)
-			checkFindings(t, file, located, activeOf(t, res), tc.want)
+			checkFindings(t, file, located, testscan.Active(t, res), tc.want)
 			var errs, notes []string
 			for _, e := range res.Errors {
 				errs = append(errs, strings.TrimPrefix(e.Error(), dir+string(os.PathSeparator)))
@@ -455,7 +456,7 @@ func TestAdmissionPoliciesJudgeConcurrently(t *testing.T) {
 			t.Fatalf("errors %v, notes %v", res.Errors, res.NotApplied)
 		}
 		n := map[string]int{}
-		for _, f := range activeOf(t, res) {
+		for _, f := range testscan.Active(t, res) {
 			n[f.RuleID+" "+f.Severity.String()]++
 		}
 		return n

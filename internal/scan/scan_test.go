@@ -19,6 +19,7 @@ import (
 	"palisade.dev/palisade/internal/suppress"
 	"palisade.dev/palisade/internal/testcorpus"
 	"palisade.dev/palisade/internal/testrules"
+	"palisade.dev/palisade/internal/testscan"
 )
 
 // TestStreamingScanFindsWhatABatchScanFinds pins the streaming design: rules evaluated as each
@@ -51,7 +52,7 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 			if len(streamed.Errors) > 0 {
 				t.Fatalf("scan errors: %v", streamed.Errors)
 			}
-			got := activeOf(t, streamed)
+			got := testscan.Active(t, streamed)
 			if len(got) != len(batch) {
 				t.Fatalf("streaming found %d, batch %d", len(got), len(batch))
 			}
@@ -95,7 +96,7 @@ func TestEachRuleAloneStreamsAsItBatches(t *testing.T) {
 			finding.Sort(batch)
 			batch = cause.Fold(batch)
 			res := scan.Manifests(context.Background(), scan.Request{Paths: inputs, Catalog: catalog, Rules: opts, Selected: alone, NamespacesComplete: true})
-			streamed := activeOf(t, res)
+			streamed := testscan.Active(t, res)
 			if len(streamed) != len(batch) {
 				t.Fatalf("streaming found %d, batch %d", len(streamed), len(batch))
 			}
@@ -161,7 +162,7 @@ func TestNamespaceRulesJudgeOnlyDefinedNamespaces(t *testing.T) {
 				t.Fatalf("scan errors: %v", res.Errors)
 			}
 			var judged []string
-			for _, f := range activeOf(t, res) {
+			for _, f := range testscan.Active(t, res) {
 				if f.RuleID == "namespace/limit-range" {
 					judged = append(judged, f.Object.Name)
 				}
@@ -262,7 +263,7 @@ spec:
 				t.Fatalf("scan errors: %v", res.Errors)
 			}
 			var got []string
-			for _, f := range activeOf(t, res) {
+			for _, f := range testscan.Active(t, res) {
 				got = append(got, f.RuleID+" ["+strings.Join(f.AlsoBreaks(), " ")+"]")
 			}
 			if !slices.Equal(got, tt.want) {
@@ -309,8 +310,8 @@ func TestARulePanicIsAScanErrorNotACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := scan.Manifests(context.Background(), scan.Request{Paths: []string{file}, Catalog: catalog})
-	if len(activeOf(t, res)) != 2 {
-		t.Errorf("got %d findings, want pod/fine on both pods", len(activeOf(t, res)))
+	if len(testscan.Active(t, res)) != 2 {
+		t.Errorf("got %d findings, want pod/fine on both pods", len(testscan.Active(t, res)))
 	}
 	if len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "pod/boom") || res.Errors[0].Object.Name != "a" || res.Errors[0].Location.Line != 1 {
 		t.Fatalf("errors = %+v, want one naming pod/boom at pod a", res.Errors)
@@ -318,16 +319,6 @@ func TestARulePanicIsAScanErrorNotACrash(t *testing.T) {
 	if code := res.ExitCode(finding.Critical); code != 2 {
 		t.Errorf("exit code %d, want 2", code)
 	}
-}
-
-// activeOf reads a scan's active findings back, failing the test when they cannot be.
-func activeOf(t testing.TB, res *scan.Result) []finding.Finding {
-	t.Helper()
-	fs, err := finding.Collect(res.ActiveFindings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fs
 }
 
 // TestReleasedObjectsKeepWhatSuppressionReads pins what a streaming scan keeps of an object's
@@ -408,7 +399,7 @@ spec:
 				}
 				return out
 			}
-			if got := names(activeOf(t, res)); !slices.Equal(got, tt.wantActive) {
+			if got := names(testscan.Active(t, res)); !slices.Equal(got, tt.wantActive) {
 				t.Errorf("active findings on %q, want %q", got, tt.wantActive)
 			}
 			if got := names(res.Suppressed); !slices.Equal(got, tt.wantSupp) {

@@ -13,6 +13,7 @@ import (
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/suppress"
+	"palisade.dev/palisade/internal/testscan"
 )
 
 // TestScanWithSuppression runs the whole scan pipeline over testdata/scan: the config is found
@@ -105,7 +106,7 @@ func TestScanWithSuppression(t *testing.T) {
 				e.Location.File = rel(t, dir, e.Location.File)
 				errs = append(errs, e.Error())
 			}
-			compare(t, "findings", located(activeOf(t, res)), tt.findings)
+			compare(t, "findings", located(testscan.Active(t, res)), tt.findings)
 			compare(t, "suppressed", located(res.Suppressed), tt.suppressed)
 			compare(t, "errors", errs, tt.errors)
 			if got := res.ExitCode(finding.High); got != 2 && len(tt.errors) > 0 {
@@ -148,19 +149,9 @@ func TestScanSkipsDisabledRules(t *testing.T) {
 		Paths: []string{filepath.Join("testdata", "scan")}, Load: manifest.Options{Namespace: "default"},
 		Catalog: c, Rules: rules.Options{}, Policy: &suppress.Policy{Config: cfg, Catalog: c, Annotations: true},
 	})
-	for _, f := range slices.Concat(activeOf(t, res), res.Suppressed) {
+	for _, f := range slices.Concat(testscan.Active(t, res), res.Suppressed) {
 		if strings.HasPrefix(f.RuleID, "pod/") {
 			t.Errorf("disabled rule %s reported on %s", f.RuleID, f.Object)
 		}
 	}
-}
-
-// activeOf reads a scan's active findings back, failing the test when they cannot be.
-func activeOf(t testing.TB, res *scan.Result) []finding.Finding {
-	t.Helper()
-	fs, err := finding.Collect(res.ActiveFindings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fs
 }

@@ -15,6 +15,7 @@ import (
 	"palisade.dev/palisade/internal/rules/builtin"
 	"palisade.dev/palisade/internal/scan"
 	"palisade.dev/palisade/internal/testcorpus"
+	"palisade.dev/palisade/internal/testscan"
 )
 
 // TestAScansFindingsComeBackAsTheyWere spools the findings of a real scan of the generated
@@ -32,13 +33,13 @@ func TestAScansFindingsComeBackAsTheyWere(t *testing.T) {
 	res := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest"}})
 	byFile := map[string][]finding.Finding{}
 	var files []string
-	for _, f := range slices.Concat(activeOf(t, res), res.Suppressed) {
+	for _, f := range slices.Concat(testscan.Active(t, res), res.Suppressed) {
 		if byFile[f.Location.File] == nil {
 			files = append(files, f.Location.File)
 		}
 		byFile[f.Location.File] = append(byFile[f.Location.File], f)
 	}
-	if len(files) < 10 || !slices.ContainsFunc(activeOf(t, res), func(f finding.Finding) bool { return len(f.Fix) > 0 && f.Related != nil }) {
+	if len(files) < 10 || !slices.ContainsFunc(testscan.Active(t, res), func(f finding.Finding) bool { return len(f.Fix) > 0 && f.Related != nil }) {
 		t.Fatalf("the scan found too little to test with: %d files", len(files))
 	}
 	s, err := spool.New(t.TempDir())
@@ -89,7 +90,7 @@ func BenchmarkSpool(b *testing.B) {
 		b.Fatal(err)
 	}
 	res := scan.Manifests(context.Background(), scan.Request{Paths: []string{dir}, Catalog: catalog, Rules: rules.Options{PSSVersion: "latest", Patches: rules.NoPatches}})
-	fs := activeOf(b, res)
+	fs := testscan.Active(b, res)
 	var size int64
 	var buf []finding.Finding
 	for b.Loop() {
@@ -110,14 +111,4 @@ func BenchmarkSpool(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(fs)), "ns/finding")
 	b.ReportMetric(float64(size)/float64(len(fs)), "bytes/finding")
-}
-
-// activeOf reads a scan's active findings back, failing the test when they cannot be.
-func activeOf(t testing.TB, res *scan.Result) []finding.Finding {
-	t.Helper()
-	fs, err := finding.Collect(res.ActiveFindings())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fs
 }
