@@ -75,22 +75,30 @@ func TestSequenceReadsBackInOrder(t *testing.T) {
 					t.Fatalf("chunks of %d: read back %d findings, not the %d added in order", n, len(got), len(want))
 				}
 			}
-			var picked []int32
-			for i := 0; i < len(want); i += 1 + i%5 {
-				picked = append(picked, int32(i))
-			}
-			k := 0
-			for f, err := range q.Pick(picked) {
-				if err != nil {
-					t.Fatal(err)
+			// Indexes close together, read through one window, and far apart, read one by
+			// one: every finding, steps of one to five, and steps wider than a window.
+			for _, step := range []func(i int) int{
+				func(int) int { return 1 },
+				func(i int) int { return 1 + i%5 },
+				func(int) int { return 1499 },
+			} {
+				var picked []int32
+				for i := 0; i < len(want); i += step(i) {
+					picked = append(picked, int32(i))
 				}
-				if !reflect.DeepEqual(*f, want[picked[k]]) {
-					t.Fatalf("Pick gave another finding at %d", picked[k])
+				k := 0
+				for f, err := range q.Pick(picked) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(*f, want[picked[k]]) {
+						t.Fatalf("Pick gave another finding at %d", picked[k])
+					}
+					k++
 				}
-				k++
-			}
-			if k != len(picked) {
-				t.Fatalf("Pick gave %d findings of %d", k, len(picked))
+				if k != len(picked) {
+					t.Fatalf("Pick gave %d findings of %d", k, len(picked))
+				}
 			}
 			if got, wantTally := q.Tally(), finding.Slice(want).Tally(); !reflect.DeepEqual(got.BySeverity, wantTally.BySeverity) ||
 				!reflect.DeepEqual(got.Rules, wantTally.Rules) || !reflect.DeepEqual(got.Clusters, wantTally.Clusters) {
