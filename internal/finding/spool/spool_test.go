@@ -74,6 +74,44 @@ func TestRecordsGiveBackTheFinding(t *testing.T) {
 // TestAFileThatCannotBeWrittenLosesNothing pins that when the spool's file cannot be written
 // (a full disk), its findings stay in memory: every one is read back, in order, and Err says
 // why they were not spooled.
+// TestAGroupReadsBackHoweverItsExtentsLie pins Read over a group's extents in the file, which
+// it reads several at a time: next to each other, a gap apart that is worth reading past or
+// not, past what one read takes in, and the last still waiting to be written.
+func TestAGroupReadsBackHoweverItsExtentsLie(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want := map[string][]finding.Finding{}
+	add := func(group string, fs []finding.Finding) {
+		s.Add(group, fs)
+		want[group] = append(want[group], fs...)
+	}
+	next := 0
+	for s.Size() < 3*readAtMost {
+		add("close.yaml", numbered(next, 2)) // extents next to each other, then a small gap
+		add("filler.yaml", numbered(next+2, 1))
+		add("close.yaml", numbered(next+3, 1))
+		add("far.yaml", numbered(next+4, 1)) // an extent, then a gap too wide to read past
+		for s.Size()%(2*gapWorthReading) > gapWorthReading/4 {
+			add("filler.yaml", numbered(next+5, 8))
+			next += 8
+		}
+		next += 5
+	}
+	add("close.yaml", numbered(next, 3)) // still pending
+	if s.written == 0 || len(s.pending) == 0 {
+		t.Fatalf("%d bytes written and %d pending: the test needs both", s.written, len(s.pending))
+	}
+	for group, fs := range want {
+		got, err := s.Read(group, nil)
+		if err != nil || !reflect.DeepEqual(got, fs) {
+			t.Fatalf("%s: read back %d findings (error %v), want the %d added", group, len(got), err, len(fs))
+		}
+	}
+}
+
 func TestAFileThatCannotBeWrittenLosesNothing(t *testing.T) {
 	s, err := New(t.TempDir())
 	if err != nil {
