@@ -52,15 +52,7 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 			if len(streamed.Errors) > 0 {
 				t.Fatalf("scan errors: %v", streamed.Errors)
 			}
-			got := testscan.Active(t, streamed)
-			if len(got) != len(batch) {
-				t.Fatalf("streaming found %d, batch %d", len(got), len(batch))
-			}
-			for i := range batch {
-				if !reflect.DeepEqual(got[i], batch[i]) {
-					t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, got[i], batch[i])
-				}
-			}
+			sameFindings(t, testscan.Active(t, streamed), batch)
 			if streamed.Objects != loaded.Inventory.Len() {
 				t.Errorf("streaming counted %d objects, the load %d", streamed.Objects, loaded.Inventory.Len())
 			}
@@ -68,6 +60,20 @@ func TestStreamingScanFindsWhatABatchScanFinds(t *testing.T) {
 				t.Errorf("the scan left %s in the temporary folder", entries[0].Name())
 			}
 		})
+	}
+}
+
+// sameFindings fails the test unless a streaming scan found exactly what a batch evaluation
+// found, in the same order.
+func sameFindings(t *testing.T, streamed, batch []finding.Finding) {
+	t.Helper()
+	if len(streamed) != len(batch) {
+		t.Fatalf("streaming found %d, batch %d", len(streamed), len(batch))
+	}
+	for i := range batch {
+		if !reflect.DeepEqual(streamed[i], batch[i]) {
+			t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, streamed[i], batch[i])
+		}
 	}
 }
 
@@ -96,15 +102,7 @@ func TestEachRuleAloneStreamsAsItBatches(t *testing.T) {
 			finding.Sort(batch)
 			batch = cause.Fold(batch)
 			res := scan.Manifests(context.Background(), scan.Request{Paths: inputs, Catalog: catalog, Rules: opts, Selected: alone, NamespacesComplete: true})
-			streamed := testscan.Active(t, res)
-			if len(streamed) != len(batch) {
-				t.Fatalf("streaming found %d, batch %d", len(streamed), len(batch))
-			}
-			for i := range batch {
-				if !reflect.DeepEqual(streamed[i], batch[i]) {
-					t.Fatalf("finding %d differs:\nstreamed %+v\nbatch    %+v", i, streamed[i], batch[i])
-				}
-			}
+			sameFindings(t, testscan.Active(t, res), batch)
 			if len(batch) > 0 {
 				judged++
 			}
