@@ -44,7 +44,6 @@ func (o *Object) Release(keepPositions bool, id Keep) {
 // a missing field is located), for deferred checks that will report there.
 func (o *Object) ReleaseKeeping(paths []string, id Keep) {
 	o.keepSummaries()
-	pod, _ := PodTemplateOf(o)
 	o.forget(id)
 	if o.Positions != nil {
 		// The hashes of the paths kept and of their parents, worked out from the hashes of
@@ -53,9 +52,9 @@ func (o *Object) ReleaseKeeping(paths []string, id Keep) {
 		meta := RootHash.Key("metadata")
 		want := append(buf[:0], meta, meta.Key("name"), meta.Key("namespace"), meta.Key("labels"))
 		want = appendAnnotations(want, meta, o.Annotations)
-		if o.pod != nil && pod.MetaPath != "" && pod.MetaPath != "metadata" {
+		if o.pod != nil && o.pod.MetaPath != "metadata" {
 			parents := len(want)
-			want = appendPathHashes(want, pod.MetaPath)
+			want = appendPathHashes(want, o.pod.MetaPath)
 			podMeta := RootHash
 			if len(want) > parents {
 				podMeta = want[len(want)-1]
