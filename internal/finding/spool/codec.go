@@ -514,7 +514,7 @@ func (r *reader) value(depth int) any {
 }
 
 // decode reads every record of b, appending the findings to out; when one cannot be read, it
-// appends none.
+// appends none. The findings keep nothing of b, which the caller may reuse.
 func (c *codec) decode(b []byte, out []finding.Finding) ([]finding.Finding, error) {
 	r := reader{c: c, strs: c.strings.snapshot(), s: string(b)}
 	start := len(out)

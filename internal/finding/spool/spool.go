@@ -29,6 +29,9 @@ type Spool struct {
 	err     error // why the file could not be written; pending then holds every record after it
 
 	buffers sync.Pool // of *[]byte, the records of one Add before they are kept
+	// read is the room Read reads the file into, kept from one group to the next: the
+	// findings it decodes copy what they keep.
+	read []byte
 }
 
 // extent is where one Add's records are, as an offset in the stream of records (the file's
@@ -146,7 +149,6 @@ func (s *Spool) Len(group string) int {
 func (s *Spool) Read(group string, out []finding.Finding) ([]finding.Finding, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var buf []byte
 	exts := s.groups[group]
 	for k := 0; k < len(exts); {
 		// The extents from k that one read of the file takes in: a group's extents are in
@@ -166,10 +168,10 @@ func (s *Spool) Read(group string, out []finding.Finding) ([]finding.Finding, er
 				end = x.off + int64(x.len)
 			}
 			n := int(end - first.off)
-			if cap(buf) < n {
-				buf = make([]byte, n)
+			if cap(s.read) < n {
+				s.read = make([]byte, n)
 			}
-			window = buf[:n]
+			window = s.read[:n]
 			if _, err := s.file.ReadAt(window, first.off); err != nil {
 				return out, fmt.Errorf("reading the findings spool back: %w", err)
 			}
@@ -207,6 +209,6 @@ func (s *Spool) Close() error {
 	if rerr := os.Remove(name); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 		err = errors.Join(err, rerr)
 	}
-	s.pending = nil
+	s.pending, s.read = nil, nil
 	return err
 }
