@@ -23,9 +23,10 @@ type Origin struct {
 	File     string
 	Template string
 	// Document is the 1-based index of the YAML document within File; Item is the 1-based
-	// index within a kind: List document, or 0.
-	Document int
-	Item     int
+	// index within a kind: List document, or 0. They are int32, as small as they need be: a
+	// scan keeps one Origin per object.
+	Document int32
+	Item     int32
 	// Cluster is the kubeconfig context for live objects.
 	Cluster string
 	// Host is the machine for what a node source read there.
@@ -55,20 +56,71 @@ type Object struct {
 	Origin  Origin
 	// Positions locates fields in the source file; nil for live objects.
 	Positions *Positions
-	// Issues are problems in how the object is written (unknown fields, duplicate keys, values
-	// of the wrong type under a misspelt field).
-	Issues []FieldIssue
-	// AsMeant is the object as it would read if its misspelt fields had the names probably
-	// meant; nil when it has none. Rules that judge values judge it too, and report what they
-	// find there at the misspelt path (AsMeant.WrittenPath).
-	AsMeant *AsMeant
+	// pod is what PodSummary answered when the object was released; nil when it runs no pod.
+	pod *PodSummary
+	// rare holds what few objects have; nil for most.
+	rare *rareParts
+}
+
+// rareParts are the parts of an object that few objects have, behind one pointer so that the
+// many without them do not carry their room: a scan keeps every object it reads. They are
+// never changed once an object holds them, only replaced, so that a copy of an object (made
+// to keep its content past Release) keeps its own.
+type rareParts struct {
+	issues []FieldIssue
+	// asMeant is what AsMeant answers.
+	asMeant *AsMeant
 	// shapePod is the pod template the source found: in an unstructured object by its shape,
 	// or by its Go type in a typed object PodTemplateOf does not list.
 	shapePod *PodTemplate
-	// pod is what PodSummary answered when the object was released; nil when it runs no pod.
-	pod *PodSummary
 	// serviceIPs is what ServiceAddresses answered when the object was released.
 	serviceIPs []string
+}
+
+// editRare returns a copy of the object's rare parts (new ones when it has none), which the
+// caller changes and then gives the object.
+func (o *Object) editRare() *rareParts {
+	if o.rare == nil {
+		return &rareParts{}
+	}
+	c := *o.rare
+	return &c
+}
+
+// Issues are problems in how the object is written (unknown fields, duplicate keys, values of
+// the wrong type under a misspelt field), in the order the source found them.
+func (o *Object) Issues() []FieldIssue {
+	if o.rare == nil {
+		return nil
+	}
+	return o.rare.issues
+}
+
+// AddIssues adds problems in how the object is written, after those it has.
+func (o *Object) AddIssues(issues ...FieldIssue) {
+	if len(issues) == 0 {
+		return
+	}
+	r := o.editRare()
+	r.issues = append(slices.Clip(r.issues), issues...)
+	o.rare = r
+}
+
+// AsMeant is the object as it would read if its misspelt fields had the names probably meant;
+// nil when it has none. Rules that judge values judge it too, and report what they find there
+// at the misspelt path (AsMeant.WrittenPath).
+func (o *Object) AsMeant() *AsMeant {
+	if o.rare == nil {
+		return nil
+	}
+	return o.rare.asMeant
+}
+
+// SetAsMeant sets what AsMeant answers.
+func (o *Object) SetAsMeant(m *AsMeant) {
+	r := o.editRare()
+	r.asMeant = m
+	o.rare = r
 }
 
 // Ref names the object for findings.
@@ -79,7 +131,7 @@ func (o *Object) Ref() finding.ObjectRef {
 // Locate returns where the field at path is in the object's source, or where its nearest
 // existing parent is when the field is missing.
 func (o *Object) Locate(path string) finding.Location {
-	loc := finding.Location{File: o.Origin.File, Document: o.Origin.Document, Template: o.Origin.Template, Cluster: o.Origin.Cluster, Host: o.Origin.Host}
+	loc := finding.Location{File: o.Origin.File, Document: int(o.Origin.Document), Template: o.Origin.Template, Cluster: o.Origin.Cluster, Host: o.Origin.Host}
 	loc.Line, loc.Column, _ = o.Positions.Locate(path)
 	return loc
 }

@@ -61,8 +61,8 @@ func ServiceAccountOf(spec *corev1.PodSpec) string {
 // source attached (found in a custom resource by its shape, or in a typed object of a kind
 // and version not listed here by its Go type). ok is false for objects that run no pod.
 func PodTemplateOf(o *Object) (PodTemplate, bool) {
-	if o.shapePod != nil {
-		return *o.shapePod, true
+	if o.rare != nil && o.rare.shapePod != nil {
+		return *o.rare.shapePod, true
 	}
 	if o.Typed == nil {
 		return PodTemplate{}, false
@@ -211,7 +211,9 @@ func (o *Object) SetShapePod(t PodTemplate) error {
 			return fmt.Errorf("object %s already has a typed pod spec", o.Ref())
 		}
 	}
-	o.shapePod = &t
+	r := o.editRare()
+	r.shapePod = &t
+	o.rare = r
 	return nil
 }
 

@@ -70,11 +70,16 @@ func (o *Object) PodSummary() (PodSummary, bool) {
 }
 
 // keepSummaries keeps what PodSummary, ServiceAddresses and AutomountServiceAccountToken
-// answer before the object's content is released.
+// answer before the object's content is released, and lets go of the rare parts that
+// content is: the object as meant, the pod template found by shape.
 func (o *Object) keepSummaries() {
-	o.serviceIPs = o.ServiceAddresses()
 	o.keepPodSummary()
 	o.keepAccountToken()
+	issues, ips := o.Issues(), o.ServiceAddresses()
+	o.rare = nil
+	if issues != nil || ips != nil {
+		o.rare = &rareParts{issues: issues, serviceIPs: ips}
+	}
 }
 
 // keepPodSummary keeps what PodSummary answers before the object's content is released.

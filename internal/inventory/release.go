@@ -71,7 +71,7 @@ func (o *Object) ReleaseKeeping(paths []string, id Keep) {
 // forget drops the object's content, and what id does not keep of its labels and annotations;
 // keepSummaries has run.
 func (o *Object) forget(id Keep) {
-	o.Typed, o.Content, o.shapePod, o.AsMeant = nil, nil, nil, nil
+	o.Typed, o.Content = nil, nil
 	if id.DropLabels && (o.GVK.Kind != "Namespace" || o.GVK.Group != "") {
 		o.Labels = nil
 	}

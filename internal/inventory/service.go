@@ -9,7 +9,10 @@ import corev1 "k8s.io/api/core/v1"
 func (o *Object) ServiceAddresses() []string {
 	s, ok := o.Typed.(*corev1.Service)
 	if !ok {
-		return o.serviceIPs
+		if o.rare == nil {
+			return nil
+		}
+		return o.rare.serviceIPs
 	}
 	ips := s.Spec.ClusterIPs
 	if len(ips) == 0 && s.Spec.ClusterIP != "" {

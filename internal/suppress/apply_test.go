@@ -342,7 +342,7 @@ func BenchmarkApply(b *testing.B) {
 	var objs []*inventory.Object
 	for i := range 100_000 {
 		o := &inventory.Object{Namespace: fmt.Sprintf("ns-%d", i%50), Name: fmt.Sprintf("app-%d", i),
-			Labels: map[string]string{"app": fmt.Sprintf("app-%d", i%7)}, Origin: inventory.Origin{File: fmt.Sprintf("f%d.yaml", i/100), Document: i%100 + 1}}
+			Labels: map[string]string{"app": fmt.Sprintf("app-%d", i%7)}, Origin: inventory.Origin{File: fmt.Sprintf("f%d.yaml", i/100), Document: int32(i%100 + 1)}}
 		o.GVK.Group, o.GVK.Version, o.GVK.Kind = "apps", "v1", "Deployment"
 		if i%5 == 0 {
 			o.Annotations = map[string]string{suppress.AnnotationKey: "pod/privileged,pod/host-network legacy", "team": "shop"}

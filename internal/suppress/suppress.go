@@ -157,7 +157,7 @@ func findingKey(f *finding.Finding) objectKey {
 }
 
 func keyOf(o *inventory.Object) objectKey {
-	return objectKey{ref: o.Ref(), file: o.Origin.File, document: o.Origin.Document}
+	return objectKey{ref: o.Ref(), file: o.Origin.File, document: int(o.Origin.Document)}
 }
 
 func indexObjects(inv *inventory.Inventory) map[objectKey]*inventory.Object {

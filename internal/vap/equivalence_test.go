@@ -82,7 +82,7 @@ func goVerdicts(c *rules.Catalog, inv *inventory.Inventory, o *inventory.Object)
 // they match, without misspelt fields (which the rules judge as meant, and which the API server
 // drops or refuses before any policy runs).
 func comparable(o *inventory.Object) bool {
-	return o.AsMeant == nil
+	return o.AsMeant() == nil
 }
 
 // TestCELMatchesRules holds every generated policy to its rule: on every workload object of

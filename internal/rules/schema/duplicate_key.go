@@ -40,7 +40,7 @@ func DuplicateKey() rules.Rule {
 
 func checkDuplicateKeys(ctx *rules.ObjectContext) []rules.Violation {
 	var out []rules.Violation
-	for _, is := range ctx.Object.Issues {
+	for _, is := range ctx.Object.Issues() {
 		if is.Kind != inventory.DuplicateKey {
 			continue
 		}

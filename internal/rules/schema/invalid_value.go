@@ -108,7 +108,7 @@ var podValueChecks = []podValueCheck{
 func checkInvalidValues(ctx *rules.ObjectContext) []rules.Violation {
 	o := ctx.Object
 	out := invalidValues(o)
-	if m := o.AsMeant; m != nil {
+	if m := o.AsMeant(); m != nil {
 		out = append(out, misspeltValues(o, m)...)
 	}
 	return out
@@ -129,7 +129,7 @@ func misspeltValues(o *inventory.Object, m *inventory.AsMeant) []rules.Violation
 		v.Path = written
 		out = append(out, v)
 	}
-	for _, is := range o.Issues {
+	for _, is := range o.Issues() {
 		if is.Kind != inventory.WrongType {
 			continue
 		}

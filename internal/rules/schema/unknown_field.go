@@ -56,7 +56,7 @@ func UnknownField() rules.Rule {
 
 func checkUnknownFields(ctx *rules.ObjectContext) []rules.Violation {
 	var out []rules.Violation
-	for _, is := range ctx.Object.Issues {
+	for _, is := range ctx.Object.Issues() {
 		if is.Kind != inventory.UnknownField {
 			continue
 		}

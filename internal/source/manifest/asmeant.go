@@ -88,7 +88,7 @@ func (w *strictWalk) setAsMeant(ptr unsafe.Pointer, p *plan, f *planField, known
 // values of the wrong type as inventory.WrongType issues) and keeps the object as meant in
 // o.AsMeant. It does nothing for an object without such fields.
 func (d *decoder) asMeant(o *inventory.Object, nodes []node) {
-	r := renamesOf(o.Issues)
+	r := renamesOf(o.Issues())
 	if r == nil {
 		return
 	}
@@ -108,16 +108,18 @@ func (d *decoder) asMeant(o *inventory.Object, nodes []node) {
 		}
 		return false
 	}
+	var found []inventory.FieldIssue
 	for _, is := range walk.issues {
 		if under(is.Path) {
-			o.Issues = append(o.Issues, is)
+			found = append(found, is)
 		}
 	}
 	for _, te := range walk.errs {
 		if under(te.path) || r.meant[te.path] != "" {
-			o.Issues = append(o.Issues, inventory.FieldIssue{Kind: inventory.WrongType, Path: te.path, Field: lastKey(te.path), Detail: te.msg})
+			found = append(found, inventory.FieldIssue{Kind: inventory.WrongType, Path: te.path, Field: lastKey(te.path), Detail: te.msg})
 		}
 	}
+	o.AddIssues(found...)
 	meant := &inventory.Object{GVK: o.GVK, Namespace: o.Namespace, Name: o.Name, Typed: typed, Origin: o.Origin, Positions: o.Positions}
 	if acc, ok := typed.(metav1.Object); ok {
 		meant.Labels, meant.Annotations = acc.GetLabels(), acc.GetAnnotations()
@@ -128,7 +130,7 @@ func (d *decoder) asMeant(o *inventory.Object, nodes []node) {
 		}
 	}
 	redactSecret(typed)
-	o.AsMeant = &inventory.AsMeant{Object: meant, Renames: r.list}
+	o.SetAsMeant(&inventory.AsMeant{Object: meant, Renames: r.list})
 }
 
 // lastKey is the last field name or map key of a path: privileged for

@@ -78,7 +78,7 @@ spec:
 					t.Errorf("as meant, the securityContext is %+v", sc)
 				}
 				var is inventory.FieldIssue
-				for _, i := range real.Issues {
+				for _, i := range real.Issues() {
 					if i.Kind == inventory.WrongType {
 						is = i
 					}
@@ -144,29 +144,29 @@ spec:
 		t.Run(tt.name, func(t *testing.T) {
 			o := loadOne(t, tt.doc)
 			var issues []string
-			for _, is := range o.Issues {
+			for _, is := range o.Issues() {
 				issues = append(issues, string(is.Kind)+" "+is.Path)
 			}
 			if !slices.Equal(issues, tt.wantIssues) {
 				t.Errorf("issues %q, want %q", issues, tt.wantIssues)
 			}
 			if tt.wantRenames == nil {
-				if o.AsMeant != nil {
-					t.Fatalf("an object as meant for %+v", o.AsMeant.Renames)
+				if o.AsMeant() != nil {
+					t.Fatalf("an object as meant for %+v", o.AsMeant().Renames)
 				}
 				return
 			}
-			if o.AsMeant == nil {
+			if o.AsMeant() == nil {
 				t.Fatal("no object as meant")
 			}
-			if !slices.Equal(o.AsMeant.Renames, tt.wantRenames) {
-				t.Errorf("renames %+v, want %+v", o.AsMeant.Renames, tt.wantRenames)
+			if !slices.Equal(o.AsMeant().Renames, tt.wantRenames) {
+				t.Errorf("renames %+v, want %+v", o.AsMeant().Renames, tt.wantRenames)
 			}
-			if _, ok := o.AsMeant.Object.Typed.(*corev1.Pod); !ok && o.GVK.Kind == "Pod" {
-				t.Errorf("as meant typed %T", o.AsMeant.Object.Typed)
+			if _, ok := o.AsMeant().Object.Typed.(*corev1.Pod); !ok && o.GVK.Kind == "Pod" {
+				t.Errorf("as meant typed %T", o.AsMeant().Object.Typed)
 			}
 			if tt.check != nil {
-				tt.check(t, o, o.AsMeant.Object)
+				tt.check(t, o, o.AsMeant().Object)
 			}
 		})
 	}

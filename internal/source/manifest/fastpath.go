@@ -51,8 +51,8 @@ func (d *decoder) fast(doc Document, use func(*inventory.Object)) ([]*inventory.
 	}
 	// Whether use released the object or not, nothing may read the builder's room after this.
 	o.Positions.Own()
-	if o.AsMeant != nil {
-		o.AsMeant.Object.Positions.Own()
+	if m := o.AsMeant(); m != nil {
+		m.Object.Positions.Own()
 	}
 	return []*inventory.Object{o}, errs, true
 }

@@ -399,7 +399,7 @@ func sameObjects(t *testing.T, docs []Document) {
 		}
 		// The strict walk reports unknown fields in map order: compare the issues as sets.
 		for _, o := range append(slices.Clip(objs), want...) {
-			slices.SortFunc(o.Issues, func(a, b inventory.FieldIssue) int {
+			slices.SortFunc(o.Issues(), func(a, b inventory.FieldIssue) int {
 				return strings.Compare(a.Path+string(a.Kind), b.Path+string(b.Kind))
 			})
 		}

@@ -102,12 +102,12 @@ func FuzzLoad(f *testing.F) {
 					}
 				}
 			}
-			for _, is := range o.Issues {
+			for _, is := range o.Issues() {
 				if is.Path == "" || is.Field == "" {
 					t.Errorf("issue without a path: %+v", is)
 				}
 			}
-			if m := o.AsMeant; m != nil {
+			if m := o.AsMeant(); m != nil {
 				if m.Object == nil || m.Object.Typed == nil || len(m.Renames) == 0 {
 					t.Errorf("object %s as meant without content or renames", o.Ref())
 				} else if s, ok := m.Object.Typed.(*corev1.Secret); ok && (len(s.Data) > 0 || len(s.StringData) > 0) {

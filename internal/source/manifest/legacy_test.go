@@ -200,7 +200,7 @@ func TestRemovedVersionsKeepTheirOwnSchema(t *testing.T) {
 				t.Errorf("typed as %s, want %s", got, tt.wantType)
 			}
 			var issues []string
-			for _, is := range o.Issues {
+			for _, is := range o.Issues() {
 				issues = append(issues, is.Path)
 			}
 			if !slices.Equal(issues, tt.wantIssues) {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -915,11 +916,15 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 	}
 	o := &inventory.Object{
 		GVK:       gv.WithKind(kind),
-		Origin:    inventory.Origin{File: doc.File, Template: doc.Template, Document: doc.Index, Item: item},
+		Origin:    inventory.Origin{File: doc.File, Template: doc.Template, Document: index32(doc.Index), Item: index32(item)},
 		Positions: positions,
 	}
-	for _, dup := range dups {
-		o.Issues = append(o.Issues, inventory.FieldIssue{Kind: inventory.DuplicateKey, Path: dup.path, Field: lastKey(dup.path)})
+	if len(dups) > 0 {
+		issues := make([]inventory.FieldIssue, len(dups))
+		for i, dup := range dups {
+			issues[i] = inventory.FieldIssue{Kind: inventory.DuplicateKey, Path: dup.path, Field: lastKey(dup.path)}
+		}
+		o.AddIssues(issues...)
 	}
 	if meta := fastyaml.Lookup(b.nodes, 0, "metadata"); meta >= 0 {
 		if s, ok := fastyaml.StringAt(b.nodes, fastyaml.Lookup(b.nodes, meta, "name")); ok {
@@ -964,7 +969,7 @@ func (d *decoder) build(doc Document, loc finding.Location, item int, b *body, p
 		// A version no longer served: judged as the version that replaced it reads it.
 		o.Typed = current
 	}
-	o.Issues = append(o.Issues, issues...)
+	o.AddIssues(issues...)
 	if acc, ok := o.Typed.(metav1.Object); ok {
 		o.Labels, o.Annotations = acc.GetLabels(), acc.GetAnnotations()
 	}
@@ -1043,7 +1048,7 @@ func (d *decoder) attachShapePod(o *inventory.Object) error {
 			issues = append(issues, is)
 		}
 	}
-	o.Issues = append(o.Issues, issues...)
+	o.AddIssues(issues...)
 	return o.SetShapePod(t)
 }
 
@@ -1107,3 +1112,7 @@ func yamlErrorLine(err error) (int, string) {
 	}
 	return 0, msg
 }
+
+// index32 is a document's or item's index as an Origin holds it: one past what an int32 holds
+// (a stream of over two billion documents) stays at its largest.
+func index32(i int) int32 { return int32(min(i, math.MaxInt32)) }

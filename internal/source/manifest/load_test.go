@@ -195,7 +195,7 @@ func TestLoadDocumentStreams(t *testing.T) {
 			res := manifest.Load(context.Background(), []string{"-"}, manifest.Options{Stdin: strings.NewReader(tt.input)})
 			var got []string
 			for _, o := range res.Inventory.Objects() {
-				got = append(got, o.Name+"@"+strconv.Itoa(o.Origin.Document)+":"+strconv.Itoa(o.Locate("").Line))
+				got = append(got, o.Name+"@"+strconv.Itoa(int(o.Origin.Document))+":"+strconv.Itoa(o.Locate("").Line))
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("objects %v, want %v", got, tt.want)
@@ -260,7 +260,7 @@ items:
 	objs := res.Inventory.Objects()
 	tests := []struct {
 		obj        *inventory.Object
-		item       int
+		item       int32
 		path       string
 		line, col  int
 		typedCheck bool
@@ -503,8 +503,8 @@ data:
 	if loc := o.Locate("data.tier"); loc.Line != 10 {
 		t.Errorf("data.tier at line %d, want 10", loc.Line)
 	}
-	if len(o.Issues) != 0 {
-		t.Errorf("merged keys reported as issues: %+v", o.Issues)
+	if len(o.Issues()) != 0 {
+		t.Errorf("merged keys reported as issues: %+v", o.Issues())
 	}
 }
 
@@ -611,13 +611,13 @@ spec:
 		{Kind: inventory.UnknownField, Path: "spec.ingress[0].form", Field: "form", Parent: "NetworkPolicyIngressRule", Suggestion: "spec.ingress[0].from", SuggestedField: "from"},
 	}
 	// The issues of one object come in no particular order; findings are sorted later.
-	got := slices.Clone(o.Issues)
+	got := slices.Clone(o.Issues())
 	slices.SortFunc(got, func(a, b inventory.FieldIssue) int { return strings.Compare(a.Path, b.Path) })
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("issues\n%+v\nwant\n%+v", o.Issues, want)
+		t.Errorf("issues\n%+v\nwant\n%+v", o.Issues(), want)
 	}
 	lines := map[string]int{"metadata.annotation": 5, "spec.ingress[0].form": 9}
-	for _, is := range o.Issues {
+	for _, is := range o.Issues() {
 		if loc := o.Locate(is.Path); loc.Line != lines[is.Path] {
 			t.Errorf("%s at line %d, want %d (the unknown key itself)", is.Path, loc.Line, lines[is.Path])
 		}
@@ -652,7 +652,7 @@ spec:
 		"spec.template.spec.containers[0].runAsNonRoot":             "spec.template.spec.containers[].securityContext.runAsNonRoot",
 	}
 	got := map[string]string{}
-	for _, is := range o.Issues {
+	for _, is := range o.Issues() {
 		if !is.WrongLevel {
 			t.Errorf("%s: not reported at the wrong level (%+v)", is.Path, is)
 		}
@@ -679,8 +679,8 @@ func TestLoadLocatesDuplicateKeysDeterministically(t *testing.T) {
 		}
 		b.WriteString("  twice: two\n")
 		o := only(t, loadClean(t, []string{"-"}, manifest.Options{Stdin: strings.NewReader(b.String())}))
-		if len(o.Issues) != 1 || o.Issues[0].Kind != inventory.DuplicateKey || o.Issues[0].Path != "data.twice" {
-			t.Fatalf("%d other keys: issues %+v, want one duplicate data.twice", extra, o.Issues)
+		if len(o.Issues()) != 1 || o.Issues()[0].Kind != inventory.DuplicateKey || o.Issues()[0].Path != "data.twice" {
+			t.Fatalf("%d other keys: issues %+v, want one duplicate data.twice", extra, o.Issues())
 		}
 		if got := o.Typed.(*corev1.ConfigMap).Data["twice"]; got != "two" {
 			t.Errorf("%d other keys: value %q, want the last one", extra, got)
@@ -720,7 +720,7 @@ func TestLoadEmptyKeys(t *testing.T) {
 	input := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: empty\n  \"\": unknown\ndata: {\"\": a, \"\": b}\n"
 	o := only(t, loadClean(t, []string{"-"}, manifest.Options{Stdin: strings.NewReader(input)}))
 	var kinds []string
-	for _, is := range o.Issues {
+	for _, is := range o.Issues() {
 		kinds = append(kinds, string(is.Kind)+" "+is.Path)
 	}
 	slices.Sort(kinds)
@@ -790,7 +790,7 @@ spec:
 `
 	o := only(t, loadClean(t, []string{"-"}, manifest.Options{Stdin: strings.NewReader(input)}))
 	got := map[string]string{}
-	for _, is := range o.Issues {
+	for _, is := range o.Issues() {
 		got[is.Path] = is.Suggestion
 	}
 	want := map[string]string{

@@ -76,7 +76,7 @@ func TestMergeKeysReadAsKubectlReadsThem(t *testing.T) {
 				t.Errorf("Palisade reads %s\nkubectl's reader %s", gotJSON, wantJSON)
 			}
 			var dups []string
-			for _, is := range o.Issues {
+			for _, is := range o.Issues() {
 				if is.Kind == inventory.DuplicateKey {
 					dups = append(dups, is.Path)
 				}

@@ -65,7 +65,7 @@ func sameAsDecode(t *testing.T, data []byte) {
 		})
 	}
 	if !reflect.DeepEqual(want.Typed, o.Typed) || !reflect.DeepEqual(want.Content, o.Content) || want.GVK != o.GVK ||
-		want.Name != o.Name || want.Namespace != o.Namespace || !reflect.DeepEqual(sorted(want.Issues), sorted(o.Issues)) {
+		want.Name != o.Name || want.Namespace != o.Namespace || !reflect.DeepEqual(sorted(want.Issues()), sorted(o.Issues())) {
 		t.Fatalf("objects differ:\nDecode     %+v\nDecodeJSON %+v", want, o)
 	}
 }

@@ -37,7 +37,7 @@ func TestTypedDecodingAgreesWithAPIMachinery(t *testing.T) {
 	}
 	byOrigin := map[origin]runtime.Object{}
 	for _, o := range res.Inventory.Objects() {
-		byOrigin[origin{o.Origin.File, o.Origin.Document, o.Origin.Item}] = o.Typed
+		byOrigin[origin{o.Origin.File, int(o.Origin.Document), int(o.Origin.Item)}] = o.Typed
 	}
 	decoder := scheme.Codecs.UniversalDeserializer()
 	compared, custom := 0, 0
