@@ -106,10 +106,18 @@ func writeMode(t *testing.T, path, data string, mode os.FileMode) {
 }
 
 // worldReadableDir makes a folder that any user may enter (t.TempDir's parent is private to
-// its owner), removed when the test ends.
+// its owner), removed when the test ends: in the system's temporary folder, or in /tmp when
+// that one (a TMPDIR of mode 0700, say) is closed to other users.
 func worldReadableDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "palisade-unreadable-")
+	parent := ""
+	if !othersMayEnter(os.TempDir()) {
+		if !othersMayEnter("/tmp") {
+			t.Fatalf("neither TMPDIR (%s) nor /tmp may be entered by other users: user %d cannot reach the files this test makes", os.TempDir(), nobody)
+		}
+		parent = "/tmp"
+	}
+	dir, err := os.MkdirTemp(parent, "palisade-unreadable-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +133,26 @@ func worldReadableDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// othersMayEnter reports whether a user other than the owner may enter dir: it and every
+// folder above it let others search them.
+func othersMayEnter(dir string) bool {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for {
+		fi, err := os.Stat(dir)
+		if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return true
+		}
+		dir = parent
+	}
 }
 
 // loadAsUnprivileged loads dir as the current user, or, as root, as nobody in a child process.
