@@ -76,6 +76,9 @@ type locator struct {
 	bareMeta *metav1.ObjectMeta
 	podOnly  *corev1.PodSpec
 	refs     []containerRef
+	// part is where only and podLevel put the part of the pod they have a check evaluate:
+	// a check reads a pod and keeps nothing of it, so one serves every part in turn.
+	part *corev1.PodSpec
 }
 
 type containerRef struct {
@@ -104,6 +107,7 @@ func (l *locator) parts() {
 	podOnly := *spec
 	podOnly.InitContainers, podOnly.Containers, podOnly.EphemeralContainers = nil, nil, nil
 	l.podOnly = &podOnly
+	l.part = new(corev1.PodSpec)
 	l.refs = make([]containerRef, 0, len(spec.InitContainers)+len(spec.Containers)+len(spec.EphemeralContainers))
 	for i, c := range spec.InitContainers {
 		l.refs = append(l.refs, containerRef{"initContainers", i, c.Name})
@@ -173,9 +177,10 @@ func (l *locator) podLevel(id policy.CheckID, field checkField, fails func(*meta
 	case field.perVolume:
 		var bad []int
 		for i := range l.spec.Volumes {
-			one := *l.podOnly
+			one := l.part
+			*one = *l.podOnly
 			one.Volumes = l.spec.Volumes[i : i+1]
-			if fails(l.bareMeta, &one) {
+			if fails(l.bareMeta, one) {
 				bad = append(bad, i)
 			}
 		}
@@ -231,9 +236,11 @@ func (l *locator) annotation(fails func(*metav1.ObjectMeta, *corev1.PodSpec) boo
 	return annotations, false
 }
 
-// only returns the pod with one container and every pod-level field.
+// only returns the pod with one container and every pod-level field, in l.part: valid until
+// the next part is made.
 func (l *locator) only(r containerRef) *corev1.PodSpec {
-	s := *l.podOnly
+	s := l.part
+	*s = *l.podOnly
 	switch r.list {
 	case "initContainers":
 		s.InitContainers = l.spec.InitContainers[r.index : r.index+1]
@@ -242,7 +249,7 @@ func (l *locator) only(r containerRef) *corev1.PodSpec {
 	case "ephemeralContainers":
 		s.EphemeralContainers = l.spec.EphemeralContainers[r.index : r.index+1]
 	}
-	return &s
+	return s
 }
 
 func (l *locator) containerPath(r containerRef) string {
