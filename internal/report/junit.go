@@ -93,13 +93,17 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-// writeJUnit streams the report: it plans the suites (which case goes where, and the counts
-// each suite's attributes need) holding only references to the findings, then makes and
-// writes each case in turn, so that a report of a hundred thousand findings never holds its
-// cases (BenchmarkJUnit). The bytes are exactly those encoding/xml's Encoder
-// with a two-space indent writes for the whole document (TestJUnitWriterMatchesEncodingXML).
+// writeJUnit streams the report. One pass over the active findings plans the suites (which
+// case goes where, and the counts each suite's attributes need) and writes each finding's
+// cases aside, by suite (caseStore); then the suites are written in their order, each with
+// its cases of active findings as they were written, then the others made from references.
+// A report of a hundred thousand findings never holds its cases (BenchmarkJUnit), and reads
+// each finding back once. The bytes are exactly those encoding/xml's Encoder with a
+// two-space indent writes for the whole document (TestJUnitWriterMatchesEncodingXML).
 func writeJUnit(w io.Writer, in *Input) error {
-	suites, err := junitPlan(in)
+	store := newCaseStore("")
+	defer store.close()
+	suites, err := junitPlan(in, store)
 	if err != nil {
 		return err
 	}
@@ -125,35 +129,15 @@ func writeJUnit(w io.Writer, in *Input) error {
 	for i := range suites {
 		s := &suites[i]
 		jw.startSuite(s.Name, s.junitCounts, s.Properties)
-		// The suite's cases of active findings come first, in the findings' order: each
-		// finding is read back once for all of its cases.
-		refs := s.refs
-		var picked []int32
-		for _, ref := range refs {
-			if ref.kind != refFinding && ref.kind != refAlso {
-				break
-			}
-			if len(picked) == 0 || picked[len(picked)-1] != ref.i {
-				picked = append(picked, ref.i)
-			}
+		// The suite's cases of active findings come first, in the findings' order, as the
+		// plan wrote them.
+		if err := store.each(i, jw.raw); err != nil {
+			return err
 		}
-		for f, err := range in.active().Pick(picked) {
-			if err != nil {
-				return err
+		for _, ref := range s.refs {
+			if ref.kind == refFinding || ref.kind == refAlso {
+				continue
 			}
-			for len(refs) > 0 && (refs[0].kind == refFinding || refs[0].kind == refAlso) && refs[0].i == picked[0] {
-				jw.testCase(refs[0].make(in, s.Name, f))
-				refs = refs[1:]
-			}
-			picked = picked[1:]
-			if err := jw.flushIfFull(); err != nil {
-				return err
-			}
-		}
-		if len(picked) > 0 {
-			return fmt.Errorf("%d findings of rule %s were not read back", len(picked), s.Name)
-		}
-		for _, ref := range refs {
 			jw.testCase(ref.make(in, s.Name, nil))
 			if err := jw.flushIfFull(); err != nil {
 				return err
@@ -238,24 +222,36 @@ type junitPlannedSuite struct {
 
 // junitPlan sorts the cases into suites: each evaluated rule is a suite, in the order of
 // in.Rules, then each rule only a finding names, in the order they come. It reads the active
-// findings once, and fails when they cannot be read.
-func junitPlan(in *Input) ([]junitPlannedSuite, error) {
+// findings once, and fails when they cannot be read. With a store, it also writes the cases
+// the active findings make there, each under its suite's index, as writeJUnit writes them.
+func junitPlan(in *Input, store *caseStore) ([]junitPlannedSuite, error) {
 	var suites []junitPlannedSuite
 	index := map[string]int{}
-	suiteFor := func(id, title string, sev finding.Severity) *junitPlannedSuite {
+	suiteFor := func(id, title string, sev finding.Severity) int {
 		if i, ok := index[id]; ok {
-			return &suites[i]
+			return i
 		}
 		index[id] = len(suites)
 		suites = append(suites, junitPlannedSuite{junitSuite: junitSuite{Name: id, Time: "0", Properties: &junitProperties{Property: []junitProperty{
 			{Name: "title", Value: title},
 			{Name: "severity", Value: sev.String()},
 		}}}})
-		return &suites[len(suites)-1]
+		return len(suites) - 1
 	}
 	plan := func(s *junitPlannedSuite, ref junitRef, failure, skipped bool) {
 		s.refs = append(s.refs, ref)
 		s.tally(failure, false, skipped)
+	}
+	var cw junitWriter // the bytes of one case, for the store
+	planActive := func(suite int, ref junitRef, f *finding.Finding, failure bool) error {
+		s := &suites[suite]
+		plan(s, ref, failure, false)
+		if store == nil {
+			return nil
+		}
+		cw.b = cw.b[:0]
+		cw.testCase(ref.make(in, s.Name, f))
+		return store.add(suite, cw.b)
 	}
 	for _, r := range in.Rules {
 		suiteFor(r.ID, r.Title, r.Severity)
@@ -267,7 +263,9 @@ func junitPlan(in *Input) ([]junitPlannedSuite, error) {
 		}
 		i++
 		failure := fails(in, *f)
-		plan(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refFinding, int32(i), 0}, failure, false)
+		if err := planActive(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refFinding, int32(i), 0}, f, failure); err != nil {
+			return nil, err
+		}
 		// Each rule the finding's cause also breaks gets the same case in its own suite, so
 		// that a rule whose findings were folded into another's never shows "no findings".
 		for j, also := range f.AlsoBreaks() {
@@ -276,17 +274,19 @@ func junitPlan(in *Input) ([]junitPlannedSuite, error) {
 			if r := ruleByID(in, id); r != nil {
 				title, sev = r.Title, r.Severity
 			}
-			plan(suiteFor(id, title, sev), junitRef{refAlso, int32(i), int32(j)}, failure, false)
+			if err := planActive(suiteFor(id, title, sev), junitRef{refAlso, int32(i), int32(j)}, f, failure); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for i := range in.Suppressed {
 		f := &in.Suppressed[i]
-		plan(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refSuppressed, int32(i), 0}, false, true)
+		plan(&suites[suiteFor(f.RuleID, f.Title, f.Severity)], junitRef{refSuppressed, int32(i), 0}, false, true)
 	}
 	if in.ShowPassed {
 		for i := range in.Passed {
 			f := &in.Passed[i]
-			plan(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refPassed, int32(i), 0}, false, f.Status == finding.NotApplicable)
+			plan(&suites[suiteFor(f.RuleID, f.Title, f.Severity)], junitRef{refPassed, int32(i), 0}, false, f.Status == finding.NotApplicable)
 		}
 	}
 	// A rule not applied to a namespace is a skipped case there, never a silent "no findings".

@@ -27,6 +27,12 @@ func (jw *junitWriter) flushIfFull() error {
 	return err
 }
 
+// raw writes bytes already made, such as cases written aside.
+func (jw *junitWriter) raw(b []byte) error {
+	jw.b = append(jw.b, b...)
+	return jw.flushIfFull()
+}
+
 func (jw *junitWriter) flush() error {
 	if _, err := jw.w.Write(jw.b); err != nil {
 		return err

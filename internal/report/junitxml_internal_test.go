@@ -13,7 +13,7 @@ import (
 // planned suites with every case made, then the scan errors' suite.
 func viaEncodingXML(t testing.TB, in *Input) []byte {
 	root := junitSuites{Name: ToolName, Time: "0"}
-	suites, err := junitPlan(in)
+	suites, err := junitPlan(in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
