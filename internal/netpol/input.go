@@ -87,7 +87,18 @@ func (p *Policy) where(path string) string {
 // of an inventory (an admin policy that does not decode is left out and named in Problems). Pod templates (kind PodTemplate) run nothing and pods on the host network
 // are outside what NetworkPolicies select, so both are left out.
 func FromInventory(inv *inventory.Inventory) Input {
-	var in Input
+	// Room for what the kinds seen say there will be: the lists are long, and their items
+	// large to copy as they grow.
+	workloads := 0
+	for _, k := range podKinds {
+		workloads += len(inv.ByKind(k))
+	}
+	in := Input{
+		Namespaces: make([]Namespace, 0, len(inv.ByKind("Namespace"))),
+		Workloads:  make([]Workload, 0, workloads),
+		Policies:   make([]Policy, 0, len(inv.ByKind("NetworkPolicy"))),
+		Services:   make([]Service, 0, len(inv.ByKind("Service"))),
+	}
 	for _, o := range inv.ByKind("Namespace") {
 		in.Namespaces = append(in.Namespaces, Namespace{Name: o.Name, Labels: o.Labels})
 	}
@@ -96,6 +107,10 @@ func FromInventory(inv *inventory.Inventory) Input {
 	}
 	return in
 }
+
+// podKinds are the kinds whose objects run pods in any cluster: FromInventory makes room for
+// a workload of each.
+var podKinds = []string{"Pod", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job", "CronJob", "ReplicationController"}
 
 // Add collects one object as FromInventory does, a Namespace included: for a caller that
 // sees the objects one at a time, as a streaming scan reads them, before their content is let
