@@ -19,7 +19,8 @@ func main() {
 	// logger; on stderr they read like Palisade's own lines, without a timestamp.
 	log.SetFlags(0)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go heap.Bound(ctx, cli.HeapPolicy(os.Args[1:]), 50*time.Millisecond)
+	// The policy is worked out beside the command: a scan's walks the folders it names.
+	go func() { heap.Bound(ctx, cli.HeapPolicy(os.Args[1:]), 50*time.Millisecond) }()
 	code := cli.Execute(ctx, os.Args[1:], cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 	stop()
 	os.Exit(code)

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"palisade.dev/palisade/internal/heap"
@@ -29,6 +31,31 @@ func TestHeapPolicy(t *testing.T) {
 			}
 			if !c.steady && HeapPolicy(c.args) != want {
 				t.Errorf("HeapPolicy(%q) = %+v, want %+v", c.args, HeapPolicy(c.args), want)
+			}
+		})
+	}
+}
+
+// TestScanHeapPolicyFloorsAtItsInput pins that a scan of manifests lets its heap grow to the
+// size of its input before it collects, and no further than half its budget.
+func TestScanHeapPolicyFloorsAtItsInput(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.yaml"), make([]byte, 5000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want int64
+	}{
+		{"the manifests named, flags anywhere", []string{"scan", "--fail-on", "high", dir, "-o", "json"}, 5000},
+		{"standard input has no size to tell", []string{"scan", "-"}, 0},
+		{"flags it cannot read leave the floor out", []string{"scan", "--no-such-flag", dir}, 0},
+		{"another command has none", []string{"cluster"}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := HeapPolicy(c.args).Floor; got != c.want {
+				t.Errorf("HeapPolicy(%q).Floor = %d, want %d", c.args, got, c.want)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"palisade.dev/palisade/internal/heap"
+	"palisade.dev/palisade/internal/source/manifest"
 	"palisade.dev/palisade/internal/version"
 )
 
@@ -115,9 +116,12 @@ func isTerminal(w io.Writer) bool {
 
 // HeapPolicy is the garbage-collection policy of the command that args run: the webhook's for
 // `palisade webhook` (a long-running server whose reviews must not wait for the collector), the
-// operator's for `palisade operator`, a scan's for everything else.
+// operator's for `palisade operator`, a scan's for everything else. A scan of manifests lets
+// its heap grow to the size of its input before it collects: at its peak it holds about twice
+// that anyway. Finding the size walks the folders named, so call it beside the command, not
+// before it.
 func HeapPolicy(args []string) heap.Policy {
-	cmd, _, err := NewRootCommand(Streams{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}).Find(args)
+	cmd, rest, err := NewRootCommand(Streams{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard}).Find(args)
 	if err != nil || cmd.Parent() == nil || cmd.Parent().HasParent() {
 		return heap.Scan
 	}
@@ -126,6 +130,12 @@ func HeapPolicy(args []string) heap.Policy {
 		return heap.Server(heap.ContainerLimit())
 	case "operator":
 		return heap.Operator(heap.ContainerLimit())
+	case "scan":
+		p := heap.Scan
+		if cmd.ParseFlags(rest) == nil {
+			p.Floor = manifest.InputSize(cmd.Flags().Args(), p.Budget/2)
+		}
+		return p
 	}
 	return heap.Scan
 }

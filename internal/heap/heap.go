@@ -2,7 +2,8 @@
 // the collector runs, for the kinds of work Palisade does (the continuous audit collects as a
 // scan does, within a budget of its own). A scan's live data grows with its
 // input and is dropped at exit, so it collects as Go does by default (when the heap has doubled)
-// within a memory target. The admission webhook's live data is small and steady (the catalog and
+// within a memory target, and not before its heap has reached what the size of its input says
+// it will reach anyway (Policy.Floor). The admission webhook's live data is small and steady (the catalog and
 // the cluster context) while every review makes short-lived garbage, so it collects only when
 // its heap reaches a budget: tens of times less often, which keeps the collector out of almost
 // every review's latency.
@@ -40,6 +41,12 @@ type Policy struct {
 	// Ceiling is where the backstop GOGC of a Steady policy aims (0: half again the budget):
 	// the heap a burst of live data may reach before Budget follows it.
 	Ceiling int64
+	// Floor is a heap the work will reach anyway (a scan's, from the size of its input), which
+	// the collector lets the heap grow to before it runs: collecting sooner, while the heap
+	// grows towards it, marks the same live data again and again for memory the process will
+	// hold at its peak all the same. Past it, the heap doubles as Go's default would. Zero
+	// means none; at most half of Budget is used.
+	Floor int64
 	// KeepRoom keeps the room a peak of live data was given once the data is let go: the
 	// memory limit follows the live heap up, never down. A scan's live data peaks while its
 	// cross-object rules run and falls to a tenth when its findings are then read back and
@@ -114,7 +121,12 @@ const minLive = 4 << 20
 func For(p Policy, live uint64) Settings {
 	room := max(p.Budget, int64(float64(live)*p.Headroom))
 	if !p.Steady {
-		return Settings{GCPercent: 100, MemoryLimit: room}
+		percent := 100
+		if floor := min(p.Floor, p.Budget/2); floor > 0 {
+			l := max(int64(live), minLive)
+			percent = int(max(100, (floor-l)*100/l))
+		}
+		return Settings{GCPercent: percent, MemoryLimit: room}
 	}
 	l := max(int64(live), minLive)
 	top := max(p.Ceiling, room/2*3)

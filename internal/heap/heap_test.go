@@ -15,6 +15,10 @@ func TestFor(t *testing.T) {
 	}{
 		{"a scan collects as Go does, within its target", Scan, 20 * mib, Settings{GCPercent: 100, MemoryLimit: 480 * mib}},
 		{"a scan whose live data nears the target gets half again as much room", Scan, 400 * mib, Settings{GCPercent: 100, MemoryLimit: 600 * mib}},
+		{"a scan lets its heap grow to the floor its input sets before it collects", withFloor(Scan, 180*mib), 20 * mib, Settings{GCPercent: 800, MemoryLimit: 480 * mib}},
+		{"before the first collection a scan with a floor assumes 4 MiB live", withFloor(Scan, 180*mib), 0, Settings{GCPercent: 4400, MemoryLimit: 480 * mib}},
+		{"past half its floor a scan's heap doubles as Go's would", withFloor(Scan, 180*mib), 100 * mib, Settings{GCPercent: 100, MemoryLimit: 480 * mib}},
+		{"a floor counts for at most half the budget", withFloor(Scan, 4000*mib), 20 * mib, Settings{GCPercent: 1100, MemoryLimit: 480 * mib}},
 		{"the webhook collects when its memory reaches half its container's limit, with GOGC a backstop at three quarters", Server(256 * mib), 8 * mib, Settings{GCPercent: 2300, MemoryLimit: 128 * mib}},
 		{"the webhook never collects more often than at twice its live heap", Server(256 * mib), 100 * mib, Settings{GCPercent: 200, MemoryLimit: 200 * mib}},
 		{"the webhook without a container limit aims at 128 MiB, with GOGC a backstop at half again", Server(0), 16 * mib, Settings{GCPercent: 1100, MemoryLimit: 128 * mib}},
@@ -29,6 +33,11 @@ func TestFor(t *testing.T) {
 			}
 		})
 	}
+}
+
+func withFloor(p Policy, floor int64) Policy {
+	p.Floor = floor
+	return p
 }
 
 // TestNextKeepsAScansRoomAfterItsPeak pins that a scan's memory limit follows its live heap up
