@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"palisade.dev/palisade/internal/finding"
 	"palisade.dev/palisade/internal/rules"
@@ -77,6 +78,9 @@ func newJUnitText(s string) *junitText { return &junitText{Text: xmlSafe(s)} }
 // xmlSafe replaces what XML 1.0 cannot carry at all (most control characters), which the
 // encoder escapes in attributes but writes as is in CDATA: a message may quote a binary file.
 func xmlSafe(s string) string {
+	if printableASCII(s) {
+		return s
+	}
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r',
@@ -87,6 +91,17 @@ func xmlSafe(s string) string {
 		}
 		return '\uFFFD'
 	}, s)
+}
+
+// printableASCII reports whether s is printable ASCII, tabs and line breaks only: text that
+// XML carries as it is.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 type junitSkipped struct {

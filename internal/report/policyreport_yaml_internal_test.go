@@ -98,6 +98,25 @@ func FuzzPolicyReportYAML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) { readBack(t, s) })
 }
 
+// TestXMLSafeKeepsWhatXMLCarries pins that the text XML carries as it is comes back unchanged
+// (the same string, not a copy), and that anything else is what replacing each rune XML cannot
+// carry gives.
+func TestXMLSafeKeepsWhatXMLCarries(t *testing.T) {
+	replace := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if xmlChar(r) {
+				return r
+			}
+			return '\uFFFD'
+		}, s)
+	}
+	for _, s := range []string{"", "plain text", "tab\tline\nreturn\r", "delete \x7f", "nul \x00", "bell \a", "é accent", "\uFFFE not a character", "emoji 😀", "bad \xff utf-8"} {
+		if got, want := xmlSafe(s), replace(s); got != want {
+			t.Errorf("xmlSafe(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
 func TestOneLineJoinsTheWordsWithSingleSpaces(t *testing.T) {
 	tests := []struct{ name, in string }{
 		{"the empty string", ""},
@@ -112,6 +131,10 @@ func TestOneLineJoinsTheWordsWithSingleSpaces(t *testing.T) {
 		{"a no-break space", "a\u00a0b"},
 		{"a unicode line separator", "a\u2028b"},
 		{"accents", "équipe é"},
+		{"a vertical tab and a form feed", "a\vb\fc"},
+		{"a carriage return at the end", "a b\r"},
+		{"a space after an accent", "é  b"},
+		{"a next-line character after ASCII words", "ab cd\u0085"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

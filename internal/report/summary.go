@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"palisade.dev/palisade/internal/finding"
 )
@@ -238,7 +239,17 @@ func oneLine(s string) string {
 // with none before or after them.
 func isOneLine(s string) bool {
 	prevSpace := true // a space at the start is one too many
-	for _, r := range s {
+	i := 0
+	// ASCII a byte at a time, the rest a rune at a time.
+	for ; i < len(s) && s[i] < utf8.RuneSelf; i++ {
+		c := s[i]
+		space := c == ' '
+		if space && prevSpace || c >= '\t' && c <= '\r' {
+			return false
+		}
+		prevSpace = space
+	}
+	for _, r := range s[i:] {
 		space := r == ' '
 		if space && prevSpace || !space && unicode.IsSpace(r) {
 			return false
