@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -257,41 +258,64 @@ func junitPlan(in *Input, store *caseStore) ([]junitPlannedSuite, error) {
 		s.refs = append(s.refs, ref)
 		s.tally(failure, false, skipped)
 	}
-	var cw junitWriter // the bytes of one case, for the store
-	planActive := func(suite int, ref junitRef, f *finding.Finding, failure bool) error {
-		s := &suites[suite]
-		plan(s, ref, failure, false)
-		if store == nil {
-			return nil
-		}
-		cw.b = cw.b[:0]
-		cw.testCase(ref.make(in, s.Name, f))
-		return store.add(suite, cw.b)
-	}
 	for _, r := range in.Rules {
 		suiteFor(r.ID, r.Title, r.Severity)
 	}
+	// The cases of a chunk of findings are planned here, in order, and written on a goroutine
+	// of their own, a few chunks ahead of the store, which takes them in order.
+	var pending []*junitBatch
+	window := 2 * runtime.GOMAXPROCS(0)
+	takeOldest := func() error {
+		b := pending[0]
+		pending = pending[1:]
+		<-b.done
+		return b.store(store)
+	}
+	defer func() { // on an error, wait for the chunks under way: they read in
+		for _, b := range pending {
+			<-b.done
+		}
+	}()
 	i := -1
-	for f, err := range finding.All(in.active()) {
+	for chunk, err := range in.active().Chunks(512) {
 		if err != nil {
 			return nil, err
 		}
-		i++
-		failure := fails(in, *f)
-		if err := planActive(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refFinding, int32(i), 0}, f, failure); err != nil {
-			return nil, err
+		b := &junitBatch{chunk: chunk, done: make(chan struct{})}
+		job := func(suite int, ref junitRef, k int, failure bool) {
+			plan(&suites[suite], ref, failure, false)
+			b.jobs = append(b.jobs, junitJob{suite: suite, name: suites[suite].Name, ref: ref, finding: k})
 		}
-		// Each rule the finding's cause also breaks gets the same case in its own suite, so
-		// that a rule whose findings were folded into another's never shows "no findings".
-		for j, also := range f.AlsoBreaks() {
-			id, _, _ := strings.Cut(also, ":")
-			title, sev := id, f.Severity
-			if r := ruleByID(in, id); r != nil {
-				title, sev = r.Title, r.Severity
+		for k := range chunk {
+			f := &chunk[k]
+			i++
+			failure := fails(in, *f)
+			job(suiteFor(f.RuleID, f.Title, f.Severity), junitRef{refFinding, int32(i), 0}, k, failure)
+			// Each rule the finding's cause also breaks gets the same case in its own suite, so
+			// that a rule whose findings were folded into another's never shows "no findings".
+			for j, also := range f.AlsoBreaks() {
+				id, _, _ := strings.Cut(also, ":")
+				title, sev := id, f.Severity
+				if r := ruleByID(in, id); r != nil {
+					title, sev = r.Title, r.Severity
+				}
+				job(suiteFor(id, title, sev), junitRef{refAlso, int32(i), int32(j)}, k, failure)
 			}
-			if err := planActive(suiteFor(id, title, sev), junitRef{refAlso, int32(i), int32(j)}, f, failure); err != nil {
+		}
+		if store == nil {
+			continue
+		}
+		if len(pending) == window {
+			if err := takeOldest(); err != nil {
 				return nil, err
 			}
+		}
+		pending = append(pending, b)
+		go b.write(in)
+	}
+	for len(pending) > 0 {
+		if err := takeOldest(); err != nil {
+			return nil, err
 		}
 	}
 	for i := range in.Suppressed {
@@ -321,6 +345,49 @@ func junitPlan(in *Input, store *caseStore) ([]junitPlannedSuite, error) {
 		}
 	}
 	return suites, nil
+}
+
+// junitBatch is a chunk of active findings and the cases planned for them, which write makes
+// and writes, in order, on a goroutine of its own.
+type junitBatch struct {
+	chunk []finding.Finding
+	jobs  []junitJob
+	// out holds the cases' bytes one after the other; ends[k] is where job k's end.
+	out  []byte
+	ends []int
+	done chan struct{}
+}
+
+// junitJob is one case of a batch: the suite it goes in and what it is made from.
+type junitJob struct {
+	suite   int
+	name    string
+	ref     junitRef
+	finding int // in the batch's chunk
+}
+
+// write makes and writes the batch's cases, then says it is done.
+func (b *junitBatch) write(in *Input) {
+	defer close(b.done)
+	var jw junitWriter
+	b.ends = make([]int, len(b.jobs))
+	for k, j := range b.jobs {
+		jw.testCase(j.ref.make(in, j.name, &b.chunk[j.finding]))
+		b.ends[k] = len(jw.b)
+	}
+	b.out = jw.b
+}
+
+// store adds the batch's cases to their suites' in store, in order.
+func (b *junitBatch) store(store *caseStore) error {
+	start := 0
+	for k, j := range b.jobs {
+		if err := store.add(j.suite, b.out[start:b.ends[k]]); err != nil {
+			return err
+		}
+		start = b.ends[k]
+	}
+	return nil
 }
 
 // make makes the planned case, in the suite of the rule named suite; active is the active
