@@ -11,13 +11,14 @@ import (
 // their own order: the findings come by file and object, the suites by rule, and a hundred
 // thousand findings make more bytes than a report should hold. Each suite's bytes gather in a
 // buffer of its own, which goes to an unlinked temporary file whenever it fills, so that a
-// suite reads back in one read per buffer. When no file can be made, the bytes stay in memory.
+// suite reads back in one read per buffer. When no file can be made or written, the bytes stay
+// in memory.
 type caseStore struct {
 	dir  string
 	file *os.File
 	// left is the file's name when it could not be unlinked as it was made, for close.
 	left   string
-	noFile bool  // making the file failed: everything stays in memory
+	noFile bool  // making or writing the file failed: what follows stays in memory
 	size   int64 // bytes written to the file
 	suites []storedCases
 	read   []byte // the room a suite's extents are read into
@@ -43,20 +44,20 @@ func newCaseStore(dir string) *caseStore { return &caseStore{dir: dir} }
 
 // add appends b to suite's bytes; a suite is an index from 0, and its bytes read back in the
 // order they were added.
-func (s *caseStore) add(suite int, b []byte) error {
+func (s *caseStore) add(suite int, b []byte) {
 	for len(s.suites) <= suite {
 		s.suites = append(s.suites, storedCases{})
 	}
 	c := &s.suites[suite]
 	c.pending = append(c.pending, b...)
 	if len(c.pending) < caseChunk || s.noFile {
-		return nil
+		return
 	}
 	if s.file == nil {
 		f, err := os.CreateTemp(s.dir, "palisade-junit-*")
 		if err != nil {
 			s.noFile = true // the report is still written, from memory
-			return nil
+			return
 		}
 		// Unlinked at once where the system allows it: nothing is left behind, even when the
 		// process is killed. Close removes it otherwise.
@@ -65,13 +66,14 @@ func (s *caseStore) add(suite int, b []byte) error {
 		}
 		s.file = f
 	}
-	if _, err := s.file.Write(c.pending); err != nil {
-		return fmt.Errorf("writing the JUnit cases aside: %w", err)
+	if _, err := s.file.WriteAt(c.pending, s.size); err != nil {
+		// A full disk, say: what is written stays readable, and the rest stays in memory.
+		s.noFile = true
+		return
 	}
 	c.written = append(c.written, caseExtent{off: s.size, n: len(c.pending)})
 	s.size += int64(len(c.pending))
 	c.pending = c.pending[:0]
-	return nil
 }
 
 // each calls use with suite's bytes, a piece at a time, in the order they were added; a piece

@@ -29,9 +29,7 @@ func TestCaseStoreReadsEachSuiteBackInOrder(t *testing.T) {
 				suite := i * 7 % 3 // the suites interleave, as rules do across files
 				b := fmt.Appendf(nil, "\n    <testcase name=%q>%s</testcase>", fmt.Sprint(i), bytes.Repeat([]byte{'x'}, i%97))
 				want[suite].Write(b)
-				if err := s.add(suite, b); err != nil {
-					t.Fatal(err)
-				}
+				s.add(suite, b)
 			}
 			for suite := range want {
 				var got bytes.Buffer

@@ -265,11 +265,11 @@ func junitPlan(in *Input, store *caseStore) ([]junitPlannedSuite, error) {
 	// of their own, a few chunks ahead of the store, which takes them in order.
 	var pending []*junitBatch
 	window := 2 * runtime.GOMAXPROCS(0)
-	takeOldest := func() error {
+	takeOldest := func() {
 		b := pending[0]
 		pending = pending[1:]
 		<-b.done
-		return b.store(store)
+		b.store(store)
 	}
 	defer func() { // on an error, wait for the chunks under way: they read in
 		for _, b := range pending {
@@ -306,17 +306,13 @@ func junitPlan(in *Input, store *caseStore) ([]junitPlannedSuite, error) {
 			continue
 		}
 		if len(pending) == window {
-			if err := takeOldest(); err != nil {
-				return nil, err
-			}
+			takeOldest()
 		}
 		pending = append(pending, b)
 		go b.write(in)
 	}
 	for len(pending) > 0 {
-		if err := takeOldest(); err != nil {
-			return nil, err
-		}
+		takeOldest()
 	}
 	for i := range in.Suppressed {
 		f := &in.Suppressed[i]
@@ -379,15 +375,12 @@ func (b *junitBatch) write(in *Input) {
 }
 
 // store adds the batch's cases to their suites' in store, in order.
-func (b *junitBatch) store(store *caseStore) error {
+func (b *junitBatch) store(store *caseStore) {
 	start := 0
 	for k, j := range b.jobs {
-		if err := store.add(j.suite, b.out[start:b.ends[k]]); err != nil {
-			return err
-		}
+		store.add(j.suite, b.out[start:b.ends[k]])
 		start = b.ends[k]
 	}
-	return nil
 }
 
 // make makes the planned case, in the suite of the rule named suite; active is the active
