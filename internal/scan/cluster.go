@@ -116,9 +116,9 @@ func Cluster(ctx context.Context, req ClusterRequest) *ClusterResult {
 	if spooled != nil {
 		spooled.finish(&res.Result, all, inv, req.Policy, func(fs []finding.Finding) map[finding.ObjectRef]bool { return use.Mark(fs, inv) })
 	} else {
-		res.applyFolding(all, inv, req.Policy, true)
-		use.Rank(res.Findings, inv)
-		res.Active, res.Findings = finding.Slice(res.Findings), nil
+		active := res.applyFolding(all, inv, req.Policy, true)
+		use.Rank(active, inv)
+		res.Active = finding.Slice(active)
 	}
 	return res
 }
@@ -191,28 +191,30 @@ func (req *ClusterRequest) selector() func(*rules.Rule) bool {
 	}
 }
 
-// apply suppresses and orders the findings of a finished evaluation.
-func (res *Result) apply(all []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy) {
-	res.applyFolding(all, inv, policy, false)
+// apply suppresses and orders the findings of a finished evaluation, and returns the active
+// ones.
+func (res *Result) apply(all []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy) []finding.Finding {
+	return res.applyFolding(all, inv, policy, false)
 }
 
 // applyFolding suppresses and orders the findings of a finished evaluation and, when fold is
 // set, folds the active findings of one cause into one (package cause). Object scans fold;
 // benchmark-style audits (nodes, endpoints) do not, as each of their rules is a control an
 // auditor reads on its own. Folding runs after suppression: a suppressed rule never hides an
-// active one, and suppressed findings stay one per rule, each with its own reason.
-func (res *Result) applyFolding(all []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy, fold bool) {
+// active one, and suppressed findings stay one per rule, each with its own reason. It
+// returns the active findings and keeps the suppressed ones and the errors in res.
+func (res *Result) applyFolding(all []finding.Finding, inv *inventory.Inventory, policy *suppress.Policy, fold bool) []finding.Finding {
+	active := all
 	if policy != nil {
 		var errs []finding.ScanError
-		res.Findings, res.Suppressed, errs = policy.Apply(all, inv)
+		active, res.Suppressed, errs = policy.Apply(all, inv)
 		res.Errors = append(res.Errors, errs...)
-	} else {
-		res.Findings = all
 	}
-	finding.Sort(res.Findings)
+	finding.Sort(active)
 	if fold {
-		res.Findings = cause.Fold(res.Findings)
+		active = cause.Fold(active)
 	}
 	finding.Sort(res.Suppressed)
 	finding.SortErrors(res.Errors)
+	return active
 }

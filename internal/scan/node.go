@@ -27,8 +27,10 @@ type NodeRequest struct {
 // not-applicable verdicts beside them.
 type NodeResult struct {
 	Result
-	Node   *inventory.Node
-	Passed []finding.Finding
+	// Findings are the active findings, sorted, which Active reads too: a node's are few.
+	Findings []finding.Finding
+	Node     *inventory.Node
+	Passed   []finding.Finding
 	// Probed are the endpoints derived from the components' settings and Endpoints what
 	// each answered, in the same order; empty unless the request had Probe.
 	Probed    []NodeTarget
@@ -55,7 +57,8 @@ func Node(ctx context.Context, req NodeRequest) *NodeResult {
 	all := eval.Finish(inv)
 	res.Errors = append(res.Errors, eval.PanicErrors()...)
 	res.Passed = eval.Passed
-	res.apply(all, inv, req.Policy)
+	res.Findings = res.apply(all, inv, req.Policy)
+	res.Active = finding.Slice(res.Findings)
 	finding.Sort(res.Passed)
 	return res
 }

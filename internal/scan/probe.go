@@ -24,6 +24,9 @@ type ProbeRequest struct {
 // findings, and the passes and not-applicable verdicts beside them.
 type ProbeResult struct {
 	Result
+	// Findings are the active findings, sorted, which Active reads too: the endpoints' are
+	// few.
+	Findings  []finding.Finding
 	Endpoints []*inventory.Endpoint
 	Passed    []finding.Finding
 }
@@ -59,7 +62,8 @@ func Probe(ctx context.Context, req ProbeRequest) *ProbeResult {
 		res.Errors = append(res.Errors, finding.ScanError{Message: fmt.Sprintf(
 			"deadline reached: %d of %d endpoints not probed (raise --deadline or --concurrency, or name fewer targets)", notProbed, len(eps))})
 	}
-	res.apply(all, inv, req.Policy)
+	res.Findings = res.apply(all, inv, req.Policy)
+	res.Active = finding.Slice(res.Findings)
 	finding.Sort(res.Passed)
 	return res
 }

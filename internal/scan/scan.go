@@ -56,11 +56,9 @@ type Request struct {
 
 // Result is a finished scan.
 type Result struct {
-	// Findings are the active findings, sorted, of the scans that hold them in memory (nodes,
-	// endpoints). Manifests and Cluster leave it empty and set Active.
-	Findings []finding.Finding
-	// Active are the active findings, sorted, of Manifests and Cluster: read back from a spool,
-	// in their final order, when one could be made, else held in memory. Close lets the
+	// Active are the active findings, sorted, and the only place a scan gives them: for
+	// Manifests and Cluster, read back from a spool in their final order when one could be
+	// made, else held in memory; for nodes and endpoints, their Findings. Close lets the
 	// spool go.
 	Active     finding.Seq
 	Suppressed []finding.Finding
@@ -132,8 +130,7 @@ func Manifests(ctx context.Context, req Request) *Result {
 	if spooled != nil {
 		spooled.finish(res, all, loaded.Inventory, req.Policy, nil)
 	} else {
-		res.applyFolding(all, loaded.Inventory, req.Policy, true)
-		res.Active, res.Findings = finding.Slice(res.Findings), nil
+		res.Active = finding.Slice(res.applyFolding(all, loaded.Inventory, req.Policy, true))
 	}
 	return res
 }
@@ -149,12 +146,12 @@ func (r *Result) ExitCode(failOn finding.Severity) int {
 	return 0
 }
 
-// ActiveFindings are the active findings: Active when set, else Findings.
+// ActiveFindings are the active findings (Active; none when it is not set).
 func (r *Result) ActiveFindings() finding.Seq {
 	if r.Active != nil {
 		return r.Active
 	}
-	return finding.Slice(r.Findings)
+	return finding.Slice(nil)
 }
 
 // Close lets go of the spool the active findings are read from, if there is one. The

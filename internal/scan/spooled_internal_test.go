@@ -49,8 +49,7 @@ func TestSpooledActiveFindingsAreThoseHeld(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			held := &Result{}
-			held.applyFolding(append([]finding.Finding(nil), all...), inventory.New(), nil, true)
-			want := held.Findings
+			want := held.applyFolding(append([]finding.Finding(nil), all...), inventory.New(), nil, true)
 			if c.mark != nil {
 				used := c.mark(want)
 				var first, rest []finding.Finding
