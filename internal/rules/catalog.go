@@ -165,10 +165,8 @@ type Evaluation struct {
 	panics  []RulePanic
 	// findings are kept in blocks of findingBlock: a long scan never copies them to grow.
 	findings [][]finding.Finding
-	// defers are the deferred checks, in blocks of deferBlock for the same reason, and
-	// deferCount how many they are.
-	defers     [][]deferred
-	deferCount int
+	// defers are the deferred checks, in blocks of deferBlock for the same reason.
+	defers [][]deferred
 
 	// First, when it has room for them, holds the first block of findings, which Finish then
 	// returns when they are all: a caller that evaluates one object at a time (an admission
@@ -305,7 +303,6 @@ func (e *Evaluation) Object(o *inventory.Object) {
 // holds e.mu. The first block holds exactly the first object's, as for findings (store): an
 // evaluation of one object (an admission review) allocates no more than it keeps.
 func (e *Evaluation) keepDeferred(ds []deferred) {
-	e.deferCount += len(ds)
 	for len(ds) > 0 {
 		n := len(e.defers)
 		if n == 0 || len(e.defers[n-1]) == cap(e.defers[n-1]) {
@@ -434,8 +431,8 @@ const deferredChunk = 256
 // namespaces, and stores the deferred checks' findings after the objects'.
 func (e *Evaluation) crossObject(inv *inventory.Inventory, namespaces []string) []namespaceResult {
 	e.mu.Lock()
-	defers, deferCount := e.defers, e.deferCount
-	e.defers, e.deferCount = nil, 0 // their objects and captured values are not needed after this
+	defers := e.defers
+	e.defers = nil // their objects and captured values are not needed after this
 	e.mu.Unlock()
 
 	// The indexes, each once, in the order the rules name them.
@@ -528,13 +525,13 @@ func (e *Evaluation) crossObject(inv *inventory.Inventory, namespaces []string) 
 		wg.Wait()
 	}
 
-	// The deferred checks' findings follow the objects' in their blocks.
+	// The deferred checks' findings follow the objects' in their blocks. No room is made for
+	// more: most deferred checks find nothing, and a block sized for each of them to report
+	// once would be tens of MB for a large scan, most of it never written.
 	e.mu.Lock()
-	left := deferCount
 	for c := range results {
-		left -= len(chunks[c])
 		e.errors = append(e.errors, results[c].errors...)
-		e.store(results[c].findings, left)
+		e.store(results[c].findings, 0)
 	}
 	e.mu.Unlock()
 	return judged

@@ -2,9 +2,12 @@ package rules
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -238,5 +241,48 @@ func TestViolationsThatAreErrorsAreScanErrorsNotFindings(t *testing.T) {
 	want := []string{"p.yaml: rule pod/failing: the policy failed Pod/ns/p", "p.yaml: rule pod/deferred: later Pod/ns/p"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("errors %q, want %q", got, want)
+	}
+}
+
+// TestDeferredChecksThatFindNothingCostNoRoom pins that Finish keeps the findings of deferred
+// checks in room the size of what they found, not of how many checks there were: a large
+// scan defers tens of thousands of checks, and most find nothing.
+func TestDeferredChecksThatFindNothingCostNoRoom(t *testing.T) {
+	deferring := podRule("pod/rarely-wrong", func(ctx *PodContext) []Violation {
+		name := ctx.Object.Name
+		ctx.Defer(func(*inventory.Inventory) []Violation {
+			if name != "pod-0" {
+				return nil
+			}
+			return []Violation{{Path: "spec", Message: "wrong"}}
+		})
+		return nil
+	})
+	c, err := NewCatalog(deferring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pods = 20000
+	e := c.NewEvaluation(&Options{}, nil)
+	e.Release = true
+	e.Sink = func(*inventory.Object, []finding.Finding) {}
+	inv := inventory.New()
+	for i := range pods {
+		o := &inventory.Object{Name: fmt.Sprintf("pod-%d", i), Namespace: "ns", Typed: &corev1.Pod{}}
+		o.GVK.Kind = "Pod"
+		e.Object(o)
+		inv.Add(o)
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fs := e.Finish(inv)
+	runtime.ReadMemStats(&after)
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want the one", len(fs))
+	}
+	// Room for every check to report once would be pods findings of 360 bytes: 7 MB.
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > uint64(pods*unsafe.Sizeof(finding.Finding{})/4) {
+		t.Errorf("Finish allocated %d bytes for one finding of %d deferred checks", grew, pods)
 	}
 }
