@@ -26,10 +26,6 @@ func (u unreadable) Chunks(int) iter.Seq2[[]finding.Finding, error] {
 	}
 }
 
-func (u unreadable) Pick([]int32) iter.Seq2[*finding.Finding, error] {
-	return func(yield func(*finding.Finding, error) bool) { yield(nil, errUnreadable) }
-}
-
 // TestFindingsThatCannotBeReadBackExitWithTwo pins that a report whose findings cannot be read
 // back ends the command with exit code 2 and the error on stderr, in every format: never the
 // exit code of the findings beside a report of fewer of them. (Markdown reads the findings only

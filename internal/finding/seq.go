@@ -17,9 +17,6 @@ type Seq interface {
 	// own that the caller may keep but must not change. When the findings cannot be read it
 	// yields the error (and no chunk) and stops.
 	Chunks(n int) iter.Seq2[[]Finding, error]
-	// Pick yields the findings at the given indexes (ascending, each once), in that order.
-	// When they cannot be read it yields the error and stops.
-	Pick(indexes []int32) iter.Seq2[*Finding, error]
 }
 
 // Tally counts a sequence of findings.
@@ -130,17 +127,6 @@ func (s Slice) Chunks(n int) iter.Seq2[[]Finding, error] {
 	}
 }
 
-// Pick yields the findings at indexes; it never fails.
-func (s Slice) Pick(indexes []int32) iter.Seq2[*Finding, error] {
-	return func(yield func(*Finding, error) bool) {
-		for _, i := range indexes {
-			if !yield(&s[i], nil) {
-				return
-			}
-		}
-	}
-}
-
 // All yields the findings of seq one at a time, in order; when they cannot be read, the
 // error, once, last.
 func All(seq Seq) iter.Seq2[*Finding, error] {
@@ -208,32 +194,6 @@ func (c concat) Chunks(n int) iter.Seq2[[]Finding, error] {
 					return
 				}
 			}
-		}
-	}
-}
-
-func (c concat) Pick(indexes []int32) iter.Seq2[*Finding, error] {
-	return func(yield func(*Finding, error) bool) {
-		base := 0
-		for _, s := range c {
-			n := len(indexes)
-			for i, x := range indexes {
-				if int(x) >= base+s.Len() {
-					n = i
-					break
-				}
-			}
-			local := make([]int32, n)
-			for i := range local {
-				local[i] = indexes[i] - int32(base)
-			}
-			for f, err := range s.Pick(local) {
-				if !yield(f, err) || err != nil {
-					return
-				}
-			}
-			indexes = indexes[n:]
-			base += s.Len()
 		}
 	}
 }

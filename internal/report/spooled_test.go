@@ -139,20 +139,6 @@ func (s failingSeq) Chunks(n int) iter.Seq2[[]finding.Finding, error] {
 	}
 }
 
-func (s failingSeq) Pick(indexes []int32) iter.Seq2[*finding.Finding, error] {
-	return func(yield func(*finding.Finding, error) bool) {
-		for _, i := range indexes {
-			if int(i) >= s.after {
-				yield(nil, errRead)
-				return
-			}
-			if !yield(&s.Slice[i], nil) {
-				return
-			}
-		}
-	}
-}
-
 // TestAReadFailureFailsTheReport pins that a format that cannot read the active findings back
 // fails with the error, in every format, and never writes a report of fewer findings.
 func TestAReadFailureFailsTheReport(t *testing.T) {

@@ -3,7 +3,6 @@ package spool
 import (
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 
 	"palisade.dev/palisade/internal/finding"
@@ -154,44 +153,6 @@ func (q *Sequence) Chunks(n int) iter.Seq2[[]finding.Finding, error] {
 	}
 }
 
-// Pick reads back the findings at the given indexes, ascending.
-func (q *Sequence) Pick(indexes []int32) iter.Seq2[*finding.Finding, error] {
-	return func(yield func(*finding.Finding, error) bool) {
-		var r windowReader
-		r.s = q.s
-		si, base := 0, 0
-		var one []finding.Finding
-		for _, i := range indexes {
-			idx := int(i)
-			for si < len(q.sections) && idx >= base+q.sections[si].count {
-				base += q.sections[si].count
-				si++
-			}
-			if idx < base || si == len(q.sections) {
-				yield(nil, fmt.Errorf("finding %d of a sequence of %d", idx, q.Len()))
-				return
-			}
-			sc := &q.sections[si]
-			rec, err := r.read(sc.offs[idx-base], int(sc.lens[idx-base]))
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if one, err = q.s.c.decode(rec, one[:0]); err != nil {
-				yield(nil, err)
-				return
-			}
-			if len(one) != 1 {
-				yield(nil, fmt.Errorf("reading the findings spool back: %d findings in the record of one", len(one)))
-				return
-			}
-			if !yield(&one[0], nil) {
-				return
-			}
-		}
-	}
-}
-
 // Close removes the sequence's file.
 func (q *Sequence) Close() error { return q.s.Close() }
 
@@ -218,44 +179,3 @@ func (s *Spool) record(off int64, n int, buf []byte) (rec, grown []byte, err err
 
 // errClosed is what reading a spool that was closed returns.
 var errClosed = errors.New("reading the findings spool back: the spool is closed")
-
-// windowReader reads records through a window of the file, so that records read in the
-// order they were written cost one read of the file per window, not one each.
-type windowReader struct {
-	s      *Spool
-	window []byte
-	at     int64 // where window starts in the file
-}
-
-const windowSize = 64 << 10
-
-func (r *windowReader) read(off int64, n int) ([]byte, error) {
-	if off >= r.at && off+int64(n) <= r.at+int64(len(r.window)) {
-		return r.window[off-r.at : off-r.at+int64(n)], nil
-	}
-	r.s.mu.Lock()
-	written := r.s.written
-	r.s.mu.Unlock()
-	if off >= written || off+int64(n) > written {
-		rec, _, err := r.s.record(off, n, nil)
-		return rec, err
-	}
-	size := int64(max(n, windowSize))
-	size = min(size, written-off)
-	if int64(cap(r.window)) < size {
-		r.window = make([]byte, size)
-	}
-	r.window = r.window[:size]
-	r.s.mu.Lock()
-	got, err := r.s.file.ReadAt(r.window, off)
-	r.s.mu.Unlock()
-	if got < n {
-		r.window = r.window[:0]
-		if err == nil || errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, fmt.Errorf("reading the findings spool back: %w", err)
-	}
-	r.window, r.at = r.window[:got], off
-	return r.window[:n], nil
-}

@@ -75,31 +75,6 @@ func TestSequenceReadsBackInOrder(t *testing.T) {
 					t.Fatalf("chunks of %d: read back %d findings, not the %d added in order", n, len(got), len(want))
 				}
 			}
-			// Indexes close together, read through one window, and far apart, read one by
-			// one: every finding, steps of one to five, and steps wider than a window.
-			for _, step := range []func(i int) int{
-				func(int) int { return 1 },
-				func(i int) int { return 1 + i%5 },
-				func(int) int { return 1499 },
-			} {
-				var picked []int32
-				for i := 0; i < len(want); i += step(i) {
-					picked = append(picked, int32(i))
-				}
-				k := 0
-				for f, err := range q.Pick(picked) {
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !reflect.DeepEqual(*f, want[picked[k]]) {
-						t.Fatalf("Pick gave another finding at %d", picked[k])
-					}
-					k++
-				}
-				if k != len(picked) {
-					t.Fatalf("Pick gave %d findings of %d", k, len(picked))
-				}
-			}
 			if got, wantTally := q.Tally(), finding.Slice(want).Tally(); !reflect.DeepEqual(got.BySeverity, wantTally.BySeverity) ||
 				!reflect.DeepEqual(got.Rules, wantTally.Rules) || !reflect.DeepEqual(got.Clusters, wantTally.Clusters) {
 				t.Errorf("Tally() = %+v, want %+v", got, wantTally)
@@ -129,7 +104,7 @@ func TestSequenceThatCannotBeWrittenLosesNothing(t *testing.T) {
 }
 
 // TestSequenceThatCannotBeReadIsAnError pins that a sequence whose file cannot be read back
-// says so, in Chunks and in Pick, and yields no finding after the error.
+// says so, and yields no finding after the error.
 func TestSequenceThatCannotBeReadIsAnError(t *testing.T) {
 	q, err := NewSequence(t.TempDir(), 2)
 	if err != nil {
@@ -150,14 +125,5 @@ func TestSequenceThatCannotBeReadIsAnError(t *testing.T) {
 	}
 	if !failed {
 		t.Error("Chunks read a closed file without an error")
-	}
-	failed = false
-	for _, err := range q.Pick([]int32{0, 1, 4999}) {
-		if err != nil {
-			failed = true
-		}
-	}
-	if !failed {
-		t.Error("Pick read a closed file without an error")
 	}
 }
