@@ -90,7 +90,7 @@ func FromInventory(inv *inventory.Inventory) Input {
 	// Room for what the kinds seen say there will be: the lists are long, and their items
 	// large to copy as they grow.
 	workloads := 0
-	for _, k := range podKinds {
+	for _, k := range WorkloadKinds() {
 		workloads += len(inv.ByKind(k))
 	}
 	in := Input{
@@ -108,9 +108,11 @@ func FromInventory(inv *inventory.Inventory) Input {
 	return in
 }
 
-// podKinds are the kinds whose objects run pods in any cluster: FromInventory makes room for
-// a workload of each.
-var podKinds = []string{"Pod", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job", "CronJob", "ReplicationController"}
+// WorkloadKinds returns the built-in kinds whose objects run pods, which a cluster has
+// whatever it serves besides: the workloads the analysis is usually given.
+func WorkloadKinds() []string {
+	return []string{"Pod", "ReplicationController", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+}
 
 // Add collects one object as FromInventory does, a Namespace included: for a caller that
 // sees the objects one at a time, as a streaming scan reads them, before their content is let

@@ -37,7 +37,7 @@ var reads = []string{"Namespace", "NetworkPolicy", "AdminNetworkPolicy", "Baseli
 
 // workloadKinds are the kinds that run pods the engine reads, through what a released object
 // keeps of them (inventory.Object.PodSummary).
-var workloadKinds = []string{"Pod", "ReplicationController", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+var workloadKinds = netpol.WorkloadKinds()
 
 // reachFields are the fields a rule on what reaches a workload restricts: every part of the
 // policies of the source's and of the destination's namespaces.
