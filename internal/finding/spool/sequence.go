@@ -16,20 +16,15 @@ type Sequence struct {
 	s        *Spool
 	sections []section
 	tally    *finding.Tally
-	// buf and rel are the records of one extent and where each starts, reused from Add
-	// to Add.
+	// buf is the records of one extent, reused from Add to Add.
 	buf []byte
-	rel []int
 }
 
 // section is one part of a sequence: where its records are, in order.
 type section struct {
 	extents []extent
-	// offs and lens are where each finding's record is, for Pick.
-	offs  []int64
-	lens  []uint32
-	count int
-	tally finding.Tally
+	count   int
+	tally   finding.Tally
 }
 
 // extentMax is how many findings one extent holds at most, so that reading one back takes
@@ -50,26 +45,17 @@ func NewSequence(dir string, sections int) (*Sequence, error) {
 func (q *Sequence) Add(sec int, fs []finding.Finding) {
 	q.tally = nil
 	sc := &q.sections[sec]
-	b, rel := q.buf, q.rel
-	defer func() { q.buf, q.rel = b[:0], rel[:0] }()
+	b := q.buf
+	defer func() { q.buf = b[:0] }()
 	for len(fs) > 0 {
 		n := min(len(fs), extentMax)
-		b, rel = b[:0], rel[:0]
+		b = b[:0]
 		for i := range fs[:n] {
-			rel = append(rel, len(b))
 			b = q.s.c.appendFinding(b, &fs[i])
 			sc.tally.Count(&fs[i])
 		}
 		off := q.s.append(b, n)
 		sc.extents = append(sc.extents, extent{off: off, len: len(b), count: n})
-		for i, r := range rel {
-			end := len(b)
-			if i+1 < len(rel) {
-				end = rel[i+1]
-			}
-			sc.offs = append(sc.offs, off+int64(r))
-			sc.lens = append(sc.lens, uint32(end-r))
-		}
 		sc.count += n
 		fs = fs[n:]
 	}
